@@ -1,0 +1,114 @@
+// The scope language's data: what a key may do, and what the engine answers about one call.
+// These shapes are stored in the registry (YAML) and shared by the CLI, the proxy and `exec`.
+
+import type { OdooCall } from '../rpc/call.js';
+import type { RpcValue } from '../rpc/values.js';
+
+/** One rule: a call is allowed when one rule allows all of it. */
+export interface Rule {
+  /** Exact model name or a glob (`crm.*`, `*`). Globs never reach the sensitive models. */
+  model: string;
+  /** Method names, or the presets `read`, `create`, `write`, `unlink`. Names starting with `_` never match. */
+  methods: string[];
+  /** The only fields that may be read, written, searched, grouped or ordered on. Absent: any field. */
+  fields?: string[];
+  /** An Odoo domain: the records the rule reaches. Searches get it ANDed in; calls on ids are checked upstream first. */
+  domain?: RpcValue[];
+  /** Largest number of records one search may return; a missing or larger limit is narrowed to it. */
+  max_limit?: number;
+  /** The operator confirmed (`--allow-sensitive`) that this rule may reach a sensitive model it names exactly. */
+  allow_sensitive?: boolean;
+}
+
+/** Limits on the key as a whole. */
+export interface Limits {
+  /** Client addresses allowed, as CIDR (IPv4 and IPv6; IPv4-mapped IPv6 addresses match IPv4 ranges). */
+  ips?: string[];
+  /** When calls are allowed, e.g. `Mon-Fri 08:00-18:00 Europe/Amsterdam`. */
+  hours?: string;
+  /** Calls allowed per period, e.g. `60/min`, `1000/h` (a token bucket per key). */
+  rate?: string;
+  /** Companies reachable through `allowed_company_ids` in the context. */
+  companies?: number[];
+  /** Records a key may read per hour across all its searches. */
+  records_per_hour?: number;
+  /** Context keys allowed beyond the built-in harmless list. */
+  context_keys?: string[];
+}
+
+/** What decide() needs to know about a key. */
+export interface KeyScope {
+  id: string;
+  name: string;
+  rules: Rule[];
+  limits: Limits;
+  /** ISO 8601 instant after which the key is dead. */
+  expires?: string;
+  /** Learning mode (issue 11): allowed as the upstream user may, except sensitive models; recorded. */
+  learning?: boolean;
+}
+
+/** Field metadata the engine may ask for (fields_get of a model), to follow relations. */
+export interface FieldInfo {
+  type: string;
+  /** Comodel of many2one / one2many / many2many fields. */
+  relation?: string;
+  /** The inverse field of a one2many. */
+  relation_field?: string;
+}
+
+export type ModelSchema = Record<string, FieldInfo>;
+
+export interface DecideEnv {
+  /** Client address as seen by the proxy (after trusted proxy hops). */
+  ip: string;
+  now: Date;
+  /** Odoo major version of the upstream (16 to 19+): decides the read preset and signatures. */
+  version: number;
+  /** Schemas the proxy has fetched so far (model name -> fields). */
+  schema?: (model: string) => ModelSchema | undefined;
+}
+
+/** A check the proxy must make upstream before forwarding (decide() does no I/O). */
+export type UpstreamCheck =
+  | {
+      kind: 'ids_in_domain';
+      model: string;
+      ids: number[];
+      domain: RpcValue[];
+      /** Why, in words, for the denial message when the check fails. */
+      reason: string;
+    };
+
+/** A change the proxy applies to the answer before it reaches the client. */
+export type ResultRedaction = {
+  kind: 'many2one_names';
+  /** Fields whose `[id, display_name]` pairs must have the name hidden. */
+  fields: string[];
+};
+
+export type Decision =
+  | {
+      verdict: 'allow';
+      /** Index of the rule that allowed the call (or -1 for calls no rule is needed for, such as learning keys). */
+      rule: number;
+      /** The call to forward: the client's, possibly narrowed (fields, domain, limit). */
+      call: OdooCall;
+      checks: UpstreamCheck[];
+      redactions: ResultRedaction[];
+      /** Short account of what was narrowed, for the journal (empty when nothing). */
+      notes: string[];
+    }
+  | {
+      verdict: 'deny';
+      /** A sentence a person understands, naming the rule or limit. */
+      reason: string;
+      rule?: number;
+      /** The key-level limit that refused (`expires`, `ips`, `hours`, `rate`, ...). */
+      limit?: string;
+    }
+  | {
+      verdict: 'need_schema';
+      /** Models whose fields the proxy must fetch (fields_get) before deciding again. */
+      models: string[];
+    };

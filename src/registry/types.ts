@@ -1,0 +1,52 @@
+// The registry's data: profiles (Odoo connections) and keys (hashes and scopes, never secrets).
+
+import type { Limits, Rule } from '../policy/types.js';
+
+export const REGISTRY_VERSION = 1;
+
+/** An Odoo connection. Its upstream API key lives in the OS keychain (service `odoo-keys`, account = profile name). */
+export interface Profile {
+  name: string;
+  url: string;
+  db: string;
+  login: string;
+  /** Upstream protocol: 'auto' picks JSON-2 for JSON-2 clients on Odoo 19+, else the client's own. */
+  protocol?: 'auto' | 'xmlrpc' | 'jsonrpc' | 'json2';
+  /** Odoo major version seen at login (from common.version). */
+  version?: number;
+  /** uid of the login, from authenticate at login time. */
+  uid?: number;
+}
+
+export interface KeyRecord {
+  /** Public id: appears in `odk_<id>_<secret>` and in the journal. 8 lowercase hex characters. */
+  id: string;
+  name: string;
+  profile: string;
+  /** `sha256:<hex>` of the secret part. */
+  hash: string;
+  /** ISO 8601. */
+  created: string;
+  expires?: string;
+  /** Set when revoked (ISO 8601): the key is dead from then on. */
+  revoked?: string;
+  /** The secret before the last rotation, valid until `until`. */
+  previous?: { hash: string; until: string };
+  limits?: Limits;
+  rules: Rule[];
+  /** Learning mode (issue 11). */
+  learning?: boolean;
+  /** Free text for the operator. */
+  description?: string;
+}
+
+export interface Registry {
+  version: number;
+  /** Name of the default profile (the first one created, unless changed). */
+  default_profile?: string;
+  profiles: Record<string, Omit<Profile, 'name'>>;
+  keys: KeyRecord[];
+}
+
+/** A key's status as shown by `list` and `show`. */
+export type KeyStatus = 'active' | 'expiring' | 'expired' | 'revoked' | 'rotating' | 'learning';

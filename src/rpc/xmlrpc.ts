@@ -1,0 +1,572 @@
+// XML-RPC in both directions, strict on the way in and byte-for-byte Odoo on the way out.
+//
+// Decoding is a small recursive-descent reader for the XML-RPC subset of XML, not a general XML
+// parser: it refuses DOCTYPE (so no entity expansion of any kind), processing instructions,
+// unbalanced tags, trailing content, invalid UTF-8, control characters, duplicate struct members
+// and `__proto__`, and it keeps integers exact. Encoding reproduces Python's
+// xmlrpc.client.Marshaller as Odoo configures it (odoo/addons/base/controllers/rpc.py), so a
+// client cannot tell our answers from Odoo's.
+
+import { Base64Value, DateTimeValue, FORBIDDEN_KEYS, PyFloat, pyFloatRepr, type RpcStruct, type RpcValue } from './values.js';
+
+export class XmlRpcParseError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+    this.name = 'XmlRpcParseError';
+  }
+}
+
+export interface MethodCall {
+  methodName: string;
+  params: RpcValue[];
+}
+
+export type MethodResponse =
+  | { kind: 'params'; value: RpcValue }
+  | { kind: 'fault'; faultCode: RpcValue; faultString: RpcValue };
+
+export interface DecodeOptions {
+  /** Deepest nesting of arrays and structs accepted (default 100). */
+  maxDepth?: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+function toText(body: Uint8Array | string): string {
+  if (typeof body === 'string') return body;
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new XmlRpcParseError('request body is not valid UTF-8', 0);
+  }
+}
+
+// XML 1.0 Char production, minus what a string can't hold anyway.
+// eslint-disable-next-line no-control-regex
+const INVALID_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+const NAME_RE = /[A-Za-z_:][-A-Za-z0-9_.:]*/y;
+const WS_RE = /[ \t\r\n]*/y;
+const INT_RE = /^[ \t\r\n]*[+-]?[0-9]+[ \t\r\n]*$/;
+const FLOAT_RE = /^[ \t\r\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t\r\n]*$/;
+const SPECIAL_FLOAT_RE = /^[ \t\r\n]*([+-]?)(inf|infinity|nan)[ \t\r\n]*$/i;
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+
+class Reader {
+  pos = 0;
+  private depth = 0;
+
+  constructor(
+    private readonly s: string,
+    private readonly maxDepth: number,
+  ) {
+    const bad = INVALID_XML_CHAR.exec(s);
+    if (bad) throw new XmlRpcParseError(`control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()} is not allowed in XML`, bad.index);
+  }
+
+  fail(message: string): never {
+    throw new XmlRpcParseError(`${message} (at byte ${this.pos})`, this.pos);
+  }
+
+  /** The prolog: optional BOM, optional XML declaration, then whitespace and comments. */
+  prolog(): void {
+    if (this.s.charCodeAt(0) === 0xfeff) this.pos = 1;
+    if (this.s.startsWith('<?xml', this.pos) && /[\s?]/.test(this.s[this.pos + 5] ?? '')) {
+      const end = this.s.indexOf('?>', this.pos);
+      if (end < 0) this.fail('unterminated XML declaration');
+      const decl = this.s.slice(this.pos + 5, end);
+      const enc = /encoding\s*=\s*(["'])([^"']*)\1/.exec(decl);
+      if (enc && !/^(utf-?8|us-ascii|ascii)$/i.test(enc[2]!)) this.fail(`unsupported encoding '${enc[2]}' (send UTF-8)`);
+      this.pos = end + 2;
+    }
+    this.misc();
+  }
+
+  /** Whitespace and comments between elements; anything else that is not a tag is an error. */
+  misc(): void {
+    for (;;) {
+      WS_RE.lastIndex = this.pos;
+      WS_RE.exec(this.s);
+      this.pos = WS_RE.lastIndex;
+      if (this.s.startsWith('<!--', this.pos)) {
+        this.comment();
+        continue;
+      }
+      if (this.s.startsWith('<!', this.pos)) this.fail(this.s.startsWith('<!DOCTYPE', this.pos) ? 'DOCTYPE is not allowed' : 'markup declarations are not allowed');
+      if (this.s.startsWith('<?', this.pos)) this.fail('processing instructions are not allowed');
+      return;
+    }
+  }
+
+  comment(): void {
+    const end = this.s.indexOf('-->', this.pos + 4);
+    if (end < 0) this.fail('unterminated comment');
+    this.pos = end + 3;
+  }
+
+  end(): void {
+    this.misc();
+    if (this.pos !== this.s.length) this.fail('unexpected content after the document element');
+  }
+
+  /** Reads `<name ...>` or `<name .../>`; returns the local name (prefix stripped, as Python does). */
+  open(): { name: string; empty: boolean } {
+    if (this.s[this.pos] !== '<' || this.s[this.pos + 1] === '/') this.fail('expected an element');
+    NAME_RE.lastIndex = this.pos + 1;
+    const m = NAME_RE.exec(this.s);
+    if (!m) this.fail('invalid element name');
+    this.pos = NAME_RE.lastIndex;
+    this.attributes();
+    let empty = false;
+    if (this.s.startsWith('/>', this.pos)) {
+      empty = true;
+      this.pos += 2;
+    } else if (this.s[this.pos] === '>') {
+      this.pos += 1;
+    } else {
+      this.fail(`malformed start tag <${m[0]}>`);
+    }
+    const colon = m[0].lastIndexOf(':');
+    return { name: colon >= 0 ? m[0].slice(colon + 1) : m[0], empty };
+  }
+
+  private attributes(): void {
+    for (;;) {
+      WS_RE.lastIndex = this.pos;
+      WS_RE.exec(this.s);
+      const afterWs = WS_RE.lastIndex;
+      const c = this.s[afterWs];
+      if (c === '>' || c === '/') {
+        this.pos = afterWs;
+        return;
+      }
+      if (afterWs === this.pos) this.fail('expected whitespace before an attribute');
+      NAME_RE.lastIndex = afterWs;
+      if (!NAME_RE.exec(this.s)) this.fail('malformed attribute');
+      this.pos = NAME_RE.lastIndex;
+      WS_RE.lastIndex = this.pos;
+      WS_RE.exec(this.s);
+      this.pos = WS_RE.lastIndex;
+      if (this.s[this.pos] !== '=') this.fail('malformed attribute');
+      this.pos += 1;
+      WS_RE.lastIndex = this.pos;
+      WS_RE.exec(this.s);
+      this.pos = WS_RE.lastIndex;
+      const q = this.s[this.pos];
+      if (q !== '"' && q !== "'") this.fail('attribute value must be quoted');
+      const close = this.s.indexOf(q, this.pos + 1);
+      if (close < 0) this.fail('unterminated attribute value');
+      const raw = this.s.slice(this.pos + 1, close);
+      if (raw.includes('<')) this.fail("'<' in attribute value");
+      decodeEntities(raw, this.pos + 1);
+      this.pos = close + 1;
+    }
+  }
+
+  expectOpen(name: string): boolean {
+    const tag = this.open();
+    if (tag.name !== name) this.fail(`expected <${name}>, found <${tag.name}>`);
+    return tag.empty;
+  }
+
+  close(name: string): void {
+    if (!this.s.startsWith('</', this.pos)) this.fail(`expected </${name}>`);
+    NAME_RE.lastIndex = this.pos + 2;
+    const m = NAME_RE.exec(this.s);
+    if (!m) this.fail('malformed end tag');
+    const colon = m[0].lastIndexOf(':');
+    const local = colon >= 0 ? m[0].slice(colon + 1) : m[0];
+    if (local !== name) this.fail(`expected </${name}>, found </${m[0]}>`);
+    this.pos = NAME_RE.lastIndex;
+    WS_RE.lastIndex = this.pos;
+    WS_RE.exec(this.s);
+    this.pos = WS_RE.lastIndex;
+    if (this.s[this.pos] !== '>') this.fail('malformed end tag');
+    this.pos += 1;
+  }
+
+  atClose(): boolean {
+    return this.s.startsWith('</', this.pos);
+  }
+
+  /** Character data up to the next tag, with entities, character references, CDATA and comments. */
+  text(): string {
+    let out = '';
+    for (;;) {
+      const lt = this.s.indexOf('<', this.pos);
+      if (lt < 0) this.fail('unexpected end of document');
+      if (lt > this.pos) {
+        out += decodeEntities(this.s.slice(this.pos, lt), this.pos);
+        this.pos = lt;
+      }
+      if (this.s.startsWith('<!--', this.pos)) {
+        this.comment();
+        continue;
+      }
+      if (this.s.startsWith('<![CDATA[', this.pos)) {
+        const end = this.s.indexOf(']]>', this.pos + 9);
+        if (end < 0) this.fail('unterminated CDATA section');
+        out += this.s.slice(this.pos + 9, end);
+        this.pos = end + 3;
+        continue;
+      }
+      if (this.s.startsWith('<!', this.pos)) this.fail(this.s.startsWith('<!DOCTYPE', this.pos) ? 'DOCTYPE is not allowed' : 'markup declarations are not allowed');
+      if (this.s.startsWith('<?', this.pos)) this.fail('processing instructions are not allowed');
+      return out;
+    }
+  }
+
+  /** Text that may only be whitespace (between structural elements). */
+  blank(): void {
+    const t = this.text();
+    if (!/^[ \t\r\n]*$/.test(t)) this.fail('unexpected text between elements');
+  }
+
+  /** The content of `<tag>...</tag>` as text, after its start tag was read. */
+  leaf(name: string, empty: boolean): string {
+    if (empty) return '';
+    const t = this.text();
+    this.close(name);
+    return t;
+  }
+
+  /** A `<value>`, its start tag already read. */
+  value(empty: boolean): RpcValue {
+    if (empty) return '';
+    const t = this.text();
+    if (this.atClose()) {
+      this.close('value');
+      return t;
+    }
+    if (!/^[ \t\r\n]*$/.test(t)) this.fail('unexpected text before a typed value');
+    const tag = this.open();
+    const v = this.typed(tag.name, tag.empty);
+    this.blank();
+    this.close('value');
+    return v;
+  }
+
+  private typed(name: string, empty: boolean): RpcValue {
+    switch (name) {
+      case 'int':
+      case 'i4':
+      case 'i8':
+      case 'i1':
+      case 'i2':
+      case 'biginteger': {
+        const t = this.leaf(name, empty);
+        if (!INT_RE.test(t)) this.fail(`invalid integer '${clip(t)}'`);
+        const n = Number(t.trim());
+        if (!Number.isSafeInteger(n)) this.fail(`integer ${clip(t.trim())} is out of the exact range`);
+        return n;
+      }
+      case 'boolean': {
+        const t = this.leaf(name, empty);
+        if (t === '0') return false;
+        if (t === '1') return true;
+        return this.fail(`bad boolean value '${clip(t)}'`);
+      }
+      case 'double':
+      case 'float':
+      case 'bigdecimal': {
+        const t = this.leaf(name, empty);
+        let n: number;
+        const special = SPECIAL_FLOAT_RE.exec(t);
+        if (special) n = special[2]!.toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
+        else if (FLOAT_RE.test(t)) n = Number(t.trim());
+        else return this.fail(`invalid double '${clip(t)}'`);
+        return Number.isInteger(n) ? new PyFloat(n) : n;
+      }
+      case 'string':
+        return this.leaf(name, empty);
+      case 'nil':
+        this.leaf(name, empty);
+        return null;
+      case 'dateTime.iso8601':
+        return new DateTimeValue(this.leaf(name, empty).trim());
+      case 'base64': {
+        const t = this.leaf(name, empty).replace(/[ \t\r\n]+/g, '');
+        if (!BASE64_RE.test(t)) this.fail('invalid base64 data');
+        return new Base64Value(t);
+      }
+      case 'array':
+        return this.array(empty);
+      case 'struct':
+        return this.struct(empty);
+      default:
+        return this.fail(`unknown value type <${name}>`);
+    }
+  }
+
+  private enter(): void {
+    this.depth += 1;
+    if (this.depth > this.maxDepth) this.fail(`values nested deeper than ${this.maxDepth} levels`);
+  }
+
+  private array(empty: boolean): RpcValue[] {
+    const out: RpcValue[] = [];
+    if (empty) return out;
+    this.enter();
+    this.blank();
+    const dataEmpty = this.expectOpen('data');
+    if (!dataEmpty) {
+      for (;;) {
+        this.blank();
+        if (this.atClose()) break;
+        out.push(this.value(this.expectOpen('value')));
+      }
+      this.close('data');
+    }
+    this.blank();
+    this.close('array');
+    this.depth -= 1;
+    return out;
+  }
+
+  private struct(empty: boolean): RpcStruct {
+    const out: RpcStruct = {};
+    if (empty) return out;
+    this.enter();
+    for (;;) {
+      this.blank();
+      if (this.atClose()) break;
+      if (this.expectOpen('member')) this.fail('empty <member>');
+      this.blank();
+      const name = this.leaf('name', this.expectOpen('name'));
+      if (FORBIDDEN_KEYS.has(name)) this.fail(`struct member name '${name}' is not allowed`);
+      if (Object.prototype.hasOwnProperty.call(out, name)) this.fail(`duplicate struct member '${clip(name)}'`);
+      this.blank();
+      out[name] = this.value(this.expectOpen('value'));
+      this.blank();
+      this.close('member');
+    }
+    this.close('struct');
+    this.depth -= 1;
+    return out;
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}...` : s;
+}
+
+const ENTITY: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+function decodeEntities(raw: string, offset: number): string {
+  if (!raw.includes('&')) return raw;
+  return raw.replace(/&([^;&]*);?/g, (whole, ref: string, at: number) => {
+    if (!whole.endsWith(';')) throw new XmlRpcParseError(`unterminated entity reference (at byte ${offset + at})`, offset + at);
+    if (ref.startsWith('#')) {
+      const code = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      const valid = /^#(x[0-9A-Fa-f]+|[0-9]+)$/.test(ref) && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff);
+      const ch = valid ? String.fromCodePoint(code) : '';
+      if (!valid || INVALID_XML_CHAR.test(ch)) throw new XmlRpcParseError(`invalid character reference &${ref}; (at byte ${offset + at})`, offset + at);
+      return ch;
+    }
+    const e = ENTITY[ref];
+    if (e === undefined) throw new XmlRpcParseError(`undefined entity &${clip(ref)}; (at byte ${offset + at})`, offset + at);
+    return e;
+  });
+}
+
+/** Decodes an XML-RPC request body (`<methodCall>`). Throws XmlRpcParseError on anything malformed. */
+export function decodeMethodCall(body: Uint8Array | string, opts: DecodeOptions = {}): MethodCall {
+  const text = toText(body);
+  if (text.trim() === '') throw new XmlRpcParseError('empty XML-RPC body', 0);
+  const r = new Reader(text, opts.maxDepth ?? 100);
+  r.prolog();
+  if (r.expectOpen('methodCall')) r.fail('empty <methodCall>');
+  r.blank();
+  const methodName = r.leaf('methodName', r.expectOpen('methodName'));
+  const params: RpcValue[] = [];
+  r.blank();
+  if (!r.atClose()) {
+    const empty = r.expectOpen('params');
+    if (!empty) {
+      for (;;) {
+        r.blank();
+        if (r.atClose()) break;
+        if (r.expectOpen('param')) r.fail('empty <param>');
+        r.blank();
+        params.push(r.value(r.expectOpen('value')));
+        r.blank();
+        r.close('param');
+      }
+      r.close('params');
+    }
+    r.blank();
+  }
+  r.close('methodCall');
+  r.end();
+  return { methodName, params };
+}
+
+/** Decodes an XML-RPC response body (`<methodResponse>`), a result or a fault. */
+export function decodeMethodResponse(body: Uint8Array | string, opts: DecodeOptions = {}): MethodResponse {
+  const text = toText(body);
+  const r = new Reader(text, opts.maxDepth ?? 100);
+  r.prolog();
+  if (r.expectOpen('methodResponse')) r.fail('empty <methodResponse>');
+  r.blank();
+  const tag = r.open();
+  let out: MethodResponse;
+  if (tag.name === 'params' && !tag.empty) {
+    r.blank();
+    if (r.expectOpen('param')) r.fail('empty <param>');
+    r.blank();
+    const value = r.value(r.expectOpen('value'));
+    r.blank();
+    r.close('param');
+    r.blank();
+    r.close('params');
+    out = { kind: 'params', value };
+  } else if (tag.name === 'fault' && !tag.empty) {
+    r.blank();
+    const v = r.value(r.expectOpen('value'));
+    r.blank();
+    r.close('fault');
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || !('faultCode' in v)) r.fail('fault is not a struct with faultCode');
+    const s = v as RpcStruct;
+    out = { kind: 'fault', faultCode: s.faultCode ?? null, faultString: s.faultString ?? '' };
+  } else {
+    return r.fail(`expected <params> or <fault>, found <${tag.name}>`);
+  }
+  r.blank();
+  r.close('methodResponse');
+  r.end();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding, as Python's xmlrpc.client.Marshaller writes it.
+
+export class XmlRpcEncodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'XmlRpcEncodeError';
+  }
+}
+
+const MAXINT = 2 ** 31 - 1;
+const MININT = -(2 ** 31);
+
+export interface EncodeOptions {
+  /** Python's allow_none. Odoo answers with allow_none=False: a None result is a fault. */
+  allowNone?: boolean;
+  /**
+   * What to do with an integer outside 32 bits: 'throw' as Python does ("int exceeds XML-RPC
+   * limits"), or write it as `<i8>` (which Python's client reads back as an int).
+   */
+  bigInt?: 'throw' | 'i8';
+}
+
+/** Odoo's dump_unicode drops C0 control characters (XML 1.0 forbids them) except tab, LF, CR. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
+
+export function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function encodeString(s: string): string {
+  return escapeXml(s.replace(CONTROL_CHARS, ''));
+}
+
+/** Writes one value as Python's Marshaller.__dump does, appending to `out`. */
+export function encodeValue(v: unknown, out: string[], opts: EncodeOptions = {}, seen: Set<object> = new Set()): void {
+  if (v === null || v === undefined) {
+    if (!opts.allowNone) throw new XmlRpcEncodeError('cannot marshal None unless allow_none is enabled');
+    out.push('<value><nil/></value>');
+    return;
+  }
+  switch (typeof v) {
+    case 'boolean':
+      out.push(v ? '<value><boolean>1</boolean></value>\n' : '<value><boolean>0</boolean></value>\n');
+      return;
+    case 'number':
+      if (Number.isInteger(v)) {
+        if (v <= MAXINT && v >= MININT) {
+          out.push(`<value><int>${v}</int></value>\n`);
+          return;
+        }
+        if (opts.bigInt === 'i8' && Number.isSafeInteger(v)) {
+          out.push(`<value><i8>${v}</i8></value>\n`);
+          return;
+        }
+        if (Number.isSafeInteger(v)) throw new XmlRpcEncodeError('int exceeds XML-RPC limits');
+      }
+      out.push(`<value><double>${pyFloatRepr(v)}</double></value>\n`);
+      return;
+    case 'bigint':
+      if (v <= BigInt(MAXINT) && v >= BigInt(MININT)) out.push(`<value><int>${v}</int></value>\n`);
+      else if (opts.bigInt === 'i8') out.push(`<value><i8>${v}</i8></value>\n`);
+      else throw new XmlRpcEncodeError('int exceeds XML-RPC limits');
+      return;
+    case 'string':
+      out.push(`<value><string>${encodeString(v)}</string></value>\n`);
+      return;
+    case 'object':
+      break;
+    default:
+      throw new XmlRpcEncodeError(`cannot marshal ${typeof v} objects`);
+  }
+  if (v instanceof PyFloat) {
+    out.push(`<value><double>${pyFloatRepr(v.value)}</double></value>\n`);
+    return;
+  }
+  if (v instanceof Base64Value) {
+    out.push(`<value><base64>\n${v.base64}\n</base64></value>\n`);
+    return;
+  }
+  if (v instanceof DateTimeValue) {
+    out.push(`<value><dateTime.iso8601>${escapeXml(v.iso)}</dateTime.iso8601></value>\n`);
+    return;
+  }
+  if (seen.has(v as object)) throw new XmlRpcEncodeError('cannot marshal recursive sequences');
+  seen.add(v as object);
+  if (Array.isArray(v)) {
+    out.push('<value><array><data>\n');
+    for (const item of v) encodeValue(item, out, opts, seen);
+    out.push('</data></array></value>\n');
+  } else {
+    out.push('<value><struct>\n');
+    for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
+      if (item === undefined) continue;
+      out.push(`<member>\n<name>${escapeXml(k)}</name>\n`);
+      encodeValue(item, out, opts, seen);
+      out.push('</member>\n');
+    }
+    out.push('</struct></value>\n');
+  }
+  seen.delete(v as object);
+}
+
+/** A request body exactly as Python's xmlrpc.client.ServerProxy sends it (allow_none=True). */
+export function encodeMethodCall(methodName: string, params: readonly unknown[], opts: EncodeOptions = { allowNone: true, bigInt: 'i8' }): string {
+  const out: string[] = ["<?xml version='1.0'?>\n<methodCall>\n<methodName>", escapeXml(methodName), '</methodName>\n<params>\n'];
+  for (const p of params) {
+    out.push('<param>\n');
+    encodeValue(p, out, opts);
+    out.push('</param>\n');
+  }
+  out.push('</params>\n</methodCall>\n');
+  return out.join('');
+}
+
+/** A successful answer exactly as Odoo writes it (rpc.py dumps()). */
+export function encodeMethodResponse(value: unknown, opts: EncodeOptions = {}): string {
+  const out: string[] = ['<?xml version="1.0"?>\n<methodResponse>\n<params>\n<param>\n'];
+  encodeValue(value, out, opts);
+  out.push('</param>\n</params>\n\n</methodResponse>\n');
+  return out.join('');
+}
+
+/** A fault exactly as Odoo writes it: faultCode then faultString, int codes on /xmlrpc/2, strings on /xmlrpc. */
+export function encodeFault(faultCode: number | string, faultString: string): string {
+  const out: string[] = ['<?xml version="1.0"?>\n<methodResponse>\n<fault>\n'];
+  encodeValue({ faultCode, faultString }, out, {});
+  out.push('</fault>\n\n</methodResponse>\n');
+  return out.join('');
+}

@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeMethodCall, decodeMethodResponse, encodeMethodCall, encodeMethodResponse, encodeFault, XmlRpcParseError } from '../../src/rpc/xmlrpc.js';
+import { PyFloat, pyFloatRepr } from '../../src/rpc/values.js';
+import { loadWire, fillKeys } from '../support/wire.js';
+
+const xmlExchanges = loadWire({ protocol: 'xmlrpc' }).filter((e) => e.request.method === 'POST');
+
+test('every recorded XML-RPC request decodes and re-encodes to the same bytes', () => {
+  let n = 0;
+  for (const ex of xmlExchanges) {
+    const body = fillKeys(ex.request.body);
+    if (!body.includes('</methodCall>')) continue; // the malformed and empty bodies: covered below
+    const call = decodeMethodCall(body);
+    assert.equal(encodeMethodCall(call.methodName, call.params), body, ex.file);
+    n++;
+  }
+  assert.ok(n >= 90, `only ${n} requests checked`);
+});
+
+test('every recorded XML-RPC response decodes and re-encodes to the same bytes', () => {
+  let n = 0;
+  for (const ex of xmlExchanges) {
+    if (!ex.response.headers['Content-Type']?.startsWith('text/xml')) continue;
+    const res = decodeMethodResponse(ex.response.body);
+    const again = res.kind === 'params' ? encodeMethodResponse(res.value) : encodeFault(res.faultCode as number | string, res.faultString as string);
+    assert.equal(again, ex.response.body, ex.file);
+    n++;
+  }
+  assert.ok(n >= 90, `only ${n} responses checked`);
+});
+
+test('the recorded malformed and empty bodies are refused', () => {
+  for (const ex of xmlExchanges.filter((e) => /malformed|empty-body/.test(e.file))) {
+    assert.throws(() => decodeMethodCall(ex.request.body), XmlRpcParseError, ex.file);
+  }
+});
+
+const call = (inner: string) => `<?xml version='1.0'?>\n<methodCall>\n<methodName>m</methodName>\n<params>\n<param>\n${inner}</param>\n</params>\n</methodCall>\n`;
+
+test('hostile and malformed XML is refused with a clear reason', () => {
+  const cases: Array<[string, RegExp]> = [
+    [`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><methodCall><methodName>m</methodName></methodCall>`, /DOCTYPE/],
+    [call('<value><string>&a;</string></value>'), /undefined entity/],
+    [call('<value><string>x</value>'), /expected <\/string>/],
+    [call('<value><int>1</int></value>') + '<junk/>', /after the document element/],
+    [call('<value><struct><member><name>__proto__</name><value>x</value></member></struct></value>'), /not allowed/],
+    [call('<value><struct><member><name>a</name><value>1</value></member><member><name>a</name><value>2</value></member></struct></value>'), /duplicate struct member/],
+    [call('<value><int>99999999999999999999</int></value>'), /exact range/],
+    [call('<value><int>1.5</int></value>'), /invalid integer/],
+    [call('<value><boolean>true</boolean></value>'), /bad boolean/],
+    [call('<value><string>\u0001</string></value>'), /control character/],
+    [call('<value><string>&#1;</string></value>'), /invalid character reference/],
+    [call('<value><blob>x</blob></value>'), /unknown value type/],
+    [call('<?pi x?><value>x</value>'), /processing instructions/],
+    [`<?xml version="1.0" encoding="iso-8859-1"?><methodCall><methodName>m</methodName></methodCall>`, /unsupported encoding/],
+    ['', /empty/],
+  ];
+  for (const [body, re] of cases) assert.throws(() => decodeMethodCall(body), (e: unknown) => e instanceof XmlRpcParseError && re.test(e.message), body.slice(0, 80));
+  assert.throws(() => decodeMethodCall(Buffer.from([0x3c, 0xff, 0xfe])), /not valid UTF-8/);
+});
+
+test('deep nesting is refused at the depth limit, not by a stack overflow', () => {
+  const depth = 10000;
+  const body = call('<value><array><data>'.repeat(depth) + '</data></array></value>'.repeat(depth));
+  assert.throws(() => decodeMethodCall(body), /nested deeper than 100/);
+  const ok = call('<value><array><data>'.repeat(50) + '</data></array></value>'.repeat(50));
+  assert.doesNotThrow(() => decodeMethodCall(ok));
+});
+
+test('values decode to exact types', () => {
+  const { params } = decodeMethodCall(call('<value><struct><member><name>a</name><value><i8>9007199254740991</i8></value></member><member><name>b</name><value><double>1.0</double></value></member><member><name>c</name><value><double>2.5</double></value></member><member><name>d</name><value>bare &amp; text</value></member><member><name>e</name><value><nil/></value></member><member><name>f</name><value><string><![CDATA[<x>]]></string></value></member></struct></value>'));
+  const v = params[0] as Record<string, unknown>;
+  assert.equal(v.a, 9007199254740991);
+  assert.ok(v.b instanceof PyFloat && v.b.value === 1);
+  assert.equal(v.c, 2.5);
+  assert.equal(v.d, 'bare & text');
+  assert.equal(v.e, null);
+  assert.equal(v.f, '<x>');
+});
+
+test('Python float repr is reproduced', () => {
+  const cases: Array<[number, string]> = [[1, '1.0'], [0.1, '0.1'], [1e16, '1e+16'], [1234.5, '1234.5'], [0.0001, '0.0001'], [0.00001, '1e-05'], [-2.5e-7, '-2.5e-07'], [123456789012345.6, '123456789012345.6'], [1e22, '1e+22'], [0, '0.0']];
+  for (const [x, s] of cases) assert.equal(pyFloatRepr(x), s, String(x));
+});
+
+test('encoding follows Odoo: None is refused, big ints overflow, control characters are dropped', () => {
+  assert.throws(() => encodeMethodResponse(null), /cannot marshal None/);
+  assert.throws(() => encodeMethodResponse(2 ** 31), /int exceeds XML-RPC limits/);
+  assert.match(encodeMethodResponse('a\u0001b<'), /<string>ab&lt;<\/string>/);
+  assert.match(encodeMethodResponse(2 ** 31, { bigInt: 'i8' }), /<i8>2147483648<\/i8>/);
+});
