@@ -1,0 +1,305 @@
+// Carrying calls to Odoo: one connection pool per upstream, requests encoded in the protocol
+// chosen for the upstream, answers streamed back while their first bytes are inspected.
+//
+// Odoo answers every RPC with `Connection: close` (FACTS.md), so there is nothing to reuse after
+// an answer; the pool still keeps idle sockets for the moments between requests, and a request
+// that fails on a reused socket before any byte of answer is retried once on a fresh one (the
+// server had closed it, so it never saw the request).
+
+import http from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import type { OdooCall } from '../rpc/call.js';
+import { encodeMethodCall, decodeMethodResponse } from '../rpc/xmlrpc.js';
+import { parseJson, stringifyJson } from '../rpc/json.js';
+import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
+
+/** Where and as whom allowed calls go: a profile with its real credentials. */
+export interface UpstreamTarget {
+  profile: string;
+  url: URL;
+  db: string;
+  uid: number;
+  /** The integration user's API key. Never logged, never in an error message. */
+  key: string;
+  /** Odoo major version (from common.version). */
+  version: number;
+}
+
+/** The wire format used toward Odoo for one call. */
+export type UpstreamVia = 'xmlrpc' | 'xmlrpc-legacy' | 'jsonrpc' | 'json2';
+
+export interface UpstreamRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export class UpstreamUnavailable extends Error {
+  constructor(
+    message: string,
+    cause?: unknown,
+    readonly code?: string,
+  ) {
+    super(message, { cause });
+    this.name = 'UpstreamUnavailable';
+  }
+}
+
+/** Encodes an ORM call for Odoo, with the real database, uid and key in place of the client's. */
+export function encodeUpstreamCall(target: UpstreamTarget, call: OdooCall, via: UpstreamVia, jsonrpcId?: RpcValue): UpstreamRequest {
+  const base = target.url.pathname.replace(/\/+$/, '');
+  if (via === 'json2') {
+    const body: RpcStruct = {};
+    if (call.ids !== undefined) body.ids = call.ids;
+    Object.assign(body, call.kwargs);
+    if (call.context !== undefined) body.context = call.context;
+    return {
+      path: `${base}/json/2/${encodeURIComponent(call.model)}/${encodeURIComponent(call.method)}`,
+      headers: {
+        'Content-Type': 'application/json; charset=utf-8',
+        Authorization: `bearer ${target.key}`,
+        'X-Odoo-Database': target.db,
+      },
+      body: Buffer.from(stringifyJson(body, { style: 'compact' })),
+    };
+  }
+  // Every object call goes as execute_kw: `execute` is execute_kw with no keyword arguments,
+  // and a narrowed call may need keyword arguments the client did not send.
+  const params: RpcValue[] = [target.db, target.uid, target.key, call.model, call.method, call.args, call.kwargs];
+  if (via === 'jsonrpc') {
+    const envelope = { jsonrpc: '2.0', method: 'call', params: { service: 'object', method: 'execute_kw', args: params }, id: jsonrpcId ?? null };
+    return { path: `${base}/jsonrpc`, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(stringifyJson(envelope, { style: 'compact' })) };
+  }
+  return {
+    path: `${base}${via === 'xmlrpc-legacy' ? '/xmlrpc/object' : '/xmlrpc/2/object'}`,
+    headers: { 'Content-Type': 'text/xml' },
+    body: Buffer.from(encodeMethodCall('execute_kw', params)),
+  };
+}
+
+/** Encodes a common-service call (version, authenticate) for Odoo. */
+export function encodeCommonCall(target: Pick<UpstreamTarget, 'url'>, fn: string, params: RpcValue[], via: 'xmlrpc' | 'jsonrpc'): UpstreamRequest {
+  const base = target.url.pathname.replace(/\/+$/, '');
+  if (via === 'jsonrpc') {
+    const envelope = { jsonrpc: '2.0', method: 'call', params: { service: 'common', method: fn, args: params }, id: null };
+    return { path: `${base}/jsonrpc`, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(stringifyJson(envelope, { style: 'compact' })) };
+  }
+  return { path: `${base}/xmlrpc/2/common`, headers: { 'Content-Type': 'text/xml' }, body: Buffer.from(encodeMethodCall(fn, params)) };
+}
+
+export interface PoolOptions {
+  /** Most sockets open to one upstream at once. */
+  maxSockets?: number;
+  /** No answer headers within this time: the call fails cleanly. */
+  timeoutMs?: number;
+}
+
+/** Connection pools to the upstreams, shared by every call the proxy forwards. */
+export class UpstreamPool {
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  readonly timeoutMs: number;
+  /** Counters for /metrics and the benchmarks. */
+  readonly stats = { requests: 0, retriedOnReusedSocket: 0, failures: 0 };
+
+  constructor(opts: PoolOptions = {}) {
+    const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 64, keepAliveMsecs: 1000, scheduling: 'lifo' as const };
+    this.httpAgent = new http.Agent(agentOpts);
+    this.httpsAgent = new https.Agent(agentOpts);
+    this.timeoutMs = opts.timeoutMs ?? 120_000;
+  }
+
+  /** Sends a request; resolves with the answer's headers and a body stream (not yet read). */
+  async send(url: URL, req: UpstreamRequest, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    this.stats.requests++;
+    try {
+      return await this.attempt(url, req, signal);
+    } catch (e) {
+      if (e instanceof ReusedSocketReset) {
+        this.stats.retriedOnReusedSocket++;
+        return this.attempt(url, req, signal);
+      }
+      this.stats.failures++;
+      throw e;
+    }
+  }
+
+  private attempt(url: URL, req: UpstreamRequest, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    const secure = url.protocol === 'https:';
+    const mod = secure ? https : http;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const r = mod.request(
+        {
+          protocol: url.protocol,
+          hostname: url.hostname.replace(/^\[|\]$/g, ''),
+          port: url.port || (secure ? 443 : 80),
+          method: 'POST',
+          path: req.path,
+          headers: { ...req.headers, 'Content-Length': String(req.body.length), 'User-Agent': 'odoo-keys' },
+          agent: secure ? this.httpsAgent : this.httpAgent,
+          signal,
+        },
+        (res) => {
+          settled = true;
+          r.setTimeout(0);
+          resolve(res);
+        },
+      );
+      r.setTimeout(this.timeoutMs, () => r.destroy(new UpstreamUnavailable(`Odoo did not answer within ${Math.round(this.timeoutMs / 1000)} s`, undefined, 'ETIMEDOUT')));
+      r.on('error', (err: NodeJS.ErrnoException) => {
+        if (settled) return;
+        settled = true;
+        if (r.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) return reject(new ReusedSocketReset());
+        reject(err instanceof UpstreamUnavailable ? err : new UpstreamUnavailable(describeNetworkError(err), err, err.code));
+      });
+      r.end(req.body);
+    });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+class ReusedSocketReset extends Error {}
+
+function describeNetworkError(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return 'Odoo refused the connection';
+    case 'ECONNRESET':
+      return 'Odoo closed the connection without answering';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'Odoo host name could not be resolved';
+    case 'ETIMEDOUT':
+      return 'connecting to Odoo timed out';
+    case 'ABORT_ERR':
+      return 'the call was cancelled';
+    default:
+      return `Odoo could not be reached (${err.code ?? err.message})`;
+  }
+}
+
+/** Reads a whole answer body, refusing one larger than `maxBytes`. */
+export async function readBody(stream: Readable, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      stream.destroy();
+      throw new UpstreamUnavailable(`Odoo's answer is larger than ${maxBytes} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** What an answer said, learnt from its first bytes (and all of it when small). */
+export interface AnswerSummary {
+  outcome: 'ok' | 'odoo_error';
+  /** Odoo's exception (short class name) and first line of its message, for an error. */
+  error?: { name: string; message: string };
+  /** The result, when the answer was small enough to keep whole (for created ids). */
+  result?: RpcValue;
+}
+
+/**
+ * Reads an Odoo answer held whole: was it a result or an error, and what. `via` is the protocol
+ * the answer came in.
+ */
+export function summarizeAnswer(via: UpstreamVia, status: number, body: Buffer): AnswerSummary {
+  try {
+    if (via === 'json2') {
+      const v = parseJson(body);
+      if (status === 200) return { outcome: 'ok', result: v };
+      if (isStruct(v)) return { outcome: 'odoo_error', error: { name: shortExceptionName(String(v.name ?? 'Error')), message: firstLine(String(v.message ?? '')) } };
+      return { outcome: 'odoo_error', error: { name: 'HTTPError', message: `HTTP ${status}` } };
+    }
+    if (via === 'jsonrpc') {
+      if (status !== 200) return { outcome: 'odoo_error', error: { name: 'HTTPError', message: `HTTP ${status}` } };
+      const v = parseJson(body);
+      if (isStruct(v) && isStruct(v.error)) {
+        const data = isStruct(v.error.data) ? v.error.data : {};
+        return { outcome: 'odoo_error', error: { name: shortExceptionName(String(data.name ?? 'Error')), message: firstLine(String(data.message ?? v.error.message ?? '')) } };
+      }
+      return { outcome: 'ok', result: isStruct(v) ? v.result ?? null : null };
+    }
+    if (status !== 200) return { outcome: 'odoo_error', error: { name: 'HTTPError', message: `HTTP ${status}` } };
+    const r = decodeMethodResponse(body);
+    if (r.kind === 'fault') return { outcome: 'odoo_error', error: faultError(r.faultCode, r.faultString) };
+    return { outcome: 'ok', result: r.value };
+  } catch {
+    return { outcome: 'odoo_error', error: { name: 'UnreadableAnswer', message: `an answer that could not be read (HTTP ${status})` } };
+  }
+}
+
+/** Sniffs whether a (possibly large, streamed) answer is an error, from its first bytes. */
+export function sniffAnswer(via: UpstreamVia, status: number, head: Buffer): 'ok' | 'odoo_error' | 'unknown' {
+  if (via === 'json2') return status === 200 ? 'ok' : 'odoo_error';
+  if (status !== 200) return 'odoo_error';
+  const text = head.subarray(0, 512).toString('latin1');
+  if (via === 'jsonrpc') {
+    const m = /"(result|error)"\s*:/.exec(text);
+    return m ? (m[1] === 'error' ? 'odoo_error' : 'ok') : 'unknown';
+  }
+  const m = /<(params|fault)>/.exec(text);
+  return m ? (m[1] === 'fault' ? 'odoo_error' : 'ok') : 'unknown';
+}
+
+const FAULT_NAMES: Record<number, string> = { 2: 'UserError', 3: 'AccessDenied', 4: 'AccessError' };
+
+/** Names an XML-RPC fault: the code on /xmlrpc/2, the traceback's last line for code 1, the legacy string codes. */
+function faultError(code: RpcValue, text: RpcValue): { name: string; message: string } {
+  if (typeof code === 'number') {
+    if (FAULT_NAMES[code]) return { name: FAULT_NAMES[code]!, message: firstLine(String(text)) };
+    const last = lastLine(String(text));
+    const m = /^([\w.]+): (.*)$/.exec(last);
+    return m ? { name: shortExceptionName(m[1]!), message: firstLine(m[2]!) } : { name: 'Fault', message: firstLine(last) };
+  }
+  const s = String(code);
+  const w = /^warning -- (\w+)\n\n([\s\S]*)$/.exec(s);
+  if (w) return { name: w[1]!, message: firstLine(w[2]!) };
+  if (s === 'AccessDenied') return { name: 'AccessDenied', message: firstLine(String(text)) };
+  return { name: 'Fault', message: firstLine(s) };
+}
+
+function shortExceptionName(name: string): string {
+  return name.slice(name.lastIndexOf('.') + 1);
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n', 1)[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
+}
+
+function lastLine(s: string): string {
+  const lines = s.trimEnd().split('\n');
+  return lines[lines.length - 1] ?? '';
+}
+
+/**
+ * A buffered call for the proxy's own needs (authenticate at start, fields_get for the scope
+ * engine, the id checks). Throws UpstreamUnavailable on network failure and UpstreamCallError
+ * when Odoo answers with an error.
+ */
+export async function callUpstream(pool: UpstreamPool, target: UpstreamTarget, model: string, method: string, args: RpcValue[], kwargs: RpcStruct, via: UpstreamVia = 'xmlrpc', maxBytes = 64 * 1024 * 1024): Promise<RpcValue> {
+  const call: OdooCall = { protocol: via === 'json2' ? 'json2' : via === 'jsonrpc' ? 'jsonrpc' : 'xmlrpc', entry: via === 'json2' ? 'json2' : 'execute_kw', db: target.db, uid: target.uid, credential: null, model, method, args: via === 'json2' ? [] : args, kwargs };
+  if (via === 'json2' && args.length) call.ids = args[0]!;
+  const res = await pool.send(target.url, encodeUpstreamCall(target, call, via, 1));
+  const body = await readBody(res, maxBytes);
+  const summary = summarizeAnswer(via, res.statusCode ?? 0, body);
+  if (summary.outcome !== 'ok') throw new UpstreamCallError(summary.error ? `${summary.error.name}: ${summary.error.message}` : 'Odoo answered with an error');
+  return summary.result ?? null;
+}
+
+export class UpstreamCallError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UpstreamCallError';
+  }
+}
