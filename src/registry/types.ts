@@ -16,6 +16,10 @@ export interface Profile {
   version?: number;
   /** uid of the login, from authenticate at login time. */
   uid?: number;
+  /** Where the upstream key comes from (never the key itself): the OS keychain, $ODOO_KEYS_UPSTREAM_KEY, or key_file. */
+  key_source?: 'keychain' | 'env' | 'file';
+  /** Absolute path of a file (mode 0600) holding the upstream key, for machines without a keychain. */
+  key_file?: string;
 }
 
 export interface KeyRecord {
