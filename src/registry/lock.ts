@@ -1,0 +1,153 @@
+// A lock file beside the registry that serialises writers across processes.
+//
+// Taking it: write our owner record to a private temporary file and hard-link it to the lock
+// path; link() fails if the lock exists, so exactly one process wins, and the lock never exists
+// without its content. A lock whose owner is gone (same host, pid no longer alive, e.g. killed
+// with -9) or that is older than `staleMs` is stale. Breaking a stale lock is itself guarded by a
+// short-lived `.break` lock and a re-read, so two processes can never both break the same lock
+// and then remove each other's fresh one.
+import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+
+export interface LockOwner {
+  pid: number;
+  host: string;
+  token: string;
+  /** ms since the epoch. */
+  since: number;
+}
+
+export interface LockOptions {
+  /** Give up after this long (default 10 s, or $ODOO_KEYS_LOCK_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** A lock older than this is stale whatever its owner (default 60 s). Writers hold it for milliseconds. */
+  staleMs?: number;
+}
+
+export class LockTimeoutError extends Error {
+  constructor(
+    readonly lockPath: string,
+    readonly owner: LockOwner | undefined,
+  ) {
+    super(
+      `could not lock ${lockPath}: held by ${owner ? `process ${owner.pid} on ${owner.host} since ${new Date(owner.since).toISOString()}` : 'another process'}` +
+        ' (if no odoo-keys command is running, delete the lock file)',
+    );
+    this.name = 'LockTimeoutError';
+  }
+}
+
+const BREAKER_STALE_MS = 5_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const o = JSON.parse(text) as LockOwner;
+    if (typeof o.pid === 'number' && typeof o.host === 'string' && typeof o.token === 'string' && typeof o.since === 'number') return o;
+  } catch {
+    /* not an owner record */
+  }
+  return undefined;
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+export class FileLock {
+  private readonly timeoutMs: number;
+  private readonly staleMs: number;
+
+  constructor(
+    readonly path: string,
+    opts: LockOptions = {},
+  ) {
+    const envTimeout = Number(process.env.ODOO_KEYS_LOCK_TIMEOUT_MS);
+    this.timeoutMs = opts.timeoutMs ?? (envTimeout > 0 ? envTimeout : 10_000);
+    this.staleMs = opts.staleMs ?? 60_000;
+  }
+
+  /** Whether the lock described by `text` (last modified at `mtimeMs`) may be broken. */
+  isStale(text: string, mtimeMs: number, now = Date.now()): boolean {
+    const owner = parseOwner(text);
+    if (!owner) return now - mtimeMs > this.staleMs;
+    if (now - owner.since > this.staleMs) return true;
+    return owner.host === hostname() && !pidAlive(owner.pid);
+  }
+
+  /** Takes the lock, waiting for other holders; returns the function that releases it. */
+  async acquire(): Promise<() => Promise<void>> {
+    const owner: LockOwner = { pid: process.pid, host: hostname(), token: randomBytes(12).toString('hex'), since: Date.now() };
+    const record = JSON.stringify(owner);
+    const mine = `${this.path}.${process.pid}.${owner.token}`;
+    const deadline = Date.now() + this.timeoutMs;
+    let delay = 2;
+    await writeFile(mine, record, { mode: 0o600 });
+    try {
+      for (;;) {
+        try {
+          await link(mine, this.path);
+          return async () => {
+            // Remove the lock only if it is still ours (it is, unless it was judged stale).
+            if ((await readText(this.path)) === record) await unlink(this.path).catch(() => undefined);
+          };
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
+        const held = await readText(this.path);
+        if (held !== undefined) {
+          const st = await stat(this.path).catch(() => undefined);
+          if (st && this.isStale(held, st.mtimeMs)) {
+            await this.breakStale(held);
+            continue;
+          }
+        }
+        if (Date.now() > deadline) throw new LockTimeoutError(this.path, held === undefined ? undefined : parseOwner(held));
+        await sleep(delay + Math.random() * delay);
+        delay = Math.min(delay * 2, 50);
+      }
+    } finally {
+      await unlink(mine).catch(() => undefined);
+    }
+  }
+
+  /** Removes the lock if it still holds exactly `observed`, under the breaker lock. */
+  private async breakStale(observed: string): Promise<void> {
+    const breaker = `${this.path}.break`;
+    let fh;
+    try {
+      fh = await open(breaker, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // Someone else is breaking it; a breaker left by a killed process goes after a few seconds.
+      const st = await stat(breaker).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > BREAKER_STALE_MS) await unlink(breaker).catch(() => undefined);
+      await sleep(5);
+      return;
+    }
+    try {
+      await fh.close();
+      if ((await readText(this.path)) === observed) await unlink(this.path).catch(() => undefined);
+    } finally {
+      await unlink(breaker).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,224 @@
+// The registry's content as data: checking what came out of keys.yaml, and the lookups every
+// command and the proxy share. Pure functions; the file itself is store.ts's business.
+import type { KeyRecord, KeyStatus, Profile, Registry } from './types.js';
+import { REGISTRY_VERSION } from './types.js';
+import { HASH_PATTERN, KEY_ID_PATTERN } from './keys.js';
+import { NotFoundError } from './errors.js';
+import { ScopeValidationError, validateLimits, validateRules } from '../policy/validate.js';
+
+/** Profile and key names: they appear on command lines, in tables and as XML-RPC logins. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+
+/** Fields a registry may hold. A field outside these is refused: a typo such as `expire:` must not silently drop a limit. */
+export const REGISTRY_FIELDS = ['version', 'default_profile', 'profiles', 'keys'] as const;
+export const PROFILE_FIELDS = ['url', 'db', 'login', 'protocol', 'version', 'uid', 'key_file', 'key_source'] as const;
+export const KEY_FIELDS = ['id', 'name', 'profile', 'hash', 'created', 'expires', 'revoked', 'previous', 'limits', 'rules', 'learning', 'description'] as const;
+
+/** How soon before expiry a key shows as `expiring`. */
+export const EXPIRING_SOON_MS = 7 * 86_400_000;
+
+export function emptyRegistry(): Registry {
+  return { version: REGISTRY_VERSION, profiles: {}, keys: [] };
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function fail(path: string, problem: string): never {
+  throw new ScopeValidationError(path, problem);
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function onlyKnown(obj: Record<string, unknown>, allowed: readonly string[], path: string): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) fail(path ? `${path}.${k}` : k, `unknown field '${k}' (expected one of: ${allowed.join(', ')})`);
+  }
+}
+
+function str(v: unknown, path: string, what = 'a string'): string {
+  if (typeof v !== 'string' || v === '') fail(path, `must be ${what}, not ${v === '' ? 'empty' : describe(v)}`);
+  return v;
+}
+
+function instant(v: unknown, path: string): string {
+  const s = str(v, path, 'an ISO 8601 date-time such as 2027-02-26T10:00:00Z');
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) || Number.isNaN(Date.parse(s))) {
+    fail(path, `${JSON.stringify(s)} is not an ISO 8601 date-time such as 2027-02-26T10:00:00Z`);
+  }
+  return s;
+}
+
+function checkName(v: unknown, path: string, what: string): string {
+  const s = str(v, path, `a ${what} name`);
+  if (!NAME_PATTERN.test(s)) fail(path, `${JSON.stringify(s)} is not a valid ${what} name (letters, digits, '.', '_', '-', '@'; at most 64)`);
+  return s;
+}
+
+function checkProfile(name: string, v: unknown, path: string): Omit<Profile, 'name'> {
+  checkName(name, path, 'profile');
+  if (!isMapping(v)) fail(path, `a profile must be a mapping with url, db and login, not ${describe(v)}`);
+  onlyKnown(v, PROFILE_FIELDS, path);
+  for (const f of ['url', 'db', 'login'] as const) if (!(f in v)) fail(path, `the profile needs ${f}`);
+  const url = str(v.url, `${path}.url`, 'an http(s) URL');
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) fail(`${path}.url`, `${JSON.stringify(url)} is not an http(s) URL`);
+  const out: Omit<Profile, 'name'> = { url, db: str(v.db, `${path}.db`), login: str(v.login, `${path}.login`) };
+  if (v.protocol !== undefined) {
+    if (!['auto', 'xmlrpc', 'jsonrpc', 'json2'].includes(v.protocol as string)) fail(`${path}.protocol`, `must be auto, xmlrpc, jsonrpc or json2, not ${describe(v.protocol)}`);
+    out.protocol = v.protocol as Profile['protocol'];
+  }
+  if (v.version !== undefined) {
+    if (typeof v.version !== 'number' || !Number.isInteger(v.version) || v.version < 1) fail(`${path}.version`, `must be an Odoo major version such as 18, not ${describe(v.version)}`);
+    out.version = v.version;
+  }
+  if (v.uid !== undefined) {
+    if (typeof v.uid !== 'number' || !Number.isSafeInteger(v.uid) || v.uid < 1) fail(`${path}.uid`, `must be a positive integer, not ${describe(v.uid)}`);
+    out.uid = v.uid;
+  }
+  if (v.key_file !== undefined) out.key_file = str(v.key_file, `${path}.key_file`, 'a file path');
+  if (v.key_source !== undefined) {
+    if (!['keychain', 'env', 'file'].includes(v.key_source as string)) fail(`${path}.key_source`, `must be keychain, env or file, not ${describe(v.key_source)}`);
+    out.key_source = v.key_source as Profile['key_source'];
+  }
+  return out;
+}
+
+function checkKey(v: unknown, path: string, profiles: Record<string, unknown>): KeyRecord {
+  if (!isMapping(v)) fail(path, `a key must be a mapping, not ${describe(v)}`);
+  onlyKnown(v, KEY_FIELDS, path);
+  for (const f of ['id', 'name', 'profile', 'hash', 'created', 'rules'] as const) if (!(f in v)) fail(path, `the key needs ${f}`);
+  if (typeof v.id !== 'string' || !KEY_ID_PATTERN.test(v.id)) {
+    fail(`${path}.id`, `must be 8 lowercase hex characters in quotes, not ${describe(v.id)}`);
+  }
+  const key: KeyRecord = {
+    id: v.id,
+    name: checkName(v.name, `${path}.name`, 'key'),
+    profile: str(v.profile, `${path}.profile`, 'a profile name'),
+    hash: str(v.hash, `${path}.hash`, 'sha256:<64 hex>'),
+    created: instant(v.created, `${path}.created`),
+    rules: validateRules(v.rules ?? [], `${path}.rules`),
+  };
+  if (!(key.profile in profiles)) fail(`${path}.profile`, `no profile named '${key.profile}' in profiles`);
+  if (!HASH_PATTERN.test(key.hash)) fail(`${path}.hash`, 'must be sha256: followed by 64 lowercase hex characters');
+  if (v.expires !== undefined && v.expires !== null) key.expires = instant(v.expires, `${path}.expires`);
+  if (v.revoked !== undefined && v.revoked !== null) key.revoked = instant(v.revoked, `${path}.revoked`);
+  if (v.previous !== undefined && v.previous !== null) {
+    const p = v.previous;
+    if (!isMapping(p)) fail(`${path}.previous`, `must be a mapping with hash and until, not ${describe(p)}`);
+    onlyKnown(p, ['hash', 'until'], `${path}.previous`);
+    const hash = str(p.hash, `${path}.previous.hash`, 'sha256:<64 hex>');
+    if (!HASH_PATTERN.test(hash)) fail(`${path}.previous.hash`, 'must be sha256: followed by 64 lowercase hex characters');
+    key.previous = { hash, until: instant(p.until, `${path}.previous.until`) };
+  }
+  if (v.limits !== undefined && v.limits !== null) {
+    const limits = validateLimits(v.limits, `${path}.limits`);
+    if (Object.keys(limits).length > 0) key.limits = limits;
+  }
+  if (v.learning !== undefined) {
+    if (typeof v.learning !== 'boolean') fail(`${path}.learning`, `must be true or false, not ${describe(v.learning)}`);
+    key.learning = v.learning;
+  }
+  if (v.description !== undefined && v.description !== null) {
+    if (typeof v.description !== 'string') fail(`${path}.description`, `must be text, not ${describe(v.description)}`);
+    key.description = v.description;
+  }
+  return key;
+}
+
+/**
+ * Checks the plain value read from keys.yaml and returns it as a Registry. Throws
+ * ScopeValidationError with the path of the bad value (the store turns the path into a line).
+ * `version` must be checked by the caller first (an unknown version is refused before anything).
+ */
+export function validateRegistry(value: unknown): Registry {
+  if (!isMapping(value)) fail('', `the registry must be a mapping starting with 'version: ${REGISTRY_VERSION}', not ${describe(value)}`);
+  if (!('version' in value)) fail('version', `missing: the registry must start with 'version: ${REGISTRY_VERSION}'`);
+  if (value.version !== REGISTRY_VERSION) fail('version', `unknown registry version ${JSON.stringify(value.version)}: this odoo-keys reads version ${REGISTRY_VERSION}`);
+  onlyKnown(value, REGISTRY_FIELDS, '');
+  const rawProfiles = value.profiles ?? {};
+  if (!isMapping(rawProfiles)) fail('profiles', `must be a mapping of profile names, not ${describe(rawProfiles)}`);
+  const profiles: Registry['profiles'] = {};
+  for (const [name, p] of Object.entries(rawProfiles)) profiles[name] = checkProfile(name, p, `profiles.${name}`);
+  const reg: Registry = { version: REGISTRY_VERSION, profiles, keys: [] };
+  if (value.default_profile !== undefined && value.default_profile !== null) {
+    const d = str(value.default_profile, 'default_profile', 'a profile name');
+    if (!(d in profiles)) fail('default_profile', `no profile named '${d}' in profiles`);
+    reg.default_profile = d;
+  }
+  const rawKeys = value.keys ?? [];
+  if (!Array.isArray(rawKeys)) fail('keys', `must be a list of keys, not ${describe(rawKeys)}`);
+  const ids = new Map<string, number>();
+  const names = new Map<string, number>();
+  rawKeys.forEach((k, i) => {
+    const key = checkKey(k, `keys[${i}]`, profiles);
+    if (ids.has(key.id)) fail(`keys[${i}].id`, `the id ${key.id} is used twice (also keys[${ids.get(key.id)}])`);
+    if (names.has(key.name)) fail(`keys[${i}].name`, `the name '${key.name}' is used twice (also keys[${names.get(key.name)}])`);
+    ids.set(key.id, i);
+    names.set(key.name, i);
+    reg.keys.push(key);
+  });
+  return reg;
+}
+
+/** A key by name, or by id. */
+export function findKey(reg: Registry, nameOrId: string): KeyRecord | undefined {
+  return reg.keys.find((k) => k.name === nameOrId) ?? reg.keys.find((k) => k.id === nameOrId);
+}
+
+/** A key by name or id, or a NotFoundError naming it. */
+export function requireKey(reg: Registry, nameOrId: string): KeyRecord {
+  const key = findKey(reg, nameOrId);
+  if (!key) throw new NotFoundError(`no key named '${nameOrId}' (odoo-keys list shows the keys)`, 'key_not_found');
+  return key;
+}
+
+/** Where a key stands at `now`, for list and show (the proxy decides on expires/revoked itself). */
+export function keyStatus(key: KeyRecord, now: Date): KeyStatus {
+  const t = now.getTime();
+  if (key.revoked !== undefined && Date.parse(key.revoked) <= t) return 'revoked';
+  if (key.expires !== undefined && Date.parse(key.expires) <= t) return 'expired';
+  if (key.learning) return 'learning';
+  if (key.previous !== undefined && Date.parse(key.previous.until) > t) return 'rotating';
+  if (key.expires !== undefined && Date.parse(key.expires) - t <= EXPIRING_SOON_MS) return 'expiring';
+  return 'active';
+}
+
+/** Whether a key accepts calls at `now` (not revoked, not expired). */
+export function keyUsable(key: KeyRecord, now: Date): boolean {
+  const s = keyStatus(key, now);
+  return s !== 'revoked' && s !== 'expired';
+}
+
+/** The named profile, or the default one (the registry's default_profile, or the only profile). */
+export function resolveProfile(reg: Registry, name?: string): Profile {
+  if (name !== undefined && name !== '') {
+    const p = reg.profiles[name];
+    if (!p) {
+      const known = Object.keys(reg.profiles);
+      throw new NotFoundError(
+        `no profile named '${name}'${known.length ? ` (profiles: ${known.join(', ')})` : ''}; create it with: odoo-keys login ${name} --url ... --db ... --user ...`,
+        'profile_not_found',
+      );
+    }
+    return { name, ...p };
+  }
+  const names = Object.keys(reg.profiles);
+  const chosen = reg.default_profile ?? (names.length === 1 ? names[0] : undefined);
+  if (chosen === undefined || !reg.profiles[chosen]) {
+    if (names.length === 0) throw new NotFoundError('no profile yet: connect to Odoo first with: odoo-keys login <profile> --url ... --db ... --user ...', 'no_profile');
+    throw new NotFoundError(`no default profile: pick one with --profile (profiles: ${names.join(', ')})`, 'no_profile');
+  }
+  return { name: chosen, ...reg.profiles[chosen]! };
+}

@@ -1,0 +1,330 @@
+// keys.yaml on disk: reading (parse + validate, errors with file, line and field), updating
+// (lock, re-read, change, atomic write that keeps the user's comments and order) and watching
+// (for the proxy's hot reload).
+import { existsSync, readFileSync, statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Document, LineCounter, parseDocument, type Node } from 'yaml';
+import { ScopeValidationError } from '../policy/validate.js';
+import { REGISTRY_VERSION, type Registry } from './types.js';
+import { emptyRegistry, validateRegistry } from './registry.js';
+import { RegistryError } from './errors.js';
+import { FileLock, LockTimeoutError, type LockOptions } from './lock.js';
+import { isTempFileOf, writeFileAtomic } from './atomic.js';
+import { plain, syncNode } from './yaml-sync.js';
+
+const HEADER =
+  ' keys.yaml: odoo-keys profiles and keys. It holds hashes only, never a secret or an upstream key,\n' +
+  ' so it may live in a private repository. Comments and order are kept when odoo-keys edits it.';
+
+const TO_STRING = { lineWidth: 0, flowCollectionPadding: false, indentSeq: true } as const;
+
+/** `keys[3].rules[0]` -> ['keys', 3, 'rules', 0]; `profiles["a.b"].url` -> ['profiles', 'a.b', 'url']. */
+export function pathSegments(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  const re = /\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]|\.?([^.[\]]+)/gy;
+  let m: RegExpExecArray | null;
+  while (re.lastIndex < path.length && (m = re.exec(path))) {
+    if (m[1] !== undefined) out.push(Number(m[1]));
+    else if (m[2] !== undefined) out.push(m[2].replace(/\\(.)/g, '$1'));
+    else out.push(m[3]!);
+  }
+  return out;
+}
+
+interface Loaded {
+  /** null when the file does not exist yet. */
+  text: string | null;
+  doc: Document;
+  registry: Registry;
+}
+
+function lineOf(lc: LineCounter, node: unknown): number | undefined {
+  const range = (node as Node | undefined)?.range;
+  return range ? lc.linePos(range[0]).line : undefined;
+}
+
+/** The line of the deepest node along `path` that exists. */
+function lineOfPath(doc: Document, lc: LineCounter, path: string): number | undefined {
+  const segs = pathSegments(path);
+  for (let n = segs.length; n > 0; n--) {
+    const node = doc.getIn(segs.slice(0, n), true);
+    const line = lineOf(lc, node);
+    if (line !== undefined) return line;
+  }
+  return lineOf(lc, doc.contents) ?? 1;
+}
+
+/** Parses and checks registry text; throws RegistryError naming file, line and field. */
+export function parseRegistry(text: string, file: string): { doc: Document; registry: Registry } {
+  if (text.trim() === '') {
+    throw new RegistryError(`${file}:1: the registry is empty; it must start with 'version: ${REGISTRY_VERSION}' (delete the file to start afresh)`, 'registry_malformed', file, 1, 'version');
+  }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false, version: '1.2' });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line;
+    const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new RegistryError(`${file}:${line}: not valid YAML: ${what}`, 'registry_malformed', file, line);
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new RegistryError(`${file}: not usable YAML: ${(err as Error).message}`, 'registry_malformed', file);
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'version' in value) {
+    const v = (value as { version: unknown }).version;
+    if (v !== REGISTRY_VERSION) {
+      const line = lineOfPath(doc, lc, 'version');
+      throw new RegistryError(
+        `${file}:${line}: version: unknown registry version ${JSON.stringify(v)}; this odoo-keys reads version ${REGISTRY_VERSION} (was the file written by a newer odoo-keys?)`,
+        'registry_version',
+        file,
+        line,
+        'version',
+      );
+    }
+  }
+  try {
+    return { doc, registry: validateRegistry(value) };
+  } catch (err) {
+    if (!(err instanceof ScopeValidationError)) throw err;
+    const line = lineOfPath(doc, lc, err.path);
+    const field = err.path || undefined;
+    throw new RegistryError(`${file}:${line}: ${err.message}`, 'registry_invalid', file, line, field);
+  }
+}
+
+/** What a new key record looks like in the file: fields in a fixed, readable order. */
+const KEY_ORDER = ['id', 'name', 'profile', 'description', 'hash', 'created', 'expires', 'revoked', 'previous', 'learning', 'limits', 'rules'];
+const PROFILE_ORDER = ['url', 'db', 'login', 'protocol', 'version', 'uid', 'key_source', 'key_file'];
+
+function ordered<T extends object>(obj: T, order: string[]): T {
+  const src = obj as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of order) if (src[k] !== undefined) out[k] = src[k];
+  for (const k of Object.keys(src)) if (!(k in out) && src[k] !== undefined) out[k] = src[k];
+  return out as T;
+}
+
+function canonical(reg: Registry): Registry {
+  const profiles: Registry['profiles'] = {};
+  for (const [name, p] of Object.entries(reg.profiles)) profiles[name] = ordered(p, PROFILE_ORDER);
+  return {
+    version: reg.version,
+    ...(reg.default_profile !== undefined ? { default_profile: reg.default_profile } : {}),
+    profiles,
+    keys: reg.keys.map((k) => ordered(k, KEY_ORDER)),
+  };
+}
+
+function sleepForever(): Promise<never> {
+  return new Promise(() => {
+    setInterval(() => undefined, 1 << 30);
+  });
+}
+
+export interface StoreOptions extends LockOptions {}
+
+export class RegistryStore {
+  readonly lockPath: string;
+
+  constructor(
+    readonly path: string,
+    private readonly opts: StoreOptions = {},
+  ) {
+    this.lockPath = `${path}.lock`;
+  }
+
+  private async load(): Promise<Loaded> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return { text: null, doc: new Document(), registry: emptyRegistry() };
+      throw new RegistryError(`${this.path}: cannot read: ${(err as Error).message}`, 'registry_read', this.path);
+    }
+    return { text, ...parseRegistry(text, this.path) };
+  }
+
+  /** The registry as it is on disk (an empty one when the file does not exist yet). */
+  async read(): Promise<Registry> {
+    return (await this.load()).registry;
+  }
+
+  /**
+   * Changes the registry under the lock: re-reads it, hands a copy to `mutate`, checks the
+   * result and writes it atomically, keeping the user's comments and order. Whatever `mutate`
+   * returns is passed back. A malformed file is reported and left exactly as it was.
+   */
+  async update<T>(mutate: (reg: Registry) => T | Promise<T>): Promise<T> {
+    const dir = dirname(this.path);
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new RegistryError(`${dir}: cannot create the folder: ${(err as Error).message}`, 'registry_write', this.path);
+    }
+    let release: () => Promise<void>;
+    try {
+      release = await new FileLock(this.lockPath, this.opts).acquire();
+    } catch (err) {
+      if (err instanceof LockTimeoutError) throw new RegistryError(err.message, 'registry_locked', this.path);
+      throw new RegistryError(`${this.lockPath}: cannot lock: ${(err as Error).message}`, 'registry_locked', this.path);
+    }
+    try {
+      await this.removeLeftoverTempFiles();
+      const loaded = await this.load();
+      const draft = structuredClone(loaded.registry);
+      const result = await mutate(draft);
+      let next: Registry;
+      try {
+        next = validateRegistry(plain(canonical(draft)));
+      } catch (err) {
+        if (err instanceof ScopeValidationError) throw new RegistryError(`refusing to write ${this.path}: ${err.message}`, 'registry_invalid', this.path, undefined, err.path);
+        throw err;
+      }
+      const doc = loaded.doc;
+      if (loaded.text === null) doc.commentBefore = HEADER;
+      doc.contents = syncNode(doc, doc.contents, plain(canonical(next))) as typeof doc.contents;
+      const text = doc.toString(TO_STRING);
+      if (text !== loaded.text) {
+        try {
+          await writeFileAtomic(this.path, text, { mode: 0o600, midWrite: this.testPauseHook() });
+        } catch (err) {
+          throw new RegistryError(`${this.path}: cannot write: ${(err as Error).message}`, 'registry_write', this.path);
+        }
+      }
+      return result;
+    } finally {
+      await release();
+    }
+  }
+
+  /** Only the lock holder writes temporary files, so any found under the lock are leftovers of a killed writer. */
+  private async removeLeftoverTempFiles(): Promise<void> {
+    const dir = dirname(this.path);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    await Promise.all(names.filter((n) => isTempFileOf(this.path, n)).map((n) => unlink(join(dir, n)).catch(() => undefined)));
+  }
+
+  /**
+   * Test hook: with ODOO_KEYS_TEST_PAUSE_WRITE=<marker file>, a write stops half way through its
+   * temporary file, writes the marker and waits forever, so a test can kill it with -9 there.
+   */
+  private testPauseHook(): (() => Promise<void>) | undefined {
+    const marker = process.env.ODOO_KEYS_TEST_PAUSE_WRITE;
+    if (!marker) return undefined;
+    return async () => {
+      await writeFile(marker, String(process.pid));
+      await sleepForever();
+    };
+  }
+
+  /**
+   * Calls onChange with the new registry within about a second of another process changing the
+   * file (fs.watch on the folder, which survives atomic renames, plus a stat poll in case events
+   * are lost). A file that does not parse goes to onError and onChange is not called: the caller
+   * keeps the last good registry. Returns a function that stops watching.
+   */
+  watch(onChange: (reg: Registry) => void, onError: (err: Error) => void, opts: { pollMs?: number } = {}): () => void {
+    const dir = dirname(this.path);
+    const name = basename(this.path);
+    let lastText: string | null = existsSync(this.path) ? safeRead(this.path) : null;
+    let lastStat = statKey(this.path);
+    let stopped = false;
+    let running = false;
+    let again = false;
+    let debounce: NodeJS.Timeout | undefined;
+
+    const check = async (): Promise<void> => {
+      if (stopped) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      try {
+        do {
+          again = false;
+          lastStat = statKey(this.path);
+          let text: string | null;
+          try {
+            text = await readFile(this.path, 'utf8');
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+            text = null;
+          }
+          if (text === lastText) continue;
+          lastText = text;
+          if (text === null) {
+            onError(new RegistryError(`${this.path}: the registry file disappeared; keeping the last good one`, 'registry_read', this.path));
+            continue;
+          }
+          let reg: Registry;
+          try {
+            reg = parseRegistry(text, this.path).registry;
+          } catch (err) {
+            onError(err as Error);
+            continue;
+          }
+          if (!stopped) onChange(reg);
+        } while (again && !stopped);
+      } catch (err) {
+        if (!stopped) onError(err as Error);
+      } finally {
+        running = false;
+      }
+    };
+    const schedule = (): void => {
+      if (stopped) return;
+      clearTimeout(debounce);
+      debounce = setTimeout(() => void check(), 25);
+      debounce.unref();
+    };
+
+    let watcher: FSWatcher | undefined;
+    try {
+      watcher = fsWatch(dir, { persistent: false }, (_event, filename) => {
+        if (filename === null || filename === name) schedule();
+      });
+      watcher.on('error', () => {
+        watcher?.close();
+        watcher = undefined;
+      });
+    } catch {
+      watcher = undefined; // the poll below still works
+    }
+    const poll = setInterval(() => {
+      const s = statKey(this.path);
+      if (s !== lastStat) schedule();
+    }, opts.pollMs ?? 500);
+    poll.unref();
+
+    return () => {
+      stopped = true;
+      clearInterval(poll);
+      clearTimeout(debounce);
+      watcher?.close();
+    };
+  }
+}
+
+function safeRead(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function statKey(path: string): string {
+  try {
+    const s = statSync(path);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
