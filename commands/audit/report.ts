@@ -1,0 +1,103 @@
+// `odoo-keys audit`: who did what, grouped by key (or model, method, day, address), from the journal.
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../src/cli/base.js';
+import { palette } from '../../src/cli/style.js';
+import { parseInstant } from '../../src/cli/time.js';
+import { usageError } from '../../src/cli/errors.js';
+import { journalDirs } from '../../src/audit/dirs.js';
+import { readJournalBatches, type JournalFilter, type ReadStats } from '../../src/audit/read.js';
+import { ReportBuilder, callRow, GROUP_BY, type CallRow, type GroupBy, type Report } from '../../src/audit/report.js';
+import { CALLS_CSV_HEADER, callCsvLine, csvLine, renderCallsTable, renderReportCsv, renderReportTable } from '../../src/audit/render.js';
+
+type Format = 'table' | 'json' | 'csv';
+
+export default class Audit extends BaseCommand {
+  static override summary = 'Who did what through the proxy, grouped by key, from the journal';
+  static override description = [
+    'Reads the journal (one folder per proxy replica may be given with several --journal) and shows one row per key:',
+    'calls, allowed, denied, errors, records created/written/deleted, client addresses, first and last seen, latency',
+    'and activity over the window. --calls lists the calls themselves. --denied and --errors together keep either.',
+  ].join('\n');
+
+  static override examples = [
+    '<%= config.bin %> audit',
+    '<%= config.bin %> audit --since 30d --by model',
+    '<%= config.bin %> audit --key website-form --calls --denied',
+    '<%= config.bin %> audit --since 2026-11-01 --until 2026-12-01 --format csv > november.csv',
+    '<%= config.bin %> audit --journal /var/lib/odoo-keys/a/journal --journal /var/lib/odoo-keys/b/journal',
+  ];
+
+  static override flags = {
+    since: Flags.string({ description: 'start of the window: a duration back from now (7d, 12h) or a date/time', default: '7d' }),
+    until: Flags.string({ description: 'end of the window (exclusive): a duration back from now or a date/time; default: now' }),
+    key: Flags.string({ description: 'only this key (id or name; repeatable)', multiple: true }),
+    model: Flags.string({ description: 'only this model (glob such as crm.*; repeatable)', multiple: true }),
+    method: Flags.string({ description: 'only this method (or service.function such as common.authenticate; repeatable)', multiple: true }),
+    denied: Flags.boolean({ description: 'only denied calls (with --errors: denied calls or errors)' }),
+    errors: Flags.boolean({ description: 'only calls that failed in or on the way to Odoo (with --denied: either)' }),
+    by: Flags.string({ description: 'what one row stands for', options: [...GROUP_BY], default: 'key' }),
+    calls: Flags.boolean({ description: 'list the calls themselves (time, method, model, ids, decision, reason, outcome)' }),
+    format: Flags.string({ description: 'output format (--json is --format json)', options: ['table', 'json', 'csv'] }),
+    journal: Flags.string({ description: 'journal folder (repeatable, one per replica); default: <state home>/journal', multiple: true }),
+  };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(Audit);
+    const now = new Date();
+    const since = parseInstant(flags.since, now, '--since', 'past');
+    const until = flags.until !== undefined ? parseInstant(flags.until, now, '--until', 'past') : undefined;
+    if (until && until <= since) throw usageError(`--until (${until.toISOString()}) must come after --since (${since.toISOString()})`, 'bad_window');
+    const format: Format = this.jsonEnabled() ? 'json' : ((flags.format ?? 'table') as Format);
+    const { dirs, missingDefault } = await journalDirs(flags.journal);
+    const filter: JournalFilter = {
+      since,
+      until,
+      keys: flags.key,
+      models: flags.model,
+      methods: flags.method,
+      denied: flags.denied,
+      errors: flags.errors,
+    };
+    const stats: ReadStats = { unreadable: 0 };
+    if (missingDefault) this.logToStderr(`odoo-keys: no journal yet at ${missingDefault} (no proxy has run with this state folder)`);
+    const c = palette(process.stdout);
+
+    let result: unknown;
+    let empty: boolean;
+    if (flags.calls) {
+      const calls: CallRow[] = [];
+      let count = 0;
+      if (format === 'csv') this.out(csvLine(CALLS_CSV_HEADER) + '\n');
+      for await (const batch of readJournalBatches(dirs, filter, stats)) {
+        count += batch.length;
+        if (format === 'csv') this.out(batch.map((e) => callCsvLine(callRow(e))).join('\n') + '\n');
+        else for (const e of batch) calls.push(callRow(e));
+      }
+      empty = count === 0;
+      result = { since: since.toISOString(), until: (until ?? now).toISOString(), journal: dirs, calls };
+      if (format === 'table' && !empty) this.log(renderCallsTable(calls, c, !(flags.key && flags.key.length === 1)));
+    } else {
+      const builder = new ReportBuilder({ by: flags.by as GroupBy, since, until: until ?? now });
+      for await (const batch of readJournalBatches(dirs, filter, stats)) for (const e of batch) builder.add(e);
+      const report: Report = builder.report();
+      empty = report.rows.length === 0;
+      result = { ...report, journal: dirs };
+      if (format === 'table' && !empty) this.log(renderReportTable(report, c));
+      if (format === 'csv') this.out(renderReportCsv(report));
+    }
+    if (format === 'json' && !this.jsonEnabled()) this.log(JSON.stringify(result, null, 2));
+    if (empty && format === 'table') {
+      const who = flags.key?.length ? ` by ${flags.key.join(', ')}` : '';
+      this.logToStderr(`odoo-keys: no calls${who} match from ${since.toISOString()} to ${(until ?? now).toISOString()}`);
+    }
+    if (stats.unreadable) {
+      this.logToStderr(`odoo-keys: ${stats.unreadable} journal line${stats.unreadable === 1 ? '' : 's'} could not be read; run \`odoo-keys audit verify\``);
+    }
+    return result;
+  }
+
+  /** Raw output (CSV), written as is. */
+  private out(text: string): void {
+    process.stdout.write(text);
+  }
+}

@@ -1,0 +1,143 @@
+// The journal's on-disk format, shared by the writer, the reader and `verify`.
+//
+// One JSON object per line. Each line ends with `,"hash":"<sha256 hex>"}` where the hash covers the
+// line's own text without that member (so verify checks the exact bytes written, no re-serialising),
+// and the text includes `prev`, the hash of the line before: a chain across daily files and restarts.
+
+import { createHash } from 'node:crypto';
+import type { JournalEntry, JournalInput } from './types.js';
+
+/** `prev` of the very first line of a chain. */
+export const GENESIS = '0'.repeat(64);
+
+const HASH_SUFFIX_LENGTH = ',"hash":"'.length + 64 + '"}'.length;
+const HASH_SUFFIX = /,"hash":"([0-9a-f]{64})"\}$/;
+
+/** Replica ids become part of file names: keep them to a safe alphabet. */
+export const REPLICA_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** `2026-11-28.jsonl` or `2026-11-28.<replica>.jsonl`. */
+export const JOURNAL_FILE = /^(\d{4}-\d{2}-\d{2})(?:\.([A-Za-z0-9_-]{1,64}))?\.jsonl$/;
+
+export function journalFileName(day: string, replica?: string): string {
+  return replica ? `${day}.${replica}.jsonl` : `${day}.jsonl`;
+}
+
+/** Small bookkeeping files beside the journal, one per chain. */
+export function sideFileName(kind: 'head' | 'pruned' | 'lock', replica?: string): string {
+  return replica ? `.${kind}.${replica}.json` : `.${kind}.json`;
+}
+
+/** The UTC day of an instant, `YYYY-MM-DD`. */
+export function utcDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** A chain's label for messages: the replica id, or 'default'. */
+export function chainLabel(replica: string | undefined): string {
+  return replica ?? '(no replica)';
+}
+
+export interface ParsedFileName {
+  day: string;
+  replica: string | undefined;
+}
+
+export function parseJournalFileName(name: string): ParsedFileName | null {
+  const m = JOURNAL_FILE.exec(name);
+  return m ? { day: m[1]!, replica: m[2] } : null;
+}
+
+// Something shaped like a scoped key (`odk_<id>_<secret>`) must never reach the journal, even
+// when a client pastes one into a field that ends up in an error message.
+const KEY_LIKE = /odk_([0-9a-z]{1,32})_[A-Za-z0-9_\-+/=]{6,}/gi;
+
+export function redactSecrets(text: string): string {
+  return text.replace(KEY_LIKE, 'odk_$1_[redacted]');
+}
+
+function redactList(list: string[] | undefined): string[] | undefined {
+  return list?.map((s) => redactSecrets(String(s)));
+}
+
+function numberList(list: unknown): number[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  return list.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+}
+
+/**
+ * The entry's members in a fixed order, and only the documented ones: whatever else a caller
+ * passes (a credential by mistake, field values) is dropped rather than journaled.
+ */
+export function entryBody(input: JournalInput, ts: string, seq: number, prev: string): Omit<JournalEntry, 'hash'> {
+  const e: Omit<JournalEntry, 'hash'> = {
+    ts,
+    seq,
+    key: input.key ?? null,
+    name: input.name === undefined ? undefined : input.name === null ? null : String(input.name),
+    profile: input.profile,
+    ip: input.ip,
+    proto: input.proto,
+    service: input.service,
+    function: input.function,
+    model: input.model,
+    method: input.method,
+    ids: numberList(input.ids),
+    fields: input.fields?.map(String),
+    decision: input.decision,
+    rule: input.rule,
+    limit: input.limit,
+    reason: input.reason === undefined ? undefined : redactSecrets(String(input.reason)),
+    outcome: input.outcome,
+    error: input.error ? { name: String(input.error.name), message: redactSecrets(String(input.error.message)) } : undefined,
+    result_ids: numberList(input.result_ids),
+    ms: typeof input.ms === 'number' && Number.isFinite(input.ms) ? Math.round(input.ms * 10) / 10 : undefined,
+    bytes_in: input.bytes_in,
+    bytes_out: input.bytes_out,
+    notes: redactList(input.notes),
+    temporary: input.temporary
+      ? {
+          user: String(input.temporary.user),
+          host: String(input.temporary.host),
+          cwd: String(input.temporary.cwd),
+          command: redactSecrets(String(input.temporary.command)),
+        }
+      : undefined,
+    learning: input.learning ? true : undefined,
+    prev,
+  };
+  return e;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The line to write (with its trailing newline) and its hash. */
+export function sealLine(body: Omit<JournalEntry, 'hash'>): { line: string; hash: string } {
+  const text = JSON.stringify(body);
+  const hash = sha256Hex(text);
+  return { line: `${text.slice(0, -1)},"hash":"${hash}"}\n`, hash };
+}
+
+export type LineCheck =
+  | { ok: true; entry: JournalEntry }
+  | { ok: false; problem: 'not_json' | 'no_hash' | 'hash_mismatch' | 'bad_fields'; entry?: JournalEntry };
+
+/** Checks one line (without its newline) against its own hash and the shape of an entry. */
+export function checkLine(line: string): LineCheck {
+  const m = HASH_SUFFIX.exec(line);
+  let entry: JournalEntry;
+  try {
+    entry = JSON.parse(line) as JournalEntry;
+  } catch {
+    return { ok: false, problem: m ? 'not_json' : 'no_hash' };
+  }
+  if (!m || typeof entry !== 'object' || entry === null) return { ok: false, problem: 'no_hash' };
+  const body = `${line.slice(0, -HASH_SUFFIX_LENGTH)}}`;
+  if (sha256Hex(body) !== m[1]) return { ok: false, problem: 'hash_mismatch', entry };
+  if (!Number.isSafeInteger(entry.seq) || typeof entry.prev !== 'string' || typeof entry.ts !== 'string') {
+    return { ok: false, problem: 'bad_fields', entry };
+  }
+  return { ok: true, entry };
+}

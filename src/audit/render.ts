@@ -1,0 +1,158 @@
+// Reports as text: tables for people (colour only where the terminal takes it), CSV for sheets.
+
+import type { ChalkInstance } from 'chalk';
+import { table } from '../cli/style.js';
+import type { CallRow, Report, ReportRow } from './report.js';
+import type { VerifyResult } from './verify.js';
+
+/** `2026-11-28 10:04:05` (UTC) from an ISO instant. */
+export function shortTime(iso: string | null | undefined): string {
+  return iso ? iso.slice(0, 19).replace('T', ' ') : '-';
+}
+
+function ms(v: number | null): string {
+  if (v === null) return '-';
+  return v >= 100 ? String(Math.round(v)) : v.toFixed(1);
+}
+
+function idsText(ids: number[], max = 6): string {
+  if (ids.length === 0) return '';
+  return ids.length <= max ? ids.join(',') : `${ids.slice(0, max).join(',')} +${ids.length - max}`;
+}
+
+export const LEARNING_MARK = '!! LEARNING: allowed without rules';
+
+function keyCell(row: ReportRow, c: ChalkInstance): string {
+  const lines: string[] = [];
+  if (row.key == null) lines.push(c.red(row.name ?? '(unknown key)'));
+  else lines.push(row.name ? `${row.name} (${row.key})` : row.key);
+  if (row.learning) lines.push(c.bold.yellow(LEARNING_MARK));
+  for (const t of row.temporary ?? []) lines.push(c.cyan(`exec by ${t.user}@${t.host}: ${t.command}`));
+  return lines.join('\n');
+}
+
+export function renderReportTable(report: Report, c: ChalkInstance): string {
+  const head = [
+    report.by === 'key' ? 'key' : report.by,
+    'calls',
+    'allowed',
+    'denied',
+    'errors',
+    'records c/w/d',
+    'IPs',
+    'first seen',
+    'last seen',
+    'p50 ms',
+    'p95 ms',
+    'activity',
+  ];
+  const rows = report.rows.map((r) => {
+    const errors = r.odoo_errors + r.upstream_errors;
+    let label = report.by === 'key' ? keyCell(r, c) : r.group;
+    if (report.by !== 'key' && r.learning) label += `\n${c.bold.yellow(LEARNING_MARK)}`;
+    return [
+      label,
+      String(r.calls),
+      String(r.allowed),
+      r.denied ? c.red(String(r.denied)) : '0',
+      errors ? c.yellow(r.upstream_errors ? `${errors} (${r.upstream_errors} upstream)` : String(errors)) : '0',
+      `${r.created}/${r.written}/${r.deleted}`,
+      String(r.ips),
+      shortTime(r.first_seen),
+      shortTime(r.last_seen),
+      ms(r.ms_median),
+      ms(r.ms_p95),
+      r.sparkline,
+    ];
+  });
+  const t = report.totals;
+  const summary =
+    `${t.calls} call${t.calls === 1 ? '' : 's'} from ${shortTime(report.window.since)} to ${shortTime(report.window.until)} UTC: ` +
+    `${t.allowed} allowed, ${t.denied ? c.red(`${t.denied} denied`) : '0 denied'}, ` +
+    `${t.odoo_errors + t.upstream_errors ? c.yellow(`${t.odoo_errors + t.upstream_errors} errors`) : '0 errors'}`;
+  return `${table(head, rows)}\n${summary}`;
+}
+
+export function renderCallsTable(calls: CallRow[], c: ChalkInstance, withKey: boolean): string {
+  const head = ['time (UTC)', ...(withKey ? ['key'] : []), 'method', 'model', 'ids', 'decision', 'rule / reason', 'outcome'];
+  const rows = calls.map((r) => {
+    const keyLabel = r.key == null ? c.red('(unknown key)') : r.name ? `${r.name} (${r.key})` : r.key;
+    const why = [r.rule, r.reason].filter(Boolean).join(': ');
+    const outcome = r.outcome === 'ok' ? 'ok' : r.outcome === 'denied' || r.outcome === 'rejected' ? c.red(r.outcome) : c.yellow(r.error ? `${r.outcome}: ${r.error}` : r.outcome);
+    const ids = idsText(r.ids) + (r.result_ids.length ? ` -> ${idsText(r.result_ids)}` : '');
+    return [
+      shortTime(r.ts),
+      ...(withKey ? [keyLabel + (r.learning ? `\n${c.bold.yellow('!! LEARNING')}` : '') + (r.temporary ? `\n${c.cyan(`exec by ${r.temporary}`)}` : '')] : []),
+      r.method,
+      r.model ?? '',
+      ids,
+      r.decision === 'deny' ? c.red('deny') : 'allow',
+      why,
+      outcome,
+    ];
+  });
+  return table(head, rows);
+}
+
+/** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. */
+export function csvField(v: unknown): string {
+  const s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(' ') : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvLine(fields: unknown[]): string {
+  return fields.map(csvField).join(',');
+}
+
+export const REPORT_CSV_HEADER = [
+  'group', 'key', 'name', 'profile', 'calls', 'allowed', 'denied', 'odoo_errors', 'upstream_errors', 'created', 'written',
+  'deleted', 'ips', 'first_seen', 'last_seen', 'ms_median', 'ms_p95', 'activity', 'learning', 'temporary',
+];
+
+export function renderReportCsv(report: Report): string {
+  const lines = [csvLine(REPORT_CSV_HEADER)];
+  for (const r of report.rows) {
+    lines.push(
+      csvLine([
+        r.group, r.key, r.name, r.profile, r.calls, r.allowed, r.denied, r.odoo_errors, r.upstream_errors, r.created, r.written,
+        r.deleted, r.ips, r.first_seen, r.last_seen, r.ms_median, r.ms_p95, r.activity, r.learning,
+        (r.temporary ?? []).map((t) => `${t.user}@${t.host}: ${t.command}`).join('; '),
+      ]),
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+export const CALLS_CSV_HEADER = [
+  'ts', 'key', 'name', 'ip', 'proto', 'method', 'model', 'ids', 'fields', 'decision', 'rule', 'reason', 'outcome', 'error',
+  'result_ids', 'ms', 'learning', 'temporary',
+];
+
+export function callCsvLine(r: CallRow): string {
+  return csvLine([
+    r.ts, r.key, r.name, r.ip, r.proto, r.method, r.model, r.ids, r.fields, r.decision, r.rule, r.reason, r.outcome, r.error,
+    r.result_ids, r.ms, r.learning, r.temporary,
+  ]);
+}
+
+export function renderVerify(result: VerifyResult, c: ChalkInstance): string {
+  const out: string[] = [];
+  for (const ch of result.chains) {
+    const label = `${ch.dir}${ch.replica ? ` [replica ${ch.replica}]` : ''}`;
+    const span =
+      ch.firstSeq !== undefined
+        ? `seq ${ch.firstSeq}–${ch.lastSeq} (${shortTime(ch.firstTs)} to ${shortTime(ch.lastTs)} UTC)`
+        : 'no entries';
+    const pruned = ch.prunedThrough !== undefined ? `; entries through seq ${ch.prunedThrough} removed by retention` : '';
+    if (ch.ok) {
+      out.push(`${c.green('intact')}  ${label}: ${ch.lines} line${ch.lines === 1 ? '' : 's'} in ${ch.files} file${ch.files === 1 ? '' : 's'}, ${span}${pruned}`);
+      continue;
+    }
+    out.push(`${c.red.bold('BROKEN')}  ${label}: ${ch.lines} lines in ${ch.files} files, ${span}${pruned}`);
+    for (const p of ch.problems) out.push(`  ${c.red(p.kind)}  ${p.file}:${p.line}: ${p.message}`);
+    if (ch.problemCount > ch.problems.length) out.push(`  ... and ${ch.problemCount - ch.problems.length} more`);
+    if (ch.problemCount > 1) out.push(c.dim('  (after each problem the check resynchronises; later problems may follow from the first)'));
+  }
+  if (result.chains.length === 0) out.push('no journal files found');
+  return out.join('\n');
+}

@@ -1,0 +1,75 @@
+// The journal's data: one entry per call through a proxy. Never a secret, never field values.
+
+export type JournalProto = 'xmlrpc' | 'jsonrpc' | 'json2';
+export type JournalDecision = 'allow' | 'deny';
+/**
+ * ok: Odoo answered normally. odoo_error: Odoo answered with an error (access, validation, ...).
+ * upstream_error: Odoo could not be reached or answered garbage. denied: the scope refused the call.
+ * rejected: the call never got as far as a decision (unknown or dead key, malformed request, journal down).
+ */
+export type JournalOutcome = 'ok' | 'odoo_error' | 'upstream_error' | 'denied' | 'rejected';
+
+/** Who ran a temporary key minted by `odoo-keys exec`. */
+export interface TemporaryRun {
+  user: string;
+  host: string;
+  cwd: string;
+  /** The command line as typed (the secret is never part of it: exec passes the key in the environment). */
+  command: string;
+}
+
+/** What the proxy hands to `journal.append` for one call. */
+export interface JournalInput {
+  /** ISO 8601 UTC; when the call finished. Default: the journal's clock at append time. */
+  ts?: string;
+  /** The key's public id, or null when the key presented was unknown or malformed. */
+  key: string | null;
+  /** The key's name (null when the key was unknown). */
+  name?: string | null;
+  profile?: string;
+  /** Client address. */
+  ip?: string;
+  proto: JournalProto;
+  /** For calls that are not object calls: the service and function, e.g. 'common' / 'authenticate'. */
+  service?: string;
+  function?: string;
+  model?: string;
+  method?: string;
+  /** Record ids the call named (never values). */
+  ids?: number[];
+  /** Names of the fields written (create/write values), never their values. */
+  fields?: string[];
+  decision: JournalDecision;
+  /** Index of the rule that allowed (or, for learning keys, would have allowed) the call. */
+  rule?: number;
+  /** The key limit that denied the call: 'expires', 'ips', 'hours', 'rate', ... */
+  limit?: string;
+  /** Why the call was denied or rejected, in words (no secret, no field value). */
+  reason?: string;
+  outcome: JournalOutcome;
+  /** Odoo's exception name and message, for odoo_error / upstream_error. */
+  error?: { name: string; message: string };
+  /** Ids of the records a create made. */
+  result_ids?: number[];
+  /** Duration of the call in milliseconds, from arrival to the end of the answer. */
+  ms?: number;
+  bytes_in?: number;
+  bytes_out?: number;
+  /** What the scope changed on the way through (a domain ANDed in, a limit narrowed, ...). */
+  notes?: string[];
+  /** Set for the temporary keys of `odoo-keys exec`. */
+  temporary?: TemporaryRun;
+  /** The key is in learning mode: the call was allowed without a rule. */
+  learning?: boolean;
+}
+
+/** One line of the journal as written: the input plus its place in the hash chain. */
+export interface JournalEntry extends JournalInput {
+  ts: string;
+  /** 1, 2, 3, ... per chain (one chain per journal folder and replica), across daily files and restarts. */
+  seq: number;
+  /** `hash` of the line before (64 zeros for the first line ever written). */
+  prev: string;
+  /** SHA-256 (hex) of this line's own text without its `hash` member. */
+  hash: string;
+}

@@ -1,0 +1,294 @@
+// `odoo-keys audit verify`: walks every hash chain in a journal folder and says where it breaks.
+//
+// Each line must hash to its own `hash`, carry the next `seq`, and name the line before in `prev`.
+// At the first line that does not, a short look-ahead tells a changed line from removed, inserted,
+// duplicated or reordered ones; the walk then resynchronises and goes on counting problems.
+
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { GENESIS, checkLine, sideFileName, type LineCheck } from './chain.js';
+import type { HeadRecord, PrunedRecord } from './journal.js';
+import { journalSources, readLines, type JournalSource } from './read.js';
+
+export type ProblemKind =
+  | 'changed'
+  | 'removed'
+  | 'inserted'
+  | 'duplicated'
+  | 'reordered'
+  | 'truncated'
+  | 'not_an_entry'
+  | 'start_missing'
+  | 'end_missing';
+
+export interface VerifyProblem {
+  kind: ProblemKind;
+  /** The journal file (name within the folder) and 1-based line number. */
+  file: string;
+  line: number;
+  seq?: number;
+  message: string;
+}
+
+export interface ChainReport {
+  dir: string;
+  replica: string | undefined;
+  files: number;
+  /** Lines read, entries or not. */
+  lines: number;
+  firstSeq: number | undefined;
+  lastSeq: number | undefined;
+  firstTs: string | undefined;
+  lastTs: string | undefined;
+  /** Entries up to this seq were removed by retention (pruneJournal). */
+  prunedThrough: number | undefined;
+  ok: boolean;
+  /** The first problems found (at most 20); `problemCount` counts them all. */
+  problems: VerifyProblem[];
+  problemCount: number;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  chains: ChainReport[];
+}
+
+const LOOKAHEAD = 256;
+const MAX_LISTED = 20;
+
+interface Rec {
+  file: string;
+  line: number;
+  check: LineCheck;
+  empty: boolean;
+  /** The file's last line had no newline. */
+  torn: boolean;
+  /** Index of the file in the chain, to word removals across files. */
+  fileIndex: number;
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await fsp.readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function where(r: { file: string; line: number }): string {
+  return `${r.file}:${r.line}`;
+}
+
+async function verifyChain(source: JournalSource): Promise<ChainReport> {
+  const report: ChainReport = {
+    dir: source.dir,
+    replica: source.replica,
+    files: source.files.length,
+    lines: 0,
+    firstSeq: undefined,
+    lastSeq: undefined,
+    firstTs: undefined,
+    lastTs: undefined,
+    prunedThrough: undefined,
+    ok: true,
+    problems: [],
+    problemCount: 0,
+  };
+  const pruned = await readJson<PrunedRecord>(join(source.dir, sideFileName('pruned', source.replica)));
+  const head = await readJson<HeadRecord>(join(source.dir, sideFileName('head', source.replica)));
+
+  const problem = (kind: ProblemKind, r: { file: string; line: number }, message: string, seq?: number): void => {
+    report.ok = false;
+    report.problemCount++;
+    if (report.problems.length < MAX_LISTED) report.problems.push({ kind, file: r.file, line: r.line, seq, message });
+  };
+
+  // Chain position: the seq expected next and the hash the next line must name.
+  let expectSeq = 0;
+  let expectPrev = '';
+  let started = false;
+  let lastAccepted: { rec: Rec; prev: string; hash: string; seq: number } | undefined;
+  /** Records already explained by a reorder report, skipped without a second report. */
+  const displaced = new Set<Rec>();
+
+  const buf: Rec[] = [];
+  let bufStart = 0;
+
+  const accept = (r: Rec, seq: number, prev: string, hash: string, ts: string): void => {
+    expectSeq = seq + 1;
+    expectPrev = hash;
+    lastAccepted = { rec: r, prev, hash, seq };
+    report.lastSeq = seq;
+    report.lastTs = ts;
+  };
+
+  const processOne = (i: number): void => {
+    const r = buf[i]!;
+    if (displaced.has(r)) {
+      displaced.delete(r);
+      return;
+    }
+    const c = r.check;
+    if (r.empty) return problem('not_an_entry', r, `line ${r.line} is empty: a line was added or a line's text removed`);
+    if (!c.ok && (c.problem === 'not_json' || c.problem === 'no_hash' || c.problem === 'bad_fields')) {
+      const isLast = i === buf.length - 1;
+      if (r.torn && isLast) return problem('truncated', r, `line ${r.line} is incomplete: the journal was cut short in the middle of a line (a crash during a write, or a truncation)`);
+      return problem(
+        'not_an_entry',
+        r,
+        r.torn
+          ? `line ${r.line} is incomplete (a write was cut short)`
+          : `line ${r.line} is not a journal entry: it was changed, or left incomplete by a crash`,
+      );
+    }
+    const e = c.entry!;
+    if (report.firstSeq === undefined) {
+      report.firstSeq = e.seq;
+      report.firstTs = e.ts;
+    }
+    if (!c.ok) {
+      // hash_mismatch: the text was edited after it was written.
+      problem('changed', r, `line ${r.line} (seq ${e.seq}) was changed: its text no longer matches its hash`, e.seq);
+      started = true;
+      accept(r, Number.isSafeInteger(e.seq) ? e.seq : expectSeq, e.prev, e.hash, e.ts);
+      return;
+    }
+    if (!started) {
+      started = true;
+      if (e.seq === 1 && e.prev === GENESIS) return accept(r, e.seq, e.prev, e.hash, e.ts);
+      if (pruned && pruned.seq + 1 === e.seq && pruned.hash === e.prev) {
+        report.prunedThrough = pruned.seq;
+        return accept(r, e.seq, e.prev, e.hash, e.ts);
+      }
+      problem(
+        'start_missing',
+        r,
+        pruned
+          ? `the chain starts at seq ${e.seq} but retention removed entries only through seq ${pruned.seq} (${pruned.through}): entries before line ${r.line} were removed`
+          : `the chain starts at seq ${e.seq}, not 1, and no retention record explains the earlier entries: the oldest file or lines were removed`,
+        e.seq,
+      );
+      return accept(r, e.seq, e.prev, e.hash, e.ts);
+    }
+    if (e.seq === expectSeq && e.prev === expectPrev) return accept(r, e.seq, e.prev, e.hash, e.ts);
+    const before = lastAccepted ? where(lastAccepted.rec) : 'the line before';
+    if (e.seq === expectSeq) {
+      problem('changed', r, `line ${r.line} (seq ${e.seq}) does not chain to ${before}: that line was rewritten (with a new hash) or replaced`, e.seq);
+      return accept(r, e.seq, e.prev, e.hash, e.ts);
+    }
+    const next = buf[i + 1];
+    const nextEntry = next?.check.ok ? next.check.entry : undefined;
+    if (e.seq > expectSeq) {
+      // The expected line further on means lines were swapped, not removed.
+      for (let j = i + 1; j < buf.length && j <= i + LOOKAHEAD; j++) {
+        const cj = buf[j]!.check;
+        if (cj.ok && cj.entry.seq === expectSeq) {
+          const followsIt = e.prev === cj.entry.hash;
+          const skipsIt = j === i + 1 && cj.entry.prev === expectPrev;
+          const after = buf[j + 1]?.check;
+          const chainGoesOn = skipsIt && (!after || (after.ok && after.entry.prev === cj.entry.hash && after.entry.seq === expectSeq + 1));
+          if (!followsIt && chainGoesOn) {
+            // The chain continues right past this line: it was inserted.
+            return problem('inserted', r, `line ${r.line} was inserted: it claims seq ${e.seq}, and the chain goes on without it`, e.seq);
+          }
+          problem('reordered', r, `lines are out of order: line ${r.line} has seq ${e.seq}, but seq ${expectSeq} comes later, at ${where(buf[j]!)}`, e.seq);
+          displaced.add(buf[j]!);
+          return accept(r, e.seq, e.prev, e.hash, e.ts);
+        }
+      }
+      const missing = e.seq - expectSeq;
+      const acrossFiles = lastAccepted && lastAccepted.rec.fileIndex !== r.fileIndex;
+      problem(
+        'removed',
+        r,
+        `${missing} line${missing === 1 ? ' is' : 's are'} missing before line ${r.line} (seq ${expectSeq}${missing > 1 ? `–${e.seq - 1}` : ''})` +
+          (acrossFiles ? `, between ${lastAccepted!.rec.file} and ${r.file} (a whole file may have been removed)` : ''),
+        e.seq,
+      );
+      return accept(r, e.seq, e.prev, e.hash, e.ts);
+    }
+    // e.seq < expectSeq: a number seen already.
+    if (lastAccepted && e.hash === lastAccepted.hash) {
+      return problem('duplicated', r, `line ${r.line} repeats ${before} (seq ${e.seq})`, e.seq);
+    }
+    if (nextEntry && nextEntry.seq === expectSeq && nextEntry.prev === expectPrev) {
+      return problem('inserted', r, `line ${r.line} was inserted: it claims seq ${e.seq} (already used), and the chain goes on without it`, e.seq);
+    }
+    if (lastAccepted && e.seq === lastAccepted.seq && e.prev === lastAccepted.prev) {
+      // Two lines claim the same place; the one the next line names is the original.
+      const currentIsOriginal = nextEntry ? nextEntry.prev === e.hash : false;
+      problem(
+        'inserted',
+        r,
+        `${before} and line ${r.line} both claim seq ${e.seq} after the same line: ${currentIsOriginal ? before : `line ${r.line}`} was inserted`,
+        e.seq,
+      );
+      if (currentIsOriginal) accept(r, e.seq, e.prev, e.hash, e.ts);
+      return;
+    }
+    problem('reordered', r, `line ${r.line} has seq ${e.seq} where seq ${expectSeq} was expected: lines were inserted or reordered`, e.seq);
+    accept(r, e.seq, e.prev, e.hash, e.ts);
+  };
+
+  for (let fi = 0; fi < source.files.length; fi++) {
+    const f = source.files[fi]!;
+    let tornLine = -1;
+    const path = join(source.dir, f.name);
+    for await (const chunk of readLines(path, (n) => (tornLine = n))) {
+      for (let k = 0; k < chunk.lines.length; k++) {
+        const text = chunk.lines[k]!;
+        const lineNo = chunk.firstLine + k;
+        buf.push({ file: f.name, line: lineNo, check: text === '' ? { ok: false, problem: 'not_json' } : checkLine(text), empty: text === '', torn: false, fileIndex: fi });
+        report.lines++;
+        while (buf.length - bufStart > LOOKAHEAD + 2) processOne(bufStart++);
+        if (bufStart > 4096) {
+          buf.splice(0, bufStart);
+          bufStart = 0;
+        }
+      }
+    }
+    if (tornLine > 0) {
+      const last = buf[buf.length - 1];
+      if (last && last.file === f.name && last.line === tornLine) last.torn = true;
+    }
+  }
+  // The torn-tail rule looks at whether a record is the chain's very last.
+  const end = buf.length;
+  while (bufStart < end) processOne(bufStart++);
+  const lastRec = buf[end - 1];
+
+  if (head && Number.isSafeInteger(head.seq)) {
+    const lastSeq = report.lastSeq ?? 0;
+    const at = lastRec ? where(lastRec) : `${source.dir} (no journal files)`;
+    if (head.seq > lastSeq) {
+      problem(
+        'end_missing',
+        lastRec ?? { file: head.file ?? '-', line: 0 },
+        `the journal ends at seq ${lastSeq} (${at}) but seq ${head.seq} was written (${head.file} at ${head.ts}): ` +
+          `${head.seq - lastSeq} line${head.seq - lastSeq === 1 ? ' was' : 's were'} removed from the end`,
+        lastSeq,
+      );
+    } else if (head.seq === lastSeq && lastRec?.check.ok && lastRec.check.entry.hash !== head.hash) {
+      problem('changed', lastRec, `the last line (seq ${lastSeq}) is not the one that was written: its hash differs from the head record`, lastSeq);
+    }
+  }
+  return report;
+}
+
+/** Verifies every chain in each folder (each replica is its own chain). */
+export async function verifyJournal(dirs: string | string[]): Promise<VerifyResult> {
+  const list = Array.isArray(dirs) ? dirs : [dirs];
+  const sources = await journalSources(list);
+  // A head record without any file left: the whole chain was removed.
+  for (const dir of list) {
+    for (const name of await fsp.readdir(dir)) {
+      const m = /^\.head(?:\.([A-Za-z0-9_-]{1,64}))?\.json$/.exec(name);
+      if (!m) continue;
+      const replica = m[1];
+      if (!sources.some((s) => s.dir === dir && s.replica === replica)) sources.push({ dir, replica, files: [] });
+    }
+  }
+  const chains: ChainReport[] = [];
+  for (const s of sources) chains.push(await verifyChain(s));
+  return { ok: chains.every((c) => c.ok), chains };
+}
