@@ -55,6 +55,8 @@ export interface FieldInfo {
   relation?: string;
   /** The inverse field of a one2many. */
   relation_field?: string;
+  /** For related fields, the path they follow (`partner_id.email`): writing one writes the target. */
+  related?: string;
 }
 
 export type ModelSchema = Record<string, FieldInfo>;
@@ -85,6 +87,13 @@ export type ResultRedaction = {
   kind: 'many2one_names';
   /** Fields whose `[id, display_name]` pairs must have the name hidden. */
   fields: string[];
+  /** The model those ids belong to (the fields' comodel). */
+  comodel?: string;
+  /**
+   * When set, a rule lets the key read names of `comodel` records inside this domain only: the
+   * proxy may count upstream which ids match and keep those names; without that check it hides all.
+   */
+  domain?: RpcValue[];
 };
 
 export type Decision =
