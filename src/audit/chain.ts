@@ -106,6 +106,8 @@ export function entryBody(input: JournalInput, ts: string, seq: number, prev: st
     learning: input.learning ? true : undefined,
     prev,
   };
+  // Absent members are left out, so the entry handed back equals the line read back.
+  for (const k of Object.keys(e) as (keyof typeof e)[]) if (e[k] === undefined) delete e[k];
   return e;
 }
 

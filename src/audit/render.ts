@@ -79,7 +79,7 @@ export function renderCallsTable(calls: CallRow[], c: ChalkInstance, withKey: bo
     const keyLabel = r.key == null ? c.red('(unknown key)') : r.name ? `${r.name} (${r.key})` : r.key;
     const why = [r.rule, r.reason].filter(Boolean).join(': ');
     const outcome = r.outcome === 'ok' ? 'ok' : r.outcome === 'denied' || r.outcome === 'rejected' ? c.red(r.outcome) : c.yellow(r.error ? `${r.outcome}: ${r.error}` : r.outcome);
-    const ids = idsText(r.ids) + (r.result_ids.length ? ` -> ${idsText(r.result_ids)}` : '');
+    const ids = [idsText(r.ids), r.result_ids.length ? `-> ${idsText(r.result_ids)}` : ''].filter(Boolean).join(' ');
     return [
       shortTime(r.ts),
       ...(withKey ? [keyLabel + (r.learning ? `\n${c.bold.yellow('!! LEARNING')}` : '') + (r.temporary ? `\n${c.cyan(`exec by ${r.temporary}`)}` : '')] : []),

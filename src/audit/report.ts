@@ -116,11 +116,11 @@ function quantile(sorted: Float64Array, q: number): number {
 
 const SPARK = '▁▂▃▄▅▆▇█';
 
-/** Calls per bucket drawn with block characters; an empty bucket is a space, any call at least '▁'. */
+/** Calls per bucket drawn with block characters, scaled to the row's busiest bucket ('█'); an empty bucket is a space. */
 export function sparkline(counts: number[]): string {
   const max = Math.max(0, ...counts);
   if (max === 0) return ' '.repeat(counts.length);
-  return counts.map((c) => (c === 0 ? ' ' : SPARK[Math.min(SPARK.length - 1, Math.floor(((c - 1) / max) * SPARK.length))]!)).join('');
+  return counts.map((c) => (c <= 0 ? ' ' : SPARK[Math.min(SPARK.length - 1, Math.ceil((c / max) * SPARK.length) - 1)]!)).join('');
 }
 
 /** Accumulates entries (in any order) into one row per group. */

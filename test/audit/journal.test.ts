@@ -1,0 +1,274 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, statSync, symlinkSync, unlinkSync, writeFileSync, appendFileSync, truncateSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { openJournal, pruneJournal, JournalError } from '../../src/audit/journal.js';
+import { GENESIS, checkLine } from '../../src/audit/chain.js';
+import { verifyJournal } from '../../src/audit/verify.js';
+import type { JournalInput } from '../../src/audit/types.js';
+import { sampleInputs, tempDir, writeJournal } from './fixtures.js';
+
+const call = (n: number): JournalInput => ({ key: '7f3a9c2e', name: 'website-form', proto: 'json2', model: 'crm.lead', method: 'create', decision: 'allow', rule: 0, outcome: 'ok', result_ids: [n], ms: 1 });
+
+function lines(path: string): string[] {
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean);
+}
+
+async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('each line carries seq, prev and its own hash; files are daily (UTC), 0600 in a 0700 folder', async (t) => {
+  const dir = join(tempDir(t), 'state', 'journal');
+  const entries = await writeJournal(dir, sampleInputs());
+  assert.deepEqual(entries.map((e) => e.seq), entries.map((_, i) => i + 1));
+  assert.equal(entries[0]!.prev, GENESIS);
+  for (let i = 1; i < entries.length; i++) assert.equal(entries[i]!.prev, entries[i - 1]!.hash);
+  const files = readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort();
+  assert.deepEqual(files, ['2026-11-20.jsonl', '2026-11-21.jsonl', '2026-11-22.jsonl', '2026-11-23.jsonl', '2026-11-24.jsonl', '2026-11-25.jsonl']);
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
+  for (const f of files) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600, f);
+  const first = lines(join(dir, '2026-11-20.jsonl'))[0]!;
+  const checked = checkLine(first);
+  assert.ok(checked.ok);
+  assert.deepEqual(checked.entry, { ...entries[0] });
+  // The documented member order: ts and seq first, prev and hash last.
+  assert.match(first, /^\{"ts":"2026-11-20T09:00:00.000Z","seq":1,"key":"7f3a9c2e","name":"website-form",.*"prev":"0{64}","hash":"[0-9a-f]{64}"\}$/);
+});
+
+test('only documented members are written, and key-shaped text is redacted', async (t) => {
+  const dir = tempDir(t);
+  const j = await openJournal({ dir });
+  t.after(() => j.close());
+  const secret = 'odk_7f3a9c2e_' + 'S3cr3tS3cr3tS3cr3tS3cr3tS3cr3t';
+  const e = await j.append({
+    ...call(1),
+    decision: 'deny',
+    outcome: 'denied',
+    reason: `bad credential ${secret}`,
+    error: { name: 'AccessDenied', message: `key ${secret} refused` },
+    notes: [`saw ${secret}`],
+    temporary: { user: 'u', host: 'h', cwd: '/', command: `curl -u ${secret}` },
+    // Not part of the entry: must never reach the file.
+    ...({ password: 'hunter2', vals: { email: 'a@b.c' } } as object),
+  });
+  await j.flush();
+  const text = readFileSync(j.currentFile!, 'utf8');
+  assert.ok(!text.includes('S3cr3t'), 'secret leaked');
+  assert.ok(!text.includes('hunter2') && !text.includes('a@b.c'), 'unknown members leaked');
+  assert.match(text, /odk_7f3a9c2e_\[redacted\]/);
+  assert.equal(e.reason, 'bad credential odk_7f3a9c2e_[redacted]');
+});
+
+test('concurrent appends keep arrival order, seq and chain intact (group commit)', async (t) => {
+  const dir = tempDir(t);
+  const j = await openJournal({ dir, sync: 'batch' });
+  const results = await Promise.all(Array.from({ length: 2000 }, (_, i) => j.append(call(i))));
+  // A second wave while the first group may still be writing.
+  const more = await Promise.all(Array.from({ length: 500 }, (_, i) => j.append(call(2000 + i))));
+  await j.close();
+  const all = [...results, ...more];
+  assert.deepEqual(all.map((e) => e.seq), all.map((_, i) => i + 1));
+  assert.deepEqual(all.map((e) => e.result_ids![0]), all.map((_, i) => i));
+  const file = lines(join(dir, readdirSync(dir).find((n) => n.endsWith('.jsonl'))!));
+  assert.equal(file.length, 2500);
+  const v = await verifyJournal(dir);
+  assert.ok(v.ok, JSON.stringify(v.chains[0]?.problems));
+  assert.equal(v.chains[0]!.lastSeq, 2500);
+});
+
+test('the chain continues across restarts and daily files, in every sync mode', async (t) => {
+  for (const sync of ['batch', 'interval', 'none'] as const) {
+    const dir = tempDir(t);
+    const inputs = sampleInputs();
+    const entries = await writeJournal(dir, inputs, { sync, restartAt: [3, 4, 9] });
+    assert.deepEqual(entries.map((e) => e.seq), inputs.map((_, i) => i + 1), sync);
+    const v = await verifyJournal(dir);
+    assert.ok(v.ok, `${sync}: ${JSON.stringify(v.chains[0]?.problems)}`);
+    assert.equal(v.chains[0]!.lastSeq, inputs.length);
+  }
+});
+
+test('replicas write their own files and chains in one folder', async (t) => {
+  const dir = tempDir(t);
+  const clock = () => new Date('2026-11-28T10:00:00Z');
+  const a = await openJournal({ dir, replica: 'a', now: clock });
+  const b = await openJournal({ dir, replica: 'b', now: clock });
+  await Promise.all([a.append(call(1)), b.append(call(2)), a.append(call(3))]);
+  await a.close();
+  await b.close();
+  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort(), ['2026-11-28.a.jsonl', '2026-11-28.b.jsonl']);
+  const v = await verifyJournal(dir);
+  assert.ok(v.ok);
+  assert.deepEqual(v.chains.map((c) => [c.replica, c.lastSeq]), [['a', 2], ['b', 1]]);
+  await assert.rejects(openJournal({ dir, replica: '../x' }), (e: unknown) => e instanceof JournalError && e.code === 'journal_bad_replica');
+});
+
+test('one writer per chain: a second live writer is refused, a dead one\'s lock is taken over', async (t) => {
+  const dir = tempDir(t);
+  const j = await openJournal({ dir });
+  await assert.rejects(openJournal({ dir }), (e: unknown) => e instanceof JournalError && e.code === 'journal_locked' && /in use by process \d+/.test(e.message));
+  const other = await openJournal({ dir, replica: 'r2' });
+  await other.close();
+  await j.close();
+  const again = await openJournal({ dir });
+  await again.close();
+  // A lock left by a process that has exited (killed, crashed).
+  const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+  writeFileSync(join(dir, '.lock.json'), JSON.stringify({ pid: Number(dead.stdout.trim()), host: hostname(), since: new Date().toISOString() }));
+  const taken = await openJournal({ dir });
+  assert.ok(taken.healthy);
+  await taken.close();
+  assert.equal(existsSync(join(dir, '.lock.json')), false, 'close releases the lock');
+});
+
+test('fail closed: a journal path that cannot be a folder leaves the journal unhealthy and appends rejected', async (t) => {
+  const parent = tempDir(t);
+  const notADir = join(parent, 'file');
+  writeFileSync(notADir, 'x');
+  const changes: boolean[] = [];
+  const j = await openJournal({ dir: join(notADir, 'journal'), retryMs: 20, onHealthChange: (h) => changes.push(h) });
+  t.after(() => j.close());
+  assert.equal(j.healthy, false);
+  assert.match(j.lastError!.message, /cannot be written: .*ENOTDIR/);
+  await assert.rejects(j.append(call(1)), (e: unknown) => e instanceof JournalError && e.code === 'journal_unwritable' && /ENOTDIR/.test(e.message));
+  assert.equal(j.healthy, false);
+  // Once the path can be a folder, the periodic retry makes the journal healthy again.
+  unlinkSync(notADir);
+  await waitFor(() => j.healthy, 'recovery');
+  const e = await j.append(call(2));
+  assert.equal(e.seq, 1);
+  assert.deepEqual(changes, [true]);
+});
+
+test('fail closed: a full disk (/dev/full) turns the journal unhealthy; it recovers and the chain stays intact', async (t) => {
+  if (!existsSync('/dev/full')) return t.skip('/dev/full is not available on this system, so no write can be made to fail with ENOSPC');
+  const dir = tempDir(t);
+  let clock = new Date('2026-11-27T10:00:00Z');
+  const health: boolean[] = [];
+  const j = await openJournal({ dir, now: () => clock, retryMs: 20, sync: 'batch', onHealthChange: (h) => health.push(h) });
+  t.after(() => j.close());
+  await j.append(call(1));
+  await j.append(call(2));
+  // The next day's file is a device where every write fails with ENOSPC.
+  symlinkSync('/dev/full', join(dir, '2026-11-28.jsonl'));
+  clock = new Date('2026-11-28T00:00:01Z');
+  const failed = await Promise.allSettled([j.append(call(3)), j.append(call(4))]);
+  for (const f of failed) {
+    assert.equal(f.status, 'rejected');
+    assert.match(String((f as PromiseRejectedResult).reason.message), /ENOSPC|no space/i);
+  }
+  assert.equal(j.healthy, false);
+  assert.match(j.lastError!.message, /ENOSPC/);
+  // Still failing: the next append retries and is refused too.
+  await assert.rejects(j.append(call(5)), /ENOSPC/);
+  unlinkSync(join(dir, '2026-11-28.jsonl'));
+  await waitFor(() => j.healthy, 'recovery after the disk has room');
+  const e = await j.append(call(6));
+  assert.equal(e.seq, 3, 'rejected appends take no seq');
+  await j.close();
+  const v = await verifyJournal(dir);
+  assert.ok(v.ok, JSON.stringify(v.chains[0]?.problems));
+  assert.deepEqual(health, [true, false, true]);
+});
+
+test('a write cut short by a crash: the writer starts a fresh line, and verify shows the torn one', async (t) => {
+  const dir = tempDir(t);
+  const inputs = sampleInputs().slice(0, 3);
+  await writeJournal(dir, inputs);
+  const file = join(dir, '2026-11-20.jsonl');
+  appendFileSync(file, '{"ts":"2026-11-20T09:07:00.000Z","seq":4,"key":"7f3');
+  const j = await openJournal({ dir, now: () => new Date('2026-11-20T09:08:00Z') });
+  const e = await j.append(call(9));
+  await j.close();
+  assert.equal(e.seq, 4);
+  const fileLines = readFileSync(file, 'utf8').split('\n');
+  assert.equal(fileLines[3], '{"ts":"2026-11-20T09:07:00.000Z","seq":4,"key":"7f3');
+  assert.ok(checkLine(fileLines[4]!).ok);
+  const v = await verifyJournal(dir);
+  assert.equal(v.ok, false);
+  assert.deepEqual(v.chains[0]!.problems.map((p) => [p.kind, p.line]), [['not_an_entry', 4]]);
+});
+
+test('lines cut off the end while the proxy was down stay visible: numbering resumes after the head record', async (t) => {
+  const dir = tempDir(t);
+  await writeJournal(dir, sampleInputs().slice(0, 3), { sync: 'batch' });
+  const file = join(dir, '2026-11-20.jsonl');
+  const keep = lines(file).slice(0, 2).join('\n') + '\n';
+  truncateSync(file, Buffer.byteLength(keep));
+  const j = await openJournal({ dir, now: () => new Date('2026-11-20T10:00:00Z') });
+  const e = await j.append(call(1));
+  await j.close();
+  assert.equal(e.seq, 4);
+  const v = await verifyJournal(dir);
+  assert.equal(v.ok, false);
+  assert.equal(v.chains[0]!.problems[0]!.kind, 'removed');
+  assert.match(v.chains[0]!.problems[0]!.message, /1 line is missing before line 3 \(seq 3\)/);
+});
+
+test('a clock stepping back never reopens an older file', async (t) => {
+  const dir = tempDir(t);
+  let clock = new Date('2026-11-28T10:00:00Z');
+  const j = await openJournal({ dir, now: () => clock });
+  await j.append(call(1));
+  clock = new Date('2026-11-27T23:00:00Z');
+  await j.append(call(2));
+  await j.close();
+  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.jsonl')), ['2026-11-28.jsonl']);
+  assert.equal(lines(join(dir, '2026-11-28.jsonl')).length, 2);
+});
+
+test('appends after close are rejected; close is idempotent', async (t) => {
+  const j = await openJournal({ dir: tempDir(t) });
+  await j.append(call(1));
+  await j.close();
+  await j.close();
+  await assert.rejects(j.append(call(2)), (e: unknown) => e instanceof JournalError && e.code === 'journal_closed');
+  assert.equal(j.healthy, false);
+});
+
+test('retention removes whole files past the age, never the newest, and verify still holds', async (t) => {
+  const dir = tempDir(t);
+  await writeJournal(dir, sampleInputs());
+  // 2026-11-28T12:00: files whose day ended more than 4 days before (2026-11-20, -21, -22, -23) go.
+  const removed = await pruneJournal(dir, 4 * 86_400_000 + 12 * 3_600_000, new Date('2026-11-28T12:00:00Z'));
+  assert.deepEqual(removed.sort(), ['2026-11-20.jsonl', '2026-11-21.jsonl', '2026-11-22.jsonl', '2026-11-23.jsonl']);
+  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort(), ['2026-11-24.jsonl', '2026-11-25.jsonl']);
+  const v = await verifyJournal(dir);
+  assert.ok(v.ok, JSON.stringify(v.chains[0]?.problems));
+  assert.equal(v.chains[0]!.prunedThrough, 10);
+  // Even with a zero age, the newest file of a chain stays.
+  assert.deepEqual(await pruneJournal(dir, 1, new Date('2030-01-01T00:00:00Z')), ['2026-11-24.jsonl']);
+  assert.deepEqual(await pruneJournal(join(dir, 'nope'), 1), []);
+  // Writing goes on from the pruned chain.
+  const j = await openJournal({ dir, now: () => new Date('2026-11-29T00:00:00Z') });
+  assert.equal((await j.append(call(1))).seq, 14);
+  await j.close();
+  assert.ok((await verifyJournal(dir)).ok);
+});
+
+test('removing the oldest file by hand (not by retention) breaks verify', async (t) => {
+  const dir = tempDir(t);
+  await writeJournal(dir, sampleInputs());
+  unlinkSync(join(dir, '2026-11-20.jsonl'));
+  const v = await verifyJournal(dir);
+  assert.equal(v.ok, false);
+  assert.equal(v.chains[0]!.problems[0]!.kind, 'start_missing');
+  assert.match(v.chains[0]!.problems[0]!.message, /starts at seq 4, not 1/);
+});
+
+test('a folder that exists but is a journal of nothing opens healthy and writes from seq 1', async (t) => {
+  const dir = join(tempDir(t), 'j');
+  mkdirSync(dir, { mode: 0o755 });
+  const j = await openJournal({ dir });
+  assert.ok(j.healthy);
+  assert.equal(j.seq, 0);
+  assert.equal((await j.append(call(1))).seq, 1);
+  await j.close();
+});
