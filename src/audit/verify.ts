@@ -114,7 +114,11 @@ async function verifyChain(source: JournalSource): Promise<ChainReport> {
   const buf: Rec[] = [];
   let bufStart = 0;
 
+  /** Unreadable lines just passed: they may have been entries, so the next seq may skip that many. */
+  let unreadableRun = 0;
+
   const accept = (r: Rec, seq: number, prev: string, hash: string, ts: string): void => {
+    unreadableRun = 0;
     expectSeq = seq + 1;
     expectPrev = hash;
     lastAccepted = { rec: r, prev, hash, seq };
@@ -129,6 +133,7 @@ async function verifyChain(source: JournalSource): Promise<ChainReport> {
       return;
     }
     const c = r.check;
+    if (r.empty || (!c.ok && c.problem !== 'hash_mismatch')) unreadableRun++;
     if (r.empty) return problem('not_an_entry', r, `line ${r.line} is empty: a line was added or a line's text removed`);
     if (!c.ok && (c.problem === 'not_json' || c.problem === 'no_hash' || c.problem === 'bad_fields')) {
       const isLast = i === buf.length - 1;
@@ -171,6 +176,8 @@ async function verifyChain(source: JournalSource): Promise<ChainReport> {
       return accept(r, e.seq, e.prev, e.hash, e.ts);
     }
     if (e.seq === expectSeq && e.prev === expectPrev) return accept(r, e.seq, e.prev, e.hash, e.ts);
+    // Lines already reported as unreadable stood for the entries skipped here.
+    if (unreadableRun > 0 && e.seq > expectSeq && e.seq - expectSeq <= unreadableRun) return accept(r, e.seq, e.prev, e.hash, e.ts);
     const before = lastAccepted ? where(lastAccepted.rec) : 'the line before';
     if (e.seq === expectSeq) {
       problem('changed', r, `line ${r.line} (seq ${e.seq}) does not chain to ${before}: that line was rewritten (with a new hash) or replaced`, e.seq);
@@ -260,7 +267,9 @@ async function verifyChain(source: JournalSource): Promise<ChainReport> {
   if (head && Number.isSafeInteger(head.seq)) {
     const lastSeq = report.lastSeq ?? 0;
     const at = lastRec ? where(lastRec) : `${source.dir} (no journal files)`;
-    if (head.seq > lastSeq) {
+    // A last line cut mid-way is reported as truncated already; it was the head's entry.
+    const explainedByTorn = lastRec?.torn && head.seq - lastSeq <= 1;
+    if (head.seq > lastSeq && !explainedByTorn) {
       problem(
         'end_missing',
         lastRec ?? { file: head.file ?? '-', line: 0 },
@@ -268,8 +277,8 @@ async function verifyChain(source: JournalSource): Promise<ChainReport> {
           `${head.seq - lastSeq} line${head.seq - lastSeq === 1 ? ' was' : 's were'} removed from the end`,
         lastSeq,
       );
-    } else if (head.seq === lastSeq && lastRec?.check.ok && lastRec.check.entry.hash !== head.hash) {
-      problem('changed', lastRec, `the last line (seq ${lastSeq}) is not the one that was written: its hash differs from the head record`, lastSeq);
+    } else if (head.seq === lastSeq && lastAccepted && lastAccepted.hash !== head.hash) {
+      problem('changed', lastAccepted.rec, `the last line (seq ${lastSeq}) is not the one that was written: its hash differs from the head record`, lastSeq);
     }
   }
   return report;
