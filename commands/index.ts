@@ -2,8 +2,22 @@
 // Add one line per command, keyed by its id (`audit:verify` is run as `odoo-keys audit verify`).
 import Audit from './audit/report.js';
 import AuditVerify from './audit/verify.js';
+import Create from './create.js';
+import List from './list.js';
+import Login from './login.js';
+import Revoke from './revoke.js';
+import Rotate from './rotate.js';
+import Scope from './scope.js';
+import Show from './show.js';
 
 export const COMMANDS = {
   audit: Audit,
   'audit:verify': AuditVerify,
+  login: Login,
+  create: Create,
+  list: List,
+  show: Show,
+  scope: Scope,
+  rotate: Rotate,
+  revoke: Revoke,
 };

@@ -1,0 +1,171 @@
+import { Args, Flags } from '@oclif/core';
+import { resolve } from 'node:path';
+import { RegistryCommand } from './shared/registry-command.js';
+import { CliError, EXIT, usageError } from '../src/cli/errors.js';
+import { interactive, valueOrAsk } from '../src/cli/tty.js';
+import { NAME_PATTERN } from '../src/registry/registry.js';
+import type { Profile } from '../src/registry/types.js';
+import { probeKeychain, readKeyFile, storeUpstreamKey, cleanKeyText, UPSTREAM_KEY_ENV, KEYCHAIN_SERVICE } from '../src/secrets/index.js';
+import { OdooClient, majorVersion } from '../src/upstream/client.js';
+
+export interface LoginResult {
+  profile: string;
+  url: string;
+  db: string;
+  login: string;
+  verified: boolean;
+  uid: number | null;
+  version: number | null;
+  key_source: 'keychain' | 'env' | 'file';
+  key_file: string | null;
+  default: boolean;
+}
+
+async function readAllStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function normaliseUrl(text: string): string {
+  let u: URL;
+  try {
+    u = new URL(text.trim());
+  } catch {
+    throw usageError(`--url: '${text}' is not a URL (e.g. https://acme.odoo.com)`, 'bad_url');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw usageError(`--url: '${text}' must start with https:// or http://`, 'bad_url');
+  if (u.username || u.password) throw usageError('--url: leave credentials out of the URL', 'bad_url');
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+export default class Login extends RegistryCommand {
+  static override summary = 'Store an Odoo connection (url, db, login) and its upstream API key.';
+  static override description = `Checks the connection with common.version and authenticate (unless --no-verify), stores url, db and login in keys.yaml and the API key in the OS keychain (service ${KEYCHAIN_SERVICE}, account = profile). The key is asked for on a terminal or read with --upstream-key-stdin, never given as a flag value. Without a keychain (headless servers, CI) keep it in a file with mode 0600 (--upstream-key-file) or in $${UPSTREAM_KEY_ENV}. The first profile becomes the default.`;
+  static override examples = [
+    '<%= config.bin %> login prod --url https://acme.odoo.com --db acme --user integration@acme.com',
+    'printf %s "$KEY" | <%= config.bin %> login prod --url https://acme.odoo.com --db acme --user integration@acme.com --upstream-key-stdin',
+    '<%= config.bin %> login prod --url https://acme.odoo.com --db acme --user integration@acme.com --upstream-key-file /etc/odoo-keys/prod.key',
+  ];
+
+  static override args = {
+    profile: Args.string({ description: 'profile name (default: --profile, else the default profile, else "default")' }),
+  };
+
+  static override flags = {
+    url: Flags.string({ description: 'Odoo address, e.g. https://acme.odoo.com' }),
+    db: Flags.string({ description: 'database name' }),
+    user: Flags.string({ description: 'login of the integration user', aliases: ['login'] }),
+    'upstream-key-stdin': Flags.boolean({ description: 'read the API key from standard input', default: false, exclusive: ['upstream-key-file'] }),
+    'upstream-key-file': Flags.string({ description: 'file (mode 0600) holding the API key, used instead of the keychain; its path is recorded, not the key' }),
+    verify: Flags.boolean({ description: 'check url, db, login and key against Odoo (--no-verify skips)', default: true, allowNo: true }),
+    default: Flags.boolean({ description: 'make this the default profile', default: false }),
+  };
+
+  async run(): Promise<LoginResult> {
+    const { args, flags } = await this.parse(Login);
+    const store = this.storeFor(flags.home);
+    const before = await store.read();
+    const name = args.profile ?? flags.profile ?? before.default_profile ?? 'default';
+    if (!NAME_PATTERN.test(name)) throw usageError(`'${name}' is not a valid profile name (letters, digits, '.', '_', '-', '@')`, 'bad_name');
+    const existing = before.profiles[name];
+    const { input, password } = await import('@inquirer/prompts');
+
+    const url = normaliseUrl(await valueOrAsk(flags.url ?? existing?.url, '--url', () => input({ message: 'Odoo URL (e.g. https://acme.odoo.com):', required: true })));
+    const db = (await valueOrAsk(flags.db ?? existing?.db, '--db', () => input({ message: 'Database:', required: true }))).trim();
+    const login = (await valueOrAsk(flags.user ?? existing?.login, '--user', () => input({ message: 'Login of the integration user:', required: true }))).trim();
+    if (!db) throw usageError('--db must not be empty', 'missing_flag');
+    if (!login) throw usageError('--user must not be empty', 'missing_flag');
+
+    // Where the key comes from, and where it will live.
+    let key: string;
+    let source: LoginResult['key_source'];
+    let keyFile: string | undefined;
+    if (flags['upstream-key-file']) {
+      keyFile = resolve(flags['upstream-key-file']);
+      key = await readKeyFile(keyFile);
+      source = 'file';
+    } else if (flags['upstream-key-stdin']) {
+      key = cleanKeyText(await readAllStdin());
+      if (!key) throw usageError('--upstream-key-stdin: standard input was empty', 'missing_flag');
+      source = 'keychain';
+    } else if (cleanKeyText(process.env[UPSTREAM_KEY_ENV] ?? '') !== '') {
+      key = cleanKeyText(process.env[UPSTREAM_KEY_ENV]!);
+      source = 'env';
+    } else if (interactive()) {
+      source = 'keychain';
+      key = cleanKeyText(await password({ message: `API key of ${login}:`, mask: '*' }));
+      if (!key) throw usageError('no API key given', 'missing_flag');
+    } else {
+      throw usageError(
+        `missing the upstream API key (no terminal to ask on): pipe it with --upstream-key-stdin, give --upstream-key-file PATH (mode 0600), or set ${UPSTREAM_KEY_ENV}`,
+        'missing_flag',
+      );
+    }
+
+    if (source === 'keychain') {
+      const probe = await probeKeychain();
+      if (!probe.ok) {
+        throw new CliError(
+          `no OS keychain is usable here (${probe.reason}). On a machine without one, keep the key in a file only you can read and pass --upstream-key-file PATH (chmod 600 PATH), or set ${UPSTREAM_KEY_ENV} where odoo-keys runs`,
+          'keychain_unavailable',
+          EXIT.UPSTREAM,
+        );
+      }
+    }
+
+    let uid: number | undefined;
+    let version: number | undefined;
+    if (flags.verify) {
+      const client = new OdooClient({ url, db, login, key });
+      version = majorVersion(await client.version());
+      const got = await client.authenticate();
+      if (got === false) throw new CliError(`Odoo at ${url} refused login '${login}' on database '${db}' with this API key`, 'upstream_refused', EXIT.UPSTREAM);
+      uid = got;
+    }
+
+    if (source === 'keychain') await storeUpstreamKey(name, key);
+
+    const makeDefault = await store.update((reg) => {
+      const profile: Omit<Profile, 'name'> = { url, db, login, key_source: source };
+      const prev = reg.profiles[name];
+      if (prev?.protocol) profile.protocol = prev.protocol;
+      if (flags.verify) {
+        if (version !== undefined) profile.version = version;
+        profile.uid = uid;
+      } else if (prev && prev.url === url && prev.db === db && prev.login === login) {
+        if (prev.version !== undefined) profile.version = prev.version;
+        if (prev.uid !== undefined) profile.uid = prev.uid;
+      }
+      if (keyFile) profile.key_file = keyFile;
+      reg.profiles[name] = profile;
+      if (flags.default || !reg.default_profile || !reg.profiles[reg.default_profile]) reg.default_profile = name;
+      return reg.default_profile === name;
+    });
+
+    const result: LoginResult = {
+      profile: name,
+      url,
+      db,
+      login,
+      verified: flags.verify,
+      uid: uid ?? null,
+      version: version ?? null,
+      key_source: source,
+      key_file: keyFile ?? null,
+      default: makeDefault,
+    };
+    const where =
+      source === 'keychain'
+        ? `in the OS keychain (service ${KEYCHAIN_SERVICE}, account ${name})`
+        : source === 'file'
+          ? `read from ${keyFile} when needed`
+          : `read from $${UPSTREAM_KEY_ENV} when needed (set it wherever odoo-keys runs)`;
+    this.log(
+      `Profile ${name}${makeDefault ? ' (default)' : ''}: ${url} database ${db} as ${login}` +
+        (flags.verify ? ` (uid ${uid}${version ? `, Odoo ${version}` : ''})` : ' (not verified)'),
+    );
+    this.log(`The upstream API key is ${where}; keys.yaml records only where it is.`);
+    return result;
+  }
+}
