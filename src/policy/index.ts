@@ -6,3 +6,6 @@ export * from './limits.js';
 export * from './methods.js';
 export * from './validate.js';
 export * from './compact.js';
+export * from './bind.js';
+export * from './decide.js';
+export * from './check.js';

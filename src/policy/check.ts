@@ -1,0 +1,57 @@
+// What `odoo-keys check <key> <model> <method> [--args JSON] [--kwargs JSON] [--context JSON]`
+// needs: the call it describes, built the way the proxy would see an execute_kw call.
+
+import type { OdooCall } from '../rpc/call.js';
+import { parseJson, JsonParseError } from '../rpc/json.js';
+import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
+import type { Decision } from './types.js';
+
+export class CheckArgsError extends Error {
+  constructor(
+    /** The flag that is wrong (`--args`, `--kwargs`, `--context`). */
+    readonly flag: string,
+    message: string,
+  ) {
+    super(`${flag}: ${message}`);
+    this.name = 'CheckArgsError';
+  }
+}
+
+function parseFlag(flag: string, text: string | undefined): RpcValue | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseJson(text);
+  } catch (e) {
+    if (e instanceof JsonParseError) throw new CheckArgsError(flag, `not valid JSON (${e.message})`);
+    throw e;
+  }
+}
+
+/**
+ * An execute_kw call from check's arguments. `args` is the positional list (record methods take
+ * their ids first, as over XML-RPC), `kwargs` the keyword dictionary, `context` goes into kwargs.
+ */
+export function callFromCheckArgs(o: { model: string; method: string; args?: string; kwargs?: string; context?: string; db?: string }): OdooCall {
+  const args = parseFlag('--args', o.args) ?? [];
+  if (!Array.isArray(args)) throw new CheckArgsError('--args', 'must be a JSON list (the positional arguments; record ids first for record methods)');
+  const kwargs = parseFlag('--kwargs', o.kwargs) ?? {};
+  if (!isStruct(kwargs)) throw new CheckArgsError('--kwargs', 'must be a JSON object');
+  const context = parseFlag('--context', o.context);
+  if (context !== undefined && !isStruct(context)) throw new CheckArgsError('--context', 'must be a JSON object');
+  const kw: RpcStruct = { ...kwargs };
+  if (context !== undefined) {
+    if ('context' in kw) throw new CheckArgsError('--context', 'the context is given twice (also in --kwargs)');
+    kw.context = context;
+  }
+  return { protocol: 'xmlrpc', entry: 'execute_kw', db: o.db ?? '', uid: null, credential: null, model: o.model, method: o.method, args, kwargs: kw };
+}
+
+/** One line for check's output: `ALLOW rule 0: ...`, `DENY: ...`, `NEED SCHEMA: ...`. */
+export function describeDecision(d: Decision): string {
+  if (d.verdict === 'allow') {
+    const extra = [...d.notes, ...d.checks.map((c) => `upstream check: ${c.ids.length} id(s) of ${c.model} must match the rule's domain`), ...d.redactions.map((r) => `names hidden in ${r.fields.join(', ')}`)];
+    return `ALLOW by ${d.rule >= 0 ? `rule ${d.rule}` : 'learning mode'}${extra.length ? `: ${extra.join('; ')}` : ''}`;
+  }
+  if (d.verdict === 'deny') return `DENY${d.limit ? ` (limit ${d.limit})` : d.rule !== undefined ? ` (rule ${d.rule})` : ''}: ${d.reason}`;
+  return `NEED SCHEMA: the fields of ${d.models.join(', ')} are needed to decide`;
+}

@@ -1,0 +1,1138 @@
+// decide(key, call, env): allow (possibly rewritten), deny with a reason, or need_schema.
+//
+// Pure: no I/O, no clock (env.now), no randomness. Deny by default: a call is allowed when one rule
+// allows all of it. Everything a call touches is checked against that rule: the fields it reads,
+// writes, searches, groups and orders on; the records it reaches (the rule's domain, ANDed into
+// searches, checked upstream for ids); the records of other models it reads or changes through
+// relations (which need rules of their own); its context. See docs/scopes.md.
+
+import type { OdooCall } from '../rpc/call.js';
+import { isStruct, numberOf, type RpcStruct, type RpcValue } from '../rpc/values.js';
+import type { Decision, DecideEnv, FieldInfo, KeyScope, ModelSchema, ResultRedaction, Rule, UpstreamCheck } from './types.js';
+import { isFieldName, isGlob, isMethodName, isModelName, modelMatches, visible } from './names.js';
+import { andDomains, domainShapeProblem, isConstantLeaf, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
+import { ipAllowed, parseHours, withinHours, LimitSyntaxError } from './limits.js';
+import { expandMethods } from './methods.js';
+import { bindCall, rebuildCall, BindError, type BoundCall } from './bind.js';
+
+/**
+ * Models no glob reaches and no rule reaches without `allow_sensitive: true`: they hold
+ * credentials, decide who may do what, run code, or configure the whole database.
+ */
+export const SENSITIVE_MODELS: readonly string[] = [
+  // named by the design
+  'res.users', 'res.users.apikeys', 'res.groups', 'ir.config_parameter', 'ir.rule', 'ir.model.access',
+  'ir.actions.server', 'ir.cron', 'ir.module.module', 'ir.attachment', 'ir.mail_server',
+  // credentials and identity
+  'res.users.apikeys.description', 'res.users.identitycheck', 'res.users.log', 'res.users.deletion', 'auth_totp.device',
+  'fetchmail.server', 'payment.provider', 'iap.account', 'res.device', 'res.device.log',
+  // code, views and data model: writing them runs code or changes every user's screens and rights
+  'ir.model', 'ir.model.fields', 'ir.model.data', 'ir.model.constraint', 'ir.model.relation', 'ir.ui.view', 'ir.ui.menu',
+  'ir.actions.report', 'ir.actions.act_window', 'ir.actions.actions', 'base.automation', 'ir.asset', 'ir.default',
+  'res.config.settings', 'ir.logging', 'ir.profile', 'ir.sequence',
+];
+
+const SENSITIVE: ReadonlySet<string> = new Set(SENSITIVE_MODELS);
+
+export function isSensitiveModel(model: string): boolean {
+  return SENSITIVE.has(model);
+}
+
+/** Context keys every key may send: they change presentation, not what is reached or recorded. */
+export const HARMLESS_CONTEXT_KEYS: readonly string[] = ['lang', 'tz', 'bin_size'];
+
+/**
+ * Context keys that are NOT harmless, with why (they must be listed in `limits.context_keys` to be
+ * sent). The allowlist refuses every other key too; this list only gives better reasons.
+ */
+export const CONTEXT_KEY_RISKS: Readonly<Record<string, string>> = {
+  tracking_disable: "silences Odoo's change tracking (the chatter trail)",
+  mail_notrack: "silences Odoo's field tracking messages",
+  mail_create_nolog: "silences the 'record created' log message",
+  mail_create_nosubscribe: 'stops the creator from being subscribed as a follower',
+  mail_auto_subscribe_no_notify: 'silences follower notifications',
+  mail_post_autofollow: 'subscribes the recipients of a message as followers',
+  active_test: 'reaches archived records',
+  no_reset_password: 'skips the password reset invitation of new users',
+  install_mode: 'changes how records are written (module install behaviour)',
+  import_file: 'changes how records are written (import behaviour)',
+  force_company: 'switches the company (old API)',
+  company_id: 'switches the company',
+  uid: 'claims another user',
+  su: 'claims superuser mode',
+  active_id: 'makes a method act on another record',
+  active_ids: 'makes a method act on other records',
+  active_model: 'makes a method act on another model',
+  show_email: 'adds e-mail addresses to display names',
+  show_address: 'adds addresses to display names',
+  formatted_display_name: 'changes display names',
+};
+
+// -------------------------------------------------------------------------------------------------
+
+class Denied {
+  constructor(
+    readonly reason: string,
+    readonly limit?: string,
+  ) {}
+}
+
+function deny(reason: string, limit?: string): never {
+  throw new Denied(reason, limit);
+}
+
+const TIME_PARTS = new Set(['year_number', 'quarter_number', 'month_number', 'iso_week_number', 'day_of_year', 'day_of_month', 'day_of_week', 'hour_number', 'minute_number', 'second_number']);
+const GRANULARITIES = new Set(['day', 'week', 'month', 'quarter', 'year', ...TIME_PARTS]);
+const X2MANY = new Set(['one2many', 'many2many']);
+const RELATIONAL = new Set(['many2one', 'one2many', 'many2many']);
+const NAME_OPERATORS = new Set(['=', '!=', '<>', 'like', 'not like', 'ilike', 'not ilike', '=like', '=ilike', 'in', 'not in', '=?']);
+
+function ruleLabel(rule: Rule, index: number): string {
+  return `rule ${index} (${rule.model}: ${rule.methods.join(', ')})`;
+}
+
+function sortedKeys(s: RpcStruct): string[] {
+  return Object.keys(s).sort();
+}
+
+function quoteName(s: unknown): string {
+  return typeof s === 'string' ? `'${visible(s)}'` : JSON.stringify(s) ?? String(s);
+}
+
+/** A positive integer id list from an ids argument (an int or a list of ints). */
+function idList(v: RpcValue | undefined, what: string): number[] {
+  if (v === undefined || v === null || v === false) return [];
+  const one = numberOf(v);
+  if (one !== undefined && typeof v === 'number') {
+    if (!Number.isSafeInteger(one) || one <= 0) deny(`${what}: ${JSON.stringify(v)} is not a record id`);
+    return [one];
+  }
+  if (!Array.isArray(v)) deny(`${what} must be a list of record ids`);
+  return v.map((x) => {
+    if (typeof x !== 'number' || !Number.isSafeInteger(x) || x <= 0) deny(`${what}: ${JSON.stringify(x) ?? String(x)} is not a record id`);
+    return x;
+  });
+}
+
+/** One access to a model other than the call's, through a relation. */
+type Op = 'read' | 'create' | 'write' | 'unlink';
+
+interface State {
+  key: KeyScope;
+  env: DecideEnv;
+  rules: Rule[];
+  missing: Set<string>;
+  checks: UpstreamCheck[];
+  redactions: ResultRedaction[];
+  notes: string[];
+  /** Models (and the rules) records are created in by this call, for default_<field> context keys. */
+  created: { model: string; rule: Rule | undefined }[];
+}
+
+/** Whether a rule is allowed to match a model at all (globs never reach sensitive models). */
+function ruleReaches(rule: Rule, model: string): boolean {
+  if (!modelMatches(rule.model, model)) return false;
+  if (SENSITIVE.has(model)) return !isGlob(rule.model) && rule.allow_sensitive === true;
+  return true;
+}
+
+function fieldIn(rule: Rule, field: string): boolean {
+  return rule.fields === undefined || field === 'id' || rule.fields.includes(field);
+}
+
+/**
+ * Evaluates a call against one candidate rule. Throws Denied; records missing schemas in
+ * state.missing and carries on without the checks they would allow (the caller then asks for them).
+ */
+class RuleEval {
+  constructor(
+    readonly st: State,
+    readonly rule: Rule,
+    readonly index: number,
+    readonly model: string,
+    readonly method: string,
+  ) {}
+
+  get label(): string {
+    return ruleLabel(this.rule, this.index);
+  }
+
+  schema(model: string): ModelSchema | undefined {
+    const s = this.st.env.schema?.(model);
+    if (!s) this.st.missing.add(model);
+    return s;
+  }
+
+  /** Field info when the schema is known; denies a field the schema says does not exist. */
+  info(model: string, field: string): FieldInfo | undefined | null {
+    const s = this.st.env.schema?.(model);
+    if (!s) return null; // unknown: schema not fetched
+    if (field === 'id') return { type: 'integer' };
+    const f = Object.prototype.hasOwnProperty.call(s, field) ? s[field] : undefined;
+    if (!f) deny(`${model} has no field '${visible(field)}'`);
+    return f;
+  }
+
+  // --- fields of the call's own model ----------------------------------------------------------
+
+  mainField(field: unknown, use: string): string {
+    if (typeof field !== 'string' || !isFieldName(field)) deny(`${quoteName(field)} is not a field name (${use})`);
+    if (!fieldIn(this.rule, field)) deny(`field '${field}' is not in ${this.label}${use ? ` (${use})` : ''}`);
+    this.info(this.model, field);
+    return field;
+  }
+
+  /** A rule on `model` allowing `op` on all of `fields` (undefined: on every field). */
+  findRule(model: string, op: Op, fields: string[] | undefined): { rule: Rule; index: number } | undefined {
+    for (let i = 0; i < this.st.rules.length; i++) {
+      const r = this.st.rules[i]!;
+      if (!ruleReaches(r, model)) continue;
+      if (!expandMethods(r.methods, this.st.env.version).has(op)) continue;
+      if (fields === undefined ? r.fields !== undefined : !fields.every((f) => fieldIn(r, f))) continue;
+      return { rule: r, index: i };
+    }
+    return undefined;
+  }
+
+  /**
+   * Another model's records reached through a relation. Reads must be allowed by a rule without a
+   * domain (the linked records are not filtered by it); writes and deletes of known ids are checked
+   * against the rule's domain upstream.
+   */
+  comodel(model: string, op: Op, fields: string[] | undefined, via: string, ids?: number[]): Rule {
+    const what = fields === undefined ? 'every field' : fields.length ? fields.map((f) => `'${f}'`).join(', ') : 'no field';
+    if (SENSITIVE.has(model) && !this.st.rules.some((r) => ruleReaches(r, model))) {
+      deny(`${via} reaches ${model}, a sensitive model no rule names with allow_sensitive`);
+    }
+    const found = this.findRule(model, op, fields);
+    if (!found) deny(`${via} needs ${op} on ${model} (${what}), which no rule allows`);
+    const { rule, index } = found;
+    if (rule.domain && rule.domain.length > 0) {
+      if (op === 'read') deny(`${via} reads ${model} records that ${ruleLabel(rule, index)} limits to a domain, which a relation cannot be checked against`);
+      if (op === 'create') return rule;
+      if (!ids) deny(`${via} would ${op} ${model} records without naming them, and ${ruleLabel(rule, index)} limits ${model} to a domain`);
+      if (ids.length) this.st.checks.push({ kind: 'ids_in_domain', model, ids, domain: rule.domain, reason: `${via}: ${op} on ${model} records outside ${ruleLabel(rule, index)}'s domain` });
+    }
+    return rule;
+  }
+
+  // --- paths: partner_id.email, order_line/product_id/id ------------------------------------------
+
+  /**
+   * Checks a field path starting on `model`; `first` checks the first segment (the rule of the call,
+   * or a comodel rule). Following a relation needs read on the comodel for the next segments.
+   */
+  path(model: string, segments: string[], first: (field: string) => void, via: string, opts: { importPath?: boolean } = {}): void {
+    let current = model;
+    let check = first;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!;
+      if (opts.importPath && (seg === 'id' || seg === '.id')) {
+        if (i !== segments.length - 1) deny(`${via}: '${seg}' must end the path`);
+        return; // external or database id of the records reached so far
+      }
+      check(seg);
+      if (i === segments.length - 1) return;
+      const info = this.info(current, seg);
+      if (info === null) {
+        this.schema(current);
+        return;
+      }
+      const next = segments[i + 1]!;
+      if (info?.type === 'properties') return; // the next segment names a property of this field
+      if ((info?.type === 'date' || info?.type === 'datetime') && GRANULARITIES.has(next) && i + 1 === segments.length - 1) return;
+      if (!info?.relation || !RELATIONAL.has(info.type)) deny(`${via}: '${seg}' on ${current} is not a relation, so '${segments.slice(0, i + 2).join('.')}' is not a path`);
+      const comodel = info.relation;
+      current = comodel;
+      check = (f: string) => {
+        if (!isFieldName(f)) deny(`${via}: ${quoteName(f)} is not a field name`);
+        this.comodel(comodel, 'read', [f], via);
+        this.info(comodel, f);
+      };
+    }
+  }
+
+  // --- domains ----------------------------------------------------------------------------------
+
+  /** Checks a domain on `model` whose fields are checked by `field` (this rule, or a comodel rule). */
+  domain(model: string, domain: RpcValue, field: (f: string) => void, what: string, depth = 0): void {
+    const problem = domainShapeProblem(domain);
+    if (problem) deny(`${what}${problem.at}: ${problem.message}`);
+    (domain as RpcValue[]).forEach((item, i) => {
+      if (!Array.isArray(item) || isConstantLeaf(item)) return;
+      const [p, rawOp, value] = item as [string, string, RpcValue];
+      const op = rawOp.toLowerCase();
+      const segments = p.split('.');
+      const leafWhat = `${what}[${i}] on '${p}'`;
+      this.path(model, segments, field, leafWhat);
+      const textual = typeof value === 'string' || (Array.isArray(value) && value.some((v) => typeof v === 'string'));
+      const target = segments[segments.length - 1]!;
+      const relevant = SUBDOMAIN_OPERATORS.has(op) || HIERARCHY_OPERATORS.has(op) || (textual && NAME_OPERATORS.has(op) && target !== 'display_name');
+      const last = relevant ? this.lastRelation(model, segments) : '';
+      if (SUBDOMAIN_OPERATORS.has(op)) {
+        if (last === null) return; // schema not known yet
+        if (!last) deny(`${leafWhat}: '${op}' needs a relational field`);
+        const comodel = last;
+        this.domain(comodel, value, (f) => {
+          this.comodel(comodel, 'read', [f], `${leafWhat} (${op})`);
+          this.info(comodel, f);
+        }, `${leafWhat} ${op}`, depth + 1);
+        return;
+      }
+      if (HIERARCHY_OPERATORS.has(op)) {
+        // child_of / parent_of walk the hierarchy of the target model (its parent field).
+        const hierarchyModel = target === 'id' && segments.length === 1 ? model : last;
+        if (hierarchyModel === null) return;
+        if (!hierarchyModel) deny(`${leafWhat}: '${op}' needs a relational field or id`);
+        this.everyField(hierarchyModel, `${leafWhat} (${op} walks the ${hierarchyModel} hierarchy)`);
+        return;
+      }
+      if (textual && NAME_OPERATORS.has(op)) {
+        // A relation compared with text, or display_name, is a name search on the target model,
+        // which matches fields the model picks (res.partner: email, vat, ref...).
+        if (target === 'display_name') {
+          const owner = segments.length === 1 ? model : this.ownerOf(model, segments);
+          if (owner) this.everyField(owner, `${leafWhat} (a display name search matches fields the model chooses)`);
+        } else if (last) {
+          this.everyField(last, `${leafWhat} (text compared with a relation is a name search on ${last})`);
+        }
+      }
+    });
+  }
+
+  /** The comodel of the last segment when it is relational; '' when it is not; null when unknown. */
+  lastRelation(model: string, segments: string[]): string | '' | null {
+    let current = model;
+    for (let i = 0; i < segments.length; i++) {
+      const info = this.info(current, segments[i]!);
+      if (info === null) {
+        this.schema(current);
+        return null;
+      }
+      if (i === segments.length - 1) return info?.relation && RELATIONAL.has(info.type) ? info.relation : '';
+      if (!info?.relation) return '';
+      current = info.relation;
+    }
+    return '';
+  }
+
+  ownerOf(model: string, segments: string[]): string | null {
+    let current = model;
+    for (let i = 0; i < segments.length - 1; i++) {
+      const info = this.info(current, segments[i]!);
+      if (info === null) this.schema(current);
+      if (!info?.relation) return null;
+      current = info.relation;
+    }
+    return current;
+  }
+
+  /** Access that may reveal any field of a model: the rule for it must list no fields. */
+  everyField(model: string, why: string): void {
+    if (model === this.model) {
+      if (this.rule.fields !== undefined) deny(`${why}: ${this.label} lists fields, and this can match any field of ${model}`);
+      return;
+    }
+    this.comodel(model, 'read', undefined, why);
+  }
+
+  /** The call's domain on its own model: checked, then the rule's domain ANDed in. */
+  searchDomain(b: BoundCall, param: string): void {
+    const given = b.params[param];
+    if (given !== undefined && given !== null && given !== false) {
+      this.domain(this.model, given, (f) => this.mainField(f, 'searched'), param);
+    }
+    if (this.rule.domain && this.rule.domain.length > 0) {
+      const base = Array.isArray(given) ? given : [];
+      b.params[param] = andDomains(base, this.rule.domain);
+      this.st.notes.push(`${param} ANDed with rule ${this.index}'s domain`);
+    }
+  }
+
+  // --- order, groupby, aggregates ---------------------------------------------------------------
+
+  order(model: string, order: RpcValue | undefined, field: (f: string) => void, what: string, allowAggregates = false): void {
+    if (order === undefined || order === null || order === false || order === '') return;
+    if (typeof order !== 'string') deny(`${what} must be a string`);
+    for (const term of order.split(',')) {
+      const m = /^\s*"?([A-Za-z0-9_]+)"?((?:\.[A-Za-z0-9_]+)*)(?::([a-z_]+)(?:\(([A-Za-z0-9_]+)\))?)?(?:\s+(?:asc|desc))?(?:\s+nulls\s+(?:first|last))?\s*$/i.exec(term);
+      if (!m) deny(`${what}: ${quoteName(term.trim())} is not an order term (field [asc|desc] [nulls first|last])`);
+      if (m[1] === '__count' && allowAggregates) continue;
+      const base = m[4] ?? m[1]!;
+      const segments = [base, ...(m[2] ? m[2].slice(1).split('.') : [])];
+      if (m[3] && !allowAggregates && !GRANULARITIES.has(m[3])) deny(`${what}: ${quoteName(term.trim())} is not an order term`);
+      this.path(model, segments, field, `${what} '${term.trim()}'`);
+    }
+  }
+
+  /** A groupby spec: `field`, `field:month`, `partner_id.country_id`, `properties.tag`. */
+  groupby(spec: RpcValue, what: string): string {
+    if (typeof spec !== 'string') deny(`${what}: ${quoteName(spec)} is not a groupby`);
+    const m = /^([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)(?::([a-z_]+))?$/.exec(spec);
+    if (!m) deny(`${what}: ${quoteName(spec)} is not a groupby (field or field:granularity)`);
+    if (m[2] && !GRANULARITIES.has(m[2])) deny(`${what}: '${m[2]}' is not a date granularity`);
+    const segments = m[1]!.split('.');
+    this.path(this.model, segments, (f) => this.mainField(f, 'grouped by'), `${what} '${spec}'`);
+    return segments[0]!;
+  }
+
+  /** read_group `fields` (16-18: `name`, `name:agg`, `alias:agg(field)`) and 19 `aggregates`. */
+  aggregate(spec: RpcValue, what: string): void {
+    if (typeof spec !== 'string') deny(`${what}: ${quoteName(spec)} is not an aggregate`);
+    if (spec === '__count') return;
+    const m = /^([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)(?::([a-z_]+)(?:\(([A-Za-z0-9_]+)\))?)?$/.exec(spec);
+    if (!m) deny(`${what}: ${quoteName(spec)} is not an aggregate (field:function)`);
+    const base = m[3] ?? m[1]!;
+    this.path(this.model, base.split('.'), (f) => this.mainField(f, 'aggregated'), `${what} '${spec}'`);
+  }
+
+  list(v: RpcValue | undefined, what: string): RpcValue[] {
+    if (v === undefined || v === null || v === false) return [];
+    if (typeof v === 'string') return [v]; // Odoo accepts a single groupby or field name
+    if (!Array.isArray(v)) deny(`${what} must be a list`);
+    return v;
+  }
+
+  // --- limits -------------------------------------------------------------------------------------
+
+  capLimit(b: BoundCall, param: string, odooDefault: number | null = null): void {
+    const max = this.rule.max_limit;
+    const given = b.params[param];
+    const n = numberOf(given);
+    if (given !== undefined && given !== null && given !== false && (n === undefined || !Number.isInteger(n) || n < 0)) deny(`${param} must be a non-negative integer`);
+    if (max === undefined) return;
+    const effective = n && n > 0 ? n : odooDefault; // Odoo reads 0, false and null as "no limit"
+    if (effective === null || effective > max) {
+      b.params[param] = max;
+      this.st.notes.push(`${param} narrowed to ${max} (rule ${this.index} max_limit)`);
+    }
+  }
+
+  // --- records ------------------------------------------------------------------------------------
+
+  ids(b: BoundCall, what = 'ids'): number[] {
+    return idList(b.ids, what);
+  }
+
+  /** Calls on ids: each must lie inside the rule's domain (the proxy counts upstream first). */
+  idsInDomain(ids: number[], op: string): void {
+    if (!this.rule.domain || this.rule.domain.length === 0 || ids.length === 0) return;
+    this.st.checks.push({ kind: 'ids_in_domain', model: this.model, ids, domain: this.rule.domain, reason: `${op} on ${this.model} records outside ${this.label}'s domain` });
+  }
+
+  readIdsBound(ids: number[]): void {
+    if (this.rule.max_limit !== undefined && ids.length > this.rule.max_limit) {
+      deny(`${this.method} on ${ids.length} records is more than ${this.label} allows at once (max_limit ${this.rule.max_limit})`);
+    }
+  }
+
+  // --- reading fields -----------------------------------------------------------------------------
+
+  /**
+   * A field list of a read: checked, or (empty, missing) narrowed to the rule's fields, since Odoo
+   * reads every field for an empty list. Returns the fields that will be read (undefined: all).
+   */
+  fieldList(b: BoundCall, param: string): string[] | undefined {
+    const given = b.params[param];
+    const list = given === undefined || given === null || given === false ? [] : given;
+    if (!Array.isArray(list)) deny(`${param} must be a list of field names`);
+    if (list.length > 0) return list.map((f) => this.mainField(f, 'read'));
+    if (this.rule.fields === undefined) return undefined;
+    const schema = this.st.env.schema?.(this.model);
+    let narrowed = this.rule.fields.filter((f) => !schema || f === 'id' || Object.prototype.hasOwnProperty.call(schema, f));
+    if (narrowed.length === 0) narrowed = ['id']; // an empty list would again mean every field
+    b.params[param] = narrowed;
+    this.st.notes.push(`${param} narrowed to rule ${this.index}'s fields`);
+    return narrowed;
+  }
+
+  /** many2one values in the answer (`[id, display_name]`) whose comodel the key may not read. */
+  redactNames(fields: string[] | undefined): void {
+    const schema = this.schema(this.model);
+    if (!schema) return;
+    const names = fields ?? Object.keys(schema).filter((f) => fieldIn(this.rule, f));
+    const byComodel = new Map<string, { fields: string[]; domain?: RpcValue[] }>();
+    for (const f of [...names].sort()) {
+      const info = Object.prototype.hasOwnProperty.call(schema, f) ? schema[f] : undefined;
+      if (!info || info.type !== 'many2one' || !info.relation) continue;
+      const found = this.findRule(info.relation, 'read', ['display_name']);
+      if (found && !(found.rule.domain && found.rule.domain.length)) continue;
+      const entry = byComodel.get(info.relation) ?? { fields: [] };
+      entry.fields.push(f);
+      if (found) entry.domain = found.rule.domain;
+      byComodel.set(info.relation, entry);
+    }
+    for (const [comodel, e] of [...byComodel].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const r: ResultRedaction = { kind: 'many2one_names', fields: e.fields, comodel };
+      if (e.domain) r.domain = e.domain;
+      this.st.redactions.push(r);
+    }
+  }
+
+  /**
+   * A web_read specification `{field: {fields: {...}, context: {...}, order, limit}}`: fields of
+   * `model` checked by `field`; sub-specifications read comodels, which need rules of their own.
+   */
+  spec(model: string, spec: RpcValue | undefined, field: (f: string) => void, what: string, depth = 0): void {
+    if (spec === undefined || spec === null) return;
+    if (!isStruct(spec)) deny(`${what} must be a dictionary of field specifications`);
+    if (depth > 8) deny(`${what} is nested too deeply`);
+    for (const f of sortedKeys(spec)) {
+      field(f);
+      const sub = spec[f]!;
+      if (sub === null || sub === false) continue;
+      if (!isStruct(sub)) deny(`${what}['${f}'] must be a dictionary`);
+      for (const k of sortedKeys(sub)) {
+        if (!['fields', 'context', 'order', 'limit'].includes(k)) deny(`${what}['${f}'] has '${visible(k)}', which the engine does not know`);
+      }
+      if (sub.context !== undefined) this.context(sub.context, `${what}['${f}'].context`);
+      if (sub.limit !== undefined && sub.limit !== null && sub.limit !== false && numberOf(sub.limit) === undefined) deny(`${what}['${f}'].limit must be a number`);
+      const needsComodel = sub.fields !== undefined || (sub.order !== undefined && sub.order !== null && sub.order !== false && sub.order !== '');
+      if (!needsComodel) continue;
+      const info = this.info(model, f);
+      if (info === null) {
+        this.schema(model);
+        continue;
+      }
+      if (!info || !info.relation || !RELATIONAL.has(info.type)) deny(`${what}['${f}'] reads through '${f}', which is not a many2one, one2many or many2many field`);
+      const comodel = info.relation;
+      const via = `${what}['${f}']`;
+      const comodelField = (cf: string): void => {
+        if (!isFieldName(cf)) deny(`${via}: ${quoteName(cf)} is not a field name`);
+        this.comodel(comodel, 'read', [cf], via);
+        this.info(comodel, cf);
+      };
+      this.order(comodel, sub.order, comodelField, `${via}.order`);
+      if (sub.fields !== undefined) this.spec(comodel, sub.fields, comodelField, `${via}.fields`, depth + 1);
+    }
+  }
+
+  // --- writing values -----------------------------------------------------------------------------
+
+  /**
+   * Values written to `model` (`create`/`write`/`copy` default...), their fields checked by `field`.
+   * x2many commands reach the comodel: 0 creates and 1 updates records there (a rule allowing that
+   * on the comodel, with those fields), 2 deletes (unlink on the comodel); 3, 5 and 6 on a one2many
+   * may delete lines too (Odoo deletes lines whose inverse field is required), so they need unlink
+   * on the comodel as well; 4 and 6 on a many2many only change links.
+   */
+  vals(model: string, vals: RpcValue, field: (f: string) => void, what: string, depth = 0): void {
+    if (!isStruct(vals)) deny(`${what} must be a dictionary of field values`);
+    if (depth > 8) deny(`${what} is nested too deeply`);
+    for (const f of sortedKeys(vals)) {
+      field(f);
+      const v = vals[f]!;
+      const info = this.info(model, f);
+      if (info === null) {
+        // Without the schema a list or dictionary value might be x2many commands, and any field
+        // might be a related field writing through to another model.
+        this.schema(model);
+        continue;
+      }
+      if (info?.related) this.relatedWrite(model, f, info.related, `${what}['${f}']`);
+      if (info && X2MANY.has(info.type) && info.relation) this.commands(info, v, `${what}['${f}']`, depth);
+      else if (Array.isArray(v) || isStruct(v)) {
+        if (info && RELATIONAL.has(info.type)) deny(`${what}['${f}']: a ${info.type} value must be a record id`);
+      }
+    }
+  }
+
+  relatedWrite(model: string, field: string, related: string, via: string): void {
+    const segments = related.split('.');
+    let current = model;
+    for (let i = 0; i < segments.length - 1; i++) {
+      const info = this.info(current, segments[i]!);
+      if (info === null) {
+        this.schema(current);
+        return;
+      }
+      if (!info?.relation) deny(`${via}: the related path '${related}' of ${model}.${field} cannot be followed`);
+      current = info.relation;
+    }
+    if (current === model && segments.length === 1) return;
+    this.comodel(current, 'write', [segments[segments.length - 1]!], `${via} (related to ${related})`);
+  }
+
+  commands(info: FieldInfo, value: RpcValue, via: string, depth: number): void {
+    const comodel = info.relation!;
+    const o2m = info.type === 'one2many';
+    if (value === false || value === null) return;
+    if (!Array.isArray(value)) deny(`${via}: x2many values must be a list of commands`);
+    const comodelVals = (op: 'create' | 'write', vals: RpcValue, ids: number[] | undefined, where: string): void => {
+      if (!isStruct(vals)) deny(`${where}: the values must be a dictionary`);
+      const fields = Object.keys(vals).sort();
+      const rule = this.comodel(comodel, op, fields, where, ids);
+      if (op === 'create') this.st.created.push({ model: comodel, rule });
+      this.vals(comodel, vals, (f) => {
+        if (!isFieldName(f)) deny(`${where}: ${quoteName(f)} is not a field name`);
+      }, where, depth + 1);
+    };
+    value.forEach((cmd, i) => {
+      const where = `${via}[${i}]`;
+      if (typeof cmd === 'number') {
+        idList(cmd, where);
+        if (o2m) this.comodel(comodel, 'unlink', undefined, `${where} (a list of ids replaces the lines of a one2many)`);
+        return;
+      }
+      if (!Array.isArray(cmd) || cmd.length === 0) deny(`${where} is not an x2many command`);
+      const code = numberOf(cmd[0]);
+      switch (code) {
+        case 0:
+          comodelVals('create', cmd[2] ?? null, undefined, `${where} (command 0 creates ${comodel})`);
+          return;
+        case 1:
+          comodelVals('write', cmd[2] ?? null, idList(cmd[1], where), `${where} (command 1 updates ${comodel})`);
+          return;
+        case 2:
+          this.comodel(comodel, 'unlink', undefined, `${where} (command 2 deletes ${comodel})`, idList(cmd[1], where));
+          return;
+        case 3:
+          if (o2m) this.comodel(comodel, 'unlink', undefined, `${where} (command 3 on a one2many may delete the ${comodel} line)`, idList(cmd[1], where));
+          else idList(cmd[1], where);
+          return;
+        case 4:
+          idList(cmd[1], where);
+          return;
+        case 5:
+          if (o2m) this.comodel(comodel, 'unlink', undefined, `${where} (command 5 on a one2many may delete every ${comodel} line)`);
+          return;
+        case 6:
+          idList(cmd[2] ?? null, where);
+          if (o2m) this.comodel(comodel, 'unlink', undefined, `${where} (command 6 on a one2many may delete the ${comodel} lines it leaves out)`);
+          return;
+        default:
+          deny(`${where}: ${JSON.stringify(cmd[0]) ?? String(cmd[0])} is not an x2many command (0 to 6)`);
+      }
+    });
+  }
+
+  // --- context ------------------------------------------------------------------------------------
+
+  /** Context keys: an allowlist (HARMLESS_CONTEXT_KEYS, limits.context_keys, default_<allowed field>). */
+  context(ctx: RpcValue | undefined, what: string): void {
+    contextCheck(this.st, ctx, what, (field) => {
+      if (!isFieldName(field)) deny(`${what}: 'default_${visible(field)}' does not name a field`);
+      if (!fieldIn(this.rule, field)) deny(`${what}: 'default_${field}' sets a default for a field that is not in ${this.label}`);
+      for (const c of this.st.created) {
+        if (c.model === this.model) continue;
+        const s = this.st.env.schema?.(c.model);
+        if (s && !Object.prototype.hasOwnProperty.call(s, field)) continue;
+        if (!c.rule || !fieldIn(c.rule, field)) deny(`${what}: 'default_${field}' also applies to the ${c.model} records this call creates, and no rule allows that field there`);
+      }
+    });
+  }
+}
+
+/** The allowlist check shared by rule evaluation and learning keys. */
+function contextCheck(st: State, ctx: RpcValue | undefined, what: string, defaultField: ((field: string) => void) | null): void {
+  if (ctx === undefined || ctx === null || ctx === false) return;
+  if (!isStruct(ctx)) deny(`${what} must be a dictionary`);
+  const extra = st.key.limits.context_keys ?? [];
+  for (const k of sortedKeys(ctx)) {
+    const v = ctx[k]!;
+    if (k === 'allowed_company_ids') {
+      companiesCheck(st, v, what);
+      continue;
+    }
+    if (HARMLESS_CONTEXT_KEYS.includes(k)) {
+      if (k === 'bin_size' ? typeof v !== 'boolean' : typeof v !== 'string' && v !== false && v !== null) deny(`${what}: '${k}' has a value of the wrong type`);
+      continue;
+    }
+    if (extra.includes(k)) continue;
+    if (k.startsWith('default_') && defaultField) {
+      defaultField(k.slice('default_'.length));
+      continue;
+    }
+    if (k.startsWith('default_')) continue; // learning keys
+    if (!defaultField) continue; // learning keys: recorded, not refused
+    const why = CONTEXT_KEY_RISKS[k];
+    deny(`context key ${quoteName(k)} is not allowed${why ? ` (it ${why})` : ''}; the key's limits.context_keys can allow it`, 'context_keys');
+  }
+}
+
+function companiesCheck(st: State, v: RpcValue, what: string): void {
+  const allowed = st.key.limits.companies;
+  if (allowed === undefined) return;
+  if (!Array.isArray(v) || v.length === 0) deny(`${what}: allowed_company_ids must be a non-empty list of company ids`, 'companies');
+  for (const c of v) {
+    if (typeof c !== 'number' || !allowed.includes(c)) {
+      deny(`${what}: company ${JSON.stringify(c) ?? String(c)} in allowed_company_ids is outside the key's companies (${allowed.join(', ')})`, 'companies');
+    }
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// Per-method analysis
+
+const NO_FIELDS_METHODS = new Set(['unlink', 'exists', 'check_access_rights', 'has_access', 'check_access']);
+
+function analyse(ev: RuleEval, b: BoundCall): void {
+  const { st } = ev;
+  const m = ev.method;
+  const p = b.params;
+  const version = st.env.version;
+  if (!b.signature) {
+    // A method the engine has no signature for (action_confirm, message_post...): the operator
+    // named it; its arguments are forwarded as given. The records it runs on must lie in the domain.
+    if (ev.rule.domain && ev.rule.domain.length > 0) {
+      if (b.ids === undefined) deny(`${m} names no records, and ${ev.label} limits ${ev.model} to a domain`);
+      let ids: number[];
+      try {
+        ids = idList(b.ids, `${m}'s first argument`);
+      } catch {
+        return deny(`${m}'s first argument is not a list of record ids, so ${ev.label}'s domain cannot be checked`);
+      }
+      ev.idsInDomain(ids, m);
+    }
+    if (ev.rule.fields !== undefined) st.notes.push(`${m} is not a standard ORM method: rule ${ev.index}'s field list cannot be applied to its arguments`);
+    return;
+  }
+  if (NO_FIELDS_METHODS.has(m)) {
+    if (b.signature.records) ev.idsInDomain(ev.ids(b), m);
+    return;
+  }
+  switch (m) {
+    case 'search':
+    case 'search_count': {
+      ev.searchDomain(b, 'domain');
+      if (m === 'search') {
+        ev.order(ev.model, p.order, (f) => ev.mainField(f, 'ordered by'), 'order');
+        if (!p.count) ev.capLimit(b, 'limit');
+      }
+      return;
+    }
+    case 'search_read':
+    case 'search_fetch':
+    case 'web_search_read': {
+      ev.searchDomain(b, 'domain');
+      ev.order(ev.model, p.order, (f) => ev.mainField(f, 'ordered by'), 'order');
+      ev.capLimit(b, 'limit');
+      if (m === 'web_search_read' && version >= 17) {
+        ev.spec(ev.model, p.specification ?? {}, (f) => ev.mainField(f, 'read'), 'specification');
+        return;
+      }
+      const fields = ev.fieldList(b, m === 'search_fetch' ? 'field_names' : 'fields');
+      if (m !== 'search_fetch' && p.load !== null && p.load !== false) ev.redactNames(fields);
+      return;
+    }
+    case 'read': {
+      const ids = ev.ids(b);
+      ev.readIdsBound(ids);
+      ev.idsInDomain(ids, 'read');
+      const fields = ev.fieldList(b, 'fields');
+      if (p.load !== null && p.load !== false) ev.redactNames(fields);
+      return;
+    }
+    case 'fetch': {
+      const ids = ev.ids(b);
+      ev.readIdsBound(ids);
+      ev.idsInDomain(ids, 'fetch');
+      ev.fieldList(b, 'field_names');
+      return;
+    }
+    case 'name_get': {
+      const ids = ev.ids(b);
+      ev.readIdsBound(ids);
+      ev.idsInDomain(ids, 'name_get');
+      ev.mainField('display_name', 'name_get returns display names');
+      return;
+    }
+    case 'web_read': {
+      const ids = ev.ids(b);
+      ev.readIdsBound(ids);
+      ev.idsInDomain(ids, 'web_read');
+      ev.spec(ev.model, p.specification ?? {}, (f) => ev.mainField(f, 'read'), 'specification');
+      return;
+    }
+    case 'name_search':
+    case 'web_name_search': {
+      const domainParam = b.signature.params.includes('domain') ? 'domain' : 'args';
+      ev.searchDomain(b, domainParam);
+      const name = p.name;
+      if (name !== undefined && name !== null && name !== false && typeof name !== 'string') deny('name must be a string');
+      if (typeof name === 'string' && name !== '') ev.everyField(ev.model, `${m} with a search text (it matches fields the model chooses, e.g. email on res.partner)`);
+      const operator = p.operator;
+      if (operator !== undefined && (typeof operator !== 'string' || !['=', '!=', 'like', 'not like', 'ilike', 'not ilike', '=like', '=ilike'].includes(operator.toLowerCase()))) {
+        deny(`operator ${quoteName(operator)} is not a name_search operator`);
+      }
+      ev.capLimit(b, 'limit', 100);
+      if (m === 'web_name_search') ev.spec(ev.model, p.specification ?? {}, (f) => ev.mainField(f, 'read'), 'specification');
+      else ev.mainField('display_name', 'name_search returns display names');
+      return;
+    }
+    case 'fields_get': {
+      const given = p.allfields;
+      if (given !== undefined && given !== null && given !== false && !(Array.isArray(given) && given.length === 0)) {
+        for (const f of ev.list(given, 'allfields')) ev.mainField(f, 'described');
+      } else if (ev.rule.fields !== undefined) {
+        p.allfields = ev.rule.fields.length ? [...ev.rule.fields] : ['id'];
+        st.notes.push(`allfields narrowed to rule ${ev.index}'s fields`);
+      }
+      return;
+    }
+    case 'default_get': {
+      const param = b.signature.params[0]!;
+      for (const f of ev.list(p[param], param)) ev.mainField(f, 'default asked');
+      return;
+    }
+    case 'read_group':
+    case 'web_read_group':
+    case 'formatted_read_group':
+    case 'formatted_read_grouping_sets':
+    case 'read_progress_bar':
+      return analyseGroup(ev, b);
+    case 'create': {
+      const list = Array.isArray(p.vals_list) ? p.vals_list : [p.vals_list ?? null];
+      st.created.push({ model: ev.model, rule: ev.rule });
+      list.forEach((vals, i) => ev.vals(ev.model, vals, (f) => ev.mainField(f, 'written'), Array.isArray(p.vals_list) ? `vals_list[${i}]` : 'vals'));
+      return;
+    }
+    case 'write': {
+      ev.idsInDomain(ev.ids(b), 'write');
+      ev.vals(ev.model, p.vals ?? null, (f) => ev.mainField(f, 'written'), 'vals');
+      return;
+    }
+    case 'web_save': {
+      const ids = ev.ids(b);
+      ev.idsInDomain(ids, 'web_save');
+      if (ids.length === 0) st.created.push({ model: ev.model, rule: ev.rule });
+      ev.vals(ev.model, p.vals ?? {}, (f) => ev.mainField(f, 'written'), 'vals');
+      ev.spec(ev.model, p.specification ?? {}, (f) => ev.mainField(f, 'read'), 'specification');
+      if (p.next_id !== undefined && p.next_id !== null && p.next_id !== false) ev.idsInDomain(idList(p.next_id, 'next_id'), 'web_save next_id');
+      return;
+    }
+    case 'web_save_multi': {
+      ev.idsInDomain(ev.ids(b), 'web_save_multi');
+      const list = ev.list(p.vals_list, 'vals_list');
+      list.forEach((vals, i) => ev.vals(ev.model, vals, (f) => ev.mainField(f, 'written'), `vals_list[${i}]`));
+      ev.spec(ev.model, p.specification ?? {}, (f) => ev.mainField(f, 'read'), 'specification');
+      return;
+    }
+    case 'copy': {
+      ev.idsInDomain(ev.ids(b), 'copy');
+      st.created.push({ model: ev.model, rule: ev.rule });
+      if (p.default !== undefined && p.default !== null && p.default !== false) ev.vals(ev.model, p.default, (f) => ev.mainField(f, 'set by copy default'), 'default');
+      return;
+    }
+    case 'copy_data': {
+      ev.idsInDomain(ev.ids(b), 'copy_data');
+      ev.everyField(ev.model, 'copy_data returns the values of every copied field');
+      if (p.default !== undefined && p.default !== null && p.default !== false) ev.vals(ev.model, p.default, (f) => ev.mainField(f, 'set by copy default'), 'default');
+      return;
+    }
+    case 'name_create': {
+      st.created.push({ model: ev.model, rule: ev.rule });
+      if (typeof p.name !== 'string') deny('name_create needs a name');
+      ev.everyField(ev.model, "name_create writes the model's name field, which the engine cannot see");
+      return;
+    }
+    case 'export_data': {
+      const ids = ev.ids(b);
+      ev.readIdsBound(ids);
+      ev.idsInDomain(ids, 'export_data');
+      for (const path of ev.list(p.fields_to_export, 'fields_to_export')) {
+        if (typeof path !== 'string') deny(`fields_to_export: ${quoteName(path)} is not a field path`);
+        ev.path(ev.model, path.split('/'), (f) => ev.mainField(f, 'exported'), `fields_to_export '${path}'`, { importPath: true });
+      }
+      return;
+    }
+    case 'load':
+      return analyseLoad(ev, b);
+    case 'onchange': {
+      const ids = ev.ids(b);
+      ev.idsInDomain(ids, 'onchange');
+      const values = p.values ?? {};
+      if (!isStruct(values)) deny('values must be a dictionary');
+      for (const f of sortedKeys(values)) ev.mainField(f, 'onchange value');
+      if (version >= 17) {
+        for (const f of ev.list(p.field_names, 'field_names')) ev.mainField(f, 'changed');
+        ev.spec(ev.model, p.fields_spec ?? {}, (f) => ev.mainField(f, 'read'), 'fields_spec');
+      } else {
+        for (const f of ev.list(p.field_name, 'field_name')) ev.mainField(f, 'changed');
+        const spec = p.field_onchange ?? {};
+        if (!isStruct(spec)) deny('field_onchange must be a dictionary');
+        for (const path of sortedKeys(spec)) ev.path(ev.model, path.split('.'), (f) => ev.mainField(f, 'read'), `field_onchange '${path}'`);
+      }
+      return;
+    }
+    case 'get_metadata': {
+      ev.idsInDomain(ev.ids(b), m);
+      return;
+    }
+    default:
+      deny(`${m} is not handled by the scope engine`);
+  }
+}
+
+function analyseGroup(ev: RuleEval, b: BoundCall): void {
+  const p = b.params;
+  const m = ev.method;
+  const version = ev.st.env.version;
+  ev.searchDomain(b, 'domain');
+  const groupFields: string[] = [];
+  const mainOrder = (param: string): void => ev.order(ev.model, p[param], (f) => ev.mainField(f, 'ordered by'), param, true);
+  if (m === 'read_progress_bar') {
+    groupFields.push(ev.groupby(p.group_by ?? null, 'group_by'));
+    const bar = p.progress_bar;
+    if (!isStruct(bar)) deny('progress_bar must be a dictionary');
+    ev.groupby(bar.field ?? null, 'progress_bar.field');
+    if (bar.sum_field !== undefined && bar.sum_field !== null && bar.sum_field !== false) ev.mainField(bar.sum_field, 'summed');
+    return;
+  }
+  if (m === 'formatted_read_grouping_sets') {
+    for (const set of ev.list(p.grouping_sets, 'grouping_sets')) for (const g of ev.list(set, 'grouping_sets[]')) groupFields.push(ev.groupby(g, 'grouping_sets'));
+    for (const a of ev.list(p.aggregates, 'aggregates')) ev.aggregate(a, 'aggregates');
+    mainOrder('order');
+    ev.redactNames(groupFields);
+    return;
+  }
+  for (const g of ev.list(p.groupby, 'groupby')) groupFields.push(ev.groupby(g, 'groupby'));
+  const v19Style = m === 'formatted_read_group' || (m === 'web_read_group' && version >= 19);
+  if (v19Style) {
+    for (const a of ev.list(p.aggregates, 'aggregates')) ev.aggregate(a, 'aggregates');
+    mainOrder('order');
+    if (m === 'formatted_read_group' && p.having !== undefined && p.having !== null && p.having !== false) {
+      const having = p.having;
+      const problem = domainShapeProblem(having);
+      if (problem) deny(`having${problem.at}: ${problem.message}`);
+      (having as RpcValue[]).forEach((leaf) => {
+        if (Array.isArray(leaf) && !isConstantLeaf(leaf)) ev.aggregate(leaf[0] ?? null, 'having');
+      });
+    }
+  } else {
+    const fieldsParam = 'fields';
+    const given = ev.list(p[fieldsParam], fieldsParam);
+    if (given.length === 0 && ev.rule.fields !== undefined) {
+      // Odoo aggregates every numeric field for an empty list: ask for the group counts only.
+      p[fieldsParam] = [...new Set(groupFields)];
+      ev.st.notes.push(`${fieldsParam} narrowed to the groupby fields`);
+    }
+    for (const a of given) ev.aggregate(a, fieldsParam);
+    mainOrder('orderby');
+    if (m === 'web_read_group' && p.expand) deny('web_read_group with expand reads the records of each group, which the engine does not check; read them with search_read');
+  }
+  if (m === 'read_group' || m === 'web_read_group') ev.capLimit(b, 'limit');
+  if (m === 'web_read_group' && version >= 19) {
+    const opening = p.opening_info;
+    if (opening !== undefined && opening !== null && opening !== false && !(Array.isArray(opening) && opening.length === 0)) {
+      deny('web_read_group with opening_info carries domains the engine does not check; read the groups with formatted_read_group and the records with web_search_read');
+    }
+    if (p.auto_unfold) {
+      ev.spec(ev.model, p.unfold_read_specification ?? {}, (f) => ev.mainField(f, 'read'), 'unfold_read_specification');
+      ev.capLimit(b, 'unfold_read_default_limit', 80);
+    }
+    const gspec = p.groupby_read_specification;
+    if (gspec !== undefined && gspec !== null && gspec !== false) {
+      if (!isStruct(gspec)) deny('groupby_read_specification must be a dictionary');
+      for (const g of sortedKeys(gspec)) {
+        if (!groupFields.includes(g)) deny(`groupby_read_specification['${visible(g)}'] is not one of the groupby fields`);
+        ev.spec(ev.model, { [g]: { fields: gspec[g]! } }, () => undefined, 'groupby_read_specification');
+      }
+    }
+  }
+  ev.redactNames(groupFields);
+}
+
+function analyseLoad(ev: RuleEval, b: BoundCall): void {
+  const p = b.params;
+  ev.st.created.push({ model: ev.model, rule: ev.rule });
+  const columns = ev.list(p.fields, 'fields');
+  if (!Array.isArray(p.data)) deny('data must be a list of rows');
+  for (const col of columns) {
+    if (typeof col !== 'string') deny(`fields: ${quoteName(col)} is not a column`);
+    const segments = col.split('/');
+    const head = segments[0]!;
+    if (head === 'id' || head === '.id') {
+      // Rows naming an existing record update it: only where the rule reaches every record.
+      if (ev.rule.domain && ev.rule.domain.length) deny(`load column '${col}' updates existing records by id, and ${ev.label} limits ${ev.model} to a domain`);
+      if (segments.length > 1) deny(`load column '${col}' is not a column`);
+      continue;
+    }
+    ev.mainField(head, 'imported');
+    const info = ev.info(ev.model, head);
+    if (info === null) {
+      ev.schema(ev.model);
+      continue;
+    }
+    if (!info || !info.relation || !RELATIONAL.has(info.type)) {
+      if (segments.length > 1) deny(`load column '${col}': '${head}' is not a relation`);
+      continue;
+    }
+    const rest = segments.slice(1);
+    if (rest.length === 0) {
+      // A relation given by name is looked up with a name search on the comodel.
+      ev.comodel(info.relation, 'read', undefined, `load column '${col}' (a ${info.type} given by name is a name search on ${info.relation})`);
+      continue;
+    }
+    if (rest.length === 1 && (rest[0] === 'id' || rest[0] === '.id')) continue; // link by external or database id
+    if (info.type !== 'one2many') deny(`load column '${col}': only one2many lines can be imported with sub-fields`);
+    const subFields = rest.filter((s) => s !== 'id' && s !== '.id');
+    if (rest.includes('id') || rest.includes('.id')) ev.comodel(info.relation, 'write', subFields.slice(0, 1), `load column '${col}' (updates ${info.relation} lines by id)`, undefined);
+    const createRule = ev.comodel(info.relation, 'create', subFields.slice(0, 1), `load column '${col}' (creates ${info.relation} lines)`);
+    ev.st.created.push({ model: info.relation, rule: createRule });
+    if (subFields.length > 1) deny(`load column '${col}' is nested deeper than the engine checks`);
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+
+function keyLimits(key: KeyScope, env: DecideEnv): void {
+  if (key.expires !== undefined) {
+    const t = Date.parse(key.expires);
+    if (Number.isNaN(t)) deny(`the key's expiry '${key.expires}' is not a valid time, so the key is treated as expired`, 'expires');
+    if (env.now.getTime() >= t) deny(`the key expired at ${new Date(t).toISOString()}`, 'expires');
+  }
+  const l = key.limits ?? {};
+  if (l.ips && l.ips.length > 0) {
+    let ok = false;
+    try {
+      ok = ipAllowed(l.ips, env.ip);
+    } catch (e) {
+      if (e instanceof LimitSyntaxError) deny(`the key's ips limit is invalid: ${e.message}`, 'ips');
+      throw e;
+    }
+    if (!ok) deny(`address ${visible(String(env.ip))} is outside the key's allowed addresses (${l.ips.join(', ')})`, 'ips');
+  }
+  if (l.hours) {
+    let inside = false;
+    try {
+      inside = withinHours(parseHours(l.hours), env.now);
+    } catch (e) {
+      if (e instanceof LimitSyntaxError) deny(`the key's hours limit is invalid: ${e.message}`, 'hours');
+      throw e;
+    }
+    if (!inside) deny(`outside hours ${l.hours}`, 'hours');
+  }
+}
+
+function emptyState(key: KeyScope, env: DecideEnv): State {
+  return { key, env, rules: key.rules ?? [], missing: new Set(), checks: [], redactions: [], notes: [], created: [] };
+}
+
+/** The context with allowed_company_ids set to the key's companies when the client sent none. */
+function withCompanies(b: BoundCall, key: KeyScope, notes: string[]): void {
+  const companies = key.limits?.companies;
+  if (!companies || companies.length === 0) return;
+  const ctx = b.context;
+  if (isStruct(ctx) && Object.prototype.hasOwnProperty.call(ctx, 'allowed_company_ids')) return;
+  b.context = { ...(isStruct(ctx) ? ctx : {}), allowed_company_ids: [...companies] };
+  notes.push("allowed_company_ids set to the key's companies");
+}
+
+function cloneValue<T extends RpcValue | undefined>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => cloneValue(x)) as T;
+  if (v !== undefined && isStruct(v)) {
+    const out: RpcStruct = {};
+    for (const [k, x] of Object.entries(v)) out[k] = cloneValue(x);
+    return out as T;
+  }
+  return v;
+}
+
+function cloneBound(b: BoundCall): BoundCall {
+  return { ...b, params: cloneValue(b.params as RpcStruct), context: cloneValue(b.context), ids: cloneValue(b.ids), extraArgs: cloneValue(b.extraArgs), extraKwargs: cloneValue(b.extraKwargs) };
+}
+
+function scrub(reason: string, credential: string | null): string {
+  if (credential && credential.length >= 4 && reason.includes(credential)) return reason.split(credential).join('<credential>');
+  return reason;
+}
+
+/**
+ * Decides one call for one key. Rules are tried in order; the first that allows all of the call
+ * wins (its index is the decision's `rule`). When an earlier rule could only be judged with a
+ * model's fields, the answer is need_schema, so that the final decision does not depend on which
+ * schemas the proxy happened to have.
+ */
+export function decide(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
+  const out = decideInner(key, call, env);
+  if (out.verdict === 'deny') return { ...out, reason: scrub(out.reason, call.credential) };
+  return out;
+}
+
+function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
+  try {
+    keyLimits(key, env);
+    if (typeof call.model !== 'string' || !isModelName(call.model)) deny(`model name ${quoteName(call.model)} is not a plain Odoo model name (lowercase ASCII letters, digits, '_' and '.')`);
+    if (typeof call.method !== 'string' || !isMethodName(call.method)) {
+      if (typeof call.method === 'string' && String(call.method).startsWith('_')) deny(`method '${visible(String(call.method))}' is private: methods beginning with '_' are never callable`);
+      deny(`method name ${quoteName(call.method)} is not a plain ASCII method name`);
+    }
+  } catch (e) {
+    if (e instanceof Denied) return { verdict: 'deny', reason: e.reason, ...(e.limit ? { limit: e.limit } : {}) };
+    throw e;
+  }
+  const model = call.model;
+  const method = call.method;
+  let bound: BoundCall;
+  try {
+    bound = bindCall(call, env.version);
+  } catch (e) {
+    if (e instanceof BindError) return { verdict: 'deny', reason: e.message };
+    throw e;
+  }
+
+  if (key.learning) {
+    if (SENSITIVE.has(model)) return { verdict: 'deny', reason: `${model} is a sensitive model, which learning keys never reach` };
+    const st = emptyState(key, env);
+    try {
+      contextCheck(st, bound.context, 'context', null);
+    } catch (e) {
+      if (e instanceof Denied) return { verdict: 'deny', reason: e.reason, ...(e.limit ? { limit: e.limit } : {}) };
+      throw e;
+    }
+    const b = cloneBound(bound);
+    withCompanies(b, key, st.notes);
+    return { verdict: 'allow', rule: -1, call: st.notes.length ? rebuildCall(b) : call, checks: [], redactions: [], notes: ['learning key: allowed as the upstream user may', ...st.notes] };
+  }
+
+  const rules = key.rules ?? [];
+  const reasons: string[] = [];
+  const missing = new Set<string>();
+  let candidates = 0;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    if (!modelMatches(rule.model, model)) continue;
+    if (!expandMethods(rule.methods, env.version).has(method)) continue;
+    if (SENSITIVE.has(model) && (isGlob(rule.model) || rule.allow_sensitive !== true)) {
+      reasons.push(isGlob(rule.model)
+        ? `${model} is a sensitive model, which the glob '${rule.model}' of rule ${i} never reaches`
+        : `${model} is a sensitive model: ${ruleLabel(rule, i)} names it but was not confirmed with allow_sensitive`);
+      continue;
+    }
+    candidates++;
+    const st = emptyState(key, env);
+    const b = cloneBound(bound);
+    const ev = new RuleEval(st, rule, i, model, method);
+    try {
+      analyse(ev, b);
+      ev.context(b.context, 'context');
+    } catch (e) {
+      if (e instanceof Denied) {
+        if (e.limit) return { verdict: 'deny', reason: e.reason, limit: e.limit, rule: i };
+        reasons.push(e.reason);
+        continue;
+      }
+      throw e;
+    }
+    if (st.missing.size > 0) {
+      for (const m of st.missing) missing.add(m);
+      continue;
+    }
+    if (missing.size > 0) break;
+    withCompanies(b, key, st.notes);
+    const changed = st.notes.length > 0;
+    return { verdict: 'allow', rule: i, call: changed ? rebuildCall(b) : call, checks: st.checks, redactions: st.redactions, notes: st.notes };
+  }
+  if (missing.size > 0) return { verdict: 'need_schema', models: [...missing].sort() };
+  if (reasons.length === 0) {
+    const sameModel = rules.map((r, i) => [r, i] as const).filter(([r]) => modelMatches(r.model, model));
+    const hint = sameModel.length
+      ? ` (${sameModel.map(([r, i]) => ruleLabel(r, i)).join('; ')} ${sameModel.length === 1 ? 'does' : 'do'} not include it)`
+      : '';
+    return { verdict: 'deny', reason: `no rule allows ${method} on ${model}${hint}` };
+  }
+  const reason = reasons.length === 1 || candidates <= 1 ? reasons[0]! : `${reasons[0]} (and ${reasons.length - 1} other rule${reasons.length > 2 ? 's' : ''} refused too)`;
+  const ruleIdx = /\brule (\d+)\b/.exec(reason);
+  return { verdict: 'deny', reason, ...(ruleIdx ? { rule: Number(ruleIdx[1]) } : {}) };
+}
