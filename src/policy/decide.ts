@@ -107,7 +107,10 @@ function idList(v: RpcValue | undefined, what: string): number[] {
     if (!Number.isSafeInteger(one) || one <= 0) deny(`${what}: ${JSON.stringify(v)} is not a record id`);
     return [one];
   }
-  if (!Array.isArray(v)) deny(`${what} must be a list of record ids`);
+  if (!Array.isArray(v)) {
+    if (isStruct(v)) deny(`${what} must be a list of record ids`);
+    deny(`${what}: ${JSON.stringify(v) ?? String(v)} is not a record id`);
+  }
   return v.map((x) => {
     if (typeof x !== 'number' || !Number.isSafeInteger(x) || x <= 0) deny(`${what}: ${JSON.stringify(x) ?? String(x)} is not a record id`);
     return x;
@@ -892,11 +895,13 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
     for (const a of ev.list(p.aggregates, 'aggregates')) ev.aggregate(a, 'aggregates');
     mainOrder('order');
     if (m === 'formatted_read_group' && p.having !== undefined && p.having !== null && p.having !== false) {
+      // A domain whose "fields" are aggregates (`amount:sum`); only those are checked here.
       const having = p.having;
-      const problem = domainShapeProblem(having);
-      if (problem) deny(`having${problem.at}: ${problem.message}`);
-      (having as RpcValue[]).forEach((leaf) => {
-        if (Array.isArray(leaf) && !isConstantLeaf(leaf)) ev.aggregate(leaf[0] ?? null, 'having');
+      if (!Array.isArray(having)) deny('having must be a list');
+      having.forEach((leaf, i) => {
+        if (leaf === '&' || leaf === '|' || leaf === '!') return;
+        if (!Array.isArray(leaf) || leaf.length !== 3) deny(`having[${i}] is not a leaf [aggregate, operator, value]`);
+        if (!isConstantLeaf(leaf)) ev.aggregate(leaf[0] ?? null, `having[${i}]`);
       });
     }
   } else {

@@ -1,0 +1,161 @@
+// Shared by the policy tests: schemas of a small CRM/sales database, an environment, and the four
+// ways a client can shape the same call (execute_kw with positional arguments, execute_kw with
+// keyword arguments, execute with positional arguments only, JSON-2 named parameters).
+
+import assert from 'node:assert/strict';
+import type { OdooCall } from '../../src/rpc/call.js';
+import type { RpcStruct, RpcValue } from '../../src/rpc/values.js';
+import type { Decision, DecideEnv, KeyScope, ModelSchema, Rule } from '../../src/policy/types.js';
+import { decide } from '../../src/policy/decide.js';
+import { bindCall } from '../../src/policy/bind.js';
+import { signatureOf } from '../../src/policy/methods.js';
+
+const m2o = (relation: string) => ({ type: 'many2one', relation });
+const o2m = (relation: string, relation_field: string) => ({ type: 'one2many', relation, relation_field });
+const m2m = (relation: string) => ({ type: 'many2many', relation });
+const char = { type: 'char' };
+
+export const SCHEMAS: Record<string, ModelSchema> = {
+  'crm.lead': {
+    name: char, email_from: char, phone: char, description: { type: 'html' }, display_name: char, type: { type: 'selection' },
+    stage_id: m2o('crm.stage'), partner_id: m2o('res.partner'), user_id: m2o('res.users'), company_id: m2o('res.company'),
+    tag_ids: m2m('crm.tag'), activity_ids: o2m('mail.activity', 'res_id'), expected_revenue: { type: 'monetary' },
+    date_deadline: { type: 'date' }, create_date: { type: 'datetime' }, active: { type: 'boolean' },
+    partner_email: { type: 'char', related: 'partner_id.email' }, lead_properties: { type: 'properties' },
+  },
+  'res.partner': {
+    name: char, email: char, phone: char, display_name: char, customer_rank: { type: 'integer' }, vat: char,
+    parent_id: m2o('res.partner'), child_ids: o2m('res.partner', 'parent_id'), user_id: m2o('res.users'),
+    category_id: m2m('res.partner.category'), company_id: m2o('res.company'),
+  },
+  'sale.order': {
+    name: char, state: { type: 'selection' }, amount_total: { type: 'monetary' }, date_order: { type: 'datetime' }, display_name: char,
+    partner_id: m2o('res.partner'), user_id: m2o('res.users'), order_line: o2m('sale.order.line', 'order_id'), tag_ids: m2m('crm.tag'),
+  },
+  'sale.order.line': {
+    name: char, product_uom_qty: { type: 'float' }, price_unit: { type: 'float' }, order_id: m2o('sale.order'),
+    product_id: m2o('product.product'), tax_id: m2m('account.tax'),
+  },
+  'product.product': { name: char, default_code: char, list_price: { type: 'float' }, display_name: char },
+  'account.tax': { name: char, amount: { type: 'float' } },
+  'crm.stage': { name: char, sequence: { type: 'integer' }, display_name: char },
+  'crm.tag': { name: char, color: { type: 'integer' }, display_name: char },
+  'res.users': { name: char, login: char, display_name: char, partner_id: m2o('res.partner') },
+  'res.company': { name: char, display_name: char },
+  'mail.activity': { summary: char, res_id: { type: 'many2one_reference' } },
+  'x_saas_stats': { x_name: char, x_value: { type: 'integer' } },
+};
+
+export function env(over: Partial<DecideEnv> = {}): DecideEnv {
+  return { ip: '203.0.113.7', now: new Date('2026-11-30T10:00:00Z'), version: 18, schema: (m) => SCHEMAS[m], ...over };
+}
+
+export function key(rules: Rule[], more: Partial<KeyScope> = {}): KeyScope {
+  return { id: '7f3a9c2e', name: 'test-key', rules, limits: {}, ...more };
+}
+
+/** Python defaults used to fill gaps when a call is written with positional arguments only. */
+const DEFAULTS: Record<string, RpcValue> = {
+  domain: [], args: null, fields: null, offset: 0, limit: null, order: null, count: false, load: '_classic_read', name: '',
+  operator: 'ilike', allfields: null, attributes: null, groupby: [], orderby: false, lazy: true, specification: {},
+  count_limit: null, field_names: null, default: null, aggregates: [], having: [], next_id: null, fields_list: null,
+};
+
+export type Shape = 'execute_kw positional' | 'execute_kw keyword' | 'execute' | 'json2';
+
+export interface CallSpec {
+  model: string;
+  method: string;
+  /** Record ids (record methods). */
+  ids?: RpcValue;
+  /** Parameters by name; for methods outside the table, in positional order. */
+  params?: [string, RpcValue][];
+  context?: RpcStruct;
+}
+
+const SECRET = 'odk_7f3a9c2e_S3cretS3cretS3cretS3cretS3cretS3cretS3c';
+
+/** The same call in every shape a client can use (execute cannot carry a context: left out then). */
+export function shapes(spec: CallSpec, version = 18): { shape: Shape; call: OdooCall }[] {
+  const sig = signatureOf(spec.method, version);
+  const named: RpcStruct = Object.fromEntries(spec.params ?? []);
+  const head = { db: 'odoo', uid: 8, credential: SECRET, model: spec.model, method: spec.method };
+  const idsArgs = spec.ids !== undefined ? [spec.ids] : [];
+  let positional: RpcValue[];
+  if (sig) {
+    const order = sig.params;
+    const given = (spec.params ?? []).map(([k]) => k);
+    const keywordOnly = given.filter((k) => !order.includes(k));
+    const last = Math.max(-1, ...given.filter((k) => order.includes(k)).map((k) => order.indexOf(k)));
+    positional = order.slice(0, last + 1).map((k) => {
+      if (k in named) return named[k]!;
+      if (!(k in DEFAULTS)) throw new Error(`no default for ${k}`);
+      return DEFAULTS[k]!;
+    });
+    if (keywordOnly.length) positional = []; // keyword-only parameters: the positional shapes cannot carry them
+  } else positional = (spec.params ?? []).map(([, v]) => v);
+  const out: { shape: Shape; call: OdooCall }[] = [];
+  const ctx: RpcStruct = spec.context !== undefined ? { context: spec.context } : {};
+  const kwOnly = sig ? (spec.params ?? []).some(([k]) => !sig.params.includes(k)) : false;
+  if (!kwOnly) out.push({ shape: 'execute_kw positional', call: { protocol: 'xmlrpc', entry: 'execute_kw', ...head, args: [...idsArgs, ...positional], kwargs: { ...ctx } } });
+  out.push({ shape: 'execute_kw keyword', call: { protocol: 'jsonrpc', entry: 'execute_kw', ...head, args: [...idsArgs], kwargs: { ...named, ...ctx } } });
+  if (spec.context === undefined && !kwOnly) out.push({ shape: 'execute', call: { protocol: 'xmlrpc', entry: 'execute', ...head, args: [...idsArgs, ...positional], kwargs: {} } });
+  const j: OdooCall = { protocol: 'json2', entry: 'json2', db: 'odoo', uid: null, credential: SECRET, model: spec.model, method: spec.method, args: [], kwargs: { ...named } };
+  if (spec.ids !== undefined) j.ids = spec.ids;
+  if (spec.context !== undefined) j.context = spec.context;
+  out.push({ shape: 'json2', call: j });
+  return out;
+}
+
+export interface Expect {
+  verdict: Decision['verdict'];
+  reason?: RegExp;
+  rule?: number;
+  limit?: string;
+  /** Parameters of the forwarded call (bound by name, whatever the shape) that must equal these. */
+  params?: Record<string, RpcValue>;
+  context?: RpcValue;
+  checks?: { model: string; ids: number[] }[];
+  redactions?: { fields: string[]; comodel: string; domain?: RpcValue[] }[];
+  models?: string[];
+}
+
+/** Decides the call in every shape and checks each decision against the expectation. */
+export function expectDecision(k: KeyScope, spec: CallSpec, e: Expect, over: Partial<DecideEnv> = {}, label = ''): void {
+  const en = env(over);
+  for (const { shape, call } of shapes(spec, en.version)) {
+    const frozen = JSON.stringify(call);
+    const d = decide(k, call, en);
+    const where = `${label || `${spec.model}.${spec.method}`} [${shape}]: ${JSON.stringify(d)}`;
+    assert.equal(JSON.stringify(call), frozen, `${where}: the input call was changed`);
+    assert.equal(d.verdict, e.verdict, where);
+    if (d.verdict === 'deny') {
+      if (e.reason) assert.match(d.reason, e.reason, where);
+      assert.ok(!d.reason.includes(SECRET), `${where}: the reason echoes the credential`);
+      if (e.limit !== undefined) assert.equal(d.limit, e.limit, where);
+      if (e.rule !== undefined) assert.equal(d.rule, e.rule, where);
+    }
+    if (d.verdict === 'need_schema' && e.models) assert.deepEqual(d.models, e.models, where);
+    if (d.verdict === 'allow') {
+      if (e.rule !== undefined) assert.equal(d.rule, e.rule, where);
+      const bound = bindCall(d.call, en.version);
+      for (const [p, v] of Object.entries(e.params ?? {})) assert.deepEqual(bound.params[p], v, `${where}: parameter ${p}`);
+      if ('context' in e) assert.deepEqual(bound.context, e.context, `${where}: context`);
+      if (e.checks) assert.deepEqual(d.checks.map((c) => ({ model: c.model, ids: c.ids })), e.checks, `${where}: checks`);
+      if (e.redactions) assert.deepEqual(d.redactions.map((r) => ({ fields: r.fields, comodel: r.comodel, ...(r.domain ? { domain: r.domain } : {}) })), e.redactions, `${where}: redactions`);
+      assert.equal(d.call.credential, call.credential, `${where}: the forwarded call keeps the client's credential for the proxy to replace`);
+    }
+  }
+}
+
+export interface Case {
+  name: string;
+  key: KeyScope;
+  call: CallSpec;
+  expect: Expect;
+  env?: Partial<DecideEnv>;
+}
+
+export function runCases(cases: Case[]): void {
+  for (const c of cases) expectDecision(c.key, c.call, c.expect, c.env ?? {}, c.name);
+}
