@@ -128,8 +128,8 @@ interface State {
   checks: UpstreamCheck[];
   redactions: ResultRedaction[];
   notes: string[];
-  /** Models (and the rules) records are created in by this call, for default_<field> context keys. */
-  created: { model: string; rule: Rule | undefined }[];
+  /** Records this call creates in other models, with the fields it sets there, for default_<field> context keys. */
+  created: { model: string; fields: string[] }[];
 }
 
 /** Whether a rule is allowed to match a model at all (globs never reach sensitive models). */
@@ -185,16 +185,22 @@ class RuleEval {
     return field;
   }
 
-  /** A rule on `model` allowing `op` on all of `fields` (undefined: on every field). */
+  /**
+   * A rule on `model` allowing `op` on all of `fields` (undefined: on every field). A rule without
+   * a domain is preferred to one with a domain, whatever their order: the choice must not depend on
+   * which other rules the key holds (removing a rule never allows more).
+   */
   findRule(model: string, op: Op, fields: string[] | undefined): { rule: Rule; index: number } | undefined {
+    let withDomain: { rule: Rule; index: number } | undefined;
     for (let i = 0; i < this.st.rules.length; i++) {
       const r = this.st.rules[i]!;
       if (!ruleReaches(r, model)) continue;
       if (!expandMethods(r.methods, this.st.env.version).has(op)) continue;
       if (fields === undefined ? r.fields !== undefined : !fields.every((f) => fieldIn(r, f))) continue;
-      return { rule: r, index: i };
+      if (!r.domain || r.domain.length === 0) return { rule: r, index: i };
+      withDomain ??= { rule: r, index: i };
     }
-    return undefined;
+    return withDomain;
   }
 
   /**
@@ -564,8 +570,8 @@ class RuleEval {
     const comodelVals = (op: 'create' | 'write', vals: RpcValue, ids: number[] | undefined, where: string): void => {
       if (!isStruct(vals)) deny(`${where}: the values must be a dictionary`);
       const fields = Object.keys(vals).sort();
-      const rule = this.comodel(comodel, op, fields, where, ids);
-      if (op === 'create') this.st.created.push({ model: comodel, rule });
+      this.comodel(comodel, op, fields, where, ids);
+      if (op === 'create') this.st.created.push({ model: comodel, fields });
       this.vals(comodel, vals, (f) => {
         if (!isFieldName(f)) deny(`${where}: ${quoteName(f)} is not a field name`);
       }, where, depth + 1);
@@ -617,10 +623,9 @@ class RuleEval {
       if (!isFieldName(field)) deny(`${what}: 'default_${visible(field)}' does not name a field`);
       if (!fieldIn(this.rule, field)) deny(`${what}: 'default_${field}' sets a default for a field that is not in ${this.label}`);
       for (const c of this.st.created) {
-        if (c.model === this.model) continue;
         const s = this.st.env.schema?.(c.model);
         if (s && !Object.prototype.hasOwnProperty.call(s, field)) continue;
-        if (!c.rule || !fieldIn(c.rule, field)) deny(`${what}: 'default_${field}' also applies to the ${c.model} records this call creates, and no rule allows that field there`);
+        if (!this.findRule(c.model, 'create', [...c.fields, field])) deny(`${what}: 'default_${field}' also applies to the ${c.model} records this call creates, and no rule allows that field there`);
       }
     });
   }
@@ -786,7 +791,6 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       return analyseGroup(ev, b);
     case 'create': {
       const list = Array.isArray(p.vals_list) ? p.vals_list : [p.vals_list ?? null];
-      st.created.push({ model: ev.model, rule: ev.rule });
       list.forEach((vals, i) => ev.vals(ev.model, vals, (f) => ev.mainField(f, 'written'), Array.isArray(p.vals_list) ? `vals_list[${i}]` : 'vals'));
       return;
     }
@@ -798,7 +802,6 @@ function analyse(ev: RuleEval, b: BoundCall): void {
     case 'web_save': {
       const ids = ev.ids(b);
       ev.idsInDomain(ids, 'web_save');
-      if (ids.length === 0) st.created.push({ model: ev.model, rule: ev.rule });
       ev.vals(ev.model, p.vals ?? {}, (f) => ev.mainField(f, 'written'), 'vals');
       ev.spec(ev.model, p.specification ?? {}, (f) => ev.mainField(f, 'read'), 'specification');
       if (p.next_id !== undefined && p.next_id !== null && p.next_id !== false) ev.idsInDomain(idList(p.next_id, 'next_id'), 'web_save next_id');
@@ -813,7 +816,6 @@ function analyse(ev: RuleEval, b: BoundCall): void {
     }
     case 'copy': {
       ev.idsInDomain(ev.ids(b), 'copy');
-      st.created.push({ model: ev.model, rule: ev.rule });
       if (p.default !== undefined && p.default !== null && p.default !== false) ev.vals(ev.model, p.default, (f) => ev.mainField(f, 'set by copy default'), 'default');
       return;
     }
@@ -824,7 +826,6 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       return;
     }
     case 'name_create': {
-      st.created.push({ model: ev.model, rule: ev.rule });
       if (typeof p.name !== 'string') deny('name_create needs a name');
       ev.everyField(ev.model, "name_create writes the model's name field, which the engine cannot see");
       return;
@@ -940,7 +941,6 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
 
 function analyseLoad(ev: RuleEval, b: BoundCall): void {
   const p = b.params;
-  ev.st.created.push({ model: ev.model, rule: ev.rule });
   const columns = ev.list(p.fields, 'fields');
   if (!Array.isArray(p.data)) deny('data must be a list of rows');
   for (const col of columns) {
@@ -973,8 +973,8 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     if (info.type !== 'one2many') deny(`load column '${col}': only one2many lines can be imported with sub-fields`);
     const subFields = rest.filter((s) => s !== 'id' && s !== '.id');
     if (rest.includes('id') || rest.includes('.id')) ev.comodel(info.relation, 'write', subFields.slice(0, 1), `load column '${col}' (updates ${info.relation} lines by id)`, undefined);
-    const createRule = ev.comodel(info.relation, 'create', subFields.slice(0, 1), `load column '${col}' (creates ${info.relation} lines)`);
-    ev.st.created.push({ model: info.relation, rule: createRule });
+    ev.comodel(info.relation, 'create', subFields.slice(0, 1), `load column '${col}' (creates ${info.relation} lines)`);
+    ev.st.created.push({ model: info.relation, fields: subFields.slice(0, 1) });
     if (subFields.length > 1) deny(`load column '${col}' is nested deeper than the engine checks`);
   }
 }
@@ -1092,7 +1092,7 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
   }
 
   const rules = key.rules ?? [];
-  const reasons: string[] = [];
+  const reasons: { reason: string; rule: number }[] = [];
   const missing = new Set<string>();
   let candidates = 0;
   for (let i = 0; i < rules.length; i++) {
@@ -1100,9 +1100,12 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
     if (!modelMatches(rule.model, model)) continue;
     if (!expandMethods(rule.methods, env.version).has(method)) continue;
     if (SENSITIVE.has(model) && (isGlob(rule.model) || rule.allow_sensitive !== true)) {
-      reasons.push(isGlob(rule.model)
-        ? `${model} is a sensitive model, which the glob '${rule.model}' of rule ${i} never reaches`
-        : `${model} is a sensitive model: ${ruleLabel(rule, i)} names it but was not confirmed with allow_sensitive`);
+      reasons.push({
+        rule: i,
+        reason: isGlob(rule.model)
+          ? `${model} is a sensitive model, which the glob '${rule.model}' of rule ${i} never reaches`
+          : `${model} is a sensitive model: ${ruleLabel(rule, i)} names it but was not confirmed with allow_sensitive`,
+      });
       continue;
     }
     candidates++;
@@ -1115,7 +1118,7 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
     } catch (e) {
       if (e instanceof Denied) {
         if (e.limit) return { verdict: 'deny', reason: e.reason, limit: e.limit, rule: i };
-        reasons.push(e.reason);
+        reasons.push({ reason: e.reason, rule: i });
         continue;
       }
       throw e;
@@ -1137,7 +1140,7 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
       : '';
     return { verdict: 'deny', reason: `no rule allows ${method} on ${model}${hint}` };
   }
-  const reason = reasons.length === 1 || candidates <= 1 ? reasons[0]! : `${reasons[0]} (and ${reasons.length - 1} other rule${reasons.length > 2 ? 's' : ''} refused too)`;
-  const ruleIdx = /\brule (\d+)\b/.exec(reason);
-  return { verdict: 'deny', reason, ...(ruleIdx ? { rule: Number(ruleIdx[1]) } : {}) };
+  const first = reasons[0]!;
+  const reason = reasons.length === 1 || candidates <= 1 ? first.reason : `${first.reason} (and ${reasons.length - 1} other rule${reasons.length > 2 ? 's' : ''} refused too)`;
+  return { verdict: 'deny', reason, rule: first.rule };
 }
