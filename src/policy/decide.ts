@@ -38,6 +38,13 @@ export function isSensitiveModel(model: string): boolean {
   return SENSITIVE.has(model);
 }
 
+/**
+ * The fields_get attributes the engine reads (FieldInfo): ask Odoo for exactly these when answering
+ * need_schema, e.g. `fields_get([], {attributes: SCHEMA_ATTRIBUTES})`. `related` (Field._description_related)
+ * lets writes to related fields be checked against the model they write through to.
+ */
+export const SCHEMA_ATTRIBUTES: readonly string[] = ['type', 'relation', 'relation_field', 'related'];
+
 /** Context keys every key may send: they change presentation, not what is reached or recorded. */
 export const HARMLESS_CONTEXT_KEYS: readonly string[] = ['lang', 'tz', 'bin_size'];
 
