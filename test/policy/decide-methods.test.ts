@@ -1,0 +1,47 @@
+// The other standard entry points: what each one is checked for, through every call shape.
+import { test } from 'node:test';
+import { key, runCases, type Case } from './support.js';
+import type { Rule } from '../../src/policy/types.js';
+
+const lead: Rule = { model: 'crm.lead', methods: ['read', 'default_get', 'get_metadata', 'check_access_rights', 'has_access'], fields: ['name', 'stage_id', 'user_id', 'expected_revenue', 'tag_ids'], domain: [['type', '=', 'lead']] };
+const k = key([lead, { model: 'crm.stage', methods: ['read'] }, { model: 'crm.tag', methods: ['read'], fields: ['name', 'display_name'] }]);
+
+test('fields_get: described fields limited to the rule, an empty list narrowed', () => {
+  const cases: Case[] = [
+    { name: 'no allfields: narrowed', key: k, call: { model: 'crm.lead', method: 'fields_get', params: [['allfields', null], ['attributes', ['type']]] }, expect: { verdict: 'allow', params: { allfields: lead.fields! } } },
+    { name: 'empty allfields: narrowed', key: k, call: { model: 'crm.lead', method: 'fields_get', params: [['allfields', []]] }, expect: { verdict: 'allow', params: { allfields: lead.fields! } } },
+    { name: 'a field outside the rule', key: k, call: { model: 'crm.lead', method: 'fields_get', params: [['allfields', ['name', 'email_from']]] }, expect: { verdict: 'deny', reason: /field 'email_from' .*\(described\)/ } },
+    { name: 'a rule without fields: unchanged', key: key([{ model: 'crm.lead', methods: ['read'] }]), call: { model: 'crm.lead', method: 'fields_get', params: [['allfields', null]] }, expect: { verdict: 'allow', params: { allfields: null } } },
+  ];
+  runCases(cases);
+});
+
+test('default_get, get_metadata, access checks, search_fetch', () => {
+  const cases: Case[] = [
+    { name: 'default_get within the rule', key: k, call: { model: 'crm.lead', method: 'default_get', params: [['fields_list', ['name', 'stage_id']]] }, expect: { verdict: 'allow' } },
+    { name: 'default_get outside', key: k, call: { model: 'crm.lead', method: 'default_get', params: [['fields_list', ['email_from']]] }, expect: { verdict: 'deny', reason: /field 'email_from'/ } },
+    { name: '19: default_get fields', key: k, env: { version: 19 }, call: { model: 'crm.lead', method: 'default_get', params: [['fields', ['phone']]] }, expect: { verdict: 'deny', reason: /field 'phone'/ } },
+    { name: 'get_metadata: ids checked', key: k, call: { model: 'crm.lead', method: 'get_metadata', ids: [4] }, expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [4] }] } },
+    { name: 'check_access_rights', key: k, call: { model: 'crm.lead', method: 'check_access_rights', params: [['operation', 'write'], ['raise_exception', false]] }, expect: { verdict: 'allow' } },
+    { name: '18: has_access on records', key: k, call: { model: 'crm.lead', method: 'has_access', ids: [4], params: [['operation', 'read']] }, expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [4] }] } },
+    { name: '17: search_fetch narrowed and ANDed', key: k, env: { version: 17 }, call: { model: 'crm.lead', method: 'search_fetch', params: [['domain', []], ['field_names', []]] }, expect: { verdict: 'allow', params: { field_names: lead.fields!, domain: [['type', '=', 'lead']] } } },
+    { name: '16: search_fetch does not exist yet', key: k, env: { version: 16 }, call: { model: 'crm.lead', method: 'search_fetch', params: [['domain', []]] }, expect: { verdict: 'deny', reason: /no rule allows search_fetch/ } },
+    { name: '16: name_get needs display_name', key: k, env: { version: 16 }, call: { model: 'crm.lead', method: 'name_get', ids: [1] }, expect: { verdict: 'deny', reason: /field 'display_name'/ } },
+  ];
+  runCases(cases);
+});
+
+test('grouping: read_progress_bar and web_read_group per version', () => {
+  const cases: Case[] = [
+    { name: 'read_progress_bar within the rule', key: k, call: { model: 'crm.lead', method: 'read_progress_bar', params: [['domain', []], ['group_by', 'stage_id'], ['progress_bar', { field: 'name', colors: { a: 'success' }, sum_field: 'expected_revenue' }]] }, expect: { verdict: 'allow', params: { domain: [['type', '=', 'lead']] } } },
+    { name: 'read_progress_bar on a forbidden field', key: k, call: { model: 'crm.lead', method: 'read_progress_bar', params: [['domain', []], ['group_by', 'stage_id'], ['progress_bar', { field: 'activity_ids', colors: {} }]] }, expect: { verdict: 'deny', reason: /field 'activity_ids'/ } },
+    { name: '18: web_read_group', key: k, call: { model: 'crm.lead', method: 'web_read_group', params: [['domain', []], ['fields', ['expected_revenue:sum']], ['groupby', ['stage_id']]] }, expect: { verdict: 'allow', params: { domain: [['type', '=', 'lead']] } } },
+    { name: '17: web_read_group with expand reads records', key: k, env: { version: 17 }, call: { model: 'crm.lead', method: 'web_read_group', params: [['domain', []], ['fields', []], ['groupby', ['stage_id']], ['limit', null], ['offset', 0], ['orderby', false], ['lazy', true], ['expand', true]] }, expect: { verdict: 'deny', reason: /with expand reads the records/ } },
+    { name: '19: web_read_group unfolding reads through unfold_read_specification', key: k, env: { version: 19 }, call: { model: 'crm.lead', method: 'web_read_group', params: [['domain', []], ['groupby', ['stage_id']], ['aggregates', ['__count']], ['auto_unfold', true], ['unfold_read_specification', { name: {}, tag_ids: { fields: { color: {} } } }]] }, expect: { verdict: 'deny', reason: /needs read on crm.tag \('color'\)/ } },
+    { name: '19: web_read_group unfolding capped', key: key([{ ...lead, max_limit: 10 }]), env: { version: 19 }, call: { model: 'crm.lead', method: 'web_read_group', params: [['domain', []], ['groupby', ['stage_id']], ['aggregates', ['__count']], ['auto_unfold', true], ['unfold_read_specification', { name: {} }]] }, expect: { verdict: 'allow', params: { unfold_read_default_limit: 10, limit: 10 } } },
+    { name: '19: web_read_group opening_info', key: k, env: { version: 19 }, call: { model: 'crm.lead', method: 'web_read_group', params: [['domain', []], ['groupby', ['stage_id']], ['opening_info', [{ value: 1, folded: false, limit: 80, offset: 0, progressbar_domain: [['email_from', '=', 'x']] }]]] }, expect: { verdict: 'deny', reason: /opening_info/ } },
+    { name: '19: web_read_group groupby_read_specification reads the comodel', key: k, env: { version: 19 }, call: { model: 'crm.lead', method: 'web_read_group', params: [['domain', []], ['groupby', ['stage_id']], ['groupby_read_specification', { stage_id: { sequence: {} } }]] }, expect: { verdict: 'allow' } },
+    { name: '19: web_read_group groupby_read_specification for another field', key: k, env: { version: 19 }, call: { model: 'crm.lead', method: 'web_read_group', params: [['domain', []], ['groupby', ['stage_id']], ['groupby_read_specification', { user_id: { login: {} } }]] }, expect: { verdict: 'deny', reason: /is not one of the groupby fields/ } },
+  ];
+  runCases(cases);
+});
