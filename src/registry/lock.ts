@@ -19,7 +19,7 @@ export interface LockOwner {
 }
 
 export interface LockOptions {
-  /** Give up after this long (default 10 s, or $ODOO_KEYS_LOCK_TIMEOUT_MS). */
+  /** Give up after this long (default 30 s, or $ODOO_KEYS_LOCK_TIMEOUT_MS): 50 writers at once on a busy machine queue for a few seconds. */
   timeoutMs?: number;
   /** A lock older than this is stale whatever its owner (default 60 s). Writers hold it for milliseconds. */
   staleMs?: number;
@@ -81,7 +81,7 @@ export class FileLock {
     opts: LockOptions = {},
   ) {
     const envTimeout = Number(process.env.ODOO_KEYS_LOCK_TIMEOUT_MS);
-    this.timeoutMs = opts.timeoutMs ?? (envTimeout > 0 ? envTimeout : 10_000);
+    this.timeoutMs = opts.timeoutMs ?? (envTimeout > 0 ? envTimeout : 30_000);
     this.staleMs = opts.staleMs ?? 60_000;
   }
 

@@ -2,7 +2,7 @@
 // (lock, re-read, change, atomic write that keeps the user's comments and order) and watching
 // (for the proxy's hot reload).
 import { existsSync, readFileSync, statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Document, LineCounter, parseDocument, type Node } from 'yaml';
 import { ScopeValidationError } from '../policy/validate.js';
@@ -44,8 +44,8 @@ function lineOf(lc: LineCounter, node: unknown): number | undefined {
   return range ? lc.linePos(range[0]).line : undefined;
 }
 
-/** The line of the deepest node along `path` that exists. */
-function lineOfPath(doc: Document, lc: LineCounter, path: string): number | undefined {
+/** The line of the deepest node along `path` (a validation path such as `rules[2].fields`) that exists. */
+export function lineOfPath(doc: Document, lc: LineCounter, path: string): number | undefined {
   const segs = pathSegments(path);
   for (let n = segs.length; n > 0; n--) {
     const node = doc.getIn(segs.slice(0, n), true);
@@ -186,6 +186,8 @@ export class RegistryStore {
         if (err instanceof ScopeValidationError) throw new RegistryError(`refusing to write ${this.path}: ${err.message}`, 'registry_invalid', this.path, undefined, err.path);
         throw err;
       }
+      // Nothing changed: leave the file alone (re-rendering would only touch its spacing).
+      if (JSON.stringify(next) === JSON.stringify(loaded.registry)) return result;
       const doc = loaded.doc;
       if (loaded.text === null) doc.commentBefore = HEADER;
       doc.contents = syncNode(doc, doc.contents, plain(canonical(next))) as typeof doc.contents;
@@ -218,7 +220,7 @@ export class RegistryStore {
     const marker = process.env.ODOO_KEYS_TEST_PAUSE_WRITE;
     if (!marker) return undefined;
     return async () => {
-      await writeFile(marker, String(process.pid));
+      await writeFileAtomic(marker, String(process.pid)); // whole, so the test never reads it half written
       await sleepForever();
     };
   }

@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { findKey, keyStatus, resolveProfile, validateRegistry, emptyRegistry } from '../../src/registry/registry.js';
+import { NotFoundError } from '../../src/registry/errors.js';
+import { ScopeValidationError } from '../../src/policy/validate.js';
+import type { KeyRecord, Registry } from '../../src/registry/types.js';
+
+const HASH = `sha256:${'a'.repeat(64)}`;
+
+function key(over: Partial<KeyRecord> = {}): KeyRecord {
+  return { id: '7f3a9c2e', name: 'website-form', profile: 'prod', hash: HASH, created: '2026-11-01T00:00:00Z', rules: [], ...over };
+}
+
+function registry(over: Partial<Registry> = {}): Registry {
+  return { version: 1, profiles: { prod: { url: 'https://acme.odoo.com', db: 'acme', login: 'i@acme.com' } }, keys: [], ...over };
+}
+
+test('keyStatus: revoked, expired, rotating, expiring soon, learning, active', () => {
+  const now = new Date('2026-11-28T10:00:00Z');
+  assert.equal(keyStatus(key(), now), 'active');
+  assert.equal(keyStatus(key({ revoked: '2026-11-28T09:00:00Z', expires: '2026-11-01T00:00:00Z' }), now), 'revoked');
+  assert.equal(keyStatus(key({ expires: '2026-11-28T10:00:00Z' }), now), 'expired');
+  assert.equal(keyStatus(key({ expires: '2026-12-01T00:00:00Z' }), now), 'expiring');
+  assert.equal(keyStatus(key({ expires: '2027-02-01T00:00:00Z' }), now), 'active');
+  assert.equal(keyStatus(key({ previous: { hash: HASH, until: '2026-11-29T10:00:00Z' } }), now), 'rotating');
+  assert.equal(keyStatus(key({ previous: { hash: HASH, until: '2026-11-28T09:59:59Z' } }), now), 'active');
+  assert.equal(keyStatus(key({ learning: true }), now), 'learning');
+  // A revocation dated in the future is not in force yet.
+  assert.equal(keyStatus(key({ revoked: '2026-11-29T00:00:00Z' }), now), 'active');
+});
+
+test('findKey: by name first, then by id', () => {
+  const a = key({ id: '11111111', name: 'a' });
+  const b = key({ id: '22222222', name: '11111111' });
+  const reg = registry({ keys: [a, b] });
+  assert.equal(findKey(reg, 'a'), a);
+  assert.equal(findKey(reg, '22222222'), b);
+  assert.equal(findKey(reg, '11111111'), b, 'a name wins over an id');
+  assert.equal(findKey(reg, 'nope'), undefined);
+});
+
+test('resolveProfile: named, default, the only one, and clear errors', () => {
+  const two = registry({ profiles: { prod: registry().profiles.prod!, staging: { url: 'https://s.odoo.com', db: 's', login: 'x' } } });
+  assert.equal(resolveProfile(registry()).name, 'prod', 'the only profile');
+  assert.equal(resolveProfile(two, 'staging').name, 'staging');
+  assert.equal(resolveProfile({ ...two, default_profile: 'staging' }).name, 'staging');
+  assert.throws(() => resolveProfile(two), (e: unknown) => e instanceof NotFoundError && e.code === 'no_profile' && /--profile/.test(e.message));
+  assert.throws(() => resolveProfile(two, 'nope'), (e: unknown) => e instanceof NotFoundError && e.code === 'profile_not_found' && /prod, staging/.test(e.message));
+  assert.throws(() => resolveProfile(emptyRegistry()), (e: unknown) => e instanceof NotFoundError && /odoo-keys login/.test(e.message));
+});
+
+test('validateRegistry refuses what would quietly weaken a key, naming the field', () => {
+  const cases: Array<[unknown, RegExp]> = [
+    [{ ...registry(), keys: [{ ...key(), expire: '2027-01-01' }] }, /^keys\[0\]\.expire: unknown field/],
+    [{ ...registry(), keys: [{ ...key(), id: 12345678 }] }, /^keys\[0\]\.id: .*in quotes/],
+    [{ ...registry(), keys: [{ ...key(), profile: 'nope' }] }, /^keys\[0\]\.profile: no profile named 'nope'/],
+    [{ ...registry(), keys: [{ ...key(), hash: 'sha256:abc' }] }, /^keys\[0\]\.hash:/],
+    [{ ...registry(), keys: [{ ...key(), expires: 'soon' }] }, /^keys\[0\]\.expires:/],
+    [{ ...registry(), keys: [{ ...key(), rules: [{ model: 'crm.lead', methods: ['_search'] }] }] }, /^keys\[0\]\.rules\[0\]\.methods\[0\]:/],
+    [{ ...registry(), keys: [{ ...key(), limits: { ips: ['10.0.0.1/8'] } }] }, /^keys\[0\]\.limits\.ips\[0\]:/],
+    [{ ...registry(), keys: [key(), key({ name: 'other' })] }, /^keys\[1\]\.id: the id 7f3a9c2e is used twice/],
+    [{ ...registry(), keys: [key(), key({ id: '00000001' })] }, /^keys\[1\]\.name: the name 'website-form' is used twice/],
+    [{ ...registry(), default_profile: 'nope' }, /^default_profile:/],
+    [{ ...registry(), profiles: { prod: { url: 'ftp://x', db: 'a', login: 'b' } } }, /^profiles\.prod\.url:/],
+    [{ ...registry(), extra: 1 }, /^extra: unknown field/],
+    [{ ...registry(), version: 2 }, /^version: unknown registry version 2/],
+    [{ profiles: {} }, /^version: missing/],
+  ];
+  for (const [value, re] of cases) {
+    assert.throws(() => validateRegistry(value), (e: unknown) => e instanceof ScopeValidationError && re.test(e.message), re.source);
+  }
+  const ok = validateRegistry({ ...registry(), keys: [key({ limits: { rate: '30/min' }, rules: [{ model: 'crm.lead', methods: ['create'] }] })] });
+  assert.equal(ok.keys[0]!.limits?.rate, '30/min');
+});

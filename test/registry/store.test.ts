@@ -1,0 +1,288 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, utimesSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RegistryStore } from '../../src/registry/store.js';
+import { RegistryError } from '../../src/registry/errors.js';
+import { mintKey } from '../../src/registry/keys.js';
+import type { KeyRecord, Registry } from '../../src/registry/types.js';
+import { runCli } from '../support/cli.js';
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'odoo-keys-store-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const H1 = `sha256:${'1'.repeat(64)}`;
+const H2 = `sha256:${'2'.repeat(64)}`;
+
+/** A hand-written registry with comments, flow style and an unusual order, as a user might keep it. */
+const HAND_WRITTEN = `# keys.yaml — profiles and keys; hashes only, so it may live in a private repo
+version: 1
+profiles:
+  prod:                       # the upstream key is in the OS keychain
+    url: https://acme.odoo.com
+    db: acme
+    login: integration@acme.com
+keys:
+  - id: 7f3a9c2e              # public, appears in the token
+    name: website-form
+    profile: prod
+    hash: ${H1}
+    created: 2026-11-28T10:00:00Z
+    expires: 2027-02-26T10:00:00Z
+    limits: { ips: [203.0.113.0/24], rate: 30/min }
+    rules:
+      - model: crm.lead
+        methods: [create]
+        fields: [name, email_from, phone, description]   # what the form sends
+  # the nightly job
+  - id: 1c0de5a1
+    name: nightly-sync
+    profile: prod
+    hash: ${H2}
+    created: 2026-11-28T10:00:00Z
+    limits: { hours: "Mon-Sun 01:00-03:00 Europe/Amsterdam" }
+    rules:
+      - { model: res.partner, methods: [read], fields: [name, email, customer_rank], domain: [[customer_rank, ">", 0]] }
+      - { model: x_saas_stats, methods: [read, create, write] }
+`;
+
+function newKey(name: string, profile = 'prod'): KeyRecord {
+  const k = mintKey();
+  return { id: k.id, name, profile, hash: k.hash, created: '2026-11-28T11:00:00Z', rules: [{ model: 'res.partner', methods: ['read'] }] };
+}
+
+test('a missing registry reads as empty; the first update creates it with mode 0600 in a 0700 folder', async (t) => {
+  const dir = join(tempDir(t), 'nested', 'odoo-keys');
+  const store = new RegistryStore(join(dir, 'keys.yaml'));
+  assert.deepEqual(await store.read(), { version: 1, profiles: {}, keys: [] });
+  await store.update((reg) => {
+    reg.profiles.prod = { url: 'https://acme.odoo.com', db: 'acme', login: 'i@acme.com' };
+    reg.default_profile = 'prod';
+  });
+  const file = join(dir, 'keys.yaml');
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
+  const text = readFileSync(file, 'utf8');
+  assert.match(text, /^# keys\.yaml: odoo-keys profiles and keys/);
+  assert.match(text, /^version: 1$/m);
+  const back = await store.read();
+  assert.equal(back.default_profile, 'prod');
+  assert.equal(existsSync(`${file}.lock`), false, 'the lock is released');
+});
+
+test('edits keep the user\'s comments, order and flow style; only what changed is touched', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const store = new RegistryStore(file);
+  const added = newKey('ai-assistant');
+  await store.update((reg) => {
+    reg.keys.push(added);
+    reg.keys[0]!.limits = { ...reg.keys[0]!.limits, rate: '60/min' };
+  });
+  const text = readFileSync(file, 'utf8');
+  // The yaml library re-renders spacing (flow collections as `{a: [b]}`, one space before a
+  // trailing comment) and puts a comment that followed `key:` of a block on the next line.
+  // Every comment and every value stays, in the order written.
+  const unpadded = (s: string): string => s.replace(/([{[]) +/g, '$1').replace(/ +([}\]])/g, '$1');
+  let at = 0;
+  for (const line of HAND_WRITTEN.split('\n')) {
+    if (line.includes('rate: 30/min') || line.trim() === '') continue; // the one value that changed
+    const hash = line.indexOf(' #') >= 0 ? line.indexOf(' #') : line.trimStart().startsWith('#') ? line.indexOf('#') : -1;
+    const content = unpadded((hash >= 0 ? line.slice(0, hash) : line).trimEnd());
+    const comment = hash >= 0 ? line.slice(hash).trim() : '';
+    if (content.trim()) {
+      const found = text.indexOf(content, at);
+      assert.ok(found >= 0, `kept, in order: ${content}`);
+      at = found;
+    }
+    if (comment) assert.ok(text.includes(comment), `comment kept: ${comment}`);
+  }
+  assert.match(text, /limits: \{ips: \[203\.0\.113\.0\/24\], rate: 60\/min\}/);
+  assert.ok(text.indexOf('website-form') < text.indexOf('nightly-sync') && text.indexOf('nightly-sync') < text.indexOf('ai-assistant'));
+  const reg = await store.read();
+  assert.deepEqual(reg.keys.map((k) => k.name), ['website-form', 'nightly-sync', 'ai-assistant']);
+  assert.deepEqual(reg.keys[2], added);
+  assert.deepEqual(reg.keys[1]!.rules[0]!.domain, [['customer_rank', '>', 0]]);
+
+  // Removing a key removes its lines and nothing else.
+  await store.update((reg) => {
+    reg.keys = reg.keys.filter((k) => k.name !== 'website-form');
+  });
+  const after = readFileSync(file, 'utf8');
+  assert.ok(!after.includes('website-form'));
+  assert.ok(after.includes('# the nightly job'));
+  assert.ok(after.includes('# keys.yaml — profiles and keys; hashes only, so it may live in a private repo'));
+  assert.ok(after.includes('# the upstream key is in the OS keychain'));
+});
+
+test('an update that changes nothing does not rewrite the file', async (t) => {
+  const file = join(tempDir(t), 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const before = statSync(file);
+  const out = await new RegistryStore(file).update((reg) => reg.keys.length);
+  assert.equal(out, 2);
+  assert.equal(statSync(file).ino, before.ino);
+  assert.equal(readFileSync(file, 'utf8'), HAND_WRITTEN);
+});
+
+const CORRUPTIONS: Array<{ what: string; text: string; line: number; field?: string; code: string; message: RegExp }> = [
+  { what: 'truncated in the middle of a hash', text: HAND_WRITTEN.slice(0, HAND_WRITTEN.indexOf(H1) + 20), line: 9, field: 'keys[0]', code: 'registry_invalid', message: /keys\[0\]: the key needs created/ },
+  { what: 'a hash cut short', text: HAND_WRITTEN.replace(H1, H1.slice(0, 30)), line: 12, field: 'keys[0].hash', code: 'registry_invalid', message: /keys\[0\]\.hash: must be sha256:/ },
+  { what: 'truncated inside a flow mapping', text: HAND_WRITTEN.slice(0, HAND_WRITTEN.indexOf('rate: 30/min')), line: 15, code: 'registry_malformed', message: /not valid YAML/ },
+  { what: 'malformed YAML (bad indentation)', text: HAND_WRITTEN.replace('    db: acme', '  db: acme\n     x'), line: 6, code: 'registry_malformed', message: /not valid YAML/ },
+  { what: 'a duplicate key in a mapping', text: HAND_WRITTEN.replace('    db: acme', '    db: acme\n    db: other'), line: 7, code: 'registry_malformed', message: /not valid YAML/ },
+  { what: 'a bad rule (private method)', text: HAND_WRITTEN.replace('methods: [create]', 'methods: [create, _compute]'), line: 18, field: 'keys[0].rules[0].methods[1]', code: 'registry_invalid', message: /keys\[0\]\.rules\[0\]\.methods\[1\]: '_compute': methods beginning with '_' are private/ },
+  { what: 'a bad limit', text: HAND_WRITTEN.replace('rate: 30/min', 'rate: lots'), line: 15, field: 'keys[0].limits.rate', code: 'registry_invalid', message: /keys\[0\]\.limits\.rate:/ },
+  { what: 'a misspelt field', text: HAND_WRITTEN.replace('    expires: 2027', '    expire: 2027'), line: 14, field: 'keys[0].expire', code: 'registry_invalid', message: /keys\[0\]\.expire: unknown field 'expire'/ },
+  { what: 'an unknown version', text: HAND_WRITTEN.replace('version: 1', 'version: 2'), line: 2, field: 'version', code: 'registry_version', message: /unknown registry version 2; this odoo-keys reads version 1/ },
+  { what: 'an empty file', text: '', line: 1, field: 'version', code: 'registry_malformed', message: /the registry is empty/ },
+];
+
+for (const c of CORRUPTIONS) {
+  test(`corruption, ${c.what}: read and update fail naming file, line and field; the file is left as it was`, async (t) => {
+    const file = join(tempDir(t), 'keys.yaml');
+    writeFileSync(file, c.text, { mode: 0o600 });
+    const store = new RegistryStore(file);
+    const check = (e: unknown): boolean => {
+      assert.ok(e instanceof RegistryError, String(e));
+      assert.equal(e.code, c.code);
+      assert.equal(e.file, file);
+      assert.equal(e.line, c.line, e.message);
+      if (c.field) assert.equal(e.field, c.field);
+      assert.ok(e.message.startsWith(`${file}:${c.line}: `), e.message);
+      assert.match(e.message, c.message);
+      return true;
+    };
+    await assert.rejects(store.read(), check);
+    let called = false;
+    await assert.rejects(
+      store.update(() => {
+        called = true;
+      }),
+      check,
+    );
+    assert.equal(called, false);
+    assert.equal(readFileSync(file, 'utf8'), c.text);
+    assert.equal(existsSync(`${file}.lock`), false);
+  });
+}
+
+test('a mutation that throws, or that would leave an invalid registry, writes nothing and releases the lock', async (t) => {
+  const file = join(tempDir(t), 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const store = new RegistryStore(file, { timeoutMs: 2000 });
+  await assert.rejects(
+    store.update((reg) => {
+      reg.keys.pop();
+      throw new Error('changed my mind');
+    }),
+    /changed my mind/,
+  );
+  await assert.rejects(
+    store.update((reg) => {
+      reg.keys.push({ ...newKey('website-form') }); // a second key with the same name
+    }),
+    (e: unknown) => e instanceof RegistryError && e.code === 'registry_invalid' && /used twice/.test(e.message),
+  );
+  assert.equal(readFileSync(file, 'utf8'), HAND_WRITTEN);
+  assert.equal(await store.update((reg) => reg.keys.length), 2, 'the lock was released');
+});
+
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(r.stdout);
+}
+
+test('a stale lock left by a killed process is recovered; a live holder is waited for, then reported', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const lock = `${file}.lock`;
+  const store = new RegistryStore(file, { timeoutMs: 1500 });
+
+  writeFileSync(lock, JSON.stringify({ pid: deadPid(), host: hostname(), token: 'dead', since: Date.now() }));
+  await store.update((reg) => reg.keys.push(newKey('after-dead-holder')));
+  assert.equal(existsSync(lock), false);
+
+  // Garbage in an old lock file (a holder killed while writing it) is stale too.
+  writeFileSync(lock, '{"pid":');
+  const old = new Date(Date.now() - 120_000);
+  utimesSync(lock, old, old);
+  await store.update((reg) => reg.keys.push(newKey('after-garbage')));
+
+  // Held by a live process (this one, another token): the update waits, then gives up naming the holder.
+  const live = JSON.stringify({ pid: process.pid, host: hostname(), token: 'live', since: Date.now() });
+  writeFileSync(lock, live);
+  await assert.rejects(
+    store.update(() => assert.fail('must not run without the lock')),
+    (e: unknown) => e instanceof RegistryError && e.code === 'registry_locked' && e.message.includes(`process ${process.pid}`),
+  );
+  assert.equal(readFileSync(lock, 'utf8'), live, 'a live lock is never broken');
+
+  // A lock older than staleMs is broken whatever its owner says.
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), token: 'ancient', since: Date.now() - 10 * 60_000 }));
+  await store.update((reg) => reg.keys.push(newKey('after-ancient')));
+  assert.deepEqual((await store.read()).keys.map((k) => k.name).slice(2), ['after-dead-holder', 'after-garbage', 'after-ancient']);
+});
+
+function waitFor<T>(what: string, register: (resolve: (v: T) => void) => void, ms = 15_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+    register((v) => {
+      clearTimeout(timer);
+      resolve(v);
+    });
+  });
+}
+
+test('watch: reports changes made by another process, keeps quiet on a bad file and reports it instead', async (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, 'config');
+  mkdirSync(home);
+  const file = join(home, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const store = new RegistryStore(file);
+  const changes: Registry[] = [];
+  const errors: Error[] = [];
+  let onChange: ((r: Registry) => void) | undefined;
+  let onError: ((e: Error) => void) | undefined;
+  const stop = store.watch(
+    (reg) => {
+      changes.push(reg);
+      onChange?.(reg);
+    },
+    (err) => {
+      errors.push(err);
+      onError?.(err);
+    },
+  );
+  t.after(stop);
+
+  // Another process revokes a key through the CLI (atomic rename underneath).
+  const changed = waitFor<Registry>('the revoke', (r) => (onChange = r));
+  const revoke = await runCli({ home, state: join(dir, 'state') }, ['revoke', 'website-form', '--yes']);
+  assert.equal(revoke.code, 0, revoke.stderr);
+  const reg = await changed;
+  assert.ok(reg.keys.find((k) => k.name === 'website-form')!.revoked);
+
+  // A broken file: onError, not onChange.
+  const count = changes.length;
+  const failed = waitFor<Error>('the error', (r) => (onError = r));
+  const good = readFileSync(file, 'utf8');
+  writeFileSync(file, good.replace('version: 1', 'version: 1\n  : : ['));
+  const err = await failed;
+  assert.ok(err instanceof RegistryError && err.code === 'registry_malformed', err.message);
+  assert.equal(changes.length, count);
+
+  // Fixed again: onChange with the good content.
+  const back = waitFor<Registry>('the fix', (r) => (onChange = r));
+  writeFileSync(file, good.replace('website-form', 'website-form-2'));
+  assert.equal((await back).keys[0]!.name, 'website-form-2');
+  assert.equal(errors.length, 1);
+});

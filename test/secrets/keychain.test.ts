@@ -1,0 +1,53 @@
+// The real OS keychain: the Secret Service on D-Bus (gnome-keyring here). scripts/test.mjs runs
+// the tests inside `dbus-run-session` with an unlocked throw-away keyring and sets
+// ODOO_KEYS_TEST_KEYRING=1; without it these tests are skipped, saying why.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { deleteUpstreamKey, probeKeychain, readUpstreamKey, storeUpstreamKey, SecretError, KEYCHAIN_SERVICE, UPSTREAM_KEY_ENV } from '../../src/secrets/index.js';
+
+const SKIP =
+  process.env.ODOO_KEYS_TEST_KEYRING === '1'
+    ? false
+    : 'no Secret Service for this run: ODOO_KEYS_TEST_KEYRING=1 is set by scripts/test.mjs when dbus-run-session and gnome-keyring-daemon are installed (apt-get install -y gnome-keyring dbus libsecret-tools)';
+
+/** What the Secret Service holds, asked with libsecret's own tool (attributes service and username). */
+function secretTool(...args: string[]): { status: number | null; stdout: string } {
+  const r = spawnSync('secret-tool', args, { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout };
+}
+
+test('the real keychain: store, read through odoo-keys and through secret-tool, delete', { skip: SKIP }, async () => {
+  const saved = { kc: process.env.ODOO_KEYS_KEYCHAIN, env: process.env[UPSTREAM_KEY_ENV] };
+  delete process.env.ODOO_KEYS_KEYCHAIN;
+  delete process.env[UPSTREAM_KEY_ENV];
+  const profile = `test-${randomBytes(4).toString('hex')}`;
+  const key = randomBytes(20).toString('hex');
+  try {
+    assert.deepEqual(await probeKeychain(), { ok: true });
+    await storeUpstreamKey(profile, key);
+    assert.equal(await readUpstreamKey(profile), key);
+    assert.equal(await readUpstreamKey({ name: profile, key_source: 'keychain' }), key);
+    // It really is in the Secret Service, under service odoo-keys and the profile as account.
+    const found = secretTool('lookup', 'service', KEYCHAIN_SERVICE, 'username', profile);
+    assert.equal(found.status, 0);
+    assert.equal(found.stdout, key);
+    // Storing again replaces it.
+    const key2 = randomBytes(20).toString('hex');
+    await storeUpstreamKey(profile, key2);
+    assert.equal(secretTool('lookup', 'service', KEYCHAIN_SERVICE, 'username', profile).stdout, key2);
+
+    assert.equal(await deleteUpstreamKey(profile), true);
+    assert.equal(await deleteUpstreamKey(profile), false);
+    assert.notEqual(secretTool('lookup', 'service', KEYCHAIN_SERVICE, 'username', profile).status, 0);
+    await assert.rejects(readUpstreamKey(profile), (e: unknown) => e instanceof SecretError && e.code === 'no_upstream_key' && e.message.includes(`odoo-keys login ${profile}`));
+    // The probe leaves nothing behind.
+    const left = spawnSync('secret-tool', ['search', '--all', 'service', KEYCHAIN_SERVICE], { encoding: 'utf8' });
+    assert.ok(!/username = probe-/.test(left.stdout + left.stderr), left.stdout);
+  } finally {
+    await deleteUpstreamKey(profile).catch(() => undefined);
+    if (saved.kc !== undefined) process.env.ODOO_KEYS_KEYCHAIN = saved.kc;
+    if (saved.env !== undefined) process.env[UPSTREAM_KEY_ENV] = saved.env;
+  }
+});

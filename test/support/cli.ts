@@ -1,0 +1,75 @@
+// Runs the real CLI (`node bin/run.js ...`) as a child process, with no TTY and its own
+// config and state folders, the way a user or a script would.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file runs from dist/test/support/). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const BIN = join(REPO_ROOT, 'bin', 'run.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliEnv {
+  /** Config folder (keys.yaml). */
+  home: string;
+  /** State folder (last-used.json, journal). */
+  state: string;
+  /** Extra environment (undefined removes a variable). */
+  env?: Record<string, string | undefined>;
+}
+
+/** Environment variables of the test runner that must not leak into a CLI under test. */
+const SCRUBBED = ['ODOO_KEYS_HOME', 'ODOO_KEYS_STATE_HOME', 'ODOO_KEYS_PROFILE', 'ODOO_KEYS_UPSTREAM_KEY', 'ODOO_KEYS_TEST_PAUSE_WRITE', 'FORCE_COLOR', 'ODOO_KEYS_KEYCHAIN'];
+
+export function cliEnvironment(ctx: CliEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of SCRUBBED) delete env[k];
+  // No keychain unless a test asks for one: tests must not depend on (or touch) the desktop's.
+  Object.assign(env, { ODOO_KEYS_HOME: ctx.home, ODOO_KEYS_STATE_HOME: ctx.state, NO_COLOR: '1', ODOO_KEYS_KEYCHAIN: 'off' });
+  for (const [k, v] of Object.entries(ctx.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** Runs `odoo-keys <args>`; `input` is written to stdin (which is a pipe, never a TTY) and closed. */
+export function runCli(ctx: CliEnv, args: string[], input = ''): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: cliEnvironment(ctx), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+/** Parses the --json output of a run (stdout holds exactly one JSON document). */
+export function json<T = any>(r: CliResult): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}):\n${r.stdout}\n--- stderr:\n${r.stderr}`);
+  }
+}
+
+/** Fresh config and state folders, removed by the returned cleanup. */
+export function tempFolders(prefix = 'odoo-keys-test-'): CliEnv & { cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    home: join(root, 'config'),
+    state: join(root, 'state'),
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
