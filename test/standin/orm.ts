@@ -179,10 +179,20 @@ export class Orm implements OrmLike, DomainHost {
   sortRecords(model: string, recs: StoredRecord[], order: string | null): StoredRecord[] {
     const spec = this.parseOrder(model, order);
     const def = this.modelDef(model);
+    // A many2one sorts by its comodel's own order (ORDER BY stage.sequence, stage.name, ...), as Odoo does.
+    const ranks = new Map<string, Map<number, number>>();
+    const rankOf = (comodel: string, id: number): number => {
+      let r = ranks.get(comodel);
+      if (!r) {
+        r = new Map(comodel === model ? [...this.table(comodel).keys()].sort((a, b) => a - b).map((x, i) => [x, i]) : this.sortRecords(comodel, this.allRecords(comodel), null).map((x, i) => [x.id, i]));
+        ranks.set(comodel, r);
+      }
+      return r.get(id) ?? Number.MAX_SAFE_INTEGER;
+    };
     const keyOf = (rec: StoredRecord, field: string): string | number | boolean | null => {
       const f = def.fields.get(field);
       const v = this.valueOf(model, rec, field);
-      if (f?.type === 'many2one' && !f.opaque) return typeof v === 'number' && v ? this.displayName(f.relation!, v) : null;
+      if (f?.type === 'many2one' && !f.opaque) return typeof v === 'number' && v ? rankOf(f.relation!, v) : null;
       if (v === false && f?.type !== 'boolean') return null;
       if (v === null || v === undefined) return null;
       if (v instanceof PyFloat) return v.value;
@@ -481,6 +491,10 @@ export class Env {
       if (name === 'id') continue;
       const f = def.fields.get(name)!;
       if (MAGIC.has(name)) continue;
+      if (f.type === 'one2many' && f.inverseName && !f.opaque) {
+        deferred.push(() => this.applyOne2many(f, rec, value));
+        continue;
+      }
       if (f.compute) {
         if (f.inverse) Object.assign(rec, f.inverse(value as Stored, rec, this.ctx()));
         continue; // a computed field without inverse ignores writes
@@ -853,7 +867,18 @@ export class Env {
       const pos = (g: { key: { domainValue: RpcValue } }): number => (typeof g.key.domainValue === 'number' ? order.indexOf(g.key.domainValue) : Number.MAX_SAFE_INTEGER);
       list.sort((a, b) => pos(a) - pos(b));
     } else {
-      list.sort((a, b) => (a.key.key < b.key.key ? -1 : a.key.key > b.key.key ? 1 : 0));
+      // ORDER BY the grouped value, NULLs (False) last as PostgreSQL sorts them.
+      const rank = (g: { key: { domainValue: RpcValue } }): [number, string | number] => {
+        const v = g.key.domainValue;
+        if (v === false || v === null) return [1, 0];
+        return [0, typeof v === 'number' ? v : v instanceof PyFloat ? v.value : String(v)];
+      };
+      list.sort((a, b) => {
+        const [na, va] = rank(a);
+        const [nb, vb] = rank(b);
+        if (na !== nb) return na - nb;
+        return va < vb ? -1 : va > vb ? 1 : 0;
+      });
     }
     return list;
   }
