@@ -2,12 +2,25 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base.js';
 import { palette } from '../../src/cli/style.js';
-import { parseInstant } from '../../src/cli/time.js';
+import { parseDuration, parseInstant } from '../../src/cli/time.js';
 import { usageError } from '../../src/cli/errors.js';
 import { journalDirs } from '../../src/audit/dirs.js';
 import { readJournalBatches, type JournalFilter, type ReadStats } from '../../src/audit/read.js';
 import { ReportBuilder, callRow, GROUP_BY, type CallRow, type GroupBy, type Report } from '../../src/audit/report.js';
-import { CALLS_CSV_HEADER, callCsvLine, csvLine, renderCallsTable, renderReportCsv, renderReportTable } from '../../src/audit/render.js';
+import {
+  CALLS_CSV_HEADER,
+  callCsvLine,
+  csvLine,
+  renderAttribution,
+  renderAttributionCsv,
+  renderCallsTable,
+  renderReportCsv,
+  renderReportTable,
+  shortTime,
+  unexplainedBanner,
+} from '../../src/audit/render.js';
+import { toCliError } from '../shared/registry-command.js';
+import { auditFromOdoo } from './from-odoo.js';
 
 type Format = 'table' | 'json' | 'csv';
 
@@ -17,6 +30,11 @@ export default class Audit extends BaseCommand {
     'Reads the journal (one folder per proxy replica may be given with several --journal) and shows one row per key:',
     'calls, allowed, denied, errors, records created/written/deleted, client addresses, first and last seen, latency',
     'and activity over the window. --calls lists the calls themselves. --denied and --errors together keep either.',
+    '',
+    "--odoo asks the profile's Odoo what its integration user changed in the window (creations and last writes on",
+    'the models the keys touched, chatter tracking values, and the OCA auditlog module where installed) and',
+    "attributes each change to the key whose journaled call touched the same record at the same time. Changes no",
+    'journaled call explains are listed separately: the upstream credentials may be in use outside odoo-keys.',
   ].join('\n');
 
   static override examples = [
@@ -25,6 +43,7 @@ export default class Audit extends BaseCommand {
     '<%= config.bin %> audit --key website-form --calls --denied',
     '<%= config.bin %> audit --since 2026-11-01 --until 2026-12-01 --format csv > november.csv',
     '<%= config.bin %> audit --journal /var/lib/odoo-keys/a/journal --journal /var/lib/odoo-keys/b/journal',
+    '<%= config.bin %> audit --odoo --since 24h',
   ];
 
   static override flags = {
@@ -39,6 +58,8 @@ export default class Audit extends BaseCommand {
     calls: Flags.boolean({ description: 'list the calls themselves (time, method, model, ids, decision, reason, outcome)' }),
     format: Flags.string({ description: 'output format (--json is --format json)', options: ['table', 'json', 'csv'] }),
     journal: Flags.string({ description: 'journal folder (repeatable, one per replica); default: <state home>/journal', multiple: true }),
+    odoo: Flags.boolean({ description: "also ask the profile's Odoo what changed, and attribute each change to a key" }),
+    tolerance: Flags.string({ description: 'with --odoo: how far apart a change and a call may be and still match', default: '5s' }),
   };
 
   async run(): Promise<unknown> {
@@ -59,6 +80,10 @@ export default class Audit extends BaseCommand {
       errors: flags.errors,
     };
     const stats: ReadStats = { unreadable: 0 };
+    if (flags.odoo) {
+      if (flags.calls) throw usageError('--calls and --odoo do not go together', 'usage');
+      return this.fromOdoo({ ...flags, since, until: until ?? now, dirs, format });
+    }
     if (missingDefault) this.logToStderr(`odoo-keys: no journal yet at ${missingDefault} (no proxy has run with this state folder)`);
     const c = palette(process.stdout);
 
@@ -93,6 +118,39 @@ export default class Audit extends BaseCommand {
     if (stats.unreadable) {
       this.logToStderr(`odoo-keys: ${stats.unreadable} journal line${stats.unreadable === 1 ? '' : 's'} could not be read; run \`odoo-keys audit verify\``);
     }
+    return result;
+  }
+
+  private async fromOdoo(o: {
+    home?: string;
+    profile?: string;
+    key?: string[];
+    model?: string[];
+    tolerance: string;
+    since: Date;
+    until: Date;
+    dirs: string[];
+    format: Format;
+  }): Promise<unknown> {
+    const toleranceMs = parseDuration(o.tolerance, '--tolerance');
+    let result;
+    try {
+      result = await auditFromOdoo({ home: o.home, profile: o.profile, dirs: o.dirs, since: o.since, until: o.until, toleranceMs, keys: o.key, models: o.model });
+    } catch (err) {
+      throw toCliError(err);
+    }
+    for (const gap of result.gaps) this.logToStderr(`odoo-keys: note: ${gap}`);
+    if (o.format === 'table') {
+      const c = palette(process.stdout);
+      this.log(`Changes by ${result.login} (uid ${result.uid}) in ${result.url} from ${shortTime(result.since)} to ${shortTime(result.until)} UTC` +
+        ` (chatter${result.tracking ? ' with tracking values' : ''}${result.auditlog ? ', auditlog' : ''}, creations and last writes):`);
+      if (result.keys.length === 0 && result.unexplained.length === 0) this.log('no changes');
+      else this.log(renderAttribution(result, c));
+    } else if (o.format === 'csv') this.out(renderAttributionCsv(result));
+    else if (!this.jsonEnabled()) this.log(JSON.stringify(result, null, 2));
+    // The warning goes to stderr too (even with --json, which silences logToStderr), so it is seen
+    // when the output is piped into a file.
+    if (result.unexplained.length && o.format !== 'table') process.stderr.write(`odoo-keys: ${unexplainedBanner(result.unexplained.length)}\n`);
     return result;
   }
 

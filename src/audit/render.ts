@@ -4,6 +4,7 @@ import type { ChalkInstance } from 'chalk';
 import { table } from '../cli/style.js';
 import type { CallRow, Report, ReportRow } from './report.js';
 import type { VerifyResult } from './verify.js';
+import type { Attribution, FieldChange, OdooChange } from './attribute.js';
 
 /** `2026-11-28 10:04:05` (UTC) from an ISO instant. */
 export function shortTime(iso: string | null | undefined): string {
@@ -155,4 +156,57 @@ export function renderVerify(result: VerifyResult, c: ChalkInstance): string {
   }
   if (result.chains.length === 0) out.push('no journal files found');
   return out.join('\n');
+}
+
+// -- audit --odoo ------------------------------------------------------------------------------
+
+function short(v: unknown, max = 60): string {
+  const s = v === null || v === undefined || v === false ? '–' : String(v);
+  const one = s.replace(/\s+/g, ' ');
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+export function fieldsText(fields: FieldChange[] | undefined): string {
+  return (fields ?? []).map((f) => `${f.field}: ${short(f.old)} -> ${short(f.new)}`).join('\n');
+}
+
+function changeCells(c: OdooChange): string[] {
+  return [shortTime(c.at), `${c.model}/${c.res_id}${c.record_name ? `\n${short(c.record_name, 40)}` : ''}`, `${c.kind}\n(${c.sources.join(', ')})`, fieldsText(c.fields)];
+}
+
+export function unexplainedBanner(n: number): string {
+  return `!! ${n} change${n === 1 ? '' : 's'} by the integration user match${n === 1 ? 'es' : ''} no journaled call: the upstream credentials may be in use outside odoo-keys`;
+}
+
+export function renderAttribution(a: Attribution, c: ChalkInstance): string {
+  const out: string[] = [];
+  for (const k of a.keys) {
+    const who = k.key == null ? '(unknown key)' : k.name ? `${k.name} (${k.key})` : k.key;
+    out.push(c.bold(`${who}: ${k.changes.length} change${k.changes.length === 1 ? '' : 's'}`) + (k.temporary ? c.cyan(`  exec by ${k.temporary.user}@${k.temporary.host}: ${k.temporary.command}`) : ''));
+    const rows = k.changes.map((x) => [
+      ...changeCells(x.change),
+      `seq ${x.call.seq} ${x.call.method ?? ''} ${x.call.model ?? ''}\n${shortTime(x.call.ts)}` + (x.match === 'time' ? `\n${c.yellow('by time only (side effect?)')}` : ''),
+    ]);
+    out.push(table(['time (UTC)', 'record', 'change', 'fields (old -> new)', 'journaled call'], rows));
+  }
+  if (a.unexplained.length) {
+    out.push(c.red.bold(unexplainedBanner(a.unexplained.length)));
+    out.push(table(['time (UTC)', 'record', 'change', 'fields (old -> new)'], a.unexplained.map((x) => changeCells(x).map((cell) => c.red(cell)))));
+  }
+  return out.join('\n');
+}
+
+export const ATTRIBUTION_CSV_HEADER = ['key', 'name', 'at', 'model', 'res_id', 'record_name', 'kind', 'sources', 'fields', 'match', 'call_seq', 'call_ts', 'call_method', 'call_model'];
+
+export function renderAttributionCsv(a: Attribution): string {
+  const lines = [csvLine(ATTRIBUTION_CSV_HEADER)];
+  const fields = (f: FieldChange[] | undefined) => (f ?? []).map((x) => `${x.field}: ${x.old ?? ''} -> ${x.new ?? ''}`).join('; ');
+  for (const k of a.keys) {
+    for (const x of k.changes) {
+      const ch = x.change;
+      lines.push(csvLine([k.key, k.name, ch.at, ch.model, ch.res_id, ch.record_name, ch.kind, ch.sources, fields(ch.fields), x.match, x.call.seq, x.call.ts, x.call.method, x.call.model]));
+    }
+  }
+  for (const ch of a.unexplained) lines.push(csvLine(['', '', ch.at, ch.model, ch.res_id, ch.record_name, ch.kind, ch.sources, fields(ch.fields), 'unexplained', '', '', '', '']));
+  return lines.join('\n') + '\n';
 }
