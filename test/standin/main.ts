@@ -42,6 +42,15 @@ async function main(): Promise<void> {
   }
   // --fast: nothing kept per request (no `received` log), no added latency: an answer in about a millisecond.
   const standin = await startStandin({ version, port, host: values.host, auditlog: values.auditlog, latencyMs: values.fast ? 0 : latency, logLimit: values.fast ? 0 : 1000 });
+  // Registered before anything is printed: whoever reads our first line may stop us at once.
+  const stop = (): void => {
+    standin.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   const users = Object.fromEntries(
     Object.entries(standin.users).map(([name, u]) => [name, { login: u.login, uid: u.uid, ...(values['print-keys'] ? { apiKey: u.apiKey, password: u.password } : {}) }]),
   );
@@ -54,11 +63,6 @@ async function main(): Promise<void> {
       process.stdout.write(`user ${name}: login ${u.login}, uid ${u.uid}${extra}\n`);
     }
   }
-  const stop = (): void => {
-    standin.close().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 main().catch((e: unknown) => {

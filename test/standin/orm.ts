@@ -199,10 +199,13 @@ export class Orm implements OrmLike, DomainHost {
       if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
       return JSON.stringify(v);
     };
-    return [...recs].sort((a, b) => {
-      for (const { field, desc, nullsFirst } of spec) {
-        const x = keyOf(a, field);
-        const y = keyOf(b, field);
+    // Keys computed once per record (computed fields such as complete_name are not free).
+    const keyed = recs.map((rec) => ({ rec, keys: spec.map(({ field }) => keyOf(rec, field)) }));
+    keyed.sort((a, b) => {
+      for (let i = 0; i < spec.length; i++) {
+        const { desc, nullsFirst } = spec[i]!;
+        const x = a.keys[i]!;
+        const y = b.keys[i]!;
         if (x === y) continue;
         if (x === null) return nullsFirst ? -1 : 1;
         if (y === null) return nullsFirst ? 1 : -1;
@@ -211,6 +214,7 @@ export class Orm implements OrmLike, DomainHost {
       }
       return 0;
     });
+    return keyed.map((k) => k.rec);
   }
 
   invalidField(model: string, field: string): OdooRaise {
