@@ -6,7 +6,8 @@ import { RegistryStore } from '../../src/registry/store.js';
 import { resolveProfile } from '../../src/registry/registry.js';
 import { readUpstreamKey } from '../../src/secrets/index.js';
 import { OdooClient } from '../../src/upstream/client.js';
-import { readJournalBatches, compileFilter } from '../../src/audit/read.js';
+import { readReportBatches, compileFilter } from '../../src/audit/read.js';
+import type { LightEntry } from '../../src/audit/fastparse.js';
 import { fetchOdooChanges } from '../../src/audit/odoo.js';
 import { attributeChanges, UNEXPLAINED_WARNING, type Attribution } from '../../src/audit/attribute.js';
 import type { JournalEntry } from '../../src/audit/types.js';
@@ -51,8 +52,8 @@ export async function auditFromOdoo(input: OdooAuditInput): Promise<OdooAuditRes
   // --key and --model only narrow what is shown. Calls just outside the window still explain
   // changes just inside it.
   const margin = input.toleranceMs + 60_000;
-  const entries: JournalEntry[] = [];
-  for await (const batch of readJournalBatches(input.dirs, { since: new Date(input.since.getTime() - margin), until: new Date(input.until.getTime() + margin) })) {
+  const entries: LightEntry[] = [];
+  for await (const batch of readReportBatches(input.dirs, { since: new Date(input.since.getTime() - margin), until: new Date(input.until.getTime() + margin) })) {
     for (const e of batch) if (e.decision === 'allow' && (e.profile === undefined || e.profile === profile.name)) entries.push(e);
   }
   const exactModels = (input.models ?? []).filter((m) => !m.includes('*'));

@@ -5,7 +5,7 @@ import { palette } from '../../src/cli/style.js';
 import { parseDuration, parseInstant } from '../../src/cli/time.js';
 import { usageError } from '../../src/cli/errors.js';
 import { journalDirs } from '../../src/audit/dirs.js';
-import { readJournalBatches, type JournalFilter, type ReadStats } from '../../src/audit/read.js';
+import { readJournalBatches, readReportBatches, type JournalFilter, type ReadStats } from '../../src/audit/read.js';
 import { ReportBuilder, callRow, GROUP_BY, type CallRow, type GroupBy, type Report } from '../../src/audit/report.js';
 import {
   CALLS_CSV_HEADER,
@@ -103,7 +103,7 @@ export default class Audit extends BaseCommand {
       if (format === 'table' && !empty) this.log(renderCallsTable(calls, c, !(flags.key && flags.key.length === 1)));
     } else {
       const builder = new ReportBuilder({ by: flags.by as GroupBy, since, until: until ?? now });
-      for await (const batch of readJournalBatches(dirs, filter, stats)) for (const e of batch) builder.add(e);
+      for await (const batch of readReportBatches(dirs, filter, stats)) for (const e of batch) builder.add(e);
       const report: Report = builder.report();
       empty = report.rows.length === 0;
       result = { ...report, journal: dirs };

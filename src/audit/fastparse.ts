@@ -55,6 +55,8 @@ const KEPT_STRING = new Map<number, string>([
 const KEPT_NUMBER = new Map<number, string>([[M.seq, 'seq'], [M.rule, 'rule'], [M.ms, 'ms']]);
 const KEPT_STRUCT = new Map<number, string>([[M.ids, 'ids'], [M.result_ids, 'result_ids'], [M.temporary, 'temporary']]);
 const SKIPPED = new Set<number>([M.fields, M.reason, M.error, M.bytes_in, M.bytes_out, M.notes, M.prev, M.hash]);
+/** The full name behind each code: another name with the same first letter and length is not this member. */
+const NAME_OF = new Map<number, string>(Object.entries(M).map(([name, id]) => [id, name]));
 
 /**
  * One journal line as the members reports use (undefined when the line is not an entry). Lines
@@ -70,6 +72,8 @@ export function parseLightEntry(line: string): LightEntry | undefined {
     const nameEnd = line.indexOf('"', pos + 1);
     if (nameEnd < 0 || line.charCodeAt(nameEnd + 1) !== 58) return slow(line);
     const id = line.charCodeAt(pos + 1) * 64 + (nameEnd - pos - 1);
+    const known = NAME_OF.get(id);
+    if (known === undefined || !line.startsWith(known, pos + 1)) return slow(line);
     pos = nameEnd + 2;
     const c = line.charCodeAt(pos);
     let end: number;

@@ -9,7 +9,8 @@ import { promises as fsp, constants as fsConstants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { GENESIS, REPLICA_PATTERN, checkLine, entryBody, journalFileName, parseJournalFileName, sealLine, sideFileName, utcDay } from './chain.js';
+import { GENESIS, REPLICA_PATTERN, checkChainLine, entryBody, journalFileName, parseJournalFileName, sealLine, sideFileName, utcDay } from './chain.js';
+import type { ChainFields } from './chain.js';
 import type { JournalEntry, JournalInput } from './types.js';
 
 export type JournalSync = 'batch' | 'interval' | 'none';
@@ -137,7 +138,7 @@ async function acquireLock(path: string, dir: string): Promise<void> {
 }
 
 /** The last complete, hash-shaped entry of a file, reading backwards so a big file costs little. */
-async function readLastEntry(path: string): Promise<{ entry: JournalEntry | undefined; tornTail: boolean; size: number }> {
+async function readLastEntry(path: string): Promise<{ entry: ChainFields | undefined; tornTail: boolean; size: number }> {
   const fh = await fsp.open(path, 'r');
   try {
     const { size } = await fh.stat();
@@ -162,8 +163,8 @@ async function readLastEntry(path: string): Promise<{ entry: JournalEntry | unde
       if (lines[lines.length - 1] === '') lines.pop();
       else lines.pop(); // an incomplete last line never counts
       for (let i = lines.length - 1; i >= 0; i--) {
-        const entry = checkLine(lines[i]!).entry;
-        if (entry && Number.isSafeInteger(entry.seq) && typeof (entry as { hash?: unknown }).hash === 'string') {
+        const entry = checkChainLine(lines[i]!).entry;
+        if (entry && Number.isSafeInteger(entry.seq) && typeof entry.hash === 'string') {
           return { entry, tornTail, size };
         }
       }
@@ -663,7 +664,7 @@ export async function pruneJournal(dir: string, olderThanMs: number, now: Date =
     if (doomed.length === 0) continue;
     const replica = doomed[0]!.replica;
     // The last entry of the newest doomed file anchors what remains.
-    let anchor: JournalEntry | undefined;
+    let anchor: ChainFields | undefined;
     for (let i = doomed.length - 1; i >= 0 && !anchor; i--) anchor = (await readLastEntry(join(dir, doomed[i]!.name))).entry;
     if (anchor) {
       const record: PrunedRecord = { seq: anchor.seq, hash: anchor.hash, through: doomed[doomed.length - 1]!.name, at: now.toISOString() };

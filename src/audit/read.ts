@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { parseJournalFileName } from './chain.js';
+import { parseLightEntry, type LightEntry } from './fastparse.js';
 import type { JournalEntry } from './types.js';
 
 export interface JournalFilter {
@@ -58,7 +59,7 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
-export type EntryPredicate = (e: JournalEntry) => boolean;
+export type EntryPredicate = (e: LightEntry) => boolean;
 
 /** The filter as one predicate (the window included). */
 export function compileFilter(filter: JournalFilter): EntryPredicate {
@@ -148,13 +149,28 @@ export interface ReadStats {
 
 const TS_PREFIX = '{"ts":"';
 
+function parseFull(line: string): JournalEntry | undefined {
+  try {
+    const e = JSON.parse(line) as JournalEntry;
+    return typeof e === 'object' && e !== null && !Array.isArray(e) && typeof e.ts === 'string' ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The entries of one chain, in file order, filtered, in batches. */
-async function* sourceBatches(source: JournalSource, filter: JournalFilter, keep: EntryPredicate, stats: ReadStats): AsyncGenerator<JournalEntry[]> {
+async function* sourceBatches<T extends LightEntry>(
+  source: JournalSource,
+  filter: JournalFilter,
+  keep: EntryPredicate,
+  stats: ReadStats,
+  parse: (line: string) => T | undefined,
+): AsyncGenerator<T[]> {
   const since = filter.since?.toISOString();
   const until = filter.until?.toISOString();
   for (const f of filesInWindow(source, filter)) {
     for await (const chunk of readLines(join(source.dir, f.name))) {
-      const out: JournalEntry[] = [];
+      const out: T[] = [];
       for (const line of chunk.lines) {
         if (line === '') continue;
         // The writer puts ts first, in one fixed format: the window is checked before parsing.
@@ -162,14 +178,8 @@ async function* sourceBatches(source: JournalSource, filter: JournalFilter, keep
           const ts = line.slice(7, 31);
           if ((since !== undefined && ts < since) || (until !== undefined && ts >= until)) continue;
         }
-        let e: JournalEntry;
-        try {
-          e = JSON.parse(line) as JournalEntry;
-        } catch {
-          stats.unreadable++;
-          continue;
-        }
-        if (typeof e !== 'object' || e === null || typeof e.ts !== 'string') {
+        const e = parse(line);
+        if (e === undefined) {
           stats.unreadable++;
           continue;
         }
@@ -181,14 +191,14 @@ async function* sourceBatches(source: JournalSource, filter: JournalFilter, keep
 }
 
 /** Merges sorted batch streams by ts. Each chain is in time order already; the merge is k-way over them. */
-async function* mergeBatches(streams: AsyncGenerator<JournalEntry[]>[]): AsyncGenerator<JournalEntry[]> {
+async function* mergeBatches<T extends LightEntry>(streams: AsyncGenerator<T[]>[]): AsyncGenerator<T[]> {
   if (streams.length === 1) {
     yield* streams[0]!;
     return;
   }
   interface Head {
-    stream: AsyncGenerator<JournalEntry[]>;
-    batch: JournalEntry[];
+    stream: AsyncGenerator<T[]>;
+    batch: T[];
     i: number;
   }
   const heads: Head[] = [];
@@ -197,7 +207,7 @@ async function* mergeBatches(streams: AsyncGenerator<JournalEntry[]>[]): AsyncGe
     if (!r.done && r.value.length) heads.push({ stream, batch: r.value, i: 0 });
   }
   const OUT = 4096;
-  let out: JournalEntry[] = [];
+  let out: T[] = [];
   try {
     while (heads.length) {
       let min = 0;
@@ -230,7 +240,17 @@ async function* mergeBatches(streams: AsyncGenerator<JournalEntry[]>[]): AsyncGe
 export async function* readJournalBatches(dirs: string[], filter: JournalFilter = {}, stats: ReadStats = { unreadable: 0 }): AsyncGenerator<JournalEntry[]> {
   const keep = compileFilter(filter);
   const sources = await journalSources(dirs);
-  yield* mergeBatches(sources.map((s) => sourceBatches(s, filter, keep, stats)));
+  yield* mergeBatches(sources.map((s) => sourceBatches(s, filter, keep, stats, parseFull)));
+}
+
+/**
+ * Like readJournalBatches, but each entry holds only what reports and filters use (no field
+ * names, reasons, messages or hashes): several times cheaper per line, for grouping big journals.
+ */
+export async function* readReportBatches(dirs: string[], filter: JournalFilter = {}, stats: ReadStats = { unreadable: 0 }): AsyncGenerator<LightEntry[]> {
+  const keep = compileFilter(filter);
+  const sources = await journalSources(dirs);
+  yield* mergeBatches(sources.map((s) => sourceBatches(s, filter, keep, stats, parseLightEntry)));
 }
 
 /** Entries of every chain in `dirs`, merged in time order and filtered, one at a time. */

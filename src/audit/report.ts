@@ -1,5 +1,6 @@
 // Reports over journal entries: pure functions, fed in batches so a million lines stay cheap.
 
+import type { LightEntry } from './fastparse.js';
 import type { JournalEntry, TemporaryRun } from './types.js';
 
 export type GroupBy = 'key' | 'model' | 'method' | 'day' | 'ip';
@@ -77,11 +78,29 @@ class Group {
   msCount = 0;
   /** Calls per minute since the epoch: rebucketed to the window at the end, so the window need not be known up front. */
   perMinute = new Map<number, number>();
+  /** The minute being counted (entries mostly come in time order, so most adds touch only these). */
+  minute = NaN;
+  minuteCount = 0;
   learning = false;
   temporary: TemporaryRun[] = [];
   tempSeen = new Set<string>();
 
   constructor(readonly label: string) {}
+
+  countMinute(minute: number): void {
+    if (minute === this.minute) {
+      this.minuteCount++;
+      return;
+    }
+    this.flushMinute();
+    this.minute = minute;
+    this.minuteCount = 1;
+  }
+
+  flushMinute(): void {
+    if (this.minuteCount) this.perMinute.set(this.minute, (this.perMinute.get(this.minute) ?? 0) + this.minuteCount);
+    this.minuteCount = 0;
+  }
 
   addMs(v: number): void {
     if (this.msCount === this.ms.length) {
@@ -93,7 +112,7 @@ class Group {
   }
 }
 
-function groupLabel(e: JournalEntry, by: GroupBy): string {
+function groupLabel(e: LightEntry, by: GroupBy): string {
   switch (by) {
     case 'key':
       return e.key ?? UNKNOWN_KEY;
@@ -129,12 +148,15 @@ export class ReportBuilder {
   private readonly by: GroupBy;
   private first = '';
   private last = '';
+  /** `2026-11-28T10:04` of the last entry and its minute number: Date.parse once per minute, not per entry. */
+  private minutePrefix = '';
+  private minuteNumber = 0;
 
   constructor(private readonly opts: ReportOptions = {}) {
     this.by = opts.by ?? 'key';
   }
 
-  add(e: JournalEntry): void {
+  add(e: LightEntry): void {
     const label = groupLabel(e, this.by);
     let g = this.groups.get(label);
     if (!g) {
@@ -158,8 +180,11 @@ export class ReportBuilder {
     if (this.first === '' || ts < this.first) this.first = ts;
     if (ts > this.last) this.last = ts;
     if (typeof e.ms === 'number') g.addMs(e.ms);
-    const minute = Math.floor(Date.parse(ts) / MINUTE);
-    g.perMinute.set(minute, (g.perMinute.get(minute) ?? 0) + 1);
+    if (!(this.minutePrefix !== '' && ts.startsWith(this.minutePrefix))) {
+      this.minutePrefix = ts.slice(0, 16);
+      this.minuteNumber = Math.floor(Date.parse(ts) / MINUTE);
+    }
+    g.countMinute(this.minuteNumber);
     if (this.by === 'key') {
       // The newest name wins (keys can be renamed); ts order is not assumed.
       if (g.name === undefined || ts >= g.last) {
@@ -179,7 +204,7 @@ export class ReportBuilder {
     if (e.learning) g.learning = true;
   }
 
-  addAll(entries: Iterable<JournalEntry>): void {
+  addAll(entries: Iterable<LightEntry>): void {
     for (const e of entries) this.add(e);
   }
 
@@ -193,6 +218,7 @@ export class ReportBuilder {
     const totals = { calls: 0, allowed: 0, denied: 0, odoo_errors: 0, upstream_errors: 0 };
     const rows: ReportRow[] = [];
     for (const g of this.groups.values()) {
+      g.flushMinute();
       const activity = new Array<number>(nBuckets).fill(0);
       for (const [minute, count] of g.perMinute) {
         const b = Math.floor(((minute - startMin) / span) * nBuckets);
@@ -238,7 +264,7 @@ export class ReportBuilder {
 }
 
 /** One report over a list of entries. */
-export function groupEntries(entries: Iterable<JournalEntry>, opts: ReportOptions = {}): Report {
+export function groupEntries(entries: Iterable<LightEntry>, opts: ReportOptions = {}): Report {
   const b = new ReportBuilder(opts);
   b.addAll(entries);
   return b.report();

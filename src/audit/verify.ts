@@ -6,7 +6,7 @@
 
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { GENESIS, checkLine, sideFileName, type LineCheck } from './chain.js';
+import { GENESIS, checkChainLine, sideFileName, type ChainCheck } from './chain.js';
 import type { HeadRecord, PrunedRecord } from './journal.js';
 import { journalSources, readLines, type JournalSource } from './read.js';
 
@@ -59,7 +59,7 @@ const MAX_LISTED = 20;
 interface Rec {
   file: string;
   line: number;
-  check: LineCheck;
+  check: ChainCheck;
   empty: boolean;
   /** The file's last line had no newline. */
   torn: boolean;
@@ -245,7 +245,7 @@ async function verifyChain(source: JournalSource): Promise<ChainReport> {
       for (let k = 0; k < chunk.lines.length; k++) {
         const text = chunk.lines[k]!;
         const lineNo = chunk.firstLine + k;
-        buf.push({ file: f.name, line: lineNo, check: text === '' ? { ok: false, problem: 'not_json' } : checkLine(text), empty: text === '', torn: false, fileIndex: fi });
+        buf.push({ file: f.name, line: lineNo, check: text === '' ? { ok: false, problem: 'not_json' } : checkChainLine(text), empty: text === '', torn: false, fileIndex: fi });
         report.lines++;
         while (buf.length - bufStart > LOOKAHEAD + 2) processOne(bufStart++);
         if (bufStart > 4096) {

@@ -1,0 +1,96 @@
+// The fast line readers must agree with JSON.parse on everything the writer can produce.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { checkChainLine, checkLine, entryBody, sealLine, GENESIS } from '../../src/audit/chain.js';
+import { parseLightEntry } from '../../src/audit/fastparse.js';
+import type { JournalInput } from '../../src/audit/types.js';
+
+const LIGHT = ['ts', 'seq', 'key', 'name', 'profile', 'ip', 'proto', 'service', 'function', 'model', 'method', 'ids', 'decision', 'rule', 'limit', 'outcome', 'result_ids', 'ms', 'temporary', 'learning'];
+
+function project(o: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of LIGHT) if (k in o) out[k] = (o as Record<string, unknown>)[k];
+  return out;
+}
+
+// Text that is hard on a scanner: quotes, backslashes, brackets, member-like text, unicode.
+const nasty = fc.oneof(
+  fc.string(),
+  fc.constantFrom('', 'a"b', 'back\\slash', '[x]', '{y}', ',"outcome":"ok"', '"prev":"', 'naïve ☃ 😀', 'line\nbreak', 'null', 'true', '-1e5', ']'),
+  fc.string({ unit: 'grapheme' }),
+);
+const ids = fc.array(fc.integer({ min: 0, max: 2 ** 31 }), { maxLength: 6 });
+
+const input: fc.Arbitrary<JournalInput> = fc.record(
+  {
+    key: fc.oneof(fc.constant(null), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 8, maxLength: 8 })),
+    name: fc.oneof(fc.constant(null), nasty),
+    profile: nasty,
+    ip: nasty,
+    proto: fc.constantFrom('xmlrpc' as const, 'jsonrpc' as const, 'json2' as const),
+    service: nasty,
+    function: nasty,
+    model: nasty,
+    method: nasty,
+    ids,
+    fields: fc.array(nasty, { maxLength: 4 }),
+    decision: fc.constantFrom('allow' as const, 'deny' as const),
+    rule: fc.nat(20),
+    limit: nasty,
+    reason: nasty,
+    outcome: fc.constantFrom('ok' as const, 'odoo_error' as const, 'upstream_error' as const, 'denied' as const, 'rejected' as const),
+    error: fc.record({ name: nasty, message: nasty }),
+    result_ids: ids,
+    ms: fc.double({ min: 0, max: 1e6, noNaN: true }),
+    bytes_in: fc.nat(),
+    bytes_out: fc.nat(),
+    notes: fc.array(nasty, { maxLength: 3 }),
+    temporary: fc.record({ user: nasty, host: nasty, cwd: nasty, command: nasty }),
+    learning: fc.boolean(),
+  },
+  { requiredKeys: ['key', 'proto', 'decision', 'outcome'] },
+);
+
+const sealed = fc.tuple(input, fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }), fc.integer({ min: 1, max: 2 ** 40 })).map(([i, d, seq]) => {
+  const { line } = sealLine(entryBody(i, d.toISOString(), seq, GENESIS));
+  return line.slice(0, -1);
+});
+
+test('parseLightEntry gives what JSON.parse gives, for every member reports use', () => {
+  fc.assert(
+    fc.property(sealed, (line) => {
+      assert.deepEqual(project(parseLightEntry(line)!), project(JSON.parse(line)));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('checkChainLine agrees with checkLine on sealed lines and on tampered ones', () => {
+  fc.assert(
+    fc.property(sealed, fc.nat(), fc.integer({ min: 32, max: 126 }), (line, at, code) => {
+      const fast = checkChainLine(line);
+      const slow = checkLine(line);
+      assert.ok(fast.ok && slow.ok);
+      assert.deepEqual(fast.entry, { ts: slow.entry.ts, seq: slow.entry.seq, prev: slow.entry.prev, hash: slow.entry.hash });
+      const i = at % line.length;
+      const tampered = line.slice(0, i) + String.fromCharCode(code) + line.slice(i + 1);
+      if (tampered !== line) {
+        assert.equal(checkChainLine(tampered).ok, false, tampered);
+        assert.equal(checkLine(tampered).ok, false, tampered);
+      }
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('parseLightEntry: lines that are not entries', () => {
+  for (const bad of ['', 'x', '[]', '{}', '{"ts":1}', '{"seq":1}', 'null', '{"ts":"2026-01-01T00:00:00.000Z","seq":1', '{"ts":"a","seq":1,"key":nul}']) {
+    assert.equal(parseLightEntry(bad), undefined, bad);
+  }
+  // Not the writer's shape but an entry all the same (other tools, older versions): read by JSON.parse.
+  const foreign = '{"seq":3,"ts":"2026-01-01T00:00:00.000Z","key":"ab","extra":{"x":[1]}}';
+  assert.deepEqual(project(parseLightEntry(foreign)!), project(JSON.parse(foreign)));
+  const lookalike = '{"ts":"2026-01-01T00:00:00.000Z","seq":3,"kex":"ab"}';
+  assert.equal(parseLightEntry(lookalike)!.key, undefined);
+});
