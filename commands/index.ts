@@ -5,6 +5,8 @@ import AuditVerify from './audit/verify.js';
 import Create from './create.js';
 import List from './list.js';
 import Login from './login.js';
+import Logout from './logout.js';
+import Profiles from './profiles.js';
 import Revoke from './revoke.js';
 import Rotate from './rotate.js';
 import Scope from './scope.js';
@@ -14,6 +16,8 @@ export const COMMANDS = {
   audit: Audit,
   'audit:verify': AuditVerify,
   login: Login,
+  logout: Logout,
+  profiles: Profiles,
   create: Create,
   list: List,
   show: Show,

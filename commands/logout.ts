@@ -1,0 +1,54 @@
+import { Args, Flags } from '@oclif/core';
+import { RegistryCommand } from './shared/registry-command.js';
+import { CliError, EXIT } from '../src/cli/errors.js';
+import { resolveProfile } from '../src/registry/registry.js';
+import { deleteUpstreamKey } from '../src/secrets/index.js';
+
+export interface LogoutResult {
+  profile: string;
+  /** Whether an upstream key was removed from the OS keychain. */
+  keychain_deleted: boolean;
+  /** Whether the profile was removed from keys.yaml (--forget). */
+  forgotten: boolean;
+}
+
+export default class Logout extends RegistryCommand {
+  static override summary = "Remove a profile's upstream key from the OS keychain (and with --forget, the profile).";
+  static override description = 'Keys of the profile stop working in a proxy once it can no longer read the upstream key. --forget also removes the profile from keys.yaml; it is refused while keys still use it (revoke them and remove them from keys.yaml first). A key file or $ODOO_KEYS_UPSTREAM_KEY is left alone: delete it yourself.';
+  static override examples = ['<%= config.bin %> logout staging', '<%= config.bin %> logout staging --forget'];
+
+  static override args = {
+    profile: Args.string({ description: 'profile name (default: --profile, else the default profile)' }),
+  };
+
+  static override flags = {
+    forget: Flags.boolean({ description: 'also remove the profile from keys.yaml', default: false }),
+  };
+
+  async run(): Promise<LogoutResult> {
+    const { args, flags } = await this.parse(Logout);
+    const store = this.storeFor(flags.home);
+    const profile = resolveProfile(await store.read(), args.profile ?? flags.profile);
+    let deleted = false;
+    if ((profile.key_source ?? 'keychain') === 'keychain') deleted = await deleteUpstreamKey(profile.name);
+    if (flags.forget) {
+      await store.update((reg) => {
+        const users = reg.keys.filter((k) => k.profile === profile.name);
+        if (users.length) {
+          throw new CliError(`profile '${profile.name}' is used by ${users.length} key(s) (${users.slice(0, 5).map((k) => k.name).join(', ')}); remove them from keys.yaml first`, 'profile_in_use', EXIT.USAGE);
+        }
+        delete reg.profiles[profile.name];
+        if (reg.default_profile === profile.name) {
+          const rest = Object.keys(reg.profiles);
+          if (rest.length) reg.default_profile = rest[0];
+          else delete reg.default_profile;
+        }
+      });
+    }
+    this.log(
+      `${deleted ? `Removed the upstream key of ${profile.name} from the OS keychain.` : `No upstream key of ${profile.name} in the OS keychain.`}` +
+        (flags.forget ? ` Profile ${profile.name} removed from keys.yaml.` : ''),
+    );
+    return { profile: profile.name, keychain_deleted: deleted, forgotten: flags.forget };
+  }
+}
