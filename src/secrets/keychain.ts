@@ -4,9 +4,10 @@
 // username=<profile>).
 //
 // On Linux the entry is pinned to the Secret Service: the library's fallback, the kernel keyring
-// (keyutils), lives only as long as the login session, so a key stored there by `login` in a
-// terminal would be gone for a `serve` started by systemd or after a reboot. Better to say
-// "no keychain" and point at the headless fallbacks than to store a key that quietly vanishes.
+// (keyutils), lives in kernel memory (gone after a reboot) and is tied to the login session, so a
+// key stored there by `login` in a terminal might never be seen by a `serve` started by systemd.
+// Better to say "no keychain" and point at the headless fallbacks than to store a key that
+// quietly vanishes.
 import { randomBytes } from 'node:crypto';
 import { AsyncEntry, type EntryOptions } from '@napi-rs/keyring';
 import { SecretError } from './errors.js';
