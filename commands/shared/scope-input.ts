@@ -108,7 +108,7 @@ export async function readScopeFile(path: string): Promise<{ rules: Rule[]; limi
     throw new ScopeValidationError('', 'a scope file holds a list of rules, or a mapping with rules: and limits:');
   } catch (err) {
     if (!(err instanceof ScopeValidationError)) throw err;
-    const line = err.path ? lineOfPath(doc, lc, err.path.replace(/^\[/, '[')) : 1;
+    const line = err.path ? lineOfPath(doc, lc, err.path) : 1;
     const where = err.path ? `${err.path.replace(/^\./, '')}: ` : '';
     throw usageError(`${path}:${line ?? 1}: ${where}${err.problem}`, 'bad_scope_file');
   }

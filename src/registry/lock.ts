@@ -44,7 +44,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process of this machine is alive (EPERM: alive, owned by someone else). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

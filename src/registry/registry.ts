@@ -150,7 +150,7 @@ export function validateRegistry(value: unknown): Registry {
   const rawProfiles = value.profiles ?? {};
   if (!isMapping(rawProfiles)) fail('profiles', `must be a mapping of profile names, not ${describe(rawProfiles)}`);
   const profiles: Registry['profiles'] = {};
-  for (const [name, p] of Object.entries(rawProfiles)) profiles[name] = checkProfile(name, p, `profiles.${name}`);
+  for (const [name, p] of Object.entries(rawProfiles)) profiles[name] = checkProfile(name, p, /^[A-Za-z0-9_-]+$/.test(name) ? `profiles.${name}` : `profiles[${JSON.stringify(name)}]`);
   const reg: Registry = { version: REGISTRY_VERSION, profiles, keys: [] };
   if (value.default_profile !== undefined && value.default_profile !== null) {
     const d = str(value.default_profile, 'default_profile', 'a profile name');

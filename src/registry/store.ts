@@ -1,7 +1,7 @@
 // keys.yaml on disk: reading (parse + validate, errors with file, line and field), updating
 // (lock, re-read, change, atomic write that keeps the user's comments and order) and watching
 // (for the proxy's hot reload).
-import { existsSync, readFileSync, statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, statSync, watch as fsWatch, type FSWatcher, type Stats } from 'node:fs';
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Document, LineCounter, parseDocument, type Node } from 'yaml';
@@ -9,7 +9,7 @@ import { ScopeValidationError } from '../policy/validate.js';
 import { REGISTRY_VERSION, type Registry } from './types.js';
 import { emptyRegistry, validateRegistry } from './registry.js';
 import { RegistryError } from './errors.js';
-import { FileLock, LockTimeoutError, type LockOptions } from './lock.js';
+import { FileLock, LockTimeoutError, pidAlive, type LockOptions } from './lock.js';
 import { isTempFileOf, writeFileAtomic } from './atomic.js';
 import { plain, syncNode } from './yaml-sync.js';
 
@@ -205,11 +205,23 @@ export class RegistryStore {
     }
   }
 
-  /** Only the lock holder writes temporary files, so any found under the lock are leftovers of a killed writer. */
+  /**
+   * Only the lock holder writes temporary files, so any found under the lock are leftovers of a
+   * killed writer; so are the owner records (`keys.yaml.lock.<pid>.<token>`) of dead processes.
+   */
   private async removeLeftoverTempFiles(): Promise<void> {
     const dir = dirname(this.path);
     const names = await readdir(dir).catch(() => [] as string[]);
-    await Promise.all(names.filter((n) => isTempFileOf(this.path, n)).map((n) => unlink(join(dir, n)).catch(() => undefined)));
+    const ownerPrefix = `${basename(this.lockPath)}.`;
+    const leftovers = names.filter((n) => {
+      if (isTempFileOf(this.path, n)) return true;
+      const m = n.startsWith(ownerPrefix) ? /^(\d+)\.[0-9a-f]+$/.exec(n.slice(ownerPrefix.length)) : null;
+      if (m === null || pidAlive(Number(m[1]))) return false;
+      // Old as well as dead here: a process of another host sharing the folder may be mid-acquire.
+      const st = statSyncOrUndefined(join(dir, n));
+      return st !== undefined && Date.now() - st.mtimeMs > 60_000;
+    });
+    await Promise.all(leftovers.map((n) => unlink(join(dir, n)).catch(() => undefined)));
   }
 
   /**
@@ -319,6 +331,14 @@ function safeRead(path: string): string | null {
     return readFileSync(path, 'utf8');
   } catch {
     return null;
+  }
+}
+
+function statSyncOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
   }
 }
 
