@@ -10,6 +10,7 @@ import Profiles from './profiles.js';
 import Revoke from './revoke.js';
 import Rotate from './rotate.js';
 import Scope from './scope.js';
+import Serve from './serve.js';
 import Show from './show.js';
 
 export const COMMANDS = {
@@ -24,4 +25,5 @@ export const COMMANDS = {
   scope: Scope,
   rotate: Rotate,
   revoke: Revoke,
+  serve: Serve,
 };

@@ -1,0 +1,92 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base.js';
+import { configHome } from '../src/registry/paths.js';
+import { usageError, CliError, EXIT } from '../src/cli/errors.js';
+import { parseDuration } from '../src/cli/time.js';
+import { parseSize } from '../src/proxy/http.js';
+import { createLogger, isLogLevel } from '../src/proxy/log.js';
+import { parseListen } from '../src/proxy/server.js';
+import { readTls, startProxy, StartupError } from '../src/proxy/runtime.js';
+
+export default class Serve extends BaseCommand {
+  static override summary = 'Run the proxy: integrations call it as they would call Odoo, with an odk_ key.';
+  static override description = `Serves /xmlrpc/2/*, /xmlrpc/*, /jsonrpc and /json/2/<model>/<method>, checks every call against the key's scope, forwards allowed calls to Odoo with the profile's real credentials and journals every call. keys.yaml is watched: create, scope, rotate and revoke take effect within a second. SIGHUP reloads; SIGTERM and SIGINT drain calls in flight and flush the journal.`;
+  static override examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --listen 0.0.0.0:8169 --trust-proxy 1 --retain 90d', '<%= config.bin %> serve --profile prod --profile staging --tls-cert cert.pem --tls-key key.pem'];
+
+  static override flags = {
+    listen: Flags.string({ description: 'address and port to listen on', default: '127.0.0.1:8169' }),
+    profile: Flags.string({ description: 'profile to serve (repeatable); default: the default profile', multiple: true, env: 'ODOO_KEYS_PROFILE' }),
+    'tls-cert': Flags.string({ description: 'TLS certificate (PEM); serve HTTPS', dependsOn: ['tls-key'] }),
+    'tls-key': Flags.string({ description: 'TLS private key (PEM)', dependsOn: ['tls-cert'] }),
+    'trust-proxy': Flags.integer({ description: 'reverse proxies in front whose X-Forwarded-For to believe', default: 0, min: 0 }),
+    'max-body': Flags.string({ description: 'largest request body accepted', default: '10mb' }),
+    'audit-dir': Flags.string({ description: 'journal folder (default: $XDG_STATE_HOME/odoo-keys/journal)' }),
+    retain: Flags.string({ description: 'remove journal files older than this (e.g. 90d)' }),
+    'log-level': Flags.string({ description: 'debug, info, warn or error', default: 'info' }),
+    'upstream-protocol': Flags.string({ description: "'auto' (the client's own, JSON-2 for JSON-2 clients) or 'json2'", options: ['auto', 'json2'], default: 'auto' }),
+    'upstream-key-file': Flags.string({ description: 'file (mode 0600) holding the upstream API key, for servers without a keychain' }),
+    'max-concurrent': Flags.integer({ description: 'calls in flight to Odoo at once, all keys together', default: 32, min: 1 }),
+    'max-concurrent-per-key': Flags.integer({ description: 'calls in flight to Odoo at once for one key', default: 8, min: 1 }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Serve);
+    if (!isLogLevel(flags['log-level'])) throw usageError(`--log-level: '${flags['log-level']}' is not one of debug, info, warn, error`);
+    let listenAt: { host: string; port: number };
+    let maxBody: number;
+    try {
+      listenAt = parseListen(flags.listen);
+      maxBody = parseSize(flags['max-body']);
+    } catch (e) {
+      throw usageError((e as Error).message);
+    }
+    const retainMs = flags.retain ? parseDuration(flags.retain, '--retain') : undefined;
+    const log = createLogger(flags['log-level']);
+    const tls = flags['tls-cert'] && flags['tls-key'] ? await readTls(flags['tls-cert'], flags['tls-key']) : undefined;
+
+    let proxy;
+    try {
+      proxy = await startProxy({
+        home: configHome(flags.home),
+        profiles: flags.profile ?? [],
+        host: listenAt.host,
+        port: listenAt.port,
+        auditDir: flags['audit-dir'],
+        retainMs,
+        upstreamKeyFile: flags['upstream-key-file'],
+        proxy: {
+          maxBodyBytes: maxBody,
+          upstreamProtocol: flags['upstream-protocol'] as 'auto' | 'json2',
+          maxConcurrent: flags['max-concurrent'],
+          maxConcurrentPerKey: flags['max-concurrent-per-key'],
+        },
+        server: { trustProxyHops: flags['trust-proxy'], maxBodyBytes: maxBody, ...(tls ? { tls } : {}) },
+        log,
+      });
+    } catch (e) {
+      if (e instanceof StartupError) throw new CliError(e.message, 'startup_failed', EXIT.UPSTREAM);
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`${flags.listen} is already in use`, 'address_in_use', EXIT.FAILURE);
+      throw e;
+    }
+    this.logToStderr(`odoo-keys: proxy listening on ${proxy.url} (Ctrl-C to stop)`);
+
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        log.info('draining calls in flight', { signal });
+        proxy.close().then(resolve, (e: Error) => {
+          log.error('shutdown failed', { error: e.message });
+          resolve();
+        });
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGHUP', () => {
+        log.info('reloading registry', { signal: 'SIGHUP' });
+        void proxy.reload();
+      });
+    });
+  }
+}

@@ -1,0 +1,699 @@
+// The proxy's request pipeline, independent of the HTTP server around it:
+// decode -> authenticate -> limits -> decide -> upstream checks -> forward -> stream -> journal.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import {
+  decodeJson2Request,
+  decodeJsonRpcRequest,
+  decodeXmlRpcRequest,
+  RpcDecodeError,
+  toOdooCall,
+  type OdooCall,
+  type Protocol,
+  type RpcRequest,
+  type XmlRpcRoute,
+} from '../rpc/call.js';
+import { jsonrpcResultAnswer, xmlrpcResultAnswer, json2ResultAnswer, jsonrpcErrorAnswer, xmlrpcFaultAnswer, odooErrors, type OdooError, type RpcAnswer } from '../rpc/errors.js';
+import { parseJson } from '../rpc/json.js';
+import { jsonToJsonRpcResponse, jsonToXmlRpcResponse } from '../rpc/transcode.js';
+import { bindCall, json2Params, BindError } from '../policy/bind.js';
+import { isStruct, type RpcValue } from '../rpc/values.js';
+import type { Decision, KeyScope, ModelSchema, ResultRedaction, UpstreamCheck } from '../policy/types.js';
+import { decide } from '../policy/decide.js';
+import { takeToken, type RateBucket } from '../policy/limits.js';
+import type { Journal } from '../audit/journal.js';
+import type { JournalInput } from '../audit/types.js';
+import { callUpstream, encodeCommonCall, encodeUpstreamCall, readBody, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type UpstreamPool, type UpstreamTarget, type UpstreamVia } from '../upstream/forward.js';
+import { authenticateKey, scopeOf, type KeyIndex, type LiveKey } from './keys.js';
+import { refusalAnswer, decodeErrorAnswer, type ClientContext, type RefusalKind } from './refusals.js';
+import { writeAnswer, type Answer } from './http.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import { ConcurrencyLimiter } from './limiter.js';
+import { FailureThrottle } from './throttle.js';
+import { callFacts, resultIds } from './facts.js';
+
+export interface ProxyOptions {
+  /** Largest request body accepted (bytes). */
+  maxBodyBytes: number;
+  /** Deepest nesting of values accepted in a request. */
+  maxDepth: number;
+  /** Upstream protocol: the client's own ('auto'), or always JSON-2 (Odoo 19+ without XML-RPC/JSON-RPC). */
+  upstreamProtocol: 'auto' | 'json2';
+  /** Answers up to this size are held whole (inspected, journaled, then sent); larger ones stream. */
+  inspectBytes: number;
+  /** Concurrent upstream calls, per key and in all. */
+  maxConcurrentPerKey: number;
+  maxConcurrent: number;
+  /** How long a call may wait for a free place before it is refused as busy. */
+  queueWaitMs: number;
+  /** Cache lifetime of fields_get answers used by the scope engine. */
+  schemaTtlMs: number;
+  /** Largest answer the proxy will hold whole to change it (hiding names). */
+  maxRewriteBytes: number;
+}
+
+export const DEFAULT_OPTIONS: ProxyOptions = {
+  maxBodyBytes: 10 * 1024 * 1024,
+  maxDepth: 100,
+  upstreamProtocol: 'auto',
+  inspectBytes: 256 * 1024,
+  maxConcurrentPerKey: 8,
+  maxConcurrent: 32,
+  queueWaitMs: 2000,
+  schemaTtlMs: 5 * 60_000,
+  maxRewriteBytes: 64 * 1024 * 1024,
+};
+
+type Allowed = Extract<Decision, { verdict: 'allow' }>;
+
+/** What replaces a display name the key may not read; the pair keeps its shape for the client. */
+export const HIDDEN_NAME = 'odoo-keys: hidden';
+
+/** Everything the pipeline reads; `keys` and `targets` are swapped whole on reload. */
+export interface ProxyState {
+  keys: KeyIndex;
+  /** Upstreams by profile name. */
+  targets: Map<string, UpstreamTarget>;
+}
+
+export interface ProxyDeps {
+  state: () => ProxyState;
+  pool: UpstreamPool;
+  /** null: journaling off (only for benchmarks measuring its cost). */
+  journal: Journal | null;
+  log: Logger;
+  metrics: Metrics;
+  now: () => Date;
+  options: ProxyOptions;
+  /** Called for each authenticated use of a key (last-used tracking). */
+  onKeyUsed?: (keyId: string, at: Date) => void;
+  /** Process-wide refusal switch, e.g. while shutting down. */
+  refuseAll?: () => string | null;
+}
+
+/** One request in flight, for the journal and the answer. */
+interface Exchange {
+  started: bigint;
+  ip: string;
+  protocol: Protocol;
+  legacy: boolean;
+  jsonrpcId?: RpcValue;
+  bytesIn: number;
+  entry: Partial<JournalInput>;
+}
+
+export class ProxyCore {
+  private readonly rate = new Map<string, RateBucket>();
+  private readonly schemaCache = new Map<string, { at: number; schema: ModelSchema }>();
+  private readonly limiter: ConcurrencyLimiter;
+  readonly throttle = new FailureThrottle();
+
+  constructor(private readonly deps: ProxyDeps) {
+    this.limiter = new ConcurrencyLimiter(deps.options.maxConcurrent, deps.options.maxConcurrentPerKey, deps.options.queueWaitMs);
+  }
+
+  /** The version whose error shapes the answer uses before the key (and so the profile) is known. */
+  private defaultVersion(): number {
+    const first = this.deps.state().targets.values().next().value as UpstreamTarget | undefined;
+    return first?.version ?? 19;
+  }
+
+  private ctx(x: Exchange, version?: number): ClientContext {
+    return { protocol: x.protocol, legacy: x.legacy, version: version ?? this.defaultVersion(), jsonrpcId: x.jsonrpcId };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Entry points, one per protocol. `body` has been read within the size limit by the server.
+
+  async handleXmlRpc(route: XmlRpcRoute, req: IncomingMessage, res: ServerResponse, body: Buffer, ip: string): Promise<void> {
+    const x = this.exchange('xmlrpc', route.legacy, ip, body.length);
+    let rpc: RpcRequest;
+    try {
+      rpc = decodeXmlRpcRequest(route, body, { maxDepth: this.deps.options.maxDepth });
+    } catch (e) {
+      return this.decodeFailed(x, res, e, { service: route.service });
+    }
+    return this.dispatch(x, rpc, res);
+  }
+
+  async handleJsonRpc(req: IncomingMessage, res: ServerResponse, body: Buffer, ip: string): Promise<void> {
+    const x = this.exchange('jsonrpc', false, ip, body.length);
+    let rpc: RpcRequest;
+    try {
+      rpc = decodeJsonRpcRequest(body, { maxDepth: this.deps.options.maxDepth });
+    } catch (e) {
+      if (e instanceof RpcDecodeError) x.jsonrpcId = e.jsonrpcId;
+      return this.decodeFailed(x, res, e, {});
+    }
+    x.jsonrpcId = rpc.jsonrpcId;
+    return this.dispatch(x, rpc, res);
+  }
+
+  async handleJson2(route: { model: string; method: string }, req: IncomingMessage, res: ServerResponse, body: Buffer, ip: string): Promise<void> {
+    const x = this.exchange('json2', false, ip, body.length);
+    const header = (name: string): string | undefined => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    let rpc: RpcRequest;
+    try {
+      rpc = decodeJson2Request(route, { authorization: header('authorization'), database: header('x-odoo-database') }, body, { maxDepth: this.deps.options.maxDepth });
+    } catch (e) {
+      return this.decodeFailed(x, res, e, { model: route.model, method: route.method });
+    }
+    return this.dispatch(x, rpc, res);
+  }
+
+  private exchange(protocol: Protocol, legacy: boolean, ip: string, bytesIn: number): Exchange {
+    return { started: process.hrtime.bigint(), ip, protocol, legacy, bytesIn, entry: {} };
+  }
+
+  private async decodeFailed(x: Exchange, res: ServerResponse, e: unknown, where: Partial<JournalInput>): Promise<void> {
+    if (!(e instanceof RpcDecodeError)) throw e;
+    const answer = decodeErrorAnswer(this.ctx(x), e.error, e.invalidJson);
+    Object.assign(x.entry, where);
+    await this.finish(x, res, answer, { decision: 'deny', outcome: 'rejected', reason: `malformed request: ${e.message}` });
+  }
+
+  private async dispatch(x: Exchange, rpc: RpcRequest, res: ServerResponse): Promise<void> {
+    const refusal = this.deps.refuseAll?.();
+    if (refusal) return this.refuse(x, res, 'unavailable', refusal, {});
+    if (rpc.service === 'common') return this.handleCommon(x, rpc, res);
+    if (rpc.service !== 'object') {
+      x.entry.service = rpc.service;
+      x.entry.function = rpc.function;
+      return this.refuse(x, res, 'not_carried', `the '${rpc.service}' service is not available through odoo-keys`, {});
+    }
+    let call: OdooCall;
+    try {
+      call = toOdooCall(rpc);
+    } catch (e) {
+      if (e instanceof RpcDecodeError) return this.decodeFailed(x, res, e, { service: 'object', function: rpc.function });
+      throw e;
+    }
+    return this.handleObjectCall(x, call, res);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // common: version, login, authenticate. The key stands where the password was; the uid handed
+  // back is the real upstream user's, so client code that uses uid in domains keeps working.
+
+  private async handleCommon(x: Exchange, rpc: RpcRequest, res: ServerResponse): Promise<void> {
+    x.entry.service = 'common';
+    x.entry.function = rpc.function;
+    const p = rpc.params;
+    switch (rpc.function) {
+      case 'version':
+        return this.answerVersion(x, res);
+      case 'login':
+      case 'authenticate': {
+        const [db, , credential] = p;
+        const now = this.deps.now();
+        const auth = this.authenticate(x, typeof credential === 'string' ? credential : null, now);
+        if (auth === 'throttled') return this.refuse(x, res, 'throttled', 'too many failed attempts from this address; try again later', {});
+        if (!auth.ok) {
+          // Odoo answers a wrong password with False, not an error; so does the proxy.
+          return this.finish(x, res, this.result(x, false), { decision: 'deny', outcome: 'denied', reason: auth.message.replace(/^odoo-keys: /, '') });
+        }
+        const target = this.deps.state().targets.get(auth.key.record.profile);
+        if (!target) return this.refuse(x, res, 'upstream', `key '${auth.key.record.name}' belongs to profile '${auth.key.record.profile}', which this proxy does not serve`, {});
+        if (typeof db !== 'string' || db !== target.db) {
+          return this.refuse(x, res, 'denied', `unknown database '${typeof db === 'string' ? db.slice(0, 64) : String(db)}' for key '${auth.key.record.name}'`, {}, target.version);
+        }
+        return this.finish(x, res, this.result(x, target.uid, target.version), { decision: 'allow', outcome: 'ok' });
+      }
+      default:
+        return this.refuse(x, res, 'not_carried', `common.${rpc.function.slice(0, 64)} is not available through odoo-keys`, {});
+    }
+  }
+
+  private versionCache: { at: number; value: RpcValue } | null = null;
+
+  private async answerVersion(x: Exchange, res: ServerResponse): Promise<void> {
+    const target = this.deps.state().targets.values().next().value as UpstreamTarget | undefined;
+    if (!target) return this.refuse(x, res, 'upstream', 'no upstream is configured', {});
+    const now = Date.now();
+    if (!this.versionCache || now - this.versionCache.at > 60_000) {
+      try {
+        const via: 'xmlrpc' | 'jsonrpc' = 'xmlrpc';
+        const upRes = await this.deps.pool.send(target.url, encodeCommonCall(target, 'version', [], via));
+        const body = await readBody(upRes, 1024 * 1024);
+        const s = summarizeAnswer(via, upRes.statusCode ?? 0, body);
+        if (s.outcome !== 'ok') throw new UpstreamCallError(s.error ? `${s.error.name}: ${s.error.message}` : 'version failed');
+        this.versionCache = { at: now, value: s.result ?? null };
+      } catch (e) {
+        this.deps.metrics.observeUpstreamError(target.profile);
+        return this.refuse(x, res, 'upstream', upstreamMessage(e), {}, target.version, 'upstream_error');
+      }
+    }
+    return this.finish(x, res, this.result(x, this.versionCache.value, target.version), { decision: 'allow', outcome: 'ok' });
+  }
+
+  private result(x: Exchange, value: unknown, version?: number): RpcAnswer {
+    if (x.protocol === 'jsonrpc') return jsonrpcResultAnswer(x.jsonrpcId, value);
+    if (x.protocol === 'json2') return json2ResultAnswer(value);
+    void version;
+    return xmlrpcResultAnswer(value);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Authentication with failed-attempt throttling.
+
+  private authenticate(x: Exchange, credential: string | null, now: Date): ReturnType<typeof authenticateKey> | 'throttled' {
+    const idHint = /^odk_([0-9a-f]{8})_/.exec(credential ?? '')?.[1];
+    const sources = idHint ? [`ip:${x.ip}`, `key:${idHint}`] : [`ip:${x.ip}`];
+    if (this.throttle.blockedFor(sources, now.getTime()) > 0) {
+      this.deps.metrics.throttled++;
+      x.entry.key = idHint ?? null;
+      return 'throttled';
+    }
+    const auth = authenticateKey(this.deps.state().keys, credential, now);
+    if (!auth.ok) {
+      this.deps.metrics.authFailures++;
+      // Revoked and expired keys were presented with their real secret: not a guess.
+      if (auth.failure !== 'revoked' && auth.failure !== 'expired') this.throttle.fail(sources, now.getTime());
+      if (auth.key) this.describeKey(x, auth.key);
+      else x.entry.key = null;
+      return auth;
+    }
+    this.describeKey(x, auth.key);
+    this.deps.onKeyUsed?.(auth.key.record.id, now);
+    return auth;
+  }
+
+  private describeKey(x: Exchange, k: LiveKey): void {
+    x.entry.key = k.record.id;
+    x.entry.name = k.record.name;
+    x.entry.profile = k.record.profile;
+    if (k.temporary) x.entry.temporary = k.temporary;
+    if (k.record.learning) x.entry.learning = true;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // object: the scoped ORM call.
+
+  private async handleObjectCall(x: Exchange, call: OdooCall, res: ServerResponse): Promise<void> {
+    x.entry.model = call.model;
+    x.entry.method = call.method;
+    const now = this.deps.now();
+    const auth = this.authenticate(x, call.credential, now);
+    if (auth === 'throttled') return this.refuse(x, res, 'throttled', 'too many failed attempts from this address; try again later', {});
+    if (!auth.ok) return this.refuse(x, res, 'auth', auth.message, {});
+    const key = auth.key;
+    const record = key.record;
+    const target = this.deps.state().targets.get(record.profile);
+    if (!target) return this.refuse(x, res, 'upstream', `key '${record.name}' belongs to profile '${record.profile}', which this proxy does not serve`, {});
+    const v = target.version;
+    if (call.db !== null && call.db !== target.db) {
+      return this.refuse(x, res, 'denied', `unknown database '${call.db.slice(0, 64)}' for key '${record.name}'`, {}, v);
+    }
+    const facts = callFacts(call, v);
+    if (facts.ids) x.entry.ids = facts.ids;
+    if (facts.fields) x.entry.fields = facts.fields;
+
+    // Fail closed: no journal, no call.
+    const journal = this.deps.journal;
+    if (journal && !journal.healthy) {
+      return this.refuse(x, res, 'unavailable', 'the audit journal cannot be written, so calls are refused until it can', {}, v);
+    }
+
+    const scope = scopeOf(key);
+    let decision: Decision;
+    try {
+      decision = await this.decideWithSchema(scope, call, x.ip, now, target);
+      if (decision.verdict === 'allow' && key.narrowing) decision = combine(decision, await this.decideWithSchema(key.narrowing, decision.call, x.ip, now, target));
+    } catch (e) {
+      this.deps.metrics.observeUpstreamError(target.profile);
+      return this.refuse(x, res, 'upstream', `the scope check needed Odoo and could not get it: ${upstreamMessage(e)}`, {}, v, 'upstream_error');
+    }
+    if (decision.verdict === 'deny') {
+      return this.refuse(x, res, 'denied', `key '${record.name}' may not call ${call.model}.${call.method}: ${decision.reason}`, { rule: decision.rule, limit: decision.limit, reason: decision.reason }, v, 'denied');
+    }
+    if (decision.verdict !== 'allow') throw new Error('unreachable: decide did not settle');
+    x.entry.rule = decision.rule;
+    if (decision.notes.length) x.entry.notes = decision.notes;
+
+    if (record.limits?.rate) {
+      const r = takeToken(this.rate.get(record.id), record.limits.rate, now.getTime());
+      this.rate.set(record.id, r.bucket);
+      if (!r.ok) {
+        this.deps.metrics.throttled++;
+        return this.refuse(x, res, 'throttled', `key '${record.name}' is over its rate of ${record.limits.rate}; retry in ${Math.ceil(r.retryAfterMs / 1000)} s`, { limit: 'rate', reason: `over rate ${record.limits.rate}` }, v, 'denied');
+      }
+    }
+
+    const release = await this.limiter.acquire(record.id);
+    if (!release) {
+      this.deps.metrics.throttled++;
+      return this.refuse(x, res, 'unavailable', `too many calls in progress for key '${record.name}'; retry shortly`, { reason: 'concurrency cap' }, v);
+    }
+    this.deps.metrics.inFlight++;
+    try {
+      for (const check of decision.checks) {
+        const failure = await this.runCheck(target, check);
+        if (failure) return await this.refuse(x, res, 'denied', `key '${record.name}' may not call ${call.model}.${call.method}: ${failure}`, { rule: decision.rule, reason: failure }, v, 'denied');
+      }
+      await this.forward(x, res, target, decision.call, decision);
+    } finally {
+      this.deps.metrics.inFlight--;
+      release();
+    }
+  }
+
+  /** decide(), fetching the schemas it asks for (bounded: a scope cannot make it loop). */
+  private async decideWithSchema(scope: KeyScope, call: OdooCall, ip: string, now: Date, target: UpstreamTarget): Promise<Decision> {
+    const fetched = new Map<string, ModelSchema>();
+    for (let round = 0; round < 8; round++) {
+      const d = decide(scope, call, { ip, now, version: target.version, schema: (m) => fetched.get(m) ?? this.cachedSchema(target, m) });
+      if (d.verdict !== 'need_schema') return d;
+      const missing = d.models.filter((m) => !fetched.has(m));
+      if (missing.length === 0) return { verdict: 'deny', reason: `the fields of ${d.models.join(', ')} could not be read` };
+      for (const m of missing) fetched.set(m, await this.fetchSchema(target, m));
+    }
+    return { verdict: 'deny', reason: 'the call reaches too many related models to check' };
+  }
+
+  private cachedSchema(target: UpstreamTarget, model: string): ModelSchema | undefined {
+    const c = this.schemaCache.get(`${target.profile}\u0000${model}`);
+    return c && Date.now() - c.at < this.deps.options.schemaTtlMs ? c.schema : undefined;
+  }
+
+  private async fetchSchema(target: UpstreamTarget, model: string): Promise<ModelSchema> {
+    const cached = this.cachedSchema(target, model);
+    if (cached) return cached;
+    let v: RpcValue;
+    try {
+      v = await callUpstream(this.deps.pool, target, model, 'fields_get', [], { attributes: ['type', 'relation', 'relation_field'] }, this.internalVia(target));
+    } catch (e) {
+      // An unknown model or one the integration user cannot see: an empty schema, so the
+      // engine denies with "no such field" rather than the proxy failing.
+      if (e instanceof UpstreamCallError) return {};
+      throw e;
+    }
+    const schema: ModelSchema = {};
+    if (isStruct(v)) {
+      for (const [name, info] of Object.entries(v)) {
+        if (!isStruct(info)) continue;
+        schema[name] = { type: String(info.type ?? '') };
+        if (typeof info.relation === 'string' && info.relation) schema[name]!.relation = info.relation;
+        if (typeof info.relation_field === 'string' && info.relation_field) schema[name]!.relation_field = info.relation_field;
+      }
+    }
+    this.schemaCache.set(`${target.profile}\u0000${model}`, { at: Date.now(), schema });
+    return schema;
+  }
+
+  private internalVia(target: UpstreamTarget): UpstreamVia {
+    return this.deps.options.upstreamProtocol === 'json2' ? 'json2' : 'xmlrpc';
+  }
+
+  /** An id check asked for by the engine: every id must lie inside the rule's domain. */
+  private async runCheck(target: UpstreamTarget, check: UpstreamCheck): Promise<string | null> {
+    const ids = [...new Set(check.ids)];
+    if (ids.length === 0) return null;
+    // Odoo reads a list of terms as their AND, so prefixing the id leaf narrows the rule's domain.
+    const domain: RpcValue[] = [['id', 'in', ids], ...check.domain];
+    const count = await callUpstream(this.deps.pool, target, check.model, 'search_count', [], { domain, context: { active_test: false } }, this.internalVia(target));
+    if (count === ids.length) return null;
+    return check.reason;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Forwarding and streaming the answer back.
+
+  private viaFor(x: Exchange): UpstreamVia {
+    if (x.protocol === 'json2' || this.deps.options.upstreamProtocol === 'json2') return 'json2';
+    if (x.protocol === 'jsonrpc') return 'jsonrpc';
+    return x.legacy ? 'xmlrpc-legacy' : 'xmlrpc';
+  }
+
+  private async forward(x: Exchange, res: ServerResponse, target: UpstreamTarget, call: OdooCall, decision: Allowed): Promise<void> {
+    const via = this.viaFor(x);
+    let upCall = call;
+    if (via === 'json2' && x.protocol !== 'json2') {
+      // An XML-RPC or JSON-RPC client carried to a JSON-2-only Odoo: named parameters upstream.
+      try {
+        upCall = toJson2Call(call, target.version);
+      } catch (e) {
+        if (e instanceof BindError) return this.refuse(x, res, 'bad_request', `cannot carry ${call.model}.${call.method} to a JSON-2-only Odoo: ${e.message}`, {}, target.version);
+        throw e;
+      }
+    }
+    const upReq = encodeUpstreamCall(target, upCall, via, x.jsonrpcId);
+    const abort = new AbortController();
+    const onClientGone = (): void => abort.abort();
+    res.once('close', onClientGone);
+    try {
+      let upRes: IncomingMessage;
+      try {
+        upRes = await this.deps.pool.send(target.url, upReq, abort.signal);
+      } catch (e) {
+        this.deps.metrics.observeUpstreamError(target.profile);
+        this.deps.log.warn('upstream call failed', { profile: target.profile, key: x.entry.key, error: upstreamMessage(e) });
+        return await this.refuse(x, res, 'upstream', upstreamMessage(e), { decision: 'allow' }, target.version, 'upstream_error', e instanceof UpstreamUnavailable && e.code === 'ETIMEDOUT' ? 504 : 502);
+      }
+      const status = upRes.statusCode ?? 502;
+      // Answers that must be changed (names hidden) are held whole, up to a bound.
+      const holdAll = decision.redactions.length > 0;
+      const limit = holdAll ? this.deps.options.maxRewriteBytes : this.deps.options.inspectBytes;
+      const iterator = upRes[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      let head: Buffer;
+      let ended: boolean;
+      try {
+        ({ head, ended } = await readHead(iterator, limit));
+      } catch (e) {
+        this.deps.metrics.observeUpstreamError(target.profile);
+        return await this.refuse(x, res, 'upstream', `Odoo's answer broke off: ${upstreamMessage(e)}`, { decision: 'allow' }, target.version, 'upstream_error', 502);
+      }
+      if (!ended && holdAll) {
+        upRes.destroy();
+        return await this.refuse(x, res, 'denied', `the answer is larger than ${this.deps.options.maxRewriteBytes} bytes and names in it must be hidden; ask for fewer records or fields`, { decision: 'allow' }, target.version, 'denied');
+      }
+      if (ended) return await this.answerWhole(x, res, target, call, decision, via, status, upRes.headers, head);
+      return await this.answerStreamed(x, res, target, via, status, upRes, iterator, head);
+    } finally {
+      res.off('close', onClientGone);
+    }
+  }
+
+  /** A whole answer in hand: summarise, hide names if asked, translate if needed, send, journal. */
+  private async answerWhole(x: Exchange, res: ServerResponse, target: UpstreamTarget, call: OdooCall, decision: Allowed, via: UpstreamVia, status: number, upHeaders: IncomingMessage['headers'], body: Buffer): Promise<void> {
+    const summary = summarizeAnswer(via, status, body);
+    const created = summary.outcome === 'ok' ? resultIds(call, summary.result) : undefined;
+    const journal: Partial<JournalInput> = { decision: 'allow', outcome: summary.outcome, ...(summary.error ? { error: summary.error } : {}), ...(created ? { result_ids: created } : {}) };
+    const translated = via === 'json2' && x.protocol !== 'json2';
+    let answer: Answer = { status, headers: passHeaders(upHeaders), body };
+    if (summary.outcome === 'ok' && decision.redactions.length) {
+      let result = summary.result ?? null;
+      try {
+        result = await this.redact(target, result, decision.redactions);
+      } catch (e) {
+        this.deps.metrics.observeUpstreamError(target.profile);
+        return this.refuse(x, res, 'upstream', `names in the answer must be hidden and Odoo could not be asked which: ${upstreamMessage(e)}`, { decision: 'allow' }, target.version, 'upstream_error');
+      }
+      answer = this.result(x, result);
+      journal.notes = [...(x.entry.notes ?? []), `names hidden in ${decision.redactions.flatMap((r) => r.fields).join(', ')}`];
+    } else if (translated) {
+      answer = summary.outcome === 'ok' ? this.result(x, summary.result ?? null) : this.translatedError(x, target, body, status);
+    }
+    return this.finish(x, res, answer, journal);
+  }
+
+  /** A large answer: judged by its head, streamed with back-pressure (translated on the fly if needed). */
+  private async answerStreamed(x: Exchange, res: ServerResponse, target: UpstreamTarget, via: UpstreamVia, status: number, upRes: IncomingMessage, iterator: AsyncIterator<Buffer>, head: Buffer): Promise<void> {
+    const translated = via === 'json2' && x.protocol !== 'json2';
+    const sniffed = sniffAnswer(via, status, head);
+    let bytesOut = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        bytesOut += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    const stages: Transform[] = [];
+    if (translated) {
+      if (status !== 200) {
+        // JSON-2 errors are small; one this large is not an answer we can vouch for.
+        upRes.destroy();
+        return this.refuse(x, res, 'upstream', `Odoo answered HTTP ${status} with an unusually large body`, { decision: 'allow' }, target.version, 'upstream_error');
+      }
+      stages.push(x.protocol === 'jsonrpc' ? jsonToJsonRpcResponse(x.jsonrpcId) : jsonToXmlRpcResponse(this.deps.options.maxDepth * 4));
+      res.writeHead(200, x.protocol === 'jsonrpc' ? { 'Content-Type': 'application/json; charset=utf-8' } : { 'Content-Type': 'text/xml; charset=utf-8' });
+    } else {
+      // Nothing is changed, so Odoo's Content-Length (when sent) stays true.
+      res.writeHead(status, passHeaders(upRes.headers));
+    }
+    let outcome: JournalInput['outcome'] = sniffed === 'odoo_error' ? 'odoo_error' : 'ok';
+    let error: JournalInput['error'];
+    try {
+      const source = (async function* all() {
+        yield head;
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) return;
+          yield next.value;
+        }
+      })();
+      if (stages[0]) await pipeline(source, stages[0], counter, res);
+      else await pipeline(source, counter, res);
+    } catch (e) {
+      outcome = 'upstream_error';
+      error = { name: 'UpstreamBroke', message: `answer broke off after ${bytesOut} bytes: ${upstreamMessage(e)}` };
+      this.deps.metrics.observeUpstreamError(target.profile);
+      upRes.destroy();
+      res.destroy();
+    }
+    await this.journalOnly(x, { decision: 'allow', outcome, ...(error ? { error } : {}) }, bytesOut);
+  }
+
+  /** A JSON-2 error body, re-rendered for the XML-RPC or JSON-RPC client that made the call. */
+  private translatedError(x: Exchange, target: UpstreamTarget, body: Buffer, status: number): Answer {
+    let err: OdooError = odooErrors.builtin('ConnectionError', `odoo-keys: Odoo answered HTTP ${status}`);
+    try {
+      const v = parseJson(body);
+      if (isStruct(v) && typeof v.name === 'string' && typeof v.message === 'string') {
+        err = { name: v.name, message: v.message, ...(typeof v.debug === 'string' ? { debug: v.debug } : {}) };
+      }
+    } catch {
+      // keep the generic error
+    }
+    if (x.protocol === 'jsonrpc') return jsonrpcErrorAnswer(x.jsonrpcId, err, target.version);
+    return xmlrpcFaultAnswer(err, { legacy: x.legacy, version: target.version });
+  }
+
+  /** Hides the display names of many2one pairs the key may not read (see ResultRedaction). */
+  private async redact(target: UpstreamTarget, result: RpcValue, redactions: readonly ResultRedaction[]): Promise<RpcValue> {
+    for (const r of redactions) {
+      const pairs = collectPairs(result, new Set(r.fields));
+      if (pairs.length === 0) continue;
+      let visible = new Set<number>();
+      if (r.domain && r.comodel) {
+        const ids = [...new Set(pairs.map((p) => p[0] as number))];
+        const found = await callUpstream(this.deps.pool, target, r.comodel, 'search', [], { domain: [['id', 'in', ids], ...r.domain], context: { active_test: false } }, this.internalVia(target));
+        visible = new Set(Array.isArray(found) ? found.filter((n): n is number => typeof n === 'number') : []);
+      }
+      for (const p of pairs) if (!visible.has(p[0] as number)) p[1] = HIDDEN_NAME;
+    }
+    return result;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Ends of the pipeline.
+
+  private async refuse(
+    x: Exchange,
+    res: ServerResponse,
+    kind: RefusalKind,
+    message: string,
+    extra: Partial<JournalInput> & { decision?: 'allow' | 'deny' },
+    version?: number,
+    outcome: JournalInput['outcome'] = 'rejected',
+    httpStatus?: number,
+  ): Promise<void> {
+    const answer = refusalAnswer(this.ctx(x, version), kind, message, httpStatus);
+    const clean: Partial<JournalInput> = {};
+    for (const [k, v] of Object.entries(extra)) if (v !== undefined) (clean as Record<string, unknown>)[k] = v;
+    return this.finish(x, res, answer, { decision: 'deny', outcome, reason: message.replace(/^odoo-keys: /, ''), ...clean });
+  }
+
+  /** Sends an answer held whole, then journals the exchange. */
+  private async finish(x: Exchange, res: ServerResponse, answer: Answer, result: Partial<JournalInput> & { status?: number }): Promise<void> {
+    const bytesOut = writeAnswer(res, answer);
+    await this.journalOnly(x, { ...result, status: answer.status }, bytesOut);
+  }
+
+  private async journalOnly(x: Exchange, result: Partial<JournalInput> & { status?: number }, bytesOut: number): Promise<void> {
+    const ms = Number(process.hrtime.bigint() - x.started) / 1e6;
+    const { status: _status, ...rest } = result;
+    const entry: JournalInput = {
+      ts: this.deps.now().toISOString(),
+      key: null,
+      ip: x.ip,
+      proto: x.protocol,
+      decision: 'deny',
+      outcome: 'rejected',
+      ...x.entry,
+      ...rest,
+      ms: Math.round(ms * 100) / 100,
+      bytes_in: x.bytesIn,
+      bytes_out: bytesOut,
+    } as JournalInput;
+    this.deps.metrics.observeCall(entry.key ?? '-', entry.decision, entry.outcome, ms);
+    if (!this.deps.journal) return;
+    try {
+      await this.deps.journal.append(entry);
+    } catch (e) {
+      // The answer is already out; from now on the journal is unhealthy and calls are refused.
+      this.deps.log.error('journal write failed; refusing calls until it recovers', { error: (e as Error).message, entry });
+    }
+  }
+}
+
+/** Both scopes must allow: the second decides on the call as the first left it. */
+function combine(first: Allowed, second: Decision): Decision {
+  if (second.verdict !== 'allow') return second.verdict === 'deny' ? { ...second, reason: `${second.reason} (the temporary key's narrower scope)` } : second;
+  return {
+    verdict: 'allow',
+    rule: first.rule,
+    call: second.call,
+    checks: [...first.checks, ...second.checks],
+    redactions: [...first.redactions, ...second.redactions],
+    notes: [...first.notes, ...second.notes],
+  };
+}
+
+/** The call as JSON-2 named parameters, for a JSON-2-only upstream. Throws BindError when it cannot be mapped. */
+function toJson2Call(call: OdooCall, version: number): OdooCall {
+  const { ids, context, ...named } = json2Params(bindCall(call, version));
+  const out: OdooCall = { ...call, entry: 'json2', args: [], kwargs: named };
+  if (ids !== undefined) out.ids = ids;
+  if (context !== undefined) out.context = context;
+  return out;
+}
+
+/** Reads up to `limit` bytes; `ended` tells whether that was the whole answer. */
+async function readHead(iterator: AsyncIterator<Buffer>, limit: number): Promise<{ head: Buffer; ended: boolean }> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  while (size < limit) {
+    const next = await iterator.next();
+    if (next.done) return { head: Buffer.concat(parts, size), ended: true };
+    parts.push(next.value);
+    size += next.value.length;
+  }
+  return { head: Buffer.concat(parts, size), ended: false };
+}
+
+/** Every `[id, name]` pair held by one of `fields` anywhere in a result (rows, groups, nested records). */
+function collectPairs(v: RpcValue, fields: ReadonlySet<string>, out: RpcValue[][] = [], depth = 0): RpcValue[][] {
+  if (depth > 64) return out;
+  if (Array.isArray(v)) {
+    for (const item of v) collectPairs(item, fields, out, depth + 1);
+  } else if (isStruct(v)) {
+    for (const [k, item] of Object.entries(v)) {
+      if (fields.has(k) && Array.isArray(item) && item.length === 2 && typeof item[0] === 'number' && typeof item[1] === 'string') out.push(item);
+      else if (typeof item === 'object' && item !== null) collectPairs(item, fields, out, depth + 1);
+    }
+  }
+  return out;
+}
+
+/** Answer headers worth passing on; hop-by-hop ones and cookies never are. */
+function passHeaders(h: IncomingMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['content-type', 'content-length', 'x-content-type-options', 'www-authenticate', 'retry-after']) {
+    const v = h[name];
+    if (typeof v === 'string') out[name.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())] = v;
+  }
+  return out;
+}
+
+export function upstreamMessage(e: unknown): string {
+  if (e instanceof UpstreamUnavailable) return e.message;
+  if (e instanceof UpstreamCallError) return `Odoo answered: ${e.message}`;
+  if (e instanceof Error && e.name === 'AbortError') return 'the client went away';
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,103 @@
+// HTTP plumbing for the proxy: bodies read within a limit, the client's address, answers written.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+
+export class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`request body is larger than ${limit} bytes`);
+    this.name = 'BodyTooLarge';
+  }
+}
+
+/**
+ * Reads a request body, refusing it as soon as it passes `limit` (before it is read whole when
+ * Content-Length says so up front).
+ */
+export function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > limit) {
+        cleanup();
+        req.resume(); // drain without keeping anything
+        reject(new BodyTooLarge(limit));
+        return;
+      }
+      chunks.push(c);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (e: Error): void => {
+      cleanup();
+      reject(e);
+    };
+    const onAborted = (): void => {
+      cleanup();
+      reject(new Error('client closed the connection while sending'));
+    };
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
+/** Parses `--max-body 10mb` style sizes. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(text.trim());
+  if (!m) throw new Error(`'${text}' is not a size (use e.g. 512kb, 10mb)`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult = unit.startsWith('g') ? 1024 ** 3 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('k') ? 1024 : 1;
+  return Math.floor(Number(m[1]) * mult);
+}
+
+/** Normalises an address: IPv4-mapped IPv6 (::ffff:1.2.3.4) becomes plain IPv4. */
+export function normalizeIp(ip: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  return m ? m[1]! : ip;
+}
+
+/**
+ * The client's address. With `trustHops` > 0 the proxy sits behind that many trusted reverse
+ * proxies, each appending to X-Forwarded-For; the address they saw is taken from the right, so a
+ * client cannot choose its address by sending the header itself.
+ */
+export function clientAddress(req: IncomingMessage, trustHops: number): string {
+  const socketIp = normalizeIp(req.socket.remoteAddress ?? '');
+  if (trustHops <= 0) return socketIp;
+  const header = req.headers['x-forwarded-for'];
+  const list = (Array.isArray(header) ? header.join(',') : header ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const candidate = list[list.length - trustHops];
+  if (candidate && isIP(normalizeIp(candidate))) return normalizeIp(candidate);
+  return socketIp;
+}
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+export function writeAnswer(res: ServerResponse, a: Answer): number {
+  const body = typeof a.body === 'string' ? Buffer.from(a.body) : a.body;
+  if (!res.headersSent) {
+    res.writeHead(a.status, { ...a.headers, 'Content-Length': String(body.length) });
+  }
+  res.end(body);
+  return body.length;
+}

@@ -1,0 +1,98 @@
+// Which key made a call: the live set of keys (from the registry, plus exec's temporary ones)
+// and authentication of a presented `odk_` token against it.
+
+import type { KeyRecord } from '../registry/types.js';
+import type { KeyScope } from '../policy/types.js';
+import { parseToken, secretMatches } from '../registry/keys.js';
+
+/** Who started a temporary key (`odoo-keys exec`), for the journal. */
+export interface TemporaryOrigin {
+  user: string;
+  host: string;
+  cwd: string;
+  command: string;
+}
+
+export interface LiveKey {
+  record: KeyRecord;
+  /** Set for exec's in-memory keys. */
+  temporary?: TemporaryOrigin;
+  /**
+   * A second scope the call must also pass (exec --key K with narrowing flags: the call needs
+   * K's scope and the flags' scope both).
+   */
+  narrowing?: KeyScope;
+}
+
+/** An immutable snapshot; a registry change builds a new one and swaps it in. */
+export class KeyIndex {
+  private readonly byId = new Map<string, LiveKey>();
+
+  constructor(records: readonly KeyRecord[], temporary: readonly LiveKey[] = []) {
+    for (const r of records) this.byId.set(r.id, { record: r });
+    for (const t of temporary) this.byId.set(t.record.id, t);
+  }
+
+  get(id: string): LiveKey | undefined {
+    return this.byId.get(id);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** A copy with other temporary keys (exec adds its own to whatever the registry holds). */
+  withTemporary(temporary: readonly LiveKey[]): KeyIndex {
+    const next = new KeyIndex([]);
+    for (const [id, k] of this.byId) if (!k.temporary) next.byId.set(id, k);
+    for (const t of temporary) next.byId.set(t.record.id, t);
+    return next;
+  }
+}
+
+export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired';
+
+export type AuthResult =
+  | { ok: true; key: LiveKey; viaPrevious: boolean }
+  | { ok: false; failure: AuthFailure; key?: LiveKey; message: string };
+
+// A hash compared when the id is unknown, so that "no such key" and "wrong secret" take the
+// same time and a caller cannot learn which ids exist.
+const DECOY_HASH = 'sha256:0000000000000000000000000000000000000000000000000000000000000000';
+
+/**
+ * Authenticates a presented credential. Unknown id and wrong secret give the same answer in the
+ * same time; revoked and expired keys are named only to a caller who holds their secret.
+ */
+export function authenticateKey(index: KeyIndex, credential: string | null | undefined, now: Date): AuthResult {
+  if (!credential) return { ok: false, failure: 'missing', message: 'odoo-keys: no key given (use an odk_ key as the password or bearer token)' };
+  const token = parseToken(credential);
+  if (!token) {
+    secretMatches('x', DECOY_HASH);
+    return { ok: false, failure: 'malformed', message: 'odoo-keys: invalid key' };
+  }
+  const key = index.get(token.id);
+  const current = secretMatches(token.secret, key?.record.hash ?? DECOY_HASH);
+  const prev = key?.record.previous;
+  // Always compare twice so the time does not tell whether a rotation is in progress.
+  const previous = secretMatches(token.secret, prev?.hash ?? DECOY_HASH) && prev !== undefined && Date.parse(prev.until) > now.getTime();
+  if (!key || (!current && !previous)) return { ok: false, failure: 'unknown', message: 'odoo-keys: invalid key' };
+  const r = key.record;
+  if (r.revoked && Date.parse(r.revoked) <= now.getTime()) {
+    return { ok: false, failure: 'revoked', key, message: `odoo-keys: key '${r.name}' (${r.id}) was revoked at ${r.revoked}` };
+  }
+  if (r.expires && Date.parse(r.expires) <= now.getTime()) {
+    const what = key.temporary ? 'temporary key expired' : `key '${r.name}' (${r.id}) expired at ${r.expires}`;
+    return { ok: false, failure: 'expired', key, message: `odoo-keys: ${what}` };
+  }
+  return { ok: true, key, viaPrevious: !current };
+}
+
+/** What the scope engine needs of a key. */
+export function scopeOf(k: LiveKey): KeyScope {
+  const r = k.record;
+  const scope: KeyScope = { id: r.id, name: r.name, rules: r.rules, limits: r.limits ?? {} };
+  if (r.expires) scope.expires = r.expires;
+  if (r.learning) scope.learning = true;
+  return scope;
+}

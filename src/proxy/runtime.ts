@@ -1,0 +1,261 @@
+// A running proxy: registry and keys, upstream targets with their real credentials, journal,
+// HTTP server, hot reload, last-used tracking and a clean drain. `serve` and `exec` both start
+// one; exec adds its temporary in-memory key.
+
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type http from 'node:http';
+import { RegistryStore } from '../registry/store.js';
+import { registryPath, stateHome } from '../registry/paths.js';
+import { resolveProfile } from '../registry/registry.js';
+import type { Profile, Registry } from '../registry/types.js';
+import { UsageRecorder } from '../registry/usage.js';
+import { readUpstreamKey } from '../secrets/index.js';
+import { openJournal, pruneJournal, type Journal } from '../audit/journal.js';
+import { encodeCommonCall, readBody, summarizeAnswer, UpstreamPool, type UpstreamTarget } from '../upstream/forward.js';
+import { isStruct } from '../rpc/values.js';
+import { ProxyCore, DEFAULT_OPTIONS, type ProxyOptions, type ProxyState, upstreamMessage } from './core.js';
+import { createProxyServer, listen, DEFAULT_SERVER_OPTIONS, type HealthReport, type ServerOptions } from './server.js';
+import { KeyIndex, type LiveKey } from './keys.js';
+import { Metrics } from './metrics.js';
+import type { Logger } from './log.js';
+
+export interface RuntimeConfig {
+  /** Folder of keys.yaml. */
+  home: string;
+  /** Profiles to serve; empty: the default profile. */
+  profiles: string[];
+  host: string;
+  port: number;
+  /** Journal folder; default `<stateDir>/journal`. null: no journal (benchmarks only). */
+  auditDir?: string | null;
+  /** Folder for last-used times and the default journal (default stateHome()). */
+  stateDir?: string;
+  /** Remove whole journal files older than this (ms). */
+  retainMs?: number;
+  /** Upstream key file, for headless servers (else env or keychain, see src/secrets). */
+  upstreamKeyFile?: string;
+  proxy?: Partial<ProxyOptions>;
+  server?: Partial<ServerOptions>;
+  /** exec's in-memory keys, added to the registry's. */
+  temporaryKeys?: LiveKey[];
+  /** Watch keys.yaml and apply changes while running (default true). */
+  watch?: boolean;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface RunningProxy {
+  url: string;
+  host: string;
+  port: number;
+  server: http.Server;
+  core: ProxyCore;
+  journal: Journal | null;
+  metrics: Metrics;
+  /** Re-reads keys.yaml now (SIGHUP); keeps the last good registry on error. */
+  reload(): Promise<void>;
+  /** Swaps the temporary keys (exec kills its key by removing it). */
+  setTemporaryKeys(keys: LiveKey[]): void;
+  /** Stops accepting, lets calls in flight finish (up to `graceMs`), flushes the journal. */
+  close(graceMs?: number): Promise<void>;
+  health(): Promise<HealthReport>;
+}
+
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+/** Logs in upstream once: the real uid and Odoo's version, from the profile's own credentials. */
+async function connectTarget(pool: UpstreamPool, profile: Profile, key: string, log: Logger): Promise<UpstreamTarget> {
+  let url: URL;
+  try {
+    url = new URL(profile.url);
+  } catch {
+    throw new StartupError(`profile '${profile.name}': '${profile.url}' is not a URL`);
+  }
+  const base = { url };
+  try {
+    const vRes = await pool.send(url, encodeCommonCall(base, 'version', [], 'xmlrpc'));
+    const v = summarizeAnswer('xmlrpc', vRes.statusCode ?? 0, await readBody(vRes, 1024 * 1024));
+    const info = isStruct(v.result) ? v.result : {};
+    const vi = Array.isArray(info.server_version_info) ? info.server_version_info : [];
+    const version = typeof vi[0] === 'number' ? vi[0] : profile.version ?? 19;
+    const aRes = await pool.send(url, encodeCommonCall(base, 'authenticate', [profile.db, profile.login, key, {}], 'xmlrpc'));
+    const a = summarizeAnswer('xmlrpc', aRes.statusCode ?? 0, await readBody(aRes, 1024 * 1024));
+    if (a.outcome !== 'ok') throw new StartupError(`profile '${profile.name}': Odoo refused to authenticate (${a.error?.name}: ${a.error?.message})`);
+    if (typeof a.result !== 'number') throw new StartupError(`profile '${profile.name}': Odoo refused the upstream key for ${profile.login} on ${profile.db}; run 'odoo-keys login ${profile.name}' again`);
+    return { profile: profile.name, url, db: profile.db, uid: a.result, key, version };
+  } catch (e) {
+    if (e instanceof StartupError) throw e;
+    // Odoo unreachable at start: serve with what login recorded; calls fail cleanly until it is back.
+    if (typeof profile.uid === 'number') {
+      log.warn('Odoo unreachable at start; using the uid and version recorded at login', { profile: profile.name, error: upstreamMessage(e) });
+      return { profile: profile.name, url, db: profile.db, uid: profile.uid, key, version: profile.version ?? 19 };
+    }
+    throw new StartupError(`profile '${profile.name}': ${upstreamMessage(e)}`);
+  }
+}
+
+export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
+  const log = config.log;
+  const now = config.now ?? (() => new Date());
+  const store = new RegistryStore(registryPath(config.home));
+  let registry: Registry;
+  try {
+    registry = await store.read();
+  } catch (e) {
+    throw new StartupError((e as Error).message);
+  }
+  const names = config.profiles.length ? config.profiles : [resolveProfile(registry).name];
+  const pool = new UpstreamPool({ maxSockets: Math.max(64, (config.proxy?.maxConcurrent ?? DEFAULT_OPTIONS.maxConcurrent) * 2) });
+  const targets = new Map<string, UpstreamTarget>();
+  for (const name of names) {
+    const profile = resolveProfile(registry, name);
+    let key: string;
+    try {
+      key = await readUpstreamKey(profile, config.upstreamKeyFile ? { keyFile: config.upstreamKeyFile } : {});
+    } catch (e) {
+      pool.close();
+      throw new StartupError(`profile '${profile.name}': ${(e as Error).message}`);
+    }
+    try {
+      targets.set(profile.name, await connectTarget(pool, profile, key, log));
+    } catch (e) {
+      pool.close();
+      throw e;
+    }
+  }
+
+  const stateDir = config.stateDir ?? stateHome();
+  const auditDir = config.auditDir === undefined ? join(stateDir, 'journal') : config.auditDir;
+  let journal: Journal | null;
+  try {
+    journal = auditDir === null ? null : await openJournal({ dir: auditDir });
+  } catch (e) {
+    pool.close();
+    throw new StartupError(`the journal cannot be opened in ${auditDir}: ${(e as Error).message}`);
+  }
+  const usage = new UsageRecorder({ dir: stateDir });
+  const metrics = new Metrics();
+  let temporary = config.temporaryKeys ?? [];
+  let state: ProxyState = { keys: new KeyIndex(registry.keys, temporary), targets };
+  let registryError: string | null = null;
+  let closing = false;
+
+  const applyRegistry = (reg: Registry): void => {
+    registry = reg;
+    state = { keys: new KeyIndex(reg.keys, temporary), targets };
+    registryError = null;
+    log.info('registry loaded', { keys: reg.keys.length });
+  };
+
+  const core = new ProxyCore({
+    state: () => state,
+    pool,
+    journal,
+    log,
+    metrics,
+    now,
+    options: { ...DEFAULT_OPTIONS, ...config.proxy },
+    onKeyUsed: (id, at) => usage.touch(id, at),
+    refuseAll: () => (closing ? 'the proxy is shutting down' : null),
+  });
+
+  const health = async (): Promise<HealthReport> => {
+    const checks: HealthReport['checks'] = {};
+    checks.registry = registryError ? { ok: false, detail: `last change could not be loaded (the previous one is in force): ${registryError}` } : { ok: true, detail: `${state.keys.size} keys` };
+    checks.journal = !journal ? { ok: true, detail: 'off' } : journal.healthy ? { ok: true } : { ok: false, detail: journal.lastError?.message ?? 'not writable' };
+    for (const t of targets.values()) {
+      try {
+        const r = await pool.send(t.url, encodeCommonCall(t, 'version', [], 'xmlrpc'));
+        const s = summarizeAnswer('xmlrpc', r.statusCode ?? 0, await readBody(r, 1024 * 1024));
+        checks[`upstream:${t.profile}`] = s.outcome === 'ok' ? { ok: true } : { ok: false, detail: `${s.error?.name}: ${s.error?.message}` };
+      } catch (e) {
+        checks[`upstream:${t.profile}`] = { ok: false, detail: upstreamMessage(e) };
+      }
+    }
+    return { ok: Object.values(checks).every((c) => c.ok), checks };
+  };
+
+  const server = createProxyServer(
+    { core, log, metrics, health, gauges: () => ({ odoo_keys_keys_loaded: state.keys.size, odoo_keys_journal_healthy: journal ? Number(journal.healthy) : 1 }) },
+    { ...DEFAULT_SERVER_OPTIONS, ...config.server, maxBodyBytes: config.proxy?.maxBodyBytes ?? config.server?.maxBodyBytes ?? DEFAULT_SERVER_OPTIONS.maxBodyBytes },
+  );
+  const addr = await listen(server, config.host, config.port);
+  const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `${config.server?.tls ? 'https' : 'http'}://${hostForUrl}:${addr.port}`;
+  log.info('proxy listening', { url, profiles: [...targets.keys()], journal: auditDir ?? 'off' });
+
+  const stopWatch =
+    config.watch === false
+      ? () => {}
+      : store.watch(applyRegistry, (err) => {
+          registryError = err.message;
+          log.error('registry change could not be loaded; the previous registry stays in force', { error: err.message });
+        });
+
+  let pruneTimer: NodeJS.Timeout | undefined;
+  if (config.retainMs && auditDir) {
+    const prune = (): void => {
+      pruneJournal(auditDir, config.retainMs!, now()).then(
+        (removed) => removed.length && log.info('journal files past retention removed', { files: removed }),
+        (e: Error) => log.warn('journal retention failed', { error: e.message }),
+      );
+    };
+    prune();
+    pruneTimer = setInterval(prune, 3_600_000);
+    pruneTimer.unref();
+  }
+
+  return {
+    url,
+    host: addr.address,
+    port: addr.port,
+    server,
+    core,
+    journal,
+    metrics,
+    health,
+    async reload() {
+      try {
+        applyRegistry(await store.read());
+      } catch (e) {
+        registryError = (e as Error).message;
+        log.error('registry could not be reloaded; the previous registry stays in force', { error: registryError });
+      }
+    },
+    setTemporaryKeys(keys) {
+      temporary = keys;
+      state = { keys: state.keys.withTemporary(keys), targets };
+    },
+    async close(graceMs = 10_000) {
+      closing = true;
+      stopWatch();
+      if (pruneTimer) clearInterval(pruneTimer);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      pool.close();
+      await usage.close().catch((e: Error) => log.warn('could not record last-used times', { error: e.message }));
+      if (journal) await journal.close();
+    },
+  };
+}
+
+/** Reads a TLS certificate and key pair for `serve --tls-cert --tls-key`. */
+export async function readTls(certFile: string, keyFile: string): Promise<{ cert: Buffer; key: Buffer }> {
+  return { cert: await readFile(certFile), key: await readFile(keyFile) };
+}

@@ -1,0 +1,164 @@
+// The HTTP(S) server: routes Odoo's RPC paths to the pipeline, refuses everything else, and
+// bounds what a client can hold (body size, header size, slow senders, idle sockets).
+
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { matchJson2Path, matchXmlRpcPath } from '../rpc/call.js';
+import { json2ErrorAnswer, odooErrors, werkzeugHtmlAnswer } from '../rpc/errors.js';
+import { BodyTooLarge, clientAddress, readRequestBody, writeAnswer } from './http.js';
+import type { ProxyCore } from './core.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+
+export interface ServerOptions {
+  /** Trusted reverse proxies in front (X-Forwarded-For hops to believe). */
+  trustProxyHops: number;
+  maxBodyBytes: number;
+  /** Whole request (headers and body) must arrive within this time. */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxHeaderBytes: number;
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
+  trustProxyHops: 0,
+  maxBodyBytes: 10 * 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderBytes: 16 * 1024,
+};
+
+export interface HealthReport {
+  ok: boolean;
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}
+
+export interface ServerDeps {
+  core: ProxyCore;
+  log: Logger;
+  metrics: Metrics;
+  health: () => Promise<HealthReport>;
+  /** Extra gauges for /metrics. */
+  gauges?: () => Record<string, number>;
+}
+
+const PLAIN = { 'Content-Type': 'text/plain; charset=utf-8' };
+
+export function createProxyServer(deps: ServerDeps, opts: ServerOptions): http.Server {
+  const serverOpts: http.ServerOptions = {
+    requestTimeout: opts.requestTimeoutMs,
+    headersTimeout: opts.headersTimeoutMs,
+    keepAliveTimeout: opts.keepAliveTimeoutMs,
+    maxHeaderSize: opts.maxHeaderBytes,
+  };
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    route(deps, opts, req, res).catch((err: unknown) => {
+      deps.log.error('request failed', { error: err instanceof Error ? err.message : String(err), path: safePath(req.url) });
+      if (!res.headersSent) writeAnswer(res, { status: 500, headers: PLAIN, body: 'odoo-keys: internal error\n' });
+      else res.destroy();
+    });
+  };
+  const server = opts.tls ? https.createServer({ ...serverOpts, cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(serverOpts, handler);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Oversized headers, malformed requests, timeouts: answer if the socket still can, then close.
+    if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    } else {
+      socket.destroy();
+    }
+  });
+  return server;
+}
+
+function safePath(url: string | undefined): string {
+  return (url ?? '').slice(0, 200);
+}
+
+async function route(deps: ServerDeps, opts: ServerOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0]!;
+  const method = req.method ?? 'GET';
+
+  if (path === '/healthz' && (method === 'GET' || method === 'HEAD')) {
+    const h = await deps.health();
+    writeAnswer(res, { status: h.ok ? 200 : 503, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, body: `${JSON.stringify(h)}\n` });
+    return;
+  }
+  if (path === '/metrics' && method === 'GET') {
+    writeAnswer(res, { status: 200, headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }, body: deps.metrics.render(deps.gauges?.() ?? {}) });
+    return;
+  }
+
+  const xml = matchXmlRpcPath(path);
+  const json2 = path.startsWith('/json/2') ? matchJson2Path(path) : null;
+  if (xml || path === '/jsonrpc' || path.startsWith('/json/2')) {
+    if (method !== 'POST') {
+      req.resume();
+      if (path.startsWith('/json/2')) {
+        // As Odoo's JSON-2 controller answers anything but a POST to /json/2/<model>/<method>.
+        writeAnswer(res, json2ErrorAnswer({ ...odooErrors.http(404, 'Did you mean POST /json/2/<model>/<method>?'), debug: 'odoo-keys: only POST /json/2/<model>/<method> is carried\n' }));
+      } else {
+        writeAnswer(res, werkzeugHtmlAnswer(405, 'The method is not allowed for the requested URL.', { Allow: 'POST, OPTIONS' }));
+      }
+      return;
+    }
+    if (path.startsWith('/json/2') && !json2) {
+      req.resume();
+      writeAnswer(res, json2ErrorAnswer({ ...odooErrors.http(404, 'Did you mean POST /json/2/<model>/<method>?'), debug: 'odoo-keys: only POST /json/2/<model>/<method> is carried\n' }));
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readRequestBody(req, opts.maxBodyBytes);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) {
+        deps.metrics.throttled++;
+        res.setHeader('Connection', 'close');
+        writeAnswer(res, { status: 413, headers: PLAIN, body: `odoo-keys: request body larger than ${opts.maxBodyBytes} bytes (--max-body)\n` });
+        return;
+      }
+      res.destroy();
+      return;
+    }
+    const ip = clientAddress(req, opts.trustProxyHops);
+    if (xml) return deps.core.handleXmlRpc(xml, req, res, body, ip);
+    if (json2) return deps.core.handleJson2(json2, req, res, body, ip);
+    return deps.core.handleJsonRpc(req, res, body, ip);
+  }
+
+  req.resume();
+  if (path.startsWith('/web/') || path === '/web') {
+    writeAnswer(res, {
+      status: 403,
+      headers: PLAIN,
+      body: 'odoo-keys: session routes (/web/...) are refused; call /xmlrpc/2/object, /jsonrpc or /json/2/<model>/<method> with an odk_ key\n',
+    });
+    return;
+  }
+  writeAnswer(res, { status: 404, headers: PLAIN, body: 'odoo-keys: not found; this proxy carries /xmlrpc/2/*, /xmlrpc/*, /jsonrpc and /json/2/<model>/<method>\n' });
+}
+
+/** Listens on `host:port` (port 0: any free port) and resolves with the bound address. */
+export function listen(server: http.Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** `127.0.0.1:8169`, `:8169`, `[::1]:8169`, `8169`. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(text.trim());
+  if (!m) throw new Error(`'${text}' is not host:port`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`port ${port} is out of range`);
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}

@@ -1,0 +1,62 @@
+// Throttling of failed key attempts, per client address and per key id, so guessing keys costs
+// the guesser time and costs Odoo nothing (native Odoo never throttles /xmlrpc or /jsonrpc).
+// Memory is bounded: past `maxEntries` tracked sources, the oldest are forgotten.
+
+export interface ThrottleOptions {
+  /** Failures allowed within the window before the source is locked out. */
+  maxFailures: number;
+  windowMs: number;
+  /** How long a source stays locked out. */
+  lockoutMs: number;
+  maxEntries: number;
+}
+
+interface Entry {
+  failures: number[];
+  lockedUntil: number;
+}
+
+export const DEFAULT_THROTTLE: ThrottleOptions = { maxFailures: 10, windowMs: 60_000, lockoutMs: 60_000, maxEntries: 100_000 };
+
+export class FailureThrottle {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly opts: ThrottleOptions = DEFAULT_THROTTLE) {}
+
+  /** Milliseconds until any of these sources may try again; 0 when none is locked out. */
+  blockedFor(sources: readonly string[], nowMs: number): number {
+    let wait = 0;
+    for (const s of sources) {
+      const e = this.entries.get(s);
+      if (e && e.lockedUntil > nowMs) wait = Math.max(wait, e.lockedUntil - nowMs);
+    }
+    return wait;
+  }
+
+  /** Records one failed attempt from each source. */
+  fail(sources: readonly string[], nowMs: number): void {
+    for (const s of sources) {
+      let e = this.entries.get(s);
+      if (!e) {
+        if (this.entries.size >= this.opts.maxEntries) {
+          const oldest = this.entries.keys().next().value;
+          if (oldest !== undefined) this.entries.delete(oldest);
+        }
+        e = { failures: [], lockedUntil: 0 };
+      } else {
+        this.entries.delete(s); // re-insert: Map order then tracks recency
+      }
+      e.failures = e.failures.filter((t) => t > nowMs - this.opts.windowMs);
+      e.failures.push(nowMs);
+      if (e.failures.length >= this.opts.maxFailures) {
+        e.lockedUntil = nowMs + this.opts.lockoutMs;
+        e.failures = [];
+      }
+      this.entries.set(s, e);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,140 @@
+// A stand-in Odoo, a registry with one profile pointing at it, and a running proxy in front:
+// what the proxy, exec and client tests share.
+
+import { mkdtempSync, writeFileSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { startStandin, type Standin, type StandinOptions } from '../standin/server.js';
+import { RegistryStore } from '../../src/registry/store.js';
+import { registryPath } from '../../src/registry/paths.js';
+import { mintKey } from '../../src/registry/keys.js';
+import type { KeyRecord } from '../../src/registry/types.js';
+import type { Limits, Rule } from '../../src/policy/types.js';
+import type { JournalEntry } from '../../src/audit/types.js';
+import { startProxy, type RunningProxy, type RuntimeConfig } from '../../src/proxy/runtime.js';
+import { createLogger, silentLogger, type Logger } from '../../src/proxy/log.js';
+
+export interface HarnessOptions {
+  version?: 18 | 19;
+  standin?: Partial<StandinOptions>;
+  proxy?: RuntimeConfig['proxy'];
+  server?: RuntimeConfig['server'];
+  /** null: no journal. Default: a temp folder. */
+  auditDir?: string | null;
+  log?: Logger;
+  /** Profile name (default 'test'). */
+  profile?: string;
+}
+
+export interface Harness {
+  standin: Standin;
+  proxy: RunningProxy;
+  /** http://127.0.0.1:PORT of the proxy. */
+  url: string;
+  db: string;
+  /** The integration user's uid upstream: what authenticate through the proxy must answer. */
+  uid: number;
+  home: string;
+  stateDir: string;
+  journalDir: string | null;
+  store: RegistryStore;
+  profile: string;
+  /** Adds a key to the registry (as `create` would) and returns its token. */
+  addKey(opts: { name?: string; rules: Rule[]; limits?: Limits; expires?: string; learning?: boolean }): Promise<{ token: string; id: string; name: string }>;
+  /** Changes a key in the registry (as `scope`, `rotate` or `revoke` would). */
+  editKey(id: string, change: (k: KeyRecord) => void): Promise<void>;
+  /** Every journal line written so far (flushes first). */
+  journal(): Promise<JournalEntry[]>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const version = opts.version ?? 19;
+  const standin = await startStandin({ version, ...opts.standin });
+  const root = mkdtempSync(join(tmpdir(), 'odoo-keys-harness-'));
+  const home = join(root, 'config');
+  const stateDir = join(root, 'state');
+  const journalDir = opts.auditDir === undefined ? join(stateDir, 'journal') : opts.auditDir;
+  const keyFile = join(root, 'upstream.key');
+  writeFileSync(keyFile, `${standin.users.integration.apiKey}\n`, { mode: 0o600 });
+  const profile = opts.profile ?? 'test';
+  const store = new RegistryStore(registryPath(home));
+  await store.update((reg) => {
+    reg.profiles[profile] = { url: standin.url, db: standin.db, login: standin.users.integration.login, key_file: keyFile } as (typeof reg.profiles)[string];
+    reg.default_profile = profile;
+  });
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy({
+    home,
+    profiles: [profile],
+    host: '127.0.0.1',
+    port: 0,
+    auditDir: journalDir,
+    stateDir,
+    proxy: opts.proxy,
+    server: opts.server,
+    log: opts.log ?? (process.env.ODOO_KEYS_TEST_LOG ? createLogger('debug') : silentLogger),
+    });
+  } catch (e) {
+    await standin.close();
+    rmSync(root, { recursive: true, force: true });
+    throw e;
+  }
+  const h: Harness = {
+    standin,
+    proxy,
+    url: proxy.url,
+    db: standin.db,
+    uid: standin.users.integration.uid,
+    home,
+    stateDir,
+    journalDir,
+    store,
+    profile,
+    async addKey(k) {
+      const minted = mintKey();
+      const name = k.name ?? `key-${++counter}`;
+      const record: KeyRecord = { id: minted.id, name, profile, hash: minted.hash, created: new Date().toISOString(), rules: k.rules };
+      if (k.limits) record.limits = k.limits;
+      if (k.expires) record.expires = k.expires;
+      if (k.learning) record.learning = true;
+      await store.update((reg) => {
+        reg.keys.push(record);
+      });
+      await proxy.reload();
+      return { token: minted.token, id: minted.id, name };
+    },
+    async editKey(id, change) {
+      await store.update((reg) => {
+        const k = reg.keys.find((x) => x.id === id);
+        if (!k) throw new Error(`no key ${id}`);
+        change(k);
+      });
+    },
+    async journal() {
+      if (!journalDir || !proxy.journal) return [];
+      await proxy.journal.flush();
+      const out: JournalEntry[] = [];
+      if (!existsSync(journalDir)) return out;
+      for (const f of readdirSync(journalDir).filter((n) => n.endsWith('.jsonl')).sort()) {
+        for (const line of readFileSync(join(journalDir, f), 'utf8').split('\n')) if (line.trim()) out.push(JSON.parse(line) as JournalEntry);
+      }
+      return out;
+    },
+    async close() {
+      await proxy.close(1000);
+      await standin.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/** POSTs a body and returns status, headers and text. */
+export async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; text: string }> {
+  const r = await fetch(url, { method: 'POST', body, headers });
+  return { status: r.status, headers: r.headers, text: await r.text() };
+}
