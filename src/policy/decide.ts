@@ -381,6 +381,40 @@ class RuleEval {
     }
   }
 
+  /**
+   * Group keys hold `[id, display_name]` for many2one and many2many groupbys, also at the end of a
+   * path (`partner_id.country_id`): hidden when the key may not read the names.
+   */
+  redactGroups(specs: string[]): void {
+    const byComodel = new Map<string, { fields: string[]; domain?: RpcValue[] }>();
+    for (const spec of [...new Set(specs)].sort()) {
+      const segments = spec.split(':')[0]!.split('.');
+      let current = this.model;
+      let info: FieldInfo | undefined | null = null;
+      for (const seg of segments) {
+        info = this.info(current, seg);
+        if (info === null) {
+          this.schema(current);
+          break;
+        }
+        if (!info?.relation) break;
+        current = info.relation;
+      }
+      if (!info || !info.relation || (info.type !== 'many2one' && info.type !== 'many2many')) continue;
+      const found = this.findRule(info.relation, 'read', ['display_name']);
+      if (found && !(found.rule.domain && found.rule.domain.length)) continue;
+      const entry = byComodel.get(info.relation) ?? { fields: [] };
+      entry.fields.push(spec);
+      if (found) entry.domain = found.rule.domain;
+      byComodel.set(info.relation, entry);
+    }
+    for (const [comodel, e] of [...byComodel].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const r: ResultRedaction = { kind: 'many2one_names', fields: e.fields, comodel };
+      if (e.domain) r.domain = e.domain;
+      this.st.redactions.push(r);
+    }
+  }
+
   /** A groupby spec: `field`, `field:month`, `partner_id.country_id`, `properties.tag`. */
   groupby(spec: RpcValue, what: string): string {
     if (typeof spec !== 'string') deny(`${what}: ${quoteName(spec)} is not a groupby`);
@@ -389,7 +423,7 @@ class RuleEval {
     if (m[2] && !GRANULARITIES.has(m[2])) deny(`${what}: '${m[2]}' is not a date granularity`);
     const segments = m[1]!.split('.');
     this.path(this.model, segments, (f) => this.mainField(f, 'grouped by'), `${what} '${spec}'`);
-    return segments[0]!;
+    return spec;
   }
 
   /** read_group `fields` (16-18: `name`, `name:agg`, `alias:agg(field)`) and 19 `aggregates`. */
@@ -843,7 +877,14 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       ev.idsInDomain(ids, 'export_data');
       for (const path of ev.list(p.fields_to_export, 'fields_to_export')) {
         if (typeof path !== 'string') deny(`fields_to_export: ${quoteName(path)} is not a field path`);
-        ev.path(ev.model, path.split('/'), (f) => ev.mainField(f, 'exported'), `fields_to_export '${path}'`, { importPath: true });
+        const segments = path.split('/');
+        ev.path(ev.model, segments, (f) => ev.mainField(f, 'exported'), `fields_to_export '${path}'`, { importPath: true });
+        const last = segments[segments.length - 1]!;
+        if (last !== 'id' && last !== '.id') {
+          // A relational column is exported as the linked records' display names.
+          const comodel = ev.lastRelation(ev.model, segments);
+          if (comodel) ev.comodel(comodel, 'read', ['display_name'], `fields_to_export '${path}' (exports ${comodel} display names)`);
+        }
       }
       return;
     }
@@ -894,7 +935,7 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
     for (const set of ev.list(p.grouping_sets, 'grouping_sets')) for (const g of ev.list(set, 'grouping_sets[]')) groupFields.push(ev.groupby(g, 'grouping_sets'));
     for (const a of ev.list(p.aggregates, 'aggregates')) ev.aggregate(a, 'aggregates');
     mainOrder('order');
-    ev.redactNames(groupFields);
+    ev.redactGroups(groupFields);
     return;
   }
   for (const g of ev.list(p.groupby, 'groupby')) groupFields.push(ev.groupby(g, 'groupby'));
@@ -917,7 +958,7 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
     const given = ev.list(p[fieldsParam], fieldsParam);
     if (given.length === 0 && ev.rule.fields !== undefined) {
       // Odoo aggregates every numeric field for an empty list: ask for the group counts only.
-      p[fieldsParam] = [...new Set(groupFields)];
+      p[fieldsParam] = [...new Set(groupFields.map((g) => g.split(':')[0]!.split('.')[0]!))];
       ev.st.notes.push(`${fieldsParam} narrowed to the groupby fields`);
     }
     for (const a of given) ev.aggregate(a, fieldsParam);
@@ -938,12 +979,12 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
     if (gspec !== undefined && gspec !== null && gspec !== false) {
       if (!isStruct(gspec)) deny('groupby_read_specification must be a dictionary');
       for (const g of sortedKeys(gspec)) {
-        if (!groupFields.includes(g)) deny(`groupby_read_specification['${visible(g)}'] is not one of the groupby fields`);
+        if (!groupFields.includes(g) || g.includes('.') || g.includes(':')) deny(`groupby_read_specification['${visible(g)}'] is not one of the groupby fields`);
         ev.spec(ev.model, { [g]: { fields: gspec[g]! } }, () => undefined, 'groupby_read_specification');
       }
     }
   }
-  ev.redactNames(groupFields);
+  ev.redactGroups(groupFields);
 }
 
 function analyseLoad(ev: RuleEval, b: BoundCall): void {
