@@ -77,32 +77,22 @@ export default class Login extends RegistryCommand {
     if (!db) throw usageError('--db must not be empty', 'missing_flag');
     if (!login) throw usageError('--user must not be empty', 'missing_flag');
 
-    // Where the key comes from, and where it will live.
-    let key: string;
+    // Where the key comes from, and where it will live. The keychain is proven before a key is
+    // asked for, so nobody types a key that then has nowhere to go.
     let source: LoginResult['key_source'];
     let keyFile: string | undefined;
     if (flags['upstream-key-file']) {
       keyFile = resolve(flags['upstream-key-file']);
-      key = await readKeyFile(keyFile);
       source = 'file';
-    } else if (flags['upstream-key-stdin']) {
-      key = cleanKeyText(await readAllStdin());
-      if (!key) throw usageError('--upstream-key-stdin: standard input was empty', 'missing_flag');
-      source = 'keychain';
-    } else if (cleanKeyText(process.env[UPSTREAM_KEY_ENV] ?? '') !== '') {
-      key = cleanKeyText(process.env[UPSTREAM_KEY_ENV]!);
-      source = 'env';
-    } else if (interactive()) {
-      source = 'keychain';
-      key = cleanKeyText(await password({ message: `API key of ${login}:`, mask: '*' }));
-      if (!key) throw usageError('no API key given', 'missing_flag');
-    } else {
+    } else if (flags['upstream-key-stdin']) source = 'keychain';
+    else if (cleanKeyText(process.env[UPSTREAM_KEY_ENV] ?? '') !== '') source = 'env';
+    else if (interactive()) source = 'keychain';
+    else {
       throw usageError(
         `missing the upstream API key (no terminal to ask on): pipe it with --upstream-key-stdin, give --upstream-key-file PATH (mode 0600), or set ${UPSTREAM_KEY_ENV}`,
         'missing_flag',
       );
     }
-
     if (source === 'keychain') {
       const probe = await probeKeychain();
       if (!probe.ok) {
@@ -112,6 +102,16 @@ export default class Login extends RegistryCommand {
           EXIT.UPSTREAM,
         );
       }
+    }
+    let key: string;
+    if (keyFile) key = await readKeyFile(keyFile);
+    else if (source === 'env') key = cleanKeyText(process.env[UPSTREAM_KEY_ENV]!);
+    else if (flags['upstream-key-stdin']) {
+      key = cleanKeyText(await readAllStdin());
+      if (!key) throw usageError('--upstream-key-stdin: standard input was empty', 'missing_flag');
+    } else {
+      key = cleanKeyText(await password({ message: `API key of ${login}:`, mask: '*' }));
+      if (!key) throw usageError('no API key given', 'missing_flag');
     }
 
     let uid: number | undefined;

@@ -1,6 +1,6 @@
 // Runs the real CLI (`node bin/run.js ...`) as a child process, with no TTY and its own
 // config and state folders, the way a user or a script would.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -72,4 +72,48 @@ export function tempFolders(prefix = 'odoo-keys-test-'): CliEnv & { cleanup: () 
     state: join(root, 'state'),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
+}
+
+/** Whether `script` (util-linux) is there to give a child a pseudo-terminal. */
+export function ptyAvailable(): boolean {
+  return spawnSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).status === 0;
+}
+
+export const PTY_SKIP = ptyAvailable() ? false : 'no `script` command (util-linux) to run the CLI on a pseudo-terminal';
+
+/**
+ * Runs `odoo-keys <args>` on a pseudo-terminal (through `script`), answering prompts: each time
+ * the output shows `step.expect`, `step.send` is typed. Output is the terminal's (escape codes
+ * included). Arguments must not hold secrets: they end up on script's command line.
+ */
+export function runCliInPty(ctx: CliEnv, args: string[], steps: { expect: string; send: string }[]): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const env = cliEnvironment(ctx);
+    env.TERM = 'dumb';
+    const child = spawn('script', ['-q', '-e', '-c', quoted, '/dev/null'], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let next = 0;
+    let seenUpTo = 0;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      while (next < steps.length) {
+        const at = stdout.indexOf(steps[next]!.expect, seenUpTo);
+        if (at < 0) break;
+        seenUpTo = at + steps[next]!.expect.length;
+        child.stdin.write(steps[next]!.send);
+        next++;
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // A prompt that never shows would leave the child waiting for input for ever.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      child.stdin.destroy();
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+  });
 }
