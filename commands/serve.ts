@@ -25,6 +25,7 @@ export default class Serve extends BaseCommand {
     'log-level': Flags.string({ description: 'debug, info, warn or error', default: 'info' }),
     'upstream-protocol': Flags.string({ description: "'auto' (the client's own, JSON-2 for JSON-2 clients) or 'json2'", options: ['auto', 'json2'], default: 'auto' }),
     'upstream-key-file': Flags.string({ description: 'file (mode 0600) holding the upstream API key, for servers without a keychain' }),
+    'upstream-timeout': Flags.string({ description: 'give up on an Odoo answer after this long', default: '120s' }),
     'max-concurrent': Flags.integer({ description: 'calls in flight to Odoo at once, all keys together', default: 32, min: 1 }),
     'max-concurrent-per-key': Flags.integer({ description: 'calls in flight to Odoo at once for one key', default: 8, min: 1 }),
   };
@@ -54,6 +55,7 @@ export default class Serve extends BaseCommand {
         auditDir: flags['audit-dir'],
         retainMs,
         upstreamKeyFile: flags['upstream-key-file'],
+        upstreamTimeoutMs: parseDuration(flags['upstream-timeout'], '--upstream-timeout'),
         proxy: {
           maxBodyBytes: maxBody,
           upstreamProtocol: flags['upstream-protocol'] as 'auto' | 'json2',

@@ -21,7 +21,7 @@ import { jsonToJsonRpcResponse, jsonToXmlRpcResponse } from '../rpc/transcode.js
 import { bindCall, json2Params, BindError } from '../policy/bind.js';
 import { isStruct, type RpcValue } from '../rpc/values.js';
 import type { Decision, KeyScope, ModelSchema, ResultRedaction, UpstreamCheck } from '../policy/types.js';
-import { decide } from '../policy/decide.js';
+import { decide, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
 import { takeToken, type RateBucket } from '../policy/limits.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
@@ -386,7 +386,7 @@ export class ProxyCore {
     if (cached) return cached;
     let v: RpcValue;
     try {
-      v = await callUpstream(this.deps.pool, target, model, 'fields_get', [], { attributes: ['type', 'relation', 'relation_field'] }, this.internalVia(target));
+      v = await callUpstream(this.deps.pool, target, model, 'fields_get', [], { attributes: [...SCHEMA_ATTRIBUTES] }, this.internalVia(target));
     } catch (e) {
       // An unknown model or one the integration user cannot see: an empty schema, so the
       // engine denies with "no such field" rather than the proxy failing.
@@ -400,6 +400,7 @@ export class ProxyCore {
         schema[name] = { type: String(info.type ?? '') };
         if (typeof info.relation === 'string' && info.relation) schema[name]!.relation = info.relation;
         if (typeof info.relation_field === 'string' && info.relation_field) schema[name]!.relation_field = info.relation_field;
+        if (typeof info.related === 'string' && info.related) schema[name]!.related = info.related;
       }
     }
     this.schemaCache.set(`${target.profile}\u0000${model}`, { at: Date.now(), schema });

@@ -33,6 +33,8 @@ export interface RuntimeConfig {
   stateDir?: string;
   /** Remove whole journal files older than this (ms). */
   retainMs?: number;
+  /** No answer from Odoo within this time: the call fails with a clean timeout error (default 120 s). */
+  upstreamTimeoutMs?: number;
   /** Upstream key file, for headless servers (else env or keychain, see src/secrets). */
   upstreamKeyFile?: string;
   proxy?: Partial<ProxyOptions>;
@@ -111,7 +113,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     throw new StartupError((e as Error).message);
   }
   const names = config.profiles.length ? config.profiles : [resolveProfile(registry).name];
-  const pool = new UpstreamPool({ maxSockets: Math.max(64, (config.proxy?.maxConcurrent ?? DEFAULT_OPTIONS.maxConcurrent) * 2) });
+  const pool = new UpstreamPool({ maxSockets: Math.max(64, (config.proxy?.maxConcurrent ?? DEFAULT_OPTIONS.maxConcurrent) * 2), timeoutMs: config.upstreamTimeoutMs });
   const targets = new Map<string, UpstreamTarget>();
   for (const name of names) {
     const profile = resolveProfile(registry, name);

@@ -292,7 +292,12 @@ export async function callUpstream(pool: UpstreamPool, target: UpstreamTarget, m
   if (via === 'json2' && args.length) call.ids = args[0]!;
   const res = await pool.send(target.url, encodeUpstreamCall(target, call, via, 1));
   const body = await readBody(res, maxBytes);
-  const summary = summarizeAnswer(via, res.statusCode ?? 0, body);
+  const status = res.statusCode ?? 0;
+  // An HTTP error that is not Odoo's own answer (a reverse proxy's 502 page, a JSON-2 error
+  // without its JSON body) means Odoo was not reached, not that the call failed.
+  const odooAnswered = via === 'json2' ? (res.headers['content-type'] ?? '').startsWith('application/json') : status === 200;
+  if (!odooAnswered) throw new UpstreamUnavailable(`Odoo could not be reached (HTTP ${status})`, undefined, `HTTP_${status}`);
+  const summary = summarizeAnswer(via, status, body);
   if (summary.outcome !== 'ok') throw new UpstreamCallError(summary.error ? `${summary.error.name}: ${summary.error.message}` : 'Odoo answered with an error');
   return summary.result ?? null;
 }

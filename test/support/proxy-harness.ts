@@ -24,6 +24,7 @@ export interface HarnessOptions {
   log?: Logger;
   /** Profile name (default 'test'). */
   profile?: string;
+  upstreamTimeoutMs?: number;
 }
 
 export interface Harness {
@@ -74,6 +75,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     port: 0,
     auditDir: journalDir,
     stateDir,
+    upstreamTimeoutMs: opts.upstreamTimeoutMs,
     proxy: opts.proxy,
     server: opts.server,
     log: opts.log ?? (process.env.ODOO_KEYS_TEST_LOG ? createLogger('debug') : silentLogger),
@@ -126,7 +128,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     async close() {
       await proxy.close(1000);
-      await standin.close();
+      await h.standin.close(); // the test may have replaced it (an Odoo restart)
       rmSync(root, { recursive: true, force: true });
     },
   };
