@@ -2,6 +2,7 @@
 // Add one line per command, keyed by its id (`audit:verify` is run as `odoo-keys audit verify`).
 import Audit from './audit/report.js';
 import AuditVerify from './audit/verify.js';
+import Check from './check.js';
 import Create from './create.js';
 import List from './list.js';
 import Login from './login.js';
@@ -19,6 +20,7 @@ export const COMMANDS = {
   login: Login,
   logout: Logout,
   profiles: Profiles,
+  check: Check,
   create: Create,
   list: List,
   show: Show,

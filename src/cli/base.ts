@@ -25,6 +25,8 @@ export abstract class BaseCommand extends Command {
    * code, never a stack trace, for anything the user can act on.
    */
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    // A deliberate this.exit(n) (check's exit 3 on deny) is not an error to report, in JSON or not.
+    if (err instanceof Errors.ExitError) throw err;
     if (err instanceof CliError) {
       if (this.jsonEnabled()) this.logJson({ error: { code: err.code, message: err.message } });
       else this.logToStderr(`odoo-keys: ${err.message}`);

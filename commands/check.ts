@@ -1,0 +1,145 @@
+import { Args, Flags } from '@oclif/core';
+import { RegistryCommand } from './shared/registry-command.js';
+import { requireKey, resolveProfile, keyStatus } from '../src/registry/registry.js';
+import { readUpstreamKey } from '../src/secrets/index.js';
+import { OdooClient } from '../src/upstream/client.js';
+import { CliError, EXIT, usageError } from '../src/cli/errors.js';
+import { parseInstant } from '../src/cli/time.js';
+import { palette } from '../src/cli/style.js';
+import { decide, describeDecision, callFromCheckArgs, CheckArgsError, SCHEMA_ATTRIBUTES, formatRule, type Decision, type ModelSchema } from '../src/policy/index.js';
+import { isStruct } from '../src/rpc/values.js';
+import type { OdooCall } from '../src/rpc/call.js';
+
+export interface CheckResult {
+  verdict: 'allow' | 'deny';
+  key: { id: string; name: string };
+  model: string;
+  method: string;
+  /** Index of the rule that allowed or denied, when one did. */
+  rule: number | null;
+  /** The rule in compact form. */
+  rule_text: string | null;
+  /** The key-level limit that denied (expires, ips, hours, ...), when one did. */
+  limit: string | null;
+  reason: string | null;
+  /** What the proxy would change on the way (fields narrowed, domain added, limit capped). */
+  notes: string[];
+  /** Checks the proxy would make upstream before forwarding. */
+  checks: Array<{ model: string; ids: number[]; reason: string }>;
+  /** Fields whose many2one names the proxy would hide. */
+  hidden_names: string[];
+  /** The call as the proxy would forward it, when it differs from the one checked. */
+  forwarded: { args: unknown[]; kwargs: Record<string, unknown> } | null;
+}
+
+export default class Check extends RegistryCommand {
+  static override summary = 'Dry run: would the proxy allow this call for this key, and by which rule?';
+  static override description = `Builds the call as an XML-RPC execute_kw would carry it (--args are the positional arguments: record ids first for record methods) and runs the scope engine on it, as the proxy does. Rate and records-per-hour budgets are not counted. When the engine needs Odoo's field definitions (relations, dotted paths), they are fetched from the key's profile unless --offline. Exit 0: allowed; 3: denied.`;
+  static override examples = [
+    `<%= config.bin %> check website-form crm.lead create --args '[{"name":"x","email_from":"a@b.c"}]'`,
+    `<%= config.bin %> check ai-assistant crm.lead write --args '[[7], {"stage_id": 2}]' --ip 203.0.113.7 --at 2026-11-30T09:00:00Z`,
+    `<%= config.bin %> check nightly-sync res.partner search_read --kwargs '{"fields": []}' --json`,
+  ];
+
+  static override args = {
+    key: Args.string({ description: 'key name or id', required: true }),
+    model: Args.string({ description: 'model, e.g. crm.lead', required: true }),
+    method: Args.string({ description: 'method, e.g. search_read', required: true }),
+  };
+
+  static override flags = {
+    args: Flags.string({ description: 'positional arguments as a JSON list (record ids first for record methods)' }),
+    kwargs: Flags.string({ description: 'keyword arguments as a JSON object' }),
+    context: Flags.string({ description: 'the context as a JSON object' }),
+    ip: Flags.string({ description: 'client address to check against the key’s IP limits', default: '127.0.0.1' }),
+    at: Flags.string({ description: 'time of the call (ISO 8601), for hours and expiry', }),
+    'odoo-version': Flags.integer({ description: 'Odoo major version (default: the profile’s, else 19)' }),
+    offline: Flags.boolean({ description: 'never ask Odoo for field definitions', default: false }),
+  };
+
+  async run(): Promise<CheckResult> {
+    const { args, flags } = await this.parse(Check);
+    const reg = await this.storeFor(flags.home).read();
+    const key = requireKey(reg, args.key);
+    const profile = resolveProfile(reg, key.profile);
+    const now = flags.at ? parseInstant(flags.at, new Date(), '--at') : new Date();
+    const version = flags['odoo-version'] ?? profile.version ?? 19;
+    let call: OdooCall;
+    try {
+      call = callFromCheckArgs({ model: args.model, method: args.method, args: flags.args, kwargs: flags.kwargs, context: flags.context, db: profile.db });
+    } catch (e) {
+      if (e instanceof CheckArgsError) throw usageError(e.message, 'bad_check_args');
+      throw e;
+    }
+
+    const status = keyStatus(key, now);
+    let decision: Decision;
+    if (status === 'revoked' || status === 'expired') {
+      decision = { verdict: 'deny', reason: `the key is ${status}`, limit: status === 'expired' ? 'expires' : 'revoked' };
+    } else {
+      const schemas = new Map<string, ModelSchema>();
+      let client: OdooClient | undefined;
+      for (let round = 0; ; round++) {
+        decision = decide(
+          { id: key.id, name: key.name, rules: key.rules, limits: key.limits ?? {}, ...(key.expires ? { expires: key.expires } : {}), ...(key.learning ? { learning: true } : {}) },
+          call,
+          { ip: flags.ip, now, version, schema: (m) => schemas.get(m) },
+        );
+        if (decision.verdict !== 'need_schema') break;
+        if (flags.offline) {
+          throw new CliError(`deciding this call needs the fields of ${decision.models.join(', ')} from Odoo; run check without --offline`, 'needs_odoo', EXIT.FAILURE);
+        }
+        if (round >= 8) throw new CliError('the call reaches too many related models to check', 'needs_odoo', EXIT.FAILURE);
+        client ??= new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key: await readUpstreamKey(profile), timeoutMs: 15_000 });
+        for (const m of decision.models) schemas.set(m, await fetchSchema(client, m));
+      }
+    }
+
+    const result = toResult(decision, key, args.model, args.method, call);
+    const c = palette();
+    const line = describeDecision(decision);
+    this.log(decision.verdict === 'allow' ? c.green(line) : c.red(line));
+    if (result.rule_text) this.log(`  rule ${result.rule}: ${result.rule_text}`);
+    if (result.forwarded) this.log(`  forwarded as: args ${JSON.stringify(result.forwarded.args)} kwargs ${JSON.stringify(result.forwarded.kwargs)}`);
+    if (decision.verdict === 'deny') {
+      if (this.jsonEnabled()) this.logJson(result);
+      this.exit(EXIT.DENIED);
+    }
+    return result;
+  }
+}
+
+async function fetchSchema(client: OdooClient, model: string): Promise<ModelSchema> {
+  const v = await client.executeKw(model, 'fields_get', [], { attributes: [...SCHEMA_ATTRIBUTES] }).catch(() => ({}));
+  const schema: ModelSchema = {};
+  if (isStruct(v)) {
+    for (const [name, info] of Object.entries(v)) {
+      if (!isStruct(info)) continue;
+      schema[name] = { type: String(info.type ?? '') };
+      if (typeof info.relation === 'string' && info.relation) schema[name]!.relation = info.relation;
+      if (typeof info.relation_field === 'string' && info.relation_field) schema[name]!.relation_field = info.relation_field;
+      if (typeof info.related === 'string' && info.related) schema[name]!.related = info.related;
+    }
+  }
+  return schema;
+}
+
+function toResult(d: Decision, key: { id: string; name: string; rules: import('../src/policy/types.js').Rule[] }, model: string, method: string, call: OdooCall): CheckResult {
+  const ruleIndex = d.verdict === 'allow' ? (d.rule >= 0 ? d.rule : null) : d.verdict === 'deny' ? d.rule ?? null : null;
+  const rule = ruleIndex !== null ? key.rules[ruleIndex] : undefined;
+  const changed = d.verdict === 'allow' && (JSON.stringify(d.call.args) !== JSON.stringify(call.args) || JSON.stringify(d.call.kwargs) !== JSON.stringify(call.kwargs));
+  return {
+    verdict: d.verdict === 'allow' ? 'allow' : 'deny',
+    key: { id: key.id, name: key.name },
+    model,
+    method,
+    rule: ruleIndex,
+    rule_text: rule ? formatRule(rule) : null,
+    limit: d.verdict === 'deny' ? d.limit ?? null : null,
+    reason: d.verdict === 'deny' ? d.reason : null,
+    notes: d.verdict === 'allow' ? d.notes : [],
+    checks: d.verdict === 'allow' ? d.checks.map((c) => ({ model: c.model, ids: c.ids, reason: c.reason })) : [],
+    hidden_names: d.verdict === 'allow' ? d.redactions.flatMap((r) => r.fields) : [],
+    forwarded: changed && d.verdict === 'allow' ? { args: d.call.args, kwargs: d.call.kwargs } : null,
+  };
+}

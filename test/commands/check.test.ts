@@ -1,0 +1,62 @@
+// `odoo-keys check`: the scope engine as a dry run from the command line, exit 0 allow / 3 deny.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { json, runCli, tempFolders } from '../support/cli.js';
+import { startStandin } from '../standin/server.js';
+
+test('check allows, denies with the rule and reason, and fetches relations from Odoo when needed', async (t) => {
+  const odoo = await startStandin({ version: 19 });
+  const f = tempFolders();
+  t.after(async () => {
+    await odoo.close();
+    f.cleanup();
+  });
+  const keyFile = join(f.home, '..', 'upstream.key');
+  writeFileSync(keyFile, `${odoo.users.integration.apiKey}\n`, { mode: 0o600 });
+  const login = await runCli(f, ['login', 'prod', '--url', odoo.url, '--db', odoo.db, '--user', odoo.users.integration.login, '--upstream-key-file', keyFile]);
+  assert.equal(login.code, 0, login.stderr);
+  const created = await runCli(f, ['create', 'website-form', '--scope', 'crm.lead:create(name,email_from,phone)', '--ip', '203.0.113.0/24', '--json']);
+  assert.equal(created.code, 0, created.stderr);
+
+  const allow = await runCli(f, ['check', 'website-form', 'crm.lead', 'create', '--args', '[{"name":"x","email_from":"a@b.c"}]', '--ip', '203.0.113.9', '--json']);
+  assert.equal(allow.code, 0, allow.stderr);
+  assert.equal(json(allow).verdict, 'allow');
+  assert.equal(json(allow).rule, 0);
+  assert.match(json(allow).rule_text, /^crm\.lead:create\(/);
+
+  const wrongField = await runCli(f, ['check', 'website-form', 'crm.lead', 'create', '--args', '[{"name":"x","user_id":2}]', '--ip', '203.0.113.9']);
+  assert.equal(wrongField.code, 3, wrongField.stderr + wrongField.stdout);
+  assert.match(wrongField.stdout, /DENY.*user_id/);
+
+  const wrongIp = await runCli(f, ['check', 'website-form', 'crm.lead', 'create', '--args', '[{"name":"x"}]', '--ip', '198.51.100.1', '--json']);
+  assert.equal(wrongIp.code, 3, wrongIp.stderr + wrongIp.stdout);
+  assert.equal(json(wrongIp).verdict, 'deny');
+  assert.equal(json(wrongIp).limit, 'ips');
+
+  // An x2many command creating tags needs the comodel: the relation comes from Odoo's fields_get.
+  assert.equal((await runCli(f, ['create', 'tagger', '--scope', 'crm.lead:create(name,tag_ids)'])).code, 0);
+  const nested = await runCli(f, ['check', 'tagger', 'crm.lead', 'create', '--args', '[{"name":"x","tag_ids":[[0,0,{"name":"vip"}]]}]', '--json']);
+  assert.equal(nested.code, 3, nested.stderr);
+  assert.match(json(nested).reason, /crm\.tag/);
+  const linkOnly = await runCli(f, ['check', 'tagger', 'crm.lead', 'create', '--args', '[{"name":"x","tag_ids":[[6,0,[1]]]}]', '--json']);
+  assert.equal(linkOnly.code, 0, linkOnly.stdout + linkOnly.stderr);
+
+  const offline = await runCli(f, ['check', 'tagger', 'crm.lead', 'create', '--args', '[{"name":"x","tag_ids":[[0,0,{"name":"vip"}]]}]', '--offline']);
+  assert.equal(offline.code, 1);
+  assert.match(offline.stderr, /needs the fields of crm\.lead.*without --offline/);
+
+  const badArgs = await runCli(f, ['check', 'website-form', 'crm.lead', 'create', '--args', '{not json']);
+  assert.equal(badArgs.code, 2);
+  assert.match(badArgs.stderr, /--args: not valid JSON/);
+
+  const missing = await runCli(f, ['check', 'nope', 'crm.lead', 'create']);
+  assert.equal(missing.code, 4);
+
+  const revoked = await runCli(f, ['revoke', 'website-form', '--yes']);
+  assert.equal(revoked.code, 0, revoked.stderr);
+  const dead = await runCli(f, ['check', 'website-form', 'crm.lead', 'create', '--args', '[{"name":"x"}]', '--ip', '203.0.113.9', '--json']);
+  assert.equal(dead.code, 3);
+  assert.match(json(dead).reason, /revoked/);
+});
