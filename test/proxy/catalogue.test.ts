@@ -1,0 +1,128 @@
+// The scope engine's catalogue of ways around a scope (docs/scopes.md), tried through the running
+// proxy in every call shape a client can use (XML-RPC execute_kw positional and keyword, execute,
+// JSON-RPC, JSON-2), against the Odoo 19 stand-in: each is refused, and nothing but the proxy's
+// own look-ups (fields_get, id checks) reaches Odoo.
+
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import type { OdooCall } from '../../src/rpc/call.js';
+import { encodeMethodCall, decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
+import { parseJson, stringifyJson } from '../../src/rpc/json.js';
+import type { Rule, Limits } from '../../src/policy/types.js';
+import { shapes, type CallSpec } from '../policy/support.js';
+import { startHarness, post, type Harness } from '../support/proxy-harness.js';
+
+type Outcome = { refused: true; message: string } | { refused: false; result: unknown };
+
+/** Sends an OdooCall as the client would put it on the wire, with `token` as the credential. */
+async function send(h: Harness, token: string, call: OdooCall, viaJsonRpc: boolean): Promise<Outcome> {
+  if (call.entry === 'json2') {
+    const body: Record<string, unknown> = { ...call.kwargs };
+    if (call.ids !== undefined) body.ids = call.ids;
+    if (call.context !== undefined) body.context = call.context;
+    const r = await post(`${h.url}/json/2/${encodeURIComponent(call.model)}/${encodeURIComponent(call.method)}`, stringifyJson(body, { style: 'compact' }), { Authorization: `bearer ${token}`, 'X-Odoo-Database': h.db, 'Content-Type': 'application/json' });
+    if (r.status === 200) return { refused: false, result: parseJson(r.text) };
+    return { refused: true, message: (parseJson(r.text) as { message: string }).message };
+  }
+  const params = call.entry === 'execute' ? [h.db, 1, token, call.model, call.method, ...call.args] : [h.db, 1, token, call.model, call.method, call.args, call.kwargs];
+  if (viaJsonRpc) {
+    const r = await post(`${h.url}/jsonrpc`, stringifyJson({ jsonrpc: '2.0', method: 'call', params: { service: 'object', method: call.entry, args: params }, id: 1 }));
+    const v = parseJson(r.text) as { result?: unknown; error?: { data: { message: string } } };
+    return v.error ? { refused: true, message: v.error.data.message } : { refused: false, result: v.result };
+  }
+  const r = decodeMethodResponse((await post(`${h.url}/xmlrpc/2/object`, encodeMethodCall(call.entry, params))).text);
+  return r.kind === 'fault' ? { refused: true, message: String(r.faultString) } : { refused: false, result: r.value };
+}
+
+interface Case {
+  item: string;
+  rules: Rule[];
+  limits?: Limits;
+  call: CallSpec;
+  reason: RegExp;
+}
+
+const lead: Rule = { model: 'crm.lead', methods: ['create', 'read'], fields: ['name', 'email_from', 'tag_ids'] };
+const partnerNames: Rule = { model: 'res.partner', methods: ['read'], fields: ['name'] };
+
+const CASES: Case[] = [
+  { item: '1 default_<field> for a field outside the rule', rules: [lead], call: { model: 'crm.lead', method: 'create', params: [['vals_list', { name: 'x' }]], context: { default_user_id: 2 } }, reason: /default_user_id/ },
+  { item: '2 x2many command 0 creating records of another model', rules: [lead], call: { model: 'crm.lead', method: 'create', params: [['vals_list', { name: 'x', tag_ids: [[0, 0, { name: 'vip' }]] }]] }, reason: /crm\.tag/ },
+  { item: '4 domain leaf on a field outside the rule', rules: [partnerNames], call: { model: 'res.partner', method: 'search_read', params: [['domain', [['email', 'ilike', '@']]], ['fields', ['name']]] }, reason: /email/ },
+  { item: '4 order on a field outside the rule', rules: [partnerNames], call: { model: 'res.partner', method: 'search_read', params: [['domain', []], ['fields', ['name']], ['order', 'email desc']] }, reason: /email/ },
+  { item: '4 dotted path through a relation', rules: [{ model: 'crm.lead', methods: ['read'], fields: ['name', 'partner_id'] }], call: { model: 'crm.lead', method: 'search', params: [['domain', [['partner_id.email', 'ilike', 'x']]]] }, reason: /email/ },
+  { item: '5 read_group grouping by a field outside the rule', rules: [partnerNames], call: { model: 'res.partner', method: 'read_group', params: [['domain', []], ['fields', ['name']], ['groupby', ['email']]] }, reason: /email/ },
+  { item: '6 copy with a default outside the rule', rules: [{ model: 'res.partner', methods: ['read', 'copy'], fields: ['name'] }], call: { model: 'res.partner', method: 'copy', ids: [10], params: [['default', { email: 'x@y.z' }]] }, reason: /email/ },
+  { item: '7 allowed_company_ids outside the key companies', rules: [partnerNames], limits: { companies: [1] }, call: { model: 'res.partner', method: 'search_read', params: [['domain', []], ['fields', ['name']]], context: { allowed_company_ids: [2] } }, reason: /compan/ },
+  { item: '8 method name with a capital letter', rules: [partnerNames], call: { model: 'res.partner', method: 'Search', params: [['x', []]] }, reason: /./ },
+  { item: '8 method name with a look-alike letter', rules: [{ model: 'res.partner', methods: ['read'] }], call: { model: 'res.partner', method: 'se\u0430rch', params: [['x', []]] }, reason: /./ },
+  { item: '8 private method', rules: [{ model: 'res.partner', methods: ['read'] }], call: { model: 'res.partner', method: '_search', params: [['x', []]] }, reason: /./ },
+  { item: '9 context key that silences tracking', rules: [lead], call: { model: 'crm.lead', method: 'create', params: [['vals_list', { name: 'x' }]], context: { tracking_disable: true } }, reason: /tracking_disable/ },
+  { item: '9 active_test reaching archived records', rules: [partnerNames], call: { model: 'res.partner', method: 'search_read', params: [['domain', []], ['fields', ['name']]], context: { active_test: false } }, reason: /active_test/ },
+  { item: '10 export_data through a relation path', rules: [{ model: 'crm.lead', methods: ['read', 'export_data'], fields: ['name', 'partner_id'] }], call: { model: 'crm.lead', method: 'export_data', ids: [1], params: [['fields_to_export', ['name', 'partner_id/email']]] }, reason: /email|partner/ },
+  { item: '11 a sensitive model behind a glob', rules: [{ model: '*', methods: ['read'] }], call: { model: 'res.users', method: 'search_read', params: [['domain', []], ['fields', ['login']]] }, reason: /sensitive|res\.users/ },
+  { item: '11 ir.config_parameter behind ir.*', rules: [{ model: 'ir.*', methods: ['read'] }], call: { model: 'ir.config_parameter', method: 'search_read', params: [['domain', []], ['fields', ['key', 'value']]] }, reason: /./ },
+  { item: 'unlink without the method', rules: [lead], call: { model: 'crm.lead', method: 'unlink', ids: [1] }, reason: /unlink/ },
+];
+
+describe('the catalogue of ways around a scope, through the proxy', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ version: 19 });
+  });
+  after(() => h?.close());
+
+  for (const c of CASES) {
+    test(`item ${c.item}`, async () => {
+      const { token, name } = await h.addKey({ rules: c.rules, ...(c.limits ? { limits: c.limits } : {}) });
+      for (const { shape, call } of shapes(c.call, 19)) {
+        for (const viaJsonRpc of call.entry === 'json2' ? [false] : [false, true]) {
+          h.standin.clearReceived();
+          const out = await send(h, token, call, viaJsonRpc);
+          const where = `${shape}${viaJsonRpc ? ' over JSON-RPC' : ''}`;
+          assert.ok(out.refused, `${where}: allowed: ${JSON.stringify(out)}`);
+          if (out.refused) {
+            assert.match(out.message, new RegExp(`^odoo-keys: key '${name}' may not call`), where);
+            assert.match(out.message, c.reason, where);
+          }
+          const reached = h.standin.received.filter((r) => r.service === 'object' && !['fields_get', 'search_count'].includes(r.method ?? ''));
+          assert.deepEqual(reached.map((r) => `${r.model}.${r.method}`), [], `${where}: reached Odoo`);
+        }
+      }
+    });
+  }
+
+  test('item 3: an empty field list is narrowed to the rule fields, and the answer holds only those', async () => {
+    const { token } = await h.addKey({ rules: [{ model: 'res.partner', methods: ['read'], fields: ['name', 'email'] }] });
+    for (const { shape, call } of shapes({ model: 'res.partner', method: 'search_read', params: [['domain', []], ['fields', []], ['limit', 3]] }, 19)) {
+      const out = await send(h, token, call, false);
+      assert.ok(!out.refused, shape);
+      if (!out.refused) {
+        const rows = out.result as Array<Record<string, unknown>>;
+        assert.ok(rows.length > 0, shape);
+        for (const r of rows) assert.deepEqual(Object.keys(r).sort(), ['email', 'id', 'name'], shape);
+      }
+    }
+  });
+
+  test('item 6: write on ids outside the rule domain is refused after an upstream count, and the write never happens', async () => {
+    const { token } = await h.addKey({ rules: [{ model: 'res.partner', methods: ['read', 'write'], fields: ['name', 'is_company'], domain: [['is_company', '=', true]] }] });
+    const person = h.standin.orm.search('res.partner', [['is_company', '=', false]], { limit: 1 })[0]!;
+    const before = h.standin.orm.read('res.partner', person, ['name'])[0]!.name;
+    h.standin.clearReceived();
+    const out = await send(h, token, { protocol: 'xmlrpc', entry: 'execute_kw', db: h.db, uid: 1, credential: token, model: 'res.partner', method: 'write', args: [[person], { name: 'hijacked' }], kwargs: {} }, false);
+    assert.ok(out.refused);
+    assert.equal(h.standin.orm.read('res.partner', person, ['name'])[0]!.name, before);
+    assert.deepEqual(h.standin.received.filter((r) => r.method === 'write'), []);
+    assert.ok(h.standin.received.some((r) => r.method === 'search_count'), 'the ids were counted upstream first');
+  });
+
+  test('item 12: a search without a limit is narrowed to max_limit', async () => {
+    const { token } = await h.addKey({ rules: [{ model: 'res.partner', methods: ['read'], fields: ['name'], max_limit: 2 }] });
+    for (const { shape, call } of shapes({ model: 'res.partner', method: 'search_read', params: [['domain', []], ['fields', ['name']]] }, 19)) {
+      const out = await send(h, token, call, false);
+      assert.ok(!out.refused, shape);
+      if (!out.refused) assert.equal((out.result as unknown[]).length, 2, shape);
+    }
+  });
+});
