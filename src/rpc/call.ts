@@ -77,6 +77,23 @@ export class RpcDecodeError extends Error {
 
 export interface DecodeLimits {
   maxDepth?: number;
+  /** Odoo major version whose wording errors use (18.0 says `RPC.jsonrpc()`, 19.0 `JSONRPC.jsonrpc()`); default 19. */
+  version?: number;
+}
+
+/**
+ * expat's message for a body that is not well-formed XML, as Odoo's traceback ends: "no element
+ * found: line 5, column 0" for a truncated or empty body (recordings xmlrpc/38 and 39), else
+ * "not well-formed (invalid token): line L, column C" at the place our reader stopped.
+ */
+export function expatMessage(body: Uint8Array | string, e: XmlRpcParseError): string {
+  const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+  const truncated = /unexpected end|empty XML-RPC body|unterminated/.test(e.message) || e.offset >= text.length;
+  const pos = truncated ? text.length : Math.min(e.offset, text.length);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const col = pos - (before.lastIndexOf('\n') + 1);
+  return truncated ? `no element found: line ${line}, column ${col}` : `not well-formed (invalid token): line ${line}, column ${col}`;
 }
 
 export interface XmlRpcRoute {
@@ -107,7 +124,7 @@ export function decodeXmlRpcRequest(route: XmlRpcRoute, body: Uint8Array | strin
     const { methodName, params } = decodeMethodCall(body, limits);
     return { protocol: 'xmlrpc', legacy: route.legacy, service: route.service, function: methodName, params };
   } catch (e) {
-    if (e instanceof XmlRpcParseError) throw new RpcDecodeError(odooErrors.builtin('ExpatError', e.message));
+    if (e instanceof XmlRpcParseError) throw new RpcDecodeError({ name: 'xml.parsers.expat.ExpatError', message: expatMessage(body, e) });
     throw e;
   }
 }
@@ -123,14 +140,15 @@ export function decodeJsonRpcRequest(body: Uint8Array | string, limits: DecodeLi
   if (!isStruct(envelope)) throw new RpcDecodeError(odooErrors.builtin('ValueError', 'the JSON-RPC request must be an object'), true);
   const id = envelope.id;
   const p = envelope.params;
+  const cls = (limits.version ?? 19) >= 19 ? 'JSONRPC' : 'RPC';
   if (!isStruct(p)) {
-    throw new RpcDecodeError(odooErrors.builtin('TypeError', "JSONRPC.jsonrpc() missing 3 required positional arguments: 'service', 'method', and 'args'"), false, id);
+    throw new RpcDecodeError(odooErrors.builtin('TypeError', `${cls}.jsonrpc() missing 3 required positional arguments: 'service', 'method', and 'args'`), false, id);
   }
   const missing = ['service', 'method', 'args'].filter((k) => !(k in p));
   if (missing.length) {
     const names = missing.map((k) => `'${k}'`);
     const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')}${names.length > 2 ? ',' : ''} and ${names[names.length - 1]}`;
-    throw new RpcDecodeError(odooErrors.builtin('TypeError', `JSONRPC.jsonrpc() missing ${missing.length} required positional argument${missing.length > 1 ? 's' : ''}: ${list}`), false, id);
+    throw new RpcDecodeError(odooErrors.builtin('TypeError', `${cls}.jsonrpc() missing ${missing.length} required positional argument${missing.length > 1 ? 's' : ''}: ${list}`), false, id);
   }
   if (typeof p.service !== 'string' || typeof p.method !== 'string') throw new RpcDecodeError(odooErrors.builtin('TypeError', 'service and method must be strings'), false, id);
   if (!Array.isArray(p.args)) throw new RpcDecodeError(odooErrors.builtin('TypeError', 'args must be a list'), false, id);
