@@ -498,7 +498,7 @@ export class ProxyCore {
       answer = this.result(x, result);
       journal.notes = [...(x.entry.notes ?? []), `names hidden in ${decision.redactions.flatMap((r) => r.fields).join(', ')}`];
     } else if (translated) {
-      answer = summary.outcome === 'ok' ? this.result(x, summary.result ?? null) : this.translatedError(x, target, body, status);
+      answer = summary.outcome === 'ok' ? this.result(x, executeKwResult(call, target.version, summary.result ?? null)) : this.translatedError(x, target, body, status);
     }
     return this.finish(x, res, answer, journal);
   }
@@ -653,6 +653,20 @@ function toJson2Call(call: OdooCall, version: number): OdooCall {
   if (ids !== undefined) out.ids = ids;
   if (context !== undefined) out.context = context;
   return out;
+}
+
+/**
+ * A JSON-2 result as execute_kw would have given it. The one difference that matters: JSON-2's
+ * create always answers a list, execute_kw's create answers a bare id for a single dict.
+ */
+function executeKwResult(call: OdooCall, version: number, result: RpcValue): RpcValue {
+  if (call.method !== 'create' || !Array.isArray(result) || result.length !== 1) return result;
+  try {
+    const vals = bindCall(call, version).params.vals_list;
+    return isStruct(vals) ? result[0]! : result;
+  } catch {
+    return result;
+  }
 }
 
 /** Reads up to `limit` bytes; `ended` tells whether that was the whole answer. */

@@ -1,0 +1,174 @@
+// Real client code, unchanged, pointed at the proxy with an odk_ key where it had an Odoo key:
+// Python's xmlrpc.client, the npm clients odoo-xmlrpc-ts, odoo-await and
+// @fernandoslim/odoo-jsonrpc, and the exact requests of n8n's Odoo node.
+
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { OdooClient } from 'odoo-xmlrpc-ts';
+import OdooAwait from 'odoo-await';
+import jsonrpcModule from '@fernandoslim/odoo-jsonrpc';
+import { parseJson, stringifyJson } from '../../src/rpc/json.js';
+import { startHarness, post, type Harness } from '../support/proxy-harness.js';
+
+const OdooJSONRpc = jsonrpcModule.default;
+
+const PYTHON = String.raw`
+import json, os, xmlrpc.client
+url, db, login, key = os.environ['ODOO_URL'], os.environ['ODOO_DB'], os.environ['ODOO_USER'], os.environ['ODOO_PASSWORD']
+out = {}
+common = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/common')
+out['version'] = common.version()['server_version']
+uid = common.authenticate(db, login, key, {})
+out['uid'] = uid
+models = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object', allow_none=True)
+out['partners'] = models.execute_kw(db, uid, key, 'res.partner', 'search_read', [[['is_company', '=', True]]], {'fields': ['name'], 'limit': 2, 'order': 'id'})
+lead = models.execute_kw(db, uid, key, 'crm.lead', 'create', [{'name': 'python via proxy', 'email_from': 'py@example.com'}])
+out['created'] = lead
+out['write'] = models.execute_kw(db, uid, key, 'crm.lead', 'write', [[lead], {'description': 'edited'}])
+out['read'] = models.execute_kw(db, uid, key, 'crm.lead', 'read', [[lead]], {'fields': ['name', 'email_from']})
+try:
+    models.execute_kw(db, uid, key, 'crm.lead', 'unlink', [[lead]])
+except xmlrpc.client.Fault as f:
+    out['denied'] = [f.faultCode, f.faultString]
+try:
+    models.execute_kw(db, uid, key + 'x', 'res.partner', 'search', [[]])
+except xmlrpc.client.Fault as f:
+    out['bad_key'] = [f.faultCode, f.faultString]
+print(json.dumps(out))
+`;
+
+function python(script: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    // The key travels in the environment, never on a command line.
+    const child = spawn('python3', ['-c', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const timer = setTimeout(() => child.kill(), 30_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+const RULES = [
+  { model: 'res.partner', methods: ['read'], fields: ['name', 'email', 'is_company', 'phone'] },
+  { model: 'crm.lead', methods: ['read', 'create', 'write'], fields: ['name', 'email_from', 'description', 'priority', 'expected_revenue'] },
+];
+
+for (const version of [18, 19] as const) {
+  describe(`real clients through the proxy (Odoo ${version})`, () => {
+    let h: Harness;
+    let token: string;
+    before(async () => {
+      h = await startHarness({ version });
+      ({ token } = await h.addKey({ name: 'clients', rules: RULES }));
+    });
+    after(() => h?.close());
+
+    test("Python's xmlrpc.client: version, authenticate, search_read, create, write, read, a denial and a bad key", async () => {
+      const r = await python(PYTHON, { ODOO_URL: h.url, ODOO_DB: h.db, ODOO_USER: 'anything', ODOO_PASSWORD: token });
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as Record<string, unknown>;
+      assert.equal(out.version, `${version}.0`);
+      assert.equal(out.uid, h.uid, 'the uid handed back is the real upstream user’s');
+      assert.equal((out.partners as unknown[]).length, 2);
+      assert.equal(typeof out.created, 'number');
+      assert.equal(out.write, true);
+      assert.deepEqual(out.read, [{ id: out.created, name: 'python via proxy', email_from: 'py@example.com' }]);
+      const [code, text] = out.denied as [number, string];
+      assert.equal(code, 4);
+      assert.match(text, /^odoo-keys: key 'clients' may not call crm\.lead\.unlink/);
+      assert.equal((out.bad_key as [number, string])[0], 3);
+    });
+
+    test('odoo-xmlrpc-ts (XML-RPC)', async () => {
+      const client = new OdooClient({ url: h.url, db: h.db, username: 'anything', password: token });
+      const rows = await client.searchRead<{ id: number; name: string }>('res.partner', [['is_company', '=', true]], { fields: ['name'], limit: 2, order: 'id' });
+      assert.equal(rows.length, 2);
+      const id = await client.create('crm.lead', { name: 'ts via proxy' });
+      assert.equal(await client.write('crm.lead', [id], { priority: '2' }), true);
+      await assert.rejects(client.searchRead('res.users', [], { fields: ['login'] }), /odoo-keys: key 'clients' may not call res\.users\.search_read/);
+    });
+
+    test('odoo-await (XML-RPC)', async () => {
+      const odoo = new OdooAwait({ baseUrl: h.url, db: h.db, username: 'anything', password: token });
+      assert.equal(await odoo.connect(), h.uid);
+      const id = await odoo.create('crm.lead', { name: 'await via proxy', email_from: 'aw@example.com' });
+      const [lead] = await odoo.read<{ name: string; email_from: string }>('crm.lead', id, ['name', 'email_from']);
+      assert.equal(lead!.name, 'await via proxy');
+      assert.equal(await odoo.update('crm.lead', id, { description: 'x' }), true);
+      await assert.rejects(odoo.delete('crm.lead', id), /odoo-keys/);
+      const wrong = new OdooAwait({ baseUrl: h.url, db: h.db, username: 'anything', password: 'odk_00000000_' + '0'.repeat(43) });
+      await assert.rejects(wrong.connect());
+    });
+
+    test('@fernandoslim/odoo-jsonrpc (JSON-RPC)', async () => {
+      const url = new URL(h.url);
+      const odoo = new OdooJSONRpc({ baseUrl: `${url.protocol}//${url.hostname}`, port: Number(url.port), db: h.db, username: 'anything', apiKey: token });
+      assert.deepEqual(await odoo.connect(), { uid: h.uid });
+      const rows = await odoo.searchRead<{ id: number; name: string }>('res.partner', [['is_company', '=', true]], ['name'], { limit: 2, order: 'id' });
+      assert.equal(rows.length, 2);
+      const id: number = await odoo.create('crm.lead', { name: 'jsonrpc via proxy' });
+      assert.equal(await odoo.update('crm.lead', id, { priority: '3' }), true);
+      await assert.rejects(odoo.delete('crm.lead', id), /odoo-keys: key 'clients' may not call crm\.lead\.unlink/);
+    });
+
+    test("n8n's Odoo node requests (common.login, then object.execute with positional arguments and fields [])", async () => {
+      // The bodies n8n-nodes-base's Odoo GenericFunctions build, byte for byte in shape.
+      const rpc = async (service: string, method: string, args: unknown[]): Promise<{ result?: unknown; error?: { data: { message: string } } }> =>
+        parseJson((await post(`${h.url}/jsonrpc`, stringifyJson({ jsonrpc: '2.0', method: 'call', params: { service, method, args }, id: Math.floor(Math.random() * 100) }, { style: 'compact' }), { 'User-Agent': 'n8n', Connection: 'keep-alive', Accept: '*/*', 'Content-Type': 'application/json' })).text) as never;
+      const login = await rpc('common', 'login', [h.db, 'integration@example.com', token]);
+      assert.equal(login.result, h.uid);
+      const uid = login.result as number;
+      const created = await rpc('object', 'execute', [h.db, uid, token, 'crm.lead', 'create', { name: 'from n8n', email_from: 'n8n@example.com' }]);
+      assert.equal(typeof created.result, 'number', JSON.stringify(created));
+      const got = await rpc('object', 'execute', [h.db, uid, token, 'crm.lead', 'read', [created.result], []]);
+      const row = (got.result as Array<Record<string, unknown>>)[0]!;
+      assert.deepEqual(Object.keys(row).sort(), ['description', 'email_from', 'expected_revenue', 'id', 'name', 'priority'], 'fields [] is narrowed to the rule fields');
+      const all = await rpc('object', 'execute', [h.db, uid, token, 'res.partner', 'search_read', [['is_company', '=', true]], [], 0, 0]);
+      assert.ok((all.result as unknown[]).length > 0, JSON.stringify(all).slice(0, 300));
+      const updated = await rpc('object', 'execute', [h.db, uid, token, 'crm.lead', 'write', [created.result], { description: 'enriched' }]);
+      assert.equal(updated.result, true);
+      const deleted = await rpc('object', 'execute', [h.db, uid, token, 'crm.lead', 'unlink', [created.result]]);
+      assert.match(deleted.error!.data.message, /^odoo-keys: key 'clients' may not call crm\.lead\.unlink/);
+      const fields = await rpc('object', 'execute', [h.db, uid, token, 'crm.lead', 'fields_get', [], ['string', 'type', 'help', 'required', 'name']]);
+      assert.ok(fields.result && typeof fields.result === 'object', JSON.stringify(fields).slice(0, 300));
+    });
+  });
+}
+
+describe('an XML-RPC client carried to a JSON-2-only Odoo (--upstream-protocol json2)', () => {
+  let h: Harness;
+  let token: string;
+  before(async () => {
+    h = await startHarness({ version: 19, proxy: { upstreamProtocol: 'json2' } });
+    ({ token } = await h.addKey({ name: 'old-script', rules: RULES }));
+  });
+  after(() => h?.close());
+
+  test("Python's xmlrpc.client works unchanged, and Odoo sees only JSON-2 object calls", async () => {
+    h.standin.clearReceived();
+    const r = await python(PYTHON, { ODOO_URL: h.url, ODOO_DB: h.db, ODOO_USER: 'anything', ODOO_PASSWORD: token });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    assert.equal(out.uid, h.uid);
+    assert.equal((out.partners as unknown[]).length, 2);
+    assert.deepEqual(out.read, [{ id: out.created, name: 'python via proxy', email_from: 'py@example.com' }]);
+    assert.equal((out.denied as [number, string])[0], 4);
+    const objectCalls = h.standin.received.filter((c) => c.service === 'object' || c.protocol === 'json2');
+    assert.ok(objectCalls.length >= 4);
+    assert.ok(objectCalls.every((c) => c.protocol === 'json2'), JSON.stringify(objectCalls.map((c) => [c.protocol, c.method])));
+  });
+
+  test('a JSON-2 error comes back as the fault an XML-RPC client expects', async () => {
+    const { encodeMethodCall, decodeMethodResponse } = await import('../../src/rpc/xmlrpc.js');
+    const r = decodeMethodResponse((await post(`${h.url}/xmlrpc/2/object`, encodeMethodCall('execute_kw', [h.db, 1, token, 'crm.lead', 'write', [[99999999], { name: 'ghost' }]]))).text);
+    assert.equal(r.kind, 'fault');
+    if (r.kind === 'fault') assert.ok([2, 4].includes(r.faultCode as number), JSON.stringify(r));
+  });
+});
