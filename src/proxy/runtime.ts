@@ -29,6 +29,8 @@ export interface RuntimeConfig {
   port: number;
   /** Journal folder; default `<stateDir>/journal`. null: no journal (benchmarks only). */
   auditDir?: string | null;
+  /** A journal already opened (exec takes a free replica of the folder itself); close() closes it. */
+  journal?: Journal;
   /** Folder for last-used times and the default journal (default stateHome()). */
   stateDir?: string;
   /** Remove whole journal files older than this (ms). */
@@ -136,7 +138,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const auditDir = config.auditDir === undefined ? join(stateDir, 'journal') : config.auditDir;
   let journal: Journal | null;
   try {
-    journal = auditDir === null ? null : await openJournal({ dir: auditDir });
+    journal = config.journal ?? (auditDir === null ? null : await openJournal({ dir: auditDir }));
   } catch (e) {
     pool.close();
     throw new StartupError(`the journal cannot be opened in ${auditDir}: ${(e as Error).message}`);
@@ -163,7 +165,10 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     metrics,
     now,
     options: { ...DEFAULT_OPTIONS, ...config.proxy },
-    onKeyUsed: (id, at) => usage.touch(id, at),
+    // exec's temporary keys live in memory only; last-used.json would collect their ids for ever.
+    onKeyUsed: (id, at) => {
+      if (!state.keys.get(id)?.temporary) usage.touch(id, at);
+    },
     refuseAll: () => (closing ? 'the proxy is shutting down' : null),
   });
 
