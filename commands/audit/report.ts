@@ -5,8 +5,9 @@ import { palette } from '../../src/cli/style.js';
 import { parseDuration, parseInstant } from '../../src/cli/time.js';
 import { usageError } from '../../src/cli/errors.js';
 import { journalDirs } from '../../src/audit/dirs.js';
-import { readJournalBatches, readReportBatches, type JournalFilter, type ReadStats } from '../../src/audit/read.js';
-import { ReportBuilder, callRow, GROUP_BY, type CallRow, type GroupBy, type Report } from '../../src/audit/report.js';
+import { readJournalBatches, type JournalFilter, type ReadStats } from '../../src/audit/read.js';
+import { groupJournal } from '../../src/audit/group.js';
+import { callRow, GROUP_BY, type CallRow, type GroupBy, type Report } from '../../src/audit/report.js';
 import {
   CALLS_CSV_HEADER,
   callCsvLine,
@@ -102,9 +103,7 @@ export default class Audit extends BaseCommand {
       result = { since: since.toISOString(), until: (until ?? now).toISOString(), journal: dirs, calls };
       if (format === 'table' && !empty) this.log(renderCallsTable(calls, c, !(flags.key && flags.key.length === 1)));
     } else {
-      const builder = new ReportBuilder({ by: flags.by as GroupBy, since, until: until ?? now });
-      for await (const batch of readReportBatches(dirs, filter, stats)) for (const e of batch) builder.add(e);
-      const report: Report = builder.report();
+      const report: Report = await groupJournal(dirs, filter, { by: flags.by as GroupBy, since, until: until ?? now }, stats);
       empty = report.rows.length === 0;
       result = { ...report, journal: dirs };
       if (format === 'table' && !empty) this.log(renderReportTable(report, c));

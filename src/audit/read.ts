@@ -91,7 +91,7 @@ export function compileFilter(filter: JournalFilter): EntryPredicate {
 const DAY_MS = 86_400_000;
 
 /** The files of a chain that can hold entries in the window (a day's margin for calls across midnight). */
-function filesInWindow(source: JournalSource, filter: JournalFilter): { name: string; day: string }[] {
+export function filesInWindow(source: JournalSource, filter: JournalFilter): { name: string; day: string }[] {
   const sinceDay = filter.since ? new Date(filter.since.getTime() - DAY_MS).toISOString().slice(0, 10) : undefined;
   const untilDay = filter.until ? new Date(filter.until.getTime() + DAY_MS).toISOString().slice(0, 10) : undefined;
   return source.files.filter((f, i) => {

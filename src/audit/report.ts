@@ -59,6 +59,29 @@ export interface ReportOptions {
 const UNKNOWN_KEY = '(unknown key)';
 const MINUTE = 60_000;
 
+/** A group's state as plain data, to carry a partial report between threads and merge it. */
+export interface GroupState {
+  label: string;
+  key: string | null | undefined;
+  name: string | null | undefined;
+  profile: string | undefined;
+  counts: [calls: number, allowed: number, denied: number, odooErrors: number, upstreamErrors: number, created: number, written: number, deleted: number];
+  ips: string[];
+  first: number;
+  last: number;
+  ms: Float64Array;
+  perMinute: [number, number][];
+  learning: boolean;
+  temporary: TemporaryRun[];
+}
+
+/** What one ReportBuilder gathered, for merging into another (see ReportBuilder.merge). */
+export interface PartialReport {
+  groups: GroupState[];
+  first: number;
+  last: number;
+}
+
 class Group {
   key: string | null | undefined;
   name: string | null | undefined;
@@ -72,8 +95,9 @@ class Group {
   written = 0;
   deleted = 0;
   ips = new Set<string>();
-  first = '';
-  last = '';
+  /** First and last call, ms since the epoch. */
+  first = Infinity;
+  last = -Infinity;
   ms = new Float64Array(64);
   msCount = 0;
   /** Calls per minute since the epoch: rebucketed to the window at the end, so the window need not be known up front. */
@@ -102,6 +126,56 @@ class Group {
     this.minuteCount = 0;
   }
 
+  state(): GroupState {
+    this.flushMinute();
+    return {
+      label: this.label,
+      key: this.key,
+      name: this.name,
+      profile: this.profile,
+      counts: [this.calls, this.allowed, this.denied, this.odoo_errors, this.upstream_errors, this.created, this.written, this.deleted],
+      ips: [...this.ips],
+      first: this.first,
+      last: this.last,
+      ms: this.ms.slice(0, this.msCount),
+      perMinute: [...this.perMinute],
+      learning: this.learning,
+      temporary: this.temporary,
+    };
+  }
+
+  absorb(o: GroupState): void {
+    const c = o.counts;
+    this.calls += c[0];
+    this.allowed += c[1];
+    this.denied += c[2];
+    this.odoo_errors += c[3];
+    this.upstream_errors += c[4];
+    this.created += c[5];
+    this.written += c[6];
+    this.deleted += c[7];
+    for (const ip of o.ips) this.ips.add(ip);
+    if (o.first < this.first) this.first = o.first;
+    // The newest name wins, as within one builder.
+    if (o.last >= this.last) {
+      this.last = o.last;
+      this.key = o.key;
+      this.name = o.name;
+      if (o.profile !== undefined) this.profile = o.profile;
+    }
+    for (const v of o.ms) this.addMs(v);
+    this.flushMinute();
+    for (const [m, n] of o.perMinute) this.perMinute.set(m, (this.perMinute.get(m) ?? 0) + n);
+    if (o.learning) this.learning = true;
+    for (const t of o.temporary) {
+      const id = `${t.user}\u0000${t.host}\u0000${t.cwd}\u0000${t.command}`;
+      if (this.temporary.length < 5 && !this.tempSeen.has(id)) {
+        this.tempSeen.add(id);
+        this.temporary.push(t);
+      }
+    }
+  }
+
   addMs(v: number): void {
     if (this.msCount === this.ms.length) {
       const grown = new Float64Array(this.ms.length * 2);
@@ -112,7 +186,7 @@ class Group {
   }
 }
 
-function groupLabel(e: LightEntry, by: GroupBy): string {
+function groupLabel(e: LightEntry, by: GroupBy, day: () => string): string {
   switch (by) {
     case 'key':
       return e.key ?? UNKNOWN_KEY;
@@ -121,7 +195,7 @@ function groupLabel(e: LightEntry, by: GroupBy): string {
     case 'method':
       return e.method ?? (e.function !== undefined ? (e.service !== undefined ? `${e.service}.${e.function}` : e.function) : '(none)');
     case 'day':
-      return e.ts.slice(0, 10);
+      return day();
     case 'ip':
       return e.ip ?? '(unknown)';
   }
@@ -146,18 +220,30 @@ export function sparkline(counts: number[]): string {
 export class ReportBuilder {
   private readonly groups = new Map<string, Group>();
   private readonly by: GroupBy;
-  private first = '';
-  private last = '';
-  /** `2026-11-28T10:04` of the last entry and its minute number: Date.parse once per minute, not per entry. */
-  private minutePrefix = '';
-  private minuteNumber = 0;
+  private first = Infinity;
+  private last = -Infinity;
+  /** The day label of the last entry, remade only when the day changes. */
+  private dayNumber = NaN;
+  private dayLabel = '';
+  private tsNow = 0;
+  private readonly day = (): string => {
+    const d = Math.floor(this.tsNow / 86_400_000);
+    if (d !== this.dayNumber) {
+      this.dayNumber = d;
+      this.dayLabel = new Date(d * 86_400_000).toISOString().slice(0, 10);
+    }
+    return this.dayLabel;
+  };
 
   constructor(private readonly opts: ReportOptions = {}) {
     this.by = opts.by ?? 'key';
   }
 
-  add(e: LightEntry): void {
-    const label = groupLabel(e, this.by);
+  /** Adds one entry; `tsMs` is its ts in ms when the caller has it already (else ts is parsed). */
+  add(e: LightEntry, tsMs?: number): void {
+    const t = tsMs ?? Date.parse(e.ts);
+    this.tsNow = t;
+    const label = groupLabel(e, this.by, this.day);
     let g = this.groups.get(label);
     if (!g) {
       g = new Group(label);
@@ -166,28 +252,28 @@ export class ReportBuilder {
     g.calls++;
     if (e.decision === 'allow') g.allowed++;
     else g.denied++;
-    if (e.outcome === 'odoo_error') g.odoo_errors++;
-    else if (e.outcome === 'upstream_error') g.upstream_errors++;
-    if (e.outcome === 'ok') {
-      if (e.method === 'create') g.created += e.result_ids ? e.result_ids.length : 1;
-      else if (e.method === 'write') g.written += e.ids ? e.ids.length : 0;
-      else if (e.method === 'unlink') g.deleted += e.ids ? e.ids.length : 0;
+    const outcome = e.outcome;
+    if (outcome === 'odoo_error') g.odoo_errors++;
+    else if (outcome === 'upstream_error') g.upstream_errors++;
+    else if (outcome === 'ok') {
+      const method = e.method;
+      if (method === 'create') g.created += e.result_ids?.length ?? 1;
+      else if (method === 'write') g.written += e.ids?.length ?? 0;
+      else if (method === 'unlink') g.deleted += e.ids?.length ?? 0;
     }
-    if (e.ip !== undefined) g.ips.add(e.ip);
-    const ts = e.ts;
-    if (g.first === '' || ts < g.first) g.first = ts;
-    if (ts > g.last) g.last = ts;
-    if (this.first === '' || ts < this.first) this.first = ts;
-    if (ts > this.last) this.last = ts;
-    if (typeof e.ms === 'number') g.addMs(e.ms);
-    if (!(this.minutePrefix !== '' && ts.startsWith(this.minutePrefix))) {
-      this.minutePrefix = ts.slice(0, 16);
-      this.minuteNumber = Math.floor(Date.parse(ts) / MINUTE);
-    }
-    g.countMinute(this.minuteNumber);
+    const ip = e.ip;
+    if (ip !== undefined) g.ips.add(ip);
+    if (t < g.first) g.first = t;
+    const newest = t >= g.last;
+    if (newest) g.last = t;
+    if (t < this.first) this.first = t;
+    if (t > this.last) this.last = t;
+    const ms = e.ms;
+    if (typeof ms === 'number') g.addMs(ms);
+    g.countMinute(Math.floor(t / MINUTE));
     if (this.by === 'key') {
       // The newest name wins (keys can be renamed); ts order is not assumed.
-      if (g.name === undefined || ts >= g.last) {
+      if (newest) {
         g.key = e.key;
         g.name = e.name ?? null;
         if (e.profile !== undefined) g.profile = e.profile;
@@ -208,10 +294,30 @@ export class ReportBuilder {
     for (const e of entries) this.add(e);
   }
 
+  /** What this builder gathered, as plain data (structured-clone safe). */
+  partial(): PartialReport {
+    return { groups: [...this.groups.values()].map((g) => g.state()), first: this.first, last: this.last };
+  }
+
+  /** Adds what another builder (of the same grouping) gathered. */
+  merge(p: PartialReport): void {
+    for (const o of p.groups) {
+      let g = this.groups.get(o.label);
+      if (!g) {
+        g = new Group(o.label);
+        this.groups.set(o.label, g);
+      }
+      g.absorb(o);
+    }
+    if (p.first < this.first) this.first = p.first;
+    if (p.last > this.last) this.last = p.last;
+  }
+
   report(): Report {
     const nBuckets = Math.max(1, this.opts.buckets ?? 16);
-    const since = this.opts.since?.toISOString() ?? (this.first || null);
-    const until = this.opts.until?.toISOString() ?? (this.last || null);
+    const iso = (ms: number): string | null => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+    const since = this.opts.since?.toISOString() ?? iso(this.first);
+    const until = this.opts.until?.toISOString() ?? iso(this.last);
     const startMin = since ? Math.floor(Date.parse(since) / MINUTE) : 0;
     const endMin = until ? Math.floor(Date.parse(until) / MINUTE) : 0;
     const span = Math.max(1, endMin - startMin + 1);
@@ -236,8 +342,8 @@ export class ReportBuilder {
         written: g.written,
         deleted: g.deleted,
         ips: g.ips.size,
-        first_seen: g.first,
-        last_seen: g.last,
+        first_seen: iso(g.first)!,
+        last_seen: iso(g.last)!,
         ms_median: ms.length ? quantile(ms, 0.5) : null,
         ms_p95: ms.length ? quantile(ms, 0.95) : null,
         activity,

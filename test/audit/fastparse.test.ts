@@ -4,13 +4,17 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { checkChainLine, checkLine, entryBody, sealLine, GENESIS } from '../../src/audit/chain.js';
 import { parseLightEntry } from '../../src/audit/fastparse.js';
+import { LineView } from '../../src/audit/scan.js';
 import type { JournalInput } from '../../src/audit/types.js';
 
 const LIGHT = ['ts', 'seq', 'key', 'name', 'profile', 'ip', 'proto', 'service', 'function', 'model', 'method', 'ids', 'decision', 'rule', 'limit', 'outcome', 'result_ids', 'ms', 'temporary', 'learning'];
 
 function project(o: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of LIGHT) if (k in o) out[k] = (o as Record<string, unknown>)[k];
+  for (const k of LIGHT) {
+    const v = (o as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = v;
+  }
   return out;
 }
 
@@ -64,6 +68,27 @@ test('parseLightEntry gives what JSON.parse gives, for every member reports use'
     }),
     { numRuns: 2000 },
   );
+});
+
+test('LineView reads what JSON.parse reads, for every member reports use (lines without escapes)', () => {
+  const view = new LineView();
+  let viewed = 0;
+  fc.assert(
+    fc.property(sealed, fc.string({ maxLength: 40 }), (line, junk) => {
+      // The line sits in a bigger buffer, between other bytes, as it does in a read chunk.
+      const before = Buffer.from(junk.replace(/\n/g, ' ') + '\n');
+      const buf = Buffer.concat([before, Buffer.from(line), Buffer.from('\n{"ts":"x"}\n')]);
+      const start = before.length;
+      const end = start + Buffer.byteLength(line);
+      if (line.includes('\\')) return;
+      assert.equal(view.reset(buf, start, end), true, line);
+      viewed++;
+      assert.deepEqual(project(view), project(JSON.parse(line)));
+      assert.equal(view.tsMs, Date.parse(JSON.parse(line).ts));
+    }),
+    { numRuns: 2000 },
+  );
+  assert.ok(viewed > 100, `only ${viewed} lines without a backslash were tried`);
 });
 
 test('checkChainLine agrees with checkLine on sealed lines and on tampered ones', () => {

@@ -90,3 +90,22 @@ test('stopping early closes the files (no error, no hang)', async (t) => {
   for await (const _ of readJournal([a, b])) if (++n === 3) break;
   assert.equal(n, 3);
 });
+
+test('groupJournal: the same report on one thread and split across worker threads', async (t) => {
+  const { groupJournal } = await import('../../src/audit/group.js');
+  const dir = tempDir(t);
+  await writeJournal(dir, sampleInputs(), { replica: 'a' });
+  await writeJournal(dir, sampleInputs().map((x) => ({ ...x, ts: x.ts.replace('2026-11-2', '2026-10-2') })), { replica: 'b' });
+  appendFileSync(join(dir, '2026-11-21.a.jsonl'), 'not json\n');
+  const opts = { by: 'key' as const, since: new Date('2026-10-01T00:00:00Z'), until: new Date('2026-12-01T00:00:00Z') };
+  const filter = { since: opts.since, until: opts.until };
+  const one: ReadStats = { unreadable: 0 };
+  const single = await groupJournal([dir], filter, { ...opts, workers: 1 }, one);
+  const many: ReadStats = { unreadable: 0 };
+  const split = await groupJournal([dir], filter, { ...opts, workers: 3, parallelAboveBytes: 0 }, many);
+  assert.deepEqual(split, single);
+  assert.equal(single.totals.calls, 26);
+  assert.deepEqual([one.unreadable, many.unreadable], [1, 1]);
+  const denied = await groupJournal([dir], { ...filter, denied: true }, { ...opts, workers: 2, parallelAboveBytes: 0 });
+  assert.equal(denied.totals.calls, 6);
+});

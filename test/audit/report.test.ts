@@ -163,3 +163,13 @@ test('verify output: intact and broken chains', () => {
   assert.match(text, /^BROKEN {2}\/j \[replica b\]/m);
   assert.match(text, /^ {2}changed {2}x\.jsonl:2: line 2 \(seq 2\) was changed$/m);
 });
+
+test('partial reports merge to the same report as one builder', () => {
+  const es = entries();
+  const whole = groupEntries(es, { by: 'key', since: new Date('2026-11-20T00:00:00Z'), until: new Date('2026-11-26T00:00:00Z') });
+  const a = new ReportBuilder({ by: 'key', since: new Date('2026-11-20T00:00:00Z'), until: new Date('2026-11-26T00:00:00Z') });
+  const b = new ReportBuilder({ by: 'key' });
+  es.forEach((e, i) => (i % 2 ? a : b).add(e));
+  a.merge(structuredClone(b.partial()));
+  assert.deepEqual(a.report(), whole);
+});
