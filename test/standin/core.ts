@@ -15,7 +15,7 @@ import {
   type OdooError,
   type RpcAnswer,
 } from '../../src/rpc/errors.js';
-import { bearerToken, matchJson2Path, matchXmlRpcPath } from '../../src/rpc/call.js';
+import { bearerToken, expatMessage, matchJson2Path, matchXmlRpcPath } from '../../src/rpc/call.js';
 import { parseJson, JsonParseError } from '../../src/rpc/json.js';
 import { decodeMethodCall, XmlRpcParseError, XmlRpcEncodeError } from '../../src/rpc/xmlrpc.js';
 import { isStruct, numberOf, PyFloat, type RpcStruct, type RpcValue } from '../../src/rpc/values.js';
@@ -110,16 +110,6 @@ function pythonJsonError(text: string, offset: number): string {
   return `Expecting value: line ${line} column ${col} (char ${pos})`;
 }
 
-/** expat's message for a body that is not well-formed XML (the stand-in tells truncation from bad tokens). */
-function expatError(text: string, e: XmlRpcParseError): string {
-  const truncated = /unexpected end|empty XML-RPC body|unterminated/.test(e.message) || e.offset >= text.length;
-  const pos = truncated ? text.length : Math.min(e.offset, text.length);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const col = pos - (before.lastIndexOf('\n') + 1);
-  return truncated ? `no element found: line ${line}, column ${col}` : `not well-formed (invalid token): line ${line}, column ${col}`;
-}
-
 export class StandinCore {
   readonly version: Version;
   readonly db: string;
@@ -189,16 +179,15 @@ export class StandinCore {
       return httpAnswer(werkzeugHtmlAnswer(405, 'The method is not allowed for the requested URL.', { Allow: 'POST, OPTIONS' }), 'html');
     }
     entry.service = route.service;
-    const text = body.toString('utf8');
     let methodName: string;
     let params: RpcValue[];
     try {
       ({ methodName, params } = decodeMethodCall(body));
     } catch (e) {
       if (!(e instanceof XmlRpcParseError)) throw e;
-      const err: OdooError = { name: 'xml.parsers.expat.ExpatError', message: expatError(text, e) };
+      const err: OdooError = { name: 'xml.parsers.expat.ExpatError', message: expatMessage(body, e) };
       err.debug = traceback(this.version, 'xmlrpc-parse', err);
-      entry.error = '1';
+      entry.error = err.name;
       return httpAnswer(xmlrpcFaultAnswer(err, { legacy: route.legacy, version: this.version }), 'xml');
     }
     entry.function = methodName;

@@ -297,6 +297,7 @@ export function callKw(env: Env, model: ModelDef, name: string, spec: MethodSpec
   const context = kw.context;
   delete kw.context;
   const scoped = isStruct(context) ? env.withContext(context) : env;
+  scoped.companies(); // allowed_company_ids outside the user's companies: AccessError, as env.companies raises
   const qualname = `${spec.owner(model)}.${name}`;
   const { bound, extra } = bindPython(qualname, spec, rest, kw);
   const result = spec.run(scoped, model.name, ids, bound, extra);
@@ -311,6 +312,7 @@ export function callJson2(env: Env, model: ModelDef, name: string, spec: MethodS
   if ((spec.api === 'model' || spec.api === 'model_create') && ids.length) throw raise.http(422, `cannot call ${model.name}.${name} with ids`);
   const scoped = isStruct(context) ? env.withContext(context) : env;
   const { bound, extra } = bindNamed(spec, kwargs);
+  scoped.companies();
   const result = spec.run(scoped, model.name, ids, bound, extra);
   return result instanceof Recordset ? result.ids : result;
 }

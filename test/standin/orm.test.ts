@@ -283,6 +283,22 @@ for (const version of [18, 19] as const) {
       });
     });
 
+    // The 18.0 demo database has a single company; the 19.0 one has a second (My US Company).
+    if (version >= 19) test('multi-company: records of another company are hidden, allowed_company_ids is checked against the user', async () => {
+      const other = s.orm.create('crm.lead', { name: 'US company lead', company_id: 2 });
+      const k = s.users.integration;
+      const a = s.users.admin;
+      assert.ok(s.orm.search('crm.lead', [['name', '=', 'US company lead']]).includes(other), 'admin belongs to both companies');
+      assert.deepEqual(s.orm.search('crm.lead', [['name', '=', 'US company lead']], { context: { allowed_company_ids: [1] } }), []);
+      assert.deepEqual(await executeKw(s.url, s.db, k.uid, k.apiKey!, 'crm.lead', 'search', [[['name', '=', 'US company lead']]]), []);
+      const hidden = await faultOf(executeKw(s.url, s.db, k.uid, k.apiKey!, 'crm.lead', 'read', [[other], ['name']]));
+      assert.equal(hidden.code, 4);
+      assert.match(hidden.message, /^Due to security restrictions, you are not allowed to access 'Lead\/Opportunity' \(crm.lead\) records\.\n\nRecords: US company lead \(id=\d+\)\nUser: Integration \(id=7\)/);
+      const foreign = await faultOf(executeKw(s.url, s.db, k.uid, k.apiKey!, 'res.partner', 'search', [[]], { context: { allowed_company_ids: [2] } }));
+      assert.deepEqual([foreign.code, foreign.message], [4, 'Access to unauthorized or invalid companies.']);
+      assert.equal(((await executeKw(s.url, s.db, a.uid, a.apiKey!, 'crm.lead', 'read', [[other], ['company_id']], { context: { allowed_company_ids: [2, 1] } })) as RpcStruct[])[0]!.company_id?.toString(), '2,My US Company');
+    });
+
     describe('chatter tracking', () => {
       test('writes to tracked crm.lead fields post one message with a tracking value per field: author, date, old and new', async () => {
         const k = s.users.integration;

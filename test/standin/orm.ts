@@ -272,6 +272,48 @@ export class Env {
     ]);
   }
 
+  /**
+   * env.companies: the context's allowed_company_ids (each must be one of the user's companies,
+   * else AccessError), or all the user's companies.
+   */
+  companies(): number[] {
+    const user = this.orm.record('res.users', this.uid);
+    const mine = Array.isArray(user?.company_ids) ? (user!.company_ids as number[]) : [1];
+    const asked = this.context.allowed_company_ids;
+    if (Array.isArray(asked) && asked.length) {
+      const ids = asked.map((x) => numberOf(x) ?? NaN);
+      if (!this.su && this.uid !== 1 && ids.some((id) => !mine.includes(id))) throw raise.accessError('Access to unauthorized or invalid companies.');
+      return ids;
+    }
+    return mine;
+  }
+
+  /** The multi-company record rule: a record with a company is visible only within env.companies. */
+  private ruleAllows(model: string, rec: StoredRecord, companies: number[]): boolean {
+    const f = this.model(model).fields.get('company_id');
+    if (!f || f.type !== 'many2one' || f.relation !== 'res.company' || f.compute || model === 'res.users') return true;
+    const c = rec.company_id;
+    return c === false || c === null || c === undefined || companies.includes(c as number);
+  }
+
+  private rulesApply(): boolean {
+    return !this.su && this.uid !== 1;
+  }
+
+  /** Raises the AccessError Odoo gives when record rules hide some of the records. */
+  checkRules(model: string, ids: number[], operation: 'read' | 'write' | 'create' | 'unlink'): void {
+    if (!this.rulesApply()) return;
+    const companies = this.companies();
+    const forbidden = ids.map((id) => this.orm.record(model, id)).filter((r): r is StoredRecord => !!r && !this.ruleAllows(model, r, companies));
+    if (!forbidden.length) return;
+    const def = this.model(model);
+    const user = this.orm.displayName('res.users', this.uid);
+    const records = forbidden.slice(0, 6).map((r) => `${this.orm.displayName(model, r.id)} (id=${r.id})`).join(', ');
+    throw raise.accessError(
+      `Due to security restrictions, you are not allowed to ${OPERATION_WORD[operation]} '${def.description}' (${model}) records.\n\nRecords: ${records}\nUser: ${user} (id=${this.uid})\n\nThis restriction is due to the following rules:\n- ${def.description} multi-company\n\nNote: this might be a multi-company issue. Switching company may help - in Odoo, not in real life!\n\nContact your administrator to request access if necessary.`,
+    );
+  }
+
   private missing(model: string, ids: number[]): OdooRaise {
     return raise.missingError(`Record does not exist or has been deleted.\n(Record: ${recordsetRepr(model, ids)}, User: ${this.uid})`);
   }
@@ -310,7 +352,8 @@ export class Env {
   searchRecords(model: string, domain: RpcValue, opts: { offset?: number; limit?: number | null; order?: string | null } = {}): StoredRecord[] {
     this.checkAccess(model, 'read');
     const node = this.domainFor(model, domain);
-    const hits = this.orm.allRecords(model).filter((r) => evaluate(this.orm, model, r, node));
+    const companies = this.rulesApply() ? this.companies() : null;
+    const hits = this.orm.allRecords(model).filter((r) => (!companies || this.ruleAllows(model, r, companies)) && evaluate(this.orm, model, r, node));
     const sorted = this.orm.sortRecords(model, hits, opts.order ?? null);
     // Odoo treats limit 0 / None / False as "no limit".
     const offset = opts.offset ?? 0;
@@ -347,6 +390,7 @@ export class Env {
   read(model: string, ids: number[], fields: RpcValue = null, load: RpcValue = '_classic_read'): RpcStruct[] {
     this.checkAccess(model, 'read');
     const names = this.fieldsToRead(model, fields);
+    this.checkRules(model, ids, 'read');
     const def = this.model(model);
     const dn = (m: string, id: number): string => this.orm.displayName(m, id);
     const out: RpcStruct[] = [];
@@ -413,6 +457,7 @@ export class Env {
       this.checkRequired(model, rec);
       this.orm.table(model).set(id, rec);
       try {
+        this.checkRules(model, [id], 'create');
         for (const run of deferred) run();
         this.checkConstraints(model, rec);
       } catch (e) {
@@ -431,6 +476,7 @@ export class Env {
     if (!isStruct(vals)) throw raise.builtin('AttributeError', `'${Array.isArray(vals) ? 'list' : 'int'}' object has no attribute 'items'`);
     const missing = ids.filter((id) => !this.orm.record(model, id));
     if (missing.length) throw this.missing(model, missing);
+    this.checkRules(model, ids, 'write');
     this.checkFieldNames(model, vals);
     const def = this.model(model);
     for (const id of ids) {
@@ -648,6 +694,7 @@ export class Env {
     this.checkAccess(model, 'unlink');
     const missing = ids.filter((id) => !this.orm.record(model, id));
     if (missing.length) throw this.missing(model, missing);
+    this.checkRules(model, ids, 'unlink');
     for (const id of ids) {
       const rec = this.orm.record(model, id);
       if (!rec) continue; // removed by a cascade meanwhile
@@ -684,6 +731,7 @@ export class Env {
     this.checkAccess(model, 'read');
     const missing = ids.filter((id) => !this.orm.record(model, id));
     if (missing.length) throw this.missing(model, missing);
+    this.checkRules(model, ids, 'read');
     const out: number[] = [];
     for (const id of ids) {
       const rec = this.orm.record(model, id)!;
