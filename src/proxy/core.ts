@@ -18,11 +18,12 @@ import {
 import { jsonrpcResultAnswer, xmlrpcResultAnswer, json2ResultAnswer, jsonrpcErrorAnswer, xmlrpcFaultAnswer, odooErrors, type OdooError, type RpcAnswer } from '../rpc/errors.js';
 import { parseJson } from '../rpc/json.js';
 import { jsonToJsonRpcResponse, jsonToXmlRpcResponse } from '../rpc/transcode.js';
-import { bindCall, json2Params, BindError } from '../policy/bind.js';
+import { bindCall, rebuildCall, json2Params, BindError } from '../policy/bind.js';
 import { isStruct, type RpcValue } from '../rpc/values.js';
 import type { Decision, KeyScope, ModelSchema, ResultRedaction, UpstreamCheck } from '../policy/types.js';
 import { decide, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
-import { takeToken, type RateBucket } from '../policy/limits.js';
+import { takeToken, recordsAllowance, chargeRecords, type RateBucket, type RecordsBudget } from '../policy/limits.js';
+import { signatureOf } from '../policy/methods.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
 import { callUpstream, encodeCommonCall, encodeUpstreamCall, readBody, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type UpstreamPool, type UpstreamTarget, type UpstreamVia } from '../upstream/forward.js';
@@ -103,10 +104,13 @@ interface Exchange {
   jsonrpcId?: RpcValue;
   bytesIn: number;
   entry: Partial<JournalInput>;
+  /** Told what Odoo answered (undefined when the answer streamed past unread), for budgets. */
+  onResult?: (result: RpcValue | undefined) => void;
 }
 
 export class ProxyCore {
   private readonly rate = new Map<string, RateBucket>();
+  private readonly records = new Map<string, RecordsBudget>();
   private readonly schemaCache = new Map<string, { at: number; schema: ModelSchema }>();
   private readonly limiter: ConcurrencyLimiter;
   readonly throttle = new FailureThrottle();
@@ -345,6 +349,16 @@ export class ProxyCore {
       }
     }
 
+    const perHour = record.limits?.records_per_hour;
+    if (perHour) {
+      const budgeted = this.applyRecordsBudget(x, record.id, perHour, decision, v, now);
+      if (typeof budgeted === 'string') {
+        this.deps.metrics.throttled++;
+        return this.refuse(x, res, 'throttled', `key '${record.name}' ${budgeted}`, { limit: 'records_per_hour', reason: budgeted }, v, 'denied');
+      }
+      decision = budgeted;
+    }
+
     const release = await this.limiter.acquire(record.id);
     if (!release) {
       this.deps.metrics.throttled++;
@@ -361,6 +375,38 @@ export class ProxyCore {
       this.deps.metrics.inFlight--;
       release();
     }
+  }
+
+  /**
+   * records_per_hour: a search's limit is narrowed to what the hour's budget has left, a read of
+   * more ids than that is refused, and what the answer held is charged afterwards (a streamed
+   * answer, not read, is charged the whole allowance).
+   */
+  private applyRecordsBudget(x: Exchange, keyId: string, perHour: number, decision: Allowed, version: number, now: Date): Allowed | string {
+    const sig = signatureOf(decision.call.method, version);
+    if (!sig || (sig.kind !== 'search' && sig.kind !== 'read') || decision.call.method === 'search_count') return decision;
+    const { allowed, budget, retryAfterMs } = recordsAllowance(this.records.get(keyId), perHour, now.getTime());
+    this.records.set(keyId, budget);
+    if (allowed <= 0) return `has read its ${perHour} records this hour; retry in ${Math.ceil(retryAfterMs / 60_000)} min`;
+    let out = decision;
+    if (sig.kind === 'search') {
+      const b = bindCall(decision.call, version);
+      const limit = b.params.limit;
+      if (typeof limit !== 'number' || limit <= 0 || limit > allowed) {
+        b.params.limit = allowed;
+        out = { ...decision, call: rebuildCall(b), notes: [...decision.notes, `limit narrowed to ${allowed} (records left this hour)`] };
+        x.entry.notes = out.notes;
+      }
+    } else {
+      const ids = bindCall(decision.call, version).ids;
+      const n = Array.isArray(ids) ? ids.length : 1;
+      if (n > allowed) return `may read ${allowed} more records this hour, not ${n}`;
+    }
+    x.onResult = (result) => {
+      const count = Array.isArray(result) ? result.length : isStruct(result) && Array.isArray(result.records) ? result.records.length : allowed;
+      this.records.set(keyId, chargeRecords(this.records.get(keyId), count, this.deps.now().getTime()));
+    };
+    return out;
   }
 
   /** decide(), fetching the schemas it asks for (bounded: a scope cannot make it loop). */
@@ -483,6 +529,7 @@ export class ProxyCore {
   /** A whole answer in hand: summarise, hide names if asked, translate if needed, send, journal. */
   private async answerWhole(x: Exchange, res: ServerResponse, target: UpstreamTarget, call: OdooCall, decision: Allowed, via: UpstreamVia, status: number, upHeaders: IncomingMessage['headers'], body: Buffer): Promise<void> {
     const summary = summarizeAnswer(via, status, body);
+    if (summary.outcome === 'ok') x.onResult?.(summary.result);
     const created = summary.outcome === 'ok' ? resultIds(call, summary.result) : undefined;
     const journal: Partial<JournalInput> = { decision: 'allow', outcome: summary.outcome, ...(summary.error ? { error: summary.error } : {}), ...(created ? { result_ids: created } : {}) };
     const translated = via === 'json2' && x.protocol !== 'json2';
@@ -528,6 +575,7 @@ export class ProxyCore {
       res.writeHead(status, passHeaders(upRes.headers));
     }
     let outcome: JournalInput['outcome'] = sniffed === 'odoo_error' ? 'odoo_error' : 'ok';
+    if (outcome === 'ok') x.onResult?.(undefined);
     let error: JournalInput['error'];
     try {
       const source = (async function* all() {

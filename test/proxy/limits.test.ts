@@ -1,0 +1,134 @@
+// Key limits as the running proxy enforces them, and the proxy's own protections.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeMethodCall, decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
+import { parseJson } from '../../src/rpc/json.js';
+import { startHarness, post, type Harness } from '../support/proxy-harness.js';
+
+const partnerRead = [{ model: 'res.partner', methods: ['read'], fields: ['name'] }];
+
+describe('key limits through the proxy', () => {
+  let h: Harness;
+  before(async () => {
+    // One trusted reverse proxy in front: tests choose the client address with X-Forwarded-For.
+    h = await startHarness({ version: 19, server: { trustProxyHops: 1 } });
+  });
+  after(() => h?.close());
+
+  const json2 = (token: string, method: string, body: string, from = '203.0.113.7'): ReturnType<typeof post> =>
+    post(`${h.url}/json/2/res.partner/${method}`, body, { Authorization: `bearer ${token}`, 'Content-Type': 'application/json', 'X-Forwarded-For': from });
+
+  test('rate: calls past the rate are refused with 429 (JSON-2) or a fault (XML-RPC), and journaled with the limit', async () => {
+    const { token, id } = await h.addKey({ rules: partnerRead, limits: { rate: '3/min' } });
+    for (let i = 0; i < 3; i++) assert.equal((await json2(token, 'search_count', '{"domain":[]}')).status, 200);
+    const refused = await json2(token, 'search_count', '{"domain":[]}');
+    assert.equal(refused.status, 429);
+    assert.match((parseJson(refused.text) as { message: string }).message, /is over its rate of 3\/min; retry in \d+ s/);
+    const xml = decodeMethodResponse((await post(`${h.url}/xmlrpc/2/object`, encodeMethodCall('execute_kw', [h.db, 1, token, 'res.partner', 'search_count', [[]]]), { 'X-Forwarded-For': '203.0.113.7' })).text);
+    assert.ok(xml.kind === 'fault' && xml.faultCode === 2 && /over its rate/.test(String(xml.faultString)));
+    const entries = (await h.journal()).filter((e) => e.key === id && e.decision === 'deny');
+    assert.ok(entries.length >= 2 && entries.every((e) => e.limit === 'rate'));
+  });
+
+  test('ips: only the allowed ranges; a client cannot choose its address beyond the trusted hop', async () => {
+    const { token } = await h.addKey({ rules: partnerRead, limits: { ips: ['203.0.113.0/24', '2001:db8::/32'] } });
+    assert.equal((await json2(token, 'search_count', '{"domain":[]}', '203.0.113.50')).status, 200);
+    assert.equal((await json2(token, 'search_count', '{"domain":[]}', '2001:db8::5')).status, 200);
+    const outside = await json2(token, 'search_count', '{"domain":[]}', '198.51.100.1');
+    assert.equal(outside.status, 403);
+    assert.match(outside.text, /outside the key's allowed addresses/);
+    // A forged header from the client is to the left of what the trusted proxy appended: ignored.
+    const forged = await json2(token, 'search_count', '{"domain":[]}', '203.0.113.50, 198.51.100.1');
+    assert.equal(forged.status, 403);
+  });
+
+  test('hours: outside the window the key is refused', async () => {
+    const far = (new Date().getUTCHours() + 12) % 24;
+    const hh = String(far).padStart(2, '0');
+    const { token } = await h.addKey({ rules: partnerRead, limits: { hours: `Mon-Sun ${hh}:00-${hh}:30 UTC` } });
+    const r = await json2(token, 'search_count', '{"domain":[]}');
+    assert.equal(r.status, 403);
+    assert.match(r.text, /outside hours/);
+  });
+
+  test('expires: an expired key is refused by the proxy itself', async () => {
+    const { token } = await h.addKey({ rules: partnerRead, expires: new Date(Date.now() - 60_000).toISOString() });
+    h.standin.clearReceived();
+    const r = await json2(token, 'search_count', '{"domain":[]}');
+    assert.equal(r.status, 401);
+    assert.match(r.text, /expired at/);
+    assert.equal(h.standin.received.length, 0);
+  });
+
+  test('records_per_hour: searches are narrowed to what is left, then refused', async () => {
+    const { token } = await h.addKey({ rules: partnerRead, limits: { records_per_hour: 5 } });
+    const first = parseJson((await json2(token, 'search_read', '{"domain":[],"fields":["name"],"limit":3}')).text) as unknown[];
+    assert.equal(first.length, 3);
+    const second = parseJson((await json2(token, 'search_read', '{"domain":[],"fields":["name"]}')).text) as unknown[];
+    assert.equal(second.length, 2, 'narrowed to the 2 records left this hour');
+    const third = await json2(token, 'search_read', '{"domain":[],"fields":["name"]}');
+    assert.equal(third.status, 429);
+    assert.match(third.text, /has read its 5 records this hour/);
+  });
+});
+
+describe('the proxy protects Odoo', () => {
+  test('failed attempts are throttled per address; other addresses are not slowed', async () => {
+    const h = await startHarness({ version: 19, server: { trustProxyHops: 1 } });
+    try {
+      const { token } = await h.addKey({ rules: partnerRead });
+      const attempt = (key: string, from: string): ReturnType<typeof post> =>
+        post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${key}`, 'Content-Type': 'application/json', 'X-Forwarded-For': from });
+      h.standin.clearReceived();
+      for (let i = 0; i < 10; i++) assert.equal((await attempt(`odk_0000000${i}_${'A'.repeat(43)}`, '198.51.100.66')).status, 401);
+      const locked = await attempt(token, '198.51.100.66');
+      assert.equal(locked.status, 429, 'the address is locked out, even with a good key');
+      assert.match(locked.text, /too many failed attempts/);
+      assert.equal((await attempt(token, '203.0.113.7')).status, 200, 'another address is served');
+      assert.equal(h.standin.received.filter((c) => c.protocol === 'json2' && c.method === 'search_count').length, 1, 'no guess reached Odoo');
+      const metrics = await (await fetch(`${h.url}/metrics`)).text();
+      assert.match(metrics, /odoo_keys_auth_failures_total 10\b/);
+      assert.match(metrics, /odoo_keys_throttled_total [1-9]/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a per-key concurrency cap: excess calls wait briefly, then get a clear busy error', async () => {
+    const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 100 } });
+    try {
+      const { token } = await h.addKey({ rules: partnerRead });
+      const { token: other } = await h.addKey({ rules: partnerRead });
+      // Warm the schema cache so both calls go straight to Odoo.
+      await post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${token}`, 'Content-Type': 'application/json' });
+      h.standin.faults.delayMs = 600;
+      const call = (k: string): ReturnType<typeof post> => post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${k}`, 'Content-Type': 'application/json' });
+      const [a, b, c] = await Promise.all([call(token), call(token), call(other)]);
+      const statuses = [a.status, b.status].sort();
+      assert.deepEqual(statuses, [200, 503]);
+      assert.match((a.status === 503 ? a : b).text, /too many calls in progress for key/);
+      assert.equal(c.status, 200, 'another key is not held up by the first one’s cap');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('/healthz and /metrics', async () => {
+    const h = await startHarness({ version: 18 });
+    try {
+      const health = await fetch(`${h.url}/healthz`);
+      assert.equal(health.status, 200);
+      const body = (await health.json()) as { ok: boolean; checks: Record<string, { ok: boolean }> };
+      assert.equal(body.ok, true);
+      assert.deepEqual(Object.keys(body.checks).sort(), ['journal', 'registry', 'upstream:test']);
+      const { token } = await h.addKey({ name: 'metered', rules: partnerRead });
+      await post(`${h.url}/xmlrpc/2/object`, encodeMethodCall('execute_kw', [h.db, 1, token, 'res.partner', 'search_count', [[]]]));
+      const metrics = await (await fetch(`${h.url}/metrics`)).text();
+      assert.match(metrics, /odoo_keys_calls_total\{key="[0-9a-f]{8}",decision="allow",outcome="ok"\} 1/);
+      assert.match(metrics, /odoo_keys_call_duration_ms_count \d+/);
+      assert.match(metrics, /# TYPE odoo_keys_call_duration_ms histogram/);
+    } finally {
+      await h.close();
+    }
+  });
+});
