@@ -110,6 +110,21 @@ function pythonJsonError(text: string, offset: number): string {
   return `Expecting value: line ${line} column ${col} (char ${pos})`;
 }
 
+const JSONRPC_MIMETYPES = ['application/json', 'application/json-rpc'];
+
+function mimetypeOf(headers: Record<string, string>): string {
+  return (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** werkzeug's 415 page, as Odoo raises it when a request's Content-Type does not suit the route's type. */
+function unsupportedMediaType(route: string, type: string, accept: string[]): HttpAnswer {
+  const description = `Request inferred type is compatible with ['http'] but '${route}' is type='${type}'.\n\nPlease verify the Content-Type request header and try again.`;
+  const escaped = description.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
+  const page = werkzeugHtmlAnswer(415, escaped);
+  const length = String(Buffer.byteLength(page.body, 'utf8'));
+  return { status: 415, headers: [['Content-Type', 'text/html; charset=utf-8'], ['Content-Length', length], ['Accept', accept.join(', ')], ['Connection', 'close']], body: page.body };
+}
+
 export class StandinCore {
   readonly version: Version;
   readonly db: string;
@@ -152,7 +167,7 @@ export class StandinCore {
     const route = matchXmlRpcPath(path);
     let answer: HttpAnswer;
     if (route) answer = await this.handleXmlRpc(httpMethod, route, body, entry);
-    else if (path === '/jsonrpc') answer = await this.handleJsonRpc(body, entry);
+    else if (path === '/jsonrpc') answer = await this.handleJsonRpc(headers, body, entry);
     else if (this.version >= 19 && (path === '/json/2' || path.startsWith('/json/2/'))) answer = await this.handleJson2(httpMethod, path, headers, body, entry);
     else answer = httpAnswer(werkzeugHtmlAnswer(404, 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.'), 'html');
     entry.status = answer.status;
@@ -210,7 +225,8 @@ export class StandinCore {
 
   // -- JSON-RPC ------------------------------------------------------------------------
 
-  private async handleJsonRpc(body: Buffer, entry: ReceivedCall): Promise<HttpAnswer> {
+  private async handleJsonRpc(headers: Record<string, string>, body: Buffer, entry: ReceivedCall): Promise<HttpAnswer> {
+    if (!JSONRPC_MIMETYPES.includes(mimetypeOf(headers))) return unsupportedMediaType('/jsonrpc', this.version >= 19 ? 'jsonrpc' : 'json', JSONRPC_MIMETYPES);
     let envelope: RpcValue;
     try {
       envelope = parseJson(body);
@@ -432,6 +448,8 @@ export class StandinCore {
       return httpAnswer({ status: 404, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: NO_DB_HTML }, 'html');
     }
     entry.db = this.db;
+    // The json2 dispatcher takes a JSON body or none at all (Odoo picks the dispatcher before authenticating).
+    if (body.length > 0 && mimetypeOf(headers) !== 'application/json') return unsupportedMediaType('/json/2/<model>/<method>', 'json2', ['application/json']);
     const route = matchJson2Path(path);
     const fail = (e: unknown, where: Entry): HttpAnswer => {
       const err = this.toOdooError(e, where);

@@ -167,6 +167,19 @@ describe('stand-in HTTP behaviour (Odoo 19.0)', () => {
     assert.equal(legacy, 1);
   });
 
+  test('a JSON route refuses a body that does not say it is JSON (415, as Odoo picks its dispatcher by Content-Type)', async () => {
+    const rpc = await rawRequest(s.url, 'POST', '/jsonrpc', '{"jsonrpc":"2.0","method":"call","params":{"service":"db","method":"list","args":[]}}', { 'Content-Type': 'text/plain' });
+    assert.equal(rpc.status, 415);
+    assert.equal(rpc.headers.accept, 'application/json, application/json-rpc');
+    assert.match(rpc.body, /Request inferred type is compatible with \[&#39;http&#39;\] but &#39;\/jsonrpc&#39; is type=&#39;jsonrpc&#39;/);
+    const j2 = await rawRequest(s.url, 'POST', '/json/2/res.partner/search_count', '{"domain":[]}', { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `bearer ${s.users.admin.apiKey}` });
+    assert.equal(j2.status, 415);
+    assert.equal(j2.headers.accept, 'application/json');
+    // No body at all is fine for JSON-2 (no arguments).
+    const empty = await rawRequest(s.url, 'POST', '/json/2/res.partner/fields_get', '', { Authorization: `bearer ${s.users.admin.apiKey}` });
+    assert.equal(empty.status, 200);
+  });
+
   test('addUser and addApiKey: a new user authenticates with its key on every protocol', async () => {
     const u = s.addUser({ login: 'robot@example.com', name: 'Robot', groups: 'sales' });
     assert.equal(await xmlrpc(s.url, '/xmlrpc/2/common', 'authenticate', [s.db, u.login, u.apiKey, {}]), u.uid);
