@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand } from '../src/cli/base.js';
+import { RegistryCommand } from './shared/registry-command.js';
 import { configHome } from '../src/registry/paths.js';
 import { usageError, CliError, EXIT } from '../src/cli/errors.js';
 import { parseDuration } from '../src/cli/time.js';
@@ -8,7 +8,7 @@ import { createLogger, isLogLevel } from '../src/proxy/log.js';
 import { parseListen } from '../src/proxy/server.js';
 import { readTls, startProxy, StartupError } from '../src/proxy/runtime.js';
 
-export default class Serve extends BaseCommand {
+export default class Serve extends RegistryCommand {
   static override summary = 'Run the proxy: integrations call it as they would call Odoo, with an odk_ key.';
   static override description = `Serves /xmlrpc/2/*, /xmlrpc/*, /jsonrpc and /json/2/<model>/<method>, checks every call against the key's scope, forwards allowed calls to Odoo with the profile's real credentials and journals every call. keys.yaml is watched: create, scope, rotate and revoke take effect within a second. SIGHUP reloads; SIGTERM and SIGINT drain calls in flight and flush the journal.`;
   static override examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --listen 0.0.0.0:8169 --trust-proxy 1 --retain 90d', '<%= config.bin %> serve --profile prod --profile staging --tls-cert cert.pem --tls-key key.pem'];

@@ -1,0 +1,108 @@
+// `odoo-keys serve` as a user runs it: a real child process, configured by login and create,
+// logging JSON lines on stderr, reloading on SIGHUP, draining on SIGTERM.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { BIN, REPO_ROOT, cliEnvironment, json, runCli, tempFolders } from '../support/cli.js';
+import { startStandin } from '../standin/server.js';
+import { encodeMethodCall, decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until stderr shows `pattern`. */
+function waitFor(child: ChildProcess, stderr: () => string, pattern: RegExp, ms = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; stderr so far:\n${stderr()}`)), ms);
+    const check = (): void => {
+      if (pattern.test(stderr())) {
+        clearTimeout(timer);
+        child.stderr!.off('data', check);
+        resolve();
+      }
+    };
+    child.stderr!.on('data', check);
+    check();
+  });
+}
+
+test('serve: logs JSON lines, reloads on SIGHUP, drains a call in flight on SIGTERM and exits 0', async (t) => {
+  const odoo = await startStandin({ version: 19 });
+  const f = tempFolders();
+  let child: ChildProcess | undefined;
+  t.after(async () => {
+    child?.kill('SIGKILL');
+    await odoo.close();
+    f.cleanup();
+  });
+  const keyFile = join(f.home, '..', 'upstream.key');
+  writeFileSync(keyFile, `${odoo.users.integration.apiKey}\n`, { mode: 0o600 });
+  assert.equal((await runCli(f, ['login', 'prod', '--url', odoo.url, '--db', odoo.db, '--user', odoo.users.integration.login, '--upstream-key-file', keyFile])).code, 0);
+  const created = await runCli(f, ['create', 'sync', '--scope', 'res.partner:read(name)', '--json']);
+  assert.equal(created.code, 0, created.stderr);
+  const token = json<{ token: string }>(created).token;
+
+  const port = await freePort();
+  child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`, '--log-level', 'info'], { cwd: REPO_ROOT, env: cliEnvironment(f), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
+  await waitFor(child, () => stderr, /proxy listening on http:\/\/127\.0\.0\.1:\d+/);
+  const url = `http://127.0.0.1:${port}`;
+
+  const call = async (key: string): Promise<ReturnType<typeof decodeMethodResponse>> => {
+    const r = await fetch(`${url}/xmlrpc/2/object`, { method: 'POST', body: encodeMethodCall('execute_kw', [odoo.db, 1, key, 'res.partner', 'search_count', [[]]]) });
+    return decodeMethodResponse(await r.text());
+  };
+  assert.equal((await call(token)).kind, 'params');
+
+  // Every log line is a JSON object; none holds a key.
+  const lines = stderr.split('\n').filter((l) => l.startsWith('{'));
+  assert.ok(lines.length >= 1);
+  for (const l of lines) assert.doesNotThrow(() => JSON.parse(l), l);
+  assert.ok(!stderr.includes(token.split('_')[2]!) && !stderr.includes(odoo.users.integration.apiKey!), 'no secret in the logs');
+
+  // A key created by another process is picked up by SIGHUP at the latest.
+  const second = json<{ token: string }>(await runCli(f, ['create', 'late', '--scope', 'res.partner:read(name)', '--json'])).token;
+  child.kill('SIGHUP');
+  await waitFor(child, () => stderr, /reloading registry/);
+  assert.equal((await call(second)).kind, 'params');
+
+  // SIGTERM while a slow call is in flight: the call completes, then the process exits 0.
+  odoo.faults.delayMs = 800;
+  const inflight = call(token);
+  await new Promise((r) => setTimeout(r, 200));
+  child.kill('SIGTERM');
+  assert.equal((await inflight).kind, 'params', 'the call in flight was answered');
+  assert.equal(await exited, 0);
+  assert.match(stderr, /draining calls in flight/);
+
+  // The journal holds every call, chained.
+  const dir = join(f.state, 'journal');
+  const entries = readdirSync(dir).filter((n) => n.endsWith('.jsonl')).flatMap((n) => readFileSync(join(dir, n), 'utf8').trim().split('\n')).map((l) => JSON.parse(l) as { name: string; method: string; seq: number });
+  assert.ok(entries.filter((e) => e.method === 'search_count').length >= 3);
+  assert.deepEqual(entries.map((e) => e.seq), entries.map((_, i) => i + 1));
+  const verify = await runCli(f, ['audit', 'verify']);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+});
+
+test('serve: a clear error and exit code when it cannot start', async (t) => {
+  const f = tempFolders();
+  t.after(() => f.cleanup());
+  const none = await runCli(f, ['serve', '--listen', '127.0.0.1:0']);
+  assert.notEqual(none.code, 0);
+  assert.match(none.stderr, /odoo-keys: .*(profile|login)/);
+  const bad = await runCli(f, ['serve', '--listen', 'nonsense']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /not host:port/);
+});
