@@ -64,18 +64,23 @@ const DECOY_HASH = 'sha256:00000000000000000000000000000000000000000000000000000
  * Authenticates a presented credential. Unknown id and wrong secret give the same answer in the
  * same time; revoked and expired keys are named only to a caller who holds their secret.
  */
-export function authenticateKey(index: KeyIndex, credential: string | null | undefined, now: Date): AuthResult {
-  if (!credential) return { ok: false, failure: 'missing', message: 'odoo-keys: no key given (use an odk_ key as the password or bearer token)' };
+export function authenticateKey(index: KeyIndex, credential: string | null | undefined, now: Date, compare: (secret: string, hash: string) => boolean = secretMatches): AuthResult {
+  if (!credential) {
+    compare('x', DECOY_HASH);
+    compare('x', DECOY_HASH);
+    return { ok: false, failure: 'missing', message: 'odoo-keys: no key given (use an odk_ key as the password or bearer token)' };
+  }
   const token = parseToken(credential);
   if (!token) {
-    secretMatches('x', DECOY_HASH);
+    compare('x', DECOY_HASH);
+    compare('x', DECOY_HASH);
     return { ok: false, failure: 'malformed', message: 'odoo-keys: invalid key' };
   }
   const key = index.get(token.id);
-  const current = secretMatches(token.secret, key?.record.hash ?? DECOY_HASH);
+  const current = compare(token.secret, key?.record.hash ?? DECOY_HASH);
   const prev = key?.record.previous;
-  // Always compare twice so the time does not tell whether a rotation is in progress.
-  const previous = secretMatches(token.secret, prev?.hash ?? DECOY_HASH) && prev !== undefined && Date.parse(prev.until) > now.getTime();
+  // Always compare twice, so the time tells neither whether the id exists nor whether a rotation is in progress.
+  const previous = compare(token.secret, prev?.hash ?? DECOY_HASH) && prev !== undefined && Date.parse(prev.until) > now.getTime();
   if (!key || (!current && !previous)) return { ok: false, failure: 'unknown', message: 'odoo-keys: invalid key' };
   const r = key.record;
   if (r.revoked && Date.parse(r.revoked) <= now.getTime()) {
