@@ -4,6 +4,7 @@ import Audit from './audit/report.js';
 import AuditVerify from './audit/verify.js';
 import Check from './check.js';
 import Create from './create.js';
+import Exec from './exec.js';
 import List from './list.js';
 import Login from './login.js';
 import Logout from './logout.js';
@@ -28,4 +29,5 @@ export const COMMANDS = {
   rotate: Rotate,
   revoke: Revoke,
   serve: Serve,
+  exec: Exec,
 };

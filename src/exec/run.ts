@@ -1,0 +1,228 @@
+// Running one command under a temporary key: a proxy on 127.0.0.1 inside this process holding
+// the key in memory, the child with its variables, signals forwarded, the TTL enforced, and
+// everything torn down when the child ends. The key never leaves this process's memory but
+// through the child's environment, so whatever way exec ends (SIGKILL included) the key is gone.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { openJournal, JournalError, type Journal } from '../audit/journal.js';
+import { startProxy, type RunningProxy } from '../proxy/runtime.js';
+import type { LiveKey, TemporaryOrigin } from '../proxy/keys.js';
+import type { Logger } from '../proxy/log.js';
+import { RegistryStore } from '../registry/store.js';
+import { registryPath } from '../registry/paths.js';
+import type { Profile } from '../registry/types.js';
+import { formatDuration } from '../cli/time.js';
+import { childEnvironment, execVariables } from './environment.js';
+import { deathTime, refreshedLiveKey, temporaryLiveKey, type FlagScope, type TemporaryIdentity } from './key.js';
+import { exitCodeOf, FORWARDED_SIGNALS, inTerminalForeground, spawnProblem, type CommandProblem, type ForwardedSignal } from './process.js';
+
+export interface ExecPlan {
+  /** Folder of keys.yaml. */
+  home: string;
+  /** State folder (last-used.json). */
+  stateDir: string;
+  /** Journal folder. */
+  auditDir: string;
+  profile: Profile;
+  /** The program as typed, and its arguments. */
+  command: string;
+  args: string[];
+  /** Where findCommand found it. */
+  commandPath: string;
+  identity: TemporaryIdentity;
+  /** `odk_<id>_<secret>`: goes to the child's environment and nowhere else. */
+  token: string;
+  flags: FlagScope;
+  /** --key NAME's id: its scope changes, revocation and removal follow into the temporary key. */
+  baseKeyId?: string;
+  killOnExpiry: boolean;
+  killGraceMs: number;
+  log: Logger;
+  /** exec's own messages (stderr), such as the expiry notice. */
+  notice: (message: string) => void;
+}
+
+export type ExecOutcome = { exitCode: number } | { exitCode: number; problem: CommandProblem };
+
+/** Who started the key, for the journal: the program's name only (its arguments may carry data). */
+export function temporaryOrigin(command: string): TemporaryOrigin {
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the environment, else the numeric uid.
+    user = process.env.USER ?? process.env.LOGNAME ?? String(process.getuid?.() ?? 'unknown');
+  }
+  return { user, host: hostname(), cwd: process.cwd(), command };
+}
+
+/**
+ * The journal folder's `exec` chain, or the next free one (`exec-2`, ...) when other execs are
+ * running: one writer per chain, and sequential runs continue one chain instead of leaving a
+ * file each. `serve` writes its own chain in the same folder, so `audit` reads both.
+ */
+export async function openExecJournal(dir: string): Promise<Journal> {
+  const replicas = ['exec', ...Array.from({ length: 15 }, (_, i) => `exec-${i + 2}`), `exec-${process.pid}`];
+  let last: unknown;
+  for (const replica of replicas) {
+    try {
+      return await openJournal({ dir, replica });
+    } catch (e) {
+      if (!(e instanceof JournalError && e.code === 'journal_locked')) throw e;
+      last = e;
+    }
+  }
+  throw last;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** setTimeout for an instant that may be more than 24.8 days away. */
+function timerAt(atMs: number, fn: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    const wait = atMs - Date.now();
+    if (wait > MAX_TIMER_MS) timer = setTimeout(arm, MAX_TIMER_MS);
+    else timer = setTimeout(fn, Math.max(0, wait));
+    timer.unref();
+  };
+  if (Number.isFinite(atMs)) arm();
+  return () => clearTimeout(timer);
+}
+
+function readProcStat(): string | null {
+  try {
+    return readFileSync('/proc/self/stat', 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Ctrl-C already reached the child from the terminal (same foreground process group). */
+function terminalSentIt(signal: ForwardedSignal): boolean {
+  if (signal !== 'SIGINT') return false;
+  const stat = readProcStat();
+  const fg = stat === null ? null : inTerminalForeground(stat);
+  // Without /proc: a terminal on stdin is the best hint that Ctrl-C came from it.
+  return fg ?? Boolean(process.stdin.isTTY);
+}
+
+/**
+ * Starts the proxy, runs the command, and resolves with exec's exit code once the child has
+ * ended and the key and the proxy are gone. Rejects only when the proxy cannot be started
+ * (nothing was run then).
+ */
+export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
+  const store = new RegistryStore(registryPath(plan.home));
+  let base = plan.baseKeyId === undefined ? undefined : (await store.read()).keys.find((k) => k.id === plan.baseKeyId);
+  let key: LiveKey = plan.baseKeyId === undefined ? temporaryLiveKey(plan.identity, plan.flags) : refreshedLiveKey(plan.identity, plan.flags, base, new Date());
+
+  const journal = await openExecJournal(plan.auditDir);
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy({
+      home: plan.home,
+      profiles: [plan.profile.name],
+      host: '127.0.0.1',
+      port: 0,
+      auditDir: plan.auditDir,
+      journal,
+      stateDir: plan.stateDir,
+      temporaryKeys: [key],
+      log: plan.log,
+    });
+  } catch (e) {
+    await journal.close();
+    throw e;
+  }
+
+  const env = childEnvironment(
+    process.env,
+    execVariables({ url: proxy.url, db: plan.profile.db, login: plan.profile.login, token: plan.token, expiresAt: plan.identity.ttlExpires, keyId: plan.identity.id }),
+  );
+
+  const cleanups: (() => void)[] = [];
+  const child: ChildProcess = spawn(plan.commandPath, plan.args, { argv0: plan.command, stdio: 'inherit', env });
+  const ended = new Promise<ExecOutcome>((resolve) => {
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      // The program could not be started (it went away since it was found, or the kernel refused
+      // it). Later errors (a signal that could not be sent) change nothing.
+      if (child.pid === undefined) {
+        const problem = spawnProblem(plan.command, err);
+        resolve({ exitCode: problem.exitCode, problem });
+      }
+    });
+    child.once('exit', (code, signal) => {
+      if (child.pid !== undefined) resolve({ exitCode: exitCodeOf(code, signal) });
+    });
+  });
+
+  // Signals: forwarded, never fatal to exec, which must outlive the child to clean up.
+  for (const signal of FORWARDED_SIGNALS) {
+    const forward = (): void => {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      if (terminalSentIt(signal)) return;
+      try {
+        child.kill(signal);
+      } catch {
+        // Gone in the meantime.
+      }
+    };
+    process.on(signal, forward);
+    cleanups.push(() => process.off(signal, forward));
+  }
+  // A crash of exec itself (not a signal: those are handled) must not leave the command running
+  // without its proxy; SIGKILL cannot be caught, and then the key dies with exec's memory.
+  const onExit = (): void => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) child.kill('SIGTERM');
+  };
+  process.on('exit', onExit);
+  cleanups.push(() => process.off('exit', onExit));
+
+  // The TTL, and the base key's own end: a notice, and with --kill-on-expiry SIGTERM then SIGKILL.
+  let cancelDeath = (): void => {};
+  let killTimer: NodeJS.Timeout | undefined;
+  const armDeath = (): void => {
+    cancelDeath();
+    cancelDeath = timerAt(deathTime(key), () => {
+      const revoked = key.record.revoked !== undefined && Date.parse(key.record.revoked) <= Date.now();
+      const what = revoked ? 'the temporary key was revoked (its --key was revoked or removed)' : 'the temporary key expired';
+      if (!plan.killOnExpiry) {
+        plan.notice(`${what}; calls through it are refused from now on`);
+        return;
+      }
+      if (killTimer) return;
+      plan.notice(`${what}; stopping ${plan.command} (SIGTERM, then SIGKILL after ${formatDuration(plan.killGraceMs)})`);
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }, plan.killGraceMs);
+      killTimer.unref();
+    });
+  };
+  armDeath();
+  cleanups.push(() => cancelDeath());
+  cleanups.push(() => killTimer && clearTimeout(killTimer));
+
+  if (plan.baseKeyId !== undefined) {
+    const stop = store.watch(
+      (reg) => {
+        base = reg.keys.find((k) => k.id === plan.baseKeyId);
+        key = refreshedLiveKey(plan.identity, plan.flags, base, new Date());
+        proxy.setTemporaryKeys([key]);
+        armDeath();
+      },
+      (err) => plan.log.warn('keys.yaml change could not be read; the temporary key keeps its scope', { error: err.message }),
+    );
+    cleanups.push(stop);
+  }
+
+  const outcome = await ended;
+  for (const c of cleanups) c();
+  // The key first (calls of anything the command left behind are refused at once), then the proxy.
+  proxy.setTemporaryKeys([]);
+  await proxy.close(1000);
+  return outcome;
+}
