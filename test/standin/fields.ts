@@ -83,6 +83,8 @@ export interface FieldDef {
   help?: string;
   /** Searchable though not stored (it has a search method in Odoo). */
   searchable?: boolean;
+  /** Only these groups may read it (fields.X(groups=...)); others do not see it in "all fields". */
+  groups?: Group[];
 }
 
 export type Group =

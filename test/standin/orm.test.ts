@@ -323,6 +323,14 @@ for (const version of [18, 19] as const) {
         assert.deepEqual([byField['Opportunity (crm.lead)']!.old_value_char, byField['Opportunity (crm.lead)']!.new_value_char], ['tracked', 'tracked (renamed)']);
         assert.deepEqual([byField['Email (crm.lead)']!.old_value_char, byField['Email (crm.lead)']!.new_value_char], ['old@example.com', 'new@example.com']);
         assert.deepEqual([byField['Expected Revenue (crm.lead)']!.old_value_float, byField['Expected Revenue (crm.lead)']!.new_value_float], [new PyFloat(100), new PyFloat(250.5)]);
+        // tracking_value_ids is a Settings-only field: a Sales user reading the message does not get it, and may not ask for it.
+        const asSales = (await executeKw(s.url, s.db, k.uid, k.apiKey!, 'mail.message', 'read', [fresh])) as RpcStruct[];
+        assert.equal(asSales[0]!.id, fresh[0]);
+        assert.ok(!('tracking_value_ids' in asSales[0]!));
+        const denied = await faultOf(executeKw(s.url, s.db, k.uid, k.apiKey!, 'mail.message', 'read', [fresh, ['tracking_value_ids']]));
+        assert.equal(denied.code, 4);
+        assert.match(denied.message, /^You do not have enough rights to access the fields "tracking_value_ids" on Message \(mail.message\)/);
+        assert.equal((msg!.tracking_value_ids as number[]).length, 5);
         // The write is attributed to the writer in write_uid as well.
         assert.deepEqual(s.orm.read('crm.lead', lead, ['write_uid'])[0]!.write_uid, [k.uid, 'Integration']);
         // A write that changes no tracked field posts nothing.

@@ -375,7 +375,8 @@ export class Env {
   fieldsToRead(model: string, fields: RpcValue): string[] {
     const def = this.model(model);
     if (fields === null || fields === false || fields === undefined || (Array.isArray(fields) && fields.length === 0)) {
-      return [...def.fields.keys()].filter((n) => n !== 'id');
+      // "All fields" means all the fields this user may read: group-restricted ones are left out.
+      return [...def.fields.values()].filter((f) => f.name !== 'id' && this.mayAccessField(f)).map((f) => f.name);
     }
     if (!Array.isArray(fields)) fields = [fields];
     const out: string[] = [];
@@ -384,7 +385,20 @@ export class Env {
       if (f !== 'id' && !def.fields.has(f)) throw this.orm.invalidField(model, f);
       if (f !== 'id' && !out.includes(f)) out.push(f);
     }
+    const denied = out.filter((n) => !this.mayAccessField(def.fields.get(n)!));
+    if (denied.length) {
+      throw raise.accessError(
+        `You do not have enough rights to access the fields "${denied.join(',')}" on ${def.description} (${model}). Please contact your system administrator.\n\nOperation: read`,
+      );
+    }
     return out;
+  }
+
+  /** Field-level groups (fields.X(groups=...)): a field some groups only may see. */
+  mayAccessField(f: FieldDef): boolean {
+    if (!f.groups || this.su || this.uid === 1) return true;
+    const mine = this.orm.userGroups.get(this.uid) ?? new Set<Group>();
+    return f.groups.some((g) => mine.has(g));
   }
 
   read(model: string, ids: number[], fields: RpcValue = null, load: RpcValue = '_classic_read'): RpcStruct[] {
@@ -761,6 +775,7 @@ export class Env {
     for (const name of order) {
       if (wanted && !wanted.has(name)) continue;
       const f = def.fields.get(name)!;
+      if (!this.mayAccessField(f)) continue;
       const d = this.describeField(model, f);
       const kept: RpcStruct = {};
       for (const k of Object.keys(d).sort()) if (!attrs || attrs.has(k)) kept[k] = d[k]!;

@@ -779,7 +779,8 @@ export function buildSchema(version: Version, opts: SchemaOptions = {}): Map<str
         fld('partner_ids', 'many2many', 'Recipients', { relation: 'res.partner' }),
         fld('attachment_ids', 'many2many', 'Attachments', { relation: 'ir.attachment', opaque: true, default: [] }),
         fld('parent_id', 'many2one', 'Parent Message', { relation: 'mail.message', ondelete: 'set null' }),
-        fld('tracking_value_ids', 'one2many', 'Tracking values', { relation: 'mail.tracking.value', inverseName: 'mail_message_id', compute: trackingIds }),
+        // groups="base.group_system" in mail: other users neither see nor may ask for it.
+        fld('tracking_value_ids', 'one2many', 'Tracking values', { relation: 'mail.tracking.value', inverseName: 'mail_message_id', compute: trackingIds, groups: ['base.group_system'] }),
       ],
     }),
   );
