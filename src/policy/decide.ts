@@ -10,7 +10,8 @@ import type { OdooCall } from '../rpc/call.js';
 import { isStruct, numberOf, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { Decision, DecideEnv, FieldInfo, KeyScope, ModelSchema, ResultRedaction, Rule, UpstreamCheck } from './types.js';
 import { isFieldName, isGlob, isMethodName, isModelName, modelMatches, visible } from './names.js';
-import { andDomains, domainShapeProblem, isConstantLeaf, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
+import { andDomains, orDomains, domainShapeProblem, isConstantLeaf, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
+import { domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type LeafAfter } from './evaluate.js';
 import { ipAllowed, parseHours, withinHours, LimitSyntaxError } from './limits.js';
 import { expandMethods } from './methods.js';
 import { bindCall, rebuildCall, BindError, type BoundCall } from './bind.js';
@@ -41,9 +42,10 @@ export function isSensitiveModel(model: string): boolean {
 /**
  * The fields_get attributes the engine reads (FieldInfo): ask Odoo for exactly these when answering
  * need_schema, e.g. `fields_get([], {attributes: SCHEMA_ATTRIBUTES})`. `related` (Field._description_related)
- * lets writes to related fields be checked against the model they write through to.
+ * lets writes to related fields be checked against the model they write through to; `depends`
+ * (Field._description_depends) tells which computed fields a write may change.
  */
-export const SCHEMA_ATTRIBUTES: readonly string[] = ['type', 'relation', 'relation_field', 'related'];
+export const SCHEMA_ATTRIBUTES: readonly string[] = ['type', 'relation', 'relation_field', 'related', 'depends'];
 
 /** Context keys every key may send: they change presentation, not what is reached or recorded. */
 export const HARMLESS_CONTEXT_KEYS: readonly string[] = ['lang', 'tz', 'bin_size'];
@@ -137,6 +139,54 @@ interface State {
   notes: string[];
   /** Records this call creates in other models, with the fields it sets there, for default_<field> context keys. */
   created: { model: string; fields: string[] }[];
+  /** The call context's `default_<field>` values (field -> value): Odoo uses them for fields a create leaves out. */
+  defaults: RpcStruct;
+  /** The call creates records of its own model (create, name_create, load, copy, web_save without ids). */
+  createsMain: boolean;
+}
+
+/** Odoo's own bookkeeping fields: set by Odoo on create, copy and write, whatever the values say. */
+const LOG_ACCESS_FIELDS: ReadonlySet<string> = new Set(['create_uid', 'create_date', 'write_uid', 'write_date']);
+
+/**
+ * What a call does to the records a rule's domain is judged on: creates them from `values` (with
+ * the context's defaults under them), or writes `values` onto records (copy: the copy is the
+ * original plus its `default`), that were checked upstream to lie inside the domain.
+ */
+interface Change {
+  kind: 'create' | 'write' | 'copy';
+  values: RpcStruct;
+  /** Fields Odoo sets itself whatever the values say (a one2many line's inverse field). */
+  forced?: readonly string[];
+  /** Fields the call changes besides `values` (the inverse field of lines linked with commands 4 and 6). */
+  alsoChanged?: readonly string[];
+  /** name_create: the name goes to the model's name field (`_rec_name`, a text field the schema does not name). */
+  textFieldsUnknown?: boolean;
+  /** Replaces the explanation of a refusal (load, name_create: the advice to set fields does not apply). */
+  refusal?: string;
+}
+
+const TEXT_TYPES: ReadonlySet<string> = new Set(['char', 'text', 'html', 'selection']);
+
+type DomainVerdict = { ok: true; checks: UpstreamCheck[] } | { ok: false; reason: string } | { ok: 'schema' };
+
+function hasDomain(rule: Rule): boolean {
+  return !!rule.domain && rule.domain.length > 0;
+}
+
+/** The context's default_<field> values (invalid field names are refused by the allowlist). */
+function contextDefaults(ctx: RpcValue | undefined): RpcStruct {
+  const out: RpcStruct = {};
+  if (ctx === undefined || !isStruct(ctx)) return out;
+  for (const k of sortedKeys(ctx)) {
+    const field = k.slice('default_'.length);
+    if (k.startsWith('default_') && isFieldName(field)) out[field] = ctx[k]!;
+  }
+  return out;
+}
+
+function fieldList(fields: Iterable<string>): string {
+  return [...new Set(fields)].map((f) => `'${f}'`).join(', ');
 }
 
 /** Whether a rule is allowed to match a model at all (globs never reach sensitive models). */
@@ -198,16 +248,21 @@ class RuleEval {
    * which other rules the key holds (removing a rule never allows more).
    */
   findRule(model: string, op: Op, fields: string[] | undefined): { rule: Rule; index: number } | undefined {
-    let withDomain: { rule: Rule; index: number } | undefined;
+    return this.rulesFor(model, op, fields)[0];
+  }
+
+  /** Every rule on `model` allowing `op` on all of `fields`: those without a domain first, each group in key order. */
+  rulesFor(model: string, op: Op, fields: string[] | undefined): { rule: Rule; index: number }[] {
+    const free: { rule: Rule; index: number }[] = [];
+    const limited: { rule: Rule; index: number }[] = [];
     for (let i = 0; i < this.st.rules.length; i++) {
       const r = this.st.rules[i]!;
       if (!ruleReaches(r, model)) continue;
       if (!expandMethods(r.methods, this.st.env.version).has(op)) continue;
       if (fields === undefined ? r.fields !== undefined : !fields.every((f) => fieldIn(r, f))) continue;
-      if (!r.domain || r.domain.length === 0) return { rule: r, index: i };
-      withDomain ??= { rule: r, index: i };
+      (hasDomain(r) ? limited : free).push({ rule: r, index: i });
     }
-    return withDomain;
+    return [...free, ...limited];
   }
 
   /**
@@ -215,21 +270,188 @@ class RuleEval {
    * domain (the linked records are not filtered by it); writes and deletes of known ids are checked
    * against the rule's domain upstream.
    */
-  comodel(model: string, op: Op, fields: string[] | undefined, via: string, ids?: number[]): Rule {
+  comodel(model: string, op: Op, fields: string[] | undefined, via: string, ids?: number[], change?: Change): Rule {
     const what = fields === undefined ? 'every field' : fields.length ? fields.map((f) => `'${f}'`).join(', ') : 'no field';
     if (SENSITIVE.has(model) && !this.st.rules.some((r) => ruleReaches(r, model))) {
       deny(`${via} reaches ${model}, a sensitive model no rule names with allow_sensitive`);
     }
-    const found = this.findRule(model, op, fields);
-    if (!found) deny(`${via} needs ${op} on ${model} (${what}), which no rule allows`);
-    const { rule, index } = found;
-    if (rule.domain && rule.domain.length > 0) {
-      if (op === 'read') deny(`${via} reads ${model} records that ${ruleLabel(rule, index)} limits to a domain, which a relation cannot be checked against`);
-      if (op === 'create') return rule;
+    const candidates = this.rulesFor(model, op, fields);
+    if (candidates.length === 0) deny(`${via} needs ${op} on ${model} (${what}), which no rule allows`);
+    const { rule, index } = candidates[0]!;
+    if (!hasDomain(rule)) return rule;
+    if (op === 'read') deny(`${via} reads ${model} records that ${ruleLabel(rule, index)} limits to a domain, which a relation cannot be checked against`);
+    if (op !== 'create') {
       if (!ids) deny(`${via} would ${op} ${model} records without naming them, and ${ruleLabel(rule, index)} limits ${model} to a domain`);
-      if (ids.length) this.st.checks.push({ kind: 'ids_in_domain', model, ids, domain: rule.domain, reason: `${via}: ${op} on ${model} records outside ${ruleLabel(rule, index)}'s domain` });
     }
-    return rule;
+    if (op === 'unlink' || !change) {
+      if (op !== 'create' && ids!.length) this.st.checks.push({ kind: 'ids_in_domain', model, ids: ids!, domain: rule.domain!, reason: `${via}: ${op} on ${model} records outside ${ruleLabel(rule, index)}'s domain` });
+      if (op === 'create') deny(`${via} creates ${model} records, and ${ruleLabel(rule, index)} limits ${model} to a domain the engine cannot check them against`);
+      return rule;
+    }
+    // Records created or written there must lie inside (stay inside) one such rule's domain.
+    let firstFailure: string | undefined;
+    for (const c of candidates) {
+      const v = this.domainAfter(model, c.rule.domain!, change, ruleLabel(c.rule, c.index), via);
+      if (v.ok === 'schema') return c.rule; // decided again once the schema is known
+      if (v.ok === false) {
+        firstFailure ??= v.reason;
+        continue;
+      }
+      if (op !== 'create' && ids!.length) this.st.checks.push({ kind: 'ids_in_domain', model, ids: ids!, domain: c.rule.domain!, reason: `${via}: ${op} on ${model} records outside ${ruleLabel(c.rule, c.index)}'s domain` });
+      this.st.checks.push(...v.checks);
+      return c.rule;
+    }
+    return deny(firstFailure!);
+  }
+
+  // --- a rule's domain after a create, write or copy ----------------------------------------------
+
+  /**
+   * Whether records of `model` created (or written, or copied) as `change` says lie inside `domain`
+   * afterwards, decided from the values (src/policy/evaluate.ts). A leaf on a many2one path whose
+   * many2one the values set to a known id (`partner_id.is_company`, `partner_id any [...]`) becomes
+   * an upstream check on that record when the domain needs it.
+   */
+  domainAfter(model: string, domain: RpcValue[], change: Change, label: string, what: string): DomainVerdict {
+    const tree = domainTree(domain);
+    if (!tree) return { ok: false, reason: `${what}: ${label}'s domain is not a well-formed domain, so no record can be shown to lie inside it` };
+    const schema = this.schema(model);
+    if (!schema) return { ok: 'schema' };
+    const info = (f: string): FieldInfo | undefined => (Object.prototype.hasOwnProperty.call(schema, f) ? schema[f] : undefined);
+    const values = change.kind === 'create' ? { ...this.st.defaults, ...change.values } : change.values;
+    const forced = new Set(change.forced ?? []);
+    const alsoChanged = new Set(change.alsoChanged ?? []);
+    const given = (f: string): boolean => Object.prototype.hasOwnProperty.call(values, f) && !forced.has(f) && !LOG_ACCESS_FIELDS.has(f) && f !== 'id'
+      && !(change.textFieldsUnknown && TEXT_TYPES.has(info(f)?.type ?? 'char'));
+
+    // Fields whose value may differ afterwards (write, copy), and relations whose targets change.
+    const changed = new Set<string>([...Object.keys(change.values), ...(change.alsoChanged ?? [])]);
+    const deep = new Set<string>();
+    if (change.kind !== 'create') {
+      for (const f of LOG_ACCESS_FIELDS) if (change.kind === 'copy' || f.startsWith('write_')) changed.add(f);
+      for (const f of Object.keys(change.values)) {
+        const i = info(f);
+        if (i?.related) deep.add(i.related.split('.')[0]!);
+      }
+      if (change.kind === 'copy') {
+        // Odoo does not copy one2many, related and computed fields (unless a model says otherwise):
+        // the copy gets their default or recomputed value.
+        for (const [f, i] of Object.entries(schema)) {
+          if (!given(f) && (i.type === 'one2many' || i.related || (i.depends && i.depends.length > 0))) changed.add(f);
+        }
+      }
+      const reaches = (path: string): boolean => {
+        const segs = path.split('.');
+        return changed.has(segs[0]!) || (segs.length > 1 && deep.has(segs[0]!));
+      };
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const [f, i] of Object.entries(schema)) {
+          if (changed.has(f)) continue;
+          const deps = [...(i.depends ?? []), ...(i.related ? [i.related] : [])];
+          if (deps.some(reaches)) {
+            changed.add(f);
+            grew = true;
+          }
+        }
+      }
+    }
+
+    const checkable = new Map<number, UpstreamCheck>();
+    const after = (i: number): LeafAfter => {
+      const leaf = tree.leaves[i]!;
+      const segs = leaf.path.split('.');
+      const head = segs[0]!;
+      if (leaf.operator === '=?' && (leaf.value === false || leaf.value === null)) return true;
+      if (change.kind !== 'create') {
+        if (head === 'id' && segs.length === 1) return change.kind === 'write' ? 'same' : undefined;
+        if (!(changed.has(head) || (segs.length > 1 && deep.has(head)))) return 'same';
+      }
+      const fi = info(head);
+      if (segs.length === 1 && EVALUATED_OPERATORS.has(leaf.operator) && fi && given(head)) {
+        return leafTruth(fi.type, storedValue(fi, values[head]!), leaf.operator, leaf.value);
+      }
+      // partner_id.is_company = true, partner_id any [...]: the linked record, by id, upstream.
+      const id = given(head) ? values[head] : undefined;
+      if (fi?.type === 'many2one' && fi.relation && !fi.related && typeof id === 'number' && Number.isSafeInteger(id) && id > 0) {
+        const sub = segs.length > 1 && !SUBDOMAIN_OPERATORS.has(leaf.operator)
+          ? [[segs.slice(1).join('.'), leaf.operator, leaf.value]]
+          : segs.length === 1 && leaf.operator === 'any' && Array.isArray(leaf.value) ? leaf.value : undefined;
+        if (sub) {
+          checkable.set(i, { kind: 'ids_in_domain', model: fi.relation, ids: [id], domain: sub as RpcValue[], reason: `${what}: the ${fi.relation} record ${id} set in '${head}' does not match ${label}'s domain leaf ${JSON.stringify([leaf.path, leaf.operator, leaf.value])}` });
+        }
+      }
+      return undefined;
+    };
+    const heldBefore = change.kind !== 'create';
+    if (domainHoldsAfter(tree, after, heldBefore)) return { ok: true, checks: [] };
+    if (checkable.size > 0 && domainHoldsAfter(tree, (i) => (checkable.has(i) ? true : after(i)), heldBefore)) {
+      return { ok: true, checks: [...checkable.keys()].sort((a, b) => a - b).map((i) => checkable.get(i)!) };
+    }
+
+    // Why not: the leaves the values leave open, or none (the values put the record outside).
+    const open = tree.leaves.filter((l) => after(l.index) === undefined);
+    const heads = (ls: typeof open) => ls.map((l) => l.path.split('.')[0]!);
+    const byOdoo = (f: string): boolean => forced.has(f) || alsoChanged.has(f) || LOG_ACCESS_FIELDS.has(f) || f === 'id';
+    const absent = heads(open).filter((f) => !given(f) && !byOdoo(f));
+    const setBy = heads(open).filter(byOdoo);
+    const opaque = open.filter((l) => given(l.path.split('.')[0]!)).map((l) => l.path);
+    const shown = JSON.stringify(domain);
+    if (change.refusal) return { ok: false, reason: `${what}: the domain ${shown} of ${label} cannot be shown to hold for ${change.refusal}` };
+    const notes: string[] = [];
+    if (change.kind === 'create') {
+      if (absent.length) notes.push(`set ${fieldList(absent)} explicitly (a field left out gets Odoo's default, which the engine does not know)`);
+    } else if (absent.length) {
+      notes.push(change.kind === 'copy'
+        ? `set ${fieldList(absent)} in default (Odoo does not copy computed, related and one2many fields)`
+        : `the written values change ${fieldList(absent)} through computed or related fields`);
+    }
+    if (setBy.length) notes.push(`${fieldList(setBy)} ${setBy.length === 1 ? 'is' : 'are'} set by Odoo itself`);
+    if (opaque.length) notes.push(`the leaves on ${fieldList(opaque)} cannot be evaluated from the values given (only =, !=, in, not in, <, <=, >, >=, =? on plain fields, with values of the field's type)`);
+    if (open.length === 0) {
+      const outcome = change.kind === 'create' ? 'the created record would lie outside' : change.kind === 'copy' ? 'the copy would lie outside' : 'the written values would move the records out of';
+      return { ok: false, reason: `${what}: ${outcome} the domain ${shown} of ${label}` };
+    }
+    const subject = change.kind === 'create' ? 'the created record' : change.kind === 'copy' ? 'the copy' : 'the records after the write';
+    return { ok: false, reason: `${what}: the domain ${shown} of ${label} cannot be shown to hold for ${subject}: ${notes.join('; ')}` };
+  }
+
+  /** The call's own rule: records created or written by this call must lie inside its domain. */
+  mainDomainAfter(change: Change, what: string): void {
+    if (!hasDomain(this.rule)) return;
+    const v = this.domainAfter(this.model, this.rule.domain!, change, this.label, what);
+    if (v.ok === false) deny(v.reason);
+    if (v.ok === true) this.st.checks.push(...v.checks);
+  }
+
+  /** Whether records of `model` linked by id must be checked: the key has rules there, all limited to domains. */
+  linksNeedCheck(model: string): boolean {
+    const reaching = this.st.rules.filter((r) => ruleReaches(r, model));
+    return reaching.length > 0 && reaching.every(hasDomain);
+  }
+
+  /**
+   * Records of `model` linked by id through a relational value (a many2one id, commands 4 and 6, a
+   * reference): when the key's rules on that model are all limited to domains, the ids must lie
+   * inside one of them (checked upstream), so a key cannot attach records it may not reach. A key
+   * with no rule on the model may link any of its records: the field being allowed is the operator's
+   * choice.
+   */
+  linked(model: string, ids: number[], via: string): void {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0 || !this.linksNeedCheck(model)) return;
+    const reaching = this.st.rules.map((rule, index) => ({ rule, index })).filter(({ rule }) => ruleReaches(rule, model));
+    const domains: RpcValue[][] = [];
+    const seen = new Set<string>();
+    for (const { rule } of reaching) {
+      const k = JSON.stringify(rule.domain);
+      if (!seen.has(k)) {
+        seen.add(k);
+        domains.push(rule.domain!);
+      }
+    }
+    const labels = reaching.map(({ rule, index }) => ruleLabel(rule, index)).join(', ');
+    this.st.checks.push({ kind: 'ids_in_domain', model, ids: unique, domain: orDomains(domains), reason: `${via} links ${model} records outside the domain${reaching.length > 1 ? 's' : ''} of ${labels}` });
   }
 
   // --- paths: partner_id.email, order_line/product_id/id ------------------------------------------
@@ -583,6 +805,14 @@ class RuleEval {
       if (info && X2MANY.has(info.type) && info.relation) this.commands(info, v, `${what}['${f}']`, depth);
       else if (Array.isArray(v) || isStruct(v)) {
         if (info && RELATIONAL.has(info.type)) deny(`${what}['${f}']: a ${info.type} value must be a record id`);
+      } else if (info?.type === 'many2one' && info.relation && !info.related && v !== false && v !== null) {
+        this.linked(info.relation, idList(v, `${what}['${f}']`), `${what}['${f}']`);
+      } else if (info?.type === 'reference' && typeof v === 'string' && v !== '') {
+        // 'res.partner,5': a link to a record of the model it names.
+        const m = /^([a-z0-9_]+(?:\.[a-z0-9_]+)*),\s*([0-9]+)$/.exec(v);
+        if (!m) deny(`${what}['${f}']: ${quoteName(v)} is not a reference ('model,id')`);
+        if (SENSITIVE.has(m[1]!) && !this.st.rules.some((r) => ruleReaches(r, m[1]!))) deny(`${what}['${f}'] links a record of ${m[1]}, a sensitive model no rule names with allow_sensitive`);
+        this.linked(m[1]!, [Number(m[2])], `${what}['${f}']`);
       }
     }
   }
@@ -608,20 +838,31 @@ class RuleEval {
     const o2m = info.type === 'one2many';
     if (value === false || value === null) return;
     if (!Array.isArray(value)) deny(`${via}: x2many values must be a list of commands`);
+    const inverse = o2m && info.relation_field ? info.relation_field : undefined;
     const comodelVals = (op: 'create' | 'write', vals: RpcValue, ids: number[] | undefined, where: string): void => {
       if (!isStruct(vals)) deny(`${where}: the values must be a dictionary`);
       const fields = Object.keys(vals).sort();
-      this.comodel(comodel, op, fields, where, ids);
+      // A one2many line gets the parent in its inverse field, whatever its values say.
+      const change: Change = op === 'create' ? { kind: 'create', values: vals, forced: inverse ? [inverse] : [] } : { kind: 'write', values: vals };
+      this.comodel(comodel, op, fields, where, ids, change);
       if (op === 'create') this.st.created.push({ model: comodel, fields });
       this.vals(comodel, vals, (f) => {
         if (!isFieldName(f)) deny(`${where}: ${quoteName(f)} is not a field name`);
       }, where, depth + 1);
     };
+    // Linking lines to a one2many writes their inverse field: the lines move from their old parent.
+    const relink = (ids: number[], where: string, how: string): void => {
+      this.linked(comodel, ids, where);
+      if (!o2m || ids.length === 0) return;
+      this.comodel(comodel, 'write', inverse ? [inverse] : undefined, `${where} (${how} on a one2many moves the ${comodel} lines to this record, writing their ${inverse ? `'${inverse}'` : 'inverse field'})`, ids,
+        { kind: 'write', values: {}, alsoChanged: inverse ? [inverse] : [] });
+    };
     value.forEach((cmd, i) => {
       const where = `${via}[${i}]`;
       if (typeof cmd === 'number') {
-        idList(cmd, where);
+        const ids = idList(cmd, where);
         if (o2m) this.comodel(comodel, 'unlink', undefined, `${where} (a list of ids replaces the lines of a one2many)`);
+        relink(ids, where, 'a list of ids');
         return;
       }
       if (!Array.isArray(cmd) || cmd.length === 0) deny(`${where} is not an x2many command`);
@@ -641,15 +882,17 @@ class RuleEval {
           else idList(cmd[1], where);
           return;
         case 4:
-          idList(cmd[1], where);
+          relink(idList(cmd[1], where), where, 'command 4');
           return;
         case 5:
           if (o2m) this.comodel(comodel, 'unlink', undefined, `${where} (command 5 on a one2many may delete every ${comodel} line)`);
           return;
-        case 6:
-          idList(cmd[2] ?? null, where);
+        case 6: {
+          const ids = idList(cmd[2] ?? null, where);
           if (o2m) this.comodel(comodel, 'unlink', undefined, `${where} (command 6 on a one2many may delete the ${comodel} lines it leaves out)`);
+          relink(ids, where, 'command 6');
           return;
+        }
         default:
           deny(`${where}: ${JSON.stringify(cmd[0]) ?? String(cmd[0])} is not an x2many command (0 to 6)`);
       }
@@ -660,6 +903,7 @@ class RuleEval {
 
   /** Context keys: an allowlist (HARMLESS_CONTEXT_KEYS, limits.context_keys, default_<allowed field>). */
   context(ctx: RpcValue | undefined, what: string): void {
+    if (what === 'context') this.defaultValues(what);
     contextCheck(this.st, ctx, what, (field) => {
       if (!isFieldName(field)) deny(`${what}: 'default_${visible(field)}' does not name a field`);
       if (!fieldIn(this.rule, field)) deny(`${what}: 'default_${field}' sets a default for a field that is not in ${this.label}`);
@@ -669,6 +913,26 @@ class RuleEval {
         if (!this.findRule(c.model, 'create', [...c.fields, field])) deny(`${what}: 'default_${field}' also applies to the ${c.model} records this call creates, and no rule allows that field there`);
       }
     });
+  }
+
+  /**
+   * `default_<field>` values are values too: on every model this call creates records of that has
+   * the field, x2many commands in them create, update or link records, many2one ids link records,
+   * and related fields write through, exactly as in create values.
+   */
+  defaultValues(what: string): void {
+    const defaults = this.st.defaults;
+    const fields = sortedKeys(defaults).filter((f) => fieldIn(this.rule, f));
+    if (fields.length === 0) return;
+    const models = [...new Set([...(this.st.createsMain ? [this.model] : []), ...this.st.created.map((c) => c.model)])];
+    for (const model of models) {
+      const schema = this.schema(model);
+      if (!schema) continue;
+      for (const f of fields) {
+        if (!Object.prototype.hasOwnProperty.call(schema, f)) continue; // Odoo ignores a default for a field the model lacks
+        this.vals(model, { [f]: defaults[f]! }, () => undefined, `${what}['default_${f}'] (on ${model})`);
+      }
+    }
   }
 }
 
@@ -831,19 +1095,28 @@ function analyse(ev: RuleEval, b: BoundCall): void {
     case 'read_progress_bar':
       return analyseGroup(ev, b);
     case 'create': {
+      st.createsMain = true;
       const list = Array.isArray(p.vals_list) ? p.vals_list : [p.vals_list ?? null];
-      list.forEach((vals, i) => ev.vals(ev.model, vals, (f) => ev.mainField(f, 'written'), Array.isArray(p.vals_list) ? `vals_list[${i}]` : 'vals'));
+      list.forEach((vals, i) => {
+        const what = Array.isArray(p.vals_list) ? `vals_list[${i}]` : 'vals';
+        ev.vals(ev.model, vals, (f) => ev.mainField(f, 'written'), what);
+        ev.mainDomainAfter({ kind: 'create', values: vals as RpcStruct }, what);
+      });
       return;
     }
     case 'write': {
       ev.idsInDomain(ev.ids(b), 'write');
       ev.vals(ev.model, p.vals ?? null, (f) => ev.mainField(f, 'written'), 'vals');
+      ev.mainDomainAfter({ kind: 'write', values: p.vals as RpcStruct }, 'vals');
       return;
     }
     case 'web_save': {
+      // On no records web_save creates one (BaseModel.web_save: `self.create(vals)`).
       const ids = ev.ids(b);
+      if (ids.length === 0) st.createsMain = true;
       ev.idsInDomain(ids, 'web_save');
       ev.vals(ev.model, p.vals ?? {}, (f) => ev.mainField(f, 'written'), 'vals');
+      ev.mainDomainAfter({ kind: ids.length === 0 ? 'create' : 'write', values: (p.vals ?? {}) as RpcStruct }, 'vals');
       ev.spec(ev.model, p.specification ?? {}, (f) => ev.mainField(f, 'read'), 'specification');
       if (p.next_id !== undefined && p.next_id !== null && p.next_id !== false) ev.idsInDomain(idList(p.next_id, 'next_id'), 'web_save next_id');
       return;
@@ -851,13 +1124,19 @@ function analyse(ev: RuleEval, b: BoundCall): void {
     case 'web_save_multi': {
       ev.idsInDomain(ev.ids(b), 'web_save_multi');
       const list = ev.list(p.vals_list, 'vals_list');
-      list.forEach((vals, i) => ev.vals(ev.model, vals, (f) => ev.mainField(f, 'written'), `vals_list[${i}]`));
+      list.forEach((vals, i) => {
+        ev.vals(ev.model, vals, (f) => ev.mainField(f, 'written'), `vals_list[${i}]`);
+        ev.mainDomainAfter({ kind: 'write', values: vals as RpcStruct }, `vals_list[${i}]`);
+      });
       ev.spec(ev.model, p.specification ?? {}, (f) => ev.mainField(f, 'read'), 'specification');
       return;
     }
     case 'copy': {
+      st.createsMain = true; // default_<field> in the context fills the fields Odoo does not copy
       ev.idsInDomain(ev.ids(b), 'copy');
-      if (p.default !== undefined && p.default !== null && p.default !== false) ev.vals(ev.model, p.default, (f) => ev.mainField(f, 'set by copy default'), 'default');
+      const given = p.default !== undefined && p.default !== null && p.default !== false;
+      if (given) ev.vals(ev.model, p.default!, (f) => ev.mainField(f, 'set by copy default'), 'default');
+      ev.mainDomainAfter({ kind: 'copy', values: (given ? p.default : {}) as RpcStruct }, 'default');
       return;
     }
     case 'copy_data': {
@@ -867,8 +1146,11 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       return;
     }
     case 'name_create': {
+      st.createsMain = true;
       if (typeof p.name !== 'string') deny('name_create needs a name');
       ev.everyField(ev.model, "name_create writes the model's name field, which the engine cannot see");
+      // The name goes to a text field the engine cannot name, over any default_<field> for it.
+      ev.mainDomainAfter({ kind: 'create', values: {}, textFieldsUnknown: true, refusal: "the created record (name_create sets only the record's name; use create with the domain's fields set, or set them with default_<field> in the context)" }, 'name_create');
       return;
     }
     case 'export_data': {
@@ -989,9 +1271,11 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
 
 function analyseLoad(ev: RuleEval, b: BoundCall): void {
   const p = b.params;
+  ev.st.createsMain = true;
   const columns = ev.list(p.fields, 'fields');
   if (!Array.isArray(p.data)) deny('data must be a list of rows');
-  for (const col of columns) {
+  const heads = columns.map((c) => (typeof c === 'string' ? c.split('/')[0]! : ''));
+  columns.forEach((col, index) => {
     if (typeof col !== 'string') deny(`fields: ${quoteName(col)} is not a column`);
     const segments = col.split('/');
     const head = segments[0]!;
@@ -999,32 +1283,63 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       // Rows naming an existing record update it: only where the rule reaches every record.
       if (ev.rule.domain && ev.rule.domain.length) deny(`load column '${col}' updates existing records by id, and ${ev.label} limits ${ev.model} to a domain`);
       if (segments.length > 1) deny(`load column '${col}' is not a column`);
-      continue;
+      return;
     }
     ev.mainField(head, 'imported');
     const info = ev.info(ev.model, head);
     if (info === null) {
       ev.schema(ev.model);
-      continue;
+      return;
     }
     if (!info || !info.relation || !RELATIONAL.has(info.type)) {
       if (segments.length > 1) deny(`load column '${col}': '${head}' is not a relation`);
-      continue;
+      return;
     }
     const rest = segments.slice(1);
     if (rest.length === 0) {
       // A relation given by name is looked up with a name search on the comodel.
       ev.comodel(info.relation, 'read', undefined, `load column '${col}' (a ${info.type} given by name is a name search on ${info.relation})`);
-      continue;
+      return;
     }
-    if (rest.length === 1 && (rest[0] === 'id' || rest[0] === '.id')) continue; // link by external or database id
+    if (rest.length === 1 && (rest[0] === 'id' || rest[0] === '.id')) {
+      // Links by external id (resolved inside Odoo) or database id: the linked records must lie
+      // inside what the key's rules reach on the comodel, when those are limited to domains.
+      if (!ev.linksNeedCheck(info.relation)) return;
+      if (rest[0] === 'id') deny(`load column '${col}' links ${info.relation} records by external id, which the engine cannot check against the domains the key's rules limit ${info.relation} to; use '${head}/.id'`);
+      const ids: number[] = [];
+      (p.data as RpcValue[]).forEach((row, r) => {
+        const cell = Array.isArray(row) ? row[index] : undefined;
+        if (cell === undefined || cell === null || cell === false || cell === '') return;
+        for (const part of String(cell).split(',')) {
+          const t = part.trim();
+          if (!/^[0-9]+$/.test(t) || Number(t) <= 0 || !Number.isSafeInteger(Number(t))) deny(`load data[${r}] column '${col}': ${quoteName(cell)} is not a list of record ids`);
+          ids.push(Number(t));
+        }
+      });
+      ev.linked(info.relation, ids, `load column '${col}'`);
+      return;
+    }
     if (info.type !== 'one2many') deny(`load column '${col}': only one2many lines can be imported with sub-fields`);
     const subFields = rest.filter((s) => s !== 'id' && s !== '.id');
     if (rest.includes('id') || rest.includes('.id')) ev.comodel(info.relation, 'write', subFields.slice(0, 1), `load column '${col}' (updates ${info.relation} lines by id)`, undefined);
-    ev.comodel(info.relation, 'create', subFields.slice(0, 1), `load column '${col}' (creates ${info.relation} lines)`);
+    // The lines' values come as text the engine does not evaluate; their inverse field is the parent.
+    const lineColumns = columns.filter((c): c is string => typeof c === 'string' && c.startsWith(`${head}/`)).map((c) => c.split('/')[1]!);
+    ev.comodel(info.relation, 'create', subFields.slice(0, 1), `load column '${col}' (creates ${info.relation} lines)`, undefined,
+      { kind: 'create', values: {}, forced: [...lineColumns, ...(info.relation_field ? [info.relation_field] : [])] });
     ev.st.created.push({ model: info.relation, fields: subFields.slice(0, 1) });
     if (subFields.length > 1) deny(`load column '${col}' is nested deeper than the engine checks`);
-  }
+    if (rest.length === 1) {
+      // order_line/product_id: a relation of the line given by name is a name search on its comodel.
+      const lineInfo = ev.info(info.relation, rest[0]!);
+      if (lineInfo === null) ev.schema(info.relation);
+      else if (lineInfo?.relation && RELATIONAL.has(lineInfo.type)) {
+        ev.comodel(lineInfo.relation, 'read', undefined, `load column '${col}' (a ${lineInfo.type} given by name is a name search on ${lineInfo.relation})`);
+      }
+    }
+  });
+  // Rows create records from text the engine does not evaluate: under a domain, only the context's
+  // default_<field> values for fields no column sets can show that they lie inside it.
+  ev.mainDomainAfter({ kind: 'create', values: {}, forced: heads, refusal: 'the imported records (their values come as text, which the engine does not evaluate; use create, or set the fields no column sets with default_<field> in the context)' }, 'load');
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -1059,7 +1374,7 @@ function keyLimits(key: KeyScope, env: DecideEnv): void {
 }
 
 function emptyState(key: KeyScope, env: DecideEnv): State {
-  return { key, env, rules: key.rules ?? [], missing: new Set(), checks: [], redactions: [], notes: [], created: [] };
+  return { key, env, rules: key.rules ?? [], missing: new Set(), checks: [], redactions: [], notes: [], created: [], defaults: {}, createsMain: false };
 }
 
 /** The context with allowed_company_ids set to the key's companies when the client sent none. */
@@ -1159,6 +1474,7 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
     candidates++;
     const st = emptyState(key, env);
     const b = cloneBound(bound);
+    st.defaults = contextDefaults(b.context);
     const ev = new RuleEval(st, rule, i, model, method);
     try {
       analyse(ev, b);

@@ -114,3 +114,13 @@ export function andDomains(a: RpcValue[], b: RpcValue[]): RpcValue[] {
   if (b.length === 0) return [...a];
   return ['&', ...normalizeDomain(a), ...normalizeDomain(b)];
 }
+
+/** `a OR b OR ...`, as Odoo's expression.OR would build it (for a list of non-empty domains). */
+export function orDomains(domains: RpcValue[][]): RpcValue[] {
+  if (domains.length === 0) return [[0, '=', 1]];
+  if (domains.length === 1) return [...domains[0]!];
+  const out: RpcValue[] = [];
+  for (let i = 1; i < domains.length; i++) out.push('|');
+  for (const d of domains) out.push(...normalizeDomain(d));
+  return out;
+}

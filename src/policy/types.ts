@@ -57,6 +57,12 @@ export interface FieldInfo {
   relation_field?: string;
   /** For related fields, the path they follow (`partner_id.email`): writing one writes the target. */
   related?: string;
+  /**
+   * For computed fields, the paths they are computed from (fields_get's `depends`; empty or absent
+   * for plain fields): writing one of them may change the computed field, and so whether a record
+   * still matches a rule's domain that tests it.
+   */
+  depends?: string[];
 }
 
 export type ModelSchema = Record<string, FieldInfo>;
