@@ -447,6 +447,7 @@ export class ProxyCore {
         if (typeof info.relation === 'string' && info.relation) schema[name]!.relation = info.relation;
         if (typeof info.relation_field === 'string' && info.relation_field) schema[name]!.relation_field = info.relation_field;
         if (typeof info.related === 'string' && info.related) schema[name]!.related = info.related;
+        if (Array.isArray(info.depends)) schema[name]!.depends = info.depends.filter((d): d is string => typeof d === 'string');
       }
     }
     this.schemaCache.set(`${target.profile}\u0000${model}`, { at: Date.now(), schema });
