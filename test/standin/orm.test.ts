@@ -329,7 +329,7 @@ for (const version of [18, 19] as const) {
         assert.ok(!('tracking_value_ids' in asSales[0]!));
         const denied = await faultOf(executeKw(s.url, s.db, k.uid, k.apiKey!, 'mail.message', 'read', [fresh, ['tracking_value_ids']]));
         assert.equal(denied.code, 4);
-        assert.match(denied.message, /^You do not have enough rights to access the fields "tracking_value_ids" on Message \(mail.message\)/);
+        assert.match(denied.message, /^You do not have enough rights to access the field "tracking_value_ids" on Message \(mail.message\)\. Please contact your system administrator\.\n\nOperation: read$/);
         assert.equal((msg!.tracking_value_ids as number[]).length, 5);
         // The write is attributed to the writer in write_uid as well.
         assert.deepEqual(s.orm.read('crm.lead', lead, ['write_uid'])[0]!.write_uid, [k.uid, 'Integration']);

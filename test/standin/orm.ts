@@ -385,11 +385,10 @@ export class Env {
       if (f !== 'id' && !def.fields.has(f)) throw this.orm.invalidField(model, f);
       if (f !== 'id' && !out.includes(f)) out.push(f);
     }
-    const denied = out.filter((n) => !this.mayAccessField(def.fields.get(n)!));
-    if (denied.length) {
-      throw raise.accessError(
-        `You do not have enough rights to access the fields "${denied.join(',')}" on ${def.description} (${model}). Please contact your system administrator.\n\nOperation: read`,
-      );
+    // Odoo 18+ (_check_field_access) refuses the first field the user's groups do not allow.
+    const denied = out.find((n) => !this.mayAccessField(def.fields.get(n)!));
+    if (denied) {
+      throw raise.accessError(`You do not have enough rights to access the field "${denied}" on ${def.description} (${model}). Please contact your system administrator.\n\nOperation: read`);
     }
     return out;
   }
