@@ -190,6 +190,10 @@ export class StandinCore {
   // -- XML-RPC -------------------------------------------------------------------------
 
   private async handleXmlRpc(httpMethod: string, route: { legacy: boolean; service: string }, body: Buffer, entry: ReceivedCall): Promise<HttpAnswer> {
+    if (httpMethod === 'OPTIONS') {
+      // werkzeug's automatic OPTIONS answer for a POST-only route.
+      return { status: 200, headers: [['Content-Type', 'text/plain; charset=utf-8'], ['Allow', 'POST, OPTIONS'], ['Content-Length', '0'], ['Connection', 'close']], body: '' };
+    }
     if (httpMethod !== 'POST') {
       return httpAnswer(werkzeugHtmlAnswer(405, 'The method is not allowed for the requested URL.', { Allow: 'POST, OPTIONS' }), 'html');
     }

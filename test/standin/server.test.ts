@@ -76,6 +76,8 @@ describe('stand-in HTTP behaviour (Odoo 19.0)', () => {
     assert.equal(notFound.headers.connection, 'close');
     assert.equal(notFound.headers.allow, 'POST, OPTIONS');
     assert.ok(notFound.closedByServer);
+    const options = await rawRequest(s.url, 'OPTIONS', '/xmlrpc/2/object');
+    assert.deepEqual([options.status, options.headers.allow, options.body], [200, 'POST, OPTIONS', '']);
   });
 
   test('drop: the connection closes without an answer, the call never runs; a count limits it', async () => {
