@@ -250,8 +250,7 @@ export class StandinCore {
         const list = q.length === 1 ? q[0] : q.length === 2 ? `${q[0]} and ${q[1]}` : `${q[0]}, ${q[1]}, and ${q[2]}`;
         throw raise.typeError(`${cls}.jsonrpc() missing ${missing.length} required positional argument${missing.length > 1 ? 's' : ''}: ${list}`);
       }
-      const extra = Object.keys(params).filter((k) => !['service', 'method', 'args'].includes(k));
-      if (extra.length) throw raise.typeError(`${cls}.jsonrpc() got an unexpected keyword argument '${extra[0]}'`);
+      // Other members of params are dropped by Odoo's route_wrapper (params_ok), not refused.
       entry.service = String(params.service);
       entry.function = String(params.method);
       if (!Array.isArray(params.args)) throw raise.typeError(`${pyRepr(params.args)} is not a list of arguments`);
