@@ -166,7 +166,8 @@ interface Change {
   refusal?: string;
 }
 
-const TEXT_TYPES: ReadonlySet<string> = new Set(['char', 'text', 'html', 'selection']);
+/** Types a model's name field (`_rec_name`) can have: name_create writes a string into it. */
+const TEXT_TYPES: ReadonlySet<string> = new Set(['char', 'text', 'html']);
 
 type DomainVerdict = { ok: true; checks: UpstreamCheck[] } | { ok: false; reason: string } | { ok: 'schema' };
 
@@ -391,6 +392,7 @@ class RuleEval {
 
     // Why not: the leaves the values leave open, or none (the values put the record outside).
     const open = tree.leaves.filter((l) => after(l.index) === undefined);
+    const kept = tree.leaves.filter((l) => after(l.index) === 'same');
     const heads = (ls: typeof open) => ls.map((l) => l.path.split('.')[0]!);
     const byOdoo = (f: string): boolean => forced.has(f) || alsoChanged.has(f) || LOG_ACCESS_FIELDS.has(f) || f === 'id';
     const absent = heads(open).filter((f) => !given(f) && !byOdoo(f));
@@ -408,9 +410,15 @@ class RuleEval {
     }
     if (setBy.length) notes.push(`${fieldList(setBy)} ${setBy.length === 1 ? 'is' : 'are'} set by Odoo itself`);
     if (opaque.length) notes.push(`the leaves on ${fieldList(opaque)} cannot be evaluated from the values given (only =, !=, in, not in, <, <=, >, >=, =? on plain fields, with values of the field's type)`);
-    if (open.length === 0) {
+    if (open.length === 0 && kept.length === 0) {
       const outcome = change.kind === 'create' ? 'the created record would lie outside' : change.kind === 'copy' ? 'the copy would lie outside' : 'the written values would move the records out of';
       return { ok: false, reason: `${what}: ${outcome} the domain ${shown} of ${label}` };
+    }
+    if (open.length === 0) {
+      // Some leaves keep their value: a record inside the domain only through the others leaves it.
+      const moved = fieldList(tree.leaves.filter((l) => after(l.index) !== 'same').map((l) => l.path));
+      const outcome = change.kind === 'copy' ? 'the copy may lie outside' : 'the written values may move records out of';
+      return { ok: false, reason: `${what}: ${outcome} the domain ${shown} of ${label} (a record inside it through its leaves on ${moved} would leave it)` };
     }
     const subject = change.kind === 'create' ? 'the created record' : change.kind === 'copy' ? 'the copy' : 'the records after the write';
     return { ok: false, reason: `${what}: the domain ${shown} of ${label} cannot be shown to hold for ${subject}: ${notes.join('; ')}` };
@@ -857,14 +865,18 @@ class RuleEval {
       this.comodel(comodel, 'write', inverse ? [inverse] : undefined, `${where} (${how} on a one2many moves the ${comodel} lines to this record, writing their ${inverse ? `'${inverse}'` : 'inverse field'})`, ids,
         { kind: 'write', values: {}, alsoChanged: inverse ? [inverse] : [] });
     };
+    // Bare ids (`[7, 8]`) set the relation to those records, like command 6.
+    const bare: number[] = [];
+    value.forEach((cmd, i) => {
+      if (typeof cmd === 'number') bare.push(...idList(cmd, `${via}[${i}]`));
+    });
+    if (bare.length) {
+      if (o2m) this.comodel(comodel, 'unlink', undefined, `${via}[${value.findIndex((c) => typeof c === 'number')}] (a list of ids replaces the lines of a one2many)`);
+      relink(bare, via, 'a list of ids');
+    }
     value.forEach((cmd, i) => {
       const where = `${via}[${i}]`;
-      if (typeof cmd === 'number') {
-        const ids = idList(cmd, where);
-        if (o2m) this.comodel(comodel, 'unlink', undefined, `${where} (a list of ids replaces the lines of a one2many)`);
-        relink(ids, where, 'a list of ids');
-        return;
-      }
+      if (typeof cmd === 'number') return;
       if (!Array.isArray(cmd) || cmd.length === 0) deny(`${where} is not an x2many command`);
       const code = numberOf(cmd[0]);
       switch (code) {

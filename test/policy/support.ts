@@ -20,20 +20,22 @@ export const SCHEMAS: Record<string, ModelSchema> = {
     name: char, email_from: char, phone: char, description: { type: 'html' }, display_name: char, type: { type: 'selection' },
     stage_id: m2o('crm.stage'), partner_id: m2o('res.partner'), user_id: m2o('res.users'), company_id: m2o('res.company'),
     tag_ids: m2m('crm.tag'), activity_ids: o2m('mail.activity', 'res_id'), expected_revenue: { type: 'monetary' },
-    date_deadline: { type: 'date' }, create_date: { type: 'datetime' }, active: { type: 'boolean' },
+    date_deadline: { type: 'date' }, create_date: { type: 'datetime' }, write_date: { type: 'datetime' }, active: { type: 'boolean' },
     partner_email: { type: 'char', related: 'partner_id.email' }, lead_properties: { type: 'properties' },
+    probability: { type: 'float', depends: ['stage_id'] }, priority: { type: 'selection' }, color: { type: 'integer' },
   },
   'res.partner': {
     name: char, email: char, phone: char, display_name: char, customer_rank: { type: 'integer' }, vat: char,
     parent_id: m2o('res.partner'), child_ids: o2m('res.partner', 'parent_id'), user_id: m2o('res.users'),
     category_id: m2m('res.partner.category'), company_id: m2o('res.company'),
+    is_company: { type: 'boolean' }, company_type: { type: 'selection', depends: ['is_company'] },
   },
   'sale.order': {
-    name: char, state: { type: 'selection' }, amount_total: { type: 'monetary' }, date_order: { type: 'datetime' }, display_name: char,
+    name: char, state: { type: 'selection' }, amount_total: { type: 'monetary', depends: ['order_line.price_subtotal'] }, date_order: { type: 'datetime' }, display_name: char,
     partner_id: m2o('res.partner'), user_id: m2o('res.users'), order_line: o2m('sale.order.line', 'order_id'), tag_ids: m2m('crm.tag'),
   },
   'sale.order.line': {
-    name: char, product_uom_qty: { type: 'float' }, price_unit: { type: 'float' }, order_id: m2o('sale.order'),
+    name: char, product_uom_qty: { type: 'float' }, price_unit: { type: 'float' }, price_subtotal: { type: 'monetary', depends: ['product_uom_qty', 'price_unit', 'tax_id'] }, order_id: m2o('sale.order'),
     product_id: m2o('product.product'), tax_id: m2m('account.tax'),
   },
   'product.product': { name: char, default_code: char, list_price: { type: 'float' }, display_name: char },
@@ -42,7 +44,7 @@ export const SCHEMAS: Record<string, ModelSchema> = {
   'crm.tag': { name: char, color: { type: 'integer' }, display_name: char },
   'res.users': { name: char, login: char, display_name: char, partner_id: m2o('res.partner') },
   'res.company': { name: char, display_name: char },
-  'mail.activity': { summary: char, res_id: { type: 'many2one_reference' } },
+  'mail.activity': { summary: char, res_id: { type: 'many2one_reference' }, origin_ref: { type: 'reference' } },
   'x_saas_stats': { x_name: char, x_value: { type: 'integer' } },
 };
 
@@ -116,6 +118,8 @@ export interface Expect {
   params?: Record<string, RpcValue>;
   context?: RpcValue;
   checks?: { model: string; ids: number[] }[];
+  /** The domains of the checks, in the same order (compared only when given). */
+  checkDomains?: RpcValue[][];
   redactions?: { fields: string[]; comodel: string; domain?: RpcValue[] }[];
   models?: string[];
 }
@@ -142,6 +146,7 @@ export function expectDecision(k: KeyScope, spec: CallSpec, e: Expect, over: Par
       for (const [p, v] of Object.entries(e.params ?? {})) assert.deepEqual(bound.params[p], v, `${where}: parameter ${p}`);
       if ('context' in e) assert.deepEqual(bound.context, e.context, `${where}: context`);
       if (e.checks) assert.deepEqual(d.checks.map((c) => ({ model: c.model, ids: c.ids })), e.checks, `${where}: checks`);
+      if (e.checkDomains) assert.deepEqual(d.checks.map((c) => c.domain), e.checkDomains, `${where}: check domains`);
       if (e.redactions) assert.deepEqual(d.redactions.map((r) => ({ fields: r.fields, comodel: r.comodel, ...(r.domain ? { domain: r.domain } : {}) })), e.redactions, `${where}: redactions`);
       assert.equal(d.call.credential, call.credential, `${where}: the forwarded call keeps the client's credential for the proxy to replace`);
     }

@@ -1,0 +1,177 @@
+// A rule's domain after the call: records created, written, copied or linked must lie inside the
+// domains of the rules that allow it (follow-up to issue 3). Every case runs through every call shape
+// (execute_kw positional, execute_kw keyword, execute, JSON-2) the call fits.
+import { test } from 'node:test';
+import { key, runCases, type Case } from './support.js';
+import type { Rule } from '../../src/policy/types.js';
+import type { RpcValue } from '../../src/rpc/values.js';
+
+type Params = [string, RpcValue][];
+const create = (vals: RpcValue, context?: Record<string, RpcValue>, model = 'crm.lead') => ({ model, method: 'create', params: [['vals_list', vals]] as Params, ...(context ? { context } : {}) });
+const write = (ids: number[], vals: RpcValue, model = 'crm.lead', context?: Record<string, RpcValue>) => ({ model, method: 'write', ids, params: [['vals', vals]] as Params, ...(context ? { context } : {}) });
+const copy = (ids: number[], dflt?: RpcValue) => ({ model: 'crm.lead', method: 'copy', ids, params: (dflt === undefined ? [] : [['default', dflt]]) as Params });
+
+const OPPORTUNITY = [['type', '=', 'opportunity']];
+const opportunities: Rule = { model: 'crm.lead', methods: ['create', 'write', 'copy', 'web_save', 'web_save_multi', 'name_create', 'load'], domain: OPPORTUNITY };
+
+test('closed: a rule domain constrains create (vals, default_<field>, web_save, name_create, load)', () => {
+  const k = key([opportunities]);
+  const withDomain = (domain: RpcValue[]) => key([{ ...opportunities, domain }]);
+  const cases: Case[] = [
+    { name: 'a field of the domain left out: Odoo would pick its default', key: k, call: create({ name: 'x' }), expect: { verdict: 'deny', rule: 0, reason: /vals: the domain \[\["type","=","opportunity"\]\] of rule 0 \(crm.lead: .*\) cannot be shown to hold for the created record: set 'type' explicitly/ } },
+    { name: 'a value outside the domain', key: k, call: create({ name: 'x', type: 'lead' }), expect: { verdict: 'deny', reason: /vals: the created record would lie outside the domain/ } },
+    { name: 'a value inside the domain', key: k, call: create({ name: 'x', type: 'opportunity' }), expect: { verdict: 'allow', rule: 0, checks: [] } },
+    { name: 'default_<field> in the context sets the value', key: k, call: create({ name: 'x' }, { default_type: 'opportunity' }), expect: { verdict: 'allow', rule: 0 } },
+    { name: 'default_<field> outside the domain', key: k, call: create({ name: 'x' }, { default_type: 'lead' }), expect: { verdict: 'deny', reason: /would lie outside the domain/ } },
+    { name: 'the values win over default_<field>', key: k, call: create({ name: 'x', type: 'lead' }, { default_type: 'opportunity' }), expect: { verdict: 'deny', reason: /would lie outside the domain/ } },
+    { name: 'every record of a vals_list', key: k, call: create([{ type: 'opportunity' }, { type: 'lead' }]), expect: { verdict: 'deny', reason: /^vals_list\[1\]: the created record would lie outside/ } },
+    { name: 'a later rule whose domain holds allows it', key: key([opportunities, { ...opportunities, domain: [['type', '=', 'lead']] }]), call: create({ type: 'lead' }), expect: { verdict: 'allow', rule: 1 } },
+    { name: 'web_save on no records creates one', key: k, call: { model: 'crm.lead', method: 'web_save', ids: [], params: [['vals', { name: 'x' }], ['specification', {}]] }, expect: { verdict: 'deny', reason: /set 'type' explicitly/ } },
+    { name: 'web_save creating inside the domain', key: k, call: { model: 'crm.lead', method: 'web_save', ids: [], params: [['vals', { name: 'x', type: 'opportunity' }], ['specification', {}]] }, expect: { verdict: 'allow', checks: [] } },
+    { name: 'name_create sets only the name', key: k, call: { model: 'crm.lead', method: 'name_create', params: [['name', 'New']] }, expect: { verdict: 'deny', reason: /name_create: the domain .* cannot be shown to hold for the created record \(name_create sets only the record's name/ } },
+    { name: 'name_create with default_<field> for the domain', key: k, call: { model: 'crm.lead', method: 'name_create', params: [['name', 'New']], context: { default_type: 'opportunity' } }, expect: { verdict: 'allow' } },
+    { name: 'name_create: the name field takes the name, not its default', key: withDomain([['name', '=', 'Acme']]), call: { model: 'crm.lead', method: 'name_create', params: [['name', 'Evil']], context: { default_name: 'Acme' } }, expect: { verdict: 'deny', reason: /name_create sets only/ } },
+    { name: 'load: text rows are not evaluated', key: k, call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'type']], ['data', [['a', 'opportunity']]]] }, expect: { verdict: 'deny', reason: /load: the domain .* cannot be shown to hold for the imported records/ } },
+    { name: 'load: default_<field> for a field no column sets', key: k, call: { model: 'crm.lead', method: 'load', params: [['fields', ['name']], ['data', [['a']]]], context: { default_type: 'opportunity' } }, expect: { verdict: 'allow' } },
+    { name: 'load: a column overrides default_<field>', key: k, call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'type']], ['data', [['a', 'lead']]]], context: { default_type: 'opportunity' } }, expect: { verdict: 'deny', reason: /imported records/ } },
+    // operators and values
+    { name: '| : one branch holds', key: withDomain(['|', ['type', '=', 'opportunity'], ['expected_revenue', '>', 1000]]), call: create({ type: 'lead', expected_revenue: 5000 }), expect: { verdict: 'allow' } },
+    { name: '| : neither branch holds', key: withDomain(['|', ['type', '=', 'opportunity'], ['expected_revenue', '>', 1000]]), call: create({ type: 'lead', expected_revenue: 500 }), expect: { verdict: 'deny', reason: /would lie outside/ } },
+    { name: '! : negation of a known leaf', key: withDomain(['!', ['type', '=', 'lead']]), call: create({ type: 'opportunity' }), expect: { verdict: 'allow' } },
+    { name: '! : negation of an unknown leaf stays unknown', key: withDomain(['!', ['type', '=', 'lead']]), call: create({ name: 'x' }), expect: { verdict: 'deny', reason: /set 'type' explicitly/ } },
+    { name: '=? with False holds whatever the values', key: withDomain([['user_id', '=?', false]]), call: create({ name: 'x' }), expect: { verdict: 'allow' } },
+    { name: '=? with a value is =', key: withDomain([['user_id', '=?', 8]]), call: create({ user_id: 9 }), expect: { verdict: 'deny', reason: /would lie outside/ } },
+    { name: 'in', key: withDomain([['priority', 'in', ['2', '3']]]), call: create({ priority: '3' }), expect: { verdict: 'allow' } },
+    { name: 'not in', key: withDomain([['priority', 'not in', ['0']]]), call: create({ priority: '0' }), expect: { verdict: 'deny', reason: /would lie outside/ } },
+    { name: '!= False on a many2one set to False', key: withDomain([['user_id', '!=', false]]), call: create({ user_id: false }), expect: { verdict: 'deny', reason: /would lie outside/ } },
+    { name: '= False on a many2one left empty', key: withDomain([['user_id', '=', false]]), call: create({ user_id: false }), expect: { verdict: 'allow' } },
+    { name: 'a boolean', key: withDomain([['active', '=', true]]), call: create({ active: false }), expect: { verdict: 'deny', reason: /would lie outside/ } },
+    { name: 'dates compare as dates', key: withDomain([['date_deadline', '>=', '2026-01-01']]), call: create({ date_deadline: '2026-03-01' }), expect: { verdict: 'allow' } },
+    { name: 'a date in another format is not evaluated', key: withDomain([['date_deadline', '>=', '2026-01-01']]), call: create({ date_deadline: '1/3/2026' }), expect: { verdict: 'deny', reason: /the leaves on 'date_deadline' cannot be evaluated from the values given/ } },
+    { name: 'a float Odoo would round is not evaluated', key: withDomain([['expected_revenue', '>', 0]]), call: create({ expected_revenue: 0.001 }), expect: { verdict: 'deny', reason: /'expected_revenue' cannot be evaluated/ } },
+    { name: 'text compared with < is not evaluated (collation)', key: withDomain([['name', '<', 'm']]), call: create({ name: 'a' }), expect: { verdict: 'deny', reason: /cannot be evaluated/ } },
+    { name: 'like is not evaluated', key: withDomain([['name', 'ilike', 'acme']]), call: create({ name: 'Acme' }), expect: { verdict: 'deny', reason: /cannot be evaluated/ } },
+    { name: 'a related field is not evaluated', key: key([{ ...opportunities, domain: [['partner_email', '=', 'a@b.c']] }, { model: 'res.partner', methods: ['write'] }]), call: create({ partner_email: 'a@b.c', partner_id: 3 }), expect: { verdict: 'deny', reason: /cannot be evaluated/ } },
+    { name: 'id is not known before the record exists', key: withDomain([['id', '>', 100]]), call: create({ name: 'x' }), expect: { verdict: 'deny', reason: /'id' is set by Odoo itself/ } },
+    // a many2one path: the linked record is checked upstream
+    { name: 'a path through a many2one set to an id: checked upstream', key: withDomain([['partner_id.customer_rank', '>', 0]]), call: create({ partner_id: 4 }), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4] }], checkDomains: [[['customer_rank', '>', 0]]] } },
+    { name: 'any on a many2one set to an id: checked upstream', key: withDomain([['partner_id', 'any', [['is_company', '=', true]]]]), call: create({ partner_id: 4 }), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4] }], checkDomains: [[['is_company', '=', true]]] } },
+    { name: 'a path through a many2one left out', key: withDomain([['partner_id.customer_rank', '>', 0]]), call: create({ name: 'x' }), expect: { verdict: 'deny', reason: /set 'partner_id' explicitly/ } },
+    { name: 'a path not needed when another branch holds: no check', key: withDomain(['|', ['type', '=', 'opportunity'], ['partner_id.customer_rank', '>', 0]]), call: create({ type: 'opportunity', partner_id: 4 }), expect: { verdict: 'allow', checks: [] } },
+    // without the schema the engine asks for it rather than refusing
+    { name: 'no schema yet: asked for', key: k, call: create({ name: 'x' }), env: { schema: () => undefined }, expect: { verdict: 'need_schema', models: ['crm.lead'] } },
+  ];
+  runCases(cases);
+});
+
+test('closed: records created through command 0 lie inside the comodel rule domain', () => {
+  const order: Rule = { model: 'sale.order', methods: ['create', 'write'], fields: ['partner_id', 'order_line'] };
+  const lines = (domain: RpcValue[]): Rule => ({ model: 'sale.order.line', methods: ['create'], fields: ['product_id', 'price_unit', 'name'], domain });
+  const withLine = (line: RpcValue) => create([{ partner_id: 3, order_line: [[0, 0, line]] }], undefined, 'sale.order');
+  const cases: Case[] = [
+    { name: 'a line inside the domain', key: key([order, lines([['price_unit', '>', 0]])]), call: withLine({ product_id: 1, price_unit: 5 }), expect: { verdict: 'allow', rule: 0 } },
+    { name: 'a line outside the domain', key: key([order, lines([['price_unit', '>', 0]])]), call: withLine({ product_id: 1, price_unit: 0 }), expect: { verdict: 'deny', reason: /command 0 creates sale.order.line\): the created record would lie outside the domain \[\["price_unit",">",0\]\] of rule 1/ } },
+    { name: 'a line leaving the domain field out', key: key([order, lines([['price_unit', '>', 0]])]), call: withLine({ product_id: 1 }), expect: { verdict: 'deny', reason: /set 'price_unit' explicitly/ } },
+    { name: 'the inverse field is set by Odoo, not by the values', key: key([order, { ...lines([['order_id', '=', 5]]), fields: ['product_id', 'order_id'] }]), call: withLine({ product_id: 1, order_id: 5 }), expect: { verdict: 'deny', reason: /'order_id' is set by Odoo itself/ } },
+    { name: 'another comodel rule whose domain holds', key: key([order, lines([['price_unit', '>', 100]]), lines([['price_unit', '>', 0]])]), call: withLine({ product_id: 1, price_unit: 5 }), expect: { verdict: 'allow' } },
+    { name: 'a comodel rule without a domain', key: key([order, lines([['price_unit', '>', 100]]), lines([])]), call: withLine({ product_id: 1, price_unit: 5 }), expect: { verdict: 'allow' } },
+    { name: 'default_<field> applies to the lines too', key: key([{ ...order, fields: [...order.fields!, 'name'] }, lines([['name', '=', 'std']])]), call: create([{ partner_id: 3, order_line: [[0, 0, { product_id: 1 }]] }], { default_name: 'std' }, 'sale.order'), expect: { verdict: 'allow' } },
+    { name: 'default_<field> on the lines outside the domain', key: key([{ ...order, fields: [...order.fields!, 'name'] }, lines([['name', '=', 'std']])]), call: create([{ partner_id: 3, order_line: [[0, 0, { product_id: 1 }]] }], { default_name: 'odd' }, 'sale.order'), expect: { verdict: 'deny', reason: /command 0 creates sale.order.line\): the created record would lie outside/ } },
+    { name: 'command 0 in a write', key: key([order, lines([['price_unit', '>', 0]])]), call: write([9], { order_line: [[0, 0, { price_unit: 0 }]] }, 'sale.order'), expect: { verdict: 'deny', reason: /would lie outside the domain/ } },
+  ];
+  runCases(cases);
+});
+
+test('closed: a write must not move a record out of its rule domain', () => {
+  const k = key([opportunities]);
+  const w = (domain: RpcValue[], more: Partial<Rule> = {}) => key([{ ...opportunities, domain, ...more }]);
+  const cases: Case[] = [
+    { name: 'writing the domain field out of it', key: k, call: write([1, 2], { type: 'lead' }), expect: { verdict: 'deny', rule: 0, reason: /^vals: the written values would move the records out of the domain \[\["type","=","opportunity"\]\] of rule 0/ } },
+    { name: 'writing the domain field inside it', key: k, call: write([1], { type: 'opportunity' }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [1] }] } },
+    { name: 'writing other fields keeps the leaf', key: k, call: write([1], { name: 'y', expected_revenue: 3 }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [1] }] } },
+    { name: '| : the record may have been inside only through the branch written away', key: w(['|', ['type', '=', 'opportunity'], ['user_id', '=', 8]]), call: write([1], { user_id: 9 }), expect: { verdict: 'deny', reason: /the written values may move records out of the domain .* \(a record inside it through its leaves on 'user_id' would leave it\)/ } },
+    { name: '| : writing the branch to true', key: w(['|', ['type', '=', 'opportunity'], ['user_id', '=', 8]]), call: write([1], { user_id: 8 }), expect: { verdict: 'allow' } },
+    { name: '& of | : an untouched branch still holds', key: w(['|', ['type', '=', 'opportunity'], '&', ['stage_id', '=', 1], ['user_id', '=', 8]]), call: write([1], { stage_id: 1 }), expect: { verdict: 'allow' } },
+    { name: 'a computed field that depends on the written field', key: w([['probability', '>=', 50]]), call: write([1], { stage_id: 4 }), expect: { verdict: 'deny', reason: /the written values change 'probability' through computed or related fields/ } },
+    { name: 'a computed field that does not depend on it', key: w([['probability', '>=', 50]]), call: write([1], { name: 'x' }), expect: { verdict: 'allow' } },
+    { name: 'write_date is set by Odoo on every write', key: w([['write_date', '<', '2026-01-01 00:00:00']]), call: write([1], { name: 'x' }), expect: { verdict: 'deny', reason: /'write_date' is set by Odoo itself/ } },
+    { name: 'a path through a written many2one: the new record checked upstream', key: w([['partner_id.customer_rank', '>', 0]]), call: write([1], { partner_id: 4 }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [1] }, { model: 'res.partner', ids: [4] }] } },
+    { name: 'a path through a many2one written empty', key: w([['partner_id.customer_rank', '>', 0]]), call: write([1], { partner_id: false }), expect: { verdict: 'deny', reason: /the leaves on 'partner_id.customer_rank' cannot be evaluated/ } },
+    { name: 'an x2many written changes paths through it', key: w([['tag_ids.name', '=', 'vip']]), call: write([1], { tag_ids: [[6, 0, [1]]] }), expect: { verdict: 'deny', reason: /cannot be shown to hold/ } },
+    { name: 'web_save on records is a write', key: k, call: { model: 'crm.lead', method: 'web_save', ids: [1], params: [['vals', { type: 'lead' }], ['specification', {}]] }, expect: { verdict: 'deny', reason: /would move the records out/ } },
+    { name: '19: web_save_multi writes each record', key: k, env: { version: 19 }, call: { model: 'crm.lead', method: 'web_save_multi', ids: [1, 2], params: [['vals_list', [{ name: 'a' }, { type: 'lead' }]], ['specification', {}]] }, expect: { verdict: 'deny', reason: /^vals_list\[1\]: the written values would move/ } },
+    { name: 'sale.order: order lines change the computed total', key: key([{ model: 'sale.order', methods: ['write'], domain: [['amount_total', '<', 1000]] }, { model: 'sale.order.line', methods: ['create'] }]), call: write([3], { order_line: [[0, 0, { price_unit: 5000 }]] }, 'sale.order'), expect: { verdict: 'deny', reason: /'amount_total'/ } },
+  ];
+  runCases(cases);
+});
+
+test('closed: command 1 and links must not move lines out of the comodel rule domain', () => {
+  const order: Rule = { model: 'sale.order', methods: ['write'], fields: ['order_line', 'tag_ids'] };
+  const lineWrite = (domain: RpcValue[], fields = ['price_unit', 'order_id']): Rule => ({ model: 'sale.order.line', methods: ['write', 'unlink'], fields, domain });
+  const w = (order_line: RpcValue) => write([9], { order_line }, 'sale.order');
+  const cases: Case[] = [
+    { name: 'command 1 moving a line out', key: key([order, lineWrite([['price_unit', '>', 0]])]), call: w([[1, 7, { price_unit: 0 }]]), expect: { verdict: 'deny', reason: /command 1 updates sale.order.line\): the written values would move the records out of the domain/ } },
+    { name: 'command 1 keeping the line inside', key: key([order, lineWrite([['price_unit', '>', 0]])]), call: w([[1, 7, { price_unit: 3 }]]), expect: { verdict: 'allow', checks: [{ model: 'sale.order.line', ids: [7] }] } },
+    { name: 'command 4 on a one2many writes the line\'s inverse field: needs write there', key: key([order]), call: w([[4, 7]]), expect: { verdict: 'deny', reason: /command 4 on a one2many moves the sale.order.line lines to this record, writing their 'order_id'\) needs write on sale.order.line \('order_id'\)/ } },
+    { name: 'command 4 on a one2many with a write rule: the line checked', key: key([order, lineWrite([['price_unit', '>', 0]])]), call: w([[4, 7]]), expect: { verdict: 'allow', checks: [{ model: 'sale.order.line', ids: [7] }, { model: 'sale.order.line', ids: [7] }] } },
+    { name: 'command 4 on a one2many when the comodel domain tests the inverse field', key: key([order, lineWrite([['order_id', '=', 9]])]), call: w([[4, 7]]), expect: { verdict: 'deny', reason: /'order_id' is set by Odoo itself/ } },
+    { name: 'command 6 on a one2many moves the lines too', key: key([order, { model: 'sale.order.line', methods: ['write', 'unlink'] }]), call: w([[6, 0, [7, 8]]]), expect: { verdict: 'allow', checks: [] } },
+    { name: 'command 6 on a one2many without write on the lines', key: key([order, { model: 'sale.order.line', methods: ['unlink'] }]), call: w([[6, 0, [7, 8]]]), expect: { verdict: 'deny', reason: /command 6 on a one2many moves the sale.order.line lines/ } },
+  ];
+  runCases(cases);
+});
+
+test('closed: copy keeps the copy inside the rule domain', () => {
+  const k = key([opportunities]);
+  const c = (domain: RpcValue[]) => key([{ ...opportunities, domain }]);
+  const cases: Case[] = [
+    { name: 'a default that moves the copy out', key: k, call: copy([5], { type: 'lead' }), expect: { verdict: 'deny', reason: /^default: the copy would lie outside the domain/ } },
+    { name: 'a default inside the domain', key: k, call: copy([5], { type: 'opportunity', name: 'x' }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [5] }] } },
+    { name: 'no default: the original was checked upstream', key: k, call: copy([5]), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [5] }] } },
+    { name: 'computed fields are not copied', key: c([['probability', '>', 0]]), call: copy([5], { name: 'x' }), expect: { verdict: 'deny', reason: /set 'probability' in default \(Odoo does not copy computed, related and one2many fields\)/ } },
+    { name: 'computed fields set in default', key: c([['probability', '>', 0]]), call: copy([5], { probability: 60 }), expect: { verdict: 'allow' } },
+    { name: 'create_date is the copy\'s own', key: c([['create_date', '<', '2026-01-01 00:00:00']]), call: copy([5]), expect: { verdict: 'deny', reason: /'create_date' is set by Odoo itself/ } },
+    { name: 'the copy has a new id', key: c([['id', 'in', [5]]]), call: copy([5]), expect: { verdict: 'deny', reason: /'id' is set by Odoo itself/ } },
+  ];
+  runCases(cases);
+});
+
+test('closed: linking records the key may not reach (many2one ids, commands 4 and 6, references)', () => {
+  const CUSTOMERS = [['customer_rank', '>', 0]];
+  const lead: Rule = { model: 'crm.lead', methods: ['create', 'write', 'copy', 'load'], fields: ['name', 'partner_id', 'tag_ids'] };
+  const customers: Rule = { model: 'res.partner', methods: ['read'], fields: ['name', 'display_name'], domain: CUSTOMERS };
+  const tags: Rule = { model: 'crm.tag', methods: ['read'], domain: [['color', '=', 1]] };
+  const cases: Case[] = [
+    { name: 'a many2one id in create values', key: key([lead, customers]), call: create({ name: 'x', partner_id: 4 }), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4] }], checkDomains: [CUSTOMERS] } },
+    { name: 'a many2one id in write values', key: key([lead, customers]), call: write([1], { partner_id: 4 }), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4] }] } },
+    { name: 'a many2one id in copy default', key: key([lead, customers]), call: copy([1], { partner_id: 4 }), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4] }] } },
+    { name: 'a many2one set to False links nothing', key: key([lead, customers]), call: create({ name: 'x', partner_id: false }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'several rules with domains: the ids must lie inside one of them', key: key([lead, customers, { ...customers, methods: ['write'], domain: [['is_company', '=', true]] }]), call: create({ partner_id: 4 }), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4] }], checkDomains: [['|', ['customer_rank', '>', 0], ['is_company', '=', true]]] } },
+    { name: 'a rule without a domain on the comodel: no check', key: key([lead, customers, { model: 'res.partner', methods: ['read'], fields: ['name'] }]), call: create({ partner_id: 4 }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'no rule at all on the comodel: the field alone decides', key: key([lead]), call: create({ partner_id: 4 }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'command 4 on a many2many', key: key([lead, tags]), call: write([1], { tag_ids: [[4, 7]] }), expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7] }], checkDomains: [[['color', '=', 1]]] } },
+    { name: 'command 6 on a many2many', key: key([lead, tags]), call: write([1], { tag_ids: [[6, 0, [7, 8, 7]]] }), expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7, 8] }] } },
+    { name: 'a bare list of ids on a many2many', key: key([lead, tags]), call: create({ name: 'x', tag_ids: [7, 8] }), expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7, 8] }] } },
+    { name: 'command 3 only unlinks: nothing to check', key: key([lead, tags]), call: write([1], { tag_ids: [[3, 7]] }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'nested: a many2one inside a command 0 line', key: key([{ model: 'sale.order', methods: ['create'], fields: ['order_line'] }, { model: 'sale.order.line', methods: ['create'], fields: ['product_id'] }, { model: 'product.product', methods: ['read'], domain: [['list_price', '>', 0]] }]), call: create({ order_line: [[0, 0, { product_id: 12 }]] }, undefined, 'sale.order'), expect: { verdict: 'allow', checks: [{ model: 'product.product', ids: [12] }] } },
+    { name: 'default_<field> in the context links too', key: key([lead, customers]), call: create({ name: 'x' }, { default_partner_id: 4 }), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4] }] } },
+    { name: 'a reference value', key: key([{ model: 'mail.activity', methods: ['create'] }, customers]), call: create({ summary: 'x', origin_ref: 'res.partner,4' }, undefined, 'mail.activity'), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4] }] } },
+    { name: 'a reference that is not one', key: key([{ model: 'mail.activity', methods: ['create'] }]), call: create({ origin_ref: 'res.partner;4' }, undefined, 'mail.activity'), expect: { verdict: 'deny', reason: /is not a reference/ } },
+    { name: 'a reference to a sensitive model no rule names', key: key([{ model: 'mail.activity', methods: ['create'] }]), call: create({ origin_ref: 'res.users,2' }, undefined, 'mail.activity'), expect: { verdict: 'deny', reason: /links a record of res.users, a sensitive model/ } },
+    { name: 'load: database ids in a /.id column', key: key([lead, customers]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id/.id']], ['data', [['a', '4'], ['b', '5'], ['c', '']]]] }, expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4, 5] }] } },
+    { name: 'load: external ids cannot be checked', key: key([lead, customers]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id/id']], ['data', [['a', 'base.res_partner_1']]]] }, expect: { verdict: 'deny', reason: /links res.partner records by external id/ } },
+    { name: 'load: a /.id cell that is not ids', key: key([lead, customers]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id/.id']], ['data', [['a', '4 OR 1=1']]]] }, expect: { verdict: 'deny', reason: /is not a list of record ids/ } },
+  ];
+  runCases(cases);
+});
+
+test('closed: default_<field> values are values (commands, links, related fields)', () => {
+  const lead: Rule = { model: 'crm.lead', methods: ['create', 'read'], fields: ['name', 'tag_ids', 'partner_email'] };
+  const cases: Case[] = [
+    { name: 'a command 0 in a default creates comodel records', key: key([lead]), call: create({ name: 'x' }, { default_tag_ids: [[0, 0, { name: 'vip' }]] }), expect: { verdict: 'deny', reason: /context\['default_tag_ids'\] \(on crm.lead\)\['tag_ids'\]\[0\] \(command 0 creates crm.tag\) needs create on crm.tag/ } },
+    { name: 'a command 0 in a default with a rule there', key: key([lead, { model: 'crm.tag', methods: ['create'] }]), call: create({ name: 'x' }, { default_tag_ids: [[0, 0, { name: 'vip' }]] }), expect: { verdict: 'allow' } },
+    { name: 'a related field in a default writes through', key: key([lead]), call: create({ name: 'x' }, { default_partner_email: 'a@b.c' }), expect: { verdict: 'deny', reason: /related to partner_id.email\) needs write on res.partner/ } },
+    { name: 'a default on a call that creates nothing only passes the allowlist', key: key([lead]), call: { model: 'crm.lead', method: 'search_read', params: [['domain', []], ['fields', ['name']]], context: { default_tag_ids: [[0, 0, { name: 'vip' }]] } }, expect: { verdict: 'allow' } },
+  ];
+  runCases(cases);
+});
