@@ -18,7 +18,7 @@ import {
 import { bearerToken, expatMessage, matchJson2Path, matchXmlRpcPath } from '../../src/rpc/call.js';
 import { parseJson, JsonParseError } from '../../src/rpc/json.js';
 import { decodeMethodCall, XmlRpcParseError, XmlRpcEncodeError } from '../../src/rpc/xmlrpc.js';
-import { isStruct, numberOf, PyFloat, type RpcStruct, type RpcValue } from '../../src/rpc/values.js';
+import { isStruct, PyFloat, type RpcStruct, type RpcValue } from '../../src/rpc/values.js';
 import type { Version } from './fields.js';
 import { Orm } from './orm.js';
 import { callJson2, callKw, findMethod, methodTable } from './methods.js';
@@ -506,4 +506,3 @@ export class StandinCore {
   }
 }
 
-export { numberOf };

@@ -2,7 +2,7 @@
 // it on in-memory records, with the operators of Odoo 18/19 and dotted paths through relations.
 
 import { isStruct, numberOf, PyFloat, type RpcValue } from '../../src/rpc/values.js';
-import { isX2many, type FieldDef, type ModelDef, type Stored, type StoredRecord, type Version } from './fields.js';
+import { type FieldDef, type ModelDef, type Stored, type StoredRecord, type Version } from './fields.js';
 import { pyRepr, raise } from './raise.js';
 
 export type DomainNode =
@@ -358,4 +358,3 @@ export function andDomains(a: RpcValue[], b: RpcValue[]): RpcValue[] {
   return ['&', ...norm(a), ...norm(b)];
 }
 
-export { isX2many };

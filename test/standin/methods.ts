@@ -3,7 +3,7 @@
 // methods, Python's own TypeError messages) and JSON-2 (named arguments bound with
 // inspect.signature, ids and context apart, 422 on binding errors).
 
-import { isStruct, numberOf, PyFloat, type RpcStruct, type RpcValue } from '../../src/rpc/values.js';
+import { isStruct, numberOf, type RpcStruct, type RpcValue } from '../../src/rpc/values.js';
 import { Env } from './orm.js';
 import type { ModelDef, Version } from './fields.js';
 import { pyRepr, raise } from './raise.js';
@@ -317,4 +317,3 @@ export function callJson2(env: Env, model: ModelDef, name: string, spec: MethodS
   return result instanceof Recordset ? result.ids : result;
 }
 
-export { PyFloat };

@@ -4,7 +4,7 @@
 
 import { RECORDED } from './data/recorded.js';
 import { makeFields, type AccessRights, type FieldContext, type FieldDef, type FieldType, type Group, type ModelDef, type Stored, type StoredRecord, type Version } from './fields.js';
-import { isStruct, type RpcStruct } from '../../src/rpc/values.js';
+import type { RpcStruct } from '../../src/rpc/values.js';
 
 type FieldExtra = Partial<Omit<FieldDef, 'name' | 'type' | 'string'>>;
 
@@ -12,8 +12,6 @@ function fld(name: string, type: FieldType, string: string, extra: FieldExtra = 
   return { name, type, string, ...extra };
 }
 
-const EVERYONE: AccessRights = { read: ['everyone'], write: ['everyone'], create: ['everyone'], unlink: ['everyone'] };
-const USERS_ALL: AccessRights = { read: ['base.group_user'], write: ['base.group_user'], create: ['base.group_user'], unlink: ['base.group_user'] };
 const READ_USERS_MANAGE = (manager: AccessRights['write']): AccessRights => ({ read: ['base.group_user'], write: manager, create: manager, unlink: manager });
 const SYSTEM_ONLY: AccessRights = { read: ['base.group_system'], write: ['base.group_system'], create: ['base.group_system'], unlink: ['base.group_system'] };
 
@@ -97,10 +95,6 @@ function mailThreadFields(model: string): FieldDef[] {
           .sort((a, b) => b - a),
     }),
   ];
-}
-
-function m2oName(ctx: FieldContext, model: string, id: Stored): string | false {
-  return typeof id === 'number' && id ? ctx.orm.displayName(model, id) : false;
 }
 
 function get(ctx: FieldContext, model: string, id: Stored): StoredRecord | undefined {
@@ -1017,4 +1011,3 @@ export function isOdooValidation(e: unknown): e is Error & { odoo: 'validation' 
   return e instanceof Error && (e as { odoo?: string }).odoo === 'validation';
 }
 
-export { EVERYONE, USERS_ALL, isStruct };
