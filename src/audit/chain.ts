@@ -4,6 +4,7 @@
 // line's own text without that member (so verify checks the exact bytes written, no re-serialising),
 // and the text includes `prev`, the hash of the line before: a chain across daily files and restarts.
 
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import type { JournalEntry, JournalInput } from './types.js';
 
@@ -67,52 +68,53 @@ function numberList(list: unknown): number[] | undefined {
 
 /**
  * The entry's members in a fixed order, and only the documented ones: whatever else a caller
- * passes (a credential by mistake, field values) is dropped rather than journaled.
+ * passes (a credential by mistake, field values) is dropped rather than journaled. Absent members
+ * are left out, so the entry handed back equals the line read back. (Members are added one by one
+ * rather than deleted afterwards: deleting would turn every entry into a slow dictionary object.)
  */
 export function entryBody(input: JournalInput, ts: string, seq: number, prev: string): Omit<JournalEntry, 'hash'> {
-  const e: Omit<JournalEntry, 'hash'> = {
-    ts,
-    seq,
-    key: input.key ?? null,
-    name: input.name === undefined ? undefined : input.name === null ? null : String(input.name),
-    profile: input.profile,
-    ip: input.ip,
-    proto: input.proto,
-    service: input.service,
-    function: input.function,
-    model: input.model,
-    method: input.method,
-    ids: numberList(input.ids),
-    fields: input.fields?.map(String),
-    decision: input.decision,
-    rule: input.rule,
-    limit: input.limit,
-    reason: input.reason === undefined ? undefined : redactSecrets(String(input.reason)),
-    outcome: input.outcome,
-    error: input.error ? { name: String(input.error.name), message: redactSecrets(String(input.error.message)) } : undefined,
-    result_ids: numberList(input.result_ids),
-    ms: typeof input.ms === 'number' && Number.isFinite(input.ms) ? Math.round(input.ms * 10) / 10 : undefined,
-    bytes_in: input.bytes_in,
-    bytes_out: input.bytes_out,
-    notes: redactList(input.notes),
-    temporary: input.temporary
-      ? {
-          user: String(input.temporary.user),
-          host: String(input.temporary.host),
-          cwd: String(input.temporary.cwd),
-          command: redactSecrets(String(input.temporary.command)),
-        }
-      : undefined,
-    learning: input.learning ? true : undefined,
-    prev,
-  };
-  // Absent members are left out, so the entry handed back equals the line read back.
-  for (const k of Object.keys(e) as (keyof typeof e)[]) if (e[k] === undefined) delete e[k];
-  return e;
+  const e: Record<string, unknown> = { ts, seq, key: input.key ?? null };
+  if (input.name !== undefined) e.name = input.name === null ? null : String(input.name);
+  if (input.profile !== undefined) e.profile = input.profile;
+  if (input.ip !== undefined) e.ip = input.ip;
+  e.proto = input.proto;
+  if (input.service !== undefined) e.service = input.service;
+  if (input.function !== undefined) e.function = input.function;
+  if (input.model !== undefined) e.model = input.model;
+  if (input.method !== undefined) e.method = input.method;
+  const ids = numberList(input.ids);
+  if (ids !== undefined) e.ids = ids;
+  if (input.fields !== undefined) e.fields = input.fields.map(String);
+  e.decision = input.decision;
+  if (input.rule !== undefined) e.rule = input.rule;
+  if (input.limit !== undefined) e.limit = input.limit;
+  if (input.reason !== undefined) e.reason = redactSecrets(String(input.reason));
+  e.outcome = input.outcome;
+  if (input.error) e.error = { name: String(input.error.name), message: redactSecrets(String(input.error.message)) };
+  const resultIds = numberList(input.result_ids);
+  if (resultIds !== undefined) e.result_ids = resultIds;
+  if (typeof input.ms === 'number' && Number.isFinite(input.ms)) e.ms = Math.round(input.ms * 10) / 10;
+  if (input.bytes_in !== undefined) e.bytes_in = input.bytes_in;
+  if (input.bytes_out !== undefined) e.bytes_out = input.bytes_out;
+  if (input.notes !== undefined) e.notes = redactList(input.notes);
+  if (input.temporary) {
+    e.temporary = {
+      user: String(input.temporary.user),
+      host: String(input.temporary.host),
+      cwd: String(input.temporary.cwd),
+      command: redactSecrets(String(input.temporary.command)),
+    };
+  }
+  if (input.learning) e.learning = true;
+  e.prev = prev;
+  return e as unknown as Omit<JournalEntry, 'hash'>;
 }
 
+// crypto.hash (Node 20.12+) is the one-shot form, about twice as fast for lines this short.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text).digest('hex');
 }
 
 /** The line to write (with its trailing newline) and its hash. */

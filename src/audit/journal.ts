@@ -490,7 +490,8 @@ class FileJournal implements Journal {
       const { line, hash } = sealLine(body);
       text += line;
       prev = hash;
-      entries.push({ ...body, hash } as JournalEntry);
+      (body as JournalEntry).hash = hash;
+      entries.push(body as JournalEntry);
     }
     const buf = Buffer.from(text, 'utf8');
     try {

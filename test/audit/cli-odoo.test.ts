@@ -61,7 +61,7 @@ test('audit --odoo: changes per key from the stand-in, the outside change listed
   assert.match(table.stdout, /phone: – -> \+31 20 123 4567/);
   assert.match(table.stdout, /!! 1 change by the integration user matches no journaled call: the upstream credentials may be in use outside odoo-keys/);
   assert.match(table.stdout, /name: Website lead -> Renamed outside odoo-keys/);
-  assert.match(table.stderr, /note: field-level old and new values are not shown: reading tracking values/);
+  assert.match(table.stderr, /note: field-level old and new values from chatter are not shown: reading tracking values/);
   assert.ok(!table.stdout.includes(integration.apiKey!) && !table.stderr.includes(integration.apiKey!), 'the upstream key never appears');
 
   const json = await run(['audit', '--odoo', ...window, '--json'], env);

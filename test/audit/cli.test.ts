@@ -98,7 +98,7 @@ test('audit --key NAME --calls lists that key\'s calls; filters combine', async 
   assert.deepEqual(JSON.parse(problems.stdout).calls.map((c: { method: string }) => c.method), ['write', 'unlink', 'create', 'common.authenticate', 'unlink']);
   const narrowed = await run(['audit', ...WINDOW, '--model', 'x_*', '--method', 'unlink', '--errors', '--calls', '--format', 'csv'], env);
   const rows = narrowed.stdout.trimEnd().split('\n');
-  assert.equal(rows.length, 2);
+  assert.equal(rows.length, 2, `exit ${narrowed.code}, stderr: ${narrowed.stderr}`);
   assert.match(rows[1]!, /,nightly-sync,10\.0\.0\.5,xmlrpc,unlink,x_saas_stats,4 5,,allow,rule 1,,odoo_error,odoo\.exceptions\.AccessError: You are not allowed to delete,/);
   const nobody = await run(['audit', ...WINDOW, '--key', 'nobody'], env);
   assert.equal(nobody.code, 0);
@@ -124,6 +124,7 @@ test('audit defaults to the last 7 days', async (t) => {
     { ...base, ts: new Date(now - 86_400_000).toISOString(), key: 'bbbbbbbb', name: 'recent' },
   ]);
   const r = await run(['audit', '--json'], { ODOO_KEYS_STATE_HOME: state });
+  assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout).rows.map((x: { name: string }) => x.name), ['recent']);
 });
 
