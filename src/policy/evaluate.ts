@@ -141,54 +141,69 @@ const MAX_FREE_LEAVES = 12;
  *
  * `after(i)` says what leaf i is afterwards. With `heldBefore` (a write or copy of records checked
  * upstream to lie inside the domain), a leaf that stays the 'same' keeps its old value and the
- * domain held on the old values; the old values of the other leaves are unknown. Leaves are treated
- * as independent, which only ever considers more cases: the answer may refuse too much, never
- * allow too much.
+ * domain held on the old values; the old values of the other leaves are unknown. Distinct leaves are
+ * treated as independent (even `a = 1` and `a = 2`), which only ever considers more cases: the
+ * answer may refuse too much, never allow too much.
  */
 export function domainHoldsAfter(tree: DomainTree, after: (i: number) => LeafAfter, heldBefore: boolean): boolean {
-  const n = tree.leaves.length;
-  const state = Array.from({ length: n }, (_, i) => after(i));
+  // Identical leaves are one variable (they are true or false together); distinct ones are free.
+  const varOf: number[] = [];
+  const keys = new Map<string, number>();
+  const varState: LeafAfter[] = [];
+  tree.leaves.forEach((l, i) => {
+    const k = JSON.stringify([l.path, l.operator, l.value]);
+    if (!keys.has(k)) {
+      keys.set(k, varState.length);
+      varState.push(after(i));
+    }
+    varOf.push(keys.get(k)!);
+  });
   const same: number[] = [];
   const changed: number[] = [];
   const free: number[] = [];
-  state.forEach((s, i) => {
-    if (s === 'same' && heldBefore) same.push(i);
+  varState.forEach((s, v) => {
+    if (s === 'same' && heldBefore) same.push(v);
     else {
-      changed.push(i);
-      if (s === undefined || s === 'same') free.push(i);
+      changed.push(v);
+      if (s === undefined || s === 'same') free.push(v);
     }
   });
   if (same.length + Math.max(heldBefore ? changed.length : 0, free.length) > MAX_FREE_LEAVES) {
     // Three-valued logic: a top-level conjunct whose leaves all stay the same held before and still does.
     return conjuncts(tree.root).every((c) => {
       const ls = leavesOf(c);
-      if (heldBefore && ls.length > 0 && ls.every((i) => state[i] === 'same')) return true;
+      if (heldBefore && ls.length > 0 && ls.every((i) => varState[varOf[i]!] === 'same')) return true;
       return evalKleene(c, (i) => {
-        const s = state[i];
+        const s = varState[varOf[i]!];
         return s === 'same' ? undefined : s;
       }) === true;
     });
   }
-  const pos = new Map<number, number>();
-  same.forEach((i, k) => pos.set(i, k));
-  const changedPos = new Map<number, number>();
-  changed.forEach((i, k) => changedPos.set(i, k));
-  const freePos = new Map<number, number>();
-  free.forEach((i, k) => freePos.set(i, k));
+  const bit = new Map<number, number>(); // variable -> bit position within its group
+  same.forEach((v, k) => bit.set(v, k));
+  const changedBit = new Map<number, number>();
+  changed.forEach((v, k) => changedBit.set(v, k));
+  const freeBit = new Map<number, number>();
+  free.forEach((v, k) => freeBit.set(v, k));
+  const isSame = new Set(same);
   for (let s = 0; s < 1 << same.length; s++) {
-    const sameValue = (i: number): boolean => ((s >> pos.get(i)!) & 1) === 1;
+    const sameValue = (v: number): boolean => ((s >> bit.get(v)!) & 1) === 1;
     if (heldBefore) {
       let possible = false;
       for (let w = 0; w < 1 << changed.length && !possible; w++) {
-        possible = evalBool(tree.root, (i) => (pos.has(i) ? sameValue(i) : ((w >> changedPos.get(i)!) & 1) === 1));
+        possible = evalBool(tree.root, (i) => {
+          const v = varOf[i]!;
+          return isSame.has(v) ? sameValue(v) : ((w >> changedBit.get(v)!) & 1) === 1;
+        });
       }
       if (!possible) continue; // no record could have been inside the domain with these values
     }
     for (let f = 0; f < 1 << free.length; f++) {
       const ok = evalBool(tree.root, (i) => {
-        if (pos.has(i)) return sameValue(i);
-        if (freePos.has(i)) return ((f >> freePos.get(i)!) & 1) === 1;
-        return state[i] === true;
+        const v = varOf[i]!;
+        if (isSame.has(v)) return sameValue(v);
+        if (freeBit.has(v)) return ((f >> freeBit.get(v)!) & 1) === 1;
+        return varState[v] === true;
       });
       if (!ok) return false;
     }
