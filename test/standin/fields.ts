@@ -85,6 +85,10 @@ export interface FieldDef {
   searchable?: boolean;
   /** Only these groups may read it (fields.X(groups=...)); others do not see it in "all fields". */
   groups?: Group[];
+  /** fields_get's `depends`: the paths a computed field is computed from (Odoo's @api.depends). */
+  depends?: string[];
+  /** fields_get's `related`: the path a related field reads (and writes) through. */
+  related?: string;
 }
 
 export type Group =

@@ -203,6 +203,11 @@ for (const version of [18, 19] as const) {
         assert.deepEqual(Object.keys(fg), ['parent_id', 'child_ids', 'type'].filter((k) => k in fg));
         assert.deepEqual(fg.parent_id, { relation: 'res.partner', string: 'Related Company', type: 'many2one' });
         assert.deepEqual(fg.child_ids, { relation: 'res.partner', relation_field: 'parent_id', string: 'Contact', type: 'one2many' });
+        // What the proxy asks for: related and depends tell which fields a write may change.
+        const schema = s.orm.call('res.partner', 'fields_get', [['name', 'parent_name', 'company_type']], { attributes: ['type', 'related', 'depends'] }) as RpcStruct;
+        assert.deepEqual(schema, { name: { depends: [], type: 'char' }, parent_name: { depends: ['parent_id.name'], related: 'parent_id.name', type: 'char' }, company_type: { depends: ['is_company'], type: 'selection' } });
+        assert.deepEqual((s.orm.call('crm.lead', 'fields_get', [['email_from']], { attributes: ['depends'] }) as RpcStruct).email_from, { depends: ['partner_id'] });
+        assert.deepEqual((s.orm.call('sale.order', 'fields_get', [['amount_total']], { attributes: ['depends'] }) as RpcStruct).amount_total, { depends: ['order_line.price_subtotal'] });
         const full = (s.orm.call('crm.stage', 'fields_get', [], {}) as RpcStruct).name as RpcStruct;
         assert.deepEqual(Object.keys(full), [...Object.keys(full)].sort(), 'attributes in alphabetical order, as Odoo sends them');
         assert.equal(full.required, true);

@@ -788,7 +788,7 @@ export class Env {
     const d: RpcStruct = {
       change_default: false,
       company_dependent: false,
-      depends: f.compute ? [] : [],
+      depends: [...(f.depends ?? (f.related ? [f.related] : []))],
       manual: false,
       name: f.name,
       readonly: f.readonly ?? Boolean((f.compute && !f.inverse) || MAGIC.has(f.name)),
@@ -800,6 +800,7 @@ export class Env {
       type: f.type,
     };
     if (f.help) d.help = f.help;
+    if (f.related) d.related = f.related;
     if (isRelational(f)) {
       d.relation = f.relation!;
       d.context = {};

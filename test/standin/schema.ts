@@ -273,12 +273,13 @@ function partnerFields(version: Version): Map<string, FieldDef> {
       readonly: true,
       compute: (rec) => (typeof rec.email === 'string' && rec.email ? (/<([^>]+)>/.exec(rec.email)?.[1] ?? rec.email).trim().toLowerCase() : false),
       searchable: true,
+      depends: ['email'],
     }),
     ...['1920', '1024', '512', '256', '128'].map((s) => fld(`image_${s}`, 'binary', s === '1920' ? 'Image' : `Image ${s}`, { readonly: s !== '1920' })),
     fld('name', 'char', 'Name', { tracking: true }),
-    fld('complete_name', 'char', 'Complete Name', { readonly: true, compute: (rec, ctx) => partnerCompleteName(rec, ctx), searchable: true }),
+    fld('complete_name', 'char', 'Complete Name', { readonly: true, compute: (rec, ctx) => partnerCompleteName(rec, ctx), searchable: true, depends: ['is_company', 'name', 'parent_id.name', 'type', 'company_name', 'commercial_company_name'] }),
     fld('parent_id', 'many2one', 'Related Company', { relation: 'res.partner', tracking: true }),
-    fld('parent_name', 'char', 'Parent name', { readonly: true, compute: (rec, ctx) => (get(ctx, 'res.partner', rec.parent_id)?.name as string) ?? false }),
+    fld('parent_name', 'char', 'Parent name', { readonly: true, related: 'parent_id.name', compute: (rec, ctx) => (get(ctx, 'res.partner', rec.parent_id)?.name as string) ?? false }),
     fld('child_ids', 'one2many', 'Contact', { relation: 'res.partner', inverseName: 'parent_id', compute: o2m('res.partner', 'parent_id') }),
     fld('ref', 'char', 'Reference'),
     fld('user_id', 'many2one', 'Salesperson', { relation: 'res.users', tracking: true }),
@@ -299,23 +300,25 @@ function partnerFields(version: Version): Map<string, FieldDef> {
     fld('city', 'char', 'City'),
     fld('state_id', 'many2one', 'State', { relation: 'res.country.state' }),
     fld('country_id', 'many2one', 'Country', { relation: 'res.country' }),
-    fld('country_code', 'char', 'Country Code', { readonly: true, compute: (rec, ctx) => (get(ctx, 'res.country', rec.country_id)?.code as string) ?? false }),
+    fld('country_code', 'char', 'Country Code', { readonly: true, related: 'country_id.code', compute: (rec, ctx) => (get(ctx, 'res.country', rec.country_id)?.code as string) ?? false }),
     fld('email', 'char', 'Email', { tracking: true }),
-    fld('email_formatted', 'char', 'Formatted Email', { readonly: true, compute: (rec) => (typeof rec.email === 'string' && rec.email ? `"${rec.name || 'False'}" <${rec.email}>` : '') }),
+    fld('email_formatted', 'char', 'Formatted Email', { readonly: true, depends: ['name', 'email'], compute: (rec) => (typeof rec.email === 'string' && rec.email ? `"${rec.name || 'False'}" <${rec.email}>` : '') }),
     fld('phone', 'char', 'Phone', { tracking: true }),
     fld('mobile', 'char', 'Mobile'),
     fld('is_company', 'boolean', 'Is a Company', { default: false }),
     fld('company_type', 'selection', 'Company Type', {
       selection: [['person', 'Person'], ['company', 'Company']],
       compute: (rec) => (rec.is_company ? 'company' : 'person'),
+      depends: ['is_company'],
       inverse: (value) => ({ is_company: value === 'company' }),
     }),
     fld('company_id', 'many2one', 'Company', { relation: 'res.company' }),
     fld('color', 'integer', 'Color Index'),
     fld('user_ids', 'one2many', 'Users', { relation: 'res.users', inverseName: 'partner_id', compute: o2m('res.users', 'partner_id') }),
-    fld('commercial_partner_id', 'many2one', 'Commercial Entity', { relation: 'res.partner', readonly: true, compute: (rec, ctx) => partnerCommercial(ctx, rec).id }),
+    fld('commercial_partner_id', 'many2one', 'Commercial Entity', { relation: 'res.partner', readonly: true, depends: ['is_company', 'parent_id.commercial_partner_id'], compute: (rec, ctx) => partnerCommercial(ctx, rec).id }),
     fld('commercial_company_name', 'char', 'Company Name Entity', {
       readonly: true,
+      depends: ['company_name', 'parent_id.is_company', 'commercial_partner_id.name'],
       compute: (rec, ctx) => {
         const c = partnerCommercial(ctx, rec);
         return c.is_company ? (c.name as string) : ((rec.company_name as string) || false);
@@ -332,6 +335,7 @@ function partnerFields(version: Version): Map<string, FieldDef> {
     fld('opportunity_ids', 'one2many', 'Opportunities', { relation: 'crm.lead', inverseName: 'partner_id', compute: o2m('crm.lead', 'partner_id', (r) => r.type === 'opportunity') }),
     fld('opportunity_count', 'integer', 'Opportunity Count', {
       readonly: true,
+      depends: ['opportunity_ids'],
       compute: (rec, ctx) => {
         const family = new Set<number>([rec.id]);
         for (const p of rows(ctx, 'res.partner')) if (p.parent_id === rec.id) family.add(p.id);
@@ -340,7 +344,7 @@ function partnerFields(version: Version): Map<string, FieldDef> {
       },
     }),
     fld('sale_order_ids', 'one2many', 'Sales Order', { relation: 'sale.order', inverseName: 'partner_id', compute: o2m('sale.order', 'partner_id') }),
-    fld('sale_order_count', 'integer', 'Sale Order Count', { readonly: true, compute: (rec, ctx) => rows(ctx, 'sale.order').filter((o) => o.partner_id === rec.id).length }),
+    fld('sale_order_count', 'integer', 'Sale Order Count', { readonly: true, depends: ['sale_order_ids'], compute: (rec, ctx) => rows(ctx, 'sale.order').filter((o) => o.partner_id === rec.id).length }),
     fld('customer_rank', 'integer', 'Customer Rank'),
     fld('supplier_rank', 'integer', 'Supplier Rank'),
   ];
@@ -407,7 +411,23 @@ function leadBehaviour(version: Version): Map<string, FieldExtra> {
   set('duplicate_lead_ids', { compute: () => [] });
   set('calendar_event_ids', { opaque: true, default: [] });
   set('activity_ids', { opaque: true, default: [] });
-  if (version >= 19) set('commercial_partner_id', {});
+  // fields_get's depends, from crm_lead.py's @api.depends: the fields a write to these may change.
+  const fromPartner = ['partner_id'];
+  for (const f of ['contact_name', 'partner_name', 'function', 'email_from', 'phone', 'website', 'lang_id', 'street', 'street2', 'zip', 'city', 'state_id', 'country_id']) set(f, { depends: fromPartner });
+  if (version < 19) set('title', { depends: fromPartner });
+  set('name', { depends: ['partner_id'] });
+  set('team_id', { depends: ['user_id', 'type'] });
+  set('company_id', { depends: ['user_id', 'team_id', 'partner_id'] });
+  set('stage_id', { depends: ['team_id', 'type'] });
+  set('probability', { depends: ['stage_id', 'team_id', 'country_id', 'state_id', 'phone_state', 'email_state', 'source_id', 'lang_id', 'tag_ids'] });
+  set('date_open', { depends: ['user_id'] });
+  set('date_last_stage_update', { depends: ['stage_id'] });
+  set('date_closed', { depends: ['probability'] });
+  set('email_normalized', { depends: ['email_from'] });
+  set('prorated_revenue', { depends: ['expected_revenue', 'probability'] });
+  set('won_status', { depends: ['active', 'probability', 'stage_id'] });
+  set('user_company_ids', { depends: ['user_id.company_ids'] });
+  if (version >= 19) set('commercial_partner_id', { depends: ['partner_id'] });
   return m;
 }
 
@@ -512,11 +532,12 @@ export function buildSchema(version: Version, opts: SchemaOptions = {}): Map<str
         fld('partner_id', 'many2one', 'Related Partner', { relation: 'res.partner', required: true, ondelete: 'restrict' }),
         fld('login', 'char', 'Login', { required: true }),
         fld('name', 'char', 'Name', {
+          related: 'partner_id.name',
           compute: (rec, ctx) => (ctx.orm.table('res.partner').get(rec.partner_id as number)?.name as string) ?? false,
           inverse: () => ({}),
           searchable: true,
         }),
-        fld('email', 'char', 'Email', { compute: (rec, ctx) => (ctx.orm.table('res.partner').get(rec.partner_id as number)?.email as string) ?? false, searchable: true }),
+        fld('email', 'char', 'Email', { related: 'partner_id.email', compute: (rec, ctx) => (ctx.orm.table('res.partner').get(rec.partner_id as number)?.email as string) ?? false, searchable: true }),
         fld('active', 'boolean', 'Active', { default: true }),
         fld('company_id', 'many2one', 'Company', { relation: 'res.company', required: true, default: 1 }),
         fld('company_ids', 'many2many', 'Companies', { relation: 'res.company', default: [1] }),
@@ -715,8 +736,8 @@ export function buildSchema(version: Version, opts: SchemaOptions = {}): Map<str
         fld('company_id', 'many2one', 'Company', { relation: 'res.company', required: true, default: 1 }),
         fld('currency_id', 'many2one', 'Currency', { relation: 'res.currency', compute: () => 1 }),
         fld('order_line', 'one2many', 'Order Lines', { relation: 'sale.order.line', inverseName: 'order_id', compute: o2m('sale.order.line', 'order_id'), copy: true }),
-        fld('amount_untaxed', 'monetary', 'Untaxed Amount', { readonly: true, compute: (rec, ctx) => orderTotal(rec, ctx) }),
-        fld('amount_total', 'monetary', 'Total', { readonly: true, compute: (rec, ctx) => orderTotal(rec, ctx), tracking: true }),
+        fld('amount_untaxed', 'monetary', 'Untaxed Amount', { readonly: true, depends: ['order_line.price_subtotal'], compute: (rec, ctx) => orderTotal(rec, ctx) }),
+        fld('amount_total', 'monetary', 'Total', { readonly: true, depends: ['order_line.price_subtotal'], compute: (rec, ctx) => orderTotal(rec, ctx), tracking: true }),
         fld('opportunity_id', 'many2one', 'Opportunity', { relation: 'crm.lead' }),
         fld('client_order_ref', 'char', 'Customer Reference', { copy: false }),
         fld('note', 'html', 'Terms and conditions'),
@@ -739,9 +760,9 @@ export function buildSchema(version: Version, opts: SchemaOptions = {}): Map<str
         fld('product_uom_qty', 'float', 'Quantity', { default: 1 }),
         fld('price_unit', 'float', 'Unit Price'),
         fld('discount', 'float', 'Discount (%)'),
-        fld('price_subtotal', 'monetary', 'Subtotal', { readonly: true, compute: (rec) => lineSubtotal(rec) }),
-        fld('order_partner_id', 'many2one', 'Customer', { relation: 'res.partner', readonly: true, compute: (rec, ctx) => (get(ctx, 'sale.order', rec.order_id)?.partner_id as number) ?? false }),
-        fld('state', 'selection', 'Order Status', { readonly: true, selection: [['draft', 'Quotation'], ['sent', 'Quotation Sent'], ['sale', 'Sales Order'], ['cancel', 'Cancelled']], compute: (rec, ctx) => (get(ctx, 'sale.order', rec.order_id)?.state as string) ?? false }),
+        fld('price_subtotal', 'monetary', 'Subtotal', { readonly: true, depends: ['product_uom_qty', 'discount', 'price_unit'], compute: (rec) => lineSubtotal(rec) }),
+        fld('order_partner_id', 'many2one', 'Customer', { relation: 'res.partner', readonly: true, related: 'order_id.partner_id', compute: (rec, ctx) => (get(ctx, 'sale.order', rec.order_id)?.partner_id as number) ?? false }),
+        fld('state', 'selection', 'Order Status', { readonly: true, related: 'order_id.state', selection: [['draft', 'Quotation'], ['sent', 'Quotation Sent'], ['sale', 'Sales Order'], ['cancel', 'Cancelled']], compute: (rec, ctx) => (get(ctx, 'sale.order', rec.order_id)?.state as string) ?? false }),
       ],
     }),
   );
