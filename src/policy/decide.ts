@@ -43,9 +43,10 @@ export function isSensitiveModel(model: string): boolean {
  * The fields_get attributes the engine reads (FieldInfo): ask Odoo for exactly these when answering
  * need_schema, e.g. `fields_get([], {attributes: SCHEMA_ATTRIBUTES})`. `related` (Field._description_related)
  * lets writes to related fields be checked against the model they write through to; `depends`
- * (Field._description_depends) tells which computed fields a write may change.
+ * (Field._description_depends) tells which computed fields a write may change, and `readonly`
+ * whether a value written to a computed field is kept.
  */
-export const SCHEMA_ATTRIBUTES: readonly string[] = ['type', 'relation', 'relation_field', 'related', 'depends'];
+export const SCHEMA_ATTRIBUTES: readonly string[] = ['type', 'relation', 'relation_field', 'related', 'depends', 'readonly'];
 
 /** Context keys every key may send: they change presentation, not what is reached or recorded. */
 export const HARMLESS_CONTEXT_KEYS: readonly string[] = ['lang', 'tz', 'bin_size'];
@@ -145,8 +146,11 @@ interface State {
   createsMain: boolean;
 }
 
-/** Odoo's own bookkeeping fields: set by Odoo on create, copy and write, whatever the values say. */
-const LOG_ACCESS_FIELDS: ReadonlySet<string> = new Set(['create_uid', 'create_date', 'write_uid', 'write_date']);
+/**
+ * Set by Odoo on create, copy and write whatever the values say: it drops them from the values
+ * (BaseModel.write's and _prepare_create_values' `bad_names`) and sets the bookkeeping ones itself.
+ */
+const LOG_ACCESS_FIELDS: ReadonlySet<string> = new Set(['create_uid', 'create_date', 'write_uid', 'write_date', 'parent_path']);
 
 /**
  * What a call does to the records a rule's domain is judged on: creates them from `values` (with
@@ -322,8 +326,13 @@ class RuleEval {
     const values = change.kind === 'create' ? { ...this.st.defaults, ...change.values } : change.values;
     const forced = new Set(change.forced ?? []);
     const alsoChanged = new Set(change.alsoChanged ?? []);
+    // A readonly computed field keeps no value written to it (Odoo drops or recomputes it).
+    const computedByOdoo = (f: string): boolean => {
+      const i = info(f);
+      return !!i && !i.related && !!i.depends && i.depends.length > 0 && i.readonly !== false;
+    };
     const given = (f: string): boolean => Object.prototype.hasOwnProperty.call(values, f) && !forced.has(f) && !LOG_ACCESS_FIELDS.has(f) && f !== 'id'
-      && !(change.textFieldsUnknown && TEXT_TYPES.has(info(f)?.type ?? 'char'));
+      && !computedByOdoo(f) && !(change.textFieldsUnknown && TEXT_TYPES.has(info(f)?.type ?? 'char'));
 
     // Fields whose value may differ afterwards (write, copy), and relations whose targets change.
     const changed = new Set<string>([...Object.keys(change.values), ...(change.alsoChanged ?? [])]);
@@ -394,7 +403,7 @@ class RuleEval {
     const open = tree.leaves.filter((l) => after(l.index) === undefined);
     const kept = tree.leaves.filter((l) => after(l.index) === 'same');
     const heads = (ls: typeof open) => ls.map((l) => l.path.split('.')[0]!);
-    const byOdoo = (f: string): boolean => forced.has(f) || alsoChanged.has(f) || LOG_ACCESS_FIELDS.has(f) || f === 'id';
+    const byOdoo = (f: string): boolean => forced.has(f) || alsoChanged.has(f) || LOG_ACCESS_FIELDS.has(f) || f === 'id' || (computedByOdoo(f) && Object.prototype.hasOwnProperty.call(values, f));
     const absent = heads(open).filter((f) => !given(f) && !byOdoo(f));
     const setBy = heads(open).filter(byOdoo);
     const opaque = open.filter((l) => given(l.path.split('.')[0]!)).map((l) => l.path);

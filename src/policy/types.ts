@@ -63,6 +63,11 @@ export interface FieldInfo {
    * still matches a rule's domain that tests it.
    */
   depends?: string[];
+  /**
+   * fields_get's `readonly`. Odoo drops or recomputes a value written to a readonly computed field
+   * (unless it has an inverse), so the engine trusts a written computed field only when this is false.
+   */
+  readonly?: boolean;
 }
 
 export type ModelSchema = Record<string, FieldInfo>;

@@ -22,7 +22,7 @@ export const SCHEMAS: Record<string, ModelSchema> = {
     tag_ids: m2m('crm.tag'), activity_ids: o2m('mail.activity', 'res_id'), expected_revenue: { type: 'monetary' },
     date_deadline: { type: 'date' }, create_date: { type: 'datetime' }, write_date: { type: 'datetime' }, active: { type: 'boolean' },
     partner_email: { type: 'char', related: 'partner_id.email' }, lead_properties: { type: 'properties' },
-    probability: { type: 'float', depends: ['stage_id'] }, priority: { type: 'selection' }, color: { type: 'integer' },
+    probability: { type: 'float', depends: ['stage_id'], readonly: false }, priority: { type: 'selection' }, color: { type: 'integer' },
   },
   'res.partner': {
     name: char, email: char, phone: char, display_name: char, customer_rank: { type: 'integer' }, vat: char,
@@ -31,11 +31,11 @@ export const SCHEMAS: Record<string, ModelSchema> = {
     is_company: { type: 'boolean' }, company_type: { type: 'selection', depends: ['is_company'] },
   },
   'sale.order': {
-    name: char, state: { type: 'selection' }, amount_total: { type: 'monetary', depends: ['order_line.price_subtotal'] }, date_order: { type: 'datetime' }, display_name: char,
+    name: char, state: { type: 'selection' }, amount_total: { type: 'monetary', depends: ['order_line.price_subtotal'], readonly: true }, date_order: { type: 'datetime' }, display_name: char,
     partner_id: m2o('res.partner'), user_id: m2o('res.users'), order_line: o2m('sale.order.line', 'order_id'), tag_ids: m2m('crm.tag'),
   },
   'sale.order.line': {
-    name: char, product_uom_qty: { type: 'float' }, price_unit: { type: 'float' }, price_subtotal: { type: 'monetary', depends: ['product_uom_qty', 'price_unit', 'tax_id'] }, order_id: m2o('sale.order'),
+    name: char, product_uom_qty: { type: 'float' }, price_unit: { type: 'float' }, price_subtotal: { type: 'monetary', depends: ['product_uom_qty', 'price_unit', 'tax_id'], readonly: true }, order_id: m2o('sale.order'),
     product_id: m2o('product.product'), tax_id: m2m('account.tax'),
   },
   'product.product': { name: char, default_code: char, list_price: { type: 'float' }, display_name: char },
