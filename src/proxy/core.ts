@@ -448,6 +448,7 @@ export class ProxyCore {
         if (typeof info.relation_field === 'string' && info.relation_field) schema[name]!.relation_field = info.relation_field;
         if (typeof info.related === 'string' && info.related) schema[name]!.related = info.related;
         if (Array.isArray(info.depends)) schema[name]!.depends = info.depends.filter((d): d is string => typeof d === 'string');
+        if (typeof info.readonly === 'boolean') schema[name]!.readonly = info.readonly;
       }
     }
     this.schemaCache.set(`${target.profile}\u0000${model}`, { at: Date.now(), schema });
