@@ -456,6 +456,12 @@ class RuleEval {
    */
   linked(model: string, ids: number[], via: string): void {
     const unique = [...new Set(ids)];
+    const companies = this.st.key.limits?.companies;
+    if (model === 'res.company' && companies && companies.length > 0) {
+      // A record put in another company leaves the companies the key is limited to.
+      const outside = unique.filter((id) => !companies.includes(id));
+      if (outside.length) deny(`${via} puts records in company ${outside.join(', ')}, outside the key's companies (${companies.join(', ')})`, 'companies');
+    }
     if (unique.length === 0 || !this.linksNeedCheck(model)) return;
     const reaching = this.st.rules.map((rule, index) => ({ rule, index })).filter(({ rule }) => ruleReaches(rule, model));
     const domains: RpcValue[][] = [];
