@@ -6,7 +6,7 @@
 
 import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
-import type { JournalEntry, JournalInput } from './types.js';
+import type { JournalDomainLeaf, JournalEntry, JournalInput } from './types.js';
 
 /** `prev` of the very first line of a chain. */
 export const GENESIS = '0'.repeat(64);
@@ -66,6 +66,23 @@ function numberList(list: unknown): number[] | undefined {
   return list.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
 }
 
+function isConstant(v: unknown): v is string | number | boolean | null {
+  return v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'string';
+}
+
+/** Only leaves of the documented shape, their string values checked for secrets like every other text. */
+function constantLeaves(leaves: JournalDomainLeaf[]): JournalDomainLeaf[] {
+  const out: JournalDomainLeaf[] = [];
+  for (const l of leaves) {
+    if (!Array.isArray(l) || l.length !== 3 || typeof l[0] !== 'string' || typeof l[1] !== 'string') continue;
+    const v = l[2];
+    if (Array.isArray(v) ? !v.every(isConstant) : !isConstant(v)) continue;
+    const clean = (x: string | number | boolean | null): string | number | boolean | null => (typeof x === 'string' ? redactSecrets(x) : x);
+    out.push([l[0], l[1], Array.isArray(v) ? v.map(clean) : clean(v)]);
+  }
+  return out;
+}
+
 /**
  * The entry's members in a fixed order, and only the documented ones: whatever else a caller
  * passes (a credential by mistake, field values) is dropped rather than journaled. Absent members
@@ -85,6 +102,11 @@ export function entryBody(input: JournalInput, ts: string, seq: number, prev: st
   const ids = numberList(input.ids);
   if (ids !== undefined) e.ids = ids;
   if (input.fields !== undefined) e.fields = input.fields.map(String);
+  if (input.read_fields !== undefined) e.read_fields = input.read_fields.map(String);
+  if (input.search_fields !== undefined) e.search_fields = input.search_fields.map(String);
+  if (input.domain_leaves !== undefined) e.domain_leaves = constantLeaves(input.domain_leaves);
+  if (input.context_keys !== undefined) e.context_keys = input.context_keys.map(String);
+  if (input.x2many !== undefined) e.x2many = input.x2many.map((x) => ({ field: String(x.field), ops: numberList(x.ops) ?? [], fields: x.fields.map(String) }));
   e.decision = input.decision;
   if (input.rule !== undefined) e.rule = input.rule;
   if (input.limit !== undefined) e.limit = input.limit;

@@ -73,8 +73,14 @@ function digits(buf: Buffer, at: number, n: number): number {
  */
 export class LineView implements LightEntry {
   private buf: Buffer = Buffer.alloc(0);
-  /** Value spans: start and end (exclusive) per member slot; -1 when absent. */
+  /** Value spans: start and end (exclusive) per member slot, valid where `present` has the slot's bit. */
   private readonly at = new Int32Array(N * 2);
+  private present = 0;
+
+  /** Where a member's value starts; -1 when the line does not have it. */
+  private start(slot: number): number {
+    return this.present & (1 << slot) ? this.at[slot * 2]! : -1;
+  }
   private readonly memo: unknown[] = new Array(N);
   private done = 0;
   /** Recently seen strings per member, found by a hash of their bytes. */
@@ -84,8 +90,9 @@ export class LineView implements LightEntry {
   reset(buf: Buffer, start: number, end: number): boolean {
     this.buf = buf;
     const at = this.at;
-    at.fill(-1);
+    let present = 0;
     this.done = 0;
+    this.present = 0;
     if (buf[start] !== LBRACE || buf[end - 1] !== RBRACE) return false;
     // prev and hash close every line in a fixed length: reports need neither, the walk stops there.
     const tail = end - TAIL_LENGTH;
@@ -141,12 +148,14 @@ export class LineView implements LightEntry {
       }
       at[slot * 2] = p;
       at[slot * 2 + 1] = v;
+      present |= 1 << slot;
       if (v === end - 1) break;
       if (buf[v] !== COMMA) return false;
       p = v + 1;
     }
+    this.present = present;
     // ts must be the writer's `YYYY-MM-DDTHH:MM:SS.mmmZ`, read as a number below.
-    return at[SLOT.seq * 2]! >= 0 && at[SLOT.ts * 2 + 1]! - at[SLOT.ts * 2]! === 26 && buf[at[SLOT.ts * 2]!] === QUOTE && buf[at[SLOT.ts * 2]! + 24] === 0x5a;
+    return (present & (1 << SLOT.seq)) !== 0 && (present & (1 << SLOT.ts)) !== 0 && at[SLOT.ts * 2 + 1]! - at[SLOT.ts * 2]! === 26 && buf[at[SLOT.ts * 2]!] === QUOTE && buf[at[SLOT.ts * 2]! + 24] === 0x5a;
   }
 
   /** The minute (`YYYY-MM-DDTHH:MM`, as char codes) last turned into a number, and that number. */
@@ -171,7 +180,7 @@ export class LineView implements LightEntry {
   private str(slot: number): string | null | undefined {
     const bit = 1 << slot;
     if (this.done & bit) return this.memo[slot] as string | null | undefined;
-    const s = this.at[slot * 2]!;
+    const s = this.start(slot);
     let v: string | null | undefined;
     if (s < 0) v = undefined;
     else if (this.buf[s] === QUOTE) v = slot === SLOT.ts ? this.buf.toString('latin1', s + 1, this.at[slot * 2 + 1]! - 1) : this.interned(slot, s + 1, this.at[slot * 2 + 1]! - 1);
@@ -208,7 +217,7 @@ export class LineView implements LightEntry {
   }
 
   private num(slot: number): number | undefined {
-    const s = this.at[slot * 2]!;
+    const s = this.start(slot);
     if (s < 0) return undefined;
     const e = this.at[slot * 2 + 1]!;
     // Plain decimals (`14`, `14.2`), the usual case, without making a string: all digits as one
@@ -230,7 +239,7 @@ export class LineView implements LightEntry {
   private numbers(slot: number): number[] | undefined {
     const bit = 1 << slot;
     if (this.done & bit) return this.memo[slot] as number[] | undefined;
-    const s = this.at[slot * 2]!;
+    const s = this.start(slot);
     let v: number[] | undefined;
     if (s < 0) v = undefined;
     else {
@@ -277,7 +286,7 @@ export class LineView implements LightEntry {
     return this.str(SLOT.ip) ?? undefined;
   }
   get proto(): JournalProto {
-    const s = this.at[SLOT.proto * 2]!;
+    const s = this.start(SLOT.proto);
     return (s >= 0 ? PROTOS[this.at[SLOT.proto * 2 + 1]! - s - 2] : undefined) ?? (this.str(SLOT.proto) as JournalProto);
   }
   get service(): string | undefined {
@@ -296,7 +305,7 @@ export class LineView implements LightEntry {
     return this.numbers(SLOT.ids);
   }
   get decision(): JournalDecision {
-    const s = this.at[SLOT.decision * 2]!;
+    const s = this.start(SLOT.decision);
     return (s >= 0 ? DECISIONS[this.at[SLOT.decision * 2 + 1]! - s - 2] : undefined) ?? (this.str(SLOT.decision) as JournalDecision);
   }
   get rule(): number | undefined {
@@ -306,7 +315,7 @@ export class LineView implements LightEntry {
     return this.str(SLOT.limit) ?? undefined;
   }
   get outcome(): JournalOutcome {
-    const s = this.at[SLOT.outcome * 2]!;
+    const s = this.start(SLOT.outcome);
     return (s >= 0 ? OUTCOMES.get(this.buf[s + 1]! * 64 + (this.at[SLOT.outcome * 2 + 1]! - s - 2)) : undefined) ?? (this.str(SLOT.outcome) as JournalOutcome);
   }
   get result_ids(): number[] | undefined {
@@ -318,14 +327,14 @@ export class LineView implements LightEntry {
   get temporary(): TemporaryRun | undefined {
     const slot = SLOT.temporary;
     if (this.done & (1 << slot)) return this.memo[slot] as TemporaryRun | undefined;
-    const s = this.at[slot * 2]!;
+    const s = this.start(slot);
     const v = s < 0 ? undefined : (JSON.parse(this.buf.toString('utf8', s, this.at[slot * 2 + 1]!)) as TemporaryRun);
     this.memo[slot] = v;
     this.done |= 1 << slot;
     return v;
   }
   get learning(): boolean | undefined {
-    const s = this.at[SLOT.learning * 2]!;
+    const s = this.start(SLOT.learning);
     return s < 0 ? undefined : this.buf[s] === 0x74; // true
   }
 }

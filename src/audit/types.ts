@@ -18,6 +18,17 @@ export interface TemporaryRun {
   command: string;
 }
 
+/** A constant a learning key's domain leaf compared with (see `domain_leaves`). */
+export type JournalConstant = string | number | boolean | null | Array<string | number | boolean | null>;
+export type JournalDomainLeaf = [path: string, operator: string, value: JournalConstant];
+export interface JournalX2many {
+  field: string;
+  /** Command numbers used (0 create, 1 update, 2 delete, 3 unlink, 4 link, 5 clear, 6 set). */
+  ops: number[];
+  /** Fields given in the values of commands 0 and 1. */
+  fields: string[];
+}
+
 /** What the proxy hands to `journal.append` for one call. */
 export interface JournalInput {
   /** ISO 8601 UTC; when the call finished. Default: the journal's clock at append time. */
@@ -37,8 +48,23 @@ export interface JournalInput {
   method?: string;
   /** Record ids the call named (never values). */
   ids?: number[];
-  /** Names of the fields written (create/write values), never their values. */
+  /** Names of the fields written (create/write values, load columns), never their values. */
   fields?: string[];
+  // What `odoo-keys scope suggest` learns from, journaled for learning keys only (issue 11):
+  /** Fields the call reads (field lists, specifications, export paths); `*` when it reads every field. */
+  read_fields?: string[];
+  /** Field paths the call searches, orders or groups on (domain leaves, `order`, `groupby`, aggregates). */
+  search_fields?: string[];
+  /**
+   * Leaves ANDed at the top of the call's search domain whose value is a plain constant: a boolean,
+   * null, a number, or a short lowercase code such as a selection value (`opportunity`). Leaves with
+   * any other value (names, e-mail addresses, dates, free text) are never recorded.
+   */
+  domain_leaves?: JournalDomainLeaf[];
+  /** Context keys the call sent beyond lang, tz and bin_size (names only). */
+  context_keys?: string[];
+  /** x2many fields written with commands: the command numbers and the fields of the lines they create or update. */
+  x2many?: JournalX2many[];
   decision: JournalDecision;
   /** Index of the rule that allowed (or, for learning keys, would have allowed) the call. */
   rule?: number;
