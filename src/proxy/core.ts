@@ -314,9 +314,8 @@ export class ProxyCore {
     if (call.db !== null && call.db !== target.db) {
       return this.refuse(x, res, 'denied', `unknown database '${call.db.slice(0, 64)}' for key '${record.name}'`, {}, v);
     }
-    const facts = callFacts(call, v);
-    if (facts.ids) x.entry.ids = facts.ids;
-    if (facts.fields) x.entry.fields = facts.fields;
+    // Learning keys also journal what `scope suggest` learns from (names and simple constants only).
+    Object.assign(x.entry, callFacts(call, v, { learning: record.learning === true }));
 
     // Fail closed: no journal, no call.
     const journal = this.deps.journal;

@@ -3,13 +3,14 @@
 // shape (execute_kw, execute, JSON-2) gives the same answer.
 
 import type { OdooCall } from '../rpc/call.js';
-import { isStruct, type RpcValue } from '../rpc/values.js';
-import { bindCall } from '../policy/bind.js';
+import { isStruct, PyFloat, type RpcStruct, type RpcValue } from '../rpc/values.js';
+import { bindCall, type BoundCall } from '../policy/bind.js';
+import { domainShapeProblem, isConstantLeaf, normalizeDomain, SUBDOMAIN_OPERATORS } from '../policy/domain.js';
+import { HARMLESS_CONTEXT_KEYS } from '../policy/decide.js';
+import type { JournalConstant, JournalDomainLeaf, JournalInput, JournalX2many } from '../audit/types.js';
 
-export interface CallFacts {
-  ids?: number[];
-  fields?: string[];
-}
+/** Journal members read from the call itself (learning keys get more: see learningFacts). */
+export type CallFacts = Pick<JournalInput, 'ids' | 'fields' | 'read_fields' | 'search_fields' | 'domain_leaves' | 'context_keys' | 'x2many'>;
 
 const MAX_IDS = 1000;
 
@@ -27,7 +28,20 @@ function writtenNames(vals: RpcValue | undefined): string[] {
   return [...names].sort();
 }
 
-export function callFacts(call: OdooCall, version: number): CallFacts {
+/** load's columns (`tag_ids/id`, `partner_id/.id`): the fields they write. */
+function loadColumns(columns: RpcValue | undefined): string[] {
+  if (!Array.isArray(columns)) return [];
+  const names = new Set<string>();
+  for (const c of columns) if (typeof c === 'string' && c !== '') names.add(c.split('/')[0]!);
+  return [...names].sort();
+}
+
+/**
+ * The journal's facts about a call. With `learning`, also what `scope suggest` learns from: the
+ * fields read, searched, ordered and grouped on, constant domain leaves, context keys and x2many
+ * commands (see JournalInput).
+ */
+export function callFacts(call: OdooCall, version: number, opts: { learning?: boolean } = {}): CallFacts {
   let b;
   try {
     b = bindCall(call, version);
@@ -38,8 +52,9 @@ export function callFacts(call: OdooCall, version: number): CallFacts {
   const ids = idList(b.ids);
   if (ids) out.ids = ids;
   const vals = b.params.vals_list ?? b.params.vals ?? (call.method === 'copy' ? b.params.default : undefined);
-  const fields = writtenNames(vals);
+  const fields = call.method === 'load' ? loadColumns(b.params.fields) : writtenNames(vals);
   if (fields.length) out.fields = fields;
+  if (opts.learning) learningFacts(b, out);
   return out;
 }
 
@@ -48,4 +63,195 @@ export function resultIds(call: OdooCall, result: RpcValue | undefined): number[
   if (!['create', 'copy', 'name_create'].includes(call.method)) return undefined;
   if (call.method === 'name_create' && Array.isArray(result)) return idList(result[0]);
   return idList(result);
+}
+
+// -------------------------------------------------------------------------------------------------
+// Learning keys (issue 11): what `odoo-keys scope suggest` needs to propose the least scope.
+// Names of fields, paths and context keys; of values, only the simple constants of domain leaves.
+
+/** The member of a field path or spec key that names a field of the call's own model. */
+const MAX_NAMES = 500;
+
+function addPath(set: Set<string>, path: unknown): void {
+  if (typeof path !== 'string' || set.size >= MAX_NAMES) return;
+  const p = path.trim().replace(/\//g, '.');
+  if (/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(p)) set.add(p);
+}
+
+/** `name desc, id` / `amount:sum desc` -> the fields. */
+function orderFields(set: Set<string>, order: RpcValue | undefined): void {
+  if (typeof order !== 'string') return;
+  for (const part of order.split(',')) addPath(set, part.trim().split(/\s+/)[0]?.split(':')[0]);
+}
+
+/** `date:month`, `partner_id.country_id` -> the field paths grouped on. */
+function groupbyFields(set: Set<string>, groupby: RpcValue | undefined): void {
+  const list = typeof groupby === 'string' ? [groupby] : Array.isArray(groupby) ? groupby : [];
+  for (const g of list) if (typeof g === 'string') addPath(set, g.split(':')[0]);
+}
+
+/** `expected_revenue:sum`, `total:sum(amount)`, `__count` -> the fields aggregated. */
+function aggregateFields(set: Set<string>, aggregates: RpcValue | undefined): void {
+  if (!Array.isArray(aggregates)) return;
+  for (const a of aggregates) {
+    if (typeof a !== 'string' || a === '__count') continue;
+    const inner = /\(([^)]*)\)/.exec(a);
+    addPath(set, inner ? inner[1] : a.split(':')[0]);
+  }
+}
+
+/** Every field path a domain's leaves name, sub-domains of `any` prefixed with their path. */
+function domainFields(set: Set<string>, domain: RpcValue | undefined, prefix = '', depth = 0): void {
+  if (!Array.isArray(domain) || depth > 8) return;
+  for (const item of domain) {
+    if (!Array.isArray(item) || item.length !== 3 || typeof item[0] !== 'string') continue;
+    const op = typeof item[1] === 'string' ? item[1].toLowerCase() : '';
+    addPath(set, prefix + item[0]);
+    if (SUBDOMAIN_OPERATORS.has(op)) domainFields(set, item[2], `${prefix}${item[0]}.`, depth + 1);
+  }
+}
+
+const CODE = /^[a-z][a-z0-9_]{0,39}$/;
+
+function simpleConstant(v: RpcValue): v is string | number | boolean | null {
+  if (v === null || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (v instanceof PyFloat) return false;
+  return typeof v === 'string' && CODE.test(v);
+}
+
+/**
+ * The leaves ANDed at the top of a domain (reached from the root through '&' only), when their
+ * value is a simple constant. Leaves under '|' or '!' do not constrain every record, so they are left out.
+ */
+function constantTopLeaves(domain: RpcValue | undefined): JournalDomainLeaf[] {
+  if (!Array.isArray(domain) || domain.length === 0 || domainShapeProblem(domain) !== null) return [];
+  const items = normalizeDomain(domain);
+  const out: JournalDomainLeaf[] = [];
+  let i = 0;
+  const walk = (anded: boolean): void => {
+    const item = items[i++];
+    if (item === '&' || item === '|') {
+      walk(anded && item === '&');
+      walk(anded && item === '&');
+      return;
+    }
+    if (item === '!') {
+      walk(false);
+      return;
+    }
+    if (!anded || !Array.isArray(item) || isConstantLeaf(item)) return;
+    const [path, op, value] = item as [string, string, RpcValue];
+    if (SUBDOMAIN_OPERATORS.has(op.toLowerCase())) return;
+    if (Array.isArray(value) ? value.length <= 20 && value.every(simpleConstant) : simpleConstant(value)) {
+      out.push([path, op.toLowerCase(), (Array.isArray(value) ? [...value] : value) as JournalConstant]);
+    }
+  };
+  while (i < items.length) walk(true);
+  return out;
+}
+
+function specKeys(set: Set<string>, spec: RpcValue | undefined): boolean {
+  if (!isStruct(spec)) return false;
+  for (const k of Object.keys(spec)) addPath(set, k);
+  return true;
+}
+
+/** A field list: the names, or `*` when it is missing or empty (Odoo then reads every field). */
+function fieldList(set: Set<string>, list: RpcValue | undefined): void {
+  if (Array.isArray(list) && list.length > 0) for (const f of list) addPath(set, f);
+  else set.add('*');
+}
+
+function x2manyCommands(vals: RpcValue | undefined): JournalX2many[] {
+  const rows = Array.isArray(vals) ? vals : [vals];
+  const byField = new Map<string, { ops: Set<number>; fields: Set<string> }>();
+  for (const row of rows) {
+    if (!isStruct(row)) continue;
+    for (const [field, v] of Object.entries(row)) {
+      if (!Array.isArray(v)) continue;
+      for (const cmd of v) {
+        if (!Array.isArray(cmd) || typeof cmd[0] !== 'number' || !Number.isInteger(cmd[0]) || cmd[0] < 0 || cmd[0] > 6) continue;
+        const x = byField.get(field) ?? { ops: new Set<number>(), fields: new Set<string>() };
+        byField.set(field, x);
+        x.ops.add(cmd[0]);
+        if ((cmd[0] === 0 || cmd[0] === 1) && isStruct(cmd[2] as RpcValue)) for (const k of Object.keys(cmd[2] as RpcStruct)) x.fields.add(k);
+      }
+    }
+  }
+  return [...byField].sort(([a], [b]) => (a < b ? -1 : 1)).map(([field, x]) => ({ field, ops: [...x.ops].sort(), fields: [...x.fields].sort() }));
+}
+
+function learningFacts(b: BoundCall, out: CallFacts): void {
+  const p = b.params;
+  const method = b.call.method;
+  const kind = b.signature?.kind;
+  const read = new Set<string>();
+  const search = new Set<string>();
+  let domain: RpcValue | undefined;
+  if (kind === 'search' || kind === 'group') domain = p.domain;
+  if (kind === 'name_search') domain = p.args ?? p.domain;
+  domainFields(search, domain);
+  orderFields(search, p.order ?? p.orderby);
+  groupbyFields(search, p.groupby ?? p.group_by);
+  switch (method) {
+    case 'search_read':
+    case 'read':
+      fieldList(read, p.fields);
+      break;
+    case 'search_fetch':
+    case 'fetch':
+      fieldList(read, p.field_names);
+      break;
+    case 'web_search_read':
+    case 'web_read':
+    case 'web_save':
+    case 'web_save_multi':
+      if (!specKeys(read, p.specification)) fieldList(read, p.fields);
+      break;
+    case 'web_name_search':
+      if (!specKeys(read, p.specification)) read.add('display_name');
+      if (typeof p.name === 'string' && p.name !== '') read.add('*');
+      break;
+    case 'name_search':
+      read.add('display_name');
+      if (typeof p.name === 'string' && p.name !== '') read.add('*'); // matches fields the model chooses
+      break;
+    case 'name_get':
+      read.add('display_name');
+      break;
+    case 'export_data':
+      if (Array.isArray(p.fields_to_export)) for (const f of p.fields_to_export) addPath(read, typeof f === 'string' ? f.replace(/\/(\.?id)$/, '') : f);
+      break;
+    case 'fields_get':
+      if (Array.isArray(p.allfields) && p.allfields.length) for (const f of p.allfields) addPath(read, f);
+      break;
+    case 'default_get':
+      if (Array.isArray(p.fields_list ?? p.fields)) for (const f of (p.fields_list ?? p.fields) as RpcValue[]) addPath(read, f);
+      break;
+    case 'read_group':
+    case 'web_read_group':
+      if (Array.isArray(p.fields)) for (const f of p.fields) if (typeof f === 'string') aggregateFields(search, [f]);
+      aggregateFields(search, p.aggregates);
+      break;
+    case 'formatted_read_group':
+    case 'formatted_read_grouping_sets':
+      aggregateFields(search, p.aggregates);
+      if (Array.isArray(p.grouping_sets)) for (const g of p.grouping_sets) groupbyFields(search, g);
+      break;
+    case 'read_progress_bar':
+      if (isStruct(p.progress_bar)) addPath(search, p.progress_bar.field);
+      break;
+  }
+  if (read.size) out.read_fields = [...read].sort();
+  if (search.size) out.search_fields = [...search].sort();
+  const leaves = constantTopLeaves(domain);
+  if (leaves.length) out.domain_leaves = leaves;
+  if (isStruct(b.context)) {
+    const keys = Object.keys(b.context).filter((k) => !HARMLESS_CONTEXT_KEYS.includes(k)).sort();
+    if (keys.length) out.context_keys = keys.slice(0, MAX_NAMES);
+  }
+  const vals = p.vals_list ?? p.vals ?? (method === 'copy' ? p.default : undefined);
+  const x2many = x2manyCommands(vals);
+  if (x2many.length) out.x2many = x2many;
 }
