@@ -401,7 +401,7 @@ class FileJournal implements Journal {
     this.setHealth(false, err);
     if (!this.retryTimer && !this.closed) {
       this.retryTimer = setInterval(() => {
-        this.run(async () => {
+        void this.run(async () => {
           if (this._healthy || this.closed) return this.stopRetry();
           try {
             await this.ready(true);
@@ -444,7 +444,7 @@ class FileJournal implements Journal {
       this.queue.push({ input, resolve, reject });
       if (!this.flushQueued) {
         this.flushQueued = true;
-        setImmediate(() => void this.run(() => this.writeGroup()));
+        setImmediate(() => this.run(() => this.writeGroup()).catch(() => undefined));
       }
     });
   }
@@ -484,15 +484,26 @@ class FileJournal implements Journal {
     let prev = state.hash;
     let text = '';
     const entries: JournalEntry[] = [];
+    const written: Pending[] = [];
     for (const p of group) {
-      const ts = normaliseTs(p.input.ts) ?? nowIso;
-      const body = entryBody(p.input, ts, ++seq, prev);
-      const { line, hash } = sealLine(body);
-      text += line;
-      prev = hash;
-      (body as JournalEntry).hash = hash;
+      let body: Omit<JournalEntry, 'hash'>;
+      let sealed: { line: string; hash: string };
+      try {
+        body = entryBody(p.input, normaliseTs(p.input.ts) ?? nowIso, seq + 1, prev);
+        sealed = sealLine(body);
+      } catch (err) {
+        // A malformed entry is refused on its own; it takes no seq and does not stop the others.
+        p.reject(new TypeError(`journal entry refused: ${errMessage(err)}`));
+        continue;
+      }
+      seq++;
+      text += sealed.line;
+      prev = sealed.hash;
+      (body as JournalEntry).hash = sealed.hash;
       entries.push(body as JournalEntry);
+      written.push(p);
     }
+    if (written.length === 0) return;
     const buf = Buffer.from(text, 'utf8');
     try {
       await writeAll(this.fh!, buf);
@@ -517,7 +528,7 @@ class FileJournal implements Journal {
     if (this.sync === 'batch') this.synced = mark;
     else this.unsynced = true;
     this.scheduleSync(mark);
-    for (let i = 0; i < group.length; i++) group[i]!.resolve(entries[i]!);
+    for (let i = 0; i < written.length; i++) written[i]!.resolve(entries[i]!);
   }
 
   /** 'interval': one fdatasync at most every ~100 ms; every mode but 'none' then refreshes the head record. */
@@ -528,7 +539,7 @@ class FileJournal implements Journal {
     if (this.syncTimer) return;
     this.syncTimer = setTimeout(() => {
       this.syncTimer = undefined;
-      void this.run(() => this.syncNow());
+      this.run(() => this.syncNow()).catch(() => undefined);
     }, SYNC_INTERVAL_MS);
     this.syncTimer.unref();
   }

@@ -272,3 +272,16 @@ test('a folder that exists but is a journal of nothing opens healthy and writes 
   assert.equal((await j.append(call(1))).seq, 1);
   await j.close();
 });
+
+test('a malformed entry is refused on its own; the others in its group are written', async (t) => {
+  const dir = tempDir(t);
+  const j = await openJournal({ dir });
+  t.after(() => j.close());
+  const results = await Promise.allSettled([j.append(call(1)), j.append({ ...call(2), fields: 'name' as unknown as string[] }), j.append(call(3))]);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.match(String((results[1] as PromiseRejectedResult).reason), /journal entry refused/);
+  assert.deepEqual(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.seq] : [])), [1, 2]);
+  assert.ok(j.healthy);
+  await j.close();
+  assert.ok((await verifyJournal(dir)).ok);
+});
