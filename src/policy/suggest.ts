@@ -1,0 +1,324 @@
+// Scope learning (issue 11): from the journal of a learning key, the least scope that would have
+// allowed exactly the calls that were seen. Pure: journal entries in, rules, limits and notes out.
+//
+// A learning key's journal entries carry, beside model, method and the fields written, the fields
+// read (`read_fields`, `*` for "every field"), the fields searched, ordered and grouped on
+// (`search_fields`), the constant leaves ANDed at the top of search domains (`domain_leaves`), the
+// context keys sent and the x2many commands written (src/proxy/facts.ts). From those, per model:
+//
+// - read-only methods become one `read` rule whose fields are every field read or searched on
+//   (no field list when some call read every field); a constant leaf that every search carried
+//   becomes the rule's domain, unless records were also read by id (they may lie outside it);
+// - create, write, copy, load and web_save become rules with the fields they wrote (default_<field>
+//   context keys count as written); rules with the same fields merge (`methods: [create, write]`);
+// - unlink, and methods outside the standard table, are allowed by name;
+// - dotted paths and x2many commands reach other models: with their schemas (fields_get) those get
+//   rules too, else a note says what is missing.
+//
+// What cannot be learned from a sample (addresses, rate, hours) is given as notes, never as limits.
+
+import type { Limits, ModelSchema, Rule } from './types.js';
+import { READ_METHODS, READ_PRESET_ANY_VERSION, signatureOf, tableVersion } from './methods.js';
+import { addToScope } from './compact.js';
+import { HARMLESS_CONTEXT_KEYS, isSensitiveModel } from './decide.js';
+import type { RpcValue } from '../rpc/values.js';
+import { stringify } from 'yaml';
+
+/** The members of a journal entry suggest reads (a JournalEntry is one). */
+export interface LearnedCall {
+  ts: string;
+  ip?: string;
+  model?: string;
+  method?: string;
+  ids?: number[];
+  fields?: string[];
+  decision: 'allow' | 'deny';
+  outcome: string;
+  reason?: string;
+  learning?: boolean;
+  read_fields?: string[];
+  search_fields?: string[];
+  domain_leaves?: [string, string, unknown][];
+  context_keys?: string[];
+  x2many?: { field: string; ops: number[]; fields: string[] }[];
+}
+
+export interface SuggestOptions {
+  /** The upstream's Odoo major version (the read preset differs per version); unknown: any version's. */
+  version?: number;
+  /** Fields of a model (fields_get with type and relation), to follow paths and x2many commands. */
+  schema?: (model: string) => ModelSchema | undefined;
+}
+
+export interface Suggestion {
+  rules: Rule[];
+  limits: Limits;
+  /** What the rules do not say: things left out, and limits to consider. One sentence each. */
+  notes: string[];
+  /** Models whose fields (fields_get) would let paths and x2many commands become rules: ask Odoo and suggest again. */
+  missing_schemas: string[];
+  seen: {
+    /** Calls of the learning key that the suggestion covers (allowed in learning mode). */
+    calls: number;
+    /** Calls refused even in learning mode (sensitive models, private methods, limits). */
+    denied: number;
+    /** Covered calls Odoo answered with an error. */
+    odoo_errors: number;
+    first: string | null;
+    last: string | null;
+    /** Client addresses, sorted. */
+    ips: string[];
+    /** Most calls within one clock minute. */
+    peak_per_minute: number;
+  };
+}
+
+interface ModelFacts {
+  readMethods: Set<string>;
+  readAll: boolean;
+  readFields: Set<string>;
+  /** Leaves (as JSON) of each domain-carrying read call. */
+  searchLeaves: Set<string>[];
+  /** Read calls that named records by id (read, web_read, fetch, ...). */
+  idReads: number;
+  /** Writing methods (create, write, copy, load, web_save, ...) -> fields written (or read, for web_save). */
+  writes: Map<string, Set<string>>;
+  /** Methods allowed by name without a field list. */
+  byName: Set<string>;
+  readAllReasons: Set<string>;
+}
+
+const WRITING = new Set(['create', 'write', 'copy', 'load', 'web_save', 'web_save_multi']);
+/** Methods the engine allows only under a rule without a field list. */
+const NEEDS_ALL_FIELDS = new Set(['name_create', 'copy_data']);
+
+function modelFacts(map: Map<string, ModelFacts>, model: string): ModelFacts {
+  let f = map.get(model);
+  if (!f) {
+    f = { readMethods: new Set(), readAll: false, readFields: new Set(), searchLeaves: [], idReads: 0, writes: new Map(), byName: new Set(), readAllReasons: new Set() };
+    map.set(model, f);
+  }
+  return f;
+}
+
+function sorted(set: Iterable<string>): string[] {
+  return [...set].sort();
+}
+
+function isReadMethod(method: string, version: number | undefined): boolean {
+  return version === undefined ? READ_PRESET_ANY_VERSION.has(method) : READ_METHODS[tableVersion(version)].includes(method);
+}
+
+/** Things learned about other models, through paths and commands. */
+interface Reach {
+  /** model -> fields read through a path (`partner_id.email` on crm.lead: res.partner email). */
+  read: Map<string, Set<string>>;
+  /** model -> method (create/write/unlink) -> fields, through x2many commands. */
+  lines: Map<string, Map<string, Set<string>>>;
+  /** Models whose schema was needed and not given. */
+  missing: Set<string>;
+}
+
+function addTo<K>(map: Map<K, Set<string>>, key: K, values: Iterable<string>): void {
+  const set = map.get(key) ?? new Set<string>();
+  for (const v of values) set.add(v);
+  map.set(key, set);
+}
+
+export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOptions = {}): Suggestion {
+  const models = new Map<string, ModelFacts>();
+  const reach: Reach = { read: new Map(), lines: new Map(), missing: new Set() };
+  const notes = new Set<string>();
+  const contextKeys = new Set<string>();
+  const ips = new Set<string>();
+  const perMinute = new Map<string, number>();
+  const denied = new Map<string, { count: number; reason: string }>();
+  const pathNotes = new Map<string, Set<string>>();
+  let calls = 0;
+  let deniedCount = 0;
+  let odooErrors = 0;
+  let first: string | null = null;
+  let last: string | null = null;
+
+  for (const e of entries) {
+    if (!e.learning || e.model === undefined || e.method === undefined) continue;
+    if (e.decision === 'deny') {
+      if (e.outcome !== 'denied') continue; // rejected before a decision: not the client's scope
+      deniedCount++;
+      const label = `${e.model}.${e.method}`;
+      const d = denied.get(label) ?? { count: 0, reason: e.reason ?? 'denied' };
+      d.count++;
+      denied.set(label, d);
+      continue;
+    }
+    calls++;
+    if (e.outcome === 'odoo_error') odooErrors++;
+    if (first === null || e.ts < first) first = e.ts;
+    if (last === null || e.ts > last) last = e.ts;
+    if (e.ip) ips.add(e.ip);
+    const minute = e.ts.slice(0, 16);
+    perMinute.set(minute, (perMinute.get(minute) ?? 0) + 1);
+
+    const model = e.model;
+    const method = e.method;
+    const f = modelFacts(models, model);
+    const defaults = (e.context_keys ?? []).filter((k) => k.startsWith('default_')).map((k) => k.slice('default_'.length));
+    for (const k of e.context_keys ?? []) if (!k.startsWith('default_') && k !== 'allowed_company_ids' && !HARMLESS_CONTEXT_KEYS.includes(k)) contextKeys.add(k);
+
+    // Paths: the first segment is a field of this model; the rest is read on the comodel.
+    const ownFields = (paths: string[] | undefined): string[] => {
+      const out: string[] = [];
+      for (const p of paths ?? []) {
+        if (p === '*') continue;
+        const [head, ...rest] = p.split('.');
+        if (head !== 'id') out.push(head!);
+        if (rest.length) followPath(model, head!, rest, reach, opts, pathNotes);
+      }
+      return out;
+    };
+    const read = ownFields(e.read_fields);
+    const searched = ownFields(e.search_fields);
+
+    if (isReadMethod(method, opts.version)) {
+      f.readMethods.add(method);
+      if (e.read_fields?.includes('*')) {
+        f.readAll = true;
+        f.readAllReasons.add(method === 'name_search' || method === 'web_name_search' ? `${method} with a search text (it matches fields the model chooses)` : `${method} with no field list`);
+      }
+      for (const x of [...read, ...searched, ...defaults]) f.readFields.add(x);
+      const kind = signatureOf(method, opts.version ?? 19)?.kind;
+      if (kind === 'read') f.idReads++;
+      else if (kind === 'search' || kind === 'group' || kind === 'name_search') {
+        f.searchLeaves.push(new Set((e.domain_leaves ?? []).filter((l) => !String(l[0]).includes('.')).map((l) => JSON.stringify(l))));
+      }
+    } else if (WRITING.has(method)) {
+      addTo(f.writes, method, [...(e.fields ?? []).filter((x) => x !== 'id'), ...read, ...searched, ...defaults]);
+      for (const x of e.x2many ?? []) followCommands(model, x, reach, opts, notes);
+    } else if (method === 'export_data') {
+      addTo(f.writes, method, read);
+    } else if (NEEDS_ALL_FIELDS.has(method) || method === 'unlink') {
+      f.byName.add(method);
+    } else {
+      f.byName.add(method);
+      for (const x of e.x2many ?? []) followCommands(model, x, reach, opts, notes);
+    }
+  }
+
+  // Rules, model by model (models reached only through paths and commands included).
+  let rules: Rule[] = [];
+  const allModels = new Set([...models.keys(), ...reach.read.keys(), ...reach.lines.keys()]);
+  for (const model of sorted(allModels)) {
+    const f = models.get(model);
+    const viaPaths = reach.read.get(model);
+    if (f?.readMethods.size || viaPaths) {
+      const rule: Rule = { model, methods: ['read'] };
+      if (!f?.readAll) rule.fields = sorted(new Set([...(f?.readFields ?? []), ...(viaPaths ?? [])]));
+      else notes.add(`${model}: read with every field (${sorted(f.readAllReasons).join('; ')}), so its read rule has no field list; narrow it with 'odoo-keys scope <key> --model ${model} --fields ...' if the client needs fewer`);
+      const domain = f ? commonLeaves(f) : [];
+      if (domain.length && f!.idReads === 0 && !viaPaths) rule.domain = domain;
+      else if (domain.length) {
+        notes.add(
+          `${model}: every search used ${JSON.stringify(domain)}, but it is not made the read rule's domain because records were also read by id${viaPaths ? ' or through a relation' : ''} (they may lie outside it); add it with --domain if they never do`,
+        );
+      }
+      rules.push(rule);
+    }
+    for (const [method, fields] of f?.writes ?? []) rules.push({ model, methods: [method], fields: sorted(fields) });
+    for (const [method, fields] of reach.lines.get(model) ?? []) rules.push(method === 'unlink' ? { model, methods: ['unlink'] } : { model, methods: [method], fields: sorted(fields) });
+    const byName = sorted(f?.byName ?? []);
+    if (byName.length) rules.push({ model, methods: byName });
+  }
+  rules = addToScope([], rules);
+  for (const r of rules) {
+    r.methods = orderMethods(r.methods);
+    if (isSensitiveModel(r.model)) notes.add(`${r.model} is a sensitive model: learning never reaches it, and its rule needs allow_sensitive: true before it does anything`);
+  }
+
+  for (const [model, missing] of pathNotes) {
+    notes.add(`${model}: ${sorted(missing).join(', ')} reach other models, and no rule was made for them (${model}'s fields could not be read from Odoo, or do not hold these names)`);
+  }
+  for (const [label, d] of [...denied].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    notes.add(`refused even while learning, so left out: ${label} (${d.count} call${d.count === 1 ? '' : 's'}): ${d.reason}`);
+  }
+  if (odooErrors) notes.add(`${odooErrors} of the calls failed in Odoo itself; they are covered all the same`);
+  const peak = Math.max(0, ...perMinute.values());
+  if (calls) {
+    notes.add(`calls came from ${sorted(ips).join(', ') || 'unknown addresses'}; to allow only the client's own addresses, add --ip to 'odoo-keys scope'`);
+    notes.add(`at most ${peak} call${peak === 1 ? '' : 's'} in one minute; a --rate limit with room above that stops a runaway client`);
+  }
+
+  const limits: Limits = {};
+  if (contextKeys.size) limits.context_keys = sorted(contextKeys);
+  return {
+    rules,
+    limits,
+    notes: [...notes],
+    missing_schemas: sorted(reach.missing),
+    seen: { calls, denied: deniedCount, odoo_errors: odooErrors, first, last, ips: sorted(ips), peak_per_minute: peak },
+  };
+}
+
+/** Leaves every domain-carrying read call used (none when there was no search). */
+function commonLeaves(f: ModelFacts): RpcValue[] {
+  if (f.searchLeaves.length === 0) return [];
+  let common = new Set(f.searchLeaves[0]);
+  for (const s of f.searchLeaves.slice(1)) common = new Set([...common].filter((l) => s.has(l)));
+  return sorted(common).map((l) => JSON.parse(l) as RpcValue);
+}
+
+const METHOD_ORDER = ['read', 'create', 'write', 'unlink', 'copy', 'load', 'web_save', 'web_save_multi', 'export_data'];
+
+function orderMethods(methods: string[]): string[] {
+  const rank = (m: string): number => (METHOD_ORDER.includes(m) ? METHOD_ORDER.indexOf(m) : METHOD_ORDER.length);
+  return [...methods].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** `partner_id.country_id.code` read on crm.lead: read on res.partner (country_id), res.country (code). */
+function followPath(model: string, head: string, rest: string[], reach: Reach, opts: SuggestOptions, pathNotes: Map<string, Set<string>>): void {
+  const schema = opts.schema?.(model);
+  if (!schema?.[head]) {
+    if (!schema) reach.missing.add(model);
+    addTo(pathNotes, model, [`${head}.${rest.join('.')}`]);
+    return;
+  }
+  const comodel = schema[head]!.relation;
+  if (!comodel) return; // a date part (date.year_number) or a property (props.tag): allowed with the field
+  const [next, ...more] = rest;
+  if (next === undefined) return;
+  if (next !== 'id') addTo(reach.read, comodel, [next]);
+  if (more.length) followPath(comodel, next, more, reach, opts, pathNotes);
+}
+
+/** x2many commands written on `model`: 0 creates and 1 updates lines of the comodel, 2 deletes them; 3, 5 and 6 may delete one2many lines. */
+function followCommands(model: string, x: { field: string; ops: number[]; fields: string[] }, reach: Reach, opts: SuggestOptions, notes: Set<string>): void {
+  const info = opts.schema?.(model)?.[x.field];
+  const needs = (op: number): boolean => x.ops.includes(op);
+  const changesLines = needs(0) || needs(1) || needs(2) || (info?.type !== 'many2many' && (needs(3) || needs(5) || needs(6)));
+  if (!changesLines) return;
+  if (!info?.relation) {
+    if (!opts.schema?.(model)) reach.missing.add(model);
+    notes.add(`${model}.${x.field} was written with x2many commands (${x.ops.join(', ')}) that change records of its comodel; without ${model}'s fields no rule was made for them`);
+    return;
+  }
+  const lines = reach.lines.get(info.relation) ?? new Map<string, Set<string>>();
+  reach.lines.set(info.relation, lines);
+  if (needs(0)) addTo(lines, 'create', x.fields);
+  if (needs(1)) addTo(lines, 'write', x.fields);
+  if (needs(2) || (info.type === 'one2many' && (needs(3) || needs(5) || needs(6)))) addTo(lines, 'unlink', []);
+}
+
+/** The suggestion as a scope file (YAML: rules and limits, one flow mapping per rule), the notes as comments. */
+export function suggestionYaml(s: Suggestion, heading: string[] = []): string {
+  const lines = heading.map((h) => `# ${h}`);
+  if (s.rules.length === 0) lines.push('rules: []');
+  else {
+    lines.push('rules:');
+    for (const r of s.rules) lines.push(`  - ${stringify(r, { collectionStyle: 'flow', lineWidth: 0, flowCollectionPadding: true }).trim()}`);
+  }
+  if (Object.keys(s.limits).length) lines.push(`limits: ${stringify(s.limits, { collectionStyle: 'flow', lineWidth: 0, flowCollectionPadding: true }).trim()}`);
+  if (s.notes.length) {
+    lines.push('# Notes:');
+    for (const n of s.notes) lines.push(`# - ${n.replace(/\n/g, ' ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
