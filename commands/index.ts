@@ -5,6 +5,7 @@ import AuditVerify from './audit/verify.js';
 import Check from './check.js';
 import Create from './create.js';
 import Exec from './exec.js';
+import Learn from './learn.js';
 import List from './list.js';
 import Login from './login.js';
 import Logout from './logout.js';
@@ -12,6 +13,7 @@ import Profiles from './profiles.js';
 import Revoke from './revoke.js';
 import Rotate from './rotate.js';
 import Scope from './scope.js';
+import ScopeSuggest from './scope-suggest.js';
 import Serve from './serve.js';
 import Show from './show.js';
 
@@ -26,8 +28,10 @@ export const COMMANDS = {
   list: List,
   show: Show,
   scope: Scope,
+  'scope:suggest': ScopeSuggest,
   rotate: Rotate,
   revoke: Revoke,
   serve: Serve,
   exec: Exec,
+  learn: Learn,
 };
