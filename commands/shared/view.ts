@@ -28,6 +28,9 @@ export interface KeyView {
   limits: Limits;
 }
 
+/** What a learning key may do (issue 11): its rules are empty until `scope suggest --apply`. */
+export const LEARNING_SUMMARY = 'LEARNING: whatever the Odoo user may, except sensitive models';
+
 export function keyView(key: KeyRecord, now: Date, lastUsed: Record<string, string>): KeyView {
   const prevLive = key.previous && Date.parse(key.previous.until) > now.getTime() && !key.revoked;
   return {
@@ -43,7 +46,7 @@ export function keyView(key: KeyRecord, now: Date, lastUsed: Record<string, stri
     last_used: lastUsed[key.id] ?? null,
     learning: key.learning ?? false,
     scope: key.rules.map(formatRule),
-    summary: describeRules(key.rules),
+    summary: key.learning ? LEARNING_SUMMARY : describeRules(key.rules),
     rules: key.rules,
     limits: key.limits ?? {},
   };
@@ -117,7 +120,9 @@ export function keyDetails(v: KeyView, now: Date): string {
     `last used  ${v.last_used ? when(v.last_used, now) : 'never'}`,
     `limits     ${limitsText(v.limits)}`,
   ];
-  const rules = v.rules.length
+  const rules = v.learning
+    ? `${c.bold.yellow(LEARNING_SUMMARY)}; every call is recorded (odoo-keys scope suggest ${v.name} prints the scope learned so far)`
+    : v.rules.length
     ? table(
         ['#', 'model', 'methods', 'fields', 'records'],
         v.rules.map((r, i) => [
