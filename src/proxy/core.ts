@@ -492,7 +492,11 @@ export class ProxyCore {
     }
     const upReq = encodeUpstreamCall(target, upCall, via, x.jsonrpcId);
     const abort = new AbortController();
-    const onClientGone = (): void => abort.abort();
+    // 'close' also comes after an answer was sent whole (while the journal line is written):
+    // only a client gone before the end aborts, as aborting costs an AbortError and its stack.
+    const onClientGone = (): void => {
+      if (!res.writableFinished) abort.abort();
+    };
     res.once('close', onClientGone);
     try {
       let upRes: IncomingMessage;
