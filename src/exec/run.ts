@@ -163,7 +163,11 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
   for (const signal of FORWARDED_SIGNALS) {
     const forward = (): void => {
       if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-      if (terminalSentIt(signal)) return;
+      if (terminalSentIt(signal)) {
+        plan.log.debug('signal not forwarded: the terminal sent it to the command as well', { signal });
+        return;
+      }
+      plan.log.debug('signal forwarded to the command', { signal });
       try {
         child.kill(signal);
       } catch {

@@ -1,0 +1,156 @@
+// What the exec tests share: an Odoo stand-in, a registry whose profile points at it (the
+// upstream key in a 0600 file), and `odoo-keys exec` run as a real child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startStandin, type Standin } from '../standin/server.js';
+import { BIN, REPO_ROOT, cliEnvironment, tempFolders, type CliEnv, type CliResult } from '../support/cli.js';
+import { RegistryStore } from '../../src/registry/store.js';
+import { registryPath } from '../../src/registry/paths.js';
+import { mintKey } from '../../src/registry/keys.js';
+import type { KeyRecord } from '../../src/registry/types.js';
+import type { Limits, Rule } from '../../src/policy/types.js';
+import type { JournalEntry } from '../../src/audit/types.js';
+
+export interface ExecWorld extends CliEnv {
+  standin: Standin;
+  store: RegistryStore;
+  /** A folder for scripts and marker files. */
+  dir: string;
+  journalDir: string;
+  /** Adds a key to keys.yaml (as create would); returns its name and id. */
+  addKey(name: string, rules: Rule[], limits?: Limits): Promise<{ id: string; name: string; token: string }>;
+  journal(): JournalEntry[];
+  /** Every file under the config and state folders, as text. */
+  allFilesText(): string;
+  /** Writes a script file and returns its path. */
+  script(name: string, text: string, mode?: number): string;
+  close(): Promise<void>;
+}
+
+export async function execWorld(version: 18 | 19 = 19): Promise<ExecWorld> {
+  const standin = await startStandin({ version });
+  const f = tempFolders('odoo-keys-exec-');
+  const dir = join(f.home, '..', 'work');
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(f.state, { recursive: true });
+  const keyFile = join(f.state, 'upstream.key');
+  writeFileSync(keyFile, `${standin.users.integration.apiKey}\n`, { mode: 0o600 });
+  const store = new RegistryStore(registryPath(f.home));
+  await store.update((reg) => {
+    reg.profiles.test = { url: standin.url, db: standin.db, login: standin.users.integration.login, key_file: keyFile } as (typeof reg.profiles)[string];
+    reg.default_profile = 'test';
+  });
+  const journalDir = join(f.state, 'journal');
+  const walk = (d: string): string[] => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)])) : []);
+  return {
+    home: f.home,
+    state: f.state,
+    standin,
+    store,
+    dir,
+    journalDir,
+    async addKey(name, rules, limits) {
+      const m = mintKey();
+      const record: KeyRecord = { id: m.id, name, profile: 'test', hash: m.hash, created: new Date().toISOString(), rules };
+      if (limits) record.limits = limits;
+      await store.update((reg) => {
+        reg.keys.push(record);
+      });
+      return { id: m.id, name, token: m.token };
+    },
+    journal() {
+      const out: JournalEntry[] = [];
+      if (!existsSync(journalDir)) return out;
+      for (const file of readdirSync(journalDir).filter((n) => n.endsWith('.jsonl')).sort()) {
+        for (const line of readFileSync(join(journalDir, file), 'utf8').split('\n')) if (line.trim()) out.push(JSON.parse(line) as JournalEntry);
+      }
+      return out;
+    },
+    allFilesText() {
+      return [...walk(f.home), ...walk(f.state)].map((p) => readFileSync(p, 'latin1')).join('\n');
+    },
+    script(name, text, mode = 0o755) {
+      const p = join(dir, name);
+      writeFileSync(p, text, { mode });
+      return p;
+    },
+    async close() {
+      await standin.close();
+      f.cleanup();
+    },
+  };
+}
+
+export interface RunningExec {
+  child: ChildProcess;
+  /** Output so far. */
+  out(): { stdout: string; stderr: string };
+  /** Resolves once stdout has matched. */
+  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
+  done: Promise<CliResult>;
+}
+
+/**
+ * Starts `odoo-keys exec <args>` with pipes for stdin, stdout and stderr. `detached` puts it in a
+ * session of its own (no controlling terminal, and a process group the test can kill whole).
+ */
+export function startExec(world: CliEnv, args: string[], opts: { env?: Record<string, string | undefined>; detached?: boolean } = {}): RunningExec {
+  const child = spawn(process.execPath, [BIN, 'exec', ...args], { cwd: REPO_ROOT, env: cliEnvironment({ ...world, env: opts.env }), stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached ?? false });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  const check = (): void => {
+    for (const w of [...waiters]) {
+      const m = stdout.match(w.pattern);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  };
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    check();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      for (const w of waiters) w.resolve(Object.assign([] as unknown as RegExpMatchArray, { missing: true }));
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return {
+    child,
+    out: () => ({ stdout, stderr }),
+    waitFor(pattern) {
+      return new Promise((resolve, reject) => {
+        const m = stdout.match(pattern);
+        if (m) return resolve(m);
+        waiters.push({
+          pattern,
+          resolve: (found) => ((found as unknown as { missing?: boolean }).missing ? reject(new Error(`exec ended before ${pattern} showed:\n${stdout}\n--- stderr:\n${stderr}`)) : resolve(found)),
+        });
+      });
+    },
+    done,
+  };
+}
+
+/** Runs `odoo-keys exec <args>` to the end; stdin is closed at once. */
+export function runExec(world: CliEnv, args: string[], opts: { env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+  const r = startExec(world, args, opts);
+  r.child.stdin!.end();
+  return r.done;
+}
+
+/** Whether a process is still there (it may be a zombie of ours: kill(0) says yes then). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
