@@ -21,7 +21,7 @@ function freePort(): Promise<number> {
 }
 
 /** Waits until stderr shows `pattern`. */
-function waitFor(child: ChildProcess, stderr: () => string, pattern: RegExp, ms = 15_000): Promise<void> {
+function waitFor(child: ChildProcess, stderr: () => string, pattern: RegExp, ms = 90_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; stderr so far:\n${stderr()}`)), ms);
     const check = (): void => {
