@@ -130,6 +130,7 @@ export class UpstreamPool {
     const mod = secure ? https : http;
     return new Promise((resolve, reject) => {
       let settled = false;
+      let answer: http.IncomingMessage | undefined;
       const r = mod.request(
         {
           protocol: url.protocol,
@@ -143,11 +144,21 @@ export class UpstreamPool {
         },
         (res) => {
           settled = true;
-          r.setTimeout(0);
+          answer = res;
           resolve(res);
         },
       );
-      r.setTimeout(this.timeoutMs, () => r.destroy(new UpstreamUnavailable(`Odoo did not answer within ${Math.round(this.timeoutMs / 1000)} s`, undefined, 'ETIMEDOUT')));
+      // Until the answer starts: no answer within the time. After: no byte of it for that long
+      // (Odoo stalled in the middle, or the client stopped reading and back-pressure stopped us),
+      // so a stalled answer cannot hold a call, a socket and a place in the caps for ever.
+      r.setTimeout(this.timeoutMs, () => {
+        const seconds = Math.round(this.timeoutMs / 1000);
+        const e = answer
+          ? new UpstreamUnavailable(`no byte of Odoo's answer came through for ${seconds} s`, undefined, 'ETIMEDOUT')
+          : new UpstreamUnavailable(`Odoo did not answer within ${seconds} s`, undefined, 'ETIMEDOUT');
+        answer?.destroy(e);
+        r.destroy(e);
+      });
       r.on('error', (err: NodeJS.ErrnoException) => {
         if (settled) return;
         settled = true;
