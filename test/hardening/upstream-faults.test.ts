@@ -6,9 +6,10 @@
 // journal line, no place held in the concurrency caps, and the next call served.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { encodeMethodCall, decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
 import { stringifyJson, parseJson } from '../../src/rpc/json.js';
-import { errorMessage, eventually, startFaultyHarness, type FaultyHarness, type Proto, type UpstreamFault } from './support.js';
+import { errorMessage, eventually, rawRequest, startFaultyHarness, type FaultyHarness, type Proto, type UpstreamFault } from './support.js';
 
 const PROTOCOLS: Proto[] = ['xmlrpc', 'jsonrpc', 'json2'];
 
@@ -73,4 +74,49 @@ describe('Odoo misbehaving, through each protocol', () => {
       assert.ok(await eventually(() => h.proxy.metrics.inFlight === 0), 'no call left in flight');
     });
   }
+});
+
+describe('an answer that never ends', () => {
+  test('is streamed with back-pressure (never held whole), and a client that stops reading cannot hold its place for ever', async () => {
+    const h = await startFaultyHarness({ version: 19, upstreamTimeoutMs: 500, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 50 } });
+    try {
+      const token = await h.addKey([{ model: 'res.partner', methods: ['read'], fields: ['name'] }]);
+      assert.ok(succeeded('json2', await call(h, 'json2', token)), 'warm: schema cached');
+      h.upstream.arm('endless', 1);
+      const r = request(h, 'json2', token, 'search_read', [[]]);
+      // A client that sends its call and then reads nothing at all.
+      const stuck = net.connect(h.proxy.port, '127.0.0.1');
+      stuck.on('error', () => undefined);
+      stuck.pause();
+      const closed = new Promise<void>((resolve) => stuck.on('close', () => resolve()));
+      stuck.write(rawRequest('POST', r.path, r.headers, r.body));
+      // Odoo keeps sending until the proxy stops reading (kernel buffers fill): the proxy's memory
+      // does not take the answer whole.
+      let last = -1;
+      assert.ok(
+        await eventually(async () => {
+          const now = h.upstream.endlessBytes;
+          const flat = now > 0 && now === last;
+          last = now;
+          return flat;
+        }, 20_000, 300),
+        'the endless answer was throttled by back-pressure',
+      );
+      assert.ok(h.upstream.endlessBytes < 256 * 1024 * 1024, `the proxy took ${h.upstream.endlessBytes} bytes of an answer nobody reads`);
+      // The stalled stream ends after the upstream timeout and frees the key's only place.
+      assert.ok(await eventually(async () => succeeded('json2', await call(h, 'json2', token)), 15_000, 200), 'the key is served again once the stalled answer was cut');
+      // What reached the stuck client ends without the end of the answer: it was cut, not finished.
+      let received = 0;
+      stuck.on('data', (d: Buffer) => (received += d.length));
+      stuck.resume();
+      await closed;
+      assert.ok(received > 0);
+      const lines = (await h.journal()).filter((e) => e.method === 'search_read');
+      assert.equal(lines.length, 1);
+      assert.equal(lines[0]!.outcome, 'upstream_error');
+      assert.ok(await eventually(() => h.upstream.openConnections() <= 1, 5000), 'the connection carrying the endless answer was closed');
+    } finally {
+      await h.close();
+    }
+  });
 });
