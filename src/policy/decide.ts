@@ -345,10 +345,12 @@ class RuleEval {
       }
       if (change.kind === 'copy') {
         // Odoo does not copy one2many, related and computed fields (unless a model says otherwise):
-        // the copy gets their default or recomputed value.
+        // the copy gets their default or recomputed value. A field it does not copy takes a
+        // default_<field> from the context, so those may change too.
         for (const [f, i] of Object.entries(schema)) {
           if (!given(f) && (i.type === 'one2many' || i.related || (i.depends && i.depends.length > 0))) changed.add(f);
         }
+        for (const f of Object.keys(this.st.defaults)) if (!given(f)) changed.add(f);
       }
       const reaches = (path: string): boolean => {
         const segs = path.split('.');
@@ -414,7 +416,7 @@ class RuleEval {
       if (absent.length) notes.push(`set ${fieldList(absent)} explicitly (a field left out gets Odoo's default, which the engine does not know)`);
     } else if (absent.length) {
       notes.push(change.kind === 'copy'
-        ? `set ${fieldList(absent)} in default (Odoo does not copy computed, related and one2many fields)`
+        ? `set ${fieldList(absent)} in default (Odoo does not copy computed, related and one2many fields, and a default_<field> in the context sets fields it does not copy)`
         : `the written values change ${fieldList(absent)} through computed or related fields`);
     }
     if (setBy.length) notes.push(`${fieldList(setBy)} ${setBy.length === 1 ? 'is' : 'are'} set by Odoo itself`);
@@ -826,6 +828,7 @@ class RuleEval {
       }
       if (info?.related) this.relatedWrite(model, f, info.related, `${what}['${f}']`);
       if (info && X2MANY.has(info.type) && info.relation) this.commands(info, v, `${what}['${f}']`, depth);
+      else if (info?.type === 'properties') this.propertiesValue(v, `${what}['${f}']`);
       else if (Array.isArray(v) || isStruct(v)) {
         if (info && RELATIONAL.has(info.type)) deny(`${what}['${f}']: a ${info.type} value must be a record id`);
       } else if (info?.type === 'many2one' && info.relation && !info.related && v !== false && v !== null) {
@@ -838,6 +841,25 @@ class RuleEval {
         this.linked(m[1]!, [Number(m[2])], `${what}['${f}']`);
       }
     }
+  }
+
+  /**
+   * A properties field written as a list of definitions with `definition_changed` or
+   * `definition_deleted` rewrites the definition on its container record, another model
+   * (Properties.write: `container[definition_record_field] = ...`), which the engine does not check.
+   */
+  propertiesValue(v: RpcValue, via: string): void {
+    let value: unknown = v;
+    if (typeof v === 'string') {
+      try {
+        value = JSON.parse(v);
+      } catch {
+        return; // Odoo refuses it too
+      }
+    }
+    if (!Array.isArray(value)) return;
+    const changes = value.some((d) => d !== null && typeof d === 'object' && !Array.isArray(d) && ((d as Record<string, unknown>).definition_changed || (d as Record<string, unknown>).definition_deleted));
+    if (changes) deny(`${via} changes the properties definition on the parent record (definition_changed / definition_deleted), a write to another model the engine does not check; change property definitions in Odoo`);
   }
 
   relatedWrite(model: string, field: string, related: string, via: string): void {

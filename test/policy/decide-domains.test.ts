@@ -130,8 +130,10 @@ test('closed: copy keeps the copy inside the rule domain', () => {
     { name: 'a default that moves the copy out', key: k, call: copy([5], { type: 'lead' }), expect: { verdict: 'deny', reason: /^default: the copy would lie outside the domain/ } },
     { name: 'a default inside the domain', key: k, call: copy([5], { type: 'opportunity', name: 'x' }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [5] }] } },
     { name: 'no default: the original was checked upstream', key: k, call: copy([5]), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [5] }] } },
-    { name: 'computed fields are not copied', key: c([['probability', '>', 0]]), call: copy([5], { name: 'x' }), expect: { verdict: 'deny', reason: /set 'probability' in default \(Odoo does not copy computed, related and one2many fields\)/ } },
+    { name: 'computed fields are not copied', key: c([['probability', '>', 0]]), call: copy([5], { name: 'x' }), expect: { verdict: 'deny', reason: /set 'probability' in default \(Odoo does not copy computed, related and one2many fields/ } },
     { name: 'computed fields set in default', key: c([['probability', '>', 0]]), call: copy([5], { probability: 60 }), expect: { verdict: 'allow' } },
+    { name: 'default_<field> in the context sets fields Odoo does not copy', key: k, call: { ...copy([5], { name: 'x' }), context: { default_type: 'lead' } }, expect: { verdict: 'deny', reason: /set 'type' in default/ } },
+    { name: 'default_<field> in the context, the field set in default', key: k, call: { ...copy([5], { type: 'opportunity' }), context: { default_type: 'lead' } }, expect: { verdict: 'allow' } },
     { name: 'create_date is the copy\'s own', key: c([['create_date', '<', '2026-01-01 00:00:00']]), call: copy([5]), expect: { verdict: 'deny', reason: /'create_date' is set by Odoo itself/ } },
     { name: 'the copy has a new id', key: c([['id', 'in', [5]]]), call: copy([5]), expect: { verdict: 'deny', reason: /'id' is set by Odoo itself/ } },
   ];
@@ -176,6 +178,19 @@ test('closed: default_<field> values are values (commands, links, related fields
     { name: 'a command 0 in a default with a rule there', key: key([lead, { model: 'crm.tag', methods: ['create'] }]), call: create({ name: 'x' }, { default_tag_ids: [[0, 0, { name: 'vip' }]] }), expect: { verdict: 'allow' } },
     { name: 'a related field in a default writes through', key: key([lead]), call: create({ name: 'x' }, { default_partner_email: 'a@b.c' }), expect: { verdict: 'deny', reason: /related to partner_id.email\) needs write on res.partner/ } },
     { name: 'a default on a call that creates nothing only passes the allowlist', key: key([lead]), call: { model: 'crm.lead', method: 'search_read', params: [['domain', []], ['fields', ['name']]], context: { default_tag_ids: [[0, 0, { name: 'vip' }]] } }, expect: { verdict: 'allow' } },
+  ];
+  runCases(cases);
+});
+
+test('closed: a properties value that rewrites the definition on the parent record', () => {
+  const k = key([{ model: 'crm.lead', methods: ['create', 'write'], fields: ['name', 'lead_properties'] }]);
+  const definitions = [{ name: 'a1b2', type: 'char', string: 'Code', value: 'x', definition_changed: true }];
+  const cases: Case[] = [
+    { name: 'definition_changed in a write', key: k, call: write([1], { lead_properties: definitions }), expect: { verdict: 'deny', reason: /vals\['lead_properties'\] changes the properties definition on the parent record/ } },
+    { name: 'definition_deleted in a create', key: k, call: create({ name: 'x', lead_properties: [{ name: 'a1b2', type: 'char', definition_deleted: true }] }), expect: { verdict: 'deny', reason: /changes the properties definition/ } },
+    { name: 'the same list as JSON text', key: k, call: write([1], { lead_properties: JSON.stringify(definitions) }), expect: { verdict: 'deny', reason: /changes the properties definition/ } },
+    { name: 'values only (a dictionary) are a plain write', key: k, call: write([1], { lead_properties: { a1b2: 'x' } }), expect: { verdict: 'allow' } },
+    { name: 'a list without the flags only sets values', key: k, call: write([1], { lead_properties: [{ name: 'a1b2', type: 'char', value: 'y' }] }), expect: { verdict: 'allow' } },
   ];
   runCases(cases);
 });
