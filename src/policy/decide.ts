@@ -273,7 +273,9 @@ class RuleEval {
   /**
    * Another model's records reached through a relation. Reads must be allowed by a rule without a
    * domain (the linked records are not filtered by it); writes and deletes of known ids are checked
-   * against the rule's domain upstream.
+   * against the rule's domain upstream. With `change` (command 0 / 1 values, lines moved by 4 / 6),
+   * records created there must lie inside the rule's domain and records written stay inside it;
+   * the first rule for which that can be shown is the one used.
    */
   comodel(model: string, op: Op, fields: string[] | undefined, via: string, ids?: number[], change?: Change): Rule {
     const what = fields === undefined ? 'every field' : fields.length ? fields.map((f) => `'${f}'`).join(', ') : 'no field';
