@@ -339,6 +339,16 @@ class RuleEval {
     // Fields whose value may differ afterwards (write, copy), and relations whose targets change.
     const changed = new Set<string>([...Object.keys(change.values), ...(change.alsoChanged ?? [])]);
     const deep = new Set<string>();
+    // Records of other models the call writes or deletes (related fields, x2many commands other than
+    // links) may be reached through any relation, so every path may change with them.
+    const elsewhere = change.kind !== 'create' && Object.keys(change.values).some((f) => {
+      const i = info(f);
+      if (i?.related) return true;
+      if (!i || !X2MANY.has(i.type)) return false;
+      const v = change.values[f];
+      if (!Array.isArray(v)) return false;
+      return i.type === 'one2many' || v.some((c) => Array.isArray(c) && [0, 1, 2].includes(numberOf(c[0]) ?? -1));
+    });
     if (change.kind !== 'create') {
       for (const f of LOG_ACCESS_FIELDS) if (change.kind === 'copy' || f.startsWith('write_')) changed.add(f);
       for (const f of Object.keys(change.values)) {
@@ -356,7 +366,7 @@ class RuleEval {
       }
       const reaches = (path: string): boolean => {
         const segs = path.split('.');
-        return changed.has(segs[0]!) || (segs.length > 1 && deep.has(segs[0]!));
+        return changed.has(segs[0]!) || (segs.length > 1 && (deep.has(segs[0]!) || elsewhere));
       };
       for (let grew = true; grew; ) {
         grew = false;
@@ -379,7 +389,7 @@ class RuleEval {
       if (leaf.operator === '=?' && (leaf.value === false || leaf.value === null)) return true;
       if (change.kind !== 'create') {
         if (head === 'id' && segs.length === 1) return change.kind === 'write' ? 'same' : undefined;
-        if (!(changed.has(head) || (segs.length > 1 && deep.has(head)))) return 'same';
+        if (!(changed.has(head) || (segs.length > 1 && (deep.has(head) || elsewhere)))) return 'same';
       }
       const fi = info(head);
       if (segs.length === 1 && EVALUATED_OPERATORS.has(leaf.operator) && fi && given(head)) {
@@ -408,7 +418,12 @@ class RuleEval {
     const kept = tree.leaves.filter((l) => after(l.index) === 'same');
     const heads = (ls: typeof open) => ls.map((l) => l.path.split('.')[0]!);
     const byOdoo = (f: string): boolean => forced.has(f) || alsoChanged.has(f) || LOG_ACCESS_FIELDS.has(f) || f === 'id' || (computedByOdoo(f) && Object.prototype.hasOwnProperty.call(values, f));
-    const absent = heads(open).filter((f) => !given(f) && !byOdoo(f));
+    // Paths left open only because the call writes records of other models.
+    const behind = change.kind === 'create' ? [] : open.filter((l) => {
+      const segs = l.path.split('.');
+      return segs.length > 1 && !changed.has(segs[0]!) && !deep.has(segs[0]!);
+    });
+    const absent = heads(open.filter((l) => !behind.includes(l))).filter((f) => !given(f) && !byOdoo(f));
     const setBy = heads(open).filter(byOdoo);
     const opaque = open.filter((l) => given(l.path.split('.')[0]!)).map((l) => l.path);
     const shown = JSON.stringify(domain);
@@ -421,6 +436,7 @@ class RuleEval {
         ? `set ${fieldList(absent)} in default (Odoo does not copy computed, related and one2many fields, and a default_<field> in the context sets fields it does not copy)`
         : `the written values change ${fieldList(absent)} through computed or related fields`);
     }
+    if (behind.length) notes.push(`the call also writes or deletes records of other models, which may be the ones behind ${fieldList(behind.map((l) => l.path))}`);
     if (setBy.length) notes.push(`${fieldList(setBy)} ${setBy.length === 1 ? 'is' : 'are'} set by Odoo itself`);
     if (opaque.length) notes.push(`the leaves on ${fieldList(opaque)} cannot be evaluated from the values given (only =, !=, in, not in, <, <=, >, >=, =? on plain fields, with values of the field's type)`);
     if (open.length === 0 && kept.length === 0) {

@@ -23,6 +23,7 @@ export const SCHEMAS: Record<string, ModelSchema> = {
     date_deadline: { type: 'date' }, create_date: { type: 'datetime' }, write_date: { type: 'datetime' }, active: { type: 'boolean' },
     partner_email: { type: 'char', related: 'partner_id.email' }, lead_properties: { type: 'properties' },
     probability: { type: 'float', depends: ['stage_id'], readonly: false }, priority: { type: 'selection' }, color: { type: 'integer' },
+    message_partner_ids: m2m('res.partner'),
   },
   'res.partner': {
     name: char, email: char, phone: char, display_name: char, customer_rank: { type: 'integer' }, vat: char,
