@@ -340,15 +340,17 @@ class RuleEval {
     const changed = new Set<string>([...Object.keys(change.values), ...(change.alsoChanged ?? [])]);
     const deep = new Set<string>();
     // Records of other models the call writes or deletes (related fields, x2many commands other than
-    // links) may be reached through any relation, so every path may change with them.
-    const elsewhere = change.kind !== 'create' && Object.keys(change.values).some((f) => {
+    // links) may be reached through any relation, so every path may change with them, and a check
+    // made upstream before the call would see them as they were.
+    const writesOthers = Object.keys(values).some((f) => {
       const i = info(f);
       if (i?.related) return true;
       if (!i || !X2MANY.has(i.type)) return false;
-      const v = change.values[f];
+      const v = values[f];
       if (!Array.isArray(v)) return false;
       return i.type === 'one2many' || v.some((c) => Array.isArray(c) && [0, 1, 2].includes(numberOf(c[0]) ?? -1));
     });
+    const elsewhere = change.kind !== 'create' && writesOthers;
     if (change.kind !== 'create') {
       for (const f of LOG_ACCESS_FIELDS) if (change.kind === 'copy' || f.startsWith('write_')) changed.add(f);
       for (const f of Object.keys(change.values)) {
@@ -397,7 +399,7 @@ class RuleEval {
       }
       // partner_id.is_company = true, partner_id any [...]: the linked record, by id, upstream.
       const id = given(head) ? values[head] : undefined;
-      if (fi?.type === 'many2one' && fi.relation && !fi.related && typeof id === 'number' && Number.isSafeInteger(id) && id > 0) {
+      if (!writesOthers && fi?.type === 'many2one' && fi.relation && !fi.related && typeof id === 'number' && Number.isSafeInteger(id) && id > 0) {
         const sub = segs.length > 1 && !SUBDOMAIN_OPERATORS.has(leaf.operator)
           ? [[segs.slice(1).join('.'), leaf.operator, leaf.value]]
           : segs.length === 1 && leaf.operator === 'any' && Array.isArray(leaf.value) ? leaf.value : undefined;
