@@ -195,6 +195,14 @@ describe('exec: exit codes, commands that cannot run, variables, nesting, --key,
     assert.match(badTtl.stderr, /--ttl: 'soon' is not a duration/);
     const unknownKey = await runExec(w, ['--key', 'nope', '--', 'true']);
     assert.equal(unknownKey.code, 4);
+    // Odoo unreachable (and no uid recorded to fall back on): exit 6, and the command never ran.
+    await w.store.update((reg) => {
+      reg.profiles.down = { url: 'http://127.0.0.1:1', db: 'x', login: 'y', key_file: (reg.profiles.test as { key_file: string }).key_file } as (typeof reg.profiles)[string];
+    });
+    const down = await runExec(w, [...SCOPE, '--profile', 'down', '--', 'sh', '-c', 'echo ran']);
+    assert.equal(down.code, 6, down.stderr);
+    assert.equal(down.stdout, '');
+    assert.match(down.stderr, /^odoo-keys: the proxy could not start, nothing was run: profile 'down'/);
     // Flags after -- belong to the command, never to exec.
     const theirs = await runExec(w, [...SCOPE, '--', 'sh', '-c', 'echo "$@"', 'sh', '--json', '--ttl', '1s', '--dry-run']);
     assert.equal(theirs.code, 0, theirs.stderr);
