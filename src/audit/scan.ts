@@ -190,7 +190,24 @@ export class LineView implements LightEntry {
     return v;
   }
 
+  /** The last string given per member: a profile, say, is the same on nearly every line. */
+  private readonly last: string[] = MEMBERS.map(() => '');
+
   private interned(slot: number, s: number, e: number): string {
+    const buf = this.buf;
+    const last = this.last[slot]!;
+    if (last.length === e - s) {
+      let i = 0;
+      while (i < last.length && last.charCodeAt(i) === buf[s + i]) i++;
+      if (i === last.length) return last;
+    }
+    const str = this.lookup(slot, s, e);
+    // Only ASCII text is kept (same length as its bytes): other text compares against bytes wrongly.
+    if (str.length === e - s) this.last[slot] = str;
+    return str;
+  }
+
+  private lookup(slot: number, s: number, e: number): string {
     const buf = this.buf;
     let h = e - s;
     for (let i = s; i < e; i++) {

@@ -119,3 +119,17 @@ test('parseLightEntry: lines that are not entries', () => {
   const lookalike = '{"ts":"2026-01-01T00:00:00.000Z","seq":3,"kex":"ab"}';
   assert.equal(parseLightEntry(lookalike)!.key, undefined);
 });
+
+test('LineView: non-ASCII text is never mistaken for text whose char codes equal its bytes', () => {
+  const view = new LineView();
+  const read = (name: string) => {
+    const buf = Buffer.from(sealLine(entryBody({ key: 'aaaaaaaa', name, proto: 'json2', decision: 'allow', outcome: 'ok' }, '2026-11-28T10:00:00.000Z', 1, GENESIS)).line.trimEnd());
+    assert.ok(view.reset(buf, 0, buf.length));
+    return view.name;
+  };
+  // 'Ã©' is C3 83 C2 A9 in UTF-8; its char codes (C3 A9) are the UTF-8 bytes of 'é'.
+  for (const [a, b] of [['Ã©', 'é'], ['é', 'Ã©'], ['prod', 'prod'], ['naïve', 'naive']]) {
+    assert.equal(read(a!), a);
+    assert.equal(read(b!), b);
+  }
+});
