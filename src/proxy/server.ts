@@ -54,6 +54,9 @@ export function createProxyServer(deps: ServerDeps, opts: ServerOptions): http.S
     headersTimeout: opts.headersTimeoutMs,
     keepAliveTimeout: opts.keepAliveTimeoutMs,
     maxHeaderSize: opts.maxHeaderBytes,
+    // Node checks the two timeouts above only this often (30 s by default), so a slow sender
+    // held its socket for up to 30 s past them; check about four times per header timeout.
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(opts.headersTimeoutMs, opts.requestTimeoutMs) / 4))),
   };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     route(deps, opts, req, res).catch((err: unknown) => {
