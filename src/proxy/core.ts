@@ -177,9 +177,10 @@ export class ProxyCore {
 
   private async decodeFailed(x: Exchange, res: ServerResponse, e: unknown, where: Partial<JournalInput>): Promise<void> {
     if (!(e instanceof RpcDecodeError)) throw e;
-    const answer = decodeErrorAnswer(this.ctx(x), e.error, e.invalidJson);
+    const message = clip(e.error.message, TEXT_CLIP);
+    const answer = decodeErrorAnswer(this.ctx(x), { ...e.error, message }, e.invalidJson);
     Object.assign(x.entry, where);
-    await this.finish(x, res, answer, { decision: 'deny', outcome: 'rejected', reason: `malformed request: ${e.message}` });
+    await this.finish(x, res, answer, { decision: 'deny', outcome: 'rejected', reason: `malformed request: ${message}` });
   }
 
   private async dispatch(x: Exchange, rpc: RpcRequest, res: ServerResponse): Promise<void> {
@@ -666,6 +667,7 @@ export class ProxyCore {
     outcome: JournalInput['outcome'] = 'rejected',
     httpStatus?: number,
   ): Promise<void> {
+    message = clip(message, TEXT_CLIP);
     const answer = refusalAnswer(this.ctx(x, version), kind, message, httpStatus);
     const clean: Partial<JournalInput> = {};
     for (const [k, v] of Object.entries(extra)) if (v !== undefined) (clean as Record<string, unknown>)[k] = v;
@@ -694,6 +696,9 @@ export class ProxyCore {
       bytes_in: x.bytesIn,
       bytes_out: bytesOut,
     } as JournalInput;
+    for (const k of ['service', 'function', 'model', 'method'] as const) if (typeof entry[k] === 'string') entry[k] = clip(entry[k], NAME_CLIP);
+    if (typeof entry.reason === 'string') entry.reason = clip(entry.reason, TEXT_CLIP);
+    if (entry.error) entry.error = { ...entry.error, message: clip(entry.error.message, TEXT_CLIP) };
     this.deps.metrics.observeCall(entry.key ?? '-', entry.decision, entry.outcome, ms);
     if (!this.deps.journal) return;
     try {
@@ -703,6 +708,17 @@ export class ProxyCore {
       this.deps.log.error('journal write failed; refusing calls until it recovers', { error: (e as Error).message, entry });
     }
   }
+}
+
+/**
+ * Names and sentences that a client chooses (a model, a method, a reason quoting them) are clipped
+ * in answers and journal lines: a megabyte method name must not make a megabyte journal line.
+ */
+const NAME_CLIP = 256;
+const TEXT_CLIP = 2048;
+
+function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}... (${s.length} characters)` : s;
 }
 
 /** Both scopes must allow: the second decides on the call as the first left it. */
