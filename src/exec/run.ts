@@ -120,6 +120,12 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
   let key: LiveKey = plan.baseKeyId === undefined ? temporaryLiveKey(plan.identity, plan.flags) : refreshedLiveKey(plan.identity, plan.flags, base, new Date());
 
   const journal = await openExecJournal(plan.auditDir);
+  if (!journal.healthy) {
+    // The proxy would refuse every call (fail closed): better to say so before running anything.
+    const why = journal.lastError?.message ?? 'not writable';
+    await journal.close();
+    throw new JournalError(`the journal ${plan.auditDir} cannot be written: ${why}`, 'journal_unwritable');
+  }
   let proxy: RunningProxy;
   try {
     proxy = await startProxy({

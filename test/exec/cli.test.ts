@@ -203,6 +203,12 @@ describe('exec: exit codes, commands that cannot run, variables, nesting, --key,
     assert.equal(down.code, 6, down.stderr);
     assert.equal(down.stdout, '');
     assert.match(down.stderr, /^odoo-keys: the proxy could not start, nothing was run: profile 'down'/);
+    // A journal that cannot be written would refuse every call (fail closed): exec says so first.
+    const notAFolder = w.script('not-a-folder', '');
+    const noJournal = await runExec(w, [...SCOPE, '--audit-dir', join(notAFolder, 'journal'), '--', 'sh', '-c', 'echo ran']);
+    assert.equal(noJournal.code, 1, noJournal.stderr);
+    assert.equal(noJournal.stdout, '');
+    assert.match(noJournal.stderr, /^odoo-keys: the journal cannot be opened, nothing was run: /);
     // Flags after -- belong to the command, never to exec.
     const theirs = await runExec(w, [...SCOPE, '--', 'sh', '-c', 'echo "$@"', 'sh', '--json', '--ttl', '1s', '--dry-run']);
     assert.equal(theirs.code, 0, theirs.stderr);
