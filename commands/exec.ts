@@ -25,6 +25,7 @@ const { hours, rate } = limitFlags;
 export default class Exec extends RegistryCommand {
   static override summary = 'Run one command under a temporary key that dies when the command ends or the TTL runs out.';
   static override description = `Starts the proxy on 127.0.0.1 (a free port) inside this process, holding a temporary key in memory only (never in keys.yaml), and runs the command with ODOO_URL, ODOO_DB/ODOO_DATABASE, ODOO_USERNAME/ODOO_USER, ODOO_PASSWORD/ODOO_API_KEY (the temporary key), ODOO_KEYS_EXPIRES_AT and ODOO_KEYS_EXEC set (variables of those names already set are replaced). The scope comes from the flags, or from an existing key (--key), narrowed further by any flags. Standard input, output and error are the command's; SIGINT, SIGTERM and SIGHUP are forwarded; exec exits with the command's exit code, 128 + the signal's number when a signal ended it, 127 when the command is not found and 126 when it cannot be run. Put the command after --.`;
+  static override usage = ['exec [--key NAME] [SCOPE FLAGS] [--ttl 15m] [--kill-on-expiry] [--allow-nested] [--dry-run] -- COMMAND [ARGS...]'];
   static override examples = [
     "<%= config.bin %> exec --scope 'res.partner:read(name,email)' --scope 'crm.lead:create' --ttl 15m -- python3 import.py leads.csv",
     '<%= config.bin %> exec --key nightly-sync --model res.partner --method read -- ./sync.sh',
