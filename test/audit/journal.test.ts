@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync, symlinkSync, unlinkSync, writeFileSync, appendFileSync, truncateSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync, appendFileSync, truncateSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { openJournal, pruneJournal, JournalError } from '../../src/audit/journal
 import { GENESIS, checkLine } from '../../src/audit/chain.js';
 import { verifyJournal } from '../../src/audit/verify.js';
 import type { JournalInput } from '../../src/audit/types.js';
-import { sampleInputs, tempDir, writeJournal } from './fixtures.js';
+import { ROOT, sampleInputs, tempDir, writeJournal } from './fixtures.js';
 
 const call = (n: number): JournalInput => ({ key: '7f3a9c2e', name: 'website-form', proto: 'json2', model: 'crm.lead', method: 'create', decision: 'allow', rule: 0, outcome: 'ok', result_ids: [n], ms: 1 });
 
@@ -147,34 +148,60 @@ test('fail closed: a journal path that cannot be a folder leaves the journal unh
   assert.deepEqual(changes, [true]);
 });
 
-test('fail closed: a full disk (/dev/full) turns the journal unhealthy; it recovers and the chain stays intact', async (t) => {
-  if (!existsSync('/dev/full')) return t.skip('/dev/full is not available on this system, so no write can be made to fail with ENOSPC');
+test('fail closed: a write the kernel refuses (file size limit, EFBIG) turns the journal unhealthy; the cut group leaves no trace', async (t) => {
   const dir = tempDir(t);
-  let clock = new Date('2026-11-27T10:00:00Z');
-  const health: boolean[] = [];
-  const j = await openJournal({ dir, now: () => clock, retryMs: 20, sync: 'batch', onHealthChange: (h) => health.push(h) });
-  t.after(() => j.close());
-  await j.append(call(1));
-  await j.append(call(2));
-  // The next day's file is a device where every write fails with ENOSPC.
-  symlinkSync('/dev/full', join(dir, '2026-11-28.jsonl'));
-  clock = new Date('2026-11-28T00:00:01Z');
-  const failed = await Promise.allSettled([j.append(call(3)), j.append(call(4))]);
-  for (const f of failed) {
-    assert.equal(f.status, 'rejected');
-    assert.match(String((f as PromiseRejectedResult).reason.message), /ENOSPC|no space/i);
+  // The limit applies to every file the child writes; SIGXFSZ is ignored so the write fails instead.
+  const child = spawnSync('sh', ['-c', `trap '' XFSZ; ulimit -f 64; exec "$0" "$@"`, process.execPath, join(ROOT, 'dist', 'test', 'audit', 'fsize-child.js'), dir], { encoding: 'utf8' });
+  assert.equal(child.status, 0, child.stderr);
+  const r = JSON.parse(child.stdout) as Record<string, unknown>;
+  assert.ok((r.written as number) > 10, `only ${r.written} lines fitted`);
+  assert.match(r.firstError as string, /cannot be written: .*EFBIG/);
+  assert.equal(r.healthyAfterFailure, false);
+  assert.match(r.lastError as string, /EFBIG/);
+  assert.match(r.secondError as string, /EFBIG/, 'the append after the failure retried and was refused too');
+  assert.equal(r.seqAfter, (r.written as number) + 1, 'rejected appends take no seq');
+  assert.equal(r.healthyAtEnd, true);
+  assert.deepEqual(r.health, [true, false, true]);
+  // The group the limit cut in the middle was cut back: every line left is whole and chained.
+  const v = await verifyJournal(dir);
+  assert.ok(v.ok, JSON.stringify(v.chains[0]?.problems));
+  assert.equal(v.chains[0]!.lastSeq, r.seqAfter);
+});
+
+test('fail closed: a full disk (a 64 KB tmpfs) turns the journal unhealthy; freeing space brings it back', async (t) => {
+  const mnt = mkdtempSync(join(tmpdir(), 'odoo-keys-tmpfs-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    rmSync(mnt, { recursive: true, force: true });
+    return t.skip(`a tmpfs cannot be mounted here (${(mounted.stderr || mounted.error?.message || '').trim()}); the EFBIG test covers a refused write`);
   }
+  const dir = join(mnt, 'journal');
+  const health: boolean[] = [];
+  const j = await openJournal({ dir, sync: 'batch', retryMs: 20, onHealthChange: (h) => health.push(h) });
+  t.after(async () => {
+    await j.close();
+    spawnSync('umount', [mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  });
+  await j.append(call(1));
+  // Fill the disk.
+  const filler = join(mnt, 'filler');
+  try {
+    for (let i = 0; i < 1000; i++) appendFileSync(filler, Buffer.alloc(4096, 1));
+  } catch (e) {
+    assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
+  }
+  const failed = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => j.append(call(100 + i))));
+  assert.ok(failed.some((f) => f.status === 'rejected' && /ENOSPC/.test(String(f.reason?.message))), 'a write failed with ENOSPC');
   assert.equal(j.healthy, false);
   assert.match(j.lastError!.message, /ENOSPC/);
-  // Still failing: the next append retries and is refused too.
-  await assert.rejects(j.append(call(5)), /ENOSPC/);
-  unlinkSync(join(dir, '2026-11-28.jsonl'));
-  await waitFor(() => j.healthy, 'recovery after the disk has room');
-  const e = await j.append(call(6));
-  assert.equal(e.seq, 3, 'rejected appends take no seq');
+  unlinkSync(filler);
+  await waitFor(() => j.healthy, 'recovery once there is room');
+  const e = await j.append(call(2));
   await j.close();
   const v = await verifyJournal(dir);
   assert.ok(v.ok, JSON.stringify(v.chains[0]?.problems));
+  assert.equal(v.chains[0]!.lastSeq, e.seq);
   assert.deepEqual(health, [true, false, true]);
 });
 
