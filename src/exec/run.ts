@@ -194,16 +194,19 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
   // The TTL, and the base key's own end: a notice, and with --kill-on-expiry SIGTERM then SIGKILL.
   let cancelDeath = (): void => {};
   let killTimer: NodeJS.Timeout | undefined;
+  let announced = false;
   const armDeath = (): void => {
     cancelDeath();
     cancelDeath = timerAt(deathTime(key), () => {
+      // Re-armed on every keys.yaml change: the key dies once, and is announced once.
+      if (announced) return;
+      announced = true;
       const revoked = key.record.revoked !== undefined && Date.parse(key.record.revoked) <= Date.now();
       const what = revoked ? 'the temporary key was revoked (its --key was revoked or removed)' : 'the temporary key expired';
       if (!plan.killOnExpiry) {
         plan.notice(`${what}; calls through it are refused from now on`);
         return;
       }
-      if (killTimer) return;
       plan.notice(`${what}; stopping ${plan.command} (SIGTERM, then SIGKILL after ${formatDuration(plan.killGraceMs)})`);
       child.kill('SIGTERM');
       killTimer = setTimeout(() => {
