@@ -7,7 +7,7 @@ import { CliError, EXIT, usageError } from '../src/cli/errors.js';
 import { parseInstant } from '../src/cli/time.js';
 import { palette } from '../src/cli/style.js';
 import { decide, describeDecision, callFromCheckArgs, CheckArgsError, SCHEMA_ATTRIBUTES, formatRule, type Decision, type ModelSchema } from '../src/policy/index.js';
-import { isStruct } from '../src/rpc/values.js';
+import { schemaFromFieldsGet } from '../src/policy/schema.js';
 import type { OdooCall } from '../src/rpc/call.js';
 
 export interface CheckResult {
@@ -110,18 +110,7 @@ export default class Check extends RegistryCommand {
 }
 
 async function fetchSchema(client: OdooClient, model: string): Promise<ModelSchema> {
-  const v = await client.executeKw(model, 'fields_get', [], { attributes: [...SCHEMA_ATTRIBUTES] }).catch(() => ({}));
-  const schema: ModelSchema = {};
-  if (isStruct(v)) {
-    for (const [name, info] of Object.entries(v)) {
-      if (!isStruct(info)) continue;
-      schema[name] = { type: String(info.type ?? '') };
-      if (typeof info.relation === 'string' && info.relation) schema[name]!.relation = info.relation;
-      if (typeof info.relation_field === 'string' && info.relation_field) schema[name]!.relation_field = info.relation_field;
-      if (typeof info.related === 'string' && info.related) schema[name]!.related = info.related;
-    }
-  }
-  return schema;
+  return schemaFromFieldsGet(await client.executeKw(model, 'fields_get', [], { attributes: [...SCHEMA_ATTRIBUTES] }).catch(() => ({})));
 }
 
 function toResult(d: Decision, key: { id: string; name: string; rules: import('../src/policy/types.js').Rule[] }, model: string, method: string, call: OdooCall): CheckResult {

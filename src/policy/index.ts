@@ -9,3 +9,4 @@ export * from './compact.js';
 export * from './bind.js';
 export * from './decide.js';
 export * from './check.js';
+export * from './schema.js';

@@ -24,6 +24,7 @@ import type { Decision, KeyScope, ModelSchema, ResultRedaction, UpstreamCheck } 
 import { decide, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
 import { takeToken, recordsAllowance, chargeRecords, type RateBucket, type RecordsBudget } from '../policy/limits.js';
 import { signatureOf } from '../policy/methods.js';
+import { schemaFromFieldsGet } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
 import { callUpstream, encodeCommonCall, encodeUpstreamCall, readBody, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamTarget, type UpstreamVia } from '../upstream/forward.js';
@@ -439,18 +440,7 @@ export class ProxyCore {
       if (e instanceof UpstreamCallError) return {};
       throw e;
     }
-    const schema: ModelSchema = {};
-    if (isStruct(v)) {
-      for (const [name, info] of Object.entries(v)) {
-        if (!isStruct(info)) continue;
-        schema[name] = { type: String(info.type ?? '') };
-        if (typeof info.relation === 'string' && info.relation) schema[name]!.relation = info.relation;
-        if (typeof info.relation_field === 'string' && info.relation_field) schema[name]!.relation_field = info.relation_field;
-        if (typeof info.related === 'string' && info.related) schema[name]!.related = info.related;
-        if (Array.isArray(info.depends)) schema[name]!.depends = info.depends.filter((d): d is string => typeof d === 'string');
-        if (typeof info.readonly === 'boolean') schema[name]!.readonly = info.readonly;
-      }
-    }
+    const schema = schemaFromFieldsGet(v);
     this.schemaCache.set(`${target.profile}\u0000${model}`, { at: Date.now(), schema });
     return schema;
   }
