@@ -137,6 +137,8 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
       journal,
       stateDir: plan.stateDir,
       temporaryKeys: [key],
+      registryKeys: false,
+      watch: false,
       log: plan.log,
     });
   } catch (e) {

@@ -43,6 +43,11 @@ export interface RuntimeConfig {
   server?: Partial<ServerOptions>;
   /** exec's in-memory keys, added to the registry's. */
   temporaryKeys?: LiveKey[];
+  /**
+   * Accept the registry's keys (default true). exec turns this off: its proxy, on 127.0.0.1 for one
+   * command, accepts the temporary key alone, so it widens nothing for other local processes.
+   */
+  registryKeys?: boolean;
   /** Watch keys.yaml and apply changes while running (default true). */
   watch?: boolean;
   log: Logger;
@@ -146,13 +151,14 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const usage = new UsageRecorder({ dir: stateDir });
   const metrics = new Metrics();
   let temporary = config.temporaryKeys ?? [];
-  let state: ProxyState = { keys: new KeyIndex(registry.keys, temporary), targets };
+  const served = (reg: Registry): Registry['keys'] => (config.registryKeys === false ? [] : reg.keys);
+  let state: ProxyState = { keys: new KeyIndex(served(registry), temporary), targets };
   let registryError: string | null = null;
   let closing = false;
 
   const applyRegistry = (reg: Registry): void => {
     registry = reg;
-    state = { keys: new KeyIndex(reg.keys, temporary), targets };
+    state = { keys: new KeyIndex(served(reg), temporary), targets };
     registryError = null;
     log.info('registry loaded', { keys: reg.keys.length });
   };

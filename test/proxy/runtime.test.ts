@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { startStandin } from '../standin/server.js';
+import { RegistryStore } from '../../src/registry/store.js';
+import { registryPath } from '../../src/registry/paths.js';
+import { mintKey } from '../../src/registry/keys.js';
+import { startProxy } from '../../src/proxy/runtime.js';
+import { silentLogger } from '../../src/proxy/log.js';
+import { post } from '../support/proxy-harness.js';
+
+test('registryKeys: false (exec’s proxy) accepts its temporary key alone, not the registry’s keys', async (t) => {
+  const odoo = await startStandin({ version: 19 });
+  const root = mkdtempSync(join(tmpdir(), 'odoo-keys-rt-'));
+  t.after(async () => {
+    await odoo.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const keyFile = join(root, 'k');
+  writeFileSync(keyFile, odoo.users.integration.apiKey!, { mode: 0o600 });
+  const store = new RegistryStore(registryPath(join(root, 'config')));
+  const stored = mintKey();
+  const rules = [{ model: 'res.partner', methods: ['read'], fields: ['name'] }];
+  await store.update((reg) => {
+    reg.profiles.p = { url: odoo.url, db: odoo.db, login: 'integration', key_file: keyFile } as (typeof reg.profiles)[string];
+    reg.default_profile = 'p';
+    reg.keys.push({ id: stored.id, name: 'stored', profile: 'p', hash: stored.hash, created: new Date().toISOString(), rules });
+  });
+  const temp = mintKey();
+  const proxy = await startProxy({
+    home: join(root, 'config'),
+    profiles: [],
+    host: '127.0.0.1',
+    port: 0,
+    auditDir: null,
+    stateDir: join(root, 'state'),
+    temporaryKeys: [{ record: { id: temp.id, name: 'exec', profile: 'p', hash: temp.hash, created: new Date().toISOString(), rules }, temporary: { user: 'u', host: 'h', cwd: '/', command: 'x' } }],
+    registryKeys: false,
+    watch: false,
+    log: silentLogger,
+  });
+  t.after(() => proxy.close(500));
+  const call = (k: string): ReturnType<typeof post> => post(`${proxy.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${k}`, 'Content-Type': 'application/json' });
+  assert.equal((await call(temp.token)).status, 200);
+  assert.equal((await call(stored.token)).status, 401, 'a registry key is not accepted by exec’s proxy');
+});
