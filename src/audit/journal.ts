@@ -369,7 +369,10 @@ class FileJournal implements Journal {
     const path = join(this.dir, journalFileName(day, this.replica));
     const fh = await fsp.open(path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o600);
     try {
-      let { size } = await fh.stat();
+      const st = await fh.stat();
+      // A symlink to /dev/null (or any device) in its place would swallow every line unseen.
+      if (!st.isFile()) throw new Error(`${path} is not a regular file`);
+      let size = st.size;
       if (this.cutTo && this.cutTo.day === day && size > this.cutTo.size) {
         // Our own failed write left part of a group behind: those appends were rejected, cut them off.
         await fh.truncate(this.cutTo.size);
@@ -389,6 +392,25 @@ class FileJournal implements Journal {
       await fh.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Whether the open file is still the one at its path (not deleted, moved or replaced). */
+  private async stillAtPath(): Promise<boolean> {
+    const fh = this.fh;
+    if (!fh || !this.fileDay) return true;
+    try {
+      const [open, atPath] = await Promise.all([fh.stat(), fsp.stat(join(this.dir, journalFileName(this.fileDay, this.replica)))]);
+      return open.nlink > 0 && open.ino === atPath.ino && open.dev === atPath.dev;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A folder made again has lost the lock file: put ours back (unless someone else's is there). */
+  private async relock(): Promise<void> {
+    if (!this.lockHeld) return;
+    const me = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    await fsp.writeFile(this.lockPath, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o600 }).catch(() => undefined);
   }
 
   private async dropHandle(): Promise<void> {
@@ -465,6 +487,21 @@ class FileJournal implements Journal {
       } catch (err) {
         const e = err instanceof JournalError ? err : unwritable(this.dir, err);
         this._lastError = e;
+        return fail(e);
+      }
+    }
+    if (this.fh && !(await this.stillAtPath())) {
+      // The folder or the file was deleted, moved or replaced while open: lines written to the
+      // open descriptor would vanish with it, unseen. Reopen at the path (a deleted folder is made
+      // again and the chain goes on there); a path that cannot be a folder any more fails closed.
+      await this.dropHandle();
+      this.cutTo = undefined;
+      try {
+        await this.ready(false);
+        await this.relock();
+      } catch (err) {
+        const e = err instanceof JournalError ? err : unwritable(this.dir, err);
+        this.markFailed(e);
         return fail(e);
       }
     }
