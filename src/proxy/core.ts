@@ -664,10 +664,15 @@ export class ProxyCore {
     return this.finish(x, res, answer, { decision: 'deny', outcome, reason: message.replace(/^odoo-keys: /, ''), ...clean });
   }
 
-  /** Sends an answer held whole, then journals the exchange. */
+  /**
+   * Journals the exchange, then sends the answer held whole. In that order, a client holding an
+   * answer knows its line was written, or else that the journal has turned unhealthy and its next
+   * call is refused (fail closed); answering first let the next call through before the failed
+   * write was noticed.
+   */
   private async finish(x: Exchange, res: ServerResponse, answer: Answer, result: Partial<JournalInput> & { status?: number }): Promise<void> {
-    const bytesOut = writeAnswer(res, answer);
-    await this.journalOnly(x, { ...result, status: answer.status }, bytesOut);
+    await this.journalOnly(x, { ...result, status: answer.status }, Buffer.byteLength(answer.body));
+    writeAnswer(res, answer);
   }
 
   private async journalOnly(x: Exchange, result: Partial<JournalInput> & { status?: number }, bytesOut: number): Promise<void> {
