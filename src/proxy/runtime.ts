@@ -2,6 +2,7 @@
 // HTTP server, hot reload, last-used tracking and a clean drain. `serve` and `exec` both start
 // one; exec adds its temporary in-memory key.
 
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type http from 'node:http';
@@ -235,6 +236,9 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     health,
     async reload() {
       try {
+        // store.read() takes a missing file for a new, empty registry (right for the first
+        // `create`); for a running proxy a vanished registry is an error, like the watch says.
+        if (!existsSync(store.path)) throw new Error(`${store.path}: the registry file disappeared; keeping the last good one`);
         applyRegistry(await store.read());
       } catch (e) {
         registryError = (e as Error).message;
