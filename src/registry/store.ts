@@ -246,7 +246,8 @@ export class RegistryStore {
   watch(onChange: (reg: Registry) => void, onError: (err: Error) => void, opts: { pollMs?: number } = {}): () => void {
     const dir = dirname(this.path);
     const name = basename(this.path);
-    let lastText: string | null = existsSync(this.path) ? safeRead(this.path) : null;
+    // undefined: the path could not be read (a folder in its place...): whatever comes next is news.
+    let lastText: string | null | undefined = existsSync(this.path) ? safeRead(this.path) : null;
     let lastStat = statKey(this.path);
     let stopped = false;
     let running = false;
@@ -268,7 +269,12 @@ export class RegistryStore {
           try {
             text = await readFile(this.path, 'utf8');
           } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+              // Else the same good text coming back would count as no change, and the error
+              // reported now would stand for ever.
+              lastText = undefined;
+              throw err;
+            }
             text = null;
           }
           if (text === lastText) continue;
