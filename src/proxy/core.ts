@@ -590,16 +590,20 @@ export class ProxyCore {
     upRes.once('error', onUpstreamError);
     upRes.once('close', onUpstreamClosed);
     try {
+      // Untranslated answers are counted as they pass: no stage between Odoo and the client.
+      const counted = !stages[0];
       const source = (async function* all() {
+        if (counted) bytesOut += head.length;
         yield head;
         for (;;) {
           const next = await iterator.next();
           if (next.done) return;
+          if (counted) bytesOut += next.value.length;
           yield next.value;
         }
       })();
       if (stages[0]) await pipeline(source, stages[0], counter, res);
-      else await pipeline(source, counter, res);
+      else await pipeline(source, res);
     } catch (e) {
       outcome = 'upstream_error';
       error = { name: 'UpstreamBroke', message: `answer broke off after ${bytesOut} bytes: ${upstreamMessage(broke ?? e)}` };
