@@ -17,6 +17,9 @@ import type { Rule } from '../../src/policy/types.js';
 import type { JournalEntry } from '../../src/audit/types.js';
 import { startProxy, type RunningProxy, type RuntimeConfig } from '../../src/proxy/runtime.js';
 import { silentLogger } from '../../src/proxy/log.js';
+import { decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
+import { parseJson } from '../../src/rpc/json.js';
+import { isStruct } from '../../src/rpc/values.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -354,9 +357,6 @@ export async function startFaultyHarness(opts: { version?: 18 | 19; upstreamTime
 // ---------------------------------------------------------------------------------------------
 // Answers: what an error said, in each protocol's shape.
 
-import { decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
-import { parseJson } from '../../src/rpc/json.js';
-import { isStruct } from '../../src/rpc/values.js';
 
 export type Proto = 'xmlrpc' | 'jsonrpc' | 'json2';
 

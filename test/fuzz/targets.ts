@@ -1,0 +1,790 @@
+// Fuzz targets (fast-check properties) for the XML-RPC and JSON decoders, the request decoders and
+// the scope engine, seeded from the recorded Odoo traffic in ../shared/odoo-wire. Run for a set
+// time by test/fuzz/run.ts (`npm run fuzz -- --seconds 60`); a short fixed-seed run of each is part
+// of the normal tests (test/hardening/fuzz.test.ts).
+//
+// Invariants:
+// - decoders: no crash, no exception but the codec's own error class; what they accept has no
+//   `__proto__` member, nests no deeper than the limit, and survives re-encoding unchanged; the
+//   JSON reader agrees with JSON.parse except where it is stricter on purpose;
+// - decide(): never throws; never allows a call outside the rule it names (model, method,
+//   sensitive models, fields read/written/searched/ordered/grouped, context keys, companies,
+//   max_limit, the rule's domain on searches); mutating an allowed call to step outside the scope
+//   never yields an allow from a rule that does not cover it.
+
+import fc from 'fast-check';
+import { decodeMethodCall, decodeMethodResponse, encodeMethodCall, XmlRpcParseError } from '../../src/rpc/xmlrpc.js';
+import { parseJson, stringifyJson, JsonParseError } from '../../src/rpc/json.js';
+import { decodeJson2Request, decodeJsonRpcRequest, decodeXmlRpcRequest, matchJson2Path, matchXmlRpcPath, RpcDecodeError, toOdooCall, type OdooCall } from '../../src/rpc/call.js';
+import { Base64Value, DateTimeValue, PyFloat, isStruct, type RpcStruct, type RpcValue } from '../../src/rpc/values.js';
+import { decide, HARMLESS_CONTEXT_KEYS, SENSITIVE_MODELS } from '../../src/policy/decide.js';
+import { bindCall } from '../../src/policy/bind.js';
+import type { Decision, KeyScope, ModelSchema, Rule } from '../../src/policy/types.js';
+import { fillKeys, loadWire } from '../support/wire.js';
+
+// ---------------------------------------------------------------------------------------------
+// The seed corpus: every recorded request body.
+
+export interface Corpus {
+  xml: Buffer[];
+  json: Buffer[];
+  json2: { path: string; body: Buffer }[];
+  /** Object calls decoded from the recordings (every protocol). */
+  calls: OdooCall[];
+}
+
+export function loadCorpus(): Corpus {
+  const xml: Buffer[] = [];
+  const json: Buffer[] = [];
+  const json2: { path: string; body: Buffer }[] = [];
+  const calls: OdooCall[] = [];
+  for (const w of loadWire()) {
+    const body = Buffer.from(fillKeys(w.request.body), 'utf8');
+    try {
+      if (w.protocol === 'xmlrpc') {
+        xml.push(body);
+        const route = matchXmlRpcPath(w.request.path);
+        if (route) calls.push(toOdooCall(decodeXmlRpcRequest(route, body)));
+      } else if (w.protocol === 'jsonrpc') {
+        json.push(body);
+        calls.push(toOdooCall(decodeJsonRpcRequest(body)));
+      } else {
+        json2.push({ path: w.request.path, body });
+        json.push(body);
+        const route = matchJson2Path(w.request.path);
+        if (route) calls.push(toOdooCall(decodeJson2Request(route, { authorization: fillKeys(w.request.headers.Authorization ?? ''), database: w.request.headers['X-Odoo-Database'] }, body)));
+      }
+    } catch (e) {
+      if (!(e instanceof RpcDecodeError)) throw e; // recordings of malformed requests are seeds too
+    }
+  }
+  return { xml, json, json2, calls };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Byte-level mutation of seeds, with dictionaries of what hostile input is made of.
+
+const XML_TOKENS = [
+  '<!DOCTYPE m [<!ENTITY e "x">]>', '&e;', '<!ENTITY % p SYSTEM "file:///etc/passwd">', '&lol9;', '<?pi x?>', '<![CDATA[', ']]>', '<!--', '-->',
+  '<value>', '</value>', '<struct>', '</struct>', '<member><name>__proto__</name><value><int>1</int></value></member>', '<member>', '<name>', '</name>',
+  '<array><data>', '</data></array>', '<int>99999999999999999999</int>', '<i8>9223372036854775808</i8>', '<double>nan</double>', '<double>1e400</double>',
+  '<nil/>', '<boolean>2</boolean>', '<base64>!!</base64>', '<dateTime.iso8601>x</dateTime.iso8601>', '&#0;', '&#x110000;', '&#xD800;', '&amp;', '&lt;',
+  '\uFEFF', '\u0000', '\uFFFF', '<x:value>', '</x:value>', ' a="1"', '<methodName>execute</methodName>', '<param>', '</param>', '"', "'", '>', '<',
+];
+const JSON_TOKENS = [
+  '"__proto__":', '"constructor":', '{', '}', '[', ']', ',', ':', '"', '\\', '\\u0000', '\\ud800', '\\u', '1e999', '-0', 'NaN', 'Infinity', '-Infinity',
+  '9007199254740993', '0.1', '1.0', 'true', 'false', 'null', '"args":', '"params":', '"service":"db",', '"context":{', '\uFEFF', '\u0000', ' ', '\t',
+];
+
+type Op =
+  | { k: 'flip'; at: number; bit: number }
+  | { k: 'byte'; at: number; v: number }
+  | { k: 'insert'; at: number; bytes: Uint8Array }
+  | { k: 'token'; at: number; t: string }
+  | { k: 'delete'; at: number; len: number }
+  | { k: 'dup'; at: number; len: number; to: number }
+  | { k: 'truncate'; at: number }
+  | { k: 'splice'; other: number; at: number; from: number };
+
+function opArb(tokens: string[]): fc.Arbitrary<Op> {
+  const at = fc.nat();
+  return fc.oneof(
+    fc.record({ k: fc.constant('flip' as const), at, bit: fc.nat(7) }),
+    fc.record({ k: fc.constant('byte' as const), at, v: fc.nat(255) }),
+    fc.record({ k: fc.constant('insert' as const), at, bytes: fc.uint8Array({ maxLength: 8 }) }),
+    { arbitrary: fc.record({ k: fc.constant('token' as const), at, t: fc.constantFrom(...tokens) }), weight: 3 },
+    fc.record({ k: fc.constant('delete' as const), at, len: fc.nat(64) }),
+    fc.record({ k: fc.constant('dup' as const), at, len: fc.nat(256), to: fc.nat() }),
+    fc.record({ k: fc.constant('truncate' as const), at }),
+    fc.record({ k: fc.constant('splice' as const), other: fc.nat(), at, from: fc.nat() }),
+  );
+}
+
+function applyOps(seed: Buffer, ops: Op[], seeds: Buffer[]): Buffer {
+  let b = seed;
+  for (const op of ops) {
+    const pos = b.length === 0 ? 0 : op.at % (b.length + 1);
+    switch (op.k) {
+      case 'flip':
+        if (b.length) {
+          b = Buffer.from(b);
+          const i = op.at % b.length;
+          b[i] = b[i]! ^ (1 << op.bit);
+        }
+        break;
+      case 'byte':
+        if (b.length) {
+          b = Buffer.from(b);
+          b[op.at % b.length] = op.v;
+        }
+        break;
+      case 'insert':
+        b = Buffer.concat([b.subarray(0, pos), Buffer.from(op.bytes), b.subarray(pos)]);
+        break;
+      case 'token':
+        b = Buffer.concat([b.subarray(0, pos), Buffer.from(op.t, 'utf8'), b.subarray(pos)]);
+        break;
+      case 'delete':
+        b = Buffer.concat([b.subarray(0, pos), b.subarray(pos + op.len)]);
+        break;
+      case 'dup': {
+        const part = b.subarray(pos, pos + op.len);
+        const to = b.length === 0 ? 0 : op.to % (b.length + 1);
+        b = Buffer.concat([b.subarray(0, to), part, b.subarray(to)]);
+        break;
+      }
+      case 'truncate':
+        b = b.subarray(0, pos);
+        break;
+      case 'splice': {
+        const other = seeds[op.other % seeds.length]!;
+        const from = other.length === 0 ? 0 : op.from % other.length;
+        b = Buffer.concat([b.subarray(0, pos), other.subarray(from)]);
+        break;
+      }
+    }
+  }
+  return b;
+}
+
+/** A seed with a few mutations applied (fast-check shrinks towards fewer, smaller ones). */
+export function mutated(seeds: Buffer[], tokens: string[]): fc.Arbitrary<Buffer> {
+  return fc.tuple(fc.nat(Math.max(0, seeds.length - 1)), fc.array(opArb(tokens), { minLength: 1, maxLength: 6 })).map(([i, ops]) => applyOps(seeds[i] ?? Buffer.alloc(0), ops, seeds));
+}
+
+/** Nested brackets and elements, deeper than any limit, with junk around. */
+function deepArb(kind: 'xml' | 'json'): fc.Arbitrary<Buffer> {
+  return fc.tuple(fc.integer({ min: 90, max: 3000 }), fc.constantFrom('array', 'struct', 'mixed')).map(([n, k]) => {
+    if (kind === 'json') {
+      const open = k === 'array' ? '[' : k === 'struct' ? '{"a":' : '[{"a":';
+      const close = k === 'array' ? ']' : k === 'struct' ? '}' : '}]';
+      return Buffer.from(`{"jsonrpc":"2.0","params":{"service":"object","method":"execute_kw","args":${open.repeat(n)}1${close.repeat(n)}}}`);
+    }
+    const open = k === 'array' ? '<value><array><data>' : k === 'struct' ? '<value><struct><member><name>a</name>' : '<value><array><data><value><struct><member><name>a</name>';
+    const close = k === 'array' ? '</data></array></value>' : k === 'struct' ? '</member></struct></value>' : '</member></struct></value></data></array></value>';
+    return Buffer.from(`<?xml version="1.0"?><methodCall><methodName>execute_kw</methodName><params><param>${open.repeat(n)}<value>1</value>${close.repeat(n)}</param></params></methodCall>`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks on what a decoder accepted.
+
+const MAX_DEPTH = 100;
+
+/** Nesting depth of arrays and structs (a scalar is 0). */
+function depth(v: RpcValue): number {
+  let d = 0;
+  const stack: [RpcValue, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, n] = stack.pop()!;
+    if (Array.isArray(x)) {
+      d = Math.max(d, n + 1);
+      for (const y of x) stack.push([y, n + 1]);
+    } else if (isStruct(x)) {
+      d = Math.max(d, n + 1);
+      if (Object.getPrototypeOf(x) !== Object.prototype) throw new Error('a decoded struct has another prototype');
+      if (Object.prototype.hasOwnProperty.call(x, '__proto__')) throw new Error('a decoded struct has a __proto__ member');
+      for (const y of Object.values(x)) stack.push([y, n + 1]);
+    }
+  }
+  return d;
+}
+
+/** A comparable form of a value (floats, base64 and dates tagged; a float's -0 and NaN kept apart). */
+export function canon(v: unknown): unknown {
+  if (v instanceof PyFloat) return ['f', Object.is(v.value, -0) ? '-0' : String(v.value)];
+  if (v instanceof Base64Value) return ['b', v.base64];
+  if (v instanceof DateTimeValue) return ['d', v.iso];
+  // An integer -0 is Python's 0 (ints have no sign of zero); a float keeps it (-0.0).
+  if (typeof v === 'number') return ['n', String(v)];
+  if (Array.isArray(v)) return v.map(canon);
+  if (v && typeof v === 'object') return Object.entries(v).map(([k, x]) => [k, canon(x)]);
+  return v;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+}
+
+function onlyError<T>(fn: () => T, ...allowed: (new (...args: never[]) => Error)[]): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (allowed.some((cls) => e instanceof cls)) return undefined;
+    throw e;
+  }
+}
+
+function checkXmlBody(body: Buffer): void {
+  const call = onlyError(() => decodeMethodCall(body, { maxDepth: MAX_DEPTH }), XmlRpcParseError);
+  if (call) {
+    for (const p of call.params) if (depth(p) > MAX_DEPTH) throw new Error(`accepted nesting of ${depth(p)}`);
+    // What was accepted is re-encoded (as the proxy does upstream) and reads back the same.
+    const again = decodeMethodCall(encodeMethodCall(call.methodName, call.params), { maxDepth: MAX_DEPTH + 1 });
+    if (again.methodName !== call.methodName || !same(again.params, call.params)) throw new Error('re-encoding changed the call');
+  }
+  onlyError(() => decodeMethodResponse(body), XmlRpcParseError);
+  for (const path of ['/xmlrpc/2/object', '/xmlrpc/common']) {
+    const rpc = onlyError(() => decodeXmlRpcRequest(matchXmlRpcPath(path)!, body, { maxDepth: MAX_DEPTH }), RpcDecodeError);
+    if (rpc && rpc.service === 'object') onlyError(() => toOdooCall(rpc), RpcDecodeError);
+  }
+}
+
+/** The strictness parseJson adds to JSON.parse on purpose. */
+const STRICTER = /duplicate property|is not allowed|nested deeper|too large to handle exactly|not valid UTF-8/;
+
+function checkJsonBody(body: Buffer): void {
+  const v = onlyError(() => parseJson(body, { maxDepth: MAX_DEPTH }), JsonParseError);
+  let text: string | undefined;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    text = undefined;
+  }
+  let native: unknown;
+  let nativeOk = false;
+  if (text !== undefined) {
+    try {
+      native = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      nativeOk = true;
+    } catch {
+      nativeOk = false;
+    }
+  }
+  if (v !== undefined) {
+    if (depth(v) > MAX_DEPTH) throw new Error(`accepted nesting of ${depth(v)}`);
+    const again = parseJson(stringifyJson(v), { maxDepth: MAX_DEPTH + 1 });
+    if (!same(again, v)) throw new Error('re-serialising changed the value');
+    if (nativeOk) {
+      if (!same(plainNumbers(v), plainNumbers(native))) throw new Error('parseJson and JSON.parse read the same text differently');
+    } else if (!/NaN|Infinity/.test(text ?? '')) {
+      throw new Error('parseJson accepted what JSON.parse refuses (beyond NaN and Infinity)');
+    }
+  } else if (nativeOk) {
+    // Refused although JSON.parse reads it: only for the reasons parseJson is stricter.
+    let reason = '';
+    try {
+      parseJson(body, { maxDepth: MAX_DEPTH });
+    } catch (e) {
+      reason = (e as Error).message;
+    }
+    if (!STRICTER.test(reason)) throw new Error(`parseJson refused valid JSON: ${reason}`);
+  }
+  const rpc = onlyError(() => decodeJsonRpcRequest(body, { maxDepth: MAX_DEPTH }), RpcDecodeError);
+  if (rpc && rpc.service === 'object') onlyError(() => toOdooCall(rpc), RpcDecodeError);
+  const j2 = onlyError(() => decodeJson2Request({ model: 'res.partner', method: 'search_read' }, { authorization: 'bearer x' }, body, { maxDepth: MAX_DEPTH }), RpcDecodeError);
+  if (j2) onlyError(() => toOdooCall(j2), RpcDecodeError);
+}
+
+function plainNumbers(v: unknown): unknown {
+  if (v instanceof PyFloat) return v.value;
+  if (Array.isArray(v)) return v.map(plainNumbers);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainNumbers(x)]));
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generated values for round trips.
+
+// eslint-disable-next-line no-control-regex
+const XML_BAD = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const rpcValueArb: fc.Arbitrary<RpcValue> = fc.letrec<{ v: RpcValue }>((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer(),
+    fc.maxSafeInteger(),
+    fc.double().map((d) => (Number.isInteger(d) ? new PyFloat(d) : d)),
+    fc.string({ unit: 'binary' }).filter((s) => !XML_BAD.test(s)),
+    fc.array(tie('v'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ unit: 'binary' }).filter((s) => s !== '__proto__' && !XML_BAD.test(s)), tie('v'), { maxKeys: 4 }),
+  ),
+})).v;
+
+// ---------------------------------------------------------------------------------------------
+// The scope engine: a small database, keys over it, calls in every shape, and an oracle.
+
+const char = { type: 'char' };
+const m2o = (relation: string): { type: string; relation: string } => ({ type: 'many2one', relation });
+export const FUZZ_SCHEMAS: Record<string, ModelSchema> = {
+  'crm.lead': { name: char, email_from: char, phone: char, description: { type: 'html' }, display_name: char, type: { type: 'selection' }, partner_id: m2o('res.partner'), user_id: m2o('res.users'), tag_ids: { type: 'many2many', relation: 'crm.tag' }, expected_revenue: { type: 'monetary' }, active: { type: 'boolean' }, company_id: m2o('res.company') },
+  'res.partner': { name: char, email: char, phone: char, display_name: char, customer_rank: { type: 'integer' }, is_company: { type: 'boolean' }, parent_id: m2o('res.partner'), child_ids: { type: 'one2many', relation: 'res.partner', relation_field: 'parent_id' }, user_id: m2o('res.users') },
+  'crm.tag': { name: char, color: { type: 'integer' }, display_name: char },
+  'res.users': { name: char, login: char, display_name: char, partner_id: m2o('res.partner') },
+  'res.company': { name: char, display_name: char },
+};
+const MODELS = Object.keys(FUZZ_SCHEMAS);
+const ODD_MODELS = ['crm.lead ', 'CRM.LEAD', 'crm..lead', 'crm.lead\u200b', '*', 'crm.*', 'res.users.apikeys', 'ir.config_parameter', '', 'x_custom'];
+const ALL_FIELDS = [...new Set(Object.values(FUZZ_SCHEMAS).flatMap((s) => Object.keys(s))), 'id', 'secret_field', 'password'];
+const METHODS = ['search', 'search_read', 'read', 'search_count', 'name_search', 'fields_get', 'read_group', 'web_search_read', 'web_read', 'search_fetch', 'fetch', 'create', 'write', 'unlink', 'copy', 'name_create', 'export_data', 'default_get', 'action_confirm', 'message_post'];
+const ODD_METHODS = ['_read', 'READ', 'read\u200b', 'read ', 'search_read\n', 'ѕearch', '__init__', 'sudo', 'with_user', ''];
+const RULE_METHODS = ['read', 'create', 'write', 'unlink', 'copy', 'search_read', 'name_search', 'action_confirm', 'message_post', 'export_data'];
+const CONTEXT_KEYS = ['lang', 'tz', 'bin_size', 'active_test', 'tracking_disable', 'uid', 'su', 'allowed_company_ids', 'default_name', 'default_email_from', 'default_secret_field', 'active_ids', 'company_id'];
+
+const fieldArb = fc.constantFrom(...ALL_FIELDS);
+const pathArb = fc.oneof({ arbitrary: fieldArb, weight: 4 }, fc.constantFrom('partner_id.email', 'partner_id.name', 'user_id.login', 'parent_id.email', 'tag_ids.name', 'create_date.year_number'));
+const scalarArb: fc.Arbitrary<RpcValue> = fc.oneof(fc.constantFrom<RpcValue>(false, true, null, 'x', 'acme', '', 0, 1, 7), fc.integer({ min: -3, max: 50 }));
+const leafArb: fc.Arbitrary<RpcValue> = fc.oneof(
+  { arbitrary: fc.tuple(pathArb, fc.constantFrom('=', '!=', 'in', 'not in', 'ilike', '>', '<=', '=?', 'child_of', 'any', 'not any', 'ILIKE'), fc.oneof(scalarArb, fc.constant<RpcValue>([1, 2]))).map((t) => [...t] as RpcValue), weight: 6 },
+  fc.tuple(fc.constantFrom('partner_id', 'tag_ids'), fc.constantFrom('any', 'not any'), fc.constantFrom<RpcValue>([['name', '=', 'x']], [['email', 'ilike', 'y']], [['secret_field', '=', 1]])).map((t) => [...t] as RpcValue),
+  fc.constantFrom<RpcValue>('&', '|', '!', [1, '=', 1], [0, '=', 1]),
+);
+const domainArb: fc.Arbitrary<RpcValue> = fc.array(leafArb, { maxLength: 4 });
+const fieldsArb: fc.Arbitrary<RpcValue> = fc.oneof(fc.uniqueArray(fieldArb, { maxLength: 4 }), fc.constant<RpcValue>([]), fc.constant<RpcValue>(false), fc.uniqueArray(fc.constantFrom('name:count', 'expected_revenue:sum', 'total:sum(expected_revenue)', '__count'), { maxLength: 2 }));
+const valsArb: fc.Arbitrary<RpcValue> = fc.dictionary(
+  fc.constantFrom(...ALL_FIELDS.filter((f) => f !== 'id')),
+  fc.oneof(
+    { arbitrary: scalarArb, weight: 4 },
+    fc.constantFrom<RpcValue>([[0, 0, { name: 'x' }]], [[1, 3, { email: 'y' }]], [[2, 3]], [[4, 3]], [[6, 0, [1, 2]]], [[5]], [[0, 0, { secret_field: 1 }]]),
+  ),
+  { maxKeys: 4 },
+);
+const contextArb: fc.Arbitrary<RpcValue | undefined> = fc.option(
+  fc.dictionary(fc.constantFrom(...CONTEXT_KEYS), fc.oneof(scalarArb, fc.constant<RpcValue>([1]), fc.constant<RpcValue>([1, 2, 3])), { maxKeys: 3 }) as fc.Arbitrary<RpcValue>,
+  { nil: undefined, freq: 2 },
+);
+const idsArb: fc.Arbitrary<RpcValue> = fc.oneof(fc.uniqueArray(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 20 }), fc.constant<RpcValue>([]));
+
+/** Parameters by name, as a client might send them (the engine binds them per method). */
+const paramsArb: fc.Arbitrary<Record<string, RpcValue>> = fc.record(
+  {
+    domain: domainArb,
+    fields: fieldsArb,
+    limit: fc.oneof(fc.integer({ min: 0, max: 500 }), fc.constant(null)),
+    offset: fc.nat(20),
+    order: fc.constantFrom<RpcValue>('name', 'email desc, id', 'secret_field', 'partner_id.name', 'name asc, phone desc', 'id'),
+    groupby: fc.oneof(fc.uniqueArray(fc.constantFrom('name', 'partner_id', 'user_id', 'secret_field', 'create_date:month'), { maxLength: 2 }), fc.constantFrom<RpcValue>('name', 'user_id')),
+    vals: valsArb,
+    vals_list: fc.oneof(fc.array(valsArb, { minLength: 1, maxLength: 2 }), valsArb),
+    default: valsArb,
+    name: fc.constantFrom<RpcValue>('', 'acme', 'x'),
+    args: domainArb,
+    specification: fc.dictionary(fieldArb, fc.constantFrom<RpcValue>({}, { fields: { display_name: {} } }, { fields: { secret_field: {} } }), { maxKeys: 3 }),
+    field_names: fc.uniqueArray(fieldArb, { maxLength: 3 }),
+    allfields: fc.uniqueArray(fieldArb, { maxLength: 3 }),
+    fields_to_export: fc.uniqueArray(fc.constantFrom('name', 'partner_id/name', 'secret_field', 'tag_ids/id', 'email_from'), { maxLength: 3 }),
+    junk: rpcValueArb,
+  },
+  { requiredKeys: [] },
+);
+
+const ruleArb: fc.Arbitrary<Rule> = fc
+  .record({
+    model: fc.oneof({ arbitrary: fc.constantFrom(...MODELS), weight: 5 }, fc.constantFrom('crm.*', 'res.*', '*', 'res.users.apikeys')),
+    methods: fc.uniqueArray(fc.constantFrom(...RULE_METHODS), { minLength: 1, maxLength: 4 }),
+    fields: fc.option(fc.uniqueArray(fc.constantFrom(...ALL_FIELDS.filter((f) => f !== 'id' && f !== 'secret_field' && f !== 'password')), { minLength: 0, maxLength: 6 }), { nil: undefined, freq: 3 }),
+    domain: fc.option(fc.constantFrom<RpcValue[]>([['type', '=', 'opportunity']], [['customer_rank', '>', 0]], [['id', '>', 3]]), { nil: undefined, freq: 3 }),
+    max_limit: fc.option(fc.integer({ min: 1, max: 80 }), { nil: undefined, freq: 3 }),
+    allow_sensitive: fc.option(fc.boolean(), { nil: undefined, freq: 4 }),
+  })
+  .map((r) => {
+    const out: Rule = { model: r.model, methods: r.methods };
+    if (r.fields !== undefined) out.fields = r.fields;
+    if (r.domain !== undefined) out.domain = r.domain;
+    if (r.max_limit !== undefined) out.max_limit = r.max_limit;
+    if (r.allow_sensitive !== undefined) out.allow_sensitive = r.allow_sensitive;
+    return out;
+  });
+
+const keyArb: fc.Arbitrary<KeyScope> = fc
+  .record({
+    rules: fc.array(ruleArb, { minLength: 1, maxLength: 4 }),
+    companies: fc.option(fc.constantFrom<number[]>([1], [1, 2]), { nil: undefined, freq: 4 }),
+    context_keys: fc.option(fc.constantFrom<string[]>(['active_test'], ['tracking_disable']), { nil: undefined, freq: 5 }),
+  })
+  .map(({ rules, companies, context_keys }) => ({ id: '7f3a9c2e', name: 'fuzz', rules, limits: { ...(companies ? { companies } : {}), ...(context_keys ? { context_keys } : {}) } }));
+
+/** Field names a spec's parameters mention (first path segments), for keys built around it. */
+function specFields(spec: { params: Record<string, RpcValue> }): string[] {
+  const p = spec.params;
+  const out = new Set<string>([
+    ...listFields(p.fields), ...listFields(p.field_names), ...listFields(p.allfields), ...listFields(p.groupby), ...listFields(p.order),
+    ...keysOf(p.vals), ...keysOf(p.vals_list), ...keysOf(p.default), ...keysOf(p.specification), ...domainFields(p.domain), ...domainFields(p.args),
+    ...(Array.isArray(p.fields_to_export) ? p.fields_to_export.filter((x): x is string => typeof x === 'string').map((x) => x.split('/')[0]!) : []),
+  ]);
+  for (const f of ['id', '__count', '']) out.delete(f);
+  return [...out];
+}
+
+/** A key whose first rule is built around the call (its model or a glob, its method or a preset, its fields and more), then random rules. */
+export function keyAround(spec: CallSpec): fc.Arbitrary<KeyScope> {
+  const used = specFields(spec);
+  return fc
+    .tuple(
+      keyArb,
+      fc.constantFrom('exact', 'glob', 'star'),
+      fc.boolean(),
+      fc.option(fc.subarray(ALL_FIELDS.filter((f) => f !== 'id')), { nil: undefined, freq: 3 }),
+      fc.boolean(),
+    )
+    .map(([key, how, preset, extra, dropOne]) => {
+      const model = how === 'exact' || !/^[a-z]/.test(spec.model) ? spec.model : how === 'glob' ? `${spec.model.split('.')[0]}.*` : '*';
+      const methods = preset && (READ_PRESET[19] ?? []).includes(spec.method) ? ['read'] : [spec.method];
+      const rule: Rule = { model, methods };
+      if (extra !== undefined) rule.fields = [...new Set([...(dropOne ? used.slice(1) : used), ...extra])].filter((f) => f !== 'secret_field' && f !== 'password');
+      return { ...key, rules: [rule, ...key.rules] };
+    });
+}
+
+export interface CallSpec {
+  model: string;
+  method: string;
+  entry: 'execute_kw' | 'execute' | 'json2';
+  ids?: RpcValue;
+  params: Record<string, RpcValue>;
+  context?: RpcValue;
+  /** How many of the (method's) parameters go positionally, for execute_kw. */
+  positional: number;
+}
+
+const ORDER: Record<string, string[]> = {
+  search: ['domain', 'offset', 'limit', 'order'],
+  search_read: ['domain', 'fields', 'offset', 'limit', 'order'],
+  search_count: ['domain', 'limit'],
+  read: ['fields'],
+  name_search: ['name', 'args'],
+  read_group: ['domain', 'fields', 'groupby', 'offset', 'limit', 'orderby'],
+  create: ['vals_list'],
+  write: ['vals'],
+  copy: ['default'],
+  fields_get: ['allfields'],
+  export_data: ['fields_to_export'],
+  web_read: ['specification'],
+  web_search_read: ['domain', 'specification'],
+  search_fetch: ['domain', 'field_names'],
+  fetch: ['field_names'],
+};
+const RECORD_METHODS = new Set(['read', 'write', 'unlink', 'copy', 'export_data', 'web_read', 'fetch', 'action_confirm', 'message_post']);
+
+export const callSpecArb: fc.Arbitrary<CallSpec> = fc
+  .record({
+    model: fc.oneof({ arbitrary: fc.constantFrom(...MODELS), weight: 8 }, fc.constantFrom(...ODD_MODELS)),
+    method: fc.oneof({ arbitrary: fc.constantFrom(...METHODS), weight: 8 }, fc.constantFrom(...ODD_METHODS)),
+    entry: fc.constantFrom('execute_kw' as const, 'execute' as const, 'json2' as const),
+    ids: idsArb,
+    params: paramsArb,
+    context: contextArb,
+    positional: fc.nat(3),
+  })
+  .map((c) => {
+    // Keep mostly the parameters the method takes (a few strays test the binder), in its order.
+    const wanted = ORDER[c.method] ?? [];
+    const params: Record<string, RpcValue> = {};
+    for (const name of wanted) if (name in c.params) params[name] = c.params[name]!;
+    if ('junk' in c.params && c.positional === 3) params[Object.keys(c.params)[0] ?? 'junk'] = c.params.junk!;
+    const spec: CallSpec = { model: c.model, method: c.method, entry: c.entry, params, positional: c.positional };
+    if (RECORD_METHODS.has(c.method) || c.method === 'read') spec.ids = c.ids;
+    if (c.context !== undefined) spec.context = c.context;
+    return spec;
+  });
+
+const TOKEN = 'odk_7f3a9c2e_FuzzFuzzFuzzFuzzFuzzFuzzFuzzFuzzFuzzFuzzFuz';
+
+/** The call a client would send for a spec, in the spec's shape. */
+export function callOf(spec: CallSpec): OdooCall {
+  const names = (ORDER[spec.method] ?? Object.keys(spec.params)).filter((n) => n in spec.params);
+  const extra = Object.keys(spec.params).filter((n) => !names.includes(n));
+  if (spec.entry === 'json2') {
+    const call: OdooCall = { protocol: 'json2', entry: 'json2', db: 'odoo19', uid: null, credential: TOKEN, model: spec.model, method: spec.method, args: [], kwargs: { ...spec.params } };
+    if (spec.ids !== undefined) call.ids = spec.ids;
+    if (spec.context !== undefined) call.context = spec.context;
+    return call;
+  }
+  const args: RpcValue[] = [];
+  if (spec.ids !== undefined) args.push(spec.ids);
+  const kwargs: RpcStruct = {};
+  if (spec.entry === 'execute') {
+    for (const n of names) args.push(spec.params[n]!);
+  } else {
+    names.forEach((n, i) => {
+      if (i < spec.positional) args.push(spec.params[n]!);
+      else kwargs[n] = spec.params[n]!;
+    });
+    for (const n of extra) kwargs[n] = spec.params[n]!;
+    if (spec.context !== undefined) kwargs.context = spec.context;
+  }
+  return { protocol: 'xmlrpc', entry: spec.entry, db: 'odoo19', uid: 2, credential: TOKEN, model: spec.model, method: spec.method, args, kwargs };
+}
+
+function envFor(version: number): { ip: string; now: Date; version: number; schema: (m: string) => ModelSchema | undefined } {
+  return { ip: '203.0.113.7', now: new Date('2026-11-30T10:00:00Z'), version, schema: (m) => FUZZ_SCHEMAS[m] };
+}
+
+const READ_PRESET: Record<number, string[]> = {
+  18: ['search', 'search_read', 'read', 'search_count', 'name_search', 'fields_get', 'read_group', 'web_search_read', 'web_read', 'web_read_group', 'read_progress_bar', 'search_fetch', 'fetch', 'web_name_search'],
+  19: ['search', 'search_read', 'read', 'search_count', 'name_search', 'fields_get', 'read_group', 'web_search_read', 'web_read', 'web_read_group', 'read_progress_bar', 'search_fetch', 'fetch', 'web_name_search', 'formatted_read_group', 'formatted_read_grouping_sets'],
+};
+const SENSITIVE = new Set(SENSITIVE_MODELS);
+const SEARCHES = new Set(['search', 'search_read', 'search_count', 'web_search_read', 'search_fetch', 'read_group', 'name_search']);
+
+function globMatches(pattern: string, model: string): boolean {
+  if (!pattern.includes('*')) return pattern === model;
+  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.]/g, '\\.')).join('.*')}$`).test(model);
+}
+
+/** Field names a domain's top-level leaves name (the first segment of each path). */
+function domainFields(d: RpcValue | undefined): string[] {
+  if (!Array.isArray(d)) return [];
+  const out: string[] = [];
+  for (const leaf of d) if (Array.isArray(leaf) && leaf.length === 3 && typeof leaf[0] === 'string') out.push(leaf[0].split('.')[0]!);
+  return out;
+}
+
+function keysOf(v: RpcValue | undefined): string[] {
+  if (Array.isArray(v)) return v.flatMap((x) => keysOf(x));
+  return v !== undefined && isStruct(v) ? Object.keys(v) : [];
+}
+
+/** Field names in a list of `f`, `f:agg`, `alias:agg(f)`, `f:granularity`, `a.b` entries. */
+function listFields(v: RpcValue | undefined): string[] {
+  const items = typeof v === 'string' ? v.split(',') : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  return items.map((s) => {
+    const t = s.trim();
+    const agg = /^\w+:\w+\((\w+)\)$/.exec(t);
+    return (agg ? agg[1]! : t.split(':')[0]!).split('.')[0]!.split(/\s+/)[0]!;
+  });
+}
+
+/**
+ * Problems with an allow: what in the forwarded call lies outside the rule that allowed it. An
+ * independent, deliberately simple reading of docs/scopes.md (over-approximations are fine: a
+ * finding is investigated, then either the engine or this oracle is corrected).
+ */
+export function allowProblems(key: KeyScope, client: OdooCall, d: Extract<Decision, { verdict: 'allow' }>, version: number): string[] {
+  const p: string[] = [];
+  const rule = key.rules[d.rule];
+  if (!rule) return [`allowed by rule ${d.rule}, which does not exist`];
+  const model = client.model;
+  const method = client.method;
+  if (d.call.model !== model || d.call.method !== method) p.push('the forwarded call is on another model or method');
+  if (!globMatches(rule.model, model)) p.push(`model ${model} is outside rule model ${rule.model}`);
+  if (method.startsWith('_') || !/^[A-Za-z][A-Za-z0-9_]*$/.test(method)) p.push(`method ${JSON.stringify(method)} is not a plain public name`);
+  if (!/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/.test(model)) p.push(`model ${JSON.stringify(model)} is not a plain name`);
+  if (!(rule.methods.includes(method) || (rule.methods.includes('read') && (READ_PRESET[version] ?? READ_PRESET[19]!).includes(method)))) p.push(`method ${method} is outside rule methods ${rule.methods.join(',')}`);
+  if (SENSITIVE.has(model) && (rule.model.includes('*') || rule.allow_sensitive !== true)) p.push(`sensitive model ${model} without an exact confirmed rule`);
+  let fwd: ReturnType<typeof bindCall>;
+  let orig: ReturnType<typeof bindCall>;
+  try {
+    fwd = bindCall(d.call, version);
+    orig = bindCall(client, version);
+  } catch (e) {
+    return [...p, `the forwarded call does not bind: ${(e as Error).message}`];
+  }
+  // Context keys.
+  const ctx = fwd.context;
+  if (ctx !== undefined && ctx !== null && ctx !== false) {
+    if (!isStruct(ctx)) p.push('context is not a dictionary');
+    else {
+      for (const k of Object.keys(ctx)) {
+        const ok = HARMLESS_CONTEXT_KEYS.includes(k) || k === 'allowed_company_ids' || (key.limits.context_keys ?? []).includes(k) || (k.startsWith('default_') && (!rule.fields || rule.fields.includes(k.slice(8))));
+        if (!ok) p.push(`context key ${k} is not allowed`);
+      }
+      const companies = key.limits.companies;
+      const acid = ctx.allowed_company_ids;
+      if (companies && acid !== undefined && (!Array.isArray(acid) || acid.some((c) => typeof c !== 'number' || !companies.includes(c)))) p.push(`allowed_company_ids ${JSON.stringify(acid)} outside ${JSON.stringify(companies)}`);
+    }
+  }
+  if (!fwd.signature) return p; // methods outside the table: only their records are checked (docs/scopes.md)
+  const params = fwd.params;
+  // Fields.
+  if (rule.fields) {
+    const allowed = new Set([...rule.fields, 'id', '__count']);
+    const touched: [string, string][] = [];
+    for (const f of listFields(params.fields)) touched.push(['fields', f]);
+    for (const f of listFields(params.field_names)) touched.push(['field_names', f]);
+    for (const f of listFields(params.allfields)) touched.push(['allfields', f]);
+    for (const f of listFields(params.groupby)) touched.push(['groupby', f]);
+    for (const f of listFields(params.order)) touched.push(['order', f]);
+    for (const f of listFields(params.orderby)) touched.push(['orderby', f]);
+    for (const f of keysOf(params.vals)) touched.push(['vals', f]);
+    for (const f of keysOf(params.vals_list)) touched.push(['vals_list', f]);
+    for (const f of keysOf(params.default)) touched.push(['default', f]);
+    for (const f of keysOf(params.specification)) touched.push(['specification', f]);
+    // The client's own domain (the forwarded one also holds the rule's domain, which may name other fields).
+    for (const f of domainFields(orig.params.domain)) touched.push(['domain', f]);
+    for (const f of domainFields(orig.params.args)) touched.push(['args', f]);
+    for (const [where, f] of touched) if (f && !allowed.has(f)) p.push(`${where} names ${f}, outside rule fields ${JSON.stringify(rule.fields)}`);
+    if ((fwd.signature.kind === 'read' || method === 'search_read') && ['fields', 'field_names'].every((n) => !(n in params) || params[n] === false || params[n] === null || (Array.isArray(params[n]) && (params[n] as RpcValue[]).length === 0))) {
+      if (method !== 'export_data' && method !== 'web_read') p.push('a read with no field list (every field) was forwarded under a field list');
+    }
+  }
+  // Searches: the rule's domain ANDed in, the limit capped.
+  if (SEARCHES.has(method) && method !== 'name_search') {
+    const dom = JSON.stringify(params.domain ?? params.args ?? []);
+    for (const leaf of rule.domain ?? []) if (!dom.includes(JSON.stringify(leaf))) p.push(`the rule's domain leaf ${JSON.stringify(leaf)} is missing from the forwarded search`);
+    if (rule.max_limit && method !== 'search_count' && method !== 'read_group') {
+      const limit = params.limit;
+      if (typeof limit !== 'number' || limit <= 0 || limit > rule.max_limit) p.push(`limit ${JSON.stringify(limit)} passes max_limit ${rule.max_limit}`);
+    }
+  }
+  // Records named by id: checked upstream against the rule's domain.
+  if (rule.domain && fwd.signature.records) {
+    const ids = Array.isArray(fwd.ids) ? fwd.ids : fwd.ids === undefined || fwd.ids === false ? [] : [fwd.ids];
+    if (ids.length > 0 && !d.checks.some((c) => c.model === model && JSON.stringify(c.domain).includes(JSON.stringify(rule.domain![0])))) p.push(`ids ${JSON.stringify(ids)} are not checked against the rule's domain`);
+  }
+  return p;
+}
+
+/** decide() on a spec, in every version this fuzzer knows; returns the problems found. */
+export function decideProblems(key: KeyScope, spec: CallSpec): string[] {
+  const problems: string[] = [];
+  for (const version of [18, 19]) {
+    const call = callOf(spec);
+    let d: Decision;
+    try {
+      d = decide(key, call, envFor(version));
+    } catch (e) {
+      return [`decide threw on ${version}: ${(e as Error).stack}`];
+    }
+    if (d.verdict === 'need_schema' && d.models.some((m) => m in FUZZ_SCHEMAS)) problems.push(`need_schema for ${d.models.join(', ')}, whose schema was given`);
+    if (d.verdict === 'deny' && (typeof d.reason !== 'string' || d.reason.includes(TOKEN) || d.reason.includes(TOKEN.slice(13)))) problems.push('a denial reason is missing or quotes the key');
+    if (d.verdict === 'allow') for (const x of allowProblems(key, call, d, version)) problems.push(`${version}: ${x}`);
+  }
+  return problems;
+}
+
+/** Ways to step an allowed call outside its scope. */
+export type Mutation = 'unlisted field' | 'private method' | 'method case' | 'method look-alike' | 'other model' | 'sensitive model' | 'risky context' | 'company';
+
+export function mutateSpec(spec: CallSpec, m: Mutation, pick: number): CallSpec {
+  const out: CallSpec = { ...spec, params: { ...spec.params } };
+  switch (m) {
+    case 'unlisted field': {
+      const where = ['fields', 'domain', 'order', 'vals', 'vals_list', 'default', 'groupby'][pick % 7]!;
+      if (where === 'fields') out.params.fields = [...(Array.isArray(spec.params.fields) ? spec.params.fields : []), 'secret_field'];
+      else if (where === 'domain') out.params.domain = [...(Array.isArray(spec.params.domain) ? spec.params.domain : []), ['secret_field', '=', 1]];
+      else if (where === 'order') out.params.order = 'secret_field desc';
+      else if (where === 'groupby') out.params.groupby = ['secret_field'];
+      else out.params[where] = { ...(isStruct(spec.params[where] ?? null) ? (spec.params[where] as RpcStruct) : {}), secret_field: 'x' };
+      break;
+    }
+    case 'private method':
+      out.method = `_${spec.method}`;
+      break;
+    case 'method case':
+      out.method = spec.method.toUpperCase();
+      break;
+    case 'method look-alike':
+      out.method = ['\u200b', ' ', '\n', '\u0000'][pick % 4]! + spec.method;
+      break;
+    case 'other model':
+      out.model = ['crm.leads', 'crm.lead.x', 'res.partners', 'mail.message'][pick % 4]!;
+      break;
+    case 'sensitive model':
+      out.model = ['res.users.apikeys', 'ir.config_parameter', 'res.users', 'ir.model.access'][pick % 4]!;
+      break;
+    case 'risky context':
+      out.context = { ...(isStruct(spec.context ?? null) ? (spec.context as RpcStruct) : {}), [['su', 'uid', 'active_test', 'tracking_disable'][pick % 4]!]: true };
+      if (out.entry === 'execute') out.entry = 'execute_kw';
+      break;
+    case 'company':
+      out.context = { ...(isStruct(spec.context ?? null) ? (spec.context as RpcStruct) : {}), allowed_company_ids: [99] };
+      if (out.entry === 'execute') out.entry = 'execute_kw';
+      break;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The targets.
+
+export interface FuzzTarget {
+  name: string;
+  /** Runs for the short, fixed-seed run in the normal tests. */
+  quickRuns: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  property(corpus: Corpus): fc.IProperty<any>;
+}
+
+export const TARGETS: FuzzTarget[] = [
+  {
+    name: 'xml-rpc decoder: mutated recordings',
+    quickRuns: 1500,
+    property: (c) => fc.property(fc.oneof({ arbitrary: mutated(c.xml, XML_TOKENS), weight: 9 }, deepArb('xml')), (body) => checkXmlBody(body)),
+  },
+  {
+    name: 'xml-rpc decoder: generated values survive encode and decode',
+    quickRuns: 400,
+    property: () =>
+      fc.property(fc.tuple(fc.string({ unit: 'binary-ascii' }).filter((s) => !XML_BAD.test(s)), fc.array(rpcValueArb, { maxLength: 4 })), ([name, params]) => {
+        const back = decodeMethodCall(encodeMethodCall(name, params));
+        if (back.methodName !== name || !same(back.params, params)) throw new Error('a value did not survive XML-RPC');
+      }),
+  },
+  {
+    name: 'json decoder: mutated recordings',
+    quickRuns: 1500,
+    property: (c) => fc.property(fc.oneof({ arbitrary: mutated(c.json, JSON_TOKENS), weight: 9 }, deepArb('json')), (body) => checkJsonBody(body)),
+  },
+  {
+    name: 'json decoder: generated JSON agrees with JSON.parse',
+    quickRuns: 400,
+    property: () => fc.property(fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v))), (body) => checkJsonBody(body)),
+  },
+  {
+    name: 'decide: generated keys and calls never allow outside the rule',
+    quickRuns: 1500,
+    property: () =>
+      fc.property(fc.tuple(keyArb, callSpecArb), ([key, spec]) => {
+        const problems = decideProblems(key, spec);
+        if (problems.length) throw new Error(problems.join('\n'));
+      }),
+  },
+  {
+    name: 'decide: keys built around the call never allow outside the rule',
+    quickRuns: 1500,
+    property: () =>
+      fc.property(callSpecArb.chain((spec) => fc.tuple(keyAround(spec), fc.constant(spec))), ([key, spec]) => {
+        const problems = decideProblems(key, spec);
+        if (problems.length) throw new Error(problems.join('\n'));
+      }),
+  },
+  {
+    name: 'decide: allowed calls mutated to step outside stay outside',
+    quickRuns: 800,
+    property: () =>
+      fc.property(
+        fc.tuple(callSpecArb.chain((spec) => fc.tuple(keyAround(spec), fc.constant(spec))), fc.constantFrom<Mutation>('unlisted field', 'private method', 'method case', 'method look-alike', 'other model', 'sensitive model', 'risky context', 'company'), fc.nat()),
+        ([[key, spec], m, pick]) => {
+          // No rule confirmed for sensitive models here: stepping onto one must then always be refused.
+          const ruled: KeyScope = { ...key, rules: key.rules.map(({ allow_sensitive: _a, ...r }) => r) };
+          const d = decide(ruled, callOf(spec), envFor(19));
+          if (d.verdict !== 'allow') return; // only allowed calls are mutated
+          const bad = mutateSpec(spec, m, pick);
+          const d2 = decide(ruled, callOf(bad), envFor(19));
+          if (d2.verdict !== 'allow') return;
+          const problems = allowProblems(ruled, callOf(bad), d2, 19);
+          // Stepping to another model, a private or look-alike method, or a sensitive model is never allowed at all.
+          if (['private method', 'method look-alike', 'sensitive model'].includes(m)) problems.push(`${m} was allowed`);
+          if (m === 'other model' && !ruled.rules.some((r) => globMatches(r.model, bad.model))) problems.push('a model no rule names was allowed');
+          if (m === 'method case' && bad.method !== spec.method && !ruled.rules.some((r) => r.methods.includes(bad.method))) problems.push('a method in another case was allowed');
+          if (problems.length) throw new Error(`${m}: ${problems.join('\n')}`);
+        },
+      ),
+  },
+  {
+    name: 'decide: calls of the recordings, with keys around them',
+    quickRuns: 600,
+    property: (c) =>
+      fc.property(fc.tuple(fc.nat(Math.max(0, c.calls.length - 1)), keyArb, fc.boolean()), ([i, key, exact]) => {
+        const call = c.calls[i]!;
+        // A key whose first rule names the recorded call's model and method (often enough to allow).
+        const rule: Rule = { model: exact ? call.model : `${call.model.split('.')[0]}.*`, methods: [call.method], ...(key.rules[0]!.fields ? { fields: key.rules[0]!.fields } : {}) };
+        const k: KeyScope = { ...key, rules: [rule, ...key.rules] };
+        for (const version of [18, 19]) {
+          let d: Decision;
+          try {
+            d = decide(k, call, { ...envFor(version), schema: (m) => FUZZ_SCHEMAS[m] ?? {} });
+          } catch (e) {
+            throw new Error(`decide threw: ${(e as Error).stack}`);
+          }
+          if (d.verdict === 'allow') {
+            const problems = allowProblems(k, call, d, version);
+            if (problems.length) throw new Error(problems.join('\n'));
+          }
+        }
+      }),
+  },
+];
