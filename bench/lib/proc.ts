@@ -1,0 +1,52 @@
+// What the kernel says about a process: CPU time used and resident memory (current and peak).
+// Read from /proc, so the measured process does nothing to be measured.
+
+import { readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** User + system CPU time of a process, in milliseconds. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  return ((utime + stime) * 1000) / TICKS_PER_SECOND;
+}
+
+function statusField(pid: number, field: string): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** Resident memory now, in bytes. */
+export function rssBytes(pid: number): number {
+  return statusField(pid, 'VmRSS');
+}
+
+/** Peak resident memory since the process started (the kernel's high-water mark), in bytes. */
+export function peakRssBytes(pid: number): number {
+  return statusField(pid, 'VmHWM');
+}
+
+/** Samples VmRSS every `everyMs` until stopped; returns the largest sample. */
+export function sampleRss(pid: number, everyMs = 10): { stop(): { maxBytes: number; samples: number } } {
+  let maxBytes = 0;
+  let samples = 0;
+  const t = setInterval(() => {
+    try {
+      maxBytes = Math.max(maxBytes, rssBytes(pid));
+      samples++;
+    } catch {
+      // the process is gone
+    }
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(t);
+      return { maxBytes, samples };
+    },
+  };
+}

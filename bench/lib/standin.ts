@@ -1,0 +1,52 @@
+// The Odoo stand-in in its own process (the upstream must not share the proxy's or the load
+// generator's event loop), with --fast: no request log, no added latency.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+const MAIN = fileURLToPath(new URL('../../test/standin/main.js', import.meta.url));
+
+export interface StandinProcess {
+  url: string;
+  db: string;
+  version: number;
+  pid: number;
+  /** The integration user's uid and API key (the upstream credentials the proxy uses). */
+  integration: { uid: number; login: string; apiKey: string };
+  admin: { uid: number; login: string; apiKey: string };
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startStandinProcess(opts: { version?: 18 | 19; latencyMs?: number } = {}): Promise<StandinProcess> {
+  const args = [MAIN, '--version', String(opts.version ?? 19), '--port', '0', '--json', '--print-keys'];
+  // --fast forces no latency; with a latency the request log is bounded anyway (1000 entries).
+  if (opts.latencyMs) args.push('--latency', String(opts.latencyMs));
+  else args.push('--fast');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', (l) => {
+      rl.close();
+      resolve(l);
+    });
+    child.once('exit', (code) => reject(new Error(`the stand-in exited (${code}) before it was ready`)));
+  });
+  const info = JSON.parse(first) as { url: string; db: string; version: number; users: Record<string, { uid: number; login: string; apiKey: string }> };
+  return {
+    url: info.url,
+    db: info.db,
+    version: info.version,
+    pid: child.pid!,
+    integration: info.users.integration!,
+    admin: info.users.admin!,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

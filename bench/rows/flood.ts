@@ -1,0 +1,92 @@
+// Issue 10's row: a flood of 1,000 bad keys alongside valid traffic. Valid clients (XML-RPC
+// search_read, 8 at once, from 127.0.0.1) through the proxy, without and with a flood of calls
+// carrying 1,000 distinct unknown keys from 50 other addresses at a fixed rate (in its own
+// process); valid traffic's p50 and throughput, before and during.
+
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { smallSetup, measure, type Measured } from './small.js';
+import { smallCall } from '../lib/calls.js';
+import { loadNow } from '../lib/machine.js';
+import { cpuMs } from '../lib/proc.js';
+import { median, ms, pct, num, table } from '../lib/stats.js';
+import type { Row, RowOptions } from '../lib/row.js';
+import type { FloodConfig, FloodReport } from '../lib/flood-child.js';
+
+const CHILD = fileURLToPath(new URL('../lib/flood-child.js', import.meta.url));
+
+function startFlood(cfg: FloodConfig): Promise<FloodReport & { cpuMs: number }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(CHILD, [JSON.stringify(cfg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (m: FloodReport) => {
+      let cpu = NaN;
+      try {
+        cpu = cpuMs(child.pid!);
+      } catch {
+        // gone already
+      }
+      resolve({ ...m, cpuMs: cpu });
+    });
+    child.once('exit', (code) => code !== 0 && reject(new Error(`the flood exited with ${code}`)));
+  });
+}
+
+export const floodRow: Row = {
+  id: 'flood',
+  title: 'A flood of 1,000 bad keys alongside valid traffic (issue 10)',
+  estimate: '1 min',
+  async run(o: RowOptions) {
+    const rounds = o.quick ? 1 : 3;
+    const durationMs = o.quick ? 2000 : 3000;
+    const rate = 1000;
+    const env = await smallSetup({ journal: true });
+    const spec = smallCall('xmlrpc', 'search_read', env.viaProxy, env.readId);
+    const results: { quiet: Measured; flooded: Measured; flood: FloodReport & { cpuMs: number }; load: string }[] = [];
+    try {
+      await measure(env.proxy.url, spec, 8, 1000, env.standin, env.proxy);
+      for (let r = 0; r < rounds; r++) {
+        const load = loadNow();
+        const quietRun = () => measure(env.proxy.url, spec, 8, durationMs, env.standin, env.proxy);
+        const floodedRun = async () => {
+          const flood = startFlood({ url: env.proxy.url, db: env.standin.db, rate, keys: 1000, addresses: 50, durationMs: durationMs + 1500, maxInFlight: 256 });
+          await new Promise((res) => setTimeout(res, 300)); // the flood under way before the window opens
+          const m = await measure(env.proxy.url, spec, 8, durationMs, env.standin, env.proxy);
+          return { m, flood: await flood };
+        };
+        let quiet: Measured;
+        let flooded: { m: Measured; flood: FloodReport & { cpuMs: number } };
+        if (r % 2 === 0) {
+          quiet = await quietRun();
+          flooded = await floodedRun();
+        } else {
+          flooded = await floodedRun();
+          quiet = await quietRun();
+        }
+        results.push({ quiet, flooded: flooded.m, flood: flooded.flood, load });
+        o.log(`flood round ${r + 1}: quiet p50 ${quiet.p50.toFixed(2)} ms ${quiet.rps.toFixed(0)}/s | flooded p50 ${flooded.m.p50.toFixed(2)} ms ${flooded.m.rps.toFixed(0)}/s | flood sent ${flooded.flood.sent} (${(flooded.flood.sent / (flooded.flood.elapsedMs / 1000)).toFixed(0)}/s), skipped ${flooded.flood.skipped}, answers ${JSON.stringify(flooded.flood.answers)} | load ${load}`);
+      }
+    } finally {
+      await env.close();
+    }
+    const med = (f: (x: (typeof results)[number]) => number): number => median(results.map(f));
+    const answers: Record<string, number> = {};
+    for (const x of results) for (const [k, v] of Object.entries(x.flood.answers)) answers[k] = (answers[k] ?? 0) + v;
+    const markdown = [
+      `Valid: XML-RPC search_read of 10, 8 clients from 127.0.0.1, ${durationMs / 1000} s windows. Flood: ${rate} calls/s, each with one of 1,000 distinct unknown odk_ keys, from 50 addresses (127.0.0.2-51), open loop, at most 256 in flight, in its own process. ${rounds} round(s), quiet and flooded alternating; medians; the change is paired within a round.`,
+      '',
+      table(
+        ['', 'valid p50', 'valid p99', 'valid calls/s', 'proxy CPU per valid call'],
+        [
+          ['without flood', ms(med((x) => x.quiet.p50)), ms(med((x) => x.quiet.p99)), num(med((x) => x.quiet.rps)), `${med((x) => x.quiet.proxyCpu).toFixed(2)} ms`],
+          ['with flood', ms(med((x) => x.flooded.p50)), ms(med((x) => x.flooded.p99)), num(med((x) => x.flooded.rps)), `${med((x) => x.flooded.proxyCpu).toFixed(2)} ms (flood included)`],
+          ['change', pct(med((x) => x.flooded.p50 / x.quiet.p50 - 1)).replace(/^(\d)/, '+$1'), '', pct(med((x) => x.flooded.rps / x.quiet.rps - 1)).replace(/^(\d)/, '+$1'), ''],
+        ],
+      ),
+      '',
+      `CPU per flood call: the proxy about ${med((x) => ((x.flooded.proxyCpu * x.flooded.count - x.quiet.proxyCpu * x.flooded.count) / (x.flood.sent * (durationMs / (durationMs + 1500))))).toFixed(2)} ms (its CPU in the flooded window beyond what the valid calls cost in the quiet one, over the flood calls in the window), the flood's own process ${med((x) => x.flood.cpuMs / x.flood.sent).toFixed(2)} ms. All of it comes out of the same 2 cores as the valid clients, the proxy and the stand-in.`,
+      '',
+      `Flood answers, all rounds: ${Object.entries(answers).map(([k, v]) => `${k} ${v}`).join(', ')} (sent ${results.reduce((a, x) => a + x.flood.sent, 0)}, not sent because 256 were in flight: ${results.reduce((a, x) => a + x.flood.skipped, 0)}). None reached the stand-in: bad keys are refused by the proxy itself (test/proxy/shield.test.ts proves it).`,
+    ].join('\n');
+    return { markdown, data: results };
+  },
+};

@@ -1,0 +1,160 @@
+// Row 1: small calls (search_read of 10 partners, read of one), proxy vs direct, at 1, 8 and
+// 64 concurrent clients, over XML-RPC and JSON-2. Direct and proxied runs alternate, several
+// rounds; each figure is the median over rounds, and differences/ratios are taken within a
+// round (same minute, same machine load) before the median.
+
+import { startStandinProcess, type StandinProcess } from '../lib/standin.js';
+import { makeHome, startProxyProcess, type ProxyProcess } from '../lib/proxy.js';
+import { smallCall, sendOnce, FIELDS, type Protocol, type SmallCall, type Credentials } from '../lib/calls.js';
+import { runLoad, type LoadResult, type RequestSpec } from '../lib/load.js';
+import { cpuMs } from '../lib/proc.js';
+import { loadNow } from '../lib/machine.js';
+import { median, ms, dms, pct, num, table } from '../lib/stats.js';
+import type { Row, RowOptions } from '../lib/row.js';
+
+export interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  count: number;
+  /** CPU time per call of the stand-in, and of the proxy (0 for direct), in ms. */
+  standinCpu: number;
+  proxyCpu: number;
+}
+
+/** One load run with CPU accounting on the measured window. */
+export async function measure(url: string, spec: RequestSpec, concurrency: number, durationMs: number, standin: StandinProcess, proxy: ProxyProcess | null, warmupMs = 500): Promise<Measured & { result: LoadResult }> {
+  let s0 = 0;
+  let p0 = 0;
+  let s1 = 0;
+  let p1 = 0;
+  const result = await runLoad({
+    url,
+    requests: [spec],
+    concurrency,
+    durationMs,
+    warmupMs,
+    onWindow: (phase) => {
+      const s = cpuMs(standin.pid);
+      const p = proxy ? cpuMs(proxy.pid) : 0;
+      if (phase === 'start') [s0, p0] = [s, p];
+      else [s1, p1] = [s, p];
+    },
+  });
+  return { rps: result.rps, p50: result.p50, p99: result.p99, errors: result.errors, count: result.count, standinCpu: (s1 - s0) / result.count, proxyCpu: proxy ? (p1 - p0) / result.count : 0, result };
+}
+
+interface Cell {
+  protocol: Protocol;
+  call: SmallCall;
+  concurrency: number;
+  rounds: { direct: Measured; proxy: Measured; load: string }[];
+}
+
+export async function smallSetup(opts: { journal: boolean }): Promise<{ standin: StandinProcess; proxy: ProxyProcess; direct: Credentials; viaProxy: Credentials; readId: number; close(): Promise<void> }> {
+  const standin = await startStandinProcess();
+  const home = await makeHome(standin);
+  const [k] = await home.addKeys([{ name: 'bench-small', rules: [{ model: 'res.partner', methods: ['read'], fields: FIELDS }] }]);
+  const proxy = await startProxyProcess(home, { journal: opts.journal });
+  const direct = { db: standin.db, uid: standin.integration.uid, key: standin.integration.apiKey };
+  const viaProxy = { db: standin.db, uid: standin.integration.uid, key: k!.token };
+  const readId = 3;
+  // Same answer both ways, or the comparison means nothing.
+  for (const p of ['xmlrpc', 'json2'] as const) {
+    for (const c of ['search_read', 'read'] as const) {
+      const a = await sendOnce(standin.url, smallCall(p, c, direct, readId));
+      const b = await sendOnce(proxy.url, smallCall(p, c, viaProxy, readId));
+      if (a.status !== 200 || a.text !== b.text) throw new Error(`${p} ${c}: the proxy's answer differs from Odoo's (${a.status}/${b.status})`);
+    }
+  }
+  return {
+    standin,
+    proxy,
+    direct,
+    viaProxy,
+    readId,
+    async close() {
+      await proxy.stop();
+      await standin.stop();
+      home.remove();
+    },
+  };
+}
+
+export const smallRow: Row = {
+  id: 'small',
+  title: 'Small calls: proxy vs direct',
+  estimate: '4 min',
+  async run(o: RowOptions) {
+    const rounds = o.quick ? 1 : 3;
+    const durationMs = o.quick ? 1500 : 2500;
+    const env = await smallSetup({ journal: true });
+    const { standin, proxy, direct, viaProxy, readId } = env;
+    const cells: Cell[] = [];
+    try {
+      // Warm both JITs before anything counts.
+      for (const p of ['xmlrpc', 'json2'] as const) {
+        await measure(standin.url, smallCall(p, 'search_read', direct, readId), 8, 1000, standin, null);
+        await measure(proxy.url, smallCall(p, 'search_read', viaProxy, readId), 8, 1000, standin, proxy);
+      }
+      for (const protocol of ['xmlrpc', 'json2'] as const) {
+        for (const call of ['search_read', 'read'] as const) {
+          for (const concurrency of [1, 8, 64]) {
+            const cell: Cell = { protocol, call, concurrency, rounds: [] };
+            for (let r = 0; r < rounds; r++) {
+              const load = loadNow();
+              // Alternate which goes first, so a drift in machine load does not favour one side.
+              const runDirect = (): Promise<Measured> => measure(standin.url, smallCall(protocol, call, direct, readId), concurrency, durationMs, standin, null);
+              const runProxy = (): Promise<Measured> => measure(proxy.url, smallCall(protocol, call, viaProxy, readId), concurrency, durationMs, standin, proxy);
+              let d: Measured;
+              let p: Measured;
+              if (r % 2 === 0) {
+                d = await runDirect();
+                p = await runProxy();
+              } else {
+                p = await runProxy();
+                d = await runDirect();
+              }
+              cell.rounds.push({ direct: strip(d), proxy: strip(p), load });
+              o.log(`small ${protocol} ${call} c=${concurrency} round ${r + 1}: direct ${d.rps.toFixed(0)}/s p50 ${d.p50.toFixed(2)} | proxy ${p.rps.toFixed(0)}/s p50 ${p.p50.toFixed(2)} cpu ${p.proxyCpu.toFixed(3)} ms/call | errors ${d.errors}/${p.errors} | load ${load}`);
+            }
+            cells.push(cell);
+          }
+        }
+      }
+    } finally {
+      await env.close();
+    }
+    return { markdown: render(cells, rounds, durationMs), data: cells };
+  },
+};
+
+function strip(m: Measured): Measured {
+  return { rps: m.rps, p50: m.p50, p99: m.p99, errors: m.errors, count: m.count, standinCpu: m.standinCpu, proxyCpu: m.proxyCpu };
+}
+
+function render(cells: Cell[], rounds: number, durationMs: number): string {
+  const rows = cells.map((c) => {
+    const med = (f: (x: Cell['rounds'][number]) => number): number => median(c.rounds.map(f));
+    const errors = c.rounds.reduce((a, r) => a + r.direct.errors + r.proxy.errors, 0);
+    return [
+      c.protocol === 'xmlrpc' ? 'XML-RPC' : 'JSON-2',
+      c.call === 'search_read' ? 'search_read 10' : 'read 1',
+      String(c.concurrency),
+      `${num(med((r) => r.direct.rps))} / ${num(med((r) => r.proxy.rps))}`,
+      pct(med((r) => r.proxy.rps / r.direct.rps)),
+      `${ms(med((r) => r.direct.p50))} / ${ms(med((r) => r.proxy.p50))}`,
+      dms(med((r) => r.proxy.p50 - r.direct.p50)),
+      `${ms(med((r) => r.direct.p99))} / ${ms(med((r) => r.proxy.p99))}`,
+      `${med((r) => r.proxy.proxyCpu).toFixed(2)} ms`,
+      `${med((r) => r.direct.standinCpu).toFixed(2)} ms`,
+      String(errors),
+    ];
+  });
+  return [
+    `${rounds} round(s) of ${durationMs / 1000} s per side; medians over rounds; "added" and "ratio" are paired within a round.`,
+    '',
+    table(['protocol', 'call', 'clients', 'calls/s direct / proxy', 'proxy/direct', 'p50 direct / proxy', 'added p50', 'p99 direct / proxy', 'proxy CPU per call', 'stand-in CPU per call', 'errors'], rows),
+  ].join('\n');
+}

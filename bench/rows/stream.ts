@@ -1,0 +1,166 @@
+// Row 2: a large search_read (about 200 MB) streamed through the proxy, vs the same call direct:
+// time to first and last byte, and the proxy's peak memory (the proxy in its own process; peak
+// from the kernel's high-water mark, plus RSS sampled every 10 ms during each transfer).
+
+import http from 'node:http';
+import { startStandinProcess, type StandinProcess } from '../lib/standin.js';
+import { makeHome, startProxyProcess, startBareProxy } from '../lib/proxy.js';
+import { xmlrpcCall, json2Call, sendOnce, type Credentials } from '../lib/calls.js';
+import type { RequestSpec } from '../lib/load.js';
+import { cpuMs, peakRssBytes, rssBytes, sampleRss } from '../lib/proc.js';
+import { loadNow } from '../lib/machine.js';
+import { median, ms, mb, ratio, table } from '../lib/stats.js';
+import type { Row, RowOptions } from '../lib/row.js';
+
+const REF = 'bench-big';
+
+/** Sends one request and reads the answer to the end, keeping nothing. */
+function transfer(url: string, spec: RequestSpec): Promise<{ status: number; bytes: number; firstByteMs: number; totalMs: number; head: string }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let first = 0;
+    let bytes = 0;
+    let head = '';
+    const req = http.request({ hostname: u.hostname, port: u.port, method: 'POST', path: spec.path, headers: { ...spec.headers, 'Content-Length': String(spec.body.length) }, agent: false }, (res) => {
+      res.on('data', (c: Buffer) => {
+        if (!first) first = performance.now();
+        if (head.length < 200) head += c.subarray(0, 200).toString('latin1');
+        bytes += c.length;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, firstByteMs: first - t0, totalMs: performance.now() - t0, head }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(spec.body);
+  });
+}
+
+/** Creates `records` partners whose notes hold `perRecord` bytes of plain text (no XML escaping needed). */
+async function seed(standin: StandinProcess, records: number, perRecord: number, log: (l: string) => void): Promise<void> {
+  const admin: Credentials = { db: standin.db, uid: standin.admin.uid, key: standin.admin.apiKey };
+  const words = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua ';
+  const text = words.repeat(Math.ceil(perRecord / words.length)).slice(0, perRecord);
+  const batch = 20;
+  const t0 = performance.now();
+  for (let i = 0; i < records; i += batch) {
+    const vals = Array.from({ length: Math.min(batch, records - i) }, (_, j) => ({ name: `Bench partner ${i + j}`, ref: REF, comment: `<p>${i + j} ${text}</p>` }));
+    const r = await sendOnce(standin.url, xmlrpcCall(admin, 'res.partner', 'create', [vals], {}));
+    if (r.status !== 200 || r.text.includes('<fault>')) throw new Error(`seeding failed: ${r.text.slice(0, 300)}`);
+  }
+  log(`stream: seeded ${records} partners of ${(perRecord / 1024).toFixed(0)} KB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+interface Transfer {
+  protocol: 'xmlrpc' | 'json2';
+  round: number;
+  load: string;
+  direct: { bytes: number; firstByteMs: number; totalMs: number };
+  proxy: { bytes: number; firstByteMs: number; totalMs: number; maxSampledRss: number; cpuMs: number };
+  /** The bare Node pass-through proxy (the floor), same call. */
+  bare: { bytes: number; firstByteMs: number; totalMs: number; maxSampledRss: number; cpuMs: number };
+}
+
+export const streamRow: Row = {
+  id: 'stream',
+  title: 'Large answer streamed (search_read of about 200 MB)',
+  estimate: '2-3 min',
+  async run(o: RowOptions) {
+    const rounds = o.quick ? 1 : 3;
+    const records = o.quick ? 500 : 2000;
+    const perRecord = 100 * 1024;
+    const standin = await startStandinProcess();
+    const home = await makeHome(standin);
+    const transfers: Transfer[] = [];
+    let idleRss = 0;
+    let peak = 0;
+    let bareIdleRss = 0;
+    let barePeak = 0;
+    try {
+      await seed(standin, records, perRecord, o.log);
+      const [k] = await home.addKeys([{ name: 'bench-stream', rules: [{ model: 'res.partner', methods: ['read'], fields: ['name', 'comment', 'ref'] }] }]);
+      const proxy = await startProxyProcess(home, { journal: true });
+      const bare = await startBareProxy(standin.url);
+      try {
+        const direct: Credentials = { db: standin.db, uid: standin.integration.uid, key: standin.integration.apiKey };
+        const viaProxy: Credentials = { ...direct, key: k!.token };
+        const spec = (p: 'xmlrpc' | 'json2', c: Credentials): RequestSpec =>
+          p === 'xmlrpc'
+            ? xmlrpcCall(c, 'res.partner', 'search_read', [[['ref', '=', REF]]], { fields: ['name', 'comment'], order: 'id' })
+            : json2Call(c, 'res.partner', 'search_read', { domain: [['ref', '=', REF]], fields: ['name', 'comment'], order: 'id' });
+        // A small call first, so the proxy has its schema and its code is loaded: the idle baseline.
+        await sendOnce(proxy.url, xmlrpcCall(viaProxy, 'res.partner', 'search_read', [[['id', '=', 3]]], { fields: ['name'] }));
+        idleRss = rssBytes(proxy.pid);
+        await sendOnce(bare.url, xmlrpcCall(direct, 'res.partner', 'search_read', [[['id', '=', 3]]], { fields: ['name'] }));
+        bareIdleRss = rssBytes(bare.pid);
+        for (const protocol of o.quick ? (['xmlrpc'] as const) : (['xmlrpc', 'json2'] as const)) {
+          for (let r = 0; r < rounds; r++) {
+            const load = loadNow();
+            const runDirect = () => transfer(standin.url, spec(protocol, direct));
+            const runProxy = async () => {
+              const sampler = sampleRss(proxy.pid, 10);
+              const c0 = cpuMs(proxy.pid);
+              const t = await transfer(proxy.url, spec(protocol, viaProxy));
+              return { ...t, maxSampledRss: sampler.stop().maxBytes, cpuMs: cpuMs(proxy.pid) - c0 };
+            };
+            const runBare = async () => {
+              const sampler = sampleRss(bare.pid, 10);
+              const c0 = cpuMs(bare.pid);
+              const t = await transfer(bare.url, spec(protocol, direct));
+              return { ...t, maxSampledRss: sampler.stop().maxBytes, cpuMs: cpuMs(bare.pid) - c0 };
+            };
+            let d;
+            let p;
+            let b;
+            if (r % 2 === 0) {
+              d = await runDirect();
+              p = await runProxy();
+              b = await runBare();
+            } else {
+              b = await runBare();
+              p = await runProxy();
+              d = await runDirect();
+            }
+            if (d.status !== 200 || p.status !== 200) throw new Error(`large search_read failed: direct ${d.status}, proxy ${p.status}: ${p.head}`);
+            if (d.bytes !== p.bytes) throw new Error(`the proxy passed ${p.bytes} bytes where Odoo sent ${d.bytes}`);
+            transfers.push({ protocol, round: r, load, direct: { bytes: d.bytes, firstByteMs: d.firstByteMs, totalMs: d.totalMs }, proxy: { bytes: p.bytes, firstByteMs: p.firstByteMs, totalMs: p.totalMs, maxSampledRss: p.maxSampledRss, cpuMs: p.cpuMs }, bare: { bytes: b.bytes, firstByteMs: b.firstByteMs, totalMs: b.totalMs, maxSampledRss: b.maxSampledRss, cpuMs: b.cpuMs } });
+            o.log(`stream ${protocol} round ${r + 1}: ${mb(d.bytes)}; direct ${d.totalMs.toFixed(0)} ms, proxy ${p.totalMs.toFixed(0)} ms (ratio ${(p.totalMs / d.totalMs).toFixed(2)}), bare ${b.totalMs.toFixed(0)} ms; CPU proxy ${p.cpuMs.toFixed(0)} ms, bare ${b.cpuMs.toFixed(0)} ms; RSS max proxy ${mb(p.maxSampledRss)}, bare ${mb(b.maxSampledRss)}; load ${load}`);
+          }
+        }
+        peak = peakRssBytes(proxy.pid);
+        barePeak = peakRssBytes(bare.pid);
+      } finally {
+        await bare.stop();
+        await proxy.stop();
+      }
+    } finally {
+      await standin.stop();
+      home.remove();
+    }
+    const rows = (['xmlrpc', 'json2'] as const)
+      .map((protocol) => {
+        const ts = transfers.filter((t) => t.protocol === protocol);
+        if (!ts.length) return null;
+        return [
+          protocol === 'xmlrpc' ? 'XML-RPC' : 'JSON-2',
+          mb(ts[0]!.direct.bytes),
+          `${ms(median(ts.map((t) => t.direct.firstByteMs)))} / ${ms(median(ts.map((t) => t.proxy.firstByteMs)))}`,
+          `${ms(median(ts.map((t) => t.direct.totalMs)))} / ${ms(median(ts.map((t) => t.proxy.totalMs)))}`,
+          ratio(median(ts.map((t) => t.proxy.totalMs / t.direct.totalMs))),
+          `${ms(median(ts.map((t) => t.direct.totalMs - t.direct.firstByteMs)))} / ${ms(median(ts.map((t) => t.proxy.totalMs - t.proxy.firstByteMs)))}`,
+          `${ms(median(ts.map((t) => t.bare.totalMs)))} (${ratio(median(ts.map((t) => t.bare.totalMs / t.direct.totalMs)))})`,
+          `${mb(Math.max(...ts.map((t) => t.proxy.maxSampledRss)))} / ${mb(Math.max(...ts.map((t) => t.bare.maxSampledRss)))}`,
+          `${ms(median(ts.map((t) => t.proxy.cpuMs)))} / ${ms(median(ts.map((t) => t.bare.cpuMs)))}`,
+        ];
+      })
+      .filter((r): r is string[] => r !== null);
+    const markdown = [
+      `${records} partners with ${perRecord / 1024} KB of notes each, read with one search_read (fields name, comment); ${rounds} round(s) per protocol, direct and proxied alternating; medians; ratio paired within a round. The stand-in, like Odoo, builds the whole answer before its first byte.`,
+      '',
+      table(['protocol', 'answer', 'first byte direct / proxy', 'last byte direct / proxy', 'time ratio proxy/direct', 'first to last byte direct / proxy', 'bare Node proxy, last byte (ratio)', 'RSS max sampled: proxy / bare', 'CPU per transfer: proxy / bare'], rows),
+      '',
+      `odoo-keys proxy process: RSS ${mb(idleRss)} before the transfers, peak (VmHWM, whole life of the process) ${mb(peak)}. Bare Node pass-through proxy (bench/lib/bare-proxy.ts, the floor): ${mb(bareIdleRss)} before, peak ${mb(barePeak)}.`,
+    ].join('\n');
+    return { markdown, data: { records, perRecord, idleRss, peak, bareIdleRss, barePeak, transfers } };
+  },
+};
