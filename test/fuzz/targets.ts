@@ -610,6 +610,45 @@ export function allowProblems(key: KeyScope, client: OdooCall, d: Extract<Decisi
       if (method !== 'export_data' && method !== 'web_read') p.push('a read with no field list (every field) was forwarded under a field list');
     }
   }
+  // Through relations: a dotted path in the client's domain reads the comodel; x2many commands in
+  // written values create, update or delete records of the comodel; a specification reads it.
+  // Each needs a rule of its own on the comodel (docs/scopes.md, "Domains" and "x2many commands").
+  const schema = FUZZ_SCHEMAS[model] ?? {};
+  const comodelRule = (comodel: string, needs: string, field?: string): boolean =>
+    key.rules.some((r) => {
+      if (!globMatches(r.model, comodel)) return false;
+      if (SENSITIVE.has(comodel) && (r.model.includes('*') || r.allow_sensitive !== true)) return false;
+      const methods = needs === 'read' ? (r.methods.includes('read') || r.methods.some((m) => ['search_read', 'read', 'search', 'name_search'].includes(m))) : r.methods.includes(needs);
+      return methods && (field === undefined || !r.fields || r.fields.includes(field));
+    });
+  const leaves = [...(Array.isArray(orig.params.domain) ? orig.params.domain : []), ...(Array.isArray(orig.params.args) ? orig.params.args : [])];
+  for (const leaf of leaves) {
+    if (!Array.isArray(leaf) || leaf.length !== 3 || typeof leaf[0] !== 'string' || !leaf[0].includes('.')) continue;
+    const [head, next] = leaf[0].split('.') as [string, string];
+    const comodel = schema[head]?.relation;
+    if (comodel && FUZZ_SCHEMAS[comodel] && !comodelRule(comodel, 'read', next)) p.push(`domain path ${leaf[0]} reads ${comodel}.${next} without a rule there`);
+  }
+  const valsLists = [params.vals, params.default, ...(Array.isArray(params.vals_list) ? params.vals_list : [params.vals_list])].filter((v): v is RpcStruct => v !== undefined && isStruct(v));
+  for (const vals of valsLists) {
+    for (const [f, v] of Object.entries(vals)) {
+      const info = schema[f];
+      if (!info?.relation || !Array.isArray(v) || !FUZZ_SCHEMAS[info.relation]) continue;
+      for (const cmd of v) {
+        if (!Array.isArray(cmd) || typeof cmd[0] !== 'number') continue;
+        const inner = isStruct(cmd[2] ?? null) ? Object.keys(cmd[2] as RpcStruct) : [];
+        const need = cmd[0] === 0 ? 'create' : cmd[0] === 1 ? 'write' : cmd[0] === 2 || (info.type === 'one2many' && [3, 5, 6].includes(cmd[0])) ? 'unlink' : null;
+        if (!need) continue;
+        if (!comodelRule(info.relation, need) || inner.some((x) => !comodelRule(info.relation!, need, x))) p.push(`command ${cmd[0]} on ${f} (${info.relation}) without a ${need} rule there covering ${JSON.stringify(inner)}`);
+      }
+    }
+  }
+  if (isStruct(params.specification ?? null)) {
+    for (const [f, sub] of Object.entries(params.specification as RpcStruct)) {
+      const comodel = schema[f]?.relation;
+      if (!comodel || !FUZZ_SCHEMAS[comodel] || !isStruct(sub) || !isStruct(sub.fields ?? null)) continue;
+      for (const g of Object.keys(sub.fields as RpcStruct)) if (!comodelRule(comodel, 'read', g)) p.push(`specification ${f}.${g} reads ${comodel} without a rule there`);
+    }
+  }
   // Searches: the rule's domain ANDed in, the limit capped.
   if (SEARCHES.has(method) && method !== 'name_search') {
     const dom = JSON.stringify(params.domain ?? params.args ?? []);

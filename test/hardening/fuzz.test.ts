@@ -58,4 +58,12 @@ test('the scope oracle flags an allow that steps outside its rule, in each way i
     const problems = allowProblems(key, call, allow(call), 19);
     assert.ok(problems.some((p) => says.test(p)), `${what}: ${JSON.stringify(problems)}`);
   }
+  // Through relations: a rule of its own is needed on the comodel.
+  const leads: KeyScope = { id: '7f3a9c2e', name: 'k', rules: [{ model: 'crm.lead', methods: ['read', 'create'] }], limits: {} };
+  const path = callOf({ model: 'crm.lead', method: 'search_read', entry: 'json2', params: { domain: [['partner_id.email', '=', 'x']], fields: ['name'] }, positional: 0 });
+  assert.ok(allowProblems(leads, path, allow(path), 19).some((p) => /domain path partner_id.email reads res.partner/.test(p)));
+  const command = callOf({ model: 'crm.lead', method: 'create', entry: 'json2', params: { vals_list: [{ name: 'x', tag_ids: [[0, 0, { name: 'new tag' }]] }] }, positional: 0 });
+  assert.ok(allowProblems(leads, command, allow(command), 19).some((p) => /command 0 on tag_ids \(crm.tag\)/.test(p)));
+  const withTags: KeyScope = { ...leads, rules: [...leads.rules, { model: 'crm.tag', methods: ['create'], fields: ['name'] }] };
+  assert.deepEqual(allowProblems(withTags, command, allow(command), 19), [], 'and with that rule, none');
 });
