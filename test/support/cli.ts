@@ -91,7 +91,11 @@ export function runCliInPty(ctx: CliEnv, args: string[], steps: { expect: string
     const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const env = cliEnvironment(ctx);
     env.TERM = 'dumb';
-    const child = spawn('script', ['-q', '-e', '-c', quoted, '/dev/null'], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    env.SHELL = '/bin/sh';
+    // `exec`: the shell `script` starts must not stay between the terminal and the CLI. A
+    // non-interactive dash dies of the Ctrl-C it shares with the CLI's process group, and its
+    // 130 then stands for the CLI's own exit code.
+    const child = spawn('script', ['-q', '-e', '-c', `exec ${quoted}`, '/dev/null'], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let next = 0;
