@@ -204,9 +204,9 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const url = `${config.server?.tls ? 'https' : 'http'}://${hostForUrl}:${addr.port}`;
   log.info('proxy listening', { url, profiles: [...targets.keys()], journal: auditDir ?? 'off' });
 
-  const stopWatch =
+  const watch =
     config.watch === false
-      ? () => {}
+      ? null
       : store.watch(applyRegistry, (err) => {
           registryError = err.message;
           log.error('registry change could not be loaded; the previous registry stays in force', { error: err.message });
@@ -235,6 +235,10 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     metrics,
     health,
     async reload() {
+      // Through the watch's queue when there is one: a read of the watch begun before the last
+      // change, ending after this reload, would otherwise put the older registry back in force
+      // (a revocation undone until the next change).
+      if (watch) return watch.checkNow();
       try {
         // store.read() takes a missing file for a new, empty registry (right for the first
         // `create`); for a running proxy a vanished registry is an error, like the watch says.
@@ -251,7 +255,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     },
     async close(graceMs = 10_000) {
       closing = true;
-      stopWatch();
+      watch?.();
       if (pruneTimer) clearInterval(pruneTimer);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

@@ -241,9 +241,17 @@ export class RegistryStore {
    * Calls onChange with the new registry within about a second of another process changing the
    * file (fs.watch on the folder, which survives atomic renames, plus a stat poll in case events
    * are lost). A file that does not parse goes to onError and onChange is not called: the caller
-   * keeps the last good registry. Returns a function that stops watching.
+   * keeps the last good registry. Returns a function that stops watching, with `checkNow()`: read
+   * the file at once, through the same queue (a reload). Reads never overlap, so a read that began
+   * before a change can never be taken up after the change was.
    */
-  watch(onChange: (reg: Registry) => void, onError: (err: Error) => void, opts: { pollMs?: number } = {}): () => void {
+  watch(
+    onChange: (reg: Registry) => void,
+    onError: (err: Error) => void,
+    // readText: how the file is read (a test holds a read in flight with it).
+    opts: { pollMs?: number; readText?: (path: string) => Promise<string> } = {},
+  ): RegistryWatch {
+    const readText = opts.readText ?? ((path: string) => readFile(path, 'utf8'));
     const dir = dirname(this.path);
     const name = basename(this.path);
     // undefined: the path could not be read (a folder in its place...): whatever comes next is news.
@@ -254,20 +262,26 @@ export class RegistryStore {
     let again = false;
     let debounce: NodeJS.Timeout | undefined;
 
-    const check = async (): Promise<void> => {
-      if (stopped) return;
+    // The pass in progress: a check asked for meanwhile makes it read once more, and waits for it.
+    let pass: Promise<void> = Promise.resolve();
+    const check = (): Promise<void> => {
+      if (stopped) return Promise.resolve();
       if (running) {
         again = true;
-        return;
+        return pass;
       }
       running = true;
+      pass = runPass();
+      return pass;
+    };
+    const runPass = async (): Promise<void> => {
       try {
         do {
           again = false;
           lastStat = statKey(this.path);
           let text: string | null;
           try {
-            text = await readFile(this.path, 'utf8');
+            text = await readText(this.path);
           } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
               // Else the same good text coming back would count as no change, and the error
@@ -323,14 +337,23 @@ export class RegistryStore {
     }, opts.pollMs ?? 500);
     poll.unref();
 
-    return () => {
+    const stop = (): void => {
       stopped = true;
       clearInterval(poll);
       clearTimeout(debounce);
       watcher?.close();
     };
+    return Object.assign(stop, {
+      checkNow: (): Promise<void> => {
+        clearTimeout(debounce);
+        return check();
+      },
+    });
   }
 }
+
+/** A running watch of keys.yaml: call it to stop; `checkNow()` reads the file at once. */
+export type RegistryWatch = (() => void) & { checkNow(): Promise<void> };
 
 function safeRead(path: string): string | null {
   try {

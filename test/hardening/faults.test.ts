@@ -235,6 +235,26 @@ describe('the registry under the running proxy: the last good one stays in force
     });
   }
 
+  test('a reload right after a change puts that change in force, even while the watch is reading the file (a revocation is never undone by an older read)', async () => {
+    const h = await startHarness({ version: 19 });
+    try {
+      const { token, id } = await h.addKey({ rules: partnerRead });
+      // Revoke and reinstate in quick turns, each followed at once by a reload (SIGHUP), while the
+      // watch reacts to the same writes: what is in force must be the file as last written.
+      for (let i = 0; i < 40; i++) {
+        const revoke = i % 2 === 0;
+        await h.editKey(id, (k) => {
+          if (revoke) k.revoked = new Date(Date.now() - 1000).toISOString();
+          else delete k.revoked;
+        });
+        await h.proxy.reload();
+        assert.equal((await count(h, token)).status, revoke ? 401 : 200, `turn ${i}: ${revoke ? 'revoked' : 'reinstated'}`);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
   test('replaced whole by another valid file (a rename, as editors and config tools do): the new one is in force within a second or two', async () => {
     const h = await startHarness({ version: 19 });
     try {

@@ -286,3 +286,48 @@ test('watch: reports changes made by another process, keeps quiet on a bad file 
   assert.equal((await back).keys[0]!.name, 'website-form-2');
   assert.equal(errors.length, 1);
 });
+
+test('watch: checkNow() while a read is in flight waits for it and reads again, so the file as last written is what stays in force', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const store = new RegistryStore(file);
+  const changes: Registry[] = [];
+  let held: (() => void) | undefined;
+  let readStarted: () => void = () => {};
+  const started = new Promise<void>((r) => (readStarted = r));
+  let reads = 0;
+  const stop = store.watch(
+    (reg) => changes.push(reg),
+    (err) => assert.fail(err),
+    {
+      // The first read takes the file as it is, then is held until the test lets it finish.
+      readText: async (path) => {
+        const text = readFileSync(path, 'utf8');
+        if (reads++ === 0) {
+          readStarted();
+          await new Promise<void>((r) => (held = r));
+        }
+        return text;
+      },
+    },
+  );
+  t.after(stop);
+  const good = readFileSync(file, 'utf8');
+  writeFileSync(file, good.replace('website-form', 'renamed-form'));
+  const first = stop.checkNow();
+  await started; // the watch is reading the renamed file, and is held
+  // Meanwhile the key is revoked and a reload asked for.
+  await new RegistryStore(file).update((reg) => {
+    reg.keys.find((k) => k.name === 'renamed-form')!.revoked = '2026-01-01T00:00:00Z';
+  });
+  const reloaded = stop.checkNow();
+  held!();
+  await Promise.all([first, reloaded]);
+  const last = (): Registry => changes[changes.length - 1]!;
+  assert.ok(last().keys.find((k) => k.name === 'renamed-form')!.revoked, 'the reload ends with the revocation in force');
+  // And the held read, older than the revocation, never comes back over it.
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(last().keys.find((k) => k.name === 'renamed-form')!.revoked, 'still revoked');
+  assert.ok(reads >= 2, 'the file was read again after the held read');
+});
