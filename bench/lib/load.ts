@@ -26,6 +26,11 @@ export interface LoadOptions {
   localAddresses?: string[];
   /** Stop early when this returns true (checked after each answer). */
   stop?: () => boolean;
+  /**
+   * Paced clients: each starts a call at most every `intervalMs` (a steady integration, not a
+   * client that sends as fast as answers come). Latency is still measured from each call's start.
+   */
+  intervalMs?: number;
   /** Called when the measured period starts and when it ends (e.g. to read CPU counters). */
   onWindow?: (phase: 'start' | 'end') => void;
 }
@@ -99,7 +104,15 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const windowTimers = o.onWindow ? [setTimeout(() => windowAt('start'), warmup), setTimeout(() => windowAt('end'), warmup + o.durationMs)] : [];
   const client = async (i: number): Promise<void> => {
     const { addr, agent } = agents[i % agents.length]!;
+    const interval = o.intervalMs ?? 0;
+    // Paced clients start spread over one interval, not all at once.
+    let due = performance.now() + (interval * i) / o.concurrency;
     while (!stopped) {
+      if (interval > 0) {
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        due = Math.max(due + interval, performance.now());
+      }
       const spec = o.requests[next++ % o.requests.length]!;
       const start = performance.now();
       if (start >= end) break;

@@ -24,7 +24,7 @@ export interface Measured {
 }
 
 /** One load run with CPU accounting on the measured window. */
-export async function measure(url: string, spec: RequestSpec, concurrency: number, durationMs: number, standin: StandinProcess, proxy: ProxyProcess | null, warmupMs = 500): Promise<Measured & { result: LoadResult }> {
+export async function measure(url: string, spec: RequestSpec, concurrency: number, durationMs: number, standin: StandinProcess, proxy: ProxyProcess | null, warmupMs = 500, intervalMs?: number): Promise<Measured & { result: LoadResult }> {
   let s0 = 0;
   let p0 = 0;
   let s1 = 0;
@@ -35,6 +35,7 @@ export async function measure(url: string, spec: RequestSpec, concurrency: numbe
     concurrency,
     durationMs,
     warmupMs,
+    intervalMs,
     onWindow: (phase) => {
       const s = cpuMs(standin.pid);
       const p = proxy ? cpuMs(proxy.pid) : 0;
