@@ -1,10 +1,11 @@
 // Row 1: small calls (search_read of 10 partners, read of one), proxy vs direct, at 1, 8 and
-// 64 concurrent clients, over XML-RPC and JSON-2. Direct and proxied runs alternate, several
-// rounds; each figure is the median over rounds, and differences/ratios are taken within a
-// round (same minute, same machine load) before the median.
+// 64 concurrent clients, over XML-RPC and JSON-2. Direct, odoo-keys and a bare Node
+// pass-through proxy (the floor any Node proxy pays here) alternate, several rounds; each figure
+// is the median over rounds, and differences/ratios are taken within a round (same minute, same
+// machine load) before the median.
 
 import { startStandinProcess, type StandinProcess } from '../lib/standin.js';
-import { makeHome, startProxyProcess, type ProxyProcess } from '../lib/proxy.js';
+import { makeHome, startBareProxy, startProxyProcess, type ProxyProcess } from '../lib/proxy.js';
 import { smallCall, sendOnce, FIELDS, type Protocol, type SmallCall, type Credentials } from '../lib/calls.js';
 import { runLoad, type LoadResult, type RequestSpec } from '../lib/load.js';
 import { cpuMs } from '../lib/proc.js';
@@ -24,7 +25,7 @@ export interface Measured {
 }
 
 /** One load run with CPU accounting on the measured window. */
-export async function measure(url: string, spec: RequestSpec, concurrency: number, durationMs: number, standin: StandinProcess, proxy: ProxyProcess | null, warmupMs = 500, intervalMs?: number): Promise<Measured & { result: LoadResult }> {
+export async function measure(url: string, spec: RequestSpec, concurrency: number, durationMs: number, standin: StandinProcess, proxy: Pick<ProxyProcess, 'pid'> | null, warmupMs = 500, intervalMs?: number): Promise<Measured & { result: LoadResult }> {
   let s0 = 0;
   let p0 = 0;
   let s1 = 0;
@@ -50,7 +51,7 @@ interface Cell {
   protocol: Protocol;
   call: SmallCall;
   concurrency: number;
-  rounds: { direct: Measured; proxy: Measured; load: string }[];
+  rounds: { direct: Measured; proxy: Measured; bare: Measured; load: string }[];
 }
 
 export async function smallSetup(opts: { journal: boolean }): Promise<{ standin: StandinProcess; proxy: ProxyProcess; direct: Credentials; viaProxy: Credentials; readId: number; close(): Promise<void> }> {
@@ -86,12 +87,13 @@ export async function smallSetup(opts: { journal: boolean }): Promise<{ standin:
 export const smallRow: Row = {
   id: 'small',
   title: 'Small calls: proxy vs direct',
-  estimate: '4 min',
+  estimate: '6 min',
   async run(o: RowOptions) {
     const rounds = o.quick ? 1 : 3;
     const durationMs = o.quick ? 1500 : 2500;
     const env = await smallSetup({ journal: true });
     const { standin, proxy, direct, viaProxy, readId } = env;
+    const bare = await startBareProxy(standin.url);
     const cells: Cell[] = [];
     try {
       // Warm both JITs before anything counts.
@@ -108,23 +110,24 @@ export const smallRow: Row = {
               // Alternate which goes first, so a drift in machine load does not favour one side.
               const runDirect = (): Promise<Measured> => measure(standin.url, smallCall(protocol, call, direct, readId), concurrency, durationMs, standin, null);
               const runProxy = (): Promise<Measured> => measure(proxy.url, smallCall(protocol, call, viaProxy, readId), concurrency, durationMs, standin, proxy);
-              let d: Measured;
-              let p: Measured;
-              if (r % 2 === 0) {
-                d = await runDirect();
-                p = await runProxy();
-              } else {
-                p = await runProxy();
-                d = await runDirect();
-              }
-              cell.rounds.push({ direct: strip(d), proxy: strip(p), load });
-              o.log(`small ${protocol} ${call} c=${concurrency} round ${r + 1}: direct ${d.rps.toFixed(0)}/s p50 ${d.p50.toFixed(2)} | proxy ${p.rps.toFixed(0)}/s p50 ${p.p50.toFixed(2)} cpu ${p.proxyCpu.toFixed(3)} ms/call | errors ${d.errors}/${p.errors} | load ${load}`);
+              const runBare = (): Promise<Measured> => measure(bare.url, smallCall(protocol, call, direct, readId), concurrency, durationMs, standin, bare);
+              // Rotate the order, so a drift in machine load does not favour one side.
+              const order = [runDirect, runProxy, runBare];
+              for (let k = 0; k < r % 3; k++) order.push(order.shift()!);
+              const got = new Map<unknown, Measured>();
+              for (const f of order) got.set(f, await f());
+              const d = got.get(runDirect)!;
+              const p = got.get(runProxy)!;
+              const b = got.get(runBare)!;
+              cell.rounds.push({ direct: strip(d), proxy: strip(p), bare: strip(b), load });
+              o.log(`small ${protocol} ${call} c=${concurrency} round ${r + 1}: direct ${d.rps.toFixed(0)}/s p50 ${d.p50.toFixed(2)} | proxy ${p.rps.toFixed(0)}/s p50 ${p.p50.toFixed(2)} cpu ${p.proxyCpu.toFixed(3)} ms/call | bare ${b.rps.toFixed(0)}/s p50 ${b.p50.toFixed(2)} cpu ${b.proxyCpu.toFixed(3)} | errors ${d.errors}/${p.errors}/${b.errors} | load ${load}`);
             }
             cells.push(cell);
           }
         }
       }
     } finally {
+      await bare.stop();
       await env.close();
     }
     return { markdown: render(cells, rounds, durationMs), data: cells };
@@ -138,24 +141,24 @@ function strip(m: Measured): Measured {
 function render(cells: Cell[], rounds: number, durationMs: number): string {
   const rows = cells.map((c) => {
     const med = (f: (x: Cell['rounds'][number]) => number): number => median(c.rounds.map(f));
-    const errors = c.rounds.reduce((a, r) => a + r.direct.errors + r.proxy.errors, 0);
+    const errors = c.rounds.reduce((a, r) => a + r.direct.errors + r.proxy.errors + r.bare.errors, 0);
     return [
       c.protocol === 'xmlrpc' ? 'XML-RPC' : 'JSON-2',
       c.call === 'search_read' ? 'search_read 10' : 'read 1',
       String(c.concurrency),
       `${num(med((r) => r.direct.rps))} / ${num(med((r) => r.proxy.rps))}`,
-      pct(med((r) => r.proxy.rps / r.direct.rps)),
+      `${pct(med((r) => r.proxy.rps / r.direct.rps))} (${pct(med((r) => r.bare.rps / r.direct.rps))})`,
       `${ms(med((r) => r.direct.p50))} / ${ms(med((r) => r.proxy.p50))}`,
-      dms(med((r) => r.proxy.p50 - r.direct.p50)),
+      `${dms(med((r) => r.proxy.p50 - r.direct.p50))} (${dms(med((r) => r.bare.p50 - r.direct.p50))})`,
       `${ms(med((r) => r.direct.p99))} / ${ms(med((r) => r.proxy.p99))}`,
-      `${med((r) => r.proxy.proxyCpu).toFixed(2)} ms`,
+      `${med((r) => r.proxy.proxyCpu).toFixed(2)} ms (${med((r) => r.bare.proxyCpu).toFixed(2)} ms)`,
       `${med((r) => r.direct.standinCpu).toFixed(2)} ms`,
       String(errors),
     ];
   });
   return [
-    `${rounds} round(s) of ${durationMs / 1000} s per side; medians over rounds; "added" and "ratio" are paired within a round.`,
+    `${rounds} round(s) of ${durationMs / 1000} s per side; medians over rounds; "added" and "ratio" are paired within a round. In brackets: a bare Node pass-through proxy (bench/lib/bare-proxy.ts: read the request, send it upstream, pipe the answer back; no parsing, no checks, no journal), the floor any Node proxy pays on this machine.`,
     '',
-    table(['protocol', 'call', 'clients', 'calls/s direct / proxy', 'proxy/direct', 'p50 direct / proxy', 'added p50', 'p99 direct / proxy', 'proxy CPU per call', 'stand-in CPU per call', 'errors'], rows),
+    table(['protocol', 'call', 'clients', 'calls/s direct / proxy', 'proxy/direct (bare)', 'p50 direct / proxy', 'added p50 (bare)', 'p99 direct / proxy', 'proxy CPU per call (bare)', 'stand-in CPU per call', 'errors'], rows),
   ].join('\n');
 }
