@@ -21,7 +21,7 @@ import {
   unexplainedBanner,
 } from '../../src/audit/render.js';
 import { toCliError } from '../shared/registry-command.js';
-import { auditFromOdoo } from './from-odoo.js';
+import { auditFromOdoo } from '../shared/audit-from-odoo.js';
 
 type Format = 'table' | 'json' | 'csv';
 

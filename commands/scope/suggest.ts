@@ -1,21 +1,21 @@
 import { Args, Flags } from '@oclif/core';
-import { RegistryCommand } from './shared/registry-command.js';
-import { CliError, EXIT, usageError } from '../src/cli/errors.js';
-import { requireKey, resolveProfile } from '../src/registry/registry.js';
-import { readLastUsed } from '../src/registry/usage.js';
-import type { KeyRecord, Profile } from '../src/registry/types.js';
-import type { ModelSchema } from '../src/policy/types.js';
-import { formatRule } from '../src/policy/compact.js';
-import { validateLimits } from '../src/policy/validate.js';
-import { suggestScope, suggestionYaml, type LearnedCall, type Suggestion } from '../src/policy/suggest.js';
-import { journalDirs } from '../src/audit/dirs.js';
-import { readJournalBatches, type ReadStats } from '../src/audit/read.js';
-import { readUpstreamKey } from '../src/secrets/index.js';
-import { SecretError } from '../src/secrets/errors.js';
-import { OdooClient, UpstreamError } from '../src/upstream/client.js';
-import { isStruct } from '../src/rpc/values.js';
-import { keyView, type KeyView } from './shared/view.js';
-import { expiresFromFlag } from './shared/scope-input.js';
+import { RegistryCommand } from '../shared/registry-command.js';
+import { CliError, EXIT, usageError } from '../../src/cli/errors.js';
+import { requireKey, resolveProfile } from '../../src/registry/registry.js';
+import { readLastUsed } from '../../src/registry/usage.js';
+import type { KeyRecord, Profile } from '../../src/registry/types.js';
+import type { ModelSchema } from '../../src/policy/types.js';
+import { formatRule } from '../../src/policy/compact.js';
+import { validateLimits } from '../../src/policy/validate.js';
+import { suggestScope, suggestionYaml, type LearnedCall, type Suggestion } from '../../src/policy/suggest.js';
+import { journalDirs } from '../../src/audit/dirs.js';
+import { readJournalBatches, type ReadStats } from '../../src/audit/read.js';
+import { readUpstreamKey } from '../../src/secrets/index.js';
+import { SecretError } from '../../src/secrets/errors.js';
+import { OdooClient, UpstreamError } from '../../src/upstream/client.js';
+import { isStruct } from '../../src/rpc/values.js';
+import { keyView, type KeyView } from '../shared/view.js';
+import { expiresFromFlag } from '../shared/scope-input.js';
 
 export interface ScopeSuggestResult {
   key: KeyView;
