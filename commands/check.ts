@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags } from '../src/cli/oclif.js';
 import { RegistryCommand } from './shared/registry-command.js';
 import { requireKey, resolveProfile, keyStatus } from '../src/registry/registry.js';
 import { readUpstreamKey } from '../src/secrets/index.js';

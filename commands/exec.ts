@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../src/cli/oclif.js';
 import { RegistryCommand } from './shared/registry-command.js';
 import { CliError, EXIT, usageError } from '../src/cli/errors.js';
 import { parseDuration } from '../src/cli/time.js';

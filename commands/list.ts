@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../src/cli/oclif.js';
 import { RegistryCommand } from './shared/registry-command.js';
 import { readLastUsed } from '../src/registry/usage.js';
 import { resolveProfile } from '../src/registry/registry.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../src/cli/oclif.js';
 import { RegistryCommand } from './shared/registry-command.js';
 import { configHome } from '../src/registry/paths.js';
 import { usageError, CliError, EXIT } from '../src/cli/errors.js';

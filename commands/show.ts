@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { Args } from '../src/cli/oclif.js';
 import { RegistryCommand } from './shared/registry-command.js';
 import { readLastUsed } from '../src/registry/usage.js';
 import { requireKey } from '../src/registry/registry.js';

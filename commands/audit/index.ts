@@ -1,5 +1,5 @@
 // `odoo-keys audit`: who did what, grouped by key (or model, method, day, address), from the journal.
-import { Flags } from '@oclif/core';
+import { Flags } from '../../src/cli/oclif.js';
 import { BaseCommand } from '../../src/cli/base.js';
 import { palette } from '../../src/cli/style.js';
 import { parseDuration, parseInstant } from '../../src/cli/time.js';

@@ -1,5 +1,5 @@
 // `odoo-keys audit verify`: checks every hash chain of the journal; exit 3 when one is broken.
-import { Flags } from '@oclif/core';
+import { Flags } from '../../src/cli/oclif.js';
 import { BaseCommand } from '../../src/cli/base.js';
 import { EXIT } from '../../src/cli/errors.js';
 import { palette } from '../../src/cli/style.js';

@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags } from '../../src/cli/oclif.js';
 import { RegistryCommand } from '../shared/registry-command.js';
 import { CliError, EXIT, usageError } from '../../src/cli/errors.js';
 import { requireKey, resolveProfile } from '../../src/registry/registry.js';

@@ -2,7 +2,7 @@
 // --scope (compact form), --scope-file (YAML), --ip/--hours/--rate/--expires.
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
-import { Flags } from '@oclif/core';
+import { Flags } from '../../src/cli/oclif.js';
 import type { Limits, Rule } from '../../src/policy/types.js';
 import { parseCompactScope, rulesFromFlags } from '../../src/policy/compact.js';
 import { ScopeValidationError, validateLimits, validateRules } from '../../src/policy/validate.js';

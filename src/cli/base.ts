@@ -1,5 +1,5 @@
 // What every command shares: --json, --profile, the registry home, errors as exit codes.
-import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
+import { Command, Flags, Errors, type Interfaces } from './oclif.js';
 import { CliError, EXIT } from './errors.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
