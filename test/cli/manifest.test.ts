@@ -21,7 +21,7 @@ test('every command keeps its id and is loaded from its own file', () => {
   const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as { commands: Record<string, { isESM?: boolean; relativePath?: string[] }> };
   const ids = Object.keys(manifest.commands).sort();
   // The ids users type (and scripts call); a file moved under commands/ must not change them.
-  assert.deepEqual(ids, ['audit', 'audit:verify', 'check', 'create', 'exec', 'learn', 'list', 'login', 'logout', 'profiles', 'revoke', 'rotate', 'scope', 'scope:suggest', 'serve', 'show']);
+  assert.deepEqual(ids, ['audit', 'audit:verify', 'check', 'create', 'exec', 'help', 'learn', 'list', 'login', 'logout', 'profiles', 'revoke', 'rotate', 'scope', 'scope:suggest', 'serve', 'show']);
   const commandsDir = join(REPO_ROOT, 'dist', 'commands');
   const files = (function walk(dir: string): string[] {
     return readdirSync(dir).flatMap((n) => {
