@@ -9,7 +9,7 @@
 // Better to say "no keychain" and point at the headless fallbacks than to store a key that
 // quietly vanishes.
 import { randomBytes } from 'node:crypto';
-import { AsyncEntry, type EntryOptions } from '@napi-rs/keyring';
+import type { AsyncEntry, EntryOptions } from '@napi-rs/keyring';
 import { SecretError } from './errors.js';
 
 export const KEYCHAIN_SERVICE = 'odoo-keys';
@@ -43,8 +43,23 @@ function unavailable(what: string, err: unknown): SecretError {
   return new SecretError(`the OS keychain could not be used to ${what}: ${reasonOf(err)}`, 'keychain_unavailable');
 }
 
-function entry(account: string): AsyncEntry {
+// The native module is loaded on first use, not at start-up: about 50-100 ms that most commands
+// (list, show, --version, ...) never need. A failed load (no prebuilt binary for this platform)
+// rejects inside the callers' try blocks, so it is reported as keychain_unavailable like any other
+// keychain failure; the rejection is not cached, so a later call tries again.
+let keyring: Promise<typeof import('@napi-rs/keyring')> | undefined;
+
+function loadKeyring(): Promise<typeof import('@napi-rs/keyring')> {
+  keyring ??= import('@napi-rs/keyring').catch((err: unknown) => {
+    keyring = undefined;
+    throw err;
+  });
+  return keyring;
+}
+
+async function entry(account: string): Promise<AsyncEntry> {
   if (keychainDisabled()) throw new Error('disabled by ODOO_KEYS_KEYCHAIN=off');
+  const { AsyncEntry } = await loadKeyring();
   return new AsyncEntry(KEYCHAIN_SERVICE, account, entryOptions());
 }
 
@@ -52,7 +67,7 @@ function entry(account: string): AsyncEntry {
 export async function keychainStore(account: string, secret: string): Promise<void> {
   let e: AsyncEntry;
   try {
-    e = entry(account);
+    e = await entry(account);
     await e.setPassword(secret, AbortSignal.timeout(TIMEOUT_MS));
   } catch (err) {
     throw unavailable('store the upstream key', err);
@@ -69,7 +84,7 @@ export async function keychainStore(account: string, secret: string): Promise<vo
 /** The stored secret, or null when the keychain works and holds none for this account. */
 export async function keychainRead(account: string): Promise<string | null> {
   try {
-    return await entry(account).getPassword(AbortSignal.timeout(TIMEOUT_MS));
+    return await (await entry(account)).getPassword(AbortSignal.timeout(TIMEOUT_MS));
   } catch (err) {
     throw unavailable('read the upstream key', err);
   }
@@ -78,7 +93,7 @@ export async function keychainRead(account: string): Promise<string | null> {
 /** Deletes the secret; false when there was none. */
 export async function keychainDelete(account: string): Promise<boolean> {
   try {
-    return await entry(account).deleteCredential(AbortSignal.timeout(TIMEOUT_MS));
+    return await (await entry(account)).deleteCredential(AbortSignal.timeout(TIMEOUT_MS));
   } catch (err) {
     throw unavailable('delete the upstream key', err);
   }
@@ -95,7 +110,7 @@ export async function probeKeychain(): Promise<{ ok: boolean; reason?: string }>
   const value = randomBytes(16).toString('hex');
   let e: AsyncEntry;
   try {
-    e = entry(account);
+    e = await entry(account);
     await e.setPassword(value, AbortSignal.timeout(10_000));
   } catch (err) {
     return { ok: false, reason: reasonOf(err) };

@@ -5,6 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { json, runCli, tempFolders } from '../support/cli.js';
 import { deleteUpstreamKey, probeKeychain, readUpstreamKey, storeUpstreamKey, SecretError, KEYCHAIN_SERVICE, UPSTREAM_KEY_ENV } from '../../src/secrets/index.js';
 
 const SKIP =
@@ -50,4 +54,33 @@ test('the real keychain: store, read through odoo-keys and through secret-tool, 
     if (saved.kc !== undefined) process.env.ODOO_KEYS_KEYCHAIN = saved.kc;
     if (saved.env !== undefined) process.env[UPSTREAM_KEY_ENV] = saved.env;
   }
+});
+
+test('a keychain library that cannot be loaded: keychain_unavailable where the keychain is needed, nothing elsewhere', async (t) => {
+  // @napi-rs/keyring is a native module (a prebuilt binary per platform) and is loaded only when the
+  // keychain is used. A platform without a binary must not break the commands that never touch it.
+  const ctx = tempFolders();
+  t.after(ctx.cleanup);
+  // A module resolve hook, loaded with --import, that refuses @napi-rs/keyring as a missing binary would.
+  const hooks = join(dirname(ctx.home), 'no-keyring.mjs');
+  writeFileSync(
+    hooks,
+    [
+      "import { register } from 'node:module';",
+      "register('data:text/javascript,' + encodeURIComponent(`export async function resolve(spec, ctx, next) {",
+      "  if (spec === '@napi-rs/keyring') throw Object.assign(new Error('no prebuilt binary for this platform (test)'), { code: 'ERR_MODULE_NOT_FOUND' });",
+      '  return next(spec, ctx);',
+      '}`));',
+    ].join('\n'),
+  );
+  const env = { NODE_OPTIONS: `--import=${pathToFileURL(hooks).href}`, ODOO_KEYS_KEYCHAIN: undefined };
+  const listed = await runCli({ ...ctx, env }, ['list', '--json']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(json(listed), { keys: [] });
+  const login = await runCli({ ...ctx, env }, ['login', 'p', '--url', 'http://127.0.0.1:9', '--db', 'd', '--user', 'u', '--upstream-key-stdin', '--no-verify', '--json'], 'not-a-real-key\n');
+  assert.equal(login.code, 6, login.stdout + login.stderr);
+  const err = json(login).error;
+  assert.equal(err.code, 'keychain_unavailable');
+  assert.match(err.message, /no prebuilt binary for this platform \(test\)/);
+  assert.ok(!err.message.includes('not-a-real-key'));
 });
