@@ -1,6 +1,7 @@
 // What every command shares: --json, --profile, the registry home, errors as exit codes.
 import { Command, Flags, Errors, type Interfaces } from './oclif.js';
 import { CliError, EXIT } from './errors.js';
+import { loadColour } from './style.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
@@ -19,6 +20,12 @@ export abstract class BaseCommand extends Command {
       helpGroup: 'GLOBAL',
     }),
   };
+
+  protected override async init(): Promise<void> {
+    await super.init();
+    // palette() is synchronous; chalk is loaded here, and only when colour is on.
+    await loadColour();
+  }
 
   /**
    * Errors become a message on stderr (or a JSON object with --json) and the documented exit
