@@ -8,7 +8,8 @@ import { Document, LineCounter, parseDocument, type Node } from 'yaml';
 import { ScopeValidationError } from '../policy/validate.js';
 import { REGISTRY_VERSION, type Registry } from './types.js';
 import { emptyRegistry, validateRegistry } from './registry.js';
-import { RegistryError } from './errors.js';
+import { RegistryError, type RegistryErrorCode } from './errors.js';
+import { Worker } from 'node:worker_threads';
 import { FileLock, LockTimeoutError, pidAlive, type LockOptions } from './lock.js';
 import { isTempFileOf, writeFileAtomic } from './atomic.js';
 import { plain, syncNode } from './yaml-sync.js';
@@ -96,6 +97,34 @@ export function parseRegistry(text: string, file: string): { doc: Document; regi
     throw new RegistryError(`${file}:${line}: ${err.message}`, 'registry_invalid', file, line, field);
   }
 }
+
+/**
+ * parseRegistry in a worker thread, for a process that must keep serving meanwhile: the yaml
+ * library parses about 1 MB/s here, so a registry of 10,000 keys (3.3 MB) held a proxy's event
+ * loop for 3-4 s at every change (bench/RESULTS.md, registry row). Small files are parsed in place.
+ */
+export async function parseRegistryOffThread(text: string, file: string, inPlaceBelow = OFF_THREAD_FROM): Promise<Registry> {
+  if (text.length < inPlaceBelow) return parseRegistry(text, file).registry;
+  const answer = await new Promise<ParseAnswer>((resolve, reject) => {
+    const w = new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: { text, file } });
+    w.once('message', (m: ParseAnswer) => {
+      resolve(m);
+      void w.terminate();
+    });
+    w.once('error', reject);
+    w.once('exit', (code) => code !== 0 && reject(new Error(`the registry parser thread stopped (exit ${code})`)));
+  });
+  if (answer.ok) return answer.registry;
+  const e = answer.error;
+  throw new RegistryError(e.message, e.code, e.file, e.line, e.field);
+}
+
+/** Below this many characters (about 300 keys) a parse takes less than starting a thread. */
+const OFF_THREAD_FROM = 100_000;
+
+type ParseAnswer =
+  | { ok: true; registry: Registry }
+  | { ok: false; error: { message: string; code: RegistryErrorCode; file: string; line?: number; field?: string } };
 
 /** What a new key record looks like in the file: fields in a fixed, readable order. */
 const KEY_ORDER = ['id', 'name', 'profile', 'description', 'hash', 'created', 'expires', 'revoked', 'previous', 'learning', 'limits', 'rules'];
@@ -249,7 +278,8 @@ export class RegistryStore {
     onChange: (reg: Registry) => void,
     onError: (err: Error) => void,
     // readText: how the file is read (a test holds a read in flight with it).
-    opts: { pollMs?: number; readText?: (path: string) => Promise<string> } = {},
+    // parseInPlaceBelow: files at least this long are parsed in a worker thread.
+    opts: { pollMs?: number; readText?: (path: string) => Promise<string>; parseInPlaceBelow?: number } = {},
   ): RegistryWatch {
     const readText = opts.readText ?? ((path: string) => readFile(path, 'utf8'));
     const dir = dirname(this.path);
@@ -299,7 +329,7 @@ export class RegistryStore {
           }
           let reg: Registry;
           try {
-            reg = parseRegistry(text, this.path).registry;
+            reg = await parseRegistryOffThread(text, this.path, opts.parseInPlaceBelow);
           } catch (err) {
             onError(err as Error);
             continue;

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, utimesSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RegistryStore } from '../../src/registry/store.js';
+import { RegistryStore, parseRegistry, parseRegistryOffThread } from '../../src/registry/store.js';
 import { RegistryError } from '../../src/registry/errors.js';
 import { mintKey } from '../../src/registry/keys.js';
 import type { KeyRecord, Registry } from '../../src/registry/types.js';
@@ -330,4 +330,49 @@ test('watch: checkNow() while a read is in flight waits for it and reads again, 
   await new Promise((r) => setTimeout(r, 200));
   assert.ok(last().keys.find((k) => k.name === 'renamed-form')!.revoked, 'still revoked');
   assert.ok(reads >= 2, 'the file was read again after the held read');
+});
+
+test('parseRegistryOffThread: the same registry as a parse in place, and the same error (message, code, line, field) for a bad file', async () => {
+  const inPlace = parseRegistry(HAND_WRITTEN, 'keys.yaml').registry;
+  assert.deepEqual(await parseRegistryOffThread(HAND_WRITTEN, 'keys.yaml', 0), inPlace);
+  for (const bad of [HAND_WRITTEN.replace('version: 1', 'version: 1\n  : : ['), HAND_WRITTEN.replace('methods: [create]', 'methods: [_private]'), '']) {
+    let expected: unknown;
+    try {
+      parseRegistry(bad, 'keys.yaml');
+    } catch (e) {
+      expected = e;
+    }
+    assert.ok(expected instanceof RegistryError, 'the in-place parse refuses it');
+    await assert.rejects(parseRegistryOffThread(bad, 'keys.yaml', 0), (e: unknown) => {
+      assert.ok(e instanceof RegistryError);
+      assert.deepEqual([e.message, e.code, e.file, e.line, e.field], [expected.message, expected.code, expected.file, expected.line, expected.field]);
+      return true;
+    });
+  }
+});
+
+test('watch: a large registry is parsed off the event loop, which keeps turning meanwhile', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const store = new RegistryStore(file);
+  const changes: Registry[] = [];
+  const stop = store.watch((reg) => changes.push(reg), (err) => assert.fail(err), { parseInPlaceBelow: 0 });
+  t.after(stop);
+  await store.update((reg) => {
+    for (let i = 0; i < 2000; i++) {
+      const m = mintKey();
+      reg.keys.push({ id: m.id, name: `bulk-${i}`, profile: reg.keys[0]!.profile, hash: m.hash, created: '2026-11-01T10:00:00.000Z', rules: [{ model: 'res.partner', methods: ['read'], fields: ['name'] }] });
+    }
+  });
+  // Count event-loop turns while the watch reads and parses the new file.
+  let turns = 0;
+  const ticker = setInterval(() => turns++, 1);
+  const t0 = performance.now();
+  await stop.checkNow();
+  const took = performance.now() - t0;
+  clearInterval(ticker);
+  assert.equal(changes[changes.length - 1]!.keys.length, 2000 + parseRegistry(HAND_WRITTEN, 'k').registry.keys.length);
+  // In place, the loop would not turn at all until the parse is over.
+  assert.ok(turns >= 10, `the event loop turned ${turns} times in ${took.toFixed(0)} ms of parsing`);
 });
