@@ -6,33 +6,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHarness, post, type Harness } from '../support/proxy-harness.js';
 import { registryPath } from '../../src/registry/paths.js';
-import { silentLogger, type Logger } from '../../src/proxy/log.js';
+import { partnerRead, startWatchedHarness, status } from './registry-watch.js';
 import { BIN, REPO_ROOT, cliEnvironment, json, runCli } from '../support/cli.js';
 
-const partnerRead = [{ model: 'res.partner', methods: ['read'], fields: ['name'] }];
-
-let client = 0;
-/** One call, from an address of its own (so the failed-attempt throttle stays out of the way). */
-async function status(h: Harness, token: string): Promise<number> {
-  client++;
-  const from = `10.9.${(client >> 8) & 255}.${client & 255}`;
-  return (await post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${token}`, 'Content-Type': 'application/json', 'X-Forwarded-For': from })).status;
-}
-
-/** A proxy whose log keeps every registry problem it reports (each one, not a sample). */
-async function startWatchedHarness(): Promise<{ h: Harness; problems: string[] }> {
-  const problems: string[] = [];
-  const log: Logger = {
-    ...silentLogger,
-    error: (msg, fields) => {
-      if (/registry/.test(msg)) problems.push(`${msg}: ${String(fields?.error ?? '')}`);
-    },
-  };
-  // One trusted hop: status() gives each call its own address.
-  return { h: await startHarness({ version: 19, server: { trustProxyHops: 1 }, log }), problems };
-}
 
 test('kill -9 in the middle of rotate, revoke, scope and create: the registry is as it was, the proxy never saw a broken file, and the next write recovers', async () => {
   const { h, problems } = await startWatchedHarness();

@@ -4,35 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { startHarness, post, type Harness } from '../support/proxy-harness.js';
 import { registryPath } from '../../src/registry/paths.js';
-import { silentLogger, type Logger } from '../../src/proxy/log.js';
+import { partnerRead, startWatchedHarness, status } from './registry-watch.js';
 import { parseRegistry } from '../../src/registry/store.js';
 import { parseToken, secretMatches } from '../../src/registry/keys.js';
 import { json, runCli } from '../support/cli.js';
 
-const partnerRead = [{ model: 'res.partner', methods: ['read'], fields: ['name'] }];
-
-let client = 0;
-/** One call, from an address of its own (so the failed-attempt throttle stays out of the way). */
-async function status(h: Harness, token: string): Promise<number> {
-  client++;
-  const from = `10.9.${(client >> 8) & 255}.${client & 255}`;
-  return (await post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${token}`, 'Content-Type': 'application/json', 'X-Forwarded-For': from })).status;
-}
-
-/** A proxy whose log keeps every registry problem it reports (each one, not a sample). */
-async function startWatchedHarness(): Promise<{ h: Harness; problems: string[] }> {
-  const problems: string[] = [];
-  const log: Logger = {
-    ...silentLogger,
-    error: (msg, fields) => {
-      if (/registry/.test(msg)) problems.push(`${msg}: ${String(fields?.error ?? '')}`);
-    },
-  };
-  // One trusted hop: status() gives each call its own address.
-  return { h: await startHarness({ version: 19, server: { trustProxyHops: 1 }, log }), problems };
-}
 
 test('50 CLI writers at once (create, rotate, revoke, scope): every change lands, the file stays valid throughout, and the proxy ends with exactly their result', async () => {
   const { h, problems } = await startWatchedHarness();
