@@ -11,6 +11,7 @@ import { mintKey } from '../../src/registry/keys.js';
 import type { KeyRecord } from '../../src/registry/types.js';
 import type { Limits, Rule } from '../../src/policy/types.js';
 import type { JournalEntry } from '../../src/audit/types.js';
+import { journalLines } from '../support/journal.js';
 
 export interface ExecWorld extends CliEnv {
   standin: Standin;
@@ -60,12 +61,7 @@ export async function execWorld(version: 18 | 19 = 19): Promise<ExecWorld> {
       return { id: m.id, name, token: m.token };
     },
     journal() {
-      const out: JournalEntry[] = [];
-      if (!existsSync(journalDir)) return out;
-      for (const file of readdirSync(journalDir).filter((n) => n.endsWith('.jsonl')).sort()) {
-        for (const line of readFileSync(join(journalDir, file), 'utf8').split('\n')) if (line.trim()) out.push(JSON.parse(line) as JournalEntry);
-      }
-      return out;
+      return journalLines(journalDir);
     },
     allFilesText() {
       return [...walk(f.home), ...walk(f.state)].map((p) => readFileSync(p, 'latin1')).join('\n');

@@ -5,17 +5,17 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { startHarness, post, type Harness } from '../support/proxy-harness.js';
 import { registryPath } from '../../src/registry/paths.js';
 import { RegistryStore } from '../../src/registry/store.js';
 import { sideFileName } from '../../src/audit/chain.js';
-import type { JournalEntry } from '../../src/audit/types.js';
 import { BIN, REPO_ROOT, cliEnvironment, json, runCli, tempFolders } from '../support/cli.js';
 import { startStandin } from '../standin/server.js';
 import { eventually, sleep } from './support.js';
+import { journalLines as readJournal } from '../support/journal.js';
 
 const partnerRead = [{ model: 'res.partner', methods: ['read'], fields: ['name'] }];
 
@@ -28,15 +28,6 @@ async function health(url: string): Promise<{ status: number; body: { ok: boolea
   return { status: r.status, body: (await r.json()) as { ok: boolean; checks: Record<string, { ok: boolean; detail?: string }> } };
 }
 
-/** Every line of the journal folder, in file order (without flushing: for folders read from outside). */
-function readJournal(dir: string): JournalEntry[] {
-  const out: JournalEntry[] = [];
-  if (!existsSync(dir)) return out;
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()) {
-    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) if (line.trim()) out.push(JSON.parse(line) as JournalEntry);
-  }
-  return out;
-}
 
 describe('the journal under the running proxy', () => {
   test('its folder deleted: the folder is made again, the chain carries on, and no line written after is lost', async () => {

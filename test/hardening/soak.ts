@@ -10,7 +10,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BIN, REPO_ROOT, cliEnvironment, json, runCli, tempFolders } from '../support/cli.js';
@@ -18,8 +18,8 @@ import { startStandin, type Standin } from '../standin/server.js';
 import { encodeMethodCall, decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
 import { stringifyJson, parseJson } from '../../src/rpc/json.js';
 import { isStruct } from '../../src/rpc/values.js';
-import type { JournalEntry } from '../../src/audit/types.js';
 import { fdCounts, rssBytes, sleep } from './support.js';
+import { journalLines } from '../support/journal.js';
 
 export interface SoakOptions {
   /** Stop after this long (ms)... */
@@ -254,12 +254,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     child.kill('SIGTERM');
     await new Promise<void>((r) => (child!.exitCode !== null ? r() : child!.once('exit', () => r())));
     const dir = join(f.state, 'journal');
-    const lines: JournalEntry[] = [];
-    if (existsSync(dir)) {
-      for (const name of readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()) {
-        for (const l of readFileSync(join(dir, name), 'utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as JournalEntry);
-      }
-    }
+    const lines = journalLines(dir);
     const seqs = lines.map((l) => l.seq).sort((a, b) => a - b);
     const duplicateSeqs = seqs.length - new Set(seqs).size;
     const seqContiguous = seqs.every((s, i) => s === i + 1);

@@ -3,7 +3,7 @@
 
 import net from 'node:net';
 import http from 'node:http';
-import { readdirSync, readlinkSync, readFileSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { readdirSync, readlinkSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { silentLogger } from '../../src/proxy/log.js';
 import { decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
 import { parseJson } from '../../src/rpc/json.js';
 import { isStruct } from '../../src/rpc/values.js';
+import { journalLines } from '../support/journal.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -338,12 +339,7 @@ export async function startFaultyHarness(opts: { version?: 18 | 19; upstreamTime
     },
     async journal() {
       await proxy.journal?.flush();
-      const out: JournalEntry[] = [];
-      if (!existsSync(journalDir)) return out;
-      for (const f of readdirSync(journalDir).filter((n) => n.endsWith('.jsonl')).sort()) {
-        for (const line of readFileSync(join(journalDir, f), 'utf8').split('\n')) if (line.trim()) out.push(JSON.parse(line) as JournalEntry);
-      }
-      return out;
+      return journalLines(journalDir);
     },
     async close() {
       await proxy.close(1000);

@@ -3,7 +3,7 @@
 // docs/scopes.md, and child processes for the clients (python3, node, the CLI).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parse } from 'yaml';
@@ -19,6 +19,7 @@ import { validateLimits, validateRules } from '../../src/policy/validate.js';
 import type { JournalEntry } from '../../src/audit/types.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/runtime.js';
 import { createLogger, silentLogger } from '../../src/proxy/log.js';
+import { journalLines } from '../support/journal.js';
 
 export { REPO_ROOT };
 export const EXAMPLES = join(REPO_ROOT, 'examples');
@@ -131,12 +132,7 @@ export async function startWorld(opts: { version?: 18 | 19; studioStats?: boolea
     },
     async journal() {
       await proxy.journal?.flush();
-      const out: JournalEntry[] = [];
-      if (!existsSync(journalDir)) return out;
-      for (const f of readdirSync(journalDir).filter((n) => n.endsWith('.jsonl')).sort()) {
-        for (const line of readFileSync(join(journalDir, f), 'utf8').split('\n')) if (line.trim()) out.push(JSON.parse(line) as JournalEntry);
-      }
-      return out;
+      return journalLines(journalDir);
     },
     async close() {
       await proxy.close(1000);

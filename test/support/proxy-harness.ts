@@ -1,7 +1,7 @@
 // A stand-in Odoo, a registry with one profile pointing at it, and a running proxy in front:
 // what the proxy, exec and client tests share.
 
-import { mkdtempSync, writeFileSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startStandin, type Standin, type StandinOptions } from '../standin/server.js';
@@ -13,6 +13,7 @@ import type { Limits, Rule } from '../../src/policy/types.js';
 import type { JournalEntry } from '../../src/audit/types.js';
 import { startProxy, type RunningProxy, type RuntimeConfig } from '../../src/proxy/runtime.js';
 import { createLogger, silentLogger, type Logger } from '../../src/proxy/log.js';
+import { journalLines } from './journal.js';
 
 export interface HarnessOptions {
   version?: 18 | 19;
@@ -119,12 +120,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     async journal() {
       if (!journalDir || !proxy.journal) return [];
       await proxy.journal.flush();
-      const out: JournalEntry[] = [];
-      if (!existsSync(journalDir)) return out;
-      for (const f of readdirSync(journalDir).filter((n) => n.endsWith('.jsonl')).sort()) {
-        for (const line of readFileSync(join(journalDir, f), 'utf8').split('\n')) if (line.trim()) out.push(JSON.parse(line) as JournalEntry);
-      }
-      return out;
+      return journalLines(journalDir);
     },
     async close() {
       await proxy.close(1000);
