@@ -668,13 +668,22 @@ class RuleEval {
         current = info.relation;
       }
       if (!info || !info.relation || (info.type !== 'many2one' && info.type !== 'many2many')) continue;
-      const found = this.findRule(info.relation, 'read', ['display_name']);
-      if (found && !(found.rule.domain && found.rule.domain.length)) continue;
-      const entry = byComodel.get(info.relation) ?? { fields: [] };
-      entry.fields.push(spec);
-      if (found) entry.domain = found.rule.domain;
-      byComodel.set(info.relation, entry);
+      this.noteNameToRedact(byComodel, info.relation, spec);
     }
+    this.pushNameRedactions(byComodel);
+  }
+
+  /** `field` shows names of `comodel` records: note it unless a rule lets the key read them all. */
+  private noteNameToRedact(byComodel: Map<string, { fields: string[]; domain?: RpcValue[] }>, comodel: string, field: string): void {
+    const found = this.findRule(comodel, 'read', ['display_name']);
+    if (found && !(found.rule.domain && found.rule.domain.length)) return;
+    const entry = byComodel.get(comodel) ?? { fields: [] };
+    entry.fields.push(field);
+    if (found) entry.domain = found.rule.domain;
+    byComodel.set(comodel, entry);
+  }
+
+  private pushNameRedactions(byComodel: Map<string, { fields: string[]; domain?: RpcValue[] }>): void {
     for (const [comodel, e] of [...byComodel].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const r: ResultRedaction = { kind: 'many2one_names', fields: e.fields, comodel };
       if (e.domain) r.domain = e.domain;
@@ -772,18 +781,9 @@ class RuleEval {
     for (const f of [...names].sort()) {
       const info = Object.prototype.hasOwnProperty.call(schema, f) ? schema[f] : undefined;
       if (!info || info.type !== 'many2one' || !info.relation) continue;
-      const found = this.findRule(info.relation, 'read', ['display_name']);
-      if (found && !(found.rule.domain && found.rule.domain.length)) continue;
-      const entry = byComodel.get(info.relation) ?? { fields: [] };
-      entry.fields.push(f);
-      if (found) entry.domain = found.rule.domain;
-      byComodel.set(info.relation, entry);
+      this.noteNameToRedact(byComodel, info.relation, f);
     }
-    for (const [comodel, e] of [...byComodel].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const r: ResultRedaction = { kind: 'many2one_names', fields: e.fields, comodel };
-      if (e.domain) r.domain = e.domain;
-      this.st.redactions.push(r);
-    }
+    this.pushNameRedactions(byComodel);
   }
 
   /**
