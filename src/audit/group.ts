@@ -1,13 +1,13 @@
 // Grouping a whole journal for `odoo-keys audit`: the byte scanner feeding a ReportBuilder, with
-// big journals split across worker threads by file (each thread groups its files, the partial
-// reports are merged), so a million lines take a fraction of the time on a machine with cores.
+// big journals split across worker threads by byte ranges (each thread groups its share, the
+// partial reports are merged), so a million lines take a fraction of the time on a machine with cores.
 
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { JournalFilter, ReadStats } from './read.js';
 import { ReportBuilder, type PartialReport, type Report, type ReportOptions } from './report.js';
-import { scanFiles, windowFiles } from './scan.js';
+import { scanFiles, windowFiles, type FilePiece } from './scan.js';
 
 export interface GroupJournalOptions extends ReportOptions {
   /** Most threads to use (default: the machine's parallelism, at most 4). 1 keeps it on this thread. */
@@ -18,7 +18,7 @@ export interface GroupJournalOptions extends ReportOptions {
 
 /** What a worker is given: the filter's dates as ISO text (structured clone keeps Dates, but be plain). */
 export interface GroupTask {
-  paths: string[];
+  paths: FilePiece[];
   filter: Omit<JournalFilter, 'since' | 'until'> & { since?: string; until?: string };
   report: Omit<ReportOptions, 'since' | 'until'> & { since?: string; until?: string };
 }
@@ -28,7 +28,7 @@ export interface GroupAnswer {
   unreadable: number;
 }
 
-export function plainTask(paths: string[], filter: JournalFilter, opts: ReportOptions): GroupTask {
+export function plainTask(paths: FilePiece[], filter: JournalFilter, opts: ReportOptions): GroupTask {
   return {
     paths,
     filter: { ...filter, since: filter.since?.toISOString(), until: filter.until?.toISOString() },
@@ -44,15 +44,33 @@ export function taskReportOptions(t: GroupTask): ReportOptions {
   return { by: t.report.by, buckets: t.report.buckets, since: t.report.since ? new Date(t.report.since) : undefined, until: t.report.until ? new Date(t.report.until) : undefined };
 }
 
-/** Files split into `n` shares of about equal size (largest first into the lightest share). */
-export function shareFiles(files: { path: string; size: number }[], n: number): string[][] {
-  const shares = Array.from({ length: n }, () => ({ size: 0, paths: [] as string[] }));
-  for (const f of [...files].sort((a, b) => b.size - a.size)) {
-    const lightest = shares.reduce((m, s) => (s.size < m.size ? s : m));
-    lightest.paths.push(f.path);
-    lightest.size += f.size;
+/**
+ * The files cut into `n` shares of equal size, as byte ranges (a file may be split between two
+ * shares): whole files left one thread with 4 of 7 days, and it set the time of the whole.
+ */
+export function shareFiles(files: { path: string; size: number }[], n: number): FilePiece[][] {
+  const total = files.reduce((a, f) => a + f.size, 0);
+  const per = Math.ceil(total / n);
+  const shares: FilePiece[][] = [];
+  let share: FilePiece[] = [];
+  let room = per;
+  for (const f of files) {
+    let at = 0;
+    while (at < f.size) {
+      const take = Math.min(room, f.size - at);
+      const end = at + take === f.size ? Infinity : at + take;
+      share.push({ path: f.path, start: at, end });
+      at += take;
+      room -= take;
+      if (room === 0 && shares.length < n - 1) {
+        shares.push(share);
+        share = [];
+        room = per;
+      }
+    }
   }
-  return shares.filter((s) => s.paths.length).map((s) => s.paths);
+  if (share.length) shares.push(share);
+  return shares;
 }
 
 function runWorker(task: GroupTask): Promise<GroupAnswer> {

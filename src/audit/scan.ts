@@ -396,8 +396,18 @@ export async function scanJournal(
 }
 
 /** scanJournal over a given list of journal files. */
+/**
+ * A byte range of a journal file: the lines that begin at an offset in [start, end). A line
+ * that begins inside the range is read whole even where it runs past `end`.
+ */
+export interface FilePiece {
+  path: string;
+  start: number;
+  end: number;
+}
+
 export async function scanFiles(
-  paths: string[],
+  paths: (string | FilePiece)[],
   filter: JournalFilter,
   onEntry: (e: LightEntry, tsMs: number) => void,
   stats: ReadStats = { unreadable: 0 },
@@ -436,10 +446,16 @@ export async function scanFiles(
     }
   };
 
-  for (const path of paths) {
-    const fh = await open(path, 'r');
+  for (const item of paths) {
+    const piece: FilePiece = typeof item === 'string' ? { path: item, start: 0, end: Infinity } : item;
+    const fh = await open(piece.path, 'r');
     try {
+      // From the byte before the piece: the rest of the line it ends belongs to the piece before.
+      let pos = piece.start > 0 ? piece.start - 1 : 0;
+      let skipping = piece.start > 0;
+      let base = pos; // the file offset of buf[0]
       let filled = 0;
+      let done = false;
       for (;;) {
         if (filled === buf.length) {
           // One line longer than the buffer: grow it.
@@ -447,24 +463,42 @@ export async function scanFiles(
           buf.copy(bigger, 0, 0, filled);
           buf = bigger;
         }
-        const { bytesRead } = await fh.read(buf, filled, buf.length - filled, null);
+        const { bytesRead } = await fh.read(buf, filled, buf.length - filled, pos);
+        pos += bytesRead;
         const end = filled + bytesRead;
         let s = 0;
+        if (skipping) {
+          const nl = buf.indexOf(NEWLINE, 0);
+          if (nl < 0 || nl >= end) {
+            if (bytesRead === 0) break;
+            base += end;
+            filled = 0;
+            continue;
+          }
+          s = nl + 1;
+          skipping = false;
+        }
         // Backslashes are rare: found once per chunk, again only after passing one.
-        let nextBackslash = buf.subarray(0, end).indexOf(BACKSLASH);
+        let nextBackslash = buf.subarray(0, end).indexOf(BACKSLASH, s);
         for (;;) {
           const nl = buf.indexOf(NEWLINE, s);
           if (nl < 0 || nl >= end) break;
+          if (base + s >= piece.end) {
+            done = true;
+            break;
+          }
           if (nextBackslash >= 0 && nextBackslash < s) nextBackslash = buf.subarray(0, end).indexOf(BACKSLASH, s);
           line(buf, s, nl, nextBackslash >= 0 && nextBackslash < nl);
           s = nl + 1;
         }
+        if (done) break;
         if (bytesRead === 0) {
           // A last line without its newline (a write cut short) is read too.
-          if (s < end) line(buf, s, end, buf.subarray(s, end).includes(BACKSLASH));
+          if (s < end && base + s < piece.end) line(buf, s, end, buf.subarray(s, end).includes(BACKSLASH));
           break;
         }
         buf.copy(buf, 0, s, end);
+        base += s;
         filled = end - s;
       }
     } finally {

@@ -109,3 +109,36 @@ test('groupJournal: the same report on one thread and split across worker thread
   const denied = await groupJournal([dir], { ...filter, denied: true }, { ...opts, workers: 2, parallelAboveBytes: 0 });
   assert.equal(denied.totals.calls, 6);
 });
+
+test('scanFiles over byte ranges: cut anywhere (at, before and after a newline, inside a line), two pieces read every line exactly once', async (t) => {
+  const { scanFiles } = await import('../../src/audit/scan.js');
+  const { readFileSync, readdirSync, writeFileSync } = await import('node:fs');
+  const dir = tempDir(t);
+  await writeJournal(dir, sampleInputs().slice(0, 6), {});
+  const file = join(dir, readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()[0]!);
+  // A line the fast path cannot take (a backslash), an unreadable one, and a last line cut short.
+  const good = readFileSync(file, 'utf8').trim().split('\n');
+  const escaped = good[1]!.replace('"method":"', '"method":"a\\\\b');
+  const text = [good[0], escaped, 'not json', ...good.slice(2)].join('\n') + '\n' + good[good.length - 1]!.slice(0, 40);
+  writeFileSync(file, text);
+  const collect = async (pieces: Parameters<typeof scanFiles>[0]) => {
+    const seen: string[] = [];
+    const stats: ReadStats = { unreadable: 0 };
+    await scanFiles(pieces, {}, (e, ms) => seen.push(`${ms} ${e.seq} ${e.method}`), stats);
+    return { seen, unreadable: stats.unreadable };
+  };
+  const whole = await collect([file]);
+  assert.equal(whole.seen.length, good.length);
+  assert.equal(whole.unreadable, 2, 'the unreadable line and the cut-short one');
+  const size = Buffer.byteLength(text);
+  for (let cut = 0; cut <= size; cut++) {
+    const split = await collect([{ path: file, start: 0, end: cut }, { path: file, start: cut, end: Infinity }]);
+    assert.deepEqual(split, whole, `cut at byte ${cut} (${JSON.stringify(text.slice(Math.max(0, cut - 3), cut + 3))})`);
+  }
+  // Three pieces, and a share function that spreads bytes evenly.
+  const { shareFiles } = await import('../../src/audit/group.js');
+  const shares = shareFiles([{ path: file, size }, { path: file, size }], 3);
+  assert.equal(shares.length, 3);
+  const both = await collect(shares.flat());
+  assert.deepEqual(both.seen, [...whole.seen, ...whole.seen]);
+});
