@@ -1,9 +1,7 @@
 // `odoo-keys check`: the scope engine as a dry run from the command line, exit 0 allow / 3 deny.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { json, runCli, tempFolders } from '../support/cli.js';
+import { json, loginWithKeyFile, runCli, tempFolders } from '../support/cli.js';
 import { startStandin } from '../standin/server.js';
 
 test('check allows, denies with the rule and reason, and fetches relations from Odoo when needed', async (t) => {
@@ -13,10 +11,7 @@ test('check allows, denies with the rule and reason, and fetches relations from 
     await odoo.close();
     f.cleanup();
   });
-  const keyFile = join(f.home, '..', 'upstream.key');
-  writeFileSync(keyFile, `${odoo.users.integration.apiKey}\n`, { mode: 0o600 });
-  const login = await runCli(f, ['login', 'prod', '--url', odoo.url, '--db', odoo.db, '--user', odoo.users.integration.login, '--upstream-key-file', keyFile]);
-  assert.equal(login.code, 0, login.stderr);
+  await loginWithKeyFile(f, odoo);
   const created = await runCli(f, ['create', 'website-form', '--scope', 'crm.lead:create(name,email_from,phone)', '--ip', '203.0.113.0/24', '--json']);
   assert.equal(created.code, 0, created.stderr);
 

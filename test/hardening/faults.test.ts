@@ -7,12 +7,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { startHarness, post, type Harness } from '../support/proxy-harness.js';
 import { registryPath } from '../../src/registry/paths.js';
 import { RegistryStore } from '../../src/registry/store.js';
 import { sideFileName } from '../../src/audit/chain.js';
-import { BIN, REPO_ROOT, cliEnvironment, json, runCli, tempFolders } from '../support/cli.js';
+import { BIN, REPO_ROOT, cliEnvironment, freePort, json, loginWithKeyFile, runCli, tempFolders } from '../support/cli.js';
 import { startStandin } from '../standin/server.js';
 import { eventually, sleep } from './support.js';
 import { journalLines as readJournal } from '../support/journal.js';
@@ -123,15 +122,6 @@ describe('the journal under the running proxy', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('disk full (writes fail with EFBIG under a file-size limit): `serve` fails closed, says so on /healthz and in its log, and forwards nothing', async (t) => {
   const odoo = await startStandin({ version: 19 });
@@ -142,9 +132,7 @@ test('disk full (writes fail with EFBIG under a file-size limit): `serve` fails 
     await odoo.close();
     f.cleanup();
   });
-  const keyFile = join(f.home, '..', 'upstream.key');
-  writeFileSync(keyFile, `${odoo.users.integration.apiKey}\n`, { mode: 0o600 });
-  assert.equal((await runCli(f, ['login', 'prod', '--url', odoo.url, '--db', odoo.db, '--user', odoo.users.integration.login, '--upstream-key-file', keyFile])).code, 0);
+  await loginWithKeyFile(f, odoo);
   const created = await runCli(f, ['create', 'sync', '--scope', 'res.partner:read(name)', '--json']);
   assert.equal(created.code, 0, created.stderr);
   const token = json<{ token: string }>(created).token;

@@ -9,11 +9,9 @@
 // test/hardening/soak.test.ts runs a short, count-bounded version of the same.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BIN, REPO_ROOT, cliEnvironment, json, runCli, tempFolders } from '../support/cli.js';
+import { BIN, REPO_ROOT, cliEnvironment, freePort, json, loginWithKeyFile, runCli, tempFolders } from '../support/cli.js';
 import { startStandin, type Standin } from '../standin/server.js';
 import { encodeMethodCall, decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
 import { stringifyJson, parseJson } from '../../src/rpc/json.js';
@@ -62,15 +60,6 @@ export interface SoakReport {
   problems: string[];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function sample(pid: number, started: number, calls: number): Sample {
   const { fds, sockets } = fdCounts(pid);
@@ -91,10 +80,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const f = tempFolders('odoo-keys-soak-');
   let child: ChildProcess | undefined;
   try {
-    const keyFile = join(f.home, '..', 'upstream.key');
-    writeFileSync(keyFile, `${odoo.users.integration.apiKey}\n`, { mode: 0o600 });
-    const login = await runCli(f, ['login', 'prod', '--url', odoo.url, '--db', odoo.db, '--user', odoo.users.integration.login, '--upstream-key-file', keyFile]);
-    if (login.code !== 0) throw new Error(`login failed: ${login.stderr}`);
+    await loginWithKeyFile(f, odoo);
     const mk = async (name: string, scope: string): Promise<{ token: string; id: string }> => {
       const r = await runCli(f, ['create', name, '--scope', scope, '--offline', '--json']);
       if (r.code !== 0) throw new Error(`create failed: ${r.stderr}`);

@@ -3,22 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import { BIN, REPO_ROOT, cliEnvironment, json, runCli, tempFolders } from '../support/cli.js';
+import { BIN, REPO_ROOT, cliEnvironment, freePort, json, loginWithKeyFile, runCli, tempFolders } from '../support/cli.js';
 import { startStandin } from '../standin/server.js';
 import { encodeMethodCall, decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Waits until stderr shows `pattern`. */
 function waitFor(child: ChildProcess, stderr: () => string, pattern: RegExp, ms = 90_000): Promise<void> {
@@ -45,9 +35,7 @@ test('serve: logs JSON lines, reloads on SIGHUP, drains a call in flight on SIGT
     await odoo.close();
     f.cleanup();
   });
-  const keyFile = join(f.home, '..', 'upstream.key');
-  writeFileSync(keyFile, `${odoo.users.integration.apiKey}\n`, { mode: 0o600 });
-  assert.equal((await runCli(f, ['login', 'prod', '--url', odoo.url, '--db', odoo.db, '--user', odoo.users.integration.login, '--upstream-key-file', keyFile])).code, 0);
+  await loginWithKeyFile(f, odoo);
   const created = await runCli(f, ['create', 'sync', '--scope', 'res.partner:read(name)', '--json']);
   assert.equal(created.code, 0, created.stderr);
   const token = json<{ token: string }>(created).token;

@@ -1,7 +1,9 @@
 // Runs the real CLI (`node bin/run.js ...`) as a child process, with no TTY and its own
 // config and state folders, the way a user or a script would.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Standin } from '../standin/server.js';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,4 +122,27 @@ export function runCliInPty(ctx: CliEnv, args: string[], steps: { expect: string
       resolvePromise({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** A port free on 127.0.0.1 now, for a child process that must be told its port up front. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `odoo-keys login prod` against an Odoo (or the stand-in) as its integration user, the API key in a
+ * 0600 file beside the config folder (no keychain needed). Throws with the CLI's stderr on failure.
+ */
+export async function loginWithKeyFile(ctx: CliEnv, odoo: Pick<Standin, 'url' | 'db' | 'users'>): Promise<void> {
+  if (!odoo.users.integration.apiKey) throw new Error('the integration user has no API key');
+  const keyFile = join(ctx.home, '..', 'upstream.key');
+  writeFileSync(keyFile, `${odoo.users.integration.apiKey}\n`, { mode: 0o600 });
+  const login = await runCli(ctx, ['login', 'prod', '--url', odoo.url, '--db', odoo.db, '--user', odoo.users.integration.login, '--upstream-key-file', keyFile]);
+  if (login.code !== 0) throw new Error(`login failed (exit ${login.code}): ${login.stderr}`);
 }
