@@ -94,6 +94,64 @@ describe('the proxy protects Odoo', () => {
     }
   });
 
+  test('a locked-out address is refused on every protocol before its request is parsed, each refusal journaled', async () => {
+    const h = await startHarness({ version: 19, server: { trustProxyHops: 1 } });
+    try {
+      const { token } = await h.addKey({ rules: partnerRead });
+      const from = '198.51.100.77';
+      const fwd = { 'X-Forwarded-For': from };
+      const xml = (body: string | Buffer, path = '/xmlrpc/2/object'): ReturnType<typeof post> => post(`${h.url}${path}`, body, { 'Content-Type': 'text/xml', ...fwd });
+      const guess = (i: number): string => encodeMethodCall('execute_kw', [h.db, h.uid, `odk_1000000${i}_${'B'.repeat(43)}`, 'res.partner', 'search_count', [[]]]);
+      for (let i = 0; i < 10; i++) {
+        const r = decodeMethodResponse((await xml(guess(i))).text);
+        assert.ok(r.kind === 'fault' && /invalid key|unknown/i.test(String(r.faultString)), `guess ${i} is an auth failure, not yet throttled`);
+      }
+      h.standin.clearReceived();
+      const before = (await h.journal()).length;
+
+      // XML-RPC: a good key, a malformed body and even common.version get the throttled fault (a
+      // parse error would show the body was read as XML-RPC first).
+      for (const [label, body, path] of [
+        ['good key', encodeMethodCall('execute_kw', [h.db, h.uid, token, 'res.partner', 'search_count', [[]]]), '/xmlrpc/2/object'],
+        ['malformed XML', '<methodCall><methodName>execute_kw</meth', '/xmlrpc/2/object'],
+        ['version', encodeMethodCall('version', []), '/xmlrpc/2/common'],
+        ['legacy path', encodeMethodCall('execute_kw', [h.db, h.uid, token, 'res.partner', 'search_count', [[]]]), '/xmlrpc/object'],
+      ] as const) {
+        const a = await xml(body, path);
+        assert.equal(a.status, 200, label);
+        const r = decodeMethodResponse(a.text);
+        // The unversioned paths carry the message in faultCode, as Odoo's legacy dispatcher does.
+        assert.ok(r.kind === 'fault' && /too many failed attempts/.test(String(path === '/xmlrpc/object' ? r.faultCode : r.faultString)), `${label}: ${a.text.slice(0, 200)}`);
+      }
+      // JSON-RPC: the error object echoes the request's id.
+      const jr = await post(`${h.url}/jsonrpc`, JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 'req-42', params: { service: 'object', method: 'execute_kw', args: [h.db, h.uid, token, 'res.partner', 'search_count', [[]]] } }), { 'Content-Type': 'application/json', ...fwd });
+      const jv = parseJson(jr.text) as { id: unknown; error?: { data?: { message?: string } } };
+      assert.equal(jv.id, 'req-42');
+      assert.match(String(jv.error?.data?.message), /too many failed attempts/);
+      // JSON-2: 429, whatever the body.
+      const j2 = await post(`${h.url}/json/2/res.partner/search_count`, 'not json at all', { Authorization: `bearer ${token}`, 'Content-Type': 'application/json', ...fwd });
+      assert.equal(j2.status, 429);
+      assert.match(j2.text, /too many failed attempts/);
+
+      assert.equal(h.standin.received.length, 0, 'nothing from the locked-out address reached Odoo');
+      const lines = (await h.journal()).slice(before);
+      assert.equal(lines.length, 6, 'one journal line per refused attempt');
+      for (const l of lines) {
+        assert.equal(l.ip, from);
+        assert.equal(l.key, null);
+        assert.equal(l.decision, 'deny');
+        assert.match(String(l.reason), /too many failed attempts/);
+      }
+      assert.deepEqual(lines.map((l) => l.proto), ['xmlrpc', 'xmlrpc', 'xmlrpc', 'xmlrpc', 'jsonrpc', 'json2']);
+      assert.equal(lines[5]!.model, 'res.partner', 'JSON-2 names the model from the path');
+      // The same good key from another address still works: the lockout is the address's.
+      const other = await post(`${h.url}/xmlrpc/2/object`, encodeMethodCall('execute_kw', [h.db, h.uid, token, 'res.partner', 'search_count', [[]]]), { 'Content-Type': 'text/xml', 'X-Forwarded-For': '203.0.113.9' });
+      assert.equal(decodeMethodResponse(other.text).kind, 'params');
+    } finally {
+      await h.close();
+    }
+  });
+
   test('a per-key concurrency cap: excess calls wait briefly, then get a clear busy error', async () => {
     const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 100 } });
     try {
