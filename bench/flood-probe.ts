@@ -16,7 +16,7 @@ const flood = (cfg: FloodConfig): Promise<FloodReport> =>
     const child = fork(CHILD, [JSON.stringify(cfg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.once('message', (m: FloodReport) => resolve(m));
   });
-const decoySrc = `const s=require('http').createServer((q,r)=>{q.resume();q.on('end',()=>{r.setHeader('Content-Length','40');r.end('<fault>too many failed attempts</fault>\\n')})});s.listen(0,'0.0.0.0',()=>process.stdout.write(String(s.address().port)+'\\n'))`;
+const decoySrc = `const s=require('http').createServer((q,r)=>{q.resume();q.on('end',()=>{r.setHeader('Content-Length','40');r.end('<fault>too many failed attempts</fault>\\n')})});s.listen(0,'127.0.0.1',()=>process.stdout.write(String(s.address().port)+'\\n'))`;
 const decoy = spawn(process.execPath, ['-e', decoySrc], { stdio: ['ignore', 'pipe', 'inherit'] });
 const decoyPort = await new Promise<string>((r) => decoy.stdout!.once('data', (d: Buffer) => r(d.toString().trim())));
 const env = await smallSetup({ journal: true });
