@@ -34,7 +34,7 @@ import { writeAnswer, type Answer } from './http.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { ConcurrencyLimiter } from './limiter.js';
-import { FailureThrottle } from './throttle.js';
+import { FailureThrottle, addressSource } from './throttle.js';
 import { callFacts, resultIds } from './facts.js';
 
 export interface ProxyOptions {
@@ -274,7 +274,7 @@ export class ProxyCore {
 
   private authenticate(x: Exchange, credential: string | null, now: Date): ReturnType<typeof authenticateKey> | 'throttled' {
     const idHint = /^odk_([0-9a-f]{8})_/.exec(credential ?? '')?.[1];
-    const sources = idHint ? [`ip:${x.ip}`, `key:${idHint}`] : [`ip:${x.ip}`];
+    const sources = idHint ? [addressSource(x.ip), `key:${idHint}`] : [addressSource(x.ip)];
     if (this.throttle.blockedFor(sources, now.getTime()) > 0) {
       this.deps.metrics.throttled++;
       x.entry.key = idHint ?? null;
@@ -296,7 +296,7 @@ export class ProxyCore {
 
   /** Whether the client's address is locked out for failed attempts (the key id is checked later, once parsed). */
   private lockedOut(x: Exchange): boolean {
-    return this.throttle.blockedFor([`ip:${x.ip}`], this.deps.now().getTime()) > 0;
+    return this.throttle.blockedFor([addressSource(x.ip)], this.deps.now().getTime()) > 0;
   }
 
   private readonly lockedOutAnswers = new Map<string, Answer>();

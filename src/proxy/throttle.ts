@@ -2,6 +2,8 @@
 // the guesser time and costs Odoo nothing (native Odoo never throttles /xmlrpc or /jsonrpc).
 // Memory is bounded: past `maxEntries` tracked sources, the oldest are forgotten.
 
+import { isIPv6 } from 'node:net';
+
 export interface ThrottleOptions {
   /** Failures allowed within the window before the source is locked out. */
   maxFailures: number;
@@ -59,4 +61,35 @@ export class FailureThrottle {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/**
+ * The throttling source for a client address. IPv4: the address. IPv6: its /64 network, since
+ * one host is routinely given a whole /64 and could take a fresh address for every guess.
+ */
+export function addressSource(ip: string): string {
+  const bare = ip.replace(/%.*$/, ''); // a zone id (fe80::1%eth0) names an interface, not a host
+  if (!isIPv6(bare)) return `ip:${ip}`;
+  return `ip6:${ipv6Hextets(bare).slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address, lowercase without leading zeros. */
+function ipv6Hextets(ip: string): string[] {
+  const [head, tail] = ip.includes('::') ? ip.split('::') as [string, string] : [ip, undefined];
+  const groups = (part: string | undefined): string[] => {
+    if (!part) return [];
+    const out: string[] = [];
+    for (const g of part.split(':')) {
+      if (g.includes('.')) {
+        // An IPv4 address in the last 32 bits.
+        const [a, b, c, d] = g.split('.').map(Number) as [number, number, number, number];
+        out.push(((a << 8) | b).toString(16), ((c << 8) | d).toString(16));
+      } else out.push(parseInt(g, 16).toString(16));
+    }
+    return out;
+  };
+  const h = groups(head);
+  const t = groups(tail);
+  if (tail === undefined) return h;
+  return [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
 }

@@ -152,6 +152,20 @@ describe('the proxy protects Odoo', () => {
     }
   });
 
+  test('an IPv6 guesser cannot dodge the lockout by taking a new address in its /64', async () => {
+    const h = await startHarness({ version: 19, server: { trustProxyHops: 1 } });
+    try {
+      const { token } = await h.addKey({ rules: partnerRead });
+      const attempt = (key: string, from: string): ReturnType<typeof post> =>
+        post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${key}`, 'Content-Type': 'application/json', 'X-Forwarded-For': from });
+      for (let i = 0; i < 10; i++) assert.equal((await attempt(`odk_2000000${i}_${'C'.repeat(43)}`, `2001:db8:aa:bb::${i + 1}`)).status, 401);
+      assert.equal((await attempt(token, '2001:db8:aa:bb:1234:5678:9abc:def0')).status, 429, 'a fresh address in the same /64 is locked out');
+      assert.equal((await attempt(token, '2001:db8:aa:bc::1')).status, 200, 'the next /64 is served');
+    } finally {
+      await h.close();
+    }
+  });
+
   test('a per-key concurrency cap: excess calls wait briefly, then get a clear busy error', async () => {
     const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 100 } });
     try {
