@@ -274,7 +274,9 @@ export class ProxyCore {
 
   private authenticate(x: Exchange, credential: string | null, now: Date): ReturnType<typeof authenticateKey> | 'throttled' {
     const idHint = /^odk_([0-9a-f]{8})_/.exec(credential ?? '')?.[1];
-    const sources = idHint ? [addressSource(x.ip), `key:${idHint}`] : [addressSource(x.ip)];
+    const address = addressSource(x.ip);
+    // The key id's own lockout spares an address the key recently authenticated from (throttle.ts).
+    const sources = idHint && !this.throttle.vouchedFor(idHint, address, now.getTime()) ? [address, `key:${idHint}`] : [address];
     if (this.throttle.blockedFor(sources, now.getTime()) > 0) {
       this.deps.metrics.throttled++;
       x.entry.key = idHint ?? null;
@@ -290,6 +292,7 @@ export class ProxyCore {
       return auth;
     }
     this.describeKey(x, auth.key);
+    this.throttle.vouch(auth.key.record.id, address, now.getTime());
     this.deps.onKeyUsed?.(auth.key.record.id, now);
     return auth;
   }

@@ -1,6 +1,11 @@
 // Throttling of failed key attempts, per client address and per key id, so guessing keys costs
 // the guesser time and costs Odoo nothing (native Odoo never throttles /xmlrpc or /jsonrpc).
 // Memory is bounded: past `maxEntries` tracked sources, the oldest are forgotten.
+//
+// A key id is public (it is in logs and journals), so anyone could lock a key out by failing with
+// its id. An address where the key recently authenticated is vouched for: the key id's lockout
+// does not apply there (its own address lockout still does), so the integration keeps working
+// while guessers elsewhere are refused.
 
 import { isIPv6 } from 'node:net';
 
@@ -20,8 +25,13 @@ interface Entry {
 
 export const DEFAULT_THROTTLE: ThrottleOptions = { maxFailures: 10, windowMs: 60_000, lockoutMs: 60_000, maxEntries: 100_000 };
 
+/** How long a successful authentication vouches for its address. */
+export const VOUCH_MS = 24 * 60 * 60_000;
+
 export class FailureThrottle {
   private readonly entries = new Map<string, Entry>();
+  /** `<key id> <address source>` → last successful authentication (ms). */
+  private readonly vouched = new Map<string, number>();
 
   constructor(private readonly opts: ThrottleOptions = DEFAULT_THROTTLE) {}
 
@@ -56,6 +66,23 @@ export class FailureThrottle {
       }
       this.entries.set(s, e);
     }
+  }
+
+  /** Remembers that this key authenticated from this address. */
+  vouch(keyId: string, address: string, nowMs: number): void {
+    const k = `${keyId} ${address}`;
+    this.vouched.delete(k); // re-insert: Map order then tracks recency
+    if (this.vouched.size >= this.opts.maxEntries) {
+      const oldest = this.vouched.keys().next().value;
+      if (oldest !== undefined) this.vouched.delete(oldest);
+    }
+    this.vouched.set(k, nowMs);
+  }
+
+  /** Whether this key authenticated from this address within VOUCH_MS. */
+  vouchedFor(keyId: string, address: string, nowMs: number): boolean {
+    const at = this.vouched.get(`${keyId} ${address}`);
+    return at !== undefined && nowMs - at < VOUCH_MS;
   }
 
   get size(): number {

@@ -152,6 +152,26 @@ describe('the proxy protects Odoo', () => {
     }
   });
 
+  test('failures spread over many addresses lock the key id out, except where the key has been working', async () => {
+    const h = await startHarness({ version: 19, server: { trustProxyHops: 1 } });
+    try {
+      const { token, id } = await h.addKey({ rules: partnerRead });
+      const attempt = (key: string, from: string): ReturnType<typeof post> =>
+        post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${key}`, 'Content-Type': 'application/json', 'X-Forwarded-For': from });
+      const home = '203.0.113.50';
+      assert.equal((await attempt(token, home)).status, 200, 'the integration works from its usual address');
+      // One wrong secret from each of ten addresses: no address reaches its limit, the key id does.
+      for (let i = 0; i < 10; i++) assert.equal((await attempt(`odk_${id}_${'D'.repeat(43)}`, `198.51.100.${100 + i}`)).status, 401);
+      const elsewhere = await attempt(token, '192.0.2.44');
+      assert.equal(elsewhere.status, 429, 'from an address the key never used, even the right secret is refused');
+      assert.match(elsewhere.text, /too many failed attempts/);
+      assert.equal((await attempt(`odk_${id}_${'E'.repeat(43)}`, '198.51.100.120')).status, 429, 'guessing goes on being refused');
+      assert.equal((await attempt(token, home)).status, 200, 'the integration keeps working from where it authenticated');
+    } finally {
+      await h.close();
+    }
+  });
+
   test('an IPv6 guesser cannot dodge the lockout by taking a new address in its /64', async () => {
     const h = await startHarness({ version: 19, server: { trustProxyHops: 1 } });
     try {

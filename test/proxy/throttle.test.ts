@@ -40,3 +40,16 @@ test('memory is bounded: past maxEntries the least recently failing source is fo
   t.fail(['ip:10.0.0.4'], 1); // still tracked: its second failure locks it out
   assert.ok(t.blockedFor(['ip:10.0.0.4'], 1) > 0);
 });
+
+test('a vouched address is remembered for a day, and the memory of vouches is bounded', () => {
+  const t = new FailureThrottle({ maxFailures: 10, windowMs: 60_000, lockoutMs: 60_000, maxEntries: 2 });
+  t.vouch('aaaaaaaa', 'ip:203.0.113.1', 0);
+  assert.ok(t.vouchedFor('aaaaaaaa', 'ip:203.0.113.1', 1000));
+  assert.ok(!t.vouchedFor('aaaaaaaa', 'ip:203.0.113.2', 1000), 'another address is not vouched for');
+  assert.ok(!t.vouchedFor('bbbbbbbb', 'ip:203.0.113.1', 1000), 'nor another key at the same address');
+  assert.ok(!t.vouchedFor('aaaaaaaa', 'ip:203.0.113.1', 24 * 3600_000), 'a day later it has lapsed');
+  t.vouch('bbbbbbbb', 'ip:203.0.113.1', 10);
+  t.vouch('cccccccc', 'ip:203.0.113.1', 20);
+  assert.ok(!t.vouchedFor('aaaaaaaa', 'ip:203.0.113.1', 30), 'the oldest vouch made room');
+  assert.ok(t.vouchedFor('cccccccc', 'ip:203.0.113.1', 30));
+});
