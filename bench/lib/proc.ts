@@ -31,13 +31,21 @@ export function peakRssBytes(pid: number): number {
   return statusField(pid, 'VmHWM');
 }
 
-/** Samples VmRSS every `everyMs` until stopped; returns the largest sample. */
-export function sampleRss(pid: number, everyMs = 10): { stop(): { maxBytes: number; samples: number } } {
+/**
+ * Samples VmRSS every `everyMs` until stopped; returns the largest sample, and the largest
+ * private part (RssAnon: the heap, buffers and stacks the process allocated; the rest of RSS is
+ * the node binary and libraries mapped from disk, which every Node process shares).
+ */
+export function sampleRss(pid: number, everyMs = 10): { stop(): { maxBytes: number; maxAnonBytes: number; samples: number } } {
   let maxBytes = 0;
+  let maxAnonBytes = 0;
   let samples = 0;
   const t = setInterval(() => {
     try {
-      maxBytes = Math.max(maxBytes, rssBytes(pid));
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+      maxBytes = Math.max(maxBytes, kb('VmRSS'));
+      maxAnonBytes = Math.max(maxAnonBytes, kb('RssAnon'));
       samples++;
     } catch {
       // the process is gone
@@ -46,7 +54,7 @@ export function sampleRss(pid: number, everyMs = 10): { stop(): { maxBytes: numb
   return {
     stop() {
       clearInterval(t);
-      return { maxBytes, samples };
+      return { maxBytes, maxAnonBytes, samples };
     },
   };
 }

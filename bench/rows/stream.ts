@@ -56,9 +56,9 @@ interface Transfer {
   round: number;
   load: string;
   direct: { bytes: number; firstByteMs: number; totalMs: number };
-  proxy: { bytes: number; firstByteMs: number; totalMs: number; maxSampledRss: number; cpuMs: number };
+  proxy: { bytes: number; firstByteMs: number; totalMs: number; maxSampledRss: number; maxSampledAnon: number; cpuMs: number };
   /** The bare Node pass-through proxy (the floor), same call. */
-  bare: { bytes: number; firstByteMs: number; totalMs: number; maxSampledRss: number; cpuMs: number };
+  bare: { bytes: number; firstByteMs: number; totalMs: number; maxSampledRss: number; maxSampledAnon: number; cpuMs: number };
 }
 
 export const streamRow: Row = {
@@ -101,13 +101,15 @@ export const streamRow: Row = {
               const sampler = sampleRss(proxy.pid, 10);
               const c0 = cpuMs(proxy.pid);
               const t = await transfer(proxy.url, spec(protocol, viaProxy));
-              return { ...t, maxSampledRss: sampler.stop().maxBytes, cpuMs: cpuMs(proxy.pid) - c0 };
+              const m = sampler.stop();
+              return { ...t, maxSampledRss: m.maxBytes, maxSampledAnon: m.maxAnonBytes, cpuMs: cpuMs(proxy.pid) - c0 };
             };
             const runBare = async () => {
               const sampler = sampleRss(bare.pid, 10);
               const c0 = cpuMs(bare.pid);
               const t = await transfer(bare.url, spec(protocol, direct));
-              return { ...t, maxSampledRss: sampler.stop().maxBytes, cpuMs: cpuMs(bare.pid) - c0 };
+              const m = sampler.stop();
+              return { ...t, maxSampledRss: m.maxBytes, maxSampledAnon: m.maxAnonBytes, cpuMs: cpuMs(bare.pid) - c0 };
             };
             let d;
             let p;
@@ -123,7 +125,7 @@ export const streamRow: Row = {
             }
             if (d.status !== 200 || p.status !== 200) throw new Error(`large search_read failed: direct ${d.status}, proxy ${p.status}: ${p.head}`);
             if (d.bytes !== p.bytes) throw new Error(`the proxy passed ${p.bytes} bytes where Odoo sent ${d.bytes}`);
-            transfers.push({ protocol, round: r, load, direct: { bytes: d.bytes, firstByteMs: d.firstByteMs, totalMs: d.totalMs }, proxy: { bytes: p.bytes, firstByteMs: p.firstByteMs, totalMs: p.totalMs, maxSampledRss: p.maxSampledRss, cpuMs: p.cpuMs }, bare: { bytes: b.bytes, firstByteMs: b.firstByteMs, totalMs: b.totalMs, maxSampledRss: b.maxSampledRss, cpuMs: b.cpuMs } });
+            transfers.push({ protocol, round: r, load, direct: { bytes: d.bytes, firstByteMs: d.firstByteMs, totalMs: d.totalMs }, proxy: { bytes: p.bytes, firstByteMs: p.firstByteMs, totalMs: p.totalMs, maxSampledRss: p.maxSampledRss, maxSampledAnon: p.maxSampledAnon, cpuMs: p.cpuMs }, bare: { bytes: b.bytes, firstByteMs: b.firstByteMs, totalMs: b.totalMs, maxSampledRss: b.maxSampledRss, maxSampledAnon: b.maxSampledAnon, cpuMs: b.cpuMs } });
             o.log(`stream ${protocol} round ${r + 1}: ${mb(d.bytes)}; direct ${d.totalMs.toFixed(0)} ms, proxy ${p.totalMs.toFixed(0)} ms (ratio ${(p.totalMs / d.totalMs).toFixed(2)}), bare ${b.totalMs.toFixed(0)} ms; CPU proxy ${p.cpuMs.toFixed(0)} ms, bare ${b.cpuMs.toFixed(0)} ms; RSS max proxy ${mb(p.maxSampledRss)}, bare ${mb(b.maxSampledRss)}; load ${load}`);
           }
         }
@@ -150,6 +152,7 @@ export const streamRow: Row = {
           `${ms(median(ts.map((t) => t.direct.totalMs - t.direct.firstByteMs)))} / ${ms(median(ts.map((t) => t.proxy.totalMs - t.proxy.firstByteMs)))}`,
           `${ms(median(ts.map((t) => t.bare.totalMs)))} (${ratio(median(ts.map((t) => t.bare.totalMs / t.direct.totalMs)))})`,
           `${mb(Math.max(...ts.map((t) => t.proxy.maxSampledRss)))} / ${mb(Math.max(...ts.map((t) => t.bare.maxSampledRss)))}`,
+          `${mb(Math.max(...ts.map((t) => t.proxy.maxSampledAnon)))} / ${mb(Math.max(...ts.map((t) => t.bare.maxSampledAnon)))}`,
           `${ms(median(ts.map((t) => t.proxy.cpuMs)))} / ${ms(median(ts.map((t) => t.bare.cpuMs)))}`,
         ];
       })
@@ -157,9 +160,9 @@ export const streamRow: Row = {
     const markdown = [
       `${records} partners with ${perRecord / 1024} KB of notes each, read with one search_read (fields name, comment); ${rounds} round(s) per protocol, direct and proxied alternating; medians; ratio paired within a round. The stand-in, like Odoo, builds the whole answer before its first byte.`,
       '',
-      table(['protocol', 'answer', 'first byte direct / proxy', 'last byte direct / proxy', 'time ratio proxy/direct', 'first to last byte direct / proxy', 'bare Node proxy, last byte (ratio)', 'RSS max sampled: proxy / bare', 'CPU per transfer: proxy / bare'], rows),
+      table(['protocol', 'answer', 'first byte direct / proxy', 'last byte direct / proxy', 'time ratio proxy/direct', 'first to last byte direct / proxy', 'bare Node proxy, last byte (ratio)', 'RSS max sampled: proxy / bare', 'of which private (RssAnon): proxy / bare', 'CPU per transfer: proxy / bare'], rows),
       '',
-      `odoo-keys proxy process: RSS ${mb(idleRss)} before the transfers, peak (VmHWM, whole life of the process) ${mb(peak)}. Bare Node pass-through proxy (bench/lib/bare-proxy.ts, the floor): ${mb(bareIdleRss)} before, peak ${mb(barePeak)}.`,
+      `odoo-keys proxy process: RSS ${mb(idleRss)} before the transfers, peak (VmHWM, whole life of the process) ${mb(peak)}. Bare Node pass-through proxy (bench/lib/bare-proxy.ts, the floor): ${mb(bareIdleRss)} before, peak ${mb(barePeak)}. RSS counts the node binary and libraries mapped from disk (about 40 MB, shared by every Node process); the private part is what the process itself allocated (heap, buffers, stacks).`,
     ].join('\n');
     return { markdown, data: { records, perRecord, idleRss, peak, bareIdleRss, barePeak, transfers } };
   },
