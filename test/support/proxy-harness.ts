@@ -1,5 +1,6 @@
-// A stand-in Odoo, a registry with one profile pointing at it, and a running proxy in front:
-// what the proxy, exec and client tests share.
+// A stand-in Odoo, a registry with one profile pointing at it (or at an upstream a test puts in
+// front of it), and a running proxy with a clock a test may stop: what the proxy, exec, client,
+// integration and hardening tests share.
 
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,16 @@ import { startProxy, type RunningProxy, type RuntimeConfig } from '../../src/pro
 import { createLogger, silentLogger, type Logger } from '../../src/proxy/log.js';
 import { journalLines } from './journal.js';
 
-export interface HarnessOptions {
+/**
+ * What stands where Odoo is in place of the stand-in, passing calls on to it: a test puts one there
+ * to make the upstream misbehave (test/hardening's faulty upstream).
+ */
+export interface Upstream {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions<U extends Upstream | undefined = undefined> {
   version?: 18 | 19;
   standin?: Partial<StandinOptions>;
   proxy?: RuntimeConfig['proxy'];
@@ -26,21 +36,28 @@ export interface HarnessOptions {
   /** Profile name (default 'test'). */
   profile?: string;
   upstreamTimeoutMs?: number;
+  /** Starts what the profile points at instead of the stand-in (default: the stand-in itself); closed after the proxy. */
+  upstream?: (standin: Standin) => Promise<U>;
 }
 
-export interface Harness {
+export interface Harness<U extends Upstream | undefined = undefined> {
   standin: Standin;
+  /** What `upstream` started, in front of the stand-in; undefined when the proxy talks to the stand-in. */
+  upstream: U;
   proxy: RunningProxy;
   /** http://127.0.0.1:PORT of the proxy. */
   url: string;
   db: string;
   /** The integration user's uid upstream: what authenticate through the proxy must answer. */
   uid: number;
+  /** Config folder (keys.yaml) and state folder: what the CLI gets as ODOO_KEYS_HOME / ODOO_KEYS_STATE_HOME. */
   home: string;
   stateDir: string;
   journalDir: string | null;
   store: RegistryStore;
   profile: string;
+  /** The proxy's clock: a fixed instant while set, the real time while null. */
+  clock: { at: Date | null };
   /** Adds a key to the registry (as `create` would) and returns its token. */
   addKey(opts: { name?: string; rules: Rule[]; limits?: Limits; expires?: string; learning?: boolean }): Promise<{ token: string; id: string; name: string }>;
   /** Changes a key in the registry (as `scope`, `rotate` or `revoke` would). */
@@ -52,9 +69,17 @@ export interface Harness {
 
 let counter = 0;
 
-export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+export async function startHarness<U extends Upstream | undefined = undefined>(opts: HarnessOptions<U> = {}): Promise<Harness<U>> {
   const version = opts.version ?? 19;
   const standin = await startStandin({ version, ...opts.standin });
+  let upstream: U;
+  try {
+    // U is undefined exactly when no `upstream` is given.
+    upstream = (opts.upstream ? await opts.upstream(standin) : undefined) as U;
+  } catch (e) {
+    await standin.close();
+    throw e;
+  }
   const root = mkdtempSync(join(tmpdir(), 'odoo-keys-harness-'));
   const home = join(root, 'config');
   const stateDir = join(root, 'state');
@@ -64,30 +89,34 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const profile = opts.profile ?? 'test';
   const store = new RegistryStore(registryPath(home));
   await store.update((reg) => {
-    reg.profiles[profile] = { url: standin.url, db: standin.db, login: standin.users.integration.login, key_file: keyFile } as (typeof reg.profiles)[string];
+    reg.profiles[profile] = { url: upstream?.url ?? standin.url, db: standin.db, login: standin.users.integration.login, key_file: keyFile } as (typeof reg.profiles)[string];
     reg.default_profile = profile;
   });
+  const clock: Harness['clock'] = { at: null };
   let proxy: RunningProxy;
   try {
     proxy = await startProxy({
-    home,
-    profiles: [profile],
-    host: '127.0.0.1',
-    port: 0,
-    auditDir: journalDir,
-    stateDir,
-    upstreamTimeoutMs: opts.upstreamTimeoutMs,
-    proxy: opts.proxy,
-    server: opts.server,
-    log: opts.log ?? (process.env.ODOO_KEYS_TEST_LOG ? createLogger('debug') : silentLogger),
+      home,
+      profiles: [profile],
+      host: '127.0.0.1',
+      port: 0,
+      auditDir: journalDir,
+      stateDir,
+      upstreamTimeoutMs: opts.upstreamTimeoutMs,
+      proxy: opts.proxy,
+      server: opts.server,
+      log: opts.log ?? (process.env.ODOO_KEYS_TEST_LOG ? createLogger('debug') : silentLogger),
+      now: () => clock.at ?? new Date(),
     });
   } catch (e) {
+    await upstream?.close();
     await standin.close();
     rmSync(root, { recursive: true, force: true });
     throw e;
   }
-  const h: Harness = {
+  const h: Harness<U> = {
     standin,
+    upstream,
     proxy,
     url: proxy.url,
     db: standin.db,
@@ -97,6 +126,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     journalDir,
     store,
     profile,
+    clock,
     async addKey(k) {
       const minted = mintKey();
       const name = k.name ?? `key-${++counter}`;
@@ -124,6 +154,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     async close() {
       await proxy.close(1000);
+      await upstream?.close();
       await h.standin.close(); // the test may have replaced it (an Odoo restart)
       rmSync(root, { recursive: true, force: true });
     },
