@@ -53,7 +53,7 @@ for (const [version, credential] of [[19, 'odooApiKeyApi'], [18, 'odooApi']] as 
     });
 
     test('learn -> create, get, update contacts -> scope suggest -> --apply -> the same run passes; a delete is refused', async (t) => {
-      const cli = { home: w.home, state: w.state };
+      const cli = { home: w.home, state: w.stateDir };
       const learned = await runCli(cli, ['learn', 'n8n-contacts', '--ttl', '30m', '--json']);
       assert.equal(learned.code, 0, learned.stderr);
       const token = json(learned).token as string;

@@ -26,7 +26,7 @@ for (const version of [18, 19] as const) {
       await w?.close();
     });
     const exec = (csv: string) =>
-      runCli({ home: w.home, state: w.state }, ['exec', '--scope-file', join(DIR, 'scope.yaml'), '--ttl', '10m', '--', 'python3', join(DIR, 'import_leads.py'), csv, '--json']);
+      runCli({ home: w.home, state: w.stateDir }, ['exec', '--scope-file', join(DIR, 'scope.yaml'), '--ttl', '10m', '--', 'python3', join(DIR, 'import_leads.py'), csv, '--json']);
 
     test('leads.csv: four leads with their companies and tags, two tags found and one created', async () => {
       const before = w.standin.orm.search('crm.lead', []).length;

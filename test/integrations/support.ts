@@ -1,25 +1,19 @@
-// What the integration tests share: the Odoo stand-in, a registry whose profile points at it, a
-// running proxy (with a clock a test may stop), the example scopes read from examples/ and from
-// docs/scopes.md, and child processes for the clients (python3, node, the CLI).
+// What the integration tests share: the proxy harness of test/support (the Odoo stand-in, a
+// registry whose profile points at it, a running proxy with a clock a test may stop), the example
+// scopes read from examples/ and from docs/scopes.md, and child processes for the clients
+// (python3, node, the CLI).
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { parse } from 'yaml';
-import { startStandin, type Standin } from '../standin/server.js';
+import type { Standin } from '../standin/server.js';
 import { makeFields, type FieldDef, type ModelDef } from '../standin/fields.js';
 import { REPO_ROOT } from '../support/cli.js';
-import { RegistryStore } from '../../src/registry/store.js';
-import { registryPath } from '../../src/registry/paths.js';
-import { mintKey } from '../../src/registry/keys.js';
+import { startHarness, type Harness } from '../support/proxy-harness.js';
 import type { KeyRecord } from '../../src/registry/types.js';
 import type { Limits, Rule } from '../../src/policy/types.js';
 import { validateLimits, validateRules } from '../../src/policy/validate.js';
-import type { JournalEntry } from '../../src/audit/types.js';
-import { startProxy, type RunningProxy } from '../../src/proxy/runtime.js';
-import { createLogger, silentLogger } from '../../src/proxy/log.js';
-import { journalLines } from '../support/journal.js';
 
 export { REPO_ROOT };
 export const EXAMPLES = join(REPO_ROOT, 'examples');
@@ -46,101 +40,28 @@ export function docExamples(): Map<string, Scope> {
   return out;
 }
 
-export interface World {
-  standin: Standin;
-  proxy: RunningProxy;
-  /** http://127.0.0.1:PORT of the proxy. */
-  url: string;
-  db: string;
-  uid: number;
-  /** Config folder (keys.yaml) and state folder (journal): what the CLI gets as ODOO_KEYS_HOME / ODOO_KEYS_STATE_HOME. */
-  home: string;
-  state: string;
-  journalDir: string;
-  store: RegistryStore;
-  /** The proxy's clock: a fixed instant while set, the real time while null. */
-  clock: { at: Date | null };
-  addKey(name: string, scope: Scope, extra?: Partial<KeyRecord>): Promise<{ token: string; id: string; name: string }>;
+/** The proxy harness with the profile 'prod', keys added and changed by name with an example's scope. */
+export interface World extends Omit<Harness, 'addKey' | 'editKey'> {
+  addKey(name: string, scope: Scope): Promise<{ token: string; id: string; name: string }>;
+  /** Changes the key called `name`, and reloads the proxy. */
   editKey(name: string, change: (k: KeyRecord) => void): Promise<void>;
-  /** Every journal line so far (flushed first). */
-  journal(): Promise<JournalEntry[]>;
-  close(): Promise<void>;
 }
 
 export async function startWorld(opts: { version?: 18 | 19; studioStats?: boolean } = {}): Promise<World> {
-  const version = opts.version ?? 19;
-  const standin = await startStandin({ version });
-  if (opts.studioStats) addStatsModel(standin);
-  const root = mkdtempSync(join(tmpdir(), 'odoo-keys-integration-'));
-  const home = join(root, 'config');
-  const state = join(root, 'state');
-  mkdirSync(state, { recursive: true });
-  const journalDir = join(state, 'journal');
-  const keyFile = join(root, 'upstream.key');
-  writeFileSync(keyFile, `${standin.users.integration.apiKey}\n`, { mode: 0o600 });
-  const store = new RegistryStore(registryPath(home));
-  await store.update((reg) => {
-    reg.profiles.prod = { url: standin.url, db: standin.db, login: standin.users.integration.login, key_file: keyFile } as (typeof reg.profiles)[string];
-    reg.default_profile = 'prod';
-  });
-  const clock: World['clock'] = { at: null };
-  let proxy: RunningProxy;
-  try {
-    proxy = await startProxy({
-      home,
-      profiles: ['prod'],
-      host: '127.0.0.1',
-      port: 0,
-      auditDir: journalDir,
-      stateDir: state,
-      log: process.env.ODOO_KEYS_TEST_LOG ? createLogger('debug') : silentLogger,
-      now: () => clock.at ?? new Date(),
-    });
-  } catch (e) {
-    await standin.close();
-    rmSync(root, { recursive: true, force: true });
-    throw e;
-  }
-  const world: World = {
-    standin,
-    proxy,
-    url: proxy.url,
-    db: standin.db,
-    uid: standin.users.integration.uid,
-    home,
-    state,
-    journalDir,
-    store,
-    clock,
-    async addKey(name, scope, extra = {}) {
-      const m = mintKey();
-      const record: KeyRecord = { id: m.id, name, profile: 'prod', hash: m.hash, created: new Date().toISOString(), rules: scope.rules, ...extra };
-      if (Object.keys(scope.limits).length) record.limits = scope.limits;
-      await store.update((reg) => {
-        reg.keys.push(record);
-      });
-      await proxy.reload();
-      return { token: m.token, id: m.id, name };
-    },
+  const h = await startHarness({ version: opts.version, profile: 'prod' });
+  // The proxy reads no model until a call needs one, so the model may come after it started.
+  if (opts.studioStats) addStatsModel(h.standin);
+  return {
+    ...h,
+    // An empty limits block is left out, as `create --scope-file` leaves it out.
+    addKey: (name, scope) => h.addKey({ name, rules: scope.rules, limits: Object.keys(scope.limits).length ? scope.limits : undefined }),
     async editKey(name, change) {
-      await store.update((reg) => {
-        const k = reg.keys.find((x) => x.name === name);
-        if (!k) throw new Error(`no key ${name}`);
-        change(k);
-      });
-      await proxy.reload();
-    },
-    async journal() {
-      await proxy.journal?.flush();
-      return journalLines(journalDir);
-    },
-    async close() {
-      await proxy.close(1000);
-      await standin.close();
-      rmSync(root, { recursive: true, force: true });
+      const key = (await h.store.read()).keys.find((k) => k.name === name);
+      if (!key) throw new Error(`no key ${name}`);
+      await h.editKey(key.id, change);
+      await h.proxy.reload();
     },
   };
-  return world;
 }
 
 /**

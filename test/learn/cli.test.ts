@@ -17,7 +17,7 @@ const SYNC = join(EXAMPLES, 'nightly-sync', 'sync_stats.py');
 describe('learn -> nightly sync (python3 xmlrpc.client) -> scope suggest -> --apply', () => {
   let w: World;
   let token: string;
-  const cli = () => ({ home: w.home, state: w.state });
+  const cli = () => ({ home: w.home, state: w.stateDir });
   const sync = (day: string) => run('python3', [SYNC, '--json'], { ODOO_URL: w.url, ODOO_DB: w.db, ODOO_USER: 'sync', ODOO_API_KEY: token, STATS_DAY: day });
   before(async () => {
     w = await startWorld({ version: 19, studioStats: true });
@@ -115,7 +115,7 @@ describe('learn -> website form handler (JSON-2) -> suggest --apply --expires', 
   after(() => w?.close());
 
   test('the form handler’s one create is learned with its four fields; after --apply a read is refused', async () => {
-    const cli = { home: w.home, state: w.state };
+    const cli = { home: w.home, state: w.stateDir };
     const learned = json(await runCli(cli, ['learn', 'form', '--ttl', '15m', '--ip', '127.0.0.1', '--json']));
     assert.equal(learned.key.status, 'learning');
     assert.deepEqual(learned.key.limits, { ips: ['127.0.0.1'] });
