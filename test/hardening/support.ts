@@ -3,24 +3,13 @@
 
 import net from 'node:net';
 import http from 'node:http';
-import { readdirSync, readlinkSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readlinkSync, readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { startStandin, type Standin } from '../standin/server.js';
-import { RegistryStore } from '../../src/registry/store.js';
-import { registryPath } from '../../src/registry/paths.js';
-import { mintKey } from '../../src/registry/keys.js';
-import type { KeyRecord } from '../../src/registry/types.js';
-import type { Rule } from '../../src/policy/types.js';
-import type { JournalEntry } from '../../src/audit/types.js';
-import { startProxy, type RunningProxy, type RuntimeConfig } from '../../src/proxy/runtime.js';
-import { silentLogger } from '../../src/proxy/log.js';
+import { startHarness, type Harness, type HarnessOptions } from '../support/proxy-harness.js';
 import { decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
 import { parseJson } from '../../src/rpc/json.js';
 import { isStruct } from '../../src/rpc/values.js';
-import { journalLines } from '../support/journal.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -280,74 +269,12 @@ export function collectGarbage(): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A proxy in front of the faulty upstream (the harness of test/support points at the stand-in itself).
+// The proxy harness of test/support with the faulty upstream between the proxy and the stand-in.
 
-export interface FaultyHarness {
-  standin: Standin;
-  upstream: FaultyUpstream;
-  proxy: RunningProxy;
-  url: string;
-  db: string;
-  journalDir: string;
-  addKey(rules: Rule[]): Promise<string>;
-  journal(): Promise<JournalEntry[]>;
-  close(): Promise<void>;
-}
+export type FaultyHarness = Harness<FaultyUpstream>;
 
-export async function startFaultyHarness(opts: { version?: 18 | 19; upstreamTimeoutMs?: number; proxy?: RuntimeConfig['proxy']; server?: RuntimeConfig['server'] } = {}): Promise<FaultyHarness> {
-  const version = opts.version ?? 19;
-  const standin = await startStandin({ version });
-  const upstream = await startFaultyUpstream(standin.url);
-  const root = mkdtempSync(join(tmpdir(), 'odoo-keys-hardening-'));
-  const home = join(root, 'config');
-  const stateDir = join(root, 'state');
-  const journalDir = join(stateDir, 'journal');
-  const keyFile = join(root, 'upstream.key');
-  writeFileSync(keyFile, `${standin.users.integration.apiKey}\n`, { mode: 0o600 });
-  const store = new RegistryStore(registryPath(home));
-  await store.update((reg) => {
-    reg.profiles.test = { url: upstream.url, db: standin.db, login: standin.users.integration.login, key_file: keyFile } as (typeof reg.profiles)[string];
-    reg.default_profile = 'test';
-  });
-  const proxy = await startProxy({
-    home,
-    profiles: ['test'],
-    host: '127.0.0.1',
-    port: 0,
-    auditDir: journalDir,
-    stateDir,
-    upstreamTimeoutMs: opts.upstreamTimeoutMs,
-    proxy: opts.proxy,
-    server: opts.server,
-    log: silentLogger,
-  });
-  return {
-    standin,
-    upstream,
-    proxy,
-    url: proxy.url,
-    db: standin.db,
-    journalDir,
-    async addKey(rules) {
-      const minted = mintKey();
-      const record: KeyRecord = { id: minted.id, name: `k-${minted.id}`, profile: 'test', hash: minted.hash, created: new Date().toISOString(), rules };
-      await store.update((reg) => {
-        reg.keys.push(record);
-      });
-      await proxy.reload();
-      return minted.token;
-    },
-    async journal() {
-      await proxy.journal?.flush();
-      return journalLines(journalDir);
-    },
-    async close() {
-      await proxy.close(1000);
-      await upstream.close();
-      await standin.close();
-      rmSync(root, { recursive: true, force: true });
-    },
-  };
+export function startFaultyHarness(opts: Omit<HarnessOptions, 'upstream'> = {}): Promise<FaultyHarness> {
+  return startHarness({ ...opts, upstream: (standin) => startFaultyUpstream(standin.url) });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ describe('Odoo misbehaving, through each protocol', () => {
     test(`${fault}: a clean error in the client's protocol, one journal line, and the next call is served`, async () => {
       for (const proto of PROTOCOLS) {
         // A key of its own, so its journal lines are told apart from any other call's.
-        const token = await h.addKey([{ model: 'res.partner', methods: ['read'], fields: ['name'] }]);
+        const { token } = await h.addKey({ rules: [{ model: 'res.partner', methods: ['read'], fields: ['name'] }] });
         const id = token.split('_')[1]!;
         assert.ok(succeeded(proto, await call(h, proto, token)), `${proto} works before the fault`);
         const before = (await h.journal()).filter((e) => e.key === id).length;
@@ -80,7 +80,7 @@ describe('an answer that never ends', () => {
   test('is streamed with back-pressure (never held whole), and a client that stops reading cannot hold its place for ever', async () => {
     const h = await startFaultyHarness({ version: 19, upstreamTimeoutMs: 500, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 50 } });
     try {
-      const token = await h.addKey([{ model: 'res.partner', methods: ['read'], fields: ['name'] }]);
+      const { token } = await h.addKey({ rules: [{ model: 'res.partner', methods: ['read'], fields: ['name'] }] });
       assert.ok(succeeded('json2', await call(h, 'json2', token)), 'warm: schema cached');
       h.upstream.arm('endless', 1);
       const r = request(h, 'json2', token, 'search_read', [[]]);
