@@ -64,9 +64,9 @@ interface Transfer {
 export const streamRow: Row = {
   id: 'stream',
   title: 'Large answer streamed (search_read of about 200 MB)',
-  estimate: '2-3 min',
+  estimate: '1.5-3 min',
   async run(o: RowOptions) {
-    const rounds = o.quick ? 1 : 3;
+    const rounds = o.quick ? 1 : 5;
     const records = o.quick ? 500 : 2000;
     const perRecord = 100 * 1024;
     const standin = await startStandinProcess();
