@@ -53,6 +53,11 @@ const INT_RE = /^[ \t\r\n]*[+-]?[0-9]+[ \t\r\n]*$/;
 const FLOAT_RE = /^[ \t\r\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t\r\n]*$/;
 const SPECIAL_FLOAT_RE = /^[ \t\r\n]*([+-]?)(inf|infinity|nan)[ \t\r\n]*$/i;
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+const LT = 0x3c; // <
+const GT = 0x3e; // >
+const SLASH = 0x2f;
+const BANG = 0x21;
+const QUESTION = 0x3f;
 
 class Reader {
   pos = 0;
@@ -114,11 +119,13 @@ class Reader {
   /** Reads `<name ...>` or `<name .../>`; returns the local name (prefix stripped, as Python does). */
   open(): { name: string; empty: boolean } {
     if (this.s[this.pos] !== '<' || this.s[this.pos + 1] === '/') this.fail('expected an element');
-    NAME_RE.lastIndex = this.pos + 1;
-    const m = NAME_RE.exec(this.s);
-    if (!m) this.fail('invalid element name');
+    const start = this.pos + 1;
+    NAME_RE.lastIndex = start;
+    if (!NAME_RE.test(this.s)) this.fail('invalid element name');
+    const qname = this.s.slice(start, NAME_RE.lastIndex);
     this.pos = NAME_RE.lastIndex;
-    this.attributes();
+    // Most tags have no attributes: skip the attribute scan when the tag ends right here.
+    if (this.s.charCodeAt(this.pos) !== GT) this.attributes();
     let empty = false;
     if (this.s.startsWith('/>', this.pos)) {
       empty = true;
@@ -126,10 +133,10 @@ class Reader {
     } else if (this.s[this.pos] === '>') {
       this.pos += 1;
     } else {
-      this.fail(`malformed start tag <${m[0]}>`);
+      this.fail(`malformed start tag <${qname}>`);
     }
-    const colon = m[0].lastIndexOf(':');
-    return { name: colon >= 0 ? m[0].slice(colon + 1) : m[0], empty };
+    const colon = qname.lastIndexOf(':');
+    return { name: colon >= 0 ? qname.slice(colon + 1) : qname, empty };
   }
 
   private attributes(): void {
@@ -172,6 +179,12 @@ class Reader {
   }
 
   close(name: string): void {
+    // The usual case, `</name>` exactly, without a regex or a string made.
+    const after = this.pos + 2 + name.length;
+    if (this.s.charCodeAt(this.pos) === LT && this.s.charCodeAt(this.pos + 1) === SLASH && this.s.startsWith(name, this.pos + 2) && this.s.charCodeAt(after) === GT) {
+      this.pos = after + 1;
+      return;
+    }
     if (!this.s.startsWith('</', this.pos)) this.fail(`expected </${name}>`);
     NAME_RE.lastIndex = this.pos + 2;
     const m = NAME_RE.exec(this.s);
@@ -220,6 +233,17 @@ class Reader {
 
   /** Text that may only be whitespace (between structural elements). */
   blank(): void {
+    // The usual case: whitespace, then a tag that is not a comment, CDATA, DOCTYPE or PI.
+    WS_RE.lastIndex = this.pos;
+    WS_RE.test(this.s);
+    const next = WS_RE.lastIndex;
+    if (this.s.charCodeAt(next) === LT) {
+      const c = this.s.charCodeAt(next + 1);
+      if (c !== BANG && c !== QUESTION) {
+        this.pos = next;
+        return;
+      }
+    }
     const t = this.text();
     if (!/^[ \t\r\n]*$/.test(t)) this.fail('unexpected text between elements');
   }
