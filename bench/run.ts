@@ -19,8 +19,9 @@ import { cliRow } from './rows/cli.js';
 import { auditRow } from './rows/audit.js';
 import { journalRow } from './rows/journal.js';
 import { floodRow } from './rows/flood.js';
+import { reconnectRow } from './rows/reconnect.js';
 
-const ROWS: Row[] = [smallRow, streamRow, decideRow, registryRow, cliRow, auditRow, journalRow, floodRow];
+const ROWS: Row[] = [smallRow, streamRow, decideRow, registryRow, cliRow, auditRow, journalRow, floodRow, reconnectRow];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

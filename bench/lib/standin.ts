@@ -19,8 +19,9 @@ export interface StandinProcess {
   stop(): Promise<void>;
 }
 
-export async function startStandinProcess(opts: { version?: 18 | 19; latencyMs?: number } = {}): Promise<StandinProcess> {
+export async function startStandinProcess(opts: { version?: 18 | 19; latencyMs?: number; keepAlive?: boolean } = {}): Promise<StandinProcess> {
   const args = [MAIN, '--version', String(opts.version ?? 19), '--port', '0', '--json', '--print-keys'];
+  if (opts.keepAlive) args.push('--keep-alive');
   // --fast forces no latency; with a latency the request log is bounded anyway (1000 entries).
   if (opts.latencyMs) args.push('--latency', String(opts.latencyMs));
   else args.push('--fast');

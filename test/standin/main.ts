@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { startStandin } from './server.js';
 
-const USAGE = 'usage: main.js --version 18|19 [--port N] [--host ADDR] [--fast] [--auditlog] [--latency MS] [--print-keys] [--json]';
+const USAGE = 'usage: main.js --version 18|19 [--port N] [--host ADDR] [--fast] [--auditlog] [--latency MS] [--keep-alive] [--print-keys] [--json]';
 
 async function main(): Promise<void> {
   let values;
@@ -19,6 +19,8 @@ async function main(): Promise<void> {
         fast: { type: 'boolean', default: false },
         auditlog: { type: 'boolean', default: false },
         latency: { type: 'string', default: '0' },
+        // Not Odoo: connections stay open (benchmarks only, to measure what Connection: close costs).
+        'keep-alive': { type: 'boolean', default: false },
         'print-keys': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   // --fast: nothing kept per request (no `received` log), no added latency: an answer in about a millisecond.
-  const standin = await startStandin({ version, port, host: values.host, auditlog: values.auditlog, latencyMs: values.fast ? 0 : latency, logLimit: values.fast ? 0 : 1000 });
+  const standin = await startStandin({ version, port, host: values.host, auditlog: values.auditlog, latencyMs: values.fast ? 0 : latency, logLimit: values.fast ? 0 : 1000, keepAlive: values['keep-alive'] });
   // Registered before anything is printed: whoever reads our first line may stop us at once.
   const stop = (): void => {
     standin.close().then(

@@ -80,6 +80,33 @@ describe('stand-in HTTP behaviour (Odoo 19.0)', () => {
     assert.deepEqual([options.status, options.headers.allow, options.body], [200, 'POST, OPTIONS', '']);
   });
 
+  test('keepAlive (benchmarks only, not Odoo): two calls answered on one connection, without Connection: close', async () => {
+    const k = await startStandin({ version: 19, keepAlive: true });
+    try {
+      const u = new URL(k.url);
+      const call = versionCall();
+      const one = `POST /xmlrpc/2/common HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: text/xml\r\nContent-Length: ${Buffer.byteLength(call)}\r\n\r\n${call}`;
+      const raw = await new Promise<string>((resolve, reject) => {
+        const sock = connect(Number(u.port), u.hostname);
+        let text = '';
+        sock.on('data', (c: Buffer) => {
+          text += c.toString('utf8');
+          if ((text.match(/<\/methodResponse>/g) ?? []).length === 2) {
+            sock.destroy();
+            resolve(text);
+          }
+        });
+        sock.on('error', reject);
+        sock.on('close', () => resolve(text));
+        sock.write(one + one);
+      });
+      assert.equal((raw.match(/^HTTP\/1\.1 200 /gm) ?? []).length, 2, 'both calls answered on the one connection');
+      assert.doesNotMatch(raw, /^connection: close/im);
+    } finally {
+      await k.close();
+    }
+  });
+
   test('drop: the connection closes without an answer, the call never runs; a count limits it', async () => {
     const before = leadCount(s);
     s.faults.drop = 1;

@@ -65,6 +65,11 @@ export interface StandinOptions {
   clock?: () => Date;
   /** Keep at most this many entries in `received` (default 10000; 0 keeps none, for benchmarks). */
   logLimit?: number;
+  /**
+   * Not Odoo: leave connections open after a normal answer. Only for the benchmark that measures
+   * what Odoo's Connection: close costs the proxy (bench/rows/reconnect.ts).
+   */
+  keepAlive?: boolean;
 }
 
 export interface StandinUser {
@@ -250,7 +255,7 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
       res.write(bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2))), () => res.socket?.destroy());
       return;
     }
-    send(res, answer);
+    send(res, opts.keepAlive ? { ...answer, headers: answer.headers.filter(([k]) => k !== 'Connection') } : answer);
   };
 
   const server: Server = createServer((req, res) => {
