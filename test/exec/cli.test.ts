@@ -267,7 +267,7 @@ describe('exec: exit codes, commands that cannot run, variables, nesting, --key,
   });
 
   test('--key NAME: its scope, narrowed by flags (a call needs both)', async () => {
-    await w.addKey('sync', [{ model: 'res.partner', methods: ['read'] }, { model: 'crm.lead', methods: ['read'] }]);
+    await w.addKey({ name: 'sync', rules: [{ model: 'res.partner', methods: ['read'] }, { model: 'crm.lead', methods: ['read'] }] });
     const script = w.script(
       'two-models.py',
       String.raw`

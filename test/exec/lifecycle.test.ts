@@ -109,7 +109,7 @@ describe('the temporary key over time', { concurrency: true }, () => {
   });
 
   test('revoking the --key the temporary key came from stops it while the command runs', async () => {
-    const k = await w.addKey('importer', [{ model: 'res.partner', methods: ['read'] }]);
+    const k = await w.addKey({ name: 'importer', rules: [{ model: 'res.partner', methods: ['read'] }] });
     const run = startExec(w, ['--key', 'importer', '--', 'python3', w.script('until-refused.py', UNTIL_REFUSED)]);
     const first = await run.waitFor(/^first (.*)\n/m);
     assert.match(first[1]!, /^\d+$/, 'the key works at first');

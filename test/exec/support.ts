@@ -4,12 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStandin, type Standin } from '../standin/server.js';
-import { BIN, REPO_ROOT, cliEnvironment, tempFolders, type CliEnv, type CliResult } from '../support/cli.js';
-import { RegistryStore } from '../../src/registry/store.js';
-import { registryPath } from '../../src/registry/paths.js';
-import { mintKey } from '../../src/registry/keys.js';
-import type { KeyRecord } from '../../src/registry/types.js';
-import type { Limits, Rule } from '../../src/policy/types.js';
+import { BIN, REPO_ROOT, cliEnvironment, type CliEnv, type CliResult } from '../support/cli.js';
+import { standinProfile, type StandinProfile } from '../support/standin-profile.js';
+import type { RegistryStore } from '../../src/registry/store.js';
 import type { JournalEntry } from '../../src/audit/types.js';
 import { journalLines } from '../support/journal.js';
 
@@ -19,8 +16,8 @@ export interface ExecWorld extends CliEnv {
   /** A folder for scripts and marker files. */
   dir: string;
   journalDir: string;
-  /** Adds a key to keys.yaml (as create would); returns its name and id. */
-  addKey(name: string, rules: Rule[], limits?: Limits): Promise<{ id: string; name: string; token: string }>;
+  /** Adds a key to keys.yaml (as create would); returns its name, id and token. */
+  addKey: StandinProfile['addKey'];
   journal(): JournalEntry[];
   /** Every file under the config and state folders, as text. */
   allFilesText(): string;
@@ -31,40 +28,26 @@ export interface ExecWorld extends CliEnv {
 
 export async function execWorld(version: 18 | 19 = 19): Promise<ExecWorld> {
   const standin = await startStandin({ version });
-  const f = tempFolders('odoo-keys-exec-');
-  const dir = join(f.home, '..', 'work');
+  const registry = await standinProfile(standin, { prefix: 'odoo-keys-exec-' });
+  const { home, state } = registry;
+  const dir = join(home, '..', 'work');
   mkdirSync(dir, { recursive: true });
-  mkdirSync(f.state, { recursive: true });
-  const keyFile = join(f.state, 'upstream.key');
-  writeFileSync(keyFile, `${standin.users.integration.apiKey}\n`, { mode: 0o600 });
-  const store = new RegistryStore(registryPath(f.home));
-  await store.update((reg) => {
-    reg.profiles.test = { url: standin.url, db: standin.db, login: standin.users.integration.login, key_file: keyFile } as (typeof reg.profiles)[string];
-    reg.default_profile = 'test';
-  });
-  const journalDir = join(f.state, 'journal');
+  mkdirSync(state, { recursive: true });
+  const journalDir = join(state, 'journal');
   const walk = (d: string): string[] => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)])) : []);
   return {
-    home: f.home,
-    state: f.state,
+    home,
+    state,
     standin,
-    store,
+    store: registry.store,
     dir,
     journalDir,
-    async addKey(name, rules, limits) {
-      const m = mintKey();
-      const record: KeyRecord = { id: m.id, name, profile: 'test', hash: m.hash, created: new Date().toISOString(), rules };
-      if (limits) record.limits = limits;
-      await store.update((reg) => {
-        reg.keys.push(record);
-      });
-      return { id: m.id, name, token: m.token };
-    },
+    addKey: registry.addKey,
     journal() {
       return journalLines(journalDir);
     },
     allFilesText() {
-      return [...walk(f.home), ...walk(f.state)].map((p) => readFileSync(p, 'latin1')).join('\n');
+      return [...walk(home), ...walk(state)].map((p) => readFileSync(p, 'latin1')).join('\n');
     },
     script(name, text, mode = 0o755) {
       const p = join(dir, name);
@@ -73,7 +56,7 @@ export async function execWorld(version: 18 | 19 = 19): Promise<ExecWorld> {
     },
     async close() {
       await standin.close();
-      f.cleanup();
+      registry.cleanup();
     },
   };
 }

@@ -2,19 +2,14 @@
 // front of it), and a running proxy with a clock a test may stop: what the proxy, exec, client,
 // integration and hardening tests share.
 
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { startStandin, type Standin, type StandinOptions } from '../standin/server.js';
-import { RegistryStore } from '../../src/registry/store.js';
-import { registryPath } from '../../src/registry/paths.js';
-import { mintKey } from '../../src/registry/keys.js';
-import type { KeyRecord } from '../../src/registry/types.js';
-import type { Limits, Rule } from '../../src/policy/types.js';
+import type { RegistryStore } from '../../src/registry/store.js';
 import type { JournalEntry } from '../../src/audit/types.js';
 import { startProxy, type RunningProxy, type RuntimeConfig } from '../../src/proxy/runtime.js';
 import { createLogger, silentLogger, type Logger } from '../../src/proxy/log.js';
 import { journalLines } from './journal.js';
+import { standinProfile, type StandinProfile } from './standin-profile.js';
 
 /**
  * What stands where Odoo is in place of the stand-in, passing calls on to it: a test puts one there
@@ -58,16 +53,14 @@ export interface Harness<U extends Upstream | undefined = undefined> {
   profile: string;
   /** The proxy's clock: a fixed instant while set, the real time while null. */
   clock: { at: Date | null };
-  /** Adds a key to the registry (as `create` would) and returns its token. */
-  addKey(opts: { name?: string; rules: Rule[]; limits?: Limits; expires?: string; learning?: boolean }): Promise<{ token: string; id: string; name: string }>;
-  /** Changes a key in the registry (as `scope`, `rotate` or `revoke` would). */
-  editKey(id: string, change: (k: KeyRecord) => void): Promise<void>;
+  /** Adds a key to the registry (as `create` would), has the proxy take it up, and returns its token. */
+  addKey: StandinProfile['addKey'];
+  /** Changes a key in the registry (as `scope`, `rotate` or `revoke` would); the proxy takes it up when it next reloads. */
+  editKey: StandinProfile['editKey'];
   /** Every journal line written so far (flushes first). */
   journal(): Promise<JournalEntry[]>;
   close(): Promise<void>;
 }
-
-let counter = 0;
 
 export async function startHarness<U extends Upstream | undefined = undefined>(opts: HarnessOptions<U> = {}): Promise<Harness<U>> {
   const version = opts.version ?? 19;
@@ -80,18 +73,9 @@ export async function startHarness<U extends Upstream | undefined = undefined>(o
     await standin.close();
     throw e;
   }
-  const root = mkdtempSync(join(tmpdir(), 'odoo-keys-harness-'));
-  const home = join(root, 'config');
-  const stateDir = join(root, 'state');
+  const registry = await standinProfile(standin, { profile: opts.profile, url: upstream?.url, prefix: 'odoo-keys-harness-' });
+  const { home, state: stateDir, profile } = registry;
   const journalDir = opts.auditDir === undefined ? join(stateDir, 'journal') : opts.auditDir;
-  const keyFile = join(root, 'upstream.key');
-  writeFileSync(keyFile, `${standin.users.integration.apiKey}\n`, { mode: 0o600 });
-  const profile = opts.profile ?? 'test';
-  const store = new RegistryStore(registryPath(home));
-  await store.update((reg) => {
-    reg.profiles[profile] = { url: upstream?.url ?? standin.url, db: standin.db, login: standin.users.integration.login, key_file: keyFile } as (typeof reg.profiles)[string];
-    reg.default_profile = profile;
-  });
   const clock: Harness['clock'] = { at: null };
   let proxy: RunningProxy;
   try {
@@ -111,7 +95,7 @@ export async function startHarness<U extends Upstream | undefined = undefined>(o
   } catch (e) {
     await upstream?.close();
     await standin.close();
-    rmSync(root, { recursive: true, force: true });
+    registry.cleanup();
     throw e;
   }
   const h: Harness<U> = {
@@ -124,29 +108,15 @@ export async function startHarness<U extends Upstream | undefined = undefined>(o
     home,
     stateDir,
     journalDir,
-    store,
+    store: registry.store,
     profile,
     clock,
     async addKey(k) {
-      const minted = mintKey();
-      const name = k.name ?? `key-${++counter}`;
-      const record: KeyRecord = { id: minted.id, name, profile, hash: minted.hash, created: new Date().toISOString(), rules: k.rules };
-      if (k.limits) record.limits = k.limits;
-      if (k.expires) record.expires = k.expires;
-      if (k.learning) record.learning = true;
-      await store.update((reg) => {
-        reg.keys.push(record);
-      });
+      const added = await registry.addKey(k);
       await proxy.reload();
-      return { token: minted.token, id: minted.id, name };
+      return added;
     },
-    async editKey(id, change) {
-      await store.update((reg) => {
-        const k = reg.keys.find((x) => x.id === id);
-        if (!k) throw new Error(`no key ${id}`);
-        change(k);
-      });
-    },
+    editKey: registry.editKey,
     async journal() {
       if (!journalDir || !proxy.journal) return [];
       await proxy.journal.flush();
@@ -156,7 +126,7 @@ export async function startHarness<U extends Upstream | undefined = undefined>(o
       await proxy.close(1000);
       await upstream?.close();
       await h.standin.close(); // the test may have replaced it (an Odoo restart)
-      rmSync(root, { recursive: true, force: true });
+      registry.cleanup();
     },
   };
   return h;
