@@ -4,15 +4,15 @@
 // must keep the last good version in force.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness, post, type Harness } from '../support/proxy-harness.js';
 import { registryPath } from '../../src/registry/paths.js';
 import { RegistryStore } from '../../src/registry/store.js';
 import { sideFileName } from '../../src/audit/chain.js';
-import { BIN, REPO_ROOT, cliEnvironment, freePort, json, loginWithKeyFile, runCli, tempFolders } from '../support/cli.js';
-import { startStandin } from '../standin/server.js';
+import { BIN, REPO_ROOT, cliEnvironment, freePort } from '../support/cli.js';
+import { cliOnStandin } from '../support/cli-standin.js';
 import { eventually, sleep } from './support.js';
 import { journalLines as readJournal } from '../support/journal.js';
 
@@ -124,22 +124,12 @@ describe('the journal under the running proxy', () => {
 
 
 test('disk full (writes fail with EFBIG under a file-size limit): `serve` fails closed, says so on /healthz and in its log, and forwards nothing', async (t) => {
-  const odoo = await startStandin({ version: 19 });
-  const f = tempFolders();
-  let child: ChildProcess | undefined;
-  t.after(async () => {
-    child?.kill('SIGKILL');
-    await odoo.close();
-    f.cleanup();
-  });
-  await loginWithKeyFile(f, odoo);
-  const created = await runCli(f, ['create', 'sync', '--scope', 'res.partner:read(name)', '--json']);
-  assert.equal(created.code, 0, created.stderr);
-  const token = json<{ token: string }>(created).token;
+  const world = await cliOnStandin(t);
+  const { odoo, folders: f, token } = world;
   const port = await freePort();
   // No file of this process may grow past 3 blocks (1.5 to 3 KB, by shell): a few journal lines,
   // and never the journal's 4 KB write probe, as on a full disk.
-  child = spawn('sh', ['-c', 'ulimit -f 3 && exec "$0" "$@"', process.execPath, BIN, 'serve', '--listen', `127.0.0.1:${port}`], { cwd: REPO_ROOT, env: cliEnvironment(f), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = (world.child = spawn('sh', ['-c', 'ulimit -f 3 && exec "$0" "$@"', process.execPath, BIN, 'serve', '--listen', `127.0.0.1:${port}`], { cwd: REPO_ROOT, env: cliEnvironment(f), stdio: ['ignore', 'pipe', 'pipe'] }));
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const url = `http://127.0.0.1:${port}`;

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, REPO_ROOT, cliEnvironment, freePort, json, loginWithKeyFile, runCli, tempFolders } from '../support/cli.js';
-import { startStandin } from '../standin/server.js';
+import { BIN, REPO_ROOT, cliEnvironment, freePort, json, runCli, tempFolders } from '../support/cli.js';
+import { cliOnStandin } from '../support/cli-standin.js';
 import { encodeMethodCall, decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
 
 
@@ -27,24 +27,14 @@ function waitFor(child: ChildProcess, stderr: () => string, pattern: RegExp, ms 
 }
 
 test('serve: logs JSON lines, reloads on SIGHUP, drains a call in flight on SIGTERM and exits 0', async (t) => {
-  const odoo = await startStandin({ version: 19 });
-  const f = tempFolders();
-  let child: ChildProcess | undefined;
-  t.after(async () => {
-    child?.kill('SIGKILL');
-    await odoo.close();
-    f.cleanup();
-  });
-  await loginWithKeyFile(f, odoo);
-  const created = await runCli(f, ['create', 'sync', '--scope', 'res.partner:read(name)', '--json']);
-  assert.equal(created.code, 0, created.stderr);
-  const token = json<{ token: string }>(created).token;
+  const world = await cliOnStandin(t);
+  const { odoo, folders: f, token } = world;
 
   const port = await freePort();
-  child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`, '--log-level', 'info'], { cwd: REPO_ROOT, env: cliEnvironment(f), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = (world.child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`, '--log-level', 'info'], { cwd: REPO_ROOT, env: cliEnvironment(f), stdio: ['ignore', 'pipe', 'pipe'] }));
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await waitFor(child, () => stderr, /proxy listening on http:\/\/127\.0\.0\.1:\d+/);
   const url = `http://127.0.0.1:${port}`;
 
