@@ -4,24 +4,16 @@
 
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { OdooClient } from 'odoo-xmlrpc-ts';
 import OdooAwait from 'odoo-await';
 import jsonrpcModule from '@fernandoslim/odoo-jsonrpc';
 import { parseJson, stringifyJson } from '../../src/rpc/json.js';
 import { startHarness, post, type Harness } from '../support/proxy-harness.js';
+import { PYTHON_XMLRPC_PRELUDE, runPython } from '../support/python.js';
 
 const OdooJSONRpc = jsonrpcModule.default;
 
-const PYTHON = String.raw`
-import json, os, xmlrpc.client
-url, db, login, key = os.environ['ODOO_URL'], os.environ['ODOO_DB'], os.environ['ODOO_USER'], os.environ['ODOO_PASSWORD']
-out = {}
-common = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/common')
-out['version'] = common.version()['server_version']
-uid = common.authenticate(db, login, key, {})
-out['uid'] = uid
-models = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object', allow_none=True)
+const PYTHON = PYTHON_XMLRPC_PRELUDE + String.raw`
 out['partners'] = models.execute_kw(db, uid, key, 'res.partner', 'search_read', [[['is_company', '=', True]]], {'fields': ['name'], 'limit': 2, 'order': 'id'})
 lead = models.execute_kw(db, uid, key, 'crm.lead', 'create', [{'name': 'python via proxy', 'email_from': 'py@example.com'}])
 out['created'] = lead
@@ -37,23 +29,6 @@ except xmlrpc.client.Fault as f:
     out['bad_key'] = [f.faultCode, f.faultString]
 print(json.dumps(out))
 `;
-
-function python(script: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // The key travels in the environment, never on a command line.
-    const child = spawn('python3', ['-c', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => child.kill(), 30_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 const RULES = [
   { model: 'res.partner', methods: ['read'], fields: ['name', 'email', 'is_company', 'phone'] },
@@ -71,7 +46,7 @@ for (const version of [18, 19] as const) {
     after(() => h?.close());
 
     test("Python's xmlrpc.client: version, authenticate, search_read, create, write, read, a denial and a bad key", async () => {
-      const r = await python(PYTHON, { ODOO_URL: h.url, ODOO_DB: h.db, ODOO_USER: 'anything', ODOO_PASSWORD: token });
+      const r = await runPython('python3', PYTHON, { ODOO_URL: h.url, ODOO_DB: h.db, ODOO_USER: 'anything', ODOO_PASSWORD: token });
       assert.equal(r.status, 0, r.stderr);
       const out = JSON.parse(r.stdout) as Record<string, unknown>;
       assert.equal(out.version, `${version}.0`);
@@ -153,7 +128,7 @@ describe('an XML-RPC client carried to a JSON-2-only Odoo (--upstream-protocol j
 
   test("Python's xmlrpc.client works unchanged, and Odoo sees only JSON-2 object calls", async () => {
     h.standin.clearReceived();
-    const r = await python(PYTHON, { ODOO_URL: h.url, ODOO_DB: h.db, ODOO_USER: 'anything', ODOO_PASSWORD: token });
+    const r = await runPython('python3', PYTHON, { ODOO_URL: h.url, ODOO_DB: h.db, ODOO_USER: 'anything', ODOO_PASSWORD: token });
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     assert.equal(out.uid, h.uid);

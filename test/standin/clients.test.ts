@@ -5,24 +5,16 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { OdooClient } from 'odoo-xmlrpc-ts';
 import OdooAwait from 'odoo-await';
 import jsonrpcModule from '@fernandoslim/odoo-jsonrpc';
 import { startStandin, type Standin } from './server.js';
+import { PYTHON_XMLRPC_PRELUDE, pythonCommand, runPython } from '../support/python.js';
 
 const OdooJSONRpc = jsonrpcModule.default;
 
-const PYTHON_SCENARIO = String.raw`
-import json, os, xmlrpc.client
-url, db, login, key = os.environ['STANDIN_URL'], os.environ['STANDIN_DB'], os.environ['STANDIN_LOGIN'], os.environ['STANDIN_KEY']
-out = {}
-common = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/common')
-out['version'] = common.version()['server_version']
-uid = common.authenticate(db, login, key, {})
-out['uid'] = uid
+const PYTHON_SCENARIO = PYTHON_XMLRPC_PRELUDE + String.raw`
 out['wrong_key_uid'] = common.authenticate(db, login, 'not-the-key', {})
-models = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object', allow_none=True)
 out['companies'] = models.execute_kw(db, uid, key, 'res.partner', 'search_read', [[['is_company', '=', True]]], {'fields': ['name', 'country_id'], 'limit': 3, 'order': 'id'})
 lead = models.execute_kw(db, uid, key, 'crm.lead', 'create', [{'name': 'python lead', 'expected_revenue': 1500.0, 'tag_ids': [(6, 0, [1, 2])]}])
 out['created'] = lead
@@ -43,27 +35,6 @@ except xmlrpc.client.Fault as f:
 print(json.dumps(out))
 `;
 
-function runPython(cmd: string, script: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, ['-c', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => child.kill(), 30_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
-function python(): string | null {
-  for (const cmd of ['python3', 'python']) if (spawnSync(cmd, ['--version']).status === 0) return cmd;
-  return null;
-}
-
 for (const version of [18, 19] as const) {
   describe(`real clients against the Odoo ${version}.0 stand-in`, () => {
     let standin: Standin;
@@ -74,10 +45,10 @@ for (const version of [18, 19] as const) {
       await standin.close();
     });
 
-    const py = python();
+    const py = pythonCommand();
     test("Python's xmlrpc.client: authenticate, search_read, create, write, read, faults", { skip: py ? false : 'no python3 on this machine' }, async () => {
       // Asynchronously: the stand-in answers from this very process.
-      const r = await runPython(py!, PYTHON_SCENARIO, { STANDIN_URL: standin.url, STANDIN_DB: standin.db, STANDIN_LOGIN: 'admin', STANDIN_KEY: standin.users.admin.apiKey! });
+      const r = await runPython(py!, PYTHON_SCENARIO, { ODOO_URL: standin.url, ODOO_DB: standin.db, ODOO_USER: 'admin', ODOO_PASSWORD: standin.users.admin.apiKey! });
       assert.equal(r.status, 0, r.stderr);
       const out = JSON.parse(r.stdout);
       assert.equal(out.version, `${version}.0`);
