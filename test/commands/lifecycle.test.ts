@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { json, runCli, tempFolders, type CliEnv } from '../support/cli.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { foldersWithRegistry, json, runCli, type CliEnv } from '../support/cli.js';
 import { RegistryStore } from '../../src/registry/store.js';
 import { parseToken, secretMatches } from '../../src/registry/keys.js';
 import { UsageRecorder } from '../../src/registry/usage.js';
@@ -60,12 +59,8 @@ keys:
 }
 
 function setup(t: { after: (fn: () => unknown) => void }): { f: CliEnv; file: string; store: RegistryStore } {
-  const f = tempFolders();
-  t.after(f.cleanup);
-  mkdirSync(f.home, { recursive: true });
-  const file = join(f.home, 'keys.yaml');
-  writeFileSync(file, registryText(new Date()), { mode: 0o600 });
-  return { f, file, store: new RegistryStore(file) };
+  const f = foldersWithRegistry(t, registryText(new Date()));
+  return { f, file: f.registryFile, store: new RegistryStore(f.registryFile) };
 }
 
 test('list: a table of every key with its status; --json; --profile and --active filter; last use from the state folder', async (t) => {

@@ -1,16 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { json, runCli, tempFolders } from '../support/cli.js';
+import { readFileSync } from 'node:fs';
+import { foldersWithRegistry, json, runCli } from '../support/cli.js';
 
 test('profiles lists connections and where each upstream key is; logout --forget removes an unused profile only', async (t) => {
-  const f = tempFolders();
-  t.after(f.cleanup);
-  mkdirSync(f.home, { recursive: true });
-  const file = join(f.home, 'keys.yaml');
-  writeFileSync(
-    file,
+  const f = foldersWithRegistry(
+    t,
     `version: 1
 default_profile: prod
 profiles:
@@ -19,8 +14,8 @@ profiles:
 keys:
   - { id: "10000001", name: a, profile: prod, hash: "sha256:${'1'.repeat(64)}", created: "2026-11-28T10:00:00Z", rules: [] }
 `,
-    { mode: 0o600 },
   );
+  const file = f.registryFile;
   const r = await runCli(f, ['profiles', '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(json(r), {

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PTY_SKIP, runCliInPty, tempFolders } from '../support/cli.js';
+import { foldersWithRegistry, PTY_SKIP, runCliInPty, tempFolders } from '../support/cli.js';
 import { RegistryStore } from '../../src/registry/store.js';
 import { startMiniOdoo } from '../support/mini-odoo.js';
 
@@ -13,16 +13,11 @@ const KEY = 'upstream-test-key-0000000000000000000000';
 const ENTER = '\r';
 
 function setup(t: { after: (fn: () => unknown) => void }) {
-  const f = tempFolders();
-  t.after(f.cleanup);
-  mkdirSync(f.home, { recursive: true });
-  const file = join(f.home, 'keys.yaml');
-  writeFileSync(
-    file,
+  const f = foldersWithRegistry(
+    t,
     `version: 1\nprofiles:\n  prod: { url: "http://127.0.0.1:9", db: acme, login: i@acme.com }\nkeys:\n  - { id: "10000001", name: a, profile: prod, hash: "sha256:${'1'.repeat(64)}", created: "2026-11-28T10:00:00Z", rules: [] }\n`,
-    { mode: 0o600 },
   );
-  return { f, store: new RegistryStore(file) };
+  return { f, store: new RegistryStore(f.registryFile) };
 }
 
 test('revoke on a terminal asks first: no keeps the key, yes revokes it', { skip: PTY_SKIP }, async (t) => {

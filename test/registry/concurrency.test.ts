@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryStore } from '../../src/registry/store.js';
 import { parseToken, secretMatches } from '../../src/registry/keys.js';
-import { BIN, REPO_ROOT, cliEnvironment, json, runCli, tempFolders } from '../support/cli.js';
+import { BIN, REPO_ROOT, cliEnvironment, foldersWithRegistry, json, runCli } from '../support/cli.js';
 
 const PROFILE = `version: 1
 profiles:
@@ -17,10 +17,7 @@ keys: []
 `;
 
 test('50 create commands started at once leave 50 keys, each token matching its hash, and a valid file', async (t) => {
-  const f = tempFolders();
-  t.after(f.cleanup);
-  mkdirSync(f.home, { recursive: true });
-  writeFileSync(join(f.home, 'keys.yaml'), PROFILE, { mode: 0o600 });
+  const f = foldersWithRegistry(t, PROFILE);
   const runs = await Promise.all(
     Array.from({ length: 50 }, (_, i) => runCli(f, ['create', ...(i % 2 ? [] : [`parallel-${i}`]), '--model', 'crm.lead', '--method', 'create', '--offline', '--json'])),
   );
@@ -45,11 +42,8 @@ test('50 create commands started at once leave 50 keys, each token matching its 
 });
 
 test('kill -9 in the middle of a write leaves the registry as it was; the next write recovers the lock and cleans up', async (t) => {
-  const f = tempFolders();
-  t.after(f.cleanup);
-  mkdirSync(f.home, { recursive: true });
-  const file = join(f.home, 'keys.yaml');
-  writeFileSync(file, PROFILE, { mode: 0o600 });
+  const f = foldersWithRegistry(t, PROFILE);
+  const file = f.registryFile;
   const first = await runCli(f, ['create', 'before', '--model', 'crm.lead', '--method', 'read', '--offline']);
   assert.equal(first.code, 0, first.stderr);
   const good = readFileSync(file, 'utf8');

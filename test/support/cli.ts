@@ -1,7 +1,7 @@
 // Runs the real CLI (`node bin/run.js ...`) as a child process, with no TTY and its own
 // config and state folders, the way a user or a script would.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Standin } from '../standin/server.js';
 import { tmpdir } from 'node:os';
@@ -74,6 +74,16 @@ export function tempFolders(prefix = 'odoo-keys-test-'): CliEnv & { cleanup: () 
     state: join(root, 'state'),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
+}
+
+/** Fresh config and state folders, removed after the test, with `registry` as keys.yaml (0600). */
+export function foldersWithRegistry(t: { after: (fn: () => unknown) => void }, registry: string): CliEnv & { registryFile: string } {
+  const f = tempFolders();
+  t.after(f.cleanup);
+  mkdirSync(f.home, { recursive: true });
+  const registryFile = join(f.home, 'keys.yaml');
+  writeFileSync(registryFile, registry, { mode: 0o600 });
+  return { home: f.home, state: f.state, registryFile };
 }
 
 /** Whether `script` (util-linux) is there to give a child a pseudo-terminal. */
