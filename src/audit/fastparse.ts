@@ -12,7 +12,8 @@ import type { JournalEntry } from './types.js';
 /** What reports and filters read from an entry. A full JournalEntry is one too. */
 export type LightEntry = Omit<JournalEntry, 'prev' | 'hash' | 'fields' | 'reason' | 'error' | 'notes' | 'bytes_in' | 'bytes_out'>;
 
-function slow(line: string): JournalEntry | undefined {
+/** One journal line read whole with JSON.parse (undefined when the line is not an entry). */
+export function parseFullEntry(line: string): JournalEntry | undefined {
   try {
     const e = JSON.parse(line) as JournalEntry;
     return typeof e === 'object' && e !== null && !Array.isArray(e) && typeof e.ts === 'string' ? e : undefined;
@@ -63,30 +64,30 @@ const NAME_OF = new Map<number, string>(Object.entries(M).map(([name, id]) => [i
  * this scanner does not expect are read with JSON.parse instead, whole.
  */
 export function parseLightEntry(line: string): LightEntry | undefined {
-  if (line.charCodeAt(0) !== 123 || line.indexOf('\\') !== -1) return slow(line);
+  if (line.charCodeAt(0) !== 123 || line.indexOf('\\') !== -1) return parseFullEntry(line);
   const e: Record<string, unknown> = {};
   let pos = 1;
   const n = line.length;
   for (;;) {
-    if (line.charCodeAt(pos) !== 34) return slow(line);
+    if (line.charCodeAt(pos) !== 34) return parseFullEntry(line);
     const nameEnd = line.indexOf('"', pos + 1);
-    if (nameEnd < 0 || line.charCodeAt(nameEnd + 1) !== 58) return slow(line);
+    if (nameEnd < 0 || line.charCodeAt(nameEnd + 1) !== 58) return parseFullEntry(line);
     const id = line.charCodeAt(pos + 1) * 64 + (nameEnd - pos - 1);
     const known = NAME_OF.get(id);
-    if (known === undefined || !line.startsWith(known, pos + 1)) return slow(line);
+    if (known === undefined || !line.startsWith(known, pos + 1)) return parseFullEntry(line);
     pos = nameEnd + 2;
     const c = line.charCodeAt(pos);
     let end: number;
     if (c === 34) {
       end = line.indexOf('"', pos + 1);
-      if (end < 0) return slow(line);
+      if (end < 0) return parseFullEntry(line);
       const prop = KEPT_STRING.get(id);
       if (prop !== undefined) e[prop] = line.slice(pos + 1, end);
-      else if (!SKIPPED.has(id)) return slow(line);
+      else if (!SKIPPED.has(id)) return parseFullEntry(line);
       end++;
     } else if (c === 91 || c === 123) {
       end = closeOf(line, pos);
-      if (end < 0) return slow(line);
+      if (end < 0) return parseFullEntry(line);
       const prop = KEPT_STRUCT.get(id);
       if (prop !== undefined) {
         if (end - pos === 2 && c === 91) e[prop] = [];
@@ -94,10 +95,10 @@ export function parseLightEntry(line: string): LightEntry | undefined {
           try {
             e[prop] = JSON.parse(line.slice(pos, end));
           } catch {
-            return slow(line);
+            return parseFullEntry(line);
           }
         }
-      } else if (!SKIPPED.has(id)) return slow(line);
+      } else if (!SKIPPED.has(id)) return parseFullEntry(line);
     } else {
       end = pos;
       while (end < n) {
@@ -107,29 +108,29 @@ export function parseLightEntry(line: string): LightEntry | undefined {
       }
       if (c === 110) {
         // null: only key and name may be null.
-        if (end - pos !== 4 || !line.startsWith('null', pos)) return slow(line);
+        if (end - pos !== 4 || !line.startsWith('null', pos)) return parseFullEntry(line);
         if (id === M.key) e.key = null;
         else if (id === M.name) e.name = null;
-        else return slow(line);
+        else return parseFullEntry(line);
       } else if (c === 116 || c === 102) {
         const v = line.slice(pos, end);
-        if (v !== 'true' && v !== 'false') return slow(line);
+        if (v !== 'true' && v !== 'false') return parseFullEntry(line);
         if (id === M.learning) e.learning = v === 'true';
-        else return slow(line);
+        else return parseFullEntry(line);
       } else {
         const prop = KEPT_NUMBER.get(id);
         if (prop !== undefined) {
           const v = Number(line.slice(pos, end));
-          if (end === pos || Number.isNaN(v)) return slow(line);
+          if (end === pos || Number.isNaN(v)) return parseFullEntry(line);
           e[prop] = v;
-        } else if (!SKIPPED.has(id)) return slow(line);
+        } else if (!SKIPPED.has(id)) return parseFullEntry(line);
       }
     }
     const sep = line.charCodeAt(end);
     if (sep === 44) pos = end + 1;
     else if (sep === 125 && end === n - 1) break;
-    else return slow(line);
+    else return parseFullEntry(line);
   }
-  if (typeof e.ts !== 'string' || typeof e.seq !== 'number') return slow(line);
+  if (typeof e.ts !== 'string' || typeof e.seq !== 'number') return parseFullEntry(line);
   return e as unknown as LightEntry;
 }

@@ -5,7 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { parseJournalFileName } from './chain.js';
-import { parseLightEntry, type LightEntry } from './fastparse.js';
+import { parseFullEntry, parseLightEntry, type LightEntry } from './fastparse.js';
 import type { JournalEntry } from './types.js';
 
 export interface JournalFilter {
@@ -149,15 +149,6 @@ export interface ReadStats {
 
 const TS_PREFIX = '{"ts":"';
 
-function parseFull(line: string): JournalEntry | undefined {
-  try {
-    const e = JSON.parse(line) as JournalEntry;
-    return typeof e === 'object' && e !== null && !Array.isArray(e) && typeof e.ts === 'string' ? e : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The entries of one chain, in file order, filtered, in batches. */
 async function* sourceBatches<T extends LightEntry>(
   source: JournalSource,
@@ -240,7 +231,7 @@ async function* mergeBatches<T extends LightEntry>(streams: AsyncGenerator<T[]>[
 export async function* readJournalBatches(dirs: string[], filter: JournalFilter = {}, stats: ReadStats = { unreadable: 0 }): AsyncGenerator<JournalEntry[]> {
   const keep = compileFilter(filter);
   const sources = await journalSources(dirs);
-  yield* mergeBatches(sources.map((s) => sourceBatches(s, filter, keep, stats, parseFull)));
+  yield* mergeBatches(sources.map((s) => sourceBatches(s, filter, keep, stats, parseFullEntry)));
 }
 
 /**

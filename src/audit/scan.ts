@@ -12,7 +12,7 @@
 
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LightEntry } from './fastparse.js';
+import { parseFullEntry, type LightEntry } from './fastparse.js';
 import { compileFilter, journalSources, filesInWindow, type JournalFilter, type ReadStats } from './read.js';
 import type { JournalDecision, JournalEntry, JournalOutcome, JournalProto, TemporaryRun } from './types.js';
 
@@ -356,15 +356,6 @@ export class LineView implements LightEntry {
   }
 }
 
-function parseFull(text: string): JournalEntry | undefined {
-  try {
-    const e = JSON.parse(text) as JournalEntry;
-    return typeof e === 'object' && e !== null && !Array.isArray(e) && typeof e.ts === 'string' ? e : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** -1, 0, 1 as buf[at, at + 24) compares with the 24 codes of `iso`. */
 function compareTs(buf: Buffer, at: number, iso: number[]): number {
   for (let i = 0; i < 24; i++) {
@@ -433,7 +424,7 @@ export async function scanFiles(
       entry = view;
       ms = view.tsMs;
     } else {
-      entry = parseFull(b.toString('utf8', s, e));
+      entry = parseFullEntry(b.toString('utf8', s, e));
       if (entry === undefined) {
         stats.unreadable++;
         return;
