@@ -55,7 +55,7 @@ export interface Harness<U extends Upstream | undefined = undefined> {
   clock: { at: Date | null };
   /** Adds a key to the registry (as `create` would), has the proxy take it up, and returns its token. */
   addKey: StandinProfile['addKey'];
-  /** Changes a key in the registry (as `scope`, `rotate` or `revoke` would); the proxy takes it up when it next reloads. */
+  /** Changes a key in the registry (as `scope`, `rotate` or `revoke` would). */
   editKey: StandinProfile['editKey'];
   /** Every journal line written so far (flushes first). */
   journal(): Promise<JournalEntry[]>;
