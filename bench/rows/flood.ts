@@ -3,47 +3,13 @@
 // of calls carrying 1,000 distinct unknown keys from 50 other addresses at a fixed rate (in its
 // own process); valid traffic's p50 and throughput, before and during.
 
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { smallSetup, measure, type Measured } from './small.js';
 import { smallCall } from '../lib/calls.js';
 import { loadNow } from '../lib/machine.js';
-import { cpuMs } from '../lib/proc.js';
 import { median, ms, pct, num, table } from '../lib/stats.js';
 import type { Row, RowOptions } from '../lib/row.js';
-import type { FloodConfig, FloodReport } from '../lib/flood-child.js';
-
-const CHILD = fileURLToPath(new URL('../lib/flood-child.js', import.meta.url));
-
-function startFlood(cfg: FloodConfig): Promise<FloodReport & { cpuMs: number }> {
-  return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [JSON.stringify(cfg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', (m: FloodReport) => {
-      let cpu = NaN;
-      try {
-        cpu = cpuMs(child.pid!);
-      } catch {
-        // gone already
-      }
-      resolve({ ...m, cpuMs: cpu });
-    });
-    child.once('exit', (code) => code !== 0 && reject(new Error(`the flood exited with ${code}`)));
-  });
-}
-
-// A control: the same flood aimed at a minimal node:http server in another process, which answers
-// every request at once. The machine's cores are as busy (flood generator, a server answering it)
-// but the proxy is not involved, so what valid traffic loses then is not the proxy's doing.
-const DECOY = `const s=require('http').createServer((q,r)=>{q.resume();q.on('end',()=>{r.setHeader('Content-Type','text/xml');r.setHeader('Content-Length','40');r.end('<fault>too many failed attempts</fault>\\n')})});s.listen(0,'127.0.0.1',()=>process.stdout.write(String(s.address().port)+'\\n'))`;
-
-async function startDecoy(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', DECOY], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
-    child.once('exit', (code) => reject(new Error(`the decoy exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
+import type { FloodReport } from '../lib/flood-child.js';
+import { startDecoy, startFlood } from '../lib/flood.js';
 
 export const floodRow: Row = {
   id: 'flood',
