@@ -100,6 +100,8 @@ export interface ProxyDeps {
 interface Exchange {
   started: bigint;
   ip: string;
+  /** The client's throttling source (its address, or its /64 for IPv6; see addressSource). */
+  source: string;
   protocol: Protocol;
   legacy: boolean;
   jsonrpcId?: RpcValue;
@@ -177,7 +179,7 @@ export class ProxyCore {
   }
 
   private exchange(protocol: Protocol, legacy: boolean, ip: string, bytesIn: number): Exchange {
-    return { started: process.hrtime.bigint(), ip, protocol, legacy, bytesIn, entry: {} };
+    return { started: process.hrtime.bigint(), ip, source: addressSource(ip), protocol, legacy, bytesIn, entry: {} };
   }
 
   private async decodeFailed(x: Exchange, res: ServerResponse, e: unknown, where: Partial<JournalInput>): Promise<void> {
@@ -274,9 +276,8 @@ export class ProxyCore {
 
   private authenticate(x: Exchange, credential: string | null, now: Date): ReturnType<typeof authenticateKey> | 'throttled' {
     const idHint = /^odk_([0-9a-f]{8})_/.exec(credential ?? '')?.[1];
-    const address = addressSource(x.ip);
     // The key id's own lockout spares an address the key recently authenticated from (throttle.ts).
-    const sources = idHint && !this.throttle.vouchedFor(idHint, address, now.getTime()) ? [address, `key:${idHint}`] : [address];
+    const sources = idHint && !this.throttle.vouchedFor(idHint, x.source, now.getTime()) ? [x.source, `key:${idHint}`] : [x.source];
     if (this.throttle.blockedFor(sources, now.getTime()) > 0) {
       this.deps.metrics.throttled++;
       x.entry.key = idHint ?? null;
@@ -292,14 +293,14 @@ export class ProxyCore {
       return auth;
     }
     this.describeKey(x, auth.key);
-    this.throttle.vouch(auth.key.record.id, address, now.getTime());
+    this.throttle.vouch(auth.key.record.id, x.source, now.getTime());
     this.deps.onKeyUsed?.(auth.key.record.id, now);
     return auth;
   }
 
   /** Whether the client's address is locked out for failed attempts (the key id is checked later, once parsed). */
   private lockedOut(x: Exchange): boolean {
-    return this.throttle.blockedFor([addressSource(x.ip)], this.deps.now().getTime()) > 0;
+    return this.throttle.blockedFor([x.source], this.deps.now().getTime()) > 0;
   }
 
   private readonly lockedOutAnswers = new Map<string, Answer>();
