@@ -72,13 +72,17 @@ describe('key limits through the proxy', () => {
   });
 });
 
+/** A JSON-2 search_count with `key`, from the address `from` (the harness trusts one X-Forwarded-For hop). */
+function countFrom(h: Harness, key: string, from: string): ReturnType<typeof post> {
+  return post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${key}`, 'Content-Type': 'application/json', 'X-Forwarded-For': from });
+}
+
 describe('the proxy protects Odoo', () => {
   test('failed attempts are throttled per address; other addresses are not slowed', async () => {
     const h = await startHarness({ version: 19, server: { trustProxyHops: 1 } });
     try {
       const { token } = await h.addKey({ rules: partnerRead });
-      const attempt = (key: string, from: string): ReturnType<typeof post> =>
-        post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${key}`, 'Content-Type': 'application/json', 'X-Forwarded-For': from });
+      const attempt = (key: string, from: string): ReturnType<typeof post> => countFrom(h, key, from);
       h.standin.clearReceived();
       for (let i = 0; i < 10; i++) assert.equal((await attempt(`odk_0000000${i}_${'A'.repeat(43)}`, '198.51.100.66')).status, 401);
       const locked = await attempt(token, '198.51.100.66');
@@ -156,8 +160,7 @@ describe('the proxy protects Odoo', () => {
     const h = await startHarness({ version: 19, server: { trustProxyHops: 1 } });
     try {
       const { token, id } = await h.addKey({ rules: partnerRead });
-      const attempt = (key: string, from: string): ReturnType<typeof post> =>
-        post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${key}`, 'Content-Type': 'application/json', 'X-Forwarded-For': from });
+      const attempt = (key: string, from: string): ReturnType<typeof post> => countFrom(h, key, from);
       const home = '203.0.113.50';
       assert.equal((await attempt(token, home)).status, 200, 'the integration works from its usual address');
       // One wrong secret from each of ten addresses: no address reaches its limit, the key id does.
@@ -176,8 +179,7 @@ describe('the proxy protects Odoo', () => {
     const h = await startHarness({ version: 19, server: { trustProxyHops: 1 } });
     try {
       const { token } = await h.addKey({ rules: partnerRead });
-      const attempt = (key: string, from: string): ReturnType<typeof post> =>
-        post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${key}`, 'Content-Type': 'application/json', 'X-Forwarded-For': from });
+      const attempt = (key: string, from: string): ReturnType<typeof post> => countFrom(h, key, from);
       for (let i = 0; i < 10; i++) assert.equal((await attempt(`odk_2000000${i}_${'C'.repeat(43)}`, `2001:db8:aa:bb::${i + 1}`)).status, 401);
       assert.equal((await attempt(token, '2001:db8:aa:bb:1234:5678:9abc:def0')).status, 429, 'a fresh address in the same /64 is locked out');
       assert.equal((await attempt(token, '2001:db8:aa:bc::1')).status, 200, 'the next /64 is served');
