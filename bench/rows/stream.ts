@@ -97,20 +97,16 @@ export const streamRow: Row = {
           for (let r = 0; r < rounds; r++) {
             const load = loadNow();
             const runDirect = () => transfer(standin.url, spec(protocol, direct));
-            const runProxy = async () => {
-              const sampler = sampleRss(proxy.pid, 10);
-              const c0 = cpuMs(proxy.pid);
-              const t = await transfer(proxy.url, spec(protocol, viaProxy));
+            // A transfer through a proxy process, with its memory sampled and its CPU counted.
+            const through = async (p: { pid: number; url: string }, creds: typeof direct) => {
+              const sampler = sampleRss(p.pid, 10);
+              const c0 = cpuMs(p.pid);
+              const t = await transfer(p.url, spec(protocol, creds));
               const m = sampler.stop();
-              return { ...t, maxSampledRss: m.maxBytes, maxSampledAnon: m.maxAnonBytes, cpuMs: cpuMs(proxy.pid) - c0 };
+              return { ...t, maxSampledRss: m.maxBytes, maxSampledAnon: m.maxAnonBytes, cpuMs: cpuMs(p.pid) - c0 };
             };
-            const runBare = async () => {
-              const sampler = sampleRss(bare.pid, 10);
-              const c0 = cpuMs(bare.pid);
-              const t = await transfer(bare.url, spec(protocol, direct));
-              const m = sampler.stop();
-              return { ...t, maxSampledRss: m.maxBytes, maxSampledAnon: m.maxAnonBytes, cpuMs: cpuMs(bare.pid) - c0 };
-            };
+            const runProxy = () => through(proxy, viaProxy);
+            const runBare = () => through(bare, direct);
             let d;
             let p;
             let b;
