@@ -95,6 +95,7 @@ export class FailureThrottle {
  * one host is routinely given a whole /64 and could take a fresh address for every guess.
  */
 export function addressSource(ip: string): string {
+  if (!ip.includes(':')) return `ip:${ip}`; // IPv4, the usual case, on every call
   const bare = ip.replace(/%.*$/, ''); // a zone id (fe80::1%eth0) names an interface, not a host
   if (!isIPv6(bare)) return `ip:${ip}`;
   return `ip6:${ipv6Hextets(bare).slice(0, 4).join(':')}::/64`;
