@@ -39,9 +39,8 @@ const version = versionLine();
 if (version !== undefined) {
   console.log(version); // as oclif writes it (console.log ignores a closed stdout, as there)
 } else {
-  // From '@oclif/core/execute', not '@oclif/core', whose main entry loads all of oclif (src/cli/oclif.ts).
-  // No user or dev plugins: odoo-keys has none, and oclif would otherwise look for a package.json
-  // listing some under ~/.local/share/odoo-keys at every start (and load code from there).
-  const { execute } = await import('@oclif/core/execute');
-  await execute({ loadOptions: { root: fileURLToPath(import.meta.url), userPlugins: false, devPlugins: false } });
+  // The bundle npm run build writes (scripts/bundle.mjs): oclif, the commands and their dependencies
+  // in a few files instead of some 250 small modules.
+  const { main } = await import('../dist/cli/main.js');
+  await main(fileURLToPath(import.meta.url));
 }

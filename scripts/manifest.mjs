@@ -20,6 +20,7 @@ const file = join(root, 'oclif.manifest.json');
 if (process.argv.includes('--clean')) {
   rmSync(file, { force: true });
   rmSync(join(root, 'dist', 'commands'), { recursive: true, force: true });
+  rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true });
   process.exit(0);
 }
 

@@ -1,0 +1,13 @@
+// The CLI's entry in the bundle (scripts/bundle.mjs): bin/run.js imports dist/cli/main.js and calls
+// main() for everything but `--version`. From '@oclif/core/execute', not '@oclif/core', whose main
+// entry loads all of oclif.
+import { execute } from '@oclif/core/execute';
+
+/**
+ * Runs oclif on process.argv. `root` is any path inside the package (oclif walks up to package.json).
+ * No user or dev plugins: odoo-keys has none, and oclif would otherwise look for a package.json
+ * listing some under ~/.local/share/odoo-keys at every start (and load code from there).
+ */
+export async function main(root: string): Promise<void> {
+  await execute({ loadOptions: { root, userPlugins: false, devPlugins: false } });
+}
