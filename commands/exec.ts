@@ -74,7 +74,9 @@ export default class Exec extends RegistryCommand {
 
     const now = new Date();
     const home = configHome(flags.home);
-    const reg = await this.storeFor(flags.home).read();
+    // Read once: runExec and its proxy work from this snapshot and apply any change made since.
+    const snapshot = await this.storeFor(flags.home).readSnapshot();
+    const reg = snapshot.registry;
     const base = flags.key === undefined ? undefined : requireKey(reg, flags.key);
     if (base) {
       const status = keyStatus(base, now);
@@ -133,6 +135,7 @@ export default class Exec extends RegistryCommand {
     try {
       outcome = await runExec({
         home,
+        registry: snapshot,
         stateDir,
         auditDir: flags['audit-dir'] ?? join(stateDir, 'journal'),
         profile,

@@ -10,7 +10,7 @@ import { openJournal, JournalError, type Journal } from '../audit/journal.js';
 import { startProxy, type RunningProxy } from '../proxy/runtime.js';
 import type { LiveKey, TemporaryOrigin } from '../proxy/keys.js';
 import type { Logger } from '../proxy/log.js';
-import { RegistryStore } from '../registry/store.js';
+import { RegistryStore, type RegistrySnapshot } from '../registry/store.js';
 import { registryPath } from '../registry/paths.js';
 import type { Profile } from '../registry/types.js';
 import { formatDuration } from '../cli/time.js';
@@ -21,6 +21,8 @@ import { exitCodeOf, FORWARDED_SIGNALS, inTerminalForeground, spawnProblem, type
 export interface ExecPlan {
   /** Folder of keys.yaml. */
   home: string;
+  /** keys.yaml as exec read it (the --key and the profile came from it); changes since are applied. */
+  registry: RegistrySnapshot;
   /** State folder (last-used.json). */
   stateDir: string;
   /** Journal folder. */
@@ -116,7 +118,7 @@ function terminalSentIt(signal: ForwardedSignal): boolean {
  */
 export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
   const store = new RegistryStore(registryPath(plan.home));
-  let base = plan.baseKeyId === undefined ? undefined : (await store.read()).keys.find((k) => k.id === plan.baseKeyId);
+  let base = plan.baseKeyId === undefined ? undefined : plan.registry.registry.keys.find((k) => k.id === plan.baseKeyId);
   let key: LiveKey = plan.baseKeyId === undefined ? temporaryLiveKey(plan.identity, plan.flags) : refreshedLiveKey(plan.identity, plan.flags, base, new Date());
 
   const journal = await openExecJournal(plan.auditDir);
@@ -136,6 +138,7 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
       auditDir: plan.auditDir,
       journal,
       stateDir: plan.stateDir,
+      registry: plan.registry,
       temporaryKeys: [key],
       registryKeys: false,
       watch: false,
@@ -152,6 +155,24 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
   );
 
   const cleanups: (() => void)[] = [];
+  // The --key's changes follow into the temporary key: counted from exec's own read of keys.yaml,
+  // and checked once more before the command starts, so it never starts with a key revoked meanwhile.
+  let armDeathOnChange = false;
+  if (plan.baseKeyId !== undefined) {
+    const watch = store.watch(
+      (reg) => {
+        base = reg.keys.find((k) => k.id === plan.baseKeyId);
+        key = refreshedLiveKey(plan.identity, plan.flags, base, new Date());
+        proxy.setTemporaryKeys([key]);
+        if (armDeathOnChange) armDeath();
+      },
+      (err) => plan.log.warn('keys.yaml change could not be read; the temporary key keeps its scope', { error: err.message }),
+      { since: plan.registry.text },
+    );
+    cleanups.push(watch);
+    await watch.checkNow();
+  }
+
   const child: ChildProcess = spawn(plan.commandPath, plan.args, { argv0: plan.command, stdio: 'inherit', env });
   const ended = new Promise<ExecOutcome>((resolve) => {
     child.on('error', (err: NodeJS.ErrnoException) => {
@@ -218,21 +239,9 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
     });
   };
   armDeath();
+  armDeathOnChange = true;
   cleanups.push(() => cancelDeath());
   cleanups.push(() => killTimer && clearTimeout(killTimer));
-
-  if (plan.baseKeyId !== undefined) {
-    const stop = store.watch(
-      (reg) => {
-        base = reg.keys.find((k) => k.id === plan.baseKeyId);
-        key = refreshedLiveKey(plan.identity, plan.flags, base, new Date());
-        proxy.setTemporaryKeys([key]);
-        armDeath();
-      },
-      (err) => plan.log.warn('keys.yaml change could not be read; the temporary key keeps its scope', { error: err.message }),
-    );
-    cleanups.push(stop);
-  }
 
   const outcome = await ended;
   for (const c of cleanups) c();

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type http from 'node:http';
-import { RegistryStore } from '../registry/store.js';
+import { RegistryStore, type RegistrySnapshot } from '../registry/store.js';
 import { registryPath, stateHome } from '../registry/paths.js';
 import { resolveProfile } from '../registry/registry.js';
 import type { Profile, Registry } from '../registry/types.js';
@@ -51,6 +51,8 @@ export interface RuntimeConfig {
   registryKeys?: boolean;
   /** Watch keys.yaml and apply changes while running (default true). */
   watch?: boolean;
+  /** keys.yaml as the caller just read it (exec); else startProxy reads it. Changes since are applied. */
+  registry?: RegistrySnapshot;
   log: Logger;
   now?: () => Date;
 }
@@ -114,12 +116,13 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const log = config.log;
   const now = config.now ?? (() => new Date());
   const store = new RegistryStore(registryPath(config.home));
-  let registry: Registry;
+  let snapshot: RegistrySnapshot;
   try {
-    registry = await store.read();
+    snapshot = config.registry ?? (await store.readSnapshot());
   } catch (e) {
     throw new StartupError((e as Error).message);
   }
+  let registry: Registry = snapshot.registry;
   const names = config.profiles.length ? config.profiles : [resolveProfile(registry).name];
   const pool = new UpstreamPool({ maxSockets: Math.max(64, (config.proxy?.maxConcurrent ?? DEFAULT_OPTIONS.maxConcurrent) * 2), timeoutMs: config.upstreamTimeoutMs });
   const targets = new Map<string, UpstreamTarget>();
@@ -199,18 +202,31 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     { core, log, metrics, health, gauges: () => ({ odoo_keys_keys_loaded: state.keys.size, odoo_keys_journal_healthy: journal ? Number(journal.healthy) : 1 }) },
     { ...DEFAULT_SERVER_OPTIONS, ...config.server, maxBodyBytes: config.proxy?.maxBodyBytes ?? config.server?.maxBodyBytes ?? DEFAULT_SERVER_OPTIONS.maxBodyBytes },
   );
-  const addr = await listen(server, config.host, config.port);
-  const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const url = `${config.server?.tls ? 'https' : 'http'}://${hostForUrl}:${addr.port}`;
-  log.info('proxy listening', { url, profiles: [...targets.keys()], journal: auditDir ?? 'off' });
-
   const watch =
     config.watch === false
       ? null
-      : store.watch(applyRegistry, (err) => {
-          registryError = err.message;
-          log.error('registry change could not be loaded; the previous registry stays in force', { error: err.message });
-        });
+      : store.watch(
+          applyRegistry,
+          (err) => {
+            registryError = err.message;
+            log.error('registry change could not be loaded; the previous registry stays in force', { error: err.message });
+          },
+          // From the text read above: a key revoked while the proxy was logging in upstream counts.
+          { since: snapshot.text },
+        );
+
+  // Before the first call is taken: keys.yaml as it is now, not as it was before logging in upstream.
+  await watch?.checkNow();
+  let addr: Awaited<ReturnType<typeof listen>>;
+  try {
+    addr = await listen(server, config.host, config.port);
+  } catch (e) {
+    watch?.();
+    throw e;
+  }
+  const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `${config.server?.tls ? 'https' : 'http'}://${hostForUrl}:${addr.port}`;
+  log.info('proxy listening', { url, profiles: [...targets.keys()], journal: auditDir ?? 'off' });
 
   let pruneTimer: NodeJS.Timeout | undefined;
   if (config.retainMs && auditDir) {

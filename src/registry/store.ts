@@ -185,6 +185,15 @@ export class RegistryStore {
   }
 
   /**
+   * The registry and the text it was read from (null: no file yet). Give the text to watch() as
+   * `since`, so that a change made between this read and the start of the watch is not missed.
+   */
+  async readSnapshot(): Promise<RegistrySnapshot> {
+    const { registry, text } = await this.load();
+    return { registry, text };
+  }
+
+  /**
    * Changes the registry under the lock: re-reads it, hands a copy to `mutate`, checks the
    * result and writes it atomically, keeping the user's comments and order. Whatever `mutate`
    * returns is passed back. A malformed file is reported and left exactly as it was.
@@ -279,13 +288,16 @@ export class RegistryStore {
     onError: (err: Error) => void,
     // readText: how the file is read (a test holds a read in flight with it).
     // parseInPlaceBelow: files at least this long are parsed in a worker thread.
-    opts: { pollMs?: number; readText?: (path: string) => Promise<string>; parseInPlaceBelow?: number } = {},
+    // since: the text the caller's registry was read from (readSnapshot): a file that differs from
+    // it now is a change, reported at once. Without it, changes count from the start of the watch.
+    opts: { pollMs?: number; readText?: (path: string) => Promise<string>; parseInPlaceBelow?: number; since?: string | null } = {},
   ): RegistryWatch {
     const readText = opts.readText ?? ((path: string) => readFile(path, 'utf8'));
     const dir = dirname(this.path);
     const name = basename(this.path);
     // undefined: the path could not be read (a folder in its place...): whatever comes next is news.
-    let lastText: string | null | undefined = existsSync(this.path) ? safeRead(this.path) : null;
+    const onDisk = existsSync(this.path) ? safeRead(this.path) : null;
+    let lastText: string | null | undefined = opts.since !== undefined ? opts.since : onDisk;
     let lastStat = statKey(this.path);
     let stopped = false;
     let running = false;
@@ -366,6 +378,8 @@ export class RegistryStore {
       if (s !== lastStat) schedule();
     }, opts.pollMs ?? 500);
     poll.unref();
+    // Changed between the caller's read and now: read it through the queue like any change.
+    if (onDisk !== lastText) schedule();
 
     const stop = (): void => {
       stopped = true;
@@ -380,6 +394,12 @@ export class RegistryStore {
       },
     });
   }
+}
+
+/** A registry as read, with the text it came from (null: the file did not exist). */
+export interface RegistrySnapshot {
+  registry: Registry;
+  text: string | null;
 }
 
 /** A running watch of keys.yaml: call it to stop; `checkNow()` reads the file at once. */

@@ -287,6 +287,64 @@ test('watch: reports changes made by another process, keeps quiet on a bad file 
   assert.equal(errors.length, 1);
 });
 
+test('watch from a snapshot: a change made after the read and before the watch began is reported; none when there was none', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const store = new RegistryStore(file);
+  const snapshot = await store.readSnapshot();
+  assert.equal(snapshot.text, HAND_WRITTEN);
+  assert.deepEqual(snapshot.registry, await store.read());
+
+  // Unchanged since the read: nothing to report (checkNow reads the file through the same queue).
+  const quiet: Registry[] = [];
+  const stopQuiet = store.watch((reg) => quiet.push(reg), (err) => assert.fail(err), { since: snapshot.text });
+  t.after(stopQuiet);
+  await stopQuiet.checkNow();
+  assert.deepEqual(quiet, []);
+  stopQuiet();
+
+  // Revoked between the read and the watch: reported at the first check, with nothing else changing.
+  await store.update((reg) => {
+    reg.keys.find((k) => k.name === 'website-form')!.revoked = '2026-11-29T00:00:00.000Z';
+  });
+  const changes: Registry[] = [];
+  const stop = store.watch((reg) => changes.push(reg), (err) => assert.fail(err), { since: snapshot.text });
+  t.after(stop);
+  await stop.checkNow();
+  assert.equal(changes.length, 1);
+  assert.equal(changes[0]!.keys.find((k) => k.name === 'website-form')!.revoked, '2026-11-29T00:00:00.000Z');
+
+  // And without checkNow, the watch reads it on its own (its timers are unref'd: hold the loop open).
+  const keepAlive = setInterval(() => {}, 1000);
+  t.after(() => clearInterval(keepAlive));
+  const later: Registry[] = [];
+  const reported = new Promise<void>((resolve) => {
+    const s = store.watch(
+      (reg) => {
+        later.push(reg);
+        resolve();
+      },
+      (err) => assert.fail(err),
+      { since: snapshot.text },
+    );
+    t.after(s);
+  });
+  await reported;
+  assert.ok(later[0]!.keys.find((k) => k.name === 'website-form')!.revoked);
+
+  // A file created after a read that found none (since: null) is a change too.
+  const fresh = new RegistryStore(join(dir, 'later.yaml'));
+  const none = await fresh.readSnapshot();
+  assert.equal(none.text, null);
+  writeFileSync(fresh.path, HAND_WRITTEN, { mode: 0o600 });
+  const created: Registry[] = [];
+  const stopFresh = fresh.watch((reg) => created.push(reg), (err) => assert.fail(err), { since: none.text });
+  t.after(stopFresh);
+  await stopFresh.checkNow();
+  assert.equal(created.length, 1);
+});
+
 test('watch: checkNow() while a read is in flight waits for it and reads again, so the file as last written is what stays in force', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'keys.yaml');
