@@ -4,7 +4,7 @@
 // binding back into an OdooCall; the proxy also uses the pair to carry an XML-RPC call to a
 // JSON-2-only upstream (bindCall on the XML-RPC call, then json2Params on the result).
 
-import type { OdooCall } from '../rpc/call.js';
+import { JSON2_RESERVED_KEYS, type OdooCall } from '../rpc/call.js';
 import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import { signatureOf, type MethodSignature } from './methods.js';
 
@@ -120,6 +120,11 @@ export function rebuildCall(b: BoundCall): OdooCall {
 
 /** JSON-2 named parameters for a binding (ids and context included), for a JSON-2-only upstream. */
 export function json2Params(b: BoundCall): RpcStruct {
+  // A keyword argument named like a key the JSON-2 body reserves would replace the checked ids or
+  // context, or the model and method, once it is in the body: such a call cannot be carried.
+  for (const name of Object.keys(b.signature ? b.params : b.extraKwargs)) {
+    if (JSON2_RESERVED_KEYS.has(name)) throw new BindError(`a keyword argument named '${name}' cannot be carried in a JSON-2 body, where '${name}' means something else`);
+  }
   const body: RpcStruct = {};
   if (b.ids !== undefined) body.ids = b.ids;
   if (b.signature) Object.assign(body, b.params);

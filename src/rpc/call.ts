@@ -162,6 +162,12 @@ export function bearerToken(header: string | undefined): string | null {
   return m ? m[1]! : null;
 }
 
+/** The JSON-2 controller's own parameters that name what is called: never accepted in a body. */
+export const JSON2_ROUTE_PARAMS = ['model', 'method'] as const;
+
+/** Every key of a JSON-2 body that is not a keyword argument of the method called. */
+export const JSON2_RESERVED_KEYS: ReadonlySet<string> = new Set(['ids', 'context', ...JSON2_ROUTE_PARAMS]);
+
 export function decodeJson2Request(
   route: { model: string; method: string },
   headers: { authorization?: string; database?: string },
@@ -177,6 +183,12 @@ export function decodeJson2Request(
   }
   // Odoo ignores a non-object body and then fails to bind the arguments (recording json2/21).
   const named: RpcStruct = isStruct(parsed) ? parsed : {};
+  // Odoo's JSON-2 controller takes `model` and `method` as parameters too, and some Odoo 19 builds
+  // let the body's replace the URL's: the proxy would check one model and Odoo run another. No
+  // method can receive them as arguments (the controller takes them), so they are refused.
+  for (const name of JSON2_ROUTE_PARAMS) {
+    if (Object.hasOwn(named, name)) throw new RpcDecodeError(odooErrors.http(400, `the body must not name '${name}': on /json/2/<model>/<method> the URL names the model and the method`));
+  }
   return {
     protocol: 'json2',
     legacy: false,

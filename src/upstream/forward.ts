@@ -9,7 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import type { OdooCall } from '../rpc/call.js';
+import { JSON2_RESERVED_KEYS, type OdooCall } from '../rpc/call.js';
 import { encodeMethodCall, decodeMethodResponse } from '../rpc/xmlrpc.js';
 import { parseJson, stringifyJson } from '../rpc/json.js';
 import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
@@ -50,6 +50,14 @@ export class UpstreamUnavailable extends Error {
 export function encodeUpstreamCall(target: UpstreamTarget, call: OdooCall, via: UpstreamVia, jsonrpcId?: RpcValue): UpstreamRequest {
   const base = target.url.pathname.replace(/\/+$/, '');
   if (via === 'json2') {
+    // Checked before (decodeJson2Request, json2Params); here too, because a keyword argument named
+    // ids, model or method would silently replace what was checked. The proxy's own calls pass
+    // their context as a keyword argument: only a second context is refused.
+    for (const name of Object.keys(call.kwargs)) {
+      if (JSON2_RESERVED_KEYS.has(name) && (name !== 'context' || call.context !== undefined)) {
+        throw new Error(`refusing to send ${call.model}.${call.method} to Odoo: keyword argument '${name}' is reserved in a JSON-2 body`);
+      }
+    }
     const body: RpcStruct = {};
     if (call.ids !== undefined) body.ids = call.ids;
     Object.assign(body, call.kwargs);
