@@ -28,7 +28,7 @@ import { schemaFromFieldsGet } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
 import { callUpstream, encodeCommonCall, encodeUpstreamCall, readBody, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamTarget, type UpstreamVia } from '../upstream/forward.js';
-import { authenticateKey, scopeOf, type KeyIndex, type LiveKey } from './keys.js';
+import { authenticateKey, scopeOf, stillAdmits, type KeyIndex, type LiveKey } from './keys.js';
 import { refusalAnswer, decodeErrorAnswer, type ClientContext, type RefusalKind } from './refusals.js';
 import { writeAnswer, type Answer } from './http.js';
 import type { Logger } from './log.js';
@@ -330,6 +330,11 @@ export class ProxyCore {
     return this.finish(x, res, answer, { decision: 'deny', outcome: 'rejected', reason: LOCKED_OUT });
   }
 
+  /** Calls of a key waiting for a place under its concurrency cap (tests wait on it). */
+  queuedFor(keyId: string): number {
+    return this.limiter.queuedFor(keyId);
+  }
+
   private describeKey(x: Exchange, k: LiveKey): void {
     x.entry.key = k.record.id;
     x.entry.name = k.record.name;
@@ -345,6 +350,7 @@ export class ProxyCore {
     x.entry.model = call.model;
     x.entry.method = call.method;
     const now = this.deps.now();
+    const keysAtAuth = this.deps.state().keys;
     const auth = this.authenticate(x, call.credential, now);
     if (auth === 'throttled') return this.refuse(x, res, 'throttled', LOCKED_OUT, {});
     if (!auth.ok) return this.refuse(x, res, 'auth', auth.message, {});
@@ -411,6 +417,10 @@ export class ProxyCore {
         const failure = await this.runCheck(target, check);
         if (failure) return await this.refuse(x, res, 'denied', `key '${record.name}' may not call ${call.model}.${call.method}: ${failure}`, { rule: decision.rule, reason: failure }, v, 'denied');
       }
+      // The waits above (queue, checks against Odoo) can be long: a key revoked, expired or
+      // re-scoped meanwhile does not get this call through on its old standing.
+      const lapse = stillAdmits(keysAtAuth, this.deps.state().keys, key, auth.viaPrevious, call.credential, this.deps.now());
+      if (lapse) return await this.refuse(x, res, 'auth', lapse, { reason: lapse.replace(/^odoo-keys: /, '') }, v);
       await this.forward(x, res, target, decision.call, decision);
     } finally {
       this.deps.metrics.inFlight--;

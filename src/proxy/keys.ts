@@ -82,15 +82,50 @@ export function authenticateKey(index: KeyIndex, credential: string | null | und
   // Always compare twice, so the time tells neither whether the id exists nor whether a rotation is in progress.
   const previous = compare(token.secret, prev?.hash ?? DECOY_HASH) && prev !== undefined && Date.parse(prev.until) > now.getTime();
   if (!key || (!current && !previous)) return { ok: false, failure: 'unknown', message: 'odoo-keys: invalid key' };
+  const ended = lapsed(key, false, now);
+  if (ended) return { ok: false, key, ...ended };
+  return { ok: true, key, viaPrevious: !current };
+}
+
+/**
+ * Why a key that was authenticated no longer admits a call at `now`: revoked, expired, or (when the
+ * caller used the previous secret of a rotation) past that secret's grace period. Null: still good.
+ */
+export function lapsed(key: LiveKey, viaPrevious: boolean, now: Date): { failure: 'revoked' | 'expired' | 'unknown'; message: string } | null {
   const r = key.record;
   if (r.revoked && Date.parse(r.revoked) <= now.getTime()) {
-    return { ok: false, failure: 'revoked', key, message: `odoo-keys: key '${r.name}' (${r.id}) was revoked at ${r.revoked}` };
+    return { failure: 'revoked', message: `odoo-keys: key '${r.name}' (${r.id}) was revoked at ${r.revoked}` };
   }
   if (r.expires && Date.parse(r.expires) <= now.getTime()) {
     const what = key.temporary ? 'temporary key expired' : `key '${r.name}' (${r.id}) expired at ${r.expires}`;
-    return { ok: false, failure: 'expired', key, message: `odoo-keys: ${what}` };
+    return { failure: 'expired', message: `odoo-keys: ${what}` };
   }
-  return { ok: true, key, viaPrevious: !current };
+  if (viaPrevious && !(r.previous && Date.parse(r.previous.until) > now.getTime())) {
+    return { failure: 'unknown', message: 'odoo-keys: invalid key' };
+  }
+  return null;
+}
+
+/**
+ * A call authenticated against `then` waits (schema fetch, per-key queue, domain checks against Odoo)
+ * before it is forwarded; meanwhile its key may have been revoked, may have expired, or may have had
+ * its scope changed. Checked again right before forwarding: a reason to refuse, or null. Cheap when
+ * nothing was reloaded (the same index): only the key's own times are compared.
+ */
+export function stillAdmits(then: KeyIndex, now: KeyIndex, key: LiveKey, viaPrevious: boolean, credential: string | null | undefined, at: Date): string | null {
+  if (now === then) return lapsed(key, viaPrevious, at)?.message ?? null;
+  const again = authenticateKey(now, credential, at);
+  if (!again.ok) return again.message;
+  if (again.key !== key && scopeFingerprint(again.key) !== scopeFingerprint(key)) {
+    return `odoo-keys: the scope of key '${key.record.name}' changed while this call waited; send it again`;
+  }
+  return null;
+}
+
+/** What decides a call for a key: its rules, limits, expiry, learning mode and exec's narrowing. */
+function scopeFingerprint(k: LiveKey): string {
+  const r = k.record;
+  return JSON.stringify([r.rules, r.limits ?? null, r.expires ?? null, r.learning ?? false, r.profile, k.narrowing ?? null]);
 }
 
 /** What the scope engine needs of a key. */

@@ -11,6 +11,11 @@ export class Gate {
     return this.active;
   }
 
+  /** Callers waiting for a place. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
   /** Resolves true once a place is held (release it with `leave`), false after `waitMs`. */
   enter(waitMs: number): Promise<boolean> {
     if (this.active < this.capacity) {
@@ -53,6 +58,11 @@ export class ConcurrencyLimiter {
     private readonly waitMs: number,
   ) {
     this.global = new Gate(globalCapacity);
+  }
+
+  /** Calls of `keyId` waiting for a place of their key (not yet for a global one). */
+  queuedFor(keyId: string): number {
+    return this.perKey.get(keyId)?.queued ?? 0;
   }
 
   /** Holds a place for `keyId` and a global one; returns a release function, or null when busy. */
