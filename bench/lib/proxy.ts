@@ -1,7 +1,7 @@
 // A registry pointing at the stand-in (upstream key in a 0600 file), keys minted into it, and
 // the proxy started in its own process from that registry.
 
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -129,6 +129,44 @@ export async function startBareProxy(upstreamUrl: string, execArgv: string[] = [
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+
+/**
+ * `odoo-keys serve` as users run it (bin/run.js, the bundled CLI, oclif loaded), on a free port,
+ * journaling into a folder of its own; stop() sends SIGTERM and waits for it to exit.
+ */
+export async function startServeProcess(h: BenchHome, opts: { execArgv?: string[] } = {}): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const args = [...(opts.execArgv ?? []), BIN, 'serve', '--listen', '127.0.0.1:0', '--audit-dir', join(h.stateDir, `journal-serve-${Date.now()}`), '--log-level', 'warn'];
+  const env: NodeJS.ProcessEnv = { ...process.env, ODOO_KEYS_HOME: h.home, ODOO_KEYS_STATE_HOME: h.stateDir, NO_COLOR: '1' };
+  delete env.ODOO_KEYS_PROFILE;
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let said = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const look = (d: Buffer): void => {
+      said += d.toString();
+      const m = /listening on (https?:\/\/\S+)/.exec(said);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout.on('data', look);
+    child.stderr.on('data', look);
+    child.once('exit', (code) => reject(new Error(`odoo-keys serve exited (${code}) before it listened: ${said.trim()}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };

@@ -1,10 +1,12 @@
 // Row 2: a large search_read (about 200 MB) streamed through the proxy, vs the same call direct:
-// time to first and last byte, and the proxy's peak memory (the proxy in its own process; peak
-// from the kernel's high-water mark, plus RSS sampled every 10 ms during each transfer).
+// time to first and last byte, and the proxy's peak memory. The proxy is `odoo-keys serve` as users
+// run it (bin/run.js: the bundled CLI with oclif loaded, not the bench's bare proxy-child), so its
+// memory is what a deployment sees; peak from the kernel's high-water mark, plus RSS sampled every
+// 10 ms during each transfer.
 
 import http from 'node:http';
 import { startStandinProcess, type StandinProcess } from '../lib/standin.js';
-import { makeHome, startProxyProcess, startBareProxy } from '../lib/proxy.js';
+import { makeHome, startServeProcess, startBareProxy } from '../lib/proxy.js';
 import { xmlrpcCall, json2Call, sendOnce, type Credentials } from '../lib/calls.js';
 import type { RequestSpec } from '../lib/load.js';
 import { cpuMs, peakRssBytes, rssBytes, sampleRss } from '../lib/proc.js';
@@ -79,7 +81,7 @@ export const streamRow: Row = {
     try {
       await seed(standin, records, perRecord, o.log);
       const [k] = await home.addKeys([{ name: 'bench-stream', rules: [{ model: 'res.partner', methods: ['read'], fields: ['name', 'comment', 'ref'] }] }]);
-      const proxy = await startProxyProcess(home, { journal: true });
+      const proxy = await startServeProcess(home);
       const bare = await startBareProxy(standin.url);
       try {
         const direct: Credentials = { db: standin.db, uid: standin.integration.uid, key: standin.integration.apiKey };
@@ -158,7 +160,7 @@ export const streamRow: Row = {
       '',
       table(['protocol', 'answer', 'first byte direct / proxy', 'last byte direct / proxy', 'time ratio proxy/direct', 'first to last byte direct / proxy', 'bare Node proxy, last byte (ratio)', 'RSS max sampled: proxy / bare', 'of which private (RssAnon): proxy / bare', 'CPU per transfer: proxy / bare'], rows),
       '',
-      `odoo-keys proxy process: RSS ${mb(idleRss)} before the transfers, peak (VmHWM, whole life of the process) ${mb(peak)}. Bare Node pass-through proxy (bench/lib/bare-proxy.ts, the floor): ${mb(bareIdleRss)} before, peak ${mb(barePeak)}. RSS counts the node binary and libraries mapped from disk (about 40 MB, shared by every Node process); the private part is what the process itself allocated (heap, buffers, stacks).`,
+      `odoo-keys serve (bin/run.js, as users run it): RSS ${mb(idleRss)} before the transfers, peak (VmHWM, whole life of the process) ${mb(peak)}. Bare Node pass-through proxy (bench/lib/bare-proxy.ts, the floor): ${mb(bareIdleRss)} before, peak ${mb(barePeak)}. RSS counts the node binary and libraries mapped from disk (about 40 MB, shared by every Node process); the private part is what the process itself allocated (heap, buffers, stacks).`,
     ].join('\n');
     return { markdown, data: { records, perRecord, idleRss, peak, bareIdleRss, barePeak, transfers } };
   },
