@@ -3,6 +3,7 @@ export * from './types.js';
 export * from './names.js';
 export * from './domain.js';
 export * from './limits.js';
+export * from './budget.js';
 export * from './methods.js';
 export * from './validate.js';
 export * from './compact.js';
