@@ -19,11 +19,11 @@ import { jsonrpcResultAnswer, xmlrpcResultAnswer, json2ResultAnswer, jsonrpcErro
 import { parseJson } from '../rpc/json.js';
 import { jsonToJsonRpcResponse, jsonToXmlRpcResponse } from '../rpc/transcode.js';
 import { bindCall, rebuildCall, json2Params, BindError } from '../policy/bind.js';
-import { isStruct, type RpcValue } from '../rpc/values.js';
+import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { Decision, KeyScope, ModelSchema, ResultRedaction, UpstreamCheck } from '../policy/types.js';
 import { decide, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
 import { takeToken, recordsAllowance, chargeRecords, type RateBucket, type RecordsBudget } from '../policy/limits.js';
-import { signatureOf } from '../policy/methods.js';
+import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../policy/budget.js';
 import { schemaFromFieldsGet } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
@@ -109,6 +109,8 @@ interface Exchange {
   entry: Partial<JournalInput>;
   /** Told what Odoo answered (undefined when the answer streamed past unread), for budgets. */
   onResult?: (result: RpcValue | undefined) => void;
+  /** A grouping under records_per_hour: the records of its domain are counted before it is forwarded. */
+  recordsCount?: { keyId: string; perHour: number; model: string; plan: Extract<RecordsPlan, { kind: 'count' }> };
 }
 
 export class ProxyCore {
@@ -417,6 +419,7 @@ export class ProxyCore {
         const failure = await this.runCheck(target, check);
         if (failure) return await this.refuse(x, res, 'denied', `key '${record.name}' may not call ${call.model}.${call.method}: ${failure}`, { rule: decision.rule, reason: failure }, v, 'denied');
       }
+      if (x.recordsCount && (await this.countForBudget(x, res, target, record.name))) return;
       // The waits above (queue, checks against Odoo) can be long: a key revoked, expired or
       // re-scoped meanwhile does not get this call through on its old standing.
       const lapse = stillAdmits(keysAtAuth, this.deps.state().keys, key, auth.viaPrevious, call.credential, this.deps.now());
@@ -429,35 +432,78 @@ export class ProxyCore {
   }
 
   /**
-   * records_per_hour: a search's limit is narrowed to what the hour's budget has left, a read of
-   * more ids than that is refused, and what the answer held is charged afterwards (a streamed
-   * answer, not read, is charged the whole allowance).
+   * records_per_hour (how each kind of method is charged: src/policy/budget.ts): a search's limit
+   * is narrowed to what the hour's budget has left, a read of more ids than that is refused, a
+   * grouping is counted before it is forwarded (countForBudget), and what the answer held is
+   * charged afterwards (a streamed answer, not read, is charged the most it could hold).
    */
   private applyRecordsBudget(x: Exchange, keyId: string, perHour: number, decision: Allowed, version: number, now: Date): Allowed | string {
-    const sig = signatureOf(decision.call.method, version);
-    if (!sig || (sig.kind !== 'search' && sig.kind !== 'read') || decision.call.method === 'search_count') return decision;
+    const plan = recordsPlan(decision.call, version);
+    if (plan.kind === 'free') return decision;
     const { allowed, budget, retryAfterMs } = recordsAllowance(this.records.get(keyId), perHour, now.getTime());
     this.records.set(keyId, budget);
-    if (allowed <= 0) return `has read its ${perHour} records this hour; retry in ${Math.ceil(retryAfterMs / 60_000)} min`;
+    if (allowed <= 0) return spentMessage(perHour, retryAfterMs);
+    if (plan.kind === 'count') {
+      // Counted upstream inside the concurrency caps, like the engine's id checks.
+      x.recordsCount = { keyId, perHour, model: decision.call.model, plan };
+      return decision;
+    }
     let out = decision;
-    if (sig.kind === 'search') {
-      const b = bindCall(decision.call, version);
-      const limit = b.params.limit;
-      if (typeof limit !== 'number' || limit <= 0 || limit > allowed) {
-        b.params.limit = allowed;
-        out = { ...decision, call: rebuildCall(b), notes: [...decision.notes, `limit narrowed to ${allowed} (records left this hour)`] };
+    let bound: number;
+    if (plan.kind === 'limit') {
+      const n = narrowLimit(decision.call, version, allowed, plan.odooDefault);
+      bound = n.bound;
+      if (n.narrowed) {
+        out = { ...decision, call: n.call, notes: [...decision.notes, `limit narrowed to ${allowed} (records left this hour)`] };
         x.entry.notes = out.notes;
       }
     } else {
-      const ids = bindCall(decision.call, version).ids;
-      const n = Array.isArray(ids) ? ids.length : 1;
-      if (n > allowed) return `may read ${allowed} more records this hour, not ${n}`;
+      if (plan.count > allowed) return `may read ${allowed} more records this hour, not ${plan.count}`;
+      bound = plan.count;
     }
-    x.onResult = (result) => {
-      const count = Array.isArray(result) ? result.length : isStruct(result) && Array.isArray(result.records) ? result.records.length : allowed;
-      this.records.set(keyId, chargeRecords(this.records.get(keyId), count, this.deps.now().getTime()));
-    };
+    this.chargeOnResult(x, keyId, plan, bound);
     return out;
+  }
+
+  /**
+   * Counts the records a grouping covers before it goes upstream; refuses it (and answers) when
+   * they are more than the hour's budget has left. Returns whether it refused.
+   */
+  private async countForBudget(x: Exchange, res: ServerResponse, target: UpstreamTarget, keyName: string): Promise<boolean> {
+    const { keyId, perHour, model, plan } = x.recordsCount!;
+    const v = target.version;
+    const refuseOver = async (reason: string): Promise<boolean> => {
+      this.deps.metrics.throttled++;
+      await this.refuse(x, res, 'throttled', `key '${keyName}' ${reason}`, { limit: 'records_per_hour', reason }, v, 'denied');
+      return true;
+    };
+    // Read again: other calls of the key may have been charged while this one waited.
+    const { allowed, budget, retryAfterMs } = recordsAllowance(this.records.get(keyId), perHour, this.deps.now().getTime());
+    this.records.set(keyId, budget);
+    if (allowed <= 0) return refuseOver(spentMessage(perHour, retryAfterMs));
+    let covered: RpcValue;
+    try {
+      // One more than what is left is enough to know it is too many, and bounds Odoo's work.
+      const kwargs: RpcStruct = { domain: plan.domain, limit: allowed + 1, ...(plan.context !== undefined ? { context: plan.context } : {}) };
+      covered = await callUpstream(this.deps.pool, target, model, 'search_count', [], kwargs, this.internalVia(target));
+    } catch (e) {
+      this.deps.metrics.observeUpstreamError(target.profile);
+      await this.refuse(x, res, 'upstream', `the records budget needs the number of records this call covers, and Odoo could not count them: ${upstreamMessage(e)}`, {}, v, 'upstream_error');
+      return true;
+    }
+    if (typeof covered !== 'number' || !Number.isInteger(covered) || covered < 0) {
+      await this.refuse(x, res, 'upstream', 'the records budget needs the number of records this call covers, and Odoo did not answer a count', {}, v, 'upstream_error');
+      return true;
+    }
+    if (covered > allowed) return refuseOver(`may read ${allowed} more records this hour, and this call's groups cover more`);
+    this.chargeOnResult(x, keyId, plan, covered);
+    return false;
+  }
+
+  private chargeOnResult(x: Exchange, keyId: string, plan: RecordsPlan, bound: number): void {
+    x.onResult = (result) => {
+      this.records.set(keyId, chargeRecords(this.records.get(keyId), recordsCharged(plan, result, bound), this.deps.now().getTime()));
+    };
   }
 
   /** decide(), fetching the schemas it asks for (bounded: a scope cannot make it loop). */
@@ -769,6 +815,10 @@ const TEXT_CLIP = 2048;
 
 function clip(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max)}... (${s.length} characters)` : s;
+}
+
+function spentMessage(perHour: number, retryAfterMs: number): string {
+  return `has read its ${perHour} records this hour; retry in ${Math.ceil(retryAfterMs / 60_000)} min`;
 }
 
 /** Both scopes must allow: the second decides on the call as the first left it. */
