@@ -18,7 +18,7 @@ import {
 import { jsonrpcResultAnswer, xmlrpcResultAnswer, json2ResultAnswer, jsonrpcErrorAnswer, xmlrpcFaultAnswer, odooErrors, type OdooError, type RpcAnswer } from '../rpc/errors.js';
 import { parseJson } from '../rpc/json.js';
 import { jsonToJsonRpcResponse, jsonToXmlRpcResponse } from '../rpc/transcode.js';
-import { bindCall, rebuildCall, json2Params, BindError } from '../policy/bind.js';
+import { bindCall, json2Params, BindError } from '../policy/bind.js';
 import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { Decision, KeyScope, ModelSchema, ResultRedaction, UpstreamCheck } from '../policy/types.js';
 import { decide, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
