@@ -727,7 +727,9 @@ class RuleEval {
     const n = numberOf(given);
     if (given !== undefined && given !== null && given !== false && (n === undefined || !Number.isInteger(n) || n < 0)) deny(`${param} must be a non-negative integer`);
     if (max === undefined) return;
-    const effective = n && n > 0 ? n : odooDefault; // Odoo reads 0, false and null as "no limit"
+    // Odoo's default applies only when the parameter is absent: 0, false and null given are "no
+    // limit" (name_search(limit=0) returns every record), never the method's default.
+    const effective = given === undefined ? odooDefault : n && n > 0 ? n : null;
     if (effective === null || effective > max) {
       b.params[param] = max;
       this.st.notes.push(`${param} narrowed to ${max} (rule ${this.index} max_limit)`);

@@ -45,3 +45,14 @@ test('grouping: read_progress_bar and web_read_group per version', () => {
   ];
   runCases(cases);
 });
+
+test('max_limit: a limit given as 0, null or false is "no limit" to Odoo, not the method default, and is narrowed', () => {
+  // name_search's own default is 100; limit=0 given makes Odoo return every matching record.
+  const capped = key([{ model: 'crm.lead', methods: ['read'], max_limit: 500 }]);
+  const cases: Case[] = [
+    ...([0, null, false] as const).map((given): Case => ({ name: `name_search limit ${String(given)}`, key: capped, call: { model: 'crm.lead', method: 'name_search', params: [['name', ''], ['limit', given]] }, expect: { verdict: 'allow', params: { limit: 500 } } })),
+    { name: 'name_search limit 200: within 500', key: capped, call: { model: 'crm.lead', method: 'name_search', params: [['name', ''], ['limit', 200]] }, expect: { verdict: 'allow', params: { limit: 200 } } },
+    { name: '19: web_read_group unfold_read_default_limit 0', key: key([{ ...lead, max_limit: 10 }]), env: { version: 19 }, call: { model: 'crm.lead', method: 'web_read_group', params: [['domain', []], ['groupby', ['stage_id']], ['aggregates', ['__count']], ['auto_unfold', true], ['unfold_read_specification', { name: {} }], ['unfold_read_default_limit', 0]] }, expect: { verdict: 'allow', params: { unfold_read_default_limit: 10 } } },
+  ];
+  runCases(cases);
+});
