@@ -77,6 +77,15 @@ export function recordsAllowance(budget: RecordsBudget | undefined, perHour: num
   return { allowed, budget: current, retryAfterMs: allowed > 0 ? 0 : windowStartMs + HOUR_MS - nowMs };
 }
 
+/**
+ * Gives back records held for a call that read fewer (or none: an error, a refusal after the hold).
+ * Only within the hour they were held in: a new hour started from zero anyway.
+ */
+export function refundRecords(budget: RecordsBudget | undefined, count: number, heldInWindowMs: number): RecordsBudget | undefined {
+  if (!budget || budget.windowStartMs !== heldInWindowMs) return budget;
+  return { windowStartMs: budget.windowStartMs, used: Math.max(0, budget.used - Math.max(0, count)) };
+}
+
 /** Adds the records an answer returned to the budget. */
 export function chargeRecords(budget: RecordsBudget | undefined, count: number, nowMs: number): RecordsBudget {
   const windowStartMs = Math.floor(nowMs / HOUR_MS) * HOUR_MS;

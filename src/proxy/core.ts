@@ -22,7 +22,7 @@ import { bindCall, json2Params, BindError } from '../policy/bind.js';
 import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { Decision, KeyScope, ModelSchema, ResultRedaction, UpstreamCheck } from '../policy/types.js';
 import { decide, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
-import { takeToken, recordsAllowance, chargeRecords, type RateBucket, type RecordsBudget } from '../policy/limits.js';
+import { takeToken, recordsAllowance, chargeRecords, refundRecords, type RateBucket, type RecordsBudget } from '../policy/limits.js';
 import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../policy/budget.js';
 import { schemaFromFieldsGet } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
@@ -109,6 +109,11 @@ interface Exchange {
   entry: Partial<JournalInput>;
   /** Told what Odoo answered (undefined when the answer streamed past unread), for budgets. */
   onResult?: (result: RpcValue | undefined) => void;
+  /**
+   * records_per_hour: records held for this call when it was let through (its most), so that calls
+   * in flight together cannot each spend the same remainder; settled when its answer is read.
+   */
+  recordsHeld?: { keyId: string; held: number; windowStartMs: number };
   /** A grouping under records_per_hour: the records of its domain are counted before it is forwarded. */
   recordsCount?: { keyId: string; perHour: number; model: string; plan: Extract<RecordsPlan, { kind: 'count' }> };
 }
@@ -408,6 +413,18 @@ export class ProxyCore {
       decision = budgeted;
     }
 
+    try {
+      return await this.admitAndForward(x, res, key, keysAtAuth, auth.viaPrevious, call, decision, target);
+    } finally {
+      // A call that ended without an answer read (refused after its hold, an error) read nothing.
+      this.settleRecords(x, 0);
+    }
+  }
+
+  /** Concurrency caps, the engine's checks against Odoo, the key checked again, then forward. */
+  private async admitAndForward(x: Exchange, res: ServerResponse, key: LiveKey, keysAtAuth: KeyIndex, viaPrevious: boolean, call: OdooCall, decision: Allowed, target: UpstreamTarget): Promise<void> {
+    const record = key.record;
+    const v = target.version;
     const release = await this.limiter.acquire(record.id);
     if (!release) {
       this.deps.metrics.throttled++;
@@ -416,13 +433,20 @@ export class ProxyCore {
     this.deps.metrics.inFlight++;
     try {
       for (const check of decision.checks) {
-        const failure = await this.runCheck(target, check);
+        let failure: string | null;
+        try {
+          failure = await this.runCheck(target, check);
+        } catch (e) {
+          // Odoo unreachable or failing: the call cannot be checked, so it is refused (and journaled).
+          this.deps.metrics.observeUpstreamError(target.profile);
+          return await this.refuse(x, res, 'upstream', `the scope check needed Odoo and could not get it: ${upstreamMessage(e)}`, {}, v, 'upstream_error');
+        }
         if (failure) return await this.refuse(x, res, 'denied', `key '${record.name}' may not call ${call.model}.${call.method}: ${failure}`, { rule: decision.rule, reason: failure }, v, 'denied');
       }
       if (x.recordsCount && (await this.countForBudget(x, res, target, record.name))) return;
       // The waits above (queue, checks against Odoo) can be long: a key revoked, expired or
       // re-scoped meanwhile does not get this call through on its old standing.
-      const lapse = stillAdmits(keysAtAuth, this.deps.state().keys, key, auth.viaPrevious, call.credential, this.deps.now());
+      const lapse = stillAdmits(keysAtAuth, this.deps.state().keys, key, viaPrevious, call.credential, this.deps.now());
       if (lapse) return await this.refuse(x, res, 'auth', lapse, { reason: lapse.replace(/^odoo-keys: /, '') }, v);
       await this.forward(x, res, target, decision.call, decision);
     } finally {
@@ -500,10 +524,25 @@ export class ProxyCore {
     return false;
   }
 
+  /** Holds `bound` records now; the answer settles what was really read (recordsCharged). */
   private chargeOnResult(x: Exchange, keyId: string, plan: RecordsPlan, bound: number): void {
-    x.onResult = (result) => {
-      this.records.set(keyId, chargeRecords(this.records.get(keyId), recordsCharged(plan, result, bound), this.deps.now().getTime()));
-    };
+    const nowMs = this.deps.now().getTime();
+    const budget = chargeRecords(this.records.get(keyId), bound, nowMs);
+    this.records.set(keyId, budget);
+    x.recordsHeld = { keyId, held: bound, windowStartMs: budget.windowStartMs };
+    x.onResult = (result) => this.settleRecords(x, recordsCharged(plan, result, bound));
+  }
+
+  /** Turns the call's hold into what it read: the rest is given back, any excess charged. Once. */
+  private settleRecords(x: Exchange, read: number): void {
+    const h = x.recordsHeld;
+    if (!h) return;
+    x.recordsHeld = undefined;
+    if (read > h.held) this.records.set(h.keyId, chargeRecords(this.records.get(h.keyId), read - h.held, this.deps.now().getTime()));
+    else if (read < h.held) {
+      const after = refundRecords(this.records.get(h.keyId), h.held - read, h.windowStartMs);
+      if (after) this.records.set(h.keyId, after);
+    }
   }
 
   /** decide(), fetching the schemas it asks for (bounded: a scope cannot make it loop). */

@@ -5,58 +5,8 @@
 // the key's queue, the key changes, then the gate opens.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { startHarness, post, type Harness } from '../support/proxy-harness.js';
-import type { Standin } from '../standin/server.js';
-
-interface Gate {
-  url: string;
-  close(): Promise<void>;
-  /** Paths of the calls that reached Odoo (through the gate). */
-  passed: string[];
-  /** Resolves when a held call arrives. */
-  arrived: Promise<void>;
-  open(): void;
-}
-
-/** A pass-through to the stand-in that holds every `write` until open() is called. */
-async function gateBefore(standin: Standin): Promise<Gate> {
-  const target = new URL(standin.url);
-  let opened = false;
-  const held: (() => void)[] = [];
-  let signal!: () => void;
-  const arrived = new Promise<void>((r) => (signal = r));
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const send = (): void => {
-        gate.passed.push(req.url!);
-        const up = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-          res.writeHead(r.statusCode!, r.headers);
-          r.pipe(res);
-        });
-        up.end(Buffer.concat(chunks));
-      };
-      if (!opened && req.url!.endsWith('/write')) {
-        held.push(send);
-        signal();
-      } else send();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const gate: Gate = {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    passed: [],
-    arrived,
-    open() {
-      opened = true;
-      for (const s of held.splice(0)) s();
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-  return gate;
-}
+import { gateHolding, type Gate } from '../support/gate.js';
 
 async function queuedCall(h: Harness<Gate>, change: (id: string) => Promise<void>): Promise<{ first: number; second: { status: number; text: string } }> {
   const { token, id } = await h.addKey({ name: 'sync', rules: [{ model: 'res.partner', methods: ['read', 'write'] }], expires: new Date(Date.now() + 3_600_000).toISOString() });
@@ -73,7 +23,7 @@ async function queuedCall(h: Harness<Gate>, change: (id: string) => Promise<void
 const secondReachedOdoo = (h: Harness<Gate>): number => h.upstream.passed.filter((p) => p.endsWith('/write')).length - 1;
 
 test('a key revoked while its call waited in the queue: the call is refused, not forwarded', async (t) => {
-  const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 60_000 }, upstream: gateBefore });
+  const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 60_000 }, upstream: gateHolding('write') });
   t.after(() => h.close());
   const r = await queuedCall(h, async (id) => {
     await h.editKey(id, (k) => {
@@ -92,7 +42,7 @@ test('a key revoked while its call waited in the queue: the call is refused, not
 });
 
 test('a key whose scope lost the method while its call waited: the call is refused, not forwarded', async (t) => {
-  const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 60_000 }, upstream: gateBefore });
+  const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 60_000 }, upstream: gateHolding('write') });
   t.after(() => h.close());
   const r = await queuedCall(h, async (id) => {
     await h.editKey(id, (k) => {
@@ -107,7 +57,7 @@ test('a key whose scope lost the method while its call waited: the call is refus
 });
 
 test('a key that expired while its call waited: the call is refused, not forwarded', async (t) => {
-  const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 60_000 }, upstream: gateBefore });
+  const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 60_000 }, upstream: gateHolding('write') });
   t.after(() => h.close());
   h.clock.at = new Date();
   const r = await queuedCall(h, async () => {
@@ -120,7 +70,7 @@ test('a key that expired while its call waited: the call is refused, not forward
 });
 
 test('an unrelated change while a call waits does not refuse it', async (t) => {
-  const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 60_000 }, upstream: gateBefore });
+  const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 60_000 }, upstream: gateHolding('write') });
   t.after(() => h.close());
   const r = await queuedCall(h, async () => {
     await h.addKey({ name: 'another', rules: [{ model: 'crm.lead', methods: ['read'] }] }); // reloads the proxy
