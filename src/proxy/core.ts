@@ -92,7 +92,10 @@ export interface ProxyDeps {
   options: ProxyOptions;
   /** Called for each authenticated use of a key (last-used tracking). */
   onKeyUsed?: (keyId: string, at: Date) => void;
-  /** Process-wide refusal switch, e.g. while shutting down. */
+  /**
+   * Process-wide refusal switch, e.g. while shutting down. Checked when a call arrives and again
+   * just before it goes to Odoo.
+   */
   refuseAll?: () => string | null;
 }
 
@@ -124,6 +127,10 @@ export class ProxyCore {
   private readonly schemaCache = new Map<string, { at: number; schema: ModelSchema }>();
   private readonly limiter: ConcurrencyLimiter;
   readonly throttle = new FailureThrottle();
+  /** Calls dispatched and not yet settled (answered or refused, and journaled): drain() waits for them. */
+  private readonly underway = new Set<Promise<void>>();
+  /** Set when drain() stops waiting for Odoo: calls still waiting are journaled as not awaited. */
+  private answersAbandoned = false;
 
   constructor(private readonly deps: ProxyDeps) {
     this.limiter = new ConcurrencyLimiter(deps.options.maxConcurrent, deps.options.maxConcurrentPerKey, deps.options.queueWaitMs);
@@ -197,7 +204,19 @@ export class ProxyCore {
     await this.finish(x, res, answer, { decision: 'deny', outcome: 'rejected', reason: `malformed request: ${message}` });
   }
 
-  private async dispatch(x: Exchange, rpc: RpcRequest, res: ServerResponse): Promise<void> {
+  /**
+   * Runs a decoded call, counted as under way until it settles. (The refusals made before this
+   * point hand their line to the journal before their first await, so closing the journal keeps it.)
+   */
+  private dispatch(x: Exchange, rpc: RpcRequest, res: ServerResponse): Promise<void> {
+    const call = this.dispatchCall(x, rpc, res);
+    this.underway.add(call);
+    const settled = (): void => void this.underway.delete(call);
+    call.then(settled, settled);
+    return call;
+  }
+
+  private async dispatchCall(x: Exchange, rpc: RpcRequest, res: ServerResponse): Promise<void> {
     const refusal = this.deps.refuseAll?.();
     if (refusal) return this.refuse(x, res, 'unavailable', refusal, {});
     if (rpc.service === 'common') return this.handleCommon(x, rpc, res);
@@ -432,6 +451,8 @@ export class ProxyCore {
     }
     this.deps.metrics.inFlight++;
     try {
+      const late = this.refusedLate(x, res, v);
+      if (late) return await late;
       for (const check of decision.checks) {
         let failure: string | null;
         try {
@@ -605,6 +626,8 @@ export class ProxyCore {
   }
 
   private async forward(x: Exchange, res: ServerResponse, target: UpstreamTarget, call: OdooCall, decision: Allowed): Promise<void> {
+    const late = this.refusedLate(x, res, target.version);
+    if (late) return late;
     const via = this.viaFor(x);
     let upCall = call;
     if (via === 'json2' && x.protocol !== 'json2') {
@@ -629,6 +652,7 @@ export class ProxyCore {
       try {
         upRes = await this.deps.pool.send(target.url, upReq, abort.signal);
       } catch (e) {
+        if (this.answersAbandoned) return await this.refuseNotAwaited(x, res, target);
         this.deps.metrics.observeUpstreamError(target.profile);
         this.deps.log.warn('upstream call failed', { profile: target.profile, key: x.entry.key, error: upstreamMessage(e) });
         return await this.refuse(x, res, 'upstream', upstreamMessage(e), { decision: 'allow' }, target.version, 'upstream_error', e instanceof UpstreamUnavailable && e.code === 'ETIMEDOUT' ? 504 : 502);
@@ -643,6 +667,7 @@ export class ProxyCore {
       try {
         ({ head, ended } = await readHead(iterator, limit));
       } catch (e) {
+        if (this.answersAbandoned) return await this.refuseNotAwaited(x, res, target);
         this.deps.metrics.observeUpstreamError(target.profile);
         return await this.refuse(x, res, 'upstream', `Odoo's answer broke off: ${upstreamMessage(e)}`, { decision: 'allow' }, target.version, 'upstream_error', 502);
       }
@@ -842,6 +867,51 @@ export class ProxyCore {
       this.deps.log.error('journal write failed; refusing calls until it recovers', { error: (e as Error).message, entry });
     }
   }
+
+  // ------------------------------------------------------------------------------------------
+  // Shutdown: refuseAll refuses new calls; drain() sees the ones under way through.
+
+  /** Calls dispatched and not yet answered or refused, and journaled. */
+  get callsUnderway(): number {
+    return this.underway.size;
+  }
+
+  /**
+   * Refuses a call that got this far after shutdown began (it waited for its place, or ran its
+   * checks): nothing of it goes to Odoo, so nothing reaches Odoo that close() would not wait for.
+   */
+  private refusedLate(x: Exchange, res: ServerResponse, version: number): Promise<void> | null {
+    const refusal = this.deps.refuseAll?.();
+    return refusal ? this.refuse(x, res, 'unavailable', refusal, {}, version) : null;
+  }
+
+  private refuseNotAwaited(x: Exchange, res: ServerResponse, target: UpstreamTarget): Promise<void> {
+    return this.refuse(x, res, 'upstream', NOT_AWAITED, { decision: 'allow', error: { name: 'NotAwaited', message: NOT_AWAITED } }, target.version, 'upstream_error');
+  }
+
+  /**
+   * Waits, while refuseAll refuses, until every call under way has settled with its journal line.
+   * Calls not yet at Odoo are refused on their way, so what is waited for is Odoo's answers. After
+   * `answerWaitMs` the upstream pool is closed: calls still waiting on Odoo are journaled as not
+   * awaited (Odoo may or may not have carried them out), not dropped.
+   */
+  async drain(answerWaitMs: number): Promise<void> {
+    const settled = async (): Promise<'settled'> => {
+      while (this.underway.size > 0) await Promise.allSettled([...this.underway]);
+      return 'settled';
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<'cap'>((resolve) => {
+      timer = setTimeout(() => resolve('cap'), answerWaitMs);
+    });
+    const first = await Promise.race([settled(), cap]);
+    clearTimeout(timer);
+    if (first === 'settled') return;
+    this.deps.log.warn('Odoo did not answer calls in flight in time; they are journaled as not awaited', { calls: this.underway.size, waited_ms: answerWaitMs });
+    this.answersAbandoned = true;
+    this.deps.pool.close();
+    await settled();
+  }
 }
 
 /**
@@ -850,6 +920,7 @@ export class ProxyCore {
  */
 const NAME_CLIP = 256;
 const LOCKED_OUT = 'too many failed attempts from this address; try again later';
+const NOT_AWAITED = 'the proxy shut down before Odoo answered: the answer was not awaited, so whether Odoo carried out the call is not known';
 const TEXT_CLIP = 2048;
 
 function clip(s: string, max: number): string {

@@ -69,10 +69,25 @@ export interface RunningProxy {
   reload(): Promise<void>;
   /** Swaps the temporary keys (exec kills its key by removing it). */
   setTemporaryKeys(keys: LiveKey[]): void;
-  /** Stops accepting, lets calls in flight finish (up to `graceMs`), flushes the journal. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Stops accepting and refuses calls not yet at Odoo; lets calls in flight finish with their client
+   * (up to `graceMs`), then cuts clients off and waits for Odoo's answers to the calls it still
+   * holds (up to `answerWaitMs`, default SHUTDOWN_ANSWER_WAIT_MS or the upstream timeout if
+   * shorter), so every call has its journal line; then closes the pool and the journal.
+   */
+  close(graceMs?: number, answerWaitMs?: number): Promise<void>;
   health(): Promise<HealthReport>;
 }
+
+/**
+ * How long close() waits, after the grace period, for Odoo to answer calls already forwarded. Their
+ * lines must say what Odoo did, so they are waited for, but not for ever: past this the line says
+ * the answer was not awaited. 30 s: a call still running 10 s (the grace) into shutdown is already a
+ * long one, and 40 s in all stays well inside a service manager's stop timeout (systemd's 90 s),
+ * after which SIGKILL would lose those lines altogether. A shorter upstream timeout bounds it too:
+ * by then the pool has given up on the call itself.
+ */
+export const SHUTDOWN_ANSWER_WAIT_MS = 30_000;
 
 export class StartupError extends Error {
   constructor(message: string) {
@@ -269,7 +284,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
       temporary = keys;
       state = { keys: state.keys.withTemporary(keys), targets };
     },
-    async close(graceMs = 10_000) {
+    async close(graceMs = 10_000, answerWaitMs = Math.min(pool.timeoutMs, SHUTDOWN_ANSWER_WAIT_MS)) {
       closing = true;
       watch?.();
       if (pruneTimer) clearInterval(pruneTimer);
@@ -285,6 +300,9 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
         });
         server.closeIdleConnections();
       });
+      // Calls under way (some still waiting for a place, some at Odoo) settle and are journaled
+      // before the pool and the journal close under them.
+      await core.drain(answerWaitMs);
       pool.close();
       await usage.close().catch((e: Error) => log.warn('could not record last-used times', { error: e.message }));
       if (journal) await journal.close();

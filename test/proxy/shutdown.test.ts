@@ -1,0 +1,64 @@
+// Shutdown (RunningProxy.close, what `serve` does on SIGTERM and `exec` when its command ends):
+// nothing reaches Odoo without a journal line, and no call under way loses its line. A call not
+// yet at Odoo when shutdown begins is refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, post, type Harness } from '../support/proxy-harness.js';
+import { journalLines } from '../support/journal.js';
+import type { JournalEntry } from '../../src/audit/types.js';
+
+const RULES = [{ model: 'res.partner', methods: ['read', 'write', 'search_read'] }];
+/** A close() that hangs fails its test instead of holding up the run. */
+const GUARD = { timeout: 60_000 };
+
+/** Waits until `cond` holds (what the test waits for happens on another socket or in the proxy). */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(cond(), `never happened: ${what}`);
+}
+
+/** A JSON-2 write of one partner's name; resolves with the HTTP status, or 'cut off' when the connection was closed. */
+function write(h: Harness, token: string, id: number, name: string): Promise<number | 'cut off'> {
+  return post(`${h.url}/json/2/res.partner/write`, JSON.stringify({ ids: [id], vals: { name } }), { Authorization: `bearer ${token}`, 'Content-Type': 'application/json' }).then(
+    (r) => r.status,
+    () => 'cut off',
+  );
+}
+
+/** The journal as written by the closed proxy: the lines of writes to `id`. */
+function writesTo(h: Harness, id: number): JournalEntry[] {
+  return journalLines(h.journalDir!).filter((e) => e.method === 'write' && e.ids?.[0] === id);
+}
+
+/** A key, a first call (the schema is cached, so later calls go straight to their place and Odoo), then Odoo slowed. */
+async function slowOdoo(h: Harness, delayMs: number): Promise<string> {
+  const { token } = await h.addKey({ rules: RULES });
+  assert.equal(await write(h, token, 1, 'warm'), 200);
+  h.standin.faults.delayMs = delayMs;
+  return token;
+}
+
+test('a call waiting for its place when shutdown begins is refused and journaled, and never reaches Odoo', GUARD, async (t) => {
+  // One place per key, and a wait for it far longer than the test: the second call is still
+  // waiting when close() begins, whatever the machine's speed.
+  const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 60_000 } });
+  t.after(() => h.close());
+  const token = await slowOdoo(h, 3000);
+  const partner3 = h.standin.orm.get('res.partner', 3)!.name;
+  const seen = h.standin.received.length;
+  const first = write(h, token, 1, 'first, at Odoo');
+  await until(() => h.standin.received.length > seen, 'the first call reached Odoo');
+  const queued = write(h, token, 3, 'queued during shutdown');
+  await until(() => h.proxy.core.callsUnderway === 2, 'the second call is under way, waiting for the place');
+
+  await h.proxy.close(100);
+  await Promise.all([first, queued]);
+  assert.equal(h.standin.received.length, seen + 1, 'only the first call reached Odoo');
+  assert.equal(h.standin.orm.get('res.partner', 3)!.name, partner3, 'the queued write was not carried out');
+  const lines = writesTo(h, 3);
+  assert.equal(lines.length, 1, 'the queued call has its journal line');
+  assert.equal(lines[0]!.decision, 'deny');
+  assert.equal(lines[0]!.outcome, 'rejected');
+  assert.equal(lines[0]!.reason, 'the proxy is shutting down');
+  assert.equal(h.proxy.core.callsUnderway, 0);
+});
