@@ -94,7 +94,8 @@ export interface ProxyDeps {
   onKeyUsed?: (keyId: string, at: Date) => void;
   /**
    * Process-wide refusal switch, e.g. while shutting down. Checked when a call arrives and again
-   * just before it goes to Odoo.
+   * just before it goes to Odoo; while it refuses, a call already at Odoo is seen through even when
+   * its client goes (close() cuts clients off, and the journal must still say what Odoo did).
    */
   refuseAll?: () => string | null;
 }
@@ -643,8 +644,9 @@ export class ProxyCore {
     const abort = new AbortController();
     // 'close' also comes after an answer was sent whole (while the journal line is written):
     // only a client gone before the end aborts, as aborting costs an AbortError and its stack.
+    // Not while shutting down: the call is at Odoo, and its line must say what Odoo answered.
     const onClientGone = (): void => {
-      if (!res.writableFinished) abort.abort();
+      if (!res.writableFinished && !this.deps.refuseAll?.()) abort.abort();
     };
     res.once('close', onClientGone);
     try {
@@ -737,6 +739,7 @@ export class ProxyCore {
     let outcome: JournalInput['outcome'] = sniffed === 'odoo_error' ? 'odoo_error' : 'ok';
     if (outcome === 'ok') x.onResult?.(undefined);
     let error: JournalInput['error'];
+    let notes: string[] | undefined;
     // Odoo's side ending early (a reset, or the upstream timeout of a stalled answer) while the
     // client is not reading would leave the pipeline waiting on the client for ever, holding the
     // call's place in the caps: cut the client off then.
@@ -765,16 +768,21 @@ export class ProxyCore {
       if (stages[0]) await pipeline(source, stages[0], counter, res);
       else await pipeline(source, res);
     } catch (e) {
-      outcome = 'upstream_error';
-      error = { name: 'UpstreamBroke', message: `answer broke off after ${bytesOut} bytes: ${upstreamMessage(broke ?? e)}` };
-      this.deps.metrics.observeUpstreamError(target.profile);
+      if (broke === undefined && res.destroyed && this.deps.refuseAll?.()) {
+        // close() cut the client off: Odoo's side did not fail, so the outcome stays as it began.
+        notes = [...(x.entry.notes ?? []), `${CUT_OFF} after ${bytesOut} bytes`];
+      } else {
+        outcome = 'upstream_error';
+        error = { name: 'UpstreamBroke', message: `answer broke off after ${bytesOut} bytes: ${upstreamMessage(broke ?? e)}` };
+        this.deps.metrics.observeUpstreamError(target.profile);
+      }
       upRes.destroy();
       res.destroy();
     } finally {
       upRes.off('error', onUpstreamError);
       upRes.off('close', onUpstreamClosed);
     }
-    await this.journalOnly(x, { decision: 'allow', outcome, ...(error ? { error } : {}) }, bytesOut);
+    await this.journalOnly(x, { decision: 'allow', outcome, ...(error ? { error } : {}), ...(notes ? { notes } : {}) }, bytesOut);
   }
 
   /** A JSON-2 error body, re-rendered for the XML-RPC or JSON-RPC client that made the call. */
@@ -835,6 +843,8 @@ export class ProxyCore {
    * write was noticed.
    */
   private async finish(x: Exchange, res: ServerResponse, answer: Answer, result: Partial<JournalInput> & { status?: number }): Promise<void> {
+    // The line says when the answer had nowhere to go (a client cut off by close(), say).
+    if (res.destroyed) result = { ...result, notes: [...(result.notes ?? x.entry.notes ?? []), CUT_OFF] };
     await this.journalOnly(x, { ...result, status: answer.status }, Buffer.byteLength(answer.body));
     writeAnswer(res, answer);
   }
@@ -920,6 +930,7 @@ export class ProxyCore {
  */
 const NAME_CLIP = 256;
 const LOCKED_OUT = 'too many failed attempts from this address; try again later';
+const CUT_OFF = 'the answer did not reach the client: its connection was closed';
 const NOT_AWAITED = 'the proxy shut down before Odoo answered: the answer was not awaited, so whether Odoo carried out the call is not known';
 const TEXT_CLIP = 2048;
 

@@ -1,10 +1,13 @@
 // Shutdown (RunningProxy.close, what `serve` does on SIGTERM and `exec` when its command ends):
 // nothing reaches Odoo without a journal line, and no call under way loses its line. A call not
-// yet at Odoo when shutdown begins is refused.
+// yet at Odoo when shutdown begins is refused; a call at Odoo when the grace period ends is seen
+// through and journaled with what Odoo answered; one Odoo never answers is journaled as not awaited.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { startHarness, post, type Harness } from '../support/proxy-harness.js';
 import { journalLines } from '../support/journal.js';
+import { rawRequest, startFaultyHarness } from '../hardening/support.js';
 import type { JournalEntry } from '../../src/audit/types.js';
 
 const RULES = [{ model: 'res.partner', methods: ['read', 'write', 'search_read'] }];
@@ -61,4 +64,71 @@ test('a call waiting for its place when shutdown begins is refused and journaled
   assert.equal(lines[0]!.outcome, 'rejected');
   assert.equal(lines[0]!.reason, 'the proxy is shutting down');
   assert.equal(h.proxy.core.callsUnderway, 0);
+});
+
+test('the call at Odoo when the grace period ends is journaled with what Odoo answered, not as an upstream error', GUARD, async (t) => {
+  const h = await startHarness({ version: 19 });
+  t.after(() => h.close());
+  const token = await slowOdoo(h, 3000);
+  const seen = h.standin.received.length;
+  const call = write(h, token, 1, 'written during shutdown');
+  await until(() => h.standin.received.length > seen, 'the call reached Odoo');
+
+  await h.proxy.close(100);
+  assert.equal(await call, 'cut off', 'the grace period ended before Odoo answered');
+  assert.equal(h.standin.orm.get('res.partner', 1)!.name, 'written during shutdown', 'Odoo carried out the write');
+  const lines = writesTo(h, 1).slice(1); // after the warm-up write
+  assert.equal(lines.length, 1, 'the call has its journal line');
+  assert.equal(lines[0]!.decision, 'allow');
+  assert.equal(lines[0]!.outcome, 'ok', `journaled as ${lines[0]!.outcome}: ${lines[0]!.reason ?? ''}`);
+  assert.ok(lines[0]!.notes?.some((n) => /did not reach the client/.test(n)), 'the line says the client never got the answer');
+});
+
+test('close() ends even when Odoo does not answer within the wait after the grace period; the call is journaled as not awaited', GUARD, async (t) => {
+  // The upstream timeout (default 120 s) is far beyond the wait given to close(): the line must
+  // come from close() giving up, not from the pool's own timeout.
+  const h = await startHarness({ version: 19 });
+  t.after(() => h.close());
+  const token = await slowOdoo(h, 5000);
+  const seen = h.standin.received.length;
+  const call = write(h, token, 1, 'never answered');
+  await until(() => h.standin.received.length > seen, 'the call reached Odoo');
+
+  await h.proxy.close(50, 200);
+  assert.equal(await call, 'cut off');
+  const lines = writesTo(h, 1).slice(1);
+  assert.equal(lines.length, 1, 'the call has its journal line');
+  assert.equal(lines[0]!.decision, 'allow', 'it was forwarded');
+  assert.equal(lines[0]!.outcome, 'upstream_error');
+  assert.equal(lines[0]!.error?.name, 'NotAwaited', JSON.stringify(lines[0]));
+  assert.match(lines[0]!.reason ?? '', /not awaited, so whether Odoo carried out the call is not known/);
+  assert.equal(h.proxy.core.callsUnderway, 0);
+});
+
+test('a large answer streaming when the grace period ends is journaled with its outcome, not as an upstream error', GUARD, async (t) => {
+  // An answer that never ends, to a client that reads its first bytes and then nothing: the
+  // stream is still going when close() cuts the client off.
+  const h = await startFaultyHarness({ version: 19 });
+  t.after(() => h.close());
+  const { token } = await h.addKey({ rules: RULES });
+  const body = JSON.stringify({ domain: [], fields: ['name'] });
+  const headers = { 'Content-Type': 'application/json', Authorization: `bearer ${token}` };
+  assert.equal((await post(`${h.url}/json/2/res.partner/search_read`, body, headers)).status, 200, 'warm: schema cached');
+  h.upstream.arm('endless', 1);
+  const client = net.connect(h.proxy.port, '127.0.0.1');
+  client.on('error', () => undefined);
+  const streaming = new Promise<void>((resolve) => client.once('data', () => resolve()));
+  const closed = new Promise<void>((resolve) => client.on('close', () => resolve()));
+  client.write(rawRequest('POST', '/json/2/res.partner/search_read', headers, body));
+  await streaming;
+  client.pause();
+
+  await h.proxy.close(100);
+  client.resume(); // a paused socket does not report its end
+  await closed;
+  const lines = journalLines(h.journalDir!).filter((e) => e.method === 'search_read');
+  assert.equal(lines.length, 2, 'the warm-up call and the streamed one');
+  assert.equal(lines[1]!.decision, 'allow');
+  assert.equal(lines[1]!.outcome, 'ok', `journaled as ${lines[1]!.outcome}: ${lines[1]!.error?.message ?? ''}`);
+  assert.ok(lines[1]!.notes?.some((n) => /did not reach the client: its connection was closed after \d+ bytes/.test(n)), JSON.stringify(lines[1]));
 });
