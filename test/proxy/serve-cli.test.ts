@@ -54,6 +54,9 @@ test('serve: logs JSON lines, reloads on SIGHUP, drains a call in flight on SIGT
   const second = json<{ token: string }>(await runCli(f, ['create', 'late', '--scope', 'res.partner:read(name)', '--json'])).token;
   child.kill('SIGHUP');
   await waitFor(child, () => stderr, /reloading registry/);
+  // 'reloading registry' is logged when the reload starts; the key is in force once the registry
+  // with both keys is loaded (by this reload, or by the watch if it saw the file first).
+  await waitFor(child, () => stderr, /"msg":"registry loaded","keys":2\b/);
   assert.equal((await call(second)).kind, 'params');
 
   // SIGTERM while a slow call is in flight: the call completes, then the process exits 0.
