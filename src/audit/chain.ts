@@ -57,6 +57,14 @@ export function redactSecrets(text: string): string {
   return text.replace(KEY_LIKE, 'odk_$1_[redacted]');
 }
 
+/**
+ * Every text member goes through this: a key pasted where a model, method or field name belongs (or
+ * into a path, a command, a context key) is still never written out whole.
+ */
+function text(v: unknown): string {
+  return redactSecrets(String(v));
+}
+
 function redactList(list: string[] | undefined): string[] | undefined {
   return list?.map((s) => redactSecrets(String(s)));
 }
@@ -91,28 +99,28 @@ function constantLeaves(leaves: JournalDomainLeaf[]): JournalDomainLeaf[] {
  */
 export function entryBody(input: JournalInput, ts: string, seq: number, prev: string): Omit<JournalEntry, 'hash'> {
   const e: Record<string, unknown> = { ts, seq, key: input.key ?? null };
-  if (input.name !== undefined) e.name = input.name === null ? null : String(input.name);
-  if (input.profile !== undefined) e.profile = input.profile;
+  if (input.name !== undefined) e.name = input.name === null ? null : text(input.name);
+  if (input.profile !== undefined) e.profile = text(input.profile);
   if (input.ip !== undefined) e.ip = input.ip;
   e.proto = input.proto;
-  if (input.service !== undefined) e.service = input.service;
-  if (input.function !== undefined) e.function = input.function;
-  if (input.model !== undefined) e.model = input.model;
-  if (input.method !== undefined) e.method = input.method;
+  if (input.service !== undefined) e.service = text(input.service);
+  if (input.function !== undefined) e.function = text(input.function);
+  if (input.model !== undefined) e.model = text(input.model);
+  if (input.method !== undefined) e.method = text(input.method);
   const ids = numberList(input.ids);
   if (ids !== undefined) e.ids = ids;
-  if (input.fields !== undefined) e.fields = input.fields.map(String);
-  if (input.read_fields !== undefined) e.read_fields = input.read_fields.map(String);
-  if (input.search_fields !== undefined) e.search_fields = input.search_fields.map(String);
+  if (input.fields !== undefined) e.fields = input.fields.map(text);
+  if (input.read_fields !== undefined) e.read_fields = input.read_fields.map(text);
+  if (input.search_fields !== undefined) e.search_fields = input.search_fields.map(text);
   if (input.domain_leaves !== undefined) e.domain_leaves = constantLeaves(input.domain_leaves);
-  if (input.context_keys !== undefined) e.context_keys = input.context_keys.map(String);
-  if (input.x2many !== undefined) e.x2many = input.x2many.map((x) => ({ field: String(x.field), ops: numberList(x.ops) ?? [], fields: x.fields.map(String) }));
+  if (input.context_keys !== undefined) e.context_keys = input.context_keys.map(text);
+  if (input.x2many !== undefined) e.x2many = input.x2many.map((x) => ({ field: text(x.field), ops: numberList(x.ops) ?? [], fields: x.fields.map(text) }));
   e.decision = input.decision;
   if (input.rule !== undefined) e.rule = input.rule;
   if (input.limit !== undefined) e.limit = input.limit;
-  if (input.reason !== undefined) e.reason = redactSecrets(String(input.reason));
+  if (input.reason !== undefined) e.reason = text(input.reason);
   e.outcome = input.outcome;
-  if (input.error) e.error = { name: String(input.error.name), message: redactSecrets(String(input.error.message)) };
+  if (input.error) e.error = { name: text(input.error.name), message: text(input.error.message) };
   const resultIds = numberList(input.result_ids);
   if (resultIds !== undefined) e.result_ids = resultIds;
   if (typeof input.ms === 'number' && Number.isFinite(input.ms)) e.ms = Math.round(input.ms * 10) / 10;
@@ -121,10 +129,10 @@ export function entryBody(input: JournalInput, ts: string, seq: number, prev: st
   if (input.notes !== undefined) e.notes = redactList(input.notes);
   if (input.temporary) {
     e.temporary = {
-      user: String(input.temporary.user),
-      host: String(input.temporary.host),
-      cwd: String(input.temporary.cwd),
-      command: redactSecrets(String(input.temporary.command)),
+      user: text(input.temporary.user),
+      host: text(input.temporary.host),
+      cwd: text(input.temporary.cwd),
+      command: text(input.temporary.command),
     };
   }
   if (input.learning) e.learning = true;

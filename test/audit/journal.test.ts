@@ -67,6 +67,36 @@ test('only documented members are written, and key-shaped text is redacted', asy
   assert.equal(e.reason, 'bad credential odk_7f3a9c2e_[redacted]');
 });
 
+test('a key pasted into any text member (model, method, field names, context keys, paths) is redacted', async (t) => {
+  const dir = tempDir(t);
+  const j = await openJournal({ dir });
+  t.after(() => j.close());
+  const secret = 'odk_7f3a9c2e_' + 'S3cr3tS3cr3tS3cr3tS3cr3tS3cr3t';
+  await j.append({
+    ...call(1),
+    name: secret,
+    profile: secret,
+    service: secret,
+    function: secret,
+    model: secret,
+    method: secret,
+    fields: [secret],
+    read_fields: [secret],
+    search_fields: [secret],
+    context_keys: [secret],
+    x2many: [{ field: secret, ops: [0], fields: [secret] }],
+    domain_leaves: [['name', '=', secret]],
+    decision: 'deny',
+    outcome: 'denied',
+    error: { name: secret, message: 'x' },
+    temporary: { user: secret, host: secret, cwd: `/home/${secret}`, command: 'x' },
+  });
+  await j.flush();
+  const text = readFileSync(j.currentFile!, 'utf8');
+  assert.ok(!text.includes('S3cr3t'), `secret leaked: ${text}`);
+  assert.equal(text.match(/odk_7f3a9c2e_\[redacted\]/g)?.length, 17); // every member above
+});
+
 test('concurrent appends keep arrival order, seq and chain intact (group commit)', async (t) => {
   const dir = tempDir(t);
   const j = await openJournal({ dir, sync: 'batch' });
