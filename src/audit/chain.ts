@@ -54,7 +54,19 @@ export function parseJournalFileName(name: string): ParsedFileName | null {
 const KEY_LIKE = /odk_([0-9a-z]{1,32})_[A-Za-z0-9_\-+/=]{6,}/gi;
 
 export function redactSecrets(text: string): string {
-  return text.replace(KEY_LIKE, 'odk_$1_[redacted]');
+  return mayHoldKey(text) ? text.replace(KEY_LIKE, 'odk_$1_[redacted]') : text;
+}
+
+/**
+ * Whether `text` has 'odk_' in any case, without the regular expression: every member of every
+ * journal line passes here, and the plain scan costs a tenth of a regex replace that finds nothing.
+ */
+function mayHoldKey(text: string): boolean {
+  for (let i = text.indexOf('_', 3); i !== -1; i = text.indexOf('_', i + 1)) {
+    // `| 0x20` folds ASCII upper case to lower case.
+    if ((text.charCodeAt(i - 1) | 0x20) === 0x6b && (text.charCodeAt(i - 2) | 0x20) === 0x64 && (text.charCodeAt(i - 3) | 0x20) === 0x6f) return true;
+  }
+  return false;
 }
 
 /**

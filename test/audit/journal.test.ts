@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { openJournal, pruneJournal, JournalError } from '../../src/audit/journal.js';
-import { GENESIS, checkLine } from '../../src/audit/chain.js';
+import { GENESIS, checkLine, redactSecrets } from '../../src/audit/chain.js';
+import fc from 'fast-check';
 import { verifyJournal } from '../../src/audit/verify.js';
 import type { JournalInput } from '../../src/audit/types.js';
 import { ROOT, sampleInputs, tempDir, writeJournal } from './fixtures.js';
@@ -95,6 +96,19 @@ test('a key pasted into any text member (model, method, field names, context key
   const text = readFileSync(j.currentFile!, 'utf8');
   assert.ok(!text.includes('S3cr3t'), `secret leaked: ${text}`);
   assert.equal(text.match(/odk_7f3a9c2e_\[redacted\]/g)?.length, 17); // every member above
+});
+
+test('redactSecrets skips the regular expression only for text that cannot match it (property)', () => {
+  // The pattern as documented (odk_<id>_<secret>, any case): the oracle the fast path must agree with.
+  const keyLike = /odk_([0-9a-z]{1,32})_[A-Za-z0-9_\-+/=]{6,}/gi;
+  const pieces = fc.constantFrom('odk_', 'ODK_', 'oDk_', 'Odk', 'od', 'k_', '_', 'o', 'd', 'k', 'K', '7f3a9c2e', 'S3cr3tS3', '+/=', ' ', 'é', 'x');
+  fc.assert(
+    fc.property(fc.array(pieces, { maxLength: 24 }), (parts) => {
+      const text = parts.join('');
+      assert.equal(redactSecrets(text), text.replace(keyLike, 'odk_$1_[redacted]'));
+    }),
+    { numRuns: 20_000, seed: 20261129 },
+  );
 });
 
 test('concurrent appends keep arrival order, seq and chain intact (group commit)', async (t) => {
