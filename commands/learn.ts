@@ -3,7 +3,7 @@ import { RegistryCommand } from './shared/registry-command.js';
 import { CliError, EXIT, usageError } from '../src/cli/errors.js';
 import { formatDuration, parseDuration } from '../src/cli/time.js';
 import { palette } from '../src/cli/style.js';
-import { NAME_PATTERN, resolveProfile } from '../src/registry/registry.js';
+import { LEARNING_MAX_HOURS, NAME_PATTERN, resolveProfile } from '../src/registry/registry.js';
 import { mintKey } from '../src/registry/keys.js';
 import { readLastUsed } from '../src/registry/usage.js';
 import type { KeyRecord } from '../src/registry/types.js';
@@ -22,7 +22,7 @@ export interface LearnResult {
 }
 
 /** A learning key may do what the Odoo user may: it must not live long. */
-export const MAX_LEARNING_TTL_MS = 24 * 3_600_000;
+export const MAX_LEARNING_TTL_MS = LEARNING_MAX_HOURS * 3_600_000;
 
 export default class Learn extends RegistryCommand {
   static override summary = 'Issue a key in learning mode: it may do what the Odoo user may (except sensitive models), every call is recorded, and it expires on its own.';

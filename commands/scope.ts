@@ -70,6 +70,10 @@ export default class Scope extends RegistryCommand {
 
     const before = await store.read();
     const target = requireKey(before, args.key);
+    if (target.learning && (adds.length || removes.length || ruleEdit)) {
+      // Its rules are not used while it learns: an edit would say it changed and change nothing.
+      throw usageError(`key '${target.name}' is learning: its calls are not checked against rules until 'odoo-keys scope suggest ${target.name} --apply' makes it a scoped key`, 'key_learning');
+    }
     if (!flags.offline && (adds.length || fields !== undefined)) {
       const toCheck: Rule[] = [...adds];
       if (fields !== undefined) for (const r of selectRules(target.rules, flags.model)) toCheck.push({ ...r, fields });

@@ -12,6 +12,8 @@ const UNIT_MS: Record<string, number> = {
   w: 7 * 86_400_000,
 };
 
+const MAX_DURATION_MS = 100 * 365.25 * 86_400_000;
+
 /** `90d` -> milliseconds. Several parts may be combined: `1h30m`. Throws a usage error naming `flag`. */
 export function parseDuration(text: string, flag = 'duration'): number {
   const t = text.trim();
@@ -26,6 +28,8 @@ export function parseDuration(text: string, flag = 'duration'): number {
   if (!t || matched !== t.length || !(total > 0) || !Number.isFinite(total)) {
     throw usageError(`${flag}: '${text}' is not a duration (use e.g. 30s, 15m, 24h, 90d, 2w)`, 'bad_duration');
   }
+  // Far beyond any key's life, and past what a date can hold (a bare RangeError later).
+  if (total > MAX_DURATION_MS) throw usageError(`${flag}: '${text}' is longer than 100 years`, 'bad_duration');
   return Math.round(total);
 }
 
@@ -36,11 +40,17 @@ export function parseInstant(text: string, now: Date, flag = 'time', direction: 
     // A bare date or a date-time without zone is read as UTC, so the result does not depend on the machine.
     const iso = /T|\s/.test(t) ? t.replace(' ', 'T') + (/(Z|[+-]\d{2}:?\d{2})$/.test(t) ? '' : 'Z') : `${t}T00:00:00Z`;
     const d = new Date(iso);
-    if (Number.isNaN(d.getTime())) throw usageError(`${flag}: '${text}' is not a valid date`, 'bad_time');
+    // 2027-02-30 would roll over to 2 March: the date must be one that exists.
+    const [y, mo, day] = t.slice(0, 10).split('-').map(Number) as [number, number, number];
+    const calendar = new Date(Date.UTC(y, mo - 1, day));
+    if (Number.isNaN(d.getTime()) || calendar.getUTCMonth() !== mo - 1 || calendar.getUTCDate() !== day) throw usageError(`${flag}: '${text}' is not a valid date`, 'bad_time');
     return d;
   }
   const ms = parseDuration(t, flag);
-  return new Date(now.getTime() + (direction === 'future' ? ms : -ms));
+  const at = new Date(now.getTime() + (direction === 'future' ? ms : -ms));
+  // Past year 275760 a Date is invalid, and toISOString throws a bare RangeError later.
+  if (Number.isNaN(at.getTime())) throw usageError(`${flag}: '${text}' is too long a time`, 'bad_duration');
+  return at;
 }
 
 /** `90d` style text for a duration, largest unit first, for messages. */

@@ -325,6 +325,7 @@ export function removeFromScope(rules: Rule[], remove: Rule[]): Rule[] {
       const before = out.length;
       out = out.filter((r) => r.model !== rm.model);
       if (out.length === before) throw new ScopeEditError(`no rule names the model '${rm.model}'${globNote(out, rm.model)}`);
+      stillGranted(out, rm.model, undefined, label);
       continue;
     }
     let matched = false;
@@ -340,8 +341,22 @@ export function removeFromScope(rules: Rule[], remove: Rule[]): Rule[] {
     }
     if (!matched) throw new ScopeEditError(`no rule allows ${rm.methods.join(', ')} on '${rm.model}'${globNote(out, rm.model)}`);
     out = out.filter((r) => r.methods.length > 0);
+    stillGranted(out, rm.model, rm.methods, label);
   }
   return out;
+}
+
+/**
+ * Refuses a removal that a glob rule left in place undoes: `--remove crm.lead:unlink` while
+ * `crm.*:unlink` remains would report the method gone and leave it allowed.
+ */
+function stillGranted(rules: Rule[], model: string, methods: string[] | undefined, label: string): void {
+  if (isGlob(model)) return;
+  for (const r of rules) {
+    if (!isGlob(r.model) || !modelMatches(r.model, model)) continue;
+    const kept = methods === undefined ? r.methods : methods.filter((m) => r.methods.includes(m) || (r.methods.includes('read') && READ_PRESET_ANY_VERSION.has(m)));
+    if (kept.length) throw new ScopeEditError(`'${label}': the rule '${formatRule(r)}' would still allow ${kept.join(', ')} on '${model}'; edit that rule (narrow its model or remove the methods there) first`);
+  }
 }
 
 function globNote(rules: Rule[], model: string): string {

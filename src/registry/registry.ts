@@ -47,11 +47,20 @@ function str(v: unknown, path: string, what = 'a string'): string {
   return v;
 }
 
+/** A learning key's longest life (odoo-keys learn --ttl caps it the same way). */
+export const LEARNING_MAX_HOURS = 24;
+
 function instant(v: unknown, path: string): string {
   const s = str(v, path, 'an ISO 8601 date-time such as 2027-02-26T10:00:00Z');
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) || Number.isNaN(Date.parse(s))) {
-    fail(path, `${JSON.stringify(s)} is not an ISO 8601 date-time such as 2027-02-26T10:00:00Z`);
-  }
+  const m = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
+  if (!m || Number.isNaN(Date.parse(s))) fail(path, `${JSON.stringify(s)} is not an ISO 8601 date-time such as 2027-02-26T10:00:00Z`);
+  // A time without a zone would be read in each machine's own zone (a revocation hours late on
+  // one of them): refused. A date alone is UTC midnight everywhere.
+  if (m[4] !== undefined && m[7] === undefined) fail(path, `${JSON.stringify(s)} has no time zone: add Z (UTC) or an offset such as +01:00`);
+  // 2027-02-30 would silently become 2 March.
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) fail(path, `${JSON.stringify(s)} is not a date that exists`);
   return s;
 }
 
@@ -110,7 +119,7 @@ function checkKey(v: unknown, path: string, profiles: Record<string, unknown>): 
     created: instant(v.created, `${path}.created`),
     rules: validateRules(v.rules ?? [], `${path}.rules`),
   };
-  if (!(key.profile in profiles)) fail(`${path}.profile`, `no profile named '${key.profile}' in profiles`);
+  if (!Object.hasOwn(profiles, key.profile)) fail(`${path}.profile`, `no profile named '${key.profile}' in profiles`);
   if (!HASH_PATTERN.test(key.hash)) fail(`${path}.hash`, 'must be sha256: followed by 64 lowercase hex characters');
   if (v.expires !== undefined && v.expires !== null) key.expires = instant(v.expires, `${path}.expires`);
   if (v.revoked !== undefined && v.revoked !== null) key.revoked = instant(v.revoked, `${path}.revoked`);
@@ -129,6 +138,13 @@ function checkKey(v: unknown, path: string, profiles: Record<string, unknown>): 
   if (v.learning !== undefined) {
     if (typeof v.learning !== 'boolean') fail(`${path}.learning`, `must be true or false, not ${describe(v.learning)}`);
     key.learning = v.learning;
+  }
+  // A learning key may do whatever the Odoo user may: it must end, within a day of its creation.
+  if (key.learning) {
+    if (key.expires === undefined) fail(`${path}.expires`, `a learning key must expire (at most ${LEARNING_MAX_HOURS}h after it was created); make it a scoped key with 'odoo-keys scope suggest ${key.name} --apply'`);
+    if (Date.parse(key.expires) - Date.parse(key.created) > LEARNING_MAX_HOURS * 3_600_000) {
+      fail(`${path}.expires`, `a learning key expires at most ${LEARNING_MAX_HOURS}h after it was created (${key.created}); make it a scoped key with 'odoo-keys scope suggest ${key.name} --apply'`);
+    }
   }
   if (v.description !== undefined && v.description !== null) {
     if (typeof v.description !== 'string') fail(`${path}.description`, `must be text, not ${describe(v.description)}`);
@@ -154,7 +170,7 @@ export function validateRegistry(value: unknown): Registry {
   const reg: Registry = { version: REGISTRY_VERSION, profiles, keys: [] };
   if (value.default_profile !== undefined && value.default_profile !== null) {
     const d = str(value.default_profile, 'default_profile', 'a profile name');
-    if (!(d in profiles)) fail('default_profile', `no profile named '${d}' in profiles`);
+    if (!Object.hasOwn(profiles, d)) fail('default_profile', `no profile named '${d}' in profiles`);
     reg.default_profile = d;
   }
   const rawKeys = value.keys ?? [];
@@ -168,6 +184,11 @@ export function validateRegistry(value: unknown): Registry {
     ids.set(key.id, i);
     names.set(key.name, i);
     reg.keys.push(key);
+  });
+  // A name that is another key's id: `revoke <id>` (the id the journal shows) would hit the other key.
+  reg.keys.forEach((k, i) => {
+    const j = ids.get(k.name);
+    if (j !== undefined && j !== i) fail(`keys[${i}].name`, `the name '${k.name}' is the id of keys[${j}]: a command given it could not tell them apart`);
   });
   return reg;
 }

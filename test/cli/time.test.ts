@@ -19,3 +19,11 @@ test('instants: relative and absolute, zone-less read as UTC', () => {
   assert.throws(() => parseInstant('2027-13-45', now, '--expires'), /not a valid date/);
   assert.equal(formatDuration(90_061_000), '1d1h');
 });
+
+test('a date that does not exist and a duration past what a date can hold are usage errors, not a rollover or a RangeError', () => {
+  const now = new Date('2026-11-29T00:00:00Z');
+  for (const text of ['2027-02-30', '2027-02-29T10:00:00Z', '2027-04-31']) assert.throws(() => parseInstant(text, now, '--expires'), /--expires: '.*' is not a valid date/, text);
+  assert.equal(parseInstant('2028-02-29', now, '--expires').toISOString(), '2028-02-29T00:00:00.000Z');
+  assert.throws(() => parseDuration('99999999d', '--grace'), /--grace: '99999999d' is longer than 100 years/);
+  assert.throws(() => parseInstant('99999999d', now, '--expires'), /longer than 100 years/);
+});

@@ -58,6 +58,20 @@ describe('learn -> nightly sync (python3 xmlrpc.client) -> scope suggest -> --ap
     assert.equal(keyStatus({ ...(await w.store.read()).keys[0]!, expires: '2000-01-01T00:00:00Z' }, new Date()), 'expired');
   });
 
+  test('a learning key keeps its end: scope cannot lift or extend it, and rule edits (which it would ignore) are refused', async () => {
+    const before = JSON.stringify(await w.store.read());
+    const lifted = await runCli(cli(), ['scope', 'stats-sync', '--clear', 'expires', '--offline']);
+    assert.equal(lifted.code === 0, false, lifted.stdout);
+    assert.match(lifted.stderr, /a learning key must expire/);
+    const extended = await runCli(cli(), ['scope', 'stats-sync', '--expires', '3650d', '--offline']);
+    assert.equal(extended.code === 0, false, extended.stdout);
+    assert.match(extended.stderr, /a learning key expires at most 24h after it was created/);
+    const edited = await runCli(cli(), ['scope', 'stats-sync', '--add', 'crm.lead:read', '--offline']);
+    assert.equal(edited.code, 2, edited.stdout);
+    assert.match(edited.stderr, /key 'stats-sync' is learning: its calls are not checked against rules until 'odoo-keys scope suggest stats-sync --apply'/);
+    assert.equal(JSON.stringify(await w.store.read()), before, 'keys.yaml changed');
+  });
+
   test('the sync runs in learning mode; suggest prints the least scope, with the domain every search used', async () => {
     const first = await sync('2026-11-29');
     assert.equal(first.status, 0, first.stderr);

@@ -164,6 +164,19 @@ test('removeFromScope takes methods away, drops empty rules, refuses what it can
   for (const [spec, re] of refused) assert.throws(() => removeFromScope(rules, parseCompactScope(spec)), (e: unknown) => e instanceof ScopeEditError && re.test(e.message), spec);
 });
 
+test('removeFromScope refuses a removal that a glob rule left in place would undo', () => {
+  const rules = [...parseCompactScope('crm.*:read,unlink'), ...parseCompactScope('crm.lead:read,unlink'), ...parseCompactScope('res.*:read')];
+  const refused: [string, RegExp][] = [
+    ['crm.lead:unlink', /the rule 'crm\.\*:read,unlink' would still allow unlink on 'crm\.lead'/],
+    ['crm.lead', /the rule 'crm\.\*:read,unlink' would still allow read, unlink on 'crm\.lead'/],
+    // Through the read preset of the glob rule.
+    ['crm.lead:read', /would still allow read on 'crm\.lead'/],
+  ];
+  for (const [spec, re] of refused) assert.throws(() => removeFromScope(rules, parseCompactScope(spec)), (e: unknown) => e instanceof ScopeEditError && re.test(e.message), spec);
+  // A glob that does not grant what is removed is no obstacle.
+  assert.equal(describeRules(removeFromScope([...parseCompactScope('res.*:read'), ...parseCompactScope('res.partner:write')], parseCompactScope('res.partner:write'))), 'res.*:read');
+});
+
 test('describeRules: one line', () => {
   assert.equal(describeRules([]), 'no rules (denies everything)');
   assert.equal(

@@ -65,10 +65,25 @@ test('validateRegistry refuses what would quietly weaken a key, naming the field
     [{ ...registry(), extra: 1 }, /^extra: unknown field/],
     [{ ...registry(), version: 2 }, /^version: unknown registry version 2/],
     [{ profiles: {} }, /^version: missing/],
+    // A time without a zone is read in each machine's own zone; a date that does not exist rolls over.
+    [{ ...registry(), keys: [key({ revoked: '2026-11-29T04:00:00' })] }, /^keys\[0\]\.revoked: .*has no time zone/],
+    [{ ...registry(), keys: [key({ expires: '2027-02-30T00:00:00Z' })] }, /^keys\[0\]\.expires: .*is not a date that exists/],
+    [{ ...registry(), keys: [key({ previous: { hash: `sha256:${'1'.repeat(64)}`, until: '2027-02-31' } })] }, /^keys\[0\]\.previous\.until: .*is not a date that exists/],
+    // A learning key (it may do whatever the Odoo user may) must end within a day of its creation.
+    [{ ...registry(), keys: [key({ learning: true })] }, /^keys\[0\]\.expires: a learning key must expire/],
+    [{ ...registry(), keys: [key({ learning: true, created: '2026-11-28T10:00:00Z', expires: '2026-11-29T10:00:01Z' })] }, /^keys\[0\]\.expires: a learning key expires at most 24h after/],
+    // A name that is another key's id: `revoke <id>` would find the other key.
+    [{ ...registry(), keys: [key(), key({ id: '00000001', name: '7f3a9c2e' })] }, /^keys\[1\]\.name: the name '7f3a9c2e' is the id of keys\[0\]/],
+    // Names of Object.prototype are not profiles.
+    [{ ...registry(), keys: [key({ profile: 'toString' })] }, /^keys\[0\]\.profile: no profile named 'toString'/],
+    [{ ...registry(), default_profile: 'constructor' }, /^default_profile: no profile named 'constructor'/],
   ];
   for (const [value, re] of cases) {
     assert.throws(() => validateRegistry(value), (e: unknown) => e instanceof ScopeValidationError && re.test(e.message), re.source);
   }
   const ok = validateRegistry({ ...registry(), keys: [key({ limits: { rate: '30/min' }, rules: [{ model: 'crm.lead', methods: ['create'] }] })] });
   assert.equal(ok.keys[0]!.limits?.rate, '30/min');
+  // Still accepted: a date alone (UTC midnight everywhere), an offset, a learning key of exactly a day, a key named as its own id.
+  const fine = validateRegistry({ ...registry(), keys: [key({ expires: '2027-02-28', revoked: '2027-03-01T10:00:00+01:00' }), key({ id: '00000001', name: '00000001', learning: true, created: '2026-11-28T10:00:00Z', expires: '2026-11-29T10:00:00Z' })] });
+  assert.equal(fine.keys.length, 2);
 });
