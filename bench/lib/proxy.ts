@@ -122,16 +122,20 @@ export async function startBareProxy(upstreamUrl: string, execArgv: string[] = [
     child.once('message', (m: { url: string }) => resolve(m.url));
     child.once('exit', (code) => reject(new Error(`the bare proxy exited (${code})`)));
   });
-  return {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return { url, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+/** SIGTERM, and SIGKILL if the process is still there 5 s later; resolves once it has exited. */
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }
 
 const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
@@ -156,18 +160,5 @@ export async function startServeProcess(h: BenchHome, opts: { execArgv?: string[
     child.stderr.on('data', look);
     child.once('exit', (code) => reject(new Error(`odoo-keys serve exited (${code}) before it listened: ${said.trim()}`)));
   });
-  return {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
+  return { url, pid: child.pid!, stop: () => stopChild(child) };
 }

@@ -11,7 +11,10 @@ import { startProxy } from '../../src/proxy/runtime.js';
 import { silentLogger } from '../../src/proxy/log.js';
 import { post } from '../support/proxy-harness.js';
 
-test('registryKeys: false (exec’s proxy) accepts its temporary key alone, not the registry’s keys', async (t) => {
+const RULES = [{ model: 'res.partner', methods: ['read'], fields: ['name'] }];
+
+/** A stand-in, and a registry whose profile 'p' points at it with the given keys (read on res.partner). */
+async function registryOnStandin(t: { after: (fn: () => Promise<void>) => void }, names: string[]): Promise<{ root: string; store: RegistryStore; keys: ReturnType<typeof mintKey>[] }> {
   const odoo = await startStandin({ version: 19 });
   const root = mkdtempSync(join(tmpdir(), 'odoo-keys-rt-'));
   t.after(async () => {
@@ -21,13 +24,18 @@ test('registryKeys: false (exec’s proxy) accepts its temporary key alone, not 
   const keyFile = join(root, 'k');
   writeFileSync(keyFile, odoo.users.integration.apiKey!, { mode: 0o600 });
   const store = new RegistryStore(registryPath(join(root, 'config')));
-  const stored = mintKey();
-  const rules = [{ model: 'res.partner', methods: ['read'], fields: ['name'] }];
+  const keys = names.map(() => mintKey());
   await store.update((reg) => {
     reg.profiles.p = { url: odoo.url, db: odoo.db, login: 'integration', key_file: keyFile } as (typeof reg.profiles)[string];
     reg.default_profile = 'p';
-    reg.keys.push({ id: stored.id, name: 'stored', profile: 'p', hash: stored.hash, created: new Date().toISOString(), rules });
+    names.forEach((name, i) => reg.keys.push({ id: keys[i]!.id, name, profile: 'p', hash: keys[i]!.hash, created: new Date().toISOString(), rules: RULES }));
   });
+  return { root, store, keys };
+}
+
+test('registryKeys: false (exec’s proxy) accepts its temporary key alone, not the registry’s keys', async (t) => {
+  const { root, keys: [stored] } = await registryOnStandin(t, ['stored']);
+  const rules = RULES;
   const temp = mintKey();
   const proxy = await startProxy({
     home: join(root, 'config'),
@@ -44,37 +52,20 @@ test('registryKeys: false (exec’s proxy) accepts its temporary key alone, not 
   t.after(() => proxy.close(500));
   const call = (k: string): ReturnType<typeof post> => post(`${proxy.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${k}`, 'Content-Type': 'application/json' });
   assert.equal((await call(temp.token)).status, 200);
-  assert.equal((await call(stored.token)).status, 401, 'a registry key is not accepted by exec’s proxy');
+  assert.equal((await call(stored!.token)).status, 401, 'a registry key is not accepted by exec’s proxy');
 });
 
 test('a key revoked while the proxy was starting (after keys.yaml was read) is refused from the first call', async (t) => {
-  const odoo = await startStandin({ version: 19 });
-  const root = mkdtempSync(join(tmpdir(), 'odoo-keys-rt-'));
-  t.after(async () => {
-    await odoo.close();
-    rmSync(root, { recursive: true, force: true });
-  });
-  const keyFile = join(root, 'k');
-  writeFileSync(keyFile, odoo.users.integration.apiKey!, { mode: 0o600 });
-  const store = new RegistryStore(registryPath(join(root, 'config')));
-  const key = mintKey();
-  const other = mintKey();
-  const rules = [{ model: 'res.partner', methods: ['read'], fields: ['name'] }];
-  await store.update((reg) => {
-    reg.profiles.p = { url: odoo.url, db: odoo.db, login: 'integration', key_file: keyFile } as (typeof reg.profiles)[string];
-    reg.default_profile = 'p';
-    reg.keys.push({ id: key.id, name: 'sync', profile: 'p', hash: key.hash, created: new Date().toISOString(), rules });
-    reg.keys.push({ id: other.id, name: 'other', profile: 'p', hash: other.hash, created: new Date().toISOString(), rules });
-  });
+  const { root, store, keys: [key, other] } = await registryOnStandin(t, ['sync', 'other']);
   // The proxy read keys.yaml, then (while it logged in upstream, say) the key was revoked.
   const snapshot = await store.readSnapshot();
   await store.update((reg) => {
-    reg.keys.find((k) => k.id === key.id)!.revoked = new Date(Date.now() - 1000).toISOString();
+    reg.keys.find((k) => k.id === key!.id)!.revoked = new Date(Date.now() - 1000).toISOString();
   });
   const proxy = await startProxy({ home: join(root, 'config'), profiles: [], host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), registry: snapshot, log: silentLogger });
   t.after(() => proxy.close(500));
   const call = (k: string): ReturnType<typeof post> => post(`${proxy.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${k}`, 'Content-Type': 'application/json' });
   // At once: no waiting for the watch to notice.
-  assert.equal((await call(key.token)).status, 401, 'the key revoked after the read still works');
-  assert.equal((await call(other.token)).status, 200);
+  assert.equal((await call(key!.token)).status, 401, 'the key revoked after the read still works');
+  assert.equal((await call(other!.token)).status, 200);
 });
