@@ -83,8 +83,21 @@ export function clientAddress(req: IncomingMessage, trustHops: number): string {
     .map((s) => s.trim())
     .filter(Boolean);
   const candidate = list[list.length - trustHops];
-  if (candidate && isIP(normalizeIp(candidate))) return normalizeIp(candidate);
+  const address = candidate === undefined ? undefined : withoutPort(candidate);
+  if (address && isIP(normalizeIp(address))) return normalizeIp(address);
   return socketIp;
+}
+
+/**
+ * Some reverse proxies (Azure Application Gateway, IIS ARR) append `1.2.3.4:5678` or
+ * `[2001:db8::1]:443`: without the port the entry is the client's address. Left as it was, it
+ * failed isIP and every client was counted as the reverse proxy itself (one lockout for all).
+ */
+function withoutPort(entry: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
+  if (bracketed) return bracketed[1]!;
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(entry);
+  return v4 ? v4[1]! : entry;
 }
 
 export interface Answer {

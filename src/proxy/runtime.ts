@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type http from 'node:http';
 import { RegistryStore, type RegistrySnapshot } from '../registry/store.js';
 import { registryPath, stateHome } from '../registry/paths.js';
@@ -127,6 +127,17 @@ async function connectTarget(pool: UpstreamPool, profile: Profile, key: string, 
   }
 }
 
+/**
+ * A registry error as /healthz shows it to anyone who can reach the port: the reason and the line
+ * stay, the folder (a home directory) and quoted values (a URL with a password, say) do not.
+ */
+function publicDetail(message: string, registryFile: string): string {
+  return message.split(registryFile).join(basename(registryFile)).replace(/"(?:[^"\\]|\\.)*"/g, '"…"');
+}
+
+/** How long one /healthz check of Odoo answers for (see `health` in startProxy). */
+const HEALTH_CACHE_MS = 5_000;
+
 export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const log = config.log;
   const now = config.now ?? (() => new Date());
@@ -197,10 +208,12 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     refuseAll: () => (closing ? 'the proxy is shutting down' : null),
   });
 
-  const health = async (): Promise<HealthReport> => {
+  // /healthz needs no key: whoever reaches the port may ask. Its check of Odoo is shared by all
+  // who ask within HEALTH_CACHE_MS (else each GET was a call to Odoo, unthrottled, unjournaled);
+  // the registry's error text (a file path, a rejected value) stays in the log.
+  let upstreamChecked: { at: number; checks: Promise<HealthReport['checks']> } | undefined;
+  const checkUpstreams = async (): Promise<HealthReport['checks']> => {
     const checks: HealthReport['checks'] = {};
-    checks.registry = registryError ? { ok: false, detail: `last change could not be loaded (the previous one is in force): ${registryError}` } : { ok: true, detail: `${state.keys.size} keys` };
-    checks.journal = !journal ? { ok: true, detail: 'off' } : journal.healthy ? { ok: true } : { ok: false, detail: journal.lastError?.message ?? 'not writable' };
     for (const t of targets.values()) {
       try {
         const r = await pool.send(t.url, encodeCommonCall(t, 'version', [], 'xmlrpc'));
@@ -210,6 +223,15 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
         checks[`upstream:${t.profile}`] = { ok: false, detail: upstreamMessage(e) };
       }
     }
+    return checks;
+  };
+  const health = async (): Promise<HealthReport> => {
+    const checks: HealthReport['checks'] = {};
+    checks.registry = registryError ? { ok: false, detail: `last change could not be loaded (the previous one is in force): ${publicDetail(registryError, store.path)}` } : { ok: true, detail: `${state.keys.size} keys` };
+    checks.journal = !journal ? { ok: true, detail: 'off' } : journal.healthy ? { ok: true } : { ok: false, detail: journal.lastError?.message ?? 'not writable' };
+    const at = Date.now();
+    if (!upstreamChecked || at - upstreamChecked.at >= HEALTH_CACHE_MS) upstreamChecked = { at, checks: checkUpstreams() };
+    Object.assign(checks, await upstreamChecked.checks);
     return { ok: Object.values(checks).every((c) => c.ok), checks };
   };
 

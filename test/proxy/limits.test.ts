@@ -1,6 +1,8 @@
 // Key limits as the running proxy enforces them, and the proxy's own protections.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { encodeMethodCall, decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
 import { parseJson } from '../../src/rpc/json.js';
 import { startHarness, post, type Harness } from '../support/proxy-harness.js';
@@ -202,6 +204,42 @@ describe('the proxy protects Odoo', () => {
       assert.deepEqual(statuses, [200, 503]);
       assert.match((a.status === 503 ? a : b).text, /too many calls in progress for key/);
       assert.equal(c.status, 200, 'another key is not held up by the first one’s cap');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('/healthz asks Odoo at most once per few seconds however often it is asked, and shows no folder or quoted value', async () => {
+    const h = await startHarness({ version: 18 });
+    try {
+      const before = h.standin.received.length;
+      const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`${h.url}/healthz`).then((r) => r.status)));
+      assert.deepEqual([...new Set(answers)], [200]);
+      assert.equal(h.standin.received.length - before, 1, 'each /healthz was a call to Odoo');
+      // A broken keys.yaml: the answer says so, without the file's path or the rejected value.
+      writeFileSync(join(h.home, 'keys.yaml'), 'version: 1\nprofiles:\n  test: { url: "ftp://admin:s3cret@example.com", db: x, login: y }\n');
+      await h.proxy.reload();
+      const broken = await (await fetch(`${h.url}/healthz`)).text();
+      assert.match(broken, /last change could not be loaded .*keys\.yaml:3: profiles\.test\.url: \\"…\\" is not an http\(s\) URL/);
+      assert.ok(!broken.includes('s3cret') && !broken.includes(h.home), broken);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('behind a reverse proxy that appends the client address with its port, the client is still told apart', async () => {
+    const h = await startHarness({ version: 19, server: { trustProxyHops: 1 } });
+    try {
+      const { token } = await h.addKey({ name: 'behind-gateway', rules: partnerRead });
+      const from = (xff: string, key = token) => post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${key}`, 'Content-Type': 'application/json', 'X-Forwarded-For': xff });
+      // One client guessing keys behind the gateway (address with a port) gets locked out...
+      for (let i = 0; i < 12; i++) await from('198.51.100.7:5555', `odk_0000000${i % 10}_${'x'.repeat(43)}`);
+      assert.equal((await from('198.51.100.7:5555')).status, 429);
+      // ...and not the others, with or without a port, IPv4 or IPv6.
+      for (const other of ['203.0.113.9:6666', '203.0.113.9', '[2001:db8::1]:443']) assert.equal((await from(other)).status, 200, other);
+      // Every call journaled under its client's address, none under the gateway's (the socket's).
+      const ips = new Set((await h.journal()).filter((e) => e.service !== 'common').map((e) => e.ip));
+      assert.deepEqual([...ips].sort(), ['198.51.100.7', '2001:db8::1', '203.0.113.9']);
     } finally {
       await h.close();
     }
