@@ -217,6 +217,9 @@ export function sparkline(counts: number[]): string {
 }
 
 /** Accumulates entries (in any order) into one row per group. */
+/** The day group of lines whose ts is not a time. */
+export const NO_DATE = '(no valid time)';
+
 export class ReportBuilder {
   private readonly groups = new Map<string, Group>();
   private readonly by: GroupBy;
@@ -230,7 +233,9 @@ export class ReportBuilder {
     const d = Math.floor(this.tsNow / 86_400_000);
     if (d !== this.dayNumber) {
       this.dayNumber = d;
-      this.dayLabel = new Date(d * 86_400_000).toISOString().slice(0, 10);
+      // A line whose ts is not a time (hand-made, damaged: `audit verify` names it) gets a group of
+      // its own rather than a RangeError that ends the report.
+      this.dayLabel = Number.isFinite(d) ? new Date(d * 86_400_000).toISOString().slice(0, 10) : NO_DATE;
     }
     return this.dayLabel;
   };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Chalk } from 'chalk';
-import { groupEntries, callRow, sparkline, ReportBuilder, type ReportRow } from '../../src/audit/report.js';
+import { groupEntries, callRow, sparkline, ReportBuilder, NO_DATE, type ReportRow } from '../../src/audit/report.js';
 import { renderReportTable, renderCallsTable, renderReportCsv, csvField, CALLS_CSV_HEADER, callCsvLine, renderVerify } from '../../src/audit/render.js';
 import type { JournalEntry } from '../../src/audit/types.js';
 import { sampleInputs } from './fixtures.js';
@@ -68,6 +68,12 @@ test('by model, method, day and address', () => {
   assert.deepEqual(row(byIp.rows, '127.0.0.1').calls, 4);
   assert.deepEqual(row(byIp.rows, '10.0.0.5').calls, 4);
   assert.equal(byIp.rows.length, 6);
+});
+
+test('by day: a line whose ts is not a time gets a group of its own, not a crash', () => {
+  const good = entries()[0]!;
+  const report = groupEntries([good, { ...good, ts: 'zz' }, { ...good, ts: '' }], { by: 'day' });
+  assert.deepEqual(report.rows.map((r) => [r.group, r.calls]).sort(), [[good.ts.slice(0, 10), 1], [NO_DATE, 2]].sort());
 });
 
 test('activity: buckets over the window sum to the calls; the sparkline scales to the busiest bucket', () => {
