@@ -37,9 +37,13 @@ export interface JournalSource {
 export async function journalSources(dirs: string[]): Promise<JournalSource[]> {
   const sources: JournalSource[] = [];
   for (const dir of dirs) {
-    const names = await fsp.readdir(dir);
+    const entries = await fsp.readdir(dir, { withFileTypes: true });
     const chains = new Map<string, JournalSource>();
-    for (const name of names) {
+    for (const entry of entries) {
+      // A folder (or anything else) named like a day file is not one: reading it failed with EISDIR
+      // and ended the report. Skipped, a day it should have held shows as a gap in `audit verify`.
+      if (!entry.isFile()) continue;
+      const name = entry.name;
       const p = parseJournalFileName(name);
       if (!p) continue;
       const k = p.replica ?? '';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, writeFileSync, unlinkSync, truncateSync, statSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync, unlinkSync, truncateSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sealLine } from '../../src/audit/chain.js';
 import { verifyJournal, type VerifyProblem } from '../../src/audit/verify.js';
@@ -98,6 +98,16 @@ test('a removed file in the middle is reported across the files', async (t) => {
   const ps = await problems(dir);
   assert.deepEqual(brief(ps), ['removed 2026-11-22.jsonl:1']);
   assert.match(ps[0]!.message, /8 lines are missing before line 1 \(seq 9–16\), between 2026-11-20.jsonl and 2026-11-22.jsonl/);
+});
+
+test('a folder in place of a day file: verify reports the missing lines, audit reads the rest (no EISDIR)', async (t) => {
+  const dir = await journal(t);
+  unlinkSync(file(dir, '2026-11-21'));
+  mkdirSync(file(dir, '2026-11-21'));
+  assert.deepEqual(brief(await problems(dir)), ['removed 2026-11-22.jsonl:1']);
+  const { groupJournal } = await import('../../src/audit/group.js');
+  const report = await groupJournal([dir], {}, { by: 'day', workers: 1 });
+  assert.ok(report.totals.calls > 0);
 });
 
 test('an inserted line (forged, with a valid hash of its own) is reported, once', async (t) => {
