@@ -284,8 +284,7 @@ export class ProxyCore {
         if (s.outcome !== 'ok') throw new UpstreamCallError(s.error ? `${s.error.name}: ${s.error.message}` : 'version failed');
         this.versionCache = { at: now, value: s.result ?? null };
       } catch (e) {
-        this.deps.metrics.observeUpstreamError(target.profile);
-        return this.refuse(x, res, 'upstream', upstreamMessage(e), {}, target.version, 'upstream_error');
+        return this.refuseUpstream(x, res, target, '', e);
       }
     }
     return this.finish(x, res, this.result(x, this.versionCache.value, target.version), { decision: 'allow', outcome: 'ok' });
@@ -404,8 +403,7 @@ export class ProxyCore {
       decision = await this.decideWithSchema(scope, call, x.ip, now, target);
       if (decision.verdict === 'allow' && key.narrowing) decision = combine(decision, await this.decideWithSchema(key.narrowing, decision.call, x.ip, now, target));
     } catch (e) {
-      this.deps.metrics.observeUpstreamError(target.profile);
-      return this.refuse(x, res, 'upstream', `the scope check needed Odoo and could not get it: ${upstreamMessage(e)}`, {}, v, 'upstream_error');
+      return this.refuseUpstream(x, res, target, SCOPE_CHECK_FAILED, e);
     }
     if (decision.verdict === 'deny') {
       return this.refuse(x, res, 'denied', `key '${record.name}' may not call ${call.model}.${call.method}: ${decision.reason}`, { rule: decision.rule, limit: decision.limit, reason: decision.reason }, v, 'denied');
@@ -460,14 +458,15 @@ export class ProxyCore {
           failure = await this.runCheck(target, check);
         } catch (e) {
           // Odoo unreachable or failing: the call cannot be checked, so it is refused (and journaled).
-          this.deps.metrics.observeUpstreamError(target.profile);
-          return await this.refuse(x, res, 'upstream', `the scope check needed Odoo and could not get it: ${upstreamMessage(e)}`, {}, v, 'upstream_error');
+          return await this.refuseUpstream(x, res, target, SCOPE_CHECK_FAILED, e);
         }
         if (failure) return await this.refuse(x, res, 'denied', `key '${record.name}' may not call ${call.model}.${call.method}: ${failure}`, { rule: decision.rule, reason: failure }, v, 'denied');
       }
       if (x.recordsCount && (await this.countForBudget(x, res, target, record.name))) return;
-      // The waits above (queue, checks against Odoo) can be long: a key revoked, expired or
-      // re-scoped meanwhile does not get this call through on its old standing.
+      // The waits above (queue, checks against Odoo) can be long: shutdown may have begun, and a
+      // key revoked, expired or re-scoped meanwhile does not get this call through on its old standing.
+      const lateToo = this.refusedLate(x, res, v);
+      if (lateToo) return await lateToo;
       const lapse = stillAdmits(keysAtAuth, this.deps.state().keys, key, viaPrevious, call.credential, this.deps.now());
       if (lapse) return await this.refuse(x, res, 'auth', lapse, { reason: lapse.replace(/^odoo-keys: /, '') }, v);
       await this.forward(x, res, target, decision.call, decision);
@@ -486,8 +485,7 @@ export class ProxyCore {
   private applyRecordsBudget(x: Exchange, keyId: string, perHour: number, decision: Allowed, version: number, now: Date): Allowed | string {
     const plan = recordsPlan(decision.call, version);
     if (plan.kind === 'free') return decision;
-    const { allowed, budget, retryAfterMs } = recordsAllowance(this.records.get(keyId), perHour, now.getTime());
-    this.records.set(keyId, budget);
+    const { allowed, retryAfterMs } = this.recordsLeft(keyId, perHour, now.getTime());
     if (allowed <= 0) return spentMessage(perHour, retryAfterMs);
     if (plan.kind === 'count') {
       // Counted upstream inside the concurrency caps, like the engine's id checks.
@@ -524,8 +522,7 @@ export class ProxyCore {
       return true;
     };
     // Read again: other calls of the key may have been charged while this one waited.
-    const { allowed, budget, retryAfterMs } = recordsAllowance(this.records.get(keyId), perHour, this.deps.now().getTime());
-    this.records.set(keyId, budget);
+    const { allowed, retryAfterMs } = this.recordsLeft(keyId, perHour, this.deps.now().getTime());
     if (allowed <= 0) return refuseOver(spentMessage(perHour, retryAfterMs));
     let covered: RpcValue;
     try {
@@ -533,8 +530,7 @@ export class ProxyCore {
       const kwargs: RpcStruct = { domain: plan.domain, limit: allowed + 1, ...(plan.context !== undefined ? { context: plan.context } : {}) };
       covered = await callUpstream(this.deps.pool, target, model, 'search_count', [], kwargs, this.internalVia(target));
     } catch (e) {
-      this.deps.metrics.observeUpstreamError(target.profile);
-      await this.refuse(x, res, 'upstream', `the records budget needs the number of records this call covers, and Odoo could not count them: ${upstreamMessage(e)}`, {}, v, 'upstream_error');
+      await this.refuseUpstream(x, res, target, 'the records budget needs the number of records this call covers, and Odoo could not count them: ', e);
       return true;
     }
     if (typeof covered !== 'number' || !Number.isInteger(covered) || covered < 0) {
@@ -544,6 +540,13 @@ export class ProxyCore {
     if (covered > allowed) return refuseOver(`may read ${allowed} more records this hour, and this call's groups cover more`);
     this.chargeOnResult(x, keyId, plan, covered);
     return false;
+  }
+
+  /** What the key's hour has left (holds of calls in flight counted as spent); starts a new hour when due. */
+  private recordsLeft(keyId: string, perHour: number, nowMs: number): { allowed: number; retryAfterMs: number } {
+    const { allowed, budget, retryAfterMs } = recordsAllowance(this.records.get(keyId), perHour, nowMs);
+    this.records.set(keyId, budget);
+    return { allowed, retryAfterMs };
   }
 
   /** Holds `bound` records now; the answer settles what was really read (recordsCharged). */
@@ -627,8 +630,6 @@ export class ProxyCore {
   }
 
   private async forward(x: Exchange, res: ServerResponse, target: UpstreamTarget, call: OdooCall, decision: Allowed): Promise<void> {
-    const late = this.refusedLate(x, res, target.version);
-    if (late) return late;
     const via = this.viaFor(x);
     let upCall = call;
     if (via === 'json2' && x.protocol !== 'json2') {
@@ -655,9 +656,8 @@ export class ProxyCore {
         upRes = await this.deps.pool.send(target.url, upReq, abort.signal);
       } catch (e) {
         if (this.answersAbandoned) return await this.refuseNotAwaited(x, res, target);
-        this.deps.metrics.observeUpstreamError(target.profile);
         this.deps.log.warn('upstream call failed', { profile: target.profile, key: x.entry.key, error: upstreamMessage(e) });
-        return await this.refuse(x, res, 'upstream', upstreamMessage(e), { decision: 'allow' }, target.version, 'upstream_error', e instanceof UpstreamUnavailable && e.code === 'ETIMEDOUT' ? 504 : 502);
+        return await this.refuseUpstream(x, res, target, '', e, { decision: 'allow' }, e instanceof UpstreamUnavailable && e.code === 'ETIMEDOUT' ? 504 : 502);
       }
       const status = upRes.statusCode ?? 502;
       // Answers that must be changed (names hidden) are held whole, up to a bound.
@@ -670,8 +670,7 @@ export class ProxyCore {
         ({ head, ended } = await readHead(iterator, limit));
       } catch (e) {
         if (this.answersAbandoned) return await this.refuseNotAwaited(x, res, target);
-        this.deps.metrics.observeUpstreamError(target.profile);
-        return await this.refuse(x, res, 'upstream', `Odoo's answer broke off: ${upstreamMessage(e)}`, { decision: 'allow' }, target.version, 'upstream_error', 502);
+        return await this.refuseUpstream(x, res, target, "Odoo's answer broke off: ", e, { decision: 'allow' }, 502);
       }
       if (!ended && holdAll) {
         upRes.destroy();
@@ -701,8 +700,7 @@ export class ProxyCore {
       try {
         result = await this.redact(target, result, decision.redactions);
       } catch (e) {
-        this.deps.metrics.observeUpstreamError(target.profile);
-        return this.refuse(x, res, 'upstream', `names in the answer must be hidden and Odoo could not be asked which: ${upstreamMessage(e)}`, { decision: 'allow' }, target.version, 'upstream_error');
+        return this.refuseUpstream(x, res, target, 'names in the answer must be hidden and Odoo could not be asked which: ', e, { decision: 'allow' });
       }
       answer = this.result(x, result);
       journal.notes = [...(x.entry.notes ?? []), `names hidden in ${decision.redactions.flatMap((r) => r.fields).join(', ')}`];
@@ -819,6 +817,12 @@ export class ProxyCore {
   // ------------------------------------------------------------------------------------------
   // Ends of the pipeline.
 
+  /** Odoo failed (unreachable, timed out, broke off): counted, and the call refused as an upstream error. */
+  private refuseUpstream(x: Exchange, res: ServerResponse, target: UpstreamTarget, what: string, e: unknown, extra: Partial<JournalInput> & { decision?: 'allow' | 'deny' } = {}, httpStatus?: number): Promise<void> {
+    this.deps.metrics.observeUpstreamError(target.profile);
+    return this.refuse(x, res, 'upstream', `${what}${upstreamMessage(e)}`, extra, target.version, 'upstream_error', httpStatus);
+  }
+
   private async refuse(
     x: Exchange,
     res: ServerResponse,
@@ -931,6 +935,8 @@ export class ProxyCore {
 const NAME_CLIP = 256;
 const LOCKED_OUT = 'too many failed attempts from this address; try again later';
 const CUT_OFF = 'the answer did not reach the client: its connection was closed';
+/** Why a call was refused when a check the engine asked for could not be run against Odoo. */
+const SCOPE_CHECK_FAILED = 'the scope check needed Odoo and could not get it: ';
 const NOT_AWAITED = 'the proxy shut down before Odoo answered: the answer was not awaited, so whether Odoo carried out the call is not known';
 const TEXT_CLIP = 2048;
 
