@@ -17,9 +17,9 @@
 // Counts (search_count, search with count), meta methods, creates, writes and deletes are free.
 
 import type { OdooCall } from '../rpc/call.js';
-import { isStruct, numberOf, type RpcValue } from '../rpc/values.js';
+import { isStruct, type RpcValue } from '../rpc/values.js';
 import { bindCall, rebuildCall } from './bind.js';
-import { signatureOf } from './methods.js';
+import { odooLimit, signatureOf } from './methods.js';
 
 export type RecordsPlan =
   /** Returns no records. */
@@ -74,10 +74,7 @@ function idCount(ids: RpcValue | undefined): number {
  */
 export function narrowLimit(call: OdooCall, version: number, allowed: number, odooDefault: number | null): { call: OdooCall; bound: number; narrowed: boolean } {
   const b = bindCall(call, version);
-  const given = b.params.limit;
-  const n = numberOf(given);
-  // Odoo's default applies only when no limit is given: 0, false and null given are "no limit".
-  const effective = given === undefined ? odooDefault : n !== undefined && n > 0 ? n : null;
+  const effective = odooLimit(b.params.limit, odooDefault);
   if (effective !== null && effective <= allowed) return { call, bound: effective, narrowed: false };
   b.params.limit = allowed;
   return { call: rebuildCall(b), bound: allowed, narrowed: true };

@@ -13,7 +13,7 @@ import { isFieldName, isGlob, isMethodName, isModelName, modelMatches, visible }
 import { andDomains, orDomains, domainShapeProblem, isConstantLeaf, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
 import { domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type LeafAfter } from './evaluate.js';
 import { ipAllowed, parseHours, withinHours, LimitSyntaxError } from './limits.js';
-import { expandMethods } from './methods.js';
+import { expandMethods, odooLimit } from './methods.js';
 import { bindCall, rebuildCall, BindError, type BoundCall } from './bind.js';
 
 /**
@@ -727,9 +727,8 @@ class RuleEval {
     const n = numberOf(given);
     if (given !== undefined && given !== null && given !== false && (n === undefined || !Number.isInteger(n) || n < 0)) deny(`${param} must be a non-negative integer`);
     if (max === undefined) return;
-    // Odoo's default applies only when the parameter is absent: 0, false and null given are "no
-    // limit" (name_search(limit=0) returns every record), never the method's default.
-    const effective = given === undefined ? odooDefault : n && n > 0 ? n : null;
+    // name_search(limit=0) returns every record: 0 is no limit, not the method's default.
+    const effective = odooLimit(given, odooDefault);
     if (effective === null || effective > max) {
       b.params[param] = max;
       this.st.notes.push(`${param} narrowed to ${max} (rule ${this.index} max_limit)`);

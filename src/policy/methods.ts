@@ -6,6 +6,8 @@
 // JSON-2 the ids are in the body. Parameters may come positionally or by name (execute_kw kwargs,
 // JSON-2 body); `context` is never a parameter here, it travels beside them.
 
+import { numberOf, type RpcValue } from '../rpc/values.js';
+
 export type MethodKind =
   | 'search' // domain -> ids or rows
   | 'read' // ids -> rows
@@ -122,6 +124,16 @@ export const READ_METHODS: Readonly<Record<16 | 17 | 18 | 19, readonly string[]>
 
 /** Every method any version's `read` preset holds (for scope edits, which know no version). */
 export const READ_PRESET_ANY_VERSION: ReadonlySet<string> = new Set(Object.values(READ_METHODS).flat());
+
+/**
+ * The most rows Odoo returns for a `limit` parameter as given (undefined: not given). The method's
+ * own default applies only when none is given; 0, false and null given mean no limit (null here).
+ */
+export function odooLimit(given: RpcValue | undefined, methodDefault: number | null): number | null {
+  if (given === undefined) return methodDefault;
+  const n = numberOf(given);
+  return n !== undefined && n > 0 ? n : null;
+}
 
 /** The presets a rule may name. `create`, `write`, `unlink` are the methods of the same name. */
 export const PRESETS = ['read', 'create', 'write', 'unlink'] as const;
