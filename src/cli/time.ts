@@ -1,5 +1,6 @@
 // Durations and instants as users type them: `15m`, `24h`, `90d`, `2w`, or an ISO date/time.
 import { usageError } from './errors.js';
+import { dateExists } from '../registry/registry.js';
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,
@@ -40,10 +41,7 @@ export function parseInstant(text: string, now: Date, flag = 'time', direction: 
     // A bare date or a date-time without zone is read as UTC, so the result does not depend on the machine.
     const iso = /T|\s/.test(t) ? t.replace(' ', 'T') + (/(Z|[+-]\d{2}:?\d{2})$/.test(t) ? '' : 'Z') : `${t}T00:00:00Z`;
     const d = new Date(iso);
-    // 2027-02-30 would roll over to 2 March: the date must be one that exists.
-    const [y, mo, day] = t.slice(0, 10).split('-').map(Number) as [number, number, number];
-    const calendar = new Date(Date.UTC(y, mo - 1, day));
-    if (Number.isNaN(d.getTime()) || calendar.getUTCMonth() !== mo - 1 || calendar.getUTCDate() !== day) throw usageError(`${flag}: '${text}' is not a valid date`, 'bad_time');
+    if (Number.isNaN(d.getTime()) || !dateExists(t)) throw usageError(`${flag}: '${text}' is not a valid date`, 'bad_time');
     return d;
   }
   const ms = parseDuration(t, flag);

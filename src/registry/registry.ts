@@ -57,11 +57,18 @@ function instant(v: unknown, path: string): string {
   // A time without a zone would be read in each machine's own zone (a revocation hours late on
   // one of them): refused. A date alone is UTC midnight everywhere.
   if (m[4] !== undefined && m[7] === undefined) fail(path, `${JSON.stringify(s)} has no time zone: add Z (UTC) or an offset such as +01:00`);
-  // 2027-02-30 would silently become 2 March.
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const day = new Date(Date.UTC(y, mo - 1, d));
-  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) fail(path, `${JSON.stringify(s)} is not a date that exists`);
+  if (!dateExists(s)) fail(path, `${JSON.stringify(s)} is not a date that exists`);
   return s;
+}
+
+/**
+ * Whether text starting `YYYY-MM-DD` names a day of the calendar: JavaScript's Date turns
+ * 2027-02-30 into 2 March without a word, so a key would end, or be revoked, on another day.
+ */
+export function dateExists(text: string): boolean {
+  const [y, mo, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d;
 }
 
 function checkName(v: unknown, path: string, what: string): string {
