@@ -77,10 +77,6 @@ function text(v: unknown): string {
   return redactSecrets(String(v));
 }
 
-function redactList(list: string[] | undefined): string[] | undefined {
-  return list?.map((s) => redactSecrets(String(s)));
-}
-
 function numberList(list: unknown): number[] | undefined {
   if (!Array.isArray(list)) return undefined;
   return list.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
@@ -138,7 +134,7 @@ export function entryBody(input: JournalInput, ts: string, seq: number, prev: st
   if (typeof input.ms === 'number' && Number.isFinite(input.ms)) e.ms = Math.round(input.ms * 10) / 10;
   if (input.bytes_in !== undefined) e.bytes_in = input.bytes_in;
   if (input.bytes_out !== undefined) e.bytes_out = input.bytes_out;
-  if (input.notes !== undefined) e.notes = redactList(input.notes);
+  if (input.notes !== undefined) e.notes = input.notes.map(text);
   if (input.temporary) {
     e.temporary = {
       user: text(input.temporary.user),
