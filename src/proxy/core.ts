@@ -27,7 +27,7 @@ import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../p
 import { schemaFromFieldsGet } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
-import { callUpstream, encodeCommonCall, encodeUpstreamCall, readBody, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamTarget, type UpstreamVia } from '../upstream/forward.js';
+import { callUpstream, Cancellation, encodeCommonCall, encodeUpstreamCall, readBody, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamTarget, type UpstreamVia } from '../upstream/forward.js';
 import { authenticateKey, scopeOf, stillAdmits, type KeyIndex, type LiveKey } from './keys.js';
 import { refusalAnswer, decodeErrorAnswer, type ClientContext, type RefusalKind } from './refusals.js';
 import { writeAnswer, type Answer } from './http.js';
@@ -642,18 +642,18 @@ export class ProxyCore {
       }
     }
     const upReq = encodeUpstreamCall(target, upCall, via, x.jsonrpcId);
-    const abort = new AbortController();
+    const cancellation = new Cancellation();
     // 'close' also comes after an answer was sent whole (while the journal line is written):
     // only a client gone before the end aborts, as aborting costs an AbortError and its stack.
     // Not while shutting down: the call is at Odoo, and its line must say what Odoo answered.
     const onClientGone = (): void => {
-      if (!res.writableFinished && !this.deps.refuseAll?.()) abort.abort();
+      if (!res.writableFinished && !this.deps.refuseAll?.()) cancellation.cancel();
     };
     res.once('close', onClientGone);
     try {
       let upRes: IncomingMessage;
       try {
-        upRes = await this.deps.pool.send(target.url, upReq, abort.signal);
+        upRes = await this.deps.pool.send(target.url, upReq, cancellation);
       } catch (e) {
         if (this.answersAbandoned) return await this.refuseNotAwaited(x, res, target);
         this.deps.log.warn('upstream call failed', { profile: target.profile, key: x.entry.key, error: upstreamMessage(e) });
@@ -1027,12 +1027,20 @@ function collectPairs(v: RpcValue, fields: ReadonlySet<string>, out: RpcValue[][
   return out;
 }
 
-/** Answer headers worth passing on; hop-by-hop ones and cookies never are. */
+/** Answer headers worth passing on (as Node names them, as they are sent); hop-by-hop ones and cookies never are. */
+const PASSED_HEADERS: readonly (readonly [string, string])[] = [
+  ['content-type', 'Content-Type'],
+  ['content-length', 'Content-Length'],
+  ['x-content-type-options', 'X-Content-Type-Options'],
+  ['www-authenticate', 'WWW-Authenticate'],
+  ['retry-after', 'Retry-After'],
+];
+
 function passHeaders(h: IncomingMessage['headers']): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of ['content-type', 'content-length', 'x-content-type-options', 'www-authenticate', 'retry-after']) {
+  for (const [name, sent] of PASSED_HEADERS) {
     const v = h[name];
-    if (typeof v === 'string') out[name.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())] = v;
+    if (typeof v === 'string') out[sent] = v;
   }
   return out;
 }

@@ -12,6 +12,8 @@ export interface Gate {
   arrived: Promise<void>;
   /** Lets the held calls through, and every later one. */
   open(): void;
+  /** Resolves when the proxy closes the connection of a held call before the gate let it through. */
+  droppedWhileHeld: Promise<void>;
 }
 
 /** Starts a gate holding every call whose path ends with `/<method>` (JSON-2) until open(). */
@@ -22,6 +24,8 @@ export function gateHolding(method: string): (standin: Standin) => Promise<Gate>
     const held: (() => void)[] = [];
     let signal!: () => void;
     const arrived = new Promise<void>((r) => (signal = r));
+    let dropped!: () => void;
+    const droppedWhileHeld = new Promise<void>((r) => (dropped = r));
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -36,6 +40,9 @@ export function gateHolding(method: string): (standin: Standin) => Promise<Gate>
         };
         if (!opened && req.url!.endsWith(`/${method}`)) {
           held.push(send);
+          res.once('close', () => {
+            if (held.includes(send)) dropped();
+          });
           signal();
         } else send();
       });
@@ -45,6 +52,7 @@ export function gateHolding(method: string): (standin: Standin) => Promise<Gate>
       url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
       passed: [],
       arrived,
+      droppedWhileHeld,
       open() {
         opened = true;
         for (const s of held.splice(0)) s();
