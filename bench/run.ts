@@ -20,8 +20,9 @@ import { auditRow } from './rows/audit.js';
 import { journalRow } from './rows/journal.js';
 import { floodRow } from './rows/flood.js';
 import { reconnectRow } from './rows/reconnect.js';
+import { wrkRow } from './rows/wrk.js';
 
-const ROWS: Row[] = [smallRow, streamRow, decideRow, registryRow, cliRow, auditRow, journalRow, floodRow, reconnectRow];
+const ROWS: Row[] = [smallRow, streamRow, decideRow, registryRow, cliRow, auditRow, journalRow, floodRow, reconnectRow, wrkRow];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
