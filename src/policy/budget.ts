@@ -19,7 +19,7 @@
 import type { OdooCall } from '../rpc/call.js';
 import { isStruct, type RpcValue } from '../rpc/values.js';
 import { bindCall, rebuildCall } from './bind.js';
-import { odooLimit, signatureOf } from './methods.js';
+import { odooFlag, odooLimit, signatureOf } from './methods.js';
 
 export type RecordsPlan =
   /** Returns no records. */
@@ -43,7 +43,8 @@ export function recordsPlan(call: OdooCall, version: number): RecordsPlan {
   const p = b.params;
   switch (sig.kind) {
     case 'search':
-      if (call.method === 'search_count' || (call.method === 'search' && p.count)) return { kind: 'free' };
+      // An unclear count flag is charged as a search: decide() refuses it anyway.
+      if (call.method === 'search_count' || (call.method === 'search' && odooFlag(p.count) === true)) return { kind: 'free' };
       return { kind: 'limit', odooDefault: null };
     case 'name_search':
       return { kind: 'limit', odooDefault: 100 };

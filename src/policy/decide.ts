@@ -10,10 +10,10 @@ import type { OdooCall } from '../rpc/call.js';
 import { isStruct, numberOf, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { Decision, DecideEnv, FieldInfo, KeyScope, ModelSchema, ResultRedaction, Rule, UpstreamCheck } from './types.js';
 import { isFieldName, isGlob, isMethodName, isModelName, modelMatches, visible } from './names.js';
-import { andDomains, orDomains, domainShapeProblem, isConstantLeaf, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
+import { andDomains, orDomains, domainShapeProblem, isConstantLeaf, LEAF_OPERATORS, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
 import { domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type LeafAfter } from './evaluate.js';
 import { ipAllowed, parseHours, withinHours, LimitSyntaxError } from './limits.js';
-import { expandMethods, odooLimit } from './methods.js';
+import { expandMethods, odooFlag, odooLimit } from './methods.js';
 import { bindCall, rebuildCall, BindError, type BoundCall } from './bind.js';
 
 /**
@@ -87,6 +87,20 @@ class Denied {
   ) {}
 }
 
+/** A flag parameter as Odoo reads it; one whose truth JavaScript and Python could read differently is refused. */
+function flag(p: RpcStruct, name: string): boolean {
+  const v = odooFlag(p[name]);
+  if (v === 'unclear') deny(`${name} must be true or false`);
+  return v;
+}
+
+/** An offset-like parameter: absent, null, false or a non-negative integer. */
+function wholeNumber(p: RpcStruct, name: string): void {
+  const v = p[name];
+  if (v === undefined || v === null || v === false) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) deny(`${name} must be a non-negative integer`);
+}
+
 function deny(reason: string, limit?: string): never {
   throw new Denied(reason, limit);
 }
@@ -95,7 +109,10 @@ const TIME_PARTS = new Set(['year_number', 'quarter_number', 'month_number', 'is
 const GRANULARITIES = new Set(['day', 'week', 'month', 'quarter', 'year', ...TIME_PARTS]);
 const X2MANY = new Set(['one2many', 'many2many']);
 const RELATIONAL = new Set(['many2one', 'one2many', 'many2many']);
-const NAME_OPERATORS = new Set(['=', '!=', '<>', 'like', 'not like', 'ilike', 'not ilike', '=like', '=ilike', 'in', 'not in', '=?']);
+// Text compared with a relation or display_name, by any operator but these, is a name search
+// (Odoo hands the operator on to _search_display_name, inequalities included: display_name >= 'j'
+// ranges over email, vat, ref... on res.partner; 16-18 turn a many2one's < into a name search).
+const NAME_OPERATORS: ReadonlySet<string> = new Set([...LEAF_OPERATORS].filter((op) => !SUBDOMAIN_OPERATORS.has(op) && !HIERARCHY_OPERATORS.has(op)));
 
 function ruleLabel(rule: Rule, index: number): string {
   return `rule ${index} (${rule.model}: ${rule.methods.join(', ')})`;
@@ -1080,7 +1097,7 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       ev.searchDomain(b, 'domain');
       if (m === 'search') {
         ev.order(ev.model, p.order, (f) => ev.mainField(f, 'ordered by'), 'order');
-        if (!p.count) ev.capLimit(b, 'limit');
+        if (!flag(p, 'count')) ev.capLimit(b, 'limit');
       }
       return;
     }
@@ -1236,6 +1253,9 @@ function analyse(ev: RuleEval, b: BoundCall): void {
           // A relational column is exported as the linked records' display names.
           const comodel = ev.lastRelation(ev.model, segments);
           if (comodel) ev.comodel(comodel, 'read', ['display_name'], `fields_to_export '${path}' (exports ${comodel} display names)`);
+          // A reference is exported as its record's display name, and it may point at any model.
+          const owner = ev.ownerOf(ev.model, segments);
+          if (owner && ev.info(owner, last)?.type === 'reference') deny(`fields_to_export '${path}': a reference field exports the display name of a record of any model; read the field (model,id) instead`);
         }
       }
       return;
@@ -1306,6 +1326,11 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
       });
     }
   } else {
+    // Checked by type, so that an Odoo build that moved read_group's parameters (after 19.0:
+    // domain, groupby, aggregates, having, offset, limit, order) cannot be handed a having or an
+    // order where this signature puts offset and lazy, which nothing else here reads.
+    wholeNumber(p, 'offset');
+    flag(p, 'lazy');
     const fieldsParam = 'fields';
     const given = ev.list(p[fieldsParam], fieldsParam);
     if (given.length === 0 && ev.rule.fields !== undefined) {
@@ -1315,7 +1340,7 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
     }
     for (const a of given) ev.aggregate(a, fieldsParam);
     mainOrder('orderby');
-    if (m === 'web_read_group' && p.expand) deny('web_read_group with expand reads the records of each group, which the engine does not check; read them with search_read');
+    if (m === 'web_read_group' && flag(p, 'expand')) deny('web_read_group with expand reads the records of each group, which the engine does not check; read them with search_read');
   }
   if (m === 'read_group' || m === 'web_read_group') ev.capLimit(b, 'limit');
   if (m === 'web_read_group' && version >= 19) {
@@ -1323,7 +1348,7 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
     if (opening !== undefined && opening !== null && opening !== false && !(Array.isArray(opening) && opening.length === 0)) {
       deny('web_read_group with opening_info carries domains the engine does not check; read the groups with formatted_read_group and the records with web_search_read');
     }
-    if (p.auto_unfold) {
+    if (flag(p, 'auto_unfold')) {
       ev.spec(ev.model, p.unfold_read_specification ?? {}, (f) => ev.mainField(f, 'read'), 'unfold_read_specification');
       ev.capLimit(b, 'unfold_read_default_limit', 80);
     }

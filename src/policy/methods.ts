@@ -135,6 +135,18 @@ export function odooLimit(given: RpcValue | undefined, methodDefault: number | n
   return n !== undefined && n > 0 ? n : null;
 }
 
+/**
+ * A flag parameter (count, expand, auto_unfold) as Odoo reads it: Python truthiness. JavaScript's
+ * disagrees on NaN (true in Python), [], {} and 0.0 (false in Python), so a flag holding anything
+ * but a boolean, null or an integer is 'unclear': callers refuse it or take the stricter reading.
+ */
+export function odooFlag(given: RpcValue | undefined): boolean | 'unclear' {
+  if (given === undefined || given === null || given === false) return false;
+  if (given === true) return true;
+  if (typeof given === 'number' && Number.isInteger(given)) return given !== 0;
+  return 'unclear';
+}
+
 /** The presets a rule may name. `create`, `write`, `unlink` are the methods of the same name. */
 export const PRESETS = ['read', 'create', 'write', 'unlink'] as const;
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { key, runCases, expectDecision, env, shapes, type Case } from './support.js';
 import { decide, SENSITIVE_MODELS } from '../../src/policy/decide.js';
 import type { Rule } from '../../src/policy/types.js';
+import { PyFloat } from '../../src/rpc/values.js';
 
 const websiteForm: Rule = { model: 'crm.lead', methods: ['create'], fields: ['name', 'email_from', 'phone', 'description'] };
 
@@ -97,6 +98,14 @@ test('item 4: domain leaves, order, groupby and aggregates on fields outside the
     { name: 'text compared with a many2one is a name search on the comodel', key: k, call: search([['partner_id', 'ilike', 'gmail.com']]), expect: { verdict: 'deny', reason: /name search on res.partner/ } },
     { name: 'ids compared with a many2one', key: k, call: search([['partner_id', 'in', [1, 2]]]), expect: { verdict: 'allow' } },
     { name: 'display_name search matches fields the model chooses', key: k, call: search([['display_name', 'ilike', 'x']]), expect: { verdict: 'deny', reason: /display name search/ } },
+    // Odoo hands every operator to _search_display_name, inequalities too: display_name >= 'j'
+    // ranges over res.partner's email, vat, ref; 16-18 make a relation's < a name search.
+    ...(['<', '<=', '>', '>='] as const).flatMap((op): Case[] => [
+      { name: `display_name ${op} text is a display name search`, key: k, call: search([['display_name', op, 'john@']]), expect: { verdict: 'deny', reason: /display name search/ } },
+      { name: `a many2one ${op} text is a name search on the comodel`, key: k, env: { version: 17 }, call: search([['partner_id', op, 'a@b.c']]), expect: { verdict: 'deny', reason: /name search on res.partner/ } },
+    ]),
+    { name: 'a path ending in display_name compared by >', key: k, call: search([['partner_id.display_name', '>', 'a']]), expect: { verdict: 'deny', reason: /display name search/ } },
+    { name: 'a many2one compared with an id by <', key: k, call: search([['partner_id', '<', 5]]), expect: { verdict: 'allow' } },
     { name: 'child_of walks a hierarchy', key: k, call: search([['partner_id', 'child_of', 1]]), expect: { verdict: 'deny', reason: /child_of walks the res.partner hierarchy/ } },
     { name: 'a date part of an allowed field', key: k, call: search([['date_deadline.year_number', '=', 2026]]), expect: { verdict: 'allow' } },
     { name: 'malformed domain', key: k, call: search(['|', ['name', '=', 'x']]), expect: { verdict: 'deny', reason: /two operands/ } },
@@ -109,6 +118,10 @@ test('item 4: domain leaves, order, groupby and aggregates on fields outside the
     { name: 'read_group aggregating a field outside the rule', key: k, call: { model: 'crm.lead', method: 'read_group', params: [['domain', []], ['fields', ['phone:max']], ['groupby', ['stage_id']]] }, expect: { verdict: 'deny', reason: /field 'phone' .*\(aggregated\)/ } },
     { name: 'read_group alias:agg(field) naming a forbidden field', key: k, call: { model: 'crm.lead', method: 'read_group', params: [['domain', []], ['fields', ['total:max(phone)']], ['groupby', ['stage_id']]] }, expect: { verdict: 'deny', reason: /field 'phone'/ } },
     { name: 'read_group ordered by a forbidden aggregate', key: k, call: { model: 'crm.lead', method: 'read_group', params: [['domain', []], ['fields', ['expected_revenue:sum']], ['groupby', ['stage_id']], ['offset', 0], ['limit', null], ['orderby', 'phone:max desc']] }, expect: { verdict: 'deny', reason: /field 'phone'/ } },
+    // A build whose read_group takes (domain, groupby, aggregates, having, offset, limit, order)
+    // would read a having where this signature has offset, an order where it has lazy.
+    { name: 'read_group with a having where offset belongs', key: k, call: { model: 'crm.lead', method: 'read_group', params: [['domain', []], ['fields', ['id']], ['groupby', []], ['offset', [['email_from:max', '>=', 'm']]], ['limit', 0], ['orderby', null], ['lazy', 'email_from:max desc']] }, expect: { verdict: 'deny', reason: /offset must be a non-negative integer/ } },
+    { name: 'read_group with an order where lazy belongs', key: k, call: { model: 'crm.lead', method: 'read_group', params: [['domain', []], ['fields', ['expected_revenue:sum']], ['groupby', ['stage_id']], ['offset', 0], ['limit', null], ['orderby', null], ['lazy', 'email_from:max desc']] }, expect: { verdict: 'deny', reason: /lazy must be true or false/ } },
     { name: 'read_group within the rule', key: k, call: { model: 'crm.lead', method: 'read_group', params: [['domain', []], ['fields', ['expected_revenue:sum']], ['groupby', ['stage_id', 'date_deadline:month']]] }, expect: { verdict: 'allow' } },
     { name: '19: formatted_read_group aggregates', key: k, env: { version: 19 }, call: { model: 'crm.lead', method: 'formatted_read_group', params: [['domain', []], ['groupby', ['stage_id']], ['aggregates', ['phone:count_distinct']]] }, expect: { verdict: 'deny', reason: /field 'phone' .*\(aggregated\)/ } },
     { name: '19: formatted_read_group having', key: k, env: { version: 19 }, call: { model: 'crm.lead', method: 'formatted_read_group', params: [['domain', []], ['groupby', ['stage_id']], ['aggregates', ['__count']], ['having', [['phone:count', '>', 1]]]] }, expect: { verdict: 'deny', reason: /field 'phone'/ } },
@@ -231,6 +244,8 @@ test('item 10: methods that read or write through a specification or a path', ()
     { name: 'web_save: reads back through the specification', key: k, call: { model: 'crm.lead', method: 'web_save', ids: [1], params: [['vals', { name: 'x' }], ['specification', { partner_id: { fields: { email: {} } } }]] }, expect: { verdict: 'deny', reason: /needs read on res.partner \('email'\)/ } },
     { name: 'web_save: next_id is checked like the ids', key: key([{ ...rules[0]!, domain: [['user_id', '=', 8]] }]), call: { model: 'crm.lead', method: 'web_save', ids: [1], params: [['vals', { name: 'x' }], ['specification', {}], ['next_id', 99]] }, expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [1] }, { model: 'crm.lead', ids: [99] }] } },
     { name: 'export_data: partner_id/email', key: k, call: { model: 'crm.lead', method: 'export_data', ids: [1], params: [['fields_to_export', ['name', 'partner_id/email']]] }, expect: { verdict: 'deny', reason: /fields_to_export 'partner_id\/email' needs read on res.partner \('email'\)/ } },
+    { name: 'export_data: a reference field exports the display name of a record of any model', key: key([{ model: 'mail.activity', methods: ['read', 'export_data'], fields: ['summary', 'origin_ref'] }]), call: { model: 'mail.activity', method: 'export_data', ids: [1], params: [['fields_to_export', ['summary', 'origin_ref']]] }, expect: { verdict: 'deny', reason: /a reference field exports the display name/ } },
+    { name: 'export_data: a reference field read is model,id only', key: key([{ model: 'mail.activity', methods: ['read', 'export_data'], fields: ['summary', 'origin_ref'] }]), call: { model: 'mail.activity', method: 'read', ids: [1], params: [['fields', ['summary', 'origin_ref']]] }, expect: { verdict: 'allow' } },
     { name: 'export_data: allowed paths and ids', key: k, call: { model: 'crm.lead', method: 'export_data', ids: [1], params: [['fields_to_export', ['id', 'name', 'partner_id/name', 'partner_id/id', 'stage_id/.id']]] }, expect: { verdict: 'allow' } },
     { name: 'load: partner_id/email', key: k, call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id/email']], ['data', [['a', 'b@c.d']]]] }, expect: { verdict: 'deny', reason: /only one2many lines can be imported with sub-fields/ } },
     { name: 'load: a many2one by name is a name search on the comodel', key: k, call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id']], ['data', [['a', 'Acme']]]] }, expect: { verdict: 'deny', reason: /name search on res.partner/ } },
@@ -283,6 +298,26 @@ test('item 12: unbounded reads are narrowed to max_limit', () => {
     { name: 'read on more ids than max_limit', key: key([{ model: 'crm.lead', methods: ['read'], max_limit: 2 }]), call: { model: 'crm.lead', method: 'read', ids: [1, 2, 3], params: [['fields', ['name']]] }, expect: { verdict: 'deny', reason: /read on 3 records is more than rule 0 .* allows at once \(max_limit 2\)/ } },
     { name: 'web_search_read', key: k, call: { model: 'crm.lead', method: 'web_search_read', params: [['domain', []], ['specification', { name: {} }]] }, expect: { verdict: 'allow', params: { limit: 100 } } },
     { name: '16: search with count is not capped', key: k, env: { version: 16 }, call: { model: 'crm.lead', method: 'search', params: [['domain', []], ['offset', 0], ['limit', null], ['order', null], ['count', true]] }, expect: { verdict: 'allow', params: { limit: null } } },
+  ];
+  runCases(cases);
+});
+
+test('flags are read as Odoo reads them (Python truthiness): NaN, [], {} and 0.0 are refused, not guessed', () => {
+  const k = key([{ model: 'crm.lead', methods: ['read'], fields: ['name', 'stage_id'], max_limit: 100 }]);
+  const nan = new PyFloat(Number.NaN);
+  // Python: NaN is true, [] / {} / 0.0 are false; JavaScript reads each the other way.
+  const unclear: [string, unknown][] = [['NaN', nan], ['a bare NaN number', Number.NaN], ['[]', []], ['{}', {}], ['0.0', new PyFloat(0)], ['a string', 'yes']];
+  const unfold = (v: unknown) => ({ model: 'crm.lead', method: 'web_read_group', params: [['domain', []], ['groupby', ['stage_id']], ['aggregates', ['__count']], ['auto_unfold', v], ['unfold_read_specification', { email_from: {} }]] as [string, never][] });
+  const expand = (v: unknown) => ({ model: 'crm.lead', method: 'web_read_group', params: [['domain', []], ['fields', ['stage_id']], ['groupby', ['stage_id']], ['limit', 80], ['offset', 0], ['orderby', ''], ['lazy', true], ['expand', v]] as [string, never][] });
+  const count = (v: unknown) => ({ model: 'crm.lead', method: 'search', params: [['domain', []], ['offset', 0], ['limit', null], ['order', null], ['count', v]] as [string, never][] });
+  const cases: Case[] = [
+    ...unclear.map(([label, v]): Case => ({ name: `19: auto_unfold ${label}`, key: k, env: { version: 19 }, call: unfold(v), expect: { verdict: 'deny', reason: /auto_unfold must be true or false/ } })),
+    ...unclear.map(([label, v]): Case => ({ name: `16: web_read_group expand ${label}`, key: k, env: { version: 16 }, call: expand(v), expect: { verdict: 'deny', reason: /expand must be true or false/ } })),
+    ...unclear.map(([label, v]): Case => ({ name: `16: search count ${label}`, key: k, env: { version: 16 }, call: count(v), expect: { verdict: 'deny', reason: /count must be true or false/ } })),
+    { name: '19: auto_unfold 1 unfolds (its specification is checked)', key: k, env: { version: 19 }, call: unfold(1), expect: { verdict: 'deny', reason: /field 'email_from'/ } },
+    { name: '19: auto_unfold 0 does not', key: k, env: { version: 19 }, call: unfold(0), expect: { verdict: 'allow' } },
+    { name: '16: search count 0 is a search, capped', key: k, env: { version: 16 }, call: count(0), expect: { verdict: 'allow', params: { limit: 100 } } },
+    { name: '16: search count null is a search, capped', key: k, env: { version: 16 }, call: count(null), expect: { verdict: 'allow', params: { limit: 100 } } },
   ];
   runCases(cases);
 });

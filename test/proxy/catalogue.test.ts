@@ -6,6 +6,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OdooCall } from '../../src/rpc/call.js';
+import { PyFloat } from '../../src/rpc/values.js';
 import { encodeMethodCall, decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
 import { parseJson, stringifyJson } from '../../src/rpc/json.js';
 import type { Rule, Limits } from '../../src/policy/types.js';
@@ -51,6 +52,8 @@ const CASES: Case[] = [
   { item: '4 domain leaf on a field outside the rule', rules: [partnerNames], call: { model: 'res.partner', method: 'search_read', params: [['domain', [['email', 'ilike', '@']]], ['fields', ['name']]] }, reason: /email/ },
   { item: '4 order on a field outside the rule', rules: [partnerNames], call: { model: 'res.partner', method: 'search_read', params: [['domain', []], ['fields', ['name']], ['order', 'email desc']] }, reason: /email/ },
   { item: '4 dotted path through a relation', rules: [{ model: 'crm.lead', methods: ['read'], fields: ['name', 'partner_id'] }], call: { model: 'crm.lead', method: 'search', params: [['domain', [['partner_id.email', 'ilike', 'x']]]] }, reason: /email/ },
+  { item: '4 display_name compared by >= (a range over the fields the name search matches)', rules: [{ model: 'res.partner', methods: ['read'], fields: ['name', 'display_name'] }], call: { model: 'res.partner', method: 'search_count', params: [['domain', [['display_name', '>=', 'john@']]]] }, reason: /display name search/ },
+  { item: '4 auto_unfold NaN (true to Odoo, false to JavaScript) unfolding a specification outside the rule', rules: [{ model: 'crm.lead', methods: ['read'], fields: ['name', 'stage_id'] }], call: { model: 'crm.lead', method: 'web_read_group', params: [['domain', []], ['groupby', ['stage_id']], ['aggregates', ['__count']], ['auto_unfold', new PyFloat(Number.NaN)], ['unfold_read_specification', { email_from: {} }]] }, reason: /auto_unfold must be true or false/ },
   { item: '5 read_group grouping by a field outside the rule', rules: [partnerNames], call: { model: 'res.partner', method: 'read_group', params: [['domain', []], ['fields', ['name']], ['groupby', ['email']]] }, reason: /email/ },
   { item: '6 copy with a default outside the rule', rules: [{ model: 'res.partner', methods: ['read', 'copy'], fields: ['name'] }], call: { model: 'res.partner', method: 'copy', ids: [10], params: [['default', { email: 'x@y.z' }]] }, reason: /email/ },
   { item: '7 allowed_company_ids outside the key companies', rules: [partnerNames], limits: { companies: [1] }, call: { model: 'res.partner', method: 'search_read', params: [['domain', []], ['fields', ['name']]], context: { allowed_company_ids: [2] } }, reason: /compan/ },
