@@ -22,6 +22,7 @@ import { bindCall, json2Params, BindError } from '../policy/bind.js';
 import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { Decision, KeyScope, ModelSchema, ResultRedaction, UpstreamCheck } from '../policy/types.js';
 import { decide, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
+import { READ_PRESET_ANY_VERSION } from '../policy/methods.js';
 import { takeToken, recordsAllowance, chargeRecords, refundRecords, type RateBucket, type RecordsBudget } from '../policy/limits.js';
 import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../policy/budget.js';
 import { schemaFromFieldsGet } from '../policy/schema.js';
@@ -653,7 +654,7 @@ export class ProxyCore {
     try {
       let upRes: IncomingMessage;
       try {
-        upRes = await this.deps.pool.send(target.url, upReq, cancellation);
+        upRes = await this.deps.pool.send(target.url, upReq, { cancellation, mayRepeat: READ_PRESET_ANY_VERSION.has(upCall.method) });
       } catch (e) {
         if (this.answersAbandoned) return await this.refuseNotAwaited(x, res, target);
         this.deps.log.warn('upstream call failed', { profile: target.profile, key: x.entry.key, error: upstreamMessage(e) });

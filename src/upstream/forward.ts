@@ -2,9 +2,9 @@
 // chosen for the upstream, answers streamed back while their first bytes are inspected.
 //
 // Odoo answers every RPC with `Connection: close` (FACTS.md), so there is nothing to reuse after
-// an answer; the pool still keeps idle sockets for the moments between requests, and a request
-// that fails on a reused socket before any byte of answer is retried once on a fresh one (the
-// server had closed it, so it never saw the request).
+// an answer; the pool still keeps idle sockets for the moments between requests (a reverse proxy
+// in front of Odoo may keep connections open), and a read-only request that fails on a reused
+// socket before any byte of answer is retried once on a fresh one.
 
 import http from 'node:http';
 import https from 'node:https';
@@ -130,6 +130,18 @@ function cancelledError(): Error {
   return Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
 }
 
+export interface SendOptions {
+  /** Stops the call when its client goes away. */
+  cancellation?: Cancellation;
+  /**
+   * Whether the request may be sent again when a kept-alive socket turns out closed before any
+   * answer. Usually the server had closed it idle and never saw the request, but a reverse proxy
+   * in front of Odoo may have passed it on before the socket broke: a call that may change data
+   * (a create) is not repeated. Default true.
+   */
+  mayRepeat?: boolean;
+}
+
 /** Connection pools to the upstreams, shared by every call the proxy forwards. */
 export class UpstreamPool {
   private readonly httpAgent: http.Agent;
@@ -146,14 +158,18 @@ export class UpstreamPool {
   }
 
   /** Sends a request; resolves with the answer's headers and a body stream (not yet read). */
-  async send(url: URL, req: UpstreamRequest, cancellation?: Cancellation): Promise<http.IncomingMessage> {
+  async send(url: URL, req: UpstreamRequest, opts: SendOptions = {}): Promise<http.IncomingMessage> {
     this.stats.requests++;
     try {
-      return await this.attempt(url, req, cancellation);
+      return await this.attempt(url, req, opts.cancellation);
     } catch (e) {
       if (e instanceof ReusedSocketReset) {
-        this.stats.retriedOnReusedSocket++;
-        return this.attempt(url, req, cancellation);
+        if (opts.mayRepeat !== false) {
+          this.stats.retriedOnReusedSocket++;
+          return this.attempt(url, req, opts.cancellation);
+        }
+        this.stats.failures++;
+        throw new UpstreamUnavailable(`${describeNetworkError(e.cause)}; the call was not sent again, as it may change data and may have reached Odoo`, e.cause, e.cause.code);
       }
       this.stats.failures++;
       throw e;
@@ -196,7 +212,7 @@ export class UpstreamPool {
       r.on('error', (err: NodeJS.ErrnoException) => {
         if (settled) return;
         settled = true;
-        if (r.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) return reject(new ReusedSocketReset());
+        if (r.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) return reject(new ReusedSocketReset(err));
         reject(err instanceof UpstreamUnavailable ? err : new UpstreamUnavailable(describeNetworkError(err), err, err.code));
       });
       cancellation?.onCancel(() => {
@@ -214,7 +230,12 @@ export class UpstreamPool {
   }
 }
 
-class ReusedSocketReset extends Error {}
+/** A kept-alive socket found closed before any byte of answer (usually the server had closed it idle). */
+class ReusedSocketReset extends Error {
+  constructor(override readonly cause: NodeJS.ErrnoException) {
+    super(cause.message);
+  }
+}
 
 function describeNetworkError(err: NodeJS.ErrnoException): string {
   switch (err.code) {

@@ -112,7 +112,9 @@ export type UpstreamFault =
   /** Status and headers, a chunk, then a TCP reset. */
   | 'resetMidBody'
   /** 200 with an answer that never ends, as fast as the reader takes it. */
-  | 'endless';
+  | 'endless'
+  /** Pass the request on to Odoo, wait for its answer, then close the connection without a byte (a reverse proxy dying mid-call). */
+  | 'passThenDrop';
 
 export interface FaultyUpstream {
   url: string;
@@ -134,7 +136,11 @@ export function isClientCall(path: string, body: string): boolean {
   return !/fields_get|<methodName>(version|authenticate|login)<|"method": ?"(version|authenticate|login)"/.test(`${path}\n${body}`);
 }
 
-export async function startFaultyUpstream(target: string): Promise<FaultyUpstream> {
+/**
+ * `keepAlive`: keep connections to the proxy open between answers, as a reverse proxy in front of
+ * Odoo does (Odoo itself, and so the stand-in, close each), so the proxy reuses them.
+ */
+export async function startFaultyUpstream(target: string, opts: { keepAlive?: boolean } = {}): Promise<FaultyUpstream> {
   const to = new URL(target);
   const sockets = new Set<net.Socket>();
   let armed: { fault: UpstreamFault; times: number; when: (path: string, body: string) => boolean } | null = null;
@@ -148,19 +154,32 @@ export async function startFaultyUpstream(target: string): Promise<FaultyUpstrea
       if (armed && armed.times > 0 && armed.when(path, body.toString('utf8'))) {
         armed.times--;
         state.faulted++;
-        return misbehave(armed.fault, req, res);
+        return misbehave(armed.fault, req, res, body);
       }
-      const up = http.request({ host: to.hostname, port: to.port, method: req.method, path, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      up.on('error', () => res.destroy());
-      up.end(body);
+      passOn(req, res, body);
     });
   });
-  const misbehave = (fault: UpstreamFault, req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const passOn = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, then?: (answer: Buffer) => void): void => {
+    const up = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url ?? '/', headers: req.headers }, (r) => {
+      if (then) {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => then(Buffer.concat(chunks)));
+        return;
+      }
+      const headers = { ...r.headers };
+      if (opts.keepAlive) delete headers.connection;
+      res.writeHead(r.statusCode ?? 502, headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    up.end(body);
+  };
+  const misbehave = (fault: UpstreamFault, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void => {
     const socket = req.socket;
     switch (fault) {
+      case 'passThenDrop':
+        return passOn(req, res, body, () => socket.destroy());
       case 'hang':
         return;
       case 'stallAfterHeaders':
@@ -273,8 +292,9 @@ export function collectGarbage(): void {
 
 export type FaultyHarness = Harness<FaultyUpstream>;
 
-export function startFaultyHarness(opts: Omit<HarnessOptions, 'upstream'> = {}): Promise<FaultyHarness> {
-  return startHarness({ ...opts, upstream: (standin) => startFaultyUpstream(standin.url) });
+export function startFaultyHarness(opts: Omit<HarnessOptions, 'upstream'> & { keepAlive?: boolean } = {}): Promise<FaultyHarness> {
+  const { keepAlive, ...rest } = opts;
+  return startHarness({ ...rest, upstream: (standin) => startFaultyUpstream(standin.url, { keepAlive }) });
 }
 
 // ---------------------------------------------------------------------------------------------

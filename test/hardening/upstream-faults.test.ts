@@ -120,3 +120,34 @@ describe('an answer that never ends', () => {
     }
   });
 });
+
+describe('a kept-alive connection to Odoo that breaks before the answer', () => {
+  // A reverse proxy in front of Odoo keeps connections open; one that dies after passing a call
+  // on leaves the proxy with a broken reused socket and no answer: the call may have run.
+  const post = async (h: FaultyHarness, token: string, method: string, body: unknown): Promise<{ status: number; text: string }> => {
+    const res = await fetch(`${h.url}/json/2/res.partner/${method}`, { method: 'POST', body: stringifyJson(body as never), headers: { 'Content-Type': 'application/json', Authorization: `bearer ${token}`, 'X-Odoo-Database': h.db }, signal: AbortSignal.timeout(15_000) });
+    return { status: res.status, text: await res.text() };
+  };
+
+  test('a create is not sent again (it ran once), a read is', async (t) => {
+    const h = await startFaultyHarness({ version: 19, keepAlive: true });
+    t.after(() => h.close());
+    const { token } = await h.addKey({ rules: [{ model: 'res.partner', methods: ['read', 'create'], fields: ['name'] }] });
+    assert.equal((await post(h, token, 'search_count', { domain: [] })).status, 200, 'warm: a kept-alive connection to reuse');
+    h.upstream.arm('passThenDrop', 1, (path) => path.endsWith('/create'));
+    const created = await post(h, token, 'create', { vals_list: [{ name: 'Only once' }] });
+    assert.equal(h.upstream.faulted, 1);
+    assert.equal(h.standin.orm.search('res.partner', [['name', '=', 'Only once']]).length, 1, 'the create ran twice');
+    assert.equal(created.status, 502, created.text);
+    assert.match(created.text, /not sent again, as it may change data and may have reached Odoo/);
+    const line = (await h.journal()).find((e) => e.method === 'create');
+    assert.equal(line?.outcome, 'upstream_error');
+
+    assert.equal((await post(h, token, 'search_count', { domain: [] })).status, 200, 'warm again');
+    h.upstream.arm('passThenDrop', 1, (path) => path.endsWith('/search_read'));
+    const read = await post(h, token, 'search_read', { domain: [['name', '=', 'Only once']], fields: ['name'] });
+    assert.equal(h.upstream.faulted, 2);
+    assert.equal(read.status, 200, `a read is sent again on a fresh connection: ${read.text}`);
+    assert.equal((parseJson(read.text) as unknown[]).length, 1);
+  });
+});
