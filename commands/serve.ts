@@ -4,6 +4,7 @@ import { configHome } from '../src/registry/paths.js';
 import { usageError, CliError, EXIT } from '../src/cli/errors.js';
 import { parseDuration } from '../src/cli/time.js';
 import { parseSize } from '../src/proxy/http.js';
+import { LimitSyntaxError, parseCidr } from '../src/policy/limits.js';
 import { createLogger, isLogLevel } from '../src/proxy/log.js';
 import { parseListen } from '../src/proxy/server.js';
 import { readTls, startProxy, StartupError } from '../src/proxy/runtime.js';
@@ -19,6 +20,7 @@ export default class Serve extends RegistryCommand {
     'tls-cert': Flags.string({ description: 'TLS certificate (PEM); serve HTTPS', dependsOn: ['tls-key'] }),
     'tls-key': Flags.string({ description: 'TLS private key (PEM)', dependsOn: ['tls-cert'] }),
     'trust-proxy': Flags.integer({ description: 'reverse proxies in front whose X-Forwarded-For to believe', default: 0, min: 0 }),
+    'trust-proxy-from': Flags.string({ description: 'addresses (CIDR, repeatable or comma-separated) of those reverse proxies; default: loopback and private networks', multiple: true }),
     'max-body': Flags.string({ description: 'largest request body accepted', default: '10mb' }),
     'audit-dir': Flags.string({ description: 'journal folder (default: $XDG_STATE_HOME/odoo-keys/journal)' }),
     retain: Flags.string({ description: 'remove journal files older than this (e.g. 90d)' }),
@@ -35,12 +37,16 @@ export default class Serve extends RegistryCommand {
     if (!isLogLevel(flags['log-level'])) throw usageError(`--log-level: '${flags['log-level']}' is not one of debug, info, warn, error`);
     let listenAt: { host: string; port: number };
     let maxBody: number;
+    let trustFrom: string[] | undefined;
     try {
       listenAt = parseListen(flags.listen);
       maxBody = parseSize(flags['max-body']);
+      trustFrom = flags['trust-proxy-from']?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+      for (const c of trustFrom ?? []) parseCidr(c);
     } catch (e) {
-      throw usageError((e as Error).message);
+      throw usageError(`${e instanceof LimitSyntaxError ? '--trust-proxy-from: ' : ''}${(e as Error).message}`);
     }
+    if (trustFrom && flags['trust-proxy'] === 0) throw usageError('--trust-proxy-from needs --trust-proxy (how many reverse proxies are in front)');
     const retainMs = flags.retain ? parseDuration(flags.retain, '--retain') : undefined;
     const log = createLogger(flags['log-level']);
     const tls = flags['tls-cert'] && flags['tls-key'] ? await readTls(flags['tls-cert'], flags['tls-key']) : undefined;
@@ -62,7 +68,7 @@ export default class Serve extends RegistryCommand {
           maxConcurrent: flags['max-concurrent'],
           maxConcurrentPerKey: flags['max-concurrent-per-key'],
         },
-        server: { trustProxyHops: flags['trust-proxy'], maxBodyBytes: maxBody, ...(tls ? { tls } : {}) },
+        server: { trustProxyHops: flags['trust-proxy'], ...(trustFrom ? { trustProxyFrom: trustFrom } : {}), maxBodyBytes: maxBody, ...(tls ? { tls } : {}) },
         log,
       });
     } catch (e) {

@@ -1,6 +1,7 @@
 // HTTP plumbing for the proxy: bodies read within a limit, the client's address, answers written.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import { cidrContains, type Cidr } from '../policy/limits.js';
 
 export class BodyTooLarge extends Error {
   constructor(readonly limit: number) {
@@ -70,19 +71,35 @@ export function normalizeIp(ip: string): string {
 }
 
 /**
- * The client's address. With `trustHops` > 0 the proxy sits behind that many trusted reverse
- * proxies, each appending to X-Forwarded-For; the address they saw is taken from the right, so a
- * client cannot choose its address by sending the header itself.
+ * Where a reverse proxy in front of odoo-keys usually sits: the machine itself and private
+ * networks (a container bridge, a cluster). Only such peers are believed about X-Forwarded-For
+ * unless --trust-proxy-from names others: a client that reaches the port directly from anywhere
+ * else cannot choose its address.
  */
-export function clientAddress(req: IncomingMessage, trustHops: number): string {
+export const DEFAULT_TRUSTED_PROXIES: readonly string[] = ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'];
+
+/** Who is believed about X-Forwarded-For, and how many hops of it. */
+export interface ProxyTrust {
+  hops: number;
+  from: readonly Cidr[];
+}
+
+/**
+ * The client's address. With `hops` > 0 the proxy sits behind that many trusted reverse
+ * proxies, each appending to X-Forwarded-For; the address they saw is taken from the right, so a
+ * client cannot choose its address by sending the header itself. The header counts only when it
+ * comes from a trusted peer (`from`).
+ */
+export function clientAddress(req: IncomingMessage, trust: ProxyTrust): string {
   const socketIp = normalizeIp(req.socket.remoteAddress ?? '');
-  if (trustHops <= 0) return socketIp;
+  if (trust.hops <= 0) return socketIp;
   const header = req.headers['x-forwarded-for'];
-  const list = (Array.isArray(header) ? header.join(',') : header ?? '')
+  if (header === undefined || !trust.from.some((c) => cidrContains(c, socketIp))) return socketIp;
+  const list = (Array.isArray(header) ? header.join(',') : header)
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const candidate = list[list.length - trustHops];
+  const candidate = list[list.length - trust.hops];
   const address = candidate === undefined ? undefined : withoutPort(candidate);
   if (address && isIP(normalizeIp(address))) return normalizeIp(address);
   return socketIp;

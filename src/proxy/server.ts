@@ -6,7 +6,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { matchJson2Path, matchXmlRpcPath } from '../rpc/call.js';
 import { json2ErrorAnswer, odooErrors, werkzeugHtmlAnswer } from '../rpc/errors.js';
-import { BodyTooLarge, clientAddress, readRequestBody, writeAnswer } from './http.js';
+import { BodyTooLarge, clientAddress, DEFAULT_TRUSTED_PROXIES, normalizeIp, readRequestBody, writeAnswer, type ProxyTrust } from './http.js';
+import { cidrContains, parseCidr } from '../policy/limits.js';
 import type { ProxyCore } from './core.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
@@ -14,6 +15,8 @@ import type { Metrics } from './metrics.js';
 export interface ServerOptions {
   /** Trusted reverse proxies in front (X-Forwarded-For hops to believe). */
   trustProxyHops: number;
+  /** Addresses (CIDR) of those reverse proxies; default DEFAULT_TRUSTED_PROXIES. */
+  trustProxyFrom?: readonly string[];
   maxBodyBytes: number;
   /** Whole request (headers and body) must arrive within this time. */
   requestTimeoutMs: number;
@@ -49,6 +52,7 @@ export interface ServerDeps {
 const PLAIN = { 'Content-Type': 'text/plain; charset=utf-8' };
 
 export function createProxyServer(deps: ServerDeps, opts: ServerOptions): http.Server {
+  const addresses = clientAddresses(deps, opts);
   const serverOpts: http.ServerOptions = {
     requestTimeout: opts.requestTimeoutMs,
     headersTimeout: opts.headersTimeoutMs,
@@ -59,7 +63,7 @@ export function createProxyServer(deps: ServerDeps, opts: ServerOptions): http.S
     connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(opts.headersTimeoutMs, opts.requestTimeoutMs) / 4))),
   };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    route(deps, opts, req, res).catch((err: unknown) => {
+    route(deps, opts, addresses, req, res).catch((err: unknown) => {
       deps.log.error('request failed', { error: err instanceof Error ? err.message : String(err), path: safePath(req.url) });
       if (!res.headersSent) writeAnswer(res, { status: 500, headers: PLAIN, body: 'odoo-keys: internal error\n' });
       else res.destroy();
@@ -82,7 +86,25 @@ function safePath(url: string | undefined): string {
   return (url ?? '').slice(0, 200);
 }
 
-async function route(deps: ServerDeps, opts: ServerOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+/** The client address of a request, X-Forwarded-For believed only from trusted reverse proxies. */
+function clientAddresses(deps: ServerDeps, opts: ServerOptions): (req: http.IncomingMessage) => string {
+  const trust: ProxyTrust = { hops: opts.trustProxyHops, from: (opts.trustProxyFrom ?? DEFAULT_TRUSTED_PROXIES).map((c) => parseCidr(c)) };
+  // Said once per peer (up to a bound): a reverse proxy left out of --trust-proxy-from would
+  // otherwise make every client look like it, silently.
+  const warned = new Set<string>();
+  return (req) => {
+    if (trust.hops > 0 && req.headers['x-forwarded-for'] !== undefined) {
+      const peer = normalizeIp(req.socket.remoteAddress ?? '');
+      if (!trust.from.some((c) => cidrContains(c, peer)) && !warned.has(peer) && warned.size < 100) {
+        warned.add(peer);
+        deps.log.warn('X-Forwarded-For ignored: the peer is not a trusted reverse proxy (--trust-proxy-from)', { peer });
+      }
+    }
+    return clientAddress(req, trust);
+  };
+}
+
+async function route(deps: ServerDeps, opts: ServerOptions, addressOf: (req: http.IncomingMessage) => string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0]!;
   const method = req.method ?? 'GET';
 
@@ -127,7 +149,7 @@ async function route(deps: ServerDeps, opts: ServerOptions, req: http.IncomingMe
       res.destroy();
       return;
     }
-    const ip = clientAddress(req, opts.trustProxyHops);
+    const ip = addressOf(req);
     if (xml) return deps.core.handleXmlRpc(xml, req, res, body, ip);
     if (json2) return deps.core.handleJson2(json2, req, res, body, ip);
     return deps.core.handleJsonRpc(req, res, body, ip);

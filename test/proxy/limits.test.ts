@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { encodeMethodCall, decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
 import { parseJson } from '../../src/rpc/json.js';
 import { startHarness, post, type Harness } from '../support/proxy-harness.js';
+import type { IncomingMessage } from 'node:http';
+import { clientAddress, DEFAULT_TRUSTED_PROXIES, type ProxyTrust } from '../../src/proxy/http.js';
+import { parseCidr } from '../../src/policy/limits.js';
+import { silentLogger, type Logger } from '../../src/proxy/log.js';
 
 const partnerRead = [{ model: 'res.partner', methods: ['read'], fields: ['name'] }];
 
@@ -243,6 +247,43 @@ describe('the proxy protects Odoo', () => {
     } finally {
       await h.close();
     }
+  });
+
+  test('X-Forwarded-For is believed only from a trusted reverse proxy: a client reaching the port directly cannot choose its address', async () => {
+    const warnings: { msg: string; fields?: Record<string, unknown> }[] = [];
+    const log: Logger = { ...silentLogger, warn: (msg, fields) => void warnings.push({ msg, fields }) };
+    // The reverse proxy is at 192.0.2.1; this test's client (127.0.0.1) is not it.
+    const h = await startHarness({ version: 19, server: { trustProxyHops: 1, trustProxyFrom: ['192.0.2.1/32'] }, log });
+    try {
+      const { token } = await h.addKey({ name: 'office-only', rules: partnerRead, limits: { ips: ['203.0.113.0/24'] } });
+      const forged = await post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${token}`, 'Content-Type': 'application/json', 'X-Forwarded-For': '203.0.113.9' });
+      assert.equal(forged.status, 403, forged.text);
+      assert.match(forged.text, /outside the key's allowed addresses/);
+      const line = (await h.journal()).find((e) => e.service !== 'common');
+      assert.equal(line?.ip, '127.0.0.1', 'journaled under the address it came from, not the one it claimed');
+      await post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${token}`, 'X-Forwarded-For': '203.0.113.10' });
+      const said = warnings.filter((w) => /X-Forwarded-For ignored/.test(w.msg));
+      assert.equal(said.length, 1, 'said once per peer');
+      assert.equal(said[0]!.fields?.peer, '127.0.0.1');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('clientAddress: the header counts only from a trusted peer, by default the machine itself and private networks', () => {
+    const req = (peer: string, xff?: string) => ({ socket: { remoteAddress: peer }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
+    const byDefault: ProxyTrust = { hops: 1, from: DEFAULT_TRUSTED_PROXIES.map((c) => parseCidr(c)) };
+    assert.equal(clientAddress(req('127.0.0.1', '203.0.113.9'), byDefault), '203.0.113.9');
+    assert.equal(clientAddress(req('::ffff:10.1.2.3', '203.0.113.9'), byDefault), '203.0.113.9');
+    assert.equal(clientAddress(req('172.17.0.2', '203.0.113.9'), byDefault), '203.0.113.9');
+    assert.equal(clientAddress(req('fd00::5', '203.0.113.9'), byDefault), '203.0.113.9');
+    assert.equal(clientAddress(req('198.51.100.4', '203.0.113.9'), byDefault), '198.51.100.4', 'a public peer is not believed');
+    assert.equal(clientAddress(req('2001:db8::4', '203.0.113.9'), byDefault), '2001:db8::4');
+    assert.equal(clientAddress(req('172.32.0.1', '203.0.113.9'), byDefault), '172.32.0.1', '172.32/16 is not private');
+    const listed: ProxyTrust = { hops: 1, from: [parseCidr('198.51.100.4')] };
+    assert.equal(clientAddress(req('198.51.100.4', '203.0.113.9'), listed), '203.0.113.9');
+    assert.equal(clientAddress(req('127.0.0.1', '203.0.113.9'), listed), '127.0.0.1', 'loopback is trusted only by default');
+    assert.equal(clientAddress(req('127.0.0.1', '203.0.113.9'), { hops: 0, from: byDefault.from }), '127.0.0.1');
   });
 
   test('/healthz and /metrics', async () => {

@@ -86,4 +86,10 @@ test('serve: a clear error and exit code when it cannot start', async (t) => {
   const bad = await runCli(f, ['serve', '--listen', 'nonsense']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /not host:port/);
+  const badPeer = await runCli(f, ['serve', '--trust-proxy', '1', '--trust-proxy-from', '10.0.0.5,10.0.0.0/33']);
+  assert.equal(badPeer.code, 2, badPeer.stderr);
+  assert.match(badPeer.stderr, /--trust-proxy-from: '10\.0\.0\.0\/33': the prefix length must be 0 to 32/);
+  const noHops = await runCli(f, ['serve', '--trust-proxy-from', '10.0.0.5']);
+  assert.equal(noHops.code, 2, noHops.stderr);
+  assert.match(noHops.stderr, /--trust-proxy-from needs --trust-proxy/);
 });
