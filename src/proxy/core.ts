@@ -253,7 +253,7 @@ export class ProxyCore {
         const [db, , credential] = p;
         const now = this.deps.now();
         const auth = this.authenticate(x, typeof credential === 'string' ? credential : null, now);
-        if (auth === 'throttled') return this.refuse(x, res, 'throttled', LOCKED_OUT, {});
+        if ('lockedOut' in auth) return this.refuse(x, res, 'throttled', auth.lockedOut, {});
         if (!auth.ok) {
           // Odoo answers a wrong password with False, not an error; so does the proxy.
           return this.finish(x, res, this.result(x, false), { decision: 'deny', outcome: 'denied', reason: auth.message.replace(/^odoo-keys: /, '') });
@@ -301,27 +301,39 @@ export class ProxyCore {
   // ------------------------------------------------------------------------------------------
   // Authentication with failed-attempt throttling.
 
-  private authenticate(x: Exchange, credential: string | null, now: Date): ReturnType<typeof authenticateKey> | 'throttled' {
-    const idHint = /^odk_([0-9a-f]{8})_/.exec(credential ?? '')?.[1];
-    // The key id's own lockout spares an address the key recently authenticated from (throttle.ts).
-    const sources = idHint && !this.throttle.vouchedFor(idHint, x.source, now.getTime()) ? [x.source, `key:${idHint}`] : [x.source];
-    if (this.throttle.blockedFor(sources, now.getTime()) > 0) {
+  /** The key a credential names, or why not; a lockout comes back as the refusal's message. */
+  private authenticate(x: Exchange, credential: string | null, now: Date): ReturnType<typeof authenticateKey> | { lockedOut: string } {
+    const t = now.getTime();
+    if (this.throttle.blockedFor([x.source], t) > 0) {
       this.deps.metrics.throttled++;
-      x.entry.key = idHint ?? null;
-      return 'throttled';
+      x.entry.key = null;
+      return { lockedOut: LOCKED_OUT };
     }
     const auth = authenticateKey(this.deps.state().keys, credential, now);
-    if (!auth.ok) {
-      this.deps.metrics.authFailures++;
-      // Revoked and expired keys were presented with their real secret: not a guess.
-      if (auth.failure !== 'revoked' && auth.failure !== 'expired') this.throttle.fail(sources, now.getTime());
-      if (auth.key) this.describeKey(x, auth.key);
-      else x.entry.key = null;
+    if (auth.ok) {
+      // The right secret gets in even while its key id is locked out: key ids are public, so a
+      // lockout that refused it would let anyone who knows an id lock its integration out, and a
+      // 256-bit secret is not guessed however many tries are let through.
+      this.describeKey(x, auth.key);
+      this.throttle.vouch(auth.key.record.id, x.source, t);
+      this.deps.onKeyUsed?.(auth.key.record.id, now);
       return auth;
     }
-    this.describeKey(x, auth.key);
-    this.throttle.vouch(auth.key.record.id, x.source, now.getTime());
-    this.deps.onKeyUsed?.(auth.key.record.id, now);
+    this.deps.metrics.authFailures++;
+    const idHint = /^odk_([0-9a-f]{8})_/.exec(credential ?? '')?.[1];
+    // The key id's own lockout spares an address the key recently authenticated from (throttle.ts).
+    const sources = idHint && !this.throttle.vouchedFor(idHint, x.source, t) ? [x.source, `key:${idHint}`] : [x.source];
+    if (auth.failure === 'unknown' && idHint && sources.length > 1 && this.throttle.blockedFor([`key:${idHint}`], t) > 0) {
+      // Guessing at a locked-out key id goes on being refused as throttled. The caller did not
+      // hold the key: the line names no key (the id it tried is in the reason).
+      this.deps.metrics.throttled++;
+      x.entry.key = null;
+      return { lockedOut: `too many failed attempts for key id ${idHint} from many addresses; try again later` };
+    }
+    // Revoked and expired keys were presented with their real secret: not a guess.
+    if (auth.failure !== 'revoked' && auth.failure !== 'expired') this.throttle.fail(sources, t);
+    if (auth.key) this.describeKey(x, auth.key);
+    else x.entry.key = null;
     return auth;
   }
 
@@ -379,7 +391,7 @@ export class ProxyCore {
     const now = this.deps.now();
     const keysAtAuth = this.deps.state().keys;
     const auth = this.authenticate(x, call.credential, now);
-    if (auth === 'throttled') return this.refuse(x, res, 'throttled', LOCKED_OUT, {});
+    if ('lockedOut' in auth) return this.refuse(x, res, 'throttled', auth.lockedOut, {});
     if (!auth.ok) return this.refuse(x, res, 'auth', auth.message, {});
     const key = auth.key;
     const record = key.record;

@@ -162,20 +162,29 @@ describe('the proxy protects Odoo', () => {
     }
   });
 
-  test('failures spread over many addresses lock the key id out, except where the key has been working', async () => {
+  test('failures spread over many addresses lock the key id out for guesses, never for the right secret', async () => {
     const h = await startHarness({ version: 19, server: { trustProxyHops: 1 } });
     try {
-      const { token, id } = await h.addKey({ rules: partnerRead });
+      const { token, id, name } = await h.addKey({ rules: partnerRead });
       const attempt = (key: string, from: string): ReturnType<typeof post> => countFrom(h, key, from);
       const home = '203.0.113.50';
       assert.equal((await attempt(token, home)).status, 200, 'the integration works from its usual address');
       // One wrong secret from each of ten addresses: no address reaches its limit, the key id does.
       for (let i = 0; i < 10; i++) assert.equal((await attempt(`odk_${id}_${'D'.repeat(43)}`, `198.51.100.${100 + i}`)).status, 401);
+      const guess = await attempt(`odk_${id}_${'E'.repeat(43)}`, '198.51.100.120');
+      assert.equal(guess.status, 429, 'guessing goes on being refused');
+      assert.match(guess.text, new RegExp(`too many failed attempts for key id ${id}`));
+      // Key ids are public: a lockout that refused the right secret would let anyone lock an
+      // integration out (after a restart, from a new address, a daily job past its 24 hours).
       const elsewhere = await attempt(token, '192.0.2.44');
-      assert.equal(elsewhere.status, 429, 'from an address the key never used, even the right secret is refused');
-      assert.match(elsewhere.text, /too many failed attempts/);
-      assert.equal((await attempt(`odk_${id}_${'E'.repeat(43)}`, '198.51.100.120')).status, 429, 'guessing goes on being refused');
-      assert.equal((await attempt(token, home)).status, 200, 'the integration keeps working from where it authenticated');
+      assert.equal(elsewhere.status, 200, `from an address the key never used, the right secret still gets in: ${elsewhere.text}`);
+      assert.equal((await attempt(token, home)).status, 200, 'and from where it authenticated');
+      // The guesses are journaled under no key (the caller did not hold it), the id in the reason.
+      const lines = (await h.journal()).filter((e) => e.service !== 'common');
+      const locked = lines.filter((e) => /for key id/.test(e.reason ?? ''));
+      assert.equal(locked.length, 1);
+      assert.equal(locked[0]!.key, null);
+      assert.equal(lines.filter((e) => e.key === id).every((e) => e.decision === 'allow' && e.name === name), true, 'only the key\'s own calls are journaled under its id');
     } finally {
       await h.close();
     }
