@@ -121,6 +121,10 @@ interface Exchange {
   recordsHeld?: { keyId: string; held: number; windowStartMs: number };
   /** A grouping under records_per_hour: the records of its domain are counted before it is forwarded. */
   recordsCount?: { keyId: string; perHour: number; model: string; plan: Extract<RecordsPlan, { kind: 'count' }> };
+  /** Sent to Odoo (it may have run, whatever happens next). */
+  forwarded?: boolean;
+  /** Its journal line has been handed to the journal. */
+  journaled?: boolean;
 }
 
 export class ProxyCore {
@@ -211,16 +215,38 @@ export class ProxyCore {
    * point hand their line to the journal before their first await, so closing the journal keeps it.)
    */
   private dispatch(x: Exchange, rpc: RpcRequest, res: ServerResponse): Promise<void> {
-    const call = this.dispatchCall(x, rpc, res);
+    const call = this.dispatchCall(x, rpc, res).catch((e: unknown) => this.failedInside(x, res, e));
     this.underway.add(call);
     const settled = (): void => void this.underway.delete(call);
     call.then(settled, settled);
     return call;
   }
 
+  /**
+   * A fault of the proxy's own (a bug; an answer it could not re-encode): the call may already have
+   * run at Odoo, so it still gets its journal line, and the client an error in its own protocol.
+   */
+  private async failedInside(x: Exchange, res: ServerResponse, e: unknown): Promise<void> {
+    const message = e instanceof Error ? e.message : String(e);
+    this.deps.log.error('call failed inside the proxy', { error: message, key: x.entry.key ?? null, model: x.entry.model, method: x.entry.method });
+    if (x.journaled) {
+      if (!res.headersSent) writeAnswer(res, { status: 500, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: 'odoo-keys: internal error\n' });
+      else res.destroy();
+      return;
+    }
+    const said = x.forwarded ? 'internal error after Odoo answered (the call ran)' : 'internal error';
+    if (res.headersSent) {
+      res.destroy();
+      return this.journalOnly(x, { decision: x.forwarded ? 'allow' : 'deny', outcome: 'upstream_error', reason: `${said}: ${message}` }, 0);
+    }
+    return this.refuse(x, res, 'upstream', `${said}; see the proxy's log`, { decision: x.forwarded ? 'allow' : 'deny', reason: `${said}: ${message}` }, undefined, 'upstream_error', 500);
+  }
+
   private async dispatchCall(x: Exchange, rpc: RpcRequest, res: ServerResponse): Promise<void> {
     const refusal = this.deps.refuseAll?.();
     if (refusal) return this.refuse(x, res, 'unavailable', refusal, {});
+    // Fail closed: no journal, no call (common ones too: authenticate hands out the uid).
+    if (this.deps.journal && !this.deps.journal.healthy) return this.refuse(x, res, 'unavailable', JOURNAL_DOWN, {});
     if (rpc.service === 'common') return this.handleCommon(x, rpc, res);
     if (rpc.service !== 'object') {
       x.entry.service = rpc.service;
@@ -404,11 +430,9 @@ export class ProxyCore {
     // Learning keys also journal what `scope suggest` learns from (names and simple constants only).
     Object.assign(x.entry, callFacts(call, v, { learning: record.learning === true }));
 
-    // Fail closed: no journal, no call.
+    // Fail closed: no journal, no call (checked again here: schema fetches and checks may follow).
     const journal = this.deps.journal;
-    if (journal && !journal.healthy) {
-      return this.refuse(x, res, 'unavailable', 'the audit journal cannot be written, so calls are refused until it can', {}, v);
-    }
+    if (journal && !journal.healthy) return this.refuse(x, res, 'unavailable', JOURNAL_DOWN, {}, v);
 
     const scope = scopeOf(key);
     let decision: Decision;
@@ -666,6 +690,7 @@ export class ProxyCore {
     try {
       let upRes: IncomingMessage;
       try {
+        x.forwarded = true;
         upRes = await this.deps.pool.send(target.url, upReq, { cancellation, mayRepeat: READ_PRESET_ANY_VERSION.has(upCall.method) });
       } catch (e) {
         if (this.answersAbandoned) return await this.refuseNotAwaited(x, res, target);
@@ -867,6 +892,7 @@ export class ProxyCore {
   }
 
   private async journalOnly(x: Exchange, result: Partial<JournalInput> & { status?: number }, bytesOut: number): Promise<void> {
+    x.journaled = true;
     const ms = Number(process.hrtime.bigint() - x.started) / 1e6;
     const { status: _status, ...rest } = result;
     const entry: JournalInput = {
@@ -947,6 +973,7 @@ export class ProxyCore {
  */
 const NAME_CLIP = 256;
 const LOCKED_OUT = 'too many failed attempts from this address; try again later';
+const JOURNAL_DOWN = 'the audit journal cannot be written, so calls are refused until it can';
 const CUT_OFF = 'the answer did not reach the client: its connection was closed';
 /** Why a call was refused when a check the engine asked for could not be run against Odoo. */
 const SCOPE_CHECK_FAILED = 'the scope check needed Odoo and could not get it: ';

@@ -176,6 +176,15 @@ describe('fail closed when the journal cannot be written', () => {
       assert.equal(refused.status, 503);
       assert.match(refused.text, /audit journal cannot be written/);
       assert.equal(h.standin.received.length, 0, 'the refused call did not reach Odoo');
+      // common calls too: authenticate hands out the uid, version reaches Odoo; neither would be journaled.
+      for (const fn of ['authenticate', 'version']) {
+        const params = fn === 'authenticate' ? [h.db, 'x', token, {}] : [];
+        const common = await post(`${h.url}/jsonrpc`, JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service: 'common', method: fn, args: params }, id: 1 }), { 'Content-Type': 'application/json' });
+        const v = JSON.parse(common.text) as { result?: unknown; error?: { data: { message: string } } };
+        assert.equal(v.result, undefined, `common.${fn} answered while the journal is down: ${common.text}`);
+        assert.match(v.error?.data.message ?? '', /audit journal cannot be written/);
+      }
+      assert.equal(h.standin.received.length, 0, 'the refused common calls did not reach Odoo');
       const health = (await (await fetch(`${h.url}/healthz`)).json()) as { ok: boolean; checks: { journal: { ok: boolean } } };
       assert.equal(health.ok, false);
       assert.equal(health.checks.journal.ok, false);
