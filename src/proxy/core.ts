@@ -23,7 +23,7 @@ import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { Decision, KeyScope, ModelSchema, ResultRedaction, UpstreamCheck } from '../policy/types.js';
 import { decide, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
 import { READ_PRESET_ANY_VERSION } from '../policy/methods.js';
-import { takeToken, recordsAllowance, chargeRecords, refundRecords, type RateBucket, type RecordsBudget } from '../policy/limits.js';
+import { takeToken, recordsAllowance, chargeRecords, refundRecords, parseHours, withinHours, type RateBucket, type RecordsBudget } from '../policy/limits.js';
 import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../policy/budget.js';
 import { schemaFromFieldsGet } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
@@ -504,8 +504,16 @@ export class ProxyCore {
       // key revoked, expired or re-scoped meanwhile does not get this call through on its old standing.
       const lateToo = this.refusedLate(x, res, v);
       if (lateToo) return await lateToo;
-      const lapse = stillAdmits(keysAtAuth, this.deps.state().keys, key, viaPrevious, call.credential, this.deps.now());
+      const at = this.deps.now();
+      const lapse = stillAdmits(keysAtAuth, this.deps.state().keys, key, viaPrevious, call.credential, at);
       if (lapse) return await this.refuse(x, res, 'auth', lapse, { reason: lapse.replace(/^odoo-keys: /, '') }, v);
+      const hours = record.limits?.hours;
+      if (hours && !withinHours(parseHours(hours), at)) {
+        const why = `outside hours ${hours} (the window closed while this call waited)`;
+        return await this.refuse(x, res, 'denied', `key '${record.name}' may not call ${call.model}.${call.method}: ${why}`, { limit: 'hours', reason: why }, v, 'denied');
+      }
+      // A client gone while its call waited: no one to answer, and a create must not run for nobody.
+      if (res.destroyed) return await this.refuse(x, res, 'unavailable', 'the client went away before the call was sent to Odoo', { reason: 'the client went away before the call was sent to Odoo' }, v);
       await this.forward(x, res, target, decision.call, decision);
     } finally {
       this.deps.metrics.inFlight--;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startHarness } from '../support/proxy-harness.js';
+import { startHarness, post } from '../support/proxy-harness.js';
 import { gateHolding } from '../support/gate.js';
 
 /** Resolves with `p`, or rejects with `message` when it has not settled after `ms`. */
@@ -37,4 +37,48 @@ test('a client gone while its call is upstream: the upstream call is dropped and
   h.upstream.open();
   const again = await fetch(url, { method: 'POST', headers: { Authorization: `bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ domain: [], fields: ['name'], limit: 1 }) });
   assert.equal(again.status, 200);
+});
+
+test('a client gone while its call waited in the key\'s queue: the call is not sent to Odoo, and is journaled', async (t) => {
+  const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 60_000 }, upstream: gateHolding('write') });
+  t.after(() => h.close());
+  const { token, id } = await h.addKey({ name: 'sync', rules: [{ model: 'res.partner', methods: ['read', 'write'] }] });
+  const headers = { Authorization: `bearer ${token}`, 'Content-Type': 'application/json' };
+  const first = fetch(`${h.url}/json/2/res.partner/write`, { method: 'POST', headers, body: JSON.stringify({ ids: [1], vals: { name: 'first' } }) });
+  await h.upstream.arrived;
+  const req = http.request(new URL(`${h.url}/json/2/res.partner/write`), { method: 'POST', headers });
+  req.on('error', () => {});
+  req.end(JSON.stringify({ ids: [3], vals: { name: 'for nobody' } }));
+  while (h.proxy.core.queuedFor(id) === 0) await new Promise((r) => setTimeout(r, 5));
+  req.destroy();
+  await new Promise((r) => setTimeout(r, 50));
+  h.upstream.open();
+  assert.equal((await first).status, 200);
+  let line;
+  for (let i = 0; i < 200 && !line; i++) {
+    line = (await h.journal()).find((e) => /went away before the call was sent/.test(e.reason ?? ''));
+    if (!line) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok(line, 'no journal line for the call whose client went away');
+  assert.equal(h.upstream.passed.filter((p) => p.endsWith('/write')).length, 1, 'the second write reached Odoo after its client had gone');
+  assert.notEqual(h.standin.orm.get('res.partner', 3)?.name, 'for nobody');
+});
+
+test('a key whose hours ended while its call waited: refused before it is sent', async (t) => {
+  const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 60_000 }, upstream: gateHolding('write') });
+  t.after(() => h.close());
+  h.clock.at = new Date('2026-12-01T16:59:00Z');
+  const { token, id } = await h.addKey({ name: 'daytime', rules: [{ model: 'res.partner', methods: ['read', 'write'] }], limits: { hours: 'Mon-Fri 09:00-17:00 UTC' } });
+  const write = (rec: number, name: string) => post(`${h.url}/json/2/res.partner/write`, JSON.stringify({ ids: [rec], vals: { name } }), { Authorization: `bearer ${token}`, 'Content-Type': 'application/json' });
+  const first = write(1, 'first');
+  await h.upstream.arrived;
+  const second = write(3, 'after hours');
+  while (h.proxy.core.queuedFor(id) === 0) await new Promise((r) => setTimeout(r, 5));
+  h.clock.at = new Date('2026-12-01T17:01:00Z');
+  h.upstream.open();
+  assert.equal((await first).status, 200);
+  const r = await second;
+  assert.equal(r.status, 403, r.text);
+  assert.match(r.text, /outside hours Mon-Fri 09:00-17:00 UTC \(the window closed while this call waited\)/);
+  assert.equal(h.upstream.passed.filter((p) => p.endsWith('/write')).length, 1, 'the waiting call was sent after its hours');
 });
