@@ -130,7 +130,7 @@ interface Exchange {
 export class ProxyCore {
   private readonly rate = new Map<string, RateBucket>();
   private readonly records = new Map<string, RecordsBudget>();
-  private readonly schemaCache = new Map<string, { at: number; schema: ModelSchema }>();
+  private readonly schemaCache = new Map<string, { until: number; schema: ModelSchema }>();
   private readonly limiter: ConcurrencyLimiter;
   readonly throttle = new FailureThrottle();
   /** Calls dispatched and not yet settled (answered or refused, and journaled): drain() waits for them. */
@@ -434,21 +434,8 @@ export class ProxyCore {
     const journal = this.deps.journal;
     if (journal && !journal.healthy) return this.refuse(x, res, 'unavailable', JOURNAL_DOWN, {}, v);
 
-    const scope = scopeOf(key);
-    let decision: Decision;
-    try {
-      decision = await this.decideWithSchema(scope, call, x.ip, now, target);
-      if (decision.verdict === 'allow' && key.narrowing) decision = combine(decision, await this.decideWithSchema(key.narrowing, decision.call, x.ip, now, target));
-    } catch (e) {
-      return this.refuseUpstream(x, res, target, SCOPE_CHECK_FAILED, e);
-    }
-    if (decision.verdict === 'deny') {
-      return this.refuse(x, res, 'denied', `key '${record.name}' may not call ${call.model}.${call.method}: ${decision.reason}`, { rule: decision.rule, limit: decision.limit, reason: decision.reason }, v, 'denied');
-    }
-    if (decision.verdict !== 'allow') throw new Error('unreachable: decide did not settle');
-    x.entry.rule = decision.rule;
-    if (decision.notes.length) x.entry.notes = decision.notes;
-
+    // Every call counts against the rate, refused ones too: checking one may cost Odoo a schema
+    // fetch, and a key must not get that for free by calling what it may not.
     if (record.limits?.rate) {
       const r = takeToken(this.rate.get(record.id), record.limits.rate, now.getTime());
       this.rate.set(record.id, r.bucket);
@@ -457,6 +444,22 @@ export class ProxyCore {
         return this.refuse(x, res, 'throttled', `key '${record.name}' is over its rate of ${record.limits.rate}; retry in ${Math.ceil(r.retryAfterMs / 1000)} s`, { limit: 'rate', reason: `over rate ${record.limits.rate}` }, v, 'denied');
       }
     }
+
+    const scope = scopeOf(key);
+    let decision: Decision;
+    try {
+      decision = await this.decideWithSchema(scope, call, x.ip, now, target, record.id);
+      if (decision.verdict === 'allow' && key.narrowing) decision = combine(decision, await this.decideWithSchema(key.narrowing, decision.call, x.ip, now, target, record.id));
+    } catch (e) {
+      if (e instanceof NoPlace) return this.refuse(x, res, 'unavailable', `too many calls in progress for key '${record.name}'; retry shortly`, { reason: 'concurrency cap' }, v);
+      return this.refuseUpstream(x, res, target, SCOPE_CHECK_FAILED, e);
+    }
+    if (decision.verdict === 'deny') {
+      return this.refuse(x, res, 'denied', `key '${record.name}' may not call ${call.model}.${call.method}: ${decision.reason}`, { rule: decision.rule, limit: decision.limit, reason: decision.reason }, v, 'denied');
+    }
+    if (decision.verdict !== 'allow') throw new Error('unreachable: decide did not settle');
+    x.entry.rule = decision.rule;
+    if (decision.notes.length) x.entry.notes = decision.notes;
 
     const perHour = record.limits?.records_per_hour;
     if (perHour) {
@@ -616,21 +619,28 @@ export class ProxyCore {
   }
 
   /** decide(), fetching the schemas it asks for (bounded: a scope cannot make it loop). */
-  private async decideWithSchema(scope: KeyScope, call: OdooCall, ip: string, now: Date, target: UpstreamTarget): Promise<Decision> {
+  private async decideWithSchema(scope: KeyScope, call: OdooCall, ip: string, now: Date, target: UpstreamTarget, keyId: string): Promise<Decision> {
     const fetched = new Map<string, ModelSchema>();
     for (let round = 0; round < 8; round++) {
       const d = decide(scope, call, { ip, now, version: target.version, schema: (m) => fetched.get(m) ?? this.cachedSchema(target, m) });
       if (d.verdict !== 'need_schema') return d;
       const missing = d.models.filter((m) => !fetched.has(m));
       if (missing.length === 0) return { verdict: 'deny', reason: `the fields of ${d.models.join(', ')} could not be read` };
-      for (const m of missing) fetched.set(m, await this.fetchSchema(target, m));
+      // Fetches are calls to Odoo: made under the key's and the proxy's concurrency caps.
+      const release = await this.limiter.acquire(keyId);
+      if (!release) throw new NoPlace();
+      try {
+        for (const m of missing) fetched.set(m, await this.fetchSchema(target, m));
+      } finally {
+        release();
+      }
     }
     return { verdict: 'deny', reason: 'the call reaches too many related models to check' };
   }
 
   private cachedSchema(target: UpstreamTarget, model: string): ModelSchema | undefined {
     const c = this.schemaCache.get(`${target.profile}\u0000${model}`);
-    return c && Date.now() - c.at < this.deps.options.schemaTtlMs ? c.schema : undefined;
+    return c && Date.now() < c.until ? c.schema : undefined;
   }
 
   private async fetchSchema(target: UpstreamTarget, model: string): Promise<ModelSchema> {
@@ -641,13 +651,22 @@ export class ProxyCore {
       v = await callUpstream(this.deps.pool, target, model, 'fields_get', [], { attributes: [...SCHEMA_ATTRIBUTES] }, this.internalVia(target));
     } catch (e) {
       // An unknown model or one the integration user cannot see: an empty schema, so the
-      // engine denies with "no such field" rather than the proxy failing.
-      if (e instanceof UpstreamCallError) return {};
-      throw e;
+      // engine denies with "no such field" rather than the proxy failing. Cached like any other,
+      // or a glob rule (crm.*) would let a key make Odoo answer one fields_get per made-up name.
+      if (!(e instanceof UpstreamCallError)) throw e;
+      this.cacheSchema(`${target.profile}\u0000${model}`, {}, Math.min(this.deps.options.schemaTtlMs, UNKNOWN_MODEL_TTL_MS));
+      return {};
     }
     const schema = schemaFromFieldsGet(v);
-    this.schemaCache.set(`${target.profile}\u0000${model}`, { at: Date.now(), schema });
+    this.cacheSchema(`${target.profile}\u0000${model}`, schema, this.deps.options.schemaTtlMs);
     return schema;
+  }
+
+  /** Bounded: made-up model names must not grow the cache for ever (the oldest entry goes first). */
+  private cacheSchema(key: string, schema: ModelSchema, ttlMs: number): void {
+    this.schemaCache.delete(key);
+    if (this.schemaCache.size >= SCHEMA_CACHE_MAX) this.schemaCache.delete(this.schemaCache.keys().next().value!);
+    this.schemaCache.set(key, { until: Date.now() + ttlMs, schema });
   }
 
   private internalVia(target: UpstreamTarget): UpstreamVia {
@@ -981,6 +1000,14 @@ export class ProxyCore {
  */
 const NAME_CLIP = 256;
 const LOCKED_OUT = 'too many failed attempts from this address; try again later';
+/** Models whose fields the proxy keeps (an Odoo with every app installed has about 1,500). */
+const SCHEMA_CACHE_MAX = 5000;
+/** A model Odoo would not describe (unknown, or hidden from the integration user) is asked about again after this. */
+const UNKNOWN_MODEL_TTL_MS = 60_000;
+
+/** No place under the concurrency caps for a call's schema fetches. */
+class NoPlace extends Error {}
+
 const JOURNAL_DOWN = 'the audit journal cannot be written, so calls are refused until it can';
 const CUT_OFF = 'the answer did not reach the client: its connection was closed';
 /** Why a call was refused when a check the engine asked for could not be run against Odoo. */

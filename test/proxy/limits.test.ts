@@ -295,6 +295,27 @@ describe('the proxy protects Odoo', () => {
     assert.equal(clientAddress(req('127.0.0.1', '203.0.113.9'), { hops: 0, from: byDefault.from }), '127.0.0.1');
   });
 
+  test('made-up model names under a glob rule cost Odoo one fields_get each at most once, and count against the rate', async () => {
+    const h = await startHarness({ version: 19 });
+    try {
+      const { token } = await h.addKey({ rules: [{ model: 'crm.*', methods: ['read'], fields: ['name'] }], limits: { rate: '5/min' } });
+      const call = (model: string) => post(`${h.url}/json/2/${model}/search_read`, '{"domain":[],"fields":["name"],"limit":1}', { Authorization: `bearer ${token}`, 'Content-Type': 'application/json' });
+      h.standin.clearReceived();
+      assert.equal((await call('crm.nope')).status, 403);
+      assert.equal((await call('crm.nope')).status, 403);
+      const asked = () => h.standin.received.filter((r) => r.method === 'fields_get').length;
+      assert.equal(asked(), 1, 'an unknown model is asked about once, then remembered');
+      // Refused calls count against the rate: the sixth made-up name is refused before Odoo is asked.
+      for (let i = 0; i < 3; i++) assert.equal((await call(`crm.nope${i}`)).status, 403);
+      const over = await call('crm.nope9');
+      assert.equal(over.status, 429, over.text);
+      assert.match(over.text, /over its rate/);
+      assert.equal(asked(), 4);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('/healthz and /metrics', async () => {
     const h = await startHarness({ version: 18 });
     try {
