@@ -21,6 +21,7 @@ export default class Serve extends RegistryCommand {
     'tls-key': Flags.string({ description: 'TLS private key (PEM)', dependsOn: ['tls-cert'] }),
     'trust-proxy': Flags.integer({ description: 'reverse proxies in front whose X-Forwarded-For to believe', default: 0, min: 0 }),
     'trust-proxy-from': Flags.string({ description: 'addresses (CIDR, repeatable or comma-separated) of those reverse proxies; default: loopback and private networks', multiple: true }),
+    metrics: Flags.boolean({ description: 'serve GET /metrics (Prometheus: calls by key id, decision, outcome); readable by whoever reaches the port', default: false }),
     'max-body': Flags.string({ description: 'largest request body accepted', default: '10mb' }),
     'audit-dir': Flags.string({ description: 'journal folder (default: $XDG_STATE_HOME/odoo-keys/journal)' }),
     retain: Flags.string({ description: 'remove journal files older than this (e.g. 90d)' }),
@@ -68,7 +69,7 @@ export default class Serve extends RegistryCommand {
           maxConcurrent: flags['max-concurrent'],
           maxConcurrentPerKey: flags['max-concurrent-per-key'],
         },
-        server: { trustProxyHops: flags['trust-proxy'], ...(trustFrom ? { trustProxyFrom: trustFrom } : {}), maxBodyBytes: maxBody, ...(tls ? { tls } : {}) },
+        server: { metrics: flags.metrics, trustProxyHops: flags['trust-proxy'], ...(trustFrom ? { trustProxyFrom: trustFrom } : {}), maxBodyBytes: maxBody, ...(tls ? { tls } : {}) },
         log,
       });
     } catch (e) {

@@ -17,6 +17,8 @@ export interface ServerOptions {
   trustProxyHops: number;
   /** Addresses (CIDR) of those reverse proxies; default DEFAULT_TRUSTED_PROXIES. */
   trustProxyFrom?: readonly string[];
+  /** Serve GET /metrics (key ids, profile names and counts, to whoever reaches the port): off unless asked. */
+  metrics?: boolean;
   maxBodyBytes: number;
   /** Whole request (headers and body) must arrive within this time. */
   requestTimeoutMs: number;
@@ -113,7 +115,7 @@ async function route(deps: ServerDeps, opts: ServerOptions, addressOf: (req: htt
     writeAnswer(res, { status: h.ok ? 200 : 503, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, body: `${JSON.stringify(h)}\n` });
     return;
   }
-  if (path === '/metrics' && method === 'GET') {
+  if (path === '/metrics' && method === 'GET' && opts.metrics) {
     writeAnswer(res, { status: 200, headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }, body: deps.metrics.render(deps.gauges?.() ?? {}) });
     return;
   }

@@ -85,7 +85,7 @@ function countFrom(h: Harness, key: string, from: string): ReturnType<typeof pos
 
 describe('the proxy protects Odoo', () => {
   test('failed attempts are throttled per address; other addresses are not slowed', async () => {
-    const h = await startHarness({ version: 19, server: { trustProxyHops: 1 } });
+    const h = await startHarness({ version: 19, server: { trustProxyHops: 1, metrics: true } });
     try {
       const { token } = await h.addKey({ rules: partnerRead });
       const attempt = (key: string, from: string): ReturnType<typeof post> => countFrom(h, key, from);
@@ -317,7 +317,7 @@ describe('the proxy protects Odoo', () => {
   });
 
   test('/healthz and /metrics', async () => {
-    const h = await startHarness({ version: 18 });
+    const h = await startHarness({ version: 18, server: { metrics: true } });
     try {
       const health = await fetch(`${h.url}/healthz`);
       assert.equal(health.status, 200);
@@ -330,6 +330,13 @@ describe('the proxy protects Odoo', () => {
       assert.match(metrics, /odoo_keys_calls_total\{key="[0-9a-f]{8}",decision="allow",outcome="ok"\} 1/);
       assert.match(metrics, /odoo_keys_call_duration_ms_count \d+/);
       assert.match(metrics, /# TYPE odoo_keys_call_duration_ms histogram/);
+      // Off unless asked: key ids and profile names are for the operator, not whoever reaches the port.
+      const off = await startHarness({ version: 18 });
+      try {
+        assert.equal((await fetch(`${off.url}/metrics`)).status, 404);
+      } finally {
+        await off.close();
+      }
     } finally {
       await h.close();
     }
