@@ -20,6 +20,7 @@ import { parseJson } from '../rpc/json.js';
 import { jsonToJsonRpcResponse, jsonToXmlRpcResponse } from '../rpc/transcode.js';
 import { bindCall, json2Params, BindError } from '../policy/bind.js';
 import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
+import type { KeyRecord } from '../registry/types.js';
 import type { Decision, KeyScope, ModelSchema, ResultRedaction, UpstreamCheck } from '../policy/types.js';
 import { decide, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
 import { READ_PRESET_ANY_VERSION } from '../policy/methods.js';
@@ -123,6 +124,8 @@ interface Exchange {
   recordsCount?: { keyId: string; perHour: number; model: string; plan: Extract<RecordsPlan, { kind: 'count' }> };
   /** Sent to Odoo (it may have run, whatever happens next). */
   forwarded?: boolean;
+  /** Counted against its key's rate (once per call). */
+  rateTaken?: boolean;
   /** Its journal line has been handed to the journal. */
   journaled?: boolean;
 }
@@ -434,24 +437,14 @@ export class ProxyCore {
     const journal = this.deps.journal;
     if (journal && !journal.healthy) return this.refuse(x, res, 'unavailable', JOURNAL_DOWN, {}, v);
 
-    // Every call counts against the rate, refused ones too: checking one may cost Odoo a schema
-    // fetch, and a key must not get that for free by calling what it may not.
-    if (record.limits?.rate) {
-      const r = takeToken(this.rate.get(record.id), record.limits.rate, now.getTime());
-      this.rate.set(record.id, r.bucket);
-      if (!r.ok) {
-        this.deps.metrics.throttled++;
-        return this.refuse(x, res, 'throttled', `key '${record.name}' is over its rate of ${record.limits.rate}; retry in ${Math.ceil(r.retryAfterMs / 1000)} s`, { limit: 'rate', reason: `over rate ${record.limits.rate}` }, v, 'denied');
-      }
-    }
-
     const scope = scopeOf(key);
     let decision: Decision;
     try {
-      decision = await this.decideWithSchema(scope, call, x.ip, now, target, record.id);
-      if (decision.verdict === 'allow' && key.narrowing) decision = combine(decision, await this.decideWithSchema(key.narrowing, decision.call, x.ip, now, target, record.id));
+      decision = await this.decideWithSchema(x, scope, call, now, target, record);
+      if (decision.verdict === 'allow' && key.narrowing) decision = combine(decision, await this.decideWithSchema(x, key.narrowing, decision.call, now, target, record));
     } catch (e) {
       if (e instanceof NoPlace) return this.refuse(x, res, 'unavailable', `too many calls in progress for key '${record.name}'; retry shortly`, { reason: 'concurrency cap' }, v);
+      if (e instanceof OverRate) return this.refuseOverRate(x, res, record, e.retryAfterMs, v);
       return this.refuseUpstream(x, res, target, SCOPE_CHECK_FAILED, e);
     }
     if (decision.verdict === 'deny') {
@@ -460,6 +453,9 @@ export class ProxyCore {
     if (decision.verdict !== 'allow') throw new Error('unreachable: decide did not settle');
     x.entry.rule = decision.rule;
     if (decision.notes.length) x.entry.notes = decision.notes;
+
+    const retryAfterMs = this.takeRate(x, record, now);
+    if (retryAfterMs !== null) return this.refuseOverRate(x, res, record, retryAfterMs, v);
 
     const perHour = record.limits?.records_per_hour;
     if (perHour) {
@@ -618,16 +614,40 @@ export class ProxyCore {
     }
   }
 
+  /**
+   * One call's place under its key's rate, taken once per call: null when taken (or no rate),
+   * else how long until the next. A call counts when it is allowed, or as soon as checking it
+   * costs Odoo a schema fetch, allowed or not: a glob rule (crm.*) would otherwise let a key make
+   * Odoo answer fields_get for made-up model names past its rate.
+   */
+  private takeRate(x: Exchange, record: KeyRecord, now: Date): number | null {
+    const rate = record.limits?.rate;
+    if (!rate || x.rateTaken) return null;
+    const r = takeToken(this.rate.get(record.id), rate, now.getTime());
+    this.rate.set(record.id, r.bucket);
+    if (!r.ok) return r.retryAfterMs;
+    x.rateTaken = true;
+    return null;
+  }
+
+  private refuseOverRate(x: Exchange, res: ServerResponse, record: KeyRecord, retryAfterMs: number, version: number): Promise<void> {
+    this.deps.metrics.throttled++;
+    const rate = record.limits?.rate ?? '';
+    return this.refuse(x, res, 'throttled', `key '${record.name}' is over its rate of ${rate}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, { limit: 'rate', reason: `over rate ${rate}` }, version, 'denied');
+  }
+
   /** decide(), fetching the schemas it asks for (bounded: a scope cannot make it loop). */
-  private async decideWithSchema(scope: KeyScope, call: OdooCall, ip: string, now: Date, target: UpstreamTarget, keyId: string): Promise<Decision> {
+  private async decideWithSchema(x: Exchange, scope: KeyScope, call: OdooCall, now: Date, target: UpstreamTarget, record: KeyRecord): Promise<Decision> {
     const fetched = new Map<string, ModelSchema>();
     for (let round = 0; round < 8; round++) {
-      const d = decide(scope, call, { ip, now, version: target.version, schema: (m) => fetched.get(m) ?? this.cachedSchema(target, m) });
+      const d = decide(scope, call, { ip: x.ip, now, version: target.version, schema: (m) => fetched.get(m) ?? this.cachedSchema(target, m) });
       if (d.verdict !== 'need_schema') return d;
       const missing = d.models.filter((m) => !fetched.has(m));
       if (missing.length === 0) return { verdict: 'deny', reason: `the fields of ${d.models.join(', ')} could not be read` };
+      const retryAfterMs = this.takeRate(x, record, now);
+      if (retryAfterMs !== null) throw new OverRate(retryAfterMs);
       // Fetches are calls to Odoo: made under the key's and the proxy's concurrency caps.
-      const release = await this.limiter.acquire(keyId);
+      const release = await this.limiter.acquire(record.id);
       if (!release) throw new NoPlace();
       try {
         for (const m of missing) fetched.set(m, await this.fetchSchema(target, m));
@@ -1007,6 +1027,13 @@ const UNKNOWN_MODEL_TTL_MS = 60_000;
 
 /** No place under the concurrency caps for a call's schema fetches. */
 class NoPlace extends Error {}
+
+/** The key's rate is spent before a call's schema fetches. */
+class OverRate extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super('over rate');
+  }
+}
 
 const JOURNAL_DOWN = 'the audit journal cannot be written, so calls are refused until it can';
 const CUT_OFF = 'the answer did not reach the client: its connection was closed';
