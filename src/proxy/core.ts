@@ -36,7 +36,7 @@ import { writeAnswer, type Answer } from './http.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { ConcurrencyLimiter } from './limiter.js';
-import { FailureThrottle, addressSource } from './throttle.js';
+import { FailureThrottle, NoFailureThrottle, addressSource } from './throttle.js';
 import { callFacts, resultIds } from './facts.js';
 
 export interface ProxyOptions {
@@ -57,6 +57,11 @@ export interface ProxyOptions {
   schemaTtlMs: number;
   /** Largest answer the proxy will hold whole to change it (hiding names). */
   maxRewriteBytes: number;
+  /**
+   * Failed-attempt throttling (address and key id lockouts). Off for exec's proxy: it serves one
+   * in-memory key with a 256-bit secret, and every local user shares its one address, 127.0.0.1.
+   */
+  throttleFailures: boolean;
 }
 
 export const DEFAULT_OPTIONS: ProxyOptions = {
@@ -69,6 +74,7 @@ export const DEFAULT_OPTIONS: ProxyOptions = {
   queueWaitMs: 2000,
   schemaTtlMs: 5 * 60_000,
   maxRewriteBytes: 64 * 1024 * 1024,
+  throttleFailures: true,
 };
 
 type Allowed = Extract<Decision, { verdict: 'allow' }>;
@@ -135,7 +141,7 @@ export class ProxyCore {
   private readonly records = new Map<string, RecordsBudget>();
   private readonly schemaCache = new Map<string, { until: number; schema: ModelSchema }>();
   private readonly limiter: ConcurrencyLimiter;
-  readonly throttle = new FailureThrottle();
+  readonly throttle: FailureThrottle;
   /** Calls dispatched and not yet settled (answered or refused, and journaled): drain() waits for them. */
   private readonly underway = new Set<Promise<void>>();
   /** Set when drain() stops waiting for Odoo: calls still waiting are journaled as not awaited. */
@@ -143,6 +149,8 @@ export class ProxyCore {
 
   constructor(private readonly deps: ProxyDeps) {
     this.limiter = new ConcurrencyLimiter(deps.options.maxConcurrent, deps.options.maxConcurrentPerKey, deps.options.queueWaitMs);
+    // Off, failed attempts are still refused, counted in metrics and journaled; nothing is locked out.
+    this.throttle = deps.options.throttleFailures ? new FailureThrottle() : new NoFailureThrottle();
   }
 
   /** The version whose error shapes the answer uses before the key (and so the profile) is known. */

@@ -91,6 +91,25 @@ export class FailureThrottle {
 }
 
 /**
+ * A throttle that never counts and never locks out, for a proxy that serves only keys nobody can
+ * guess and whose clients all share one address (exec's proxy on 127.0.0.1): there, lockouts
+ * protect nothing and let any local user lock the command out.
+ */
+export class NoFailureThrottle extends FailureThrottle {
+  override blockedFor(): number {
+    return 0;
+  }
+
+  override fail(): void {}
+
+  override vouch(): void {}
+
+  override vouchedFor(): boolean {
+    return false;
+  }
+}
+
+/**
  * The throttling source for a client address. IPv4: the address. IPv6: its /64 network, since
  * one host is routinely given a whole /64 and could take a fresh address for every guess.
  */

@@ -309,6 +309,29 @@ print(json.dumps(out))
     assert.match(revoked.stderr, /key 'sync' is revoked/);
   });
 
+  test("other local clients' made-up keys do not lock the command out (every caller of exec's port is 127.0.0.1)", async () => {
+    // Another OS user finds the port in /proc/net/tcp; what it sends arrives from 127.0.0.1 as the
+    // command's own calls do. The command itself stands in for it here.
+    const code = `
+      const call = async (key) => (await fetch(process.env.ODOO_URL + '/json/2/res.partner/search_count', { method: 'POST', body: '{"domain":[]}',
+        headers: { Authorization: 'bearer ' + key, 'X-Odoo-Database': process.env.ODOO_DB, 'Content-Type': 'application/json' } })).status;
+      const out = { before: await call(process.env.ODOO_API_KEY), guesses: [] };
+      for (let i = 0; i < 12; i++) out.guesses.push(await call('odk_4000000' + (i % 10) + '_' + 'H'.repeat(43)));
+      // Wrong secrets for the key's own id too (the id is public: it is in ODOO_KEYS_EXEC and the journal).
+      for (let i = 0; i < 12; i++) out.guesses.push(await call('odk_' + process.env.ODOO_KEYS_EXEC + '_' + 'J'.repeat(43)));
+      out.after = await call(process.env.ODOO_API_KEY);
+      console.log(JSON.stringify(out));`;
+    const r = await runExec(w, ['--scope', 'res.partner:read(name)', '--', process.execPath, '--input-type=module', '-e', code]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { before: number; guesses: number[]; after: number };
+    assert.equal(out.before, 200);
+    assert.deepEqual(out.guesses, Array(24).fill(401));
+    assert.equal(out.after, 200, 'the command is still served');
+    // Each failed attempt is journaled all the same.
+    const failed = w.journal().filter((e) => e.decision === 'deny' && /invalid key/.test(e.reason ?? '') && e.key === null);
+    assert.ok(failed.length >= 24, `${failed.length} lines for failed attempts`);
+  });
+
   test('--dry-run shows the scope and the variables with the key masked, and starts nothing', async () => {
     const before = w.standin.received.length;
     const journalBefore = w.journal().length;

@@ -203,6 +203,32 @@ describe('the proxy protects Odoo', () => {
     }
   });
 
+  test("throttleFailures off (exec's proxy): failed attempts lock nothing out, and are still refused, counted and journaled", async () => {
+    const h = await startHarness({ version: 19, server: { trustProxyHops: 1 }, proxy: { throttleFailures: false } });
+    try {
+      const { token, id } = await h.addKey({ rules: partnerRead });
+      const from = '127.0.0.1';
+      assert.equal((await countFrom(h, token, from)).status, 200);
+      h.standin.clearReceived();
+      const before = (await h.journal()).length;
+      // Past both lockouts: made-up keys from the address, and wrong secrets for the key's id.
+      for (let i = 0; i < 12; i++) assert.equal((await countFrom(h, `odk_3000000${i % 10}_${'F'.repeat(43)}`, from)).status, 401);
+      for (let i = 0; i < 12; i++) assert.equal((await countFrom(h, `odk_${id}_${'G'.repeat(43)}`, `198.51.100.${10 + i}`)).status, 401);
+      const after = await countFrom(h, token, from);
+      assert.equal(after.status, 200, after.text);
+      assert.equal(h.standin.received.filter((c) => c.method === 'search_count').length, 1, 'no failed attempt reached Odoo');
+      const lines = (await h.journal()).slice(before);
+      const failed = lines.filter((l) => l.decision === 'deny');
+      assert.equal(failed.length, 24, 'every failed attempt has its line');
+      for (const l of failed) assert.match(String(l.reason), /invalid key/);
+      const metrics = await (await fetch(`${h.url}/metrics`)).text();
+      assert.match(metrics, /odoo_keys_auth_failures_total 24\b/);
+      assert.match(metrics, /odoo_keys_throttled_total 0\b/);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('a per-key concurrency cap: excess calls wait briefly, then get a clear busy error', async () => {
     const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 100 } });
     try {
