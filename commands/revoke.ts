@@ -38,7 +38,7 @@ export default class Revoke extends RegistryCommand {
     const now = new Date();
     const out = await store.update((reg) => {
       const key = requireKey(reg, target.id);
-      const already = key.revoked !== undefined && Date.parse(key.revoked) <= now.getTime();
+      const already = key.revoked !== undefined;
       if (!already) {
         key.revoked = isoSeconds(now);
         delete key.previous;

@@ -104,9 +104,13 @@ export function refreshedLiveKey(identity: TemporaryIdentity, flags: FlagScope, 
   return dead;
 }
 
-/** When the key stops working (TTL, or the base key's own expiry or revocation), if it ever does. */
-export function deathTime(key: LiveKey): number {
+/**
+ * When the key stops working (TTL, or the base key's own expiry or revocation), if it ever does. A
+ * revocation is in force at once, even one dated after `nowMs` (another machine's clock).
+ */
+export function deathTime(key: LiveKey, nowMs: number): number {
   const r = key.record;
   const ends = [r.expires, r.revoked].filter((t): t is string => t !== undefined).map((t) => Date.parse(t));
+  if (r.revoked !== undefined) ends.push(nowMs);
   return ends.length ? Math.min(...ends) : Number.POSITIVE_INFINITY;
 }

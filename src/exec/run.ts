@@ -223,11 +223,11 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
   let announced = false;
   const armDeath = (): void => {
     cancelDeath();
-    cancelDeath = timerAt(deathTime(key), () => {
+    cancelDeath = timerAt(deathTime(key, Date.now()), () => {
       // Re-armed on every keys.yaml change: the key dies once, and is announced once.
       if (announced) return;
       announced = true;
-      const revoked = key.record.revoked !== undefined && Date.parse(key.record.revoked) <= Date.now();
+      const revoked = key.record.revoked !== undefined;
       const what = revoked ? 'the temporary key was revoked (its --key was revoked or removed)' : 'the temporary key expired';
       if (!plan.killOnExpiry) {
         plan.notice(`${what}; calls through it are refused from now on`);

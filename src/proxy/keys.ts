@@ -93,7 +93,9 @@ export function authenticateKey(index: KeyIndex, credential: string | null | und
  */
 export function lapsed(key: LiveKey, viaPrevious: boolean, now: Date): { failure: 'revoked' | 'expired' | 'unknown'; message: string } | null {
   const r = key.record;
-  if (r.revoked && Date.parse(r.revoked) <= now.getTime()) {
+  // Any revocation is in force, whatever its time: it is when `revoke` ran, by that machine's clock,
+  // and a proxy whose clock is behind (another replica, a clock stepped back) must not wait for it.
+  if (r.revoked !== undefined) {
     return { failure: 'revoked', message: `odoo-keys: key '${r.name}' (${r.id}) was revoked at ${r.revoked}` };
   }
   if (r.expires && Date.parse(r.expires) <= now.getTime()) {

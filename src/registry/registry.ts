@@ -215,7 +215,8 @@ export function requireKey(reg: Registry, nameOrId: string): KeyRecord {
 /** Where a key stands at `now`, for list and show (the proxy decides on expires/revoked itself). */
 export function keyStatus(key: KeyRecord, now: Date): KeyStatus {
   const t = now.getTime();
-  if (key.revoked !== undefined && Date.parse(key.revoked) <= t) return 'revoked';
+  // Revoked whatever the time says (it is the revoking machine's clock, not this one's).
+  if (key.revoked !== undefined) return 'revoked';
   if (key.expires !== undefined && Date.parse(key.expires) <= t) return 'expired';
   if (key.learning) return 'learning';
   if (key.previous !== undefined && Date.parse(key.previous.until) > t) return 'rotating';

@@ -32,7 +32,7 @@ export interface KeyRecord {
   /** ISO 8601. */
   created: string;
   expires?: string;
-  /** Set when revoked (ISO 8601): the key is dead from then on. */
+  /** When `revoke` ran (ISO 8601). Set at all, the key is dead, whatever the time says. */
   revoked?: string;
   /** The secret before the last rotation, valid until `until`. */
   previous?: { hash: string; until: string };

@@ -210,6 +210,16 @@ test('revoke: refuses without --yes when there is no terminal; --yes revokes at 
   assert.equal(again.code, 0);
   assert.match(again.stdout, /was already revoked at/);
   assert.equal((await runCli(f, ['revoke', 'nope', '--yes'])).code, 4);
+
+  // Revoked on a machine whose clock is ahead of this one's: revoked already, its time kept.
+  const later = new Date(Date.now() + 120_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  await store.update((reg) => {
+    reg.keys.find((k) => k.name === 'soon')!.revoked = later;
+  });
+  const skewed = json(await runCli(f, ['revoke', 'soon', '--yes', '--json']));
+  assert.equal(skewed.already_revoked, true);
+  assert.equal(skewed.key.status, 'revoked');
+  assert.equal((await store.read()).keys.find((k) => k.name === 'soon')!.revoked, later);
 });
 
 test('a malformed or unknown-version registry: every command fails with exit 5 naming file and line, and changes nothing', async (t) => {

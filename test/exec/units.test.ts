@@ -142,7 +142,7 @@ test('refreshing from keys.yaml: scope changes follow, a removed base key kills 
   const now = new Date('2026-11-28T10:02:00Z');
   const gone = refreshedLiveKey(identity, { rules: [], limits: {} }, undefined, now);
   assert.equal(gone.record.revoked, now.toISOString());
-  assert.equal(deathTime(gone), now.getTime());
+  assert.equal(deathTime(gone, now.getTime()), now.getTime());
   const r = authenticateKey(new KeyIndex([], [gone]), minted.token, new Date('2026-11-28T10:03:00Z'));
   assert.equal(r.ok, false);
   assert.equal(!r.ok && r.failure, 'revoked');
@@ -156,11 +156,15 @@ test('stricterRate: fewer calls over time wins, then the smaller burst', () => {
   assert.equal(stricterRate('60/min', '3600/h'), '60/min');
 });
 
-test('deathTime: the earlier of expiry and revocation', () => {
+test('deathTime: the earlier of expiry and revocation; a revocation dated later is in force now', () => {
   const k = temporaryLiveKey(identity, { rules: flagRules, limits: {} });
-  assert.equal(deathTime(k), Date.parse(identity.ttlExpires));
+  const now = Date.parse('2026-11-28T10:02:00Z');
+  assert.equal(deathTime(k, now), Date.parse(identity.ttlExpires));
   k.record.revoked = '2026-11-28T10:01:00Z';
-  assert.equal(deathTime(k), Date.parse('2026-11-28T10:01:00Z'));
+  assert.equal(deathTime(k, now), Date.parse('2026-11-28T10:01:00Z'));
+  // Revoked on a machine whose clock is ahead of this one's.
+  k.record.revoked = '2026-11-28T10:05:00Z';
+  assert.equal(deathTime(k, now), now);
 });
 
 test('exit codes as a shell reports them', () => {

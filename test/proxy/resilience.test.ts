@@ -47,6 +47,20 @@ describe('keys change while the proxy runs', () => {
     assert.ok(Date.now() - t0 < 3000);
   });
 
+  test("a revoked key is refused whatever its time says: a replica whose clock is behind the revoking machine's, a clock stepped back", async () => {
+    const { token: other, id: otherId } = await h.addKey({ name: 'skewed', rules: [{ model: 'res.partner', methods: ['read'], fields: ['name'] }] });
+    assert.equal((await search(other)).kind, 'params');
+    // What `revoke` wrote on a machine whose clock is two minutes ahead of this proxy's.
+    await h.editKey(otherId, (k) => {
+      k.revoked = new Date(Date.now() + 120_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    });
+    await h.proxy.reload();
+    const r = await search(other);
+    assert.ok(r.kind === 'fault' && r.faultCode === 3 && /was revoked/.test(String(r.faultString)), JSON.stringify(r));
+    const json2 = await post(`${h.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${other}`, 'Content-Type': 'application/json' });
+    assert.equal(json2.status, 401);
+  });
+
   test('a registry that fails to parse is reported and the last good one stays in force', async () => {
     const { token: other } = await h.addKey({ name: 'survivor', rules: [{ model: 'res.partner', methods: ['read'], fields: ['name'] }] });
     const path = registryPath(h.home);

@@ -25,8 +25,8 @@ test('keyStatus: revoked, expired, rotating, expiring soon, learning, active', (
   assert.equal(keyStatus(key({ previous: { hash: HASH, until: '2026-11-29T10:00:00Z' } }), now), 'rotating');
   assert.equal(keyStatus(key({ previous: { hash: HASH, until: '2026-11-28T09:59:59Z' } }), now), 'active');
   assert.equal(keyStatus(key({ learning: true }), now), 'learning');
-  // A revocation dated in the future is not in force yet.
-  assert.equal(keyStatus(key({ revoked: '2026-11-29T00:00:00Z' }), now), 'active');
+  // A revocation dated after `now` is in force all the same: its time is the revoking machine's clock.
+  assert.equal(keyStatus(key({ revoked: '2026-11-29T00:00:00Z' }), now), 'revoked');
 });
 
 test('findKey: by name first, then by id', () => {
