@@ -57,8 +57,9 @@ function hasLimits(l: Limits): boolean {
 /**
  * The temporary key as the proxy sees it. Without a base key its scope is the flags'. With one
  * it has the base key's rules and limits, its earlier expiry and its revocation; the flags become
- * a second scope every call must also pass (`narrowing`). The proxy checks the rate on the record
- * only, so a rate given by flag is folded into the record's (the stricter one wins).
+ * a second scope every call must also pass (`narrowing`). The proxy counts `rate` and
+ * `records_per_hour` on the record only (never the narrowing's), so those given by flag or scope
+ * file are folded into the record's (the stricter one wins).
  */
 export function temporaryLiveKey(identity: TemporaryIdentity, flags: FlagScope, base?: KeyRecord): LiveKey {
   const record: KeyRecord = {
@@ -79,10 +80,12 @@ export function temporaryLiveKey(identity: TemporaryIdentity, flags: FlagScope, 
   record.expires = earlier(identity.ttlExpires, base.expires);
   if (base.revoked !== undefined) record.revoked = base.revoked;
   if (base.learning) record.learning = true;
-  const { rate: flagRate, ...flagLimits } = flags.limits;
+  const { rate: flagRate, records_per_hour: flagRecords, ...flagLimits } = flags.limits;
   const limits: Limits = { ...(base.limits ?? {}) };
   const rate = stricterRate(base.limits?.rate, flagRate);
   if (rate !== undefined) limits.rate = rate;
+  const records = [base.limits?.records_per_hour, flagRecords].filter((n): n is number => n !== undefined);
+  if (records.length) limits.records_per_hour = Math.min(...records);
   if (hasLimits(limits)) record.limits = limits;
   const live: LiveKey = { record, temporary: identity.origin };
   if (flags.rules.length > 0 || hasLimits(flagLimits)) {

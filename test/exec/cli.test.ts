@@ -332,6 +332,30 @@ print(json.dumps(out))
     assert.ok(failed.length >= 24, `${failed.length} lines for failed attempts`);
   });
 
+  test('--key NAME with records_per_hour in a --scope-file: the stricter budget applies', async () => {
+    await w.addKey({ name: 'budgeted', rules: [{ model: 'res.partner', methods: ['read'], fields: ['name'] }], limits: { records_per_hour: 1000 } });
+    const scopeFile = w.script('budget.yaml', 'rules: []\nlimits: { records_per_hour: 2 }\n', 0o644);
+    const script = w.script(
+      'budget.py',
+      String.raw`
+import json, os, xmlrpc.client
+url, db, key = os.environ['ODOO_URL'], os.environ['ODOO_DB'], os.environ['ODOO_PASSWORD']
+m = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object')
+out = {'first': len(m.execute_kw(db, 7, key, 'res.partner', 'search_read', [[]], {'fields': ['name'], 'limit': 5}))}
+try:
+    out['second'] = len(m.execute_kw(db, 7, key, 'res.partner', 'search_read', [[]], {'fields': ['name'], 'limit': 5}))
+except xmlrpc.client.Fault as f:
+    out['second'] = f.faultString
+print(json.dumps(out))
+`,
+    );
+    const r = await runExec(w, ['--key', 'budgeted', '--scope-file', scopeFile, '--', 'python3', script]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { first: number; second: number | string };
+    assert.equal(out.first, 2, 'the search is narrowed to the flags\' budget');
+    assert.match(String(out.second), /has read its 2 records this hour/);
+  });
+
   test('--dry-run shows the scope and the variables with the key masked, and starts nothing', async () => {
     const before = w.standin.received.length;
     const journalBefore = w.journal().length;

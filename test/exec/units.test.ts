@@ -131,6 +131,13 @@ test('a temporary key from --key: its rules, limits and earlier expiry; flags na
   assert.deepEqual(limitsOnly.narrowing?.rules, baseKey.rules);
   // A looser flag rate does not loosen the key's.
   assert.equal(temporaryLiveKey(identity, { rules: [], limits: { rate: '1000/min' } }, baseKey).record.limits?.rate, '100/min');
+  // records_per_hour is counted on the record alone too: the smaller one is folded in.
+  const budget = (mine: number | undefined, flag: number | undefined): number | undefined =>
+    temporaryLiveKey(identity, { rules: [], limits: flag === undefined ? {} : { records_per_hour: flag } }, { ...baseKey, limits: mine === undefined ? {} : { records_per_hour: mine } }).record.limits?.records_per_hour;
+  assert.equal(budget(1000, 2), 2);
+  assert.equal(budget(2, 1000), 2);
+  assert.equal(budget(undefined, 5), 5);
+  assert.equal(budget(5, undefined), 5);
   // A base key in learning mode stays so; a revoked one is revoked.
   assert.equal(temporaryLiveKey(identity, { rules: [], limits: {} }, { ...baseKey, learning: true }).record.learning, true);
   assert.equal(temporaryLiveKey(identity, { rules: [], limits: {} }, { ...baseKey, revoked: '2026-11-28T10:01:00Z' }).record.revoked, '2026-11-28T10:01:00Z');
