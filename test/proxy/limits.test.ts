@@ -204,7 +204,7 @@ describe('the proxy protects Odoo', () => {
   });
 
   test("throttleFailures off (exec's proxy): failed attempts lock nothing out, and are still refused, counted and journaled", async () => {
-    const h = await startHarness({ version: 19, server: { trustProxyHops: 1 }, proxy: { throttleFailures: false } });
+    const h = await startHarness({ version: 19, server: { trustProxyHops: 1, metrics: true }, proxy: { throttleFailures: false } });
     try {
       const { token, id } = await h.addKey({ rules: partnerRead });
       const from = '127.0.0.1';
