@@ -221,7 +221,7 @@ class Reader {
       if (this.s.startsWith('<![CDATA[', this.pos)) {
         const end = this.s.indexOf(']]>', this.pos + 9);
         if (end < 0) this.fail('unterminated CDATA section');
-        out += this.s.slice(this.pos + 9, end);
+        out += endOfLines(this.s.slice(this.pos + 9, end));
         this.pos = end + 3;
         continue;
       }
@@ -378,9 +378,21 @@ function clip(s: string): string {
 
 const ENTITY: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
+/**
+ * XML's end-of-line handling, which expat (so Odoo, and Python's client) applies before anything
+ * else: a raw CR LF or lone CR is read as LF. Only `&#13;` stands for a CR. Without it the proxy
+ * checked "a\r\nb" where Odoo would read "a\nb".
+ */
+function endOfLines(raw: string): string {
+  return raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw;
+}
+
+/** Character data with its references decoded and its line ends read as XML reads them. */
 function decodeEntities(raw: string, offset: number): string {
-  if (!raw.includes('&')) return raw;
-  return raw.replace(/&([^;&]*);?/g, (whole, ref: string, at: number) => {
+  if (!raw.includes('&')) return endOfLines(raw);
+  // Line ends are matched here too, so that a reference's offset is its place in the raw text.
+  return raw.replace(/&([^;&]*);?|\r\n?/g, (whole, ref: string | undefined, at: number) => {
+    if (ref === undefined) return '\n';
     if (!whole.endsWith(';')) throw new XmlRpcParseError(`unterminated entity reference (at byte ${offset + at})`, offset + at);
     if (ref.startsWith('#')) {
       const code = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);

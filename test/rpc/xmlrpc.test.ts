@@ -79,6 +79,15 @@ test('values decode to exact types', () => {
   assert.equal(v.f, '<x>');
 });
 
+test('line ends are read as expat reads them: a raw CR LF or CR is a LF, only &#13; is a CR', () => {
+  // What Python's xmlrpc.client.loads gives for the same text (checked with CPython 3.11).
+  const { params } = decodeMethodCall(call('<value><string>a\r\nb\rc<![CDATA[d\r\ne\rf]]>&#13;g\r</string></value>'));
+  assert.equal(params[0], 'a\nb\ncd\ne\nf\rg\n');
+  assert.equal(decodeMethodCall(call('<value>x\r\ny &amp; z\r</value>')).params[0], 'x\ny & z\n');
+  const res = decodeMethodResponse(encodeMethodResponse({ name: 'a\r\nb' }));
+  assert.deepEqual(res.kind === 'params' && res.value, { name: 'a\nb' });
+});
+
 test('Python float repr is reproduced', () => {
   const cases: Array<[number, string]> = [[1, '1.0'], [0.1, '0.1'], [1e16, '1e+16'], [1234.5, '1234.5'], [0.0001, '0.0001'], [0.00001, '1e-05'], [-2.5e-7, '-2.5e-07'], [123456789012345.6, '123456789012345.6'], [1e22, '1e+22'], [0, '0.0']];
   for (const [x, s] of cases) assert.equal(pyFloatRepr(x), s, String(x));
