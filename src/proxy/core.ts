@@ -17,6 +17,7 @@ import {
 } from '../rpc/call.js';
 import { jsonrpcResultAnswer, xmlrpcResultAnswer, json2ResultAnswer, jsonrpcErrorAnswer, xmlrpcFaultAnswer, odooErrors, type OdooError, type RpcAnswer } from '../rpc/errors.js';
 import { parseJson } from '../rpc/json.js';
+import { XmlRpcEncodeError } from '../rpc/xmlrpc.js';
 import { jsonToJsonRpcResponse, jsonToXmlRpcResponse } from '../rpc/transcode.js';
 import { bindCall, json2Params, BindError } from '../policy/bind.js';
 import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
@@ -29,7 +30,7 @@ import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../p
 import { schemaFromFieldsGet } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
-import { callUpstream, Cancellation, encodeCommonCall, encodeUpstreamCall, readBody, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamTarget, type UpstreamVia } from '../upstream/forward.js';
+import { callUpstream, Cancellation, encodeCommonCall, encodeUpstreamCall, readBody, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamRequest, type UpstreamTarget, type UpstreamVia } from '../upstream/forward.js';
 import { authenticateKey, scopeOf, stillAdmits, type KeyIndex, type LiveKey } from './keys.js';
 import { refusalAnswer, decodeErrorAnswer, type ClientContext, type RefusalKind } from './refusals.js';
 import { writeAnswer, type Answer } from './http.js';
@@ -733,7 +734,14 @@ export class ProxyCore {
         throw e;
       }
     }
-    const upReq = encodeUpstreamCall(target, upCall, via, x.jsonrpcId);
+    let upReq: UpstreamRequest;
+    try {
+      upReq = encodeUpstreamCall(target, upCall, via, x.jsonrpcId);
+    } catch (e) {
+      // A value XML-RPC cannot carry (from a rule's domain, say): refused, never sent changed.
+      if (e instanceof XmlRpcEncodeError) return this.refuse(x, res, 'bad_request', `cannot carry ${call.model}.${call.method} to Odoo: ${e.message}`, {}, target.version);
+      throw e;
+    }
     const cancellation = new Cancellation();
     // 'close' also comes after an answer was sent whole (while the journal line is written):
     // only a client gone before the end aborts, as aborting costs an AbortError and its stack.

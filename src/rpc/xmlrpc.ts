@@ -489,6 +489,13 @@ const MAXINT = 2 ** 31 - 1;
 const MININT = -(2 ** 31);
 
 export interface EncodeOptions {
+  /**
+   * How strings are written. 'answer' (the default): as Odoo writes its answers, C0 control
+   * characters but tab, LF and CR dropped, everything else raw. 'request': exactly, never changed:
+   * CR as `&#13;` (a raw CR reaches Odoo as LF), and a character XML cannot carry at all is an
+   * XmlRpcEncodeError, not dropped. encodeMethodCall always writes requests so.
+   */
+  strings?: 'answer' | 'request';
   /** Python's allow_none. Odoo answers with allow_none=False: a None result is a fault. */
   allowNone?: boolean;
   /**
@@ -506,8 +513,30 @@ export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** A string of an answer, as Odoo writes it: for answers only (a request is never changed: requestString). */
 function encodeString(s: string): string {
   return escapeXml(s.replace(CONTROL_CHARS, ''));
+}
+
+// What a request's strings may need: markup to escape, a CR, or a character XML cannot carry
+// (C0 controls, U+FFFE, U+FFFF, a surrogate that may be lone). The usual string has none.
+// eslint-disable-next-line no-control-regex
+const REQUEST_SPECIAL = /[\u0000-\u0008\u000B-\u001F&<>\uD800-\uDFFF\uFFFE\uFFFF]/;
+// eslint-disable-next-line no-control-regex
+const UNCARRIED = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * A string of a request, exactly: the proxy forwards calls and counts domains with what it
+ * checked, so nothing may be dropped or turned into something else on the way. Odoo's expat
+ * refuses these characters raw and as references alike, and UTF-8 cannot hold a lone surrogate:
+ * such a call cannot be sent as XML-RPC at all. The message names the character, never the string
+ * (it may be a key).
+ */
+function requestString(s: string): string {
+  if (!REQUEST_SPECIAL.test(s)) return s;
+  const bad = UNCARRIED.exec(s);
+  if (bad) throw new XmlRpcEncodeError(`XML-RPC cannot carry the character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}, which a string of the call holds`);
+  return escapeXml(s).replace(/\r/g, '&#13;');
 }
 
 /** Writes one value as Python's Marshaller.__dump does, appending to `out`. */
@@ -541,7 +570,7 @@ export function encodeValue(v: unknown, out: string[], opts: EncodeOptions = {},
       else throw new XmlRpcEncodeError('int exceeds XML-RPC limits');
       return;
     case 'string':
-      out.push(`<value><string>${encodeString(v)}</string></value>\n`);
+      out.push(`<value><string>${opts.strings === 'request' ? requestString(v) : encodeString(v)}</string></value>\n`);
       return;
     case 'object':
       break;
@@ -557,7 +586,7 @@ export function encodeValue(v: unknown, out: string[], opts: EncodeOptions = {},
     return;
   }
   if (v instanceof DateTimeValue) {
-    out.push(`<value><dateTime.iso8601>${escapeXml(v.iso)}</dateTime.iso8601></value>\n`);
+    out.push(`<value><dateTime.iso8601>${opts.strings === 'request' ? requestString(v.iso) : escapeXml(v.iso)}</dateTime.iso8601></value>\n`);
     return;
   }
   if (seen.has(v as object)) throw new XmlRpcEncodeError('cannot marshal recursive sequences');
@@ -570,7 +599,8 @@ export function encodeValue(v: unknown, out: string[], opts: EncodeOptions = {},
     out.push('<value><struct>\n');
     for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
       if (item === undefined) continue;
-      out.push(`<member>\n<name>${escapeXml(k)}</name>\n`);
+      // Member names as Odoo writes them in answers: escaped, nothing dropped (Python's dump_struct).
+      out.push(`<member>\n<name>${opts.strings === 'request' ? requestString(k) : escapeXml(k)}</name>\n`);
       encodeValue(item, out, opts, seen);
       out.push('</member>\n');
     }
@@ -579,12 +609,17 @@ export function encodeValue(v: unknown, out: string[], opts: EncodeOptions = {},
   seen.delete(v as object);
 }
 
-/** A request body exactly as Python's xmlrpc.client.ServerProxy sends it (allow_none=True). */
+/**
+ * A request body as Python's xmlrpc.client.ServerProxy sends it (allow_none=True), except that
+ * no string is changed: a CR goes as `&#13;` (Python writes it raw, and expat reads LF), and a
+ * character XML cannot carry throws XmlRpcEncodeError (see requestString).
+ */
 export function encodeMethodCall(methodName: string, params: readonly unknown[], opts: EncodeOptions = { allowNone: true, bigInt: 'i8' }): string {
-  const out: string[] = ["<?xml version='1.0'?>\n<methodCall>\n<methodName>", escapeXml(methodName), '</methodName>\n<params>\n'];
+  const exact: EncodeOptions = { ...opts, strings: 'request' };
+  const out: string[] = ["<?xml version='1.0'?>\n<methodCall>\n<methodName>", requestString(methodName), '</methodName>\n<params>\n'];
   for (const p of params) {
     out.push('<param>\n');
-    encodeValue(p, out, opts);
+    encodeValue(p, out, exact);
     out.push('</param>\n');
   }
   out.push('</params>\n</methodCall>\n');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeMethodCall, decodeMethodResponse, encodeMethodCall, encodeMethodResponse, encodeFault, XmlRpcParseError } from '../../src/rpc/xmlrpc.js';
+import { decodeMethodCall, decodeMethodResponse, encodeMethodCall, encodeMethodResponse, encodeFault, XmlRpcEncodeError, XmlRpcParseError } from '../../src/rpc/xmlrpc.js';
 import { PyFloat, pyFloatRepr } from '../../src/rpc/values.js';
 import { loadWire, fillKeys } from '../support/wire.js';
 
@@ -88,12 +88,28 @@ test('line ends are read as expat reads them: a raw CR LF or CR is a LF, only &#
   assert.deepEqual(res.kind === 'params' && res.value, { name: 'a\nb' });
 });
 
+test('a request is never changed on the way: a CR goes as &#13;, a character XML cannot carry is refused, not dropped', () => {
+  const body = encodeMethodCall('execute_kw', [{ 'a\rb': ['x\r\ny', 'tab\tand\nLF'] }]);
+  assert.match(body, /<name>a&#13;b<\/name>/);
+  assert.match(body, /<string>x&#13;\ny<\/string>/);
+  assert.deepEqual(decodeMethodCall(body).params, [{ 'a\rb': ['x\r\ny', 'tab\tand\nLF'] }]);
+  for (const bad of ['e\u0001', '\u0000', 'a\u000bb', '\u001f', 'x\uffff', '\ufffe', 'lone \ud800', 'lone \udc00']) {
+    assert.throws(() => encodeMethodCall('m', [[['name', 'not ilike', bad]]]), (e: unknown) => e instanceof XmlRpcEncodeError && /cannot carry the character U\+[0-9A-F]{4}/.test(e.message), JSON.stringify(bad));
+    assert.throws(() => encodeMethodCall('m', [{ [bad]: 1 }]), XmlRpcEncodeError, `member name ${JSON.stringify(bad)}`);
+    assert.throws(() => encodeMethodCall(bad, []), XmlRpcEncodeError, `method name ${JSON.stringify(bad)}`);
+  }
+  // The message never quotes the string (it may be a key).
+  assert.throws(() => encodeMethodCall('m', ['odk_secret\u0001']), (e: unknown) => e instanceof Error && !e.message.includes('odk_secret'));
+  // A pair of surrogates is one character, carried as it is.
+  assert.equal(decodeMethodCall(encodeMethodCall('m', ['\u{1F600}'])).params[0], '\u{1F600}');
+});
+
 test('Python float repr is reproduced', () => {
   const cases: Array<[number, string]> = [[1, '1.0'], [0.1, '0.1'], [1e16, '1e+16'], [1234.5, '1234.5'], [0.0001, '0.0001'], [0.00001, '1e-05'], [-2.5e-7, '-2.5e-07'], [123456789012345.6, '123456789012345.6'], [1e22, '1e+22'], [0, '0.0']];
   for (const [x, s] of cases) assert.equal(pyFloatRepr(x), s, String(x));
 });
 
-test('encoding follows Odoo: None is refused, big ints overflow, control characters are dropped', () => {
+test('answers are encoded as Odoo writes them: None is refused, big ints overflow, control characters are dropped', () => {
   assert.throws(() => encodeMethodResponse(null), /cannot marshal None/);
   assert.throws(() => encodeMethodResponse(2 ** 31), /int exceeds XML-RPC limits/);
   assert.match(encodeMethodResponse('a\u0001b<'), /<string>ab&lt;<\/string>/);
