@@ -500,7 +500,7 @@ export class ProxyCore {
       for (const check of decision.checks) {
         let failure: string | null;
         try {
-          failure = await this.runCheck(target, check);
+          failure = await this.runCheck(target, check, this.internalVia(x));
         } catch (e) {
           // Odoo unreachable or failing: the call cannot be checked, so it is refused (and journaled).
           return await this.refuseUpstream(x, res, target, SCOPE_CHECK_FAILED, e);
@@ -581,7 +581,7 @@ export class ProxyCore {
     try {
       // One more than what is left is enough to know it is too many, and bounds Odoo's work.
       const kwargs: RpcStruct = { domain: plan.domain, limit: allowed + 1, ...(plan.context !== undefined ? { context: plan.context } : {}) };
-      covered = await callUpstream(this.deps.pool, target, model, 'search_count', [], kwargs, this.internalVia(target));
+      covered = await callUpstream(this.deps.pool, target, model, 'search_count', [], kwargs, this.internalVia(x));
     } catch (e) {
       await this.refuseUpstream(x, res, target, 'the records budget needs the number of records this call covers, and Odoo could not count them: ', e);
       return true;
@@ -648,6 +648,7 @@ export class ProxyCore {
   /** decide(), fetching the schemas it asks for (bounded: a scope cannot make it loop). */
   private async decideWithSchema(x: Exchange, scope: KeyScope, call: OdooCall, now: Date, target: UpstreamTarget, record: KeyRecord): Promise<Decision> {
     const fetched = new Map<string, ModelSchema>();
+    const via = this.internalVia(x);
     for (let round = 0; round < 8; round++) {
       const d = decide(scope, call, { ip: x.ip, now, version: target.version, schema: (m) => fetched.get(m) ?? this.cachedSchema(target, m) });
       if (d.verdict !== 'need_schema') return d;
@@ -659,7 +660,7 @@ export class ProxyCore {
       const release = await this.limiter.acquire(record.id);
       if (!release) throw new NoPlace();
       try {
-        for (const m of missing) fetched.set(m, await this.fetchSchema(target, m));
+        for (const m of missing) fetched.set(m, await this.fetchSchema(target, m, via));
       } finally {
         release();
       }
@@ -672,12 +673,12 @@ export class ProxyCore {
     return c && Date.now() < c.until ? c.schema : undefined;
   }
 
-  private async fetchSchema(target: UpstreamTarget, model: string): Promise<ModelSchema> {
+  private async fetchSchema(target: UpstreamTarget, model: string, via: UpstreamVia): Promise<ModelSchema> {
     const cached = this.cachedSchema(target, model);
     if (cached) return cached;
     let v: RpcValue;
     try {
-      v = await callUpstream(this.deps.pool, target, model, 'fields_get', [], { attributes: [...SCHEMA_ATTRIBUTES] }, this.internalVia(target));
+      v = await callUpstream(this.deps.pool, target, model, 'fields_get', [], { attributes: [...SCHEMA_ATTRIBUTES] }, via);
     } catch (e) {
       // An unknown model or one the integration user cannot see: an empty schema, so the
       // engine denies with "no such field" rather than the proxy failing. Cached like any other,
@@ -698,17 +699,27 @@ export class ProxyCore {
     this.schemaCache.set(key, { until: Date.now() + ttlMs, schema });
   }
 
-  private internalVia(target: UpstreamTarget): UpstreamVia {
-    return this.deps.options.upstreamProtocol === 'json2' ? 'json2' : 'xmlrpc';
+  /**
+   * The protocol of the proxy's own calls made for a client's call (schemas, id checks, budget
+   * counts, which names to hide): the one the call itself goes in. They hold the client's values
+   * (a domain, its context, a model name), and each protocol carries only what its format can:
+   * a JSON-RPC client's "e\u0001" has no XML-RPC form, so a count sent as XML-RPC could only fail
+   * (or, before the encoder refused, count a domain without it). In the call's own protocol, Odoo
+   * counts and checks exactly the values it then runs the call with, and an upstream that takes
+   * the call takes these too.
+   */
+  private internalVia(x: Exchange): UpstreamVia {
+    const via = this.viaFor(x);
+    return via === 'xmlrpc-legacy' ? 'xmlrpc' : via;
   }
 
   /** An id check asked for by the engine: every id must lie inside the rule's domain. */
-  private async runCheck(target: UpstreamTarget, check: UpstreamCheck): Promise<string | null> {
+  private async runCheck(target: UpstreamTarget, check: UpstreamCheck, via: UpstreamVia): Promise<string | null> {
     const ids = [...new Set(check.ids)];
     if (ids.length === 0) return null;
     // Odoo reads a list of terms as their AND, so prefixing the id leaf narrows the rule's domain.
     const domain: RpcValue[] = [['id', 'in', ids], ...check.domain];
-    const count = await callUpstream(this.deps.pool, target, check.model, 'search_count', [], { domain, context: { active_test: false } }, this.internalVia(target));
+    const count = await callUpstream(this.deps.pool, target, check.model, 'search_count', [], { domain, context: { active_test: false } }, via);
     if (count === ids.length) return null;
     return check.reason;
   }
@@ -799,7 +810,7 @@ export class ProxyCore {
     if (summary.outcome === 'ok' && decision.redactions.length) {
       let result = summary.result ?? null;
       try {
-        result = await this.redact(target, result, decision.redactions);
+        result = await this.redact(target, result, decision.redactions, this.internalVia(x));
       } catch (e) {
         return this.refuseUpstream(x, res, target, 'names in the answer must be hidden and Odoo could not be asked which: ', e, { decision: 'allow' });
       }
@@ -900,14 +911,14 @@ export class ProxyCore {
   }
 
   /** Hides the display names of many2one pairs the key may not read (see ResultRedaction). */
-  private async redact(target: UpstreamTarget, result: RpcValue, redactions: readonly ResultRedaction[]): Promise<RpcValue> {
+  private async redact(target: UpstreamTarget, result: RpcValue, redactions: readonly ResultRedaction[], via: UpstreamVia): Promise<RpcValue> {
     for (const r of redactions) {
       const pairs = collectPairs(result, new Set(r.fields));
       if (pairs.length === 0) continue;
       let visible = new Set<number>();
       if (r.domain && r.comodel) {
         const ids = [...new Set(pairs.map((p) => p[0] as number))];
-        const found = await callUpstream(this.deps.pool, target, r.comodel, 'search', [], { domain: [['id', 'in', ids], ...r.domain], context: { active_test: false } }, this.internalVia(target));
+        const found = await callUpstream(this.deps.pool, target, r.comodel, 'search', [], { domain: [['id', 'in', ids], ...r.domain], context: { active_test: false } }, via);
         visible = new Set(Array.isArray(found) ? found.filter((n): n is number => typeof n === 'number') : []);
       }
       for (const p of pairs) if (!visible.has(p[0] as number)) p[1] = HIDDEN_NAME;

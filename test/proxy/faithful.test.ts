@@ -23,3 +23,28 @@ test("a rule's domain holding a character XML-RPC cannot carry: the call is refu
   assert.equal(line.decision, 'deny');
   assert.equal(line.outcome, 'rejected');
 });
+
+test("a grouping's records are counted in the call's own protocol, with the client's domain exactly (JSON-RPC, JSON-2)", async (t) => {
+  const h = await startHarness({ version: 19 });
+  t.after(() => h.close());
+  h.clock.at = new Date(); // the budget's hour cannot turn over mid-test
+  const { token } = await h.addKey({ name: 'grouper', rules: [{ model: 'crm.lead', methods: ['read'], fields: ['name'] }], limits: { records_per_hour: 3 } });
+  // Every lead matches; without its U+0001 the domain matches almost none (the count the key got).
+  const domain = [['name', 'not ilike', 'e\u0001'], ['name', 'not ilike', 'o\u0001']];
+  const calls = {
+    jsonrpc: () =>
+      post(`${h.url}/jsonrpc`, JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: { service: 'object', method: 'execute_kw', args: [h.db, h.uid, token, 'crm.lead', 'read_group', [domain, ['name'], ['name']], { lazy: false }] } }), { 'Content-Type': 'application/json' }),
+    json2: () => post(`${h.url}/json/2/crm.lead/read_group`, JSON.stringify({ domain, fields: ['name'], groupby: ['name'], lazy: false }), { Authorization: `bearer ${token}`, 'Content-Type': 'application/json' }),
+  };
+  for (const [protocol, call] of Object.entries(calls)) {
+    const seq = h.standin.received.at(-1)?.seq ?? 0;
+    const r = await call();
+    assert.match(r.text, /may read 3 more records this hour, and this call's groups cover more/, `${protocol}: ${r.text.slice(0, 300)}`);
+    const sent = h.standin.received.filter((c) => c.seq > seq);
+    assert.deepEqual(sent.filter((c) => c.method === 'read_group'), [], `${protocol}: the grouping reached Odoo`);
+    const counts = sent.filter((c) => c.method === 'search_count');
+    assert.equal(counts.length, 1, `${protocol}: ${sent.map((c) => c.path).join(', ')}`);
+    assert.equal(counts[0]!.protocol, protocol, `${protocol}: the count went as ${counts[0]!.protocol}`);
+    assert.ok(counts[0]!.body.includes('"e\\u0001"') && counts[0]!.body.includes('"o\\u0001"'), `${protocol}: the count's domain was changed: ${counts[0]!.body}`);
+  }
+});
