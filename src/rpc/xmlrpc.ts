@@ -2,8 +2,9 @@
 //
 // Decoding is a small recursive-descent reader for the XML-RPC subset of XML, not a general XML
 // parser: it refuses DOCTYPE (so no entity expansion of any kind), processing instructions,
-// unbalanced tags, trailing content, invalid UTF-8, control characters, duplicate struct members
-// and `__proto__`, and it keeps integers exact. Encoding reproduces Python's
+// unbalanced tags, trailing content, invalid UTF-8, control characters (in requests; answers are
+// read with every character Odoo's writer emits), duplicate struct members and `__proto__`, and
+// it keeps integers exact. Encoding reproduces Python's
 // xmlrpc.client.Marshaller as Odoo configures it (odoo/addons/base/controllers/rpc.py), so a
 // client cannot tell our answers from Odoo's.
 
@@ -66,7 +67,10 @@ class Reader {
   constructor(
     private readonly s: string,
     private readonly maxDepth: number,
+    /** An answer from Odoo: every character Python's writer emits is read (see decodeMethodResponse). */
+    answer = false,
   ) {
+    if (answer) return;
     const bad = INVALID_XML_CHAR.exec(s);
     if (bad) throw new XmlRpcParseError(`control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()} is not allowed in XML`, bad.index);
   }
@@ -439,10 +443,18 @@ export function decodeMethodCall(body: Uint8Array | string, opts: DecodeOptions 
   return { methodName, params };
 }
 
-/** Decodes an XML-RPC response body (`<methodResponse>`), a result or a fault. */
+/**
+ * Decodes an XML-RPC response body (`<methodResponse>`), a result or a fault. Unlike a request,
+ * any character is read raw: Odoo's writer drops C0 controls but tab, LF and CR from strings only
+ * (not from member names, which may be data: read_progress_bar's keys), and writes U+FFFE and
+ * U+FFFF as they are, so a record named "x\uFFFF" is in a legitimate answer that the proxy must
+ * read to hide names in it and charge its records. (Python's own client cannot read such an
+ * answer: expat refuses the character raw and as a reference.) Character references stay strict:
+ * Python's writer never writes one.
+ */
 export function decodeMethodResponse(body: Uint8Array | string, opts: DecodeOptions = {}): MethodResponse {
   const text = toText(body);
-  const r = new Reader(text, opts.maxDepth ?? 100);
+  const r = new Reader(text, opts.maxDepth ?? 100, true);
   r.prolog();
   if (r.expectOpen('methodResponse')) r.fail('empty <methodResponse>');
   r.blank();
@@ -505,7 +517,14 @@ export interface EncodeOptions {
   bigInt?: 'throw' | 'i8';
 }
 
-/** Odoo's dump_unicode drops C0 control characters (XML 1.0 forbids them) except tab, LF, CR. */
+/**
+ * Odoo's dump_unicode drops C0 control characters (XML 1.0 forbids them) except tab, LF, CR.
+ * U+FFFE and U+FFFF, which XML forbids too, it writes raw, and so does the proxy in the answers it
+ * writes (names hidden, JSON-2 translated): Python's client cannot read them (expat refuses them,
+ * raw or as references), so such an answer fails there exactly as Odoo's own does, and is the same
+ * whether the proxy rewrote it or passed Odoo's bytes on. Dropping them would change values only in
+ * the answers that happen to be rewritten; clients that do read them get what Odoo sent.
+ */
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
 

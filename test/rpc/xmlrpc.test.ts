@@ -60,6 +60,19 @@ test('hostile and malformed XML is refused with a clear reason', () => {
   assert.throws(() => decodeMethodCall(Buffer.from([0x3c, 0xff, 0xfe])), /not valid UTF-8/);
 });
 
+test("answers are read with every character Odoo's writer emits; requests stay strict", () => {
+  // Python's xmlrpc.client.dumps(({'k\x01ey': 'a\uffffb\ufffe'},), methodresponse=True), byte for
+  // byte: Odoo drops C0 controls from strings only, and writes U+FFFE and U+FFFF raw.
+  const body = "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><struct>\n<member>\n<name>k\x01ey</name>\n<value><string>a\uffffb\ufffe</string></value>\n</member>\n</struct></value>\n</param>\n</params>\n</methodResponse>\n";
+  const r = decodeMethodResponse(body);
+  assert.deepEqual(r.kind === 'params' && r.value, { 'k\x01ey': 'a\uffffb\ufffe' });
+  // The proxy writes them back as Odoo does (see CONTROL_CHARS in xmlrpc.ts).
+  assert.ok(encodeMethodResponse({ 'k\x01ey': 'a\uffffb\ufffe' }).includes('<member>\n<name>k\x01ey</name>\n<value><string>a\uffffb\ufffe</string></value>\n</member>'));
+  for (const bad of ['\uffff', '\ufffe', '\x01']) {
+    assert.throws(() => decodeMethodCall(call(`<value><string>${bad}</string></value>`)), /control character/, JSON.stringify(bad));
+  }
+});
+
 test('deep nesting is refused at the depth limit, not by a stack overflow', () => {
   const depth = 10000;
   const body = call('<value><array><data>'.repeat(depth) + '</data></array></value>'.repeat(depth));
