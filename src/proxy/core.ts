@@ -803,6 +803,20 @@ export class ProxyCore {
     // answer is not plainly a complete successful one (errors are journaled with their name).
     const needResult = x.onResult !== undefined || decision.redactions.length > 0 || translated || RESULT_ID_METHODS.has(call.method);
     const summary: AnswerSummary = !needResult && plainlyOk(via, status, body) ? { outcome: 'ok' } : summarizeAnswer(via, status, body);
+    if (needResult && summary.unreadable !== undefined) {
+      // Passed on unread, it would go out with names unhidden and its records uncharged. Odoo may
+      // have read (or made) what it holds, so the hold is charged whole, not given back.
+      const purposes = [
+        ...(decision.redactions.length ? ['hide names in it'] : []),
+        ...(x.onResult ? ['charge the records it holds'] : []),
+        ...(translated ? ['translate it for this client'] : []),
+        ...(RESULT_ID_METHODS.has(call.method) ? ['journal the ids it created'] : []),
+      ];
+      x.onResult?.(undefined);
+      this.deps.metrics.observeUpstreamError(target.profile);
+      const message = `Odoo answered, but its answer could not be read (${summary.unreadable}), and the proxy must read it to ${purposes.join(' and ')}: it is not passed on. Odoo may have carried out the call.`;
+      return this.refuse(x, res, 'upstream', message, { decision: 'allow', error: summary.error }, target.version, 'upstream_error', 502);
+    }
     if (summary.outcome === 'ok') x.onResult?.(summary.result);
     const created = summary.outcome === 'ok' ? resultIds(call, summary.result) : undefined;
     const journal: Partial<JournalInput> = { decision: 'allow', outcome: summary.outcome, ...(summary.error ? { error: summary.error } : {}), ...(created ? { result_ids: created } : {}) };

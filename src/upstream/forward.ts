@@ -273,6 +273,12 @@ export async function readBody(stream: Readable, maxBytes: number): Promise<Buff
 /** What an answer said, learnt from its first bytes (and all of it when small). */
 export interface AnswerSummary {
   outcome: 'ok' | 'odoo_error';
+  /**
+   * Why a 200 answer could not be read (not the protocol's shape, a `__proto__` member, nested
+   * past the limit), without the values it quotes. Such an answer may hold a result: a caller that
+   * needs the result must not take it for an error answer, nor pass it on as one (core.ts answerWhole).
+   */
+  unreadable?: string;
   /** Odoo's exception (short class name) and first line of its message, for an error. */
   error?: { name: string; message: string };
   /** The result, when the answer was small enough to keep whole (for created ids). */
@@ -304,8 +310,9 @@ export function summarizeAnswer(via: UpstreamVia, status: number, body: Buffer):
     const r = decodeMethodResponse(body);
     if (r.kind === 'fault') return { outcome: 'odoo_error', error: faultError(r.faultCode, r.faultString) };
     return { outcome: 'ok', result: r.value };
-  } catch {
-    return { outcome: 'odoo_error', error: { name: 'UnreadableAnswer', message: `an answer that could not be read (HTTP ${status})` } };
+  } catch (e) {
+    const why = withoutData(e);
+    return { outcome: 'odoo_error', ...(status === 200 ? { unreadable: why } : {}), error: { name: 'UnreadableAnswer', message: `an answer that could not be read (HTTP ${status}): ${why}` } };
   }
 }
 
@@ -320,6 +327,15 @@ export function sniffAnswer(via: UpstreamVia, status: number, head: Buffer): 'ok
   }
   const m = /<(params|fault)>/.exec(text);
   return m ? (m[1] === 'fault' ? 'odoo_error' : 'ok') : 'unknown';
+}
+
+/**
+ * A reader's error without the text it quotes, which may be a field value (the journal holds no
+ * values): "duplicate struct member '…'". `__proto__` is kept, being no one's data.
+ */
+function withoutData(e: unknown): string {
+  const message = e instanceof Error ? e.message : 'unknown error';
+  return message.replace(/'.*'/s, (quoted) => (quoted === "'__proto__'" ? quoted : "'…'"));
 }
 
 const FAULT_NAMES: Record<number, string> = { 2: 'UserError', 3: 'AccessDenied', 4: 'AccessError' };
