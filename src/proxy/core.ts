@@ -861,7 +861,10 @@ export class ProxyCore {
       res.writeHead(status, passHeaders(upRes.headers));
     }
     let outcome: JournalInput['outcome'] = sniffed === 'odoo_error' ? 'odoo_error' : 'ok';
-    if (outcome === 'ok') x.onResult?.(undefined);
+    // Not read, so charged the most it could hold, whatever its first bytes suggest: a 200 that
+    // looks like an error may still hold records (a JSON-RPC id, which the client chooses, comes
+    // before "result"). Only a non-200 answer, which never holds a result, gives the hold back.
+    if (status === 200) x.onResult?.(undefined);
     let error: JournalInput['error'];
     let notes: string[] | undefined;
     // Odoo's side ending early (a reset, or the upstream timeout of a stalled answer) while the

@@ -43,3 +43,18 @@ test('a call that reads fewer than it held, or fails, gives the rest back', asyn
   const spent = await call({ domain: [], limit: 1 });
   assert.equal(spent.status, 429, spent.text);
 });
+
+test('a streamed answer is charged its hold whatever its first bytes look like: a JSON-RPC id holding "error" gets nothing back', async (t) => {
+  // Answers over 64 bytes stream unread; Odoo echoes the client's id before "result".
+  const h = await startHarness({ version: 19, proxy: { inspectBytes: 64 } });
+  t.after(() => h.close());
+  h.clock.at = new Date();
+  const { token } = await h.addKey({ name: 'sync', rules: [{ model: 'res.partner', methods: ['read'] }], limits: { records_per_hour: 5 } });
+  const call = async (id: unknown) => {
+    const body = { jsonrpc: '2.0', method: 'call', id, params: { service: 'object', method: 'execute_kw', args: [h.db, h.uid, token, 'res.partner', 'search_read', [[]], { fields: ['name'], limit: 5 }] } };
+    return JSON.parse((await post(`${h.url}/jsonrpc`, JSON.stringify(body), { 'Content-Type': 'application/json' })).text) as { result?: unknown[]; error?: { data: { message: string } } };
+  };
+  assert.equal((await call({ error: 1 })).result?.length, 5);
+  const again = await call('"error": ');
+  assert.match(again.error?.data.message ?? `answered ${again.result?.length} rows`, /has read its 5 records this hour/);
+});
