@@ -320,11 +320,8 @@ export function summarizeAnswer(via: UpstreamVia, status: number, body: Buffer):
 export function sniffAnswer(via: UpstreamVia, status: number, head: Buffer): 'ok' | 'odoo_error' | 'unknown' {
   if (via === 'json2') return status === 200 ? 'ok' : 'odoo_error';
   if (status !== 200) return 'odoo_error';
+  if (via === 'jsonrpc') return jsonRpcKind(head.subarray(0, 4096).toString('latin1'));
   const text = head.subarray(0, 512).toString('latin1');
-  if (via === 'jsonrpc') {
-    const m = /"(result|error)"\s*:/.exec(text);
-    return m ? (m[1] === 'error' ? 'odoo_error' : 'ok') : 'unknown';
-  }
   const m = /<(params|fault)>/.exec(text);
   return m ? (m[1] === 'fault' ? 'odoo_error' : 'ok') : 'unknown';
 }
@@ -336,6 +333,71 @@ export function sniffAnswer(via: UpstreamVia, status: number, head: Buffer): 'ok
 function withoutData(e: unknown): string {
   const message = e instanceof Error ? e.message : 'unknown error';
   return message.replace(/'.*'/s, (quoted) => (quoted === "'__proto__'" ? quoted : "'…'"));
+}
+
+/**
+ * Whether a JSON-RPC answer is a result or an error, from the first of its top-level members
+ * named so. Members before it are skipped whole: Odoo writes the client's `id` first, and an id
+ * such as {"error": 1} or "\"result\": " holds either word. (Bytes as latin1: every character
+ * that matters here is ASCII, and no byte of a UTF-8 sequence is.) 'unknown' when the head ends
+ * before, or is not an object.
+ */
+function jsonRpcKind(text: string): 'ok' | 'odoo_error' | 'unknown' {
+  let i = skipJsonSpace(text, 0);
+  if (text[i] !== '{') return 'unknown';
+  for (i = skipJsonSpace(text, i + 1); text[i] === '"'; i = skipJsonSpace(text, i + 1)) {
+    const keyEnd = jsonStringEnd(text, i);
+    if (keyEnd < 0) return 'unknown';
+    const key = text.slice(i + 1, keyEnd);
+    i = skipJsonSpace(text, keyEnd + 1);
+    if (text[i] !== ':') return 'unknown';
+    if (key === 'result') return 'ok';
+    if (key === 'error') return 'odoo_error';
+    i = skipJsonValue(text, skipJsonSpace(text, i + 1));
+    if (i < 0) return 'unknown';
+    i = skipJsonSpace(text, i);
+    if (text[i] !== ',') return 'unknown';
+  }
+  return 'unknown';
+}
+
+function skipJsonSpace(text: string, i: number): number {
+  while (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t') i++;
+  return i;
+}
+
+/** The index of the quote closing the string that opens at `i`, or -1. */
+function jsonStringEnd(text: string, i: number): number {
+  for (let j = i + 1; j < text.length; j++) {
+    if (text[j] === '\\') j++;
+    else if (text[j] === '"') return j;
+  }
+  return -1;
+}
+
+/** The index just after the value that starts at `i`, or -1 when the text ends first. */
+function skipJsonValue(text: string, i: number): number {
+  if (text[i] === '"') {
+    const end = jsonStringEnd(text, i);
+    return end < 0 ? -1 : end + 1;
+  }
+  if (text[i] === '{' || text[i] === '[') {
+    let depth = 0;
+    for (let j = i; j < text.length; j++) {
+      const c = text[j];
+      if (c === '"') {
+        j = jsonStringEnd(text, j);
+        if (j < 0) return -1;
+      } else if (c === '{' || c === '[') depth++;
+      else if (c === '}' || c === ']') {
+        if (--depth === 0) return j + 1;
+      }
+    }
+    return -1;
+  }
+  let j = i;
+  while (j < text.length && !/[,}\]\s]/.test(text[j]!)) j++;
+  return j < text.length && j > i ? j : -1;
 }
 
 const FAULT_NAMES: Record<number, string> = { 2: 'UserError', 3: 'AccessDenied', 4: 'AccessError' };

@@ -119,3 +119,24 @@ test('an answer nested deeper than the reader takes is refused with 502 on JSON-
   assert.equal(rest.status, 200, rest.text.slice(0, 300));
   assert.equal((JSON.parse(rest.text) as unknown[]).length, 3);
 });
+
+test("the journal says what Odoo answered, whatever the client's JSON-RPC id holds (answers held whole and streamed)", async (t) => {
+  // Answers over 512 bytes stream unread; a failed write's answer is smaller and held whole.
+  const h = await startHarness({ version: 19, proxy: { inspectBytes: 512 } });
+  t.after(() => h.close());
+  const { token } = await h.addKey({ name: 'w', rules: [{ model: 'crm.lead', methods: ['read', 'write'], fields: ['name'] }] });
+  const call = (id: unknown, method: string, args: unknown[], kwargs: Record<string, unknown> = {}) =>
+    post(`${h.url}/jsonrpc`, JSON.stringify({ jsonrpc: '2.0', method: 'call', id, params: { service: 'object', method: 'execute_kw', args: [h.db, h.uid, token, 'crm.lead', method, args, kwargs] } }), { 'Content-Type': 'application/json' });
+  for (const id of [{ result: 1 }, '"result": ']) {
+    const r = await call(id, 'write', [[99999999], { name: 'x' }]);
+    assert.match(r.text, /MissingError/);
+    const line = (await h.journal()).filter((e) => e.method === 'write').at(-1);
+    assert.equal(line?.outcome, 'odoo_error', `id ${JSON.stringify(id)}`);
+  }
+  for (const id of [{ error: 1 }, '"error": ']) {
+    const r = await call(id, 'search_read', [[]], { fields: ['name'], limit: 20 });
+    assert.ok(r.text.length > 512 && r.text.includes('"result": ['), r.text.slice(0, 200));
+    const line = (await h.journal()).filter((e) => e.method === 'search_read').at(-1);
+    assert.equal(line?.outcome, 'ok', `id ${JSON.stringify(id)}`);
+  }
+});
