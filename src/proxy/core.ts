@@ -500,7 +500,7 @@ export class ProxyCore {
       for (const check of decision.checks) {
         let failure: string | null;
         try {
-          failure = await this.runCheck(target, check, this.internalVia(x));
+          failure = await this.runCheck(target, check, this.internalVia(x, target));
         } catch (e) {
           // Odoo unreachable or failing: the call cannot be checked, so it is refused (and journaled).
           return await this.refuseUpstream(x, res, target, SCOPE_CHECK_FAILED, e);
@@ -581,7 +581,7 @@ export class ProxyCore {
     try {
       // One more than what is left is enough to know it is too many, and bounds Odoo's work.
       const kwargs: RpcStruct = { domain: plan.domain, limit: allowed + 1, ...(plan.context !== undefined ? { context: plan.context } : {}) };
-      covered = await callUpstream(this.deps.pool, target, model, 'search_count', [], kwargs, this.internalVia(x));
+      covered = await callUpstream(this.deps.pool, target, model, 'search_count', [], kwargs, this.internalVia(x, target));
     } catch (e) {
       await this.refuseUpstream(x, res, target, 'the records budget needs the number of records this call covers, and Odoo could not count them: ', e);
       return true;
@@ -648,7 +648,7 @@ export class ProxyCore {
   /** decide(), fetching the schemas it asks for (bounded: a scope cannot make it loop). */
   private async decideWithSchema(x: Exchange, scope: KeyScope, call: OdooCall, now: Date, target: UpstreamTarget, record: KeyRecord): Promise<Decision> {
     const fetched = new Map<string, ModelSchema>();
-    const via = this.internalVia(x);
+    const via = this.internalVia(x, target);
     for (let round = 0; round < 8; round++) {
       const d = decide(scope, call, { ip: x.ip, now, version: target.version, schema: (m) => fetched.get(m) ?? this.cachedSchema(target, m) });
       if (d.verdict !== 'need_schema') return d;
@@ -706,11 +706,14 @@ export class ProxyCore {
    * a JSON-RPC client's "e\u0001" has no XML-RPC form, so a count sent as XML-RPC could only fail
    * (or, before the encoder refused, count a domain without it). In the call's own protocol, Odoo
    * counts and checks exactly the values it then runs the call with, and an upstream that takes
-   * the call takes these too.
+   * the call takes these too. Odoo before 19 has no JSON-2: a JSON-2 client's call gets Odoo's own
+   * 404 there, and the checks before it go as XML-RPC, as they did.
    */
-  private internalVia(x: Exchange): UpstreamVia {
+  private internalVia(x: Exchange, target: UpstreamTarget): UpstreamVia {
     const via = this.viaFor(x);
-    return via === 'xmlrpc-legacy' ? 'xmlrpc' : via;
+    if (via === 'xmlrpc-legacy') return 'xmlrpc';
+    if (via === 'json2' && target.version < 19 && this.deps.options.upstreamProtocol !== 'json2') return 'xmlrpc';
+    return via;
   }
 
   /** An id check asked for by the engine: every id must lie inside the rule's domain. */
@@ -824,7 +827,7 @@ export class ProxyCore {
     if (summary.outcome === 'ok' && decision.redactions.length) {
       let result = summary.result ?? null;
       try {
-        result = await this.redact(target, result, decision.redactions, this.internalVia(x));
+        result = await this.redact(target, result, decision.redactions, this.internalVia(x, target));
       } catch (e) {
         return this.refuseUpstream(x, res, target, 'names in the answer must be hidden and Odoo could not be asked which: ', e, { decision: 'allow' });
       }

@@ -48,3 +48,12 @@ test("a grouping's records are counted in the call's own protocol, with the clie
     assert.ok(counts[0]!.body.includes('"e\\u0001"') && counts[0]!.body.includes('"o\\u0001"'), `${protocol}: the count's domain was changed: ${counts[0]!.body}`);
   }
 });
+
+test("a JSON-2 call to Odoo 18, which has no JSON-2, gets Odoo's own 404 (its checks go as XML-RPC, not as JSON-2)", async (t) => {
+  const h = await startHarness({ version: 18 });
+  t.after(() => h.close());
+  const { token } = await h.addKey({ name: 'r', rules: [{ model: 'res.partner', methods: ['read'], fields: ['name'] }] });
+  const r = await post(`${h.url}/json/2/res.partner/search_read`, JSON.stringify({ domain: [], fields: ['name'], limit: 1 }), { Authorization: `bearer ${token}`, 'Content-Type': 'application/json' });
+  assert.equal(r.status, 404, r.text.slice(0, 300));
+  assert.match(r.text, /<title>404 Not Found<\/title>/);
+});
