@@ -160,8 +160,14 @@ async function readLastEntry(path: string): Promise<{ entry: ChainFields | undef
       text = pending.subarray(firstNl + 1).toString('utf8');
       if (tornTail === undefined) tornTail = !text.endsWith('\n');
       const lines = text.split('\n');
-      if (lines[lines.length - 1] === '') lines.pop();
-      else lines.pop(); // an incomplete last line never counts
+      const unended = lines.pop()!;
+      if (unended !== '') {
+        // A crash can lose just the final newline of a complete line. Its hash proves it whole, so
+        // the chain goes on from it (openDay adds the newline); dropping it would number the next
+        // line after it but chain it to the line before, which verify reads as a rewritten line.
+        const c = checkChainLine(unended);
+        if (c.ok && Number.isSafeInteger(c.entry.seq)) return { entry: c.entry, tornTail: true, size };
+      }
       for (let i = lines.length - 1; i >= 0; i--) {
         const entry = checkChainLine(lines[i]!).entry;
         if (entry && Number.isSafeInteger(entry.seq) && typeof entry.hash === 'string') {

@@ -267,6 +267,24 @@ test('a write cut short by a crash: the writer starts a fresh line, and verify s
   assert.deepEqual(v.chains[0]!.problems.map((p) => [p.kind, p.line]), [['not_an_entry', 4]]);
 });
 
+test('a crash that lost only the final newline: the writer chains to that complete line, and verify passes', async (t) => {
+  const dir = tempDir(t);
+  await writeJournal(dir, sampleInputs().slice(0, 3), { sync: 'batch' });
+  const file = join(dir, '2026-11-20.jsonl');
+  truncateSync(file, statSync(file).size - 1);
+  const j = await openJournal({ dir, now: () => new Date('2026-11-20T10:00:00Z') });
+  assert.equal(j.seq, 3);
+  const e = await j.append(call(1));
+  await j.close();
+  assert.equal(e.seq, 4);
+  assert.deepEqual(lines(file).map((l) => checkLine(l).ok), [true, true, true, true]);
+  const v = await verifyJournal(dir);
+  assert.ok(v.ok, JSON.stringify(v.chains[0]?.problems));
+  // Not yet written after: the line without its newline verifies too.
+  truncateSync(file, statSync(file).size - 1);
+  assert.ok((await verifyJournal(dir)).ok);
+});
+
 test('lines cut off the end while the proxy was down stay visible: numbering resumes after the head record', async (t) => {
   const dir = tempDir(t);
   await writeJournal(dir, sampleInputs().slice(0, 3), { sync: 'batch' });
