@@ -21,6 +21,7 @@ import {
   unexplainedBanner,
 } from '../../src/audit/render.js';
 import { toCliError } from '../shared/registry-command.js';
+import { printable } from '../../src/cli/printable.js';
 import { auditFromOdoo } from '../shared/audit-from-odoo.js';
 
 type Format = 'table' | 'json' | 'csv';
@@ -138,10 +139,11 @@ export default class Audit extends BaseCommand {
     } catch (err) {
       throw toCliError(err);
     }
-    for (const gap of result.gaps) this.logToStderr(`odoo-keys: note: ${gap}`);
+    // Notes may quote Odoo's messages and the journal's model names.
+    for (const gap of result.gaps) this.logToStderr(`odoo-keys: note: ${printable(gap)}`);
     if (o.format === 'table') {
       const c = palette(process.stdout);
-      this.log(`Changes by ${result.login} (uid ${result.uid}) in ${result.url} from ${shortTime(result.since)} to ${shortTime(result.until)} UTC` +
+      this.log(`Changes by ${printable(result.login)} (uid ${result.uid}) in ${printable(result.url)} from ${shortTime(result.since)} to ${shortTime(result.until)} UTC` +
         ` (chatter${result.tracking ? ' with tracking values' : ''}${result.auditlog ? ', auditlog' : ''}, creations and last writes):`);
       if (result.keys.length === 0 && result.unexplained.length === 0) this.log('no changes');
       else this.log(renderAttribution(result, c));

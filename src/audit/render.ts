@@ -1,14 +1,19 @@
 // Reports as text: tables for people (colour only where the terminal takes it), CSV for sheets.
+//
+// Every text that comes from the journal or from Odoo goes through printable() before it is styled
+// or put in a cell: clients choose much of it (src/cli/printable.ts says why). JSON output is left
+// as it is (JSON escapes every control character), CSV keeps the text but not a formula.
 
 import type { ChalkInstance } from 'chalk';
 import { table } from '../cli/style.js';
+import { printable } from '../cli/printable.js';
 import type { CallRow, Report, ReportRow } from './report.js';
 import type { VerifyResult } from './verify.js';
 import type { Attribution, FieldChange, OdooChange } from './attribute.js';
 
 /** `2026-11-28 10:04:05` (UTC) from an ISO instant. */
 export function shortTime(iso: string | null | undefined): string {
-  return iso ? iso.slice(0, 19).replace('T', ' ') : '-';
+  return iso ? printable(String(iso).slice(0, 19).replace('T', ' ')) : '-';
 }
 
 function ms(v: number | null): string {
@@ -18,17 +23,18 @@ function ms(v: number | null): string {
 
 function idsText(ids: number[], max = 6): string {
   if (ids.length === 0) return '';
-  return ids.length <= max ? ids.join(',') : `${ids.slice(0, max).join(',')} +${ids.length - max}`;
+  // Ids read from a hand-made line may be anything: printable as all journal text.
+  return printable(ids.length <= max ? ids.join(',') : `${ids.slice(0, max).join(',')} +${ids.length - max}`);
 }
 
 export const LEARNING_MARK = '!! LEARNING: allowed without rules';
 
 function keyCell(row: ReportRow, c: ChalkInstance): string {
   const lines: string[] = [];
-  if (row.key == null) lines.push(c.red(row.name ?? '(unknown key)'));
-  else lines.push(row.name ? `${row.name} (${row.key})` : row.key);
+  if (row.key == null) lines.push(c.red(printable(row.name ?? '(unknown key)')));
+  else lines.push(printable(row.name ? `${row.name} (${row.key})` : row.key));
   if (row.learning) lines.push(c.bold.yellow(LEARNING_MARK));
-  for (const t of row.temporary ?? []) lines.push(c.cyan(`exec by ${t.user}@${t.host}: ${t.command}`));
+  for (const t of row.temporary ?? []) lines.push(c.cyan(printable(`exec by ${t.user}@${t.host}: ${t.command}`)));
   return lines.join('\n');
 }
 
@@ -49,7 +55,7 @@ export function renderReportTable(report: Report, c: ChalkInstance): string {
   ];
   const rows = report.rows.map((r) => {
     const errors = r.odoo_errors + r.upstream_errors;
-    let label = report.by === 'key' ? keyCell(r, c) : r.group;
+    let label = report.by === 'key' ? keyCell(r, c) : printable(r.group);
     if (report.by !== 'key' && r.learning) label += `\n${c.bold.yellow(LEARNING_MARK)}`;
     return [
       label,
@@ -77,15 +83,15 @@ export function renderReportTable(report: Report, c: ChalkInstance): string {
 export function renderCallsTable(calls: CallRow[], c: ChalkInstance, withKey: boolean): string {
   const head = ['time (UTC)', ...(withKey ? ['key'] : []), 'method', 'model', 'ids', 'decision', 'rule / reason', 'outcome'];
   const rows = calls.map((r) => {
-    const keyLabel = r.key == null ? c.red('(unknown key)') : r.name ? `${r.name} (${r.key})` : r.key;
-    const why = [r.rule, r.reason].filter(Boolean).join(': ');
-    const outcome = r.outcome === 'ok' ? 'ok' : r.outcome === 'denied' || r.outcome === 'rejected' ? c.red(r.outcome) : c.yellow(r.error ? `${r.outcome}: ${r.error}` : r.outcome);
+    const keyLabel = r.key == null ? c.red('(unknown key)') : printable(r.name ? `${r.name} (${r.key})` : r.key);
+    const why = printable([r.rule, r.reason].filter(Boolean).join(': '));
+    const outcome = r.outcome === 'ok' ? 'ok' : r.outcome === 'denied' || r.outcome === 'rejected' ? c.red(r.outcome) : c.yellow(printable(r.error ? `${r.outcome}: ${r.error}` : r.outcome));
     const ids = [idsText(r.ids), r.result_ids.length ? `-> ${idsText(r.result_ids)}` : ''].filter(Boolean).join(' ');
     return [
       shortTime(r.ts),
-      ...(withKey ? [keyLabel + (r.learning ? `\n${c.bold.yellow('!! LEARNING')}` : '') + (r.temporary ? `\n${c.cyan(`exec by ${r.temporary}`)}` : '')] : []),
-      r.method,
-      r.model ?? '',
+      ...(withKey ? [keyLabel + (r.learning ? `\n${c.bold.yellow('!! LEARNING')}` : '') + (r.temporary ? `\n${c.cyan(printable(`exec by ${r.temporary}`))}` : '')] : []),
+      printable(r.method),
+      printable(r.model ?? ''),
       ids,
       r.decision === 'deny' ? c.red('deny') : 'allow',
       why,
@@ -95,9 +101,14 @@ export function renderCallsTable(calls: CallRow[], c: ChalkInstance, withKey: bo
   return table(head, rows);
 }
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. */
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. Text starting with
+ * = + - @ (or a tab or CR, which some sheets skip first) would run as a formula when the file is
+ * opened in a spreadsheet, and clients choose much of it: a leading ' makes it text (OWASP).
+ */
 export function csvField(v: unknown): string {
-  const s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(' ') : String(v);
+  let s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(' ') : String(v);
+  if (typeof v !== 'number' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -139,7 +150,7 @@ export function callCsvLine(r: CallRow): string {
 export function renderVerify(result: VerifyResult, c: ChalkInstance): string {
   const out: string[] = [];
   for (const ch of result.chains) {
-    const label = `${ch.dir}${ch.replica ? ` [replica ${ch.replica}]` : ''}`;
+    const label = printable(`${ch.dir}${ch.replica ? ` [replica ${ch.replica}]` : ''}`);
     const span =
       ch.firstSeq !== undefined
         ? `seq ${ch.firstSeq}–${ch.lastSeq} (${shortTime(ch.firstTs)} to ${shortTime(ch.lastTs)} UTC)`
@@ -150,7 +161,8 @@ export function renderVerify(result: VerifyResult, c: ChalkInstance): string {
       continue;
     }
     out.push(`${c.red.bold('BROKEN')}  ${label}: ${ch.lines} lines in ${ch.files} files, ${span}${pruned}`);
-    for (const p of ch.problems) out.push(`  ${c.red(p.kind)}  ${p.file}:${p.line}: ${p.message}`);
+    // Messages quote the side files (.head, .pruned), which anyone who can write the folder can write.
+    for (const p of ch.problems) out.push(`  ${c.red(p.kind)}  ${printable(`${p.file}:${p.line}: ${p.message}`)}`);
     if (ch.problemCount > ch.problems.length) out.push(`  ... and ${ch.problemCount - ch.problems.length} more`);
     if (ch.problemCount > 1) out.push(c.dim('  (after each problem the check resynchronises; later problems may follow from the first)'));
   }
@@ -160,18 +172,24 @@ export function renderVerify(result: VerifyResult, c: ChalkInstance): string {
 
 // -- audit --odoo ------------------------------------------------------------------------------
 
+/** A value from Odoo on one line, at most `max` characters before escaping. */
 function short(v: unknown, max = 60): string {
   const s = v === null || v === undefined || v === false ? '–' : String(v);
   const one = s.replace(/\s+/g, ' ');
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+  return printable(one.length > max ? `${one.slice(0, max - 1)}…` : one);
 }
 
 export function fieldsText(fields: FieldChange[] | undefined): string {
-  return (fields ?? []).map((f) => `${f.field}: ${short(f.old)} -> ${short(f.new)}`).join('\n');
+  return (fields ?? []).map((f) => `${printable(f.field)}: ${short(f.old)} -> ${short(f.new)}`).join('\n');
 }
 
 function changeCells(c: OdooChange): string[] {
-  return [shortTime(c.at), `${c.model}/${c.res_id}${c.record_name ? `\n${short(c.record_name, 40)}` : ''}`, `${c.kind}\n(${c.sources.join(', ')})`, fieldsText(c.fields)];
+  return [
+    shortTime(c.at),
+    `${printable(`${c.model}/${c.res_id}`)}${c.record_name ? `\n${short(c.record_name, 40)}` : ''}`,
+    `${printable(c.kind)}\n(${printable(c.sources.join(', '))})`,
+    fieldsText(c.fields),
+  ];
 }
 
 export function unexplainedBanner(n: number): string {
@@ -181,11 +199,11 @@ export function unexplainedBanner(n: number): string {
 export function renderAttribution(a: Attribution, c: ChalkInstance): string {
   const out: string[] = [];
   for (const k of a.keys) {
-    const who = k.key == null ? '(unknown key)' : k.name ? `${k.name} (${k.key})` : k.key;
-    out.push(c.bold(`${who}: ${k.changes.length} change${k.changes.length === 1 ? '' : 's'}`) + (k.temporary ? c.cyan(`  exec by ${k.temporary.user}@${k.temporary.host}: ${k.temporary.command}`) : ''));
+    const who = printable(k.key == null ? '(unknown key)' : k.name ? `${k.name} (${k.key})` : k.key);
+    out.push(c.bold(`${who}: ${k.changes.length} change${k.changes.length === 1 ? '' : 's'}`) + (k.temporary ? c.cyan(printable(`  exec by ${k.temporary.user}@${k.temporary.host}: ${k.temporary.command}`)) : ''));
     const rows = k.changes.map((x) => [
       ...changeCells(x.change),
-      `seq ${x.call.seq} ${x.call.method ?? ''} ${x.call.model ?? ''}\n${shortTime(x.call.ts)}` + (x.match === 'time' ? `\n${c.yellow('by time only (side effect?)')}` : ''),
+      `${printable(`seq ${x.call.seq} ${x.call.method ?? ''} ${x.call.model ?? ''}`)}\n${shortTime(x.call.ts)}` + (x.match === 'time' ? `\n${c.yellow('by time only (side effect?)')}` : ''),
     ]);
     out.push(table(['time (UTC)', 'record', 'change', 'fields (old -> new)', 'journaled call'], rows));
   }

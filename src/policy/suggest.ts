@@ -22,6 +22,7 @@ import { READ_METHODS, READ_PRESET_ANY_VERSION, signatureOf, tableVersion } from
 import { addToScope } from './compact.js';
 import { HARMLESS_CONTEXT_KEYS, isSensitiveModel } from './decide.js';
 import type { RpcValue } from '../rpc/values.js';
+import { printable } from '../cli/printable.js';
 import { stringify } from 'yaml';
 
 /** The members of a journal entry suggest reads (a JournalEntry is one). */
@@ -318,7 +319,8 @@ export function suggestionYaml(s: Suggestion, heading: string[] = []): string {
   if (Object.keys(s.limits).length) lines.push(`limits: ${stringify(s.limits, { collectionStyle: 'flow', lineWidth: 0, flowCollectionPadding: true }).trim()}`);
   if (s.notes.length) {
     lines.push('# Notes:');
-    for (const n of s.notes) lines.push(`# - ${n.replace(/\n/g, ' ')}`);
+    // Notes quote names the learning client chose: a CR would end the comment in YAML, an escape would reach the terminal.
+    for (const n of s.notes) lines.push(`# - ${printable(n.replace(/\n/g, ' '))}`);
   }
   return `${lines.join('\n')}\n`;
 }

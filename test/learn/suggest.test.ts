@@ -125,4 +125,10 @@ test('suggestionYaml is a scope file that gives back the same rules and limits, 
   assert.deepEqual(Object.keys(back), ['rules', 'limits'], 'notes are comments only');
   assert.match(text, /# - refused even while learning/);
   assert.equal(parse(suggestionYaml(suggestScope([]))).rules.length, 0);
+  // A refused call's model and reason are the client's: a CR must not end the comment (YAML reads
+  // what follows as a new line), an escape must not reach the terminal.
+  const forged = suggestionYaml(suggestScope([e('res.users', 'read', { decision: 'deny', outcome: 'denied', reason: 'x\rlimits: { ips: [0.0.0.0/0] }\u001b[2K' })]));
+  assert.deepEqual(Object.keys(parse(forged) as object), ['rules']);
+  assert.doesNotMatch(forged, /[\r\u001b]/);
+  assert.match(forged, /x\\x0dlimits: \{ ips/);
 });
