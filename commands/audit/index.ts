@@ -1,4 +1,5 @@
 // `odoo-keys audit`: who did what, grouped by key (or model, method, day, address), from the journal.
+import { once } from 'node:events';
 import { Flags } from '../../src/cli/oclif.js';
 import { BaseCommand } from '../../src/cli/base.js';
 import { palette } from '../../src/cli/style.js';
@@ -21,6 +22,7 @@ import {
   unexplainedBanner,
 } from '../../src/audit/render.js';
 import { toCliError } from '../shared/registry-command.js';
+import { JsonListWriter } from '../../src/cli/json-list.js';
 import { printable } from '../../src/cli/printable.js';
 import { auditFromOdoo } from '../shared/audit-from-odoo.js';
 
@@ -94,14 +96,20 @@ export default class Audit extends BaseCommand {
     if (flags.calls) {
       const calls: CallRow[] = [];
       let count = 0;
-      if (format === 'csv') this.out(csvLine(CALLS_CSV_HEADER) + '\n');
+      const head = { since: since.toISOString(), until: (until ?? now).toISOString(), journal: dirs };
+      // CSV and JSON are written a batch at a time: a big journal's calls need not fit in one string.
+      const json = format === 'json' ? new JsonListWriter((text) => this.outAsync(text), head, 'calls') : undefined;
+      if (format === 'csv') await this.outAsync(csvLine(CALLS_CSV_HEADER) + '\n');
       for await (const batch of readJournalBatches(dirs, filter, stats)) {
         count += batch.length;
-        if (format === 'csv') this.out(batch.map((e) => callCsvLine(callRow(e))).join('\n') + '\n');
+        if (format === 'csv') await this.outAsync(batch.map((e) => callCsvLine(callRow(e))).join('\n') + '\n');
+        else if (json) await json.items(batch.map(callRow));
         else for (const e of batch) calls.push(callRow(e));
       }
       empty = count === 0;
-      result = { since: since.toISOString(), until: (until ?? now).toISOString(), journal: dirs, calls };
+      if (json) await json.end();
+      // Written already: nothing left for --json to print.
+      result = json ? undefined : { ...head, calls };
       if (format === 'table' && !empty) this.log(renderCallsTable(calls, c, !(flags.key && flags.key.length === 1)));
     } else {
       const report: Report = await groupJournal(dirs, filter, { by: flags.by as GroupBy, since, until: until ?? now }, stats);
@@ -110,7 +118,7 @@ export default class Audit extends BaseCommand {
       if (format === 'table' && !empty) this.log(renderReportTable(report, c));
       if (format === 'csv') this.out(renderReportCsv(report));
     }
-    if (format === 'json' && !this.jsonEnabled()) this.log(JSON.stringify(result, null, 2));
+    if (format === 'json' && !this.jsonEnabled() && result !== undefined) this.log(JSON.stringify(result, null, 2));
     if (empty && format === 'table') {
       const who = flags.key?.length ? ` by ${flags.key.join(', ')}` : '';
       this.logToStderr(`odoo-keys: no calls${who} match from ${since.toISOString()} to ${(until ?? now).toISOString()}`);
@@ -158,5 +166,10 @@ export default class Audit extends BaseCommand {
   /** Raw output (CSV), written as is. */
   private out(text: string): void {
     process.stdout.write(text);
+  }
+
+  /** Raw output, waiting while stdout's buffer is full (a slow reader must not make it grow without end). */
+  private async outAsync(text: string): Promise<void> {
+    if (!process.stdout.write(text)) await once(process.stdout, 'drain');
   }
 }

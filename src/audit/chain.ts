@@ -69,17 +69,86 @@ function mayHoldKey(text: string): boolean {
   return false;
 }
 
+// Bounds on a line. Clients choose most of what a line holds (model and method names before any
+// key is checked, the keys of create/write values even in a call the scope denies, context keys,
+// ids), so without bounds one call could write a line as large as its request body (10 MB), and
+// the journal would grow by that much per call. Names are cut to NAME_MAX characters, sentences to
+// TEXT_MAX, each list to LIST_MAX items (IDS_MAX for record ids; the lists inside x2many items and
+// domain leaves share LIST_MAX between them, so they cannot multiply); how many items a list left
+// out is kept in `more`, so reports still count them. A line stays under about 1 MB whatever a
+// client sends (about 130 KB per list of names).
+
+/** Longest name a line keeps: a model, method, field, context key, error name. */
+export const NAME_MAX = 256;
+/** Longest sentence a line keeps: a reason, an error message, a note. */
+export const TEXT_MAX = 4096;
+/** Most items a list of names keeps. */
+export const LIST_MAX = 500;
+/** Most notes a line keeps (the scope engine writes a few per call). */
+export const NOTES_MAX = 50;
 /**
- * Every text member goes through this: a key pasted where a model, method or field name belongs (or
- * into a path, a command, a context key) is still never written out whole.
+ * Most record ids a line lists (ids, result_ids). Every id would bound a line only by the request
+ * body (a denied call could name a million); the count of the others is in `more`, and
+ * attribution treats such a call as one that may have named any record of its model.
  */
-function text(v: unknown): string {
-  return redactSecrets(String(v));
+export const IDS_MAX = 1000;
+
+/**
+ * `s` cut to at most `max` characters, saying how long it was. Idempotent: what it gives is never
+ * longer than `max`, so clipping twice (the proxy, then the journal) changes nothing more.
+ */
+export function clipText(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const tail = `... (${s.length} characters)`;
+  let keep = Math.max(0, max - tail.length);
+  // Never half a surrogate pair.
+  if (keep > 0 && (s.charCodeAt(keep - 1) & 0xfc00) === 0xd800) keep--;
+  return s.slice(0, keep) + tail;
 }
 
-function numberList(list: unknown): number[] | undefined {
+/**
+ * Every text member goes through this: a key pasted where a model, method or field name belongs (or
+ * into a path, a command, a context key) is still never written out whole. Redacted before it is
+ * clipped, so a cut never leaves part of a secret unredacted.
+ */
+function text(v: unknown, max = NAME_MAX): string {
+  return clipText(redactSecrets(String(v)), max);
+}
+
+/** Where each list's left-out items are counted while a line is built. */
+type More = Record<string, number>;
+
+function countMore(more: More, member: string, n: number): void {
+  if (n > 0) more[member] = (more[member] ?? 0) + n;
+}
+
+/** At most `max` items of `list`, the rest counted in `more` under `member`. A non-list is an error. */
+function capped<T>(list: T[], max: number, more: More, member: string): T[] {
+  if (!Array.isArray(list)) throw new TypeError(`${member} is not a list`);
+  if (list.length <= max) return list;
+  countMore(more, member, list.length - max);
+  return list.slice(0, max);
+}
+
+function names(list: string[], more: More, member: string, max = NAME_MAX, items = LIST_MAX): string[] {
+  return capped(list, items, more, member).map((x) => text(x, max));
+}
+
+/** What the lists inside the items of one list (x2many fields, leaf values) may still hold together. */
+interface Budget {
+  left: number;
+}
+
+function shared<T>(list: T[], budget: Budget, more: More, member: string): T[] {
+  const kept = capped(list, budget.left, more, member);
+  budget.left -= kept.length;
+  return kept;
+}
+
+function numberList(list: unknown, more: More, member: string, max = IDS_MAX): number[] | undefined {
   if (!Array.isArray(list)) return undefined;
-  return list.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  const numbers = list.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return capped(numbers, max, more, member);
 }
 
 function isConstant(v: unknown): v is string | number | boolean | null {
@@ -87,16 +156,28 @@ function isConstant(v: unknown): v is string | number | boolean | null {
 }
 
 /** Only leaves of the documented shape, their string values checked for secrets like every other text. */
-function constantLeaves(leaves: JournalDomainLeaf[]): JournalDomainLeaf[] {
+function constantLeaves(leaves: JournalDomainLeaf[], more: More): JournalDomainLeaf[] {
   const out: JournalDomainLeaf[] = [];
-  for (const l of leaves) {
+  const values: Budget = { left: LIST_MAX };
+  for (const l of capped(leaves, LIST_MAX, more, 'domain_leaves')) {
     if (!Array.isArray(l) || l.length !== 3 || typeof l[0] !== 'string' || typeof l[1] !== 'string') continue;
     const v = l[2];
     if (Array.isArray(v) ? !v.every(isConstant) : !isConstant(v)) continue;
-    const clean = (x: string | number | boolean | null): string | number | boolean | null => (typeof x === 'string' ? redactSecrets(x) : x);
-    out.push([l[0], l[1], Array.isArray(v) ? v.map(clean) : clean(v)]);
+    const clean = (x: string | number | boolean | null): string | number | boolean | null => (typeof x === 'string' ? text(x) : x);
+    out.push([text(l[0]), text(l[1]), Array.isArray(v) ? shared(v, values, more, 'domain_leaves.values').map(clean) : clean(v)]);
   }
   return out;
+}
+
+/** The members `more` may name (a line's own lists, and the lists inside x2many and domain_leaves). */
+const MORE_MEMBERS = new Set(['ids', 'fields', 'read_fields', 'search_fields', 'domain_leaves', 'domain_leaves.values', 'context_keys', 'x2many', 'x2many.ops', 'x2many.fields', 'result_ids', 'notes']);
+
+/** Counts a caller passed in `more` (a line bounded once already), the well-formed ones. */
+function moreFrom(input: unknown): More {
+  const more: More = {};
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return more;
+  for (const [k, n] of Object.entries(input)) if (MORE_MEMBERS.has(k) && Number.isSafeInteger(n) && (n as number) > 0) more[k] = n as number;
+  return more;
 }
 
 /**
@@ -106,46 +187,67 @@ function constantLeaves(leaves: JournalDomainLeaf[]): JournalDomainLeaf[] {
  * rather than deleted afterwards: deleting would turn every entry into a slow dictionary object.)
  */
 export function entryBody(input: JournalInput, ts: string, seq: number, prev: string): Omit<JournalEntry, 'hash'> {
+  const more = input.more === undefined ? {} : moreFrom(input.more);
   const e: Record<string, unknown> = { ts, seq, key: input.key ?? null };
   if (input.name !== undefined) e.name = input.name === null ? null : text(input.name);
   if (input.profile !== undefined) e.profile = text(input.profile);
-  if (input.ip !== undefined) e.ip = input.ip;
+  if (input.ip !== undefined) e.ip = text(input.ip);
   e.proto = input.proto;
   if (input.service !== undefined) e.service = text(input.service);
   if (input.function !== undefined) e.function = text(input.function);
   if (input.model !== undefined) e.model = text(input.model);
   if (input.method !== undefined) e.method = text(input.method);
-  const ids = numberList(input.ids);
+  const ids = numberList(input.ids, more, 'ids');
   if (ids !== undefined) e.ids = ids;
-  if (input.fields !== undefined) e.fields = input.fields.map(text);
-  if (input.read_fields !== undefined) e.read_fields = input.read_fields.map(text);
-  if (input.search_fields !== undefined) e.search_fields = input.search_fields.map(text);
-  if (input.domain_leaves !== undefined) e.domain_leaves = constantLeaves(input.domain_leaves);
-  if (input.context_keys !== undefined) e.context_keys = input.context_keys.map(text);
-  if (input.x2many !== undefined) e.x2many = input.x2many.map((x) => ({ field: text(x.field), ops: numberList(x.ops) ?? [], fields: x.fields.map(text) }));
+  if (input.fields !== undefined) e.fields = names(input.fields, more, 'fields');
+  if (input.read_fields !== undefined) e.read_fields = names(input.read_fields, more, 'read_fields');
+  if (input.search_fields !== undefined) e.search_fields = names(input.search_fields, more, 'search_fields');
+  if (input.domain_leaves !== undefined) e.domain_leaves = constantLeaves(input.domain_leaves, more);
+  if (input.context_keys !== undefined) e.context_keys = names(input.context_keys, more, 'context_keys');
+  if (input.x2many !== undefined) {
+    const ops: Budget = { left: LIST_MAX };
+    const fields: Budget = { left: LIST_MAX };
+    e.x2many = capped(input.x2many, LIST_MAX, more, 'x2many').map((x) => ({
+      field: text(x.field),
+      ops: Array.isArray(x.ops) ? shared(x.ops.filter((n) => typeof n === 'number' && Number.isFinite(n)), ops, more, 'x2many.ops') : [],
+      fields: shared(x.fields, fields, more, 'x2many.fields').map((f) => text(f)),
+    }));
+  }
   e.decision = input.decision;
   if (input.rule !== undefined) e.rule = input.rule;
-  if (input.limit !== undefined) e.limit = input.limit;
-  if (input.reason !== undefined) e.reason = text(input.reason);
+  if (input.limit !== undefined) e.limit = text(input.limit);
+  if (input.reason !== undefined) e.reason = text(input.reason, TEXT_MAX);
   e.outcome = input.outcome;
-  if (input.error) e.error = { name: text(input.error.name), message: text(input.error.message) };
-  const resultIds = numberList(input.result_ids);
+  if (input.error) e.error = { name: text(input.error.name), message: text(input.error.message, TEXT_MAX) };
+  const resultIds = numberList(input.result_ids, more, 'result_ids');
   if (resultIds !== undefined) e.result_ids = resultIds;
   if (typeof input.ms === 'number' && Number.isFinite(input.ms)) e.ms = Math.round(input.ms * 10) / 10;
   if (input.bytes_in !== undefined) e.bytes_in = input.bytes_in;
   if (input.bytes_out !== undefined) e.bytes_out = input.bytes_out;
-  if (input.notes !== undefined) e.notes = input.notes.map(text);
+  if (input.notes !== undefined) e.notes = names(input.notes, more, 'notes', TEXT_MAX, NOTES_MAX);
+  // After every list, so it counts what each left out.
+  if (Object.keys(more).length) e.more = more;
   if (input.temporary) {
     e.temporary = {
       user: text(input.temporary.user),
       host: text(input.temporary.host),
-      cwd: text(input.temporary.cwd),
-      command: text(input.temporary.command),
+      cwd: text(input.temporary.cwd, TEXT_MAX),
+      command: text(input.temporary.command, TEXT_MAX),
     };
   }
   if (input.learning) e.learning = true;
   e.prev = prev;
   return e as unknown as Omit<JournalEntry, 'hash'>;
+}
+
+/**
+ * The entry as the journal would write it, without its place in the chain: bounded, redacted,
+ * documented members only. The proxy bounds an entry with this before anything else sees it (its
+ * log line when the journal cannot be written, too). Throws on a malformed entry, as append rejects it.
+ */
+export function boundEntry(input: JournalInput): JournalInput {
+  const { seq: _seq, prev: _prev, ts, ...rest } = entryBody(input, input.ts ?? '', 0, '');
+  return input.ts === undefined ? rest : { ts, ...rest };
 }
 
 // crypto.hash (Node 20.12+) is the one-shot form, about twice as fast for lines this short.

@@ -44,7 +44,7 @@ const M = {
   ts: code('ts'), seq: code('seq'), key: code('key'), name: code('name'), profile: code('profile'), ip: code('ip'),
   proto: code('proto'), service: code('service'), function: code('function'), model: code('model'), method: code('method'),
   ids: code('ids'), decision: code('decision'), rule: code('rule'), limit: code('limit'), outcome: code('outcome'),
-  result_ids: code('result_ids'), ms: code('ms'), temporary: code('temporary'), learning: code('learning'),
+  result_ids: code('result_ids'), ms: code('ms'), more: code('more'), temporary: code('temporary'), learning: code('learning'),
   // Skipped: fields, reason, error, bytes_in, bytes_out, notes, prev, hash.
   fields: code('fields'), reason: code('reason'), error: code('error'), bytes_in: code('bytes_in'), bytes_out: code('bytes_out'),
   notes: code('notes'), prev: code('prev'), hash: code('hash'),
@@ -54,7 +54,7 @@ const KEPT_STRING = new Map<number, string>([
   [M.function, 'function'], [M.model, 'model'], [M.method, 'method'], [M.decision, 'decision'], [M.limit, 'limit'], [M.outcome, 'outcome'],
 ]);
 const KEPT_NUMBER = new Map<number, string>([[M.seq, 'seq'], [M.rule, 'rule'], [M.ms, 'ms']]);
-const KEPT_STRUCT = new Map<number, string>([[M.ids, 'ids'], [M.result_ids, 'result_ids'], [M.temporary, 'temporary']]);
+const KEPT_STRUCT = new Map<number, string>([[M.ids, 'ids'], [M.result_ids, 'result_ids'], [M.more, 'more'], [M.temporary, 'temporary']]);
 const SKIPPED = new Set<number>([M.fields, M.reason, M.error, M.bytes_in, M.bytes_out, M.notes, M.prev, M.hash]);
 /** The full name behind each code: another name with the same first letter and length is not this member. */
 const NAME_OF = new Map<number, string>(Object.entries(M).map(([name, id]) => [id, name]));

@@ -21,10 +21,12 @@ function ms(v: number | null): string {
   return v >= 100 ? String(Math.round(v)) : v.toFixed(1);
 }
 
-function idsText(ids: number[], max = 6): string {
-  if (ids.length === 0) return '';
+/** The first ids and how many others (`unlisted`: those the line counts in `more` without listing them). */
+function idsText(ids: number[], unlisted = 0, max = 6): string {
+  if (ids.length === 0 && unlisted === 0) return '';
+  const others = Math.max(0, ids.length - max) + unlisted;
   // Ids read from a hand-made line may be anything: printable as all journal text.
-  return printable(ids.length <= max ? ids.join(',') : `${ids.slice(0, max).join(',')} +${ids.length - max}`);
+  return printable(`${ids.slice(0, max).join(',')}${others ? ` +${others}` : ''}`);
 }
 
 export const LEARNING_MARK = '!! LEARNING: allowed without rules';
@@ -86,7 +88,8 @@ export function renderCallsTable(calls: CallRow[], c: ChalkInstance, withKey: bo
     const keyLabel = r.key == null ? c.red('(unknown key)') : printable(r.name ? `${r.name} (${r.key})` : r.key);
     const why = printable([r.rule, r.reason].filter(Boolean).join(': '));
     const outcome = r.outcome === 'ok' ? 'ok' : r.outcome === 'denied' || r.outcome === 'rejected' ? c.red(r.outcome) : c.yellow(printable(r.error ? `${r.outcome}: ${r.error}` : r.outcome));
-    const ids = [idsText(r.ids), r.result_ids.length ? `-> ${idsText(r.result_ids)}` : ''].filter(Boolean).join(' ');
+    const unlistedResults = r.more?.result_ids ?? 0;
+    const ids = [idsText(r.ids, r.more?.ids ?? 0), r.result_ids.length || unlistedResults ? `-> ${idsText(r.result_ids, unlistedResults)}` : ''].filter(Boolean).join(' ');
     return [
       shortTime(r.ts),
       ...(withKey ? [keyLabel + (r.learning ? `\n${c.bold.yellow('!! LEARNING')}` : '') + (r.temporary ? `\n${c.cyan(printable(`exec by ${r.temporary}`))}` : '')] : []),
@@ -135,15 +138,16 @@ export function renderReportCsv(report: Report): string {
   return lines.join('\n') + '\n';
 }
 
+/** `more` last, so the columns before it are where they always were. */
 export const CALLS_CSV_HEADER = [
   'ts', 'key', 'name', 'ip', 'proto', 'method', 'model', 'ids', 'fields', 'decision', 'rule', 'reason', 'outcome', 'error',
-  'result_ids', 'ms', 'learning', 'temporary',
+  'result_ids', 'ms', 'learning', 'temporary', 'more',
 ];
 
 export function callCsvLine(r: CallRow): string {
   return csvLine([
     r.ts, r.key, r.name, r.ip, r.proto, r.method, r.model, r.ids, r.fields, r.decision, r.rule, r.reason, r.outcome, r.error,
-    r.result_ids, r.ms, r.learning, r.temporary,
+    r.result_ids, r.ms, r.learning, r.temporary, r.more ? Object.entries(r.more).map(([k, n]) => `${k}:${n}`).join(' ') : '',
   ]);
 }
 

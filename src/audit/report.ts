@@ -391,6 +391,7 @@ export interface CallRow {
   /** The ORM method, or `service.function` for other calls. */
   method: string;
   model: string | null;
+  /** The ids the journal lists (at most 1000: `more` counts the others). */
   ids: number[];
   fields: string[];
   decision: 'allow' | 'deny';
@@ -403,6 +404,8 @@ export interface CallRow {
   ms: number | null;
   learning: boolean;
   temporary: string | null;
+  /** How many items each list left out (`{ ids: 500 }`), null when none did. */
+  more: Record<string, number> | null;
 }
 
 export function callRow(e: JournalEntry): CallRow {
@@ -426,5 +429,6 @@ export function callRow(e: JournalEntry): CallRow {
     ms: e.ms ?? null,
     learning: Boolean(e.learning),
     temporary: e.temporary ? `${e.temporary.user}@${e.temporary.host}: ${e.temporary.command}` : null,
+    more: e.more ?? null,
   };
 }

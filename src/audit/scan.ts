@@ -29,7 +29,7 @@ const BACKSLASH = 0x5c;
 // Members in the writer's order; their index is their slot in a LineView.
 const MEMBERS = [
   'ts', 'seq', 'key', 'name', 'profile', 'ip', 'proto', 'service', 'function', 'model', 'method', 'ids', 'fields', 'decision',
-  'rule', 'limit', 'reason', 'outcome', 'error', 'result_ids', 'ms', 'bytes_in', 'bytes_out', 'notes', 'temporary', 'learning',
+  'rule', 'limit', 'reason', 'outcome', 'error', 'result_ids', 'ms', 'bytes_in', 'bytes_out', 'notes', 'more', 'temporary', 'learning',
   'prev', 'hash',
 ] as const;
 type Member = (typeof MEMBERS)[number];
@@ -342,10 +342,17 @@ export class LineView implements LightEntry {
     return this.num(SLOT.ms);
   }
   get temporary(): TemporaryRun | undefined {
-    const slot = SLOT.temporary;
-    if (this.done & (1 << slot)) return this.memo[slot] as TemporaryRun | undefined;
+    return this.struct(SLOT.temporary) as TemporaryRun | undefined;
+  }
+  get more(): Record<string, number> | undefined {
+    return this.struct(SLOT.more) as Record<string, number> | undefined;
+  }
+
+  /** An object member, parsed when asked for (rare members: temporary, more). */
+  private struct(slot: number): unknown {
+    if (this.done & (1 << slot)) return this.memo[slot];
     const s = this.start(slot);
-    const v = s < 0 ? undefined : (JSON.parse(this.buf.toString('utf8', s, this.at[slot * 2 + 1]!)) as TemporaryRun);
+    const v: unknown = s < 0 ? undefined : JSON.parse(this.buf.toString('utf8', s, this.at[slot * 2 + 1]!));
     this.memo[slot] = v;
     this.done |= 1 << slot;
     return v;

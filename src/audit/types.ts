@@ -83,6 +83,12 @@ export interface JournalInput {
   bytes_out?: number;
   /** What the scope changed on the way through (a domain ANDed in, a limit narrowed, ...). */
   notes?: string[];
+  /**
+   * How many items a list member left out, by member name (`ids`, `result_ids`, `fields`, ...;
+   * `x2many.fields` for the lists inside x2many): a line lists at most 1000 record ids and 500
+   * names per list. Absent when nothing was left out. A report counts `ids.length + more.ids`.
+   */
+  more?: Record<string, number>;
   /** Set for the temporary keys of `odoo-keys exec`. */
   temporary?: TemporaryRun;
   /** The key is in learning mode: the call was allowed without a rule. */

@@ -42,6 +42,8 @@ export interface LearnedCall {
   domain_leaves?: [string, string, unknown][];
   context_keys?: string[];
   x2many?: { field: string; ops: number[]; fields: string[] }[];
+  /** How many items each list left out (a journal line keeps 500 names per list). */
+  more?: Record<string, number>;
 }
 
 export interface SuggestOptions {
@@ -138,6 +140,8 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
   let calls = 0;
   let deniedCount = 0;
   let odooErrors = 0;
+  /** Calls whose journal line could not keep every name they used (see JournalInput.more). */
+  const cut = new Map<string, number>();
   let first: string | null = null;
   let last: string | null = null;
 
@@ -154,6 +158,7 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
     }
     calls++;
     if (e.outcome === 'odoo_error') odooErrors++;
+    if (e.more && Object.keys(e.more).some((k) => k !== 'ids' && k !== 'result_ids')) cut.set(`${e.model}.${e.method}`, (cut.get(`${e.model}.${e.method}`) ?? 0) + 1);
     if (first === null || e.ts < first) first = e.ts;
     if (last === null || e.ts > last) last = e.ts;
     if (e.ip) ips.add(e.ip);
@@ -242,6 +247,9 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
     notes.add(`refused even while learning, so left out: ${label} (${d.count} call${d.count === 1 ? '' : 's'}): ${d.reason}`);
   }
   if (odooErrors) notes.add(`${odooErrors} of the calls failed in Odoo itself; they are covered all the same`);
+  for (const [label, n] of [...cut].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    notes.add(`${label}: ${n} call${n === 1 ? '' : 's'} named more fields or context keys than a journal line keeps (500 per list), so the rules may lack some of them`);
+  }
   const peak = Math.max(0, ...perMinute.values());
   if (calls) {
     notes.add(`calls came from ${sorted(ips).join(', ') || 'unknown addresses'}; to allow only the client's own addresses, add --ip to 'odoo-keys scope'`);

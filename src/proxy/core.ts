@@ -39,6 +39,7 @@ import type { Metrics } from './metrics.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { FailureThrottle, NoFailureThrottle, addressSource } from './throttle.js';
 import { callFacts, resultIds } from './facts.js';
+import { boundEntry } from '../audit/chain.js';
 
 export interface ProxyOptions {
   /** Largest request body accepted (bytes). */
@@ -1002,16 +1003,23 @@ export class ProxyCore {
       bytes_in: x.bytesIn,
       bytes_out: bytesOut,
     } as JournalInput;
-    for (const k of ['service', 'function', 'model', 'method'] as const) if (typeof entry[k] === 'string') entry[k] = clip(entry[k], NAME_CLIP);
     if (typeof entry.reason === 'string') entry.reason = clip(entry.reason, TEXT_CLIP);
     if (entry.error) entry.error = { ...entry.error, message: clip(entry.error.message, TEXT_CLIP) };
+    // Names and lists the client chose (even in a call the scope denied: the keys of create values,
+    // context keys, ids) bounded as the journal bounds them, before the log line below sees them.
+    let bounded = entry;
+    try {
+      bounded = boundEntry(entry);
+    } catch {
+      // Malformed: append refuses it and the log line says why.
+    }
     this.deps.metrics.observeCall(entry.key ?? '-', entry.decision, entry.outcome, ms);
     if (!this.deps.journal) return;
     try {
-      await this.deps.journal.append(entry);
+      await this.deps.journal.append(bounded);
     } catch (e) {
       // The answer is already out; from now on the journal is unhealthy and calls are refused.
-      this.deps.log.error('journal write failed; refusing calls until it recovers', { error: (e as Error).message, entry });
+      this.deps.log.error('journal write failed; refusing calls until it recovers', { error: (e as Error).message, entry: bounded });
     }
   }
 

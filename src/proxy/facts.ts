@@ -69,11 +69,10 @@ export function resultIds(call: OdooCall, result: RpcValue | undefined): number[
 // Learning keys (issue 11): what `odoo-keys scope suggest` needs to propose the least scope.
 // Names of fields, paths and context keys; of values, only the simple constants of domain leaves.
 
-/** The member of a field path or spec key that names a field of the call's own model. */
-const MAX_NAMES = 500;
-
+// Every name is collected here, however many: the journal keeps the first of each list and
+// counts the rest (`more`, see src/audit/chain.ts).
 function addPath(set: Set<string>, path: unknown): void {
-  if (typeof path !== 'string' || set.size >= MAX_NAMES) return;
+  if (typeof path !== 'string') return;
   const p = path.trim().replace(/\//g, '.');
   if (/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(p)) set.add(p);
 }
@@ -249,7 +248,7 @@ function learningFacts(b: BoundCall, out: CallFacts): void {
   if (leaves.length) out.domain_leaves = leaves;
   if (isStruct(b.context)) {
     const keys = Object.keys(b.context).filter((k) => !HARMLESS_CONTEXT_KEYS.includes(k)).sort();
-    if (keys.length) out.context_keys = keys.slice(0, MAX_NAMES);
+    if (keys.length) out.context_keys = keys;
   }
   const vals = p.vals_list ?? p.vals ?? (method === 'copy' ? p.default : undefined);
   const x2many = x2manyCommands(vals);

@@ -86,6 +86,32 @@ test('audit --key NAME --calls lists that key\'s calls; filters combine', async 
   assert.match(nobody.stderr, /no calls by nobody match/);
 });
 
+test('audit --calls: --json is written a batch at a time, byte for byte what JSON.stringify gives; ids past a line\'s 1000 are counted', async (t) => {
+  const cli = folders(t);
+  const journal = join(cli.state, 'journal');
+  const inputs = sampleInputs();
+  // A line that lists 1000 of the 1500 ids an unlink named.
+  inputs.push({ ...inputs[0]!, ts: '2026-11-25T11:00:00.000Z', method: 'unlink', ids: Array.from({ length: 1500 }, (_, i) => i + 1), result_ids: undefined });
+  await writeJournal(journal, inputs);
+  for (const args of [['--json'], ['--format', 'json']]) {
+    const r = await runCli(cli, ['audit', ...WINDOW, '--calls', ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    const value = JSON.parse(r.stdout) as { since: string; calls: { ids: number[]; more: Record<string, number> | null }[] };
+    assert.equal(r.stdout, `${JSON.stringify(value, null, 2)}\n`);
+    assert.equal(value.calls.length, 14);
+    assert.deepEqual([value.calls[13]!.ids.length, value.calls[13]!.more], [1000, { ids: 500 }]);
+    assert.equal(value.calls[0]!.more, null);
+  }
+  const none = await runCli(cli, ['audit', '--since', '2020-01-01', '--until', '2020-01-02', '--calls', '--json']);
+  assert.equal(none.stdout, `${JSON.stringify(JSON.parse(none.stdout), null, 2)}\n`);
+  assert.deepEqual(JSON.parse(none.stdout).calls, []);
+  const table = await runCli(cli, ['audit', ...WINDOW, '--calls', '--method', 'unlink', '--key', 'website-form']);
+  assert.match(table.stdout, /1,2,3,4,5,6 \+1494/);
+  const csv = await runCli(cli, ['audit', ...WINDOW, '--calls', '--format', 'csv', '--method', 'unlink', '--key', 'website-form']);
+  assert.match(csv.stdout.split('\n')[0]!, /,temporary,more$/);
+  assert.match(csv.stdout.split('\n')[1]!, /,ids:500$/);
+});
+
 test('audit merges several --journal folders in time order', async (t) => {
   const cli = folders(t);
   const root = tempDir(t);

@@ -7,7 +7,7 @@ import { parseLightEntry } from '../../src/audit/fastparse.js';
 import { LineView } from '../../src/audit/scan.js';
 import type { JournalInput } from '../../src/audit/types.js';
 
-const LIGHT = ['ts', 'seq', 'key', 'name', 'profile', 'ip', 'proto', 'service', 'function', 'model', 'method', 'ids', 'decision', 'rule', 'limit', 'outcome', 'result_ids', 'ms', 'temporary', 'learning'];
+const LIGHT = ['ts', 'seq', 'key', 'name', 'profile', 'ip', 'proto', 'service', 'function', 'model', 'method', 'ids', 'decision', 'rule', 'limit', 'outcome', 'result_ids', 'ms', 'more', 'temporary', 'learning'];
 
 function project(o: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -50,6 +50,8 @@ const input: fc.Arbitrary<JournalInput> = fc.record(
     bytes_in: fc.nat(),
     bytes_out: fc.nat(),
     notes: fc.array(nasty, { maxLength: 3 }),
+    // Counts of what lists left out, as a proxy bounded it before (the writer keeps the well-formed ones).
+    more: fc.dictionary(fc.constantFrom('ids', 'result_ids', 'fields', 'x2many.fields', 'bogus'), fc.integer({ min: -1, max: 2 ** 40 })),
     temporary: fc.record({ user: nasty, host: nasty, cwd: nasty, command: nasty }),
     learning: fc.boolean(),
   },

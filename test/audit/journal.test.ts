@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { openJournal, pruneJournal, JournalError } from '../../src/audit/journal.js';
-import { GENESIS, checkLine, redactSecrets } from '../../src/audit/chain.js';
+import { GENESIS, boundEntry, checkLine, redactSecrets } from '../../src/audit/chain.js';
 import fc from 'fast-check';
 import { verifyJournal } from '../../src/audit/verify.js';
 import type { JournalInput } from '../../src/audit/types.js';
@@ -96,6 +96,72 @@ test('a key pasted into any text member (model, method, field names, context key
   const text = readFileSync(j.currentFile!, 'utf8');
   assert.ok(!text.includes('S3cr3t'), `secret leaked: ${text}`);
   assert.equal(text.match(/odk_7f3a9c2e_\[redacted\]/g)?.length, 17); // every member above
+});
+
+test('a line is bounded whatever a caller passes: names cut to 256 characters, lists to 500 (ids to 1000), the rest counted in more', async (t) => {
+  const dir = tempDir(t);
+  const j = await openJournal({ dir });
+  t.after(() => j.close());
+  const huge = 'x'.repeat(1_000_000);
+  const many = (n: number, p = 'f') => Array.from({ length: n }, (_, i) => `${p}${i}`);
+  const secret = 'odk_7f3a9c2e_' + 'S3cr3tS3cr3tS3cr3tS3cr3tS3cr3t';
+  const input: JournalInput = {
+    ...call(1),
+    ip: huge,
+    model: huge,
+    method: 'y'.repeat(220) + secret + ' ' + 'z'.repeat(30), // a key across the cut is redacted, never cut in half
+    ids: Array.from({ length: 1500 }, (_, i) => i + 1),
+    result_ids: Array.from({ length: 1001 }, (_, i) => i + 1),
+    fields: [huge, ...many(600)],
+    read_fields: many(501),
+    search_fields: many(500),
+    context_keys: [...many(700), huge],
+    x2many: [...Array.from({ length: 510 }, (_, i) => ({ field: `x${i}${huge}`, ops: [0, 1, 4], fields: many(300) }))],
+    domain_leaves: [...Array.from({ length: 600 }, (_, i) => [`p${i}`, 'in', many(20, 'v')] as [string, string, string[]])],
+    decision: 'deny',
+    reason: huge,
+    outcome: 'denied',
+    error: { name: huge, message: huge },
+    notes: [...many(60, huge)],
+    // A count a caller passed (a line bounded before) is kept and added to; anything else in it is dropped.
+    more: { fields: 7, bogus: 3, ids: -1 } as Record<string, number>,
+  };
+  const e = await j.append(input);
+  await j.flush();
+  const line = readFileSync(j.currentFile!, 'utf8');
+  assert.ok(line.length < 1_000_000, `${line.length} characters`);
+  assert.ok(!line.includes('S3cr3t'));
+  const back = JSON.parse(line) as JournalInput;
+  assert.equal(back.model, `${'x'.repeat(256 - '... (1000000 characters)'.length)}... (1000000 characters)`);
+  for (const name of [back.ip!, back.model!, back.method!, back.error!.name, ...back.fields!, ...back.context_keys!, ...back.x2many!.map((x) => x.field)]) assert.ok(name.length <= 256, name.slice(0, 40));
+  for (const text of [back.reason!, back.error!.message, ...back.notes!]) assert.ok(text.length <= 4096);
+  assert.match(back.method!, /^y{220}odk_7f3a9c2e_\[re\.\.\. \(274 characters\)$/);
+  assert.ok(!line.includes('S3c'));
+  assert.deepEqual(
+    [back.ids!.length, back.result_ids!.length, back.fields!.length, back.read_fields!.length, back.search_fields!.length, back.context_keys!.length, back.x2many!.length, back.domain_leaves!.length, back.notes!.length],
+    [1000, 1000, 500, 500, 500, 500, 500, 500, 50],
+  );
+  assert.equal(back.x2many!.reduce((n, x) => n + x.fields.length, 0), 500, 'the lists inside x2many share one list\'s room');
+  assert.equal(back.domain_leaves!.reduce((n, l) => n + (l[2] as string[]).length, 0), 500);
+  assert.deepEqual(back.more, {
+    ids: 500,
+    fields: 7 + 101,
+    read_fields: 1,
+    context_keys: 201,
+    x2many: 10,
+    'x2many.ops': 500 * 3 - 500,
+    'x2many.fields': 500 * 300 - 500,
+    domain_leaves: 100,
+    'domain_leaves.values': 500 * 20 - 500,
+    result_ids: 1,
+    notes: 10,
+  });
+  // What the proxy bounds first is written as it is: bounding twice changes nothing.
+  const once = boundEntry(input);
+  assert.deepEqual(boundEntry(once), once);
+  const { seq: _s, prev: _p, hash: _h, ts: _t, ...written } = e;
+  const { ts: _t2, ...bounded } = once;
+  assert.deepEqual(bounded, written);
 });
 
 test('redactSecrets skips the regular expression only for text that cannot match it (property)', () => {

@@ -111,6 +111,13 @@ test('the read preset of the version decides what is a read', () => {
   assert.deepEqual(suggestScope(calls, { version: 18 }).rules, [{ model: 'crm.lead', methods: ['formatted_read_group'] }]);
 });
 
+test('a call whose journal line left names out is said to be covered only in part', () => {
+  const s = suggestScope([e('res.partner', 'read', { ids: [1], read_fields: ['name'], more: { read_fields: 120, ids: 5 } }), e('res.partner', 'unlink', { ids: [1], more: { ids: 5 } })]);
+  assert.deepEqual(s.notes.filter((n) => /more fields or context keys than a journal line keeps/.test(n)), [
+    'res.partner.read: 1 call named more fields or context keys than a journal line keeps (500 per list), so the rules may lack some of them',
+  ]);
+});
+
 test('suggestionYaml is a scope file that gives back the same rules and limits, notes as comments', () => {
   const s = suggestScope([
     e('res.partner', 'search_read', { read_fields: ['name'], search_fields: ['type'], domain_leaves: [['type', 'in', ['contact', 'invoice']]] }),
