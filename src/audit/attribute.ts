@@ -49,17 +49,21 @@ export interface MatchedCall {
   method: string | undefined;
   ids: number[];
   result_ids: number[];
+  /** How many ids the call named or made beyond those its line lists (see JournalInput.more). */
+  more?: Record<string, number>;
 }
 
 export interface AttributedChange {
   change: OdooChange;
   call: MatchedCall;
   /**
-   * 'record': the call named this record (its ids or the ids it created). 'time': no call named
-   * the record, but a call that changes data ran at the same moment: probably a side effect
-   * (lines created with an order, a related record updated), shown as such.
+   * 'record': the call named this record (its ids or the ids it created). 'unlisted': no call's
+   * line lists the record, but a call on its model at that moment named (or made) more records
+   * than its line lists (`more`): the record may be one of those. 'time': no call named the
+   * record, but a call that changes data ran at the same moment: probably a side effect (lines
+   * created with an order, a related record updated), shown as such.
    */
-  match: 'record' | 'time';
+  match: 'record' | 'unlisted' | 'time';
   /** How far the change lies outside the call's own span, in ms (0 when inside it). */
   offset_ms: number;
 }
@@ -152,6 +156,7 @@ function matchedCall(e: LightEntry): MatchedCall {
     method: e.method,
     ids: e.ids ?? [],
     result_ids: e.result_ids ?? [],
+    ...(e.more ? { more: { ...e.more } } : {}),
   };
 }
 
@@ -171,6 +176,8 @@ function methodFit(kind: ChangeKind, e: LightEntry, resId: number): number {
  */
 export function attributeChanges(entries: Iterable<LightEntry>, changes: OdooChange[], toleranceMs = 5000): Attribution {
   const byRecord = new Map<string, Candidate[]>();
+  /** By model: calls whose line lists only some of the ids they named or made (the others counted in `more`). */
+  const unlisted = new Map<string, Candidate[]>();
   const writers: Candidate[] = [];
   for (const e of entries) {
     if (e.decision !== 'allow' || (e.outcome !== 'ok' && e.outcome !== 'upstream_error')) continue;
@@ -182,6 +189,11 @@ export function attributeChanges(entries: Iterable<LightEntry>, changes: OdooCha
         const k = `${e.model}#${id}`;
         let list = byRecord.get(k);
         if (!list) byRecord.set(k, (list = []));
+        list.push(c);
+      }
+      if (e.more?.ids || e.more?.result_ids) {
+        let list = unlisted.get(e.model);
+        if (!list) unlisted.set(e.model, (list = []));
         list.push(c);
       }
     }
@@ -204,7 +216,7 @@ export function attributeChanges(entries: Iterable<LightEntry>, changes: OdooCha
 
   const perKey = new Map<string, KeyAttribution>();
   const unexplained: OdooChange[] = [];
-  const attribute = (change: OdooChange, c: Candidate, match: 'record' | 'time', offset: number): void => {
+  const attribute = (change: OdooChange, c: Candidate, match: AttributedChange['match'], offset: number): void => {
     const e = c.entry;
     const k = e.key ?? '';
     let ka = perKey.get(k);
@@ -234,6 +246,24 @@ export function attributeChanges(entries: Iterable<LightEntry>, changes: OdooCha
     }
     if (best) {
       attribute(change, best, 'record', bestOffset);
+      continue;
+    }
+    // A call on the model whose line could not list every id may have named the record: that
+    // explains it better than any call that merely ran at the same time (another key's, perhaps).
+    for (const c of unlisted.get(change.model) ?? []) {
+      const more = c.entry.more!;
+      if (change.kind === 'create' ? !more.result_ids : !more.ids && !more.result_ids) continue;
+      const off = offsetMs(c, at);
+      if (off > toleranceMs) continue;
+      const fit = change.kind === 'create' ? 2 : methodFit(change.kind, c.entry, change.res_id);
+      if (off < bestOffset || (off === bestOffset && (fit > bestFit || (fit === bestFit && c.end > best!.end)))) {
+        best = c;
+        bestOffset = off;
+        bestFit = fit;
+      }
+    }
+    if (best) {
+      attribute(change, best, 'unlisted', bestOffset);
       continue;
     }
     // No call named the record: a call that writes, running at that moment, probably caused it.

@@ -207,7 +207,8 @@ export function renderAttribution(a: Attribution, c: ChalkInstance): string {
     out.push(c.bold(`${who}: ${k.changes.length} change${k.changes.length === 1 ? '' : 's'}`) + (k.temporary ? c.cyan(printable(`  exec by ${k.temporary.user}@${k.temporary.host}: ${k.temporary.command}`)) : ''));
     const rows = k.changes.map((x) => [
       ...changeCells(x.change),
-      `${printable(`seq ${x.call.seq} ${x.call.method ?? ''} ${x.call.model ?? ''}`)}\n${shortTime(x.call.ts)}` + (x.match === 'time' ? `\n${c.yellow('by time only (side effect?)')}` : ''),
+      `${printable(`seq ${x.call.seq} ${x.call.method ?? ''} ${x.call.model ?? ''}`)}\n${shortTime(x.call.ts)}` +
+        (x.match === 'time' ? `\n${c.yellow('by time only (side effect?)')}` : x.match === 'unlisted' ? `\n${c.yellow('one of the ids its line does not list')}` : ''),
     ]);
     out.push(table(['time (UTC)', 'record', 'change', 'fields (old -> new)', 'journaled call'], rows));
   }

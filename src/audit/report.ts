@@ -262,9 +262,10 @@ export class ReportBuilder {
     else if (outcome === 'upstream_error') g.upstream_errors++;
     else if (outcome === 'ok') {
       const method = e.method;
-      if (method === 'create') g.created += e.result_ids?.length ?? 1;
-      else if (method === 'write') g.written += e.ids?.length ?? 0;
-      else if (method === 'unlink') g.deleted += e.ids?.length ?? 0;
+      // A line lists at most 1000 ids; `more` counts the others.
+      if (method === 'create') g.created += e.result_ids ? e.result_ids.length + (e.more?.result_ids ?? 0) : 1;
+      else if (method === 'write') g.written += (e.ids?.length ?? 0) + (e.more?.ids ?? 0);
+      else if (method === 'unlink') g.deleted += (e.ids?.length ?? 0) + (e.more?.ids ?? 0);
     }
     const ip = e.ip;
     if (ip !== undefined) g.ips.add(ip);

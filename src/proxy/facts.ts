@@ -12,13 +12,13 @@ import type { JournalConstant, JournalDomainLeaf, JournalInput, JournalX2many } 
 /** Journal members read from the call itself (learning keys get more: see learningFacts). */
 export type CallFacts = Pick<JournalInput, 'ids' | 'fields' | 'read_fields' | 'search_fields' | 'domain_leaves' | 'context_keys' | 'x2many'>;
 
-const MAX_IDS = 1000;
-
+// Every id and name is collected here, however many: the journal keeps the first of each list
+// and counts the rest (`more`, see src/audit/chain.ts), so reports count them all.
 function idList(v: RpcValue | undefined): number[] | undefined {
   if (typeof v === 'number' && Number.isInteger(v)) return [v];
   if (!Array.isArray(v)) return undefined;
   const ids = v.filter((x): x is number => typeof x === 'number' && Number.isInteger(x));
-  return ids.length ? ids.slice(0, MAX_IDS) : undefined;
+  return ids.length ? ids : undefined;
 }
 
 function writtenNames(vals: RpcValue | undefined): string[] {
@@ -69,8 +69,6 @@ export function resultIds(call: OdooCall, result: RpcValue | undefined): number[
 // Learning keys (issue 11): what `odoo-keys scope suggest` needs to propose the least scope.
 // Names of fields, paths and context keys; of values, only the simple constants of domain leaves.
 
-// Every name is collected here, however many: the journal keeps the first of each list and
-// counts the rest (`more`, see src/audit/chain.ts).
 function addPath(set: Set<string>, path: unknown): void {
   if (typeof path !== 'string') return;
   const p = path.trim().replace(/\//g, '.');

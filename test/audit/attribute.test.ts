@@ -100,3 +100,33 @@ test('temporary exec keys carry who ran them', () => {
   const a = attributeChanges(calls, [change({ model: 'res.partner', res_id: 3, at: '2026-11-28T10:00:00Z' })]);
   assert.deepEqual(a.keys[0]!.temporary, temporary);
 });
+
+test('a call whose line lists only its first 1000 ids explains changes to the others before a call that merely ran at the time', () => {
+  const ids = Array.from({ length: 1500 }, (_, i) => i + 1);
+  const calls = [
+    // The journal lists 1000 of the ids A wrote and counts the other 500.
+    web({ ts: '2026-11-28T10:00:02.000Z', model: 'res.partner', method: 'write', ids: ids.slice(0, 1000), more: { ids: 500 }, ms: 2000 }),
+    sync({ ts: '2026-11-28T10:00:03.000Z', model: 'res.partner', method: 'write', ids: [99999], ms: 4000 }),
+    // A create of 1200 records: 1000 listed.
+    sync({ ts: '2026-11-28T10:10:01.000Z', model: 'res.partner', method: 'create', result_ids: ids.slice(0, 1000).map((i) => i + 5000), more: { result_ids: 200 }, ms: 900 }),
+  ];
+  const changes = [
+    change({ model: 'res.partner', res_id: 500, at: '2026-11-28T10:00:01Z' }),
+    change({ model: 'res.partner', res_id: 1200, at: '2026-11-28T10:00:01Z' }),
+    change({ model: 'res.partner', res_id: 99999, at: '2026-11-28T10:00:01Z' }),
+    change({ model: 'res.partner', res_id: 6100, kind: 'create', at: '2026-11-28T10:10:00Z', sources: ['create_uid'] }),
+    // Another model: a side effect, by time only, as before.
+    change({ model: 'crm.lead', res_id: 3, at: '2026-11-28T10:00:01Z' }),
+  ];
+  const a = attributeChanges(calls, changes, 5000);
+  const got = a.keys.flatMap((k) => k.changes.map((c) => `${c.change.model}/${c.change.res_id} -> ${k.name} (${c.match})`)).sort();
+  assert.deepEqual(got, [
+    'crm.lead/3 -> nightly-sync (time)',
+    'res.partner/1200 -> website-form (unlisted)',
+    'res.partner/500 -> website-form (record)',
+    'res.partner/6100 -> nightly-sync (unlisted)',
+    'res.partner/99999 -> nightly-sync (record)',
+  ]);
+  assert.deepEqual(a.keys.find((k) => k.name === 'website-form')!.changes.find((c) => c.change.res_id === 1200)!.call.more, { ids: 500 });
+  assert.equal(a.unexplained.length, 0);
+});

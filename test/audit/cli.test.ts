@@ -110,6 +110,8 @@ test('audit --calls: --json is written a batch at a time, byte for byte what JSO
   const csv = await runCli(cli, ['audit', ...WINDOW, '--calls', '--format', 'csv', '--method', 'unlink', '--key', 'website-form']);
   assert.match(csv.stdout.split('\n')[0]!, /,temporary,more$/);
   assert.match(csv.stdout.split('\n')[1]!, /,ids:500$/);
+  const report = await runCli(cli, ['audit', ...WINDOW, '--json']);
+  assert.equal((JSON.parse(report.stdout).rows as { name: string; deleted: number }[]).find((r) => r.name === 'website-form')!.deleted, 1500);
 });
 
 test('audit merges several --journal folders in time order', async (t) => {

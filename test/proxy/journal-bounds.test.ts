@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness, post, type Harness } from '../support/proxy-harness.js';
+import { groupJournal } from '../../src/audit/group.js';
 import { createLogger } from '../../src/proxy/log.js';
 
 function json2(h: Harness, token: string, model: string, method: string, body: unknown): ReturnType<typeof post> {
@@ -56,6 +57,22 @@ test("a learning key's lists are bounded too: fields read, context keys, x2many 
   assert.deepEqual(create!.x2many!.map((x) => x.fields.length).reduce((a, b) => a + b), 500);
   assert.deepEqual(create!.more, { fields: 11, x2many: 10, 'x2many.fields': 500 * 520 - 500 });
   assert.ok(journalBytes(h.journalDir!) < 700_000, `${journalBytes(h.journalDir!)} bytes for two calls`);
+});
+
+test('a create and an unlink of 1500 records: each line lists 1000 ids and counts the other 500; audit counts 1500', async (t) => {
+  const h = await startHarness({ version: 19 });
+  t.after(() => h.close());
+  const { token } = await h.addKey({ name: 'sync', rules: [{ model: 'res.partner', methods: ['read', 'create', 'unlink'] }] });
+  const made = await json2(h, token, 'res.partner', 'create', { vals_list: Array.from({ length: 1500 }, (_, i) => ({ name: `p${i}` })) });
+  const ids = JSON.parse(made.text) as number[];
+  assert.equal(ids.length, 1500);
+  assert.equal((await json2(h, token, 'res.partner', 'unlink', { ids })).status, 200);
+  const [create, unlink] = await h.journal();
+  assert.deepEqual([create!.result_ids!.length, create!.more], [1000, { result_ids: 500 }]);
+  assert.deepEqual(create!.result_ids, ids.slice(0, 1000));
+  assert.deepEqual([unlink!.ids!.length, unlink!.more], [1000, { ids: 500 }]);
+  const report = await groupJournal([h.journalDir!], {}, { by: 'key', workers: 1 });
+  assert.deepEqual(report.rows.map((r) => [r.name, r.created, r.deleted]), [['sync', 1500, 1500]]);
 });
 
 test('when the journal cannot be written, the log line that carries the entry is bounded the same way', async (t) => {
