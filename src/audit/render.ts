@@ -160,11 +160,13 @@ export function renderVerify(result: VerifyResult, c: ChalkInstance): string {
         ? `seq ${ch.firstSeq}–${ch.lastSeq} (${shortTime(ch.firstTs)} to ${shortTime(ch.lastTs)} UTC)`
         : 'no entries';
     const pruned = ch.prunedThrough !== undefined ? `; entries through seq ${ch.prunedThrough} removed by retention` : '';
+    // The last entry, in the form --expect-head takes back: kept elsewhere, it catches a cut end whose head record was rewritten too.
+    const head = ch.lastSeq !== undefined && ch.lastHash ? `\n  head ${printable(`${ch.replica ? `${ch.replica}:` : ''}${ch.lastSeq}:${ch.lastHash}`)}` : '';
     if (ch.ok) {
-      out.push(`${c.green('intact')}  ${label}: ${ch.lines} line${ch.lines === 1 ? '' : 's'} in ${ch.files} file${ch.files === 1 ? '' : 's'}, ${span}${pruned}`);
+      out.push(`${c.green('intact')}  ${label}: ${ch.lines} line${ch.lines === 1 ? '' : 's'} in ${ch.files} file${ch.files === 1 ? '' : 's'}, ${span}${pruned}${head}`);
       continue;
     }
-    out.push(`${c.red.bold('BROKEN')}  ${label}: ${ch.lines} lines in ${ch.files} files, ${span}${pruned}`);
+    out.push(`${c.red.bold('BROKEN')}  ${label}: ${ch.lines} lines in ${ch.files} files, ${span}${pruned}${head}`);
     // Messages quote the side files (.head, .pruned), which anyone who can write the folder can write.
     for (const p of ch.problems) out.push(`  ${c.red(p.kind)}  ${printable(`${p.file}:${p.line}: ${p.message}`)}`);
     if (ch.problemCount > ch.problems.length) out.push(`  ... and ${ch.problemCount - ch.problems.length} more`);

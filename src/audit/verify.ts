@@ -6,7 +6,7 @@
 
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { GENESIS, checkChainLine, sideFileName, type ChainCheck } from './chain.js';
+import { GENESIS, checkChainLine, parseJournalFileName, sideFileName, type ChainCheck } from './chain.js';
 import type { HeadRecord, PrunedRecord } from './journal.js';
 import { journalSources, readLines, type JournalSource } from './read.js';
 
@@ -19,7 +19,8 @@ export type ProblemKind =
   | 'truncated'
   | 'not_an_entry'
   | 'start_missing'
-  | 'end_missing';
+  | 'end_missing'
+  | 'no_journal';
 
 export interface VerifyProblem {
   kind: ProblemKind;
@@ -40,6 +41,8 @@ export interface ChainReport {
   lastSeq: number | undefined;
   firstTs: string | undefined;
   lastTs: string | undefined;
+  /** The hash of the last entry: with lastSeq, what to keep elsewhere and give back as --expect-head. */
+  lastHash: string | undefined;
   /** Entries up to this seq were removed by retention (pruneJournal). */
   prunedThrough: number | undefined;
   ok: boolean;
@@ -51,6 +54,26 @@ export interface ChainReport {
 export interface VerifyResult {
   ok: boolean;
   chains: ChainReport[];
+}
+
+/** A chain's last seq and hash as recorded elsewhere (`--expect-head [<replica>:]<seq>:<hash>`). */
+export interface ExpectedHead {
+  replica: string | undefined;
+  seq: number;
+  hash: string;
+}
+
+export interface VerifyOptions {
+  /** A folder with no journal file (or a folder that does not exist) is not a problem. */
+  allowEmpty?: boolean;
+  /** Entries each chain must still hold, as recorded elsewhere: lines cut off the end with the head record rewritten are caught. */
+  expectHeads?: ExpectedHead[];
+}
+
+/** Parses `[<replica>:]<seq>:<hash>` as `audit verify` prints it; undefined when malformed. */
+export function parseExpectedHead(text: string): ExpectedHead | undefined {
+  const m = /^(?:([A-Za-z0-9_-]{1,64}):)?(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
+  return m ? { replica: m[1], seq: Number(m[2]), hash: m[3]! } : undefined;
 }
 
 const LOOKAHEAD = 256;
@@ -79,7 +102,11 @@ function where(r: { file: string; line: number }): string {
   return `${r.file}:${r.line}`;
 }
 
-async function verifyChain(source: JournalSource): Promise<ChainReport> {
+function emptyReport(dir: string, replica: string | undefined): ChainReport {
+  return { dir, replica, files: 0, lines: 0, firstSeq: undefined, lastSeq: undefined, firstTs: undefined, lastTs: undefined, lastHash: undefined, prunedThrough: undefined, ok: true, problems: [], problemCount: 0 };
+}
+
+async function verifyChain(source: JournalSource, expected: ExpectedHead[] = []): Promise<ChainReport> {
   const report: ChainReport = {
     dir: source.dir,
     replica: source.replica,
@@ -89,11 +116,14 @@ async function verifyChain(source: JournalSource): Promise<ChainReport> {
     lastSeq: undefined,
     firstTs: undefined,
     lastTs: undefined,
+    lastHash: undefined,
     prunedThrough: undefined,
     ok: true,
     problems: [],
     problemCount: 0,
   };
+  /** The hash of the entry at each expected seq, as found. */
+  const seen = new Map<number, string>(expected.map((x) => [x.seq, '']));
   const pruned = await readJson<PrunedRecord>(join(source.dir, sideFileName('pruned', source.replica)));
   const head = await readJson<HeadRecord>(join(source.dir, sideFileName('head', source.replica)));
 
@@ -124,6 +154,8 @@ async function verifyChain(source: JournalSource): Promise<ChainReport> {
     lastAccepted = { rec: r, prev, hash, seq };
     report.lastSeq = seq;
     report.lastTs = ts;
+    report.lastHash = hash;
+    if (seen.get(seq) === '') seen.set(seq, hash);
   };
 
   const processOne = (i: number): void => {
@@ -162,7 +194,28 @@ async function verifyChain(source: JournalSource): Promise<ChainReport> {
       started = true;
       if (e.seq === 1 && e.prev === GENESIS) return accept(r, e.seq, e.prev, e.hash, e.ts);
       if (pruned && pruned.seq + 1 === e.seq && pruned.hash === e.prev) {
-        report.prunedThrough = pruned.seq;
+        // Retention removes whole files of days past, never the newest: a record that explains a
+        // cut inside a file, or through a day not older than what remains, was not written by it.
+        const through = typeof pruned.through === 'string' ? parseJournalFileName(pruned.through) : null;
+        const remaining = parseJournalFileName(r.file);
+        const unlike =
+          r.line !== 1
+            ? `entries before line ${r.line} of ${r.file} were removed, but retention removes whole files only`
+            : !through || through.replica !== source.replica
+              ? `it names ${JSON.stringify(pruned.through)}, not a journal file of this chain`
+              : remaining && through.day >= remaining.day
+                ? `it names ${pruned.through}, which is not older than ${r.file}, the oldest file left, and retention never removes the newest file`
+                : undefined;
+        if (unlike === undefined) {
+          report.prunedThrough = pruned.seq;
+          return accept(r, e.seq, e.prev, e.hash, e.ts);
+        }
+        problem(
+          'start_missing',
+          r,
+          `the chain starts at seq ${e.seq}, and the retention record (${sideFileName('pruned', source.replica)}) says entries through seq ${pruned.seq} were removed, but ${unlike}: entries were removed by hand and the record written to hide it`,
+          e.seq,
+        );
         return accept(r, e.seq, e.prev, e.hash, e.ts);
       }
       problem(
@@ -281,23 +334,70 @@ async function verifyChain(source: JournalSource): Promise<ChainReport> {
       problem('changed', lastAccepted.rec, `the last line (seq ${lastSeq}) is not the one that was written: its hash differs from the head record`, lastSeq);
     }
   }
+  // Heads recorded elsewhere: the head record lives in the folder, so whoever cut lines off the end
+  // could rewrite it too; a value kept away from the folder cannot be.
+  for (const x of expected) {
+    const found = seen.get(x.seq);
+    const lastSeq = report.lastSeq ?? 0;
+    const at = lastRec ?? { file: '-', line: 0 };
+    if (found === x.hash) continue;
+    if (!found && x.seq > lastSeq) {
+      problem('end_missing', at, `the journal ends at seq ${lastSeq}, but seq ${x.seq} was written (--expect-head): ${x.seq - lastSeq} line${x.seq - lastSeq === 1 ? ' was' : 's were'} removed from the end`, lastSeq);
+    } else {
+      problem('changed', at, `the entry at seq ${x.seq} is ${found ? 'not the one recorded (--expect-head): its hash differs' : 'missing'}: the chain was rewritten from there or before`, x.seq);
+    }
+  }
   return report;
 }
 
-/** Verifies every chain in each folder (each replica is its own chain). */
-export async function verifyJournal(dirs: string | string[]): Promise<VerifyResult> {
+/**
+ * Verifies every chain in each folder (each replica is its own chain). A folder with no journal
+ * file at all (emptied, or only its lock or probe file left), or one that does not exist, is a
+ * problem unless `allowEmpty`: a wiped journal must not pass as an intact one.
+ */
+export async function verifyJournal(dirs: string | string[], opts: VerifyOptions = {}): Promise<VerifyResult> {
   const list = Array.isArray(dirs) ? dirs : [dirs];
-  const sources = await journalSources(list);
-  // A head record without any file left: the whole chain was removed.
+  const present: string[] = [];
+  const chains: ChainReport[] = [];
   for (const dir of list) {
+    const st = await fsp.stat(dir).catch(() => undefined);
+    if (st?.isDirectory()) present.push(dir);
+    else if (!opts.allowEmpty) chains.push(noJournal(dir, 'the folder does not exist'));
+  }
+  const sources = await journalSources(present);
+  // A head record without any file left: the whole chain was removed.
+  for (const dir of present) {
     for (const name of await fsp.readdir(dir)) {
       const m = /^\.head(?:\.([A-Za-z0-9_-]{1,64}))?\.json$/.exec(name);
       if (!m) continue;
       const replica = m[1];
       if (!sources.some((s) => s.dir === dir && s.replica === replica)) sources.push({ dir, replica, files: [] });
     }
+    if (!opts.allowEmpty && !sources.some((s) => s.dir === dir)) chains.push(noJournal(dir, 'the folder holds no journal file'));
   }
-  const chains: ChainReport[] = [];
-  for (const s of sources) chains.push(await verifyChain(s));
+  const expected = opts.expectHeads ?? [];
+  for (const s of sources) chains.push(await verifyChain(s, expected.filter((x) => x.replica === s.replica)));
+  // An expected head whose chain has no file in any folder: all of it is gone.
+  for (const x of expected) {
+    if (sources.some((s) => s.replica === x.replica)) continue;
+    const c = emptyReport(list[0] ?? '-', x.replica);
+    c.ok = false;
+    c.problemCount = 1;
+    c.problems.push({ kind: 'end_missing', file: '-', line: 0, seq: 0, message: `no file of this chain is left, but seq ${x.seq} was written (--expect-head): the whole chain was removed` });
+    chains.push(c);
+  }
   return { ok: chains.every((c) => c.ok), chains };
+}
+
+function noJournal(dir: string, why: string): ChainReport {
+  const c = emptyReport(dir, undefined);
+  c.ok = false;
+  c.problemCount = 1;
+  c.problems.push({
+    kind: 'no_journal',
+    file: '-',
+    line: 0,
+    message: `${why}: the journal was removed, or no proxy has written here yet (\`audit verify --allow-empty\` where that is expected)`,
+  });
+  return c;
 }

@@ -1,7 +1,7 @@
 // The audit commands as a user runs them: child processes, real files, exit codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, type CliEnv } from '../support/cli.js';
 import { sampleInputs, tempDir, writeJournal } from './fixtures.js';
@@ -176,4 +176,44 @@ test('audit verify: exit 0 when intact, 3 when broken, with the place named; --j
   assert.deepEqual(result.chains[0].problems[0], { kind: 'changed', file: '2026-11-21.jsonl', line: 2, seq: 5, message: 'line 2 (seq 5) was changed: its text no longer matches its hash' });
   const missing = await runCli(cli, ['audit', 'verify', '--journal', join(state, 'nope')]);
   assert.equal(missing.code, 2);
+});
+
+test('audit verify: a wiped journal (empty folder, or no default folder) exits 3 unless --allow-empty; the head printed is what --expect-head takes', async (t) => {
+  const cli = await foldersWithJournal(t);
+  const { journal } = cli;
+  const ok = await runCli(cli, ['audit', 'verify']);
+  const head = /^ {2}head (\d+:[0-9a-f]{64})$/m.exec(ok.stdout)?.[1];
+  assert.ok(head, ok.stdout);
+  assert.equal((await runCli(cli, ['audit', 'verify', '--expect-head', head])).code, 0);
+  // The last line cut and the head record rewritten to match it: only the kept head sees it.
+  const f = join(journal, '2026-11-25.jsonl');
+  const last = readFileSync(join(journal, '2026-11-24.jsonl'), 'utf8').trimEnd().split('\n').at(-1)!;
+  const e = JSON.parse(last) as { seq: number; hash: string; ts: string };
+  rmSync(f);
+  writeFileSync(join(journal, '.head.json'), JSON.stringify({ seq: e.seq, hash: e.hash, ts: e.ts, file: '2026-11-24.jsonl' }));
+  assert.equal((await runCli(cli, ['audit', 'verify'])).code, 0);
+  const cut = await runCli(cli, ['audit', 'verify', '--expect-head', head]);
+  assert.equal(cut.code, 3);
+  assert.match(cut.stdout, /end_missing .*ends at seq 12, but seq 13 was written \(--expect-head\)/);
+  assert.equal((await runCli(cli, ['audit', 'verify', '--expect-head', '13:abc'])).code, 2);
+  // Every file gone, only the lock left.
+  for (const name of readdirSync(journal)) rmSync(join(journal, name));
+  writeFileSync(join(journal, '.lock.json'), '{}');
+  const empty = await runCli(cli, ['audit', 'verify']);
+  assert.equal(empty.code, 3, empty.stdout);
+  assert.match(empty.stdout, /BROKEN .*journal: 0 lines in 0 files, no entries\n {2}no_journal {2}-:0: the folder holds no journal file/);
+  const json = await runCli(cli, ['audit', 'verify', '--json']);
+  assert.equal(json.code, 3);
+  assert.equal(JSON.parse(json.stdout).chains[0].problems[0].kind, 'no_journal');
+  const allowed = await runCli(cli, ['audit', 'verify', '--allow-empty']);
+  assert.equal(allowed.code, 0, allowed.stdout);
+  assert.match(allowed.stdout, /no journal files found/);
+  // No default folder at all.
+  rmSync(journal, { recursive: true });
+  const none = await runCli(cli, ['audit', 'verify']);
+  assert.equal(none.code, 3);
+  assert.match(none.stdout, /no_journal .*the folder does not exist/);
+  const fresh = await runCli(cli, ['audit', 'verify', '--allow-empty']);
+  assert.equal(fresh.code, 0);
+  assert.match(fresh.stderr, /no journal yet at/);
 });

@@ -48,7 +48,7 @@ test('tables: nothing a client chose acts on the terminal (calls, by key, by mod
     renderReportTable(groupEntries(es), plain),
     renderReportTable(groupEntries(es, { by: 'model' }), plain),
     renderReportTable(groupEntries(es, { by: 'method' }), plain),
-    renderVerify({ ok: false, chains: [{ dir: '/j', replica: undefined, files: 1, lines: 1, firstSeq: 1, lastSeq: 1, firstTs: `2026${ESC}[2K`, lastTs: undefined, prunedThrough: undefined, ok: false, problems: [{ kind: 'end_missing', file: `x${ESC}[2K`, line: 0, message: `seq 9 was written (${HOSTILE_TEXT})` }], problemCount: 1 }] }, plain),
+    renderVerify({ ok: false, chains: [{ dir: '/j', replica: undefined, files: 1, lines: 1, firstSeq: 1, lastSeq: 1, firstTs: `2026${ESC}[2K`, lastTs: undefined, lastHash: undefined, prunedThrough: undefined, ok: false, problems: [{ kind: 'end_missing', file: `x${ESC}[2K`, line: 0, message: `seq 9 was written (${HOSTILE_TEXT})` }], problemCount: 1 }] }, plain),
     renderAttribution(
       {
         toleranceMs: 5000,

@@ -159,8 +159,8 @@ test('verify output: intact and broken chains', () => {
     {
       ok: false,
       chains: [
-        { dir: '/j', replica: undefined, files: 2, lines: 10, firstSeq: 1, lastSeq: 10, firstTs: '2026-11-20T00:00:00.000Z', lastTs: '2026-11-21T00:00:00.000Z', prunedThrough: undefined, ok: true, problems: [], problemCount: 0 },
-        { dir: '/j', replica: 'b', files: 1, lines: 3, firstSeq: 1, lastSeq: 3, firstTs: undefined, lastTs: undefined, prunedThrough: undefined, ok: false, problems: [{ kind: 'changed', file: 'x.jsonl', line: 2, seq: 2, message: 'line 2 (seq 2) was changed' }], problemCount: 1 },
+        { dir: '/j', replica: undefined, files: 2, lines: 10, firstSeq: 1, lastSeq: 10, firstTs: '2026-11-20T00:00:00.000Z', lastTs: '2026-11-21T00:00:00.000Z', lastHash: 'a'.repeat(64), prunedThrough: undefined, ok: true, problems: [], problemCount: 0 },
+        { dir: '/j', replica: 'b', files: 1, lines: 3, firstSeq: 1, lastSeq: 3, firstTs: undefined, lastTs: undefined, lastHash: 'b'.repeat(64), prunedThrough: undefined, ok: false, problems: [{ kind: 'changed', file: 'x.jsonl', line: 2, seq: 2, message: 'line 2 (seq 2) was changed' }], problemCount: 1 },
       ],
     },
     plain,
@@ -168,6 +168,9 @@ test('verify output: intact and broken chains', () => {
   assert.match(text, /^intact {2}\/j: 10 lines in 2 files, seq 1–10/m);
   assert.match(text, /^BROKEN {2}\/j \[replica b\]/m);
   assert.match(text, /^ {2}changed {2}x\.jsonl:2: line 2 \(seq 2\) was changed$/m);
+  // The head, in the form --expect-head takes back.
+  assert.match(text, /^ {2}head 10:a{64}$/m);
+  assert.match(text, /^ {2}head b:3:b{64}$/m);
 });
 
 test('partial reports merge to the same report as one builder', () => {

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, writeFileSync, unlinkSync, truncateSync, statSync, mkdirSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, writeFileSync, unlinkSync, truncateSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sealLine } from '../../src/audit/chain.js';
-import { verifyJournal, type VerifyProblem } from '../../src/audit/verify.js';
+import { parseExpectedHead, verifyJournal, type VerifyProblem } from '../../src/audit/verify.js';
 import type { JournalEntry } from '../../src/audit/types.js';
 import { tempDir, writeJournal, type TimedInput } from './fixtures.js';
 
@@ -230,4 +230,135 @@ test('several folders and replicas: each chain is checked on its own', async (t)
   assert.deepEqual(v.chains.map((c) => [c.replica ?? '-', c.ok]), [['-', true], ['r1', true], ['r2', false]]);
   assert.deepEqual(brief(v.chains[2]!.problems), ['removed 2026-11-20.r2.jsonl:2']);
   assert.equal(pristineEntries.length, 24);
+});
+
+test('a folder with no journal file (emptied, only its lock or probe left) or no folder at all is no_journal, unless allowed', async (t) => {
+  const dir = await journal(t);
+  for (const name of readdirSync(dir)) unlinkSync(join(dir, name));
+  writeFileSync(join(dir, '.lock.json'), '{"pid":1,"host":"h"}\n');
+  writeFileSync(join(dir, '.probe'), ' ');
+  const v = await verifyJournal(dir);
+  assert.equal(v.ok, false);
+  assert.deepEqual(v.chains.map((c) => [c.dir, c.problems.map((p) => p.kind)]), [[dir, ['no_journal']]]);
+  assert.match(v.chains[0]!.problems[0]!.message, /holds no journal file: the journal was removed, or no proxy has written here yet/);
+  assert.deepEqual(await verifyJournal(dir, { allowEmpty: true }), { ok: true, chains: [] });
+  const gone = join(dir, 'nope');
+  assert.deepEqual(brief(v.chains[0]!.problems), ['no_journal -:0']);
+  assert.match((await verifyJournal(gone)).chains[0]!.problems[0]!.message, /does not exist/);
+  assert.ok((await verifyJournal(gone, { allowEmpty: true })).ok);
+  // Another folder that does hold a journal does not make up for an empty one.
+  const other = await journal(t);
+  assert.deepEqual((await verifyJournal([other, dir])).chains.map((c) => [c.dir, c.ok]), [[dir, false], [other, true]]);
+});
+
+test('a retention record does not hide lines cut by hand where it cannot be retention\'s: a cut inside a line, a day not older than what is left, another chain\'s file', async (t) => {
+  const cases: { what: string; cut: (dir: string) => { seq: number; hash: string }; through: string; says: RegExp }[] = [
+    {
+      what: 'the oldest file cut by bytes, in the middle of its fifth line',
+      cut: (dir) => {
+        const f = file(dir, '2026-11-20');
+        const ls = readLinesOf(f);
+        writeLines(f, [ls[4]!.slice(10), ...ls.slice(5)]);
+        return JSON.parse(ls[4]!) as JournalEntry;
+      },
+      through: '2026-11-19.jsonl',
+      says: /entries before line 2 of 2026-11-20\.jsonl were removed, but retention removes whole files only/,
+    },
+    {
+      what: 'a whole file removed, the record naming the day left',
+      cut: (dir) => {
+        const ls = readLinesOf(file(dir, '2026-11-20'));
+        unlinkSync(file(dir, '2026-11-20'));
+        return JSON.parse(ls[7]!) as JournalEntry;
+      },
+      through: '2026-11-21.jsonl',
+      says: /names 2026-11-21\.jsonl, which is not older than 2026-11-21\.jsonl, the oldest file left/,
+    },
+    {
+      what: 'a whole file removed, the record naming today',
+      cut: (dir) => {
+        const ls = readLinesOf(file(dir, '2026-11-20'));
+        unlinkSync(file(dir, '2026-11-20'));
+        return JSON.parse(ls[7]!) as JournalEntry;
+      },
+      through: 'today',
+      says: /names "today", not a journal file of this chain/,
+    },
+    {
+      what: "a whole file removed, the record naming another replica's file",
+      cut: (dir) => {
+        const ls = readLinesOf(file(dir, '2026-11-20'));
+        unlinkSync(file(dir, '2026-11-20'));
+        return JSON.parse(ls[7]!) as JournalEntry;
+      },
+      through: '2026-11-20.r2.jsonl',
+      says: /not a journal file of this chain/,
+    },
+  ];
+  for (const c of cases) {
+    const dir = await journal(t);
+    const last = c.cut(dir);
+    writeFileSync(join(dir, '.pruned.json'), JSON.stringify({ seq: last.seq, hash: last.hash, through: c.through, at: new Date().toISOString() }));
+    const v = await verifyJournal(dir);
+    assert.equal(v.ok, false, c.what);
+    const missing = v.chains[0]!.problems.filter((p) => p.kind !== 'not_an_entry');
+    assert.deepEqual(missing.map((p) => p.kind), ['start_missing'], c.what);
+    assert.match(missing[0]!.message, c.says, c.what);
+    assert.equal(v.chains[0]!.prunedThrough, undefined);
+  }
+  // What retention itself writes still verifies.
+  const dir = await journal(t);
+  const ls = readLinesOf(file(dir, '2026-11-20'));
+  unlinkSync(file(dir, '2026-11-20'));
+  const last = JSON.parse(ls[7]!) as JournalEntry;
+  writeFileSync(join(dir, '.pruned.json'), JSON.stringify({ seq: last.seq, hash: last.hash, through: '2026-11-20.jsonl', at: new Date().toISOString() }));
+  const v = await verifyJournal(dir);
+  assert.ok(v.ok, JSON.stringify(v.chains[0]!.problems));
+  assert.equal(v.chains[0]!.prunedThrough, 8);
+});
+
+test('--expect-head: lines cut off the end are caught even with the head record rewritten or deleted; a rewritten chain too', async (t) => {
+  const dir = await journal(t);
+  const intact = await verifyJournal(dir);
+  const head = { replica: undefined, seq: intact.chains[0]!.lastSeq!, hash: intact.chains[0]!.lastHash! };
+  assert.deepEqual(head, { replica: undefined, seq: 24, hash: pristineEntries[23]!.hash });
+  assert.ok((await verifyJournal(dir, { expectHeads: [head] })).ok);
+  // A later head is fine: the chain only goes on.
+  const earlier = { replica: undefined, seq: 20, hash: pristineEntries[19]!.hash };
+  assert.ok((await verifyJournal(dir, { expectHeads: [earlier] })).ok);
+  // The last 3 lines cut and the head record rewritten to match: only the kept value sees it.
+  const f = file(dir, '2026-11-22');
+  const ls = readLinesOf(f);
+  writeLines(f, ls.slice(0, 5));
+  const e = JSON.parse(ls[4]!) as JournalEntry;
+  writeFileSync(join(dir, '.head.json'), JSON.stringify({ seq: e.seq, hash: e.hash, ts: e.ts, file: '2026-11-22.jsonl' }));
+  assert.ok((await verifyJournal(dir)).ok, 'the head record cannot tell');
+  const v = await verifyJournal(dir, { expectHeads: [head] });
+  assert.deepEqual(brief(v.chains[0]!.problems), ['end_missing 2026-11-22.jsonl:5']);
+  assert.match(v.chains[0]!.problems[0]!.message, /ends at seq 21, but seq 24 was written \(--expect-head\): 3 lines were removed from the end/);
+  unlinkSync(join(dir, '.head.json'));
+  assert.equal((await verifyJournal(dir, { expectHeads: [head] })).ok, false);
+  // The chain rewritten from seq 20 on (new hashes): the entry at 20 is not the one recorded.
+  const other = await journal(t);
+  const g = file(other, '2026-11-22');
+  const gl = readLinesOf(g);
+  let prev = (JSON.parse(gl[2]!) as JournalEntry).hash;
+  for (let i = 3; i < gl.length; i++) {
+    const { hash: _h, ...body } = { ...(JSON.parse(gl[i]!) as JournalEntry), prev, ms: 99 };
+    const sealed = sealLine(body);
+    gl[i] = sealed.line.trimEnd();
+    prev = sealed.hash;
+  }
+  writeLines(g, gl);
+  unlinkSync(join(other, '.head.json'));
+  assert.ok((await verifyJournal(other)).ok, 'a rewrite with new hashes verifies on its own');
+  const r = await verifyJournal(other, { expectHeads: [earlier] });
+  assert.equal(r.ok, false);
+  assert.match(r.chains[0]!.problems[0]!.message, /the entry at seq 20 is not the one recorded \(--expect-head\): its hash differs/);
+  // A replica named that has no file anywhere: the whole chain is gone.
+  const lost = await verifyJournal(other, { expectHeads: [{ replica: 'r9', seq: 3, hash: 'a'.repeat(64) }] });
+  assert.deepEqual(lost.chains.map((c) => [c.replica ?? '-', c.ok]), [['-', true], ['r9', false]]);
+  assert.deepEqual(parseExpectedHead(`r1:12:${'a'.repeat(64)}`), { replica: 'r1', seq: 12, hash: 'a'.repeat(64) });
+  assert.deepEqual(parseExpectedHead(`12:${'a'.repeat(64)}`), { replica: undefined, seq: 12, hash: 'a'.repeat(64) });
+  assert.equal(parseExpectedHead('12:abc'), undefined);
 });
