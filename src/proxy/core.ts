@@ -1069,11 +1069,6 @@ export class ProxyCore {
   }
 }
 
-/**
- * Names and sentences that a client chooses (a model, a method, a reason quoting them) are clipped
- * in answers and journal lines: a megabyte method name must not make a megabyte journal line.
- */
-const NAME_CLIP = 256;
 const LOCKED_OUT = 'too many failed attempts from this address; try again later';
 /** Models whose fields the proxy keeps (an Odoo with every app installed has about 1,500). */
 const SCHEMA_CACHE_MAX = 5000;
