@@ -87,11 +87,11 @@ test('when the journal cannot be written, the log line that carries the entry is
   await json2(h, token, 'res.partner', 'create', { vals_list: [vals] });
   await json2(h, token, 'res.partner', 'create', { vals_list: [vals] });
   const failures = logged.filter((l) => l.includes('journal write failed'));
-  assert.ok(failures.length >= 1, logged.join(''));
-  for (const l of failures) {
-    const { entry } = JSON.parse(l) as { entry: { fields?: string[] } };
-    assert.ok(l.length < 20_000, `a log line of ${l.length} characters`);
-    assert.ok(entry.fields!.every((f) => f.length <= 256));
-  }
+  for (const l of failures) assert.ok(l.length < 20_000, `a log line of ${l.length} characters`);
+  // The first create gets its fields journaled (and fails to be); once the journal is known to be
+  // down, calls are refused before their fields are looked at.
+  const withFields = failures.map((l) => (JSON.parse(l) as { entry: { fields?: string[] } }).entry.fields).filter((f) => f !== undefined);
+  assert.ok(withFields.length >= 1, logged.join(''));
+  for (const fields of withFields) assert.ok(fields.every((f) => f.length <= 256));
   rmSync(dir);
 });
