@@ -75,8 +75,9 @@ function mayHoldKey(text: string): boolean {
 // the journal would grow by that much per call. Names are cut to NAME_MAX characters, sentences to
 // TEXT_MAX, each list to LIST_MAX items (IDS_MAX for record ids; the lists inside x2many items and
 // domain leaves share LIST_MAX between them, so they cannot multiply); how many items a list left
-// out is kept in `more`, so reports still count them. A line stays under about 1 MB whatever a
-// client sends (about 130 KB per list of names).
+// out is kept in `more`, so reports still count them. A line stays within a few MB whatever a
+// client sends (a list of names: about 130 KB of ASCII, up to about 770 KB when every character is
+// a control character that JSON escapes in 6 bytes).
 
 /** Longest name a line keeps: a model, method, field, context key, error name. */
 export const NAME_MAX = 256;

@@ -106,7 +106,16 @@ function emptyReport(dir: string, replica: string | undefined): ChainReport {
   return { dir, replica, files: 0, lines: 0, firstSeq: undefined, lastSeq: undefined, firstTs: undefined, lastTs: undefined, lastHash: undefined, prunedThrough: undefined, ok: true, problems: [], problemCount: 0 };
 }
 
-async function verifyChain(source: JournalSource, expected: ExpectedHead[] = []): Promise<ChainReport> {
+/** What an expected head would report against one chain, if no chain of its replica holds it. */
+interface UnmetHead {
+  head: ExpectedHead;
+  kind: ProblemKind;
+  at: { file: string; line: number };
+  message: string;
+  seq: number;
+}
+
+async function verifyChain(source: JournalSource, expected: ExpectedHead[] = []): Promise<{ report: ChainReport; unmet: UnmetHead[] }> {
   const report: ChainReport = {
     dir: source.dir,
     replica: source.replica,
@@ -336,18 +345,20 @@ async function verifyChain(source: JournalSource, expected: ExpectedHead[] = [])
   }
   // Heads recorded elsewhere: the head record lives in the folder, so whoever cut lines off the end
   // could rewrite it too; a value kept away from the folder cannot be.
+  // Reported by the caller, which knows whether another folder's chain of the same replica holds it.
+  const unmet: UnmetHead[] = [];
   for (const x of expected) {
     const found = seen.get(x.seq);
     const lastSeq = report.lastSeq ?? 0;
     const at = lastRec ?? { file: '-', line: 0 };
     if (found === x.hash) continue;
     if (!found && x.seq > lastSeq) {
-      problem('end_missing', at, `the journal ends at seq ${lastSeq}, but seq ${x.seq} was written (--expect-head): ${x.seq - lastSeq} line${x.seq - lastSeq === 1 ? ' was' : 's were'} removed from the end`, lastSeq);
+      unmet.push({ head: x, kind: 'end_missing', at, seq: lastSeq, message: `the journal ends at seq ${lastSeq}, but seq ${x.seq} was written (--expect-head): ${x.seq - lastSeq} line${x.seq - lastSeq === 1 ? ' was' : 's were'} removed from the end` });
     } else {
-      problem('changed', at, `the entry at seq ${x.seq} is ${found ? 'not the one recorded (--expect-head): its hash differs' : 'missing'}: the chain was rewritten from there or before`, x.seq);
+      unmet.push({ head: x, kind: 'changed', at, seq: x.seq, message: `the entry at seq ${x.seq} is ${found ? 'not the one recorded (--expect-head): its hash differs' : 'missing'}: the chain was rewritten from there or before` });
     }
   }
-  return report;
+  return { report, unmet };
 }
 
 /**
@@ -376,7 +387,19 @@ export async function verifyJournal(dirs: string | string[], opts: VerifyOptions
     if (!opts.allowEmpty && !sources.some((s) => s.dir === dir)) chains.push(noJournal(dir, 'the folder holds no journal file'));
   }
   const expected = opts.expectHeads ?? [];
-  for (const s of sources) chains.push(await verifyChain(s, expected.filter((x) => x.replica === s.replica)));
+  const verified: { report: ChainReport; unmet: UnmetHead[] }[] = [];
+  for (const s of sources) verified.push(await verifyChain(s, expected.filter((x) => x.replica === s.replica)));
+  // Several folders (one per replica, each unnamed) hold chains of the same replica name, and the
+  // printed head does not say which folder it came from: a head is met when any of them holds it.
+  for (const v of verified) {
+    for (const u of v.unmet) {
+      if (verified.some((o) => o.report.replica === u.head.replica && !o.unmet.some((w) => w.head === u.head))) continue;
+      v.report.ok = false;
+      v.report.problemCount++;
+      if (v.report.problems.length < MAX_LISTED) v.report.problems.push({ kind: u.kind, file: u.at.file, line: u.at.line, seq: u.seq, message: u.message });
+    }
+    chains.push(v.report);
+  }
   // An expected head whose chain has no file in any folder: all of it is gone.
   for (const x of expected) {
     if (sources.some((s) => s.replica === x.replica)) continue;

@@ -358,7 +358,6 @@ export class ProxyCore {
       this.deps.onKeyUsed?.(auth.key.record.id, now);
       return auth;
     }
-    this.deps.metrics.authFailures++;
     const idHint = /^odk_([0-9a-f]{8})_/.exec(credential ?? '')?.[1];
     // The key id's own lockout spares an address the key recently authenticated from (throttle.ts).
     const sources = idHint && !this.throttle.vouchedFor(idHint, x.source, t) ? [x.source, `key:${idHint}`] : [x.source];
@@ -369,6 +368,7 @@ export class ProxyCore {
       x.entry.key = null;
       return { lockedOut: `too many failed attempts for key id ${idHint} from many addresses; try again later` };
     }
+    this.deps.metrics.authFailures++;
     // Revoked and expired keys were presented with their real secret: not a guess.
     if (auth.failure !== 'revoked' && auth.failure !== 'expired') this.throttle.fail(sources, t);
     if (auth.key) this.describeKey(x, auth.key);
@@ -453,7 +453,11 @@ export class ProxyCore {
       decision = await this.decideWithSchema(x, scope, call, now, target, record);
       if (decision.verdict === 'allow' && key.narrowing) decision = combine(decision, await this.decideWithSchema(x, key.narrowing, decision.call, now, target, record));
     } catch (e) {
-      if (e instanceof NoPlace) return this.refuse(x, res, 'unavailable', `too many calls in progress for key '${record.name}'; retry shortly`, { reason: 'concurrency cap' }, v);
+      if (e instanceof NoPlace) {
+        this.deps.metrics.throttled++;
+        return this.refuse(x, res, 'unavailable', `too many calls in progress for key '${record.name}'; retry shortly`, { reason: 'concurrency cap' }, v);
+      }
+      if (e instanceof ShuttingDown) return this.refuse(x, res, 'unavailable', e.message, {}, v);
       if (e instanceof OverRate) return this.refuseOverRate(x, res, record, e.retryAfterMs, v);
       return this.refuseUpstream(x, res, target, SCOPE_CHECK_FAILED, e);
     }
@@ -516,8 +520,9 @@ export class ProxyCore {
       const at = this.deps.now();
       const lapse = stillAdmits(keysAtAuth, this.deps.state().keys, key, viaPrevious, call.credential, at);
       if (lapse) return await this.refuse(x, res, 'auth', lapse, { reason: lapse.replace(/^odoo-keys: /, '') }, v);
-      const hours = record.limits?.hours;
-      if (hours && !withinHours(parseHours(hours), at)) {
+      // The key's own hours, and exec's narrowing --hours.
+      const hours = [record.limits?.hours, key.narrowing?.limits?.hours].find((h) => h && !withinHours(parseHours(h), at));
+      if (hours) {
         const why = `outside hours ${hours} (the window closed while this call waited)`;
         return await this.refuse(x, res, 'denied', `key '${record.name}' may not call ${call.model}.${call.method}: ${why}`, { limit: 'hours', reason: why }, v, 'denied');
       }
@@ -660,6 +665,12 @@ export class ProxyCore {
       // Fetches are calls to Odoo: made under the key's and the proxy's concurrency caps.
       const release = await this.limiter.acquire(record.id);
       if (!release) throw new NoPlace();
+      // The wait for a place may have outlasted the proxy's run: nothing goes to Odoo once shutdown began.
+      const closing = this.deps.refuseAll?.();
+      if (closing) {
+        release();
+        throw new ShuttingDown(closing);
+      }
       try {
         for (const m of missing) fetched.set(m, await this.fetchSchema(target, m, via));
       } finally {
@@ -1077,6 +1088,9 @@ const UNKNOWN_MODEL_TTL_MS = 60_000;
 
 /** No place under the concurrency caps for a call's schema fetches. */
 class NoPlace extends Error {}
+
+/** Shutdown began while a call waited for its place to fetch schemas. */
+class ShuttingDown extends Error {}
 
 /** The key's rate is spent before a call's schema fetches. */
 class OverRate extends Error {

@@ -6,6 +6,7 @@ import { sealLine } from '../../src/audit/chain.js';
 import { parseExpectedHead, verifyJournal, type VerifyProblem } from '../../src/audit/verify.js';
 import type { JournalEntry } from '../../src/audit/types.js';
 import { tempDir, writeJournal, type TimedInput } from './fixtures.js';
+import { openJournal } from '../../src/audit/journal.js';
 
 const DAYS = ['2026-11-20', '2026-11-21', '2026-11-22'];
 
@@ -361,4 +362,26 @@ test('--expect-head: lines cut off the end are caught even with the head record 
   assert.deepEqual(parseExpectedHead(`r1:12:${'a'.repeat(64)}`), { replica: 'r1', seq: 12, hash: 'a'.repeat(64) });
   assert.deepEqual(parseExpectedHead(`12:${'a'.repeat(64)}`), { replica: undefined, seq: 12, hash: 'a'.repeat(64) });
   assert.equal(parseExpectedHead('12:abc'), undefined);
+});
+
+test('--expect-head with one folder per replica: each printed head is met by its own folder, a cut one still caught', async (t) => {
+  const dirs = [tempDir(t), tempDir(t)];
+  for (const [i, dir] of dirs.entries()) {
+    const j = await openJournal({ dir });
+    for (let n = 0; n < 3 + i; n++) await j.append({ ts: new Date().toISOString(), key: null, proto: 'json2', decision: 'deny', outcome: 'rejected' });
+    await j.close();
+  }
+  const heads = (await verifyJournal(dirs)).chains.map((c) => ({ replica: c.replica, seq: c.lastSeq!, hash: c.lastHash! }));
+  assert.deepEqual(heads.map((h) => h.seq).sort(), [3, 4]);
+  const both = await verifyJournal(dirs, { expectHeads: heads });
+  assert.ok(both.ok, JSON.stringify(both.chains.map((c) => c.problems)));
+  // Cut the last line of the folder whose head is seq 4 (and drop its head record): caught.
+  const longer = both.chains.find((c) => c.lastSeq === 4)!.dir;
+  const f = join(longer, readdirSync(longer).find((n) => n.endsWith('.jsonl'))!);
+  const lines = readFileSync(f, 'utf8').split('\n').filter(Boolean);
+  writeFileSync(f, `${lines.slice(0, 3).join('\n')}\n`);
+  for (const n of readdirSync(longer)) if (n.startsWith('.head')) unlinkSync(join(longer, n));
+  const cut = await verifyJournal(dirs, { expectHeads: heads });
+  assert.equal(cut.ok, false);
+  assert.ok(cut.chains.some((c) => c.problems.some((p) => p.kind === 'end_missing' && /seq 4 was written/.test(p.message))));
 });

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startHarness, post } from '../support/proxy-harness.js';
 import { gateHolding } from '../support/gate.js';
+import { mintKey } from '../../src/registry/keys.js';
+import { temporaryLiveKey } from '../../src/exec/key.js';
 
 /** Resolves with `p`, or rejects with `message` when it has not settled after `ms`. */
 function within<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
@@ -81,4 +83,27 @@ test('a key whose hours ended while its call waited: refused before it is sent',
   assert.equal(r.status, 403, r.text);
   assert.match(r.text, /outside hours Mon-Fri 09:00-17:00 UTC \(the window closed while this call waited\)/);
   assert.equal(h.upstream.passed.filter((p) => p.endsWith('/write')).length, 1, 'the waiting call was sent after its hours');
+});
+
+test('exec --key NAME --hours: the narrowing hours are checked again right before the call is sent', async (t) => {
+  const h = await startHarness({ version: 19, proxy: { maxConcurrentPerKey: 1, queueWaitMs: 60_000 }, upstream: gateHolding('write') });
+  t.after(() => h.close());
+  h.clock.at = new Date('2026-12-01T16:59:00Z');
+  const { id: baseId } = await h.addKey({ name: 'sync', rules: [{ model: 'res.partner', methods: ['read', 'write'] }] });
+  const base = (await h.store.read()).keys.find((k) => k.id === baseId)!;
+  const minted = mintKey();
+  const identity = { id: minted.id, hash: minted.hash, name: 'script+exec', profile: base.profile, created: '2026-12-01T16:00:00Z', ttlExpires: '2026-12-02T16:00:00Z', origin: { user: 'u', host: 'h', cwd: '/', command: 'script' } };
+  h.proxy.setTemporaryKeys([temporaryLiveKey(identity, { rules: [], limits: { hours: 'Mon-Fri 09:00-17:00 UTC' } }, base)]);
+  const write = (rec: number, name: string) => post(`${h.url}/json/2/res.partner/write`, JSON.stringify({ ids: [rec], vals: { name } }), { Authorization: `bearer ${minted.token}`, 'Content-Type': 'application/json' });
+  const first = write(1, 'first');
+  await h.upstream.arrived;
+  const second = write(3, 'after hours');
+  while (h.proxy.core.queuedFor(minted.id) === 0) await new Promise((r) => setTimeout(r, 5));
+  h.clock.at = new Date('2026-12-01T17:01:00Z');
+  h.upstream.open();
+  assert.equal((await first).status, 200);
+  const r = await second;
+  assert.equal(r.status, 403, r.text);
+  assert.match(r.text, /the window closed while this call waited/);
+  assert.equal(h.upstream.passed.filter((p) => p.endsWith('/write')).length, 1);
 });

@@ -132,3 +132,27 @@ test('a large answer streaming when the grace period ends is journaled with its 
   assert.equal(lines[1]!.outcome, 'ok', `journaled as ${lines[1]!.outcome}: ${lines[1]!.error?.message ?? ''}`);
   assert.ok(lines[1]!.notes?.some((n) => /did not reach the client: its connection was closed after \d+ bytes/.test(n)), JSON.stringify(lines[1]));
 });
+
+test('a call waiting for its place to fetch a schema when shutdown begins: refused as shutting down, nothing sent to Odoo', GUARD, async () => {
+  const { gateHolding } = await import('../support/gate.js');
+  const h = await startHarness({ version: 19, upstream: gateHolding('search_read'), proxy: { maxConcurrentPerKey: 1, queueWaitMs: 30_000 } });
+  try {
+    const { token, id } = await h.addKey({ rules: [{ model: 'res.partner', methods: ['read'], fields: ['name'] }, { model: 'crm.*', methods: ['read'], fields: ['name'] }] });
+    const call = (model: string) => post(`${h.url}/json/2/${model}/search_read`, '{"domain":[],"fields":["name"],"limit":1}', { Authorization: `bearer ${token}`, 'Content-Type': 'application/json' });
+    const a = call('res.partner');
+    await h.upstream.arrived;
+    const b = call('crm.nope');
+    await until(() => h.proxy.core.queuedFor(id) === 1, 'the second call waits for its place');
+    const closing = h.proxy.close(3000);
+    await new Promise((r) => setTimeout(r, 50));
+    h.upstream.open();
+    const [ra, rb] = await Promise.all([a, b]);
+    await closing;
+    assert.equal(ra.status, 200);
+    assert.equal(rb.status, 503, rb.text);
+    assert.match(rb.text, /shutting down|shut down/);
+    assert.deepEqual(h.upstream.passed.filter((p) => p.includes('crm.nope')), [], 'a schema fetch reached Odoo after shutdown began');
+  } finally {
+    await h.close();
+  }
+});
