@@ -52,8 +52,11 @@ test('a client gone while its call waited in the key\'s queue: the call is not s
   req.on('error', () => {});
   req.end(JSON.stringify({ ids: [3], vals: { name: 'for nobody' } }));
   while (h.proxy.core.queuedFor(id) === 0) await new Promise((r) => setTimeout(r, 5));
+  const connections = (): Promise<number> => new Promise((r) => h.proxy.server.getConnections((_e, n) => r(n)));
+  const before = await connections();
   req.destroy();
-  await new Promise((r) => setTimeout(r, 50));
+  // The proxy has seen the client go once its connection is closed on the proxy's side.
+  for (let i = 0; i < 1000 && (await connections()) >= before; i++) await new Promise((r) => setTimeout(r, 5));
   h.upstream.open();
   assert.equal((await first).status, 200);
   let line;
