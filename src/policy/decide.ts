@@ -1537,6 +1537,12 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
 
   if (key.learning) {
     if (SENSITIVE.has(model)) return { verdict: 'deny', reason: `${model} is a sensitive model, which learning keys never reach` };
+    // Relations, specifications, x2many commands and paths reach other models: checked as under a
+    // rule for every model but the sensitive ones (what globs never reach), so that a learning key
+    // cannot read or write res.users through res.partner's user_ids.
+    const probe = decideInner({ ...key, learning: false, rules: [{ model: '*', methods: ['read', 'create', 'write', 'unlink', method] }] }, call, env);
+    if (probe.verdict === 'need_schema') return probe;
+    if (probe.verdict === 'deny' && /sensitive model/.test(probe.reason)) return { verdict: 'deny', reason: `${probe.reason.replace(/ no rule names with allow_sensitive$/, '')}, which learning keys never reach` };
     const st = emptyState(key, env);
     try {
       contextCheck(st, bound.context, 'context', null);

@@ -195,7 +195,11 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
       const kind = signatureOf(method, opts.version ?? 19)?.kind;
       if (kind === 'read') f.idReads++;
       else if (kind === 'search' || kind === 'group' || kind === 'name_search') {
-        f.searchLeaves.push(new Set((e.domain_leaves ?? []).filter((l) => !String(l[0]).includes('.')).map((l) => JSON.stringify(l))));
+        // A line whose leaves were cut (its `more` counts domain_leaves) cannot say what the search
+        // was limited to: a cut `not in` list would widen the rule, a cut `in` list narrow it. No
+        // domain is inferred from it (nor, so, for the rule: every search must share a leaf).
+        const cutLeaves = Object.keys(e.more ?? {}).some((k) => k.startsWith('domain_leaves'));
+        f.searchLeaves.push(cutLeaves ? new Set() : new Set((e.domain_leaves ?? []).filter((l) => !String(l[0]).includes('.')).map((l) => JSON.stringify(l))));
       }
     } else if (WRITING.has(method)) {
       addTo(f.writes, method, [...(e.fields ?? []).filter((x) => x !== 'id'), ...read, ...searched, ...defaults]);
@@ -248,7 +252,7 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
   }
   if (odooErrors) notes.add(`${odooErrors} of the calls failed in Odoo itself; they are covered all the same`);
   for (const [label, n] of [...cut].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    notes.add(`${label}: ${n} call${n === 1 ? '' : 's'} named more fields or context keys than a journal line keeps (500 per list), so the rules may lack some of them`);
+    notes.add(`${label}: ${n} call${n === 1 ? '' : 's'} named more fields, context keys or domain values than a journal line keeps (500 per list), so the rules may lack some of them, and no domain is inferred from those searches`);
   }
   const peak = Math.max(0, ...perMinute.values());
   if (calls) {

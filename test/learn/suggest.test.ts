@@ -113,9 +113,18 @@ test('the read preset of the version decides what is a read', () => {
 
 test('a call whose journal line left names out is said to be covered only in part', () => {
   const s = suggestScope([e('res.partner', 'read', { ids: [1], read_fields: ['name'], more: { read_fields: 120, ids: 5 } }), e('res.partner', 'unlink', { ids: [1], more: { ids: 5 } })]);
-  assert.deepEqual(s.notes.filter((n) => /more fields or context keys than a journal line keeps/.test(n)), [
-    'res.partner.read: 1 call named more fields or context keys than a journal line keeps (500 per list), so the rules may lack some of them',
+  assert.deepEqual(s.notes.filter((n) => /more fields, context keys or domain values than a journal line keeps/.test(n)), [
+    'res.partner.read: 1 call named more fields, context keys or domain values than a journal line keeps (500 per list), so the rules may lack some of them, and no domain is inferred from those searches',
   ]);
+});
+
+test('a search whose journal line cut its domain values gives the rule no domain (a cut `not in` would widen it, a cut `in` narrow it)', () => {
+  const s = suggestScope([
+    e('crm.lead', 'search_read', { read_fields: ['name'], search_fields: ['state'], domain_leaves: [['state', 'not in', []]], more: { 'domain_leaves.values': 20 } }),
+    e('crm.lead', 'search_read', { read_fields: ['name'], search_fields: ['state'], domain_leaves: [['state', 'not in', []]], more: { 'domain_leaves.values': 20 } }),
+  ]);
+  assert.deepEqual(s.rules, [{ model: 'crm.lead', methods: ['read'], fields: ['name', 'state'] }]);
+  assert.ok(s.notes.some((n) => /no domain is inferred from those searches/.test(n)), s.notes.join('\n'));
 });
 
 test('suggestionYaml is a scope file that gives back the same rules and limits, notes as comments', () => {

@@ -280,6 +280,18 @@ test('item 11: sensitive models need an exact rule with allow_sensitive; globs n
   expectDecision(key([], { learning: true }), { model: 'res.users', method: 'search', params: [['domain', []]] }, { verdict: 'deny', reason: /learning keys never reach/ });
   expectDecision(key([], { learning: true }), { model: 'crm.lead', method: 'search', params: [['domain', []]] }, { verdict: 'allow', rule: -1 });
   expectDecision(key([], { learning: true }), { model: 'crm.lead', method: '_unlink' }, { verdict: 'deny', reason: /private/ });
+  // Nor through relations: a specification, a domain path, an order, x2many-style values on a many2one.
+  const learning = key([], { learning: true });
+  const through: [string, unknown][] = [
+    ['a web_read specification', { model: 'crm.lead', method: 'web_read', ids: [1], params: [['specification', { name: {}, user_id: { fields: { login: {} } } }]] }],
+    ['a domain path', { model: 'crm.lead', method: 'search_read', params: [['domain', [['user_id.login', '=like', 'a%']]], ['fields', ['name']]] }],
+    ['an order path', { model: 'crm.lead', method: 'search_read', params: [['domain', []], ['fields', ['name']], ['order', 'user_id.login']] }],
+    ['a groupby path', { model: 'crm.lead', method: 'read_group', params: [['domain', []], ['fields', ['name']], ['groupby', ['user_id.login']]] }],
+    ['an export path', { model: 'crm.lead', method: 'export_data', ids: [1], params: [['fields_to_export', ['name', 'user_id/login']]] }],
+  ];
+  for (const [what, call] of through) expectDecision(learning, call as never, { verdict: 'deny', reason: /res\.users.*learning keys never reach/ }, {}, what);
+  // Everything else stays open to a learning key, relations to other models included.
+  expectDecision(learning, { model: 'crm.lead', method: 'search_read', params: [['domain', [['partner_id.email', 'ilike', 'x']]], ['fields', ['name', 'user_id']]] }, { verdict: 'allow', rule: -1 });
 });
 
 test('item 12: unbounded reads are narrowed to max_limit', () => {
