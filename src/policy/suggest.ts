@@ -21,6 +21,7 @@ import type { Limits, ModelSchema, Rule } from './types.js';
 import { READ_METHODS, READ_PRESET_ANY_VERSION, signatureOf, tableVersion } from './methods.js';
 import { addToScope } from './compact.js';
 import { HARMLESS_CONTEXT_KEYS, isSensitiveModel } from './decide.js';
+import { isFieldName } from './names.js';
 import type { RpcValue } from '../rpc/values.js';
 import { printable } from '../cli/printable.js';
 import { stringify } from 'yaml';
@@ -106,6 +107,18 @@ function modelFacts(map: Map<string, ModelFacts>, model: string): ModelFacts {
 
 function sorted(set: Iterable<string>): string[] {
   return [...set].sort();
+}
+
+/**
+ * A rule's field list from the names a learning key used: a name that is not a field name (the
+ * client sent `"a b"` as a key of its values) is left out with a note, or it would make the whole
+ * suggestion unwritable to keys.yaml.
+ */
+function fieldList(names: Iterable<string>, model: string, notes: Set<string>): string[] {
+  const all = sorted(new Set(names));
+  const bad = all.filter((n) => !isFieldName(n));
+  if (bad.length) notes.add(`${model}: ${bad.length} name${bad.length === 1 ? '' : 's'} the client used ${bad.length === 1 ? 'is' : 'are'} not a field name (${bad.slice(0, 3).map((n) => JSON.stringify(n)).join(', ')}${bad.length > 3 ? ', ...' : ''}), left out`);
+  return all.filter((n) => isFieldName(n));
 }
 
 function isReadMethod(method: string, version: number | undefined): boolean {
@@ -222,7 +235,7 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
     const viaPaths = reach.read.get(model);
     if (f?.readMethods.size || viaPaths) {
       const rule: Rule = { model, methods: ['read'] };
-      if (!f?.readAll) rule.fields = sorted(new Set([...(f?.readFields ?? []), ...(viaPaths ?? [])]));
+      if (!f?.readAll) rule.fields = fieldList([...(f?.readFields ?? []), ...(viaPaths ?? [])], model, notes);
       else notes.add(`${model}: read with every field (${sorted(f.readAllReasons).join('; ')}), so its read rule has no field list; narrow it with 'odoo-keys scope <key> --model ${model} --fields ...' if the client needs fewer`);
       const domain = f ? commonLeaves(f) : [];
       if (domain.length && f!.idReads === 0 && !viaPaths) rule.domain = domain;
@@ -233,8 +246,8 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
       }
       rules.push(rule);
     }
-    for (const [method, fields] of f?.writes ?? []) rules.push({ model, methods: [method], fields: sorted(fields) });
-    for (const [method, fields] of reach.lines.get(model) ?? []) rules.push(method === 'unlink' ? { model, methods: ['unlink'] } : { model, methods: [method], fields: sorted(fields) });
+    for (const [method, fields] of f?.writes ?? []) rules.push({ model, methods: [method], fields: fieldList(fields, model, notes) });
+    for (const [method, fields] of reach.lines.get(model) ?? []) rules.push(method === 'unlink' ? { model, methods: ['unlink'] } : { model, methods: [method], fields: fieldList(fields, model, notes) });
     const byName = sorted(f?.byName ?? []);
     if (byName.length) rules.push({ model, methods: byName });
   }

@@ -127,6 +127,16 @@ test('a search whose journal line cut its domain values gives the rule no domain
   assert.ok(s.notes.some((n) => /no domain is inferred from those searches/.test(n)), s.notes.join('\n'));
 });
 
+test('a name that is not a field name is left out of the rules with a note (keys.yaml would refuse the whole suggestion)', () => {
+  const s = suggestScope([e('res.partner', 'create', { fields: ['name', 'a b', 'email'] }), e('res.partner', 'search_read', { read_fields: ['name', 'x\ny'] })]);
+  assert.deepEqual(s.rules, [
+    { model: 'res.partner', methods: ['read'], fields: ['name'] },
+    { model: 'res.partner', methods: ['create'], fields: ['email', 'name'] },
+  ]);
+  assert.equal(s.notes.filter((n) => /not a field name .* left out/.test(n)).length, 2, s.notes.join('\n'));
+  assert.deepEqual(validateRules(s.rules, 'rules'), s.rules);
+});
+
 test('suggestionYaml is a scope file that gives back the same rules and limits, notes as comments', () => {
   const s = suggestScope([
     e('res.partner', 'search_read', { read_fields: ['name'], search_fields: ['type'], domain_leaves: [['type', 'in', ['contact', 'invoice']]] }),
