@@ -139,6 +139,21 @@ interface Candidate {
   end: number;
 }
 
+/** The call that best explains a change so far: the nearest in time, then the best method fit, then the one that ended later. */
+class Closest {
+  best: Candidate | undefined;
+  offset = Infinity;
+  private fit = -1;
+
+  offer(c: Candidate, offset: number, fit: number): void {
+    if (offset < this.offset || (offset === this.offset && (fit > this.fit || (fit === this.fit && c.end > this.best!.end)))) {
+      this.best = c;
+      this.offset = offset;
+      this.fit = fit;
+    }
+  }
+}
+
 function offsetMs(c: Candidate, at: number): number {
   // The change's own span is [at, at + 1 s) because Odoo drops the milliseconds.
   if (at + ODOO_PRECISION_MS <= c.start) return c.start - (at + ODOO_PRECISION_MS);
@@ -230,54 +245,42 @@ export function attributeChanges(entries: Iterable<LightEntry>, changes: OdooCha
 
   for (const change of mergeChanges(changes)) {
     const at = Date.parse(change.at);
-    let best: Candidate | undefined;
-    let bestOffset = Infinity;
-    let bestFit = -1;
+    const byId = new Closest();
     for (const c of byRecord.get(`${change.model}#${change.res_id}`) ?? []) {
       const off = offsetMs(c, at);
       if (off > toleranceMs) continue;
       const fit = methodFit(change.kind, c.entry, change.res_id);
       if (change.kind === 'create' && fit === 0) continue; // a creation is explained by the call that made the id
-      if (off < bestOffset || (off === bestOffset && (fit > bestFit || (fit === bestFit && c.end > best!.end)))) {
-        best = c;
-        bestOffset = off;
-        bestFit = fit;
-      }
+      byId.offer(c, off, fit);
     }
-    if (best) {
-      attribute(change, best, 'record', bestOffset);
+    if (byId.best) {
+      attribute(change, byId.best, 'record', byId.offset);
       continue;
     }
     // A call on the model whose line could not list every id may have named the record: that
     // explains it better than any call that merely ran at the same time (another key's, perhaps).
+    const byUnlisted = new Closest();
     for (const c of unlisted.get(change.model) ?? []) {
       const more = c.entry.more!;
       if (change.kind === 'create' ? !more.result_ids : !more.ids && !more.result_ids) continue;
       const off = offsetMs(c, at);
       if (off > toleranceMs) continue;
-      const fit = change.kind === 'create' ? 2 : methodFit(change.kind, c.entry, change.res_id);
-      if (off < bestOffset || (off === bestOffset && (fit > bestFit || (fit === bestFit && c.end > best!.end)))) {
-        best = c;
-        bestOffset = off;
-        bestFit = fit;
-      }
+      byUnlisted.offer(c, off, change.kind === 'create' ? 2 : methodFit(change.kind, c.entry, change.res_id));
     }
-    if (best) {
-      attribute(change, best, 'unlisted', bestOffset);
+    if (byUnlisted.best) {
+      attribute(change, byUnlisted.best, 'unlisted', byUnlisted.offset);
       continue;
     }
     // No call named the record: a call that writes, running at that moment, probably caused it.
+    const byTime = new Closest();
     for (let i = firstWriter(at); i < writers.length; i++) {
       const c = writers[i]!;
       if (c.start - toleranceMs - ODOO_PRECISION_MS > at) break;
       const off = offsetMs(c, at);
       if (off > toleranceMs) continue;
-      if (off < bestOffset || (off === bestOffset && c.end > best!.end)) {
-        best = c;
-        bestOffset = off;
-      }
+      byTime.offer(c, off, 0);
     }
-    if (best) attribute(change, best, 'time', bestOffset);
+    if (byTime.best) attribute(change, byTime.best, 'time', byTime.offset);
     else unexplained.push(change);
   }
   const keys = [...perKey.values()].sort((a, b) => b.changes.length - a.changes.length || String(a.name).localeCompare(String(b.name)));
