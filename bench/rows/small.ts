@@ -138,27 +138,42 @@ function strip(m: Measured): Measured {
   return { rps: m.rps, p50: m.p50, p99: m.p99, errors: m.errors, count: m.count, standinCpu: m.standinCpu, proxyCpu: m.proxyCpu };
 }
 
+/** The figures of one side of a round that rows 1 and 1b both report. */
+type SideFigures = Pick<Measured, 'rps' | 'p50' | 'p99' | 'errors' | 'proxyCpu' | 'standinCpu'>;
+
+/** Headers of the columns rows 1 and 1b share, before the row's own and `errors`. */
+export function sideBySideHead(clients: string): string[] {
+  return ['protocol', 'call', clients, 'calls/s direct / proxy', 'proxy/direct (bare)', 'p50 direct / proxy', 'added p50 (bare)', 'p99 direct / proxy', 'proxy CPU per call (bare)', 'stand-in CPU per call'];
+}
+
+/**
+ * One table row of direct / odoo-keys / bare rounds: medians over rounds, ratios and differences
+ * paired within a round; `extra` adds the row's own columns before the error count.
+ */
+export function sideBySideRow<R extends { direct: SideFigures; proxy: SideFigures; bare: SideFigures }>(protocol: Protocol, call: SmallCall, clients: number, rounds: R[], extra: (med: (f: (r: R) => number) => number) => string[] = () => []): string[] {
+  const med = (f: (r: R) => number): number => median(rounds.map(f));
+  const errors = rounds.reduce((a, r) => a + r.direct.errors + r.proxy.errors + r.bare.errors, 0);
+  return [
+    protocol === 'xmlrpc' ? 'XML-RPC' : 'JSON-2',
+    call === 'search_read' ? 'search_read 10' : 'read 1',
+    String(clients),
+    `${num(med((r) => r.direct.rps))} / ${num(med((r) => r.proxy.rps))}`,
+    `${pct(med((r) => r.proxy.rps / r.direct.rps))} (${pct(med((r) => r.bare.rps / r.direct.rps))})`,
+    `${ms(med((r) => r.direct.p50))} / ${ms(med((r) => r.proxy.p50))}`,
+    `${dms(med((r) => r.proxy.p50 - r.direct.p50))} (${dms(med((r) => r.bare.p50 - r.direct.p50))})`,
+    `${ms(med((r) => r.direct.p99))} / ${ms(med((r) => r.proxy.p99))}`,
+    `${med((r) => r.proxy.proxyCpu).toFixed(2)} ms (${med((r) => r.bare.proxyCpu).toFixed(2)} ms)`,
+    `${med((r) => r.direct.standinCpu).toFixed(2)} ms`,
+    ...extra(med),
+    String(errors),
+  ];
+}
+
 function render(cells: Cell[], rounds: number, durationMs: number): string {
-  const rows = cells.map((c) => {
-    const med = (f: (x: Cell['rounds'][number]) => number): number => median(c.rounds.map(f));
-    const errors = c.rounds.reduce((a, r) => a + r.direct.errors + r.proxy.errors + r.bare.errors, 0);
-    return [
-      c.protocol === 'xmlrpc' ? 'XML-RPC' : 'JSON-2',
-      c.call === 'search_read' ? 'search_read 10' : 'read 1',
-      String(c.concurrency),
-      `${num(med((r) => r.direct.rps))} / ${num(med((r) => r.proxy.rps))}`,
-      `${pct(med((r) => r.proxy.rps / r.direct.rps))} (${pct(med((r) => r.bare.rps / r.direct.rps))})`,
-      `${ms(med((r) => r.direct.p50))} / ${ms(med((r) => r.proxy.p50))}`,
-      `${dms(med((r) => r.proxy.p50 - r.direct.p50))} (${dms(med((r) => r.bare.p50 - r.direct.p50))})`,
-      `${ms(med((r) => r.direct.p99))} / ${ms(med((r) => r.proxy.p99))}`,
-      `${med((r) => r.proxy.proxyCpu).toFixed(2)} ms (${med((r) => r.bare.proxyCpu).toFixed(2)} ms)`,
-      `${med((r) => r.direct.standinCpu).toFixed(2)} ms`,
-      String(errors),
-    ];
-  });
+  const rows = cells.map((c) => sideBySideRow(c.protocol, c.call, c.concurrency, c.rounds));
   return [
     `${rounds} round(s) of ${durationMs / 1000} s per side; medians over rounds; "added" and "ratio" are paired within a round. In brackets: a bare Node pass-through proxy (bench/lib/bare-proxy.ts: read the request, send it upstream, pipe the answer back; no parsing, no checks, no journal), the floor any Node proxy pays on this machine.`,
     '',
-    table(['protocol', 'call', 'clients', 'calls/s direct / proxy', 'proxy/direct (bare)', 'p50 direct / proxy', 'added p50 (bare)', 'p99 direct / proxy', 'proxy CPU per call (bare)', 'stand-in CPU per call', 'errors'], rows),
+    table([...sideBySideHead('clients'), 'errors'], rows),
   ].join('\n');
 }

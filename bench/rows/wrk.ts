@@ -3,13 +3,13 @@
 // rest on our own generator alone. wrk also takes far less CPU per call than a Node client, and
 // on 2 shared cores that CPU is taken from the servers being measured.
 
-import { smallSetup } from './small.js';
+import { smallSetup, sideBySideHead, sideBySideRow } from './small.js';
 import { startBareProxy } from '../lib/proxy.js';
 import { smallCall, type Protocol, type SmallCall } from '../lib/calls.js';
 import { runWrk, wrkAvailable, type WrkResult } from '../lib/wrk.js';
 import { cpuMs } from '../lib/proc.js';
 import { loadNow } from '../lib/machine.js';
-import { median, ms, dms, pct, num, table } from '../lib/stats.js';
+import { table } from '../lib/stats.js';
 import type { Row, RowOptions } from '../lib/row.js';
 
 interface Side extends WrkResult {
@@ -94,27 +94,10 @@ export const wrkRow: Row = {
 };
 
 function render(cells: Cell[], rounds: number, durationS: number): string {
-  const rows = cells.map((c) => {
-    const med = (f: (x: Cell['rounds'][number]) => number): number => median(c.rounds.map(f));
-    const errors = c.rounds.reduce((a, r) => a + r.direct.errors + r.proxy.errors + r.bare.errors, 0);
-    return [
-      c.protocol === 'xmlrpc' ? 'XML-RPC' : 'JSON-2',
-      c.call === 'search_read' ? 'search_read 10' : 'read 1',
-      String(c.connections),
-      `${num(med((r) => r.direct.rps))} / ${num(med((r) => r.proxy.rps))}`,
-      `${pct(med((r) => r.proxy.rps / r.direct.rps))} (${pct(med((r) => r.bare.rps / r.direct.rps))})`,
-      `${ms(med((r) => r.direct.p50))} / ${ms(med((r) => r.proxy.p50))}`,
-      `${dms(med((r) => r.proxy.p50 - r.direct.p50))} (${dms(med((r) => r.bare.p50 - r.direct.p50))})`,
-      `${ms(med((r) => r.direct.p99))} / ${ms(med((r) => r.proxy.p99))}`,
-      `${med((r) => r.proxy.proxyCpu).toFixed(2)} ms (${med((r) => r.bare.proxyCpu).toFixed(2)} ms)`,
-      `${med((r) => r.direct.standinCpu).toFixed(2)} ms`,
-      `${med((r) => r.proxy.generatorCpu).toFixed(3)} ms`,
-      String(errors),
-    ];
-  });
+  const rows = cells.map((c) => sideBySideRow(c.protocol, c.call, c.connections, c.rounds, (med) => [`${med((r) => r.proxy.generatorCpu).toFixed(3)} ms`]));
   return [
     `wrk (Debian's package), one thread; ${rounds} round(s) of ${durationS} s per side after a warm-up; medians over rounds; "added" and "ratio" are paired within a round. In brackets: the bare Node pass-through proxy (bench/lib/bare-proxy.ts). wrk's latency runs from writing a request to reading its answer; a direct call's new connection (the stand-in closes each, as Odoo does) is opened before that.`,
     '',
-    table(['protocol', 'call', 'connections', 'calls/s direct / proxy', 'proxy/direct (bare)', 'p50 direct / proxy', 'added p50 (bare)', 'p99 direct / proxy', 'proxy CPU per call (bare)', 'stand-in CPU per call', 'wrk CPU per call', 'errors'], rows),
+    table([...sideBySideHead('connections'), 'wrk CPU per call', 'errors'], rows),
   ].join('\n');
 }
