@@ -41,6 +41,14 @@ async function slowOdoo(h: Harness, delayMs: number): Promise<string> {
   return token;
 }
 
+/** A write of partner 1 sent and known to be at Odoo (slowed by slowOdoo); `call` settles with its answer. */
+async function writeAtOdoo(h: Harness, token: string, name: string): Promise<{ call: Promise<number | 'cut off'> }> {
+  const seen = h.standin.received.length;
+  const call = write(h, token, 1, name);
+  await until(() => h.standin.received.length > seen, `the call '${name}' reached Odoo`);
+  return { call };
+}
+
 test('a call waiting for its place when shutdown begins is refused and journaled, and never reaches Odoo', GUARD, async (t) => {
   // One place per key, and a wait for it far longer than the test: the second call is still
   // waiting when close() begins, whatever the machine's speed.
@@ -49,8 +57,7 @@ test('a call waiting for its place when shutdown begins is refused and journaled
   const token = await slowOdoo(h, 3000);
   const partner3 = h.standin.orm.get('res.partner', 3)!.name;
   const seen = h.standin.received.length;
-  const first = write(h, token, 1, 'first, at Odoo');
-  await until(() => h.standin.received.length > seen, 'the first call reached Odoo');
+  const { call: first } = await writeAtOdoo(h, token, 'first, at Odoo');
   const queued = write(h, token, 3, 'queued during shutdown');
   await until(() => h.proxy.core.callsUnderway === 2, 'the second call is under way, waiting for the place');
 
@@ -70,9 +77,7 @@ test('the call at Odoo when the grace period ends is journaled with what Odoo an
   const h = await startHarness({ version: 19 });
   t.after(() => h.close());
   const token = await slowOdoo(h, 3000);
-  const seen = h.standin.received.length;
-  const call = write(h, token, 1, 'written during shutdown');
-  await until(() => h.standin.received.length > seen, 'the call reached Odoo');
+  const { call } = await writeAtOdoo(h, token, 'written during shutdown');
 
   await h.proxy.close(100);
   assert.equal(await call, 'cut off', 'the grace period ended before Odoo answered');
@@ -90,9 +95,7 @@ test('close() ends even when Odoo does not answer within the wait after the grac
   const h = await startHarness({ version: 19 });
   t.after(() => h.close());
   const token = await slowOdoo(h, 5000);
-  const seen = h.standin.received.length;
-  const call = write(h, token, 1, 'never answered');
-  await until(() => h.standin.received.length > seen, 'the call reached Odoo');
+  const { call } = await writeAtOdoo(h, token, 'never answered');
 
   await h.proxy.close(50, 200);
   assert.equal(await call, 'cut off');
