@@ -443,9 +443,6 @@ export class ProxyCore {
     // Learning keys also journal what `scope suggest` learns from (names and simple constants only).
     Object.assign(x.entry, callFacts(call, v, { learning: record.learning === true }));
 
-    // Fail closed: no journal, no call (checked again here: schema fetches and checks may follow).
-    const journal = this.deps.journal;
-    if (journal && !journal.healthy) return this.refuse(x, res, 'unavailable', JOURNAL_DOWN, {}, v);
 
     const scope = scopeOf(key);
     let decision: Decision;
