@@ -450,10 +450,7 @@ export class ProxyCore {
       decision = await this.decideWithSchema(x, scope, call, now, target, record);
       if (decision.verdict === 'allow' && key.narrowing) decision = combine(decision, await this.decideWithSchema(x, key.narrowing, decision.call, now, target, record));
     } catch (e) {
-      if (e instanceof NoPlace) {
-        this.deps.metrics.throttled++;
-        return this.refuse(x, res, 'unavailable', `too many calls in progress for key '${record.name}'; retry shortly`, { reason: 'concurrency cap' }, v);
-      }
+      if (e instanceof NoPlace) return this.refuseNoPlace(x, res, record, v);
       if (e instanceof ShuttingDown) return this.refuse(x, res, 'unavailable', e.message, {}, v);
       if (e instanceof OverRate) return this.refuseOverRate(x, res, record, e.retryAfterMs, v);
       return this.refuseUpstream(x, res, target, SCOPE_CHECK_FAILED, e);
@@ -491,10 +488,7 @@ export class ProxyCore {
     const record = key.record;
     const v = target.version;
     const release = await this.limiter.acquire(record.id);
-    if (!release) {
-      this.deps.metrics.throttled++;
-      return this.refuse(x, res, 'unavailable', `too many calls in progress for key '${record.name}'; retry shortly`, { reason: 'concurrency cap' }, v);
-    }
+    if (!release) return this.refuseNoPlace(x, res, record, v);
     this.deps.metrics.inFlight++;
     try {
       const late = this.refusedLate(x, res, v);
@@ -640,6 +634,12 @@ export class ProxyCore {
     if (!r.ok) return r.retryAfterMs;
     x.rateTaken = true;
     return null;
+  }
+
+  /** No place under the concurrency caps within the wait (for the call, or for its schema fetches). */
+  private refuseNoPlace(x: Exchange, res: ServerResponse, record: KeyRecord, version: number): Promise<void> {
+    this.deps.metrics.throttled++;
+    return this.refuse(x, res, 'unavailable', `too many calls in progress for key '${record.name}'; retry shortly`, { reason: 'concurrency cap' }, version);
   }
 
   private refuseOverRate(x: Exchange, res: ServerResponse, record: KeyRecord, retryAfterMs: number, version: number): Promise<void> {
