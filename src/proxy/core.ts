@@ -108,6 +108,8 @@ export interface ProxyDeps {
    * its client goes (close() cuts clients off, and the journal must still say what Odoo did).
    */
   refuseAll?: () => string | null;
+  /** Told the size of each chunk of a streamed answer once it is passed on (see proxy/garbage.ts). */
+  onStreamed?: (bytes: number) => void;
 }
 
 /** One request in flight, for the journal and the answer. */
@@ -894,14 +896,17 @@ export class ProxyCore {
     try {
       // Untranslated answers are counted as they pass: no stage between Odoo and the client.
       const counted = !stages[0];
+      const onStreamed = this.deps.onStreamed;
       const source = (async function* all() {
         if (counted) bytesOut += head.length;
         yield head;
+        onStreamed?.(head.length);
         for (;;) {
           const next = await iterator.next();
           if (next.done) return;
           if (counted) bytesOut += next.value.length;
           yield next.value;
+          onStreamed?.(next.value.length);
         }
       })();
       if (stages[0]) await pipeline(source, stages[0], counter, res);

@@ -19,6 +19,7 @@ import { ProxyCore, DEFAULT_OPTIONS, type ProxyOptions, type ProxyState, upstrea
 import { createProxyServer, listen, DEFAULT_SERVER_OPTIONS, type HealthReport, type ServerOptions } from './server.js';
 import { KeyIndex, type LiveKey } from './keys.js';
 import { Metrics } from './metrics.js';
+import { COLLECT_EVERY_BYTES, streamedGarbage, youngCollector } from './garbage.js';
 import type { Logger } from './log.js';
 
 export interface RuntimeConfig {
@@ -55,6 +56,8 @@ export interface RuntimeConfig {
   registry?: RegistrySnapshot;
   log: Logger;
   now?: () => Date;
+  /** How spent buffers of streamed answers are collected (default: a young-generation collection every 8 MB; see garbage.ts). */
+  streamedGarbage?: { collect: () => void; everyBytes: number };
 }
 
 export interface RunningProxy {
@@ -193,6 +196,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     log.info('registry loaded', { keys: reg.keys.length });
   };
 
+  const collect = config.streamedGarbage ?? { collect: youngCollector(), everyBytes: COLLECT_EVERY_BYTES };
   const core = new ProxyCore({
     state: () => state,
     pool,
@@ -206,6 +210,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
       if (!state.keys.get(id)?.temporary) usage.touch(id, at);
     },
     refuseAll: () => (closing ? 'the proxy is shutting down' : null),
+    onStreamed: collect.collect ? streamedGarbage(collect.collect, collect.everyBytes) : undefined,
   });
 
   // /healthz needs no key: whoever reaches the port may ask. Its check of Odoo is shared by all

@@ -31,6 +31,7 @@ export interface HarnessOptions<U extends Upstream | undefined = undefined> {
   /** Profile name (default 'test'). */
   profile?: string;
   upstreamTimeoutMs?: number;
+  streamedGarbage?: RuntimeConfig['streamedGarbage'];
   /** Starts what the profile points at instead of the stand-in (default: the stand-in itself); closed after the proxy. */
   upstream?: (standin: Standin) => Promise<U>;
 }
@@ -87,6 +88,7 @@ export async function startHarness<U extends Upstream | undefined = undefined>(o
       auditDir: journalDir,
       stateDir,
       upstreamTimeoutMs: opts.upstreamTimeoutMs,
+      streamedGarbage: opts.streamedGarbage,
       proxy: opts.proxy,
       server: opts.server,
       log: opts.log ?? (process.env.ODOO_KEYS_TEST_LOG ? createLogger('debug') : silentLogger),

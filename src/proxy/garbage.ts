@@ -1,0 +1,47 @@
+// Keeping a large streamed answer's spent buffers from piling up.
+//
+// Why: each socket read of an answer gets a fresh buffer outside V8's heap. Once passed on to the
+// client it is garbage, but V8 collects for such memory only when it has grown by tens of MB since
+// the last collection: a 200 MB answer took `serve` from 64 MB to 110-113 MB (bench/RESULTS.md,
+// row 2), the bare Node pass-through proxy likewise (+42-50 MB). Those buffers die young, so a
+// young-generation collection (a scavenge: about 1-2 ms, most of it finding little alive) every few
+// MB streamed frees them.
+
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+/** Bytes streamed between two collections: about 1 ms of work per 8 MB keeps the pile near 8 MB. */
+export const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Counts bytes streamed by every answer in the process and runs `collect` each time another
+ * `everyBytes` have passed. One counter for all answers: ten answers at once do not collect ten
+ * times as often as their bytes warrant.
+ */
+export function streamedGarbage(collect: () => void, everyBytes = COLLECT_EVERY_BYTES): (bytes: number) => void {
+  let since = 0;
+  return (bytes) => {
+    since += bytes;
+    if (since < everyBytes) return;
+    since = 0;
+    collect();
+  };
+}
+
+/**
+ * A function that runs a young-generation collection, or undefined where this Node cannot give one.
+ * Node hands out V8's gc() only to contexts made after --expose-gc is set; the flag is turned off
+ * again at once, so nothing else (no later vm context) sees it.
+ */
+export function youngCollector(): (() => void) | undefined {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc: unknown = vm.runInNewContext('gc');
+    if (typeof gc !== 'function') return undefined;
+    return () => (gc as (o: { type: 'minor' | 'major' }) => void)({ type: 'minor' });
+  } catch {
+    return undefined;
+  } finally {
+    v8.setFlagsFromString('--no-expose-gc');
+  }
+}
