@@ -138,8 +138,12 @@ export class StandinCore {
   /** (uid, key) pairs that passed the RPC credential check: Odoo's ormcache on res.users.check. */
   private readonly checkCache = new Set<string>();
 
-  constructor(opts: { version: Version; db: string; orm: Orm; auth: AuthBehaviour; logLimit?: number }) {
+  /** XML-RPC and JSON-RPC served (false: an Odoo without them, as announced after 19: their paths are 404). */
+  readonly rpc: boolean;
+
+  constructor(opts: { version: Version; db: string; orm: Orm; auth: AuthBehaviour; logLimit?: number; rpc?: boolean }) {
     this.version = opts.version;
+    this.rpc = opts.rpc ?? true;
     this.db = opts.db;
     this.orm = opts.orm;
     this.auth = opts.auth;
@@ -166,8 +170,9 @@ export class StandinCore {
     const path = rawPath.split('?')[0]!;
     const route = matchXmlRpcPath(path);
     let answer: HttpAnswer;
-    if (route) answer = await this.handleXmlRpc(httpMethod, route, body, entry);
-    else if (path === '/jsonrpc') answer = await this.handleJsonRpc(headers, body, entry);
+    if (route && this.rpc) answer = await this.handleXmlRpc(httpMethod, route, body, entry);
+    else if (path === '/jsonrpc' && this.rpc) answer = await this.handleJsonRpc(headers, body, entry);
+    else if (path === '/web/webclient/version_info' && httpMethod === 'POST') answer = this.versionInfo(headers, body);
     else if (this.version >= 19 && (path === '/json/2' || path.startsWith('/json/2/'))) answer = await this.handleJson2(httpMethod, path, headers, body, entry);
     else answer = httpAnswer(werkzeugHtmlAnswer(404, 'The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.'), 'html');
     entry.status = answer.status;
@@ -263,6 +268,27 @@ export class StandinCore {
       entry.error = err.name;
       return httpAnswer(jsonrpcErrorAnswer(id, err, this.version), 'json');
     }
+  }
+
+  // -- /web/webclient/version_info ----------------------------------------------------------
+
+  /**
+   * The web client's version route (addons/web/controllers/webclient.py: type='jsonrpc' on 19,
+   * 'json' on 18, auth='none'), answering odoo.service.common.exp_version(): common.version's struct
+   * in a JSON-RPC envelope. Not in the recordings; built from Odoo's source. It is in the web module,
+   * not in the rpc one, so an Odoo without XML-RPC and JSON-RPC still has it.
+   */
+  private versionInfo(headers: Record<string, string>, body: Buffer): HttpAnswer {
+    if (!JSONRPC_MIMETYPES.includes(mimetypeOf(headers))) return unsupportedMediaType('/web/webclient/version_info', this.version >= 19 ? 'jsonrpc' : 'json', JSONRPC_MIMETYPES);
+    let envelope: RpcValue;
+    try {
+      envelope = parseJson(body);
+    } catch (e) {
+      if (!(e instanceof JsonParseError)) throw e;
+      return httpAnswer(jsonrpcInvalidJsonAnswer(), 'html');
+    }
+    if (!isStruct(envelope)) return httpAnswer(jsonrpcInvalidJsonAnswer(), 'html');
+    return httpAnswer(jsonrpcResultAnswer(envelope.id, SERVER_VERSION[this.version]), 'json');
   }
 
   // -- the RPC services (common, db, object) ---------------------------------------------

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Runs the Odoo stand-in on its own, for the demo script and benchmarks:
-//   node dist/test/standin/main.js --version 19 --port 8069 [--host 127.0.0.1] [--fast] [--auditlog] [--print-keys]
+//   node dist/test/standin/main.js --version 19 --port 8069 [--host 127.0.0.1] [--fast] [--auditlog] [--no-rpc] [--print-keys]
 // Prints its URL, database and the users' logins; API keys only with --print-keys.
 
 import { parseArgs } from 'node:util';
 import { startStandin } from './server.js';
 
-const USAGE = 'usage: main.js --version 18|19 [--port N] [--host ADDR] [--fast] [--auditlog] [--latency MS] [--keep-alive] [--print-keys] [--json]';
+const USAGE = 'usage: main.js --version 18|19 [--port N] [--host ADDR] [--fast] [--auditlog] [--no-rpc] [--latency MS] [--keep-alive] [--print-keys] [--json]';
 
 async function main(): Promise<void> {
   let values;
@@ -18,6 +18,8 @@ async function main(): Promise<void> {
         host: { type: 'string', default: '127.0.0.1' },
         fast: { type: 'boolean', default: false },
         auditlog: { type: 'boolean', default: false },
+        // An Odoo without XML-RPC and JSON-RPC (announced after 19): /xmlrpc* and /jsonrpc answer 404.
+        'no-rpc': { type: 'boolean', default: false },
         latency: { type: 'string', default: '0' },
         // Not Odoo: connections stay open (benchmarks only, to measure what Connection: close costs).
         'keep-alive': { type: 'boolean', default: false },
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   // --fast: nothing kept per request (no `received` log), no added latency: an answer in about a millisecond.
-  const standin = await startStandin({ version, port, host: values.host, auditlog: values.auditlog, latencyMs: values.fast ? 0 : latency, logLimit: values.fast ? 0 : 1000, keepAlive: values['keep-alive'] });
+  const standin = await startStandin({ version, port, host: values.host, auditlog: values.auditlog, rpc: !values['no-rpc'], latencyMs: values.fast ? 0 : latency, logLimit: values.fast ? 0 : 1000, keepAlive: values['keep-alive'] });
   // Registered before anything is printed: whoever reads our first line may stop us at once.
   const stop = (): void => {
     standin.close().then(

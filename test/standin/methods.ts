@@ -196,6 +196,17 @@ export function methodTable(version: Version): Map<string, MethodSpec & { availa
       return version >= 19 ? new Recordset('mail.message', [id]) : id;
     },
   });
+  // res_users.py: the user's lang and tz (read), then uid = env.uid, in that order.
+  t.set('context_get', {
+    api: 'model',
+    params: [],
+    owner: () => 'ResUsers',
+    available: (m) => m.name === 'res.users',
+    run: (env): RpcStruct => {
+      const user = env.orm.record('res.users', env.uid);
+      return user ? { lang: user.lang ?? 'en_US', tz: user.tz ?? false, uid: env.uid } : {};
+    },
+  });
   const isLead = (m: ModelDef): boolean => m.name === 'crm.lead';
   t.set('action_set_won', { api: 'records', params: [], owner: () => 'Lead', available: isLead, run: (env, _model, ids) => env.actionSetWon(ids) });
   t.set('action_set_lost', { api: 'records', params: [], varKw: true, owner: () => 'Lead', available: isLead, run: (env, _model, ids, _a, extra) => env.actionSetLost(ids, extra) });

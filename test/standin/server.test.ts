@@ -222,6 +222,30 @@ describe('stand-in HTTP behaviour (Odoo 19.0)', () => {
   });
 });
 
+describe('an Odoo 19 without XML-RPC and JSON-RPC (rpc: false)', () => {
+  let s: Standin;
+  before(async () => {
+    s = await startStandin({ version: 19, rpc: false });
+  });
+  after(() => s.close());
+
+  test('/xmlrpc* and /jsonrpc are 404 pages; the version and the key’s uid stay reachable without them', async () => {
+    for (const path of ['/xmlrpc/2/common', '/xmlrpc/common', '/jsonrpc']) {
+      const r = await rawRequest(s.url, 'POST', path, '{}', { 'Content-Type': path === '/jsonrpc' ? 'application/json' : 'text/xml' });
+      assert.equal(r.status, 404, path);
+      assert.equal(r.headers['content-type'], 'text/html; charset=utf-8');
+    }
+    // The web client's route (auth='none'): common.version's struct in a JSON-RPC envelope.
+    const v = await rawRequest(s.url, 'POST', '/web/webclient/version_info', '{"jsonrpc":"2.0","method":"call","params":{},"id":4}', { 'Content-Type': 'application/json' });
+    assert.equal(v.status, 200);
+    assert.deepEqual(JSON.parse(v.body), { jsonrpc: '2.0', id: 4, result: { server_version: '19.0', server_version_info: [19, 0, 0, 'final', 0, ''], server_serie: '19.0', protocol_version: 1 } });
+    // res.users.context_get: lang, tz, then the key's own uid (res_users.py).
+    const ctx = await json2(s.url, s.users.integration.apiKey, 'res.users', 'context_get', {}, s.db);
+    assert.deepEqual(Object.keys(ctx as object), ['lang', 'tz', 'uid']);
+    assert.equal((ctx as { uid: number }).uid, s.users.integration.uid);
+  });
+});
+
 describe('what FACTS.md measured on real Odoo', () => {
   test('revokedKeysWorkWhileCached: a revoked key keeps working on /xmlrpc and /jsonrpc once checked; authenticate and JSON-2 refuse it at once', async () => {
     const s = await startStandin({ version: 19, faults: { revokedKeysWorkWhileCached: true } });

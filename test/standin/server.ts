@@ -59,6 +59,8 @@ export interface StandinOptions {
   faults?: Partial<Faults>;
   /** Added to every answer (on top of faults.delayMs). */
   latencyMs?: number;
+  /** Serve XML-RPC and JSON-RPC (default true). false: an Odoo without them (announced after 19): /xmlrpc* and /jsonrpc are 404. */
+  rpc?: boolean;
   /** Install the OCA auditlog imitation (auditlog.rule/log/log.line, and ir.module.module 'auditlog' installed). */
   auditlog?: boolean;
   /** Clock for create_date, write_date and message dates. */
@@ -187,6 +189,7 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
     db,
     orm,
     logLimit: opts.logLimit,
+    rpc: opts.rpc,
     auth: {
       get revokedKeysWorkWhileCached() {
         return faults.revokedKeysWorkWhileCached;
