@@ -30,7 +30,8 @@ import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../p
 import { schemaFromFieldsGet } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
-import { callUpstream, Cancellation, encodeCommonCall, encodeUpstreamCall, readBody, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamRequest, type UpstreamTarget, type UpstreamVia } from '../upstream/forward.js';
+import { callUpstream, Cancellation, encodeUpstreamCall, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamRequest, type UpstreamTarget, type UpstreamVia } from '../upstream/forward.js';
+import { fetchVersion } from '../upstream/probe.js';
 import { authenticateKey, scopeOf, stillAdmits, type KeyIndex, type LiveKey } from './keys.js';
 import { refusalAnswer, decodeErrorAnswer, type ClientContext, type RefusalKind } from './refusals.js';
 import { writeAnswer, type Answer } from './http.js';
@@ -121,6 +122,8 @@ interface Exchange {
   protocol: Protocol;
   legacy: boolean;
   jsonrpcId?: RpcValue;
+  /** The database the request names (common.login/authenticate and object calls: their first argument; JSON-2: X-Odoo-Database). */
+  db?: string;
   bytesIn: number;
   entry: Partial<JournalInput>;
   /** Told what Odoo answered (undefined when the answer streamed past unread), for budgets. */
@@ -157,14 +160,35 @@ export class ProxyCore {
     this.throttle = deps.options.throttleFailures ? new FailureThrottle() : new NoFailureThrottle();
   }
 
-  /** The version whose error shapes the answer uses before the key (and so the profile) is known. */
-  private defaultVersion(): number {
-    const first = this.deps.state().targets.values().next().value as UpstreamTarget | undefined;
-    return first?.version ?? 19;
+  /**
+   * The profile that answers what names no database (common.version, db.server_version): the first
+   * one served (the first --profile, else the default profile). runtime.ts warns at start when the
+   * profiles' versions differ.
+   */
+  private firstTarget(): UpstreamTarget | undefined {
+    return this.deps.state().targets.values().next().value as UpstreamTarget | undefined;
+  }
+
+  /**
+   * The version whose shapes an answer uses before the key (and so the profile) is known: that of
+   * the profiles on the database the request names, when they agree; else the first profile's.
+   */
+  private versionFor(db: string | undefined): number {
+    if (db !== undefined) {
+      let found: number | undefined;
+      let agree = true;
+      for (const t of this.deps.state().targets.values()) {
+        if (t.db !== db) continue;
+        if (found !== undefined && found !== t.version) agree = false;
+        found = t.version;
+      }
+      if (found !== undefined && agree) return found;
+    }
+    return this.firstTarget()?.version ?? 19;
   }
 
   private ctx(x: Exchange, version?: number): ClientContext {
-    return { protocol: x.protocol, legacy: x.legacy, version: version ?? this.defaultVersion(), jsonrpcId: x.jsonrpcId };
+    return { protocol: x.protocol, legacy: x.legacy, version: version ?? this.versionFor(x.db), jsonrpcId: x.jsonrpcId };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -192,6 +216,7 @@ export class ProxyCore {
       return this.decodeFailed(x, res, e, {});
     }
     x.jsonrpcId = rpc.jsonrpcId;
+    x.db = namedDatabase(rpc);
     // Parsed first, unlike the other protocols: the refusal must echo the request's id.
     if (this.lockedOut(x)) return this.refuseLockedOut(x, res, { service: rpc.service, function: rpc.function });
     return this.dispatch(x, rpc, res);
@@ -199,6 +224,8 @@ export class ProxyCore {
 
   async handleJson2(route: { model: string; method: string }, req: IncomingMessage, res: ServerResponse, body: Buffer, ip: string): Promise<void> {
     const x = this.exchange('json2', false, ip, body.length);
+    const database = req.headers['x-odoo-database'];
+    if (typeof database === 'string') x.db = database;
     if (this.lockedOut(x)) return this.refuseLockedOut(x, res, { model: route.model, method: route.method });
     const header = (name: string): string | undefined => {
       const v = req.headers[name];
@@ -230,6 +257,7 @@ export class ProxyCore {
    * point hand their line to the journal before their first await, so closing the journal keeps it.)
    */
   private dispatch(x: Exchange, rpc: RpcRequest, res: ServerResponse): Promise<void> {
+    x.db = namedDatabase(rpc);
     const call = this.dispatchCall(x, rpc, res).catch((e: unknown) => this.failedInside(x, res, e));
     this.underway.add(call);
     const settled = (): void => void this.underway.delete(call);
@@ -263,6 +291,7 @@ export class ProxyCore {
     // Fail closed: no journal, no call (common ones too: authenticate hands out the uid).
     if (this.deps.journal && !this.deps.journal.healthy) return this.refuse(x, res, 'unavailable', JOURNAL_DOWN, {});
     if (rpc.service === 'common') return this.handleCommon(x, rpc, res);
+    if (rpc.service === 'db' && rpc.function === 'server_version') return this.answerServerVersion(x, rpc, res);
     if (rpc.service !== 'object') {
       x.entry.service = rpc.service;
       x.entry.function = rpc.function;
@@ -311,25 +340,50 @@ export class ProxyCore {
     }
   }
 
-  private versionCache: { at: number; value: RpcValue } | null = null;
+  /** Odoo's version struct per profile, asked again after a minute (an upgrade shows). */
+  private readonly versionCache = new Map<string, { at: number; value: RpcValue }>();
 
-  private async answerVersion(x: Exchange, res: ServerResponse): Promise<void> {
-    const target = this.deps.state().targets.values().next().value as UpstreamTarget | undefined;
-    if (!target) return this.refuse(x, res, 'upstream', 'no upstream is configured', {});
+  /** Odoo's common.version() struct for the first profile (version() names no database), or an answer refusing. */
+  private async upstreamVersion(x: Exchange, res: ServerResponse): Promise<{ target: UpstreamTarget; value: RpcValue } | null> {
+    const target = this.firstTarget();
+    if (!target) {
+      await this.refuse(x, res, 'upstream', 'no upstream is configured', {});
+      return null;
+    }
     const now = Date.now();
-    if (!this.versionCache || now - this.versionCache.at > 60_000) {
+    let cached = this.versionCache.get(target.profile);
+    if (!cached || now - cached.at > 60_000) {
       try {
-        const via: 'xmlrpc' | 'jsonrpc' = 'xmlrpc';
-        const upRes = await this.deps.pool.send(target.url, encodeCommonCall(target, 'version', [], via));
-        const body = await readBody(upRes, 1024 * 1024);
-        const s = summarizeAnswer(via, upRes.statusCode ?? 0, body);
-        if (s.outcome !== 'ok') throw new UpstreamCallError(s.error ? `${s.error.name}: ${s.error.message}` : 'version failed');
-        this.versionCache = { at: now, value: s.result ?? null };
+        // Asked the way the proxy talks to that Odoo: a JSON-2-only Odoo may have no XML-RPC.
+        cached = { at: now, value: await fetchVersion(this.deps.pool, target.url, this.deps.options.upstreamProtocol === 'json2' ? 'json2' : 'xmlrpc') };
+        this.versionCache.set(target.profile, cached);
       } catch (e) {
-        return this.refuseUpstream(x, res, target, '', e);
+        await this.refuseUpstream(x, res, target, '', e);
+        return null;
       }
     }
-    return this.finish(x, res, this.result(x, this.versionCache.value, target.version), { decision: 'allow', outcome: 'ok' });
+    return { target, value: cached.value };
+  }
+
+  private async answerVersion(x: Exchange, res: ServerResponse): Promise<void> {
+    const v = await this.upstreamVersion(x, res);
+    if (v) return this.finish(x, res, this.result(x, v.value, v.target.version), { decision: 'allow', outcome: 'ok' });
+  }
+
+  /**
+   * db.server_version: Odoo answers it without a key (odoo/service/db.py, exp_server_version:
+   * release.version, the server_version of common.version). erppeek asks it on connect. The rest
+   * of the db service (list, create, drop, dump...) stays refused.
+   */
+  private async answerServerVersion(x: Exchange, rpc: RpcRequest, res: ServerResponse): Promise<void> {
+    x.entry.service = 'db';
+    x.entry.function = rpc.function;
+    if (rpc.params.length) return this.refuse(x, res, 'bad_request', `db.server_version takes no arguments (${rpc.params.length} given)`, {});
+    const v = await this.upstreamVersion(x, res);
+    if (!v) return;
+    const info = isStruct(v.value) ? v.value : {};
+    if (typeof info.server_version !== 'string') return this.refuse(x, res, 'upstream', "Odoo's version answer has no server_version", {}, v.target.version, 'upstream_error');
+    return this.finish(x, res, this.result(x, info.server_version, v.target.version), { decision: 'allow', outcome: 'ok' });
   }
 
   private result(x: Exchange, value: unknown, version?: number): RpcAnswer {
@@ -433,7 +487,11 @@ export class ProxyCore {
     const keysAtAuth = this.deps.state().keys;
     const auth = this.authenticate(x, call.credential, now);
     if ('lockedOut' in auth) return this.refuse(x, res, 'throttled', auth.lockedOut, {});
-    if (!auth.ok) return this.refuse(x, res, 'auth', auth.message, {});
+    if (!auth.ok) {
+      // A revoked or expired key is known: its profile's version shapes the error.
+      const known = auth.key ? this.deps.state().targets.get(auth.key.record.profile)?.version : undefined;
+      return this.refuse(x, res, 'auth', auth.message, {}, known);
+    }
     const key = auth.key;
     const record = key.record;
     const target = this.deps.state().targets.get(record.profile);
@@ -1211,6 +1269,13 @@ function passHeaders(h: IncomingMessage['headers']): Record<string, string> {
     if (typeof v === 'string') out[sent] = v;
   }
   return out;
+}
+
+/** The database a request names, where it names one (see Exchange.db). */
+function namedDatabase(rpc: RpcRequest): string | undefined {
+  if (rpc.json2) return rpc.json2.database ?? undefined;
+  const named = rpc.service === 'object' || (rpc.service === 'common' && (rpc.function === 'login' || rpc.function === 'authenticate'));
+  return named && typeof rpc.params[0] === 'string' ? rpc.params[0] : undefined;
 }
 
 export function upstreamMessage(e: unknown): string {

@@ -13,8 +13,10 @@ import type { Profile, Registry } from '../registry/types.js';
 import { UsageRecorder } from '../registry/usage.js';
 import { readUpstreamKey } from '../secrets/index.js';
 import { openJournal, pruneJournal, type Journal } from '../audit/journal.js';
-import { encodeCommonCall, readBody, summarizeAnswer, UpstreamPool, type UpstreamTarget } from '../upstream/forward.js';
-import { isStruct } from '../rpc/values.js';
+import { UpstreamCallError, UpstreamPool, type UpstreamTarget } from '../upstream/forward.js';
+import { fetchUid, fetchVersion, type ProbeVia } from '../upstream/probe.js';
+import { majorVersion } from '../upstream/client.js';
+import type { RpcValue } from '../rpc/values.js';
 import { ProxyCore, DEFAULT_OPTIONS, type ProxyOptions, type ProxyState, upstreamMessage } from './core.js';
 import { createProxyServer, listen, DEFAULT_SERVER_OPTIONS, type HealthReport, type ServerOptions } from './server.js';
 import { KeyIndex, type LiveKey } from './keys.js';
@@ -99,26 +101,36 @@ export class StartupError extends Error {
   }
 }
 
-/** Logs in upstream once: the real uid and Odoo's version, from the profile's own credentials. */
-async function connectTarget(pool: UpstreamPool, profile: Profile, key: string, log: Logger): Promise<UpstreamTarget> {
+/**
+ * Logs in upstream once: the real uid and Odoo's version, from the profile's own credentials, asked
+ * the way the proxy talks to that Odoo (probe.ts: without XML-RPC and JSON-RPC for `json2`).
+ */
+async function connectTarget(pool: UpstreamPool, profile: Profile, key: string, via: ProbeVia, log: Logger): Promise<UpstreamTarget> {
   let url: URL;
   try {
     url = new URL(profile.url);
   } catch {
     throw new StartupError(`profile '${profile.name}': '${profile.url}' is not a URL`);
   }
-  const base = { url };
   try {
-    const vRes = await pool.send(url, encodeCommonCall(base, 'version', [], 'xmlrpc'));
-    const v = summarizeAnswer('xmlrpc', vRes.statusCode ?? 0, await readBody(vRes, 1024 * 1024));
-    const info = isStruct(v.result) ? v.result : {};
-    const vi = Array.isArray(info.server_version_info) ? info.server_version_info : [];
-    const version = typeof vi[0] === 'number' ? vi[0] : profile.version ?? 19;
-    const aRes = await pool.send(url, encodeCommonCall(base, 'authenticate', [profile.db, profile.login, key, {}], 'xmlrpc'));
-    const a = summarizeAnswer('xmlrpc', aRes.statusCode ?? 0, await readBody(aRes, 1024 * 1024));
-    if (a.outcome !== 'ok') throw new StartupError(`profile '${profile.name}': Odoo refused to authenticate (${a.error?.name}: ${a.error?.message})`);
-    if (typeof a.result !== 'number') throw new StartupError(`profile '${profile.name}': Odoo refused the upstream key for ${profile.login} on ${profile.db}; run 'odoo-keys login ${profile.name}' again`);
-    return { profile: profile.name, url, db: profile.db, uid: a.result, key, version };
+    let info: RpcValue = null;
+    try {
+      info = await fetchVersion(pool, url, via);
+    } catch (e) {
+      // An Odoo that answers but not this question: the version login recorded serves (as before).
+      if (!(e instanceof UpstreamCallError)) throw e;
+      log.warn("Odoo did not tell its version; using the one recorded at login", { profile: profile.name, error: e.message });
+    }
+    const version = majorVersion(info) ?? profile.version ?? 19;
+    let uid: number | false;
+    try {
+      uid = await fetchUid(pool, { url, db: profile.db, key }, profile.login, via);
+    } catch (e) {
+      if (e instanceof UpstreamCallError) throw new StartupError(`profile '${profile.name}': Odoo refused to authenticate (${e.message})`);
+      throw e;
+    }
+    if (uid === false) throw new StartupError(`profile '${profile.name}': Odoo refused the upstream key for ${profile.login} on ${profile.db}; run 'odoo-keys login ${profile.name}' again`);
+    return { profile: profile.name, url, db: profile.db, uid, key, version };
   } catch (e) {
     if (e instanceof StartupError) throw e;
     // Odoo unreachable at start: serve with what login recorded; calls fail cleanly until it is back.
@@ -128,6 +140,20 @@ async function connectTarget(pool: UpstreamPool, profile: Profile, key: string, 
     }
     throw new StartupError(`profile '${profile.name}': ${upstreamMessage(e)}`);
   }
+}
+
+/**
+ * The startup warning for profiles of different Odoo versions, or null. A call that names a database
+ * gets its profile's version (core.ts versionFor); common.version and db.server_version name none, so
+ * they answer the first profile's, and a client that reads version() to choose how to talk to Odoo
+ * may choose wrong for the others.
+ */
+export function versionsDiffer(targets: Map<string, UpstreamTarget>): string | null {
+  const all = [...targets.values()];
+  if (new Set(all.map((t) => t.version)).size < 2) return null;
+  const first = all[0]!;
+  const list = all.map((t) => `${t.profile}: Odoo ${t.version}`).join(', ');
+  return `the profiles served run different Odoo versions (${list}): common.version and db.server_version name no database and answer ${first.profile}'s (Odoo ${first.version}, the first profile); calls that name a database get their profile's version. Run one serve per Odoo version if clients read version()`;
 }
 
 /**
@@ -155,6 +181,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const names = config.profiles.length ? config.profiles : [resolveProfile(registry).name];
   const pool = new UpstreamPool({ maxSockets: Math.max(64, (config.proxy?.maxConcurrent ?? DEFAULT_OPTIONS.maxConcurrent) * 2), timeoutMs: config.upstreamTimeoutMs });
   const targets = new Map<string, UpstreamTarget>();
+  const via: ProbeVia = config.proxy?.upstreamProtocol === 'json2' ? 'json2' : 'xmlrpc';
   for (const name of names) {
     const profile = resolveProfile(registry, name);
     let key: string;
@@ -165,12 +192,15 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
       throw new StartupError(`profile '${profile.name}': ${(e as Error).message}`);
     }
     try {
-      targets.set(profile.name, await connectTarget(pool, profile, key, log));
+      targets.set(profile.name, await connectTarget(pool, profile, key, via, log));
     } catch (e) {
       pool.close();
       throw e;
     }
   }
+
+  const mixed = versionsDiffer(targets);
+  if (mixed) log.warn(mixed, { profiles: Object.fromEntries([...targets.values()].map((t) => [t.profile, t.version])) });
 
   const stateDir = config.stateDir ?? stateHome();
   const auditDir = config.auditDir === undefined ? join(stateDir, 'journal') : config.auditDir;
@@ -221,9 +251,8 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     const checks: HealthReport['checks'] = {};
     for (const t of targets.values()) {
       try {
-        const r = await pool.send(t.url, encodeCommonCall(t, 'version', [], 'xmlrpc'));
-        const s = summarizeAnswer('xmlrpc', r.statusCode ?? 0, await readBody(r, 1024 * 1024));
-        checks[`upstream:${t.profile}`] = s.outcome === 'ok' ? { ok: true } : { ok: false, detail: `${s.error?.name}: ${s.error?.message}` };
+        await fetchVersion(pool, t.url, via);
+        checks[`upstream:${t.profile}`] = { ok: true };
       } catch (e) {
         checks[`upstream:${t.profile}`] = { ok: false, detail: upstreamMessage(e) };
       }
