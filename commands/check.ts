@@ -83,7 +83,7 @@ export default class Check extends RegistryCommand {
         decision = decide(
           { id: key.id, name: key.name, rules: key.rules, limits: key.limits ?? {}, ...(key.expires ? { expires: key.expires } : {}), ...(key.learning ? { learning: true } : {}) },
           call,
-          { ip: flags.ip, now, version, schema: (m) => schemas.get(m) },
+          { ip: flags.ip, now, version, ...(profile.uid !== undefined ? { upstreamUid: profile.uid } : {}), schema: (m) => schemas.get(m) },
         );
         if (decision.verdict !== 'need_schema') break;
         if (flags.offline) {

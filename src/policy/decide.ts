@@ -6,8 +6,8 @@
 // searches, checked upstream for ids); the records of other models it reads or changes through
 // relations (which need rules of their own); its context. See docs/scopes.md.
 
-import type { OdooCall } from '../rpc/call.js';
-import { isStruct, numberOf, type RpcStruct, type RpcValue } from '../rpc/values.js';
+import { pyFalsy, type OdooCall } from '../rpc/call.js';
+import { DateTimeValue, isStruct, numberOf, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { Decision, DecideEnv, FieldInfo, KeyScope, ModelSchema, ResultRedaction, Rule, UpstreamCheck } from './types.js';
 import { isFieldName, isGlob, isMethodName, isModelName, modelMatches, visible } from './names.js';
 import { andDomains, orDomains, domainShapeProblem, isConstantLeaf, LEAF_OPERATORS, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
@@ -68,7 +68,7 @@ export const CONTEXT_KEY_RISKS: Readonly<Record<string, string>> = {
   import_file: 'changes how records are written (import behaviour)',
   force_company: 'switches the company (old API)',
   company_id: 'switches the company',
-  uid: 'claims another user',
+  uid: 'claims another user (only the uid the proxy hands out is allowed)',
   su: 'claims superuser mode',
   active_id: 'makes a method act on another record',
   active_ids: 'makes a method act on other records',
@@ -94,10 +94,10 @@ function flag(p: RpcStruct, name: string): boolean {
   return v;
 }
 
-/** An offset-like parameter: absent, null, false or a non-negative integer. */
+/** An offset-like parameter: absent, null, false, '' (Odoo's Query: `OFFSET` only when truthy) or a non-negative integer. */
 function wholeNumber(p: RpcStruct, name: string): void {
   const v = p[name];
-  if (v === undefined || v === null || v === false) return;
+  if (v === undefined || v === null || v === false || v === '') return;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) deny(`${name} must be a non-negative integer`);
 }
 
@@ -565,7 +565,10 @@ class RuleEval {
       const segments = p.split('.');
       const leafWhat = `${what}[${i}] on '${p}'`;
       this.path(model, segments, field, leafWhat);
-      const textual = typeof value === 'string' || (Array.isArray(value) && value.some((v) => typeof v === 'string'));
+      // A datetime compared with a text field is compared as its text ('2026-01-01 00:00:00'), so it
+      // counts as text here: against a relation or display_name it is a name search like any string.
+      const text = (v: RpcValue): boolean => typeof v === 'string' || v instanceof DateTimeValue;
+      const textual = text(value) || (Array.isArray(value) && value.some(text));
       const target = segments[segments.length - 1]!;
       const relevant = SUBDOMAIN_OPERATORS.has(op) || HIERARCHY_OPERATORS.has(op) || (textual && NAME_OPERATORS.has(op) && target !== 'display_name');
       const last = relevant ? this.lastRelation(model, segments) : '';
@@ -742,7 +745,9 @@ class RuleEval {
     const max = this.rule.max_limit;
     const given = b.params[param];
     const n = numberOf(given);
-    if (given !== undefined && given !== null && given !== false && (n === undefined || !Number.isInteger(n) || n < 0)) deny(`${param} must be a non-negative integer`);
+    // '' is no limit to Odoo (Query.select writes LIMIT only when truthy; odoo-await sends '' for
+    // an option it was not given): odooLimit reads it so, and max_limit then applies.
+    if (given !== undefined && given !== null && given !== false && given !== '' && (n === undefined || !Number.isInteger(n) || n < 0)) deny(`${param} must be a non-negative integer`);
     if (max === undefined) return;
     // name_search(limit=0) returns every record: 0 is no limit, not the method's default.
     const effective = odooLimit(given, odooDefault);
@@ -1025,7 +1030,9 @@ class RuleEval {
 
 /** The allowlist check shared by rule evaluation and learning keys. */
 function contextCheck(st: State, ctx: RpcValue | undefined, what: string, defaultField: ((field: string) => void) | null): void {
-  if (ctx === undefined || ctx === null || ctx === false) return;
+  // Odoo reads a context Python takes as false ('', 0, [], None...) as none (call_kw's `or {}`;
+  // JSON-2's with_context reads '' and [] as empty and refuses the others itself).
+  if (pyFalsy(ctx)) return;
   if (!isStruct(ctx)) deny(`${what} must be a dictionary`);
   const extra = st.key.limits.context_keys ?? [];
   for (const k of sortedKeys(ctx)) {
@@ -1039,6 +1046,7 @@ function contextCheck(st: State, ctx: RpcValue | undefined, what: string, defaul
       continue;
     }
     if (extra.includes(k)) continue;
+    if (k === 'uid' && typeof v === 'number' && st.env.upstreamUid !== undefined && v === st.env.upstreamUid) continue;
     if (k.startsWith('default_') && defaultField) {
       defaultField(k.slice('default_'.length));
       continue;

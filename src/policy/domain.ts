@@ -4,7 +4,7 @@
 // operators '&', '|' (two operands) and '!' (one). Consecutive expressions are implicitly ANDed.
 // `any` / `not any` leaves (Odoo 17+) carry a sub-domain on the comodel as their value.
 
-import { isStruct, numberOf, PyFloat, type RpcValue } from '../rpc/values.js';
+import { DateTimeValue, isStruct, numberOf, PyFloat, type RpcValue } from '../rpc/values.js';
 import { isFieldPath } from './names.js';
 
 /** Leaf operators Odoo 16-19 accept (compared lower-cased, as Odoo itself normalises them). */
@@ -68,13 +68,16 @@ export function domainShapeProblem(domain: unknown, depth = 0): { at: string; me
   return null;
 }
 
-/** Leaf values: scalars or flat lists of scalars (for `in`). */
+/**
+ * Leaf values: scalars or flat lists of scalars (for `in`). An XML-RPC dateTime is a scalar: Odoo
+ * reads XML-RPC with use_datetime=True, so the ORM gets a datetime (`write_date >= datetime(...)`).
+ */
 function valueProblem(value: RpcValue): { at: string; message: string } | null {
   const scalar = (v: RpcValue): boolean =>
-    v === null || typeof v === 'boolean' || typeof v === 'string' || v instanceof PyFloat || (typeof v === 'number' && Number.isFinite(v));
+    v === null || typeof v === 'boolean' || typeof v === 'string' || v instanceof PyFloat || v instanceof DateTimeValue || (typeof v === 'number' && Number.isFinite(v));
   if (scalar(value)) return null;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!scalar(value[i]!)) return { at: `[${i}]`, message: 'values in a domain list must be numbers, strings, booleans or null' };
+    for (let i = 0; i < value.length; i++) if (!scalar(value[i]!)) return { at: `[${i}]`, message: 'values in a domain list must be numbers, strings, dates and times, booleans or null' };
     return null;
   }
   if (isStruct(value)) return { at: '', message: 'a domain value cannot be a dictionary' };

@@ -12,7 +12,7 @@
 // these leaves are plainly true or false. An inequality on a NULL column is false both ways round
 // in SQL (and Odoo 19 lets it match a numeric field's 0): such a leaf is left unknown.
 
-import { numberOf, type RpcValue } from '../rpc/values.js';
+import { DateTimeValue, numberOf, type RpcValue } from '../rpc/values.js';
 import type { FieldInfo } from './types.js';
 import { isConstantLeaf, normalizeDomain } from './domain.js';
 
@@ -264,10 +264,25 @@ function scalarOf(f: Family, v: RpcValue): boolean | number | string | undefined
     case 'text':
       return typeof v === 'string' && v !== '' ? v : undefined;
     case 'date':
+      if (v instanceof DateTimeValue) return xmlrpcDateTime(v)?.slice(0, 10); // Date.to_date: value.date()
       return typeof v === 'string' && DATE.test(v) ? v : undefined;
     case 'datetime':
+      if (v instanceof DateTimeValue) return xmlrpcDateTime(v);
       return typeof v === 'string' && DATETIME.test(v) ? v : undefined;
   }
+}
+
+/**
+ * An XML-RPC dateTime as Odoo stores and compares it ('2030-01-02 00:00:00'): Odoo reads it with
+ * strptime('%Y%m%dT%H:%M:%S') into a naive datetime; any other text Odoo refuses, and it stays unknown.
+ */
+function xmlrpcDateTime(v: DateTimeValue): string | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(v.iso);
+  if (!m || m[1] === '0000') return undefined; // Python's datetime starts at year 1
+  const text = `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}`;
+  // A day or time that does not exist (20260231T25:00:00) is refused by Odoo: unknown here.
+  const d = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 19).replace('T', ' ') === text ? text : undefined;
 }
 
 /** A field's value after it is written: NULL, a value, or undefined when the engine cannot tell. */

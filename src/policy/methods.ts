@@ -127,7 +127,8 @@ export const READ_PRESET_ANY_VERSION: ReadonlySet<string> = new Set(Object.value
 
 /**
  * The most rows Odoo returns for a `limit` parameter as given (undefined: not given). The method's
- * own default applies only when none is given; 0, false and null given mean no limit (null here).
+ * own default applies only when none is given; 0, false, null and '' given mean no limit (null here):
+ * Odoo's Query writes `LIMIT` only for a truthy limit.
  */
 export function odooLimit(given: RpcValue | undefined, methodDefault: number | null): number | null {
   if (given === undefined) return methodDefault;

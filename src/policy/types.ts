@@ -78,6 +78,11 @@ export interface DecideEnv {
   now: Date;
   /** Odoo major version of the upstream (16 to 19+): decides the read preset and signatures. */
   version: number;
+  /**
+   * The upstream user's id, which the proxy hands to clients as theirs (authenticate): a context
+   * `uid` equal to it claims nobody else (res.users.context_get returns it, and scripts send it back).
+   */
+  upstreamUid?: number;
   /** Schemas the proxy has fetched so far (model name -> fields). */
   schema?: (model: string) => ModelSchema | undefined;
 }

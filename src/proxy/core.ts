@@ -713,7 +713,7 @@ export class ProxyCore {
     const fetched = new Map<string, ModelSchema>();
     const via = this.internalVia(x, target);
     for (let round = 0; round < 8; round++) {
-      const d = decide(scope, call, { ip: x.ip, now, version: target.version, schema: (m) => fetched.get(m) ?? this.cachedSchema(target, m) });
+      const d = decide(scope, call, { ip: x.ip, now, version: target.version, upstreamUid: target.uid, schema: (m) => fetched.get(m) ?? this.cachedSchema(target, m) });
       if (d.verdict !== 'need_schema') return d;
       const missing = d.models.filter((m) => !fetched.has(m));
       if (missing.length === 0) return { verdict: 'deny', reason: `the fields of ${d.models.join(', ')} could not be read` };

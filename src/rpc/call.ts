@@ -6,7 +6,7 @@
 
 import { parseJson, JsonParseError } from './json.js';
 import { decodeMethodCall, XmlRpcParseError } from './xmlrpc.js';
-import { isStruct, type RpcStruct, type RpcValue } from './values.js';
+import { isStruct, PyFloat, type RpcStruct, type RpcValue } from './values.js';
 import { odooErrors, type OdooError } from './errors.js';
 
 export type Protocol = 'xmlrpc' | 'jsonrpc' | 'json2';
@@ -220,8 +220,9 @@ export function toOdooCall(req: RpcRequest): OdooCall {
     const [db, uid, credential, model, method, args, kwargs] = p;
     checkHead(db, credential, model, method);
     if (!Array.isArray(args)) throw new RpcDecodeError(odooErrors.builtin('TypeError', 'execute_kw: args must be a list'));
-    if (kwargs !== undefined && kwargs !== null && kwargs !== false && !isStruct(kwargs)) throw new RpcDecodeError(odooErrors.builtin('TypeError', 'execute_kw: kwargs must be a dictionary'));
-    return { protocol: req.protocol, entry: 'execute_kw', db: db as string, uid: uid ?? null, credential: credential as string, model: model as string, method: method as string, args, kwargs: isStruct(kwargs) ? kwargs : {} };
+    // Odoo's execute_kw runs `**(kw or {})`: any value Python reads as false is no keyword arguments.
+    if (!pyFalsy(kwargs) && !isStruct(kwargs)) throw new RpcDecodeError(odooErrors.builtin('TypeError', 'execute_kw: kwargs must be a dictionary'));
+    return { protocol: req.protocol, entry: 'execute_kw', db: db as string, uid: uid ?? null, credential: credential as string, model: model as string, method: method as string, args, kwargs: withoutFalsyContext(isStruct(kwargs) ? kwargs : {}) };
   }
   if (req.function === 'execute') {
     if (p.length < 5) throw new RpcDecodeError(odooErrors.builtin('TypeError', `execute() missing ${5 - p.length} required positional argument${5 - p.length > 1 ? 's' : ''}`));
@@ -230,6 +231,31 @@ export function toOdooCall(req: RpcRequest): OdooCall {
     return { protocol: req.protocol, entry: 'execute', db: db as string, uid: uid ?? null, credential: credential as string, model: model as string, method: method as string, args, kwargs: {} };
   }
   throw new RpcDecodeError(odooErrors.builtin('AttributeError', `module 'odoo.service.model' has no attribute 'exp_${req.function}'`));
+}
+
+/**
+ * Whether Python reads a decoded value as false: None, False, 0, 0.0, '', [] and {}. A base64 or
+ * dateTime value is an object Python always reads as true (xmlrpc.client.Binary, datetime); NaN is true.
+ */
+export function pyFalsy(v: RpcValue | undefined): boolean {
+  if (v === undefined || v === null || v === false || v === '') return true;
+  if (typeof v === 'number') return v === 0;
+  if (v instanceof PyFloat) return v.value === 0;
+  if (Array.isArray(v)) return v.length === 0;
+  if (isStruct(v)) return Object.keys(v).length === 0;
+  return false;
+}
+
+/**
+ * execute_kw's keyword arguments without a `context` that Odoo reads as none (call_kw:
+ * `kwargs.pop('context', None) or {}`): odoo-await sends a missing one as `<value/>`, read as ''.
+ * Dropped rather than kept, so that what goes upstream (also re-encoded as JSON-2, where Odoo would
+ * refuse a 0 or a False) is plainly what the engine checked: no context.
+ */
+function withoutFalsyContext(kwargs: RpcStruct): RpcStruct {
+  if (!Object.hasOwn(kwargs, 'context') || isStruct(kwargs.context) || !pyFalsy(kwargs.context)) return kwargs;
+  const { context: _dropped, ...rest } = kwargs;
+  return rest;
 }
 
 function checkHead(db: RpcValue | undefined, credential: RpcValue | undefined, model: RpcValue | undefined, method: RpcValue | undefined): void {

@@ -220,7 +220,8 @@ test('item 9: context keys are allowed by an allowlist, never a blocklist', () =
     { name: 'tracking_disable allowed by limits.context_keys', key: key(k.rules, { limits: { context_keys: ['tracking_disable'] } }), call: create({ tracking_disable: true }), expect: { verdict: 'allow' } },
     { name: 'lang, tz, bin_size are harmless', key: k, call: create({ lang: 'nl_NL', tz: 'Europe/Amsterdam', bin_size: true }), expect: { verdict: 'allow' } },
     { name: 'lang of the wrong type', key: k, call: create({ lang: { x: 1 } }), expect: { verdict: 'deny', reason: /'lang' has a value of the wrong type/ } },
-    { name: 'a context that is not a dictionary', key: k, call: create([] as never), expect: { verdict: 'deny', reason: /context must be a dictionary/ } },
+    { name: 'a context that is not a dictionary', key: k, call: create('en_US' as never), expect: { verdict: 'deny', reason: /context must be a dictionary/ } },
+    { name: 'a context that is a non-empty list', key: k, call: create([['uid', 1]] as never), expect: { verdict: 'deny', reason: /context must be a dictionary/ } },
     { name: 'active_test inside a web_read specification', key: k, call: { model: 'crm.lead', method: 'web_read', ids: [1], params: [['specification', { tag_ids: { fields: { name: {} }, context: { active_test: false } } }]] }, expect: { verdict: 'deny', reason: /active_test/ } },
   );
   runCases(cases);

@@ -19,6 +19,17 @@ lead = models.execute_kw(db, uid, key, 'crm.lead', 'create', [{'name': 'python v
 out['created'] = lead
 out['write'] = models.execute_kw(db, uid, key, 'crm.lead', 'write', [[lead], {'description': 'edited'}])
 out['read'] = models.execute_kw(db, uid, key, 'crm.lead', 'read', [[lead]], {'fields': ['name', 'email_from']})
+# A nightly sync's filter (Odoo reads XML-RPC with use_datetime=True: the ORM gets a datetime), the
+# context res.users.context_get hands out (uid included) sent back, and a context given as ''.
+import datetime
+out['since_2000'] = models.execute_kw(db, uid, key, 'res.partner', 'search_read', [[['write_date', '>=', datetime.datetime(2000, 1, 1)]]], {'fields': ['name'], 'limit': 2, 'order': 'id'})
+out['since_2999'] = models.execute_kw(db, uid, key, 'res.partner', 'search_count', [[['write_date', '>=', datetime.datetime(2999, 1, 1)]]])
+out['context_uid'] = models.execute_kw(db, uid, key, 'res.partner', 'search_count', [[['is_company', '=', True]]], {'context': {'lang': 'en_US', 'tz': False, 'uid': uid}})
+try:
+    models.execute_kw(db, uid, key, 'res.partner', 'search_count', [[]], {'context': {'uid': uid + 1}})
+except xmlrpc.client.Fault as f:
+    out['other_uid'] = f.faultString
+out['context_empty'] = models.execute_kw(db, uid, key, 'res.partner', 'search_count', [[['is_company', '=', True]]], {'context': ''})
 try:
     models.execute_kw(db, uid, key, 'crm.lead', 'unlink', [[lead]])
 except xmlrpc.client.Fault as f:
@@ -31,7 +42,7 @@ print(json.dumps(out))
 `;
 
 const RULES = [
-  { model: 'res.partner', methods: ['read'], fields: ['name', 'email', 'is_company', 'phone'] },
+  { model: 'res.partner', methods: ['read'], fields: ['name', 'email', 'is_company', 'phone', 'write_date'] },
   { model: 'crm.lead', methods: ['read', 'create', 'write'], fields: ['name', 'email_from', 'description', 'priority', 'expected_revenue'] },
 ];
 
@@ -59,6 +70,11 @@ for (const version of [18, 19] as const) {
       assert.equal(code, 4);
       assert.match(text, /^odoo-keys: key 'clients' may not call crm\.lead\.unlink/);
       assert.equal((out.bad_key as [number, string])[0], 3);
+      assert.equal((out.since_2000 as unknown[]).length, 2, 'a datetime in a domain reaches Odoo as a datetime');
+      assert.equal(out.since_2999, 0);
+      assert.equal(typeof out.context_uid, 'number', "the uid the proxy handed out, sent back in the context, is allowed");
+      assert.match(out.other_uid as string, /context key 'uid' is not allowed/);
+      assert.equal(out.context_empty, out.context_uid, "a '' context is no context");
     });
 
     test('odoo-xmlrpc-ts (XML-RPC)', async () => {
@@ -68,6 +84,9 @@ for (const version of [18, 19] as const) {
       const id = await client.create('crm.lead', { name: 'ts via proxy' });
       assert.equal(await client.write('crm.lead', [id], { priority: '2' }), true);
       await assert.rejects(client.searchRead('res.users', [], { fields: ['login'] }), /odoo-keys: key 'clients' may not call res\.users\.search_read/);
+      // A JavaScript Date goes as <dateTime.iso8601>.
+      const since = await client.searchRead<{ id: number }>('res.partner', [['write_date', '>=', new Date('2000-01-01T00:00:00Z')]], { fields: ['name'], limit: 2, order: 'id' });
+      assert.equal(since.length, 2);
     });
 
     test('odoo-await (XML-RPC)', async () => {
@@ -78,6 +97,9 @@ for (const version of [18, 19] as const) {
       assert.equal(lead!.name, 'await via proxy');
       assert.equal(await odoo.update('crm.lead', id, { description: 'x' }), true);
       await assert.rejects(odoo.delete('crm.lead', id), /odoo-keys/);
+      // Options without a context: node-xmlrpc writes the missing one as <value/>, which Odoo reads as ''.
+      const rows = await odoo.searchRead<{ id: number; name: string }>('res.partner', [['is_company', '=', true]], ['name'], { offset: 0, limit: 2, order: 'id' });
+      assert.equal(rows.length, 2);
       const wrong = new OdooAwait({ baseUrl: h.url, db: h.db, username: 'anything', password: 'odk_00000000_' + '0'.repeat(43) });
       await assert.rejects(wrong.connect());
     });

@@ -15,7 +15,7 @@ import {
   type OdooError,
   type RpcAnswer,
 } from '../../src/rpc/errors.js';
-import { bearerToken, expatMessage, matchJson2Path, matchXmlRpcPath } from '../../src/rpc/call.js';
+import { bearerToken, expatMessage, matchJson2Path, matchXmlRpcPath, pyFalsy } from '../../src/rpc/call.js';
 import { parseJson, JsonParseError } from '../../src/rpc/json.js';
 import { decodeMethodCall, XmlRpcParseError, XmlRpcEncodeError } from '../../src/rpc/xmlrpc.js';
 import { isStruct, PyFloat, type RpcStruct, type RpcValue } from '../../src/rpc/values.js';
@@ -439,7 +439,7 @@ export class StandinCore {
         if (typeof rawArgs === 'string') args = [...rawArgs];
         else throw raise.typeError(`odoo.service.model.execute() argument after * must be an iterable, not ${pyTypeName(rawArgs)}`);
       } else args = rawArgs;
-      if (rawKw !== undefined && rawKw !== null && rawKw !== false && !(Array.isArray(rawKw) && rawKw.length === 0)) {
+      if (!pyFalsy(rawKw)) { // execute_kw: `**(kw or {})`
         if (!isStruct(rawKw)) throw raise.typeError(`odoo.service.model.execute() argument after ** must be a mapping, not ${pyTypeName(rawKw)}`);
         kwargs = rawKw;
       }

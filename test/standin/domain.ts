@@ -1,7 +1,7 @@
 // Odoo domains: parsing the prefix notation (implicit '&' between top-level terms) and evaluating
 // it on in-memory records, with the operators of Odoo 18/19 and dotted paths through relations.
 
-import { isStruct, numberOf, PyFloat, type RpcValue } from '../../src/rpc/values.js';
+import { DateTimeValue, isStruct, numberOf, PyFloat, type RpcValue } from '../../src/rpc/values.js';
 import { type FieldDef, type ModelDef, type Stored, type StoredRecord, type Version } from './fields.js';
 import { pyRepr, raise } from './raise.js';
 
@@ -172,7 +172,21 @@ function evalLeaf(host: DomainHost, model: string, rec: StoredRecord, path: stri
   }
   if (op === 'child_of' || op === 'parent_of') return evalHierarchy(host, model, rec, f, op, value);
   if (f.relation && !f.opaque) return evalRelational(host, model, rec, f, op, value);
-  return evalScalar(f, host.valueOf(model, rec, f.name), op, value);
+  return evalScalar(f, host.valueOf(model, rec, f.name), op, columnValue(f, value));
+}
+
+/**
+ * Odoo reads an XML-RPC dateTime as a datetime and converts it for the column (convert_to_column):
+ * '2000-01-01 00:00:00' for a datetime or text field, its day for a date field (Date.to_date).
+ */
+function columnValue(f: FieldDef, value: RpcValue): RpcValue {
+  const one = (v: RpcValue): RpcValue => {
+    if (!(v instanceof DateTimeValue)) return v;
+    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2}:\d{2}:\d{2})$/.exec(v.iso);
+    if (!m) throw raise.valueError(`time data ${pyRepr(v.iso)} does not match format '%Y%m%dT%H:%M:%S'`);
+    return f.type === 'date' ? `${m[1]}-${m[2]}-${m[3]}` : `${m[1]}-${m[2]}-${m[3]} ${m[4]}`;
+  };
+  return Array.isArray(value) ? value.map(one) : one(value);
 }
 
 function relatedIds(host: DomainHost, model: string, rec: StoredRecord, f: FieldDef): number[] {

@@ -41,7 +41,8 @@ const opt = (name: string, def: RpcValue): Param => ({ name, default: def });
 const base = (): string => 'BaseModel';
 
 function num(v: RpcValue, fallback: number | null): number | null {
-  if (v === null || v === false || v === undefined) return fallback;
+  // '' as limit or offset reaches Odoo's Query, which writes LIMIT / OFFSET only when truthy.
+  if (v === null || v === false || v === undefined || v === '') return fallback;
   const n = numberOf(v);
   if (n === undefined) throw raise.typeError(`'${typeof v === 'string' ? 'str' : 'list'}' object cannot be interpreted as an integer`);
   return n;

@@ -842,7 +842,7 @@ export class Env {
       const negative = op.startsWith('not') || op === '!=';
       nameDomain = [...Array(Math.max(0, leaves.length - 1)).fill(negative ? '&' : '|'), ...leaves];
     }
-    const ids = this.search(model, andDomains(base, nameDomain), { limit: numberOf(limit) ?? (limit === false || limit === null ? null : 100) });
+    const ids = this.search(model, andDomains(base, nameDomain), { limit: numberOf(limit) ?? (limit === false || limit === null || limit === '' ? null : 100) });
     return ids.map((id) => [id, this.orm.displayName(model, id)]);
   }
 
