@@ -41,6 +41,7 @@ export function parseDomainFlag(text: string | undefined, flag = '--domain'): Rp
     throw err;
   }
   if (!Array.isArray(v)) throw usageError(`${flag}: a domain is a JSON list, e.g. '[["user_id","=",7]]'`, 'bad_domain');
+  if (v.length === 0) throw usageError(`${flag}: the domain is empty, which reaches every record; name the records with at least one leaf (to remove a rule's domain: odoo-keys scope <key> --clear domain)`, 'bad_domain');
   return v;
 }
 
@@ -128,6 +129,8 @@ export function limitsFromFlags(f: { ip?: string[]; hours?: string; rate?: strin
   const out: Limits = { ...base };
   if (f.ip !== undefined) {
     const ips = splitComma(f.ip);
+    // `--ip "$WEB_IPS"` with the variable unset must not remove the limit: refused, never "no limit".
+    if (ips.length === 0) throw usageError('--ip: no address given; name at least one address or CIDR range (to remove the address limit: odoo-keys scope <key> --clear ips)', 'bad_limit');
     ips.forEach((ip) => viaUsage('--ip', () => parseCidr(ip)));
     out.ips = [...new Set(ips)];
   }

@@ -191,6 +191,7 @@ export function parseCompactScope(spec: string): Rule[] {
       }
       const problem = domainShapeProblem(parsed);
       if (problem) r.fail(`domain${problem.at}: ${problem.message}`, start);
+      if ((parsed as RpcValue[]).length === 0) r.fail('domain=[] is empty, which reaches every record; leave domain= out, or name the records with at least one leaf', start);
       options.domain = (parsed as RpcValue[]).map(plainNumbers);
       r.pos = end;
     } else if (r.s.startsWith('max_limit=', r.pos)) {

@@ -1454,7 +1454,9 @@ function keyLimits(key: KeyScope, env: DecideEnv): void {
     if (env.now.getTime() >= t) deny(`the key expired at ${new Date(t).toISOString()}`, 'expires');
   }
   const l = key.limits ?? {};
-  if (l.ips && l.ips.length > 0) {
+  if (l.ips) {
+    // An empty list allows no address (validate.ts refuses one; a key built elsewhere fails closed).
+    if (l.ips.length === 0) deny("the key's ips limit lists no address", 'ips');
     let ok = false;
     try {
       ok = ipAllowed(l.ips, env.ip);
@@ -1464,6 +1466,7 @@ function keyLimits(key: KeyScope, env: DecideEnv): void {
     }
     if (!ok) deny(`address ${visible(String(env.ip))} is outside the key's allowed addresses (${l.ips.join(', ')})`, 'ips');
   }
+  if (l.companies && l.companies.length === 0) deny("the key's companies limit lists no company", 'companies');
   if (l.hours) {
     let inside = false;
     try {

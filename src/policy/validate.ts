@@ -93,7 +93,12 @@ export function validateRule(value: unknown, path: string): Rule {
       if (!isFieldName(f)) throw new ScopeValidationError(p, `${JSON.stringify(f)} is not a field name${String(f).includes('.') ? ' (a rule lists fields of its own model; no dotted paths)' : ''}`);
     });
   }
-  if (v.domain !== undefined) rule.domain = validateDomain(v.domain, `${path}.domain`);
+  if (v.domain !== undefined) {
+    rule.domain = validateDomain(v.domain, `${path}.domain`);
+    // An empty domain reaches every record, like none: refused, so that an empty value never
+    // silently lifts a limit (`--domain "[$FILTER]"` with the variable unset).
+    if (rule.domain.length === 0) throw new ScopeValidationError(`${path}.domain`, 'is empty, which reaches every record; name the records with at least one leaf, or leave domain out (odoo-keys scope <key> --clear domain)');
+  }
   if (v.max_limit !== undefined) rule.max_limit = positiveInteger(v.max_limit, `${path}.max_limit`);
   if (v.allow_sensitive !== undefined) {
     if (typeof v.allow_sensitive !== 'boolean') throw new ScopeValidationError(`${path}.allow_sensitive`, `must be true or false, not ${describe(v.allow_sensitive)}`);
@@ -126,6 +131,8 @@ export function validateLimits(value: unknown, path: string): Limits {
   const out: Limits = {};
   if (v.ips !== undefined) {
     out.ips = stringList(v.ips, `${path}.ips`, (s, p) => viaLimitSyntax(p, () => parseCidr(s)));
+    // An empty list would read as "no address limit" (an unset $IPS in a deploy script): refused.
+    if (out.ips.length === 0) throw new ScopeValidationError(`${path}.ips`, 'must list at least one address or CIDR range; to remove the address limit, leave ips out (odoo-keys scope <key> --clear ips)');
   }
   if (v.hours !== undefined) {
     if (typeof v.hours !== 'string') throw new ScopeValidationError(`${path}.hours`, `must be a string such as 'Mon-Fri 08:00-18:00 Europe/Amsterdam', not ${describe(v.hours)}`);
@@ -140,6 +147,7 @@ export function validateLimits(value: unknown, path: string): Limits {
   if (v.companies !== undefined) {
     if (!Array.isArray(v.companies)) throw new ScopeValidationError(`${path}.companies`, `must be a list of company ids, not ${describe(v.companies)}`);
     out.companies = [...new Set(v.companies.map((c, i) => positiveInteger(c, `${path}.companies[${i}]`)))];
+    if (out.companies.length === 0) throw new ScopeValidationError(`${path}.companies`, 'must list at least one company id; to remove the company limit, leave companies out');
   }
   if (v.records_per_hour !== undefined) out.records_per_hour = positiveInteger(v.records_per_hour, `${path}.records_per_hour`);
   if (v.context_keys !== undefined) {

@@ -146,6 +146,11 @@ test('scope: edits that cannot be done are usage errors and leave the file alone
     [['scope', 'website-form', '--model', 'res.users', '--fields', 'name'], /--model: the key has no rule for 'res\.users'/],
     [['scope', 'website-form', '--add', 'crm.lead'], /names no methods to add/],
     [['scope', 'website-form', '--ip', 'not-an-ip'], /--ip: /],
+    // `--ip "$WEB_IPS"` with the variable unset must not lift the address limit.
+    [['scope', 'website-form', '--ip', ''], /--ip: no address given/],
+    [['scope', 'website-form', '--ip', ','], /--ip: no address given/],
+    [['create', 'open-form', '--scope', 'crm.lead:create', '--ip', ' '], /--ip: no address given/],
+    [['scope', 'website-form', '--model', 'crm.lead', '--domain', '[]'], /--domain: the domain is empty, which reaches every record/],
     [['scope', 'website-form', '--clear', 'everything'], /Expected --clear=everything to be one of/],
   ];
   for (const [args, re] of cases) {

@@ -84,7 +84,8 @@ const leaf = fc.tuple(
   fc.constantFrom('=', '!=', '<', '>=', 'ilike', 'not in', 'in', 'child_of', '=like'),
   fc.oneof(scalar, fc.array(scalar, { maxLength: 3 })),
 );
-const domain = fc.array(leaf, { maxLength: 3 }).chain((leaves) =>
+// An empty domain is refused (it would reach every record), so a generated one has a leaf.
+const domain = fc.array(leaf, { minLength: 1, maxLength: 3 }).chain((leaves) =>
   fc.boolean().map((or) => (or && leaves.length >= 2 ? ['|', ...leaves] : leaves)),
 );
 export const ruleArb: fc.Arbitrary<Rule> = fc.record(
