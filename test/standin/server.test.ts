@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { decodeMethodResponse, encodeMethodCall } from '../../src/rpc/xmlrpc.js';
+import { DateTimeValue } from '../../src/rpc/values.js';
 import { startStandin, type Standin } from './server.js';
 import { executeKw, json2, jsonrpc, RpcCallError, xmlrpc } from './client.js';
 
@@ -194,6 +195,16 @@ describe('stand-in HTTP behaviour (Odoo 19.0)', () => {
     assert.match(put.body, /Did you mean POST \/json\/2\/<model>\/<method>\?/);
     const legacy = (await xmlrpc(s.url, '/xmlrpc/object', 'execute_kw', [s.db, 2, s.users.admin.apiKey, 'res.partner', 'search_count', [[['id', '=', 15]]]])) as number;
     assert.equal(legacy, 1);
+  });
+
+  test("what Python reads as nothing: execute_kw kwargs '' or 0, limit/offset ''; a dateTime domain value is a datetime", async () => {
+    const k = s.users.admin;
+    const call = (args: unknown[], kw?: unknown) => xmlrpc(s.url, '/xmlrpc/2/object', 'execute_kw', [s.db, k.uid, k.apiKey, 'res.partner', 'search_read', args, ...(kw === undefined ? [] : [kw])]);
+    const all = ((await call([[]], { fields: ['name'] })) as unknown[]).length;
+    for (const kw of ['', 0, []]) assert.equal(((await call([[], ['name']], kw)) as unknown[]).length, all, JSON.stringify(kw));
+    assert.equal(((await call([[]], { fields: ['name'], limit: '', offset: '', context: '' })) as unknown[]).length, all);
+    assert.equal(((await call([[['write_date', '>=', new DateTimeValue('20000101T00:00:00')]]], { fields: ['name'] })) as unknown[]).length, all);
+    assert.equal(((await call([[['write_date', '>=', new DateTimeValue('29990101T00:00:00')]]], { fields: ['name'] })) as unknown[]).length, 0);
   });
 
   test('a JSON route refuses a body that does not say it is JSON (415, as Odoo picks its dispatcher by Content-Type)', async () => {
