@@ -9,7 +9,7 @@ import { ScopeValidationError } from '../policy/validate.js';
 import { REGISTRY_VERSION, type Registry } from './types.js';
 import { emptyRegistry, validateRegistry } from './registry.js';
 import { RegistryError, type RegistryErrorCode } from './errors.js';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { FileLock, LockTimeoutError, pidAlive, type LockOptions } from './lock.js';
 import { isTempFileOf, writeFileAtomic } from './atomic.js';
 import { plain, syncNode } from './yaml-sync.js';
@@ -98,22 +98,35 @@ export function parseRegistry(text: string, file: string): { doc: Document; regi
   }
 }
 
+/** Starts the parser thread (a test passes one that fails). */
+export type StartWorker = (url: URL, options: WorkerOptions) => Worker;
+
+const defaultStartWorker: StartWorker = (url, options) => new Worker(url, options);
+
 /**
  * parseRegistry in a worker thread, for a process that must keep serving meanwhile: the yaml
- * library parses about 1 MB/s here, so a registry of 10,000 keys (3.3 MB) held a proxy's event
+ * library parses about 1 MB/s, so a registry of 10,000 keys (3.3 MB) held a proxy's event
  * loop for 3-4 s at every change (bench/RESULTS.md, registry row). Small files are parsed in place.
+ * A thread that cannot start or dies (out of file descriptors or memory) gets the parse done in
+ * place instead: a slow parse is better than a change, a revocation perhaps, left unread.
  */
-export async function parseRegistryOffThread(text: string, file: string, inPlaceBelow = OFF_THREAD_FROM): Promise<Registry> {
+export async function parseRegistryOffThread(text: string, file: string, inPlaceBelow = OFF_THREAD_FROM, startWorker: StartWorker = defaultStartWorker): Promise<Registry> {
   if (text.length < inPlaceBelow) return parseRegistry(text, file).registry;
-  const answer = await new Promise<ParseAnswer>((resolve, reject) => {
-    const w = new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: { text, file } });
-    w.once('message', (m: ParseAnswer) => {
-      resolve(m);
-      void w.terminate();
+  let answer: ParseAnswer;
+  try {
+    answer = await new Promise<ParseAnswer>((resolve, reject) => {
+      const w = startWorker(new URL('./parse-worker.js', import.meta.url), { workerData: { text, file } });
+      w.once('message', (m: ParseAnswer) => {
+        resolve(m);
+        void w.terminate();
+      });
+      w.once('error', reject);
+      // Also exit 0 with no answer: a promise left pending would hold the watch's queue for ever.
+      w.once('exit', (code) => reject(new Error(`the registry parser thread stopped (exit ${code}) without an answer`)));
     });
-    w.once('error', reject);
-    w.once('exit', (code) => code !== 0 && reject(new Error(`the registry parser thread stopped (exit ${code})`)));
-  });
+  } catch {
+    return parseRegistry(text, file).registry;
+  }
   if (answer.ok) return answer.registry;
   const e = answer.error;
   throw new RegistryError(e.message, e.code, e.file, e.line, e.field);
@@ -282,27 +295,62 @@ export class RegistryStore {
    * keeps the last good registry. Returns a function that stops watching, with `checkNow()`: read
    * the file at once, through the same queue (a reload). Reads never overlap, so a read that began
    * before a change can never be taken up after the change was.
+   *
+   * A read or a parse that fails for want of resources (out of file descriptors, a parser thread
+   * that cannot start) says nothing about the file: it is tried again, sooner at first, until it
+   * succeeds, since nothing else may happen to the file to prompt it and a revocation in it must
+   * not wait for the next edit. A file that is itself bad waits for a change, or for checkNow(),
+   * which parses it again whenever the last pass ended in an error.
    */
   watch(
     onChange: (reg: Registry) => void,
     onError: (err: Error) => void,
-    // readText: how the file is read (a test holds a read in flight with it).
+    // readText: how the file is read (a test holds a read in flight with it, or makes it fail).
     // parseInPlaceBelow: files at least this long are parsed in a worker thread.
+    // startWorker: how that thread is started (a test makes it fail).
     // since: the text the caller's registry was read from (readSnapshot): a file that differs from
     // it now is a change, reported at once. Without it, changes count from the start of the watch.
-    opts: { pollMs?: number; readText?: (path: string) => Promise<string>; parseInPlaceBelow?: number; since?: string | null } = {},
+    // retryMs: the first wait before trying a failed read again; it doubles up to retryMaxMs.
+    opts: {
+      pollMs?: number;
+      readText?: (path: string) => Promise<string>;
+      parseInPlaceBelow?: number;
+      startWorker?: StartWorker;
+      since?: string | null;
+      retryMs?: number;
+      retryMaxMs?: number;
+    } = {},
   ): RegistryWatch {
     const readText = opts.readText ?? ((path: string) => readFile(path, 'utf8'));
+    const retryFirst = opts.retryMs ?? 100;
+    const retryMax = opts.retryMaxMs ?? 2_000;
     const dir = dirname(this.path);
     const name = basename(this.path);
-    // undefined: the path could not be read (a folder in its place...): whatever comes next is news.
     const onDisk = existsSync(this.path) ? safeRead(this.path) : null;
+    // The text whose registry is in force (the caller's, or the last one handed to onChange).
     let lastText: string | null | undefined = opts.since !== undefined ? opts.since : onDisk;
+    // The last text found bad (or null: the file was missing): reported once, until it changes or checkNow().
+    let badText: string | null | undefined;
+    // The last pass ended in an error: the file is read and parsed whatever it holds.
+    let failing = false;
     let lastStat = statKey(this.path);
     let stopped = false;
     let running = false;
     let again = false;
+    let forced = false;
     let debounce: NodeJS.Timeout | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let retryDelay = retryFirst;
+
+    const retryLater = (): void => {
+      if (stopped || retry !== undefined) return;
+      retry = setTimeout(() => {
+        retry = undefined;
+        void check();
+      }, retryDelay);
+      retry.unref();
+      retryDelay = Math.min(retryDelay * 2, retryMax);
+    };
 
     // The pass in progress: a check asked for meanwhile makes it read once more, and waits for it.
     let pass: Promise<void> = Promise.resolve();
@@ -316,39 +364,53 @@ export class RegistryStore {
       pass = runPass();
       return pass;
     };
+    const fail = (err: Error, transient: boolean): void => {
+      failing = true;
+      if (!stopped) onError(err);
+      if (transient) retryLater();
+    };
     const runPass = async (): Promise<void> => {
       try {
         do {
           again = false;
+          const force = forced;
+          forced = false;
           lastStat = statKey(this.path);
           let text: string | null;
           try {
             text = await readText(this.path);
           } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-              // Else the same good text coming back would count as no change, and the error
-              // reported now would stand for ever.
-              lastText = undefined;
-              throw err;
+              fail(err as Error, true);
+              continue;
             }
             text = null;
           }
-          if (text === lastText) continue;
-          lastText = text;
+          if (text === lastText && !failing) continue;
+          if (text === badText && !force) continue;
           if (text === null) {
-            onError(new RegistryError(`${this.path}: the registry file disappeared; keeping the last good one`, 'registry_read', this.path));
+            badText = null;
+            fail(new RegistryError(`${this.path}: the registry file disappeared; keeping the last good one`, 'registry_read', this.path), false);
             continue;
           }
           let reg: Registry;
           try {
-            reg = await parseRegistryOffThread(text, this.path, opts.parseInPlaceBelow);
+            reg = await parseRegistryOffThread(text, this.path, opts.parseInPlaceBelow, opts.startWorker);
           } catch (err) {
-            onError(err as Error);
+            const aboutTheFile = err instanceof RegistryError;
+            if (aboutTheFile) badText = text;
+            fail(err as Error, !aboutTheFile);
             continue;
           }
+          lastText = text;
+          badText = undefined;
+          failing = false;
+          retryDelay = retryFirst;
           if (!stopped) onChange(reg);
         } while (again && !stopped);
       } catch (err) {
+        // onChange or onError threw (a bug there): reported, and the next checkNow() applies the file again.
+        failing = true;
         if (!stopped) onError(err as Error);
       } finally {
         running = false;
@@ -385,11 +447,13 @@ export class RegistryStore {
       stopped = true;
       clearInterval(poll);
       clearTimeout(debounce);
+      clearTimeout(retry);
       watcher?.close();
     };
     return Object.assign(stop, {
       checkNow: (): Promise<void> => {
         clearTimeout(debounce);
+        forced = true;
         return check();
       },
     });

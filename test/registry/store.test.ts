@@ -9,6 +9,7 @@ import { RegistryError } from '../../src/registry/errors.js';
 import { mintKey } from '../../src/registry/keys.js';
 import type { KeyRecord, Registry } from '../../src/registry/types.js';
 import { runCli } from '../support/cli.js';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'odoo-keys-store-'));
@@ -433,4 +434,103 @@ test('watch: a large registry is parsed off the event loop, which keeps turning 
   assert.equal(changes[changes.length - 1]!.keys.length, 2000 + parseRegistry(HAND_WRITTEN, 'k').registry.keys.length);
   // In place, the loop would not turn at all until the parse is over.
   assert.ok(turns >= 10, `the event loop turned ${turns} times in ${took.toFixed(0)} ms of parsing`);
+});
+
+function emfile(): NodeJS.ErrnoException {
+  return Object.assign(new Error('EMFILE: too many open files, open'), { code: 'EMFILE' });
+}
+
+test('watch: a read that fails for want of file descriptors is tried again until it succeeds; the revocation arrives with nothing else happening', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const store = new RegistryStore(file);
+  let exhausted = true;
+  let failedReads = 0;
+  let onError: ((e: Error) => void) | undefined;
+  let onChange: ((r: Registry) => void) | undefined;
+  const stop = store.watch(
+    (reg) => onChange?.(reg),
+    (err) => onError?.(err),
+    {
+      since: HAND_WRITTEN,
+      readText: async (path) => {
+        if (exhausted) {
+          failedReads++;
+          throw emfile();
+        }
+        return readFileSync(path, 'utf8');
+      },
+    },
+  );
+  t.after(stop);
+  const failed = waitFor<Error>('the failed read', (r) => (onError = r));
+  await store.update((reg) => {
+    reg.keys.find((k) => k.name === 'website-form')!.revoked = '2026-11-29T00:00:00Z';
+  });
+  assert.equal((await failed).message, 'EMFILE: too many open files, open');
+  // Descriptors are free again; the file does not change any more and nobody asks for a reload.
+  const changed = waitFor<Registry>('the revocation', (r) => (onChange = r));
+  exhausted = false;
+  assert.equal((await changed).keys.find((k) => k.name === 'website-form')!.revoked, '2026-11-29T00:00:00Z');
+  assert.ok(failedReads >= 1);
+});
+
+test('watch: a parser thread that cannot start (EMFILE) or dies gets the parse done in place; the change is not lost', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const store = new RegistryStore(file);
+  const changes: Registry[] = [];
+  const errors: Error[] = [];
+  let starts = 0;
+  const stop = store.watch((reg) => changes.push(reg), (err) => errors.push(err), {
+    since: HAND_WRITTEN,
+    parseInPlaceBelow: 0,
+    startWorker: () => {
+      starts++;
+      throw emfile();
+    },
+  });
+  t.after(stop);
+  await store.update((reg) => {
+    reg.keys.find((k) => k.name === 'website-form')!.revoked = '2026-11-29T00:00:00Z';
+  });
+  await stop.checkNow();
+  await stop.checkNow(); // as SIGHUP would, in case the first found nothing
+  assert.ok(starts >= 1, 'a thread was asked for');
+  assert.deepEqual(errors, []);
+  assert.equal(changes.at(-1)?.keys.find((k) => k.name === 'website-form')!.revoked, '2026-11-29T00:00:00Z');
+
+  // A thread that starts, then fails (its module cannot be loaded): the same.
+  const inPlace = parseRegistry(HAND_WRITTEN, 'keys.yaml').registry;
+  const broken = (_url: URL, options: WorkerOptions): Worker => new Worker(new URL('file:///nonexistent/odoo-keys-parse-worker.js'), options);
+  assert.deepEqual(await parseRegistryOffThread(HAND_WRITTEN, 'keys.yaml', 0, broken), inPlace);
+  // A bad file is still reported as such, with its line, by the parse in place.
+  await assert.rejects(parseRegistryOffThread(HAND_WRITTEN.replace('methods: [create]', 'methods: [_private]'), 'keys.yaml', 0, broken), (e: unknown) => e instanceof RegistryError && e.code === 'registry_invalid' && e.line !== undefined);
+});
+
+test('watch: checkNow() parses the file again while an error stands, even when the file has not changed', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const store = new RegistryStore(file);
+  const changes: Registry[] = [];
+  const errors: Error[] = [];
+  const stop = store.watch((reg) => changes.push(reg), (err) => errors.push(err), { since: HAND_WRITTEN });
+  t.after(stop);
+  writeFileSync(file, HAND_WRITTEN.replace('version: 1', 'version: 1\n  : : ['));
+  await stop.checkNow();
+  assert.equal(errors.length, 1);
+  // A reload (SIGHUP) says again what is wrong, rather than nothing.
+  await stop.checkNow();
+  assert.equal(errors.length, 2);
+  assert.equal(changes.length, 0);
+  // With nothing wrong, a reload of an unchanged file reports nothing.
+  writeFileSync(file, HAND_WRITTEN);
+  await stop.checkNow();
+  assert.equal(changes.length, 1);
+  await stop.checkNow();
+  assert.equal(changes.length, 1);
+  assert.equal(errors.length, 2);
 });
