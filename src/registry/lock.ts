@@ -2,10 +2,14 @@
 //
 // Taking it: write our owner record to a private temporary file and hard-link it to the lock
 // path; link() fails if the lock exists, so exactly one process wins, and the lock never exists
-// without its content. A lock whose owner is gone (same host, pid no longer alive, e.g. killed
-// with -9) or that is older than `staleMs` is stale. Breaking a stale lock is itself guarded by a
-// short-lived `.break` lock and a re-read, so two processes can never both break the same lock
-// and then remove each other's fresh one.
+// without its content. A lock whose owner is gone (this machine, pid no longer alive, e.g. killed
+// with -9) is stale. A live owner's lock is never broken for its age: a writer stopped with
+// Ctrl-Z, a suspended laptop or a stalled fsync would lose it and then write over a newer file.
+// Only a lock from elsewhere (another host, boot or pid namespace: its pid means nothing here)
+// goes stale with age (`staleMs`); the store checks the lock is still its own before it renames.
+// Breaking a stale lock is itself guarded by a short-lived `.break` lock and a re-read, so two
+// processes can never both break the same lock and then remove each other's fresh one.
+import { readFileSync, readlinkSync } from 'node:fs';
 import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -16,12 +20,14 @@ export interface LockOwner {
   token: string;
   /** ms since the epoch. */
   since: number;
+  /** Linux: boot id and pid namespace, so a pid is only judged where it means the same process. */
+  space?: string;
 }
 
 export interface LockOptions {
   /** Give up after this long (default 30 s, or $ODOO_KEYS_LOCK_TIMEOUT_MS): 50 writers at once on a busy machine queue for a few seconds. */
   timeoutMs?: number;
-  /** A lock older than this is stale whatever its owner (default 60 s). Writers hold it for milliseconds. */
+  /** A lock from another host, boot or pid namespace older than this is stale (default 60 s). Writers hold it for milliseconds. */
   staleMs?: number;
 }
 
@@ -32,7 +38,7 @@ export class LockTimeoutError extends Error {
   ) {
     super(
       `could not lock ${lockPath}: held by ${owner ? `process ${owner.pid} on ${owner.host} since ${new Date(owner.since).toISOString()}` : 'another process'}` +
-        ' (if no odoo-keys command is running, delete the lock file)',
+        ' (a stopped odoo-keys command, e.g. after Ctrl-Z, holds it until it goes on or ends; if none is running, delete the lock file)',
     );
     this.name = 'LockTimeoutError';
   }
@@ -54,10 +60,31 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+function readSpace(): string | undefined {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return `${boot}/${readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    return undefined; // not Linux: the hostname alone says whether a pid is ours to check
+  }
+}
+
+/** This process's boot and pid namespace (Linux), read once. */
+export const PROCESS_SPACE = readSpace();
+
+/**
+ * Whether the owner's pid can be checked here: same host name, and (where both know it) the same
+ * boot and pid namespace. Two containers with one host name sharing the folder differ in the latter.
+ */
+export function ownerIsLocal(owner: LockOwner): boolean {
+  if (owner.host !== hostname()) return false;
+  return owner.space === undefined || PROCESS_SPACE === undefined || owner.space === PROCESS_SPACE;
+}
+
 function parseOwner(text: string): LockOwner | undefined {
   try {
     const o = JSON.parse(text) as LockOwner;
-    if (typeof o.pid === 'number' && typeof o.host === 'string' && typeof o.token === 'string' && typeof o.since === 'number') return o;
+    if (typeof o.pid === 'number' && typeof o.host === 'string' && typeof o.token === 'string' && typeof o.since === 'number' && (o.space === undefined || typeof o.space === 'string')) return o;
   } catch {
     /* not an owner record */
   }
@@ -72,6 +99,9 @@ async function readText(path: string): Promise<string | undefined> {
     throw err;
   }
 }
+
+/** A held lock: call it to release; `held()` says whether it is still ours. */
+export type LockHandle = (() => Promise<void>) & { held(): boolean };
 
 export class FileLock {
   private readonly timeoutMs: number;
@@ -90,13 +120,19 @@ export class FileLock {
   isStale(text: string, mtimeMs: number, now = Date.now()): boolean {
     const owner = parseOwner(text);
     if (!owner) return now - mtimeMs > this.staleMs;
-    if (now - owner.since > this.staleMs) return true;
-    return owner.host === hostname() && !pidAlive(owner.pid);
+    // Here the pid says it all, whatever the age (a live pid reused by another program keeps
+    // the lock until the operator removes it: the timeout message says how).
+    if (ownerIsLocal(owner)) return !pidAlive(owner.pid);
+    return now - owner.since > this.staleMs;
   }
 
-  /** Takes the lock, waiting for other holders; returns the function that releases it. */
-  async acquire(): Promise<() => Promise<void>> {
+  /**
+   * Takes the lock, waiting for other holders; returns the function that releases it, with
+   * `held()`: whether the lock is still this one (it is, unless someone judged it stale or deleted it).
+   */
+  async acquire(): Promise<LockHandle> {
     const owner: LockOwner = { pid: process.pid, host: hostname(), token: randomBytes(12).toString('hex'), since: Date.now() };
+    if (PROCESS_SPACE !== undefined) owner.space = PROCESS_SPACE;
     const record = JSON.stringify(owner);
     const mine = `${this.path}.${process.pid}.${owner.token}`;
     const deadline = Date.now() + this.timeoutMs;
@@ -106,10 +142,19 @@ export class FileLock {
       for (;;) {
         try {
           await link(mine, this.path);
-          return async () => {
+          const release = async (): Promise<void> => {
             // Remove the lock only if it is still ours (it is, unless it was judged stale).
             if ((await readText(this.path)) === record) await unlink(this.path).catch(() => undefined);
           };
+          // Synchronous, so a caller can check and rename with nothing else running in between.
+          const held = (): boolean => {
+            try {
+              return readFileSync(this.path, 'utf8') === record;
+            } catch {
+              return false;
+            }
+          };
+          return Object.assign(release, { held });
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         }

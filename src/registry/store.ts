@@ -10,8 +10,8 @@ import { REGISTRY_VERSION, type Registry } from './types.js';
 import { emptyRegistry, validateRegistry } from './registry.js';
 import { RegistryError, type RegistryErrorCode } from './errors.js';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { FileLock, LockTimeoutError, pidAlive, type LockOptions } from './lock.js';
-import { isTempFileOf, writeFileAtomic } from './atomic.js';
+import { FileLock, LockTimeoutError, pidAlive, type LockHandle, type LockOptions } from './lock.js';
+import { isTempFileOf, writeFileAtomic, writeTarget } from './atomic.js';
 import { plain, syncNode } from './yaml-sync.js';
 
 const HEADER =
@@ -210,6 +210,12 @@ export class RegistryStore {
    * Changes the registry under the lock: re-reads it, hands a copy to `mutate`, checks the
    * result and writes it atomically, keeping the user's comments and order. Whatever `mutate`
    * returns is passed back. A malformed file is reported and left exactly as it was.
+   *
+   * Just before the rename the lock must still be ours and the file what was read: a writer
+   * stalled long enough for its lock to be taken over (another host's writer after 60 s, or
+   * someone deleting it), or a hand edit saved meanwhile, would otherwise put back what was
+   * read, a revoked key with it. Then the edit starts over on the file as it is now, so `mutate`
+   * may be called more than once: it must change only the registry it is given.
    */
   async update<T>(mutate: (reg: Registry) => T | Promise<T>): Promise<T> {
     const dir = dirname(this.path);
@@ -218,9 +224,23 @@ export class RegistryStore {
     } catch (err) {
       throw new RegistryError(`${dir}: cannot create the folder: ${(err as Error).message}`, 'registry_write', this.path);
     }
-    let release: () => Promise<void>;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.updateOnce(mutate);
+      if (outcome.done) return outcome.result;
+      if (attempt >= UPDATE_ATTEMPTS) {
+        throw new RegistryError(
+          `${this.path}: not written: ${outcome.why} while this command was changing it, ${UPDATE_ATTEMPTS} times; nothing was lost, run the command again`,
+          'registry_locked',
+          this.path,
+        );
+      }
+    }
+  }
+
+  private async updateOnce<T>(mutate: (reg: Registry) => T | Promise<T>): Promise<{ done: true; result: T } | { done: false; why: string }> {
+    let lock: LockHandle;
     try {
-      release = await new FileLock(this.lockPath, this.opts).acquire();
+      lock = await new FileLock(this.lockPath, this.opts).acquire();
     } catch (err) {
       if (err instanceof LockTimeoutError) throw new RegistryError(err.message, 'registry_locked', this.path);
       throw new RegistryError(`${this.lockPath}: cannot lock: ${(err as Error).message}`, 'registry_locked', this.path);
@@ -238,27 +258,34 @@ export class RegistryStore {
         throw err;
       }
       // Nothing changed: leave the file alone (re-rendering would only touch its spacing).
-      if (JSON.stringify(next) === JSON.stringify(loaded.registry)) return result;
+      if (JSON.stringify(next) === JSON.stringify(loaded.registry)) return { done: true, result };
       const doc = loaded.doc;
       if (loaded.text === null) doc.commentBefore = HEADER;
       doc.contents = syncNode(doc, doc.contents, plain(canonical(next))) as typeof doc.contents;
       const text = doc.toString(TO_STRING);
-      if (text !== loaded.text) {
-        try {
-          await writeFileAtomic(this.path, text, { mode: 0o600, midWrite: this.testPauseHook() });
-        } catch (err) {
-          throw new RegistryError(`${this.path}: cannot write: ${(err as Error).message}`, 'registry_write', this.path);
-        }
+      if (text === loaded.text) return { done: true, result };
+      let why: string | undefined;
+      const beforeRename = (): void => {
+        if (!lock.held()) why = `its lock ${this.lockPath} was taken over or removed`;
+        else if (readTextSync(this.path) !== loaded.text) why = 'it was changed by another program';
+        if (why !== undefined) throw new StaleDraft();
+      };
+      try {
+        await writeFileAtomic(this.path, text, { mode: 0o600, midWrite: this.testPauseHook(), beforeRename });
+      } catch (err) {
+        if (err instanceof StaleDraft) return { done: false, why: why! };
+        throw new RegistryError(`${this.path}: cannot write: ${(err as Error).message}`, 'registry_write', this.path);
       }
-      return result;
+      return { done: true, result };
     } finally {
-      await release();
+      await lock();
     }
   }
 
   /**
    * Only the lock holder writes temporary files, so any found under the lock are leftovers of a
    * killed writer; so are the owner records (`keys.yaml.lock.<pid>.<token>`) of dead processes.
+   * A symlinked keys.yaml has its temporary files beside the file it points to.
    */
   private async removeLeftoverTempFiles(): Promise<void> {
     const dir = dirname(this.path);
@@ -272,7 +299,13 @@ export class RegistryStore {
       const st = statSyncOrUndefined(join(dir, n));
       return st !== undefined && Date.now() - st.mtimeMs > 60_000;
     });
-    await Promise.all(leftovers.map((n) => unlink(join(dir, n)).catch(() => undefined)));
+    const paths = leftovers.map((n) => join(dir, n));
+    const target = await writeTarget(this.path).catch(() => this.path);
+    if (target !== this.path) {
+      const there = await readdir(dirname(target)).catch(() => [] as string[]);
+      paths.push(...there.filter((n) => isTempFileOf(target, n)).map((n) => join(dirname(target), n)));
+    }
+    await Promise.all(paths.map((p) => unlink(p).catch(() => undefined)));
   }
 
   /**
@@ -468,6 +501,21 @@ export interface RegistrySnapshot {
 
 /** A running watch of keys.yaml: call it to stop; `checkNow()` reads the file at once. */
 export type RegistryWatch = (() => void) & { checkNow(): Promise<void> };
+
+/** How often update() starts over on a file changed under it before it gives up. */
+const UPDATE_ATTEMPTS = 5;
+
+/** Thrown from beforeRename: the draft was made from a file that is no longer there. */
+class StaleDraft extends Error {}
+
+/** The file's text, null when it does not exist (an unreadable file never equals a text read). */
+function readTextSync(path: string): string | null | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : undefined;
+  }
+}
 
 function safeRead(path: string): string | null {
   try {

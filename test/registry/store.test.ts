@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, utimesSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync, utimesSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryStore, parseRegistry, parseRegistryOffThread } from '../../src/registry/store.js';
@@ -226,10 +226,112 @@ test('a stale lock left by a killed process is recovered; a live holder is waite
   );
   assert.equal(readFileSync(lock, 'utf8'), live, 'a live lock is never broken');
 
-  // A lock older than staleMs is broken whatever its owner says.
-  writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), token: 'ancient', since: Date.now() - 10 * 60_000 }));
-  await store.update((reg) => reg.keys.push(newKey('after-ancient')));
-  assert.deepEqual((await store.read()).keys.map((k) => k.name).slice(2), ['after-dead-holder', 'after-garbage', 'after-ancient']);
+  // Old but held by a live process of this machine (a writer stopped with Ctrl-Z, a suspended
+  // laptop): never broken for its age; it would write over whatever came after when it goes on.
+  const ancientLive = JSON.stringify({ pid: process.pid, host: hostname(), token: 'ancient', since: Date.now() - 10 * 60_000 });
+  writeFileSync(lock, ancientLive);
+  const old10 = new Date(Date.now() - 10 * 60_000);
+  utimesSync(lock, old10, old10);
+  await assert.rejects(
+    store.update(() => assert.fail('must not run without the lock')),
+    (e: unknown) => e instanceof RegistryError && e.code === 'registry_locked' && /Ctrl-Z/.test(e.message),
+  );
+  assert.equal(readFileSync(lock, 'utf8'), ancientLive, 'a live lock is never broken, however old');
+
+  // The same host name, another pid namespace or boot (two containers sharing the folder): its
+  // pid means nothing here, so it is judged by age only: waited for while young, broken when old.
+  const elsewhere = { pid: deadPid(), host: hostname(), token: 'container', space: 'another-boot/pid:[1]' };
+  writeFileSync(lock, JSON.stringify({ ...elsewhere, since: Date.now() }));
+  await assert.rejects(store.update(() => assert.fail('must not run without the lock')), (e: unknown) => e instanceof RegistryError && e.code === 'registry_locked');
+  writeFileSync(lock, JSON.stringify({ ...elsewhere, since: Date.now() - 10 * 60_000 }));
+  await store.update((reg) => reg.keys.push(newKey('after-other-container')));
+  // Another host's lock, old: broken.
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, host: `not-${hostname()}`, token: 'remote', since: Date.now() - 10 * 60_000 }));
+  await store.update((reg) => reg.keys.push(newKey('after-remote')));
+  assert.deepEqual((await store.read()).keys.map((k) => k.name).slice(2), ['after-dead-holder', 'after-garbage', 'after-other-container', 'after-remote']);
+});
+
+test('update: a writer whose lock was taken over while it worked does not write its stale draft; it starts over on the newer file', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const slow = new RegistryStore(file);
+  let calls = 0;
+  const result = await slow.update(async (reg) => {
+    calls++;
+    if (calls === 1) {
+      // Stalled past the lock's staleness (as another host's writer would judge it): the lock is
+      // broken, and another writer revokes a key meanwhile.
+      rmSync(`${file}.lock`);
+      await new RegistryStore(file).update((r) => {
+        r.keys.find((k) => k.name === 'website-form')!.revoked = '2026-11-29T00:00:00Z';
+      });
+    }
+    reg.keys.push(newKey(`slow-${calls}`));
+    return calls;
+  });
+  assert.equal(result, 2, 'the edit was made again on the file as the other writer left it');
+  const after = await slow.read();
+  assert.equal(after.keys.find((k) => k.name === 'website-form')!.revoked, '2026-11-29T00:00:00Z', 'the revocation stands');
+  assert.deepEqual(after.keys.map((k) => k.name), ['website-form', 'nightly-sync', 'slow-2']);
+  assert.equal(existsSync(`${file}.lock`), false, 'the lock is released');
+  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
+});
+
+test('update: a hand edit saved while a command edits the file is kept; a file that keeps changing is reported, not overwritten', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const store = new RegistryStore(file);
+  let calls = 0;
+  await store.update((reg) => {
+    if (calls++ === 0) writeFileSync(file, readFileSync(file, 'utf8').replace('name: nightly-sync', 'name: nightly-sync-renamed'));
+    reg.keys.push(newKey('added'));
+  });
+  assert.deepEqual((await store.read()).keys.map((k) => k.name), ['website-form', 'nightly-sync-renamed', 'added']);
+
+  // Changed under every attempt: a clear error, the last hand edit left as it is.
+  let n = 0;
+  await assert.rejects(
+    store.update((reg) => {
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/# the nightly job.*\n/, `# the nightly job ${++n}\n`));
+      reg.keys.push(newKey('never'));
+    }),
+    (e: unknown) => e instanceof RegistryError && e.code === 'registry_locked' && /changed by another program/.test(e.message) && /run the command again/.test(e.message),
+  );
+  assert.ok(n > 1);
+  assert.match(readFileSync(file, 'utf8'), new RegExp(`# the nightly job ${n}\n`));
+  assert.equal((await store.read()).keys.some((k) => k.name === 'never'), false);
+  assert.equal(existsSync(`${file}.lock`), false);
+  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
+});
+
+test('update: a symlinked keys.yaml stays a link; the file it points to is the one changed', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'repo'));
+  mkdirSync(join(dir, 'config'));
+  const target = join(dir, 'repo', 'keys.yaml');
+  const link = join(dir, 'config', 'keys.yaml');
+  writeFileSync(target, HAND_WRITTEN, { mode: 0o600 });
+  symlinkSync('../repo/keys.yaml', link);
+  const store = new RegistryStore(link);
+  await store.update((reg) => {
+    reg.keys.find((k) => k.name === 'website-form')!.revoked = '2026-11-29T00:00:00Z';
+  });
+  assert.ok(lstatSync(link).isSymbolicLink(), 'still a link');
+  assert.equal(readlinkSync(link), '../repo/keys.yaml');
+  assert.equal((await new RegistryStore(target).read()).keys[0]!.revoked, '2026-11-29T00:00:00Z', 'the repository copy is revoked');
+  assert.match(readFileSync(target, 'utf8'), /# the nightly job/, 'comments kept');
+  assert.deepEqual([...readdirSync(join(dir, 'repo')), ...readdirSync(join(dir, 'config'))].filter((n) => n.endsWith('.tmp')), []);
+
+  // A link to a file not there yet: the first write creates that file, the link stays.
+  const dangling = join(dir, 'config', 'other.yaml');
+  symlinkSync('../repo/other.yaml', dangling);
+  await new RegistryStore(dangling).update((reg) => {
+    reg.profiles.prod = { url: 'https://acme.odoo.com', db: 'acme', login: 'i@acme.com' };
+  });
+  assert.ok(lstatSync(dangling).isSymbolicLink());
+  assert.match(readFileSync(join(dir, 'repo', 'other.yaml'), 'utf8'), /acme\.odoo\.com/);
 });
 
 function waitFor<T>(what: string, register: (resolve: (v: T) => void) => void, ms = 15_000): Promise<T> {
