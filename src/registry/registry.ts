@@ -50,6 +50,9 @@ function str(v: unknown, path: string, what = 'a string'): string {
 /** A learning key's longest life (odoo-keys learn --ttl caps it the same way). */
 export const LEARNING_MAX_HOURS = 24;
 
+/** How far ahead of this machine's clock a learning key's `created` may be (clocks drift a little). */
+export const CREATED_AHEAD_MAX_MS = 5 * 60_000;
+
 function instant(v: unknown, path: string): string {
   const s = str(v, path, 'an ISO 8601 date-time such as 2027-02-26T10:00:00Z');
   const m = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
@@ -111,7 +114,7 @@ function checkProfile(name: string, v: unknown, path: string): Omit<Profile, 'na
   return out;
 }
 
-function checkKey(v: unknown, path: string, profiles: Record<string, unknown>): KeyRecord {
+function checkKey(v: unknown, path: string, profiles: Record<string, unknown>, now: number): KeyRecord {
   if (!isMapping(v)) fail(path, `a key must be a mapping, not ${describe(v)}`);
   onlyKnown(v, KEY_FIELDS, path);
   for (const f of ['id', 'name', 'profile', 'hash', 'created', 'rules'] as const) if (!(f in v)) fail(path, `the key needs ${f}`);
@@ -152,6 +155,12 @@ function checkKey(v: unknown, path: string, profiles: Record<string, unknown>): 
     if (Date.parse(key.expires) - Date.parse(key.created) > LEARNING_MAX_HOURS * 3_600_000) {
       fail(`${path}.expires`, `a learning key expires at most ${LEARNING_MAX_HOURS}h after it was created (${key.created}); make it a scoped key with 'odoo-keys scope suggest ${key.name} --apply'`);
     }
+    // Else the day would count from a made-up future `created` (a hand edit could give the key
+    // years). Only learning keys: any other key's `created` grants nothing, and refusing a whole
+    // file for it on a replica whose clock is behind would hold back the changes beside it.
+    if (Date.parse(key.created) - now > CREATED_AHEAD_MAX_MS) {
+      fail(`${path}.created`, `learning key '${key.name}': created ${key.created} is in the future (this machine's clock says ${new Date(now).toISOString()}); a learning key's day counts from when it was really created`);
+    }
   }
   if (v.description !== undefined && v.description !== null) {
     if (typeof v.description !== 'string') fail(`${path}.description`, `must be text, not ${describe(v.description)}`);
@@ -165,7 +174,7 @@ function checkKey(v: unknown, path: string, profiles: Record<string, unknown>): 
  * ScopeValidationError with the path of the bad value (the store turns the path into a line).
  * `version` must be checked by the caller first (an unknown version is refused before anything).
  */
-export function validateRegistry(value: unknown): Registry {
+export function validateRegistry(value: unknown, now: number = Date.now()): Registry {
   if (!isMapping(value)) fail('', `the registry must be a mapping starting with 'version: ${REGISTRY_VERSION}', not ${describe(value)}`);
   if (!('version' in value)) fail('version', `missing: the registry must start with 'version: ${REGISTRY_VERSION}'`);
   if (value.version !== REGISTRY_VERSION) fail('version', `unknown registry version ${JSON.stringify(value.version)}: this odoo-keys reads version ${REGISTRY_VERSION}`);
@@ -185,7 +194,7 @@ export function validateRegistry(value: unknown): Registry {
   const ids = new Map<string, number>();
   const names = new Map<string, number>();
   rawKeys.forEach((k, i) => {
-    const key = checkKey(k, `keys[${i}]`, profiles);
+    const key = checkKey(k, `keys[${i}]`, profiles, now);
     if (ids.has(key.id)) fail(`keys[${i}].id`, `the id ${key.id} is used twice (also keys[${ids.get(key.id)}])`);
     if (names.has(key.name)) fail(`keys[${i}].name`, `the name '${key.name}' is used twice (also keys[${names.get(key.name)}])`);
     ids.set(key.id, i);
@@ -205,11 +214,23 @@ export function findKey(reg: Registry, nameOrId: string): KeyRecord | undefined 
   return reg.keys.find((k) => k.name === nameOrId) ?? reg.keys.find((k) => k.id === nameOrId);
 }
 
-/** A key by name or id, or a NotFoundError naming it. */
+/** Text that starts like a key's token (`odk_<id>_`): it may hold a secret, so it is never echoed. */
+const TOKEN_LIKE = /^odk_([0-9a-f]{8})_/i;
+
+/**
+ * A key by name or id, or a NotFoundError naming it. A token given instead (pasted by mistake)
+ * is refused without its secret in the message, even when it is the key's own: taking it would
+ * need its secret checked, and a name or id does the job without a secret on a command line.
+ */
 export function requireKey(reg: Registry, nameOrId: string): KeyRecord {
   const key = findKey(reg, nameOrId);
-  if (!key) throw new NotFoundError(`no key named '${nameOrId}' (odoo-keys list shows the keys)`, 'key_not_found');
-  return key;
+  if (key) return key;
+  const token = TOKEN_LIKE.exec(nameOrId);
+  if (token) {
+    const id = token[1]!.toLowerCase();
+    throw new NotFoundError(`that is a key's token (odk_${id}_…), a secret: give the key's name or id (${id}) instead`, 'key_not_found');
+  }
+  throw new NotFoundError(`no key named '${nameOrId}' (odoo-keys list shows the keys)`, 'key_not_found');
 }
 
 /** Where a key stands at `now`, for list and show (the proxy decides on expires/revoked itself). */

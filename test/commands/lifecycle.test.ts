@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { foldersWithRegistry, json, runCli, type CliEnv } from '../support/cli.js';
 import { RegistryStore } from '../../src/registry/store.js';
-import { parseToken, secretMatches } from '../../src/registry/keys.js';
+import { mintKey, parseToken, secretMatches } from '../../src/registry/keys.js';
 import { UsageRecorder } from '../../src/registry/usage.js';
 
 const H = (c: string): string => `sha256:${c.repeat(64)}`;
@@ -215,6 +215,16 @@ test('revoke: refuses without --yes when there is no terminal; --yes revokes at 
   assert.equal(again.code, 0);
   assert.match(again.stdout, /was already revoked at/);
   assert.equal((await runCli(f, ['revoke', 'nope', '--yes'])).code, 4);
+
+  // A whole token pasted in place of the name: refused without echoing its secret, naming the id.
+  const minted = mintKey('10000002');
+  for (const args of [['revoke', minted.token, '--yes'], ['revoke', minted.token, '--yes', '--json'], ['show', minted.token]]) {
+    const pasted = await runCli(f, args);
+    assert.equal(pasted.code, 4, args.join(' '));
+    assert.ok(!`${pasted.stdout}${pasted.stderr}`.includes(minted.secret), 'the secret is never echoed');
+    assert.match(`${pasted.stdout}${pasted.stderr}`, /that is a key's token \(odk_10000002_…\), a secret: give the key's name or id \(10000002\) instead/);
+  }
+  assert.equal((await store.read()).keys.find((k) => k.id === '10000002')!.revoked, undefined, 'nothing revoked');
 
   // Revoked on a machine whose clock is ahead of this one's: revoked already, its time kept.
   const later = new Date(Date.now() + 120_000).toISOString().replace(/\.\d+Z$/, 'Z');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findKey, keyStatus, resolveProfile, validateRegistry, emptyRegistry } from '../../src/registry/registry.js';
+import { findKey, keyStatus, requireKey, resolveProfile, validateRegistry, emptyRegistry } from '../../src/registry/registry.js';
 import { NotFoundError } from '../../src/registry/errors.js';
 import { ScopeValidationError } from '../../src/policy/validate.js';
 import type { KeyRecord, Registry } from '../../src/registry/types.js';
@@ -86,4 +86,29 @@ test('validateRegistry refuses what would quietly weaken a key, naming the field
   // Still accepted: a date alone (UTC midnight everywhere), an offset, a learning key of exactly a day, a key named as its own id.
   const fine = validateRegistry({ ...registry(), keys: [key({ expires: '2027-02-28', revoked: '2027-03-01T10:00:00+01:00' }), key({ id: '00000001', name: '00000001', learning: true, created: '2026-11-28T10:00:00Z', expires: '2026-11-29T10:00:00Z' })] });
   assert.equal(fine.keys.length, 2);
+});
+
+test('validateRegistry: a learning key created in the future (a hand edit that would keep it alive for years) is refused', () => {
+  const now = Date.parse('2026-11-28T10:00:00Z');
+  const far = key({ name: 'learner', learning: true, created: '2031-11-28T10:00:00Z', expires: '2031-11-29T10:00:00Z' });
+  assert.throws(
+    () => validateRegistry({ ...registry(), keys: [key({ id: '00000001', name: 'other' }), far] }, now),
+    (e: unknown) => e instanceof ScopeValidationError && /^keys\[1\]\.created: learning key 'learner': created 2031-11-28T10:00:00Z is in the future/.test(e.message),
+  );
+  // A clock a little ahead on the machine that made it is fine; so is any other key's future `created`.
+  const drift = key({ learning: true, created: '2026-11-28T10:04:00Z', expires: '2026-11-29T10:00:00Z' });
+  assert.equal(validateRegistry({ ...registry(), keys: [drift] }, now).keys.length, 1);
+  assert.equal(validateRegistry({ ...registry(), keys: [key({ created: '2031-01-01T00:00:00Z' })] }, now).keys.length, 1);
+});
+
+test('requireKey: a token given for a name is refused without its secret, naming its id', () => {
+  const k = key({ id: '7f3a9c2e' });
+  const token = `odk_7f3a9c2e_${'A'.repeat(43)}`;
+  assert.throws(
+    () => requireKey(registry({ keys: [k] }), token),
+    (e: unknown) => e instanceof NotFoundError && e.code === 'key_not_found' && !e.message.includes('AAAA') && /that is a key's token \(odk_7f3a9c2e_…\), a secret: give the key's name or id \(7f3a9c2e\) instead/.test(e.message),
+  );
+  // Cut short or with an upper-cased id, still a secret's beginning: never echoed.
+  assert.throws(() => requireKey(registry(), 'odk_7F3A9C2E_secretpart'), (e: unknown) => e instanceof NotFoundError && !e.message.includes('secretpart') && /\(7f3a9c2e\)/.test(e.message));
+  assert.throws(() => requireKey(registry(), 'nope'), (e: unknown) => e instanceof NotFoundError && /no key named 'nope'/.test(e.message));
 });

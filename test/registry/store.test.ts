@@ -636,3 +636,11 @@ test('watch: checkNow() parses the file again while an error stands, even when t
   assert.equal(changes.length, 1);
   assert.equal(errors.length, 2);
 });
+
+test('a learning key made to start in the future by hand is refused naming file, line and key', () => {
+  const text = HAND_WRITTEN.replace('    created: 2026-11-28T10:00:00Z\n    expires: 2027-02-26T10:00:00Z', '    created: 2099-01-01T00:00:00Z\n    expires: 2099-01-02T00:00:00Z\n    learning: true');
+  assert.throws(
+    () => parseRegistry(text, 'keys.yaml'),
+    (e: unknown) => e instanceof RegistryError && e.code === 'registry_invalid' && e.line === 13 && e.field === 'keys[0].created' && /^keys\.yaml:13: keys\[0\]\.created: learning key 'website-form': created 2099-01-01T00:00:00Z is in the future/.test(e.message),
+  );
+});
