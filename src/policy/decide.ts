@@ -1304,7 +1304,15 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
   const groupFields: string[] = [];
   const mainOrder = (param: string): void => ev.order(ev.model, p[param], (f) => ev.mainField(f, 'ordered by'), param, true);
   if (m === 'read_progress_bar') {
-    groupFields.push(ev.groupby(p.group_by ?? null, 'group_by'));
+    const groupBy = ev.groupby(p.group_by ?? null, 'group_by');
+    if (version < 17) {
+      // Before 17, Odoo keys the groups by the display name of a relational group_by value
+      // (web/models/models.py: `value = value[1]  # FIXME should use technical value`), where later
+      // versions key them by id: names the answer's keys carry cannot be hidden afterwards.
+      const before = ev.st.redactions.length;
+      ev.redactGroups([groupBy]);
+      if (ev.st.redactions.length > before) deny(`read_progress_bar on Odoo ${version} names its groups by the display names of ${quoteName(groupBy)}'s records, which this key may not read all of`);
+    }
     const bar = p.progress_bar;
     if (!isStruct(bar)) deny('progress_bar must be a dictionary');
     ev.groupby(bar.field ?? null, 'progress_bar.field');
