@@ -5,7 +5,17 @@ import { CliError, EXIT, usageError } from '../src/cli/errors.js';
 import { interactive, valueOrAsk } from '../src/cli/tty.js';
 import { NAME_PATTERN } from '../src/registry/registry.js';
 import type { Profile } from '../src/registry/types.js';
-import { probeKeychain, readKeyFile, storeUpstreamKey, cleanKeyText, UPSTREAM_KEY_ENV, KEYCHAIN_SERVICE } from '../src/secrets/index.js';
+import {
+  probeKeychain,
+  readKeyFile,
+  storeUpstreamKey,
+  cleanKeyText,
+  deleteKeychainAccount,
+  keychainAccountOf,
+  newKeychainAccount,
+  UPSTREAM_KEY_ENV,
+  KEYCHAIN_SERVICE,
+} from '../src/secrets/index.js';
 import { OdooClient, majorVersion } from '../src/upstream/client.js';
 
 export interface LoginResult {
@@ -18,7 +28,11 @@ export interface LoginResult {
   version: number | null;
   key_source: 'keychain' | 'env' | 'file';
   key_file: string | null;
+  /** The OS keychain account (service odoo-keys) holding the key, when key_source is keychain. */
+  keychain_account: string | null;
   default: boolean;
+  /** What could not be cleaned up (an old keychain entry), said on stderr too. */
+  warnings: string[];
 }
 
 async function readAllStdin(): Promise<string> {
@@ -41,7 +55,7 @@ function normaliseUrl(text: string): string {
 
 export default class Login extends RegistryCommand {
   static override summary = 'Store an Odoo connection (url, db, login) and its upstream API key.';
-  static override description = `Checks the connection with common.version and authenticate (unless --no-verify), stores url, db and login in keys.yaml and the API key in the OS keychain (service ${KEYCHAIN_SERVICE}, account = profile). The key is asked for on a terminal or read with --upstream-key-stdin, never given as a flag value. Without a keychain (headless servers, CI) keep it in a file with mode 0600 (--upstream-key-file) or in $${UPSTREAM_KEY_ENV}. The first profile becomes the default.`;
+  static override description = `Checks the connection with common.version and authenticate (unless --no-verify), stores url, db and login in keys.yaml and the API key in the OS keychain (service ${KEYCHAIN_SERVICE}, account <profile>:<random id>, recorded in keys.yaml as keychain_account so that two registries on one machine never share an entry). The key is asked for on a terminal or read with --upstream-key-stdin, never given as a flag value. Without a keychain (headless servers, CI) keep it in a file with mode 0600 (--upstream-key-file) or in $${UPSTREAM_KEY_ENV}. The first profile becomes the default.`;
   static override examples = [
     '<%= config.bin %> login prod --url https://acme.odoo.com --db acme --user integration@acme.com',
     'printf %s "$KEY" | <%= config.bin %> login prod --url https://acme.odoo.com --db acme --user integration@acme.com --upstream-key-stdin',
@@ -124,24 +138,62 @@ export default class Login extends RegistryCommand {
       uid = got;
     }
 
-    if (source === 'keychain') await storeUpstreamKey(name, key);
+    // The keychain entry is this registry's own: an account recorded at an earlier login, or a new
+    // random one. The account of a profile stored before accounts were recorded is the bare
+    // profile name, which any other registry on this machine with a profile of that name shares;
+    // its entry is moved (stored anew, then deleted) below.
+    const previousAccount = existing ? keychainAccountOf({ name, ...existing }) : undefined;
+    const account = source === 'keychain' ? (existing?.keychain_account ?? newKeychainAccount(name)) : undefined;
+    if (account !== undefined) await storeUpstreamKey({ name, keychain_account: account }, key);
+    // The entry the profile leaves behind (a move to a new account, or to a key file or the variable).
+    const leftover = previousAccount !== undefined && previousAccount !== account ? previousAccount : undefined;
 
-    const makeDefault = await store.update((reg) => {
-      const profile: Omit<Profile, 'name'> = { url, db, login, key_source: source };
-      const prev = reg.profiles[name];
-      if (prev?.protocol) profile.protocol = prev.protocol;
-      if (flags.verify) {
-        if (version !== undefined) profile.version = version;
-        profile.uid = uid;
-      } else if (prev && prev.url === url && prev.db === db && prev.login === login) {
-        if (prev.version !== undefined) profile.version = prev.version;
-        if (prev.uid !== undefined) profile.uid = prev.uid;
+    let makeDefault: boolean;
+    try {
+      makeDefault = await store.update((reg) => {
+        const profile: Omit<Profile, 'name'> = { url, db, login, key_source: source };
+        const prev = reg.profiles[name];
+        if (prev?.protocol) profile.protocol = prev.protocol;
+        if (flags.verify) {
+          if (version !== undefined) profile.version = version;
+          profile.uid = uid;
+        } else if (prev && prev.url === url && prev.db === db && prev.login === login) {
+          if (prev.version !== undefined) profile.version = prev.version;
+          if (prev.uid !== undefined) profile.uid = prev.uid;
+        }
+        if (keyFile) profile.key_file = keyFile;
+        if (account !== undefined) profile.keychain_account = account;
+        // Recorded until the old entry is gone, so that logout can still find it.
+        else if (leftover !== undefined) profile.keychain_account = leftover;
+        reg.profiles[name] = profile;
+        if (flags.default || !reg.default_profile || !reg.profiles[reg.default_profile]) reg.default_profile = name;
+        return reg.default_profile === name;
+      });
+    } catch (err) {
+      // A new entry nobody records would linger: take it back (the old one is untouched).
+      if (account !== undefined && account !== existing?.keychain_account) await deleteKeychainAccount(account).catch(() => undefined);
+      throw err;
+    }
+
+    const warnings: string[] = [];
+    if (leftover !== undefined) {
+      let removed = false;
+      try {
+        await deleteKeychainAccount(leftover);
+        removed = true;
+      } catch (err) {
+        warnings.push(
+          `the OS keychain could not be cleared of the old upstream key of ${name}, if any (service ${KEYCHAIN_SERVICE}, account ${leftover}): ${(err as Error).message}; ` +
+            (account === undefined ? `odoo-keys logout ${name} removes it once the keychain works` : 'remove it with the keychain tool'),
+        );
       }
-      if (keyFile) profile.key_file = keyFile;
-      reg.profiles[name] = profile;
-      if (flags.default || !reg.default_profile || !reg.profiles[reg.default_profile]) reg.default_profile = name;
-      return reg.default_profile === name;
-    });
+      if (removed && account === undefined) {
+        await store.update((reg) => {
+          const p = reg.profiles[name];
+          if (p?.keychain_account === leftover) delete p.keychain_account;
+        });
+      }
+    }
 
     const result: LoginResult = {
       profile: name,
@@ -153,11 +205,13 @@ export default class Login extends RegistryCommand {
       version: version ?? null,
       key_source: source,
       key_file: keyFile ?? null,
+      keychain_account: account ?? null,
       default: makeDefault,
+      warnings,
     };
     const where =
       source === 'keychain'
-        ? `in the OS keychain (service ${KEYCHAIN_SERVICE}, account ${name})`
+        ? `in the OS keychain (service ${KEYCHAIN_SERVICE}, account ${account})`
         : source === 'file'
           ? `read from ${keyFile} when needed`
           : `read from $${UPSTREAM_KEY_ENV} when needed (set it wherever odoo-keys runs)`;
@@ -166,6 +220,7 @@ export default class Login extends RegistryCommand {
         (flags.verify ? ` (uid ${uid}${version ? `, Odoo ${version}` : ''})` : ' (not verified)'),
     );
     this.log(`The upstream API key is ${where}; keys.yaml records only where it is.`);
+    for (const w of warnings) this.logToStderr(`odoo-keys: warning: ${w}`);
     return result;
   }
 }

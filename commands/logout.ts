@@ -2,7 +2,7 @@ import { Args, Flags } from '../src/cli/oclif.js';
 import { RegistryCommand } from './shared/registry-command.js';
 import { CliError, EXIT } from '../src/cli/errors.js';
 import { resolveProfile } from '../src/registry/registry.js';
-import { deleteUpstreamKey } from '../src/secrets/index.js';
+import { deleteKeychainAccount, keychainAccountOf, KEYCHAIN_SERVICE } from '../src/secrets/index.js';
 
 export interface LogoutResult {
   profile: string;
@@ -14,7 +14,7 @@ export interface LogoutResult {
 
 export default class Logout extends RegistryCommand {
   static override summary = "Remove a profile's upstream key from the OS keychain (and with --forget, the profile).";
-  static override description = 'Keys of the profile stop working in a proxy once it can no longer read the upstream key. --forget also removes the profile from keys.yaml; it is refused while keys still use it (revoke them and remove them from keys.yaml first). A key file or $ODOO_KEYS_UPSTREAM_KEY is left alone: delete it yourself.';
+  static override description = 'Keys of the profile stop working in a proxy once it can no longer read the upstream key. --forget also removes the profile from keys.yaml; it is refused while keys still use it (revoke them and remove them from keys.yaml first). The keychain entry is the profile\'s own account (keychain_account in keys.yaml, also one left behind by a move to a key file), or for a profile stored by an older version the bare profile name. A key file or $ODOO_KEYS_UPSTREAM_KEY is left alone: delete it yourself.';
   static override examples = ['<%= config.bin %> logout staging', '<%= config.bin %> logout staging --forget'];
 
   static override args = {
@@ -29,8 +29,29 @@ export default class Logout extends RegistryCommand {
     const { args, flags } = await this.parse(Logout);
     const store = this.storeFor(flags.home);
     const profile = resolveProfile(await store.read(), args.profile ?? flags.profile);
+    // The profile's keychain entry, whatever its key source now: one left behind by a move to a key
+    // file or the variable is recorded too (see login). Only the profile's own account is touched,
+    // never a bare profile name another registry may use.
+    const account = keychainAccountOf(profile);
+    const fromKeychain = (profile.key_source ?? 'keychain') === 'keychain';
     let deleted = false;
-    if ((profile.key_source ?? 'keychain') === 'keychain') deleted = await deleteUpstreamKey(profile.name);
+    let kept: string | undefined;
+    if (account !== undefined) {
+      try {
+        deleted = await deleteKeychainAccount(account);
+      } catch (err) {
+        // The profile needs the keychain: say so. A leftover must not block --forget of a profile
+        // that moved to a key file because there is no keychain here.
+        if (fromKeychain) throw err;
+        kept = `the OS keychain could not be cleared of the old upstream key of ${profile.name}, if any (service ${KEYCHAIN_SERVICE}, account ${account}): ${(err as Error).message}`;
+      }
+    }
+    if (!fromKeychain && account !== undefined && kept === undefined && !flags.forget) {
+      await store.update((reg) => {
+        const p = reg.profiles[profile.name];
+        if (p?.keychain_account === account) delete p.keychain_account;
+      });
+    }
     if (flags.forget) {
       await store.update((reg) => {
         const users = reg.keys.filter((k) => k.profile === profile.name);
@@ -49,6 +70,7 @@ export default class Logout extends RegistryCommand {
       `${deleted ? `Removed the upstream key of ${profile.name} from the OS keychain.` : `No upstream key of ${profile.name} in the OS keychain.`}` +
         (flags.forget ? ` Profile ${profile.name} removed from keys.yaml.` : ''),
     );
+    if (kept !== undefined) this.logToStderr(`odoo-keys: warning: ${kept}`);
     return { profile: profile.name, keychain_deleted: deleted, forgotten: flags.forget };
   }
 }

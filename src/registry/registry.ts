@@ -11,7 +11,7 @@ export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 /** Fields a registry may hold. A field outside these is refused: a typo such as `expire:` must not silently drop a limit. */
 export const REGISTRY_FIELDS = ['version', 'default_profile', 'profiles', 'keys'] as const;
-export const PROFILE_FIELDS = ['url', 'db', 'login', 'protocol', 'version', 'uid', 'key_file', 'key_source'] as const;
+export const PROFILE_FIELDS = ['url', 'db', 'login', 'protocol', 'version', 'uid', 'key_file', 'key_source', 'keychain_account'] as const;
 export const KEY_FIELDS = ['id', 'name', 'profile', 'hash', 'created', 'expires', 'revoked', 'previous', 'limits', 'rules', 'learning', 'description'] as const;
 
 /** How soon before expiry a key shows as `expiring`. */
@@ -111,6 +111,7 @@ function checkProfile(name: string, v: unknown, path: string): Omit<Profile, 'na
     if (!['keychain', 'env', 'file'].includes(v.key_source as string)) fail(`${path}.key_source`, `must be keychain, env or file, not ${describe(v.key_source)}`);
     out.key_source = v.key_source as Profile['key_source'];
   }
+  if (v.keychain_account !== undefined) out.keychain_account = str(v.keychain_account, `${path}.keychain_account`, 'a keychain account name');
   return out;
 }
 

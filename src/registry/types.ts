@@ -4,7 +4,7 @@ import type { Limits, Rule } from '../policy/types.js';
 
 export const REGISTRY_VERSION = 1;
 
-/** An Odoo connection. Its upstream API key lives in the OS keychain (service `odoo-keys`, account = profile name). */
+/** An Odoo connection. Its upstream API key lives in the OS keychain (service `odoo-keys`, account `keychain_account`), a key file or $ODOO_KEYS_UPSTREAM_KEY. */
 export interface Profile {
   name: string;
   url: string;
@@ -20,6 +20,14 @@ export interface Profile {
   key_source?: 'keychain' | 'env' | 'file';
   /** Absolute path of a file (mode 0600) holding the upstream key, for machines without a keychain. */
   key_file?: string;
+  /**
+   * The OS keychain account holding the key (service `odoo-keys`), recorded by `login`:
+   * `<profile>:<16 hex>`, unique to this registry, because two registries on one machine may both
+   * have a profile `prod`. Absent on profiles stored before it existed: their key is under the bare
+   * profile name. Also kept after a switch to a file or the variable when the old entry could not
+   * be deleted, so that `logout` tries again.
+   */
+  keychain_account?: string;
 }
 
 export interface KeyRecord {

@@ -39,7 +39,9 @@ test('login with a 0600 key file: verified against Odoo, profile stored with whe
     version: 18,
     key_source: 'file',
     key_file: keyFile,
+    keychain_account: null,
     default: true,
+    warnings: [],
   });
   assert.deepEqual(odoo.calls.map((c) => `${c.service}.${c.method}`), ['common.version', 'common.authenticate']);
   const yaml = readFileSync(join(f.home, 'keys.yaml'), 'utf8');
@@ -152,14 +154,18 @@ test('login --upstream-key-stdin stores the key in the real keychain (secret-too
   const { f, base } = await setup(t);
   const profile = `login-${randomBytes(4).toString('hex')}`;
   const env = { ODOO_KEYS_KEYCHAIN: undefined };
-  t.after(() => spawnSync('secret-tool', ['clear', 'service', 'odoo-keys', 'username', profile]));
   const r = await runCli({ ...f, env }, ['login', profile, ...base, '--upstream-key-stdin', '--json'], `${KEY}\n`);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(json(r).key_source, 'keychain');
-  const found = spawnSync('secret-tool', ['lookup', 'service', 'odoo-keys', 'username', profile], { encoding: 'utf8' });
+  // The account is this registry's own: the profile name and a random id, recorded in keys.yaml.
+  const account = json(r).keychain_account as string;
+  t.after(() => spawnSync('secret-tool', ['clear', 'service', 'odoo-keys', 'username', account]));
+  assert.match(account, new RegExp(`^${profile}:[0-9a-f]{16}$`));
+  const found = spawnSync('secret-tool', ['lookup', 'service', 'odoo-keys', 'username', account], { encoding: 'utf8' });
   assert.equal(found.stdout, KEY);
   const yaml = readFileSync(join(f.home, 'keys.yaml'), 'utf8');
   assert.match(yaml, /key_source: keychain/);
+  assert.ok(yaml.includes(`keychain_account: ${account}`), yaml);
   assertNoKey(r.stdout, r.stderr, yaml);
 
   // create finds the key in the keychain and checks the scope against Odoo with it.

@@ -63,13 +63,16 @@ test('login on a terminal asks for the key with a masked prompt and stores it in
   const odoo = await startMiniOdoo({ key: KEY });
   t.after(() => odoo.close());
   const profile = `tty-${randomBytes(4).toString('hex')}`;
-  t.after(() => spawnSync('secret-tool', ['clear', 'service', 'odoo-keys', 'username', profile]));
   const r = await runCliInPty({ ...f, env: { ODOO_KEYS_KEYCHAIN: undefined } }, ['login', profile, '--url', odoo.url, '--db', 'acme', '--user', 'integration@acme.com'], [
     { expect: 'API key of integration@acme.com:', send: `${KEY}${ENTER}` },
   ]);
   assert.equal(r.code, 0, r.stdout);
   assert.ok(!r.stdout.includes(KEY), 'the key is not echoed');
   assert.ok(r.stdout.includes('*'.repeat(8)), 'a mask is shown');
-  assert.equal(spawnSync('secret-tool', ['lookup', 'service', 'odoo-keys', 'username', profile], { encoding: 'utf8' }).stdout, KEY);
-  assert.ok(!readFileSync(join(f.home, 'keys.yaml'), 'utf8').includes(KEY));
+  const yaml = readFileSync(join(f.home, 'keys.yaml'), 'utf8');
+  const account = new RegExp(`keychain_account: (${profile}:[0-9a-f]{16})`).exec(yaml)?.[1];
+  assert.ok(account, yaml);
+  t.after(() => spawnSync('secret-tool', ['clear', 'service', 'odoo-keys', 'username', account]));
+  assert.equal(spawnSync('secret-tool', ['lookup', 'service', 'odoo-keys', 'username', account], { encoding: 'utf8' }).stdout, KEY);
+  assert.ok(!yaml.includes(KEY));
 });

@@ -84,3 +84,34 @@ test('a keychain library that cannot be loaded: keychain_unavailable where the k
   assert.match(err.message, /no prebuilt binary for this platform \(test\)/);
   assert.ok(!err.message.includes('not-a-real-key'));
 });
+
+test('the real keychain: $ODOO_KEYS_UPSTREAM_KEY does not override a profile that records key_source: keychain', { skip: SKIP }, async () => {
+  // One variable, several profiles: sent to every profile's Odoo it would hand one customer's key
+  // to another's server. It is for profiles with key_source env or none only.
+  const saved = { kc: process.env.ODOO_KEYS_KEYCHAIN, env: process.env[UPSTREAM_KEY_ENV] };
+  delete process.env.ODOO_KEYS_KEYCHAIN;
+  process.env[UPSTREAM_KEY_ENV] = 'SECRET-OF-PROFILE-PROD';
+  const other = { name: `other-${randomBytes(4).toString('hex')}`, key_source: 'keychain' as const };
+  const withAccount = { ...other, keychain_account: `${other.name}:${randomBytes(8).toString('hex')}` };
+  const key = randomBytes(20).toString('hex');
+  try {
+    await storeUpstreamKey(withAccount, key);
+    assert.equal(secretTool('lookup', 'service', KEYCHAIN_SERVICE, 'username', withAccount.keychain_account).stdout, key);
+    assert.equal(await readUpstreamKey(withAccount), key);
+    // Recorded account, nothing there: an error naming the account, not the variable's key.
+    await deleteUpstreamKey(withAccount);
+    await assert.rejects(readUpstreamKey(withAccount), (e: unknown) => e instanceof SecretError && e.code === 'no_upstream_key' && e.message.includes(`account ${withAccount.keychain_account}`) && e.message.includes('is set but not used'));
+    // A profile stored before accounts were recorded reads the bare name.
+    await storeUpstreamKey(other.name, key);
+    assert.equal(await readUpstreamKey(other), key);
+    // key_source env, or none recorded: the variable.
+    assert.equal(await readUpstreamKey({ name: other.name, key_source: 'env' }), 'SECRET-OF-PROFILE-PROD');
+    assert.equal(await readUpstreamKey({ name: other.name }), 'SECRET-OF-PROFILE-PROD');
+  } finally {
+    await deleteUpstreamKey(withAccount).catch(() => undefined);
+    await deleteUpstreamKey(other.name).catch(() => undefined);
+    if (saved.kc !== undefined) process.env.ODOO_KEYS_KEYCHAIN = saved.kc;
+    if (saved.env !== undefined) process.env[UPSTREAM_KEY_ENV] = saved.env;
+    else delete process.env[UPSTREAM_KEY_ENV];
+  }
+});

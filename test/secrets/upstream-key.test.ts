@@ -70,7 +70,7 @@ test('key files that are empty, missing, a folder, or hold more than a key are r
   await assert.rejects(readKeyFile(two), isSecretError('key_file_unreadable', /only the key/));
 });
 
-test('lookup order: key file (given or recorded), then the environment variable, then the keychain', async (t) => {
+test('lookup order: key file (given or recorded), then the environment variable (for profiles with key_source env or none), then the keychain', async (t) => {
   const d = dir(t);
   const file = join(d, 'prod.key');
   writeFileSync(file, 'from-the-file\n', { mode: 0o600 });
@@ -78,7 +78,14 @@ test('lookup order: key file (given or recorded), then the environment variable,
     assert.equal(await readUpstreamKey('prod', { keyFile: file }), 'from-the-file');
     assert.equal(await readUpstreamKey({ name: 'prod', key_file: file }), 'from-the-file');
     assert.equal(await readUpstreamKey('prod'), 'from-the-env');
-    assert.equal(await readUpstreamKey({ name: 'prod', key_source: 'keychain' }), 'from-the-env');
+    assert.equal(await readUpstreamKey({ name: 'prod', key_source: 'env' }), 'from-the-env');
+    // The variable is not for a profile that records the keychain (it would be sent to that
+    // profile's Odoo): the keychain is asked, and the error says the variable was not used.
+    await assert.rejects(
+      readUpstreamKey({ name: 'other', key_source: 'keychain' }),
+      isSecretError('no_upstream_key', /ODOO_KEYS_UPSTREAM_KEY is set but not used: profile 'other' records key_source: keychain/),
+    );
+    await assert.rejects(readUpstreamKey({ name: 'other', key_source: 'file' }), isSecretError('no_upstream_key', /records key_source: file but no key_file/));
   });
   await withEnv({ [UPSTREAM_KEY_ENV]: '  \n', ODOO_KEYS_KEYCHAIN: 'off' }, async () => {
     await assert.rejects(readUpstreamKey('prod'), isSecretError('no_upstream_key', /keychain is disabled.*ODOO_KEYS_UPSTREAM_KEY.*--upstream-key-file/));
