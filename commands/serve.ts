@@ -27,7 +27,7 @@ export default class Serve extends RegistryCommand {
     retain: Flags.string({ description: 'remove journal files older than this (e.g. 90d)' }),
     'log-level': Flags.string({ description: 'debug, info, warn or error', default: 'info' }),
     'upstream-protocol': Flags.string({ description: "'auto' (the client's own, JSON-2 for JSON-2 clients) or 'json2'", options: ['auto', 'json2'], default: 'auto' }),
-    'upstream-key-file': Flags.string({ description: 'file (mode 0600) holding the upstream API key, for servers without a keychain' }),
+    'upstream-key-file': Flags.string({ description: 'file (mode 0600) holding the upstream API key of the one profile served, for servers without a keychain (several profiles: record a key file for each with login --upstream-key-file)' }),
     'upstream-timeout': Flags.string({ description: 'give up on an Odoo answer after this long', default: '120s' }),
     'max-concurrent': Flags.integer({ description: 'calls in flight to Odoo at once, all keys together', default: 32, min: 1 }),
     'max-concurrent-per-key': Flags.integer({ description: 'calls in flight to Odoo at once for one key', default: 8, min: 1 }),
@@ -48,6 +48,13 @@ export default class Serve extends RegistryCommand {
       throw usageError(`${e instanceof LimitSyntaxError ? '--trust-proxy-from: ' : ''}${(e as Error).message}`);
     }
     if (trustFrom && flags['trust-proxy'] === 0) throw usageError('--trust-proxy-from needs --trust-proxy (how many reverse proxies are in front)');
+    // One key file, one key: applied to several profiles it would be sent to each one's Odoo.
+    const served = new Set(flags.profile ?? []);
+    if (flags['upstream-key-file'] && served.size > 1) {
+      throw usageError(
+        `--upstream-key-file holds one key and ${served.size} profiles are served (${[...served].join(', ')}); record a key file for each instead: odoo-keys login <profile> --upstream-key-file PATH`,
+      );
+    }
     const retainMs = flags.retain ? parseDuration(flags.retain, '--retain') : undefined;
     const log = createLogger(flags['log-level']);
     const tls = flags['tls-cert'] && flags['tls-key'] ? await readTls(flags['tls-cert'], flags['tls-key']) : undefined;

@@ -179,6 +179,8 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   }
   let registry: Registry = snapshot.registry;
   const names = config.profiles.length ? config.profiles : [resolveProfile(registry).name];
+  // One key file holds one key; given for several profiles it would go to each one's Odoo.
+  if (config.upstreamKeyFile && new Set(names).size > 1) throw new StartupError(`an upstream key file is for one profile, not ${new Set(names).size}: record a key file for each with odoo-keys login <profile> --upstream-key-file PATH`);
   const pool = new UpstreamPool({ maxSockets: Math.max(64, (config.proxy?.maxConcurrent ?? DEFAULT_OPTIONS.maxConcurrent) * 2), timeoutMs: config.upstreamTimeoutMs });
   const targets = new Map<string, UpstreamTarget>();
   const via: ProbeVia = config.proxy?.upstreamProtocol === 'json2' ? 'json2' : 'xmlrpc';

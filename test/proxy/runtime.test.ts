@@ -7,7 +7,7 @@ import { startStandin } from '../standin/server.js';
 import { RegistryStore } from '../../src/registry/store.js';
 import { registryPath } from '../../src/registry/paths.js';
 import { mintKey } from '../../src/registry/keys.js';
-import { startProxy } from '../../src/proxy/runtime.js';
+import { startProxy, StartupError } from '../../src/proxy/runtime.js';
 import { silentLogger } from '../../src/proxy/log.js';
 import { post } from '../support/proxy-harness.js';
 
@@ -68,4 +68,15 @@ test('a key revoked while the proxy was starting (after keys.yaml was read) is r
   // At once: no waiting for the watch to notice.
   assert.equal((await call(key!.token)).status, 401, 'the key revoked after the read still works');
   assert.equal((await call(other!.token)).status, 200);
+});
+
+test('startProxy refuses one upstream key file for several profiles (it would be sent to each one’s Odoo)', async (t) => {
+  const { root, store } = await registryOnStandin(t, []);
+  await store.update((reg) => {
+    reg.profiles.q = { url: 'http://127.0.0.1:9', db: 'other', login: 'someone' };
+  });
+  await assert.rejects(
+    startProxy({ home: join(root, 'config'), profiles: ['p', 'q'], host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), upstreamKeyFile: join(root, 'k'), watch: false, log: silentLogger }),
+    (e: unknown) => e instanceof StartupError && /an upstream key file is for one profile, not 2/.test(e.message),
+  );
 });

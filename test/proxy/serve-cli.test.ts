@@ -92,4 +92,8 @@ test('serve: a clear error and exit code when it cannot start', async (t) => {
   const noHops = await runCli(f, ['serve', '--trust-proxy-from', '10.0.0.5']);
   assert.equal(noHops.code, 2, noHops.stderr);
   assert.match(noHops.stderr, /--trust-proxy-from needs --trust-proxy/);
+  // One key file is one key: it is not applied to every profile served (it would go to each one's Odoo).
+  const oneFileTwoProfiles = await runCli(f, ['serve', '--profile', 'prod', '--profile', 'other', '--upstream-key-file', '/nonexistent/prod.key']);
+  assert.equal(oneFileTwoProfiles.code, 2, oneFileTwoProfiles.stderr);
+  assert.match(oneFileTwoProfiles.stderr, /--upstream-key-file holds one key and 2 profiles are served \(prod, other\); record a key file for each instead: odoo-keys login <profile> --upstream-key-file PATH/);
 });
