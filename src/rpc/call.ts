@@ -5,7 +5,7 @@
 // arguments), the shape the scope engine decides on and the upstream side re-encodes.
 
 import { parseJson, JsonParseError } from './json.js';
-import { decodeMethodCall, XmlRpcParseError } from './xmlrpc.js';
+import { decodeMethodCall, xmlBodyText, XmlRpcParseError, XmlRpcValueError } from './xmlrpc.js';
 import { isStruct, PyFloat, type RpcStruct, type RpcValue } from './values.js';
 import { odooErrors, type OdooError } from './errors.js';
 
@@ -87,7 +87,7 @@ export interface DecodeLimits {
  * "not well-formed (invalid token): line L, column C" at the place our reader stopped.
  */
 export function expatMessage(body: Uint8Array | string, e: XmlRpcParseError): string {
-  const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+  const text = xmlBodyText(body);
   const truncated = /unexpected end|empty XML-RPC body|unterminated/.test(e.message) || e.offset >= text.length;
   const pos = truncated ? text.length : Math.min(e.offset, text.length);
   const before = text.slice(0, pos);
@@ -125,6 +125,7 @@ export function decodeXmlRpcRequest(route: XmlRpcRoute, body: Uint8Array | strin
     return { protocol: 'xmlrpc', legacy: route.legacy, service: route.service, function: methodName, params };
   } catch (e) {
     if (e instanceof XmlRpcParseError) throw new RpcDecodeError({ name: 'xml.parsers.expat.ExpatError', message: expatMessage(body, e) });
+    if (e instanceof XmlRpcValueError) throw new RpcDecodeError(odooErrors.builtin(e.type, e.message));
     throw e;
   }
 }

@@ -296,7 +296,7 @@ export function stringifyJson(value: unknown, opts: JsonStringifyOptions = {}): 
       return;
     }
     if (v instanceof Base64Value) return write(v.base64);
-    if (v instanceof DateTimeValue) return write(v.iso);
+    if (v instanceof DateTimeValue) return write(v.toJSON()); // as Odoo's JSON layers take a datetime
     const obj = v as object;
     if (seen.has(obj)) throw new TypeError('Circular reference detected');
     seen.add(obj);

@@ -20,9 +20,67 @@ export class Base64Value {
 /** XML-RPC `<dateTime.iso8601>`: kept as its text, e.g. `20261128T10:00:00`. */
 export class DateTimeValue {
   constructor(readonly iso: string) {}
+  /**
+   * The value as Odoo's JSON layers take a datetime: `YYYY-MM-DD HH:MM:SS` (fields.Datetime.to_string).
+   * Odoo's XML-RPC reads the text into a datetime (loads(use_datetime=True)), so a call carried to
+   * JSON-2 must send that datetime, not the XML-RPC text, which Odoo's fields refuse. Text Python
+   * cannot read is refused by the request decoder first; such a value (from an answer, say) is kept.
+   */
   toJSON(): string {
-    return this.iso;
+    const d = parsePyDateTime(this.iso);
+    return typeof d === 'string' ? this.iso : odooDateTimeString(d);
   }
+}
+
+export interface DateTimeParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/**
+ * Python's `datetime.strptime(text, '%Y%m%dT%H:%M:%S')`, which xmlrpc.client.loads(use_datetime=True)
+ * applies to a `<dateTime.iso8601>` text as it stands (untrimmed): the parts, or the ValueError
+ * message Python gives. The pattern is _strptime's (each field 1 or 2 digits but %Y, `T` in any
+ * case), matched from the start with its alternatives tried in order, then "unconverted data
+ * remains" for what is left: a date alone, a `Z` or `+01:00` suffix, fractions of a second all
+ * fail as they fail in Odoo. Python also reads digits of other scripts (`\d` is Unicode there);
+ * these are refused here, with a message of our own: the safe side of the difference.
+ */
+export function parsePyDateTime(text: string): DateTimeParts | string {
+  const doesNotMatch = `time data ${pyStrRepr(text)} does not match format '%Y%m%dT%H:%M:%S'`;
+  const m = PY_DATETIME_RE.exec(text);
+  if (!m) {
+    if (/[^\x00-\x7f]/.test(text) && /\p{Nd}/u.test(text.replace(/[0-9]/g, ''))) return `the dateTime ${pyStrRepr(text)} has digits other than 0-9, which the proxy does not read`;
+    return doesNotMatch;
+  }
+  if (m[0].length !== text.length) return `unconverted data remains: ${text.slice(m[0].length)}`;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((g) => Number(g!.trim()));
+  if (year! < 1) return `year ${year} is out of range`;
+  const daysIn = new Date(Date.UTC(2000, month!, 0)).getUTCDate(); // a leap year, for 29 February
+  const leap = (year! % 4 === 0 && year! % 100 !== 0) || year! % 400 === 0;
+  if (day! > (month === 2 ? (leap ? 29 : 28) : daysIn)) return 'day is out of range for month';
+  if (second! > 59) return 'second must be in 0..59';
+  return { year: year!, month: month!, day: day!, hour: hour!, minute: minute!, second: second! };
+}
+
+// _strptime's regexes for %Y %m %d T %H %M %S, in its order of alternatives; case-insensitive as Python compiles it.
+const PY_DATETIME_RE = /^(\d\d\d\d)(1[0-2]|0[1-9]|[1-9])(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])T(2[0-3]|[0-1]\d|\d):([0-5]\d|\d):(6[0-1]|[0-5]\d|\d)/i;
+
+/** fields.Datetime.to_string: `YYYY-MM-DD HH:MM:SS` (the year always 4 digits, which Odoo reads back). */
+export function odooDateTimeString(d: DateTimeParts): string {
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(d.year, 4)}-${p(d.month)}-${p(d.day)} ${p(d.hour)}:${p(d.minute)}:${p(d.second)}`;
+}
+
+/** Python's repr() of a str, enough for error messages: single quotes unless the text holds one. */
+function pyStrRepr(s: string): string {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  const body = s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+  return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
 }
 
 export type RpcValue =

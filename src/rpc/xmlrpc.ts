@@ -8,7 +8,7 @@
 // xmlrpc.client.Marshaller as Odoo configures it (odoo/addons/base/controllers/rpc.py), so a
 // client cannot tell our answers from Odoo's.
 
-import { Base64Value, DateTimeValue, FORBIDDEN_KEYS, PyFloat, pyFloatRepr, type RpcStruct, type RpcValue } from './values.js';
+import { Base64Value, DateTimeValue, FORBIDDEN_KEYS, parsePyDateTime, PyFloat, pyFloatRepr, type RpcStruct, type RpcValue } from './values.js';
 
 export class XmlRpcParseError extends Error {
   constructor(
@@ -17,6 +17,21 @@ export class XmlRpcParseError extends Error {
   ) {
     super(message);
     this.name = 'XmlRpcParseError';
+  }
+}
+
+/**
+ * A well-formed request holding a value Python's xmlrpc.client.loads refuses while reading it (a
+ * dateTime strptime cannot read): Odoo answers a ValueError fault, before any authentication.
+ */
+export class XmlRpcValueError extends Error {
+  constructor(
+    message: string,
+    /** The Python exception class. */
+    readonly type = 'ValueError',
+  ) {
+    super(message);
+    this.name = 'XmlRpcValueError';
   }
 }
 
@@ -36,12 +51,66 @@ export interface DecodeOptions {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+// Encoding names Python's pyexpat reads as its unknown-encoding handler does (a Python codec that
+// maps each byte alone), after Python's normalisation of the name. Expat itself knows only UTF-8,
+// ISO-8859-1, US-ASCII and UTF-16. UTF-8's aliases map bytes over 127 to nothing: ASCII only.
+const LATIN1_NAMES = new Set(['latin_1', 'latin1', 'latin', 'l1', 'iso8859_1', 'iso_8859_1', 'iso8859', '8859', 'cp819', 'ibm819', 'csisolatin1', 'iso_ir_100', 'iso_8859_1_1987']);
+const ASCII_NAMES = new Set(['ascii', 'us_ascii', 'us', '646', 'cp367', 'ibm367', 'csascii', 'iso646_us', 'iso_ir_6', 'ansi_x3.4_1968', 'ansi_x3_4_1968', 'ansi_x3.4_1986', 'iso_646.irv_1991', 'utf_8', 'utf8', 'u8', 'utf', 'cp65001', 'utf8_ucs2', 'utf8_ucs4']);
+
+/** The encoding an XML declaration at the very start of `bytes` names (after a UTF-8 BOM), or null. */
+function declaredEncoding(bytes: Uint8Array, start: number): string | null {
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.min(bytes.length - start, 512)).toString('latin1');
+  const decl = /^<\?xml[ \t\r\n][^>]*?\?>/.exec(head);
+  if (!decl) return null;
+  const enc = /[ \t\r\n]encoding[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)')/.exec(decl[0]);
+  return enc ? (enc[1] ?? enc[2]!) : null;
+}
+
+/**
+ * The text of an XML-RPC body, its bytes read as expat reads them for Odoo: UTF-8 unless the XML
+ * declaration names ISO-8859-1 (each byte one character, U+0000-U+00FF; not windows-1252, which
+ * TextDecoder('latin1') would give) or US-ASCII (a byte over 127 is not well-formed). PHP's
+ * xmlrpc_encode_request declares iso-8859-1 by default. Whatever the body says, the proxy sends
+ * Odoo its own UTF-8 re-encoding of what it read, so Odoo gets exactly what was checked. Other
+ * encodings (which pyexpat may read through a Python codec) are refused, never guessed.
+ */
 function toText(body: Uint8Array | string): string {
+  // A str given to Python's parser is read as it is, whatever its declaration says.
   if (typeof body === 'string') return body;
+  const bom = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  const name = declaredEncoding(body, bom);
+  const kind = name === null ? 'utf8' : encodingKind(name);
+  if (kind === 'latin1') return Buffer.from(body.buffer, body.byteOffset + bom, body.length - bom).toString('latin1');
+  if (kind === 'ascii') {
+    for (let i = bom; i < body.length; i++) if (body[i]! > 0x7f) throw new XmlRpcParseError(`byte 0x${body[i]!.toString(16)} is not US-ASCII, which the body declares (at byte ${i})`, i - bom);
+    return Buffer.from(body.buffer, body.byteOffset + bom, body.length - bom).toString('latin1');
+  }
+  if (kind !== 'utf8') throw new XmlRpcValueError(`the body declares encoding '${clip(name!)}', which odoo-keys does not read: send UTF-8 (or ISO-8859-1, US-ASCII)`);
   try {
     return utf8.decode(body);
   } catch {
     throw new XmlRpcParseError('request body is not valid UTF-8', 0);
+  }
+}
+
+function encodingKind(name: string): 'utf8' | 'latin1' | 'ascii' | null {
+  const lower = name.toLowerCase();
+  if (lower === 'utf-8') return 'utf8';
+  if (lower === 'iso-8859-1') return 'latin1';
+  if (lower === 'us-ascii') return 'ascii';
+  // Python's normalize_encoding: runs of other characters than letters, digits and '.' become '_'.
+  const py = lower.replace(/[^a-z0-9.]+/g, '_').replace(/^_+|_+$/g, '');
+  if (LATIN1_NAMES.has(py)) return 'latin1';
+  if (ASCII_NAMES.has(py)) return 'ascii';
+  return null;
+}
+
+/** A body's text for error messages: as toText reads it, else its UTF-8 with replacements. */
+export function xmlBodyText(body: Uint8Array | string): string {
+  try {
+    return toText(body);
+  } catch {
+    return typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
   }
 }
 
@@ -68,7 +137,7 @@ class Reader {
     private readonly s: string,
     private readonly maxDepth: number,
     /** An answer from Odoo: every character Python's writer emits is read (see decodeMethodResponse). */
-    answer = false,
+    private readonly answer = false,
   ) {
     if (answer) return;
     const bad = INVALID_XML_CHAR.exec(s);
@@ -85,9 +154,7 @@ class Reader {
     if (this.s.startsWith('<?xml', this.pos) && /[\s?]/.test(this.s[this.pos + 5] ?? '')) {
       const end = this.s.indexOf('?>', this.pos);
       if (end < 0) this.fail('unterminated XML declaration');
-      const decl = this.s.slice(this.pos + 5, end);
-      const enc = /encoding\s*=\s*(["'])([^"']*)\1/.exec(decl);
-      if (enc && !/^(utf-?8|us-ascii|ascii)$/i.test(enc[2]!)) this.fail(`unsupported encoding '${enc[2]}' (send UTF-8)`);
+      // Its encoding was applied to the bytes already (toText).
       this.pos = end + 2;
     }
     this.misc();
@@ -312,8 +379,16 @@ class Reader {
       case 'nil':
         this.leaf(name, empty);
         return null;
-      case 'dateTime.iso8601':
-        return new DateTimeValue(this.leaf(name, empty).trim());
+      case 'dateTime.iso8601': {
+        const t = this.leaf(name, empty);
+        if (!this.answer) {
+          // As Odoo reads it (strptime on the text as it stands): what is checked is what Odoo runs
+          // with, and a call carried to JSON-2 gets the datetime Odoo's XML-RPC would have made.
+          const d = parsePyDateTime(t);
+          if (typeof d === 'string') throw new XmlRpcValueError(d);
+        }
+        return new DateTimeValue(t.trim());
+      }
       case 'base64': {
         const t = this.leaf(name, empty).replace(/[ \t\r\n]+/g, '');
         if (!BASE64_RE.test(t)) this.fail('invalid base64 data');

@@ -17,7 +17,7 @@ import {
 } from '../../src/rpc/errors.js';
 import { bearerToken, expatMessage, matchJson2Path, matchXmlRpcPath, pyFalsy } from '../../src/rpc/call.js';
 import { parseJson, JsonParseError } from '../../src/rpc/json.js';
-import { decodeMethodCall, XmlRpcParseError, XmlRpcEncodeError } from '../../src/rpc/xmlrpc.js';
+import { decodeMethodCall, XmlRpcParseError, XmlRpcEncodeError, XmlRpcValueError } from '../../src/rpc/xmlrpc.js';
 import { isStruct, PyFloat, type RpcStruct, type RpcValue } from '../../src/rpc/values.js';
 import type { Version } from './fields.js';
 import { Orm } from './orm.js';
@@ -208,6 +208,13 @@ export class StandinCore {
     try {
       ({ methodName, params } = decodeMethodCall(body));
     } catch (e) {
+      if (e instanceof XmlRpcValueError) {
+        // A dateTime strptime cannot read: loads raises it while reading, before any dispatch.
+        const err: OdooError = odooErrors.builtin(e.type, e.message);
+        err.debug = traceback(this.version, 'xmlrpc-datetime', err);
+        entry.error = err.name;
+        return httpAnswer(xmlrpcFaultAnswer(err, { legacy: route.legacy, version: this.version }), 'xml');
+      }
       if (!(e instanceof XmlRpcParseError)) throw e;
       const err: OdooError = { name: 'xml.parsers.expat.ExpatError', message: expatMessage(body, e) };
       err.debug = traceback(this.version, 'xmlrpc-parse', err);

@@ -6,7 +6,7 @@ import { tracebackLastLine, type OdooError } from '../../src/rpc/errors.js';
 import type { Version } from './fields.js';
 import type { Frame } from './raise.js';
 
-export type Entry = 'xmlrpc' | 'jsonrpc' | 'json2' | 'xmlrpc-parse' | 'json2-auth' | 'common';
+export type Entry = 'xmlrpc' | 'jsonrpc' | 'json2' | 'xmlrpc-parse' | 'xmlrpc-datetime' | 'json2-auth' | 'common';
 
 function outerFrames(version: Version, entry: Entry): Frame[] {
   const v19 = version >= 19;
@@ -39,6 +39,17 @@ function outerFrames(version: Version, entry: Entry): Frame[] {
         [rpcFile, v19 ? 133 : 138, '_xmlrpc', 'params, method = xmlrpc.client.loads(data, use_datetime=True)'],
         ['/usr/lib/python3.11/xmlrpc/client.py', 1030, 'loads', 'p.close()'],
         ['/usr/lib/python3.11/xmlrpc/client.py', 460, 'close', 'parser.Parse(b"", True) # end of data'],
+      ];
+    case 'xmlrpc-datetime':
+      // Python 3.11's frames for a dateTime strptime refuses inside loads().
+      return [
+        [rpcFile, v19 ? 162 : 161, 'xmlrpc_2', 'response = self._xmlrpc(service)'],
+        [rpcFile, v19 ? 133 : 138, '_xmlrpc', 'params, method = xmlrpc.client.loads(data, use_datetime=True)'],
+        ['/usr/lib/python3.11/xmlrpc/client.py', 1029, 'loads', 'p.feed(data)'],
+        ['/usr/lib/python3.11/xmlrpc/client.py', 451, 'feed', 'self._parser.Parse(data, False)'],
+        ['/usr/lib/python3.11/xmlrpc/client.py', 696, 'end', 'return f(self, "".join(self._data))'],
+        ['/usr/lib/python3.11/xmlrpc/client.py', 752, 'end_dateTime', 'value = _datetime_type(data)'],
+        ['/usr/lib/python3.11/xmlrpc/client.py', 301, '_datetime_type', 'return datetime.strptime(data, "%Y%m%dT%H:%M:%S")'],
       ];
     case 'jsonrpc':
       return [...http, [v19 ? '/opt/odoo/addons/rpc/controllers/jsonrpc.py' : '/opt/odoo/odoo/addons/base/controllers/rpc.py', v19 ? 23 : 170, 'jsonrpc', 'return dispatch_rpc(service, method, args)'], ...service];
