@@ -175,9 +175,11 @@ export function decodeJson2Request(
   body: Uint8Array | string,
   limits: DecodeLimits = {},
 ): RpcRequest {
-  let parsed: RpcValue;
+  let parsed: RpcValue = {};
   try {
-    parsed = parseJson(body, limits);
+    // Odoo's Json2Dispatcher parses the body only when Content-Length is over 0: an empty body
+    // calls the method with no parameters (a whitespace-only one is still a parse error).
+    if (body.length > 0) parsed = parseJson(body, limits);
   } catch (e) {
     if (e instanceof JsonParseError) throw new RpcDecodeError(odooErrors.http(400, `could not parse the body as json: ${e.message}`));
     throw e;
