@@ -900,12 +900,28 @@ export class ProxyCore {
       } catch (e) {
         return this.refuseUpstream(x, res, target, 'names in the answer must be hidden and Odoo could not be asked which: ', e, { decision: 'allow' });
       }
-      answer = this.result(x, result);
-      journal.notes = [...(x.entry.notes ?? []), `names hidden in ${decision.redactions.flatMap((r) => r.fields).join(', ')}`];
+      answer = this.resultAsOdoo(x, result, target.version, journal);
+      journal.notes = [...(journal.notes ?? x.entry.notes ?? []), `names hidden in ${decision.redactions.flatMap((r) => r.fields).join(', ')}`];
     } else if (translated) {
-      answer = summary.outcome === 'ok' ? this.result(x, executeKwResult(call, target.version, summary.result ?? null)) : this.translatedError(x, target, body, status);
+      answer = summary.outcome === 'ok' ? this.resultAsOdoo(x, executeKwResult(call, target.version, summary.result ?? null), target.version, journal) : this.translatedError(x, target, body, status);
     }
     return this.finish(x, res, answer, journal);
+  }
+
+  /**
+   * A result the proxy writes itself (translated from JSON-2, names hidden), answered as Odoo's own
+   * XML-RPC would: Odoo marshals with allow_none=False after the call ran, so a None anywhere is
+   * a TypeError fault (code 1) and an int outside 32 bits an OverflowError, not a proxy error.
+   */
+  private resultAsOdoo(x: Exchange, value: RpcValue, version: number, journal: Partial<JournalInput>): RpcAnswer {
+    try {
+      return this.result(x, value);
+    } catch (e) {
+      if (!(e instanceof XmlRpcEncodeError) || x.protocol !== 'xmlrpc') throw e;
+      const type = e.message.startsWith('int exceeds') ? 'OverflowError' : 'TypeError';
+      journal.notes = [...(journal.notes ?? x.entry.notes ?? []), `the call ran; answered as Odoo's XML-RPC does: ${type}: ${e.message}`];
+      return xmlrpcFaultAnswer(odooErrors.builtin(type, e.message), { legacy: x.legacy, version });
+    }
   }
 
   /** A large answer: judged by its head, streamed with back-pressure (translated on the fly if needed). */
