@@ -22,7 +22,7 @@ export default class Serve extends RegistryCommand {
     'trust-proxy': Flags.integer({ description: 'reverse proxies in front whose X-Forwarded-For to believe', default: 0, min: 0 }),
     'trust-proxy-from': Flags.string({ description: 'addresses (CIDR, repeatable or comma-separated) of those reverse proxies; default: loopback and private networks', multiple: true }),
     metrics: Flags.boolean({ description: 'serve GET /metrics (Prometheus: calls by key id, decision, outcome); readable by whoever reaches the port', default: false }),
-    'max-body': Flags.string({ description: 'largest request body accepted', default: '10mb' }),
+    'max-body': Flags.string({ description: "largest request body accepted (Odoo's own limit is 128 MiB)", default: '10mb' }),
     'audit-dir': Flags.string({ description: 'journal folder (default: $XDG_STATE_HOME/odoo-keys/journal)' }),
     retain: Flags.string({ description: 'remove journal files older than this (e.g. 90d)' }),
     'log-level': Flags.string({ description: 'debug, info, warn or error', default: 'info' }),

@@ -187,6 +187,11 @@ export class ProxyCore {
     return this.firstTarget()?.version ?? 19;
   }
 
+  /** The refusal of a body too large to read, in the client's protocol (no request id is known). */
+  tooLargeAnswer(protocol: Protocol, legacy: boolean, message: string): RpcAnswer {
+    return refusalAnswer({ protocol, legacy, version: this.defaultVersion() }, 'bad_request', message, 413);
+  }
+
   private ctx(x: Exchange, version?: number): ClientContext {
     return { protocol: x.protocol, legacy: x.legacy, version: version ?? this.versionFor(x.db), jsonrpcId: x.jsonrpcId };
   }

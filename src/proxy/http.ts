@@ -4,7 +4,11 @@ import { isIP } from 'node:net';
 import { cidrContains, type Cidr } from '../policy/limits.js';
 
 export class BodyTooLarge extends Error {
-  constructor(readonly limit: number) {
+  constructor(
+    readonly limit: number,
+    /** Bytes of the body read (and dropped) before it was refused. */
+    readonly received = 0,
+  ) {
     super(`request body is larger than ${limit} bytes`);
     this.name = 'BodyTooLarge';
   }
@@ -25,7 +29,7 @@ export function readRequestBody(req: IncomingMessage, limit: number): Promise<Bu
       if (size > limit) {
         cleanup();
         req.resume(); // drain without keeping anything
-        reject(new BodyTooLarge(limit));
+        reject(new BodyTooLarge(limit, size));
         return;
       }
       chunks.push(c);
@@ -52,6 +56,45 @@ export function readRequestBody(req: IncomingMessage, limit: number): Promise<Bu
     req.on('end', onEnd);
     req.on('error', onError);
     req.on('aborted', onAborted);
+  });
+}
+
+/**
+ * Reads the rest of a refused body and drops it, up to `bound` more bytes: a client that sends its
+ * whole body before reading (Python's xmlrpc.client, most HTTP libraries) gets a broken pipe, not
+ * the answer, when the server closes on a body it has not read. True when the body ended; false
+ * when it is (or says it is) longer than the bound, or the client went away: then the caller closes.
+ * Nothing is kept, so the bound costs bandwidth and time (requestTimeout still applies), never memory.
+ */
+export function discardBody(req: IncomingMessage, alreadyRead: number, bound: number): Promise<boolean> {
+  if (req.complete) return Promise.resolve(true);
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared - alreadyRead > bound) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let dropped = 0;
+    const done = (ended: boolean): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onFailed);
+      req.off('aborted', onFailed);
+      req.off('close', onFailed);
+      resolve(ended);
+    };
+    const onData = (c: Buffer): void => {
+      dropped += c.length;
+      if (dropped > bound) {
+        req.pause();
+        done(false);
+      }
+    };
+    const onEnd = (): void => done(true);
+    const onFailed = (): void => done(req.complete);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onFailed);
+    req.on('aborted', onFailed);
+    req.on('close', onFailed);
+    req.resume();
   });
 }
 

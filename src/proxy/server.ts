@@ -6,7 +6,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { matchJson2Path, matchXmlRpcPath } from '../rpc/call.js';
 import { json2ErrorAnswer, odooErrors, werkzeugHtmlAnswer } from '../rpc/errors.js';
-import { BodyTooLarge, clientAddress, DEFAULT_TRUSTED_PROXIES, normalizeIp, readRequestBody, writeAnswer, type ProxyTrust } from './http.js';
+import { BodyTooLarge, clientAddress, DEFAULT_TRUSTED_PROXIES, discardBody, normalizeIp, readRequestBody, writeAnswer, type ProxyTrust } from './http.js';
 import { cidrContains, parseCidr } from '../policy/limits.js';
 import type { ProxyCore } from './core.js';
 import type { Logger } from './log.js';
@@ -20,6 +20,11 @@ export interface ServerOptions {
   /** Serve GET /metrics (key ids, profile names and counts, to whoever reaches the port): off unless asked. */
   metrics?: boolean;
   maxBodyBytes: number;
+  /**
+   * How much more of a body over maxBodyBytes is read and dropped so that the client, still
+   * sending, can read the refusal; past it the connection is closed. Never held in memory.
+   */
+  drainBytes?: number;
   /** Whole request (headers and body) must arrive within this time. */
   requestTimeoutMs: number;
   headersTimeoutMs: number;
@@ -144,9 +149,8 @@ async function route(deps: ServerDeps, opts: ServerOptions, addressOf: (req: htt
     } catch (e) {
       if (e instanceof BodyTooLarge) {
         deps.metrics.throttled++;
-        res.setHeader('Connection', 'close');
-        writeAnswer(res, { status: 413, headers: PLAIN, body: `odoo-keys: request body larger than ${opts.maxBodyBytes} bytes (--max-body)\n` });
-        return;
+        const protocol = xml ? 'xmlrpc' : path === '/jsonrpc' ? 'jsonrpc' : 'json2';
+        return refuseTooLarge(deps, opts, req, res, e, protocol, xml?.legacy ?? false);
       }
       res.destroy();
       return;
@@ -167,6 +171,26 @@ async function route(deps: ServerDeps, opts: ServerOptions, addressOf: (req: htt
     return;
   }
   writeAnswer(res, { status: 404, headers: PLAIN, body: 'odoo-keys: not found; this proxy carries /xmlrpc/2/*, /xmlrpc/*, /jsonrpc and /json/2/<model>/<method>\n' });
+}
+
+/** Default ServerOptions.drainBytes. */
+export const DEFAULT_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A body over --max-body, refused in the client's protocol (an XML-RPC fault, a JSON-RPC error, a
+ * JSON-2 413) as the proxy's other refusals are. The answer is written at once (a client waiting
+ * for it before sending gets it), but the response ends, and the connection closes, only once the
+ * rest of the body was read and dropped: closing on unread bytes makes the kernel reset the
+ * connection, and a client still sending (Python's xmlrpc.client) then sees a broken pipe, not the
+ * answer. Past the drain bound the connection is closed anyway.
+ */
+async function refuseTooLarge(deps: ServerDeps, opts: ServerOptions, req: http.IncomingMessage, res: http.ServerResponse, e: BodyTooLarge, protocol: 'xmlrpc' | 'jsonrpc' | 'json2', legacy: boolean): Promise<void> {
+  const answer = deps.core.tooLargeAnswer(protocol, legacy, `request body larger than ${opts.maxBodyBytes} bytes (--max-body)`);
+  const body = Buffer.from(answer.body);
+  res.writeHead(answer.status, { ...answer.headers, 'Content-Length': String(body.length), Connection: 'close' });
+  res.write(body);
+  await discardBody(req, e.received, opts.drainBytes ?? DEFAULT_DRAIN_BYTES);
+  res.end();
 }
 
 /** Listens on `host:port` (port 0: any free port) and resolves with the bound address. */

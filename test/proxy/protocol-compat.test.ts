@@ -134,3 +134,97 @@ describe('JSON-2 with no body', () => {
     assert.ok('name' in (JSON.parse(r.text) as Record<string, unknown>));
   });
 });
+
+describe('a body over --max-body', () => {
+  const LIMIT = 64 * 1024;
+  let h: Harness;
+  let token: string;
+  before(async () => {
+    h = await startHarness({ version: 19, server: { maxBodyBytes: LIMIT, drainBytes: 32 * 1024 * 1024 } });
+    ({ token } = await h.addKey({ name: 'big', rules: [{ model: 'res.partner', methods: ['read', 'write'] }] }));
+  });
+  after(() => h?.close());
+
+  test("Python's xmlrpc.client, which sends the whole body before reading: gets a fault, not a broken pipe", async () => {
+    const script = String.raw`
+import json, os, xmlrpc.client
+m = xmlrpc.client.ServerProxy(os.environ['ODOO_URL'] + '/xmlrpc/2/object', allow_none=True)
+try:
+    m.execute_kw(os.environ['ODOO_DB'], 2, os.environ['ODOO_PASSWORD'], 'res.partner', 'write', [[3], {'comment': 'A' * (20 * 1024 * 1024)}])
+    print(json.dumps({'ok': True}))
+except xmlrpc.client.Fault as f:
+    print(json.dumps({'fault': [f.faultCode, f.faultString]}))
+except Exception as e:
+    print(json.dumps({'error': type(e).__name__ + ': ' + str(e)}))
+`;
+    const r = await runPython('python3', script, { ODOO_URL: h.url, ODOO_DB: h.db, ODOO_PASSWORD: token });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { fault: [1, `odoo-keys: request body larger than ${LIMIT} bytes (--max-body)\n`] });
+  });
+
+  async function sendWhole(path: string, headers: string, body: Buffer, chunked = false): Promise<{ status: number | null; text: string; closed: boolean }> {
+    return rawExchange(h.proxy.port, async (io) => {
+      io.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}${chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${body.length}`}\r\n\r\n`);
+      for (let at = 0; at < body.length && !io.closed(); at += 256 * 1024) {
+        const piece = body.subarray(at, at + 256 * 1024);
+        io.write(chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece);
+        await io.drain();
+      }
+      if (chunked) io.write('0\r\n\r\n');
+    }, 60_000);
+  }
+
+  function bodyOf(text: string): string {
+    return text.slice(text.indexOf('\r\n\r\n') + 4);
+  }
+
+  test('JSON-RPC and JSON-2 clients that send it whole read an answer in their protocol; then the connection is closed', async () => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x20);
+    const j = await sendWhole('/jsonrpc', 'Content-Type: application/json\r\n', big);
+    assert.equal(j.status, 200, j.text.slice(0, 300));
+    const error = (JSON.parse(bodyOf(j.text)) as { id: unknown; error: { data: { message: string } } });
+    assert.equal(error.id, null);
+    assert.equal(error.error.data.message, `odoo-keys: request body larger than ${LIMIT} bytes (--max-body)`);
+    assert.equal(j.closed, true);
+    const j2 = await sendWhole('/json/2/res.partner/write', `Content-Type: application/json\r\nAuthorization: bearer ${token}\r\n`, big);
+    assert.equal(j2.status, 413, j2.text.slice(0, 300));
+    const e2 = JSON.parse(bodyOf(j2.text)) as { name: string; message: string };
+    assert.equal(e2.name, 'werkzeug.exceptions.RequestEntityTooLarge');
+    assert.match(e2.message, /request body larger than 65536 bytes/);
+    assert.equal(j2.closed, true);
+  });
+
+  test('a chunked body is answered the same way once it ends within the drain bound', async () => {
+    const r = await sendWhole('/xmlrpc/2/object', 'Content-Type: text/xml\r\n', Buffer.alloc(4 * 1024 * 1024, 0x61), true);
+    assert.equal(r.status, 200, r.text.slice(0, 300));
+    assert.equal(fault(bodyOf(r.text))?.faultString, `odoo-keys: request body larger than ${LIMIT} bytes (--max-body)\n`);
+    assert.equal(r.closed, true);
+  });
+
+  test('the answer is sent from the headers alone, before the body; the connection closes once the body is in', async (t) => {
+    const socket = net.connect(h.proxy.port, '127.0.0.1');
+    t.after(() => socket.destroy());
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    const received: Buffer[] = [];
+    let gotAnswer!: () => void;
+    const answered = new Promise<void>((r) => (gotAnswer = r));
+    socket.on('data', (d: Buffer) => {
+      received.push(d);
+      const text = Buffer.concat(received).toString('utf8');
+      const m = /Content-Length: (\d+)\r\n/i.exec(text);
+      if (m && text.includes('\r\n\r\n') && Buffer.byteLength(bodyOf(text)) >= Number(m[1])) gotAnswer();
+    });
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    const length = 2 * 1024 * 1024;
+    socket.write(`POST /xmlrpc/2/object HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\nContent-Length: ${length}\r\n\r\n`);
+    await answered; // not one byte of the body sent yet
+    assert.match(Buffer.concat(received).toString('utf8'), /request body larger than 65536 bytes/);
+    let ended = false;
+    void closed.then(() => (ended = true));
+    socket.write(Buffer.alloc(length - 1, 0x61));
+    await new Promise<void>((r) => setImmediate(r));
+    assert.equal(ended, false, 'still open while the body is not all in');
+    socket.write('a');
+    await closed;
+  });
+});
