@@ -924,6 +924,9 @@ export class ProxyCore {
     } catch (e) {
       if (!(e instanceof XmlRpcEncodeError) || x.protocol !== 'xmlrpc') throw e;
       const type = e.message.startsWith('int exceeds') ? 'OverflowError' : 'TypeError';
+      // Journaled as the fault Odoo's XML-RPC would have answered (and the proxy then journals) is.
+      journal.outcome = 'odoo_error';
+      journal.error = { name: type, message: e.message };
       journal.notes = [...(journal.notes ?? x.entry.notes ?? []), `the call ran; answered as Odoo's XML-RPC does: ${type}: ${e.message}`];
       return xmlrpcFaultAnswer(odooErrors.builtin(type, e.message), { legacy: x.legacy, version });
     }

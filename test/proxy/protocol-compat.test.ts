@@ -63,6 +63,8 @@ describe('to a JSON-2-only Odoo (--upstream-protocol json2)', () => {
     assert.deepEqual(JSON.parse(j.text), { jsonrpc: '2.0', id: 5, result: null });
     const line = (await h.journal()).filter((e) => e.method === 'check_access' && e.proto === 'xmlrpc').at(-1)!;
     assert.equal(line.decision, 'allow', 'the call ran at Odoo, and the journal says so');
+    assert.equal(line.outcome, 'odoo_error');
+    assert.deepEqual(line.error, { name: 'TypeError', message: 'cannot marshal None unless allow_none is enabled' });
   });
 });
 
