@@ -189,7 +189,7 @@ export class ProxyCore {
 
   /** The refusal of a body too large to read, in the client's protocol (no request id is known). */
   tooLargeAnswer(protocol: Protocol, legacy: boolean, message: string): RpcAnswer {
-    return refusalAnswer({ protocol, legacy, version: this.defaultVersion() }, 'bad_request', message, 413);
+    return refusalAnswer({ protocol, legacy, version: this.versionFor(undefined) }, 'bad_request', message, 413);
   }
 
   private ctx(x: Exchange, version?: number): ClientContext {
