@@ -18,7 +18,7 @@ import { fetchUid, fetchVersion, type ProbeVia } from '../upstream/probe.js';
 import { majorVersion } from '../upstream/client.js';
 import type { RpcValue } from '../rpc/values.js';
 import { ProxyCore, DEFAULT_OPTIONS, type ProxyOptions, type ProxyState, upstreamMessage } from './core.js';
-import { createProxyServer, listen, DEFAULT_SERVER_OPTIONS, type HealthReport, type ServerOptions } from './server.js';
+import { connectionsWithin, createProxyServer, listen, openFileLimit, DEFAULT_SERVER_OPTIONS, type HealthReport, type ServerOptions } from './server.js';
 import { KeyIndex, type LiveKey } from './keys.js';
 import { Metrics } from './metrics.js';
 import { COLLECT_EVERY_BYTES, streamedGarbage, youngCollector } from './garbage.js';
@@ -142,6 +142,12 @@ async function connectTarget(pool: UpstreamPool, profile: Profile, key: string, 
   }
 }
 
+/** Client connections allowed when --max-connections is not given: what the open-files limit leaves. */
+function maxConnectionsByDefault(upstreamSockets: number): number | undefined {
+  const limit = openFileLimit();
+  return limit === undefined ? undefined : connectionsWithin(limit, upstreamSockets);
+}
+
 /**
  * The startup warning for profiles of different Odoo versions, or null. A call that names a database
  * gets its profile's version (core.ts versionFor); common.version and db.server_version name none, so
@@ -181,7 +187,8 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const names = config.profiles.length ? config.profiles : [resolveProfile(registry).name];
   // One key file holds one key; given for several profiles it would go to each one's Odoo.
   if (config.upstreamKeyFile && new Set(names).size > 1) throw new StartupError(`an upstream key file is for one profile, not ${new Set(names).size}: record a key file for each with odoo-keys login <profile> --upstream-key-file PATH`);
-  const pool = new UpstreamPool({ maxSockets: Math.max(64, (config.proxy?.maxConcurrent ?? DEFAULT_OPTIONS.maxConcurrent) * 2), timeoutMs: config.upstreamTimeoutMs });
+  const upstreamSockets = Math.max(64, (config.proxy?.maxConcurrent ?? DEFAULT_OPTIONS.maxConcurrent) * 2);
+  const pool = new UpstreamPool({ maxSockets: upstreamSockets, timeoutMs: config.upstreamTimeoutMs });
   const targets = new Map<string, UpstreamTarget>();
   const via: ProbeVia = config.proxy?.upstreamProtocol === 'json2' ? 'json2' : 'xmlrpc';
   for (const name of names) {
@@ -273,7 +280,12 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
 
   const server = createProxyServer(
     { core, log, metrics, health, gauges: () => ({ odoo_keys_keys_loaded: state.keys.size, odoo_keys_journal_healthy: journal ? Number(journal.healthy) : 1 }) },
-    { ...DEFAULT_SERVER_OPTIONS, ...config.server, maxBodyBytes: config.proxy?.maxBodyBytes ?? config.server?.maxBodyBytes ?? DEFAULT_SERVER_OPTIONS.maxBodyBytes },
+    {
+      ...DEFAULT_SERVER_OPTIONS,
+      ...config.server,
+      maxBodyBytes: config.proxy?.maxBodyBytes ?? config.server?.maxBodyBytes ?? DEFAULT_SERVER_OPTIONS.maxBodyBytes,
+      maxConnections: config.server?.maxConnections ?? maxConnectionsByDefault(upstreamSockets),
+    },
   );
   const watch =
     config.watch === false

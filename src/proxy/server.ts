@@ -1,6 +1,7 @@
 // The HTTP(S) server: routes Odoo's RPC paths to the pipeline, refuses everything else, and
 // bounds what a client can hold (body size, header size, slow senders, idle sockets).
 
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +31,11 @@ export interface ServerOptions {
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
   maxHeaderBytes: number;
+  /**
+   * Client connections open at once; past it Node closes new ones at once. Leaves file descriptors
+   * for what the proxy itself must open: Odoo, the journal, keys.yaml (see connectionsWithin).
+   */
+  maxConnections?: number;
   tls?: { cert: Buffer; key: Buffer };
 }
 
@@ -77,6 +83,16 @@ export function createProxyServer(deps: ServerDeps, opts: ServerOptions): http.S
     });
   };
   const server = opts.tls ? https.createServer({ ...serverOpts, cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(serverOpts, handler);
+  if (opts.maxConnections !== undefined) {
+    server.maxConnections = opts.maxConnections;
+    let warnedAt = -Infinity;
+    server.on('drop', () => {
+      deps.metrics.droppedConnections++;
+      if (Date.now() - warnedAt < 60_000) return;
+      warnedAt = Date.now();
+      deps.log.warn('connection limit reached: new connections are closed until some end (--max-connections)', { max: opts.maxConnections });
+    });
+  }
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Oversized headers, malformed requests, timeouts: answer if the socket still can, then close.
     if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
@@ -212,4 +228,26 @@ export function parseListen(text: string): { host: string; port: number } {
   const port = Number(m[3]);
   if (port > 65535) throw new Error(`port ${port} is out of range`);
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+/**
+ * How many client connections a proxy may hold with `fdLimit` file descriptors: the rest is kept
+ * for its sockets to Odoo (`upstreamSockets`) and a margin for its own files (journal, keys.yaml and
+ * its parser thread, last-used times, stdio, Node's own). Without a bound, clients that open
+ * connections until the process runs out left it unable to read keys.yaml (a revocation unread)
+ * or to reach Odoo.
+ */
+export function connectionsWithin(fdLimit: number, upstreamSockets: number): number {
+  return Math.max(16, fdLimit - upstreamSockets - 128);
+}
+
+/** This process's limit on open files (Linux: /proc/self/limits), or undefined where unknown. */
+export function openFileLimit(read: () => string = () => readFileSync('/proc/self/limits', 'utf8')): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(read());
+    if (!m) return undefined;
+    return m[1] === 'unlimited' ? undefined : Number(m[1]);
+  } catch {
+    return undefined;
+  }
 }
