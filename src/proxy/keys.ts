@@ -4,6 +4,7 @@
 import type { KeyRecord } from '../registry/types.js';
 import type { KeyScope } from '../policy/types.js';
 import { parseToken, secretMatches } from '../registry/keys.js';
+import { learningTooLong, LEARNING_MAX_HOURS } from '../registry/registry.js';
 
 /** Who started a temporary key (`odoo-keys exec`), for the journal. */
 export interface TemporaryOrigin {
@@ -101,6 +102,9 @@ export function lapsed(key: LiveKey, viaPrevious: boolean, now: Date): { failure
   if (r.expires && Date.parse(r.expires) <= now.getTime()) {
     const what = key.temporary ? 'temporary key expired' : `key '${r.name}' (${r.id}) expired at ${r.expires}`;
     return { failure: 'expired', message: `odoo-keys: ${what}` };
+  }
+  if (learningTooLong(r, now)) {
+    return { failure: 'expired', message: `odoo-keys: learning key '${r.name}' (${r.id}) ends at ${r.expires}, more than ${LEARNING_MAX_HOURS}h from now: its created time (${r.created}) is ahead of this machine's clock` };
   }
   if (viaPrevious && !(r.previous && Date.parse(r.previous.until) > now.getTime())) {
     return { failure: 'unknown', message: 'odoo-keys: invalid key' };

@@ -156,12 +156,6 @@ function checkKey(v: unknown, path: string, profiles: Record<string, unknown>, n
     if (Date.parse(key.expires) - Date.parse(key.created) > LEARNING_MAX_HOURS * 3_600_000) {
       fail(`${path}.expires`, `a learning key expires at most ${LEARNING_MAX_HOURS}h after it was created (${key.created}); make it a scoped key with 'odoo-keys scope suggest ${key.name} --apply'`);
     }
-    // Else the day would count from a made-up future `created` (a hand edit could give the key
-    // years). Only learning keys: any other key's `created` grants nothing, and refusing a whole
-    // file for it on a replica whose clock is behind would hold back the changes beside it.
-    if (Date.parse(key.created) - now > CREATED_AHEAD_MAX_MS) {
-      fail(`${path}.created`, `learning key '${key.name}': created ${key.created} is in the future (this machine's clock says ${new Date(now).toISOString()}); a learning key's day counts from when it was really created`);
-    }
   }
   if (v.description !== undefined && v.description !== null) {
     if (typeof v.description !== 'string') fail(`${path}.description`, `must be text, not ${describe(v.description)}`);
@@ -234,12 +228,24 @@ export function requireKey(reg: Registry, nameOrId: string): KeyRecord {
   throw new NotFoundError(`no key named '${nameOrId}' (odoo-keys list shows the keys)`, 'key_not_found');
 }
 
+/**
+ * A learning key whose end is further from `now` than a learning key's whole day can be: its
+ * `created` was moved ahead by hand (keeping it alive for years), or this machine's clock is behind
+ * the one that ran `learn` by more than CREATED_AHEAD_MAX_MS. Refused until then, as if expired.
+ * Judged when the key is used, not when keys.yaml is read: refusing the whole file on a replica
+ * whose clock is behind would hold back the changes beside it (a revocation).
+ */
+export function learningTooLong(key: KeyRecord, now: Date): boolean {
+  return key.learning === true && key.expires !== undefined && Date.parse(key.expires) - now.getTime() > LEARNING_MAX_HOURS * 3_600_000 + CREATED_AHEAD_MAX_MS;
+}
+
 /** Where a key stands at `now`, for list and show (the proxy decides on expires/revoked itself). */
 export function keyStatus(key: KeyRecord, now: Date): KeyStatus {
   const t = now.getTime();
   // Revoked whatever the time says (it is the revoking machine's clock, not this one's).
   if (key.revoked !== undefined) return 'revoked';
   if (key.expires !== undefined && Date.parse(key.expires) <= t) return 'expired';
+  if (learningTooLong(key, now)) return 'expired';
   if (key.learning) return 'learning';
   if (key.previous !== undefined && Date.parse(key.previous.until) > t) return 'rotating';
   if (key.expires !== undefined && Date.parse(key.expires) - t <= EXPIRING_SOON_MS) return 'expiring';

@@ -99,3 +99,20 @@ test('stillAdmits: the previous secret of a rotation stops at the end of its gra
   assert.ok(byNew.ok && !byNew.viaPrevious);
   assert.equal(stillAdmits(index, reloaded, byNew.key, false, current.token, graceEnds), null);
 });
+
+test('a learning key whose end is more than a day away is refused by the proxy, even one already authenticated', async () => {
+  const { KeyIndex, authenticateKey, stillAdmits } = await import('../../src/proxy/keys.js');
+  const { mintKey } = await import('../../src/registry/keys.js');
+  const minted = mintKey();
+  const now = new Date('2026-11-29T12:00:00Z');
+  const base = { id: minted.id, name: 'learner', profile: 'p', hash: minted.hash, learning: true, rules: [] };
+  // created moved two years ahead by hand: its day would end in 2028.
+  const moved = new KeyIndex([{ ...base, created: '2028-11-29T12:00:00Z', expires: '2028-11-30T12:00:00Z' }]);
+  const refused = authenticateKey(moved, minted.token, now);
+  assert.ok(!refused.ok && refused.failure === 'expired' && /more than 24h from now/.test(refused.message), JSON.stringify(refused));
+  // Made here a minute ago: served; the same key moved ahead while a call waited: refused before it is sent.
+  const genuine = new KeyIndex([{ ...base, created: '2026-11-29T11:59:00Z', expires: '2026-11-30T11:59:00Z' }]);
+  const auth = authenticateKey(genuine, minted.token, now);
+  assert.ok(auth.ok);
+  assert.match(stillAdmits(genuine, moved, auth.key, false, minted.token, now) ?? '', /more than 24h from now/);
+});
