@@ -413,8 +413,12 @@ export class RegistryStore {
           try {
             text = await readText(this.path);
           } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-              fail(err as Error, true);
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code !== 'ENOENT') {
+              // Out of descriptors or memory: gone by itself soon, so tried again. A folder or a
+              // file it may not read is there until someone changes it (the poll sees that):
+              // reported once, not every 2 s.
+              fail(err as Error, code !== undefined && TRANSIENT_READ_ERRORS.has(code));
               continue;
             }
             text = null;
@@ -533,10 +537,14 @@ function statSyncOrUndefined(path: string): Stats | undefined {
   }
 }
 
+/** Read errors that pass by themselves (descriptors, memory), so a read is tried again. */
+const TRANSIENT_READ_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOMEM', 'EAGAIN', 'EBUSY', 'EINTR']);
+
 function statKey(path: string): string {
   try {
     const s = statSync(path);
-    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+    // ctime too: a chmod that makes an unreadable file readable changes nothing else.
+    return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   } catch {
     return 'missing';
   }

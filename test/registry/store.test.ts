@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync, utimesSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync, utimesSync, chmodSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryStore, parseRegistry, parseRegistryOffThread } from '../../src/registry/store.js';
@@ -577,6 +577,42 @@ test('watch: a read that fails for want of file descriptors is tried again until
   exhausted = false;
   assert.equal((await changed).keys.find((k) => k.name === 'website-form')!.revoked, '2026-11-29T00:00:00Z');
   assert.ok(failedReads >= 1);
+});
+
+test('watch: a read that fails for a lasting reason (a folder in its place, no permission) is reported once, not every retry, and a fix is taken up', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const store = new RegistryStore(file);
+  let reads = 0;
+  let denied = true;
+  const errors: Error[] = [];
+  let onChange: ((r: Registry) => void) | undefined;
+  const stop = store.watch(
+    (reg) => onChange?.(reg),
+    (err) => errors.push(err),
+    {
+      since: HAND_WRITTEN,
+      readText: async (path) => {
+        reads++;
+        if (denied) throw Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: 'EACCES' });
+        return readFileSync(path, 'utf8');
+      },
+    },
+  );
+  t.after(stop);
+  writeFileSync(file, `${HAND_WRITTEN}\n`);
+  for (let i = 0; i < 200 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(errors.length, 1);
+  // Retries would come at 100, 200, 400 and 800 ms: none comes.
+  await new Promise((r) => setTimeout(r, 1600));
+  assert.equal(errors.length, 1, errors.map((e) => e.message).join('; '));
+  assert.equal(reads, 1);
+  // The admin fixes the permission (a chmod changes only the file's ctime): the file is read.
+  const changed = waitFor<Registry>('the file read after the fix', (r) => (onChange = r));
+  denied = false;
+  chmodSync(file, 0o600);
+  assert.equal((await changed).keys.length, 2);
 });
 
 test('watch: a parser thread that cannot start (EMFILE) or dies gets the parse done in place; the change is not lost', async (t) => {
