@@ -22,6 +22,7 @@ import {
   unexplainedBanner,
 } from '../../src/audit/render.js';
 import { toCliError } from '../shared/registry-command.js';
+import { tokenGivenAsName } from '../../src/registry/registry.js';
 import { JsonListWriter } from '../../src/cli/json-list.js';
 import { printable } from '../../src/cli/printable.js';
 import { auditFromOdoo } from '../shared/audit-from-odoo.js';
@@ -71,6 +72,10 @@ export default class Audit extends BaseCommand {
     const now = new Date();
     const since = parseInstant(flags.since, now, '--since', 'past');
     const until = flags.until !== undefined ? parseInstant(flags.until, now, '--until', 'past') : undefined;
+    for (const k of flags.key ?? []) {
+      const refusal = tokenGivenAsName(k);
+      if (refusal) throw usageError(`--key: ${refusal}`, 'usage');
+    }
     if (until && until <= since) throw usageError(`--until (${until.toISOString()}) must come after --since (${since.toISOString()})`, 'bad_window');
     const format: Format = this.jsonEnabled() ? 'json' : ((flags.format ?? 'table') as Format);
     const { dirs, missingDefault } = await journalDirs(flags.journal);

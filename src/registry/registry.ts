@@ -212,6 +212,14 @@ export function findKey(reg: Registry, nameOrId: string): KeyRecord | undefined 
 /** Text that starts like a key's token (`odk_<id>_`): it may hold a secret, so it is never echoed. */
 const TOKEN_LIKE = /^odk_([0-9a-f]{8})_/i;
 
+/** The refusal for a token given where a key's name or id is expected (its secret left out), or null. */
+export function tokenGivenAsName(text: string): string | null {
+  const token = TOKEN_LIKE.exec(text);
+  if (!token) return null;
+  const id = token[1]!.toLowerCase();
+  return `that is a key's token (odk_${id}_…), a secret: give the key's name or id (${id}) instead`;
+}
+
 /**
  * A key by name or id, or a NotFoundError naming it. A token given instead (pasted by mistake)
  * is refused without its secret in the message, even when it is the key's own: taking it would
@@ -220,11 +228,8 @@ const TOKEN_LIKE = /^odk_([0-9a-f]{8})_/i;
 export function requireKey(reg: Registry, nameOrId: string): KeyRecord {
   const key = findKey(reg, nameOrId);
   if (key) return key;
-  const token = TOKEN_LIKE.exec(nameOrId);
-  if (token) {
-    const id = token[1]!.toLowerCase();
-    throw new NotFoundError(`that is a key's token (odk_${id}_…), a secret: give the key's name or id (${id}) instead`, 'key_not_found');
-  }
+  const refusal = tokenGivenAsName(nameOrId);
+  if (refusal) throw new NotFoundError(refusal, 'key_not_found');
   throw new NotFoundError(`no key named '${nameOrId}' (odoo-keys list shows the keys)`, 'key_not_found');
 }
 

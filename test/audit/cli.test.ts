@@ -84,6 +84,11 @@ test('audit --key NAME --calls lists that key\'s calls; filters combine', async 
   const nobody = await runCli(cli, ['audit', ...WINDOW, '--key', 'nobody']);
   assert.equal(nobody.code, 0);
   assert.match(nobody.stderr, /no calls by nobody match/);
+  // A token pasted for --key: refused, and its secret not echoed.
+  const pasted = await runCli(cli, ['audit', ...WINDOW, '--key', 'odk_7f3a9c2e_SuperSecretValue123']);
+  assert.notEqual(pasted.code, 0);
+  assert.ok(!`${pasted.stdout}${pasted.stderr}`.includes('SuperSecret'), pasted.stderr);
+  assert.match(pasted.stderr, /--key: that is a key's token \(odk_7f3a9c2e_…\), a secret: give the key's name or id \(7f3a9c2e\) instead/);
 });
 
 test('audit --calls: --json is written a batch at a time, byte for byte what JSON.stringify gives; ids past a line\'s 1000 are counted', async (t) => {
