@@ -12,6 +12,7 @@ import {
   cleanKeyText,
   deleteKeychainAccount,
   keychainAccountOf,
+  keychainRead,
   newKeychainAccount,
   UPSTREAM_KEY_ENV,
   KEYCHAIN_SERVICE,
@@ -146,7 +147,20 @@ export default class Login extends RegistryCommand {
     const account = source === 'keychain' ? (existing?.keychain_account ?? newKeychainAccount(name)) : undefined;
     if (account !== undefined) await storeUpstreamKey({ name, keychain_account: account }, key);
     // The entry the profile leaves behind (a move to a new account, or to a key file or the variable).
-    const leftover = previousAccount !== undefined && previousAccount !== account ? previousAccount : undefined;
+    let leftover = previousAccount !== undefined && previousAccount !== account ? previousAccount : undefined;
+    const warnings: string[] = [];
+    // An entry under the bare profile name is shared by every registry on this machine with a
+    // profile of that name (older versions): it is ours to remove only when it holds the key just
+    // given. Another key there may be another registry's, whose Odoo would then lose its key.
+    if (leftover !== undefined && existing?.keychain_account === undefined) {
+      const held = await keychainRead(leftover).catch(() => null);
+      if (held !== null && held !== key) {
+        warnings.push(
+          `left the OS keychain entry of the bare name '${leftover}' (service ${KEYCHAIN_SERVICE}) alone: it holds another key than the one given, and older versions shared it with every registry on this machine that has a profile '${name}'; if none other does, remove it with the keychain tool`,
+        );
+        leftover = undefined;
+      }
+    }
 
     let makeDefault: boolean;
     try {
@@ -175,7 +189,6 @@ export default class Login extends RegistryCommand {
       throw err;
     }
 
-    const warnings: string[] = [];
     if (leftover !== undefined) {
       let removed = false;
       try {

@@ -171,9 +171,36 @@ test('moving a profile from the keychain to a key file deletes its keychain entr
   clearAfter(t, ctx, legacy);
   writeFileSync(join(ctx.home, 'keys.yaml'), `version: 1\nprofiles:\n  ${legacy}:\n    url: https://acme.example\n    db: acme\n    login: i\n    key_source: keychain\nkeys: []\n`, { mode: 0o600 });
   storeLegacy(legacy, 'OLD-UPSTREAM-KEY');
-  const movedLegacy = await runCli(ctx, ['login', legacy, '--no-verify', '--upstream-key-file', file]);
+  // The bare name's entry holds another key than the file's: it may be another registry's (older
+  // versions shared it), so it stays, with a warning saying why.
+  const movedLegacy = await runCli(ctx, ['login', legacy, '--no-verify', '--upstream-key-file', file, '--json']);
   assert.equal(movedLegacy.code, 0, movedLegacy.stderr);
-  assert.deepEqual(entriesOf(legacy), []);
+  assert.deepEqual(entriesOf(legacy), ['OLD-UPSTREAM-KEY']);
+  assert.match((json(movedLegacy).warnings as string[]).join('\n'), new RegExp(`left the OS keychain entry of the bare name '${legacy}'`));
+  assert.ok(!yamlOf(ctx).includes('keychain_account'), 'logout is not pointed at an entry that may be another registry\'s');
+  // Holding the very key moved to the file, it is this registry's to remove.
+  const same = `${profile}-same`;
+  clearAfter(t, ctx, same);
+  writeFileSync(join(ctx.home, 'keys.yaml'), `version: 1\nprofiles:\n  ${same}:\n    url: https://acme.example\n    db: acme\n    login: i\n    key_source: keychain\nkeys: []\n`, { mode: 0o600 });
+  storeLegacy(same, 'NEW-UPSTREAM-KEY');
+  const movedSame = await runCli(ctx, ['login', same, '--no-verify', '--upstream-key-file', file]);
+  assert.equal(movedSame.code, 0, movedSame.stderr);
+  assert.deepEqual(entriesOf(same), []);
+});
+
+test("a login moving an older profile to an account of its own leaves the bare name's entry when it holds another key (another registry's)", { skip: SKIP }, async (t) => {
+  const profile = `shared-${randomBytes(4).toString('hex')}`;
+  const a = home(t);
+  clearAfter(t, a, profile);
+  mkdirSync(a.home, { recursive: true });
+  writeFileSync(join(a.home, 'keys.yaml'), `version: 1\nprofiles:\n  ${profile}:\n    url: https://a.example\n    db: a\n    login: i\n    key_source: keychain\nkeys: []\n`, { mode: 0o600 });
+  // Home B (an older version) logged in last: the bare name holds B's key.
+  storeLegacy(profile, 'KEY-OF-B');
+  const r = await runCli(a, ['login', profile, '--no-verify', '--upstream-key-stdin', '--json'], 'KEY-OF-A');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(lookup(profile), 'KEY-OF-B', "B's key is still where B reads it");
+  assert.equal(lookup(json(r).keychain_account as string), 'KEY-OF-A');
+  assert.match((json(r).warnings as string[]).join('\n'), /holds another key than the one given/);
 });
 
 test('an entry that could not be deleted when the profile moved to a key file is recorded, and logout deletes it', { skip: SKIP }, async (t) => {
