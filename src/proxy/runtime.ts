@@ -11,7 +11,7 @@ import { registryPath, stateHome } from '../registry/paths.js';
 import { resolveProfile } from '../registry/registry.js';
 import type { Profile, Registry } from '../registry/types.js';
 import { UsageRecorder } from '../registry/usage.js';
-import { readUpstreamKey } from '../secrets/index.js';
+import { readUpstreamKey, UPSTREAM_KEY_ENV } from '../secrets/index.js';
 import { openJournal, pruneJournal, type Journal } from '../audit/journal.js';
 import { UpstreamCallError, UpstreamPool, type UpstreamTarget } from '../upstream/forward.js';
 import { fetchUid, fetchVersion, type ProbeVia } from '../upstream/probe.js';
@@ -187,6 +187,16 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const names = config.profiles.length ? config.profiles : [resolveProfile(registry).name];
   // One key file holds one key; given for several profiles it would go to each one's Odoo.
   if (config.upstreamKeyFile && new Set(names).size > 1) throw new StartupError(`an upstream key file is for one profile, not ${new Set(names).size}: record a key file for each with odoo-keys login <profile> --upstream-key-file PATH`);
+  // Likewise the variable: a profile that records no key source takes it (profiles written by hand,
+  // or by older versions), so with several served it would go to each such profile's Odoo.
+  if (process.env[UPSTREAM_KEY_ENV] && new Set(names).size > 1) {
+    const unsaid = [...new Set(names)].map((n) => resolveProfile(registry, n)).filter((p) => p.key_source === undefined && !p.key_file);
+    if (unsaid.length) {
+      throw new StartupError(
+        `${UPSTREAM_KEY_ENV} is set and ${unsaid.length === 1 ? 'profile' : 'profiles'} ${unsaid.map((p) => `'${p.name}'`).join(', ')} of the ${new Set(names).size} served ${unsaid.length === 1 ? 'records' : 'record'} no key source: the one key would go to each one's Odoo. Record where each key is: odoo-keys login <profile> (key_source: keychain, env or file)`,
+      );
+    }
+  }
   const upstreamSockets = Math.max(64, (config.proxy?.maxConcurrent ?? DEFAULT_OPTIONS.maxConcurrent) * 2);
   const pool = new UpstreamPool({ maxSockets: upstreamSockets, timeoutMs: config.upstreamTimeoutMs });
   const targets = new Map<string, UpstreamTarget>();
