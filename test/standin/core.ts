@@ -241,16 +241,24 @@ export class StandinCore {
 
   // -- JSON-RPC ------------------------------------------------------------------------
 
-  private async handleJsonRpc(headers: Record<string, string>, body: Buffer, entry: ReceivedCall): Promise<HttpAnswer> {
-    if (!JSONRPC_MIMETYPES.includes(mimetypeOf(headers))) return unsupportedMediaType('/jsonrpc', this.version >= 19 ? 'jsonrpc' : 'json', JSONRPC_MIMETYPES);
+  /** A JSON-RPC route's envelope, or Odoo's answer when the request is not one (media type, JSON). */
+  private jsonRpcEnvelope(route: string, headers: Record<string, string>, body: Buffer): { envelope: RpcStruct } | { refused: HttpAnswer } {
+    if (!JSONRPC_MIMETYPES.includes(mimetypeOf(headers))) return { refused: unsupportedMediaType(route, this.version >= 19 ? 'jsonrpc' : 'json', JSONRPC_MIMETYPES) };
     let envelope: RpcValue;
     try {
       envelope = parseJson(body);
     } catch (e) {
       if (!(e instanceof JsonParseError)) throw e;
-      return httpAnswer(jsonrpcInvalidJsonAnswer(), 'html');
+      return { refused: httpAnswer(jsonrpcInvalidJsonAnswer(), 'html') };
     }
-    if (!isStruct(envelope)) return httpAnswer(jsonrpcInvalidJsonAnswer(), 'html');
+    if (!isStruct(envelope)) return { refused: httpAnswer(jsonrpcInvalidJsonAnswer(), 'html') };
+    return { envelope };
+  }
+
+  private async handleJsonRpc(headers: Record<string, string>, body: Buffer, entry: ReceivedCall): Promise<HttpAnswer> {
+    const read = this.jsonRpcEnvelope('/jsonrpc', headers, body);
+    if ('refused' in read) return read.refused;
+    const envelope = read.envelope;
     const id = envelope.id;
     const params = envelope.params;
     const cls = this.version >= 19 ? 'JSONRPC' : 'RPC';
@@ -286,15 +294,9 @@ export class StandinCore {
    * not in the rpc one, so an Odoo without XML-RPC and JSON-RPC still has it.
    */
   private versionInfo(headers: Record<string, string>, body: Buffer): HttpAnswer {
-    if (!JSONRPC_MIMETYPES.includes(mimetypeOf(headers))) return unsupportedMediaType('/web/webclient/version_info', this.version >= 19 ? 'jsonrpc' : 'json', JSONRPC_MIMETYPES);
-    let envelope: RpcValue;
-    try {
-      envelope = parseJson(body);
-    } catch (e) {
-      if (!(e instanceof JsonParseError)) throw e;
-      return httpAnswer(jsonrpcInvalidJsonAnswer(), 'html');
-    }
-    if (!isStruct(envelope)) return httpAnswer(jsonrpcInvalidJsonAnswer(), 'html');
+    const read = this.jsonRpcEnvelope('/web/webclient/version_info', headers, body);
+    if ('refused' in read) return read.refused;
+    const envelope = read.envelope;
     return httpAnswer(jsonrpcResultAnswer(envelope.id, SERVER_VERSION[this.version]), 'json');
   }
 
