@@ -2,7 +2,7 @@ import { Args, Flags } from '../src/cli/oclif.js';
 import { RegistryCommand } from './shared/registry-command.js';
 import { requireKey, resolveProfile, keyStatus } from '../src/registry/registry.js';
 import { readUpstreamKey } from '../src/secrets/index.js';
-import { OdooClient } from '../src/upstream/client.js';
+import { OdooClient, clientProtocolOf } from '../src/upstream/client.js';
 import { CliError, EXIT, usageError } from '../src/cli/errors.js';
 import { parseInstant } from '../src/cli/time.js';
 import { palette } from '../src/cli/style.js';
@@ -90,7 +90,7 @@ export default class Check extends RegistryCommand {
           throw new CliError(`deciding this call needs the fields of ${decision.models.join(', ')} from Odoo; run check without --offline`, 'needs_odoo', EXIT.FAILURE);
         }
         if (round >= 8) throw new CliError('the call reaches too many related models to check', 'needs_odoo', EXIT.FAILURE);
-        client ??= new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key: await readUpstreamKey(profile), timeoutMs: 15_000 });
+        client ??= new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key: await readUpstreamKey(profile), protocol: clientProtocolOf(profile.protocol), timeoutMs: 15_000 });
         for (const m of decision.models) schemas.set(m, await fetchSchema(client, m));
       }
     }

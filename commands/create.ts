@@ -9,7 +9,7 @@ import type { KeyRecord, Profile } from '../src/registry/types.js';
 import type { Limits, Rule } from '../src/policy/types.js';
 import { addToScope } from '../src/policy/compact.js';
 import { readUpstreamKey } from '../src/secrets/index.js';
-import { OdooClient, UpstreamError } from '../src/upstream/client.js';
+import { OdooClient, UpstreamError, clientProtocolOf } from '../src/upstream/client.js';
 import { SecretError } from '../src/secrets/errors.js';
 import { keyView, type KeyView } from './shared/view.js';
 import {
@@ -63,7 +63,7 @@ export async function checkAgainstOdoo(profile: Profile, rules: Rule[], warn: (m
     }
     throw err;
   }
-  const client = new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key, timeoutMs: 15_000 });
+  const client = new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key, protocol: clientProtocolOf(profile.protocol), timeoutMs: 15_000 });
   try {
     const check = await checkScopeAgainstOdoo(client, rules);
     for (const w of check.warnings) warn(w);

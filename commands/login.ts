@@ -17,7 +17,7 @@ import {
   UPSTREAM_KEY_ENV,
   KEYCHAIN_SERVICE,
 } from '../src/secrets/index.js';
-import { OdooClient, majorVersion } from '../src/upstream/client.js';
+import { checkConnection, clientProtocolOf, UpstreamError } from '../src/upstream/client.js';
 
 export interface LoginResult {
   profile: string;
@@ -27,6 +27,8 @@ export interface LoginResult {
   verified: boolean;
   uid: number | null;
   version: number | null;
+  /** The protocol recorded in the profile (null: none, which is auto): what serve and the other commands use toward this Odoo. */
+  protocol: NonNullable<Profile['protocol']> | null;
   key_source: 'keychain' | 'env' | 'file';
   key_file: string | null;
   /** The OS keychain account (service odoo-keys) holding the key, when key_source is keychain. */
@@ -56,11 +58,12 @@ function normaliseUrl(text: string): string {
 
 export default class Login extends RegistryCommand {
   static override summary = 'Store an Odoo connection (url, db, login) and its upstream API key.';
-  static override description = `Checks the connection with common.version and authenticate (unless --no-verify), stores url, db and login in keys.yaml and the API key in the OS keychain (service ${KEYCHAIN_SERVICE}, account <profile>:<random id>, recorded in keys.yaml as keychain_account so that two registries on one machine never share an entry). The key is asked for on a terminal or read with --upstream-key-stdin, never given as a flag value. Without a keychain (headless servers, CI) keep it in a file with mode 0600 (--upstream-key-file) or in $${UPSTREAM_KEY_ENV}. The first profile becomes the default.`;
+  static override description = `Checks the connection with common.version and authenticate over XML-RPC (unless --no-verify; with --protocol json2 over JSON-2, then the key's user must have the --user login; an Odoo 19+ whose XML-RPC answers 404 is checked over JSON-2 and the profile records protocol json2), stores url, db and login in keys.yaml and the API key in the OS keychain (service ${KEYCHAIN_SERVICE}, account <profile>:<random id>, recorded in keys.yaml as keychain_account so that two registries on one machine never share an entry). The key is asked for on a terminal or read with --upstream-key-stdin, never given as a flag value. Without a keychain (headless servers, CI) keep it in a file with mode 0600 (--upstream-key-file) or in $${UPSTREAM_KEY_ENV}. The first profile becomes the default.`;
   static override examples = [
     '<%= config.bin %> login prod --url https://acme.odoo.com --db acme --user integration@acme.com',
     'printf %s "$KEY" | <%= config.bin %> login prod --url https://acme.odoo.com --db acme --user integration@acme.com --upstream-key-stdin',
     '<%= config.bin %> login prod --url https://acme.odoo.com --db acme --user integration@acme.com --upstream-key-file /etc/odoo-keys/prod.key',
+    '<%= config.bin %> login prod --url https://acme.odoo.com --db acme --user integration@acme.com --protocol json2',
   ];
 
   static override args = {
@@ -73,6 +76,11 @@ export default class Login extends RegistryCommand {
     user: Flags.string({ description: 'login of the integration user', aliases: ['login'] }),
     'upstream-key-stdin': Flags.boolean({ description: 'read the API key from standard input', default: false, exclusive: ['upstream-key-file'] }),
     'upstream-key-file': Flags.string({ description: 'file (mode 0600) holding the API key, used instead of the keychain; its path is recorded, not the key' }),
+    protocol: Flags.string({
+      description:
+        "how odoo-keys talks to this Odoo, recorded in the profile: 'auto' (XML-RPC for login, create, check and audit; serve carries each client in its own protocol) or 'json2' (everything over JSON-2, for an Odoo without XML-RPC and JSON-RPC; Odoo 19+); 'xmlrpc' and 'jsonrpc' name the commands' protocol. Default: the one recorded, else auto, switched to json2 when XML-RPC answers 404 on Odoo 19+",
+      options: ['auto', 'xmlrpc', 'jsonrpc', 'json2'],
+    }),
     verify: Flags.boolean({ description: 'check url, db, login and key against Odoo (--no-verify skips)', default: true, allowNo: true }),
     default: Flags.boolean({ description: 'make this the default profile', default: false }),
   };
@@ -129,14 +137,31 @@ export default class Login extends RegistryCommand {
       if (!key) throw usageError('no API key given', 'missing_flag');
     }
 
+    // The protocol given, else the one recorded (a re-login keeps it, as it keeps the url).
+    let protocol = (flags.protocol as Profile['protocol']) ?? existing?.protocol;
     let uid: number | undefined;
     let version: number | undefined;
+    const warnings: string[] = [];
+    const notes: string[] = [];
     if (flags.verify) {
-      const client = new OdooClient({ url, db, login, key });
-      version = majorVersion(await client.version());
-      const got = await client.authenticate();
-      if (got === false) throw new CliError(`Odoo at ${url} refused login '${login}' on database '${db}' with this API key`, 'upstream_refused', EXIT.UPSTREAM);
-      uid = got;
+      // Only an unnamed protocol falls back: one the admin gave is what they asked for.
+      const check = await checkConnection({ url, db, login, key, protocol: clientProtocolOf(protocol), fallback: flags.protocol === undefined }).catch((err: unknown) => {
+        // The protocol was named, so nothing fell back: say what would work on an Odoo without XML-RPC.
+        if (err instanceof UpstreamError && err.kind === 'http' && err.details.status === 404 && clientProtocolOf(protocol) !== 'json2') {
+          throw new CliError(`${err.message}; an Odoo 19+ with XML-RPC and JSON-RPC switched off needs --protocol json2`, 'upstream_error', EXIT.UPSTREAM);
+        }
+        throw err;
+      });
+      if (check.uid === false) throw new CliError(`Odoo at ${url} refused login '${login}' on database '${db}' with this API key`, 'upstream_refused', EXIT.UPSTREAM);
+      uid = check.uid;
+      version = check.version;
+      if (check.fellBack) {
+        protocol = 'json2';
+        notes.push(`${check.fellBack}: this Odoo has no XML-RPC, so the profile records protocol json2 (serve and the other commands talk JSON-2 to it)`);
+      }
+      if (check.loginUnchecked) {
+        warnings.push(`JSON-2 identifies the user by the key alone, and this key may not read its user's login (${check.loginUnchecked}): uid ${uid} was NOT checked to be '${login}'`);
+      }
     }
 
     // The keychain entry is this registry's own: an account recorded at an earlier login, or a new
@@ -167,7 +192,10 @@ export default class Login extends RegistryCommand {
       makeDefault = await store.update((reg) => {
         const profile: Omit<Profile, 'name'> = { url, db, login, key_source: source };
         const prev = reg.profiles[name];
-        if (prev?.protocol) profile.protocol = prev.protocol;
+        // Recorded as given or found; else as it is in the file now.
+        const recorded = flags.protocol !== undefined || protocol !== existing?.protocol ? protocol : prev?.protocol;
+        if (recorded) profile.protocol = recorded;
+        protocol = recorded;
         if (flags.verify) {
           if (version !== undefined) profile.version = version;
           profile.uid = uid;
@@ -216,6 +244,7 @@ export default class Login extends RegistryCommand {
       verified: flags.verify,
       uid: uid ?? null,
       version: version ?? null,
+      protocol: protocol ?? null,
       key_source: source,
       key_file: keyFile ?? null,
       keychain_account: account ?? null,
@@ -230,8 +259,9 @@ export default class Login extends RegistryCommand {
           : `read from $${UPSTREAM_KEY_ENV} when needed (set it wherever odoo-keys runs)`;
     this.log(
       `Profile ${name}${makeDefault ? ' (default)' : ''}: ${url} database ${db} as ${login}` +
-        (flags.verify ? ` (uid ${uid}${version ? `, Odoo ${version}` : ''})` : ' (not verified)'),
+        (flags.verify ? ` (uid ${uid}${version ? `, Odoo ${version}` : ''}${protocol === 'json2' ? ', over JSON-2' : ''})` : ' (not verified)'),
     );
+    for (const n of notes) this.log(n);
     this.log(`The upstream API key is ${where}; keys.yaml records only where it is.`);
     for (const w of warnings) this.logToStderr(`odoo-keys: warning: ${w}`);
     return result;

@@ -12,7 +12,7 @@ import { journalDirs } from '../../src/audit/dirs.js';
 import { readJournalBatches, type ReadStats } from '../../src/audit/read.js';
 import { readUpstreamKey } from '../../src/secrets/index.js';
 import { SecretError } from '../../src/secrets/errors.js';
-import { OdooClient, UpstreamError } from '../../src/upstream/client.js';
+import { OdooClient, UpstreamError, clientProtocolOf } from '../../src/upstream/client.js';
 import { isStruct } from '../../src/rpc/values.js';
 import { keyView, type KeyView } from '../shared/view.js';
 import { expiresFromFlag } from '../shared/scope-input.js';
@@ -143,7 +143,7 @@ export default class ScopeSuggest extends RegistryCommand {
   private async client(profile: Profile, warn: (m: string) => void): Promise<OdooClient | undefined> {
     try {
       const key = await readUpstreamKey(profile);
-      return new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key, timeoutMs: 15_000 });
+      return new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key, protocol: clientProtocolOf(profile.protocol), timeoutMs: 15_000 });
     } catch (err) {
       if (err instanceof SecretError) {
         warn(`fields of related models not read from Odoo: ${err.message} (--offline skips this)`);

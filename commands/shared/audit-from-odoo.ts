@@ -5,7 +5,7 @@ import { configHome, registryPath } from '../../src/registry/paths.js';
 import { RegistryStore } from '../../src/registry/store.js';
 import { resolveProfile } from '../../src/registry/registry.js';
 import { readUpstreamKey } from '../../src/secrets/index.js';
-import { OdooClient } from '../../src/upstream/client.js';
+import { OdooClient, clientProtocolOf } from '../../src/upstream/client.js';
 import { readReportBatches, compileFilter } from '../../src/audit/read.js';
 import type { LightEntry } from '../../src/audit/fastparse.js';
 import { fetchOdooChanges } from '../../src/audit/odoo.js';
@@ -44,7 +44,7 @@ export async function auditFromOdoo(input: OdooAuditInput): Promise<OdooAuditRes
   const reg = await new RegistryStore(registryPath(configHome(input.home))).read();
   const profile = resolveProfile(reg, input.profile);
   const key = await readUpstreamKey(profile);
-  const client = new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key, protocol: profile.protocol === 'jsonrpc' ? 'jsonrpc' : 'xmlrpc' });
+  const client = new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key, protocol: clientProtocolOf(profile.protocol) });
   const uid = await client.authenticate();
   if (uid === false) throw new CliError(`Odoo refused login '${profile.login}' on database '${profile.db}' with the stored key`, 'upstream_refused', EXIT.UPSTREAM);
 

@@ -136,6 +136,29 @@ export function json2Params(b: BoundCall): RpcStruct {
   return body;
 }
 
+/** The call as JSON-2 named parameters, for a JSON-2-only upstream. Throws BindError when it cannot be mapped. */
+export function toJson2Call(call: OdooCall, version: number): OdooCall {
+  const { ids, context, ...named } = json2Params(bindCall(call, version));
+  const out: OdooCall = { ...call, entry: 'json2', args: [], kwargs: named };
+  if (ids !== undefined) out.ids = ids;
+  if (context !== undefined) out.context = context;
+  return out;
+}
+
+/**
+ * A JSON-2 result as execute_kw would have given it. The one difference that matters: JSON-2's
+ * create always answers a list, execute_kw's create answers a bare id for a single dict.
+ */
+export function executeKwResult(call: OdooCall, version: number, result: RpcValue): RpcValue {
+  if (call.method !== 'create' || !Array.isArray(result) || result.length !== 1) return result;
+  try {
+    const vals = bindCall(call, version).params.vals_list;
+    return isStruct(vals) ? result[0]! : result;
+  } catch {
+    return result;
+  }
+}
+
 export function isStructValue(v: RpcValue | undefined): v is RpcStruct {
   return v !== undefined && isStruct(v);
 }

@@ -19,7 +19,7 @@ import { jsonrpcResultAnswer, xmlrpcResultAnswer, json2ResultAnswer, jsonrpcErro
 import { parseJson } from '../rpc/json.js';
 import { XmlRpcEncodeError } from '../rpc/xmlrpc.js';
 import { jsonToJsonRpcResponse, jsonToXmlRpcResponse } from '../rpc/transcode.js';
-import { bindCall, json2Params, BindError } from '../policy/bind.js';
+import { bindCall, toJson2Call, executeKwResult, BindError } from '../policy/bind.js';
 import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { KeyRecord } from '../registry/types.js';
 import type { Decision, KeyScope, ModelSchema, ResultRedaction, UpstreamCheck } from '../policy/types.js';
@@ -1209,29 +1209,6 @@ function combine(first: Allowed, second: Decision): Decision {
     redactions: [...first.redactions, ...second.redactions],
     notes: [...first.notes, ...second.notes],
   };
-}
-
-/** The call as JSON-2 named parameters, for a JSON-2-only upstream. Throws BindError when it cannot be mapped. */
-function toJson2Call(call: OdooCall, version: number): OdooCall {
-  const { ids, context, ...named } = json2Params(bindCall(call, version));
-  const out: OdooCall = { ...call, entry: 'json2', args: [], kwargs: named };
-  if (ids !== undefined) out.ids = ids;
-  if (context !== undefined) out.context = context;
-  return out;
-}
-
-/**
- * A JSON-2 result as execute_kw would have given it. The one difference that matters: JSON-2's
- * create always answers a list, execute_kw's create answers a bare id for a single dict.
- */
-function executeKwResult(call: OdooCall, version: number, result: RpcValue): RpcValue {
-  if (call.method !== 'create' || !Array.isArray(result) || result.length !== 1) return result;
-  try {
-    const vals = bindCall(call, version).params.vals_list;
-    return isStruct(vals) ? result[0]! : result;
-  } catch {
-    return result;
-  }
 }
 
 /** Methods whose result the journal keeps (the ids they created): see resultIds. */

@@ -1,6 +1,9 @@
-// A small buffered Odoo client for the commands (login, create, audit): common.version,
-// authenticate and execute_kw over XML-RPC (default; every Odoo has it) or JSON-RPC, with the
-// strict codecs from src/rpc. The proxy's streaming forwarder is a different thing (forward.ts).
+// A small buffered Odoo client for the commands (login, create, check, audit): common.version,
+// authenticate and execute_kw over XML-RPC (default; every Odoo up to 19 has it), JSON-RPC, or
+// JSON-2 for an Odoo without them (XML-RPC and JSON-RPC are announced for removal after 19), with
+// the strict codecs from src/rpc. JSON-2 goes through the proxy's own pieces (probe.ts for the
+// version and the key's user, bind.ts to name execute_kw's arguments), not a copy of them. The
+// proxy's streaming forwarder is a different thing (forward.ts).
 //
 // Errors are UpstreamError: the Odoo fault (code and message) or the network cause. The key never
 // appears in an error: it is scrubbed from anything that came back, just in case.
@@ -9,6 +12,10 @@ import https from 'node:https';
 import { encodeMethodCall, decodeMethodResponse, XmlRpcParseError } from '../rpc/xmlrpc.js';
 import { parseJson, stringifyJson, JsonParseError } from '../rpc/json.js';
 import { isStruct, numberOf, type RpcStruct, type RpcValue } from '../rpc/values.js';
+import type { OdooCall } from '../rpc/call.js';
+import { executeKwResult, toJson2Call } from '../policy/bind.js';
+import { sendCall, UpstreamCallError, UpstreamPool, UpstreamUnavailable } from './forward.js';
+import { fetchLogin, fetchUid, fetchVersion } from './probe.js';
 
 export type UpstreamErrorKind = 'fault' | 'access_denied' | 'http' | 'network' | 'timeout' | 'protocol';
 
@@ -31,6 +38,17 @@ export class UpstreamError extends Error {
   }
 }
 
+/** How the commands talk to a profile's Odoo. */
+export type ClientProtocol = 'xmlrpc' | 'jsonrpc' | 'json2';
+
+/**
+ * The protocol for a profile's recorded `protocol`: json2 and jsonrpc as recorded; auto (or none)
+ * is XML-RPC, which every Odoo up to 19 has.
+ */
+export function clientProtocolOf(recorded: string | undefined): ClientProtocol {
+  return recorded === 'json2' || recorded === 'jsonrpc' ? recorded : 'xmlrpc';
+}
+
 export interface OdooClientOptions {
   /** Base URL of the Odoo server, e.g. https://acme.odoo.com (a path prefix is kept). */
   url: string;
@@ -38,7 +56,7 @@ export interface OdooClientOptions {
   login: string;
   /** The integration user's API key (or password). */
   key: string;
-  protocol?: 'xmlrpc' | 'jsonrpc';
+  protocol?: ClientProtocol;
   /** Per request (default 30 s). */
   timeoutMs?: number;
   /** Largest answer accepted (default 64 MiB). */
@@ -71,12 +89,20 @@ export class OdooClient {
   readonly url: URL;
   readonly db: string;
   readonly login: string;
-  readonly protocol: 'xmlrpc' | 'jsonrpc';
+  readonly protocol: ClientProtocol;
+  /**
+   * JSON-2 only, after authenticate(): why the key's login could not be compared with `login`
+   * (Odoo refused to read it); undefined when it was compared (or XML-RPC/JSON-RPC checked it).
+   */
+  loginUnchecked: string | undefined;
   private readonly key: string;
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
   private uid: number | undefined;
   private nextId = 1;
+  /** JSON-2: the connections, and the major version execute_kw's arguments are named for. */
+  private pool: UpstreamPool | undefined;
+  private major: number | undefined;
 
   constructor(opts: OdooClientOptions) {
     let url: URL;
@@ -215,13 +241,15 @@ export class OdooClient {
 
   /** common.version(): server_version, server_version_info, protocol_version... (no credentials needed). */
   async version(): Promise<RpcStruct> {
-    const v = await this.call('common', 'version', []);
+    const v = this.protocol === 'json2' ? await this.json2((pool) => fetchVersion(pool, this.url, 'json2')) : await this.call('common', 'version', []);
     if (!isStruct(v)) throw new UpstreamError('common.version did not answer with a struct: is this an Odoo server?', 'protocol');
+    this.major = majorVersion(v);
     return v;
   }
 
   /** common.authenticate(db, login, key, {}): the uid, or false when Odoo refuses the login and key. */
   async authenticate(): Promise<number | false> {
+    if (this.protocol === 'json2') return this.authenticateJson2();
     const r = await this.call('common', 'authenticate', [this.db, this.login, this.key, {}]);
     if (r === false) return false;
     const uid = numberOf(r);
@@ -232,10 +260,108 @@ export class OdooClient {
 
   /** object.execute_kw(db, uid, key, model, method, args, kwargs), authenticating first when needed. */
   async executeKw(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<RpcValue> {
+    if (this.protocol === 'json2') return this.executeJson2(model, method, args as RpcValue[], kwargs as RpcStruct);
     if (this.uid === undefined) {
       const uid = await this.authenticate();
       if (uid === false) throw new UpstreamError(`Odoo refused login '${this.login}' on database '${this.db}' with this key`, 'access_denied');
     }
     return this.call('object', 'execute_kw', [this.db, this.uid, this.key, model, method, args, kwargs]);
   }
+
+  // -- JSON-2 -----------------------------------------------------------------------------------
+
+  /** Runs `fn` with the JSON-2 connections; Odoo's errors and the network's become UpstreamErrors. */
+  private async json2<T>(fn: (pool: UpstreamPool) => Promise<T>): Promise<T> {
+    this.pool ??= new UpstreamPool({ maxSockets: 4, timeoutMs: this.timeoutMs });
+    try {
+      return await fn(this.pool);
+    } catch (err) {
+      if (err instanceof UpstreamUnavailable) {
+        const kind = err.code === 'ETIMEDOUT' ? 'timeout' : 'network';
+        throw new UpstreamError(`cannot reach Odoo at ${this.url.origin}: ${this.scrub(err.message)}`, kind, { cause: err });
+      }
+      if (err instanceof UpstreamCallError) {
+        if (/^Unauthorized:/.test(err.message)) throw new UpstreamError('Odoo refused the API key (JSON-2: Invalid apikey)', 'access_denied', { odooName: 'werkzeug.exceptions.Unauthorized' });
+        throw new UpstreamError(`Odoo error ${this.scrub(err.message)}`, 'fault', { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * JSON-2 logs in by the key alone, so the key's user is asked for (res.users.context_get) and its
+   * login compared with the profile's: a key of another user must not pass for this login's.
+   */
+  private async authenticateJson2(): Promise<number | false> {
+    const target = { url: this.url, db: this.db, key: this.key };
+    const uid = await this.json2((pool) => fetchUid(pool, target, this.login, 'json2'));
+    if (uid === false) return false;
+    const found = await this.json2((pool) => fetchLogin(pool, target, uid));
+    if ('unreadable' in found) this.loginUnchecked = this.scrub(found.unreadable);
+    else {
+      this.loginUnchecked = undefined;
+      if (found.login !== this.login) {
+        throw new UpstreamError(`this API key is the key of Odoo user '${found.login}' (uid ${uid}) on database '${this.db}', not of '${this.login}'`, 'access_denied');
+      }
+    }
+    this.uid = uid;
+    return uid;
+  }
+
+  /** execute_kw's positional and keyword arguments as JSON-2 named parameters (bind.ts, per Odoo version). */
+  private async executeJson2(model: string, method: string, args: RpcValue[], kwargs: RpcStruct): Promise<RpcValue> {
+    if (this.major === undefined) await this.version();
+    const call: OdooCall = { protocol: 'xmlrpc', entry: 'execute_kw', db: this.db, uid: null, credential: null, model, method, args, kwargs };
+    const version = this.major ?? 19;
+    const named = toJson2Call(call, version);
+    const result = await this.json2((pool) => sendCall(pool, { url: this.url, db: this.db, uid: this.uid ?? 0, key: this.key }, named, 'json2', this.maxBytes));
+    return executeKwResult(call, version, result);
+  }
+}
+
+export interface ConnectionCheck {
+  /** The key's user; false when Odoo refused the login and key. */
+  uid: number | false;
+  version: number | undefined;
+  /** The protocol that answered. */
+  protocol: ClientProtocol;
+  /** Set when XML-RPC or JSON-RPC answered 404 and JSON-2 answered instead: what was seen. */
+  fellBack?: string;
+  /** JSON-2: why the key's login could not be compared with the profile's. */
+  loginUnchecked?: string;
+}
+
+/**
+ * What login verifies: Odoo's version and the uid of the login and key, over `opts.protocol`. With
+ * `fallback`, an XML-RPC or JSON-RPC endpoint answering 404 on an Odoo 19+ that answers over JSON-2
+ * (one where they were switched off or removed) is checked over JSON-2 instead.
+ */
+export async function checkConnection(opts: OdooClientOptions & { fallback: boolean }): Promise<ConnectionCheck> {
+  let client = new OdooClient(opts);
+  let info: RpcStruct;
+  let fellBack: string | undefined;
+  try {
+    info = await client.version();
+  } catch (err) {
+    const missing = err instanceof UpstreamError && err.kind === 'http' && err.details.status === 404;
+    if (!opts.fallback || client.protocol === 'json2' || !missing) throw err;
+    const json2 = new OdooClient({ ...opts, protocol: 'json2' });
+    let other: RpcStruct;
+    try {
+      other = await json2.version();
+    } catch {
+      throw err;
+    }
+    const v = majorVersion(other);
+    if (v === undefined || v < 19) throw err;
+    fellBack = `${client.protocol === 'jsonrpc' ? 'JSON-RPC' : 'XML-RPC'} answered HTTP 404 and Odoo ${v} answered over JSON-2`;
+    client = json2;
+    info = other;
+  }
+  const version = majorVersion(info);
+  if (client.protocol === 'json2' && version !== undefined && version < 19) {
+    throw new UpstreamError(`Odoo at ${client.url.origin} is Odoo ${version}: JSON-2 needs Odoo 19 or later (log in without --protocol json2)`, 'protocol');
+  }
+  const uid = await client.authenticate();
+  return { uid, version, protocol: client.protocol, ...(fellBack ? { fellBack } : {}), ...(client.loginUnchecked ? { loginUnchecked: client.loginUnchecked } : {}) };
 }

@@ -47,7 +47,7 @@ export class UpstreamUnavailable extends Error {
 }
 
 /** Encodes an ORM call for Odoo, with the real database, uid and key in place of the client's. */
-export function encodeUpstreamCall(target: UpstreamTarget, call: OdooCall, via: UpstreamVia, jsonrpcId?: RpcValue): UpstreamRequest {
+export function encodeUpstreamCall(target: Pick<UpstreamTarget, 'url' | 'db' | 'uid' | 'key'>, call: OdooCall, via: UpstreamVia, jsonrpcId?: RpcValue): UpstreamRequest {
   const base = target.url.pathname.replace(/\/+$/, '');
   if (via === 'json2') {
     // Checked before (decodeJson2Request, json2Params); here too, because a keyword argument named
@@ -439,6 +439,11 @@ function lastLine(s: string): string {
 export async function callUpstream(pool: UpstreamPool, target: UpstreamTarget, model: string, method: string, args: RpcValue[], kwargs: RpcStruct, via: UpstreamVia = 'xmlrpc', maxBytes = 64 * 1024 * 1024): Promise<RpcValue> {
   const call: OdooCall = { protocol: via === 'json2' ? 'json2' : via === 'jsonrpc' ? 'jsonrpc' : 'xmlrpc', entry: via === 'json2' ? 'json2' : 'execute_kw', db: target.db, uid: target.uid, credential: null, model, method, args: via === 'json2' ? [] : args, kwargs };
   if (via === 'json2' && args.length) call.ids = args[0]!;
+  return sendCall(pool, target, call, via, maxBytes);
+}
+
+/** callUpstream for a call already in the shape `via` carries (JSON-2: named parameters, ids, context). */
+export async function sendCall(pool: UpstreamPool, target: Pick<UpstreamTarget, 'url' | 'db' | 'uid' | 'key'>, call: OdooCall, via: UpstreamVia, maxBytes = 64 * 1024 * 1024): Promise<RpcValue> {
   const res = await pool.send(target.url, encodeUpstreamCall(target, call, via, 1));
   const body = await readBody(res, maxBytes);
   const status = res.statusCode ?? 0;

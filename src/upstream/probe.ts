@@ -6,11 +6,15 @@
 // - the version from POST /web/webclient/version_info (the web client's own route, auth='none',
 //   answering odoo.service.common.exp_version(), the struct common.version gives);
 // - the uid from JSON-2 res.users/context_get (public, @api.model, any user may call it; Odoo's
-//   res_users.py sets context['uid'] = self.env.uid, the key's own user).
+//   res_users.py sets context['uid'] = self.env.uid, the key's own user);
+// - that user's login from JSON-2 res.users/read (a user may read its own login: it is among
+//   res.users' SELF_READABLE_FIELDS), since a JSON-2 key names no login: without it, a key of
+//   another user would be taken for the profile's.
 
 import { isStruct, type RpcValue } from '../rpc/values.js';
+import type { OdooCall } from '../rpc/call.js';
 import { stringifyJson } from '../rpc/json.js';
-import { encodeCommonCall, readBody, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type UpstreamPool, type UpstreamRequest, type UpstreamTarget } from './forward.js';
+import { encodeCommonCall, readBody, sendCall, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type UpstreamPool, type UpstreamRequest, type UpstreamTarget } from './forward.js';
 
 /** How the proxy reaches Odoo for its own questions. */
 export type ProbeVia = 'xmlrpc' | 'json2';
@@ -66,4 +70,23 @@ export async function fetchUid(pool: UpstreamPool, target: Pick<UpstreamTarget, 
   const uid = isStruct(s.result) ? s.result.uid : undefined;
   if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 1) throw new UpstreamCallError('res.users.context_get answered without a user id');
   return uid;
+}
+
+/**
+ * The login of the key's user over JSON-2: `{ login }`, or `{ unreadable }` with Odoo's reason when
+ * the key may not read it (an AccessError). Throws like fetchUid otherwise.
+ */
+export async function fetchLogin(pool: UpstreamPool, target: Pick<UpstreamTarget, 'url' | 'db' | 'key'>, uid: number): Promise<{ login: string } | { unreadable: string }> {
+  const call: OdooCall = { protocol: 'json2', entry: 'json2', db: target.db, uid: null, credential: null, model: 'res.users', method: 'read', args: [], ids: [uid], kwargs: { fields: ['login'] } };
+  let rows: RpcValue;
+  try {
+    rows = await sendCall(pool, { ...target, uid }, call, 'json2', SMALL);
+  } catch (e) {
+    if (e instanceof UpstreamCallError && /^AccessError:/.test(e.message)) return { unreadable: e.message };
+    throw e;
+  }
+  const row = Array.isArray(rows) ? rows[0] : undefined;
+  const login = isStruct(row) && row.id === uid ? row.login : undefined;
+  if (typeof login !== 'string') throw new UpstreamCallError(`res.users.read of uid ${uid} answered without its login`);
+  return { login };
 }

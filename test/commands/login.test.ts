@@ -37,6 +37,7 @@ test('login with a 0600 key file: verified against Odoo, profile stored with whe
     verified: true,
     uid: 7,
     version: 18,
+    protocol: null,
     key_source: 'file',
     key_file: keyFile,
     keychain_account: null,
