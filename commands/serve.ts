@@ -26,7 +26,10 @@ export default class Serve extends RegistryCommand {
     'audit-dir': Flags.string({ description: 'journal folder (default: $XDG_STATE_HOME/odoo-keys/journal)' }),
     retain: Flags.string({ description: 'remove journal files older than this (e.g. 90d)' }),
     'log-level': Flags.string({ description: 'debug, info, warn or error', default: 'info' }),
-    'upstream-protocol': Flags.string({ description: "'auto' (the client's own, JSON-2 for JSON-2 clients) or 'json2'", options: ['auto', 'json2'], default: 'auto' }),
+    'upstream-protocol': Flags.string({
+      description: "'auto' (the client's own, JSON-2 for JSON-2 clients) or 'json2' (every client carried over JSON-2, for an Odoo without XML-RPC and JSON-RPC); default: json2 when the profiles served record protocol json2 (login --protocol json2), else auto",
+      options: ['auto', 'json2'],
+    }),
     'upstream-key-file': Flags.string({ description: 'file (mode 0600) holding the upstream API key of the one profile served, for servers without a keychain (several profiles: record a key file for each with login --upstream-key-file)' }),
     'upstream-timeout': Flags.string({ description: 'give up on an Odoo answer after this long', default: '120s' }),
     'max-concurrent': Flags.integer({ description: 'calls in flight to Odoo at once, all keys together', default: 32, min: 1 }),
@@ -73,7 +76,8 @@ export default class Serve extends RegistryCommand {
         upstreamTimeoutMs: parseDuration(flags['upstream-timeout'], '--upstream-timeout'),
         proxy: {
           maxBodyBytes: maxBody,
-          upstreamProtocol: flags['upstream-protocol'] as 'auto' | 'json2',
+          // Unset: startProxy takes it from the profiles.
+          ...(flags['upstream-protocol'] ? { upstreamProtocol: flags['upstream-protocol'] as 'auto' | 'json2' } : {}),
           maxConcurrent: flags['max-concurrent'],
           maxConcurrentPerKey: flags['max-concurrent-per-key'],
         },

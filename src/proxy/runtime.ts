@@ -130,6 +130,10 @@ async function connectTarget(pool: UpstreamPool, profile: Profile, key: string, 
       throw e;
     }
     if (uid === false) throw new StartupError(`profile '${profile.name}': Odoo refused the upstream key for ${profile.login} on ${profile.db}; run 'odoo-keys login ${profile.name}' again`);
+    // JSON-2 names no login: a key now of another user than the one login checked is refused.
+    if (via === 'json2' && typeof profile.uid === 'number' && uid !== profile.uid) {
+      throw new StartupError(`profile '${profile.name}': the upstream key is of Odoo uid ${uid}, but login recorded uid ${profile.uid} for ${profile.login}; run 'odoo-keys login ${profile.name}' again`);
+    }
     return { profile: profile.name, url, db: profile.db, uid, key, version };
   } catch (e) {
     if (e instanceof StartupError) throw e;
@@ -146,6 +150,22 @@ async function connectTarget(pool: UpstreamPool, profile: Profile, key: string, 
 function maxConnectionsByDefault(upstreamSockets: number): number | undefined {
   const limit = openFileLimit();
   return limit === undefined ? undefined : connectionsWithin(limit, upstreamSockets);
+}
+
+/**
+ * The upstream protocol when none is given: json2 for profiles that record protocol json2 (login
+ * records it for an Odoo without XML-RPC, where 'auto' could not even start), else auto. One
+ * serve has one upstream protocol, so profiles that disagree are refused rather than one of them
+ * served in a protocol its Odoo lacks.
+ */
+export function upstreamProtocolOf(profiles: Profile[]): ProxyOptions['upstreamProtocol'] {
+  const json2 = profiles.filter((p) => p.protocol === 'json2').map((p) => p.name);
+  if (json2.length === 0) return 'auto';
+  if (json2.length === profiles.length) return 'json2';
+  const others = profiles.filter((p) => p.protocol !== 'json2').map((p) => p.name);
+  throw new StartupError(
+    `the profiles served record different upstream protocols (json2: ${json2.join(', ')}; auto: ${others.join(', ')}): give --upstream-protocol json2 or auto, or run one serve for each`,
+  );
 }
 
 /**
@@ -200,7 +220,14 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const upstreamSockets = Math.max(64, (config.proxy?.maxConcurrent ?? DEFAULT_OPTIONS.maxConcurrent) * 2);
   const pool = new UpstreamPool({ maxSockets: upstreamSockets, timeoutMs: config.upstreamTimeoutMs });
   const targets = new Map<string, UpstreamTarget>();
-  const via: ProbeVia = config.proxy?.upstreamProtocol === 'json2' ? 'json2' : 'xmlrpc';
+  let upstreamProtocol: ProxyOptions['upstreamProtocol'];
+  try {
+    upstreamProtocol = config.proxy?.upstreamProtocol ?? upstreamProtocolOf(names.map((n) => resolveProfile(registry, n)));
+  } catch (e) {
+    pool.close();
+    throw e;
+  }
+  const via: ProbeVia = upstreamProtocol === 'json2' ? 'json2' : 'xmlrpc';
   for (const name of names) {
     const profile = resolveProfile(registry, name);
     let key: string;
@@ -253,7 +280,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     log,
     metrics,
     now,
-    options: { ...DEFAULT_OPTIONS, ...config.proxy },
+    options: { ...DEFAULT_OPTIONS, ...config.proxy, upstreamProtocol },
     // exec's temporary keys live in memory only; last-used.json would collect their ids for ever.
     onKeyUsed: (id, at) => {
       if (!state.keys.get(id)?.temporary) usage.touch(id, at);

@@ -159,3 +159,52 @@ test('db.server_version answers the first profile’s server version, over XML-R
   // Odoo was asked for the version, never for the db service.
   assert.deepEqual([...odoo.p18!.received, ...odoo.prod!.received].filter((r) => r.service === 'db'), []);
 });
+
+test('serve takes the upstream protocol from the profile: protocol json2 (as login records it) serves an Odoo without XML-RPC with no --upstream-protocol; profiles that disagree, or a key now of another uid than login recorded, stop the start', async (t) => {
+  const odoo = await startStandin({ version: 19, rpc: false });
+  const old = await startStandin({ version: 18 });
+  const root = mkdtempSync(join(tmpdir(), 'odoo-keys-upv-'));
+  t.after(async () => {
+    await odoo.close();
+    await old.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const keyFile = (name: string, key: string): string => {
+    const file = join(root, name);
+    writeFileSync(file, key, { mode: 0o600 });
+    return file;
+  };
+  const integration = odoo.users.integration;
+  const k = mintKey();
+  const store = new RegistryStore(registryPath(join(root, 'config')));
+  await store.update((reg) => {
+    reg.profiles.prod = { url: odoo.url, db: odoo.db, login: integration.login, protocol: 'json2', uid: integration.uid, key_file: keyFile('prod.key', integration.apiKey!) } as (typeof reg.profiles)[string];
+    reg.profiles.p18 = { url: old.url, db: old.db, login: old.users.integration.login, key_file: keyFile('p18.key', old.users.integration.apiKey!) } as (typeof reg.profiles)[string];
+    reg.profiles.swapped = { url: odoo.url, db: odoo.db, login: integration.login, protocol: 'json2', uid: integration.uid, key_file: keyFile('swapped.key', odoo.users.admin.apiKey!) } as (typeof reg.profiles)[string];
+    reg.default_profile = 'prod';
+    reg.keys.push({ id: k.id, name: 'sync', profile: 'prod', hash: k.hash, created: new Date().toISOString(), rules: RULES });
+  });
+  const start = (profiles: string[], proxy: RuntimeConfig['proxy'] = {}): Promise<RunningProxy> =>
+    startProxy({ home: join(root, 'config'), profiles, host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), log: silentLogger, proxy });
+
+  const proxy = await start(['prod']);
+  t.after(() => proxy.close(500));
+  const uid = await xmlrpc(proxy.url, '/xmlrpc/2/common', 'authenticate', [odoo.db, 'x', k.token, {}]);
+  assert.equal(uid, integration.uid);
+  assert.equal(await executeKw(proxy.url, odoo.db, uid as number, k.token, 'res.partner', 'search_count', [[['id', '=', 15]]]), 1, 'an XML-RPC client carried over JSON-2');
+  assert.deepEqual(odoo.received.filter((r) => r.path.startsWith('/xmlrpc') || r.path === '/jsonrpc').map((r) => r.path), []);
+
+  /** The start's error; a proxy that started anyway is closed after the test (it would hold the run open). */
+  const refusal = (started: Promise<RunningProxy>): Promise<string> =>
+    started.then(
+      (p) => {
+        t.after(() => p.close(500));
+        return 'started';
+      },
+      (e: Error) => e.message,
+    );
+  assert.match(await refusal(start(['prod', 'p18'])), /record different upstream protocols \(json2: prod; auto: p18\): give --upstream-protocol json2 or auto, or run one serve for each/);
+  // Named, the flag wins over the profiles: auto asks prod over XML-RPC, which it does not have.
+  assert.match(await refusal(start(['prod', 'p18'], { upstreamProtocol: 'auto' })), /profile 'prod'/);
+  assert.match(await refusal(start(['swapped'])), /profile 'swapped': the upstream key is of Odoo uid 2, but login recorded uid 7 for integration; run 'odoo-keys login swapped' again/);
+});
