@@ -9,6 +9,8 @@ export interface ProfileView {
   default: boolean;
   version: number | null;
   uid: number | null;
+  /** The recorded upstream protocol (null: none, i.e. auto): json2 for an Odoo reached over JSON-2 only. */
+  protocol: string | null;
   key_source: 'keychain' | 'env' | 'file';
   key_file: string | null;
   keys: number;
@@ -33,6 +35,7 @@ export default class Profiles extends RegistryCommand {
       default: reg.default_profile === name || (reg.default_profile === undefined && Object.keys(reg.profiles).length === 1),
       version: p.version ?? null,
       uid: p.uid ?? null,
+      protocol: p.protocol ?? null,
       key_source: p.key_source ?? 'keychain',
       key_file: p.key_file ?? null,
       keys: reg.keys.filter((k) => k.profile === name).length,
@@ -47,7 +50,7 @@ export default class Profiles extends RegistryCommand {
             p.url,
             p.db,
             p.login,
-            p.version === null ? '?' : String(p.version),
+            (p.version === null ? '?' : String(p.version)) + (p.protocol && p.protocol !== 'auto' ? ` (${p.protocol})` : ''),
             p.key_source === 'file' ? `file ${p.key_file}` : p.key_source === 'env' ? '$ODOO_KEYS_UPSTREAM_KEY' : 'OS keychain',
             String(p.keys),
           ]),

@@ -50,6 +50,9 @@ test('login --protocol json2 on an Odoo without XML-RPC: verified over JSON-2, p
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /as integration \(uid 7, Odoo 19, over JSON-2\)/);
   assert.match(keysYaml(f), /protocol: json2/);
+  const listed = await runCli(f, ['profiles', '--json']);
+  assert.equal(json(listed).profiles[0].protocol, 'json2');
+  assert.match((await runCli(f, ['profiles'])).stdout, /\b19 \(json2\)/);
 });
 
 test('login without --protocol: XML-RPC answering 404 on Odoo 19 falls back to JSON-2 and records json2, saying so; a named protocol does not fall back', async (t) => {
