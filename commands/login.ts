@@ -173,7 +173,6 @@ export default class Login extends RegistryCommand {
     if (account !== undefined) await storeUpstreamKey({ name, keychain_account: account }, key);
     // The entry the profile leaves behind (a move to a new account, or to a key file or the variable).
     let leftover = previousAccount !== undefined && previousAccount !== account ? previousAccount : undefined;
-    const warnings: string[] = [];
     // An entry under the bare profile name is shared by every registry on this machine with a
     // profile of that name (older versions): it is ours to remove only when it holds the key just
     // given. Another key there may be another registry's, whose Odoo would then lose its key.
