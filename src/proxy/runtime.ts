@@ -14,7 +14,7 @@ import { UsageRecorder } from '../registry/usage.js';
 import { readUpstreamKey, UPSTREAM_KEY_ENV } from '../secrets/index.js';
 import { openJournal, pruneJournal, type Journal } from '../audit/journal.js';
 import { UpstreamCallError, UpstreamPool, type UpstreamTarget } from '../upstream/forward.js';
-import { fetchUid, fetchVersion, type ProbeVia } from '../upstream/probe.js';
+import { fetchLogin, fetchUid, fetchVersion, type ProbeVia } from '../upstream/probe.js';
 import { majorVersion } from '../upstream/client.js';
 import type { RpcValue } from '../rpc/values.js';
 import { ProxyCore, DEFAULT_OPTIONS, type ProxyOptions, type ProxyState, upstreamMessage } from './core.js';
@@ -133,6 +133,14 @@ async function connectTarget(pool: UpstreamPool, profile: Profile, key: string, 
     // JSON-2 names no login: a key now of another user than the one login checked is refused.
     if (via === 'json2' && typeof profile.uid === 'number' && uid !== profile.uid) {
       throw new StartupError(`profile '${profile.name}': the upstream key is of Odoo uid ${uid}, but login recorded uid ${profile.uid} for ${profile.login}; run 'odoo-keys login ${profile.name}' again`);
+    }
+    // No uid recorded (login --no-verify): the key's user is checked by its login instead.
+    if (via === 'json2' && typeof profile.uid !== 'number') {
+      const user = await fetchLogin(pool, { url, db: profile.db, key }, uid);
+      if ('login' in user && user.login !== profile.login) {
+        throw new StartupError(`profile '${profile.name}': the upstream key is of Odoo user '${user.login}' (uid ${uid}), not '${profile.login}'; run 'odoo-keys login ${profile.name}' with ${profile.login}'s key`);
+      }
+      if ('unreadable' in user) log.warn("the upstream key's user could not be checked against the profile's login", { profile: profile.name, uid, error: user.unreadable });
     }
     return { profile: profile.name, url, db: profile.db, uid, key, version };
   } catch (e) {

@@ -181,6 +181,8 @@ test('serve takes the upstream protocol from the profile: protocol json2 (as log
     reg.profiles.prod = { url: odoo.url, db: odoo.db, login: integration.login, protocol: 'json2', uid: integration.uid, key_file: keyFile('prod.key', integration.apiKey!) } as (typeof reg.profiles)[string];
     reg.profiles.p18 = { url: old.url, db: old.db, login: old.users.integration.login, key_file: keyFile('p18.key', old.users.integration.apiKey!) } as (typeof reg.profiles)[string];
     reg.profiles.swapped = { url: odoo.url, db: odoo.db, login: integration.login, protocol: 'json2', uid: integration.uid, key_file: keyFile('swapped.key', odoo.users.admin.apiKey!) } as (typeof reg.profiles)[string];
+    // login --no-verify records no uid: the key's user is then checked by its login.
+    reg.profiles.unverified = { url: odoo.url, db: odoo.db, login: integration.login, protocol: 'json2', key_file: keyFile('unverified.key', odoo.users.admin.apiKey!) } as (typeof reg.profiles)[string];
     reg.default_profile = 'prod';
     reg.keys.push({ id: k.id, name: 'sync', profile: 'prod', hash: k.hash, created: new Date().toISOString(), rules: RULES });
   });
@@ -207,4 +209,5 @@ test('serve takes the upstream protocol from the profile: protocol json2 (as log
   // Named, the flag wins over the profiles: auto asks prod over XML-RPC, which it does not have.
   assert.match(await refusal(start(['prod', 'p18'], { upstreamProtocol: 'auto' })), /profile 'prod'/);
   assert.match(await refusal(start(['swapped'])), /profile 'swapped': the upstream key is of Odoo uid 2, but login recorded uid 7 for integration; run 'odoo-keys login swapped' again/);
+  assert.match(await refusal(start(['unverified'])), /profile 'unverified': the upstream key is of Odoo user 'admin' \(uid 2\), not 'integration'/);
 });
