@@ -415,10 +415,10 @@ export class RegistryStore {
           } catch (err) {
             const code = (err as NodeJS.ErrnoException).code;
             if (code !== 'ENOENT') {
-              // Out of descriptors or memory: gone by itself soon, so tried again. A folder or a
-              // file it may not read is there until someone changes it (the poll sees that):
-              // reported once, not every 2 s.
-              fail(err as Error, code !== undefined && TRANSIENT_READ_ERRORS.has(code));
+              // A folder in its place or a file it may not read is there until someone changes it
+              // (the poll sees that): reported once, not every 2 s. Anything else (out of
+              // descriptors, a network file system's ESTALE or EIO) may pass by itself: tried again.
+              fail(err as Error, code === undefined || !LASTING_READ_ERRORS.has(code));
               continue;
             }
             text = null;
@@ -537,8 +537,8 @@ function statSyncOrUndefined(path: string): Stats | undefined {
   }
 }
 
-/** Read errors that pass by themselves (descriptors, memory), so a read is tried again. */
-const TRANSIENT_READ_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOMEM', 'EAGAIN', 'EBUSY', 'EINTR']);
+/** Read errors that stay until someone changes the path (then the poll sees it): not retried. */
+const LASTING_READ_ERRORS = new Set(['EISDIR', 'EACCES', 'EPERM', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
 
 function statKey(path: string): string {
   try {

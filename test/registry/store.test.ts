@@ -543,7 +543,8 @@ function emfile(): NodeJS.ErrnoException {
   return Object.assign(new Error('EMFILE: too many open files, open'), { code: 'EMFILE' });
 }
 
-test('watch: a read that fails for want of file descriptors is tried again until it succeeds; the revocation arrives with nothing else happening', async (t) => {
+for (const code of ['EMFILE', 'ESTALE', 'EIO']) {
+  test(`watch: a read that fails with ${code} (out of descriptors, a network file system) is tried again until it succeeds; the revocation arrives with nothing else happening`, async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'keys.yaml');
   writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
@@ -560,7 +561,7 @@ test('watch: a read that fails for want of file descriptors is tried again until
       readText: async (path) => {
         if (exhausted) {
           failedReads++;
-          throw emfile();
+          throw Object.assign(new Error(`${code}: read failed, open`), { code });
         }
         return readFileSync(path, 'utf8');
       },
@@ -571,13 +572,14 @@ test('watch: a read that fails for want of file descriptors is tried again until
   await store.update((reg) => {
     reg.keys.find((k) => k.name === 'website-form')!.revoked = '2026-11-29T00:00:00Z';
   });
-  assert.equal((await failed).message, 'EMFILE: too many open files, open');
+  assert.equal((await failed).message, `${code}: read failed, open`);
   // Descriptors are free again; the file does not change any more and nobody asks for a reload.
   const changed = waitFor<Registry>('the revocation', (r) => (onChange = r));
   exhausted = false;
   assert.equal((await changed).keys.find((k) => k.name === 'website-form')!.revoked, '2026-11-29T00:00:00Z');
   assert.ok(failedReads >= 1);
 });
+}
 
 test('watch: a read that fails for a lasting reason (a folder in its place, no permission) is reported once, not every retry, and a fix is taken up', async (t) => {
   const dir = tempDir(t);
