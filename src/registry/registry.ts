@@ -209,8 +209,8 @@ export function findKey(reg: Registry, nameOrId: string): KeyRecord | undefined 
   return reg.keys.find((k) => k.name === nameOrId) ?? reg.keys.find((k) => k.id === nameOrId);
 }
 
-/** Text that starts like a key's token (`odk_<id>_`): it may hold a secret, so it is never echoed. */
-const TOKEN_LIKE = /^odk_([0-9a-f]{8})_/i;
+/** Text holding what looks like a key's token (`odk_<id>_`, anywhere: a pasted space before it): it may hold a secret, so it is never echoed. */
+const TOKEN_LIKE = /odk_([0-9a-f]{8})_/i;
 
 /** The refusal for a token given where a key's name or id is expected (its secret left out), or null. */
 export function tokenGivenAsName(text: string): string | null {

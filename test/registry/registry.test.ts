@@ -111,5 +111,7 @@ test('requireKey: a token given for a name is refused without its secret, naming
   );
   // Cut short or with an upper-cased id, still a secret's beginning: never echoed.
   assert.throws(() => requireKey(registry(), 'odk_7F3A9C2E_secretpart'), (e: unknown) => e instanceof NotFoundError && !e.message.includes('secretpart') && /\(7f3a9c2e\)/.test(e.message));
+  // With a space pasted before it, or inside other text: the same.
+  for (const given of [` ${token}`, `key=${token}`]) assert.throws(() => requireKey(registry(), given), (e: unknown) => e instanceof NotFoundError && !e.message.includes('AAAA') && /\(7f3a9c2e\)/.test(e.message));
   assert.throws(() => requireKey(registry(), 'nope'), (e: unknown) => e instanceof NotFoundError && /no key named 'nope'/.test(e.message));
 });
