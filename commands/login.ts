@@ -144,8 +144,9 @@ export default class Login extends RegistryCommand {
     const warnings: string[] = [];
     const notes: string[] = [];
     if (flags.verify) {
-      // Only an unnamed protocol falls back: one the admin gave is what they asked for.
-      const check = await checkConnection({ url, db, login, key, protocol: clientProtocolOf(protocol), fallback: flags.protocol === undefined }).catch((err: unknown) => {
+      // Only an unnamed protocol falls back: one the admin gave, now or at an earlier login, is
+      // what they asked for (one 404 from a reverse proxy must not switch a profile for good).
+      const check = await checkConnection({ url, db, login, key, protocol: clientProtocolOf(protocol), fallback: flags.protocol === undefined && (existing?.protocol === undefined || existing.protocol === 'auto') }).catch((err: unknown) => {
         // The protocol was named, so nothing fell back: say what would work on an Odoo without XML-RPC.
         if (err instanceof UpstreamError && err.kind === 'http' && err.details.status === 404 && clientProtocolOf(protocol) !== 'json2') {
           throw new CliError(`${err.message}; an Odoo 19+ with XML-RPC and JSON-RPC switched off needs --protocol json2`, 'upstream_error', EXIT.UPSTREAM);

@@ -69,6 +69,15 @@ test('login without --protocol: XML-RPC answering 404 on Odoo 19 falls back to J
   assert.equal(json(named).error.code, 'upstream_error');
   assert.match(json(named).error.message, /answered \/xmlrpc\/2\/common with HTTP 404.*needs --protocol json2/);
   assert.doesNotMatch(keysYaml(f), /other:/, 'nothing stored');
+
+  // A protocol named at an earlier login is named still: a re-login does not fall back from it
+  // (one 404 from a reverse proxy must not turn the profile to JSON-2 for good).
+  const recorded = await runCli({ ...f, env }, ['login', 'named', ...base, '--protocol', 'xmlrpc', '--no-verify']);
+  assert.equal(recorded.code, 0, recorded.stderr);
+  const again = await runCli({ ...f, env }, ['login', 'named', ...base, '--json']);
+  assert.equal(again.code, 6, again.stdout);
+  assert.match(json(again).error.message, /HTTP 404.*needs --protocol json2/);
+  assert.match(keysYaml(f), /named:[\s\S]*protocol: xmlrpc/);
 });
 
 test('login over JSON-2: a key of another user is refused (JSON-2 logs in by key alone); a key that may not read its login is stored with a warning that says so', async (t) => {
