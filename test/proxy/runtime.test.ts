@@ -70,24 +70,23 @@ test('a key revoked while the proxy was starting (after keys.yaml was read) is r
   assert.equal((await call(other!.token)).status, 200);
 });
 
-test('startProxy refuses $ODOO_KEYS_UPSTREAM_KEY for several profiles when one records no key source (it would be sent to each one’s Odoo)', async (t) => {
+test('startProxy refuses $ODOO_KEYS_UPSTREAM_KEY when two served profiles would take it (the one key would go to each one’s Odoo)', async (t) => {
   const { root, store } = await registryOnStandin(t, []);
   await store.update((reg) => {
     reg.profiles.q = { url: 'http://127.0.0.1:9', db: 'other', login: 'someone' };
+    reg.profiles.r = { url: 'http://127.0.0.1:9', db: 'third', login: 'someone', key_source: 'env' };
   });
   const before = process.env.ODOO_KEYS_UPSTREAM_KEY;
-  process.env.ODOO_KEYS_UPSTREAM_KEY = 'KEY-OF-P-ONLY';
+  process.env.ODOO_KEYS_UPSTREAM_KEY = 'KEY-OF-ONE-ODOO';
   t.after(() => {
     if (before === undefined) delete process.env.ODOO_KEYS_UPSTREAM_KEY;
     else process.env.ODOO_KEYS_UPSTREAM_KEY = before;
   });
-  const start = () => startProxy({ home: join(root, 'config'), profiles: ['p', 'q'], host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), watch: false, log: silentLogger });
-  await assert.rejects(start(), (e: unknown) => e instanceof StartupError && /ODOO_KEYS_UPSTREAM_KEY is set and profile 'q' of the 2 served records no key source/.test(e.message));
-  // Said explicitly, the variable is that profile's key: no refusal for that reason (q's Odoo is not there).
-  await store.update((reg) => {
-    reg.profiles.q!.key_source = 'env';
-  });
-  await assert.rejects(start(), (e: unknown) => !/records no key source/.test((e as Error).message));
+  const start = (profiles: string[]) => startProxy({ home: join(root, 'config'), profiles, host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), watch: false, log: silentLogger });
+  // q records no key source, r records env: both would take the variable.
+  await assert.rejects(start(['p', 'q', 'r']), (e: unknown) => e instanceof StartupError && /ODOO_KEYS_UPSTREAM_KEY is one key, and profiles 'q', 'r' would all take it/.test(e.message));
+  // p has its own key file: with q alone taking the variable, nothing goes where it should not (q's Odoo is not there).
+  await assert.rejects(start(['p', 'q']), (e: unknown) => !/would all take it/.test((e as Error).message));
 });
 
 test('startProxy refuses one upstream key file for several profiles (it would be sent to each one’s Odoo)', async (t) => {
