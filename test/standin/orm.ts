@@ -41,6 +41,10 @@ export interface Credentials {
 
 const MAGIC = new Set(['id', 'create_uid', 'create_date', 'write_uid', 'write_date', 'display_name']);
 
+
+/** res.users fields a user may read of itself (Odoo's SELF_READABLE_FIELDS, those the stand-in has). */
+const SELF_READABLE_USER_FIELDS = new Set(['signature', 'company_id', 'login', 'email', 'name', 'lang', 'tz', 'tz_offset', 'partner_id', 'write_date']);
+
 export class Orm implements OrmLike, DomainHost {
   readonly version: Version;
   readonly schema: Map<string, ModelDef>;
@@ -401,6 +405,11 @@ export class Env {
   }
 
   read(model: string, ids: number[], fields: RpcValue = null, load: RpcValue = '_classic_read'): RpcStruct[] {
+    // res_users.py read(): a user reading only its own SELF_READABLE_FIELDS does so as superuser,
+    // so even a portal user reads its own login.
+    if (model === 'res.users' && !this.su && ids.length === 1 && ids[0] === this.uid && Array.isArray(fields) && fields.length > 0 && fields.every((f) => typeof f === 'string' && (SELF_READABLE_USER_FIELDS.has(f) || f.startsWith('context_')))) {
+      return this.sudo().read(model, ids, fields, load);
+    }
     this.checkAccess(model, 'read');
     const names = this.fieldsToRead(model, fields);
     this.checkRules(model, ids, 'read');
