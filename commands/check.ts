@@ -74,8 +74,8 @@ export default class Check extends RegistryCommand {
 
     const status = keyStatus(key, now);
     let decision: Decision;
-    if (status === 'revoked' || status === 'expired') {
-      decision = { verdict: 'deny', reason: `the key is ${status}`, limit: status === 'expired' ? 'expires' : 'revoked' };
+    if (status === 'revoked' || status === 'expired' || status === 'not_yet') {
+      decision = { verdict: 'deny', reason: status === 'not_yet' ? 'the learning key ends more than a day from now (its created time is ahead of this clock)' : `the key is ${status}`, limit: status === 'revoked' ? 'revoked' : 'expires' };
     } else {
       const schemas = new Map<string, ModelSchema>();
       let client: OdooClient | undefined;

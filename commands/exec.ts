@@ -81,6 +81,7 @@ export default class Exec extends RegistryCommand {
     if (base) {
       const status = keyStatus(base, now);
       if (status === 'revoked' || status === 'expired') throw new CliError(`key '${base.name}' is ${status}: a temporary key made from it could do nothing`, `key_${status}`, EXIT.USAGE);
+      if (status === 'not_yet') throw new CliError(`learning key '${base.name}' ends at ${base.expires}, more than a day from now by this machine's clock (its created time is ahead of it): refused until then`, 'key_not_yet', EXIT.USAGE);
       if (flags.profile !== undefined && flags.profile !== base.profile) {
         throw usageError(`key '${base.name}' belongs to profile '${base.profile}', not '${flags.profile}'`, 'profile_mismatch');
       }

@@ -38,6 +38,7 @@ export default class Rotate extends RegistryCommand {
       const key = requireKey(reg, args.key);
       const status = keyStatus(key, now);
       if (status === 'revoked') throw new CliError(`key '${key.name}' is revoked; create a new one instead`, 'key_revoked', EXIT.USAGE);
+      if (status === 'not_yet') throw new CliError(`learning key '${key.name}' ends more than a day from now (its created time is ahead of this clock); fix created/expires in keys.yaml`, 'key_not_yet', EXIT.USAGE);
       if (status === 'expired') throw new CliError(`key '${key.name}' has expired; extend it first with: odoo-keys scope ${key.name} --expires 90d`, 'key_expired', EXIT.USAGE);
       let minted = mintKey(key.id);
       while (minted.hash === key.hash) minted = mintKey(key.id);

@@ -84,6 +84,8 @@ export function statusText(status: KeyStatus, stream: NodeJS.WriteStream = proce
       return c.cyan(status);
     case 'learning':
       return c.magenta(status);
+    case 'not_yet':
+      return c.red('not yet (clock)');
     default:
       return c.red(status);
   }

@@ -236,7 +236,7 @@ export function requireKey(reg: Registry, nameOrId: string): KeyRecord {
 /**
  * A learning key whose end is further from `now` than a learning key's whole day can be: its
  * `created` was moved ahead by hand (keeping it alive for years), or this machine's clock is behind
- * the one that ran `learn` by more than CREATED_AHEAD_MAX_MS. Refused until then, as if expired.
+ * the one that ran `learn` by more than CREATED_AHEAD_MAX_MS. Refused until then (status not_yet).
  * Judged when the key is used, not when keys.yaml is read: refusing the whole file on a replica
  * whose clock is behind would hold back the changes beside it (a revocation).
  */
@@ -250,7 +250,7 @@ export function keyStatus(key: KeyRecord, now: Date): KeyStatus {
   // Revoked whatever the time says (it is the revoking machine's clock, not this one's).
   if (key.revoked !== undefined) return 'revoked';
   if (key.expires !== undefined && Date.parse(key.expires) <= t) return 'expired';
-  if (learningTooLong(key, now)) return 'expired';
+  if (learningTooLong(key, now)) return 'not_yet';
   if (key.learning) return 'learning';
   if (key.previous !== undefined && Date.parse(key.previous.until) > t) return 'rotating';
   if (key.expires !== undefined && Date.parse(key.expires) - t <= EXPIRING_SOON_MS) return 'expiring';
@@ -260,7 +260,7 @@ export function keyStatus(key: KeyRecord, now: Date): KeyStatus {
 /** Whether a key accepts calls at `now` (not revoked, not expired). */
 export function keyUsable(key: KeyRecord, now: Date): boolean {
   const s = keyStatus(key, now);
-  return s !== 'revoked' && s !== 'expired';
+  return s !== 'revoked' && s !== 'expired' && s !== 'not_yet';
 }
 
 /** The named profile, or the default one (the registry's default_profile, or the only profile). */

@@ -61,4 +61,5 @@ export interface Registry {
 }
 
 /** A key's status as shown by `list` and `show`. */
-export type KeyStatus = 'active' | 'expiring' | 'expired' | 'revoked' | 'rotating' | 'learning';
+/** not_yet: a learning key whose end is more than its day away (see learningTooLong): refused until then. */
+export type KeyStatus = 'active' | 'expiring' | 'expired' | 'revoked' | 'rotating' | 'learning' | 'not_yet';

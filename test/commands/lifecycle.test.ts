@@ -265,3 +265,21 @@ test('a malformed or unknown-version registry: every command fails with exit 5 n
   assert.equal(json(v).error.code, 'registry_version');
   assert.match(json(v).error.message, /:2: version: unknown registry version 7/);
 });
+
+test('a learning key whose end is more than a day away (created moved ahead) shows as not yet valid; exec and check refuse it', async (t) => {
+  const k = mintKey();
+  const created = new Date(Date.now() + 3 * 3_600_000);
+  const expires = new Date(created.getTime() + 24 * 3_600_000);
+  const f = foldersWithRegistry(
+    t,
+    `version: 1\ndefault_profile: prod\nprofiles:\n  prod:\n    url: http://127.0.0.1:9\n    db: acme\n    login: integration\n    key_source: env\n    uid: 7\n    version: 19\nkeys:\n  - id: ${k.id}\n    name: learner\n    profile: prod\n    hash: ${k.hash}\n    created: ${created.toISOString()}\n    expires: ${expires.toISOString()}\n    learning: true\n    rules: []\n`,
+  );
+  const shown = await runCli(f, ['show', 'learner', '--json']);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.equal(json(shown).key.status, 'not_yet');
+  const listed = await runCli(f, ['list']);
+  assert.match(listed.stdout, /not yet \(clock\)/);
+  const ran = await runCli({ ...f, env: { ODOO_KEYS_UPSTREAM_KEY: 'x' } }, ['exec', '--key', 'learner', '--', 'true']);
+  assert.notEqual(ran.code, 0);
+  assert.match(ran.stderr, /learning key 'learner' ends at .*, more than a day from now by this machine's clock/);
+});

@@ -88,13 +88,13 @@ test('validateRegistry refuses what would quietly weaken a key, naming the field
   assert.equal(fine.keys.length, 2);
 });
 
-test('a learning key whose end is more than its day away (created moved ahead by hand, or this clock behind) is expired until then, and the file loads', () => {
+test('a learning key whose end is more than its day away (created moved ahead by hand, or this clock behind) is not yet valid (not_yet) until then, and the file loads', () => {
   const now = new Date('2026-11-28T10:00:00Z');
   const far = key({ name: 'learner', learning: true, created: '2031-11-28T10:00:00Z', expires: '2031-11-29T10:00:00Z' });
   // The file loads: refusing it on a replica whose clock is behind would hold back a revocation beside the key.
   const reg = validateRegistry({ ...registry(), keys: [key({ id: '00000001', name: 'other', revoked: '2026-11-28T09:00:00Z' }), far] }, now.getTime());
   assert.equal(keyStatus(reg.keys[0]!, now), 'revoked');
-  assert.equal(keyStatus(reg.keys[1]!, now), 'expired');
+  assert.equal(keyStatus(reg.keys[1]!, now), 'not_yet');
   assert.equal(learningTooLong(far, now), true);
   // A clock a little behind the machine that made it is fine; so is any other key's future `created`.
   const drift = key({ learning: true, created: '2026-11-28T10:04:00Z', expires: '2026-11-29T10:04:00Z' });

@@ -680,5 +680,5 @@ test('a learning key made to start in the future by hand does not stop the file 
   const text = HAND_WRITTEN.replace('    created: 2026-11-28T10:00:00Z\n    expires: 2027-02-26T10:00:00Z', '    created: 2099-01-01T00:00:00Z\n    expires: 2099-01-02T00:00:00Z\n    learning: true');
   assert.notEqual(text, HAND_WRITTEN);
   const { registry: reg } = parseRegistry(text, 'keys.yaml');
-  assert.equal(keyStatus(reg.keys[0]!, new Date('2026-11-29T00:00:00Z')), 'expired');
+  assert.equal(keyStatus(reg.keys[0]!, new Date('2026-11-29T00:00:00Z')), 'not_yet');
 });
