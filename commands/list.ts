@@ -13,7 +13,7 @@ export default class List extends RegistryCommand {
   static override examples = ['<%= config.bin %> list', '<%= config.bin %> list --profile prod --json', '<%= config.bin %> list --active'];
 
   static override flags = {
-    active: Flags.boolean({ description: 'only keys that still work (not revoked, not expired)', default: false }),
+    active: Flags.boolean({ description: 'only keys that work now (not revoked, not expired, not a learning key whose day has not begun here)', default: false }),
   };
 
   async run(): Promise<ListResult> {
@@ -25,7 +25,7 @@ export default class List extends RegistryCommand {
     const keys = reg.keys
       .filter((k) => onlyProfile === undefined || k.profile === onlyProfile)
       .map((k) => keyView(k, now, lastUsed))
-      .filter((v) => !flags.active || (v.status !== 'revoked' && v.status !== 'expired'));
+      .filter((v) => !flags.active || (v.status !== 'revoked' && v.status !== 'expired' && v.status !== 'not_yet'));
     if (keys.length === 0) {
       this.log(reg.keys.length === 0 ? 'No keys yet: odoo-keys create --model <model> --method <method>' : 'No keys match.');
     } else {

@@ -279,6 +279,8 @@ test('a learning key whose end is more than a day away (created moved ahead) sho
   assert.equal(json(shown).key.status, 'not_yet');
   const listed = await runCli(f, ['list']);
   assert.match(listed.stdout, /not yet \(clock\)/);
+  const active = await runCli(f, ['list', '--active']);
+  assert.doesNotMatch(active.stdout, /learner/, 'a key that does not work now is not listed as active');
   const ran = await runCli({ ...f, env: { ODOO_KEYS_UPSTREAM_KEY: 'x' } }, ['exec', '--key', 'learner', '--', 'true']);
   assert.notEqual(ran.code, 0);
   assert.match(ran.stderr, /learning key 'learner' ends at .*, more than a day from now by this machine's clock/);
