@@ -2,7 +2,7 @@ import { Args, Flags } from '../src/cli/oclif.js';
 import { RegistryCommand } from './shared/registry-command.js';
 import { CliError, EXIT, usageError } from '../src/cli/errors.js';
 import { interactive } from '../src/cli/tty.js';
-import { NAME_PATTERN, resolveProfile } from '../src/registry/registry.js';
+import { newKeyNameProblem, resolveProfile } from '../src/registry/registry.js';
 import { mintKey } from '../src/registry/keys.js';
 import { readLastUsed } from '../src/registry/usage.js';
 import type { KeyRecord, Profile } from '../src/registry/types.js';
@@ -137,7 +137,8 @@ export default class Create extends RegistryCommand {
       name = (await input({ message: 'Key name:', default: before.keys.some((k) => k.name === suggestion) ? undefined : suggestion, required: true })).trim();
     }
     if (name !== undefined) {
-      if (!NAME_PATTERN.test(name)) throw usageError(`'${name}' is not a valid key name (letters, digits, '.', '_', '-', '@'; at most 64)`, 'bad_name');
+      const problem = newKeyNameProblem(name);
+      if (problem) throw usageError(problem, 'bad_name');
       if (before.keys.some((k) => k.name === name)) throw new CliError(`a key named '${name}' exists already (odoo-keys show ${name})`, 'name_taken', EXIT.USAGE);
     }
 

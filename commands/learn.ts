@@ -3,7 +3,7 @@ import { RegistryCommand } from './shared/registry-command.js';
 import { CliError, EXIT, usageError } from '../src/cli/errors.js';
 import { formatDuration, parseDuration } from '../src/cli/time.js';
 import { palette } from '../src/cli/style.js';
-import { LEARNING_MAX_HOURS, NAME_PATTERN, resolveProfile } from '../src/registry/registry.js';
+import { LEARNING_MAX_HOURS, newKeyNameProblem, resolveProfile } from '../src/registry/registry.js';
 import { mintKey } from '../src/registry/keys.js';
 import { readLastUsed } from '../src/registry/usage.js';
 import type { KeyRecord } from '../src/registry/types.js';
@@ -46,7 +46,8 @@ export default class Learn extends RegistryCommand {
   async run(): Promise<LearnResult> {
     const { args, flags } = await this.parse(Learn);
     const name = args.name;
-    if (!NAME_PATTERN.test(name)) throw usageError(`'${name}' is not a valid key name (letters, digits, '.', '_', '-', '@'; at most 64)`, 'bad_name');
+    const problem = newKeyNameProblem(name);
+    if (problem) throw usageError(problem, 'bad_name');
     const ttlMs = parseDuration(flags.ttl, '--ttl');
     if (ttlMs > MAX_LEARNING_TTL_MS) {
       throw usageError(`--ttl: at most ${formatDuration(MAX_LEARNING_TTL_MS)}: a learning key may do whatever the Odoo user may; learn again if the client needs more time`, 'bad_duration');

@@ -146,7 +146,7 @@ export default class Login extends RegistryCommand {
     if (flags.verify) {
       // Only an unnamed protocol falls back: one the admin gave, now or at an earlier login, is
       // what they asked for (one 404 from a reverse proxy must not switch a profile for good).
-      const check = await checkConnection({ url, db, login, key, protocol: clientProtocolOf(protocol), fallback: flags.protocol === undefined && (existing?.protocol === undefined || existing.protocol === 'auto') }).catch((err: unknown) => {
+      const check = await checkConnection({ url, db, login, key, protocol: clientProtocolOf(protocol), fallback: flags.protocol === undefined && existing?.protocol === undefined }).catch((err: unknown) => {
         // The protocol was named, so nothing fell back: say what would work on an Odoo without XML-RPC.
         if (err instanceof UpstreamError && err.kind === 'http' && err.details.status === 404 && clientProtocolOf(protocol) !== 'json2') {
           throw new CliError(`${err.message}; an Odoo 19+ with XML-RPC and JSON-RPC switched off needs --protocol json2`, 'upstream_error', EXIT.UPSTREAM);
@@ -170,16 +170,25 @@ export default class Login extends RegistryCommand {
     // profile name, which any other registry on this machine with a profile of that name shares;
     // its entry is moved (stored anew, then deleted) below.
     const previousAccount = existing ? keychainAccountOf({ name, ...existing }) : undefined;
-    const account = source === 'keychain' ? (existing?.keychain_account ?? newKeychainAccount(name)) : undefined;
+    // An account recorded as the bare name itself is the shared one, not this registry's own.
+    const ownAccount = existing?.keychain_account !== undefined && existing.keychain_account !== name ? existing.keychain_account : undefined;
+    const account = source === 'keychain' ? (ownAccount ?? newKeychainAccount(name)) : undefined;
     if (account !== undefined) await storeUpstreamKey({ name, keychain_account: account }, key);
     // The entry the profile leaves behind (a move to a new account, or to a key file or the variable).
     let leftover = previousAccount !== undefined && previousAccount !== account ? previousAccount : undefined;
     // An entry under the bare profile name is shared by every registry on this machine with a
     // profile of that name (older versions): it is ours to remove only when it holds the key just
     // given. Another key there may be another registry's, whose Odoo would then lose its key.
-    if (leftover !== undefined && existing?.keychain_account === undefined) {
-      const held = await keychainRead(leftover).catch(() => null);
-      if (held !== null && held !== key) {
+    if (leftover !== undefined && leftover === name) {
+      // Unreadable (no keychain here, say): not known to be ours, so left alone too.
+      const held = await keychainRead(leftover).then(
+        (v) => v,
+        () => undefined,
+      );
+      if (held === undefined) {
+        warnings.push(`left the OS keychain entry of the bare name '${leftover}' (service ${KEYCHAIN_SERVICE}) alone: the keychain could not be read here to tell whether it holds this registry's key; older versions shared it with every registry on this machine that has a profile '${name}'`);
+        leftover = undefined;
+      } else if (held !== null && held !== key) {
         warnings.push(
           `left the OS keychain entry of the bare name '${leftover}' (service ${KEYCHAIN_SERVICE}) alone: it holds another key than the one given, and older versions shared it with every registry on this machine that has a profile '${name}'; if none other does, remove it with the keychain tool`,
         );
@@ -205,8 +214,9 @@ export default class Login extends RegistryCommand {
         }
         if (keyFile) profile.key_file = keyFile;
         if (account !== undefined) profile.keychain_account = account;
-        // Recorded until the old entry is gone, so that logout can still find it.
-        else if (leftover !== undefined) profile.keychain_account = leftover;
+        // Recorded until the old entry is gone, so that logout can still find it; never the bare
+        // name, which another registry may use (a later login would write into it).
+        else if (leftover !== undefined && leftover !== name) profile.keychain_account = leftover;
         reg.profiles[name] = profile;
         if (flags.default || !reg.default_profile || !reg.profiles[reg.default_profile]) reg.default_profile = name;
         return reg.default_profile === name;

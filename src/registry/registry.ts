@@ -212,6 +212,18 @@ export function findKey(reg: Registry, nameOrId: string): KeyRecord | undefined 
 /** Text holding what looks like a key's token (`odk_<id>_`, anywhere: a pasted space before it): it may hold a secret, so it is never echoed. */
 const TOKEN_LIKE = /odk_([0-9a-f]{8})_/i;
 
+/**
+ * Why `name` cannot be a new key's name, or null: not NAME_PATTERN, or holding a token (a secret
+ * pasted as a name would be stored and shown, and `audit --key` could not tell it from a token).
+ * The name itself is echoed only when it holds no token.
+ */
+export function newKeyNameProblem(name: string): string | null {
+  const token = tokenGivenAsName(name);
+  if (token) return token;
+  if (!NAME_PATTERN.test(name)) return `'${name}' is not a valid key name (letters, digits, '.', '_', '-', '@'; at most 64)`;
+  return null;
+}
+
 /** The refusal for a token given where a key's name or id is expected (its secret left out), or null. */
 export function tokenGivenAsName(text: string): string | null {
   const token = TOKEN_LIKE.exec(text);

@@ -176,3 +176,16 @@ test('create --domain and --max-limit land in the rule; --allow-sensitive marks 
     { model: 'crm.*', methods: ['read'] },
   ]);
 });
+
+test('create refuses a token given as the name (with a space before it too), never echoing its secret', async (t) => {
+  const f = tempFolders();
+  t.after(f.cleanup);
+  mkdirSync(f.home, { recursive: true });
+  writeFileSync(join(f.home, 'keys.yaml'), 'version: 1\nprofiles:\n  prod:\n    url: https://acme.example\n    db: acme\n    login: i\n    key_source: env\nkeys: []\n', { mode: 0o600 });
+  for (const name of ['odk_0123abcd_SuperSecretValue123456789', ' odk_0123abcd_SuperSecretValue123456789', 'svc-odk_0123abcd_sync']) {
+    const r = await runCli(f, ['create', name, '--model', 'crm.lead', '--method', 'read', '--offline', '--json']);
+    assert.equal(r.code, 2, r.stdout);
+    assert.ok(!`${r.stdout}${r.stderr}`.includes('SuperSecret'), r.stdout);
+    assert.match(json(r).error.message, /that is a key's token \(odk_0123abcd_…\)/);
+  }
+});

@@ -174,3 +174,16 @@ test('login --upstream-key-stdin stores the key in the real keychain (secret-too
   assert.equal(c.code, 2);
   assert.match(c.stderr, /crm\.leed: no such model, did you mean crm\.lead\?/);
 });
+
+test("an older profile moved off the keychain where the keychain cannot be read: the bare name's entry is neither deleted nor recorded (it may be another registry's)", async (t) => {
+  const f = tempFolders();
+  t.after(f.cleanup);
+  mkdirSync(f.home, { recursive: true });
+  writeFileSync(join(f.home, 'keys.yaml'), 'version: 1\nprofiles:\n  prod:\n    url: https://acme.example\n    db: acme\n    login: i\n    key_source: keychain\nkeys: []\n', { mode: 0o600 });
+  const r = await runCli({ home: f.home, state: f.state, env: { ODOO_KEYS_KEYCHAIN: 'off', ODOO_KEYS_UPSTREAM_KEY: 'KEY-OF-A' } }, ['login', 'prod', '--no-verify', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match((json(r).warnings as string[]).join('\n'), /left the OS keychain entry of the bare name 'prod' .* alone: the keychain could not be read here/);
+  const yaml = readFileSync(join(f.home, 'keys.yaml'), 'utf8');
+  assert.doesNotMatch(yaml, /keychain_account/, 'the shared bare name is never recorded as this registry\'s account');
+  assert.match(yaml, /key_source: env/);
+});
