@@ -14,7 +14,7 @@ import { parseJson, stringifyJson, JsonParseError } from '../rpc/json.js';
 import { isStruct, numberOf, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { OdooCall } from '../rpc/call.js';
 import { executeKwResult, toJson2Call } from '../policy/bind.js';
-import { sendCall, UpstreamCallError, UpstreamPool, UpstreamUnavailable } from './forward.js';
+import { basePathOf, sendCall, UpstreamCallError, UpstreamPool, UpstreamUnavailable } from './forward.js';
 import { fetchLogin, fetchUid, fetchVersion } from './probe.js';
 
 export type UpstreamErrorKind = 'fault' | 'access_denied' | 'http' | 'network' | 'timeout' | 'protocol';
@@ -126,7 +126,7 @@ export class OdooClient {
   }
 
   private endpoint(path: string): URL {
-    const base = this.url.pathname.replace(/\/+$/, '');
+    const base = basePathOf(this.url);
     const u = new URL(this.url.href);
     u.pathname = `${base}${path}`;
     u.search = '';

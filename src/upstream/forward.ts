@@ -47,8 +47,13 @@ export class UpstreamUnavailable extends Error {
 }
 
 /** Encodes an ORM call for Odoo, with the real database, uid and key in place of the client's. */
+/** The path Odoo's routes hang under (a URL's path prefix, without its trailing slashes). */
+export function basePathOf(url: URL): string {
+  return url.pathname.replace(/\/+$/, '');
+}
+
 export function encodeUpstreamCall(target: Pick<UpstreamTarget, 'url' | 'db' | 'uid' | 'key'>, call: OdooCall, via: UpstreamVia, jsonrpcId?: RpcValue): UpstreamRequest {
-  const base = target.url.pathname.replace(/\/+$/, '');
+  const base = basePathOf(target.url);
   if (via === 'json2') {
     // Checked before (decodeJson2Request, json2Params); here too, because a keyword argument named
     // ids, model or method would silently replace what was checked. The proxy's own calls pass
@@ -88,7 +93,7 @@ export function encodeUpstreamCall(target: Pick<UpstreamTarget, 'url' | 'db' | '
 
 /** Encodes a common-service call (version, authenticate) for Odoo. */
 export function encodeCommonCall(target: Pick<UpstreamTarget, 'url'>, fn: string, params: RpcValue[], via: 'xmlrpc' | 'jsonrpc'): UpstreamRequest {
-  const base = target.url.pathname.replace(/\/+$/, '');
+  const base = basePathOf(target.url);
   if (via === 'jsonrpc') {
     const envelope = { jsonrpc: '2.0', method: 'call', params: { service: 'common', method: fn, args: params }, id: null };
     return { path: `${base}/jsonrpc`, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(stringifyJson(envelope, { style: 'compact' })) };
@@ -452,7 +457,7 @@ export async function sendCall(pool: UpstreamPool, target: Pick<UpstreamTarget, 
   const odooAnswered = via === 'json2' ? (res.headers['content-type'] ?? '').startsWith('application/json') : status === 200;
   if (!odooAnswered) throw new UpstreamUnavailable(`Odoo could not be reached (HTTP ${status})`, undefined, `HTTP_${status}`);
   const summary = summarizeAnswer(via, status, body);
-  if (summary.outcome !== 'ok') throw new UpstreamCallError(summary.error ? `${summary.error.name}: ${summary.error.message}` : 'Odoo answered with an error');
+  if (summary.outcome !== 'ok') throw odooFailure(summary, 'Odoo answered with an error');
   return summary.result ?? null;
 }
 
@@ -461,4 +466,9 @@ export class UpstreamCallError extends Error {
     super(message);
     this.name = 'UpstreamCallError';
   }
+}
+
+/** The error for an answer that is not ok: Odoo's `name: message`, or `fallback` when it gave none. */
+export function odooFailure(summary: AnswerSummary, fallback: string): UpstreamCallError {
+  return new UpstreamCallError(summary.error ? `${summary.error.name}: ${summary.error.message}` : fallback);
 }

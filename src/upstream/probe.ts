@@ -14,22 +14,18 @@
 import { isStruct, type RpcValue } from '../rpc/values.js';
 import type { OdooCall } from '../rpc/call.js';
 import { stringifyJson } from '../rpc/json.js';
-import { encodeCommonCall, readBody, sendCall, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type UpstreamPool, type UpstreamRequest, type UpstreamTarget } from './forward.js';
+import { basePathOf, encodeCommonCall, encodeUpstreamCall, odooFailure, readBody, sendCall, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type UpstreamPool, type UpstreamRequest, type UpstreamTarget } from './forward.js';
 
 /** How the proxy reaches Odoo for its own questions. */
 export type ProbeVia = 'xmlrpc' | 'json2';
 
 const SMALL = 1024 * 1024;
 
-function basePath(url: URL): string {
-  return url.pathname.replace(/\/+$/, '');
-}
-
 /** The request for Odoo's version struct (server_version, server_version_info, ...). */
 export function versionRequest(url: URL, via: ProbeVia): UpstreamRequest {
   if (via === 'xmlrpc') return encodeCommonCall({ url }, 'version', [], 'xmlrpc');
   const envelope = { jsonrpc: '2.0', method: 'call', params: {}, id: null };
-  return { path: `${basePath(url)}/web/webclient/version_info`, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(stringifyJson(envelope, { style: 'compact' })) };
+  return { path: `${basePathOf(url)}/web/webclient/version_info`, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(stringifyJson(envelope, { style: 'compact' })) };
 }
 
 /**
@@ -40,7 +36,7 @@ export async function fetchVersion(pool: UpstreamPool, url: URL, via: ProbeVia):
   const res = await pool.send(url, versionRequest(url, via));
   // version_info is a JSON-RPC route: its answer reads like /jsonrpc's.
   const s = summarizeAnswer(via === 'xmlrpc' ? 'xmlrpc' : 'jsonrpc', res.statusCode ?? 0, await readBody(res, SMALL));
-  if (s.outcome !== 'ok') throw new UpstreamCallError(s.error ? `${s.error.name}: ${s.error.message}` : 'version failed');
+  if (s.outcome !== 'ok') throw odooFailure(s, 'version failed');
   return s.result ?? null;
 }
 
@@ -49,14 +45,11 @@ export async function fetchUid(pool: UpstreamPool, target: Pick<UpstreamTarget, 
   if (via === 'xmlrpc') {
     const res = await pool.send(target.url, encodeCommonCall(target, 'authenticate', [target.db, login, target.key, {}], 'xmlrpc'));
     const s = summarizeAnswer('xmlrpc', res.statusCode ?? 0, await readBody(res, SMALL));
-    if (s.outcome !== 'ok') throw new UpstreamCallError(s.error ? `${s.error.name}: ${s.error.message}` : 'authenticate failed');
+    if (s.outcome !== 'ok') throw odooFailure(s, 'authenticate failed');
     return typeof s.result === 'number' ? s.result : false;
   }
-  const res = await pool.send(target.url, {
-    path: `${basePath(target.url)}/json/2/res.users/context_get`,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', Authorization: `bearer ${target.key}`, 'X-Odoo-Database': target.db },
-    body: Buffer.from('{}'),
-  });
+  const contextGet: OdooCall = { protocol: 'json2', entry: 'json2', db: target.db, uid: null, credential: null, model: 'res.users', method: 'context_get', args: [], kwargs: {} };
+  const res = await pool.send(target.url, encodeUpstreamCall({ ...target, uid: 0 }, contextGet, 'json2'));
   const status = res.statusCode ?? 0;
   const body = await readBody(res, SMALL);
   // JSON-2 answers an unknown key 401 (recording json2/11); the JSON-2 login does not involve a login name.
@@ -66,7 +59,7 @@ export async function fetchUid(pool: UpstreamPool, target: Pick<UpstreamTarget, 
   if (status === 404 && !json) throw new UpstreamCallError(`HTTP 404 for /json/2 with database '${target.db}': no such database on this Odoo, or no JSON-2 (Odoo 19 or later is needed)`);
   if (!json) throw new UpstreamUnavailable(`Odoo could not be reached (HTTP ${status})`, undefined, `HTTP_${status}`);
   const s = summarizeAnswer('json2', status, body);
-  if (s.outcome !== 'ok') throw new UpstreamCallError(s.error ? `${s.error.name}: ${s.error.message}` : `HTTP ${status}`);
+  if (s.outcome !== 'ok') throw odooFailure(s, `HTTP ${status}`);
   const uid = isStruct(s.result) ? s.result.uid : undefined;
   if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 1) throw new UpstreamCallError('res.users.context_get answered without a user id');
   return uid;
