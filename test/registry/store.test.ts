@@ -58,6 +58,14 @@ function newKey(name: string, profile = 'prod'): KeyRecord {
   return { id: k.id, name, profile, hash: k.hash, created: '2026-11-28T11:00:00Z', rules: [{ model: 'res.partner', methods: ['read'] }] };
 }
 
+
+/** A temporary folder holding HAND_WRITTEN as keys.yaml (mode 0600), and a store on it. */
+function handWrittenStore(t: { after: (fn: () => unknown) => void }): { dir: string; file: string; store: RegistryStore } {
+  const dir = tempDir(t);
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  return { dir, file, store: new RegistryStore(file) };
+}
 test('a missing registry reads as empty; the first update creates it with mode 0600 in a 0700 folder', async (t) => {
   const dir = join(tempDir(t), 'nested', 'odoo-keys');
   const store = new RegistryStore(join(dir, 'keys.yaml'));
@@ -78,10 +86,7 @@ test('a missing registry reads as empty; the first update creates it with mode 0
 });
 
 test('edits keep the user\'s comments, order and flow style; only what changed is touched', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'keys.yaml');
-  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
-  const store = new RegistryStore(file);
+  const { file, store } = handWrittenStore(t);
   const added = newKey('ai-assistant');
   await store.update((reg) => {
     reg.keys.push(added);
@@ -280,10 +285,7 @@ test('update: a writer whose lock was taken over while it worked does not write 
 });
 
 test('update: a hand edit saved while a command edits the file is kept; a file that keeps changing is reported, not overwritten', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'keys.yaml');
-  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
-  const store = new RegistryStore(file);
+  const { dir, file, store } = handWrittenStore(t);
   let calls = 0;
   await store.update((reg) => {
     if (calls++ === 0) writeFileSync(file, readFileSync(file, 'utf8').replace('name: nightly-sync', 'name: nightly-sync-renamed'));
@@ -392,10 +394,7 @@ test('watch: reports changes made by another process, keeps quiet on a bad file 
 });
 
 test('watch from a snapshot: a change made after the read and before the watch began is reported; none when there was none', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'keys.yaml');
-  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
-  const store = new RegistryStore(file);
+  const { dir, file, store } = handWrittenStore(t);
   const snapshot = await store.readSnapshot();
   assert.equal(snapshot.text, HAND_WRITTEN);
   assert.deepEqual(snapshot.registry, await store.read());
@@ -450,10 +449,7 @@ test('watch from a snapshot: a change made after the read and before the watch b
 });
 
 test('watch: checkNow() while a read is in flight waits for it and reads again, so the file as last written is what stays in force', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'keys.yaml');
-  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
-  const store = new RegistryStore(file);
+  const { file, store } = handWrittenStore(t);
   const changes: Registry[] = [];
   let held: (() => void) | undefined;
   let readStarted: () => void = () => {};
@@ -514,10 +510,7 @@ test('parseRegistryOffThread: the same registry as a parse in place, and the sam
 });
 
 test('watch: a large registry is parsed off the event loop, which keeps turning meanwhile', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'keys.yaml');
-  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
-  const store = new RegistryStore(file);
+  const { file, store } = handWrittenStore(t);
   const changes: Registry[] = [];
   const stop = store.watch((reg) => changes.push(reg), (err) => assert.fail(err), { parseInPlaceBelow: 0 });
   t.after(stop);
@@ -545,10 +538,7 @@ function emfile(): NodeJS.ErrnoException {
 
 for (const code of ['EMFILE', 'ESTALE', 'EIO']) {
   test(`watch: a read that fails with ${code} (out of descriptors, a network file system) is tried again until it succeeds; the revocation arrives with nothing else happening`, async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'keys.yaml');
-  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
-  const store = new RegistryStore(file);
+  const { file, store } = handWrittenStore(t);
   let exhausted = true;
   let failedReads = 0;
   let onError: ((e: Error) => void) | undefined;
@@ -582,10 +572,7 @@ for (const code of ['EMFILE', 'ESTALE', 'EIO']) {
 }
 
 test('watch: a read that fails for a lasting reason (a folder in its place, no permission) is reported once, not every retry, and a fix is taken up', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'keys.yaml');
-  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
-  const store = new RegistryStore(file);
+  const { file, store } = handWrittenStore(t);
   let reads = 0;
   let denied = true;
   const errors: Error[] = [];
@@ -618,10 +605,7 @@ test('watch: a read that fails for a lasting reason (a folder in its place, no p
 });
 
 test('watch: a parser thread that cannot start (EMFILE) or dies gets the parse done in place; the change is not lost', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'keys.yaml');
-  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
-  const store = new RegistryStore(file);
+  const { file, store } = handWrittenStore(t);
   const changes: Registry[] = [];
   const errors: Error[] = [];
   let starts = 0;
@@ -652,10 +636,7 @@ test('watch: a parser thread that cannot start (EMFILE) or dies gets the parse d
 });
 
 test('watch: checkNow() parses the file again while an error stands, even when the file has not changed', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'keys.yaml');
-  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
-  const store = new RegistryStore(file);
+  const { file, store } = handWrittenStore(t);
   const changes: Registry[] = [];
   const errors: Error[] = [];
   const stop = store.watch((reg) => changes.push(reg), (err) => errors.push(err), { since: HAND_WRITTEN });
