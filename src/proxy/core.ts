@@ -295,6 +295,8 @@ export class ProxyCore {
     if (refusal) return this.refuse(x, res, 'unavailable', refusal, {});
     // Fail closed: no journal, no call (common ones too: authenticate hands out the uid).
     if (this.deps.journal && !this.deps.journal.healthy) return this.refuse(x, res, 'unavailable', JOURNAL_DOWN, {});
+    // Owed lines go first, so the chain keeps the order the calls ran in.
+    if (this.owed.length) void this.repay();
     if (rpc.service === 'common') return this.handleCommon(x, rpc, res);
     if (rpc.service === 'db' && rpc.function === 'server_version') return this.answerServerVersion(x, rpc, res);
     if (rpc.service !== 'object') {
@@ -1113,8 +1115,61 @@ export class ProxyCore {
     try {
       await this.deps.journal.append(bounded);
     } catch (e) {
-      // The answer is already out; from now on the journal is unhealthy and calls are refused.
-      this.deps.log.error('journal write failed; refusing calls until it recovers', { error: (e as Error).message, entry: bounded });
+      // From now on the journal is unhealthy and calls are refused. A call that reached Odoo
+      // happened whatever the disk says: its line is owed, written once the journal works again.
+      const owed = x.forwarded === true;
+      this.deps.log.error(owed ? 'journal write failed; refusing calls until it recovers (the call reached Odoo: its line is kept and written then)' : 'journal write failed; refusing calls until it recovers', { error: (e as Error).message, entry: bounded });
+      if (owed) this.owe(bounded, (e as Error).message);
+    }
+  }
+
+  /**
+   * Lines of calls that reached Odoo and could not be written: kept in memory (bounded: only calls
+   * in flight when the journal failed can land here, since no call is forwarded while it is
+   * unhealthy) and written, in order and ahead of any new call, once it is healthy again.
+   */
+  private readonly owed: JournalInput[] = [];
+  private owedDropped = 0;
+  private owedTimer: NodeJS.Timeout | undefined;
+
+  /** Lines owed to the journal (tests and shutdown look). */
+  get linesOwed(): number {
+    return this.owed.length;
+  }
+
+  private owe(entry: JournalInput, error: string): void {
+    if (this.owed.length >= OWED_MAX) {
+      this.owedDropped++;
+      return;
+    }
+    const note = `journaled late: the journal could not be written when the call ended (${clip(error, 256)})`;
+    this.owed.push({ ...entry, notes: [...(entry.notes ?? []), note] });
+    if (!this.owedTimer) {
+      // Not only on the next call: a quiet proxy must not hold the lines until it is stopped.
+      this.owedTimer = setInterval(() => void this.repay(), 1000);
+      this.owedTimer.unref();
+    }
+  }
+
+  /** Writes the owed lines when the journal is healthy; on failure they stay owed, in order. */
+  async repay(): Promise<void> {
+    const journal = this.deps.journal;
+    if (!journal || this.owed.length === 0 || !journal.healthy) return;
+    const lines = this.owed.splice(0);
+    const results = await Promise.allSettled(lines.map((l) => journal.append(l)));
+    // Only a journal that failed again keeps them owed; a line it refuses as malformed never fits.
+    const failed = lines.filter((_, i) => {
+      const r = results[i]!;
+      return r.status === 'rejected' && !(r.reason instanceof TypeError);
+    });
+    this.owed.unshift(...failed);
+    if (this.owed.length === 0) {
+      clearInterval(this.owedTimer);
+      this.owedTimer = undefined;
+      if (this.owedDropped) {
+        this.deps.log.error('journal lines of calls that reached Odoo were lost: more were owed than could be kept', { lost: this.owedDropped, kept: OWED_MAX });
+        this.owedDropped = 0;
+      }
     }
   }
 
@@ -1129,9 +1184,10 @@ export class ProxyCore {
   /**
    * Refuses a call that got this far after shutdown began (it waited for its place, or ran its
    * checks): nothing of it goes to Odoo, so nothing reaches Odoo that close() would not wait for.
+   * Likewise a journal that failed meanwhile: a call is not sent when its line may not be written.
    */
   private refusedLate(x: Exchange, res: ServerResponse, version: number): Promise<void> | null {
-    const refusal = this.deps.refuseAll?.();
+    const refusal = this.deps.refuseAll?.() ?? (this.deps.journal && !this.deps.journal.healthy ? JOURNAL_DOWN : null);
     return refusal ? this.refuse(x, res, 'unavailable', refusal, {}, version) : null;
   }
 
@@ -1183,6 +1239,8 @@ class OverRate extends Error {
   }
 }
 
+/** Owed journal lines kept in memory at most (see ProxyCore.owe). */
+const OWED_MAX = 10_000;
 const JOURNAL_DOWN = 'the audit journal cannot be written, so calls are refused until it can';
 const CUT_OFF = 'the answer did not reach the client: its connection was closed';
 /** Why a call was refused when a check the engine asked for could not be run against Odoo. */

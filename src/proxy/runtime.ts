@@ -419,6 +419,9 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
       // Calls under way (some still waiting for a place, some at Odoo) settle and are journaled
       // before the pool and the journal close under them.
       await core.drain(answerWaitMs);
+      // Lines owed from a journal outage: written now if it works again (else they are in the log).
+      await core.repay();
+      if (core.linesOwed) log.error('journal lines of calls that reached Odoo could not be written before shutdown; they are in this log', { lines: core.linesOwed });
       pool.close();
       await usage.close().catch((e: Error) => log.warn('could not record last-used times', { error: e.message }));
       if (journal) await journal.close();
