@@ -847,6 +847,7 @@ export class ProxyCore {
         upRes = await this.deps.pool.send(target.url, upReq, { cancellation, mayRepeat: READ_PRESET_ANY_VERSION.has(upCall.method) });
       } catch (e) {
         if (this.answersAbandoned) return await this.refuseNotAwaited(x, res, target);
+        if (cancellation.cancelled) return await this.clientGoneAtOdoo(x, res, target);
         this.deps.log.warn('upstream call failed', { profile: target.profile, key: x.entry.key, error: upstreamMessage(e) });
         return await this.refuseUpstream(x, res, target, '', e, { decision: 'allow' }, e instanceof UpstreamUnavailable && e.code === 'ETIMEDOUT' ? 504 : 502);
       }
@@ -861,6 +862,7 @@ export class ProxyCore {
         ({ head, ended } = await readHead(iterator, limit));
       } catch (e) {
         if (this.answersAbandoned) return await this.refuseNotAwaited(x, res, target);
+        if (cancellation.cancelled) return await this.clientGoneAtOdoo(x, res, target);
         return await this.refuseUpstream(x, res, target, "Odoo's answer broke off: ", e, { decision: 'allow' }, 502);
       }
       if (!ended && holdAll) {
@@ -972,11 +974,21 @@ export class ProxyCore {
     const onUpstreamError = (e: unknown): void => {
       broke = e;
     };
+    // Which side ended it first: a client that hangs up (or close() cutting it off) is not Odoo
+    // failing; its line keeps what Odoo answered and says the answer did not reach the client.
+    let upstreamEnded = false;
+    let clientClosed = res.destroyed;
     const onUpstreamClosed = (): void => {
-      if (!upRes.complete) res.destroy();
+      if (upRes.complete) return;
+      if (!clientClosed) upstreamEnded = true;
+      res.destroy();
+    };
+    const onClientClosed = (): void => {
+      if (broke === undefined && !upstreamEnded && !res.writableFinished) clientClosed = true;
     };
     upRes.once('error', onUpstreamError);
     upRes.once('close', onUpstreamClosed);
+    res.once('close', onClientClosed);
     try {
       // Untranslated answers are counted as they pass: no stage between Odoo and the client.
       const counted = !stages[0];
@@ -996,8 +1008,9 @@ export class ProxyCore {
       if (stages[0]) await pipeline(source, stages[0], counter, res);
       else await pipeline(source, res);
     } catch (e) {
-      if (broke === undefined && res.destroyed && this.deps.refuseAll?.()) {
-        // close() cut the client off: Odoo's side did not fail, so the outcome stays as it began.
+      if (clientClosed) {
+        // The client went away, or close() cut it off: Odoo's side did not fail, so the outcome
+        // stays as it began (and it is no upstream error in the metrics).
         notes = [...(x.entry.notes ?? []), `${CUT_OFF} after ${bytesOut} bytes`];
       } else {
         outcome = 'upstream_error';
@@ -1009,6 +1022,7 @@ export class ProxyCore {
     } finally {
       upRes.off('error', onUpstreamError);
       upRes.off('close', onUpstreamClosed);
+      res.off('close', onClientClosed);
     }
     await this.journalOnly(x, { decision: 'allow', outcome, ...(error ? { error } : {}), ...(notes ? { notes } : {}) }, bytesOut);
   }
@@ -1191,6 +1205,14 @@ export class ProxyCore {
     return refusal ? this.refuse(x, res, 'unavailable', refusal, {}, version) : null;
   }
 
+  /**
+   * The client hung up while its call was at Odoo, and the call was cancelled: Odoo may have carried
+   * it out. Not Odoo's failure, so not counted as an upstream error.
+   */
+  private clientGoneAtOdoo(x: Exchange, res: ServerResponse, target: UpstreamTarget): Promise<void> {
+    return this.refuse(x, res, 'upstream', CLIENT_GONE, { decision: 'allow', error: { name: 'ClientGone', message: CLIENT_GONE } }, target.version, 'upstream_error');
+  }
+
   private refuseNotAwaited(x: Exchange, res: ServerResponse, target: UpstreamTarget): Promise<void> {
     return this.refuse(x, res, 'upstream', NOT_AWAITED, { decision: 'allow', error: { name: 'NotAwaited', message: NOT_AWAITED } }, target.version, 'upstream_error');
   }
@@ -1242,6 +1264,7 @@ class OverRate extends Error {
 /** Owed journal lines kept in memory at most (see ProxyCore.owe). */
 const OWED_MAX = 10_000;
 const JOURNAL_DOWN = 'the audit journal cannot be written, so calls are refused until it can';
+const CLIENT_GONE = 'the client went away before Odoo answered; the call to Odoo was cancelled, and whether Odoo carried it out is not known';
 const CUT_OFF = 'the answer did not reach the client: its connection was closed';
 /** Why a call was refused when a check the engine asked for could not be run against Odoo. */
 const SCOPE_CHECK_FAILED = 'the scope check needed Odoo and could not get it: ';

@@ -110,3 +110,51 @@ test('exec --key NAME --hours: the narrowing hours are checked again right befor
   assert.match(r.text, /the window closed while this call waited/);
   assert.equal(h.upstream.passed.filter((p) => p.endsWith('/write')).length, 1);
 });
+
+/** odoo_keys_upstream_errors_total of the proxy's one profile (0 when none was counted). */
+function upstreamErrors(metrics: { render(): string }): number {
+  return Number(/^odoo_keys_upstream_errors_total\{[^}]*\} (\d+)$/m.exec(metrics.render())?.[1] ?? 0);
+}
+
+test('a client gone in the middle of a streamed answer: journaled with what Odoo answered and where it was cut, not as Odoo failing', async (t) => {
+  const { startFaultyHarness, rawRequest } = await import('../hardening/support.js');
+  const net = await import('node:net');
+  const h = await startFaultyHarness({ version: 19 });
+  t.after(() => h.close());
+  const { token } = await h.addKey({ name: 'reader', rules: [{ model: 'res.partner', methods: ['read'] }] });
+  const headers = { 'Content-Type': 'application/json', Authorization: `bearer ${token}` };
+  const body = JSON.stringify({ domain: [], fields: ['name'] });
+  assert.equal((await post(`${h.url}/json/2/res.partner/search_read`, body, headers)).status, 200, 'warm: schema cached');
+  const errorsBefore = upstreamErrors(h.proxy.metrics);
+  for (const fault of ['endless', 'stallAfterHeaders'] as const) {
+    h.upstream.arm(fault, 1);
+    const client = net.connect(h.proxy.port, '127.0.0.1');
+    client.on('error', () => undefined);
+    const closed = new Promise<void>((r) => client.once('close', () => r()));
+    client.write(rawRequest('POST', '/json/2/res.partner/search_read', headers, body));
+    // endless: the answer is streaming; stallAfterHeaders: the proxy is waiting for Odoo's body.
+    if (fault === 'endless') await new Promise((r) => client.once('data', r));
+    else await new Promise<void>((r) => void until(() => h.upstream.faulted === 2, r));
+    client.destroy();
+    await closed;
+  }
+  let lines: Awaited<ReturnType<typeof h.journal>> = [];
+  for (let i = 0; i < 400 && lines.length < 3; i++) {
+    lines = (await h.journal()).filter((e) => e.method === 'search_read');
+    if (lines.length < 3) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(lines.length, 3, 'one line per call');
+  const [, streamed, waiting] = lines;
+  assert.equal(streamed!.outcome, 'ok', `the streamed answer journaled as ${streamed!.outcome}: ${JSON.stringify(streamed!.error)}`);
+  assert.ok(streamed!.notes?.some((n) => /did not reach the client: its connection was closed after \d+ bytes/.test(n)), JSON.stringify(streamed));
+  assert.equal(waiting!.error?.name, 'ClientGone', JSON.stringify(waiting));
+  assert.match(waiting!.error?.message ?? '', /client went away before Odoo answered/);
+  assert.equal(upstreamErrors(h.proxy.metrics), errorsBefore, 'a client hanging up is not counted as Odoo failing');
+  assert.equal(h.proxy.metrics.inFlight, 0, 'the places under the caps came back');
+});
+
+/** Calls `done` once `cond` holds (polled). */
+async function until(cond: () => boolean, done: () => void): Promise<void> {
+  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  done();
+}
