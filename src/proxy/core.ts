@@ -30,7 +30,7 @@ import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../p
 import { schemaFromFieldsGet } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
-import { callUpstream, Cancellation, encodeUpstreamCall, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamRequest, type UpstreamTarget, type UpstreamVia } from '../upstream/forward.js';
+import { callUpstream, Cancellation, encodeUpstreamCall, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamRequest, type UpstreamTarget, type UpstreamVia, type UpstreamAnswer } from '../upstream/forward.js';
 import { fetchVersion } from '../upstream/probe.js';
 import { authenticateKey, scopeOf, stillAdmits, type KeyIndex, type LiveKey } from './keys.js';
 import { refusalAnswer, decodeErrorAnswer, type ClientContext, type RefusalKind } from './refusals.js';
@@ -841,7 +841,7 @@ export class ProxyCore {
     };
     res.once('close', onClientGone);
     try {
-      let upRes: IncomingMessage;
+      let upRes: UpstreamAnswer;
       try {
         x.forwarded = true;
         upRes = await this.deps.pool.send(target.url, upReq, { cancellation, mayRepeat: READ_PRESET_ANY_VERSION.has(upCall.method) });
@@ -877,7 +877,7 @@ export class ProxyCore {
   }
 
   /** A whole answer in hand: summarise, hide names if asked, translate if needed, send, journal. */
-  private async answerWhole(x: Exchange, res: ServerResponse, target: UpstreamTarget, call: OdooCall, decision: Allowed, via: UpstreamVia, status: number, upHeaders: IncomingMessage['headers'], body: Buffer): Promise<void> {
+  private async answerWhole(x: Exchange, res: ServerResponse, target: UpstreamTarget, call: OdooCall, decision: Allowed, via: UpstreamVia, status: number, upHeaders: UpstreamAnswer['headers'], body: Buffer): Promise<void> {
     const translated = via === 'json2' && x.protocol !== 'json2';
     // Decoding a whole answer is a fifth of the proxy's work on a small XML-RPC call; it is done
     // only when the result is used (budgets, created ids, hidden names, translation) or when the
@@ -937,7 +937,7 @@ export class ProxyCore {
   }
 
   /** A large answer: judged by its head, streamed with back-pressure (translated on the fly if needed). */
-  private async answerStreamed(x: Exchange, res: ServerResponse, target: UpstreamTarget, via: UpstreamVia, status: number, upRes: IncomingMessage, iterator: AsyncIterator<Buffer>, head: Buffer): Promise<void> {
+  private async answerStreamed(x: Exchange, res: ServerResponse, target: UpstreamTarget, via: UpstreamVia, status: number, upRes: UpstreamAnswer, iterator: AsyncIterator<Buffer>, head: Buffer): Promise<void> {
     const translated = via === 'json2' && x.protocol !== 'json2';
     const sniffed = sniffAnswer(via, status, head);
     let bytesOut = 0;
@@ -1344,7 +1344,7 @@ const PASSED_HEADERS: readonly (readonly [string, string])[] = [
   ['retry-after', 'Retry-After'],
 ];
 
-function passHeaders(h: IncomingMessage['headers']): Record<string, string> {
+function passHeaders(h: UpstreamAnswer['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, sent] of PASSED_HEADERS) {
     const v = h[name];

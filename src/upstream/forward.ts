@@ -6,9 +6,11 @@
 // in front of Odoo may keep connections open), and a read-only request that fails on a reused
 // socket before any byte of answer is retried once on a fresh one.
 
-import http from 'node:http';
-import https from 'node:https';
 import { Readable } from 'node:stream';
+import { AnswerFormatError } from './answer.js';
+import { Connections, ReusedSocketClosed, type UpstreamAnswer } from './wire.js';
+
+export type { UpstreamAnswer } from './wire.js';
 import { JSON2_RESERVED_KEYS, type OdooCall } from '../rpc/call.js';
 import { encodeMethodCall, decodeMethodResponse } from '../rpc/xmlrpc.js';
 import { parseJson, stringifyJson } from '../rpc/json.js';
@@ -149,29 +151,31 @@ export interface SendOptions {
 
 /** Connection pools to the upstreams, shared by every call the proxy forwards. */
 export class UpstreamPool {
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private readonly connections: Connections;
   readonly timeoutMs: number;
   /** Counters for /metrics and the benchmarks. */
   readonly stats = { requests: 0, retriedOnReusedSocket: 0, failures: 0 };
 
   constructor(opts: PoolOptions = {}) {
-    const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 64, keepAliveMsecs: 1000, scheduling: 'lifo' as const };
-    this.httpAgent = new http.Agent(agentOpts);
-    this.httpsAgent = new https.Agent(agentOpts);
+    this.connections = new Connections(opts.maxSockets ?? 64);
     this.timeoutMs = opts.timeoutMs ?? 120_000;
   }
 
   /** Sends a request; resolves with the answer's headers and a body stream (not yet read). */
-  async send(url: URL, req: UpstreamRequest, opts: SendOptions = {}): Promise<http.IncomingMessage> {
+  async send(url: URL, req: UpstreamRequest, opts: SendOptions = {}): Promise<UpstreamAnswer> {
     this.stats.requests++;
     try {
       return await this.attempt(url, req, opts.cancellation);
     } catch (e) {
-      if (e instanceof ReusedSocketReset) {
+      if (e instanceof ReusedSocketClosed) {
         if (opts.mayRepeat !== false) {
           this.stats.retriedOnReusedSocket++;
-          return this.attempt(url, req, opts.cancellation);
+          try {
+            return await this.attempt(url, req, opts.cancellation);
+          } catch (again) {
+            this.stats.failures++;
+            throw again instanceof ReusedSocketClosed ? unavailable(again.cause) : again;
+          }
         }
         this.stats.failures++;
         throw new UpstreamUnavailable(`${describeNetworkError(e.cause)}; the call was not sent again, as it may change data and may have reached Odoo`, e.cause, e.cause.code);
@@ -181,65 +185,31 @@ export class UpstreamPool {
     }
   }
 
-  private attempt(url: URL, req: UpstreamRequest, cancellation?: Cancellation): Promise<http.IncomingMessage> {
-    const secure = url.protocol === 'https:';
-    const mod = secure ? https : http;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      let answer: http.IncomingMessage | undefined;
-      const r = mod.request(
-        {
-          protocol: url.protocol,
-          hostname: url.hostname.replace(/^\[|\]$/g, ''),
-          port: url.port || (secure ? 443 : 80),
-          method: 'POST',
-          path: req.path,
-          headers: { ...req.headers, 'Content-Length': String(req.body.length), 'User-Agent': 'odoo-keys' },
-          agent: secure ? this.httpsAgent : this.httpAgent,
-        },
-        (res) => {
-          settled = true;
-          answer = res;
-          resolve(res);
-        },
-      );
-      // Until the answer starts: no answer within the time. After: no byte of it for that long
-      // (Odoo stalled in the middle, or the client stopped reading and back-pressure stopped us),
-      // so a stalled answer cannot hold a call, a socket and a place in the caps for ever.
-      r.setTimeout(this.timeoutMs, () => {
-        const seconds = Math.round(this.timeoutMs / 1000);
-        const e = answer
-          ? new UpstreamUnavailable(`no byte of Odoo's answer came through for ${seconds} s`, undefined, 'ETIMEDOUT')
-          : new UpstreamUnavailable(`Odoo did not answer within ${seconds} s`, undefined, 'ETIMEDOUT');
-        answer?.destroy(e);
-        r.destroy(e);
+  private async attempt(url: URL, req: UpstreamRequest, cancellation?: Cancellation): Promise<UpstreamAnswer> {
+    const seconds = Math.round(this.timeoutMs / 1000);
+    try {
+      return await this.connections.exchange(url, req, {
+        timeoutMs: this.timeoutMs,
+        // Until the answer starts: no answer within the time. After: no byte of it for that long
+        // (Odoo stalled in the middle, or the client stopped reading and back-pressure stopped us),
+        // so a stalled answer cannot hold a call, a socket and a place in the caps for ever.
+        timeoutError: (started) => new UpstreamUnavailable(started ? `no byte of Odoo's answer came through for ${seconds} s` : `Odoo did not answer within ${seconds} s`, undefined, 'ETIMEDOUT'),
+        ...(cancellation ? { onCancel: (stop: (e: Error) => void) => cancellation.onCancel(() => stop(cancelledError())) } : {}),
       });
-      r.on('error', (err: NodeJS.ErrnoException) => {
-        if (settled) return;
-        settled = true;
-        if (r.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) return reject(new ReusedSocketReset(err));
-        reject(err instanceof UpstreamUnavailable ? err : new UpstreamUnavailable(describeNetworkError(err), err, err.code));
-      });
-      cancellation?.onCancel(() => {
-        const e = cancelledError();
-        answer?.destroy(e);
-        r.destroy(e);
-      });
-      r.end(req.body);
-    });
+    } catch (e) {
+      if (e instanceof ReusedSocketClosed || e instanceof UpstreamUnavailable) throw e;
+      if (e instanceof AnswerFormatError) throw new UpstreamUnavailable(`Odoo's answer could not be read: ${e.message}`, e, 'BAD_ANSWER');
+      throw unavailable(e as NodeJS.ErrnoException);
+    }
   }
 
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.connections.close();
   }
 }
 
-/** A kept-alive socket found closed before any byte of answer (usually the server had closed it idle). */
-class ReusedSocketReset extends Error {
-  constructor(override readonly cause: NodeJS.ErrnoException) {
-    super(cause.message);
-  }
+function unavailable(err: NodeJS.ErrnoException): UpstreamUnavailable {
+  return new UpstreamUnavailable(describeNetworkError(err), err, err.code);
 }
 
 function describeNetworkError(err: NodeJS.ErrnoException): string {

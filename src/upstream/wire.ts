@@ -1,0 +1,312 @@
+// HTTP/1.1 requests to Odoo on plain sockets (net, tls): the request written in one go, the
+// answer read by AnswerParser and handed on as a stream with back-pressure. Sockets an answer
+// leaves open (a reverse proxy in front of Odoo may keep them) wait for the next call; Odoo's
+// own `Connection: close` answers close theirs. node:http's client did the same at about twice
+// the CPU per call (bench/RESULTS.md, row 1: ClientRequest, the agent, IncomingMessage).
+
+import net from 'node:net';
+import tls from 'node:tls';
+import { Readable } from 'node:stream';
+import { AnswerParser, type AnswerHeaders } from './answer.js';
+
+/** An answer from Odoo: status and headers, the body as a stream (read it, or destroy it). */
+export class UpstreamAnswer extends Readable {
+  /** Set once the whole body has come in (as IncomingMessage.complete). */
+  complete = false;
+
+  constructor(
+    readonly statusCode: number,
+    readonly headers: AnswerHeaders,
+    private readonly onRead: () => void,
+    private readonly onDestroy: () => void,
+  ) {
+    super();
+  }
+
+  override _read(): void {
+    this.onRead();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.onDestroy();
+    cb(err);
+  }
+}
+
+export interface WireRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface ExchangeOptions {
+  /** No answer within this time, or no byte of it for this long once it started: ETIMEDOUT. */
+  timeoutMs: number;
+  /** The error for a timeout, before the answer started or after. */
+  timeoutError(answerStarted: boolean): Error;
+  /** Called with a function that stops the exchange (the client went away). */
+  onCancel?: (stop: (e: Error) => void) => void;
+}
+
+/** A socket that was reused and found closed before any byte of answer (retry on a fresh one). */
+export class ReusedSocketClosed extends Error {
+  constructor(override readonly cause: NodeJS.ErrnoException) {
+    super(cause.message);
+  }
+}
+
+const INVALID_PATH = /[^\u0021-\u00ff]/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** How long a socket left open by an answer waits for the next call. */
+const IDLE_MS = 4000;
+
+interface Waiter {
+  resolve(): void;
+  reject(e: Error): void;
+}
+
+/** The sockets to one origin (scheme, host, port). */
+interface IdleSocket {
+  socket: net.Socket;
+  /** Takes the socket out of its idle watch, for a call. */
+  take(): net.Socket;
+}
+
+class Origin {
+  readonly idle: IdleSocket[] = [];
+  readonly waiting: Waiter[] = [];
+  /** Sockets carrying (or connecting for) a call. */
+  busy = 0;
+  /** The last TLS session, to resume on the next connection (Odoo closes each). */
+  session: Buffer | undefined;
+
+  constructor(
+    readonly secure: boolean,
+    readonly host: string,
+    readonly port: number,
+    /** The Host header: the URL's host, brackets and non-default port kept. */
+    readonly hostHeader: string,
+  ) {}
+}
+
+export class Connections {
+  private readonly origins = new Map<string, Origin>();
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(private readonly maxSockets: number) {}
+
+  /**
+   * Sends one request and resolves with the answer once its head is in. Rejects with
+   * ReusedSocketClosed when a kept socket turned out closed before any byte of answer, with
+   * AnswerFormatError for an answer that is not HTTP, and with the socket's error otherwise.
+   */
+  async exchange(url: URL, req: WireRequest, opts: ExchangeOptions): Promise<UpstreamAnswer> {
+    const bytes = requestBytes(url, req);
+    const origin = this.originOf(url);
+    let stopped: Error | undefined;
+    let stopNow: ((e: Error) => void) | undefined;
+    opts.onCancel?.((e) => {
+      stopped ??= e;
+      stopNow?.(e);
+    });
+    if (stopped) throw stopped;
+    // A waiting call is handed its place by the call that frees it (freeSlot).
+    if (origin.busy >= this.maxSockets) {
+      await new Promise<void>((resolve, reject) => {
+        const w: Waiter = { resolve, reject };
+        origin.waiting.push(w);
+        stopNow = (e) => {
+          const i = origin.waiting.indexOf(w);
+          if (i >= 0) origin.waiting.splice(i, 1);
+          reject(e);
+        };
+      });
+    } else origin.busy++;
+    if (stopped) {
+      this.freeSlot(origin);
+      throw stopped;
+    }
+    let kept: IdleSocket | undefined;
+    while ((kept = origin.idle.pop()) && kept.socket.destroyed) kept.take();
+    const reused = kept !== undefined;
+    const socket = kept ? kept.take() : this.connect(origin);
+    return this.run(origin, socket, reused, bytes, opts, (stop) => {
+      stopNow = stop;
+      if (stopped) stop(stopped);
+    });
+  }
+
+  /** Closes every socket, busy or idle. */
+  close(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    for (const o of this.origins.values()) {
+      o.idle.length = 0;
+      for (const w of o.waiting.splice(0)) w.reject(Object.assign(new Error('the connections to Odoo were closed'), { code: 'ECONNRESET' }));
+    }
+  }
+
+  private originOf(url: URL): Origin {
+    const secure = url.protocol === 'https:';
+    const key = `${url.protocol}//${url.host}`;
+    let o = this.origins.get(key);
+    if (!o) {
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      o = new Origin(secure, host, Number(url.port || (secure ? 443 : 80)), url.host);
+      this.origins.set(key, o);
+    }
+    return o;
+  }
+
+  private connect(origin: Origin): net.Socket {
+    const socket = origin.secure
+      ? tls.connect({ host: origin.host, port: origin.port, ...(net.isIP(origin.host) ? {} : { servername: origin.host }), ...(origin.session ? { session: origin.session } : {}) })
+      : net.connect({ host: origin.host, port: origin.port });
+    if (origin.secure) socket.on('session', (s: Buffer) => (origin.session = s));
+    socket.setNoDelay(true);
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    return socket;
+  }
+
+  /** One request and its answer on `socket`; gives the socket back (or closes it) when done. */
+  private run(origin: Origin, socket: net.Socket, reused: boolean, bytes: Buffer[], opts: ExchangeOptions, setStop: (stop: (e: Error) => void) => void): Promise<UpstreamAnswer> {
+    return new Promise<UpstreamAnswer>((resolve, reject) => {
+      let answer: UpstreamAnswer | undefined;
+      let keepAlive = false;
+      let released = false;
+      const parser = new AnswerParser({
+        head: (h) => {
+          keepAlive = h.keepAlive;
+          answer = new UpstreamAnswer(
+            h.status,
+            h.headers,
+            () => {
+              if (!released) socket.resume();
+            },
+            () => {
+              if (!answer!.complete) release(false);
+            },
+          );
+          resolve(answer);
+        },
+        body: (piece) => {
+          if (!answer!.push(piece)) socket.pause();
+        },
+        end: () => {
+          answer!.complete = true;
+          answer!.push(null);
+        },
+      });
+      const fail = (e: Error): void => {
+        if (released) return;
+        release(false);
+        if (answer) answer.destroy(e);
+        else reject(e);
+      };
+      const hangUp = (): NodeJS.ErrnoException => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      const onData = (chunk: Buffer): void => {
+        try {
+          parser.feed(chunk);
+        } catch (e) {
+          return fail(e as Error);
+        }
+        // Bytes after the end of the answer: the socket's next answer could not be told apart.
+        if (parser.done) release(keepAlive && parser.trailing === 0);
+      };
+      const onEnd = (): void => {
+        if (released) return;
+        if (reused && !parser.started) return fail(new ReusedSocketClosed(hangUp()));
+        try {
+          parser.finish();
+        } catch (e) {
+          return fail(parser.started ? (e as Error) : hangUp());
+        }
+        release(false);
+      };
+      const onError = (e: NodeJS.ErrnoException): void => {
+        if (reused && !parser.started && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) return fail(new ReusedSocketClosed(e));
+        fail(e);
+      };
+      const onTimeout = (): void => fail(opts.timeoutError(answer !== undefined));
+      const release = (keep: boolean): void => {
+        if (released) return;
+        released = true;
+        socket.off('data', onData);
+        socket.off('end', onEnd);
+        socket.off('error', onError);
+        socket.off('close', onEnd);
+        socket.off('timeout', onTimeout);
+        if (keep && !socket.destroyed) this.keepIdle(origin, socket);
+        else socket.destroy();
+        this.freeSlot(origin);
+      };
+      setStop(fail);
+      if (released) return;
+      socket.on('data', onData);
+      socket.on('end', onEnd);
+      socket.on('error', onError);
+      socket.on('close', onEnd);
+      socket.on('timeout', onTimeout);
+      socket.setTimeout(opts.timeoutMs);
+      socket.resume();
+      if (bytes.length === 1) socket.write(bytes[0]!);
+      else {
+        socket.cork();
+        for (const b of bytes) socket.write(b);
+        socket.uncork();
+      }
+    });
+  }
+
+  /** A call's place among the origin's sockets, handed to the next waiting call if any (so none overtakes it). */
+  private freeSlot(origin: Origin): void {
+    const next = origin.waiting.shift();
+    if (next) next.resolve();
+    else origin.busy--;
+  }
+
+  /** Keeps a socket for the next call to this origin, closing it when the server does or after IDLE_MS. */
+  private keepIdle(origin: Origin, socket: net.Socket): void {
+    const entry: IdleSocket = {
+      socket,
+      take: () => {
+        socket.off('timeout', drop);
+        socket.off('end', drop);
+        socket.off('error', drop);
+        socket.off('data', drop);
+        return socket;
+      },
+    };
+    function drop(): void {
+      const i = origin.idle.indexOf(entry);
+      if (i >= 0) origin.idle.splice(i, 1);
+      entry.take();
+      socket.destroy();
+    }
+    socket.setTimeout(IDLE_MS);
+    socket.on('timeout', drop);
+    socket.on('end', drop);
+    socket.on('error', drop);
+    // Bytes from a server between answers answer nothing: the socket cannot be trusted.
+    socket.on('data', drop);
+    socket.resume();
+    origin.idle.push(entry);
+  }
+}
+
+/** The request as bytes: head (validated like node:http does) and body, one buffer when small. */
+function requestBytes(url: URL, req: WireRequest): Buffer[] {
+  if (INVALID_PATH.test(req.path)) throw new TypeError(`refusing to send a request to Odoo: its path holds a character HTTP cannot carry`);
+  let head = `POST ${req.path} HTTP/1.1\r\nHost: ${url.host}\r\n`;
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!TOKEN.test(name)) throw new TypeError(`refusing to send a request to Odoo: '${name}' is not a header name`);
+    // A CR or LF in a value would start another header (or another request): node:http refuses these too.
+    if (BAD_VALUE.test(value)) throw new TypeError(`refusing to send a request to Odoo: its ${name} header holds a character HTTP cannot carry`);
+    head += `${name}: ${value}\r\n`;
+  }
+  head += `Content-Length: ${req.body.length}\r\nUser-Agent: odoo-keys\r\nConnection: keep-alive\r\n\r\n`;
+  const h = Buffer.from(head, 'latin1');
+  return req.body.length <= 16 * 1024 ? [Buffer.concat([h, req.body])] : [h, req.body];
+}

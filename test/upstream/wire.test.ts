@@ -1,0 +1,237 @@
+// The proxy's upstream connections (src/upstream/wire.ts behind UpstreamPool), on real sockets:
+// a socket is used again only when the answer allows it, a full pool makes calls wait their
+// turn (and a cancelled wait gives nothing away), a request is never written with a header that
+// could split it, a slow reader slows Odoo's socket rather than filling memory, and HTTPS works
+// with the system's trust store, resuming TLS sessions since Odoo closes every connection.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import tls from 'node:tls';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Cancellation, UpstreamPool, readBody, type UpstreamRequest } from '../../src/upstream/forward.js';
+
+const REQ: UpstreamRequest = { path: '/xmlrpc/2/object', headers: { 'Content-Type': 'text/xml' }, body: Buffer.from('<methodCall/>') };
+
+/** A raw HTTP server: `answer(request, socket, n)` writes whatever it likes; counts connections and requests. */
+async function rawServer(answer: (request: string, socket: net.Socket, n: number) => void): Promise<{ url: URL; connections: number; requests: string[]; sockets: net.Socket[]; close(): Promise<void> }> {
+  const state = { connections: 0, requests: [] as string[], sockets: [] as net.Socket[] };
+  const server = net.createServer((s) => {
+    state.connections++;
+    state.sockets.push(s);
+    s.on('error', () => {});
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      // One request: head, then Content-Length bytes.
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const len = Number(/content-length: (\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
+        if (buf.length < end + 4 + len) return;
+        const request = buf.slice(0, end + 4 + len);
+        buf = buf.slice(end + 4 + len);
+        state.requests.push(request);
+        answer(request, s, state.requests.length);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = new URL(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`);
+  return Object.assign(state, {
+    url,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of state.sockets) s.destroy();
+        server.close(() => r());
+      }),
+  });
+}
+
+const ok = (body: string, extra = ''): string => `HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+
+test('a socket is used again only when the answer leaves it open and ends where it says', async (t) => {
+  const pool = new UpstreamPool({ maxSockets: 4 });
+  t.after(() => pool.close());
+  const text = async (): Promise<string> => (await readBody(await pool.send(s.url, REQ), 1e6)).toString();
+
+  // Kept alive (a reverse proxy in front of Odoo): one connection for three calls.
+  let mode = 'keep';
+  const s = await rawServer((_req, sock, n) => {
+    if (mode === 'keep') sock.write(ok(`answer ${n}`));
+    // Connection: close, the socket left open by the server: the answer alone says not to reuse it.
+    else if (mode === 'close') sock.write(ok(`answer ${n}`, 'Connection: close\r\n'));
+    // An answer followed by bytes no request asked for: the socket cannot be trusted again.
+    else sock.write(ok(`answer ${n}`) + 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nextra');
+  });
+  t.after(() => s.close());
+  assert.equal(await text(), 'answer 1');
+  assert.equal(await text(), 'answer 2');
+  assert.equal(await text(), 'answer 3');
+  assert.equal(s.connections, 1, 'kept-alive answers: the same socket');
+  // The request as written: one head, Host and a length, the body.
+  assert.match(s.requests[0]!, /^POST \/xmlrpc\/2\/object HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\nContent-Type: text\/xml\r\nContent-Length: 13\r\nUser-Agent: odoo-keys\r\nConnection: keep-alive\r\n\r\n<methodCall\/>$/);
+
+  mode = 'close';
+  assert.equal(await text(), 'answer 4');
+  assert.equal(await text(), 'answer 5');
+  assert.equal(await text(), 'answer 6');
+  assert.equal(s.connections, 3, 'Connection: close (as Odoo answers): the kept socket carried one more call, then a new one each');
+
+  mode = 'trailing';
+  const before = s.connections;
+  assert.equal(await text(), 'answer 7');
+  assert.equal(await text(), 'answer 8');
+  assert.equal(s.connections, before + 2, 'bytes after an answer: that socket is not used again');
+});
+
+test('a kept socket the server closed while idle: a read is sent again on a fresh one, a create is not', async (t) => {
+  const pool = new UpstreamPool({ maxSockets: 4 });
+  t.after(() => pool.close());
+  // The server answers, keeps the socket, and drops it the moment the next request comes in.
+  const s = await rawServer((_req, sock) => {
+    if ((sock as net.Socket & { used?: boolean }).used) return void sock.destroy();
+    (sock as net.Socket & { used?: boolean }).used = true;
+    sock.write(ok('first'));
+  });
+  t.after(() => s.close());
+  assert.equal((await readBody(await pool.send(s.url, REQ), 1e6)).toString(), 'first');
+  assert.equal((await readBody(await pool.send(s.url, REQ, { mayRepeat: true }), 1e6)).toString(), 'first', 'sent again on a new socket');
+  assert.equal(pool.stats.retriedOnReusedSocket, 1);
+  await assert.rejects(pool.send(s.url, REQ, { mayRepeat: false }), /not sent again, as it may change data/);
+  assert.equal(pool.stats.retriedOnReusedSocket, 1);
+});
+
+test('a full pool makes calls wait their turn; a call cancelled while waiting gives no place away', async (t) => {
+  const pool = new UpstreamPool({ maxSockets: 2 });
+  t.after(() => pool.close());
+  const held: net.Socket[] = [];
+  const s = await rawServer((_req, sock) => held.push(sock));
+  t.after(() => s.close());
+  const until = async (cond: () => boolean): Promise<void> => {
+    while (!cond()) await new Promise((r) => setTimeout(r, 5));
+  };
+  const first = pool.send(s.url, REQ);
+  const second = pool.send(s.url, REQ);
+  const cancelled = new Cancellation();
+  const third = pool.send(s.url, REQ, { cancellation: cancelled });
+  const fourth = pool.send(s.url, REQ);
+  await until(() => held.length === 2);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(s.connections, 2, 'no more than maxSockets at once');
+  cancelled.cancel();
+  await assert.rejects(third, /cancelled/);
+  held.shift()!.end(ok('one', 'Connection: close\r\n'));
+  assert.equal((await readBody(await first, 1e6)).toString(), 'one');
+  await until(() => held.length === 2);
+  assert.equal(s.connections, 3, 'the freed place went to the next waiting call, not to the cancelled one');
+  held.shift()!.end(ok('two', 'Connection: close\r\n'));
+  held.shift()!.end(ok('four', 'Connection: close\r\n'));
+  assert.equal((await readBody(await second, 1e6)).toString(), 'two');
+  assert.equal((await readBody(await fourth, 1e6)).toString(), 'four');
+  // Every place came back: two calls at once still go out together.
+  const a = pool.send(s.url, REQ);
+  const b = pool.send(s.url, REQ);
+  await until(() => held.length === 2);
+  for (const sock of held.splice(0)) sock.end(ok('again', 'Connection: close\r\n'));
+  await Promise.all([a, b]);
+});
+
+test('a header value with CR or LF is refused before anything is sent', async (t) => {
+  const pool = new UpstreamPool();
+  t.after(() => pool.close());
+  const s = await rawServer((_req, sock) => sock.end(ok('x')));
+  t.after(() => s.close());
+  for (const db of ['prod\r\nX-Injected: 1', 'prod\nGET / HTTP/1.1', 'prod\u0100']) {
+    await assert.rejects(pool.send(s.url, { ...REQ, headers: { 'X-Odoo-Database': db } }), /X-Odoo-Database header holds a character HTTP cannot carry/);
+  }
+  await assert.rejects(pool.send(s.url, { ...REQ, path: '/json/2/a b' }), /path holds a character HTTP cannot carry/);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(s.connections, 0, 'nothing reached the server');
+});
+
+test('a reader that stops reading stops Odoo\'s socket, rather than holding the answer in memory', async (t) => {
+  const pool = new UpstreamPool();
+  t.after(() => pool.close());
+  const size = 64 * 1024 * 1024;
+  let flushed = false;
+  const s = await rawServer((_req, sock) => {
+    sock.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\nConnection: close\r\n\r\n`);
+    const piece = Buffer.alloc(1024 * 1024, 97);
+    for (let i = 0; i < 64; i++) sock.write(piece);
+    // Called once every byte is in the kernel: the reader's side took them all.
+    sock.end(() => (flushed = true));
+  });
+  t.after(() => s.close());
+  const answer = await pool.send(s.url, REQ);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(flushed, false, 'the server could write all 64 MB while nothing was read');
+  assert.ok(answer.readableLength < 4 * 1024 * 1024, `held in memory: ${answer.readableLength} bytes`);
+  assert.equal((await readBody(answer, size)).length, size, 'then read whole');
+  assert.equal(answer.complete, true);
+});
+
+test('an answer cut short, or not HTTP: a clear error, on the stream or before it', async (t) => {
+  const pool = new UpstreamPool();
+  t.after(() => pool.close());
+  let mode = '';
+  const s = await rawServer((_req, sock) => {
+    if (mode === 'short') sock.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this');
+    else if (mode === 'garbage') sock.end('<html>hello</html>');
+    else if (mode === 'nothing') sock.end();
+  });
+  t.after(() => s.close());
+  mode = 'short';
+  const answer = await pool.send(s.url, REQ);
+  await assert.rejects(readBody(answer, 1e6), /closed before the end of the answer/);
+  assert.equal(answer.complete, false);
+  mode = 'garbage';
+  await assert.rejects(pool.send(s.url, REQ), /Odoo's answer could not be read: the answer does not start with an HTTP\/1\.x status line/);
+  mode = 'nothing';
+  await assert.rejects(pool.send(s.url, REQ), /Odoo closed the connection without answering/);
+});
+
+test('HTTPS: the system trust store (NODE_EXTRA_CA_CERTS), the host name checked, TLS sessions resumed', async (t) => {
+  const openssl = spawnSync('openssl', ['version']);
+  if (openssl.status !== 0) return t.skip('openssl is not installed (.ci/run installs it)');
+  const dir = mkdtempSync(join(tmpdir(), 'odoo-keys-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+  const resumed: boolean[] = [];
+  const server = tls.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (sock) => {
+    resumed.push(sock.isSessionReused());
+    sock.on('error', () => {});
+    sock.once('data', () => sock.end(ok('over tls', 'Connection: close\r\n')));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const port = (server.address() as net.AddressInfo).port;
+
+  // Not trusted here (this process was started without the certificate): refused, clearly.
+  const pool = new UpstreamPool();
+  t.after(() => pool.close());
+  await assert.rejects(pool.send(new URL(`https://localhost:${port}/`), REQ), /Odoo could not be reached \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/);
+
+  // A process started with the certificate in NODE_EXTRA_CA_CERTS, as an administrator with a
+  // private CA runs serve: three calls, the later ones on resumed sessions; the wrong name refused.
+  const forward = fileURLToPath(new URL('../../src/upstream/forward.js', import.meta.url));
+  const script = `
+    import { UpstreamPool, readBody } from ${JSON.stringify(forward)};
+    const pool = new UpstreamPool();
+    const req = { path: '/xmlrpc/2/object', headers: {}, body: Buffer.from('x') };
+    const out = [];
+    for (let i = 0; i < 3; i++) out.push((await readBody(await pool.send(new URL('https://localhost:${port}/'), req), 1e6)).toString());
+    try { await pool.send(new URL('https://127.0.0.1:${port}/'), req); out.push('no error'); } catch (e) { out.push(e.message); }
+    pool.close();
+    console.log(JSON.stringify(out));`;
+  // Not execFileSync: the TLS server answers from this process's event loop.
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }, encoding: 'utf8' });
+  const out = JSON.parse(stdout) as string[];
+  assert.deepEqual(out.slice(0, 3), ['over tls', 'over tls', 'over tls']);
+  assert.match(out[3]!, /Odoo could not be reached \(ERR_TLS_CERT_ALTNAME_INVALID\)/, 'a certificate for another name is refused');
+  assert.deepEqual(resumed.slice(0, 3), [false, true, true], 'the second and third connections resumed the first one\'s TLS session');
+});
