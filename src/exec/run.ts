@@ -158,6 +158,8 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
   );
 
   const cleanups: (() => void)[] = [];
+  /** Set once the child has ended and the proxy waits for Odoo's answers to calls still in flight. */
+  let waitingForCalls = false;
   // The --key's changes follow into the temporary key: counted from exec's own read of keys.yaml,
   // and checked once more before the command starts, so it never starts with a key revoked meanwhile.
   let armDeathOnChange = false;
@@ -191,10 +193,22 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
     });
   });
 
-  // Signals: forwarded, never fatal to exec, which must outlive the child to clean up.
+  // Signals: forwarded, never fatal to exec, which must outlive the child to clean up. Once the
+  // child has ended they stay caught until the proxy is closed: a second Ctrl-C while exec waits
+  // for calls still at Odoo (from processes the command left running) would otherwise kill exec
+  // and lose their journal lines and the command's exit code; it only stops the wait.
+  const hurry = new AbortController();
+  const signalCleanups: (() => void)[] = [];
   for (const signal of FORWARDED_SIGNALS) {
     const forward = (): void => {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      if (child.pid === undefined) return;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        if (waitingForCalls && !hurry.signal.aborted) {
+          plan.notice('not waiting any longer: the calls still at Odoo are journaled as not awaited');
+          hurry.abort();
+        }
+        return;
+      }
       if (terminalSentIt(signal)) {
         plan.log.debug('signal not forwarded: the terminal sent it to the command as well', { signal });
         return;
@@ -207,7 +221,7 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
       }
     };
     process.on(signal, forward);
-    cleanups.push(() => process.off(signal, forward));
+    signalCleanups.push(() => process.off(signal, forward));
   }
   // A crash of exec itself (not a signal: those are handled) must not leave the command running
   // without its proxy; SIGKILL cannot be caught, and then the key dies with exec's memory.
@@ -250,6 +264,16 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
   for (const c of cleanups) c();
   // The key first (calls of anything the command left behind are refused at once), then the proxy.
   proxy.setTemporaryKeys([]);
-  await proxy.close(1000);
+  try {
+    await proxy.close(1000, undefined, {
+      hurry: hurry.signal,
+      onAnswerWait: (calls) => {
+        waitingForCalls = true;
+        plan.notice(`${plan.command} ended; waiting for Odoo to answer ${calls === 1 ? '1 call' : `${calls} calls`} still in flight, so that the journal says what Odoo did (Ctrl-C to stop waiting)`);
+      },
+    });
+  } finally {
+    for (const c of signalCleanups) c();
+  }
   return outcome;
 }

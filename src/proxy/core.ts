@@ -1221,21 +1221,28 @@ export class ProxyCore {
    * Waits, while refuseAll refuses, until every call under way has settled with its journal line.
    * Calls not yet at Odoo are refused on their way, so what is waited for is Odoo's answers. After
    * `answerWaitMs` the upstream pool is closed: calls still waiting on Odoo are journaled as not
-   * awaited (Odoo may or may not have carried them out), not dropped.
+   * awaited (Odoo may or may not have carried them out), not dropped. `hurry` aborted ends the
+   * wait at once in the same way (exec: a second Ctrl-C while it waits for them).
    */
-  async drain(answerWaitMs: number): Promise<void> {
+  async drain(answerWaitMs: number, hurry?: AbortSignal): Promise<void> {
     const settled = async (): Promise<'settled'> => {
       while (this.underway.size > 0) await Promise.allSettled([...this.underway]);
       return 'settled';
     };
     let timer: NodeJS.Timeout | undefined;
-    const cap = new Promise<'cap'>((resolve) => {
+    let onHurry: (() => void) | undefined;
+    const cap = new Promise<'cap' | 'hurried'>((resolve) => {
       timer = setTimeout(() => resolve('cap'), answerWaitMs);
+      onHurry = () => resolve('hurried');
+      if (hurry?.aborted) onHurry();
+      else hurry?.addEventListener('abort', onHurry, { once: true });
     });
     const first = await Promise.race([settled(), cap]);
     clearTimeout(timer);
+    if (onHurry) hurry?.removeEventListener('abort', onHurry);
     if (first === 'settled') return;
-    this.deps.log.warn('Odoo did not answer calls in flight in time; they are journaled as not awaited', { calls: this.underway.size, waited_ms: answerWaitMs });
+    if (first === 'hurried') this.deps.log.warn('told to stop waiting for Odoo: calls in flight are journaled as not awaited', { calls: this.underway.size });
+    else this.deps.log.warn('Odoo did not answer calls in flight in time; they are journaled as not awaited', { calls: this.underway.size, waited_ms: answerWaitMs });
     this.answersAbandoned = true;
     this.deps.pool.close();
     await settled();

@@ -79,9 +79,18 @@ export interface RunningProxy {
    * (up to `graceMs`), then cuts clients off and waits for Odoo's answers to the calls it still
    * holds (up to `answerWaitMs`, default SHUTDOWN_ANSWER_WAIT_MS or the upstream timeout if
    * shorter), so every call has its journal line; then closes the pool and the journal.
+   * `onAnswerWait` is told how many calls are still under way when that second wait begins;
+   * `hurry` aborted cuts both waits short (calls still at Odoo are journaled as not awaited).
    */
-  close(graceMs?: number, answerWaitMs?: number): Promise<void>;
+  close(graceMs?: number, answerWaitMs?: number, opts?: CloseOptions): Promise<void>;
   health(): Promise<HealthReport>;
+}
+
+export interface CloseOptions {
+  /** Aborted: stop waiting (exec, told again to stop while it waits for calls in flight). */
+  hurry?: AbortSignal;
+  /** Called when close() starts waiting for Odoo's answers, with the number of calls under way. */
+  onAnswerWait?: (calls: number) => void;
 }
 
 /**
@@ -400,25 +409,32 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
       temporary = keys;
       state = { keys: state.keys.withTemporary(keys), targets };
     },
-    async close(graceMs = 10_000, answerWaitMs = Math.min(pool.timeoutMs, SHUTDOWN_ANSWER_WAIT_MS)) {
+    async close(graceMs = 10_000, answerWaitMs = Math.min(pool.timeoutMs, SHUTDOWN_ANSWER_WAIT_MS), { hurry, onAnswerWait }: CloseOptions = {}) {
       closing = true;
       watch?.();
       if (pruneTimer) clearInterval(pruneTimer);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
+        const cutOff = (): void => {
+          clearTimeout(timer);
+          hurry?.removeEventListener('abort', cutOff);
           server.closeAllConnections();
           resolve();
-        }, graceMs);
+        };
+        const timer = setTimeout(cutOff, graceMs);
         timer.unref();
         server.close(() => {
           clearTimeout(timer);
+          hurry?.removeEventListener('abort', cutOff);
           resolve();
         });
         server.closeIdleConnections();
+        if (hurry?.aborted) cutOff();
+        else hurry?.addEventListener('abort', cutOff, { once: true });
       });
       // Calls under way (some still waiting for a place, some at Odoo) settle and are journaled
       // before the pool and the journal close under them.
-      await core.drain(answerWaitMs);
+      if (core.callsUnderway > 0) onAnswerWait?.(core.callsUnderway);
+      await core.drain(answerWaitMs, hurry);
       // Lines owed from a journal outage: written now if it works again (else they are in the log).
       await core.repay();
       if (core.linesOwed) log.error('journal lines of calls that reached Odoo could not be written before shutdown; they are in this log', { lines: core.linesOwed });

@@ -58,6 +58,26 @@ except Exception as e:
 print(json.dumps({'second': second}), flush=True)
 `;
 
+// A command that leaves a process behind (a daemon, in a session of its own) with a write under
+// way, and exits when told to on stdin. The daemon prints its pid so that the test can end it.
+const LEAVE_A_CALL_BEHIND = String.raw`
+import { spawn } from 'node:child_process';
+const write = (name) => fetch(process.env.ODOO_URL + '/json/2/res.partner/write', { method: 'POST', body: JSON.stringify({ ids: [1], vals: { name } }),
+  headers: { Authorization: 'bearer ' + process.env.ODOO_API_KEY, 'X-Odoo-Database': process.env.ODOO_DB, 'Content-Type': 'application/json' } });
+if (process.argv[1] === 'daemon') {
+  write('left behind').then(() => {}, () => {});
+  setInterval(() => {}, 1 << 30);
+} else {
+  console.log('warm', (await write('warm')).status);
+  process.stdin.once('data', () => {
+    const d = spawn(process.execPath, ['--input-type=module', '-e', process.argv[1], 'daemon'], { detached: true, stdio: 'ignore' });
+    d.unref();
+    console.log('daemon', d.pid);
+    process.stdin.once('data', () => process.exit(5));
+  });
+}
+`;
+
 /** Kills a detached exec's whole process group (exec and its command), whatever state the test left. */
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
@@ -132,5 +152,36 @@ describe('exec and signals', () => {
     const again = startExec(w, [...SCOPE, '--', 'true']);
     again.child.stdin!.end();
     assert.equal((await again.done).code, 0);
+  });
+
+  test("a signal while exec waits for a call its command left at Odoo stops the wait: the call is journaled, exec exits with the command's code", async (t) => {
+    const run = startExec(w, ['--scope', 'res.partner:read,write(name)', '--', process.execPath, '--input-type=module', '-e', LEAVE_A_CALL_BEHIND, LEAVE_A_CALL_BEHIND], { detached: true });
+    let daemon: number | undefined;
+    t.after(() => {
+      killGroup(run.child.pid);
+      if (daemon !== undefined) killGroup(daemon);
+      w.standin.faults.delayMs = 0;
+    });
+    await run.waitFor(/^warm 200$/m);
+    // Odoo holds the daemon's write far longer than the test runs (exec would wait 30 s for it).
+    w.standin.faults.delayMs = 10 * 60_000;
+    const seen = w.standin.received.length;
+    run.child.stdin!.write('go\n');
+    daemon = Number((await run.waitFor(/^daemon (\d+)$/m))[1]);
+    for (let i = 0; i < 3000 && w.standin.received.length === seen; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(w.standin.received.length > seen, "the daemon's write reached Odoo");
+    run.child.stdin!.write('exit\n');
+    // exec says what it waits for, and that Ctrl-C ends the wait; then it gets a SIGTERM (or the Ctrl-C).
+    await run.waitFor(/ended; waiting for Odoo to answer 1 call still in flight.*\(Ctrl-C to stop waiting\)/, 'stderr');
+    process.kill(run.child.pid!, 'SIGTERM');
+    const r = await run.done;
+    assert.equal(r.signal, null, 'exec was not killed by the signal');
+    assert.equal(r.code, 5, "the command's own exit code");
+    assert.match(r.stderr, /not waiting any longer: the calls still at Odoo are journaled as not awaited/);
+    const line = w.journal().filter((e) => e.method === 'write' && e.decision === 'allow').at(-1)!;
+    assert.equal(line.outcome, 'upstream_error');
+    assert.equal(line.error?.name, 'NotAwaited', JSON.stringify(line));
+    const verify = await runCli(w, ['audit', 'verify']);
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   });
 });

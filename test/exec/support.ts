@@ -65,8 +65,8 @@ export interface RunningExec {
   child: ChildProcess;
   /** Output so far. */
   out(): { stdout: string; stderr: string };
-  /** Resolves once stdout has matched. */
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
+  /** Resolves once stdout (or stderr) has matched. */
+  waitFor(pattern: RegExp, stream?: 'stdout' | 'stderr'): Promise<RegExpMatchArray>;
   done: Promise<CliResult>;
 }
 
@@ -78,10 +78,10 @@ export function startExec(world: CliEnv, args: string[], opts: { env?: Record<st
   const child = spawn(process.execPath, [BIN, 'exec', ...args], { cwd: REPO_ROOT, env: cliEnvironment({ ...world, env: opts.env }), stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached ?? false });
   let stdout = '';
   let stderr = '';
-  const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  const waiters: { pattern: RegExp; stream: 'stdout' | 'stderr'; resolve: (m: RegExpMatchArray) => void }[] = [];
   const check = (): void => {
     for (const w of [...waiters]) {
-      const m = stdout.match(w.pattern);
+      const m = (w.stream === 'stdout' ? stdout : stderr).match(w.pattern);
       if (m) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve(m);
@@ -92,7 +92,10 @@ export function startExec(world: CliEnv, args: string[], opts: { env?: Record<st
     stdout += d;
     check();
   });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    check();
+  });
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -103,12 +106,13 @@ export function startExec(world: CliEnv, args: string[], opts: { env?: Record<st
   return {
     child,
     out: () => ({ stdout, stderr }),
-    waitFor(pattern) {
+    waitFor(pattern, stream = 'stdout') {
       return new Promise((resolve, reject) => {
-        const m = stdout.match(pattern);
+        const m = (stream === 'stdout' ? stdout : stderr).match(pattern);
         if (m) return resolve(m);
         waiters.push({
           pattern,
+          stream,
           resolve: (found) => ((found as unknown as { missing?: boolean }).missing ? reject(new Error(`exec ended before ${pattern} showed:\n${stdout}\n--- stderr:\n${stderr}`)) : resolve(found)),
         });
       });

@@ -167,7 +167,9 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-const sleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+// Unref'd: an answer held back (faults.delayMs) must not keep a test's process alive once the
+// stand-in is closed; while it is open, its server does.
+const sleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((r) => setTimeout(r, ms).unref()) : Promise.resolve());
 
 function send(res: ServerResponse, answer: HttpAnswer): void {
   res.setHeader('Server', 'Werkzeug/3.0.1 Python/3.11.2');
