@@ -89,8 +89,10 @@ export function temporaryLiveKey(identity: TemporaryIdentity, flags: FlagScope, 
   if (hasLimits(limits)) record.limits = limits;
   const live: LiveKey = { record, temporary: identity.origin };
   if (flags.rules.length > 0 || hasLimits(flagLimits)) {
-    // Limits alone narrow nothing about rules: the base key's own rules stand in, so only the limits bite.
+    // Limits alone narrow nothing about rules: the base key's own rules stand in, so only the limits
+    // bite; for a learning key (no rules) its learning mode stands in, else it would allow nothing.
     const narrowing: KeyScope = { id: identity.id, name: identity.name, rules: flags.rules.length > 0 ? flags.rules : base.rules, limits: flagLimits };
+    if (flags.rules.length === 0 && base.learning) narrowing.learning = true;
     live.narrowing = narrowing;
   }
   return live;

@@ -12,6 +12,9 @@ import { dryRunText, dryRunView } from '../../src/exec/view.js';
 import { mintKey, TOKEN_SCAN_PATTERN } from '../../src/registry/keys.js';
 import type { KeyRecord } from '../../src/registry/types.js';
 import { authenticateKey, KeyIndex } from '../../src/proxy/keys.js';
+import { callFromCheckArgs } from '../../src/policy/check.js';
+import { decide } from '../../src/policy/decide.js';
+import { env as policyEnv } from '../policy/support.js';
 
 const minted = mintKey('1a2b3c4d');
 const vars = execVariables({ url: 'http://127.0.0.1:4242', db: 'acme', login: 'integration@acme.com', token: minted.token, expiresAt: '2026-11-28T10:15:00.000Z', keyId: '1a2b3c4d' });
@@ -141,6 +144,22 @@ test('a temporary key from --key: its rules, limits and earlier expiry; flags na
   // A base key in learning mode stays so; a revoked one is revoked.
   assert.equal(temporaryLiveKey(identity, { rules: [], limits: {} }, { ...baseKey, learning: true }).record.learning, true);
   assert.equal(temporaryLiveKey(identity, { rules: [], limits: {} }, { ...baseKey, revoked: '2026-11-28T10:01:00Z' }).record.revoked, '2026-11-28T10:01:00Z');
+});
+
+test('a learning --key narrowed by limits alone: the narrowing learns as the key does, it does not refuse everything', () => {
+  const learner: KeyRecord = { ...baseKey, rules: [], limits: {}, learning: true };
+  const call = callFromCheckArgs({ model: 'res.partner', method: 'search_read', args: '[[]]', kwargs: '{"fields": ["name"]}' });
+  const e = policyEnv({ now: new Date('2026-11-28T10:00:00Z') });
+  const hours = temporaryLiveKey(identity, { rules: [], limits: { hours: 'Mon-Sun 00:00-24:00 UTC' } }, learner);
+  assert.equal(hours.narrowing?.learning, true);
+  assert.equal(decide(hours.narrowing!, call, e).verdict, 'allow');
+  // Outside the flags' hours it is refused all the same.
+  const never = temporaryLiveKey(identity, { rules: [], limits: { hours: 'Sat 00:00-00:01 UTC' } }, learner);
+  assert.equal(decide(never.narrowing!, call, e).verdict, 'deny');
+  // Rules given as flags narrow a learning key to them: the narrowing does not learn.
+  const ruled = temporaryLiveKey(identity, { rules: [{ model: 'crm.lead', methods: ['read'] }], limits: {} }, learner);
+  assert.equal(ruled.narrowing?.learning, undefined);
+  assert.equal(decide(ruled.narrowing!, call, e).verdict, 'deny');
 });
 
 test('refreshing from keys.yaml: scope changes follow, a removed base key kills the temporary one', () => {
