@@ -9,5 +9,13 @@ import { execute } from '@oclif/core/execute';
  * listing some under ~/.local/share/odoo-keys at every start (and load code from there).
  */
 export async function main(root: string): Promise<void> {
+  // SIGUSR1 would open Node's inspector on 127.0.0.1:9229, which every local user can reach, and
+  // with it this process's memory, the upstream key included (serve, exec, login hold it). A
+  // listener of our own keeps Node from doing that (Node 20 has no --disable-sigusr1).
+  process.on('SIGUSR1', ignoreInspectorSignal);
   await execute({ loadOptions: { root, userPlugins: false, devPlugins: false } });
+}
+
+function ignoreInspectorSignal(): void {
+  process.stderr.write("odoo-keys: SIGUSR1 ignored (it would open Node's inspector to every local user)\n");
 }

@@ -122,6 +122,21 @@ describe('exec and signals', () => {
     assert.match(r.stdout, /sigints \[\(0, 128\)\]/, r.stdout);
   });
 
+  test("SIGUSR1 does not open Node's inspector (every local user could reach it, and the upstream key in memory)", async (t) => {
+    const script = w.script('report-usr1.py', REPORT_SIGNAL);
+    const run = startExec(w, [...SCOPE, '--', 'python3', script], { detached: true });
+    t.after(() => killGroup(run.child.pid));
+    await run.waitFor(/^ready\n/m);
+    process.kill(run.child.pid!, 'SIGUSR1');
+    const seen = await run.waitFor(/SIGUSR1 ignored|Debugger listening|Starting inspector/, 'stderr');
+    assert.equal(seen[0], 'SIGUSR1 ignored');
+    // Still serving, and still forwarding signals: the command ends as usual.
+    process.kill(run.child.pid!, 'SIGTERM');
+    const r = await run.done;
+    assert.equal(r.code, 128 + constants.signals.SIGTERM, r.stderr);
+    assert.doesNotMatch(r.stderr, /Debugger listening|Starting inspector/);
+  });
+
   test('exec killed with SIGKILL: the command lives on, its key works nowhere', async (t) => {
     const script = w.script('outlive.py', OUTLIVE_EXEC);
     const run = startExec(w, [...SCOPE, '--', 'python3', script], { detached: true });
