@@ -11,7 +11,7 @@ import { readTls, startProxy, StartupError } from '../src/proxy/runtime.js';
 
 export default class Serve extends RegistryCommand {
   static override summary = 'Run the proxy: integrations call it as they would call Odoo, with an odk_ key.';
-  static override description = `Serves /xmlrpc/2/*, /xmlrpc/*, /jsonrpc and /json/2/<model>/<method>, checks every call against the key's scope, forwards allowed calls to Odoo with the profile's real credentials and journals every call. keys.yaml is watched: create, scope, rotate and revoke take effect within a second. SIGHUP reloads; SIGTERM and SIGINT drain calls in flight and flush the journal.`;
+  static override description = `Serves /xmlrpc/2/*, /xmlrpc/*, /jsonrpc and /json/2/<model>/<method>, checks every call against the key's scope, forwards allowed calls to Odoo with the profile's real credentials and journals every call. keys.yaml is watched: create, scope, rotate and revoke take effect within a second. SIGHUP reloads; SIGTERM and SIGINT drain calls in flight and flush the journal, then exit 0; a second SIGTERM or SIGINT during the drain stops waiting (clients still connected are cut off, calls still at Odoo are journaled as NotAwaited) and exits 0 as well.`;
   static override examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --listen 0.0.0.0:8169 --trust-proxy 1 --retain 90d', '<%= config.bin %> serve --profile prod --profile staging --tls-cert cert.pem --tls-key key.pem'];
 
   static override flags = {
@@ -93,8 +93,17 @@ export default class Serve extends RegistryCommand {
 
     await new Promise<void>((resolve) => {
       let stopping = false;
+      let hurried = false;
       const stop = (signal: string): void => {
-        if (stopping) return;
+        if (stopping) {
+          // A second Ctrl-C: the operator will not wait for the drain. Clients are cut off and Odoo's
+          // answers are not awaited, but every call still gets its journal line. Later ones: nothing more to do.
+          if (hurried) return;
+          hurried = true;
+          log.warn('second signal: not waiting for calls in flight', { signal });
+          proxy.hurry();
+          return;
+        }
         stopping = true;
         log.info('draining calls in flight', { signal });
         proxy.close().then(resolve, (e: Error) => {

@@ -197,15 +197,16 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
   // child has ended they stay caught until the proxy is closed: a second Ctrl-C while exec waits
   // for calls still at Odoo (from processes the command left running) would otherwise kill exec
   // and lose their journal lines and the command's exit code; it only stops the wait.
-  const hurry = new AbortController();
+  let hurried = false;
   const signalCleanups: (() => void)[] = [];
   for (const signal of FORWARDED_SIGNALS) {
     const forward = (): void => {
       if (child.pid === undefined) return;
       if (child.exitCode !== null || child.signalCode !== null) {
-        if (waitingForCalls && !hurry.signal.aborted) {
+        if (waitingForCalls && !hurried) {
+          hurried = true;
           plan.notice('not waiting any longer: the calls still at Odoo are journaled as not awaited');
-          hurry.abort();
+          proxy.hurry();
         }
         return;
       }
@@ -266,7 +267,6 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
   proxy.setTemporaryKeys([]);
   try {
     await proxy.close(1000, undefined, {
-      hurry: hurry.signal,
       onAnswerWait: (calls) => {
         waitingForCalls = true;
         plan.notice(`${plan.command} ended; waiting for Odoo to answer ${calls === 1 ? '1 call' : `${calls} calls`} still in flight, so that the journal says what Odoo did (Ctrl-C to stop waiting)`);

@@ -153,6 +153,10 @@ export class ProxyCore {
   private readonly underway = new Set<Promise<void>>();
   /** Set when drain() stops waiting for Odoo: calls still waiting are journaled as not awaited. */
   private answersAbandoned = false;
+  /** Set by hurry(): drain() does not wait for Odoo's answers (an operator's second signal). */
+  private hurried = false;
+  /** End the waits of drain() calls under way. */
+  private readonly stopWaiting = new Set<() => void>();
 
   constructor(private readonly deps: ProxyDeps) {
     this.limiter = new ConcurrencyLimiter(deps.options.maxConcurrent, deps.options.maxConcurrentPerKey, deps.options.queueWaitMs);
@@ -1218,30 +1222,38 @@ export class ProxyCore {
   }
 
   /**
+   * Stops waiting for Odoo now: a drain() under way (or to come) gives up on the answers at once
+   * and journals the calls still at Odoo as not awaited, exactly as when its wait runs out.
+   */
+  hurry(): void {
+    this.hurried = true;
+    for (const stop of this.stopWaiting) stop();
+  }
+
+  /**
    * Waits, while refuseAll refuses, until every call under way has settled with its journal line.
    * Calls not yet at Odoo are refused on their way, so what is waited for is Odoo's answers. After
-   * `answerWaitMs` the upstream pool is closed: calls still waiting on Odoo are journaled as not
-   * awaited (Odoo may or may not have carried them out), not dropped. `hurry` aborted ends the
-   * wait at once in the same way (exec: a second Ctrl-C while it waits for them).
+   * `answerWaitMs` (or at once, after hurry()) the upstream pool is closed: calls still waiting on
+   * Odoo are journaled as not awaited (Odoo may or may not have carried them out), not dropped.
    */
-  async drain(answerWaitMs: number, hurry?: AbortSignal): Promise<void> {
+  async drain(answerWaitMs: number): Promise<void> {
     const settled = async (): Promise<'settled'> => {
       while (this.underway.size > 0) await Promise.allSettled([...this.underway]);
       return 'settled';
     };
     let timer: NodeJS.Timeout | undefined;
-    let onHurry: (() => void) | undefined;
-    const cap = new Promise<'cap' | 'hurried'>((resolve) => {
+    let stop: (() => void) | undefined;
+    const cap = new Promise<'cap'>((resolve) => {
+      if (this.hurried) return resolve('cap');
       timer = setTimeout(() => resolve('cap'), answerWaitMs);
-      onHurry = () => resolve('hurried');
-      if (hurry?.aborted) onHurry();
-      else hurry?.addEventListener('abort', onHurry, { once: true });
+      stop = () => resolve('cap');
+      this.stopWaiting.add(stop);
     });
     const first = await Promise.race([settled(), cap]);
     clearTimeout(timer);
-    if (onHurry) hurry?.removeEventListener('abort', onHurry);
-    if (first === 'settled') return;
-    if (first === 'hurried') this.deps.log.warn('told to stop waiting for Odoo: calls in flight are journaled as not awaited', { calls: this.underway.size });
+    if (stop) this.stopWaiting.delete(stop);
+    if (first === 'settled' || this.underway.size === 0) return;
+    if (this.hurried) this.deps.log.warn("shutdown hurried: Odoo's answers to calls in flight are not awaited; they are journaled as not awaited", { calls: this.underway.size });
     else this.deps.log.warn('Odoo did not answer calls in flight in time; they are journaled as not awaited', { calls: this.underway.size, waited_ms: answerWaitMs });
     this.answersAbandoned = true;
     this.deps.pool.close();

@@ -78,17 +78,22 @@ export interface RunningProxy {
    * Stops accepting and refuses calls not yet at Odoo; lets calls in flight finish with their client
    * (up to `graceMs`), then cuts clients off and waits for Odoo's answers to the calls it still
    * holds (up to `answerWaitMs`, default SHUTDOWN_ANSWER_WAIT_MS or the upstream timeout if
-   * shorter), so every call has its journal line; then closes the pool and the journal.
-   * `onAnswerWait` is told how many calls are still under way when that second wait begins;
-   * `hurry` aborted cuts both waits short (calls still at Odoo are journaled as not awaited).
+   * shorter), so every call has its journal line; then closes the pool and the journal. hurry()
+   * ends both waits early. `onAnswerWait` is told how many calls are still under way when the
+   * second wait begins.
    */
   close(graceMs?: number, answerWaitMs?: number, opts?: CloseOptions): Promise<void>;
+  /**
+   * Shortens a close() under way (or the next one): clients still connected are cut off now, and
+   * Odoo's answers are not waited for, so calls still at Odoo are journaled as not awaited. Every
+   * call still gets its line, and the journal is closed as usual. For an operator's second signal
+   * (serve), or a signal while exec waits for calls its command left at Odoo.
+   */
+  hurry(): void;
   health(): Promise<HealthReport>;
 }
 
 export interface CloseOptions {
-  /** Aborted: stop waiting (exec, told again to stop while it waits for calls in flight). */
-  hurry?: AbortSignal;
   /** Called when close() starts waiting for Odoo's answers, with the number of calls under way. */
   onAnswerWait?: (calls: number) => void;
 }
@@ -282,6 +287,9 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   let state: ProxyState = { keys: new KeyIndex(served(registry), temporary), targets };
   let registryError: string | null = null;
   let closing = false;
+  let hurried = false;
+  /** Ends close()'s grace period now (cuts clients off); set while the grace period runs. */
+  let endGrace: (() => void) | undefined;
 
   const applyRegistry = (reg: Registry): void => {
     registry = reg;
@@ -409,14 +417,13 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
       temporary = keys;
       state = { keys: state.keys.withTemporary(keys), targets };
     },
-    async close(graceMs = 10_000, answerWaitMs = Math.min(pool.timeoutMs, SHUTDOWN_ANSWER_WAIT_MS), { hurry, onAnswerWait }: CloseOptions = {}) {
+    async close(graceMs = 10_000, answerWaitMs = Math.min(pool.timeoutMs, SHUTDOWN_ANSWER_WAIT_MS), { onAnswerWait }: CloseOptions = {}) {
       closing = true;
       watch?.();
       if (pruneTimer) clearInterval(pruneTimer);
       await new Promise<void>((resolve) => {
         const cutOff = (): void => {
           clearTimeout(timer);
-          hurry?.removeEventListener('abort', cutOff);
           server.closeAllConnections();
           resolve();
         };
@@ -424,23 +431,31 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
         timer.unref();
         server.close(() => {
           clearTimeout(timer);
-          hurry?.removeEventListener('abort', cutOff);
           resolve();
         });
         server.closeIdleConnections();
-        if (hurry?.aborted) cutOff();
-        else hurry?.addEventListener('abort', cutOff, { once: true });
+        endGrace = cutOff;
+        if (hurried) cutOff();
       });
+      endGrace = undefined;
       // Calls under way (some still waiting for a place, some at Odoo) settle and are journaled
       // before the pool and the journal close under them.
       if (core.callsUnderway > 0) onAnswerWait?.(core.callsUnderway);
-      await core.drain(answerWaitMs, hurry);
+      await core.drain(answerWaitMs);
       // Lines owed from a journal outage: written now if it works again (else they are in the log).
       await core.repay();
       if (core.linesOwed) log.error('journal lines of calls that reached Odoo could not be written before shutdown; they are in this log', { lines: core.linesOwed });
       pool.close();
       await usage.close().catch((e: Error) => log.warn('could not record last-used times', { error: e.message }));
       if (journal) await journal.close();
+    },
+    hurry() {
+      if (hurried) return;
+      hurried = true;
+      // The grace period first (calls still streaming to their clients end, as they would at its
+      // end), then Odoo's answers: core.drain stops waiting, now or as soon as it starts.
+      endGrace?.();
+      core.hurry();
     },
   };
 }

@@ -97,3 +97,49 @@ test('serve: a clear error and exit code when it cannot start', async (t) => {
   assert.equal(oneFileTwoProfiles.code, 2, oneFileTwoProfiles.stderr);
   assert.match(oneFileTwoProfiles.stderr, /--upstream-key-file holds one key and 2 profiles are served \(prod, other\); record a key file for each instead: odoo-keys login <profile> --upstream-key-file PATH/);
 });
+
+test('serve: a second SIGTERM during the drain stops waiting for Odoo: the call in flight is journaled as not awaited, the chain holds, exit 0', async (t) => {
+  const world = await cliOnStandin(t);
+  const { odoo, folders: f, token } = world;
+
+  const port = await freePort();
+  const child = (world.child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`, '--log-level', 'info'], { cwd: REPO_ROOT, env: cliEnvironment(f), stdio: ['ignore', 'pipe', 'pipe'] }));
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  await waitFor(child, () => stderr, /proxy listening on http:\/\/127\.0\.0\.1:\d+/);
+  const call = async (): Promise<string> => {
+    const r = await fetch(`http://127.0.0.1:${port}/xmlrpc/2/object`, { method: 'POST', body: encodeMethodCall('execute_kw', [odoo.db, 1, token, 'res.partner', 'search_count', [[]]]) });
+    return decodeMethodResponse(await r.text()).kind;
+  };
+  assert.equal(await call(), 'params', 'warm: the schema is cached, so the next call goes straight to Odoo');
+
+  // Odoo takes a minute: longer than the grace (10 s) and the wait for its answer (30 s) together,
+  // so a drain that waited would end with the wait ran out, which the log would say.
+  odoo.faults.delayMs = 60_000;
+  const seen = odoo.received.length;
+  const inflight = call().catch(() => 'cut off');
+  for (let i = 0; i < 2000 && !odoo.received.slice(seen).some((r) => r.body.includes('search_count')); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(odoo.received.slice(seen).some((r) => r.body.includes('search_count')), 'the call reached Odoo');
+
+  child.kill('SIGTERM');
+  await waitFor(child, () => stderr, /draining calls in flight/);
+  child.kill('SIGTERM');
+  await waitFor(child, () => stderr, /second signal: not waiting for calls in flight/);
+  child.kill('SIGINT'); // a third: nothing more to do, and nothing breaks (the process may be gone by now)
+
+  assert.deepEqual(await exited, { code: 0, signal: null });
+  assert.ok(['cut off', 'fault'].includes(await inflight), `the client got an error or a closed connection, not ${await inflight}`);
+  assert.equal(stderr.match(/second signal/g)?.length, 1, 'logged once');
+  assert.match(stderr, /shutdown hurried/);
+  assert.doesNotMatch(stderr, /did not answer calls in flight in time/, 'the drain did not wait its 30 s out');
+
+  const dir = join(f.state, 'journal');
+  const entries = readdirSync(dir).filter((n) => n.endsWith('.jsonl')).flatMap((n) => readFileSync(join(dir, n), 'utf8').trim().split('\n')).map((l) => JSON.parse(l) as { method: string; outcome: string; error?: { name: string } });
+  const counts = entries.filter((e) => e.method === 'search_count');
+  assert.equal(counts.length, 2, 'the warm-up call and the one in flight, one line each');
+  assert.equal(counts[1]!.outcome, 'upstream_error');
+  assert.equal(counts[1]!.error?.name, 'NotAwaited', JSON.stringify(counts[1]));
+  const verify = await runCli(f, ['audit', 'verify']);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+});

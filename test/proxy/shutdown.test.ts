@@ -2,6 +2,7 @@
 // nothing reaches Odoo without a journal line, and no call under way loses its line. A call not
 // yet at Odoo when shutdown begins is refused; a call at Odoo when the grace period ends is seen
 // through and journaled with what Odoo answered; one Odoo never answers is journaled as not awaited.
+// hurry() (`serve`'s second signal) ends both waits at once, and still loses no line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -9,6 +10,7 @@ import { startHarness, post, type Harness } from '../support/proxy-harness.js';
 import { journalLines } from '../support/journal.js';
 import { rawRequest, startFaultyHarness } from '../hardening/support.js';
 import type { JournalEntry } from '../../src/audit/types.js';
+import { createLogger } from '../../src/proxy/log.js';
 
 const RULES = [{ model: 'res.partner', methods: ['read', 'write', 'search_read'] }];
 /** A close() that hangs fails its test instead of holding up the run. */
@@ -159,3 +161,38 @@ test('a call waiting for its place to fetch a schema when shutdown begins: refus
     await h.close();
   }
 });
+
+
+for (const when of ['during the grace period', 'while Odoo\'s answers are awaited'] as const) {
+  test(`hurry() ${when}: close() stops waiting, the call at Odoo is journaled as not awaited, the chain holds`, GUARD, async (t) => {
+    // Odoo takes a minute and close() would wait a minute for the grace and another for the
+    // answer: close() ends within GUARD only because hurry() ended both waits.
+    const logged: { level: string; msg: string }[] = [];
+    const h = await startHarness({ version: 19, log: createLogger('debug', (l) => void logged.push(JSON.parse(l) as { level: string; msg: string })) });
+    t.after(() => h.close());
+    const warned = (pattern: RegExp): boolean => logged.some((l) => l.level === 'warn' && pattern.test(l.msg));
+    const token = await slowOdoo(h, 60_000);
+    const { call } = await writeAtOdoo(h, token, 'hurried');
+
+    const grace = when === 'during the grace period' ? 60_000 : 50;
+    const closing = h.proxy.close(grace, 60_000);
+    // Past the grace period once the client is cut off; close() then waits for Odoo's answer.
+    if (when !== 'during the grace period') assert.equal(await call, 'cut off', 'the grace period ended');
+    assert.equal(h.proxy.core.callsUnderway, 1, 'the call is still under way');
+    h.proxy.hurry();
+    h.proxy.hurry(); // a third signal: nothing more happens
+    await closing;
+
+    assert.equal(await call, 'cut off', 'the client was cut off');
+    const lines = writesTo(h, 1).slice(1);
+    assert.equal(lines.length, 1, 'the call has its journal line');
+    assert.equal(lines[0]!.decision, 'allow', 'it was forwarded');
+    assert.equal(lines[0]!.outcome, 'upstream_error');
+    assert.equal(lines[0]!.error?.name, 'NotAwaited', JSON.stringify(lines[0]));
+    assert.equal(h.proxy.core.callsUnderway, 0);
+    assert.ok(warned(/shutdown hurried/), 'the log says the answers were not awaited because of hurry()');
+    assert.ok(!warned(/did not answer calls in flight in time/), 'not because a wait ran out');
+    const { verifyJournal } = await import('../../src/audit/verify.js');
+    assert.equal((await verifyJournal(h.journalDir!)).ok, true, 'the chain is intact');
+  });
+}
