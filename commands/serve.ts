@@ -27,7 +27,7 @@ export default class Serve extends RegistryCommand {
     retain: Flags.string({ description: 'remove journal files older than this (e.g. 90d)' }),
     'log-level': Flags.string({ description: 'debug, info, warn or error', default: 'info' }),
     'upstream-protocol': Flags.string({
-      description: "'auto' (the client's own, JSON-2 for JSON-2 clients) or 'json2' (every client carried over JSON-2, for an Odoo without XML-RPC and JSON-RPC); default: json2 when the profiles served record protocol json2 (login --protocol json2), else auto",
+      description: "'auto' (the client's own, JSON-2 for JSON-2 clients) or 'json2' (every client carried over JSON-2, for an Odoo without XML-RPC and JSON-RPC); for every profile served; default: each profile's own (json2 when it records protocol json2, as login --protocol json2 does, else auto)",
       options: ['auto', 'json2'],
     }),
     'upstream-key-file': Flags.string({ description: 'file (mode 0600) holding the upstream API key of the one profile served, for servers without a keychain (several profiles: record a key file for each with login --upstream-key-file)' }),

@@ -47,8 +47,11 @@ export interface ProxyOptions {
   maxBodyBytes: number;
   /** Deepest nesting of values accepted in a request. */
   maxDepth: number;
-  /** Upstream protocol: the client's own ('auto'), or always JSON-2 (Odoo 19+ without XML-RPC/JSON-RPC). */
-  upstreamProtocol: 'auto' | 'json2';
+  /**
+   * Upstream protocol for every profile served: the client's own ('auto'), or always JSON-2 (Odoo 19+
+   * without XML-RPC/JSON-RPC). Unset: each profile's own (runtime.ts upstreamProtocolOf, UpstreamTarget.protocol).
+   */
+  upstreamProtocol?: 'auto' | 'json2';
   /** Answers up to this size are held whole (inspected, journaled, then sent); larger ones stream. */
   inspectBytes: number;
   /** Concurrent upstream calls, per key and in all. */
@@ -70,7 +73,6 @@ export interface ProxyOptions {
 export const DEFAULT_OPTIONS: ProxyOptions = {
   maxBodyBytes: 10 * 1024 * 1024,
   maxDepth: 100,
-  upstreamProtocol: 'auto',
   inspectBytes: 256 * 1024,
   maxConcurrentPerKey: 8,
   maxConcurrent: 32,
@@ -366,7 +368,7 @@ export class ProxyCore {
     if (!cached || now - cached.at > 60_000) {
       try {
         // Asked the way the proxy talks to that Odoo: a JSON-2-only Odoo may have no XML-RPC.
-        cached = { at: now, value: await fetchVersion(this.deps.pool, target.url, this.deps.options.upstreamProtocol === 'json2' ? 'json2' : 'xmlrpc') };
+        cached = { at: now, value: await fetchVersion(this.deps.pool, target.url, target.protocol === 'json2' ? 'json2' : 'xmlrpc') };
         this.versionCache.set(target.profile, cached);
       } catch (e) {
         await this.refuseUpstream(x, res, target, '', e);
@@ -790,9 +792,9 @@ export class ProxyCore {
    * 404 there, and the checks before it go as XML-RPC, as they did.
    */
   private internalVia(x: Exchange, target: UpstreamTarget): UpstreamVia {
-    const via = this.viaFor(x);
+    const via = this.viaFor(x, target);
     if (via === 'xmlrpc-legacy') return 'xmlrpc';
-    if (via === 'json2' && target.version < 19 && this.deps.options.upstreamProtocol !== 'json2') return 'xmlrpc';
+    if (via === 'json2' && target.version < 19 && target.protocol !== 'json2') return 'xmlrpc';
     return via;
   }
 
@@ -810,14 +812,14 @@ export class ProxyCore {
   // ------------------------------------------------------------------------------------------
   // Forwarding and streaming the answer back.
 
-  private viaFor(x: Exchange): UpstreamVia {
-    if (x.protocol === 'json2' || this.deps.options.upstreamProtocol === 'json2') return 'json2';
+  private viaFor(x: Exchange, target: UpstreamTarget): UpstreamVia {
+    if (x.protocol === 'json2' || target.protocol === 'json2') return 'json2';
     if (x.protocol === 'jsonrpc') return 'jsonrpc';
     return x.legacy ? 'xmlrpc-legacy' : 'xmlrpc';
   }
 
   private async forward(x: Exchange, res: ServerResponse, target: UpstreamTarget, call: OdooCall, decision: Allowed): Promise<void> {
-    const via = this.viaFor(x);
+    const via = this.viaFor(x, target);
     let upCall = call;
     if (via === 'json2' && x.protocol !== 'json2') {
       // An XML-RPC or JSON-RPC client carried to a JSON-2-only Odoo: named parameters upstream.

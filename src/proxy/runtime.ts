@@ -119,7 +119,8 @@ export class StartupError extends Error {
  * Logs in upstream once: the real uid and Odoo's version, from the profile's own credentials, asked
  * the way the proxy talks to that Odoo (probe.ts: without XML-RPC and JSON-RPC for `json2`).
  */
-async function connectTarget(pool: UpstreamPool, profile: Profile, key: string, via: ProbeVia, log: Logger): Promise<UpstreamTarget> {
+async function connectTarget(pool: UpstreamPool, profile: Profile, key: string, protocol: UpstreamTarget['protocol'], log: Logger): Promise<UpstreamTarget> {
+  const via: ProbeVia = protocol === 'json2' ? 'json2' : 'xmlrpc';
   let url: URL;
   try {
     url = new URL(profile.url);
@@ -156,13 +157,13 @@ async function connectTarget(pool: UpstreamPool, profile: Profile, key: string, 
       }
       if ('unreadable' in user) log.warn("the upstream key's user could not be checked against the profile's login", { profile: profile.name, uid, error: user.unreadable });
     }
-    return { profile: profile.name, url, db: profile.db, uid, key, version };
+    return { profile: profile.name, url, db: profile.db, uid, key, version, protocol };
   } catch (e) {
     if (e instanceof StartupError) throw e;
     // Odoo unreachable at start: serve with what login recorded; calls fail cleanly until it is back.
     if (typeof profile.uid === 'number') {
       log.warn('Odoo unreachable at start; using the uid and version recorded at login', { profile: profile.name, error: upstreamMessage(e) });
-      return { profile: profile.name, url, db: profile.db, uid: profile.uid, key, version: profile.version ?? 19 };
+      return { profile: profile.name, url, db: profile.db, uid: profile.uid, key, version: profile.version ?? 19, protocol };
     }
     throw new StartupError(`profile '${profile.name}': ${upstreamMessage(e)}`);
   }
@@ -175,19 +176,13 @@ function maxConnectionsByDefault(upstreamSockets: number): number | undefined {
 }
 
 /**
- * The upstream protocol when none is given: json2 for profiles that record protocol json2 (login
- * records it for an Odoo without XML-RPC, where 'auto' could not even start), else auto. One
- * serve has one upstream protocol, so profiles that disagree are refused rather than one of them
- * served in a protocol its Odoo lacks.
+ * The upstream protocol of a profile when --upstream-protocol is not given: json2 for a profile that
+ * records protocol json2 (login records it for an Odoo without XML-RPC, where 'auto' could not even
+ * start), else auto. Each profile has its own, so one serve carries an Odoo 19 without XML-RPC and
+ * an Odoo 16 side by side.
  */
-export function upstreamProtocolOf(profiles: Profile[]): ProxyOptions['upstreamProtocol'] {
-  const json2 = profiles.filter((p) => p.protocol === 'json2').map((p) => p.name);
-  if (json2.length === 0) return 'auto';
-  if (json2.length === profiles.length) return 'json2';
-  const others = profiles.filter((p) => p.protocol !== 'json2').map((p) => p.name);
-  throw new StartupError(
-    `the profiles served record different upstream protocols (json2: ${json2.join(', ')}; auto: ${others.join(', ')}): give --upstream-protocol json2 or auto, or run one serve for each`,
-  );
+export function upstreamProtocolOf(profile: Profile, given?: ProxyOptions['upstreamProtocol']): UpstreamTarget['protocol'] {
+  return given ?? (profile.protocol === 'json2' ? 'json2' : 'auto');
 }
 
 /**
@@ -243,14 +238,6 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const upstreamSockets = Math.max(64, (config.proxy?.maxConcurrent ?? DEFAULT_OPTIONS.maxConcurrent) * 2);
   const pool = new UpstreamPool({ maxSockets: upstreamSockets, timeoutMs: config.upstreamTimeoutMs });
   const targets = new Map<string, UpstreamTarget>();
-  let upstreamProtocol: ProxyOptions['upstreamProtocol'];
-  try {
-    upstreamProtocol = config.proxy?.upstreamProtocol ?? upstreamProtocolOf(names.map((n) => resolveProfile(registry, n)));
-  } catch (e) {
-    pool.close();
-    throw e;
-  }
-  const via: ProbeVia = upstreamProtocol === 'json2' ? 'json2' : 'xmlrpc';
   for (const name of names) {
     const profile = resolveProfile(registry, name);
     let key: string;
@@ -261,7 +248,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
       throw new StartupError(`profile '${profile.name}': ${(e as Error).message}`);
     }
     try {
-      targets.set(profile.name, await connectTarget(pool, profile, key, via, log));
+      targets.set(profile.name, await connectTarget(pool, profile, key, upstreamProtocolOf(profile, config.proxy?.upstreamProtocol), log));
     } catch (e) {
       pool.close();
       throw e;
@@ -306,7 +293,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     log,
     metrics,
     now,
-    options: { ...DEFAULT_OPTIONS, ...config.proxy, upstreamProtocol },
+    options: { ...DEFAULT_OPTIONS, ...config.proxy },
     // exec's temporary keys live in memory only; last-used.json would collect their ids for ever.
     onKeyUsed: (id, at) => {
       if (!state.keys.get(id)?.temporary) usage.touch(id, at);
@@ -323,7 +310,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     const checks: HealthReport['checks'] = {};
     for (const t of targets.values()) {
       try {
-        await fetchVersion(pool, t.url, via);
+        await fetchVersion(pool, t.url, t.protocol === 'json2' ? 'json2' : 'xmlrpc');
         checks[`upstream:${t.profile}`] = { ok: true };
       } catch (e) {
         checks[`upstream:${t.profile}`] = { ok: false, detail: upstreamMessage(e) };

@@ -26,6 +26,8 @@ export interface UpstreamTarget {
   key: string;
   /** Odoo major version (from common.version). */
   version: number;
+  /** How calls go to this Odoo: in the client's own protocol ('auto'), or always JSON-2 (an Odoo without XML-RPC/JSON-RPC). */
+  protocol: 'auto' | 'json2';
 }
 
 /** The wire format used toward Odoo for one call. */

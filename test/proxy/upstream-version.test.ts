@@ -160,7 +160,7 @@ test('db.server_version answers the first profile’s server version, over XML-R
   assert.deepEqual([...odoo.p18!.received, ...odoo.prod!.received].filter((r) => r.service === 'db'), []);
 });
 
-test('serve takes the upstream protocol from the profile: protocol json2 (as login records it) serves an Odoo without XML-RPC with no --upstream-protocol; profiles that disagree, or a key now of another uid than login recorded, stop the start', async (t) => {
+test('serve takes the upstream protocol from each profile: protocol json2 (as login records it) serves an Odoo without XML-RPC with no --upstream-protocol, beside an Odoo 18 over XML-RPC in the same serve; a key now of another uid than login recorded stops the start', async (t) => {
   const odoo = await startStandin({ version: 19, rpc: false });
   const old = await startStandin({ version: 18 });
   const root = mkdtempSync(join(tmpdir(), 'odoo-keys-upv-'));
@@ -176,6 +176,7 @@ test('serve takes the upstream protocol from the profile: protocol json2 (as log
   };
   const integration = odoo.users.integration;
   const k = mintKey();
+  const k18 = mintKey();
   const store = new RegistryStore(registryPath(join(root, 'config')));
   await store.update((reg) => {
     reg.profiles.prod = { url: odoo.url, db: odoo.db, login: integration.login, protocol: 'json2', uid: integration.uid, key_file: keyFile('prod.key', integration.apiKey!) } as (typeof reg.profiles)[string];
@@ -185,6 +186,7 @@ test('serve takes the upstream protocol from the profile: protocol json2 (as log
     reg.profiles.unverified = { url: odoo.url, db: odoo.db, login: integration.login, protocol: 'json2', key_file: keyFile('unverified.key', odoo.users.admin.apiKey!) } as (typeof reg.profiles)[string];
     reg.default_profile = 'prod';
     reg.keys.push({ id: k.id, name: 'sync', profile: 'prod', hash: k.hash, created: new Date().toISOString(), rules: RULES });
+    reg.keys.push({ id: k18.id, name: 'sync18', profile: 'p18', hash: k18.hash, created: new Date().toISOString(), rules: RULES });
   });
   const start = (profiles: string[], proxy: RuntimeConfig['proxy'] = {}): Promise<RunningProxy> =>
     startProxy({ home: join(root, 'config'), profiles, host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), log: silentLogger, proxy });
@@ -205,7 +207,17 @@ test('serve takes the upstream protocol from the profile: protocol json2 (as log
       },
       (e: Error) => e.message,
     );
-  assert.match(await refusal(start(['prod', 'p18'])), /record different upstream protocols \(json2: prod; auto: p18\): give --upstream-protocol json2 or auto, or run one serve for each/);
+  // Both in one serve, each in its own protocol: prod (no XML-RPC) over JSON-2, the Odoo 18 over XML-RPC.
+  odoo.received.length = 0;
+  old.received.length = 0;
+  const both = await start(['prod', 'p18']);
+  t.after(() => both.close(500));
+  assert.equal(await executeKw(both.url, odoo.db, integration.uid, k.token, 'res.partner', 'search_count', [[['id', '=', 15]]]), 1);
+  assert.equal(await executeKw(both.url, old.db, old.users.integration.uid, k18.token, 'res.partner', 'search_count', [[['id', '=', 15]]]), 1);
+  const paths = (s: typeof odoo): string[] => [...new Set(s.received.map((r) => r.path.replace(/\/json\/2\/.*/, '/json/2/…')))].sort();
+  assert.deepEqual(paths(odoo), ['/json/2/…', '/web/webclient/version_info'], 'prod: JSON-2 only, also for its version');
+  assert.deepEqual(paths(old), ['/xmlrpc/2/common', '/xmlrpc/2/object'], 'the Odoo 18: XML-RPC, as before');
+  assert.equal((await both.health()).ok, true, '/healthz asks each Odoo in its own protocol');
   // Named, the flag wins over the profiles: auto asks prod over XML-RPC, which it does not have.
   assert.match(await refusal(start(['prod', 'p18'], { upstreamProtocol: 'auto' })), /profile 'prod'/);
   assert.match(await refusal(start(['swapped'])), /profile 'swapped': the upstream key is of Odoo uid 2, but login recorded uid 7 for integration; run 'odoo-keys login swapped' again/);
