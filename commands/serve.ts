@@ -11,7 +11,7 @@ import { readTls, startProxy, StartupError } from '../src/proxy/runtime.js';
 
 export default class Serve extends RegistryCommand {
   static override summary = 'Run the proxy: integrations call it as they would call Odoo, with an odk_ key.';
-  static override description = `Serves /xmlrpc/2/*, /xmlrpc/*, /jsonrpc and /json/2/<model>/<method>, checks every call against the key's scope, forwards allowed calls to Odoo with the profile's real credentials and journals every call. keys.yaml is watched: create, scope, rotate and revoke take effect within a second. SIGHUP reloads; SIGTERM and SIGINT drain calls in flight and flush the journal, then exit 0; a second SIGTERM or SIGINT during the drain stops waiting (clients still connected are cut off, calls still at Odoo are journaled as NotAwaited) and exits 0 as well.`;
+  static override description = `Serves /xmlrpc/2/*, /xmlrpc/*, /jsonrpc and /json/2/<model>/<method>, checks every call against the key's scope, forwards allowed calls to Odoo with the profile's real credentials and journals every call. keys.yaml is watched: create, scope, rotate and revoke take effect within a second. SIGHUP reloads; SIGTERM and SIGINT drain calls in flight and flush the journal, then exit 0 (1 when journal lines could not be written); a second SIGTERM or SIGINT during the drain stops waiting (clients still connected are cut off, calls still at Odoo are journaled as NotAwaited) and exits 0 as well.`;
   static override examples = ['<%= config.bin %> serve', '<%= config.bin %> serve --listen 0.0.0.0:8169 --trust-proxy 1 --retain 90d', '<%= config.bin %> serve --profile prod --profile staging --tls-cert cert.pem --tls-key key.pem'];
 
   static override flags = {
@@ -91,7 +91,7 @@ export default class Serve extends RegistryCommand {
     }
     this.logToStderr(`odoo-keys: proxy listening on ${proxy.url} (Ctrl-C to stop)`);
 
-    await new Promise<void>((resolve) => {
+    const failed = await new Promise<Error | null>((resolve) => {
       let stopping = false;
       let hurried = false;
       const stop = (signal: string): void => {
@@ -106,10 +106,13 @@ export default class Serve extends RegistryCommand {
         }
         stopping = true;
         log.info('draining calls in flight', { signal });
-        proxy.close().then(resolve, (e: Error) => {
-          log.error('shutdown failed', { error: e.message });
-          resolve();
-        });
+        proxy.close().then(
+          () => resolve(null),
+          (e: Error) => {
+            log.error('shutdown failed', { error: e.message });
+            resolve(e);
+          },
+        );
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
@@ -118,5 +121,7 @@ export default class Serve extends RegistryCommand {
         void proxy.reload();
       });
     });
+    // Not 0: a service manager must see a shutdown that lost journal lines (they are in the log).
+    if (failed) throw new CliError(`shutdown failed: ${failed.message}`, 'shutdown_failed', EXIT.FAILURE);
   }
 }

@@ -272,6 +272,10 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
         plan.notice(`${plan.command} ended; waiting for Odoo to answer ${calls === 1 ? '1 call' : `${calls} calls`} still in flight, so that the journal says what Odoo did (Ctrl-C to stop waiting)`);
       },
     });
+  } catch (e) {
+    // The journal misses calls (they are in the log): said, but the command's exit code stays
+    // exec's, as scripts and cron rely on it.
+    plan.notice(`the journal is incomplete: ${(e as Error).message}`);
   } finally {
     for (const c of signalCleanups) c();
   }

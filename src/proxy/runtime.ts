@@ -376,6 +376,44 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     pruneTimer.unref();
   }
 
+  let closed: Promise<void> | undefined;
+  /** RunningProxy.close, run once. */
+  const closeOnce = async (graceMs: number, answerWaitMs: number, { onAnswerWait }: CloseOptions): Promise<void> => {
+    closing = true;
+    watch?.();
+    if (pruneTimer) clearInterval(pruneTimer);
+    await new Promise<void>((resolve) => {
+      const cutOff = (): void => {
+        clearTimeout(timer);
+        server.closeAllConnections();
+        resolve();
+      };
+      const timer = setTimeout(cutOff, graceMs);
+      timer.unref();
+      server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      server.closeIdleConnections();
+      endGrace = cutOff;
+      if (hurried) cutOff();
+    });
+    endGrace = undefined;
+    // Calls under way (some still waiting for a place, some at Odoo) settle and are journaled
+    // before the pool and the journal close under them.
+    if (core.callsUnderway > 0) onAnswerWait?.(core.callsUnderway);
+    await core.drain(answerWaitMs);
+    // Lines owed from a journal outage: written now if it works again (else they are in the log).
+    await core.repay();
+    const lost = core.linesOwed;
+    if (lost) log.error('journal lines of calls that reached Odoo could not be written before shutdown; they are in this log', { lines: lost });
+    pool.close();
+    await usage.close().catch((e: Error) => log.warn('could not record last-used times', { error: e.message }));
+    if (journal) await journal.close();
+    // Said, not only logged: a service manager (and exec) must see that the journal misses calls.
+    if (lost) throw new Error(`${lost === 1 ? '1 journal line' : `${lost} journal lines`} of calls that reached Odoo could not be written (the journal was failing): they are in the proxy's log`);
+  };
+
   return {
     url,
     host: addr.address,
@@ -404,37 +442,10 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
       temporary = keys;
       state = { keys: state.keys.withTemporary(keys), targets };
     },
-    async close(graceMs = 10_000, answerWaitMs = Math.min(pool.timeoutMs, SHUTDOWN_ANSWER_WAIT_MS), { onAnswerWait }: CloseOptions = {}) {
-      closing = true;
-      watch?.();
-      if (pruneTimer) clearInterval(pruneTimer);
-      await new Promise<void>((resolve) => {
-        const cutOff = (): void => {
-          clearTimeout(timer);
-          server.closeAllConnections();
-          resolve();
-        };
-        const timer = setTimeout(cutOff, graceMs);
-        timer.unref();
-        server.close(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        server.closeIdleConnections();
-        endGrace = cutOff;
-        if (hurried) cutOff();
-      });
-      endGrace = undefined;
-      // Calls under way (some still waiting for a place, some at Odoo) settle and are journaled
-      // before the pool and the journal close under them.
-      if (core.callsUnderway > 0) onAnswerWait?.(core.callsUnderway);
-      await core.drain(answerWaitMs);
-      // Lines owed from a journal outage: written now if it works again (else they are in the log).
-      await core.repay();
-      if (core.linesOwed) log.error('journal lines of calls that reached Odoo could not be written before shutdown; they are in this log', { lines: core.linesOwed });
-      pool.close();
-      await usage.close().catch((e: Error) => log.warn('could not record last-used times', { error: e.message }));
-      if (journal) await journal.close();
+    close(graceMs = 10_000, answerWaitMs = Math.min(pool.timeoutMs, SHUTDOWN_ANSWER_WAIT_MS), opts: CloseOptions = {}) {
+      // Once: a second close() (a caller's cleanup after serve's) gets the first one's outcome.
+      closed ??= closeOnce(graceMs, answerWaitMs, opts);
+      return closed;
     },
     hurry() {
       if (hurried) return;

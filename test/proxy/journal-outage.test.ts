@@ -73,4 +73,22 @@ test('a call waiting for its place when the journal fails is refused, never sent
   assert.deepEqual(h.upstream.passed.filter((p) => p.endsWith('/write')).length, 1, 'the second write reached Odoo with no journal to record it');
   assert.notEqual(h.standin.orm.get('res.partner', 3)?.name, 'sent with no line');
   repair();
+  await until(() => h.proxy.journal!.healthy && h.proxy.core.linesOwed === 0, 'the first write\'s owed line was written');
+});
+
+test('a shutdown while the journal still fails says so: close() rejects naming the lines only in the log (serve then exits 1)', async (t) => {
+  const h = await startHarness({ version: 19, upstream: gateHolding('write') });
+  // The harness's own close() gets the same outcome, already seen below.
+  t.after(() => h.close().catch(() => {}));
+  const { token } = await h.addKey({ name: 'sync', rules: [{ model: 'res.partner', methods: ['read', 'write'] }] });
+  const headers = { Authorization: `bearer ${token}`, 'Content-Type': 'application/json' };
+  const write = post(`${h.url}/json/2/res.partner/write`, JSON.stringify({ ids: [2], vals: { name: 'written, line owed' } }), headers);
+  await h.upstream.arrived;
+  const repair = breakJournal(h.journalDir!);
+  t.after(repair);
+  h.upstream.open();
+  assert.equal((await write).status, 200);
+  assert.equal(h.proxy.core.linesOwed, 1);
+  await assert.rejects(h.proxy.close(500), /1 journal line of calls that reached Odoo could not be written \(the journal was failing\): they are in the proxy's log/);
+  await assert.rejects(h.proxy.close(500), /1 journal line/, 'a second close() gets the first one\'s outcome');
 });
