@@ -84,8 +84,7 @@ test('a shutdown while the journal still fails says so: close() rejects naming t
   const headers = { Authorization: `bearer ${token}`, 'Content-Type': 'application/json' };
   const write = post(`${h.url}/json/2/res.partner/write`, JSON.stringify({ ids: [2], vals: { name: 'written, line owed' } }), headers);
   await h.upstream.arrived;
-  const repair = breakJournal(h.journalDir!);
-  t.after(repair);
+  breakJournal(h.journalDir!); // left broken: the harness's folder goes with it
   h.upstream.open();
   assert.equal((await write).status, 200);
   assert.equal(h.proxy.core.linesOwed, 1);

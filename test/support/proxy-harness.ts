@@ -125,10 +125,14 @@ export async function startHarness<U extends Upstream | undefined = undefined>(o
       return journalLines(journalDir);
     },
     async close() {
-      await proxy.close(1000);
-      await upstream?.close();
-      await h.standin.close(); // the test may have replaced it (an Odoo restart)
-      registry.cleanup();
+      try {
+        await proxy.close(1000);
+      } finally {
+        // Also when the proxy's close() reports lost journal lines: nothing is left open.
+        await upstream?.close();
+        await h.standin.close(); // the test may have replaced it (an Odoo restart)
+        registry.cleanup();
+      }
     },
   };
   return h;
