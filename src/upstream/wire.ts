@@ -29,7 +29,10 @@ export class UpstreamAnswer extends Readable {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.onDestroy();
-    cb(err);
+    // As IncomingMessage: 'error' only to a listener. A failure in the read that brought the head
+    // (a bad chunk right after it) comes before the caller could listen, and an unheard 'error'
+    // ends the process. The error stays the stream's (readableErrored): a later reader gets it.
+    cb(this.listenerCount('error') > 0 ? err : null);
   }
 }
 

@@ -114,7 +114,9 @@ export type UpstreamFault =
   /** 200 with an answer that never ends, as fast as the reader takes it. */
   | 'endless'
   /** Pass the request on to Odoo, wait for its answer, then close the connection without a byte (a reverse proxy dying mid-call). */
-  | 'passThenDrop';
+  | 'passThenDrop'
+  /** Status and headers of a chunked answer and a chunk-size line that is not one, in a single write (one read at the proxy). */
+  | 'badChunk';
 
 export interface FaultyUpstream {
   url: string;
@@ -195,6 +197,9 @@ export async function startFaultyUpstream(target: string, opts: { keepAlive?: bo
         return;
       case 'closeAtOnce':
         socket.destroy();
+        return;
+      case 'badChunk':
+        socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\nnot a size\r\n');
         return;
       case 'resetMidBody':
         res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': '100000' });

@@ -2,7 +2,7 @@
 // answer, answering something that is not HTTP, closing or resetting the connection, or sending
 // an answer that never ends. test/proxy/resilience.test.ts covers a refused connection, a drop, a
 // 502, garbage bodies, a reset mid-stream (XML-RPC) and a slow answer (JSON-2); this file adds the
-// rest, each protocol, and what must hold after each: a clean error in the client's protocol, one
+// rest (and a broken chunk in the very read that brought the answer's head), each protocol, and what must hold after each: a clean error in the client's protocol, one
 // journal line, no place held in the concurrency caps, and the next call served.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,7 +40,7 @@ function succeeded(proto: Proto, r: { status: number; text: string }): boolean {
   return proto === 'jsonrpc' ? 'result' in v : typeof v === 'number';
 }
 
-const FAULTS: UpstreamFault[] = ['hang', 'stallAfterHeaders', 'stallMidBody', 'notHttp', 'closeAtOnce', 'resetMidBody'];
+const FAULTS: UpstreamFault[] = ['hang', 'stallAfterHeaders', 'stallMidBody', 'notHttp', 'closeAtOnce', 'resetMidBody', 'badChunk'];
 
 describe('Odoo misbehaving, through each protocol', () => {
   let h: FaultyHarness;

@@ -195,6 +195,25 @@ test('an answer cut short, or not HTTP: a clear error, on the stream or before i
   await assert.rejects(pool.send(s.url, REQ), /Odoo closed the connection without answering/);
 });
 
+test('an answer that breaks in the read that brought its head: the error waits for its reader, the process lives', async (t) => {
+  const pool = new UpstreamPool({ maxSockets: 1 });
+  t.after(() => pool.close());
+  let mode = 'bad';
+  // One write: the head and a chunk-size line that is not one reach the client in one read, so the
+  // answer fails before its caller (resumed later, on a promise) could listen for 'error'.
+  const s = await rawServer((_req, sock) => {
+    if (mode === 'bad') sock.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot a size\r\n');
+    else sock.end(ok('fine', 'Connection: close\r\n'));
+  });
+  t.after(() => s.close());
+  const answer = await pool.send(s.url, REQ);
+  await assert.rejects(readBody(answer, 1e6), /a chunk of the answer has no valid size/);
+  assert.equal(answer.complete, false);
+  assert.equal(answer.destroyed, true);
+  mode = 'good';
+  assert.equal((await readBody(await pool.send(s.url, REQ), 1e6)).toString(), 'fine', 'its place came back');
+});
+
 test('HTTPS: the system trust store (NODE_EXTRA_CA_CERTS), the host name checked, TLS sessions resumed', async (t) => {
   const openssl = spawnSync('openssl', ['version']);
   if (openssl.status !== 0) return t.skip('openssl is not installed (.ci/run installs it)');
