@@ -173,7 +173,7 @@ export class UpstreamPool {
         if (opts.mayRepeat !== false) {
           this.stats.retriedOnReusedSocket++;
           try {
-            return await this.attempt(url, req, opts.cancellation);
+            return await this.attempt(url, req, opts.cancellation, true);
           } catch (again) {
             this.stats.failures++;
             throw again instanceof ReusedSocketClosed ? unavailable(again.cause) : again;
@@ -187,7 +187,7 @@ export class UpstreamPool {
     }
   }
 
-  private async attempt(url: URL, req: UpstreamRequest, cancellation?: Cancellation): Promise<UpstreamAnswer> {
+  private async attempt(url: URL, req: UpstreamRequest, cancellation?: Cancellation, fresh = false): Promise<UpstreamAnswer> {
     const seconds = Math.round(this.timeoutMs / 1000);
     try {
       return await this.connections.exchange(url, req, {
@@ -197,6 +197,7 @@ export class UpstreamPool {
         // so a stalled answer cannot hold a call, a socket and a place in the caps for ever.
         timeoutError: (started) => new UpstreamUnavailable(started ? `no byte of Odoo's answer came through for ${seconds} s` : `Odoo did not answer within ${seconds} s`, undefined, 'ETIMEDOUT'),
         ...(cancellation ? { onCancel: (stop: (e: Error) => void) => cancellation.onCancel(() => stop(cancelledError())) } : {}),
+        fresh,
       });
     } catch (e) {
       if (e instanceof ReusedSocketClosed || e instanceof UpstreamUnavailable) throw e;

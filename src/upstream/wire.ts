@@ -49,6 +49,8 @@ export interface ExchangeOptions {
   timeoutError(answerStarted: boolean): Error;
   /** Called with a function that stops the exchange (the client went away). */
   onCancel?: (stop: (e: Error) => void) => void;
+  /** On a new connection, never a kept one (the retry after ReusedSocketClosed: the other kept ones may be as stale). */
+  fresh?: boolean;
 }
 
 /** A socket that was reused and found closed before any byte of answer (retry on a fresh one). */
@@ -131,7 +133,7 @@ export class Connections {
       throw stopped;
     }
     let kept: IdleSocket | undefined;
-    while ((kept = origin.idle.pop()) && kept.socket.destroyed) kept.take();
+    if (!opts.fresh) while ((kept = origin.idle.pop()) && kept.socket.destroyed) kept.take();
     const reused = kept !== undefined;
     const socket = kept ? kept.take() : this.connect(origin);
     return this.run(origin, socket, reused, bytes, opts, (stop) => {

@@ -106,6 +106,30 @@ test('a kept socket the server closed while idle: a read is sent again on a fres
   assert.equal(pool.stats.retriedOnReusedSocket, 1);
 });
 
+test('the read sent again after a stale kept socket goes on a new connection, not on another kept one', async (t) => {
+  const pool = new UpstreamPool({ maxSockets: 4 });
+  t.after(() => pool.close());
+  const held: net.Socket[] = [];
+  // Each connection answers its first request (kept alive) and is dropped at its second, as a
+  // reverse proxy that closed its idle connections all at once, the close not yet seen here.
+  const s = await rawServer((_req, sock, n) => {
+    if ((sock as net.Socket & { used?: boolean }).used) return void sock.destroy();
+    (sock as net.Socket & { used?: boolean }).used = true;
+    if (n <= 2) return void held.push(sock);
+    sock.write(ok('on a new connection'));
+  });
+  t.after(() => s.close());
+  // Two calls at once: two connections, both kept.
+  const first = pool.send(s.url, REQ);
+  const second = pool.send(s.url, REQ);
+  while (held.length < 2) await new Promise((r) => setTimeout(r, 5));
+  for (const sock of held) sock.write(ok('kept'));
+  await Promise.all([readBody(await first, 1e6), readBody(await second, 1e6)]);
+  assert.equal((await readBody(await pool.send(s.url, REQ, { mayRepeat: true }), 1e6)).toString(), 'on a new connection');
+  assert.equal(pool.stats.retriedOnReusedSocket, 1);
+  assert.equal(s.connections, 3);
+});
+
 test('a full pool makes calls wait their turn; a call cancelled while waiting gives no place away', async (t) => {
   const pool = new UpstreamPool({ maxSockets: 2 });
   t.after(() => pool.close());
