@@ -277,6 +277,7 @@ export class Connections {
     const entry: IdleSocket = {
       socket,
       take: () => {
+        socket.ref();
         socket.off('timeout', drop);
         socket.off('end', drop);
         socket.off('error', drop);
@@ -297,6 +298,9 @@ export class Connections {
     // Bytes from a server between answers answer nothing: the socket cannot be trusted.
     socket.on('data', drop);
     socket.resume();
+    // As node:http's agent: a kept socket does not keep the process alive (a CLI command would
+    // wait out IDLE_MS after its last call to an Odoo behind a keep-alive reverse proxy).
+    socket.unref();
     origin.idle.push(entry);
   }
 }

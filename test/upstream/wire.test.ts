@@ -165,6 +165,22 @@ test('a full pool makes calls wait their turn; a call cancelled while waiting gi
   await Promise.all([a, b]);
 });
 
+test('a kept socket does not hold the process open (a CLI command ends when its work does)', async (t) => {
+  const s = await rawServer((_req, sock) => sock.write(ok('kept')));
+  t.after(() => s.close());
+  // The child makes one call to a server that keeps the socket, and says at beforeExit (when
+  // nothing is left to run) whether the socket was still kept: a kept socket that held the
+  // process open would first have to be dropped after its idle time.
+  const forward = fileURLToPath(new URL('../../src/upstream/forward.js', import.meta.url));
+  const script = `
+    import { UpstreamPool, readBody } from ${JSON.stringify(forward)};
+    const pool = new UpstreamPool();
+    const text = (await readBody(await pool.send(new URL(${JSON.stringify(s.url.href)}), { path: '/', headers: {}, body: Buffer.from('x') }), 1e6)).toString();
+    process.once('beforeExit', () => console.log(JSON.stringify({ text, kept: pool.connections.sockets.size })));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(stdout), { text: 'kept', kept: 1 });
+});
+
 test('a header value with CR or LF is refused before anything is sent', async (t) => {
   const pool = new UpstreamPool();
   t.after(() => pool.close());
