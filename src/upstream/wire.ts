@@ -98,6 +98,7 @@ class Origin {
 export class Connections {
   private readonly origins = new Map<string, Origin>();
   private readonly sockets = new Set<net.Socket>();
+  private closed = false;
 
   constructor(private readonly maxSockets: number) {}
 
@@ -107,6 +108,9 @@ export class Connections {
    * AnswerFormatError for an answer that is not HTTP, and with the socket's error otherwise.
    */
   async exchange(url: URL, req: WireRequest, opts: ExchangeOptions): Promise<UpstreamAnswer> {
+    // Closed (shutdown gave up on the calls at Odoo): nothing new goes out, not even the retry of
+    // a read whose kept socket close() just destroyed.
+    if (this.closed) throw closedError();
     const bytes = requestBytes(url, req);
     const origin = this.originOf(url);
     let stopped: Error | undefined;
@@ -144,11 +148,12 @@ export class Connections {
 
   /** Closes every socket, busy or idle. */
   close(): void {
+    this.closed = true;
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
     for (const o of this.origins.values()) {
       o.idle.length = 0;
-      for (const w of o.waiting.splice(0)) w.reject(Object.assign(new Error('the connections to Odoo were closed'), { code: 'ECONNRESET' }));
+      for (const w of o.waiting.splice(0)) w.reject(closedError());
     }
   }
 
@@ -303,6 +308,10 @@ export class Connections {
     socket.unref();
     origin.idle.push(entry);
   }
+}
+
+function closedError(): NodeJS.ErrnoException {
+  return Object.assign(new Error('the connections to Odoo were closed'), { code: 'ECONNRESET' });
 }
 
 /** The request as bytes: head (validated like node:http does) and body, one buffer when small. */

@@ -130,6 +130,24 @@ test('the read sent again after a stale kept socket goes on a new connection, no
   assert.equal(s.connections, 3);
 });
 
+test('once closed, nothing more goes out: not even the retry of a read whose kept socket close() destroyed', async (t) => {
+  const pool = new UpstreamPool({ maxSockets: 4 });
+  t.after(() => pool.close());
+  // Answers the first request on a connection; the next one is never answered (still at Odoo).
+  const s = await rawServer((_req, sock, n) => {
+    if (n === 1) sock.write(ok('kept'));
+  });
+  t.after(() => s.close());
+  await readBody(await pool.send(s.url, REQ), 1e6);
+  const atOdoo = pool.send(s.url, REQ, { mayRepeat: true });
+  while (s.requests.length < 2) await new Promise((r) => setTimeout(r, 5));
+  pool.close();
+  await assert.rejects(atOdoo, /Odoo closed the connection without answering/);
+  await assert.rejects(pool.send(s.url, REQ), /Odoo closed the connection without answering/);
+  assert.equal(s.connections, 1, 'no connection after close()');
+  assert.equal(s.requests.length, 2);
+});
+
 test('a full pool makes calls wait their turn; a call cancelled while waiting gives no place away', async (t) => {
   const pool = new UpstreamPool({ maxSockets: 2 });
   t.after(() => pool.close());
