@@ -222,8 +222,9 @@ export class Connections {
         } catch (e) {
           return fail(e as Error);
         }
-        // Bytes after the end of the answer: the socket's next answer could not be told apart.
-        if (parser.done) release(keepAlive && parser.trailing === 0);
+        // Bytes after the end of the answer: the socket's next answer could not be told apart. A
+        // request not yet written whole (answered early): the next one would follow the rest of it.
+        if (parser.done) release(keepAlive && parser.trailing === 0 && socket.writableLength === 0);
       };
       const onEnd = (): void => {
         if (released) return;

@@ -148,6 +148,35 @@ test('once closed, nothing more goes out: not even the retry of a read whose kep
   assert.equal(s.requests.length, 2);
 });
 
+test('a socket whose request was answered before it was written whole is not used again', async (t) => {
+  // The timeout only bounds the failure: a call sent behind the unread body is never answered.
+  const pool = new UpstreamPool({ maxSockets: 4, timeoutMs: 2000 });
+  t.after(() => pool.close());
+  // Answers (kept alive) as soon as the head is in, then stops reading: the body is never taken.
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((sock) => {
+    sockets.push(sock);
+    sock.on('error', () => {});
+    sock.once('data', () => {
+      sock.pause();
+      sock.write(ok('early'));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(
+    () =>
+      new Promise<void>((r) => {
+        for (const sock of sockets) sock.destroy();
+        server.close(() => r());
+      }),
+  );
+  const url = new URL(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`);
+  const big = { ...REQ, body: Buffer.alloc(32 * 1024 * 1024, 120) };
+  assert.equal((await readBody(await pool.send(url, big), 1e6)).toString(), 'early');
+  assert.equal((await readBody(await pool.send(url, REQ), 1e6)).toString(), 'early', 'on a socket of its own');
+  assert.equal(sockets.length, 2);
+});
+
 test('a full pool makes calls wait their turn; a call cancelled while waiting gives no place away', async (t) => {
   const pool = new UpstreamPool({ maxSockets: 2 });
   t.after(() => pool.close());
