@@ -1171,10 +1171,13 @@ export class ProxyCore {
     }
   }
 
-  /** Writes the owed lines when the journal is healthy; on failure they stay owed, in order. */
-  async repay(): Promise<void> {
+  /**
+   * Writes the owed lines when the journal is healthy (or, `lastChance` at shutdown, tries anyway:
+   * a write is the journal's own probe); on failure they stay owed, in order.
+   */
+  async repay(lastChance = false): Promise<void> {
     const journal = this.deps.journal;
-    if (!journal || this.owed.length === 0 || !journal.healthy) return;
+    if (!journal || this.owed.length === 0 || (!journal.healthy && !lastChance)) return;
     const lines = this.owed.splice(0);
     const results = await Promise.allSettled(lines.map((l) => journal.append(l)));
     // Only a journal that failed again keeps them owed; a line it refuses as malformed never fits.

@@ -404,7 +404,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     if (core.callsUnderway > 0) onAnswerWait?.(core.callsUnderway);
     await core.drain(answerWaitMs);
     // Lines owed from a journal outage: written now if it works again (else they are in the log).
-    await core.repay();
+    await core.repay(true);
     const lost = core.linesOwed;
     if (lost) log.error('journal lines of calls that reached Odoo could not be written before shutdown; they are in this log', { lines: lost });
     pool.close();
