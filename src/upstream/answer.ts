@@ -77,28 +77,20 @@ export class AnswerParser {
         case 'head':
           data = this.readHead(data);
           break;
-        case 'length': {
-          const n = Math.min(this.remaining, data.length);
-          this.remaining -= n;
-          this.sink.body(n === data.length ? data : data.subarray(0, n));
-          data = data.subarray(n);
+        case 'length':
+          data = this.passBody(data);
           if (this.remaining === 0) this.finishMessage();
           break;
-        }
         case 'chunk-size':
           data = this.readChunkSize(data);
           break;
-        case 'chunk-data': {
-          const n = Math.min(this.remaining, data.length);
-          this.remaining -= n;
-          this.sink.body(n === data.length ? data : data.subarray(0, n));
-          data = data.subarray(n);
+        case 'chunk-data':
+          data = this.passBody(data);
           if (this.remaining === 0) {
             this.state = 'chunk-end';
             this.remaining = 2;
           }
           break;
-        }
         case 'chunk-end': {
           // The CRLF after a chunk's data, possibly split across reads.
           const want = CRLF.subarray(2 - this.remaining);
@@ -133,6 +125,14 @@ export class AnswerParser {
     }
     if (this.state === 'done') return;
     throw new AnswerFormatError(this.state === 'head' ? (this.started ? 'the connection closed in the middle of the answer\'s headers' : 'the connection closed without an answer') : 'the connection closed before the end of the answer');
+  }
+
+  /** Hands on up to `remaining` bytes of body (a slice, not a copy); returns what follows them. */
+  private passBody(data: Buffer): Buffer {
+    const n = Math.min(this.remaining, data.length);
+    this.remaining -= n;
+    this.sink.body(n === data.length ? data : data.subarray(0, n));
+    return data.subarray(n);
   }
 
   private take(data: Buffer): Buffer {
