@@ -31,7 +31,7 @@ import { schemaFromFieldsGet } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
 import { callUpstream, Cancellation, encodeUpstreamCall, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamRequest, type UpstreamTarget, type UpstreamVia, type UpstreamAnswer } from '../upstream/forward.js';
-import { fetchVersion } from '../upstream/probe.js';
+import { fetchVersion, probeViaOf } from '../upstream/probe.js';
 import { authenticateKey, scopeOf, stillAdmits, type KeyIndex, type LiveKey } from './keys.js';
 import { refusalAnswer, decodeErrorAnswer, type ClientContext, type RefusalKind } from './refusals.js';
 import { writeAnswer, type Answer } from './http.js';
@@ -157,8 +157,8 @@ export class ProxyCore {
   private answersAbandoned = false;
   /** Set by hurry(): drain() does not wait for Odoo's answers (an operator's second signal). */
   private hurried = false;
-  /** End the waits of drain() calls under way. */
-  private readonly stopWaiting = new Set<() => void>();
+  /** Ends the wait of the drain() under way (close() runs once, so there is at most one). */
+  private stopWaiting: (() => void) | undefined;
 
   constructor(private readonly deps: ProxyDeps) {
     this.limiter = new ConcurrencyLimiter(deps.options.maxConcurrent, deps.options.maxConcurrentPerKey, deps.options.queueWaitMs);
@@ -368,7 +368,7 @@ export class ProxyCore {
     if (!cached || now - cached.at > 60_000) {
       try {
         // Asked the way the proxy talks to that Odoo: a JSON-2-only Odoo may have no XML-RPC.
-        cached = { at: now, value: await fetchVersion(this.deps.pool, target.url, target.protocol === 'json2' ? 'json2' : 'xmlrpc') };
+        cached = { at: now, value: await fetchVersion(this.deps.pool, target.url, probeViaOf(target.protocol)) };
         this.versionCache.set(target.profile, cached);
       } catch (e) {
         await this.refuseUpstream(x, res, target, '', e);
@@ -1232,7 +1232,7 @@ export class ProxyCore {
    */
   hurry(): void {
     this.hurried = true;
-    for (const stop of this.stopWaiting) stop();
+    this.stopWaiting?.();
   }
 
   /**
@@ -1247,16 +1247,14 @@ export class ProxyCore {
       return 'settled';
     };
     let timer: NodeJS.Timeout | undefined;
-    let stop: (() => void) | undefined;
     const cap = new Promise<'cap'>((resolve) => {
       if (this.hurried) return resolve('cap');
       timer = setTimeout(() => resolve('cap'), answerWaitMs);
-      stop = () => resolve('cap');
-      this.stopWaiting.add(stop);
+      this.stopWaiting = () => resolve('cap');
     });
     const first = await Promise.race([settled(), cap]);
     clearTimeout(timer);
-    if (stop) this.stopWaiting.delete(stop);
+    this.stopWaiting = undefined;
     if (first === 'settled' || this.underway.size === 0) return;
     if (this.hurried) this.deps.log.warn("shutdown hurried: Odoo's answers to calls in flight are not awaited; they are journaled as not awaited", { calls: this.underway.size });
     else this.deps.log.warn('Odoo did not answer calls in flight in time; they are journaled as not awaited', { calls: this.underway.size, waited_ms: answerWaitMs });

@@ -14,7 +14,7 @@ import { UsageRecorder } from '../registry/usage.js';
 import { readUpstreamKey, UPSTREAM_KEY_ENV } from '../secrets/index.js';
 import { openJournal, pruneJournal, type Journal } from '../audit/journal.js';
 import { UpstreamCallError, UpstreamPool, type UpstreamTarget } from '../upstream/forward.js';
-import { fetchLogin, fetchUid, fetchVersion, type ProbeVia } from '../upstream/probe.js';
+import { fetchLogin, fetchUid, fetchVersion, probeViaOf } from '../upstream/probe.js';
 import { majorVersion } from '../upstream/client.js';
 import type { RpcValue } from '../rpc/values.js';
 import { ProxyCore, DEFAULT_OPTIONS, type ProxyOptions, type ProxyState, upstreamMessage } from './core.js';
@@ -120,7 +120,7 @@ export class StartupError extends Error {
  * the way the proxy talks to that Odoo (probe.ts: without XML-RPC and JSON-RPC for `json2`).
  */
 async function connectTarget(pool: UpstreamPool, profile: Profile, key: string, protocol: UpstreamTarget['protocol'], log: Logger): Promise<UpstreamTarget> {
-  const via: ProbeVia = protocol === 'json2' ? 'json2' : 'xmlrpc';
+  const via = probeViaOf(protocol);
   let url: URL;
   try {
     url = new URL(profile.url);
@@ -310,7 +310,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     const checks: HealthReport['checks'] = {};
     for (const t of targets.values()) {
       try {
-        await fetchVersion(pool, t.url, t.protocol === 'json2' ? 'json2' : 'xmlrpc');
+        await fetchVersion(pool, t.url, probeViaOf(t.protocol));
         checks[`upstream:${t.profile}`] = { ok: true };
       } catch (e) {
         checks[`upstream:${t.profile}`] = { ok: false, detail: upstreamMessage(e) };

@@ -19,6 +19,11 @@ import { basePathOf, encodeCommonCall, encodeUpstreamCall, odooFailure, readBody
 /** How the proxy reaches Odoo for its own questions. */
 export type ProbeVia = 'xmlrpc' | 'json2';
 
+/** How the proxy asks an Odoo about itself, by the upstream protocol of its profile (json2: it may have no XML-RPC). */
+export function probeViaOf(protocol: 'auto' | 'json2'): ProbeVia {
+  return protocol === 'json2' ? 'json2' : 'xmlrpc';
+}
+
 const SMALL = 1024 * 1024;
 
 /** The request for Odoo's version struct (server_version, server_version_info, ...). */
