@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, REPO_ROOT, cliEnvironment, freePort, json, runCli, tempFolders } from '../support/cli.js';
-import { cliOnStandin } from '../support/cli-standin.js';
+import { cliOnStandin, type CliOnStandin } from '../support/cli-standin.js';
+import { journalLines } from '../support/journal.js';
 import { encodeMethodCall, decodeMethodResponse } from '../../src/rpc/xmlrpc.js';
 
 
@@ -26,16 +26,23 @@ function waitFor(child: ChildProcess, stderr: () => string, pattern: RegExp, ms 
   });
 }
 
+/** `odoo-keys serve` as a child process on a free port, its stderr collected; resolves once it listens. */
+async function startServe(world: CliOnStandin): Promise<{ child: ChildProcess; port: number; stderr: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }> {
+  const port = await freePort();
+  const child = (world.child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`, '--log-level', 'info'], { cwd: REPO_ROOT, env: cliEnvironment(world.folders), stdio: ['ignore', 'pipe', 'pipe'] }));
+  let text = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (text += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const stderr = (): string => text;
+  await waitFor(child, stderr, /proxy listening on http:\/\/127\.0\.0\.1:\d+/);
+  return { child, port, stderr, exited };
+}
+
 test('serve: logs JSON lines, reloads on SIGHUP, drains a call in flight on SIGTERM and exits 0', async (t) => {
   const world = await cliOnStandin(t);
   const { odoo, folders: f, token } = world;
 
-  const port = await freePort();
-  const child = (world.child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`, '--log-level', 'info'], { cwd: REPO_ROOT, env: cliEnvironment(f), stdio: ['ignore', 'pipe', 'pipe'] }));
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await waitFor(child, () => stderr, /proxy listening on http:\/\/127\.0\.0\.1:\d+/);
+  const { child, port, stderr, exited } = await startServe(world);
   const url = `http://127.0.0.1:${port}`;
 
   const call = async (key: string): Promise<ReturnType<typeof decodeMethodResponse>> => {
@@ -45,18 +52,18 @@ test('serve: logs JSON lines, reloads on SIGHUP, drains a call in flight on SIGT
   assert.equal((await call(token)).kind, 'params');
 
   // Every log line is a JSON object; none holds a key.
-  const lines = stderr.split('\n').filter((l) => l.startsWith('{'));
+  const lines = stderr().split('\n').filter((l) => l.startsWith('{'));
   assert.ok(lines.length >= 1);
   for (const l of lines) assert.doesNotThrow(() => JSON.parse(l), l);
-  assert.ok(!stderr.includes(token.split('_')[2]!) && !stderr.includes(odoo.users.integration.apiKey!), 'no secret in the logs');
+  assert.ok(!stderr().includes(token.split('_')[2]!) && !stderr().includes(odoo.users.integration.apiKey!), 'no secret in the logs');
 
   // A key created by another process is picked up by SIGHUP at the latest.
   const second = json<{ token: string }>(await runCli(f, ['create', 'late', '--scope', 'res.partner:read(name)', '--json'])).token;
   child.kill('SIGHUP');
-  await waitFor(child, () => stderr, /reloading registry/);
+  await waitFor(child, stderr, /reloading registry/);
   // 'reloading registry' is logged when the reload starts; the key is in force once the registry
   // with both keys is loaded (by this reload, or by the watch if it saw the file first).
-  await waitFor(child, () => stderr, /"msg":"registry loaded","keys":2\b/);
+  await waitFor(child, stderr, /"msg":"registry loaded","keys":2\b/);
   assert.equal((await call(second)).kind, 'params');
 
   // SIGTERM while a slow call is in flight: the call completes, then the process exits 0.
@@ -65,12 +72,11 @@ test('serve: logs JSON lines, reloads on SIGHUP, drains a call in flight on SIGT
   await new Promise((r) => setTimeout(r, 200));
   child.kill('SIGTERM');
   assert.equal((await inflight).kind, 'params', 'the call in flight was answered');
-  assert.equal(await exited, 0);
-  assert.match(stderr, /draining calls in flight/);
+  assert.deepEqual(await exited, { code: 0, signal: null });
+  assert.match(stderr(), /draining calls in flight/);
 
   // The journal holds every call, chained.
-  const dir = join(f.state, 'journal');
-  const entries = readdirSync(dir).filter((n) => n.endsWith('.jsonl')).flatMap((n) => readFileSync(join(dir, n), 'utf8').trim().split('\n')).map((l) => JSON.parse(l) as { name: string; method: string; seq: number });
+  const entries = journalLines(join(f.state, 'journal'));
   assert.ok(entries.filter((e) => e.method === 'search_count').length >= 3);
   assert.deepEqual(entries.map((e) => e.seq), entries.map((_, i) => i + 1));
   const verify = await runCli(f, ['audit', 'verify']);
@@ -102,12 +108,7 @@ test('serve: a second SIGTERM during the drain stops waiting for Odoo: the call 
   const world = await cliOnStandin(t);
   const { odoo, folders: f, token } = world;
 
-  const port = await freePort();
-  const child = (world.child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`, '--log-level', 'info'], { cwd: REPO_ROOT, env: cliEnvironment(f), stdio: ['ignore', 'pipe', 'pipe'] }));
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  await waitFor(child, () => stderr, /proxy listening on http:\/\/127\.0\.0\.1:\d+/);
+  const { child, port, stderr, exited } = await startServe(world);
   const call = async (): Promise<string> => {
     const r = await fetch(`http://127.0.0.1:${port}/xmlrpc/2/object`, { method: 'POST', body: encodeMethodCall('execute_kw', [odoo.db, 1, token, 'res.partner', 'search_count', [[]]]) });
     return decodeMethodResponse(await r.text()).kind;
@@ -123,19 +124,18 @@ test('serve: a second SIGTERM during the drain stops waiting for Odoo: the call 
   assert.ok(odoo.received.slice(seen).some((r) => r.body.includes('search_count')), 'the call reached Odoo');
 
   child.kill('SIGTERM');
-  await waitFor(child, () => stderr, /draining calls in flight/);
+  await waitFor(child, stderr, /draining calls in flight/);
   child.kill('SIGTERM');
-  await waitFor(child, () => stderr, /second signal: not waiting for calls in flight/);
+  await waitFor(child, stderr, /second signal: not waiting for calls in flight/);
   child.kill('SIGINT'); // a third: nothing more to do, and nothing breaks (the process may be gone by now)
 
   assert.deepEqual(await exited, { code: 0, signal: null });
   assert.ok(['cut off', 'fault'].includes(await inflight), `the client got an error or a closed connection, not ${await inflight}`);
-  assert.equal(stderr.match(/second signal/g)?.length, 1, 'logged once');
-  assert.match(stderr, /shutdown hurried/);
-  assert.doesNotMatch(stderr, /did not answer calls in flight in time/, 'the drain did not wait its 30 s out');
+  assert.equal(stderr().match(/second signal/g)?.length, 1, 'logged once');
+  assert.match(stderr(), /shutdown hurried/);
+  assert.doesNotMatch(stderr(), /did not answer calls in flight in time/, 'the drain did not wait its 30 s out');
 
-  const dir = join(f.state, 'journal');
-  const entries = readdirSync(dir).filter((n) => n.endsWith('.jsonl')).flatMap((n) => readFileSync(join(dir, n), 'utf8').trim().split('\n')).map((l) => JSON.parse(l) as { method: string; outcome: string; error?: { name: string } });
+  const entries = journalLines(join(f.state, 'journal'));
   const counts = entries.filter((e) => e.method === 'search_count');
   assert.equal(counts.length, 2, 'the warm-up call and the one in flight, one line each');
   assert.equal(counts[1]!.outcome, 'upstream_error');
