@@ -81,6 +81,11 @@ export default class Login extends RegistryCommand {
         "how odoo-keys talks to this Odoo, recorded in the profile: 'auto' (XML-RPC for login, create, check and audit; serve carries each client in its own protocol) or 'json2' (everything over JSON-2, for an Odoo without XML-RPC and JSON-RPC; Odoo 19+); 'xmlrpc' and 'jsonrpc' name the commands' protocol. Default: the one recorded, else auto, switched to json2 when XML-RPC answers 404 on Odoo 19+",
       options: ['auto', 'xmlrpc', 'jsonrpc', 'json2'],
     }),
+    preconnect: Flags.boolean({
+      description:
+        'keep a connection to this Odoo open ahead of the next call, recorded in the profile (Odoo closes each after its answer, so every call pays the TCP and TLS set-up). Default: the one recorded, else on for https, off for http (an http URL may be Odoo itself, whose prefork workers each wait up to 2 s on an open connection)',
+      allowNo: true,
+    }),
     verify: Flags.boolean({ description: 'check url, db, login and key against Odoo (--no-verify skips)', default: true, allowNo: true }),
     default: Flags.boolean({ description: 'make this the default profile', default: false }),
   };
@@ -205,6 +210,8 @@ export default class Login extends RegistryCommand {
         const recorded = flags.protocol !== undefined || protocol !== existing?.protocol ? protocol : prev?.protocol;
         if (recorded) profile.protocol = recorded;
         protocol = recorded;
+        const preconnect = flags.preconnect ?? prev?.preconnect;
+        if (preconnect !== undefined) profile.preconnect = preconnect;
         if (flags.verify) {
           if (version !== undefined) profile.version = version;
           profile.uid = uid;

@@ -1,5 +1,6 @@
 import { RegistryCommand } from './shared/registry-command.js';
 import { table } from '../src/cli/style.js';
+import { preconnects } from '../src/registry/registry.js';
 
 export interface ProfileView {
   name: string;
@@ -11,6 +12,8 @@ export interface ProfileView {
   uid: number | null;
   /** The recorded upstream protocol (null: none, i.e. auto): json2 for an Odoo reached over JSON-2 only. */
   protocol: string | null;
+  /** Whether serve keeps a connection to this Odoo open ahead of the next call (recorded, else on for https). */
+  preconnect: boolean;
   key_source: 'keychain' | 'env' | 'file';
   key_file: string | null;
   keys: number;
@@ -36,6 +39,7 @@ export default class Profiles extends RegistryCommand {
       version: p.version ?? null,
       uid: p.uid ?? null,
       protocol: p.protocol ?? null,
+      preconnect: preconnects(p),
       key_source: p.key_source ?? 'keychain',
       key_file: p.key_file ?? null,
       keys: reg.keys.filter((k) => k.profile === name).length,

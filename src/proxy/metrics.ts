@@ -35,7 +35,7 @@ export class Metrics {
     this.upstreamErrors.set(profile, (this.upstreamErrors.get(profile) ?? 0) + 1);
   }
 
-  render(extra: Record<string, number> = {}): string {
+  render(gauges: Record<string, number> = {}, counters: Record<string, number> = {}): string {
     const out: string[] = [];
     out.push('# HELP odoo_keys_calls_total Calls through the proxy by key, decision and outcome.', '# TYPE odoo_keys_calls_total counter');
     for (const { labels, n } of this.calls.values()) out.push(`odoo_keys_calls_total${labelText(labels)} ${n}`);
@@ -49,7 +49,8 @@ export class Metrics {
     out.push('# HELP odoo_keys_throttled_total Calls refused by rate limits, failed-attempt throttling or concurrency caps.', '# TYPE odoo_keys_throttled_total counter', `odoo_keys_throttled_total ${this.throttled}`);
     out.push('# HELP odoo_keys_connections_dropped_total Client connections closed at once because --max-connections were open.', '# TYPE odoo_keys_connections_dropped_total counter', `odoo_keys_connections_dropped_total ${this.droppedConnections}`);
     out.push('# HELP odoo_keys_in_flight Calls being handled now.', '# TYPE odoo_keys_in_flight gauge', `odoo_keys_in_flight ${this.inFlight}`);
-    for (const [name, v] of Object.entries(extra)) out.push(`# TYPE ${name} gauge`, `${name} ${v}`);
+    for (const [name, v] of Object.entries(gauges)) out.push(`# TYPE ${name} gauge`, `${name} ${v}`);
+    for (const [name, v] of Object.entries(counters)) out.push(`# TYPE ${name} counter`, `${name} ${v}`);
     return `${out.join('\n')}\n`;
   }
 }

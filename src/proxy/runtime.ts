@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import type http from 'node:http';
 import { RegistryStore, type RegistrySnapshot } from '../registry/store.js';
 import { registryPath, stateHome } from '../registry/paths.js';
-import { resolveProfile } from '../registry/registry.js';
+import { preconnects, resolveProfile } from '../registry/registry.js';
 import type { Profile, Registry } from '../registry/types.js';
 import { UsageRecorder } from '../registry/usage.js';
 import { readUpstreamKey, UPSTREAM_KEY_ENV } from '../secrets/index.js';
@@ -248,7 +248,9 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
       throw new StartupError(`profile '${profile.name}': ${(e as Error).message}`);
     }
     try {
-      targets.set(profile.name, await connectTarget(pool, profile, key, upstreamProtocolOf(profile, config.proxy?.upstreamProtocol), log));
+      const target = await connectTarget(pool, profile, key, upstreamProtocolOf(profile, config.proxy?.upstreamProtocol), log);
+      pool.openAhead(target.url, preconnects(profile));
+      targets.set(profile.name, target);
     } catch (e) {
       pool.close();
       throw e;
@@ -329,7 +331,9 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   };
 
   const server = createProxyServer(
-    { core, log, metrics, health, gauges: () => ({ odoo_keys_keys_loaded: state.keys.size, odoo_keys_journal_healthy: journal ? Number(journal.healthy) : 1 }) },
+    { core, log, metrics, health, gauges: () => ({ odoo_keys_keys_loaded: state.keys.size, odoo_keys_journal_healthy: journal ? Number(journal.healthy) : 1 }),
+      counters: () => ({ odoo_keys_upstream_spares_opened_total: pool.spares.opened, odoo_keys_upstream_spares_taken_total: pool.spares.taken }),
+    },
     {
       ...DEFAULT_SERVER_OPTIONS,
       ...config.server,

@@ -60,6 +60,8 @@ export interface ServerDeps {
   health: () => Promise<HealthReport>;
   /** Extra gauges for /metrics. */
   gauges?: () => Record<string, number>;
+  /** Extra counters for /metrics. */
+  counters?: () => Record<string, number>;
 }
 
 const PLAIN = { 'Content-Type': 'text/plain; charset=utf-8' };
@@ -137,7 +139,7 @@ async function route(deps: ServerDeps, opts: ServerOptions, addressOf: (req: htt
     return;
   }
   if (path === '/metrics' && method === 'GET' && opts.metrics) {
-    writeAnswer(res, { status: 200, headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }, body: deps.metrics.render(deps.gauges?.() ?? {}) });
+    writeAnswer(res, { status: 200, headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }, body: deps.metrics.render(deps.gauges?.() ?? {}, deps.counters?.() ?? {}) });
     return;
   }
 

@@ -11,7 +11,7 @@ export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 /** Fields a registry may hold. A field outside these is refused: a typo such as `expire:` must not silently drop a limit. */
 export const REGISTRY_FIELDS = ['version', 'default_profile', 'profiles', 'keys'] as const;
-export const PROFILE_FIELDS = ['url', 'db', 'login', 'protocol', 'version', 'uid', 'key_file', 'key_source', 'keychain_account'] as const;
+export const PROFILE_FIELDS = ['url', 'db', 'login', 'protocol', 'preconnect', 'version', 'uid', 'key_file', 'key_source', 'keychain_account'] as const;
 export const KEY_FIELDS = ['id', 'name', 'profile', 'hash', 'created', 'expires', 'revoked', 'previous', 'limits', 'rules', 'learning', 'description'] as const;
 
 /** How soon before expiry a key shows as `expiring`. */
@@ -97,6 +97,10 @@ function checkProfile(name: string, v: unknown, path: string): Omit<Profile, 'na
   if (v.protocol !== undefined) {
     if (!['auto', 'xmlrpc', 'jsonrpc', 'json2'].includes(v.protocol as string)) fail(`${path}.protocol`, `must be auto, xmlrpc, jsonrpc or json2, not ${describe(v.protocol)}`);
     out.protocol = v.protocol as Profile['protocol'];
+  }
+  if (v.preconnect !== undefined) {
+    if (typeof v.preconnect !== 'boolean') fail(`${path}.preconnect`, `must be true or false, not ${describe(v.preconnect)}`);
+    out.preconnect = v.preconnect;
   }
   if (v.version !== undefined) {
     if (typeof v.version !== 'number' || !Number.isInteger(v.version) || v.version < 1) fail(`${path}.version`, `must be an Odoo major version such as 18, not ${describe(v.version)}`);
@@ -295,4 +299,12 @@ export function resolveProfile(reg: Registry, name?: string): Profile {
     throw new NotFoundError(`no default profile: pick one with --profile (profiles: ${names.join(', ')})`, 'no_profile');
   }
   return { name: chosen, ...reg.profiles[chosen]! };
+}
+
+/**
+ * Whether serve keeps a connection to the profile's Odoo open ahead of the next call: as the profile
+ * says, else for https only (types.ts Profile.preconnect says why).
+ */
+export function preconnects(profile: Pick<Profile, 'url' | 'preconnect'>): boolean {
+  return profile.preconnect ?? profile.url.startsWith('https:');
 }

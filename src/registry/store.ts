@@ -141,7 +141,7 @@ type ParseAnswer =
 
 /** What a new key record looks like in the file: fields in a fixed, readable order. */
 const KEY_ORDER = ['id', 'name', 'profile', 'description', 'hash', 'created', 'expires', 'revoked', 'previous', 'learning', 'limits', 'rules'];
-const PROFILE_ORDER = ['url', 'db', 'login', 'protocol', 'version', 'uid', 'key_source', 'key_file', 'keychain_account'];
+const PROFILE_ORDER = ['url', 'db', 'login', 'protocol', 'preconnect', 'version', 'uid', 'key_source', 'key_file', 'keychain_account'];
 
 function ordered<T extends object>(obj: T, order: string[]): T {
   const src = obj as Record<string, unknown>;

@@ -12,6 +12,12 @@ export interface Profile {
   login: string;
   /** Upstream protocol: 'auto' picks JSON-2 for JSON-2 clients on Odoo 19+, else the client's own. */
   protocol?: 'auto' | 'xmlrpc' | 'jsonrpc' | 'json2';
+  /**
+   * Keep a connection to this Odoo open ahead of the next call (upstream/wire.ts openAhead). Unset:
+   * on for https (a front server ends TLS, Odoo itself does not), off for http (it may be Odoo
+   * itself, whose prefork workers each wait up to 2 s on an open connection for its request).
+   */
+  preconnect?: boolean;
   /** Odoo major version seen at login (from common.version). */
   version?: number;
   /** uid of the login, from authenticate at login time. */

@@ -206,6 +206,16 @@ export class UpstreamPool {
     }
   }
 
+  /** Keep a connection to this Odoo open ahead of the next call (Connections.openAhead). */
+  openAhead(url: URL, on: boolean): void {
+    this.connections.openAhead(url, on);
+  }
+
+  /** Connections opened ahead, and how many of them a call took. */
+  get spares(): { readonly opened: number; readonly taken: number } {
+    return this.connections.spares;
+  }
+
   close(): void {
     this.connections.close();
   }

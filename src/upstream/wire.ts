@@ -65,19 +65,26 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** How long a socket left open by an answer waits for the next call. */
 const IDLE_MS = 4000;
+/**
+ * How long a connection opened ahead (a spare) waits for a call. Under Odoo's own 2 s: a prefork
+ * worker that accepted it waits that long for a request, then closes it (ODOO_HTTP_SOCKET_TIMEOUT).
+ */
+const SPARE_MS = 1500;
 
 interface Waiter {
   resolve(): void;
   reject(e: Error): void;
 }
 
-/** The sockets to one origin (scheme, host, port). */
 interface IdleSocket {
   socket: net.Socket;
+  /** Opened ahead, not left open by an answer. */
+  spare: boolean;
   /** Takes the socket out of its idle watch, for a call. */
   take(): net.Socket;
 }
 
+/** The sockets to one origin (scheme, host, port). */
 class Origin {
   readonly idle: IdleSocket[] = [];
   readonly waiting: Waiter[] = [];
@@ -85,6 +92,8 @@ class Origin {
   busy = 0;
   /** The last TLS session, to resume on the next connection (Odoo closes each). */
   session: Buffer | undefined;
+  /** Open the next connection while an answer that closes its own comes in (openAhead). */
+  spare = false;
 
   constructor(
     readonly secure: boolean,
@@ -99,6 +108,8 @@ export class Connections {
   private readonly origins = new Map<string, Origin>();
   private readonly sockets = new Set<net.Socket>();
   private closed = false;
+  /** Spares opened, and taken by a call (the rest timed out or broke unused). */
+  readonly spares = { opened: 0, taken: 0 };
 
   constructor(private readonly maxSockets: number) {}
 
@@ -138,12 +149,25 @@ export class Connections {
     }
     let kept: IdleSocket | undefined;
     if (!opts.fresh) while ((kept = origin.idle.pop()) && kept.socket.destroyed) kept.take();
+    // A spare counts as reused: the server may have closed it unasked (ReusedSocketClosed).
     const reused = kept !== undefined;
+    if (kept?.spare) this.spares.taken++;
     const socket = kept ? kept.take() : this.connect(origin);
     return this.run(origin, socket, reused, bytes, opts, (stop) => {
       stopNow = stop;
       if (stopped) stop(stopped);
     });
+  }
+
+  /**
+   * Whether to keep one connection to this origin open ahead of the next call. Odoo closes every
+   * connection after its answer, so each call pays the TCP (and TLS) set-up, a round trip or two to
+   * a remote Odoo; a spare opened while an answer comes in has it done by the time the next call
+   * arrives. Each spare replaces the connection its answer closed, so a busy proxy opens no more
+   * connections than before; an idle one has at most one spare, for SPARE_MS.
+   */
+  openAhead(url: URL, on: boolean): void {
+    this.originOf(url).spare = on;
   }
 
   /** Closes every socket, busy or idle. */
@@ -189,6 +213,8 @@ export class Connections {
       const parser = new AnswerParser({
         head: (h) => {
           keepAlive = h.keepAlive;
+          // This socket closes after the answer: the next call's connection is made now, not then.
+          if (!keepAlive && origin.spare) this.openSpare(origin);
           answer = new UpstreamAnswer(
             h.status,
             h.headers,
@@ -278,10 +304,20 @@ export class Connections {
     else origin.busy--;
   }
 
-  /** Keeps a socket for the next call to this origin, closing it when the server does or after IDLE_MS. */
-  private keepIdle(origin: Origin, socket: net.Socket): void {
+  /** Opens a spare connection for the next call, unless one waits already (or is still connecting). */
+  private openSpare(origin: Origin): void {
+    if (this.closed || origin.idle.some((e) => e.spare && !e.socket.destroyed)) return;
+    this.spares.opened++;
+    // Idle at once, while it connects: a call that comes before the handshake ends waits for it
+    // there, and a failed connect ('error', the idle watch) only drops it.
+    this.keepIdle(origin, this.connect(origin), true);
+  }
+
+  /** Keeps a socket for the next call to this origin, closing it when the server does or after IDLE_MS (SPARE_MS for a spare). */
+  private keepIdle(origin: Origin, socket: net.Socket, spare = false): void {
     const entry: IdleSocket = {
       socket,
+      spare,
       take: () => {
         socket.ref();
         socket.off('timeout', drop);
@@ -297,7 +333,7 @@ export class Connections {
       entry.take();
       socket.destroy();
     }
-    socket.setTimeout(IDLE_MS);
+    socket.setTimeout(spare ? SPARE_MS : IDLE_MS);
     socket.on('timeout', drop);
     socket.on('end', drop);
     socket.on('error', drop);

@@ -20,8 +20,8 @@ keys:
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(json(r), {
     profiles: [
-      { name: 'prod', url: 'https://acme.odoo.com', db: 'acme', login: 'i@acme.com', default: true, version: 18, uid: 7, protocol: null, key_source: 'file', key_file: '/etc/odoo-keys/prod.key', keys: 1 },
-      { name: 'staging', url: 'https://staging.acme.com', db: 'staging', login: 'i@acme.com', default: false, version: null, uid: null, protocol: null, key_source: 'env', key_file: null, keys: 0 },
+      { name: 'prod', url: 'https://acme.odoo.com', db: 'acme', login: 'i@acme.com', default: true, version: 18, uid: 7, protocol: null, preconnect: true, key_source: 'file', key_file: '/etc/odoo-keys/prod.key', keys: 1 },
+      { name: 'staging', url: 'https://staging.acme.com', db: 'staging', login: 'i@acme.com', default: false, version: null, uid: null, protocol: null, preconnect: true, key_source: 'env', key_file: null, keys: 0 },
     ],
   });
   const human = await runCli(f, ['profiles']);

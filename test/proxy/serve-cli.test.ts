@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, REPO_ROOT, cliEnvironment, freePort, json, runCli, tempFolders } from '../support/cli.js';
 import { cliOnStandin, type CliOnStandin } from '../support/cli-standin.js';
@@ -27,9 +28,9 @@ function waitFor(child: ChildProcess, stderr: () => string, pattern: RegExp, ms 
 }
 
 /** `odoo-keys serve` as a child process on a free port, its stderr collected; resolves once it listens. */
-async function startServe(world: CliOnStandin): Promise<{ child: ChildProcess; port: number; stderr: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }> {
+async function startServe(world: CliOnStandin, extra: string[] = []): Promise<{ child: ChildProcess; port: number; stderr: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }> {
   const port = await freePort();
-  const child = (world.child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`, '--log-level', 'info'], { cwd: REPO_ROOT, env: cliEnvironment(world.folders), stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = (world.child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`, '--log-level', 'info', ...extra], { cwd: REPO_ROOT, env: cliEnvironment(world.folders), stdio: ['ignore', 'pipe', 'pipe'] }));
   let text = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (text += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -142,4 +143,44 @@ test('serve: a second SIGTERM during the drain stops waiting for Odoo: the call 
   assert.equal(counts[1]!.error?.name, 'NotAwaited', JSON.stringify(counts[1]));
   const verify = await runCli(f, ['audit', 'verify']);
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+});
+
+test('serve with preconnect recorded by login: each call after the first goes out on a connection opened during the answer before it; an http profile without it opens none', async (t) => {
+  const world = await cliOnStandin(t);
+  const { odoo, folders: f, token } = world;
+  const spares = async (port: number): Promise<[number, number]> => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const n = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+    return [n('odoo_keys_upstream_spares_opened_total'), n('odoo_keys_upstream_spares_taken_total')];
+  };
+  const threeCalls = async (port: number): Promise<void> => {
+    for (let i = 0; i < 3; i++) {
+      const r = await fetch(`http://127.0.0.1:${port}/xmlrpc/2/object`, { method: 'POST', body: encodeMethodCall('execute_kw', [odoo.db, 1, token, 'res.partner', 'search_count', [[]]]) });
+      assert.equal(decodeMethodResponse(await r.text()).kind, 'params');
+    }
+  };
+
+  // http, nothing recorded: off (the URL may be Odoo itself, whose workers wait on open connections).
+  let serve = await startServe(world, ['--metrics']);
+  await threeCalls(serve.port);
+  assert.deepEqual(await spares(serve.port), [0, 0]);
+  assert.equal(json<{ profiles: Array<{ preconnect: boolean }> }>(await runCli(f, ['profiles', '--json'])).profiles[0]!.preconnect, false);
+  serve.child.kill('SIGTERM');
+  await serve.exited;
+
+  const keyFile = ['--upstream-key-file', join(f.home, '..', 'upstream.key')];
+  const on = await runCli(f, ['login', 'prod', '--preconnect', ...keyFile]);
+  assert.equal(on.code, 0, on.stderr);
+  assert.equal(json<{ profiles: Array<{ preconnect: boolean }> }>(await runCli(f, ['profiles', '--json'])).profiles[0]!.preconnect, true);
+  serve = await startServe(world, ['--metrics']);
+  await threeCalls(serve.port);
+  assert.deepEqual(await spares(serve.port), [3, 2], 'three answers, each opened one; calls 2 and 3 went out on them');
+  serve.child.kill('SIGTERM');
+  assert.equal((await serve.exited).code, 0);
+
+  // A re-login keeps it; --no-preconnect records false.
+  assert.equal((await runCli(f, ['login', 'prod', ...keyFile])).code, 0);
+  assert.match(readFileSync(join(f.home, 'keys.yaml'), 'utf8'), /preconnect: true/);
+  assert.equal((await runCli(f, ['login', 'prod', '--no-preconnect', ...keyFile])).code, 0);
+  assert.match(readFileSync(join(f.home, 'keys.yaml'), 'utf8'), /preconnect: false/);
 });

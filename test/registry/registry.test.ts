@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findKey, keyStatus, learningTooLong, requireKey, resolveProfile, validateRegistry, emptyRegistry } from '../../src/registry/registry.js';
+import { findKey, keyStatus, learningTooLong, preconnects, requireKey, resolveProfile, validateRegistry, emptyRegistry } from '../../src/registry/registry.js';
 import { NotFoundError } from '../../src/registry/errors.js';
 import { ScopeValidationError } from '../../src/policy/validate.js';
 import type { KeyRecord, Registry } from '../../src/registry/types.js';
@@ -62,6 +62,7 @@ test('validateRegistry refuses what would quietly weaken a key, naming the field
     [{ ...registry(), keys: [key(), key({ id: '00000001' })] }, /^keys\[1\]\.name: the name 'website-form' is used twice/],
     [{ ...registry(), default_profile: 'nope' }, /^default_profile:/],
     [{ ...registry(), profiles: { prod: { url: 'ftp://x', db: 'a', login: 'b' } } }, /^profiles\.prod\.url:/],
+    [{ ...registry(), profiles: { prod: { url: 'https://x', db: 'a', login: 'b', preconnect: 'yes' } } }, /^profiles\.prod\.preconnect: must be true or false, not string "yes"/],
     [{ ...registry(), extra: 1 }, /^extra: unknown field/],
     [{ ...registry(), version: 2 }, /^version: unknown registry version 2/],
     [{ profiles: {} }, /^version: missing/],
@@ -114,4 +115,13 @@ test('requireKey: a token given for a name is refused without its secret, naming
   // With a space pasted before it, or inside other text: the same.
   for (const given of [` ${token}`, `key=${token}`]) assert.throws(() => requireKey(registry(), given), (e: unknown) => e instanceof NotFoundError && !e.message.includes('AAAA') && /\(7f3a9c2e\)/.test(e.message));
   assert.throws(() => requireKey(registry(), 'nope'), (e: unknown) => e instanceof NotFoundError && /no key named 'nope'/.test(e.message));
+});
+
+test('preconnect: as the profile says, else on for https (a front server ends TLS) and off for http (maybe Odoo itself)', () => {
+  assert.equal(preconnects({ url: 'https://acme.odoo.com' }), true);
+  assert.equal(preconnects({ url: 'http://localhost:8069' }), false);
+  assert.equal(preconnects({ url: 'https://acme.odoo.com', preconnect: false }), false);
+  assert.equal(preconnects({ url: 'http://nginx.lan', preconnect: true }), true);
+  const reg = validateRegistry({ ...registry(), profiles: { prod: { url: 'http://x', db: 'a', login: 'b', preconnect: true } } });
+  assert.equal(reg.profiles.prod!.preconnect, true);
 });

@@ -2,7 +2,9 @@
 // a socket is used again only when the answer allows it, a full pool makes calls wait their
 // turn (and a cancelled wait gives nothing away), a request is never written with a header that
 // could split it, a slow reader slows Odoo's socket rather than filling memory, and HTTPS works
-// with the system's trust store, resuming TLS sessions since Odoo closes every connection.
+// with the system's trust store, resuming TLS sessions since Odoo closes every connection. With
+// openAhead, the connection for the next call is opened while an answer that closes its own comes
+// in (Odoo's every answer), and a spare the server dropped is treated as a stale kept socket.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -18,7 +20,7 @@ import { Cancellation, UpstreamPool, readBody, type UpstreamRequest } from '../.
 const REQ: UpstreamRequest = { path: '/xmlrpc/2/object', headers: { 'Content-Type': 'text/xml' }, body: Buffer.from('<methodCall/>') };
 
 /** A raw HTTP server: `answer(request, socket, n)` writes whatever it likes; counts connections and requests. */
-async function rawServer(answer: (request: string, socket: net.Socket, n: number) => void): Promise<{ url: URL; connections: number; requests: string[]; sockets: net.Socket[]; close(): Promise<void> }> {
+async function rawServer(answer: (request: string, socket: net.Socket, n: number) => void): Promise<{ url: URL; server: net.Server; connections: number; requests: string[]; sockets: net.Socket[]; close(): Promise<void> }> {
   const state = { connections: 0, requests: [] as string[], sockets: [] as net.Socket[] };
   const server = net.createServer((s) => {
     state.connections++;
@@ -44,12 +46,27 @@ async function rawServer(answer: (request: string, socket: net.Socket, n: number
   const url = new URL(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`);
   return Object.assign(state, {
     url,
+    server,
     close: () =>
       new Promise<void>((r) => {
         for (const s of state.sockets) s.destroy();
-        server.close(() => r());
+        if (server.listening) server.close(() => r());
+        else r();
       }),
   });
+}
+
+/** Waits for `cond`; fails (rather than hangs) if it has not come true in 10 s. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; !cond(); i++) {
+    assert.ok(i < 5000, `never came true: ${cond}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** Which connection (1, 2, ...) each request came in on. */
+function connectionOf(s: { sockets: net.Socket[] }, sock: net.Socket): number {
+  return s.sockets.indexOf(sock) + 1;
 }
 
 const ok = (body: string, extra = ''): string => `HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
@@ -183,9 +200,6 @@ test('a full pool makes calls wait their turn; a call cancelled while waiting gi
   const held: net.Socket[] = [];
   const s = await rawServer((_req, sock) => held.push(sock));
   t.after(() => s.close());
-  const until = async (cond: () => boolean): Promise<void> => {
-    while (!cond()) await new Promise((r) => setTimeout(r, 5));
-  };
   const first = pool.send(s.url, REQ);
   const second = pool.send(s.url, REQ);
   const cancelled = new Cancellation();
@@ -340,4 +354,155 @@ test('HTTPS: the system trust store (NODE_EXTRA_CA_CERTS), the host name checked
   assert.deepEqual(out.slice(0, 3), ['over tls', 'over tls', 'over tls']);
   assert.match(out[3]!, /Odoo could not be reached \(ERR_TLS_CERT_ALTNAME_INVALID\)/, 'a certificate for another name is refused');
   assert.deepEqual(resumed.slice(0, 3), [false, true, true], 'the second and third connections resumed the first one\'s TLS session');
+
+  // With connections opened ahead (the default for https): the TLS handshake of the next call's
+  // connection is done during the answer before it, and resumes the session too.
+  resumed.length = 0;
+  const ahead = `
+    import { UpstreamPool, readBody } from ${JSON.stringify(forward)};
+    const pool = new UpstreamPool();
+    const url = new URL('https://localhost:${port}/');
+    pool.openAhead(url, true);
+    const out = [];
+    for (let i = 0; i < 3; i++) out.push((await readBody(await pool.send(url, { path: '/', headers: {}, body: Buffer.from('x') }), 1e6)).toString());
+    console.log(JSON.stringify({ out, spares: pool.spares }));
+    pool.close();`;
+  const second = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', ahead], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }, encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(second.stdout), { out: ['over tls', 'over tls', 'over tls'], spares: { opened: 3, taken: 2 } });
+  assert.deepEqual(resumed.slice(0, 3), [false, true, true], 'the spares resumed the TLS session');
+});
+
+test('openAhead: the next call goes out on a connection opened while the last answer came in; none without it, none when answers keep theirs', async (t) => {
+  const pool = new UpstreamPool({ maxSockets: 4 });
+  t.after(() => pool.close());
+  const on: number[] = [];
+  let close = true;
+  const s = await rawServer((_req, sock) => {
+    on.push(connectionOf(s, sock));
+    // As Odoo: Connection: close, then the server closes.
+    if (close) sock.end(ok('odoo', 'Connection: close\r\n'));
+    else sock.write(ok('kept'));
+  });
+  t.after(() => s.close());
+  const call = async (): Promise<string> => (await readBody(await pool.send(s.url, REQ), 1e6)).toString();
+
+  // Off (the default): a connection per call, made when the call comes.
+  await call();
+  await call();
+  assert.deepEqual([s.connections, on], [2, [1, 2]]);
+  assert.deepEqual(pool.spares, { opened: 0, taken: 0 });
+
+  pool.openAhead(s.url, true);
+  await call();
+  // The answer closed its connection: a spare is open before any next call.
+  await until(() => s.connections === 4);
+  assert.deepEqual(on, [1, 2, 3], 'nothing was sent on the spare yet');
+  await call();
+  await call();
+  assert.deepEqual(on, [1, 2, 3, 4, 5], 'each call went out on the spare opened during the answer before it');
+  await until(() => s.connections === 6);
+  assert.deepEqual(pool.spares, { opened: 3, taken: 2 });
+
+  // An answer that keeps its connection open needs no spare: the kept one carries the next call.
+  close = false;
+  await call(); // on the spare (6)
+  await call();
+  await call();
+  assert.deepEqual(on.slice(5), [6, 6, 6]);
+  assert.equal(s.connections, 6, 'no spare opened beside a kept connection');
+});
+
+test('a spare nobody takes is closed after a short wait and does not hold the process open', async (t) => {
+  const s = await rawServer((_req, sock) => sock.end(ok('odoo', 'Connection: close\r\n')));
+  t.after(() => s.close());
+  const pool = new UpstreamPool({ maxSockets: 4 });
+  t.after(() => pool.close());
+  pool.openAhead(s.url, true);
+  await readBody(await pool.send(s.url, REQ), 1e6);
+  await until(() => s.connections === 2);
+  // The server sees the spare closed (after SPARE_MS, under Odoo's own 2 s), never used.
+  await new Promise((r) => s.sockets[1]!.once('close', r));
+  assert.deepEqual([s.requests.length, pool.spares.taken], [1, 0]);
+
+  // In a process of its own (a CLI command, exec): at beforeExit the spare is still open, so it did
+  // not keep the process alive until its wait ran out.
+  const forward = fileURLToPath(new URL('../../src/upstream/forward.js', import.meta.url));
+  const script = `
+    import { UpstreamPool, readBody } from ${JSON.stringify(forward)};
+    const pool = new UpstreamPool();
+    const url = new URL(${JSON.stringify(s.url.href)});
+    pool.openAhead(url, true);
+    await readBody(await pool.send(url, { path: '/', headers: {}, body: Buffer.from('x') }), 1e6);
+    await new Promise((r) => setTimeout(r, 50));
+    process.once('beforeExit', () => console.log(JSON.stringify({ open: pool.connections.sockets.size, spares: pool.spares })));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(stdout), { open: 1, spares: { opened: 1, taken: 0 } });
+});
+
+test('a spare the server dropped: not taken when the drop was seen; else a read is sent again on a new connection and a create is not', async (t) => {
+  const pool = new UpstreamPool({ maxSockets: 4 });
+  t.after(() => pool.close());
+  const s = await rawServer((_req, sock) => sock.end(ok('odoo', 'Connection: close\r\n')));
+  t.after(() => s.close());
+  pool.openAhead(s.url, true);
+  const open = (): number => (pool as unknown as { connections: { sockets: Set<unknown> } }).connections.sockets.size;
+  const call = async (mayRepeat?: boolean): Promise<string> => (await readBody(await pool.send(s.url, REQ, mayRepeat === undefined ? {} : { mayRepeat }), 1e6)).toString();
+  /** The server drops connection n when a request comes in on it. */
+  const dropOnRequest = (n: number): void => {
+    const sock = s.sockets[n - 1]!;
+    sock.removeAllListeners('data');
+    sock.once('data', () => sock.destroy());
+  };
+
+  await call();
+  await until(() => s.connections === 2);
+  // The server closes the spare before any call comes (an idle timeout shorter than ours).
+  s.sockets[1]!.end();
+  await until(() => open() === 0);
+  assert.equal(await call(), 'odoo');
+  assert.deepEqual([s.requests.length, pool.stats.retriedOnReusedSocket, pool.spares.taken], [2, 0, 0], 'went out on a new connection at once');
+
+  // Dropped as the request arrives (the server's close and the call crossed): a read is sent again.
+  await until(() => s.connections === 4);
+  dropOnRequest(4);
+  assert.equal(await call(true), 'odoo');
+  assert.deepEqual([pool.stats.retriedOnReusedSocket, pool.spares.taken], [1, 1]);
+  // A create is not: it may have reached Odoo through a front server before the connection broke.
+  await until(() => s.connections === 6);
+  dropOnRequest(6);
+  await assert.rejects(call(false), /not sent again, as it may change data/);
+  assert.deepEqual([pool.stats.retriedOnReusedSocket, s.requests.length], [1, 3]);
+});
+
+test('a spare that cannot connect (Odoo went down) is dropped quietly; the next call says Odoo refused the connection', async (t) => {
+  const pool = new UpstreamPool({ maxSockets: 4 });
+  t.after(() => pool.close());
+  let server: net.Server | undefined;
+  const s = await rawServer((_req, sock) => {
+    // Odoo stops listening while it answers: the spare opened during this answer is refused.
+    server!.close();
+    sock.end(ok('last', 'Connection: close\r\n'));
+  });
+  t.after(() => s.close());
+  server = s.server;
+  pool.openAhead(s.url, true);
+  assert.equal((await readBody(await pool.send(s.url, REQ), 1e6)).toString(), 'last');
+  await until(() => pool.spares.opened === 1 && (pool as unknown as { connections: { sockets: Set<unknown> } }).connections.sockets.size === 0);
+  await assert.rejects(pool.send(s.url, REQ), /Odoo refused the connection/);
+  assert.equal(s.connections, 1);
+});
+
+test('close() closes the spare too', async (t) => {
+  const pool = new UpstreamPool({ maxSockets: 4 });
+  const s = await rawServer((_req, sock) => sock.end(ok('odoo', 'Connection: close\r\n')));
+  t.after(() => s.close());
+  pool.openAhead(s.url, true);
+  await readBody(await pool.send(s.url, REQ), 1e6);
+  await until(() => s.connections === 2);
+  const closed = new Promise((r) => s.sockets[1]!.once('close', r));
+  pool.close();
+  await closed;
+  assert.equal(s.requests.length, 1);
+  await assert.rejects(pool.send(s.url, REQ), /closed/);
+  assert.equal(s.connections, 2, 'and no spare after close');
 });
