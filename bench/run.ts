@@ -20,9 +20,10 @@ import { auditRow } from './rows/audit.js';
 import { journalRow } from './rows/journal.js';
 import { floodRow } from './rows/flood.js';
 import { reconnectRow } from './rows/reconnect.js';
+import { remoteRow } from './rows/remote.js';
 import { wrkRow } from './rows/wrk.js';
 
-const ROWS: Row[] = [smallRow, streamRow, decideRow, registryRow, cliRow, auditRow, journalRow, floodRow, reconnectRow, wrkRow];
+const ROWS: Row[] = [smallRow, streamRow, decideRow, registryRow, cliRow, auditRow, journalRow, floodRow, reconnectRow, remoteRow, wrkRow];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

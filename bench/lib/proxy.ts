@@ -76,9 +76,9 @@ export interface ProxyProcess {
   stop(): Promise<void>;
 }
 
-export async function startProxyProcess(h: BenchHome, opts: { journal: boolean; proxy?: ProxyChildConfig['proxy']; server?: ProxyChildConfig['server']; execArgv?: string[]; /** Another build's proxy-child.js (A/B comparisons). */ childPath?: string }): Promise<ProxyProcess> {
+export async function startProxyProcess(h: BenchHome, opts: { journal: boolean; proxy?: ProxyChildConfig['proxy']; server?: ProxyChildConfig['server']; execArgv?: string[]; /** Another build's proxy-child.js (A/B comparisons). */ childPath?: string; env?: NodeJS.ProcessEnv }): Promise<ProxyProcess> {
   const config: ProxyChildConfig = { home: h.home, stateDir: h.stateDir, auditDir: opts.journal ? join(h.stateDir, `journal-${Date.now()}`) : null, proxy: opts.proxy, server: opts.server };
-  const child = fork(opts.childPath ?? CHILD, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: opts.execArgv ?? [] });
+  const child = fork(opts.childPath ?? CHILD, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: opts.execArgv ?? [], ...(opts.env ? { env: opts.env } : {}) });
   let nextId = 1;
   const pending = new Map<number, (m: { ms?: number }) => void>();
   const url = await new Promise<string>((resolve, reject) => {

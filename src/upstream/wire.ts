@@ -70,16 +70,21 @@ const IDLE_MS = 4000;
  * worker that accepted it waits that long for a request, then closes it (ODOO_HTTP_SOCKET_TIMEOUT).
  */
 const SPARE_MS = 1500;
+/** Most spares kept open to one origin at once. */
+const MAX_SPARES = 8;
 
 interface Waiter {
   resolve(): void;
   reject(e: Error): void;
 }
 
-interface IdleSocket {
+/** A socket waiting for a call: left open by an answer, or opened ahead (a spare). */
+export interface IdleSocket {
   socket: net.Socket;
   /** Opened ahead, not left open by an answer. */
   spare: boolean;
+  /** Connected (and for TLS, through its handshake): a spare taken before it was is a sign of too few. */
+  ready: boolean;
   /** Takes the socket out of its idle watch, for a call. */
   take(): net.Socket;
 }
@@ -92,8 +97,12 @@ class Origin {
   busy = 0;
   /** The last TLS session, to resume on the next connection (Odoo closes each). */
   session: Buffer | undefined;
-  /** Open the next connection while an answer that closes its own comes in (openAhead). */
+  /** Keep connections open ahead of the calls (openAhead). */
   spare = false;
+  /** The last answer closed its connection (as Odoo's all do): calls need new ones. */
+  closes = false;
+  /** How many spares to keep: one more each time a call found its spare still connecting, one less each time one waited in vain. */
+  spareTarget = 1;
 
   constructor(
     readonly secure: boolean,
@@ -147,12 +156,16 @@ export class Connections {
       this.freeSlot(origin);
       throw stopped;
     }
-    let kept: IdleSocket | undefined;
-    if (!opts.fresh) while ((kept = origin.idle.pop()) && kept.socket.destroyed) kept.take();
+    const kept = opts.fresh ? undefined : pickIdle(origin.idle);
     // A spare counts as reused: the server may have closed it unasked (ReusedSocketClosed).
     const reused = kept !== undefined;
-    if (kept?.spare) this.spares.taken++;
+    if (kept?.spare) {
+      this.spares.taken++;
+      if (!kept.ready) origin.spareTarget = Math.min(MAX_SPARES, origin.spareTarget + 1);
+    }
     const socket = kept ? kept.take() : this.connect(origin);
+    // The next call's connection starts now, a whole call ahead of it.
+    if (origin.spare && origin.closes) this.topUpSpares(origin);
     return this.run(origin, socket, reused, bytes, opts, (stop) => {
       stopNow = stop;
       if (stopped) stop(stopped);
@@ -162,9 +175,11 @@ export class Connections {
   /**
    * Whether to keep one connection to this origin open ahead of the next call. Odoo closes every
    * connection after its answer, so each call pays the TCP (and TLS) set-up, a round trip or two to
-   * a remote Odoo; a spare opened while an answer comes in has it done by the time the next call
-   * arrives. Each spare replaces the connection its answer closed, so a busy proxy opens no more
-   * connections than before; an idle one has at most one spare, for SPARE_MS.
+   * a remote Odoo. A spare is opened each time a call takes a connection, so its set-up runs while
+   * that call does; calls that find their spare still connecting raise the number kept (up to
+   * MAX_SPARES, for set-ups longer than a call), spares that wait SPARE_MS in vain lower it. Each
+   * spare is the connection a later call would have opened anyway: a busy proxy opens no more than
+   * before, an idle one closes its spares after SPARE_MS.
    */
   openAhead(url: URL, on: boolean): void {
     this.originOf(url).spare = on;
@@ -213,8 +228,9 @@ export class Connections {
       const parser = new AnswerParser({
         head: (h) => {
           keepAlive = h.keepAlive;
-          // This socket closes after the answer: the next call's connection is made now, not then.
-          if (!keepAlive && origin.spare) this.openSpare(origin);
+          // Learnt from the first answer: connections to this origin close after each call.
+          origin.closes = !keepAlive;
+          if (origin.closes && origin.spare) this.topUpSpares(origin);
           answer = new UpstreamAnswer(
             h.status,
             h.headers,
@@ -304,23 +320,29 @@ export class Connections {
     else origin.busy--;
   }
 
-  /** Opens a spare connection for the next call, unless one waits already (or is still connecting). */
-  private openSpare(origin: Origin): void {
-    if (this.closed || origin.idle.some((e) => e.spare && !e.socket.destroyed)) return;
-    this.spares.opened++;
-    // Idle at once, while it connects: a call that comes before the handshake ends waits for it
-    // there, and a failed connect ('error', the idle watch) only drops it.
-    this.keepIdle(origin, this.connect(origin), true);
+  /** Opens spares until the origin has its target of them (connected or connecting). */
+  private topUpSpares(origin: Origin): void {
+    let have = 0;
+    for (const e of origin.idle) if (e.spare && !e.socket.destroyed) have++;
+    for (; have < origin.spareTarget && !this.closed; have++) {
+      this.spares.opened++;
+      // Idle at once, while it connects: a call that comes before the handshake ends waits for it
+      // there, and a failed connect ('error', the idle watch) only drops it.
+      const socket = this.connect(origin);
+      const entry = this.keepIdle(origin, socket, true);
+      socket.once(origin.secure ? 'secureConnect' : 'connect', () => (entry.ready = true));
+    }
   }
 
   /** Keeps a socket for the next call to this origin, closing it when the server does or after IDLE_MS (SPARE_MS for a spare). */
-  private keepIdle(origin: Origin, socket: net.Socket, spare = false): void {
+  private keepIdle(origin: Origin, socket: net.Socket, spare = false): IdleSocket {
     const entry: IdleSocket = {
       socket,
       spare,
+      ready: !spare,
       take: () => {
         socket.ref();
-        socket.off('timeout', drop);
+        socket.off('timeout', onTimeout);
         socket.off('end', drop);
         socket.off('error', drop);
         socket.off('data', drop);
@@ -333,8 +355,14 @@ export class Connections {
       entry.take();
       socket.destroy();
     }
+    function wasted(): void {
+      // A spare that waited in vain: fewer will do.
+      origin.spareTarget = Math.max(1, origin.spareTarget - 1);
+      drop();
+    }
+    const onTimeout = spare ? wasted : drop;
     socket.setTimeout(spare ? SPARE_MS : IDLE_MS);
-    socket.on('timeout', drop);
+    socket.on('timeout', onTimeout);
     socket.on('end', drop);
     socket.on('error', drop);
     // Bytes from a server between answers answer nothing: the socket cannot be trusted.
@@ -344,7 +372,30 @@ export class Connections {
     // wait out IDLE_MS after its last call to an Odoo behind a keep-alive reverse proxy).
     socket.unref();
     origin.idle.push(entry);
+    return entry;
   }
+}
+
+/**
+ * The idle socket a call takes, out of the origin's list: the last one an answer left open (the
+ * likeliest still open), else the oldest spare that is through its set-up, else the oldest spare
+ * (the nearest to being through it). Closed ones are dropped on the way.
+ */
+export function pickIdle(idle: IdleSocket[]): IdleSocket | undefined {
+  let pick = -1;
+  for (let i = idle.length - 1; i >= 0; i--) {
+    const e = idle[i]!;
+    if (e.socket.destroyed) {
+      idle.splice(i, 1);
+      e.take();
+      if (pick > i) pick--;
+      continue;
+    }
+    if (!e.spare) {
+      if (pick < 0 || idle[pick]!.spare) pick = i;
+    } else if (pick < 0 || (idle[pick]!.spare && (e.ready || !idle[pick]!.ready))) pick = i;
+  }
+  return pick < 0 ? undefined : idle.splice(pick, 1)[0];
 }
 
 function closedError(): NodeJS.ErrnoException {

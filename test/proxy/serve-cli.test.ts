@@ -174,7 +174,9 @@ test('serve with preconnect recorded by login: each call after the first goes ou
   assert.equal(json<{ profiles: Array<{ preconnect: boolean }> }>(await runCli(f, ['profiles', '--json'])).profiles[0]!.preconnect, true);
   serve = await startServe(world, ['--metrics']);
   await threeCalls(serve.port);
-  assert.deepEqual(await spares(serve.port), [3, 2], 'three answers, each opened one; calls 2 and 3 went out on them');
+  const [opened, taken] = await spares(serve.port);
+  assert.equal(taken, 2, 'calls 2 and 3 went out on connections opened ahead');
+  assert.ok(opened >= 3, `one opened by the first answer and one at least by each call that took one (${opened})`);
   serve.child.kill('SIGTERM');
   assert.equal((await serve.exited).code, 0);
 

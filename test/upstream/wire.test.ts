@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cancellation, UpstreamPool, readBody, type UpstreamRequest } from '../../src/upstream/forward.js';
+import { pickIdle, type IdleSocket } from '../../src/upstream/wire.js';
 
 const REQ: UpstreamRequest = { path: '/xmlrpc/2/object', headers: { 'Content-Type': 'text/xml' }, body: Buffer.from('<methodCall/>') };
 
@@ -368,11 +369,13 @@ test('HTTPS: the system trust store (NODE_EXTRA_CA_CERTS), the host name checked
     console.log(JSON.stringify({ out, spares: pool.spares }));
     pool.close();`;
   const second = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', ahead], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') }, encoding: 'utf8' });
-  assert.deepEqual(JSON.parse(second.stdout), { out: ['over tls', 'over tls', 'over tls'], spares: { opened: 3, taken: 2 } });
+  const got = JSON.parse(second.stdout) as { out: string[]; spares: { opened: number; taken: number } };
+  assert.deepEqual(got.out, ['over tls', 'over tls', 'over tls']);
+  assert.equal(got.spares.taken, 2, 'the second and third calls went out on spares');
   assert.deepEqual(resumed.slice(0, 3), [false, true, true], 'the spares resumed the TLS session');
 });
 
-test('openAhead: the next call goes out on a connection opened while the last answer came in; none without it, none when answers keep theirs', async (t) => {
+test('openAhead: each call goes out on a connection opened while an earlier call ran; none without it, none beside kept connections', async (t) => {
   const pool = new UpstreamPool({ maxSockets: 4 });
   t.after(() => pool.close());
   const on: number[] = [];
@@ -394,22 +397,23 @@ test('openAhead: the next call goes out on a connection opened while the last an
 
   pool.openAhead(s.url, true);
   await call();
-  // The answer closed its connection: a spare is open before any next call.
+  // That answer closed its connection: a spare opens before any next call.
   await until(() => s.connections === 4);
-  assert.deepEqual(on, [1, 2, 3], 'nothing was sent on the spare yet');
-  await call();
-  await call();
-  assert.deepEqual(on, [1, 2, 3, 4, 5], 'each call went out on the spare opened during the answer before it');
-  await until(() => s.connections === 6);
-  assert.deepEqual(pool.spares, { opened: 3, taken: 2 });
+  assert.deepEqual(on, [1, 2, 3], 'nothing was sent on the spare');
+  for (let i = 0; i < 3; i++) await call();
+  assert.equal(pool.spares.taken, 3, 'each of the three calls found a spare waiting');
+  assert.equal(new Set(on).size, on.length, 'each on a connection of its own, as Odoo closes them');
+  assert.ok(on.slice(3).every((c) => c >= 4), 'none on a connection made before openAhead');
 
-  // An answer that keeps its connection open needs no spare: the kept one carries the next call.
+  // Answers that keep their connection open need no spares: the kept one carries the next calls.
   close = false;
-  await call(); // on the spare (6)
+  await call();
+  const opened = pool.spares.opened;
   await call();
   await call();
-  assert.deepEqual(on.slice(5), [6, 6, 6]);
-  assert.equal(s.connections, 6, 'no spare opened beside a kept connection');
+  assert.equal(on.at(-1), on.at(-2));
+  assert.equal(on.at(-2), on.at(-3), 'the three calls on one kept connection');
+  assert.equal(pool.spares.opened, opened, 'no spare opened beside a kept connection');
 });
 
 test('a spare nobody takes is closed after a short wait and does not hold the process open', async (t) => {
@@ -442,17 +446,19 @@ test('a spare nobody takes is closed after a short wait and does not hold the pr
 test('a spare the server dropped: not taken when the drop was seen; else a read is sent again on a new connection and a create is not', async (t) => {
   const pool = new UpstreamPool({ maxSockets: 4 });
   t.after(() => pool.close());
-  const s = await rawServer((_req, sock) => sock.end(ok('odoo', 'Connection: close\r\n')));
+  // dropNext: the server drops the connection the next request comes in on, without answering.
+  let dropNext = false;
+  const s = await rawServer((_req, sock) => {
+    if (dropNext) {
+      dropNext = false;
+      return void sock.destroy();
+    }
+    sock.end(ok('odoo', 'Connection: close\r\n'));
+  });
   t.after(() => s.close());
   pool.openAhead(s.url, true);
   const open = (): number => (pool as unknown as { connections: { sockets: Set<unknown> } }).connections.sockets.size;
   const call = async (mayRepeat?: boolean): Promise<string> => (await readBody(await pool.send(s.url, REQ, mayRepeat === undefined ? {} : { mayRepeat }), 1e6)).toString();
-  /** The server drops connection n when a request comes in on it. */
-  const dropOnRequest = (n: number): void => {
-    const sock = s.sockets[n - 1]!;
-    sock.removeAllListeners('data');
-    sock.once('data', () => sock.destroy());
-  };
 
   await call();
   await until(() => s.connections === 2);
@@ -463,15 +469,13 @@ test('a spare the server dropped: not taken when the drop was seen; else a read 
   assert.deepEqual([s.requests.length, pool.stats.retriedOnReusedSocket, pool.spares.taken], [2, 0, 0], 'went out on a new connection at once');
 
   // Dropped as the request arrives (the server's close and the call crossed): a read is sent again.
-  await until(() => s.connections === 4);
-  dropOnRequest(4);
+  dropNext = true;
   assert.equal(await call(true), 'odoo');
   assert.deepEqual([pool.stats.retriedOnReusedSocket, pool.spares.taken], [1, 1]);
   // A create is not: it may have reached Odoo through a front server before the connection broke.
-  await until(() => s.connections === 6);
-  dropOnRequest(6);
+  dropNext = true;
   await assert.rejects(call(false), /not sent again, as it may change data/);
-  assert.deepEqual([pool.stats.retriedOnReusedSocket, s.requests.length], [1, 3]);
+  assert.deepEqual([pool.stats.retriedOnReusedSocket, pool.spares.taken], [1, 2]);
 });
 
 test('a spare that cannot connect (Odoo went down) is dropped quietly; the next call says Odoo refused the connection', async (t) => {
@@ -505,4 +509,26 @@ test('close() closes the spare too', async (t) => {
   assert.equal(s.requests.length, 1);
   await assert.rejects(pool.send(s.url, REQ), /closed/);
   assert.equal(s.connections, 2, 'and no spare after close');
+});
+
+test('the idle socket a call takes: the last one an answer left open, else the oldest spare through its set-up, else the oldest spare; closed ones dropped', () => {
+  const entry = (name: string, spare: boolean, ready: boolean, destroyed = false): IdleSocket & { name: string } => ({ name, spare, ready, socket: { destroyed } as net.Socket, take: () => ({}) as net.Socket });
+  const names = (list: IdleSocket[]): string[] => list.map((e) => (e as IdleSocket & { name: string }).name);
+  const pick = (list: IdleSocket[]): string | undefined => (pickIdle(list) as (IdleSocket & { name: string }) | undefined)?.name;
+
+  // Oldest first, as the list holds them.
+  let idle: IdleSocket[] = [entry('spare1', true, true), entry('kept1', false, true), entry('spare2', true, true), entry('kept2', false, true)];
+  assert.equal(pick(idle), 'kept2');
+  assert.equal(pick(idle), 'kept1');
+  assert.deepEqual(names(idle), ['spare1', 'spare2']);
+  assert.equal(pick(idle), 'spare1', 'the oldest spare: the likeliest through its set-up');
+
+  idle = [entry('connecting1', true, false), entry('ready', true, true), entry('connecting2', true, false)];
+  assert.equal(pick(idle), 'ready', 'a spare through its set-up before an older one still in it');
+  assert.equal(pick(idle), 'connecting1');
+
+  idle = [entry('gone', false, true, true), entry('spare', true, false), entry('gone too', true, true, true)];
+  assert.equal(pick(idle), 'spare');
+  assert.deepEqual(names(idle), [], 'closed sockets are dropped on the way');
+  assert.equal(pick(idle), undefined);
 });
