@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { RegistryCommand } from './shared/registry-command.js';
 import { CliError, EXIT, usageError } from '../src/cli/errors.js';
 import { interactive, valueOrAsk } from '../src/cli/tty.js';
-import { NAME_PATTERN } from '../src/registry/registry.js';
+import { NAME_PATTERN, preconnects } from '../src/registry/registry.js';
 import type { Profile } from '../src/registry/types.js';
 import {
   probeKeychain,
@@ -29,6 +29,8 @@ export interface LoginResult {
   version: number | null;
   /** The protocol recorded in the profile (null: none, which is auto): what serve and the other commands use toward this Odoo. */
   protocol: NonNullable<Profile['protocol']> | null;
+  /** Whether serve keeps a connection to this Odoo open ahead of the next call: as recorded, else on for https. */
+  preconnect: boolean;
   key_source: 'keychain' | 'env' | 'file';
   key_file: string | null;
   /** The OS keychain account (service odoo-keys) holding the key, when key_source is keychain. */
@@ -202,6 +204,7 @@ export default class Login extends RegistryCommand {
     }
 
     let makeDefault: boolean;
+    let preconnect: boolean | undefined;
     try {
       makeDefault = await store.update((reg) => {
         const profile: Omit<Profile, 'name'> = { url, db, login, key_source: source };
@@ -210,7 +213,7 @@ export default class Login extends RegistryCommand {
         const recorded = flags.protocol !== undefined || protocol !== existing?.protocol ? protocol : prev?.protocol;
         if (recorded) profile.protocol = recorded;
         protocol = recorded;
-        const preconnect = flags.preconnect ?? prev?.preconnect;
+        preconnect = flags.preconnect ?? prev?.preconnect;
         if (preconnect !== undefined) profile.preconnect = preconnect;
         if (flags.verify) {
           if (version !== undefined) profile.version = version;
@@ -262,6 +265,7 @@ export default class Login extends RegistryCommand {
       uid: uid ?? null,
       version: version ?? null,
       protocol: protocol ?? null,
+      preconnect: preconnects({ url, ...(preconnect === undefined ? {} : { preconnect }) }),
       key_source: source,
       key_file: keyFile ?? null,
       keychain_account: account ?? null,

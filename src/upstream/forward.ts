@@ -149,6 +149,8 @@ export interface SendOptions {
    * (a create) is not repeated. Default true.
    */
   mayRepeat?: boolean;
+  /** false: no connection is opened ahead for this call's sake (the proxy's own checks of Odoo). Default true. */
+  openAhead?: boolean;
 }
 
 /** Connection pools to the upstreams, shared by every call the proxy forwards. */
@@ -167,13 +169,13 @@ export class UpstreamPool {
   async send(url: URL, req: UpstreamRequest, opts: SendOptions = {}): Promise<UpstreamAnswer> {
     this.stats.requests++;
     try {
-      return await this.attempt(url, req, opts.cancellation);
+      return await this.attempt(url, req, opts.cancellation, false, opts.openAhead);
     } catch (e) {
       if (e instanceof ReusedSocketClosed) {
         if (opts.mayRepeat !== false) {
           this.stats.retriedOnReusedSocket++;
           try {
-            return await this.attempt(url, req, opts.cancellation, true);
+            return await this.attempt(url, req, opts.cancellation, true, opts.openAhead);
           } catch (again) {
             this.stats.failures++;
             throw again instanceof ReusedSocketClosed ? unavailable(again.cause) : again;
@@ -187,7 +189,7 @@ export class UpstreamPool {
     }
   }
 
-  private async attempt(url: URL, req: UpstreamRequest, cancellation?: Cancellation, fresh = false): Promise<UpstreamAnswer> {
+  private async attempt(url: URL, req: UpstreamRequest, cancellation: Cancellation | undefined, fresh: boolean, ahead: boolean | undefined): Promise<UpstreamAnswer> {
     const seconds = Math.round(this.timeoutMs / 1000);
     try {
       return await this.connections.exchange(url, req, {
@@ -198,6 +200,7 @@ export class UpstreamPool {
         timeoutError: (started) => new UpstreamUnavailable(started ? `no byte of Odoo's answer came through for ${seconds} s` : `Odoo did not answer within ${seconds} s`, undefined, 'ETIMEDOUT'),
         ...(cancellation ? { onCancel: (stop: (e: Error) => void) => cancellation.onCancel(() => stop(cancelledError())) } : {}),
         fresh,
+        ...(ahead === undefined ? {} : { ahead }),
       });
     } catch (e) {
       if (e instanceof ReusedSocketClosed || e instanceof UpstreamUnavailable) throw e;

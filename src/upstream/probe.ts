@@ -25,6 +25,8 @@ export function probeViaOf(protocol: 'auto' | 'json2'): ProbeVia {
 }
 
 const SMALL = 1024 * 1024;
+/** The proxy's own questions (at start, /healthz every few seconds) open no connection ahead: none would be used. */
+const PROBE = { openAhead: false } as const;
 
 /** The request for Odoo's version struct (server_version, server_version_info, ...). */
 export function versionRequest(url: URL, via: ProbeVia): UpstreamRequest {
@@ -38,7 +40,7 @@ export function versionRequest(url: URL, via: ProbeVia): UpstreamRequest {
  * when it answers with an error (an HTTP 404 page included).
  */
 export async function fetchVersion(pool: UpstreamPool, url: URL, via: ProbeVia): Promise<RpcValue> {
-  const res = await pool.send(url, versionRequest(url, via));
+  const res = await pool.send(url, versionRequest(url, via), PROBE);
   // version_info is a JSON-RPC route: its answer reads like /jsonrpc's.
   const s = summarizeAnswer(via === 'xmlrpc' ? 'xmlrpc' : 'jsonrpc', res.statusCode ?? 0, await readBody(res, SMALL));
   if (s.outcome !== 'ok') throw odooFailure(s, 'version failed');
@@ -48,13 +50,13 @@ export async function fetchVersion(pool: UpstreamPool, url: URL, via: ProbeVia):
 /** The uid the profile's key logs in as; false when Odoo refuses the key (or the login and key). */
 export async function fetchUid(pool: UpstreamPool, target: Pick<UpstreamTarget, 'url' | 'db' | 'key'>, login: string, via: ProbeVia): Promise<number | false> {
   if (via === 'xmlrpc') {
-    const res = await pool.send(target.url, encodeCommonCall(target, 'authenticate', [target.db, login, target.key, {}], 'xmlrpc'));
+    const res = await pool.send(target.url, encodeCommonCall(target, 'authenticate', [target.db, login, target.key, {}], 'xmlrpc'), PROBE);
     const s = summarizeAnswer('xmlrpc', res.statusCode ?? 0, await readBody(res, SMALL));
     if (s.outcome !== 'ok') throw odooFailure(s, 'authenticate failed');
     return typeof s.result === 'number' ? s.result : false;
   }
   const contextGet: OdooCall = { protocol: 'json2', entry: 'json2', db: target.db, uid: null, credential: null, model: 'res.users', method: 'context_get', args: [], kwargs: {} };
-  const res = await pool.send(target.url, encodeUpstreamCall({ ...target, uid: 0 }, contextGet, 'json2'));
+  const res = await pool.send(target.url, encodeUpstreamCall({ ...target, uid: 0 }, contextGet, 'json2'), PROBE);
   const status = res.statusCode ?? 0;
   const body = await readBody(res, SMALL);
   // JSON-2 answers an unknown key 401 (recording json2/11); the JSON-2 login does not involve a login name.

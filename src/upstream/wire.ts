@@ -51,6 +51,8 @@ export interface ExchangeOptions {
   onCancel?: (stop: (e: Error) => void) => void;
   /** On a new connection, never a kept one (the retry after ReusedSocketClosed: the other kept ones may be as stale). */
   fresh?: boolean;
+  /** false: this exchange opens no spare (a health check every few seconds would open one in vain each time). */
+  ahead?: boolean;
 }
 
 /** A socket that was reused and found closed before any byte of answer (retry on a fresh one). */
@@ -165,7 +167,7 @@ export class Connections {
     }
     const socket = kept ? kept.take() : this.connect(origin);
     // The next call's connection starts now, a whole call ahead of it.
-    if (origin.spare && origin.closes) this.topUpSpares(origin);
+    if (origin.spare && origin.closes && opts.ahead !== false) this.topUpSpares(origin);
     return this.run(origin, socket, reused, bytes, opts, (stop) => {
       stopNow = stop;
       if (stopped) stop(stopped);
@@ -230,7 +232,7 @@ export class Connections {
           keepAlive = h.keepAlive;
           // Learnt from the first answer: connections to this origin close after each call.
           origin.closes = !keepAlive;
-          if (origin.closes && origin.spare) this.topUpSpares(origin);
+          if (origin.closes && origin.spare && opts.ahead !== false) this.topUpSpares(origin);
           answer = new UpstreamAnswer(
             h.status,
             h.headers,

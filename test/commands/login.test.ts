@@ -38,6 +38,7 @@ test('login with a 0600 key file: verified against Odoo, profile stored with whe
     uid: 7,
     version: 18,
     protocol: null,
+    preconnect: false,
     key_source: 'file',
     key_file: keyFile,
     keychain_account: null,

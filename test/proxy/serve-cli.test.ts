@@ -169,8 +169,9 @@ test('serve with preconnect recorded by login: each call after the first goes ou
   await serve.exited;
 
   const keyFile = ['--upstream-key-file', join(f.home, '..', 'upstream.key')];
-  const on = await runCli(f, ['login', 'prod', '--preconnect', ...keyFile]);
+  const on = await runCli(f, ['login', 'prod', '--preconnect', ...keyFile, '--json']);
   assert.equal(on.code, 0, on.stderr);
+  assert.equal(json<{ preconnect: boolean }>(on).preconnect, true);
   assert.equal(json<{ profiles: Array<{ preconnect: boolean }> }>(await runCli(f, ['profiles', '--json'])).profiles[0]!.preconnect, true);
   serve = await startServe(world, ['--metrics']);
   await threeCalls(serve.port);

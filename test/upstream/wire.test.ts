@@ -416,6 +416,20 @@ test('openAhead: each call goes out on a connection opened while an earlier call
   assert.equal(pool.spares.opened, opened, 'no spare opened beside a kept connection');
 });
 
+test("a call sent with openAhead false (the proxy's own checks, /healthz) opens no spare", async (t) => {
+  const pool = new UpstreamPool({ maxSockets: 4 });
+  t.after(() => pool.close());
+  const s = await rawServer((_req, sock) => sock.end(ok('odoo', 'Connection: close\r\n')));
+  t.after(() => s.close());
+  pool.openAhead(s.url, true);
+  const check = async (): Promise<string> => (await readBody(await pool.send(s.url, REQ, { openAhead: false }), 1e6)).toString();
+  await check();
+  await check();
+  assert.deepEqual([s.connections, pool.spares.opened], [2, 0]);
+  await readBody(await pool.send(s.url, REQ), 1e6);
+  assert.equal(pool.spares.opened, 1, 'a call of a client does');
+});
+
 test('a spare nobody takes is closed after a short wait and does not hold the process open', async (t) => {
   const s = await rawServer((_req, sock) => sock.end(ok('odoo', 'Connection: close\r\n')));
   t.after(() => s.close());
