@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { hashSecret, mintKey, parseToken, secretMatches, TOKEN_PATTERN, TOKEN_SCAN_PATTERN } from '../../src/registry/keys.js';
 
 test('a minted key: odk_<8 hex>_<43 base62>, the hash is sha256 of the secret', () => {
@@ -59,6 +61,17 @@ test('secretMatches: right secret only; malformed stored hashes are false, never
   for (const h of ['', 'sha256:', 'sha256:zz', k.hash.toUpperCase(), k.hash.slice(0, -2), `${k.hash}00`, 'md5:abc', null, undefined, 42]) {
     assert.equal(secretMatches(k.secret, h as unknown as string), false, String(h));
   }
+});
+
+test('secretMatches agrees with hashSecret for any text, and with a SHA-256 made the long way (property)', () => {
+  fc.assert(
+    fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' })), fc.string(), (secret, other) => {
+      const stored = hashSecret(secret);
+      assert.equal(stored, `sha256:${createHash('sha256').update(Buffer.from(secret, 'utf8')).digest('hex')}`);
+      assert.equal(secretMatches(secret, stored), true);
+      assert.equal(secretMatches(other, stored), other === secret || Buffer.from(other, 'utf8').equals(Buffer.from(secret, 'utf8')));
+    }),
+  );
 });
 
 test('mintKey keeps a given id (rotation) and refuses a malformed one', () => {
