@@ -278,6 +278,8 @@ class FileJournal implements Journal {
   private fileDay: string | undefined;
   /** Inode and device of the open file, to tell whether it is still the one at its path. */
   private fileId: { ino: number; dev: number } | undefined;
+  /** The path of the open file, kept so the check below does not build it again. */
+  private filePath: string | undefined;
   /** Size of the current file after the last successful write: a failed write is cut back to it. */
   private goodSize = 0;
   /** Set after a failed write whose cut-back could not be done then (the file is cut on reopening). */
@@ -401,6 +403,7 @@ class FileJournal implements Journal {
       this.fh = fh;
       this.fileDay = day;
       this.fileId = { ino: st.ino, dev: st.dev };
+      this.filePath = path;
       this.goodSize = size;
       if (this.state && (!this.state.newestDay || day > this.state.newestDay)) this.state.newestDay = day;
     } catch (err) {
@@ -411,13 +414,13 @@ class FileJournal implements Journal {
 
   /**
    * Whether the open file is still the one at its path (not deleted, moved or replaced): the path
-   * names the inode that was opened. One stat in the event loop per group: an fstat and a stat
-   * through the thread pool were about half of what journaling cost per call (bench/, journal row).
+   * names the inode that was opened. A stat in the event loop, not an fstat and a stat through the
+   * thread pool (those were about half of what journaling cost per call, bench/, journal row).
    */
   private stillAtPath(): boolean {
-    if (!this.fh || !this.fileDay || !this.fileId) return true;
+    if (!this.fh || !this.filePath || !this.fileId) return true;
     try {
-      const atPath = statSync(join(this.dir, journalFileName(this.fileDay, this.replica)));
+      const atPath = statSync(this.filePath);
       return atPath.ino === this.fileId.ino && atPath.dev === this.fileId.dev;
     } catch {
       return false;
