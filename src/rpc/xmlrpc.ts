@@ -244,6 +244,13 @@ class Reader {
   }
 
   expectOpen(name: string): boolean {
+    // The usual case, `<name>` exactly: the name pattern would read just `name` (the `>` ends it),
+    // so the result is open()'s, without a regex, a slice or an object per tag.
+    const after = this.pos + 1 + name.length;
+    if (this.s.charCodeAt(this.pos) === LT && this.s.charCodeAt(after) === GT && this.s.startsWith(name, this.pos + 1)) {
+      this.pos = after + 1;
+      return false;
+    }
     const tag = this.open();
     if (tag.name !== name) this.fail(`expected <${name}>, found <${tag.name}>`);
     return tag.empty;
@@ -305,9 +312,12 @@ class Reader {
   /** Text that may only be whitespace (between structural elements). */
   blank(): void {
     // The usual case: whitespace, then a tag that is not a comment, CDATA, DOCTYPE or PI.
-    WS_RE.lastIndex = this.pos;
-    WS_RE.test(this.s);
-    const next = WS_RE.lastIndex;
+    let next = this.pos;
+    if (this.s.charCodeAt(next) !== LT) {
+      WS_RE.lastIndex = next;
+      WS_RE.test(this.s);
+      next = WS_RE.lastIndex;
+    }
     if (this.s.charCodeAt(next) === LT) {
       const c = this.s.charCodeAt(next + 1);
       if (c !== BANG && c !== QUESTION) {

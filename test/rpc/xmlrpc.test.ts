@@ -129,3 +129,24 @@ test('answers are encoded as Odoo writes them: None is refused, big ints overflo
   assert.match(encodeMethodResponse('a\u0001b<'), /<string>ab&lt;<\/string>/);
   assert.match(encodeMethodResponse(2 ** 31, { bigInt: 'i8' }), /<i8>2147483648<\/i8>/);
 });
+
+test('a start tag is read the same whether it is exactly the expected one or not (the fast path for `<name>`)', () => {
+  const wrap = (v: string): string => `<?xml version="1.0"?><methodCall><methodName>m</methodName><params><param>${v}</param></params></methodCall>`;
+  const read = (v: string): unknown => {
+    try {
+      return decodeMethodCall(wrap(v)).params;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  assert.deepEqual(read('<value><int>1</int></value>'), [1]);
+  assert.deepEqual(read('<value ><int>1</int></value>'), [1]);
+  assert.deepEqual(read('<value\n><int>1</int></value>'), [1]);
+  assert.deepEqual(read('<x:value><int>1</int></x:value>'), [1], 'a prefix is dropped, as Python does');
+  assert.deepEqual(read('<value/>'), ['']);
+  assert.deepEqual(read('\n <value>x</value>\n'), ['x']);
+  assert.equal(read('<valuex><int>1</int></valuex>'), 'expected <value>, found <valuex> (at byte 82)');
+  assert.equal(read('<valu><int>1</int></valu>'), 'expected <value>, found <valu> (at byte 80)');
+  assert.deepEqual(read('<value><!-- c --><int>1</int></value>'), [1]);
+  assert.deepEqual(read('<!-- c --><value><int>1</int></value>'), [1]);
+});
