@@ -4,8 +4,7 @@
 // line's own text without that member (so verify checks the exact bytes written, no re-serialising),
 // and the text includes `prev`, the hash of the line before: a chain across daily files and restarts.
 
-import * as crypto from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../registry/keys.js';
 import type { JournalDomainLeaf, JournalEntry, JournalInput } from './types.js';
 
 /** `prev` of the very first line of a chain. */
@@ -251,12 +250,7 @@ export function boundEntry(input: JournalInput): JournalInput {
   return input.ts === undefined ? rest : { ts, ...rest };
 }
 
-// crypto.hash (Node 20.12+) is the one-shot form, about twice as fast for lines this short.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-
-export function sha256Hex(text: string): string {
-  return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text).digest('hex');
-}
+export { sha256Hex };
 
 /** The line to write (with its trailing newline) and its hash. */
 export function sealLine(body: Omit<JournalEntry, 'hash'>): { line: string; hash: string } {
