@@ -172,7 +172,8 @@ export class UpstreamPool {
       return await this.attempt(url, req, opts.cancellation, false, opts.openAhead);
     } catch (e) {
       if (e instanceof ReusedSocketClosed) {
-        if (opts.mayRepeat !== false) {
+        // Not sent (a spare that broke in its set-up): a new connection is what the call would have had without it.
+        if (opts.mayRepeat !== false || !e.sent) {
           this.stats.retriedOnReusedSocket++;
           try {
             return await this.attempt(url, req, opts.cancellation, true, opts.openAhead);

@@ -57,10 +57,23 @@ export interface ExchangeOptions {
 
 /** A socket that was reused and found closed before any byte of answer (retry on a fresh one). */
 export class ReusedSocketClosed extends Error {
-  constructor(override readonly cause: NodeJS.ErrnoException) {
+  constructor(
+    override readonly cause: NodeJS.ErrnoException,
+    /**
+     * false: the socket broke before its set-up ended (a spare taken while it connected), so no byte
+     * of the request left: any call may go out on a new connection, one that may change data too.
+     */
+    readonly sent = true,
+  ) {
     super(cause.message);
   }
 }
+
+/**
+ * Kept on a socket once its own listeners are gone: a TLS socket closed during its handshake emits
+ * 'error' a tick after 'end', and an unheard 'error' ends the process.
+ */
+function ignoreError(): void {}
 
 const INVALID_PATH = /[^\u0021-\u00ff]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -168,7 +181,9 @@ export class Connections {
     const socket = kept ? kept.take() : this.connect(origin);
     // The next call's connection starts now, a whole call ahead of it.
     if (origin.spare && origin.closes && opts.ahead !== false) this.topUpSpares(origin);
-    return this.run(origin, socket, reused, bytes, opts, (stop) => {
+    // Nothing is written before a socket's set-up ends: a spare taken while it still connected (kept.ready false then) sends nothing if it breaks before that.
+    const upYet = (): boolean => kept === undefined || kept.ready;
+    return this.run(origin, socket, reused, upYet, bytes, opts, (stop) => {
       stopNow = stop;
       if (stopped) stop(stopped);
     });
@@ -222,7 +237,7 @@ export class Connections {
   }
 
   /** One request and its answer on `socket`; gives the socket back (or closes it) when done. */
-  private run(origin: Origin, socket: net.Socket, reused: boolean, bytes: Buffer[], opts: ExchangeOptions, setStop: (stop: (e: Error) => void) => void): Promise<UpstreamAnswer> {
+  private run(origin: Origin, socket: net.Socket, reused: boolean, upYet: () => boolean, bytes: Buffer[], opts: ExchangeOptions, setStop: (stop: (e: Error) => void) => void): Promise<UpstreamAnswer> {
     return new Promise<UpstreamAnswer>((resolve, reject) => {
       let answer: UpstreamAnswer | undefined;
       let keepAlive = false;
@@ -272,7 +287,7 @@ export class Connections {
       };
       const onEnd = (): void => {
         if (released) return;
-        if (reused && !parser.started) return fail(new ReusedSocketClosed(hangUp()));
+        if (reused && !parser.started) return fail(new ReusedSocketClosed(hangUp(), upYet()));
         try {
           parser.finish();
         } catch (e) {
@@ -281,7 +296,8 @@ export class Connections {
         release(false);
       };
       const onError = (e: NodeJS.ErrnoException): void => {
-        if (reused && !parser.started && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) return fail(new ReusedSocketClosed(e));
+        // Other errors (refused, a certificate refused) are what a new connection would meet: said as they are.
+        if (reused && !parser.started && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) return fail(new ReusedSocketClosed(e, upYet()));
         fail(e);
       };
       const onTimeout = (): void => fail(opts.timeoutError(answer !== undefined));
@@ -294,7 +310,10 @@ export class Connections {
         socket.off('close', onEnd);
         socket.off('timeout', onTimeout);
         if (keep && !socket.destroyed) this.keepIdle(origin, socket);
-        else socket.destroy();
+        else {
+          socket.on('error', ignoreError);
+          socket.destroy();
+        }
         this.freeSlot(origin);
       };
       setStop(fail);
@@ -322,11 +341,20 @@ export class Connections {
     else origin.busy--;
   }
 
-  /** Opens spares until the origin has its target of them (connected or connecting). */
+  /**
+   * Opens spares until the origin has its target of them (connected or connecting), within
+   * maxSockets: the open-files budget (proxy/runtime.ts, connectionsWithin) counts that many sockets
+   * per pool, and a spare beside maxSockets calls could be taken by none until one ends.
+   */
   private topUpSpares(origin: Origin): void {
     let have = 0;
-    for (const e of origin.idle) if (e.spare && !e.socket.destroyed) have++;
-    for (; have < origin.spareTarget && !this.closed; have++) {
+    let open = origin.busy;
+    for (const e of origin.idle) {
+      if (e.socket.destroyed) continue;
+      open++;
+      if (e.spare) have++;
+    }
+    for (; have < origin.spareTarget && open < this.maxSockets && !this.closed; have++, open++) {
       this.spares.opened++;
       // Idle at once, while it connects: a call that comes before the handshake ends waits for it
       // there, and a failed connect ('error', the idle watch) only drops it.
@@ -355,6 +383,7 @@ export class Connections {
       const i = origin.idle.indexOf(entry);
       if (i >= 0) origin.idle.splice(i, 1);
       entry.take();
+      socket.on('error', ignoreError);
       socket.destroy();
     }
     function wasted(): void {

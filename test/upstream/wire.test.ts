@@ -430,6 +430,30 @@ test("a call sent with openAhead false (the proxy's own checks, /healthz) opens 
   assert.equal(pool.spares.opened, 1, 'a call of a client does');
 });
 
+test('spares count in maxSockets: with every place taken by a call at Odoo, none is opened beside them', async (t) => {
+  const pool = new UpstreamPool({ maxSockets: 2 });
+  t.after(() => pool.close());
+  const held: net.Socket[] = [];
+  // The first call is answered at once (it teaches Connection: close), the next two are held at Odoo.
+  const s = await rawServer((_req, sock, n) => (n === 2 || n === 3 ? void held.push(sock) : sock.end(ok('odoo', 'Connection: close\r\n'))));
+  t.after(() => s.close());
+  // Not yet destroyed (a closed one leaves the set at its 'close', a tick later).
+  const open = (): number => [...(pool as unknown as { connections: { sockets: Set<net.Socket> } }).connections.sockets].filter((x) => !x.destroyed).length;
+  pool.openAhead(s.url, true);
+  await readBody(await pool.send(s.url, REQ), 1e6);
+  const calls = [pool.send(s.url, REQ), pool.send(s.url, REQ)];
+  // The open-files budget (runtime.ts, connectionsWithin) counts maxSockets per pool, spares included.
+  assert.ok(open() <= 2, `${open()} sockets to one origin with maxSockets 2`);
+  await until(() => held.length === 2);
+  assert.ok(open() <= 2, `${open()} sockets to one origin with maxSockets 2`);
+  for (const sock of held) sock.end(ok('late', 'Connection: close\r\n'));
+  for (const c of calls) assert.equal((await readBody(await c, 1e6)).toString(), 'late');
+  // Places free again: the next call opens its spare as before.
+  const before = pool.spares.opened;
+  await readBody(await pool.send(s.url, REQ), 1e6);
+  assert.ok(pool.spares.opened > before);
+});
+
 test('a spare nobody takes is closed after a short wait and does not hold the process open', async (t) => {
   const s = await rawServer((_req, sock) => sock.end(ok('odoo', 'Connection: close\r\n')));
   t.after(() => s.close());
@@ -508,6 +532,148 @@ test('a spare that cannot connect (Odoo went down) is dropped quietly; the next 
   await until(() => pool.spares.opened === 1 && (pool as unknown as { connections: { sockets: Set<unknown> } }).connections.sockets.size === 0);
   await assert.rejects(pool.send(s.url, REQ), /Odoo refused the connection/);
   assert.equal(s.connections, 1);
+});
+
+/**
+ * A TLS Odoo behind a TCP front whose plan says, per connection (1, 2, ...): 'good' (to the trusted
+ * server), 'bad' (to one whose certificate is trusted by nobody), or 'hold' + what next: the front
+ * holds that connection's TLS handshake until the next connection comes in (the pool opens one right
+ * after a call took a spare: the call took it while its set-up was still running), then 'cut's it
+ * or passes it on to the 'bad' server; 'cut' closes it at once. Runs `script` in a process that trusts the good certificate.
+ */
+async function tlsFront(t: import('node:test').TestContext, plan: (n: number) => 'good' | 'bad' | 'cut' | 'hold-cut' | 'hold-bad'): Promise<{ run(script: (url: string, forward: string) => string): Promise<unknown>; requests: () => number } | undefined> {
+  if (spawnSync('openssl', ['version']).status !== 0) return void t.skip('openssl is not installed (.ci/run installs it)');
+  const dir = mkdtempSync(join(tmpdir(), 'odoo-keys-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cert = (name: string): { key: Buffer; cert: Buffer } => {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`), '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+    return { key: readFileSync(join(dir, `${name}.key`)), cert: readFileSync(join(dir, `${name}.pem`)) };
+  };
+  let requests = 0;
+  const answering = (sock: tls.TLSSocket): void => {
+    sock.on('error', () => {});
+    sock.once('data', () => {
+      requests++;
+      sock.end(ok('over tls', 'Connection: close\r\n'));
+    });
+  };
+  const good = tls.createServer(cert('good'), answering);
+  const bad = tls.createServer(cert('bad'), answering);
+  bad.on('tlsClientError', () => {});
+  for (const s of [good, bad]) {
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    t.after(() => s.close());
+  }
+  const pipeTo = (client: net.Socket, server: tls.Server): void => {
+    const back = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    back.on('error', () => client.destroy());
+    client.pipe(back).pipe(client);
+  };
+  let n = 0;
+  let held: { sock: net.Socket; then: 'cut' | 'bad' } | undefined;
+  const sockets: net.Socket[] = [];
+  const front = net.createServer((client) => {
+    sockets.push(client);
+    client.on('error', () => {});
+    // A connection after a held one: the call that took the held one is under way.
+    if (held) {
+      const h = held;
+      held = undefined;
+      if (h.then === 'cut') h.sock.destroy();
+      else pipeTo(h.sock, bad);
+    }
+    const step = plan(++n);
+    if (step === 'cut') client.destroy();
+    else if (step === 'good' || step === 'bad') pipeTo(client, step === 'good' ? good : bad);
+    else held = { sock: client, then: step === 'hold-cut' ? 'cut' : 'bad' };
+  });
+  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    front.close();
+  });
+  const url = `https://localhost:${(front.address() as net.AddressInfo).port}/`;
+  const forward = fileURLToPath(new URL('../../src/upstream/forward.js', import.meta.url));
+  return {
+    requests: () => requests,
+    async run(script) {
+      // Each run counts its connections from 1.
+      n = 0;
+      // Not execFileSync: the servers answer from this process's event loop.
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script(url, forward)], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'good.pem') }, encoding: 'utf8' });
+      return JSON.parse(stdout);
+    },
+  };
+}
+
+/** The child's calls: a read (learns Connection: close, opens a spare), then one more call, create or read. */
+const twoCalls = (url: string, forward: string, mayRepeat: boolean): string => `
+  import { UpstreamPool, readBody } from ${JSON.stringify(forward)};
+  const pool = new UpstreamPool();
+  const url = new URL(${JSON.stringify(url)});
+  pool.openAhead(url, true);
+  const req = { path: '/', headers: {}, body: Buffer.from('x') };
+  const out = [(await readBody(await pool.send(url, req), 1e6)).toString()];
+  try { out.push((await readBody(await pool.send(url, req, { mayRepeat: ${mayRepeat} }), 1e6)).toString()); } catch (e) { out.push(e.message); }
+  console.log(JSON.stringify({ out, retried: pool.stats.retriedOnReusedSocket, taken: pool.spares.taken }));
+  pool.close();`;
+
+test('a TLS connection closed by the server during its handshake: a clear error, and the process lives (the socket\'s late error is heard)', async (t) => {
+  // A front server that closes connections before TLS starts (overloaded, or refusing this client).
+  const server = net.createServer((s) => s.destroy());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const pool = new UpstreamPool({ maxSockets: 4 });
+  t.after(() => pool.close());
+  const url = new URL(`https://127.0.0.1:${(server.address() as net.AddressInfo).port}/`);
+  await assert.rejects(pool.send(url, REQ), /Odoo closed the connection without answering/);
+  // The TLS socket's 'error' comes a tick after its 'end': give it the time to come.
+  await new Promise((r) => setImmediate(r));
+  await assert.rejects(pool.send(url, REQ, { mayRepeat: false }), /Odoo closed the connection without answering/);
+  await new Promise((r) => setImmediate(r));
+});
+
+test('a spare the server closes during its handshake, before any call takes it, is dropped quietly: the process lives', async (t) => {
+  const front = await tlsFront(t, (n) => (n === 2 ? 'cut' : 'good'));
+  if (!front) return;
+  const got = await front.run(
+    (url, forward) => `
+    import { UpstreamPool, readBody } from ${JSON.stringify(forward)};
+    const pool = new UpstreamPool();
+    const url = new URL(${JSON.stringify(url)});
+    pool.openAhead(url, true);
+    const req = { path: '/', headers: {}, body: Buffer.from('x') };
+    const out = [(await readBody(await pool.send(url, req), 1e6)).toString()];
+    while (pool.connections.sockets.size > 0) await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setImmediate(r));
+    out.push((await readBody(await pool.send(url, req, { mayRepeat: false }), 1e6)).toString());
+    console.log(JSON.stringify({ out, taken: pool.spares.taken }));
+    pool.close();`,
+  );
+  assert.deepEqual(got, { out: ['over tls', 'over tls'], taken: 0 });
+});
+
+test('a spare taken while its set-up still ran, whose set-up then broke: nothing was sent, so even a create goes out on a new connection', async (t) => {
+  const front = await tlsFront(t, (n) => (n === 2 ? 'hold-cut' : 'good'));
+  if (!front) return;
+  // Connection 2 is the spare the first answer opened; the create takes it mid-handshake, and the
+  // front cuts it before the handshake ends: no byte of the request could have left.
+  const got = (await front.run((url, forward) => twoCalls(url, forward, false))) as { out: string[]; retried: number; taken: number };
+  assert.deepEqual(got, { out: ['over tls', 'over tls'], retried: 1, taken: 1 }, 'not "not sent again, as it may have reached Odoo"');
+  assert.equal(front.requests(), 2, 'the create reached Odoo once');
+});
+
+test('a spare whose certificate fails, taken mid-handshake or not: the call fails saying so, and is not sent again', async (t) => {
+  // 2: taken while its handshake runs, which then meets an untrusted certificate; every later one too.
+  const front = await tlsFront(t, (n) => (n === 1 ? 'good' : n === 2 ? 'hold-bad' : 'bad'));
+  if (!front) return;
+  for (const mayRepeat of [true, false]) {
+    const got = (await front.run((url, forward) => twoCalls(url, forward, mayRepeat))) as { out: string[]; retried: number; taken: number };
+    assert.equal(got.out[0], 'over tls');
+    assert.match(got.out[1]!, /Odoo could not be reached \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/);
+    assert.deepEqual([got.retried, got.taken], [0, 1]);
+  }
+  assert.equal(front.requests(), 2, 'only the first calls (one per run) reached Odoo');
 });
 
 test('close() closes the spare too', async (t) => {
