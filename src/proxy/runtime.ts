@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import type http from 'node:http';
 import { RegistryStore, type RegistrySnapshot } from '../registry/store.js';
 import { registryPath, stateHome } from '../registry/paths.js';
-import { preconnects, resolveProfile } from '../registry/registry.js';
+import { preconnectsShared, resolveProfile } from '../registry/registry.js';
 import type { Profile, Registry } from '../registry/types.js';
 import { UsageRecorder } from '../registry/usage.js';
 import { readUpstreamKey, UPSTREAM_KEY_ENV } from '../secrets/index.js';
@@ -238,6 +238,8 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const upstreamSockets = Math.max(64, (config.proxy?.maxConcurrent ?? DEFAULT_OPTIONS.maxConcurrent) * 2);
   const pool = new UpstreamPool({ maxSockets: upstreamSockets, timeoutMs: config.upstreamTimeoutMs });
   const targets = new Map<string, UpstreamTarget>();
+  /** The served profiles by origin: one pool of spares each (preconnectsShared). */
+  const byOrigin = new Map<string, { url: URL; profiles: Profile[] }>();
   for (const name of names) {
     const profile = resolveProfile(registry, name);
     let key: string;
@@ -249,11 +251,21 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     }
     try {
       const target = await connectTarget(pool, profile, key, upstreamProtocolOf(profile, config.proxy?.upstreamProtocol), log);
-      pool.openAhead(target.url, preconnects(profile));
+      const at = byOrigin.get(target.url.origin) ?? { url: target.url, profiles: [] };
+      at.profiles.push(profile);
+      byOrigin.set(target.url.origin, at);
       targets.set(profile.name, target);
     } catch (e) {
       pool.close();
       throw e;
+    }
+  }
+
+  for (const { url, profiles } of byOrigin.values()) {
+    const on = preconnectsShared(profiles);
+    pool.openAhead(url, on);
+    if (new Set(profiles.map((p) => p.preconnect).filter((v) => v !== undefined)).size > 1) {
+      log.warn(`profiles ${profiles.map((p) => `'${p.name}'`).join(', ')} share ${url.origin} and record preconnect both on and off: it is ${on ? 'on' : 'off'} for all of them`, { origin: url.origin });
     }
   }
 

@@ -308,3 +308,14 @@ export function resolveProfile(reg: Registry, name?: string): Profile {
 export function preconnects(profile: Pick<Profile, 'url' | 'preconnect'>): boolean {
   return profile.preconnect ?? profile.url.startsWith('https:');
 }
+
+/**
+ * preconnects for served profiles that share one origin (scheme, host, port): the pool keeps one set
+ * of spares per origin, for whichever profile's call comes. A recorded setting beats the scheme's
+ * default, and off beats on: who turned it off spoke for that server (an http Odoo whose prefork
+ * workers would wait on spares), and the last profile served must not overrule it.
+ */
+export function preconnectsShared(profiles: ReadonlyArray<Pick<Profile, 'url' | 'preconnect'>>): boolean {
+  const said = profiles.filter((p) => p.preconnect !== undefined);
+  return said.length ? said.every((p) => p.preconnect) : profiles.every(preconnects);
+}

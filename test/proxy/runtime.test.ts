@@ -99,3 +99,28 @@ test('startProxy refuses one upstream key file for several profiles (it would be
     (e: unknown) => e instanceof StartupError && /an upstream key file is for one profile, not 2/.test(e.message),
   );
 });
+
+test('profiles sharing one Odoo origin with preconnect on and off: off for all, whatever their order, and said', async (t) => {
+  const { root, store, keys: [key] } = await registryOnStandin(t, ['reader']);
+  await store.update((reg) => {
+    // An http Odoo's prefork workers would wait on spares: q's operator turned them off.
+    reg.profiles.q = { ...reg.profiles.p!, preconnect: false };
+    reg.profiles.p!.preconnect = true;
+  });
+  for (const order of [['q', 'p'], ['p', 'q']]) {
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (msg: string) => void warnings.push(msg) };
+    const proxy = await startProxy({ home: join(root, 'config'), profiles: order, host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), watch: false, log, server: { metrics: true } });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await post(`${proxy.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${key!.token}`, 'Content-Type': 'application/json' });
+        assert.equal(r.status, 200);
+      }
+      const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+      assert.match(metrics, /^odoo_keys_upstream_spares_opened_total 0$/m, `served as ${order.join(', ')}`);
+      assert.ok(warnings.some((w) => /profiles 'q', 'p'|profiles 'p', 'q'/.test(w) && /preconnect both on and off: it is off/.test(w)), warnings.join('\n'));
+    } finally {
+      await proxy.close(500);
+    }
+  }
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findKey, keyStatus, learningTooLong, preconnects, requireKey, resolveProfile, validateRegistry, emptyRegistry } from '../../src/registry/registry.js';
+import { findKey, keyStatus, learningTooLong, preconnects, preconnectsShared, requireKey, resolveProfile, validateRegistry, emptyRegistry } from '../../src/registry/registry.js';
 import { NotFoundError } from '../../src/registry/errors.js';
 import { ScopeValidationError } from '../../src/policy/validate.js';
 import type { KeyRecord, Registry } from '../../src/registry/types.js';
@@ -115,6 +115,14 @@ test('requireKey: a token given for a name is refused without its secret, naming
   // With a space pasted before it, or inside other text: the same.
   for (const given of [` ${token}`, `key=${token}`]) assert.throws(() => requireKey(registry(), given), (e: unknown) => e instanceof NotFoundError && !e.message.includes('AAAA') && /\(7f3a9c2e\)/.test(e.message));
   assert.throws(() => requireKey(registry(), 'nope'), (e: unknown) => e instanceof NotFoundError && /no key named 'nope'/.test(e.message));
+});
+
+test('preconnect for profiles sharing one origin: a recorded setting beats the default, off beats on', () => {
+  assert.equal(preconnectsShared([{ url: 'https://a' }, { url: 'https://a/odoo' }]), true);
+  assert.equal(preconnectsShared([{ url: 'http://a' }, { url: 'http://a' }]), false);
+  assert.equal(preconnectsShared([{ url: 'https://a', preconnect: true }, { url: 'https://a', preconnect: false }]), false);
+  assert.equal(preconnectsShared([{ url: 'https://a', preconnect: false }, { url: 'https://a' }]), false);
+  assert.equal(preconnectsShared([{ url: 'http://a', preconnect: true }, { url: 'http://a' }]), true, 'an http front server turned on by one profile');
 });
 
 test('preconnect: as the profile says, else on for https (a front server ends TLS) and off for http (maybe Odoo itself)', () => {
