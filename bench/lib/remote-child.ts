@@ -8,28 +8,13 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
+import { delayed } from './delayed.js';
 
 interface Config {
   upstream: string;
   rttMs: number;
   key: string;
   cert: string;
-}
-
-/** Writes each chunk of `from` to `to` at max(now + oneWay, notBefore), in order. */
-function delayed(from: net.Socket, to: net.Socket, oneWayMs: number, notBefore: number): void {
-  let last = 0;
-  from.on('data', (chunk: Buffer) => {
-    const due = Math.max(performance.now() + oneWayMs, notBefore, last);
-    last = due;
-    setTimeout(() => {
-      if (!to.destroyed) to.write(chunk);
-    }, due - performance.now());
-  });
-  from.on('end', () => {
-    const due = Math.max(performance.now() + oneWayMs, last);
-    setTimeout(() => to.end(), due - performance.now());
-  });
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as Config;
