@@ -550,7 +550,10 @@ async function tlsFront(t: import('node:test').TestContext, plan: (n: number) =>
     return { key: readFileSync(join(dir, `${name}.key`)), cert: readFileSync(join(dir, `${name}.pem`)) };
   };
   let requests = 0;
+  // Every socket of the front and its servers, closed at the end (a half-closed pipe would hold the test process).
+  const sockets: net.Socket[] = [];
   const answering = (sock: tls.TLSSocket): void => {
+    sockets.push(sock);
     sock.on('error', () => {});
     sock.once('data', () => {
       requests++;
@@ -566,12 +569,14 @@ async function tlsFront(t: import('node:test').TestContext, plan: (n: number) =>
   }
   const pipeTo = (client: net.Socket, server: tls.Server): void => {
     const back = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    sockets.push(back);
     back.on('error', () => client.destroy());
+    back.on('close', () => client.destroy());
+    client.on('close', () => back.destroy());
     client.pipe(back).pipe(client);
   };
   let n = 0;
   let held: { sock: net.Socket; then: 'cut' | 'bad' } | undefined;
-  const sockets: net.Socket[] = [];
   const front = net.createServer((client) => {
     sockets.push(client);
     client.on('error', () => {});
