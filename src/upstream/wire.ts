@@ -179,18 +179,20 @@ export class Connections {
       if (!kept.ready) origin.spareTarget = Math.min(MAX_SPARES, origin.spareTarget + 1);
     }
     const socket = kept ? kept.take() : this.connect(origin);
-    // The next call's connection starts now, a whole call ahead of it.
-    if (origin.spare && origin.closes && opts.ahead !== false) this.topUpSpares(origin);
     // Nothing is written before a socket's set-up ends: a spare taken while it still connected (kept.ready false then) sends nothing if it breaks before that.
     const upYet = (): boolean => kept === undefined || kept.ready;
-    return this.run(origin, socket, reused, upYet, bytes, opts, (stop) => {
+    const answer = this.run(origin, socket, reused, upYet, bytes, opts, (stop) => {
       stopNow = stop;
       if (stopped) stop(stopped);
     });
+    // The next call's connection starts now, a whole call ahead of it; after this call's request
+    // went out (run writes it at once), so the spare's connect is not on this call's way.
+    if (origin.spare && origin.closes && opts.ahead !== false) this.topUpSpares(origin);
+    return answer;
   }
 
   /**
-   * Whether to keep one connection to this origin open ahead of the next call. Odoo closes every
+   * Whether to keep connections to this origin open ahead of the calls. Odoo closes every
    * connection after its answer, so each call pays the TCP (and TLS) set-up, a round trip or two to
    * a remote Odoo. A spare is opened each time a call takes a connection, so its set-up runs while
    * that call does; calls that find their spare still connecting raise the number kept (up to
