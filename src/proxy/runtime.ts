@@ -350,7 +350,8 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
       ...DEFAULT_SERVER_OPTIONS,
       ...config.server,
       maxBodyBytes: config.proxy?.maxBodyBytes ?? config.server?.maxBodyBytes ?? DEFAULT_SERVER_OPTIONS.maxBodyBytes,
-      maxConnections: config.server?.maxConnections ?? maxConnectionsByDefault(upstreamSockets),
+      // maxSockets is per origin (one pool of sockets to each Odoo served): each origin gets its share.
+      maxConnections: config.server?.maxConnections ?? maxConnectionsByDefault(upstreamSockets * byOrigin.size),
     },
   );
   const watch =

@@ -10,6 +10,7 @@ import { mintKey } from '../../src/registry/keys.js';
 import { startProxy, StartupError } from '../../src/proxy/runtime.js';
 import { silentLogger } from '../../src/proxy/log.js';
 import { post } from '../support/proxy-harness.js';
+import { connectionsWithin, openFileLimit } from '../../src/proxy/server.js';
 
 const RULES = [{ model: 'res.partner', methods: ['read'], fields: ['name'] }];
 
@@ -119,6 +120,27 @@ test('profiles sharing one Odoo origin with preconnect on and off: off for all, 
       const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
       assert.match(metrics, /^odoo_keys_upstream_spares_opened_total 0$/m, `served as ${order.join(', ')}`);
       assert.ok(warnings.some((w) => /profiles 'q', 'p'|profiles 'p', 'q'/.test(w) && /preconnect both on and off: it is off/.test(w)), warnings.join('\n'));
+    } finally {
+      await proxy.close(500);
+    }
+  }
+});
+
+test('the default --max-connections leaves room for a pool of sockets to each Odoo served, not one in all', { skip: openFileLimit() === undefined ? 'no open-files limit here' : false }, async (t) => {
+  const { root, store } = await registryOnStandin(t, []);
+  const other = await startStandin({ version: 19 });
+  t.after(() => other.close());
+  await store.update((reg) => {
+    reg.profiles.q = { ...reg.profiles.p!, url: other.url, key_file: join(root, 'k2') };
+    reg.profiles.r = { ...reg.profiles.p! }; // the same Odoo as p: no second pool
+  });
+  writeFileSync(join(root, 'k2'), other.users.integration.apiKey!, { mode: 0o600 });
+  const limit = openFileLimit()!;
+  for (const [profiles, origins] of [[['p'], 1], [['p', 'r'], 1], [['p', 'q', 'r'], 2]] as const) {
+    const proxy = await startProxy({ home: join(root, 'config'), profiles: [...profiles], host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), watch: false, log: silentLogger });
+    try {
+      // 64 sockets to each origin (the pool's maxSockets by default).
+      assert.equal(proxy.server.maxConnections, connectionsWithin(limit, 64 * origins), profiles.join(', '));
     } finally {
       await proxy.close(500);
     }
