@@ -346,7 +346,7 @@ export class Connections {
   /**
    * Opens spares until the origin has its target of them (connected or connecting), within
    * maxSockets: the open-files budget (proxy/runtime.ts, connectionsWithin) counts that many sockets
-   * per pool, and a spare beside maxSockets calls could be taken by none until one ends.
+   * to each origin, and a spare beside maxSockets calls could be taken by none until one ends.
    */
   private topUpSpares(origin: Origin): void {
     let have = 0;

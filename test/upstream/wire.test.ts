@@ -442,7 +442,7 @@ test('spares count in maxSockets: with every place taken by a call at Odoo, none
   pool.openAhead(s.url, true);
   await readBody(await pool.send(s.url, REQ), 1e6);
   const calls = [pool.send(s.url, REQ), pool.send(s.url, REQ)];
-  // The open-files budget (runtime.ts, connectionsWithin) counts maxSockets per pool, spares included.
+  // The open-files budget (runtime.ts, connectionsWithin) counts maxSockets to each origin, spares included.
   assert.ok(open() <= 2, `${open()} sockets to one origin with maxSockets 2`);
   await until(() => held.length === 2);
   assert.ok(open() <= 2, `${open()} sockets to one origin with maxSockets 2`);
