@@ -171,7 +171,8 @@ export class Connections {
       this.freeSlot(origin);
       throw stopped;
     }
-    const kept = opts.fresh ? undefined : pickIdle(origin.idle);
+    // An exchange that opens no spare takes none either: it would leave the next call without one.
+    const kept = opts.fresh ? undefined : pickIdle(origin.idle, opts.ahead !== false);
     // A spare counts as reused: the server may have closed it unasked (ReusedSocketClosed).
     const reused = kept !== undefined;
     if (kept?.spare) {
@@ -412,9 +413,9 @@ export class Connections {
 /**
  * The idle socket a call takes, out of the origin's list: the last one an answer left open (the
  * likeliest still open), else the oldest spare that is through its set-up, else the oldest spare
- * (the nearest to being through it). Closed ones are dropped on the way.
+ * (the nearest to being through it); no spare when `spares` is false. Closed ones are dropped on the way.
  */
-export function pickIdle(idle: IdleSocket[]): IdleSocket | undefined {
+export function pickIdle(idle: IdleSocket[], spares = true): IdleSocket | undefined {
   let pick = -1;
   for (let i = idle.length - 1; i >= 0; i--) {
     const e = idle[i]!;
@@ -426,7 +427,8 @@ export function pickIdle(idle: IdleSocket[]): IdleSocket | undefined {
     }
     if (!e.spare) {
       if (pick < 0 || idle[pick]!.spare) pick = i;
-    } else if (pick < 0 || (idle[pick]!.spare && (e.ready || !idle[pick]!.ready))) pick = i;
+    } else if (!spares) continue;
+    else if (pick < 0 || (idle[pick]!.spare && (e.ready || !idle[pick]!.ready))) pick = i;
   }
   return pick < 0 ? undefined : idle.splice(pick, 1)[0];
 }

@@ -416,7 +416,7 @@ test('openAhead: each call goes out on a connection opened while an earlier call
   assert.equal(pool.spares.opened, opened, 'no spare opened beside a kept connection');
 });
 
-test("a call sent with openAhead false (the proxy's own checks, /healthz) opens no spare", async (t) => {
+test("a call sent with openAhead false (the proxy's own checks, /healthz) opens no spare and takes none", async (t) => {
   const pool = new UpstreamPool({ maxSockets: 4 });
   t.after(() => pool.close());
   const s = await rawServer((_req, sock) => sock.end(ok('odoo', 'Connection: close\r\n')));
@@ -428,6 +428,12 @@ test("a call sent with openAhead false (the proxy's own checks, /healthz) opens 
   assert.deepEqual([s.connections, pool.spares.opened], [2, 0]);
   await readBody(await pool.send(s.url, REQ), 1e6);
   assert.equal(pool.spares.opened, 1, 'a call of a client does');
+  await until(() => s.connections === 4);
+  // A check now goes on a connection of its own and leaves the spare to the next client's call.
+  await check();
+  assert.deepEqual([s.connections, pool.spares.taken], [5, 0]);
+  await readBody(await pool.send(s.url, REQ), 1e6);
+  assert.equal(pool.spares.taken, 1);
 });
 
 test('spares count in maxSockets: with every place taken by a call at Odoo, none is opened beside them', async (t) => {
@@ -699,7 +705,7 @@ test('close() closes the spare too', async (t) => {
 test('the idle socket a call takes: the last one an answer left open, else the oldest spare through its set-up, else the oldest spare; closed ones dropped', () => {
   const entry = (name: string, spare: boolean, ready: boolean, destroyed = false): IdleSocket & { name: string } => ({ name, spare, ready, socket: { destroyed } as net.Socket, take: () => ({}) as net.Socket });
   const names = (list: IdleSocket[]): string[] => list.map((e) => (e as IdleSocket & { name: string }).name);
-  const pick = (list: IdleSocket[]): string | undefined => (pickIdle(list) as (IdleSocket & { name: string }) | undefined)?.name;
+  const pick = (list: IdleSocket[], spares = true): string | undefined => (pickIdle(list, spares) as (IdleSocket & { name: string }) | undefined)?.name;
 
   // Oldest first, as the list holds them.
   let idle: IdleSocket[] = [entry('spare1', true, true), entry('kept1', false, true), entry('spare2', true, true), entry('kept2', false, true)];
@@ -711,6 +717,11 @@ test('the idle socket a call takes: the last one an answer left open, else the o
   idle = [entry('connecting1', true, false), entry('ready', true, true), entry('connecting2', true, false)];
   assert.equal(pick(idle), 'ready', 'a spare through its set-up before an older one still in it');
   assert.equal(pick(idle), 'connecting1');
+
+  idle = [entry('spare', true, true), entry('kept', false, true)];
+  assert.equal(pick(idle, false), 'kept');
+  assert.equal(pick(idle, false), undefined, 'no spare for an exchange that opens none');
+  assert.deepEqual(names(idle), ['spare']);
 
   idle = [entry('gone', false, true, true), entry('spare', true, false), entry('gone too', true, true, true)];
   assert.equal(pick(idle), 'spare');
