@@ -188,7 +188,7 @@ export class Connections {
     });
     // The next call's connection starts now, a whole call ahead of it; after this call's request
     // went out (run writes it at once), so the spare's connect is not on this call's way.
-    if (origin.spare && origin.closes && opts.ahead !== false) this.topUpSpares(origin);
+    this.topUpSpares(origin, opts);
     return answer;
   }
 
@@ -250,7 +250,7 @@ export class Connections {
           keepAlive = h.keepAlive;
           // Learnt from the first answer: connections to this origin close after each call.
           origin.closes = !keepAlive;
-          if (origin.closes && origin.spare && opts.ahead !== false) this.topUpSpares(origin);
+          this.topUpSpares(origin, opts);
           answer = new UpstreamAnswer(
             h.status,
             h.headers,
@@ -347,9 +347,12 @@ export class Connections {
   /**
    * Opens spares until the origin has its target of them (connected or connecting), within
    * maxSockets: the open-files budget (proxy/runtime.ts, connectionsWithin) counts that many sockets
-   * to each origin, and a spare beside maxSockets calls could be taken by none until one ends.
+   * to each origin, and a spare beside maxSockets calls could be taken by none until one ends. Only
+   * for an origin with openAhead on whose answers close their connections, and not for an exchange
+   * sent with `ahead: false`.
    */
-  private topUpSpares(origin: Origin): void {
+  private topUpSpares(origin: Origin, opts: ExchangeOptions): void {
+    if (!origin.spare || !origin.closes || opts.ahead === false) return;
     let have = 0;
     let open = origin.busy;
     for (const e of origin.idle) {
