@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { GENESIS, REPLICA_PATTERN, checkChainLine, entryBody, journalFileName, parseJournalFileName, sealLine, sideFileName, utcDay } from './chain.js';
 import type { ChainFields } from './chain.js';
 import type { JournalEntry, JournalInput } from './types.js';
+import { ownerAlive, PROCESS_SPACE, PROCESS_STARTED } from '../registry/lock.js';
 
 export type JournalSync = 'batch' | 'interval' | 'none';
 
@@ -89,18 +90,9 @@ function unwritable(dir: string, err: unknown): JournalError {
   return new JournalError(`the journal folder ${dir} cannot be written: ${errMessage(err)}`, 'journal_unwritable', err);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Takes the folder (for one replica) for this process: two writers on one chain would fork it. */
 async function acquireLock(path: string, dir: string): Promise<void> {
-  const me = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const me = { pid: process.pid, host: hostname(), since: new Date().toISOString(), ...(PROCESS_SPACE !== undefined ? { space: PROCESS_SPACE } : {}), ...(PROCESS_STARTED !== undefined ? { started: PROCESS_STARTED } : {}) };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await fsp.writeFile(path, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o600 });
@@ -109,26 +101,32 @@ async function acquireLock(path: string, dir: string): Promise<void> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    let holder: { pid?: number; host?: string } = {};
+    let holder: { pid?: unknown; host?: unknown; space?: unknown; started?: unknown } = {};
     let mtimeMs = 0;
     try {
-      holder = JSON.parse(await fsp.readFile(path, 'utf8')) as typeof holder;
+      holder = (JSON.parse(await fsp.readFile(path, 'utf8')) as typeof holder | null) ?? {};
       mtimeMs = (await fsp.stat(path)).mtimeMs;
     } catch {
       // Unreadable or half-written lock: treat as stale.
     }
-    const sameHost = holder.host === me.host;
+    // The holder's pid is judged here only where it means the same process: this host, boot and
+    // pid namespace (a container restarted on a kept volume has a new namespace, and its old pid
+    // may belong to another process now). Elsewhere a live holder touches the lock every few
+    // seconds, so only an untouched lock is stale.
+    const pid = typeof holder.pid === 'number' ? holder.pid : undefined;
+    const here = holder.host === me.host && (typeof holder.space !== 'string' || PROCESS_SPACE === undefined || holder.space === PROCESS_SPACE);
     const stale = locksHeld.has(path)
       ? false
-      : typeof holder.pid !== 'number'
+      : pid === undefined
         ? true
-        : sameHost
-          ? holder.pid === process.pid || !alive(holder.pid)
+        : here
+          ? pid === process.pid || !ownerAlive({ pid, started: typeof holder.started === 'number' ? holder.started : undefined })
           : Date.now() - mtimeMs > LOCK_STALE_MS;
     if (!stale) {
       throw new JournalError(
-        `the journal ${dir} is in use by process ${holder.pid ?? '?'} on ${holder.host ?? '?'}; ` +
-          'give each proxy its own replica id (or its own journal folder)',
+        `the journal ${dir} is in use by process ${pid ?? '?'} on ${typeof holder.host === 'string' ? holder.host : '?'}` +
+          (here ? '' : ` (another host or pid namespace; its lock was touched ${Math.max(0, Math.round((Date.now() - mtimeMs) / 1000))} s ago: if that process is gone, the lock is taken over once untouched for ${LOCK_STALE_MS / 1000} s)`) +
+          '; give each proxy its own replica id (or its own journal folder)',
         'journal_locked',
       );
     }
@@ -430,7 +428,7 @@ class FileJournal implements Journal {
   /** A folder made again has lost the lock file: put ours back (unless someone else's is there). */
   private async relock(): Promise<void> {
     if (!this.lockHeld) return;
-    const me = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    const me = { pid: process.pid, host: hostname(), since: new Date().toISOString(), ...(PROCESS_SPACE !== undefined ? { space: PROCESS_SPACE } : {}), ...(PROCESS_STARTED !== undefined ? { started: PROCESS_STARTED } : {}) };
     await fsp.writeFile(this.lockPath, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o600 }).catch(() => undefined);
   }
 

@@ -3,8 +3,9 @@
 // Taking it: write our owner record to a private temporary file and hard-link it to the lock
 // path; link() fails if the lock exists, so exactly one process wins, and the lock never exists
 // without its content. A lock whose owner is gone (this machine, pid no longer alive, e.g. killed
-// with -9) is stale. A live owner's lock is never broken for its age: a writer stopped with
-// Ctrl-Z, a suspended laptop or a stalled fsync would lose it and then write over a newer file.
+// with -9, or alive but started after the lock was taken: the pid was reused) is stale. A live
+// owner's lock is never broken for its age: a writer stopped with Ctrl-Z, a suspended laptop or a
+// stalled fsync would lose it and then write over a newer file.
 // Only a lock from elsewhere (another host, boot or pid namespace: its pid means nothing here)
 // goes stale with age (`staleMs`); the store checks the lock is still its own before it renames.
 // Breaking a stale lock is itself guarded by a short-lived `.break` lock and a re-read, so two
@@ -22,6 +23,8 @@ export interface LockOwner {
   since: number;
   /** Linux: boot id and pid namespace, so a pid is only judged where it means the same process. */
   space?: string;
+  /** Linux: when the owner started (clock ticks after boot), so a reused pid is not taken for it. */
+  started?: number;
 }
 
 export interface LockOptions {
@@ -60,6 +63,36 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * When a process of this machine started, in clock ticks after boot (Linux, /proc/<pid>/stat field
+ * 22), or undefined (not Linux, gone, or hidden from us). A pid is reused after its process ends;
+ * its start time is not, so pid and start time together name one process.
+ */
+export function processStarted(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The name (field 2) is in parentheses and may hold spaces or ')': count from the last ')'.
+    const v = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isSafeInteger(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's start time (Linux), read once. */
+export const PROCESS_STARTED = processStarted(process.pid);
+
+/**
+ * Whether the process a lock names still runs here: its pid is alive and, where the lock recorded
+ * a start time and /proc shows one, it is the same process (not a later one given the same pid).
+ */
+export function ownerAlive(owner: { pid: number; started?: number | undefined }): boolean {
+  if (!pidAlive(owner.pid)) return false;
+  if (owner.started === undefined) return true;
+  const now = processStarted(owner.pid);
+  return now === undefined || now === owner.started;
+}
+
 function readSpace(): string | undefined {
   try {
     const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
@@ -84,7 +117,7 @@ export function ownerIsLocal(owner: LockOwner): boolean {
 function parseOwner(text: string): LockOwner | undefined {
   try {
     const o = JSON.parse(text) as LockOwner;
-    if (typeof o.pid === 'number' && typeof o.host === 'string' && typeof o.token === 'string' && typeof o.since === 'number' && (o.space === undefined || typeof o.space === 'string')) return o;
+    if (typeof o.pid === 'number' && typeof o.host === 'string' && typeof o.token === 'string' && typeof o.since === 'number' && (o.space === undefined || typeof o.space === 'string') && (o.started === undefined || typeof o.started === 'number')) return o;
   } catch {
     /* not an owner record */
   }
@@ -120,9 +153,10 @@ export class FileLock {
   isStale(text: string, mtimeMs: number, now = Date.now()): boolean {
     const owner = parseOwner(text);
     if (!owner) return now - mtimeMs > this.staleMs;
-    // Here the pid says it all, whatever the age (a live pid reused by another program keeps
-    // the lock until the operator removes it: the timeout message says how).
-    if (ownerIsLocal(owner)) return !pidAlive(owner.pid);
+    // Here the process says it all, whatever the age (a lock of an older version, without a start
+    // time, whose pid another program now has keeps the lock until the operator removes it: the
+    // timeout message says how).
+    if (ownerIsLocal(owner)) return !ownerAlive(owner);
     return now - owner.since > this.staleMs;
   }
 
@@ -133,6 +167,7 @@ export class FileLock {
   async acquire(): Promise<LockHandle> {
     const owner: LockOwner = { pid: process.pid, host: hostname(), token: randomBytes(12).toString('hex'), since: Date.now() };
     if (PROCESS_SPACE !== undefined) owner.space = PROCESS_SPACE;
+    if (PROCESS_STARTED !== undefined) owner.started = PROCESS_STARTED;
     const record = JSON.stringify(owner);
     const mine = `${this.path}.${process.pid}.${owner.token}`;
     const deadline = Date.now() + this.timeoutMs;

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync, appendFileSync, truncateSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync, appendFileSync, truncateSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { openJournal, pruneJournal, JournalError } from '../../src/audit/journal.js';
+import { PROCESS_SPACE, processStarted } from '../../src/registry/lock.js';
 import { GENESIS, boundEntry, checkLine, redactSecrets } from '../../src/audit/chain.js';
 import fc from 'fast-check';
 import { verifyJournal } from '../../src/audit/verify.js';
@@ -237,6 +238,35 @@ test('one writer per chain: a second live writer is refused, a dead one\'s lock 
   assert.ok(taken.healthy);
   await taken.close();
   assert.equal(existsSync(join(dir, '.lock.json')), false, 'close releases the lock');
+});
+
+test('a journal lock whose pid now belongs to another process, or left by another pid namespace (a restarted container) and no longer touched, is taken over; a live writer is not', { skip: processStarted(process.pid) === undefined && 'no /proc here' }, async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(dir, { recursive: true });
+  const lockFile = join(dir, '.lock.json');
+  const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.after(() => other.kill());
+  await new Promise((r) => other.once('spawn', r));
+  const started = processStarted(other.pid!)!;
+  const holder = { pid: other.pid!, host: hostname(), since: new Date().toISOString(), ...(PROCESS_SPACE ? { space: PROCESS_SPACE } : {}) };
+  // The writer is that very process: refused.
+  writeFileSync(lockFile, JSON.stringify({ ...holder, started }));
+  await assert.rejects(openJournal({ dir }), (e: unknown) => e instanceof JournalError && e.code === 'journal_locked');
+  // The writer started before the process that has its pid now: it is gone.
+  writeFileSync(lockFile, JSON.stringify({ ...holder, started: started - 1 }));
+  const taken = await openJournal({ dir });
+  assert.ok(taken.healthy);
+  await taken.close();
+  // Another pid namespace (a container restarted on the same volume): its pid means nothing here,
+  // even one alive here. Touched lately: a live writer there, refused; untouched for a minute: taken.
+  const elsewhere = { pid: process.pid === 1 ? 2 : 1, host: hostname(), since: new Date().toISOString(), space: 'another-boot/pid:[1]' };
+  writeFileSync(lockFile, JSON.stringify(elsewhere));
+  await assert.rejects(openJournal({ dir }), (e: unknown) => e instanceof JournalError && e.code === 'journal_locked' && /another host or pid namespace; its lock was touched \d+ s ago: if that process is gone, the lock is taken over once untouched for 30 s/.test(e.message));
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(lockFile, old, old);
+  const again = await openJournal({ dir });
+  assert.ok(again.healthy);
+  await again.close();
 });
 
 test('fail closed: a journal path that cannot be a folder leaves the journal unhealthy and appends rejected', async (t) => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync, utimesSync, chmodSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { RegistryStore, parseRegistry, parseRegistryOffThread } from '../../src/
 import { keyStatus } from '../../src/registry/registry.js';
 import { RegistryError } from '../../src/registry/errors.js';
 import { mintKey } from '../../src/registry/keys.js';
+import { PROCESS_SPACE, processStarted } from '../../src/registry/lock.js';
 import type { KeyRecord, Registry } from '../../src/registry/types.js';
 import { runCli } from '../support/cli.js';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
@@ -255,6 +256,28 @@ test('a stale lock left by a killed process is recovered; a live holder is waite
   writeFileSync(lock, JSON.stringify({ pid: process.pid, host: `not-${hostname()}`, token: 'remote', since: Date.now() - 10 * 60_000 }));
   await store.update((reg) => reg.keys.push(newKey('after-remote')));
   assert.deepEqual((await store.read()).keys.map((k) => k.name).slice(2), ['after-dead-holder', 'after-garbage', 'after-other-container', 'after-remote']);
+});
+
+test('a lock whose pid now belongs to another process (started later: the pid was reused) is stale; the process that took it is waited for', { skip: processStarted(process.pid) === undefined && 'no /proc here' }, async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'keys.yaml');
+  writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+  const lock = `${file}.lock`;
+  const store = new RegistryStore(file, { timeoutMs: 800 });
+  // A live process of this machine stands for whatever program got the dead writer's pid.
+  const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.after(() => other.kill());
+  await new Promise((r) => other.once('spawn', r));
+  const started = processStarted(other.pid!)!;
+  const owner = { pid: other.pid!, host: hostname(), token: 'reused', since: Date.now(), ...(PROCESS_SPACE ? { space: PROCESS_SPACE } : {}) };
+  // The lock's owner is that very process: waited for, never broken.
+  writeFileSync(lock, JSON.stringify({ ...owner, started }));
+  await assert.rejects(store.update(() => assert.fail('must not run without the lock')), (e: unknown) => e instanceof RegistryError && e.code === 'registry_locked');
+  // The lock's owner started earlier than the process now holding its pid: gone, so the lock is taken.
+  writeFileSync(lock, JSON.stringify({ ...owner, started: started - 1 }));
+  await store.update((reg) => reg.keys.push(newKey('after-reused-pid')));
+  assert.equal(existsSync(lock), false);
+  assert.ok((await store.read()).keys.some((k) => k.name === 'after-reused-pid'));
 });
 
 test('update: a writer whose lock was taken over while it worked does not write its stale draft; it starts over on the newer file', async (t) => {
