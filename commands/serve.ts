@@ -33,7 +33,7 @@ export default class Serve extends RegistryCommand {
     'upstream-key-file': Flags.string({ description: 'file (mode 0600) holding the upstream API key of the one profile served, for servers without a keychain (several profiles: record a key file for each with login --upstream-key-file)' }),
     'upstream-timeout': Flags.string({ description: 'give up on an Odoo answer after this long', default: '120s' }),
     'max-concurrent': Flags.integer({ description: 'calls in flight to Odoo at once, all keys together', default: 32, min: 1 }),
-    'max-connections': Flags.integer({ description: 'client connections open at once; more are closed at once (default: what the open-files limit leaves after Odoo sockets and the proxy\'s own files)', min: 1 }),
+    'max-connections': Flags.integer({ description: 'client connections open at once; past it 8 more are kept for /healthz and /metrics (calls there get a 503), then new ones are closed at once (default: what the open-files limit leaves after Odoo sockets and the proxy\'s own files)', min: 1 }),
     'max-concurrent-per-key': Flags.integer({ description: 'calls in flight to Odoo at once for one key', default: 8, min: 1 }),
   };
 

@@ -16,8 +16,10 @@ export class Metrics {
   authFailures = 0;
   throttled = 0;
   inFlight = 0;
-  /** Connections closed at once because --max-connections were open. */
+  /** Connections closed at once because --max-connections (and the health reserve past it) were open. */
   droppedConnections = 0;
+  /** Calls answered 503 on a connection of the health reserve (past --max-connections). */
+  overLimitCalls = 0;
 
   /** One finished call: which key, allowed or denied, how it ended, how long it took. */
   observeCall(key: string, decision: string, outcome: string, ms: number): void {
@@ -47,7 +49,8 @@ export class Metrics {
     for (const [profile, n] of this.upstreamErrors) out.push(`odoo_keys_upstream_errors_total${labelText({ profile })} ${n}`);
     out.push('# HELP odoo_keys_auth_failures_total Calls with an unknown, malformed, revoked or expired key.', '# TYPE odoo_keys_auth_failures_total counter', `odoo_keys_auth_failures_total ${this.authFailures}`);
     out.push('# HELP odoo_keys_throttled_total Calls refused by rate limits, failed-attempt throttling or concurrency caps.', '# TYPE odoo_keys_throttled_total counter', `odoo_keys_throttled_total ${this.throttled}`);
-    out.push('# HELP odoo_keys_connections_dropped_total Client connections closed at once because --max-connections were open.', '# TYPE odoo_keys_connections_dropped_total counter', `odoo_keys_connections_dropped_total ${this.droppedConnections}`);
+    out.push('# HELP odoo_keys_connections_dropped_total Client connections closed at once because --max-connections and the health reserve past it were open.', '# TYPE odoo_keys_connections_dropped_total counter', `odoo_keys_connections_dropped_total ${this.droppedConnections}`);
+    out.push('# HELP odoo_keys_calls_over_connection_limit_total Calls answered 503 on a connection past --max-connections (kept for health checks).', '# TYPE odoo_keys_calls_over_connection_limit_total counter', `odoo_keys_calls_over_connection_limit_total ${this.overLimitCalls}`);
     out.push('# HELP odoo_keys_in_flight Calls being handled now.', '# TYPE odoo_keys_in_flight gauge', `odoo_keys_in_flight ${this.inFlight}`);
     for (const [name, v] of Object.entries(gauges)) out.push(`# TYPE ${name} gauge`, `${name} ${v}`);
     for (const [name, v] of Object.entries(counters)) out.push(`# TYPE ${name} counter`, `${name} ${v}`);

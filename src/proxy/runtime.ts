@@ -67,6 +67,8 @@ export interface RunningProxy {
   host: string;
   port: number;
   server: http.Server;
+  /** Client connections allowed at once (--max-connections or the default), undefined: no bound. */
+  maxConnections: number | undefined;
   core: ProxyCore;
   journal: Journal | null;
   metrics: Metrics;
@@ -342,6 +344,8 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     return { ok: Object.values(checks).every((c) => c.ok), checks };
   };
 
+  // maxSockets is per origin (one pool of sockets to each Odoo served): each origin gets its share.
+  const maxConnections = config.server?.maxConnections ?? maxConnectionsByDefault(upstreamSockets * byOrigin.size);
   const server = createProxyServer(
     { core, log, metrics, health, gauges: () => ({ odoo_keys_keys_loaded: state.keys.size, odoo_keys_journal_healthy: journal ? Number(journal.healthy) : 1 }),
       counters: () => ({ odoo_keys_upstream_spares_opened_total: pool.spares.opened, odoo_keys_upstream_spares_taken_total: pool.spares.taken }),
@@ -350,8 +354,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
       ...DEFAULT_SERVER_OPTIONS,
       ...config.server,
       maxBodyBytes: config.proxy?.maxBodyBytes ?? config.server?.maxBodyBytes ?? DEFAULT_SERVER_OPTIONS.maxBodyBytes,
-      // maxSockets is per origin (one pool of sockets to each Odoo served): each origin gets its share.
-      maxConnections: config.server?.maxConnections ?? maxConnectionsByDefault(upstreamSockets * byOrigin.size),
+      ...(maxConnections !== undefined ? { maxConnections } : {}),
     },
   );
   const watch =
@@ -436,6 +439,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     host: addr.address,
     port: addr.port,
     server,
+    maxConnections,
     core,
     journal,
     metrics,

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { matchJson2Path, matchXmlRpcPath } from '../rpc/call.js';
 import { json2ErrorAnswer, odooErrors, werkzeugHtmlAnswer } from '../rpc/errors.js';
@@ -32,8 +33,9 @@ export interface ServerOptions {
   keepAliveTimeoutMs: number;
   maxHeaderBytes: number;
   /**
-   * Client connections open at once; past it Node closes new ones at once. Leaves file descriptors
-   * for what the proxy itself must open: Odoo, the journal, keys.yaml (see connectionsWithin).
+   * Client connections open at once. Leaves file descriptors for what the proxy itself must open:
+   * Odoo, the journal, keys.yaml (see connectionsWithin). Past it, HEALTH_RESERVE more connections
+   * are kept for /healthz and /metrics (calls on them get a 503); past those, new ones are closed.
    */
   maxConnections?: number;
   tls?: { cert: Buffer; key: Buffer };
@@ -66,6 +68,13 @@ export interface ServerDeps {
 
 const PLAIN = { 'Content-Type': 'text/plain; charset=utf-8' };
 
+/**
+ * Connections accepted past --max-connections for health checks and /metrics: a liveness probe that
+ * could not get in while clients held every connection would have a busy proxy restarted, dropping
+ * every call in flight. Counted in connectionsWithin's budget.
+ */
+export const HEALTH_RESERVE = 8;
+
 export function createProxyServer(deps: ServerDeps, opts: ServerOptions): http.Server {
   const addresses = clientAddresses(deps, opts);
   const serverOpts: http.ServerOptions = {
@@ -77,24 +86,16 @@ export function createProxyServer(deps: ServerDeps, opts: ServerOptions): http.S
     // held its socket for up to 30 s past them; check about four times per header timeout.
     connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(opts.headersTimeoutMs, opts.requestTimeoutMs) / 4))),
   };
+  let overLimit: (req: http.IncomingMessage) => boolean = () => false;
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    route(deps, opts, addresses, req, res).catch((err: unknown) => {
+    (overLimit(req) ? routeOverLimit(deps, opts, addresses, req, res) : route(deps, opts, addresses, req, res)).catch((err: unknown) => {
       deps.log.error('request failed', { error: err instanceof Error ? err.message : String(err), path: safePath(req.url) });
       if (!res.headersSent) writeAnswer(res, { status: 500, headers: PLAIN, body: 'odoo-keys: internal error\n' });
       else res.destroy();
     });
   };
   const server = opts.tls ? https.createServer({ ...serverOpts, cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(serverOpts, handler);
-  if (opts.maxConnections !== undefined) {
-    server.maxConnections = opts.maxConnections;
-    let warnedAt = -Infinity;
-    server.on('drop', () => {
-      deps.metrics.droppedConnections++;
-      if (Date.now() - warnedAt < 60_000) return;
-      warnedAt = Date.now();
-      deps.log.warn('connection limit reached: new connections are closed until some end (--max-connections)', { max: opts.maxConnections });
-    });
-  }
+  if (opts.maxConnections !== undefined) overLimit = limitConnections(server, deps, opts.maxConnections);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Oversized headers, malformed requests, timeouts: answer if the socket still can, then close.
     if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
@@ -105,6 +106,56 @@ export function createProxyServer(deps: ServerDeps, opts: ServerOptions): http.S
     }
   });
   return server;
+}
+
+/**
+ * Counts client connections (TCP, before any TLS handshake) and says which requests came on one
+ * accepted past `max`: those are in the health reserve. Past the reserve, new connections are
+ * closed at once, before they cost a TLS handshake or a parser.
+ */
+function limitConnections(server: http.Server, deps: ServerDeps, max: number): (req: http.IncomingMessage) => boolean {
+  let open = 0;
+  // A TLS request's socket is not the TCP socket counted here; the peer's address and port name
+  // the connection in both.
+  const reserved = new Set<string>();
+  const peer = (s: net.Socket): string => `${s.remoteAddress}|${s.remotePort}`;
+  let warnedAt = -Infinity;
+  server.on('connection', (socket: net.Socket) => {
+    if (open >= max + HEALTH_RESERVE) {
+      socket.destroy();
+      deps.metrics.droppedConnections++;
+      if (Date.now() - warnedAt >= 60_000) {
+        warnedAt = Date.now();
+        deps.log.warn('connection limit reached: new connections are closed until some end (--max-connections)', { max });
+      }
+      return;
+    }
+    open++;
+    const id = open > max ? peer(socket) : undefined;
+    if (id !== undefined) reserved.add(id);
+    socket.once('close', () => {
+      open--;
+      if (id !== undefined) reserved.delete(id);
+    });
+  });
+  return (req) => reserved.size > 0 && reserved.has(peer(req.socket));
+}
+
+/**
+ * A request on a connection of the health reserve: /healthz and /metrics are answered as usual,
+ * anything else gets a 503 (the connection limit is reached) and the connection closes.
+ */
+async function routeOverLimit(deps: ServerDeps, opts: ServerOptions, addressOf: (req: http.IncomingMessage) => string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  res.shouldKeepAlive = false;
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (path === '/healthz' || path === '/metrics') return route(deps, opts, addressOf, req, res);
+  deps.metrics.overLimitCalls++;
+  res.writeHead(503, { ...PLAIN, 'Retry-After': '1', Connection: 'close' });
+  res.write(`odoo-keys: too many client connections open (--max-connections ${opts.maxConnections}); try again when one ends\n`);
+  // Read (and drop) a small body first: closing on unread bytes resets the connection, and the
+  // client would see that instead of the answer.
+  await discardBody(req, 0, 1024 * 1024);
+  res.end();
 }
 
 function safePath(url: string | undefined): string {
@@ -240,7 +291,7 @@ export function parseListen(text: string): { host: string; port: number } {
  * or to reach Odoo.
  */
 export function connectionsWithin(fdLimit: number, upstreamSockets: number): number {
-  return Math.max(16, fdLimit - upstreamSockets - 128);
+  return Math.max(16, fdLimit - upstreamSockets - 128 - HEALTH_RESERVE);
 }
 
 /** This process's limit on open files (Linux: /proc/self/limits), or undefined where unknown. */

@@ -4,11 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { connectionsWithin, openFileLimit } from '../../src/proxy/server.js';
+import tls from 'node:tls';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectionsWithin, openFileLimit, HEALTH_RESERVE } from '../../src/proxy/server.js';
 import { startHarness, post } from '../support/proxy-harness.js';
 
 test('connectionsWithin keeps descriptors for Odoo and the proxy itself; openFileLimit reads /proc/self/limits', () => {
-  assert.equal(connectionsWithin(1024, 64), 832);
+  assert.equal(connectionsWithin(1024, 64), 1024 - 64 - 128 - HEALTH_RESERVE, 'room for Odoo, the proxy\'s own files and the health reserve');
   assert.equal(connectionsWithin(100, 64), 16, 'a tiny limit still lets a few clients in');
   const limits = (soft: string) => `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${soft}                 4096                 files\n`;
   assert.equal(openFileLimit(() => limits('1024')), 1024);
@@ -42,29 +47,89 @@ function closedBy(socket: net.Socket, ms: number): Promise<string | null> {
   });
 }
 
-test('past --max-connections a new connection is closed at once; calls go on on the others and once one ends', async (t) => {
-  const h = await startHarness({ version: 19, server: { maxConnections: 2 } });
+/** Sends one raw request on `socket` and resolves with what comes back until the server closes it or `until` matches. */
+function exchange(socket: net.Socket, request: string, until?: RegExp): Promise<string> {
+  return new Promise((resolve) => {
+    let got = '';
+    const onData = (d: Buffer): void => {
+      got += d.toString();
+      if (until?.test(got)) finish();
+    };
+    const finish = (): void => {
+      socket.off('data', onData);
+      socket.off('close', finish);
+      resolve(got);
+    };
+    socket.on('data', onData);
+    socket.once('close', finish);
+    socket.on('error', () => undefined);
+    socket.write(request);
+  });
+}
+
+test('past --max-connections: a few more connections are kept for /healthz and /metrics (calls on them get a 503), past those a new one is closed at once; calls go on on the others', async (t) => {
+  const h = await startHarness({ version: 19, server: { maxConnections: 2, metrics: true } });
   t.after(() => h.close());
   const { token } = await h.addKey({ name: 'c', rules: [{ model: 'res.partner', methods: ['read'], fields: ['name'] }] });
+  const body = JSON.stringify({ domain: [], fields: ['name'], limit: 1 });
+  const call = `POST /json/2/res.partner/search_read HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: bearer ${token}\r\nX-Odoo-Database: ${h.db}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   const held = [await connect(h.proxy.port), await connect(h.proxy.port)];
   t.after(() => held.forEach((s) => s.destroy()));
-  const third = await connect(h.proxy.port);
-  assert.equal(await closedBy(third, 5000), '', 'the connection past the limit is closed without an answer');
+
+  // Past the limit: a liveness probe still gets its answer (the proxy is up), then the connection closes.
+  const probe = await connect(h.proxy.port);
+  const health = await exchange(probe, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(health, /^HTTP\/1\.1 200/);
+  assert.match(health, /"ok":true/);
+  assert.match(health, /Connection: close/i);
+  const scrape = await exchange(await connect(h.proxy.port), 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(scrape, /^HTTP\/1\.1 200[\s\S]*odoo_keys_in_flight/);
+  // A call there is refused, saying why; it never reaches Odoo.
+  const before = h.standin.received.length;
+  const refused = await exchange(await connect(h.proxy.port), call);
+  assert.match(refused, /^HTTP\/1\.1 503/);
+  assert.match(refused, /Retry-After: 1/i);
+  assert.match(refused, /too many client connections open \(--max-connections 2\)/);
+  assert.equal(h.standin.received.length, before);
+  assert.equal(h.proxy.metrics.overLimitCalls, 1);
+  assert.equal(h.proxy.metrics.droppedConnections, 0);
+
+  // The reserve full too: a new connection is closed without an answer.
+  const reserve = await Promise.all(Array.from({ length: HEALTH_RESERVE }, () => connect(h.proxy.port)));
+  t.after(() => reserve.forEach((s) => s.destroy()));
+  const past = await connect(h.proxy.port);
+  assert.equal(await closedBy(past, 5000), '', 'the connection past the reserve is closed without an answer');
   assert.equal(h.proxy.metrics.droppedConnections, 1);
+
   // A held connection still carries calls.
-  const body = JSON.stringify({ domain: [], fields: ['name'], limit: 1 });
-  const answer = await new Promise<string>((resolve) => {
-    let got = '';
-    held[0]!.on('data', (d: Buffer) => {
-      got += d.toString();
-      if (got.includes('\r\n\r\n[')) resolve(got);
-    });
-    held[0]!.write(`POST /json/2/res.partner/search_read HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: bearer ${token}\r\nX-Odoo-Database: ${h.db}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-  });
+  const answer = await exchange(held[0]!, call, /\r\n\r\n\[/);
   assert.match(answer, /^HTTP\/1\.1 200/);
-  // Once a connection ends, a new client gets in.
+  // Once connections end, a new client's call gets in.
   held[1]!.destroy();
+  reserve.forEach((s) => s.destroy());
   for (let i = 0; i < 100 && (await new Promise<number>((r) => h.proxy.server.getConnections((_e, n) => r(n)))) > 1; i++) await new Promise((r) => setTimeout(r, 20));
   const r = await post(`${h.url}/json/2/res.partner/search_read`, body, { 'Content-Type': 'application/json', Authorization: `bearer ${token}`, 'X-Odoo-Database': h.db });
   assert.equal(r.status, 200, r.text);
+});
+
+test('the health reserve over TLS: the connection counted (TCP) and the request (TLS) are matched; a connection within the limit carries calls, one past it only health checks', async (t) => {
+  if (spawnSync('openssl', ['version']).status !== 0) return t.skip('openssl is not installed (.ci/run installs it)');
+  const dir = mkdtempSync(join(tmpdir(), 'odoo-keys-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  const h = await startHarness({ version: 19, server: { maxConnections: 1, tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) } } });
+  t.after(() => h.close());
+  const { token } = await h.addKey({ name: 'c', rules: [{ model: 'res.partner', methods: ['read'], fields: ['name'] }] });
+  const body = JSON.stringify({ domain: [], fields: ['name'], limit: 1 });
+  const call = `POST /json/2/res.partner/search_read HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: bearer ${token}\r\nX-Odoo-Database: ${h.db}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const open = (): Promise<net.Socket> => new Promise((resolve, reject) => {
+    const s = tls.connect({ port: h.proxy.port, host: '127.0.0.1', rejectUnauthorized: false }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const first = await open();
+  t.after(() => first.destroy());
+  const second = await open();
+  assert.match(await exchange(second, call), /^HTTP\/1\.1 503/);
+  assert.match(await exchange(await open(), 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 200/);
+  assert.match(await exchange(first, call, /\r\n\r\n\[/), /^HTTP\/1\.1 200/);
 });

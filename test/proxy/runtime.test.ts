@@ -140,7 +140,7 @@ test('the default --max-connections leaves room for a pool of sockets to each Od
     const proxy = await startProxy({ home: join(root, 'config'), profiles: [...profiles], host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), watch: false, log: silentLogger });
     try {
       // 64 sockets to each origin (the pool's maxSockets by default).
-      assert.equal(proxy.server.maxConnections, connectionsWithin(limit, 64 * origins), profiles.join(', '));
+      assert.equal(proxy.maxConnections, connectionsWithin(limit, 64 * origins), profiles.join(', '));
     } finally {
       await proxy.close(500);
     }
