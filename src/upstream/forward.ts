@@ -190,7 +190,7 @@ export class UpstreamPool {
     }
   }
 
-  private async attempt(url: URL, req: UpstreamRequest, cancellation: Cancellation | undefined, fresh: boolean, ahead: boolean | undefined): Promise<UpstreamAnswer> {
+  private async attempt(url: URL, req: UpstreamRequest, cancellation: Cancellation | undefined, fresh: boolean, openAhead: boolean | undefined): Promise<UpstreamAnswer> {
     const seconds = Math.round(this.timeoutMs / 1000);
     try {
       return await this.connections.exchange(url, req, {
@@ -201,7 +201,7 @@ export class UpstreamPool {
         timeoutError: (started) => new UpstreamUnavailable(started ? `no byte of Odoo's answer came through for ${seconds} s` : `Odoo did not answer within ${seconds} s`, undefined, 'ETIMEDOUT'),
         ...(cancellation ? { onCancel: (stop: (e: Error) => void) => cancellation.onCancel(() => stop(cancelledError())) } : {}),
         fresh,
-        ...(ahead === undefined ? {} : { ahead }),
+        ...(openAhead === undefined ? {} : { openAhead }),
       });
     } catch (e) {
       if (e instanceof ReusedSocketClosed || e instanceof UpstreamUnavailable) throw e;

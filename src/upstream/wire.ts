@@ -52,7 +52,7 @@ export interface ExchangeOptions {
   /** On a new connection, never a kept one (the retry after ReusedSocketClosed: the other kept ones may be as stale). */
   fresh?: boolean;
   /** false: this exchange opens no spare (a health check every few seconds would open one in vain each time). */
-  ahead?: boolean;
+  openAhead?: boolean;
 }
 
 /** A socket that was reused and found closed before any byte of answer (retry on a fresh one). */
@@ -172,7 +172,7 @@ export class Connections {
       throw stopped;
     }
     // An exchange that opens no spare takes none either: it would leave the next call without one.
-    const kept = opts.fresh ? undefined : pickIdle(origin.idle, opts.ahead !== false);
+    const kept = opts.fresh ? undefined : pickIdle(origin.idle, opts.openAhead !== false);
     // A spare counts as reused: the server may have closed it unasked (ReusedSocketClosed).
     const reused = kept !== undefined;
     if (kept?.spare) {
@@ -349,10 +349,10 @@ export class Connections {
    * maxSockets: the open-files budget (proxy/runtime.ts, connectionsWithin) counts that many sockets
    * to each origin, and a spare beside maxSockets calls could be taken by none until one ends. Only
    * for an origin with openAhead on whose answers close their connections, and not for an exchange
-   * sent with `ahead: false`.
+   * sent with `openAhead: false`.
    */
   private topUpSpares(origin: Origin, opts: ExchangeOptions): void {
-    if (!origin.spare || !origin.closes || opts.ahead === false) return;
+    if (!origin.spare || !origin.closes || opts.openAhead === false) return;
     let have = 0;
     let open = origin.busy;
     for (const e of origin.idle) {
