@@ -111,7 +111,7 @@ export function createProxyServer(deps: ServerDeps, opts: ServerOptions): http.S
 /**
  * Counts client connections (TCP, before any TLS handshake) and says which requests came on one
  * accepted past `max`: those are in the health reserve. Past the reserve, new connections are
- * closed at once, before they cost a TLS handshake or a parser.
+ * closed at once.
  */
 function limitConnections(server: http.Server, deps: ServerDeps, max: number): (req: http.IncomingMessage) => boolean {
   let open = 0;
@@ -120,22 +120,29 @@ function limitConnections(server: http.Server, deps: ServerDeps, max: number): (
   const reserved = new Set<string>();
   const peer = (s: net.Socket): string => `${s.remoteAddress}|${s.remotePort}`;
   let warnedAt = -Infinity;
+  const warn = (): void => {
+    if (Date.now() - warnedAt < 60_000) return;
+    warnedAt = Date.now();
+    deps.log.warn(`connection limit reached: calls on new connections get a 503, and past ${HEALTH_RESERVE} more (kept for /healthz and /metrics) new connections are closed, until some end (--max-connections)`, { max });
+  };
   server.on('connection', (socket: net.Socket) => {
     if (open >= max + HEALTH_RESERVE) {
       socket.destroy();
       deps.metrics.droppedConnections++;
-      if (Date.now() - warnedAt >= 60_000) {
-        warnedAt = Date.now();
-        deps.log.warn('connection limit reached: new connections are closed until some end (--max-connections)', { max });
-      }
+      warn();
       return;
     }
     open++;
     const id = open > max ? peer(socket) : undefined;
-    if (id !== undefined) reserved.add(id);
+    if (id === undefined) {
+      socket.once('close', () => open--);
+      return;
+    }
+    warn();
+    reserved.add(id);
     socket.once('close', () => {
       open--;
-      if (id !== undefined) reserved.delete(id);
+      reserved.delete(id);
     });
   });
   return (req) => reserved.size > 0 && reserved.has(peer(req.socket));
