@@ -23,7 +23,7 @@ import {
   rulesFromRuleFlags,
   rulesFromScopeFlags,
 } from './shared/scope-input.js';
-import { checkScopeAgainstOdoo } from './shared/model-check.js';
+import { checkScopeAgainstOdoo, methodTypoWarnings } from './shared/model-check.js';
 
 export interface CreateResult {
   key: KeyView;
@@ -143,12 +143,12 @@ export default class Create extends RegistryCommand {
     }
 
     const warnings: string[] = [];
-    if (!flags.offline) {
-      await checkAgainstOdoo(profile, rules, (m) => {
-        warnings.push(m);
-        this.logToStderr(`odoo-keys: warning: ${m}`);
-      });
-    }
+    const warn = (m: string): void => {
+      warnings.push(m);
+      this.logToStderr(`odoo-keys: warning: ${m}`);
+    };
+    for (const w of methodTypoWarnings(rules)) warn(w);
+    if (!flags.offline) await checkAgainstOdoo(profile, rules, warn);
 
     const created = await store.update((reg) => {
       const current = resolveProfile(reg, profile.name); // still there?

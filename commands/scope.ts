@@ -9,6 +9,7 @@ import { validateLimits } from '../src/policy/validate.js';
 import { keyView, type KeyView } from './shared/view.js';
 import { applyAllowSensitive, expiresFromFlag, fieldsFlag, limitFlags, limitsFromFlags, parseDomainFlag } from './shared/scope-input.js';
 import { checkAgainstOdoo } from './create.js';
+import { methodTypoWarnings } from './shared/model-check.js';
 
 export interface ScopeResult {
   key: KeyView;
@@ -74,9 +75,12 @@ export default class Scope extends RegistryCommand {
       // Its rules are not used while it learns: an edit would say it changed and change nothing.
       throw usageError(`key '${target.name}' is learning: its calls are not checked against rules until 'odoo-keys scope suggest ${target.name} --apply' makes it a scoped key`, 'key_learning');
     }
-    if (!flags.offline && (adds.length || fields !== undefined)) {
+    for (const w of methodTypoWarnings(adds)) this.logToStderr(`odoo-keys: warning: ${w}`);
+    if (!flags.offline && (adds.length || fields !== undefined || domain !== undefined)) {
       const toCheck: Rule[] = [...adds];
-      if (fields !== undefined) for (const r of selectRules(target.rules, flags.model)) toCheck.push({ ...r, fields });
+      for (const r of fields !== undefined || domain !== undefined ? selectRules(target.rules, flags.model) : []) {
+        toCheck.push({ ...r, ...(fields !== undefined ? { fields } : {}), ...(domain !== undefined ? { domain } : {}) });
+      }
       await checkAgainstOdoo(resolveProfile(before, target.profile), toCheck, (m) => this.logToStderr(`odoo-keys: warning: ${m}`));
     }
 

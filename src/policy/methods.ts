@@ -160,3 +160,6 @@ export function expandMethods(methods: readonly string[], version: number): Set<
   }
   return out;
 }
+
+/** The method names the tables and presets know, on any version: the standard ORM entry points. */
+export const KNOWN_METHODS: ReadonlySet<string> = new Set<string>([...PRESETS, ...READ_PRESET_ANY_VERSION, ...Object.values(TABLES).flatMap((t) => Object.keys(t))]);

@@ -100,6 +100,25 @@ test('create checks models and fields against Odoo and names the closest match o
   assert.equal(offline.code, 0, offline.stderr);
 });
 
+test('create and scope warn about a method name one slip away from a standard one (it is kept as written)', async (t) => {
+  const { f, store } = await setup(t);
+  const r = await runCli(f, ['create', 'x', '--model', 'crm.lead', '--method', 'creat,raed,load,action_confirm', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(json(r).warnings, [
+    "crm.lead: 'creat' is not a standard method (a rule allows it as written); did you mean create?",
+    "crm.lead: 'raed' is not a standard method (a rule allows it as written); did you mean read?",
+  ]);
+  assert.deepEqual((await store.read()).keys[0]!.rules[0]!.methods, ['creat', 'raed', 'load', 'action_confirm']);
+  const offline = await runCli(f, ['create', 'y', '--model', 'crm.lead', '--method', 'wirte', '--offline']);
+  assert.equal(offline.code, 0, offline.stderr);
+  assert.match(offline.stderr, /^odoo-keys: warning: crm\.lead: 'wirte' is not a standard method .*did you mean write\?/);
+  const scope = await runCli(f, ['scope', 'y', '--add', 'crm.lead:unlnk', '--offline']);
+  assert.equal(scope.code, 0, scope.stderr);
+  assert.match(scope.stderr, /crm\.lead: 'unlnk' is not a standard method .*did you mean unlink\?/);
+  const clean = await runCli(f, ['create', 'z', '--model', 'crm.lead', '--method', 'read,create,message_post']);
+  assert.equal(clean.stderr, '');
+});
+
 test('create with Odoo unreachable: a warning, and the key is created', async (t) => {
   const { f } = await setup(t, false);
   const r = await runCli(f, ['create', 'x', '--model', 'crm.lead', '--method', 'read', '--json']);

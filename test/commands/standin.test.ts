@@ -44,3 +44,36 @@ for (const version of [18, 19] as const) {
     assert.equal(json(ok).client.db, odoo.db);
   });
 }
+
+test('create and scope check the field names of a rule domain against Odoo, following dotted paths through relations (exit 2, nothing stored)', async (t) => {
+  const odoo = await startStandin({ version: 19 });
+  t.after(() => odoo.close());
+  const f = tempFolders();
+  t.after(f.cleanup);
+  mkdirSync(f.state, { recursive: true });
+  const keyFile = join(f.state, 'prod.key');
+  writeFileSync(keyFile, odoo.users.integration.apiKey!, { mode: 0o600 });
+  const login = await runCli(f, ['login', 'prod', '--url', odoo.url, '--db', odoo.db, '--user', odoo.users.integration.login, '--upstream-key-file', keyFile]);
+  assert.equal(login.code, 0, login.stderr);
+
+  // A misspelt domain field would make Odoo refuse every call the rule allows.
+  const top = await runCli(f, ['create', 'a', '--model', 'crm.lead', '--method', 'read', '--domain', '[["stagee_id", "=", 1]]', '--json']);
+  assert.equal(top.code, 2, top.stdout);
+  assert.equal(json(top).error.code, 'unknown_name');
+  assert.match(json(top).error.message, /crm\.lead: no field 'stagee_id' \(domain of crm\.lead: 'stagee_id'\), did you mean stage_id\?/);
+  const dotted = await runCli(f, ['create', 'b', '--model', 'crm.lead', '--method', 'read', '--domain', '["|", ["partner_id.emial", "=", "x"], ["stage_id.name", "=", "New"]]']);
+  assert.equal(dotted.code, 2, dotted.stderr);
+  assert.match(dotted.stderr, /res\.partner: no field 'emial' \(domain of crm\.lead: 'partner_id\.emial'\), did you mean email\?/);
+  assert.doesNotMatch(dotted.stderr, /stage_id/, 'a good dotted path is not reported');
+  const list = await runCli(f, ['list', '--json']);
+  assert.deepEqual(json(list).keys, []);
+
+  const good = await runCli(f, ['create', 'c', '--model', 'crm.lead', '--method', 'read', '--domain', '[["stage_id.name", "=", "New"], ["type", "=", "opportunity"]]']);
+  assert.equal(good.code, 0, good.stderr);
+  const scoped = await runCli(f, ['scope', 'c', '--domain', '[["tpye", "=", "lead"]]']);
+  assert.equal(scoped.code, 2, scoped.stderr);
+  assert.match(scoped.stderr, /crm\.lead: no field 'tpye' \(domain of crm\.lead: 'tpye'\), did you mean type\?/);
+  assert.match(readFileSync(join(f.home, 'keys.yaml'), 'utf8'), /stage_id\.name/, 'the domain is unchanged');
+  const offline = await runCli(f, ['scope', 'c', '--domain', '[["tpye", "=", "lead"]]', '--offline']);
+  assert.equal(offline.code, 0, offline.stderr);
+});
