@@ -126,7 +126,8 @@ async function acquireLock(path: string, dir: string): Promise<void> {
       throw new JournalError(
         `the journal ${dir} is in use by process ${pid ?? '?'} on ${typeof holder.host === 'string' ? holder.host : '?'}` +
           (here ? '' : ` (another host or pid namespace; its lock was touched ${Math.max(0, Math.round((Date.now() - mtimeMs) / 1000))} s ago: if that process is gone, the lock is taken over once untouched for ${LOCK_STALE_MS / 1000} s)`) +
-          '; give each proxy its own replica id (or its own journal folder)',
+          // serve has no replica flag (exec picks a free replica itself): a folder is what an operator can give.
+          '; give each serve its own journal folder (odoo-keys serve --audit-dir DIR)',
         'journal_locked',
       );
     }

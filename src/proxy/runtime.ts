@@ -111,7 +111,11 @@ export interface CloseOptions {
 export const SHUTDOWN_ANSWER_WAIT_MS = 30_000;
 
 export class StartupError extends Error {
-  constructor(message: string) {
+  /** 'journal': the journal could not be opened (not Odoo's doing, so not the upstream exit code). */
+  constructor(
+    message: string,
+    readonly cause_?: 'journal',
+  ) {
     super(message);
     this.name = 'StartupError';
   }
@@ -281,7 +285,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     journal = config.journal ?? (auditDir === null ? null : await openJournal({ dir: auditDir }));
   } catch (e) {
     pool.close();
-    throw new StartupError(`the journal cannot be opened in ${auditDir}: ${(e as Error).message}`);
+    throw new StartupError(`the journal cannot be opened in ${auditDir}: ${(e as Error).message}`, 'journal');
   }
   const usage = new UsageRecorder({ dir: stateDir });
   const metrics = new Metrics();

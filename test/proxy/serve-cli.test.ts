@@ -105,6 +105,17 @@ test('serve: a clear error and exit code when it cannot start', async (t) => {
   assert.match(oneFileTwoProfiles.stderr, /--upstream-key-file holds one key and 2 profiles are served \(prod, other\); record a key file for each instead: odoo-keys login <profile> --upstream-key-file PATH/);
 });
 
+test('serve: a second serve on the same journal folder is refused with how to give it its own (exit 1, journal_unavailable), not as an Odoo failure', async (t) => {
+  const world = await cliOnStandin(t);
+  const { child, exited } = await startServe(world);
+  const second = await runCli(world.folders, ['serve', '--listen', `127.0.0.1:${await freePort()}`, '--json']);
+  assert.equal(second.code, 1, second.stdout);
+  assert.equal(json(second).error.code, 'journal_unavailable');
+  assert.match(json(second).error.message, /is in use by process \d+ .*give each serve its own journal folder \(odoo-keys serve --audit-dir DIR\)/);
+  child.kill('SIGTERM');
+  assert.equal((await exited).code, 0);
+});
+
 test('serve: a second SIGTERM during the drain stops waiting for Odoo: the call in flight is journaled as not awaited, the chain holds, exit 0', async (t) => {
   const world = await cliOnStandin(t);
   const { odoo, folders: f, token } = world;
