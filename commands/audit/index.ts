@@ -127,6 +127,11 @@ export default class Audit extends BaseCommand {
     if (empty && format === 'table') {
       const who = flags.key?.length ? ` by ${flags.key.join(', ')}` : '';
       this.logToStderr(`odoo-keys: no calls${who} match from ${since.toISOString()} to ${(until ?? now).toISOString()}`);
+      if (flags.key?.length) {
+        const unknown = await keysNotInRegistry(flags.key, flags.home);
+        // A misspelt --key reads as "this integration made no calls": say that keys.yaml has no such key.
+        if (unknown.length) this.logToStderr(`odoo-keys: keys.yaml has no key named ${unknown.map((k) => `'${k}'`).join(', ')} and none with that id (a typo? odoo-keys list shows the keys)`);
+      }
     }
     if (stats.unreadable) {
       this.logToStderr(`odoo-keys: ${stats.unreadable} journal line${stats.unreadable === 1 ? '' : 's'} could not be read; run \`odoo-keys audit verify\``);
@@ -176,5 +181,20 @@ export default class Audit extends BaseCommand {
   /** Raw output, waiting while stdout's buffer is full (a slow reader must not make it grow without end). */
   private async outAsync(text: string): Promise<void> {
     if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+  }
+}
+
+/** The --key values that name no key of keys.yaml, by name or id; none when keys.yaml cannot be read (a log host has none). */
+async function keysNotInRegistry(wanted: string[], home: string | undefined): Promise<string[]> {
+  const { configHome, registryPath } = await import('../../src/registry/paths.js');
+  const { RegistryStore } = await import('../../src/registry/store.js');
+  try {
+    const path = registryPath(configHome(home));
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(path)) return [];
+    const reg = await new RegistryStore(path).read();
+    return wanted.filter((k) => !reg.keys.some((r) => r.name === k || r.id === k));
+  } catch {
+    return [];
   }
 }

@@ -91,6 +91,27 @@ test('audit --key NAME --calls lists that key\'s calls; filters combine', async 
   assert.match(pasted.stderr, /--key: that is a key's token \(odk_7f3a9c2e_…\), a secret: give the key's name or id \(7f3a9c2e\) instead/);
 });
 
+test('audit --key with a name keys.yaml does not hold says so (a typo reads as "no calls"); a known key with no calls, or no keys.yaml at all, gets no such note', async (t) => {
+  const cli = await foldersWithJournal(t);
+  const typo = await runCli(cli, ['audit', ...WINDOW, '--key', 'websiteform']);
+  assert.equal(typo.code, 0);
+  assert.match(typo.stderr, /no calls by websiteform match/);
+  assert.doesNotMatch(typo.stderr, /keys\.yaml/, 'no keys.yaml here (a log host): nothing to compare with');
+  writeFileSync(
+    join(cli.home, 'keys.yaml'),
+    'version: 1\nprofiles:\n  prod: { url: "http://127.0.0.1:9", db: acme, login: x }\nkeys:\n  - { id: 0a1b2c3d, name: quiet-key, profile: prod, hash: "sha256:' + '0'.repeat(64) + '", created: "2026-11-01T00:00:00Z", rules: [{ model: crm.lead, methods: [read] }] }\n',
+    { mode: 0o600 },
+  );
+  const named = await runCli(cli, ['audit', ...WINDOW, '--key', 'websiteform']);
+  assert.equal(named.code, 0);
+  assert.match(named.stderr, /keys\.yaml has no key named 'websiteform' and none with that id \(a typo\? odoo-keys list shows the keys\)/);
+  const quiet = await runCli(cli, ['audit', ...WINDOW, '--key', 'quiet-key']);
+  assert.match(quiet.stderr, /no calls by quiet-key match/);
+  assert.doesNotMatch(quiet.stderr, /keys\.yaml has no key/);
+  const byId = await runCli(cli, ['audit', ...WINDOW, '--key', '0a1b2c3d']);
+  assert.doesNotMatch(byId.stderr, /keys\.yaml has no key/);
+});
+
 test('audit --calls: --json is written a batch at a time, byte for byte what JSON.stringify gives; ids past a line\'s 1000 are counted', async (t) => {
   const cli = folders(t);
   const journal = join(cli.state, 'journal');
