@@ -85,7 +85,7 @@ export default class Serve extends RegistryCommand {
         log,
       });
     } catch (e) {
-      if (e instanceof StartupError && e.cause_ === 'journal') throw new CliError(e.message, 'journal_unavailable', EXIT.FAILURE);
+      if (e instanceof StartupError && e.source === 'journal') throw new CliError(e.message, 'journal_unavailable', EXIT.FAILURE);
       if (e instanceof StartupError) throw new CliError(e.message, 'startup_failed', EXIT.UPSTREAM);
       if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`${flags.listen} is already in use`, 'address_in_use', EXIT.FAILURE);
       throw e;

@@ -114,7 +114,7 @@ export class StartupError extends Error {
   /** 'journal': the journal could not be opened (not Odoo's doing, so not the upstream exit code). */
   constructor(
     message: string,
-    readonly cause_?: 'journal',
+    readonly source?: 'journal',
   ) {
     super(message);
     this.name = 'StartupError';
