@@ -236,6 +236,7 @@ export function entryBody(input: JournalInput, ts: string, seq: number, prev: st
     };
   }
   if (input.learning) e.learning = true;
+  if (input.previous_secret) e.previous_secret = true;
   e.prev = prev;
   return e as unknown as Omit<JournalEntry, 'hash'>;
 }

@@ -45,6 +45,7 @@ const M = {
   proto: code('proto'), service: code('service'), function: code('function'), model: code('model'), method: code('method'),
   ids: code('ids'), decision: code('decision'), rule: code('rule'), limit: code('limit'), outcome: code('outcome'),
   result_ids: code('result_ids'), ms: code('ms'), more: code('more'), temporary: code('temporary'), learning: code('learning'),
+  previous_secret: code('previous_secret'),
   // Skipped: fields, reason, error, bytes_in, bytes_out, notes, prev, hash.
   fields: code('fields'), reason: code('reason'), error: code('error'), bytes_in: code('bytes_in'), bytes_out: code('bytes_out'),
   notes: code('notes'), prev: code('prev'), hash: code('hash'),
@@ -116,6 +117,7 @@ export function parseLightEntry(line: string): LightEntry | undefined {
         const v = line.slice(pos, end);
         if (v !== 'true' && v !== 'false') return parseFullEntry(line);
         if (id === M.learning) e.learning = v === 'true';
+        else if (id === M.previous_secret) e.previous_secret = v === 'true';
         else return parseFullEntry(line);
       } else {
         const prop = KEPT_NUMBER.get(id);

@@ -36,6 +36,7 @@ function keyCell(row: ReportRow, c: ChalkInstance): string {
   if (row.key == null) lines.push(c.red(printable(row.name ?? '(unknown key)')));
   else lines.push(printable(row.name ? `${row.name} (${row.key})` : row.key));
   if (row.learning) lines.push(c.bold.yellow(LEARNING_MARK));
+  if (row.previous_secret_calls) lines.push(c.yellow(`${row.previous_secret_calls} with the previous secret (rotated)`));
   for (const t of row.temporary ?? []) lines.push(c.cyan(printable(`exec by ${t.user}@${t.host}: ${t.command}`)));
   return lines.join('\n');
 }
@@ -83,7 +84,7 @@ export function renderReportTable(report: Report, c: ChalkInstance): string {
 }
 
 export function renderCallsTable(calls: CallRow[], c: ChalkInstance, withKey: boolean): string {
-  const head = ['time (UTC)', ...(withKey ? ['key'] : []), 'method', 'model', 'ids', 'decision', 'rule / reason', 'outcome'];
+  const head = ['time (UTC)', ...(withKey ? ['key'] : []), 'from', 'method', 'model', 'ids', 'decision', 'rule / reason', 'outcome'];
   const rows = calls.map((r) => {
     const keyLabel = r.key == null ? c.red('(unknown key)') : printable(r.name ? `${r.name} (${r.key})` : r.key);
     const why = printable([r.rule, r.reason].filter(Boolean).join(': '));
@@ -93,6 +94,9 @@ export function renderCallsTable(calls: CallRow[], c: ChalkInstance, withKey: bo
     return [
       shortTime(r.ts),
       ...(withKey ? [keyLabel + (r.learning ? `\n${c.bold.yellow('!! LEARNING')}` : '') + (r.temporary ? `\n${c.cyan(printable(`exec by ${r.temporary}`))}` : '')] : []),
+      // Who, beyond the key: one key may be used from several places (web servers, a laptop), and
+      // during a rotation's grace period some of them may still hold the old secret.
+      printable(r.ip ?? '') + (r.previous_secret ? `\n${c.yellow('old secret')}` : ''),
       printable(r.method),
       printable(r.model ?? ''),
       ids,
@@ -121,7 +125,7 @@ export function csvLine(fields: unknown[]): string {
 
 export const REPORT_CSV_HEADER = [
   'group', 'key', 'name', 'profile', 'calls', 'allowed', 'denied', 'odoo_errors', 'upstream_errors', 'created', 'written',
-  'deleted', 'ips', 'first_seen', 'last_seen', 'ms_median', 'ms_p95', 'activity', 'learning', 'temporary',
+  'deleted', 'ips', 'first_seen', 'last_seen', 'ms_median', 'ms_p95', 'activity', 'learning', 'temporary', 'previous_secret_calls',
 ];
 
 export function renderReportCsv(report: Report): string {
@@ -131,23 +135,23 @@ export function renderReportCsv(report: Report): string {
       csvLine([
         r.group, r.key, r.name, r.profile, r.calls, r.allowed, r.denied, r.odoo_errors, r.upstream_errors, r.created, r.written,
         r.deleted, r.ips, r.first_seen, r.last_seen, r.ms_median, r.ms_p95, r.activity, r.learning,
-        (r.temporary ?? []).map((t) => `${t.user}@${t.host}: ${t.command}`).join('; '),
+        (r.temporary ?? []).map((t) => `${t.user}@${t.host}: ${t.command}`).join('; '), r.previous_secret_calls,
       ]),
     );
   }
   return lines.join('\n') + '\n';
 }
 
-/** `more` last, so the columns before it are where they always were. */
+/** New columns go last, so the columns before them are where they always were. */
 export const CALLS_CSV_HEADER = [
   'ts', 'key', 'name', 'ip', 'proto', 'method', 'model', 'ids', 'fields', 'decision', 'rule', 'reason', 'outcome', 'error',
-  'result_ids', 'ms', 'learning', 'temporary', 'more',
+  'result_ids', 'ms', 'learning', 'temporary', 'more', 'previous_secret',
 ];
 
 export function callCsvLine(r: CallRow): string {
   return csvLine([
     r.ts, r.key, r.name, r.ip, r.proto, r.method, r.model, r.ids, r.fields, r.decision, r.rule, r.reason, r.outcome, r.error,
-    r.result_ids, r.ms, r.learning, r.temporary, r.more ? Object.entries(r.more).map(([k, n]) => `${k}:${n}`).join(' ') : '',
+    r.result_ids, r.ms, r.learning, r.temporary, r.more ? Object.entries(r.more).map(([k, n]) => `${k}:${n}`).join(' ') : '', r.previous_secret,
   ]);
 }
 

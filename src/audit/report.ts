@@ -36,6 +36,8 @@ export interface ReportRow {
   sparkline: string;
   /** A learning-mode key (or calls made in learning mode): allowed without rules. */
   learning: boolean;
+  /** Calls made with the key's previous secret (a rotation's grace period): clients yet to move to the new one. */
+  previous_secret_calls: number;
   /** by=key, temporary `exec` keys: who ran them (distinct runs, at most 5). */
   temporary?: TemporaryRun[];
 }
@@ -65,7 +67,7 @@ export interface GroupState {
   key: string | null | undefined;
   name: string | null | undefined;
   profile: string | undefined;
-  counts: [calls: number, allowed: number, denied: number, odooErrors: number, upstreamErrors: number, created: number, written: number, deleted: number];
+  counts: [calls: number, allowed: number, denied: number, odooErrors: number, upstreamErrors: number, created: number, written: number, deleted: number, previousSecret: number];
   ips: string[];
   first: number;
   last: number;
@@ -94,6 +96,7 @@ class Group {
   created = 0;
   written = 0;
   deleted = 0;
+  previousSecret = 0;
   ips = new Set<string>();
   /** First and last call, ms since the epoch. */
   first = Infinity;
@@ -133,7 +136,7 @@ class Group {
       key: this.key,
       name: this.name,
       profile: this.profile,
-      counts: [this.calls, this.allowed, this.denied, this.odoo_errors, this.upstream_errors, this.created, this.written, this.deleted],
+      counts: [this.calls, this.allowed, this.denied, this.odoo_errors, this.upstream_errors, this.created, this.written, this.deleted, this.previousSecret],
       ips: [...this.ips],
       first: this.first,
       last: this.last,
@@ -154,6 +157,7 @@ class Group {
     this.created += c[5];
     this.written += c[6];
     this.deleted += c[7];
+    this.previousSecret += c[8];
     for (const ip of o.ips) this.ips.add(ip);
     if (o.first < this.first) this.first = o.first;
     // The newest name wins, as within one builder.
@@ -293,7 +297,10 @@ export class ReportBuilder {
         }
       }
     }
-    if (e.learning) g.learning = true;
+    // The mark says "allowed without rules": a group of another kind (an address, a day) whose
+    // learning key's calls were all denied (limits, lockouts) has none of those.
+    if (e.learning && (this.by === 'key' || e.decision === 'allow')) g.learning = true;
+    if (e.previous_secret) g.previousSecret++;
   }
 
   addAll(entries: Iterable<LightEntry>): void {
@@ -355,6 +362,7 @@ export class ReportBuilder {
         activity,
         sparkline: sparkline(activity),
         learning: g.learning,
+        previous_secret_calls: g.previousSecret,
       };
       if (this.by === 'key') {
         row.key = g.key ?? null;
@@ -404,6 +412,8 @@ export interface CallRow {
   result_ids: number[];
   ms: number | null;
   learning: boolean;
+  /** The caller used the key's previous secret (a rotation's grace period). */
+  previous_secret: boolean;
   temporary: string | null;
   /** How many items each list left out (`{ ids: 500 }`), null when none did. */
   more: Record<string, number> | null;
@@ -429,6 +439,7 @@ export function callRow(e: JournalEntry): CallRow {
     result_ids: e.result_ids ?? [],
     ms: e.ms ?? null,
     learning: Boolean(e.learning),
+    previous_secret: Boolean(e.previous_secret),
     temporary: e.temporary ? `${e.temporary.user}@${e.temporary.host}: ${e.temporary.command}` : null,
     more: e.more ?? null,
   };

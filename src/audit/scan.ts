@@ -30,7 +30,7 @@ const BACKSLASH = 0x5c;
 const MEMBERS = [
   'ts', 'seq', 'key', 'name', 'profile', 'ip', 'proto', 'service', 'function', 'model', 'method', 'ids', 'fields', 'decision',
   'rule', 'limit', 'reason', 'outcome', 'error', 'result_ids', 'ms', 'bytes_in', 'bytes_out', 'notes', 'more', 'temporary', 'learning',
-  'prev', 'hash',
+  'previous_secret', 'prev', 'hash',
 ] as const;
 type Member = (typeof MEMBERS)[number];
 const SLOT = Object.fromEntries(MEMBERS.map((m, i) => [m, i])) as Record<Member, number>;
@@ -359,6 +359,10 @@ export class LineView implements LightEntry {
   }
   get learning(): boolean | undefined {
     const s = this.start(SLOT.learning);
+    return s < 0 ? undefined : this.buf[s] === 0x74; // true
+  }
+  get previous_secret(): boolean | undefined {
+    const s = this.start(SLOT.previous_secret);
     return s < 0 ? undefined : this.buf[s] === 0x74; // true
   }
 }

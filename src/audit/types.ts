@@ -93,6 +93,8 @@ export interface JournalInput {
   temporary?: TemporaryRun;
   /** The key is in learning mode: the call was allowed without a rule. */
   learning?: boolean;
+  /** The caller used the key's previous secret, in the grace period of a `rotate --grace`. */
+  previous_secret?: boolean;
 }
 
 /** One line of the journal as written: the input plus its place in the hash chain. */

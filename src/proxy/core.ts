@@ -423,6 +423,8 @@ export class ProxyCore {
       // lockout that refused it would let anyone who knows an id lock its integration out, and a
       // 256-bit secret is not guessed however many tries are let through.
       this.describeKey(x, auth.key);
+      // A rotation's old secret, still in its grace period: the journal shows who has yet to move.
+      if (auth.viaPrevious) x.entry.previous_secret = true;
       this.throttle.vouch(auth.key.record.id, x.source, t);
       this.deps.onKeyUsed?.(auth.key.record.id, now);
       return auth;

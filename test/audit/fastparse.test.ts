@@ -7,7 +7,7 @@ import { parseLightEntry } from '../../src/audit/fastparse.js';
 import { LineView } from '../../src/audit/scan.js';
 import type { JournalInput } from '../../src/audit/types.js';
 
-const LIGHT = ['ts', 'seq', 'key', 'name', 'profile', 'ip', 'proto', 'service', 'function', 'model', 'method', 'ids', 'decision', 'rule', 'limit', 'outcome', 'result_ids', 'ms', 'more', 'temporary', 'learning'];
+const LIGHT = ['ts', 'seq', 'key', 'name', 'profile', 'ip', 'proto', 'service', 'function', 'model', 'method', 'ids', 'decision', 'rule', 'limit', 'outcome', 'result_ids', 'ms', 'more', 'temporary', 'learning', 'previous_secret'];
 
 function project(o: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -54,6 +54,7 @@ const input: fc.Arbitrary<JournalInput> = fc.record(
     more: fc.dictionary(fc.constantFrom('ids', 'result_ids', 'fields', 'x2many.fields', 'bogus'), fc.integer({ min: -1, max: 2 ** 40 })),
     temporary: fc.record({ user: nasty, host: nasty, cwd: nasty, command: nasty }),
     learning: fc.boolean(),
+    previous_secret: fc.boolean(),
   },
   { requiredKeys: ['key', 'proto', 'decision', 'outcome'] },
 );

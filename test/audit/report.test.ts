@@ -68,6 +68,14 @@ test('by model, method, day and address', () => {
   assert.deepEqual(row(byIp.rows, '127.0.0.1').calls, 4);
   assert.deepEqual(row(byIp.rows, '10.0.0.5').calls, 4);
   assert.equal(byIp.rows.length, 6);
+  // "Allowed without rules" marks a group of calls only if a learning key's call there was allowed:
+  // one whose calls were all refused (a limit, a lockout) has none.
+  const denied = { ts: '2026-11-26T10:00:00.000Z', seq: 99, prev: '', hash: '', key: 'c0ffee01', name: 'assistant', ip: '192.0.2.9', proto: 'json2' as const, model: 'sale.order', method: 'read', decision: 'deny' as const, limit: 'hours', outcome: 'denied' as const, learning: true };
+  const withDenied = groupEntries([...entries(), denied], { by: 'ip' });
+  assert.equal(row(withDenied.rows, '192.0.2.9').learning, false);
+  assert.equal(row(withDenied.rows, '127.0.0.1').learning, true);
+  assert.doesNotMatch(renderReportTable(withDenied, plain).split('192.0.2.9')[1]!.split('\n')[1] ?? '', /LEARNING/);
+  assert.equal(row(groupEntries([denied], { by: 'key' }).rows, 'c0ffee01').learning, true, 'by key the mark says what the key is');
 });
 
 test('by day: a line whose ts is not a time gets a group of its own, not a crash', () => {
@@ -111,7 +119,7 @@ test('calls: one row per call with rule or limit, reason and outcome', () => {
   assert.deepEqual(callRow(es[2]!), {
     ts: '2026-11-20T09:06:00.000Z', key: '7f3a9c2e', name: 'website-form', ip: '198.51.100.1', proto: 'json2', method: 'write',
     model: 'crm.lead', ids: [512], fields: [], decision: 'deny', rule: 'limit ips', reason: 'address 198.51.100.1 is outside 203.0.113.0/24',
-    outcome: 'denied', error: null, result_ids: [], ms: 1, learning: false, temporary: null, more: null,
+    outcome: 'denied', error: null, result_ids: [], ms: 1, learning: false, previous_secret: false, temporary: null, more: null,
   });
   assert.equal(callRow(es[7]!).method, 'common.authenticate');
   assert.equal(callRow(es[5]!).error, 'odoo.exceptions.AccessError: You are not allowed to delete');
@@ -143,7 +151,7 @@ test('CSV: one header, one line per row, RFC 4180 quoting', () => {
   const lines = csv.trimEnd().split('\n');
   assert.equal(lines.length, 6);
   assert.match(lines[0]!, /^group,key,name,profile,calls,allowed,denied,/);
-  assert.match(csv, /e1e2e3e4,e1e2e3e4,exec-import,prod,2,1,1,.*,alice@laptop: python import.py --all\n/);
+  assert.match(csv, /e1e2e3e4,e1e2e3e4,exec-import,prod,2,1,1,.*,alice@laptop: python import.py --all,0\n/);
   assert.equal(csvField('a,b'), '"a,b"');
   assert.equal(csvField('say "hi"'), '"say ""hi"""');
   assert.equal(csvField('two\nlines'), '"two\nlines"');

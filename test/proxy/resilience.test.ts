@@ -90,6 +90,19 @@ describe('keys change while the proxy runs', () => {
     await h.proxy.reload();
     assert.equal((await search(old)).kind, 'params');
     assert.equal((await search(fresh.token)).kind, 'params');
+    // The journal says which calls still came with the old secret, so the clients yet to move can be
+    // found before the grace ends: the report counts them, the calls list marks them.
+    const lines = (await h.journal()).filter((e) => e.key === rid);
+    assert.deepEqual(lines.map((e) => e.previous_secret ?? false), [true, false]);
+    const { groupEntries, callRow } = await import('../../src/audit/report.js');
+    const { renderCallsTable, renderReportTable } = await import('../../src/audit/render.js');
+    const { Chalk } = await import('chalk');
+    const plain = new Chalk({ level: 0 });
+    const report = groupEntries(lines);
+    assert.equal(report.rows[0]!.previous_secret_calls, 1);
+    assert.match(renderReportTable(report, plain), /1 with the previous secret \(rotated\)/);
+    const calls = renderCallsTable(lines.map(callRow), plain, false);
+    assert.equal(calls.match(/old secret/g)?.length, 1, calls);
     await h.editKey(rid, (k) => {
       k.previous = { hash: oldHash, until: new Date(Date.now() - 1000).toISOString() };
     });
