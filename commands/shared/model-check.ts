@@ -4,7 +4,7 @@
 // Odoo refuse every call the rule allows. Only when Odoo is
 // reachable; `--offline` skips it, and an Odoo that cannot be asked is a warning, not an error.
 import type { Rule } from '../../src/policy/types.js';
-import { isGlob } from '../../src/policy/names.js';
+import { isGlob, modelMatches } from '../../src/policy/names.js';
 import { OdooClient, UpstreamError } from '../../src/upstream/client.js';
 import { isStruct } from '../../src/rpc/values.js';
 import { domainLeaves } from '../../src/policy/domain.js';
@@ -121,6 +121,15 @@ export async function checkScopeAgainstOdoo(client: OdooClient, rules: Rule[]): 
     described.set(model, known);
     return known;
   };
+  // A pattern that matches no model is likely a typo (crm.leads*), but a module installed later may
+  // bring one: a warning, not an error.
+  for (const pattern of new Set(rules.filter((r) => isGlob(r.model)).map((r) => r.model))) {
+    const models = await modelList();
+    if (models && !models.some((m) => modelMatches(pattern, m))) {
+      const guess = closest(pattern.replace(/\*+$/, ''), models);
+      warnings.push(`${pattern}: matches no model of this Odoo (yet)${guess ? `; did you mean ${guess}?` : ''}`);
+    }
+  }
   for (const [model, fields] of fieldsWanted) {
     const known = await fieldsOf(model);
     if (!known) continue;

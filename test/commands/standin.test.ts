@@ -76,4 +76,12 @@ test('create and scope check the field names of a rule domain against Odoo, foll
   assert.match(readFileSync(join(f.home, 'keys.yaml'), 'utf8'), /stage_id\.name/, 'the domain is unchanged');
   const offline = await runCli(f, ['scope', 'c', '--domain', '[["tpye", "=", "lead"]]', '--offline']);
   assert.equal(offline.code, 0, offline.stderr);
+
+  // A model pattern that matches no model: a warning (a module may bring one later), the key is made.
+  const glob = await runCli(f, ['create', 'd', '--model', 'crm.leads*', '--method', 'read', '--json']);
+  assert.equal(glob.code, 0, glob.stderr);
+  assert.deepEqual(json(glob).warnings, ['crm.leads*: matches no model of this Odoo (yet); did you mean crm.lead?']);
+  const matching = await runCli(f, ['create', 'e', '--model', 'crm.*', '--method', 'read', '--json']);
+  assert.equal(matching.code, 0, matching.stderr);
+  assert.deepEqual(json(matching).warnings, []);
 });
