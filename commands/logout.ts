@@ -52,6 +52,16 @@ export default class Logout extends RegistryCommand {
         if (p?.keychain_account === account) delete p.keychain_account;
       });
     }
+    // A keychain profile has no key now: `profiles` and `serve` say it was logged out, rather than
+    // pointing at a keychain entry that is gone.
+    if (fromKeychain && !flags.forget) {
+      await store.update((reg) => {
+        const p = reg.profiles[profile.name];
+        if (!p || (p.key_source ?? 'keychain') !== 'keychain' || (p.keychain_account ?? undefined) !== profile.keychain_account) return;
+        p.key_source = 'none';
+        delete p.keychain_account;
+      });
+    }
     if (flags.forget) {
       await store.update((reg) => {
         const users = reg.keys.filter((k) => k.profile === profile.name);

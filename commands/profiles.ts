@@ -14,7 +14,7 @@ export interface ProfileView {
   protocol: string | null;
   /** Whether serve keeps a connection to this Odoo open ahead of the next call (recorded, else on for https). */
   preconnect: boolean;
-  key_source: 'keychain' | 'env' | 'file';
+  key_source: 'keychain' | 'env' | 'file' | 'none';
   key_file: string | null;
   keys: number;
 }
@@ -55,7 +55,7 @@ export default class Profiles extends RegistryCommand {
             p.db,
             p.login,
             (p.version === null ? '?' : String(p.version)) + (p.protocol && p.protocol !== 'auto' ? ` (${p.protocol})` : ''),
-            p.key_source === 'file' ? `file ${p.key_file}` : p.key_source === 'env' ? '$ODOO_KEYS_UPSTREAM_KEY' : 'OS keychain',
+            p.key_source === 'file' ? `file ${p.key_file}` : p.key_source === 'env' ? '$ODOO_KEYS_UPSTREAM_KEY' : p.key_source === 'none' ? `none (logged out: odoo-keys login ${p.name})` : 'OS keychain',
             String(p.keys),
           ]),
         ),

@@ -112,7 +112,7 @@ function checkProfile(name: string, v: unknown, path: string): Omit<Profile, 'na
   }
   if (v.key_file !== undefined) out.key_file = str(v.key_file, `${path}.key_file`, 'a file path');
   if (v.key_source !== undefined) {
-    if (!['keychain', 'env', 'file'].includes(v.key_source as string)) fail(`${path}.key_source`, `must be keychain, env or file, not ${describe(v.key_source)}`);
+    if (!['keychain', 'env', 'file', 'none'].includes(v.key_source as string)) fail(`${path}.key_source`, `must be keychain, env, file or none, not ${describe(v.key_source)}`);
     out.key_source = v.key_source as Profile['key_source'];
   }
   if (v.keychain_account !== undefined) out.keychain_account = str(v.keychain_account, `${path}.keychain_account`, 'a keychain account name');

@@ -22,8 +22,11 @@ export interface Profile {
   version?: number;
   /** uid of the login, from authenticate at login time. */
   uid?: number;
-  /** Where the upstream key comes from (never the key itself): the OS keychain, $ODOO_KEYS_UPSTREAM_KEY, or key_file. */
-  key_source?: 'keychain' | 'env' | 'file';
+  /**
+   * Where the upstream key comes from (never the key itself): the OS keychain, $ODOO_KEYS_UPSTREAM_KEY,
+   * or key_file; `none` once `logout` removed it from the keychain (until the next `login`).
+   */
+  key_source?: 'keychain' | 'env' | 'file' | 'none';
   /** Absolute path of a file (mode 0600) holding the upstream key, for machines without a keychain. */
   key_file?: string;
   /**

@@ -97,6 +97,8 @@ export async function readUpstreamKey(profile: ProfileRef, opts: { keyFile?: str
   const fromEnv = envKey();
   if (fromEnv && (source === undefined || source === 'env')) return fromEnv;
   if (source === 'file') throw new SecretError(`profile '${name}' records key_source: file but no key_file; run odoo-keys login ${name} --upstream-key-file PATH`, 'no_upstream_key');
+  // Logged out: not even the variable stands in, as it would send some other key to this Odoo.
+  if (source === 'none') throw new SecretError(`profile '${name}' has no upstream key: it was logged out (odoo-keys logout ${name}); run odoo-keys login ${name}`, 'no_upstream_key');
   // A profile that records the keychain says so when the variable is set but not used, so nobody
   // wonders why it was ignored.
   const ignored = fromEnv ? ` (${UPSTREAM_KEY_ENV} is set but not used: profile '${name}' records key_source: keychain; to use the variable for it, run odoo-keys login ${name} with it set and no --upstream-key-stdin)` : '';

@@ -101,6 +101,17 @@ test('two homes with a profile of the same name: each keeps its own keychain ent
   assert.equal(json(out).keychain_deleted, true);
   assert.deepEqual(entriesOf(profile), [keyA], "B's logout deleted B's key, not A's");
   await odooAcceptsTheKey(a);
+  // B's profile says it was logged out (it pointed at a keychain entry that is gone), and whatever
+  // needs the key says so; a login records a key again.
+  const shown = await runCli(b, ['profiles', '--json']);
+  assert.equal((json(shown).profiles as { key_source: string }[])[0]!.key_source, 'none');
+  assert.match((await runCli(b, ['profiles'])).stdout, new RegExp(`none \\(logged out: odoo-keys login ${profile}\\)`));
+  const needsKey = await runCli(b, ['create', 'probe', '--model', 'crm.lead', '--method', 'read']);
+  assert.match(needsKey.stderr, new RegExp(`profile '${profile}' has no upstream key: it was logged out`), needsKey.stderr);
+  const again = await runCli(b, ['login', profile, '--url', odooB.url, '--db', 'acme', '--user', 'integration@acme.com', '--upstream-key-stdin', '--json'], keyB);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(json(again).key_source, 'keychain');
+  await odooAcceptsTheKey(b);
 
   // Where: an account of each registry's own, recorded in its keys.yaml.
   const [accountA, accountB] = [json(loginA).keychain_account as string, json(loginB).keychain_account as string];
