@@ -30,6 +30,8 @@ export interface CheckResult {
   hidden_names: string[];
   /** The call as the proxy would forward it, when it differs from the one checked. */
   forwarded: { args: unknown[]; kwargs: Record<string, unknown> } | null;
+  /** Key limits not checked because the call did not say enough: 'ips' without --ip. */
+  not_checked: string[];
 }
 
 export default class Check extends RegistryCommand {
@@ -51,7 +53,7 @@ export default class Check extends RegistryCommand {
     args: Flags.string({ description: 'positional arguments as a JSON list (record ids first for record methods)' }),
     kwargs: Flags.string({ description: 'keyword arguments as a JSON object' }),
     context: Flags.string({ description: 'the context as a JSON object' }),
-    ip: Flags.string({ description: 'client address to check against the key’s IP limits', default: '127.0.0.1' }),
+    ip: Flags.string({ description: 'client address to check against the key’s IP limits (without it, a key’s ips limit is not checked and the output says so)' }),
     at: Flags.string({ description: 'time of the call (ISO 8601), for hours and expiry', }),
     'odoo-version': Flags.integer({ description: 'Odoo major version (default: the profile’s, else 19)' }),
     offline: Flags.boolean({ description: 'never ask Odoo for field definitions', default: false }),
@@ -79,11 +81,15 @@ export default class Check extends RegistryCommand {
     } else {
       const schemas = new Map<string, ModelSchema>();
       let client: OdooClient | undefined;
+      // Without --ip an address limit would judge a made-up address (it denied 127.0.0.1 and hid what
+      // the rules decide): it is left out and said so.
+      const { ips: _ips, ...otherLimits } = key.limits ?? {};
+      const limits = flags.ip === undefined ? otherLimits : key.limits ?? {};
       for (let round = 0; ; round++) {
         decision = decide(
-          { id: key.id, name: key.name, rules: key.rules, limits: key.limits ?? {}, ...(key.expires ? { expires: key.expires } : {}), ...(key.learning ? { learning: true } : {}) },
+          { id: key.id, name: key.name, rules: key.rules, limits, ...(key.expires ? { expires: key.expires } : {}), ...(key.learning ? { learning: true } : {}) },
           call,
-          { ip: flags.ip, now, version, ...(profile.uid !== undefined ? { upstreamUid: profile.uid } : {}), schema: (m) => schemas.get(m) },
+          { ip: flags.ip ?? '127.0.0.1', now, version, ...(profile.uid !== undefined ? { upstreamUid: profile.uid } : {}), schema: (m) => schemas.get(m) },
         );
         if (decision.verdict !== 'need_schema') break;
         if (flags.offline) {
@@ -95,10 +101,12 @@ export default class Check extends RegistryCommand {
       }
     }
 
-    const result = toResult(decision, key, args.model, args.method, call);
+    const notChecked = flags.ip === undefined && key.limits?.ips?.length ? ['ips'] : [];
+    const result = { ...toResult(decision, key, args.model, args.method, call), not_checked: notChecked };
     const c = palette();
     const line = describeDecision(decision);
     this.log(decision.verdict === 'allow' ? c.green(line) : c.red(line));
+    if (notChecked.length) this.log(c.yellow(`  not checked: the key's address limit (${key.limits!.ips!.join(', ')}); give --ip ADDR to check it`));
     if (result.rule_text) this.log(`  rule ${result.rule}: ${result.rule_text}`);
     if (result.forwarded) this.log(`  forwarded as: args ${JSON.stringify(result.forwarded.args)} kwargs ${JSON.stringify(result.forwarded.kwargs)}`);
     if (decision.verdict === 'deny') {
@@ -113,7 +121,7 @@ async function fetchSchema(client: OdooClient, model: string): Promise<ModelSche
   return schemaFromFieldsGet(await client.executeKw(model, 'fields_get', [], { attributes: [...SCHEMA_ATTRIBUTES] }).catch(() => ({})));
 }
 
-function toResult(d: Decision, key: { id: string; name: string; rules: import('../src/policy/types.js').Rule[] }, model: string, method: string, call: OdooCall): CheckResult {
+function toResult(d: Decision, key: { id: string; name: string; rules: import('../src/policy/types.js').Rule[] }, model: string, method: string, call: OdooCall): Omit<CheckResult, 'not_checked'> {
   const ruleIndex = d.verdict === 'allow' ? (d.rule >= 0 ? d.rule : null) : d.verdict === 'deny' ? d.rule ?? null : null;
   const rule = ruleIndex !== null ? key.rules[ruleIndex] : undefined;
   const changed = d.verdict === 'allow' && (JSON.stringify(d.call.args) !== JSON.stringify(call.args) || JSON.stringify(d.call.kwargs) !== JSON.stringify(call.kwargs));

@@ -29,6 +29,15 @@ test('check allows, denies with the rule and reason, and fetches relations from 
   assert.equal(wrongIp.code, 3, wrongIp.stderr + wrongIp.stdout);
   assert.equal(json(wrongIp).verdict, 'deny');
   assert.equal(json(wrongIp).limit, 'ips');
+  assert.deepEqual(json(wrongIp).not_checked, []);
+  // Without --ip the rules decide, and the address limit is said to be unchecked (it denied a
+  // made-up 127.0.0.1 and hid what the rules say).
+  const noIp = await runCli(f, ['check', 'website-form', 'crm.lead', 'create', '--args', '[{"name":"x"}]', '--json']);
+  assert.equal(noIp.code, 0, noIp.stderr + noIp.stdout);
+  assert.deepEqual(json(noIp).not_checked, ['ips']);
+  const noIpText = await runCli(f, ['check', 'website-form', 'crm.lead', 'create', '--args', '[{"name":"x","user_id":2}]']);
+  assert.equal(noIpText.code, 3);
+  assert.match(noIpText.stdout, /DENY.*user_id[\s\S]*not checked: the key's address limit \(203\.0\.113\.0\/24\); give --ip ADDR/);
 
   // An x2many command creating tags needs the comodel: the relation comes from Odoo's fields_get.
   assert.equal((await runCli(f, ['create', 'tagger', '--scope', 'crm.lead:create(name,tag_ids)'])).code, 0);
