@@ -118,7 +118,7 @@ export function keyDetails(v: KeyView, now: Date): string {
     `created    ${when(v.created, now)}`,
     `expires    ${v.expires ? when(v.expires, now) : 'never'}`,
     ...(v.revoked ? [`revoked    ${when(v.revoked, now)}`] : []),
-    ...(v.previous_valid_until ? [`old secret valid until ${when(v.previous_valid_until, now)}`] : []),
+    ...(v.previous_valid_until ? [`old secret valid until ${when(v.previous_valid_until, now)} (who still uses it: odoo-keys audit --key ${v.name} --calls)`] : []),
     `last used  ${v.last_used ? when(v.last_used, now) : 'never'}`,
     `limits     ${limitsText(v.limits)}`,
   ];

@@ -177,6 +177,8 @@ test('rotate: a new secret for the same id; with --grace the old one stays valid
   const hours = (Date.parse(out.previous_valid_until) - Date.now()) / 3_600_000;
   assert.ok(hours > 23.9 && hours <= 24, String(hours));
   assert.equal(out.key.status, 'rotating');
+  // show says where to see who still uses the old secret.
+  assert.match((await runCli(f, ['show', 'website-form'])).stdout, /old secret valid until .* \(who still uses it: odoo-keys audit --key website-form --calls\)/);
 
   const human = await runCli(f, ['rotate', 'website-form']);
   assert.equal(human.code, 0, human.stderr);
