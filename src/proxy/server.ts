@@ -94,13 +94,22 @@ export function createProxyServer(deps: ServerDeps, opts: ServerOptions): http.S
       else res.destroy();
     });
   };
-  const server = opts.tls ? https.createServer({ ...serverOpts, cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(serverOpts, handler);
+  // A TLS handshake gets the header timeout too (Node's default is 120 s), so a client that
+  // connects and never finishes one cannot hold a connection long.
+  const server = opts.tls ? https.createServer({ ...serverOpts, handshakeTimeout: opts.headersTimeoutMs, cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(serverOpts, handler);
   if (opts.maxConnections !== undefined) overLimit = limitConnections(server, deps, opts.maxConnections);
+  if (!opts.tls) closeSilentConnections(server, opts.headersTimeoutMs);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Oversized headers, malformed requests, timeouts: answer if the socket still can, then close.
     if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
       socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      // end() only half-closes (an HTTP server allows half-open sockets): the client gets the time
+      // to read the answer, not forever. One that never reads nor closes held the socket, and a
+      // slot of --max-connections, for good.
+      const linger = setTimeout(() => socket.destroy(), opts.headersTimeoutMs);
+      linger.unref();
+      socket.once('close', () => clearTimeout(linger));
     } else {
       socket.destroy();
     }
@@ -109,15 +118,34 @@ export function createProxyServer(deps: ServerDeps, opts: ServerOptions): http.S
 }
 
 /**
+ * Closes a plain connection on which no request has begun within the header timeout: Node starts
+ * that timeout at a request's first byte, so a client that connected and sent nothing held its
+ * socket, and a slot of --max-connections or of the health reserve, for good. (Over TLS, Node
+ * already times out a connection silent after its handshake; the handshake has handshakeTimeout.)
+ * One timer per connection, nothing per call.
+ */
+function closeSilentConnections(server: http.Server, ms: number): void {
+  server.on('connection', (socket: net.Socket) => {
+    const timer = setTimeout(() => {
+      if (socket.bytesRead === 0) socket.destroy();
+    }, ms);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
+}
+
+/**
  * Counts client connections (TCP, before any TLS handshake) and says which requests came on one
  * accepted past `max`: those are in the health reserve. Past the reserve, new connections are
  * closed at once.
  */
-function limitConnections(server: http.Server, deps: ServerDeps, max: number): (req: http.IncomingMessage) => boolean {
+export function limitConnections(server: Pick<http.Server, 'on'>, deps: Pick<ServerDeps, 'log' | 'metrics'>, max: number): (req: http.IncomingMessage) => boolean {
   let open = 0;
   // A TLS request's socket is not the TCP socket counted here; the peer's address and port name
   // the connection in both.
-  const reserved = new Set<string>();
+  // Counted, not a set: a peer whose connection was reset can come back on the same port before
+  // the old socket's 'close' is seen, and that close must not take the new one out of the reserve.
+  const reserved = new Map<string, number>();
   const peer = (s: net.Socket): string => `${s.remoteAddress}|${s.remotePort}`;
   let warnedAt = -Infinity;
   const warn = (): void => {
@@ -139,10 +167,12 @@ function limitConnections(server: http.Server, deps: ServerDeps, max: number): (
       return;
     }
     warn();
-    reserved.add(id);
+    reserved.set(id, (reserved.get(id) ?? 0) + 1);
     socket.once('close', () => {
       open--;
-      reserved.delete(id);
+      const n = reserved.get(id)! - 1;
+      if (n > 0) reserved.set(id, n);
+      else reserved.delete(id);
     });
   });
   return (req) => reserved.size > 0 && reserved.has(peer(req.socket));

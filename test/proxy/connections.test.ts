@@ -9,7 +9,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectionsWithin, openFileLimit, HEALTH_RESERVE } from '../../src/proxy/server.js';
+import { EventEmitter } from 'node:events';
+import { connectionsWithin, limitConnections, openFileLimit, HEALTH_RESERVE } from '../../src/proxy/server.js';
+import { silentLogger } from '../../src/proxy/log.js';
+import type { Metrics } from '../../src/proxy/metrics.js';
 import { startHarness, post } from '../support/proxy-harness.js';
 
 test('connectionsWithin keeps descriptors for Odoo and the proxy itself; openFileLimit reads /proc/self/limits', () => {
@@ -132,4 +135,84 @@ test('the health reserve over TLS: the connection counted (TCP) and the request 
   assert.match(await exchange(second, call), /^HTTP\/1\.1 503/);
   assert.match(await exchange(await open(), 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 200/);
   assert.match(await exchange(first, call, /\r\n\r\n\[/), /^HTTP\/1\.1 200/);
+});
+
+/** Resolves when the server side of the next connection accepted by `server` closes. */
+function nextServerSocketClosed(server: import('node:http').Server): Promise<void> {
+  return new Promise((resolve) => server.once('connection', (s: net.Socket) => s.once('close', () => resolve())));
+}
+
+test('a connection on which no request begins is closed after the header timeout, so silent clients cannot hold the limit and the health reserve for good', { timeout: 30_000 }, async (t) => {
+  const h = await startHarness({ version: 19, server: { maxConnections: 1, headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 300 } });
+  t.after(() => h.close());
+  // Every slot and the whole reserve taken by clients that connect and say nothing.
+  const silent = await Promise.all(Array.from({ length: 1 + HEALTH_RESERVE }, () => connect(h.proxy.port)));
+  t.after(() => silent.forEach((s) => s.destroy()));
+  await Promise.all(silent.map((s) => new Promise((r) => {
+    s.on('error', () => undefined);
+    s.once('close', r);
+    s.resume(); // reads (nothing comes) so the proxy's close is seen
+  })));
+  // The proxy is reachable again: its liveness probe and a client within the limit get in.
+  assert.match(await exchange(await connect(h.proxy.port), 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200/);
+});
+
+test('over TLS, a connection that sends no request is closed after the header timeout, also one that never finishes its handshake', { timeout: 30_000 }, async (t) => {
+  if (spawnSync('openssl', ['version']).status !== 0) return t.skip('openssl is not installed (.ci/run installs it)');
+  const dir = mkdtempSync(join(tmpdir(), 'odoo-keys-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  const h = await startHarness({ version: 19, server: { maxConnections: 1, headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 300, tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) } } });
+  t.after(() => h.close());
+  const silent = await new Promise<tls.TLSSocket>((resolve, reject) => {
+    const s = tls.connect({ port: h.proxy.port, host: '127.0.0.1', rejectUnauthorized: false }, () => resolve(s));
+    s.once('error', reject);
+  });
+  t.after(() => silent.destroy());
+  silent.on('error', () => undefined);
+  silent.resume(); // reads (nothing comes) so the proxy's close is seen
+  await new Promise((r) => silent.once('close', r));
+  // A TCP connection that never starts its handshake is closed too (Node waited 120 s for one by default).
+  const closed = nextServerSocketClosed(h.proxy.server);
+  const raw = await connect(h.proxy.port);
+  t.after(() => raw.destroy());
+  await closed;
+});
+
+test('a client that is answered 400/408/431 but never reads nor closes does not keep its socket: the proxy closes it after the header timeout', { timeout: 30_000 }, async (t) => {
+  const h = await startHarness({ version: 19, server: { maxConnections: 1, headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 300 } });
+  t.after(() => h.close());
+  for (const request of ['GET /healthz HTTP/1.1\r\n', 'nonsense\r\n\r\n']) {
+    const closed = nextServerSocketClosed(h.proxy.server);
+    // Paused: the answer and the proxy's FIN are never read, so this side never closes.
+    const s = await connect(h.proxy.port);
+    t.after(() => s.destroy());
+    s.pause();
+    s.write(request);
+    await closed;
+  }
+});
+
+test('the health reserve matches a request to its connection by peer address and port, counting: a reset peer back on the same port before the old close is seen stays in the reserve', async () => {
+  const server = new EventEmitter();
+  const metrics = { droppedConnections: 0 } as unknown as Metrics;
+  const overLimit = limitConnections(server as unknown as import('node:http').Server, { log: silentLogger, metrics }, 1);
+  const socket = (port: number): net.Socket => Object.assign(new EventEmitter(), { remoteAddress: '::ffff:127.0.0.1', remotePort: port, destroy() {} }) as unknown as net.Socket;
+  const request = (s: net.Socket) => ({ socket: s }) as unknown as import('node:http').IncomingMessage;
+  const within = socket(40000);
+  server.emit('connection', within);
+  assert.equal(overLimit(request(within)), false);
+  const old = socket(40001);
+  server.emit('connection', old);
+  assert.equal(overLimit(request(old)), true);
+  // The peer reset `old` and came back on the same port; the new connection is accepted first.
+  const again = socket(40001);
+  server.emit('connection', again);
+  old.emit('close');
+  assert.equal(overLimit(request(again)), true, 'still in the reserve');
+  again.emit('close');
+  within.emit('close');
+  const next = socket(40001);
+  server.emit('connection', next);
+  assert.equal(overLimit(request(next)), false, 'within the limit once the others closed');
 });
