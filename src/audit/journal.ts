@@ -7,12 +7,13 @@
 
 import { promises as fsp, constants as fsConstants, statSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { GENESIS, REPLICA_PATTERN, checkChainLine, entryBody, journalFileName, parseJournalFileName, sealLine, sideFileName, utcDay } from './chain.js';
 import type { ChainFields } from './chain.js';
 import type { JournalEntry, JournalInput } from './types.js';
-import { ownerAlive, PROCESS_SPACE, PROCESS_STARTED } from '../registry/lock.js';
+import { breakStaleLock, ownerAlive, PROCESS_SPACE, PROCESS_STARTED } from '../registry/lock.js';
 
 export type JournalSync = 'batch' | 'interval' | 'none';
 
@@ -90,50 +91,87 @@ function unwritable(dir: string, err: unknown): JournalError {
   return new JournalError(`the journal folder ${dir} cannot be written: ${errMessage(err)}`, 'journal_unwritable', err);
 }
 
-/** Takes the folder (for one replica) for this process: two writers on one chain would fork it. */
-async function acquireLock(path: string, dir: string): Promise<void> {
+/** This process's lock record: a new `since` each time, so a record names one taking of the lock. */
+function lockRecord(): string {
   const me = { pid: process.pid, host: hostname(), since: new Date().toISOString(), ...(PROCESS_SPACE !== undefined ? { space: PROCESS_SPACE } : {}), ...(PROCESS_STARTED !== undefined ? { started: PROCESS_STARTED } : {}) };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await fsp.writeFile(path, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o600 });
-      locksHeld.add(path);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let holder: { pid?: unknown; host?: unknown; space?: unknown; started?: unknown } = {};
-    let mtimeMs = 0;
-    try {
-      holder = (JSON.parse(await fsp.readFile(path, 'utf8')) as typeof holder | null) ?? {};
-      mtimeMs = (await fsp.stat(path)).mtimeMs;
-    } catch {
-      // Unreadable or half-written lock: treat as stale.
-    }
-    // The holder's pid is judged here only where it means the same process: this host, boot and
-    // pid namespace (a container restarted on a kept volume has a new namespace, and its old pid
-    // may belong to another process now). Elsewhere a live holder touches the lock every few
-    // seconds, so only an untouched lock is stale.
-    const pid = typeof holder.pid === 'number' ? holder.pid : undefined;
-    const here = holder.host === me.host && (typeof holder.space !== 'string' || PROCESS_SPACE === undefined || holder.space === PROCESS_SPACE);
-    const stale = locksHeld.has(path)
-      ? false
-      : pid === undefined
-        ? true
-        : here
-          ? pid === process.pid || !ownerAlive({ pid, started: typeof holder.started === 'number' ? holder.started : undefined })
-          : Date.now() - mtimeMs > LOCK_STALE_MS;
-    if (!stale) {
-      throw new JournalError(
-        `the journal ${dir} is in use by process ${pid ?? '?'} on ${typeof holder.host === 'string' ? holder.host : '?'}` +
-          (here ? '' : ` (another host or pid namespace; its lock was touched ${Math.max(0, Math.round((Date.now() - mtimeMs) / 1000))} s ago: if that process is gone, the lock is taken over once untouched for ${LOCK_STALE_MS / 1000} s)`) +
-          // serve has no replica flag (exec picks a free replica itself): a folder is what an operator can give.
-          '; give each serve its own journal folder (odoo-keys serve --audit-dir DIR)',
-        'journal_locked',
-      );
-    }
-    await fsp.rm(path, { force: true });
+  return JSON.stringify(me) + '\n';
+}
+
+/**
+ * Puts `record` at `path` unless a lock is there: written whole to a private file first and linked
+ * into place, so a lock is never seen half-written (an empty lock read as stale let a second
+ * writer remove a lock being written and take the chain too). Resolves false if a lock is there.
+ */
+async function placeLock(path: string, record: string): Promise<boolean> {
+  const mine = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  await fsp.writeFile(mine, record, { flag: 'wx', mode: 0o600 });
+  try {
+    await fsp.link(mine, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return false;
+  } finally {
+    await fsp.rm(mine, { force: true }).catch(() => undefined);
   }
-  throw new JournalError(`could not take the journal lock ${path}`, 'journal_locked');
+}
+
+/**
+ * Takes the folder (for one replica) for this process: two writers on one chain would fork it.
+ * Returns the lock record written.
+ */
+async function acquireLock(path: string, dir: string): Promise<string> {
+  // Marked before the lock exists: another journal of this process on the same chain, judging the
+  // lock (our pid) meanwhile, must find it held.
+  if (locksHeld.has(path)) throw new JournalError(`the journal ${dir} is in use by process ${process.pid} (this one)`, 'journal_locked');
+  locksHeld.add(path);
+  try {
+    const record = lockRecord();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await placeLock(path, record)) return record;
+      let text: string;
+      let mtimeMs: number;
+      try {
+        text = await fsp.readFile(path, 'utf8');
+        mtimeMs = (await fsp.stat(path)).mtimeMs;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // gone meanwhile: try again
+        throw err;
+      }
+      let holder: { pid?: unknown; host?: unknown; space?: unknown; started?: unknown } | undefined;
+      try {
+        holder = (JSON.parse(text) as typeof holder | null) ?? undefined;
+      } catch {
+        // Unreadable or half-written (an older version wrote it in two steps): judged by its age.
+      }
+      // The holder's pid is judged here only where it means the same process: this host, boot and
+      // pid namespace (a container restarted on a kept volume has a new namespace, and its old pid
+      // may belong to another process now). Elsewhere a live holder touches the lock every few
+      // seconds, so only an untouched lock is stale.
+      const pid = typeof holder?.pid === 'number' ? holder.pid : undefined;
+      const here = holder !== undefined && holder.host === hostname() && (typeof holder.space !== 'string' || PROCESS_SPACE === undefined || holder.space === PROCESS_SPACE);
+      const stale =
+        pid === undefined || !here
+          ? Date.now() - mtimeMs > LOCK_STALE_MS
+          : pid === process.pid || !ownerAlive({ pid, started: typeof holder!.started === 'number' ? holder!.started : undefined });
+      if (!stale) {
+        throw new JournalError(
+          `the journal ${dir} is in use by process ${pid ?? '?'} on ${typeof holder?.host === 'string' ? holder.host : '?'}` +
+            (here ? '' : ` (another host or pid namespace; its lock was touched ${Math.max(0, Math.round((Date.now() - mtimeMs) / 1000))} s ago: if that process is gone, the lock is taken over once untouched for ${LOCK_STALE_MS / 1000} s)`) +
+            // serve has no replica flag (exec picks a free replica itself): a folder is what an operator can give.
+            '; give each serve its own journal folder (odoo-keys serve --audit-dir DIR)',
+          'journal_locked',
+        );
+      }
+      // Removed only if still what was judged, under a breaker: another process taking over the
+      // same stale lock at the same time must not remove ours after we placed it.
+      await breakStaleLock(path, text);
+    }
+    throw new JournalError(`could not take the journal lock ${path} (another process is taking it over)`, 'journal_locked');
+  } catch (err) {
+    locksHeld.delete(path);
+    throw err;
+  }
 }
 
 /** The last complete, hash-shaped entry of a file, reading backwards so a big file costs little. */
@@ -285,6 +323,9 @@ class FileJournal implements Journal {
   private cutTo: { day: string; size: number } | undefined;
   private lockPath: string;
   private lockHeld = false;
+  /** The lock record this journal wrote, and the lock file's inode: what says the lock is still ours. */
+  private lockRecord = '';
+  private lockIno = -1;
 
   private queue: Pending[] = [];
   private flushQueued = false;
@@ -340,16 +381,14 @@ class FileJournal implements Journal {
     }
     if (!this.lockHeld) {
       try {
-        await acquireLock(this.lockPath, this.dir);
+        this.lockRecord = await acquireLock(this.lockPath, this.dir);
+        this.lockIno = statSync(this.lockPath).ino;
       } catch (err) {
         if (err instanceof JournalError) throw err;
         throw unwritable(this.dir, err);
       }
       this.lockHeld = true;
-      this.lockTimer = setInterval(() => {
-        const t = new Date();
-        fsp.utimes(this.lockPath, t, t).catch(() => undefined);
-      }, LOCK_TOUCH_MS);
+      this.lockTimer = setInterval(() => void this.run(() => this.touchLock()), LOCK_TOUCH_MS);
       this.lockTimer.unref();
     }
     try {
@@ -426,11 +465,62 @@ class FileJournal implements Journal {
     }
   }
 
-  /** A folder made again has lost the lock file: put ours back (unless someone else's is there). */
+  /**
+   * A lock file gone (its folder made again, or the file removed): put ours back. Someone else's
+   * there means another process took the chain meanwhile: this journal stops writing.
+   */
   private async relock(): Promise<void> {
     if (!this.lockHeld) return;
-    const me = { pid: process.pid, host: hostname(), since: new Date().toISOString(), ...(PROCESS_SPACE !== undefined ? { space: PROCESS_SPACE } : {}), ...(PROCESS_STARTED !== undefined ? { started: PROCESS_STARTED } : {}) };
-    await fsp.writeFile(this.lockPath, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o600 }).catch(() => undefined);
+    if (await placeLock(this.lockPath, this.lockRecord).catch(() => false)) {
+      this.lockIno = statSync(this.lockPath).ino;
+      return;
+    }
+    const text = await fsp.readFile(this.lockPath, 'utf8').catch(() => undefined);
+    if (text !== this.lockRecord) this.loseLock();
+  }
+
+  /**
+   * Every few seconds: says the writer is alive (a process of another host or pid namespace judges
+   * the lock by its age), once sure the lock is still ours. A lock taken over (its writer judged
+   * gone: stopped, suspended, or a clock step) must not be touched, nor written under: two writers
+   * would fork the chain.
+   */
+  private async touchLock(): Promise<void> {
+    if (!this.lockHeld || this.closed) return;
+    let text: string | undefined;
+    try {
+      text = await fsp.readFile(this.lockPath, 'utf8');
+    } catch {
+      return this.relock();
+    }
+    if (text !== this.lockRecord) return this.loseLock();
+    const t = new Date();
+    await fsp.utimes(this.lockPath, t, t).catch(() => undefined);
+  }
+
+  /** Whether the lock file is still the one this journal placed (a stat, as stillAtPath). */
+  private lockStillOurs(): boolean {
+    try {
+      return statSync(this.lockPath).ino === this.lockIno;
+    } catch {
+      return true; // gone: put back by relock or touchLock, which see whose it is
+    }
+  }
+
+  /** Another process holds this chain now: refuse appends (fail closed) until the lock is free again. */
+  private loseLock(): void {
+    if (!this.lockHeld) return;
+    if (this.lockTimer) clearInterval(this.lockTimer);
+    this.lockTimer = undefined;
+    this.lockHeld = false;
+    locksHeld.delete(this.lockPath);
+    // Whatever the other writer appended is read again before this one writes any more.
+    this.state = undefined;
+    const fh = this.fh;
+    this.fh = undefined;
+    this.fileDay = undefined;
+    void fh?.close().catch(() => undefined);
+    this.markFailed(new JournalError(`the journal lock ${this.lockPath} was taken over by another process: appends are refused until it is free again`, 'journal_locked'));
   }
 
   private async dropHandle(): Promise<void> {
@@ -510,6 +600,11 @@ class FileJournal implements Journal {
         return fail(e);
       }
     }
+    if (this.fh && !this.lockStillOurs()) {
+      // Cheap (a stat per group); touchLock reads the record itself every few seconds.
+      this.loseLock();
+      return fail(this._lastError!);
+    }
     if (this.fh && !this.stillAtPath()) {
       // The folder or the file was deleted, moved or replaced while open: lines written to the
       // open descriptor would vanish with it, unseen. Reopen at the path (a deleted folder is made
@@ -519,6 +614,7 @@ class FileJournal implements Journal {
       try {
         await this.ready(false);
         await this.relock();
+        if (!this.lockHeld) throw this._lastError!;
       } catch (err) {
         const e = err instanceof JournalError ? err : unwritable(this.dir, err);
         this.markFailed(e);
@@ -677,7 +773,8 @@ class FileJournal implements Journal {
       if (this.lockTimer) clearInterval(this.lockTimer);
       if (this.lockHeld) {
         locksHeld.delete(this.lockPath);
-        await fsp.rm(this.lockPath, { force: true }).catch(() => undefined);
+        // Only our own: a lock another process took over is its.
+        if ((await fsp.readFile(this.lockPath, 'utf8').catch(() => undefined)) === this.lockRecord) await fsp.rm(this.lockPath, { force: true }).catch(() => undefined);
         this.lockHeld = false;
       }
     });

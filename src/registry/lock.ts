@@ -211,24 +211,34 @@ export class FileLock {
   }
 
   /** Removes the lock if it still holds exactly `observed`, under the breaker lock. */
-  private async breakStale(observed: string): Promise<void> {
-    const breaker = `${this.path}.break`;
-    let fh;
-    try {
-      fh = await open(breaker, 'wx', 0o600);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // Someone else is breaking it; a breaker left by a killed process goes after a few seconds.
-      const st = await stat(breaker).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > BREAKER_STALE_MS) await unlink(breaker).catch(() => undefined);
-      await sleep(5);
-      return;
-    }
-    try {
-      await fh.close();
-      if ((await readText(this.path)) === observed) await unlink(this.path).catch(() => undefined);
-    } finally {
-      await unlink(breaker).catch(() => undefined);
-    }
+  private breakStale(observed: string): Promise<void> {
+    return breakStaleLock(this.path, observed);
+  }
+}
+
+/**
+ * Removes the lock at `path` if it still holds exactly `observed`, under a `.break` lock: two
+ * processes that both judged one lock stale must not both remove it (the second would remove the
+ * first one's fresh lock, and both would go on as its holder). Returns without removing anything
+ * while another process breaks it.
+ */
+export async function breakStaleLock(path: string, observed: string): Promise<void> {
+  const breaker = `${path}.break`;
+  let fh;
+  try {
+    fh = await open(breaker, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // Someone else is breaking it; a breaker left by a killed process goes after a few seconds.
+    const st = await stat(breaker).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > BREAKER_STALE_MS) await unlink(breaker).catch(() => undefined);
+    await sleep(5);
+    return;
+  }
+  try {
+    await fh.close();
+    if ((await readText(path)) === observed) await unlink(path).catch(() => undefined);
+  } finally {
+    await unlink(breaker).catch(() => undefined);
   }
 }

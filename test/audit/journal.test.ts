@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync, appendFileSync, truncateSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync, appendFileSync, truncateSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
@@ -267,6 +267,63 @@ test('a journal lock whose pid now belongs to another process, or left by anothe
   const again = await openJournal({ dir });
   assert.ok(again.healthy);
   await again.close();
+});
+
+test('a journal lock being written (empty or cut short) is not taken over until it is old: two writers starting together both took the chain', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(dir, { recursive: true });
+  const lockFile = join(dir, '.lock.json');
+  const locked = (e: unknown) => e instanceof JournalError && e.code === 'journal_locked';
+  // What a writer that has just created the lock and not yet written it (an older version wrote in two steps) leaves.
+  for (const text of ['', '{"pid":']) {
+    writeFileSync(lockFile, text);
+    await assert.rejects(openJournal({ dir }), locked);
+    assert.equal(readFileSync(lockFile, 'utf8'), text, 'left in place');
+  }
+  // Left that way for a minute: its writer died while writing it.
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(lockFile, old, old);
+  const j = await openJournal({ dir });
+  assert.ok(j.healthy);
+  await j.close();
+  // No private copy of a lock record is left behind.
+  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.lock')), []);
+});
+
+test('a stale journal lock another process is breaking right now is left to it: two takers of one stale lock both held the chain', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(dir, { recursive: true });
+  const lockFile = join(dir, '.lock.json');
+  const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+  const theirs = JSON.stringify({ pid: Number(dead.stdout.trim()), host: hostname(), since: new Date().toISOString() });
+  writeFileSync(lockFile, theirs);
+  // The other taker's breaker: it judged the same lock stale and is replacing it with its own.
+  writeFileSync(`${lockFile}.break`, '');
+  await assert.rejects(openJournal({ dir }), (e: unknown) => e instanceof JournalError && e.code === 'journal_locked');
+  assert.equal(readFileSync(lockFile, 'utf8'), theirs, 'not removed under the other taker');
+  unlinkSync(`${lockFile}.break`);
+  const j = await openJournal({ dir });
+  assert.ok(j.healthy);
+  await j.close();
+});
+
+test('a writer whose journal lock was taken over (judged gone: stopped, suspended, a clock step) stops writing, does not touch the new lock and does not remove it', async (t) => {
+  const dir = tempDir(t);
+  const lockFile = join(dir, '.lock.json');
+  const j = await openJournal({ dir });
+  t.after(() => j.close());
+  await j.append(call(1));
+  // Another container on the same volume found the lock untouched for 30 s and took it over.
+  const theirs = JSON.stringify({ pid: 1, host: hostname(), since: new Date().toISOString(), space: 'another-boot/pid:[1]' }) + '\n';
+  writeFileSync(`${lockFile}.theirs`, theirs);
+  unlinkSync(lockFile);
+  renameSync(`${lockFile}.theirs`, lockFile);
+  await assert.rejects(j.append(call(2)), (e: unknown) => e instanceof JournalError && e.code === 'journal_locked' && /taken over by another process/.test(e.message));
+  assert.equal(j.healthy, false);
+  await j.close();
+  assert.equal(readFileSync(lockFile, 'utf8'), theirs, 'the other writer\'s lock is left alone');
+  const lines = readFileSync(join(dir, readdirSync(dir).find((n) => n.endsWith('.jsonl'))!), 'utf8').trim().split('\n');
+  assert.equal(lines.length, 1, 'nothing written under the other writer');
 });
 
 test('fail closed: a journal path that cannot be a folder leaves the journal unhealthy and appends rejected', async (t) => {
