@@ -230,14 +230,14 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const names = config.profiles.length ? config.profiles : [resolveProfile(registry).name];
   // One key file holds one key; given for several profiles it would go to each one's Odoo.
   if (config.upstreamKeyFile && new Set(names).size > 1) throw new StartupError(`an upstream key file is for one profile, not ${new Set(names).size}: record a key file for each with odoo-keys login <profile> --upstream-key-file PATH`);
-  // Likewise the variable: it is one key, taken by every profile that records key_source env or
-  // none (profiles written by hand or by older versions); served for two or more, it would go to
-  // each one's Odoo.
+  // Likewise the variable: it is one key, taken by every profile that records key_source env or no
+  // key_source at all (profiles written by hand or by older versions; never `none`, a logged-out
+  // one); served for two or more, it would go to each one's Odoo.
   if (process.env[UPSTREAM_KEY_ENV] && new Set(names).size > 1) {
     const takers = [...new Set(names)].map((n) => resolveProfile(registry, n)).filter((p) => (p.key_source === undefined || p.key_source === 'env') && !p.key_file);
     if (takers.length > 1) {
       throw new StartupError(
-        `${UPSTREAM_KEY_ENV} is one key, and profiles ${takers.map((p) => `'${p.name}'`).join(', ')} would all take it (key_source env or none recorded): it would go to each one's Odoo. Serve them apart, or record each one's key elsewhere: odoo-keys login <profile> (keychain) or --upstream-key-file PATH`,
+        `${UPSTREAM_KEY_ENV} is one key, and profiles ${takers.map((p) => `'${p.name}'`).join(', ')} would all take it (key_source env, or no key_source recorded): it would go to each one's Odoo. Serve them apart, or record each one's key elsewhere: odoo-keys login <profile> (keychain) or --upstream-key-file PATH`,
       );
     }
   }

@@ -76,6 +76,8 @@ test('startProxy refuses $ODOO_KEYS_UPSTREAM_KEY when two served profiles would 
   await store.update((reg) => {
     reg.profiles.q = { url: 'http://127.0.0.1:9', db: 'other', login: 'someone' };
     reg.profiles.r = { url: 'http://127.0.0.1:9', db: 'third', login: 'someone', key_source: 'env' };
+    // Logged out: takes nothing, not even the variable.
+    reg.profiles.s = { url: 'http://127.0.0.1:9', db: 'fourth', login: 'someone', key_source: 'none' };
   });
   const before = process.env.ODOO_KEYS_UPSTREAM_KEY;
   process.env.ODOO_KEYS_UPSTREAM_KEY = 'KEY-OF-ONE-ODOO';
@@ -85,7 +87,8 @@ test('startProxy refuses $ODOO_KEYS_UPSTREAM_KEY when two served profiles would 
   });
   const start = (profiles: string[]) => startProxy({ home: join(root, 'config'), profiles, host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), watch: false, log: silentLogger });
   // q records no key source, r records env: both would take the variable.
-  await assert.rejects(start(['p', 'q', 'r']), (e: unknown) => e instanceof StartupError && /ODOO_KEYS_UPSTREAM_KEY is one key, and profiles 'q', 'r' would all take it/.test(e.message));
+  // The message must not read as if `key_source: none` (logged out) took the variable.
+  await assert.rejects(start(['p', 'q', 'r', 's']), (e: unknown) => e instanceof StartupError && /ODOO_KEYS_UPSTREAM_KEY is one key, and profiles 'q', 'r' would all take it \(key_source env, or no key_source recorded\)/.test(e.message));
   // p has its own key file: with q alone taking the variable, nothing goes where it should not (q's Odoo is not there).
   await assert.rejects(start(['p', 'q']), (e: unknown) => !/would all take it/.test((e as Error).message));
 });
