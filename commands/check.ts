@@ -101,7 +101,9 @@ export default class Check extends RegistryCommand {
       }
     }
 
-    const notChecked = flags.ip === undefined && key.limits?.ips?.length ? ['ips'] : [];
+    // A revoked or expired key is refused whatever the address: nothing was left unchecked.
+    const dead = status === 'revoked' || status === 'expired' || status === 'not_yet';
+    const notChecked = flags.ip === undefined && !dead && key.limits?.ips?.length ? ['ips'] : [];
     const result = { ...toResult(decision, key, args.model, args.method, call), not_checked: notChecked };
     const c = palette();
     const line = describeDecision(decision);

@@ -55,7 +55,7 @@ export default class Profiles extends RegistryCommand {
             p.db,
             p.login,
             (p.version === null ? '?' : String(p.version)) + (p.protocol && p.protocol !== 'auto' ? ` (${p.protocol})` : ''),
-            p.key_source === 'file' ? `file ${p.key_file}` : p.key_source === 'env' ? '$ODOO_KEYS_UPSTREAM_KEY' : p.key_source === 'none' ? `none (logged out: odoo-keys login ${p.name})` : 'OS keychain',
+            p.key_source === 'file' || p.key_file ? `file ${p.key_file}` : p.key_source === 'env' ? '$ODOO_KEYS_UPSTREAM_KEY' : p.key_source === 'none' ? `none (logged out: odoo-keys login ${p.name})` : 'OS keychain',
             String(p.keys),
           ]),
         ),

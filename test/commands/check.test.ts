@@ -63,4 +63,8 @@ test('check allows, denies with the rule and reason, and fetches relations from 
   const dead = await runCli(f, ['check', 'website-form', 'crm.lead', 'create', '--args', '[{"name":"x"}]', '--ip', '203.0.113.9', '--json']);
   assert.equal(dead.code, 3);
   assert.match(json(dead).reason, /revoked/);
+  // Refused whatever the address: nothing is said to be left unchecked.
+  const deadNoIp = await runCli(f, ['check', 'website-form', 'crm.lead', 'create', '--args', '[{"name":"x"}]', '--json']);
+  assert.equal(deadNoIp.code, 3);
+  assert.deepEqual(json(deadNoIp).not_checked, []);
 });
