@@ -104,7 +104,9 @@ class Fetcher {
   ) {
     this.limit = opts.limit ?? 5000;
     this.since = toOdooDatetime(opts.since);
-    this.until = toOdooDatetime(opts.until);
+    // Odoo keeps whole seconds: a change in the second `until` falls in (the current one, by
+    // default) is stored as that second, so the exclusive end is rounded up, else it is missed.
+    this.until = toOdooDatetime(new Date(Math.ceil(opts.until.getTime() / 1000) * 1000));
   }
 
   /** search_read with the archived records too; a result at the limit is reported as cut short. */

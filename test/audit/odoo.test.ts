@@ -74,6 +74,20 @@ test('datetimes to and from Odoo', () => {
   assert.equal(fromOdooDatetime(false), undefined);
 });
 
+test('a change in the same second as the end of the window (audit --odoo run right after it) is not missed', async (t) => {
+  let clock = at('10:20:00');
+  const standin = await startStandin({ version: 19, clock: () => clock });
+  t.after(() => standin.close());
+  const user = standin.users.integration;
+  const client = new OdooClient({ url: standin.url, db: standin.db, login: user.login, key: user.apiKey! });
+  const uid = (await client.authenticate()) as number;
+  const leadId = numberOf(await client.executeKw('crm.lead', 'create', [{ name: 'Made outside odoo-keys' }]))!;
+  // Odoo stores 10:20:00; the audit runs at 10:20:00.600, its default end of the window.
+  clock = at('10:20:00.600');
+  const fetched = await fetchOdooChanges(client, { since: at('10:00:00'), until: at('10:20:00.600'), uid, models: ['crm.lead'] });
+  assert.deepEqual(fetched.changes.filter((c) => c.res_id === leadId).map(brief), [`create crm.lead/${leadId} 10:20:00`, `message crm.lead/${leadId} 10:20:00`], 'creations and chatter both');
+});
+
 for (const version of [18, 19] as const) {
   test(`Odoo ${version}, standard modules only, as a non-admin integration user: changes attributed, the outside one loud, tracking values a stated gap`, async (t) => {
     const s = await scenario(t, { version, auditlog: false, as: 'integration' });
