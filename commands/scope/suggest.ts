@@ -93,7 +93,12 @@ export default class ScopeSuggest extends RegistryCommand {
     const learnedAt = `learned from ${suggestion.seen.calls} call${suggestion.seen.calls === 1 ? '' : 's'}${suggestion.seen.first ? ` between ${suggestion.seen.first} and ${suggestion.seen.last}` : ''}`;
     const heading = [
       `Suggested scope for key '${key.name}' (${key.id}), ${learnedAt}.`,
-      flags.apply ? `Applied to ${key.name} by odoo-keys scope suggest --apply.` : `Keep it: odoo-keys scope suggest ${key.name} --apply   (or: odoo-keys create <name> --scope-file <this file>)`,
+      flags.apply
+        ? `Applied to ${key.name} by odoo-keys scope suggest --apply.`
+        : key.learning
+          ? `Keep it: odoo-keys scope suggest ${key.name} --apply   (or: odoo-keys create <name> --scope-file <this file>)`
+          : // --apply would be refused: the key left learning mode (applied already, or by hand).
+            `${key.name} is no longer in learning mode (see its scope: odoo-keys show ${key.name}); to use this one: odoo-keys create <name> --scope-file <this file>`,
     ];
     const yaml = suggestionYaml(suggestion, heading);
     if (suggestion.seen.calls === 0) {

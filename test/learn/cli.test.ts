@@ -118,6 +118,11 @@ describe('learn -> nightly sync (python3 xmlrpc.client) -> scope suggest -> --ap
     const twice = await runCli(cli(), ['scope', 'suggest', 'stats-sync', '--apply']);
     assert.equal(twice.code, 2);
     assert.match(twice.stderr, /is not in learning mode/);
+    // without --apply it still prints what was learned, and does not offer the --apply just refused
+    const later = await runCli(cli(), ['scope', 'suggest', 'stats-sync']);
+    assert.equal(later.code, 0, later.stderr);
+    assert.doesNotMatch(later.stdout, /--apply/);
+    assert.match(later.stdout, /^# stats-sync is no longer in learning mode .*odoo-keys create <name> --scope-file <this file>$/m);
   });
 });
 
