@@ -16,6 +16,7 @@ import { findCommand, type CommandProblem } from '../src/exec/process.js';
 import { runExec, temporaryOrigin } from '../src/exec/run.js';
 import { dryRunText, dryRunView, type DryRunView } from '../src/exec/view.js';
 import { applyAllowSensitive, limitFlags, limitsFromFlags, readScopeFile, ruleFlags, rulesFromRuleFlags, rulesFromScopeFlags } from './shared/scope-input.js';
+import { methodTypoWarnings } from './shared/model-check.js';
 import { join } from 'node:path';
 
 // exec's callers are always 127.0.0.1 (the proxy listens there only), so --ip would deny
@@ -98,6 +99,8 @@ export default class Exec extends RegistryCommand {
     if (!base && rules.length === 0) {
       throw usageError("missing a scope: give --model and --method, --scope 'model:methods', --scope-file, or --key NAME", 'missing_flag');
     }
+    // As create warns: a misspelt method is taken as a method of that name, and the command's calls refused.
+    for (const w of methodTypoWarnings(rules)) this.logToStderr(`odoo-keys: warning: ${w}`);
 
     const found = findCommand(command, process.env.PATH, process.cwd());
     const ids = new Set(reg.keys.map((k) => k.id));

@@ -356,6 +356,12 @@ print(json.dumps(out))
     assert.match(String(out.second), /has read its 2 records this hour/);
   });
 
+  test('a misspelt method in the scope is warned about before the command runs, as create does', async () => {
+    const r = await runExec(w, ['--scope', 'res.partner:reed(name)', '--dry-run', '--', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^odoo-keys: warning: res\.partner: 'reed' is not a standard method \(a rule allows it as written\); did you mean read\?$/m);
+  });
+
   test('--dry-run shows the scope and the variables with the key masked, and starts nothing', async () => {
     const before = w.standin.received.length;
     const journalBefore = w.journal().length;
