@@ -81,6 +81,8 @@ interface ModelFacts {
   readMethods: Set<string>;
   readAll: boolean;
   readFields: Set<string>;
+  /** Fields whose values a read call returned (not only searched): a many2one or many2many among them shows names of its comodel. */
+  shownFields: Set<string>;
   /** Leaves (as JSON) of each domain-carrying read call. */
   searchLeaves: Set<string>[];
   /** Read calls that named records by id (read, web_read, fetch, ...). */
@@ -99,7 +101,7 @@ const NEEDS_ALL_FIELDS = new Set(['name_create', 'copy_data']);
 function modelFacts(map: Map<string, ModelFacts>, model: string): ModelFacts {
   let f = map.get(model);
   if (!f) {
-    f = { readMethods: new Set(), readAll: false, readFields: new Set(), searchLeaves: [], idReads: 0, writes: new Map(), byName: new Set(), readAllReasons: new Set() };
+    f = { readMethods: new Set(), readAll: false, readFields: new Set(), shownFields: new Set(), searchLeaves: [], idReads: 0, writes: new Map(), byName: new Set(), readAllReasons: new Set() };
     map.set(model, f);
   }
   return f;
@@ -205,6 +207,7 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
         f.readAllReasons.add(method === 'name_search' || method === 'web_name_search' ? `${method} with a search text (it matches fields the model chooses)` : `${method} with no field list`);
       }
       for (const x of [...read, ...searched, ...defaults]) f.readFields.add(x);
+      for (const x of read) f.shownFields.add(x);
       const kind = signatureOf(method, opts.version ?? 19)?.kind;
       if (kind === 'read') f.idReads++;
       else if (kind === 'search' || kind === 'group' || kind === 'name_search') {
@@ -224,6 +227,24 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
     } else {
       f.byName.add(method);
       for (const x of e.x2many ?? []) followCommands(model, x, reach, opts, notes);
+    }
+  }
+
+  // The answers showed the names of linked records (a many2one's [id, name], a many2many read
+  // with names): without a read rule on the comodel the proxy hides them ("odoo-keys: hidden"), so
+  // the applied scope would answer the client otherwise than while it learned.
+  for (const [model, f] of models) {
+    if (f.readAll || f.shownFields.size === 0) continue;
+    const schema = opts.schema?.(model);
+    if (!schema) {
+      reach.missing.add(model);
+      continue;
+    }
+    for (const field of f.shownFields) {
+      const info = schema[field];
+      if (!info?.relation || (info.type !== 'many2one' && info.type !== 'many2many')) continue;
+      addTo(reach.read, info.relation, ['display_name']);
+      notes.add(`${info.relation}: read(display_name) added: the client read ${model}.${field} and got the names of its records (without it the proxy hides them)`);
     }
   }
 

@@ -176,3 +176,32 @@ describe('learn -> website form handler (JSON-2) -> suggest --apply --expires', 
     assert.match(((await read.json()) as { message: string }).message, /may not call crm\.lead\.search_read/);
   });
 });
+
+describe('learn -> an assistant reading many2one fields (JSON-2) -> suggest --apply', () => {
+  let w: World;
+  before(async () => {
+    w = await startWorld({ version: 19 });
+  });
+  after(() => w?.close());
+
+  test('the names of linked records the client saw while learning are still shown after --apply (a read of display_name on the comodel is suggested)', async () => {
+    const cli = { home: w.home, state: w.stateDir };
+    const learned = json(await runCli(cli, ['learn', 'assistant', '--ttl', '15m', '--json']));
+    await w.proxy.reload();
+    const token = learned.token as string;
+    const searchRead = async (): Promise<{ status: number; rows: { stage_id: unknown }[] }> => {
+      const r = await fetch(`${w.url}/json/2/crm.lead/search_read`, { method: 'POST', headers: { Authorization: `bearer ${token}`, 'X-Odoo-Database': w.db, 'Content-Type': 'application/json' }, body: JSON.stringify({ domain: [['stage_id', '!=', false]], fields: ['name', 'stage_id'], limit: 3 }) });
+      return { status: r.status, rows: (await r.json()) as { stage_id: unknown }[] };
+    };
+    const before = await searchRead();
+    assert.equal(before.status, 200);
+    assert.ok(before.rows.length > 0 && before.rows.every((r) => Array.isArray(r.stage_id) && typeof r.stage_id[1] === 'string' && r.stage_id[1] !== 'odoo-keys: hidden'), JSON.stringify(before.rows));
+    const applied = await runCli(cli, ['scope', 'suggest', 'assistant', '--apply', '--json']);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.ok((json(applied).suggestion.rules as { model: string; fields?: string[] }[]).some((r) => r.model === 'crm.stage' && r.fields?.includes('display_name')), applied.stdout);
+    await w.proxy.reload();
+    const after = await searchRead();
+    assert.equal(after.status, 200);
+    assert.deepEqual(after.rows.map((r) => r.stage_id), before.rows.map((r) => r.stage_id), 'the same answers as while learning');
+  });
+});

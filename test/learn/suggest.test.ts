@@ -79,13 +79,15 @@ test('paths and x2many commands reach other models through their schemas; withou
   };
   const s = suggestScope(calls, { schema: (m) => schemas[m] });
   assert.deepEqual(s.missing_schemas, []);
+  assert.ok(s.notes.some((n) => /res\.partner: read\(display_name\) added: the client read crm\.lead\.partner_id and got the names of its records/.test(n)), s.notes.join('\n'));
   assert.deepEqual(s.rules, [
     { model: 'crm.lead', methods: ['read'], fields: ['date_deadline', 'name', 'partner_id'] },
     { model: 'crm.lead', methods: ['create'], fields: ['name', 'tag_ids'] },
     { model: 'crm.lead', methods: ['write'], fields: ['order_line'] },
     { model: 'crm.tag', methods: ['create'], fields: ['name'] },
     { model: 'res.country', methods: ['read'], fields: ['code'] },
-    { model: 'res.partner', methods: ['read'], fields: ['country_id'] },
+    // partner_id was read: its names showed, so res.partner's display_name is readable too.
+    { model: 'res.partner', methods: ['read'], fields: ['country_id', 'display_name'] },
     { model: 'x.line', methods: ['write'], fields: ['price_unit'] },
     { model: 'x.line', methods: ['unlink'] },
   ]);
