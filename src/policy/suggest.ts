@@ -243,6 +243,11 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
     for (const field of f.shownFields) {
       const info = schema[field];
       if (!info?.relation || (info.type !== 'many2one' && info.type !== 'many2many')) continue;
+      // A sensitive model (res.users, ...) gets a rule only by an explicit allow_sensitive: said, not suggested.
+      if (isSensitiveModel(info.relation)) {
+        notes.add(`${info.relation}: the client read ${model}.${field} and got the names of its records; ${info.relation} is a sensitive model, so no rule is suggested and after --apply those names are hidden (odoo-keys: hidden) unless you add a read(display_name) rule on it with allow_sensitive: true`);
+        continue;
+      }
       addTo(reach.read, info.relation, ['display_name']);
       notes.add(`${info.relation}: read(display_name) added: the client read ${model}.${field} and got the names of its records (without it the proxy hides them)`);
     }

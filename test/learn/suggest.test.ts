@@ -80,6 +80,10 @@ test('paths and x2many commands reach other models through their schemas; withou
   const s = suggestScope(calls, { schema: (m) => schemas[m] });
   assert.deepEqual(s.missing_schemas, []);
   assert.ok(s.notes.some((n) => /res\.partner: read\(display_name\) added: the client read crm\.lead\.partner_id and got the names of its records/.test(n)), s.notes.join('\n'));
+  // A sensitive comodel (res.users): a rule there needs an explicit allow_sensitive, so it is said, not suggested.
+  const users = suggestScope([e('crm.lead', 'search_read', { read_fields: ['name', 'user_id'] })], { schema: (m) => (m === 'crm.lead' ? { user_id: { type: 'many2one', relation: 'res.users' } } : undefined) });
+  assert.deepEqual(users.rules, [{ model: 'crm.lead', methods: ['read'], fields: ['name', 'user_id'] }]);
+  assert.ok(users.notes.some((n) => /res\.users: the client read crm\.lead\.user_id and got the names of its records; res\.users is a sensitive model, so no rule is suggested/.test(n)), users.notes.join('\n'));
   assert.deepEqual(s.rules, [
     { model: 'crm.lead', methods: ['read'], fields: ['date_deadline', 'name', 'partner_id'] },
     { model: 'crm.lead', methods: ['create'], fields: ['name', 'tag_ids'] },
