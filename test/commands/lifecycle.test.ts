@@ -274,7 +274,7 @@ test('a learning key whose end is more than a day away (created moved ahead) sho
   const expires = new Date(created.getTime() + 24 * 3_600_000);
   const f = foldersWithRegistry(
     t,
-    `version: 1\ndefault_profile: prod\nprofiles:\n  prod:\n    url: http://127.0.0.1:9\n    db: acme\n    login: integration\n    key_source: env\n    uid: 7\n    version: 19\nkeys:\n  - id: ${k.id}\n    name: learner\n    profile: prod\n    hash: ${k.hash}\n    created: ${created.toISOString()}\n    expires: ${expires.toISOString()}\n    learning: true\n    rules: []\n`,
+    `version: 1\ndefault_profile: prod\nprofiles:\n  prod:\n    url: http://127.0.0.1:9\n    db: acme\n    login: integration\n    key_source: env\n    uid: 7\n    version: 19\nkeys:\n  - id: \"${k.id}\"\n    name: learner\n    profile: prod\n    hash: ${k.hash}\n    created: ${created.toISOString()}\n    expires: ${expires.toISOString()}\n    learning: true\n    rules: []\n`,
   );
   const shown = await runCli(f, ['show', 'learner', '--json']);
   assert.equal(shown.code, 0, shown.stderr);
