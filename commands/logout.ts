@@ -57,7 +57,7 @@ export default class Logout extends RegistryCommand {
     if (fromKeychain && !flags.forget) {
       await store.update((reg) => {
         const p = reg.profiles[profile.name];
-        if (!p || (p.key_source ?? 'keychain') !== 'keychain' || (p.keychain_account ?? undefined) !== profile.keychain_account) return;
+        if (!p || (p.key_source ?? 'keychain') !== 'keychain' || p.keychain_account !== profile.keychain_account) return;
         p.key_source = 'none';
         delete p.keychain_account;
       });

@@ -1,5 +1,6 @@
 // `odoo-keys audit`: who did what, grouped by key (or model, method, day, address), from the journal.
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { Flags } from '../../src/cli/oclif.js';
 import { BaseCommand } from '../../src/cli/base.js';
 import { palette } from '../../src/cli/style.js';
@@ -22,7 +23,7 @@ import {
   unexplainedBanner,
 } from '../../src/audit/render.js';
 import { toCliError } from '../shared/registry-command.js';
-import { tokenGivenAsName } from '../../src/registry/registry.js';
+import { findKey, tokenGivenAsName } from '../../src/registry/registry.js';
 import { JsonListWriter } from '../../src/cli/json-list.js';
 import { printable } from '../../src/cli/printable.js';
 import { auditFromOdoo } from '../shared/audit-from-odoo.js';
@@ -190,10 +191,9 @@ async function keysNotInRegistry(wanted: string[], home: string | undefined): Pr
   const { RegistryStore } = await import('../../src/registry/store.js');
   try {
     const path = registryPath(configHome(home));
-    const { existsSync } = await import('node:fs');
     if (!existsSync(path)) return [];
     const reg = await new RegistryStore(path).read();
-    return wanted.filter((k) => !reg.keys.some((r) => r.name === k || r.id === k));
+    return wanted.filter((k) => !findKey(reg, k));
   } catch {
     return [];
   }

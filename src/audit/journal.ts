@@ -8,12 +8,11 @@
 import { promises as fsp, constants as fsConstants, statSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { GENESIS, REPLICA_PATTERN, checkChainLine, entryBody, journalFileName, parseJournalFileName, sealLine, sideFileName, utcDay } from './chain.js';
 import type { ChainFields } from './chain.js';
 import type { JournalEntry, JournalInput } from './types.js';
-import { breakStaleLock, ownerAlive, PROCESS_SPACE, PROCESS_STARTED } from '../registry/lock.js';
+import { breakStaleLock, ownerAlive, ownerIsLocal, ownIdentity } from '../registry/lock.js';
 
 export type JournalSync = 'batch' | 'interval' | 'none';
 
@@ -93,8 +92,8 @@ function unwritable(dir: string, err: unknown): JournalError {
 
 /** This process's lock record: a new `since` each time, so a record names one taking of the lock. */
 function lockRecord(): string {
-  const me = { pid: process.pid, host: hostname(), since: new Date().toISOString(), ...(PROCESS_SPACE !== undefined ? { space: PROCESS_SPACE } : {}), ...(PROCESS_STARTED !== undefined ? { started: PROCESS_STARTED } : {}) };
-  return JSON.stringify(me) + '\n';
+  const { pid, host, ...linux } = ownIdentity();
+  return JSON.stringify({ pid, host, since: new Date().toISOString(), ...linux }) + '\n';
 }
 
 /**
@@ -149,7 +148,7 @@ async function acquireLock(path: string, dir: string): Promise<string> {
       // may belong to another process now). Elsewhere a live holder touches the lock every few
       // seconds, so only an untouched lock is stale.
       const pid = typeof holder?.pid === 'number' ? holder.pid : undefined;
-      const here = holder !== undefined && holder.host === hostname() && (typeof holder.space !== 'string' || PROCESS_SPACE === undefined || holder.space === PROCESS_SPACE);
+      const here = holder !== undefined && typeof holder.host === 'string' && ownerIsLocal({ host: holder.host, ...(typeof holder.space === 'string' ? { space: holder.space } : {}) });
       const stale =
         pid === undefined || !here
           ? Date.now() - mtimeMs > LOCK_STALE_MS

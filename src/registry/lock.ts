@@ -105,11 +105,16 @@ function readSpace(): string | undefined {
 /** This process's boot and pid namespace (Linux), read once. */
 export const PROCESS_SPACE = readSpace();
 
+/** What names this process in a lock record: pid and host, and on Linux its pid namespace and start time. */
+export function ownIdentity(): Pick<LockOwner, 'pid' | 'host' | 'space' | 'started'> {
+  return { pid: process.pid, host: hostname(), ...(PROCESS_SPACE !== undefined ? { space: PROCESS_SPACE } : {}), ...(PROCESS_STARTED !== undefined ? { started: PROCESS_STARTED } : {}) };
+}
+
 /**
  * Whether the owner's pid can be checked here: same host name, and (where both know it) the same
  * boot and pid namespace. Two containers with one host name sharing the folder differ in the latter.
  */
-export function ownerIsLocal(owner: LockOwner): boolean {
+export function ownerIsLocal(owner: Pick<LockOwner, 'host' | 'space'>): boolean {
   if (owner.host !== hostname()) return false;
   return owner.space === undefined || PROCESS_SPACE === undefined || owner.space === PROCESS_SPACE;
 }
@@ -165,9 +170,7 @@ export class FileLock {
    * `held()`: whether the lock is still this one (it is, unless someone judged it stale or deleted it).
    */
   async acquire(): Promise<LockHandle> {
-    const owner: LockOwner = { pid: process.pid, host: hostname(), token: randomBytes(12).toString('hex'), since: Date.now() };
-    if (PROCESS_SPACE !== undefined) owner.space = PROCESS_SPACE;
-    if (PROCESS_STARTED !== undefined) owner.started = PROCESS_STARTED;
+    const owner: LockOwner = { ...ownIdentity(), token: randomBytes(12).toString('hex'), since: Date.now() };
     const record = JSON.stringify(owner);
     const mine = `${this.path}.${process.pid}.${owner.token}`;
     const deadline = Date.now() + this.timeoutMs;
@@ -197,7 +200,7 @@ export class FileLock {
         if (held !== undefined) {
           const st = await stat(this.path).catch(() => undefined);
           if (st && this.isStale(held, st.mtimeMs)) {
-            await this.breakStale(held);
+            await breakStaleLock(this.path, held);
             continue;
           }
         }
@@ -208,11 +211,6 @@ export class FileLock {
     } finally {
       await unlink(mine).catch(() => undefined);
     }
-  }
-
-  /** Removes the lock if it still holds exactly `observed`, under the breaker lock. */
-  private breakStale(observed: string): Promise<void> {
-    return breakStaleLock(this.path, observed);
   }
 }
 
