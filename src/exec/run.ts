@@ -172,7 +172,9 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
         if (armDeathOnChange) armDeath();
       },
       (err) => plan.log.warn('keys.yaml change could not be read; the temporary key keeps its scope', { error: err.message }),
-      { since: plan.registry.text },
+      // Per entry: another key's unreadable entry must not hold back a change to this one; this
+      // one's own unreadable entry ends the temporary key, as its removal would.
+      { since: plan.registry.text, perEntry: true },
     );
     cleanups.push(watch);
     await watch.checkNow();
@@ -243,7 +245,7 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
       if (announced) return;
       announced = true;
       const revoked = key.record.revoked !== undefined;
-      const what = revoked ? 'the temporary key was revoked (its --key was revoked or removed)' : 'the temporary key expired';
+      const what = revoked ? 'the temporary key was revoked (its --key was revoked or removed, or its entry in keys.yaml can no longer be read)' : 'the temporary key expired';
       if (!plan.killOnExpiry) {
         plan.notice(`${what}; calls through it are refused from now on`);
         return;

@@ -440,8 +440,8 @@ export class ProxyCore {
       return { lockedOut: `too many failed attempts for key id ${idHint} from many addresses; try again later` };
     }
     this.deps.metrics.authFailures++;
-    // Revoked and expired keys were presented with their real secret: not a guess.
-    if (auth.failure !== 'revoked' && auth.failure !== 'expired') this.throttle.fail(sources, t);
+    // Revoked, expired and unreadable keys were presented with their real secret: not a guess.
+    if (auth.failure !== 'revoked' && auth.failure !== 'expired' && auth.failure !== 'unreadable') this.throttle.fail(sources, t);
     if (auth.key) this.describeKey(x, auth.key);
     else x.entry.key = null;
     return auth;
@@ -487,7 +487,7 @@ export class ProxyCore {
   private describeKey(x: Exchange, k: LiveKey): void {
     x.entry.key = k.record.id;
     x.entry.name = k.record.name;
-    x.entry.profile = k.record.profile;
+    if (k.record.profile !== '') x.entry.profile = k.record.profile; // '' for an unreadable entry (refused)
     if (k.temporary) x.entry.temporary = k.temporary;
     if (k.record.learning) x.entry.learning = true;
   }

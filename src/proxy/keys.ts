@@ -1,7 +1,7 @@
 // Which key made a call: the live set of keys (from the registry, plus exec's temporary ones)
 // and authentication of a presented `odk_` token against it.
 
-import type { KeyRecord } from '../registry/types.js';
+import type { KeyRecord, RefusedKey } from '../registry/types.js';
 import type { KeyScope } from '../policy/types.js';
 import { parseToken, secretMatches } from '../registry/keys.js';
 import { learningTooLong, LEARNING_MAX_HOURS } from '../registry/registry.js';
@@ -23,16 +23,42 @@ export interface LiveKey {
    * K's scope and the flags' scope both).
    */
   narrowing?: KeyScope;
+  /**
+   * Set for a key whose entry in keys.yaml this odoo-keys cannot read (registry.refused): every
+   * call with it is refused. Its record holds only its id, name and hash, and no rule.
+   */
+  refused?: Pick<RefusedKey, 'path' | 'problem'>;
 }
 
 /** An immutable snapshot; a registry change builds a new one and swaps it in. */
 export class KeyIndex {
   private readonly byId = new Map<string, LiveKey>();
 
-  constructor(records: readonly KeyRecord[], temporary: readonly LiveKey[] = []) {
+  constructor(records: readonly KeyRecord[], temporary: readonly LiveKey[] = [], refused: readonly RefusedKey[] = []) {
     for (const r of records) this.byId.set(r.id, { record: r });
+    for (const r of refused) {
+      if (r.id === undefined) continue; // no token names it: refused as an unknown key
+      // No rule: should a path ever skip the refusal below, deny by default still holds.
+      // An id two entries share (validateRegistry refuses both): neither secret is told why.
+      const hash = this.byId.get(r.id)?.refused ? DECOY_HASH : (r.hash ?? DECOY_HASH);
+      const record: KeyRecord = { id: r.id, name: r.name ?? r.id, profile: '', hash, created: '', rules: [] };
+      this.byId.set(r.id, { record, refused: { path: r.path, problem: r.problem } });
+    }
     for (const t of temporary) this.byId.set(t.record.id, t);
   }
+
+  /** Keys whose entry could not be read, refused at every call. */
+  get refused(): number {
+    // Counted once: /healthz and /metrics ask at every scrape, of up to 10,000 keys.
+    if (this.refusedCount === undefined) {
+      let n = 0;
+      for (const k of this.byId.values()) if (k.refused) n++;
+      this.refusedCount = n;
+    }
+    return this.refusedCount;
+  }
+
+  private refusedCount: number | undefined;
 
   get(id: string): LiveKey | undefined {
     return this.byId.get(id);
@@ -51,7 +77,7 @@ export class KeyIndex {
   }
 }
 
-export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired';
+export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'unreadable';
 
 export type AuthResult =
   | { ok: true; key: LiveKey; viaPrevious: boolean }
@@ -92,8 +118,13 @@ export function authenticateKey(index: KeyIndex, credential: string | null | und
  * Why a key that was authenticated no longer admits a call at `now`: revoked, expired, or (when the
  * caller used the previous secret of a rotation) past that secret's grace period. Null: still good.
  */
-export function lapsed(key: LiveKey, viaPrevious: boolean, now: Date): { failure: 'revoked' | 'expired' | 'unknown'; message: string } | null {
+export function lapsed(key: LiveKey, viaPrevious: boolean, now: Date): { failure: 'revoked' | 'expired' | 'unknown' | 'unreadable'; message: string } | null {
   const r = key.record;
+  // Told only to whoever holds its secret, as revoked is; what is wrong with the entry is in the
+  // proxy's log (it may quote keys.yaml), not in the answer.
+  if (key.refused) {
+    return { failure: 'unreadable', message: `odoo-keys: key '${r.name}' (${r.id}) cannot be used: its entry in keys.yaml (${key.refused.path}) cannot be read by this odoo-keys (a typo, or written by a newer version); the proxy's log says why` };
+  }
   // Any revocation is in force, whatever its time: it is when `revoke` ran, by that machine's clock,
   // and a proxy whose clock is behind (another replica, a clock stepped back) must not wait for it.
   if (r.revoked !== undefined) {

@@ -222,7 +222,9 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const store = new RegistryStore(registryPath(config.home));
   let snapshot: RegistrySnapshot;
   try {
-    snapshot = config.registry ?? (await store.readSnapshot());
+    // Per entry: an entry this version cannot read (a newer version's field, a typo) is refused
+    // alone, with its key, and the rest is served (validateRegistry says why).
+    snapshot = config.registry ?? (await store.readSnapshot({ perEntry: true }));
   } catch (e) {
     throw new StartupError((e as Error).message);
   }
@@ -290,8 +292,17 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   const usage = new UsageRecorder({ dir: stateDir });
   const metrics = new Metrics();
   let temporary = config.temporaryKeys ?? [];
-  const served = (reg: Registry): Registry['keys'] => (config.registryKeys === false ? [] : reg.keys);
-  let state: ProxyState = { keys: new KeyIndex(served(registry), temporary), targets };
+  const keyIndex = (reg: Registry): KeyIndex => (config.registryKeys === false ? new KeyIndex([], temporary) : new KeyIndex(reg.keys, temporary, reg.refused?.keys));
+  /** Each entry set aside, said in the log at every load that still has it (its text may quote keys.yaml: log only). */
+  const logRefused = (reg: Registry): void => {
+    if (config.registryKeys === false) return;
+    for (const p of reg.refused?.profiles ?? []) log.error('a profile in keys.yaml cannot be read by this odoo-keys; its keys are refused', { profile: p.name, problem: p.problem });
+    for (const k of reg.refused?.keys ?? []) {
+      log.error(k.id ? 'a key in keys.yaml cannot be read by this odoo-keys; calls with it are refused' : 'a key in keys.yaml cannot be read by this odoo-keys, not even its id', { key: k.id ?? null, name: k.name ?? null, problem: k.problem });
+    }
+  };
+  logRefused(registry);
+  let state: ProxyState = { keys: keyIndex(registry), targets };
   let registryError: string | null = null;
   let closing = false;
   let hurried = false;
@@ -300,9 +311,10 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
 
   const applyRegistry = (reg: Registry): void => {
     registry = reg;
-    state = { keys: new KeyIndex(served(reg), temporary), targets };
+    state = { keys: keyIndex(reg), targets };
     registryError = null;
-    log.info('registry loaded', { keys: reg.keys.length });
+    log.info('registry loaded', { keys: reg.keys.length, ...(reg.refused ? { refused: reg.refused.keys.length } : {}) });
+    logRefused(reg);
   };
 
   const collect = config.streamedGarbage ?? { collect: youngCollector(), everyBytes: COLLECT_EVERY_BYTES };
@@ -340,7 +352,11 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   };
   const health = async (): Promise<HealthReport> => {
     const checks: HealthReport['checks'] = {};
-    checks.registry = registryError ? { ok: false, detail: `last change could not be loaded (the previous one is in force): ${publicDetail(registryError, store.path)}` } : { ok: true, detail: `${state.keys.size} keys` };
+    // Entries set aside leave the proxy healthy: it serves the file as written, those keys refused
+    // (fail closed); taking every replica out of a load balancer for one key would stop them all.
+    const refused = state.keys.refused;
+    const loaded = refused ? `${state.keys.size - refused} keys; ${refused} refused: their entries in keys.yaml cannot be read by this version (see the log)` : `${state.keys.size} keys`;
+    checks.registry = registryError ? { ok: false, detail: `last change could not be loaded (the previous one is in force): ${publicDetail(registryError, store.path)}` } : { ok: true, detail: loaded };
     checks.journal = !journal ? { ok: true, detail: 'off' } : journal.healthy ? { ok: true } : { ok: false, detail: journal.lastError?.message ?? 'not writable' };
     const at = Date.now();
     if (!upstreamChecked || at - upstreamChecked.at >= HEALTH_CACHE_MS) upstreamChecked = { at, checks: checkUpstreams() };
@@ -351,7 +367,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   // maxSockets is per origin (one pool of sockets to each Odoo served): each origin gets its share.
   const maxConnections = config.server?.maxConnections ?? maxConnectionsByDefault(upstreamSockets * byOrigin.size);
   const server = createProxyServer(
-    { core, log, metrics, health, gauges: () => ({ odoo_keys_keys_loaded: state.keys.size, odoo_keys_journal_healthy: journal ? Number(journal.healthy) : 1 }),
+    { core, log, metrics, health, gauges: () => ({ odoo_keys_keys_loaded: state.keys.size - state.keys.refused, odoo_keys_keys_refused: state.keys.refused, odoo_keys_journal_healthy: journal ? Number(journal.healthy) : 1 }),
       counters: () => ({ odoo_keys_upstream_spares_opened_total: pool.spares.opened, odoo_keys_upstream_spares_taken_total: pool.spares.taken }),
     },
     {
@@ -371,7 +387,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
             log.error('registry change could not be loaded; the previous registry stays in force', { error: err.message });
           },
           // From the text read above: a key revoked while the proxy was logging in upstream counts.
-          { since: snapshot.text },
+          { since: snapshot.text, perEntry: true },
         );
 
   // Before the first call is taken: keys.yaml as it is now, not as it was before logging in upstream.
@@ -457,7 +473,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
         // store.read() takes a missing file for a new, empty registry (right for the first
         // `create`); for a running proxy a vanished registry is an error, like the watch says.
         if (!existsSync(store.path)) throw new Error(`${store.path}: the registry file disappeared; keeping the last good one`);
-        applyRegistry(await store.read());
+        applyRegistry((await store.readSnapshot({ perEntry: true })).registry);
       } catch (e) {
         registryError = (e as Error).message;
         log.error('registry could not be reloaded; the previous registry stays in force', { error: registryError });

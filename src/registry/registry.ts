@@ -1,9 +1,9 @@
 // The registry's content as data: checking what came out of keys.yaml, and the lookups every
 // command and the proxy share. Pure functions; the file itself is store.ts's business.
-import type { KeyRecord, KeyStatus, Profile, Registry } from './types.js';
+import type { KeyRecord, KeyStatus, Profile, RefusedEntries, RefusedKey, Registry } from './types.js';
 import { REGISTRY_VERSION } from './types.js';
 import { HASH_PATTERN, KEY_ID_PATTERN } from './keys.js';
-import { NotFoundError } from './errors.js';
+import { NotFoundError, RegistryError } from './errors.js';
 import { ScopeValidationError, validateLimits, validateRules } from '../policy/validate.js';
 
 /** Profile and key names: they appear on command lines, in tables and as XML-RPC logins. */
@@ -38,7 +38,7 @@ function isMapping(v: unknown): v is Record<string, unknown> {
 
 function onlyKnown(obj: Record<string, unknown>, allowed: readonly string[], path: string): void {
   for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) fail(path ? `${path}.${k}` : k, `unknown field '${k}' (expected one of: ${allowed.join(', ')})`);
+    if (!allowed.includes(k)) fail(path ? `${path}.${k}` : k, `unknown field '${k}' (expected one of: ${allowed.join(', ')}; a typo, or a field of a newer odoo-keys)`);
   }
 }
 
@@ -119,7 +119,7 @@ function checkProfile(name: string, v: unknown, path: string): Omit<Profile, 'na
   return out;
 }
 
-function checkKey(v: unknown, path: string, profiles: Record<string, unknown>, now: number): KeyRecord {
+function checkKey(v: unknown, path: string, hasProfile: (name: string) => boolean): KeyRecord {
   if (!isMapping(v)) fail(path, `a key must be a mapping, not ${describe(v)}`);
   onlyKnown(v, KEY_FIELDS, path);
   for (const f of ['id', 'name', 'profile', 'hash', 'created', 'rules'] as const) if (!(f in v)) fail(path, `the key needs ${f}`);
@@ -134,7 +134,7 @@ function checkKey(v: unknown, path: string, profiles: Record<string, unknown>, n
     created: instant(v.created, `${path}.created`),
     rules: validateRules(v.rules ?? [], `${path}.rules`),
   };
-  if (!Object.hasOwn(profiles, key.profile)) fail(`${path}.profile`, `no profile named '${key.profile}' in profiles`);
+  if (!hasProfile(key.profile)) fail(`${path}.profile`, `no profile named '${key.profile}' in profiles`);
   if (!HASH_PATTERN.test(key.hash)) fail(`${path}.hash`, 'must be sha256: followed by 64 lowercase hex characters');
   if (v.expires !== undefined && v.expires !== null) key.expires = instant(v.expires, `${path}.expires`);
   if (v.revoked !== undefined && v.revoked !== null) key.revoked = instant(v.revoked, `${path}.revoked`);
@@ -172,40 +172,111 @@ function checkKey(v: unknown, path: string, profiles: Record<string, unknown>, n
  * Checks the plain value read from keys.yaml and returns it as a Registry. Throws
  * ScopeValidationError with the path of the bad value (the store turns the path into a line).
  * `version` must be checked by the caller first (an unknown version is refused before anything).
+ *
+ * `perEntry` (a proxy's read): a key entry or a profile that cannot be read is set aside in
+ * `refused` instead, with every key of such a profile, and the rest is returned. A proxy refuses
+ * calls with those keys (fail closed) and takes every other change: a field written by a newer
+ * odoo-keys, or a typo, in one entry must not hold back a revocation in another. The file's
+ * own shape (version, top-level fields, profiles a mapping, keys a list) is still all or nothing.
  */
-export function validateRegistry(value: unknown, now: number = Date.now()): Registry {
+export function validateRegistry(value: unknown, perEntry = false): Registry {
   if (!isMapping(value)) fail('', `the registry must be a mapping starting with 'version: ${REGISTRY_VERSION}', not ${describe(value)}`);
   if (!('version' in value)) fail('version', `missing: the registry must start with 'version: ${REGISTRY_VERSION}'`);
   if (value.version !== REGISTRY_VERSION) fail('version', `unknown registry version ${JSON.stringify(value.version)}: this odoo-keys reads version ${REGISTRY_VERSION}`);
   onlyKnown(value, REGISTRY_FIELDS, '');
   const rawProfiles = value.profiles ?? {};
   if (!isMapping(rawProfiles)) fail('profiles', `must be a mapping of profile names, not ${describe(rawProfiles)}`);
+  const rawKeys = value.keys ?? [];
+  if (!Array.isArray(rawKeys)) fail('keys', `must be a list of keys, not ${describe(rawKeys)}`);
+  const refused: RefusedEntries = { keys: [], profiles: [] };
+  /** Runs a check; in perEntry mode a bad value is handed to `aside` (and undefined returned) instead of thrown. */
+  const entry = <T>(check: () => T, aside: (e: ScopeValidationError) => void): T | undefined => {
+    try {
+      return check();
+    } catch (e) {
+      if (!perEntry || !(e instanceof ScopeValidationError)) throw e;
+      aside(e);
+      return undefined;
+    }
+  };
+
   const profiles: Registry['profiles'] = {};
-  for (const [name, p] of Object.entries(rawProfiles)) profiles[name] = checkProfile(name, p, /^[A-Za-z0-9_-]+$/.test(name) ? `profiles.${name}` : `profiles[${JSON.stringify(name)}]`);
+  for (const [name, p] of Object.entries(rawProfiles)) {
+    const path = /^[A-Za-z0-9_-]+$/.test(name) ? `profiles.${name}` : `profiles[${JSON.stringify(name)}]`;
+    const checked = entry(() => checkProfile(name, p, path), (e) => refused.profiles.push({ name, path: e.path, problem: e.message }));
+    if (checked) profiles[name] = checked;
+  }
+  const refusedProfile = (name: string): boolean => refused.profiles.some((p) => p.name === name);
+  const hasProfile = (name: string): boolean => Object.hasOwn(profiles, name) || refusedProfile(name);
   const reg: Registry = { version: REGISTRY_VERSION, profiles, keys: [] };
   if (value.default_profile !== undefined && value.default_profile !== null) {
     const d = str(value.default_profile, 'default_profile', 'a profile name');
-    if (!Object.hasOwn(profiles, d)) fail('default_profile', `no profile named '${d}' in profiles`);
+    if (!hasProfile(d)) fail('default_profile', `no profile named '${d}' in profiles`);
     reg.default_profile = d;
   }
-  const rawKeys = value.keys ?? [];
-  if (!Array.isArray(rawKeys)) fail('keys', `must be a list of keys, not ${describe(rawKeys)}`);
+
+  // Each entry read, or set aside; then ids and names must be unique across both.
+  const entries: Array<{ key: KeyRecord } | { refused: RefusedKey }> = rawKeys.map((k, i) => {
+    const path = `keys[${i}]`;
+    let aside: RefusedKey | undefined;
+    const key = entry(() => checkKey(k, path, hasProfile), (e) => (aside = refusedKey(k, e.path, e.message)));
+    if (!key) return { refused: aside! };
+    if (refusedProfile(key.profile)) return { refused: refusedKey(k, `${path}.profile`, `${path}.profile: the profile '${key.profile}' cannot be read, so neither can its keys`) };
+    return { key };
+  });
+  const setAside = (i: number, path: string, problem: string): void => {
+    const e = entries[i]!;
+    if ('key' in e) entries[i] = { refused: refusedKey(rawKeys[i], path, `${path}: ${problem}`) };
+  };
   const ids = new Map<string, number>();
   const names = new Map<string, number>();
-  rawKeys.forEach((k, i) => {
-    const key = checkKey(k, `keys[${i}]`, profiles, now);
-    if (ids.has(key.id)) fail(`keys[${i}].id`, `the id ${key.id} is used twice (also keys[${ids.get(key.id)}])`);
-    if (names.has(key.name)) fail(`keys[${i}].name`, `the name '${key.name}' is used twice (also keys[${names.get(key.name)}])`);
-    ids.set(key.id, i);
-    names.set(key.name, i);
-    reg.keys.push(key);
+  entries.forEach((e, i) => {
+    const id = 'key' in e ? e.key.id : e.refused.id;
+    const name = 'key' in e ? e.key.name : e.refused.name;
+    const idTwice = id !== undefined ? ids.get(id) : undefined;
+    if (idTwice !== undefined) {
+      const problem = `the id ${id} is used twice (also keys[${idTwice}])`;
+      if (!perEntry) fail(`keys[${i}].id`, problem);
+      // Neither entry may be served: which one the file meant is not for the proxy to guess.
+      setAside(i, `keys[${i}].id`, problem);
+      setAside(idTwice, `keys[${idTwice}].id`, `the id ${id} is used twice (also keys[${i}])`);
+    }
+    const nameTwice = name !== undefined ? names.get(name) : undefined;
+    if (nameTwice !== undefined) {
+      const problem = `the name '${name}' is used twice (also keys[${nameTwice}])`;
+      if (!perEntry) fail(`keys[${i}].name`, problem);
+      setAside(i, `keys[${i}].name`, problem);
+      setAside(nameTwice, `keys[${nameTwice}].name`, `the name '${name}' is used twice (also keys[${i}])`);
+    }
+    if (id !== undefined && idTwice === undefined) ids.set(id, i);
+    if (name !== undefined && nameTwice === undefined) names.set(name, i);
   });
   // A name that is another key's id: `revoke <id>` (the id the journal shows) would hit the other key.
-  reg.keys.forEach((k, i) => {
-    const j = ids.get(k.name);
-    if (j !== undefined && j !== i) fail(`keys[${i}].name`, `the name '${k.name}' is the id of keys[${j}]: a command given it could not tell them apart`);
+  entries.forEach((e, i) => {
+    const name = 'key' in e ? e.key.name : e.refused.name;
+    const j = name !== undefined ? ids.get(name) : undefined;
+    if (j === undefined || j === i) return;
+    const problem = `the name '${name}' is the id of keys[${j}]: a command given it could not tell them apart`;
+    if (!perEntry) fail(`keys[${i}].name`, problem);
+    setAside(i, `keys[${i}].name`, problem);
   });
+  for (const e of entries) {
+    if ('key' in e) reg.keys.push(e.key);
+    else refused.keys.push(e.refused);
+  }
+  if (refused.keys.length || refused.profiles.length) reg.refused = refused;
   return reg;
+}
+
+/** What can be told of a key entry that cannot be read: enough to refuse it by id, and to tell its holder why. */
+function refusedKey(raw: unknown, path: string, problem: string): RefusedKey {
+  const out: RefusedKey = { path, problem };
+  if (isMapping(raw)) {
+    if (typeof raw.id === 'string' && KEY_ID_PATTERN.test(raw.id)) out.id = raw.id;
+    if (typeof raw.name === 'string' && NAME_PATTERN.test(raw.name)) out.name = raw.name;
+    if (typeof raw.hash === 'string' && HASH_PATTERN.test(raw.hash)) out.hash = raw.hash;
+  }
+  return out;
 }
 
 /** A key by name, or by id. */
@@ -281,9 +352,16 @@ export function keyUsable(key: KeyRecord, now: Date): boolean {
 
 /** The named profile, or the default one (the registry's default_profile, or the only profile). */
 export function resolveProfile(reg: Registry, name?: string): Profile {
+  // A profile a proxy's read set aside (validateRegistry perEntry) is there, but cannot be used.
+  const unreadable = (n: string): RegistryError | undefined => {
+    const r = reg.refused?.profiles.find((p) => p.name === n);
+    return r && new RegistryError(`the profile '${n}' cannot be read by this odoo-keys: ${r.problem}`, 'registry_invalid', '', undefined, r.path);
+  };
   if (name !== undefined && name !== '') {
     const p = reg.profiles[name];
     if (!p) {
+      const refused = unreadable(name);
+      if (refused) throw refused;
       const known = Object.keys(reg.profiles);
       throw new NotFoundError(
         `no profile named '${name}'${known.length ? ` (profiles: ${known.join(', ')})` : ''}; create it with: odoo-keys login ${name} --url ... --db ... --user ...`,
@@ -292,8 +370,10 @@ export function resolveProfile(reg: Registry, name?: string): Profile {
     }
     return { name, ...p };
   }
-  const names = Object.keys(reg.profiles);
+  const names = [...Object.keys(reg.profiles), ...(reg.refused?.profiles.map((p) => p.name) ?? [])];
   const chosen = reg.default_profile ?? (names.length === 1 ? names[0] : undefined);
+  const refused = chosen !== undefined ? unreadable(chosen) : undefined;
+  if (refused) throw refused;
   if (chosen === undefined || !reg.profiles[chosen]) {
     if (names.length === 0) throw new NotFoundError('no profile yet: connect to Odoo first with: odoo-keys login <profile> --url ... --db ... --user ...', 'no_profile');
     throw new NotFoundError(`no default profile: pick one with --profile (profiles: ${names.join(', ')})`, 'no_profile');

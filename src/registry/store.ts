@@ -56,8 +56,12 @@ export function lineOfPath(doc: Document, lc: LineCounter, path: string): number
   return lineOf(lc, doc.contents) ?? 1;
 }
 
-/** Parses and checks registry text; throws RegistryError naming file, line and field. */
-export function parseRegistry(text: string, file: string): { doc: Document; registry: Registry } {
+/**
+ * Parses and checks registry text; throws RegistryError naming file, line and field. `perEntry`
+ * (a proxy's read): entries that cannot be read are set aside in `registry.refused`, each problem
+ * with its file and line (validateRegistry says why).
+ */
+export function parseRegistry(text: string, file: string, perEntry = false): { doc: Document; registry: Registry } {
   if (text.trim() === '') {
     throw new RegistryError(`${file}:1: the registry is empty; it must start with 'version: ${REGISTRY_VERSION}' (delete the file to start afresh)`, 'registry_malformed', file, 1, 'version');
   }
@@ -89,7 +93,9 @@ export function parseRegistry(text: string, file: string): { doc: Document; regi
     }
   }
   try {
-    return { doc, registry: validateRegistry(value) };
+    const registry = validateRegistry(value, perEntry);
+    for (const r of [...(registry.refused?.keys ?? []), ...(registry.refused?.profiles ?? [])]) r.problem = `${file}:${lineOfPath(doc, lc, r.path)}: ${r.problem}`;
+    return { doc, registry };
   } catch (err) {
     if (!(err instanceof ScopeValidationError)) throw err;
     const line = lineOfPath(doc, lc, err.path);
@@ -110,12 +116,12 @@ const defaultStartWorker: StartWorker = (url, options) => new Worker(url, option
  * A thread that cannot start or dies (out of file descriptors or memory) gets the parse done in
  * place instead: a slow parse is better than a change, a revocation perhaps, left unread.
  */
-export async function parseRegistryOffThread(text: string, file: string, inPlaceBelow = OFF_THREAD_FROM, startWorker: StartWorker = defaultStartWorker): Promise<Registry> {
-  if (text.length < inPlaceBelow) return parseRegistry(text, file).registry;
+export async function parseRegistryOffThread(text: string, file: string, inPlaceBelow = OFF_THREAD_FROM, startWorker: StartWorker = defaultStartWorker, perEntry = false): Promise<Registry> {
+  if (text.length < inPlaceBelow) return parseRegistry(text, file, perEntry).registry;
   let answer: ParseAnswer;
   try {
     answer = await new Promise<ParseAnswer>((resolve, reject) => {
-      const w = startWorker(new URL('./parse-worker.js', import.meta.url), { workerData: { text, file } });
+      const w = startWorker(new URL('./parse-worker.js', import.meta.url), { workerData: { text, file, perEntry } });
       w.once('message', (m: ParseAnswer) => {
         resolve(m);
         void w.terminate();
@@ -125,7 +131,7 @@ export async function parseRegistryOffThread(text: string, file: string, inPlace
       w.once('exit', (code) => reject(new Error(`the registry parser thread stopped (exit ${code}) without an answer`)));
     });
   } catch {
-    return parseRegistry(text, file).registry;
+    return parseRegistry(text, file, perEntry).registry;
   }
   if (answer.ok) return answer.registry;
   const e = answer.error;
@@ -180,7 +186,7 @@ export class RegistryStore {
     this.lockPath = `${path}.lock`;
   }
 
-  private async load(): Promise<Loaded> {
+  private async load(perEntry = false): Promise<Loaded> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -189,7 +195,7 @@ export class RegistryStore {
       if (code === 'ENOENT') return { text: null, doc: new Document(), registry: emptyRegistry() };
       throw new RegistryError(`${this.path}: cannot read: ${(err as Error).message}`, 'registry_read', this.path);
     }
-    return { text, ...parseRegistry(text, this.path) };
+    return { text, ...parseRegistry(text, this.path, perEntry) };
   }
 
   /** The registry as it is on disk (an empty one when the file does not exist yet). */
@@ -200,9 +206,10 @@ export class RegistryStore {
   /**
    * The registry and the text it was read from (null: no file yet). Give the text to watch() as
    * `since`, so that a change made between this read and the start of the watch is not missed.
+   * `perEntry`: for a proxy, which refuses only the entries it cannot read (never for a writer).
    */
-  async readSnapshot(): Promise<RegistrySnapshot> {
-    const { registry, text } = await this.load();
+  async readSnapshot({ perEntry = false }: { perEntry?: boolean } = {}): Promise<RegistrySnapshot> {
+    const { registry, text } = await this.load(perEntry);
     return { registry, text };
   }
 
@@ -344,7 +351,9 @@ export class RegistryStore {
     // since: the text the caller's registry was read from (readSnapshot): a file that differs from
     // it now is a change, reported at once. Without it, changes count from the start of the watch.
     // retryMs: the first wait before trying a failed read again; it doubles up to retryMaxMs.
+    // perEntry: entries that cannot be read are set aside in `refused` (validateRegistry), the rest applies.
     opts: {
+      perEntry?: boolean;
       pollMs?: number;
       readText?: (path: string) => Promise<string>;
       parseInPlaceBelow?: number;
@@ -432,7 +441,7 @@ export class RegistryStore {
           }
           let reg: Registry;
           try {
-            reg = await parseRegistryOffThread(text, this.path, opts.parseInPlaceBelow, opts.startWorker);
+            reg = await parseRegistryOffThread(text, this.path, opts.parseInPlaceBelow, opts.startWorker, opts.perEntry);
           } catch (err) {
             const aboutTheFile = err instanceof RegistryError;
             if (aboutTheFile) badText = text;

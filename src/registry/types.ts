@@ -67,6 +67,35 @@ export interface Registry {
   default_profile?: string;
   profiles: Record<string, Omit<Profile, 'name'>>;
   keys: KeyRecord[];
+  /**
+   * Entries a proxy could not read and refuses while the rest is in force (only from a read for
+   * serving, `perEntry`; a command that writes keys.yaml refuses the whole file instead).
+   */
+  refused?: RefusedEntries;
+}
+
+/** A key entry (or its profile) this odoo-keys cannot read: calls with it are refused. */
+export interface RefusedKey {
+  /** Its id, when that much could be read (else no token can name it: it is an unknown key anyway). */
+  id?: string;
+  name?: string;
+  /** Its hash when readable: a caller holding the secret is told why, others get "invalid key". */
+  hash?: string;
+  /** Where and what, e.g. `keys.yaml:14: keys[3].expire: unknown field 'expire' ...` (for the log, not the client). */
+  problem: string;
+  /** The field path alone (`keys[3].expire`), for the journal: the problem may quote a value of keys.yaml. */
+  path: string;
+}
+
+export interface RefusedProfile {
+  name: string;
+  problem: string;
+  path: string;
+}
+
+export interface RefusedEntries {
+  keys: RefusedKey[];
+  profiles: RefusedProfile[];
 }
 
 /** A key's status as shown by `list` and `show`. */

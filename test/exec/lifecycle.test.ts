@@ -6,6 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execWorld, runExec, startExec, type ExecWorld } from './support.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { registryPath } from '../../src/registry/paths.js';
 
 const SCOPE = ['--scope', 'res.partner:read(name)'];
 
@@ -120,6 +123,34 @@ describe('the temporary key over time', { concurrency: true }, () => {
     const r = await run.done;
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^then odoo-keys: key 'importer\+exec' \([0-9a-f]{8}\) was revoked at /m);
-    assert.match(r.stderr, /the temporary key was revoked \(its --key was revoked or removed\)/);
+    assert.match(r.stderr, /the temporary key was revoked \(its --key was revoked or removed/);
+  });
+});
+
+// A world of its own: the file written here is one this version's store refuses to edit, which the
+// concurrent tests above do.
+describe("the --key's entry in keys.yaml", () => {
+  let w: ExecWorld;
+  before(async () => {
+    w = await execWorld(19);
+  });
+  after(() => w.close());
+
+  test("the --key's entry turning unreadable to this version (a newer version's field) stops the temporary key, fail closed", async () => {
+    const k = await w.addKey({ name: 'importer2', rules: [{ model: 'res.partner', methods: ['read'] }] });
+    const run = startExec(w, ['--key', 'importer2', '--', 'python3', w.script('until-refused.py', UNTIL_REFUSED)]);
+    const first = await run.waitFor(/^first (.*)\n/m);
+    assert.match(first[1]!, /^\d+$/, 'the key works at first');
+    // As a newer odoo-keys would write it (this version's store refuses the field).
+    const path = registryPath(w.home);
+    const doc = parseDocument(readFileSync(path, 'utf8'));
+    const i = (doc.toJS() as { keys: Array<{ id: string }> }).keys.findIndex((x) => x.id === k.id);
+    doc.setIn(['keys', i, 'max_records'], 10);
+    writeFileSync(path, doc.toString());
+    run.child.stdin!.end('go\n');
+    const r = await run.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^then odoo-keys: key 'importer2\+exec' \([0-9a-f]{8}\) was revoked at /m);
+    assert.match(r.stderr, /its entry in keys\.yaml can no longer be read/);
   });
 });

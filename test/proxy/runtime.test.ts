@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { parseDocument } from 'yaml';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startStandin } from '../standin/server.js';
@@ -148,4 +149,32 @@ test('the default --max-connections leaves room for a pool of sockets to each Od
       await proxy.close(500);
     }
   }
+});
+
+test('serve starts on a keys.yaml holding an entry this version cannot read: that key refused, the rest served; the served profile itself unreadable is a clear refusal to start', async (t) => {
+  const { root, keys: [newer, plain] } = await registryOnStandin(t, ['newer', 'plain']);
+  const path = registryPath(join(root, 'config'));
+  const edit = (change: (doc: ReturnType<typeof parseDocument>) => void): void => {
+    const doc = parseDocument(readFileSync(path, 'utf8'));
+    change(doc);
+    writeFileSync(path, doc.toString());
+  };
+  // A replica restarted after a newer odoo-keys wrote a field: it must come up (a crash loop would
+  // stop every integration it serves), refusing what it cannot read.
+  edit((doc) => doc.setIn(['keys', 0, 'max_records'], 10));
+  const errors: string[] = [];
+  const proxy = await startProxy({ home: join(root, 'config'), profiles: [], host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), watch: false, log: { ...silentLogger, error: (_m, f) => void errors.push(String(f?.problem)) } });
+  t.after(() => proxy.close(500));
+  const call = (k: string): ReturnType<typeof post> => post(`${proxy.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${k}`, 'Content-Type': 'application/json' });
+  assert.equal((await call(plain!.token)).status, 200);
+  const refused = await call(newer!.token);
+  assert.equal(refused.status, 401);
+  assert.match(refused.text, /cannot be read by this odoo-keys/);
+  assert.ok(errors.some((e) => /keys\.yaml:\d+: keys\[0\]\.max_records: unknown field/.test(e)), JSON.stringify(errors));
+
+  edit((doc) => doc.setIn(['profiles', 'p', 'failover_url'], 'https://b.example.com'));
+  await assert.rejects(
+    startProxy({ home: join(root, 'config'), profiles: [], host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), watch: false, log: silentLogger }),
+    (e: unknown) => /the profile 'p' cannot be read by this odoo-keys: .*keys\.yaml:\d+: profiles\.p\.failover_url: unknown field/.test((e as Error).message),
+  );
 });

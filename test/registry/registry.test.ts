@@ -93,7 +93,7 @@ test('a learning key whose end is more than its day away (created moved ahead by
   const now = new Date('2026-11-28T10:00:00Z');
   const far = key({ name: 'learner', learning: true, created: '2031-11-28T10:00:00Z', expires: '2031-11-29T10:00:00Z' });
   // The file loads: refusing it on a replica whose clock is behind would hold back a revocation beside the key.
-  const reg = validateRegistry({ ...registry(), keys: [key({ id: '00000001', name: 'other', revoked: '2026-11-28T09:00:00Z' }), far] }, now.getTime());
+  const reg = validateRegistry({ ...registry(), keys: [key({ id: '00000001', name: 'other', revoked: '2026-11-28T09:00:00Z' }), far] });
   assert.equal(keyStatus(reg.keys[0]!, now), 'revoked');
   assert.equal(keyStatus(reg.keys[1]!, now), 'not_yet');
   assert.equal(learningTooLong(far, now), true);
@@ -132,4 +132,53 @@ test('preconnect: as the profile says, else on for https (a front server ends TL
   assert.equal(preconnects({ url: 'http://nginx.lan', preconnect: true }), true);
   const reg = validateRegistry({ ...registry(), profiles: { prod: { url: 'http://x', db: 'a', login: 'b', preconnect: true } } });
   assert.equal(reg.profiles.prod!.preconnect, true);
+});
+
+test('perEntry (a proxy reading keys.yaml): what it cannot read is set aside, alone; a writer (strict) still refuses the whole file', () => {
+  const staging = { url: 'https://s.odoo.com', db: 's', login: 'x' };
+  const file = {
+    ...registry({ profiles: { prod: registry().profiles.prod!, staging: { ...staging, failover: 'https://b' } } as Registry['profiles'] }),
+    default_profile: 'staging',
+    keys: [
+      key({ id: '00000001', name: 'revoked', revoked: '2026-11-28T09:00:00Z' }),
+      { ...key({ id: '00000002', name: 'newer' }), max_records: 10 },
+      key({ id: '00000003', name: 'typo', rules: [{ model: 'res.partner', methods: ['read'], feilds: ['name'] } as never] }),
+      key({ id: '00000004', name: 'on-staging', profile: 'staging' }),
+      { name: 'no-id', profile: 'prod', hash: HASH, created: '2026-11-01T00:00:00Z', rules: [] },
+      key({ id: '00000005', name: 'fine' }),
+    ],
+  };
+  assert.throws(() => validateRegistry(file), (e: unknown) => e instanceof ScopeValidationError && /failover/.test(e.message));
+  const reg = validateRegistry(file, true);
+  assert.deepEqual(reg.keys.map((k) => k.name), ['revoked', 'fine']);
+  assert.equal(reg.keys[0]!.revoked, '2026-11-28T09:00:00Z', 'the revocation beside them is read');
+  assert.deepEqual(Object.keys(reg.profiles), ['prod']);
+  assert.deepEqual(reg.refused!.profiles.map((p) => [p.name, p.path]), [['staging', 'profiles.staging.failover']]);
+  const refused = reg.refused!.keys;
+  assert.deepEqual(refused.map((r) => [r.id, r.name, r.path]), [
+    ['00000002', 'newer', 'keys[1].max_records'],
+    ['00000003', 'typo', 'keys[2].rules[0].feilds'],
+    ['00000004', 'on-staging', 'keys[3].profile'],
+    [undefined, 'no-id', 'keys[4]'],
+  ]);
+  assert.ok(refused.every((r) => r.id === undefined || r.hash === HASH), 'the hash is kept, so its holder can be told why');
+  assert.match(refused[0]!.problem, /unknown field 'max_records'.*a field of a newer odoo-keys/);
+  assert.match(refused[2]!.problem, /the profile 'staging' cannot be read/);
+  // The default profile may be one set aside: a proxy asked for it says why it cannot serve it.
+  assert.throws(() => resolveProfile(reg), /the profile 'staging' cannot be read by this odoo-keys: profiles\.staging\.failover: unknown field/);
+  assert.throws(() => resolveProfile(reg, 'staging'), /cannot be read by this odoo-keys/);
+  assert.equal(resolveProfile(reg, 'prod').name, 'prod');
+  // Nothing set aside: no `refused` at all.
+  assert.equal(validateRegistry(registry({ keys: [key()] }), true).refused, undefined);
+});
+
+test('perEntry: an id or a name two entries share sets both aside (which one the file meant is not guessed); so does a name that is an id', () => {
+  const file = registry({ keys: [key({ id: '00000001', name: 'a' }), key({ id: '00000001', name: 'b' }), key({ id: '00000002', name: 'c' }), key({ id: '00000003', name: 'c' }), key({ id: '00000004', name: 'd' }), key({ id: '00000005', name: '00000004' })] });
+  assert.throws(() => validateRegistry(file), /used twice/);
+  const reg = validateRegistry(file, true);
+  assert.deepEqual(reg.keys.map((k) => k.name), ['d']);
+  assert.deepEqual(reg.refused!.keys.map((r) => r.path), ['keys[0].id', 'keys[1].id', 'keys[2].name', 'keys[3].name', 'keys[5].name']);
+  // The file's own shape stays all or nothing.
+  assert.throws(() => validateRegistry({ ...registry(), future: true }, true), /unknown field 'future'/);
+  assert.throws(() => validateRegistry({ ...registry(), keys: { a: 1 } }, true), /must be a list of keys/);
 });

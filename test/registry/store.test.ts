@@ -686,3 +686,16 @@ test('a learning key made to start in the future by hand does not stop the file 
   const { registry: reg } = parseRegistry(text, 'keys.yaml');
   assert.equal(keyStatus(reg.keys[0]!, new Date('2026-11-29T00:00:00Z')), 'not_yet');
 });
+
+test('perEntry: an entry set aside carries its file and line; the same from the parser thread as in place', async () => {
+  const text = HAND_WRITTEN.replace('    limits: { hours:', '    max_records: 10\n    limits: { hours:');
+  assert.notEqual(text, HAND_WRITTEN);
+  assert.throws(() => parseRegistry(text, 'keys.yaml'), (e: unknown) => e instanceof RegistryError && e.line === 26 && /max_records/.test(e.message));
+  const inPlace = parseRegistry(text, 'keys.yaml', true).registry;
+  assert.deepEqual(inPlace.keys.map((k) => k.name), ['website-form']);
+  assert.deepEqual(inPlace.refused!.keys.map((r) => [r.id, r.path]), [['1c0de5a1', 'keys[1].max_records']]);
+  assert.match(inPlace.refused!.keys[0]!.problem, /^keys\.yaml:26: keys\[1\]\.max_records: unknown field 'max_records'/);
+  // In a worker thread (files of 100 KB and more): the same registry, refused entries included.
+  assert.deepEqual(await parseRegistryOffThread(text, 'keys.yaml', 0, undefined, true), inPlace);
+  await assert.rejects(parseRegistryOffThread(text, 'keys.yaml', 0), (e: unknown) => e instanceof RegistryError && e.line === 26);
+});
