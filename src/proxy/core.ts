@@ -198,6 +198,11 @@ export class ProxyCore {
     return refusalAnswer({ protocol, legacy, version: this.versionFor(undefined) }, 'bad_request', message, 413);
   }
 
+  /** A refusal for want of room (the connection limit), in the client's protocol (no request id is known). */
+  unavailableAnswer(protocol: Protocol, legacy: boolean, message: string): RpcAnswer {
+    return refusalAnswer({ protocol, legacy, version: this.versionFor(undefined) }, 'unavailable', message);
+  }
+
   private ctx(x: Exchange, version?: number): ClientContext {
     return { protocol: x.protocol, legacy: x.legacy, version: version ?? this.versionFor(x.db), jsonrpcId: x.jsonrpcId };
   }

@@ -87,8 +87,9 @@ export function createProxyServer(deps: ServerDeps, opts: ServerOptions): http.S
     connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(opts.headersTimeoutMs, opts.requestTimeoutMs) / 4))),
   };
   let overLimit: (req: http.IncomingMessage) => boolean = () => false;
+  const routeOverLimit = overLimitRouter(deps, opts, addresses);
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    (overLimit(req) ? routeOverLimit(deps, opts, addresses, req, res) : route(deps, opts, addresses, req, res)).catch((err: unknown) => {
+    (overLimit(req) ? routeOverLimit(req, res) : route(deps, opts, addresses, req, res)).catch((err: unknown) => {
       deps.log.error('request failed', { error: err instanceof Error ? err.message : String(err), path: safePath(req.url) });
       if (!res.headersSent) writeAnswer(res, { status: 500, headers: PLAIN, body: 'odoo-keys: internal error\n' });
       else res.destroy();
@@ -180,19 +181,42 @@ export function limitConnections(server: Pick<http.Server, 'on'>, deps: Pick<Ser
 
 /**
  * A request on a connection of the health reserve: /healthz and /metrics are answered as usual,
- * anything else gets a 503 (the connection limit is reached) and the connection closes.
+ * anything else gets a 503 (the connection limit is reached) and the connection closes. An RPC
+ * path gets it in its protocol's shape (an XML-RPC fault, a JSON-RPC error, a JSON-2 body), so a
+ * client reports the reason rather than failing to parse a plain text; the reason is in the status
+ * line too, since xmlrpc.client and urllib show only that for a status other than 200. The
+ * answers are made once per protocol: the reserve must cost next to nothing.
  */
-async function routeOverLimit(deps: ServerDeps, opts: ServerOptions, addressOf: (req: http.IncomingMessage) => string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  res.shouldKeepAlive = false;
-  const path = (req.url ?? '/').split('?')[0]!;
-  if (path === '/healthz' || path === '/metrics') return route(deps, opts, addressOf, req, res);
-  deps.metrics.overLimitCalls++;
-  res.writeHead(503, { ...PLAIN, 'Retry-After': '1', Connection: 'close' });
-  res.write(`odoo-keys: too many client connections open (--max-connections ${opts.maxConnections}); try again when one ends\n`);
-  // Read (and drop) a small body first: closing on unread bytes resets the connection, and the
-  // client would see that instead of the answer.
-  await discardBody(req, 0, 1024 * 1024);
-  res.end();
+function overLimitRouter(deps: ServerDeps, opts: ServerOptions, addressOf: (req: http.IncomingMessage) => string): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> {
+  const message = `odoo-keys: too many client connections open (--max-connections ${opts.maxConnections}); try again when one ends`;
+  const answers = new Map<string, { headers: Record<string, string>; body: Buffer }>();
+  const answerFor = (path: string): { headers: Record<string, string>; body: Buffer } => {
+    const xml = matchXmlRpcPath(path);
+    const protocol = xml ? 'xmlrpc' : path === '/jsonrpc' ? 'jsonrpc' : path.startsWith('/json/2') ? 'json2' : undefined;
+    const key = `${protocol}|${xml?.legacy ?? false}`;
+    let a = answers.get(key);
+    if (!a) {
+      const rpc = protocol ? deps.core.unavailableAnswer(protocol, xml?.legacy ?? false, message) : undefined;
+      a = rpc ? { headers: rpc.headers, body: Buffer.from(rpc.body) } : { headers: PLAIN, body: Buffer.from(`${message}\n`) };
+      answers.set(key, a);
+    }
+    return a;
+  };
+  return async (req, res) => {
+    res.shouldKeepAlive = false;
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/healthz' || path === '/metrics') return route(deps, opts, addressOf, req, res);
+    deps.metrics.overLimitCalls++;
+    const a = answerFor(path);
+    res.writeHead(503, message, { ...a.headers, 'Content-Length': String(a.body.length), 'Retry-After': '1', Connection: 'close' });
+    res.write(a.body);
+    // Read (and drop) the body first, as refuseTooLarge does: closing on unread bytes resets the
+    // connection, and a client still sending (Python's xmlrpc.client) sees a broken pipe instead of
+    // the answer. Up to --max-body (any body the proxy would carry); nothing kept, and the request
+    // timeout bounds the time.
+    await discardBody(req, 0, 1024 * 1024);
+    res.end();
+  };
 }
 
 function safePath(url: string | undefined): string {

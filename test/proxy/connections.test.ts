@@ -14,6 +14,7 @@ import { connectionsWithin, limitConnections, openFileLimit, HEALTH_RESERVE } fr
 import { silentLogger } from '../../src/proxy/log.js';
 import type { Metrics } from '../../src/proxy/metrics.js';
 import { startHarness, post } from '../support/proxy-harness.js';
+import { pythonCommand, runPython } from '../support/python.js';
 
 test('connectionsWithin keeps descriptors for Odoo and the proxy itself; openFileLimit reads /proc/self/limits', () => {
   assert.equal(connectionsWithin(1024, 64), 1024 - 64 - 128 - HEALTH_RESERVE, 'room for Odoo, the proxy\'s own files and the health reserve');
@@ -215,4 +216,57 @@ test('the health reserve matches a request to its connection by peer address and
   const next = socket(40001);
   server.emit('connection', next);
   assert.equal(overLimit(request(next)), false, 'within the limit once the others closed');
+});
+
+test('a call on a connection of the health reserve gets its 503 in its protocol\'s shape, the reason in the body and in the status line: xmlrpc.client says a ProtocolError naming the limit, not a parse error', async (t) => {
+  const h = await startHarness({ version: 19, server: { maxConnections: 1 } });
+  t.after(() => h.close());
+  const held = await connect(h.proxy.port);
+  t.after(() => held.destroy());
+  const reason = 'too many client connections open (--max-connections 1)';
+  const before = h.standin.received.length;
+  const ask = (path: string, body: string): Promise<string> => connect(h.proxy.port).then((s) => exchange(s, `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`));
+  const split = (raw: string): { status: string; head: string; body: string } => {
+    const at = raw.indexOf('\r\n\r\n');
+    return { status: raw.slice(0, raw.indexOf('\r\n')), head: raw.slice(0, at), body: raw.slice(at + 4) };
+  };
+  for (const path of ['/xmlrpc/2/object', '/xmlrpc/object']) {
+    const a = split(await ask(path, '<?xml version="1.0"?><methodCall><methodName>execute_kw</methodName><params></params></methodCall>'));
+    assert.match(a.status, /^HTTP\/1\.1 503 odoo-keys: too many client connections open/);
+    assert.match(a.head, /Content-Type: text\/xml/i);
+    // The legacy paths put the text in faultCode, as Odoo does there.
+    assert.match(a.body, /<fault>[\s\S]*too many client connections open \(--max-connections 1\)/);
+  }
+  const jsonrpc = split(await ask('/jsonrpc', '{"jsonrpc":"2.0","method":"call","params":{},"id":7}'));
+  assert.match(jsonrpc.status, /^HTTP\/1\.1 503 /);
+  const err = JSON.parse(jsonrpc.body) as { jsonrpc: string; error: { message: string; data: { message: string } } };
+  assert.equal(err.jsonrpc, '2.0');
+  assert.match(err.error.data.message, /too many client connections open \(--max-connections 1\)/);
+  const json2 = split(await ask('/json/2/res.partner/search', '{}'));
+  assert.match(json2.status, /^HTTP\/1\.1 503 /);
+  assert.match(json2.head, /Retry-After: 1/i);
+  assert.match((JSON.parse(json2.body) as { message: string }).message, /too many client connections open \(--max-connections 1\)/);
+  // Elsewhere a plain text, as before.
+  assert.match(split(await ask('/web/dataset/call_kw', '{}')).body, /^odoo-keys: too many client connections open/);
+  assert.equal(h.standin.received.length, before, 'nothing reached Odoo');
+
+  const python = pythonCommand();
+  if (!python) return t.diagnostic('python is not installed: xmlrpc.client not checked');
+  const r = await runPython(python, String.raw`
+import json, os, xmlrpc.client
+p = xmlrpc.client.ServerProxy(os.environ['PROXY'] + '/xmlrpc/2/object')
+try:
+    p.execute_kw('db', 2, 'odk_x_y', 'res.partner', 'search', [[]])
+    print(json.dumps({'kind': 'none'}))
+except xmlrpc.client.ProtocolError as e:
+    print(json.dumps({'kind': 'ProtocolError', 'code': e.errcode, 'msg': e.errmsg}))
+except xmlrpc.client.Fault as e:
+    print(json.dumps({'kind': 'Fault', 'msg': e.faultString}))
+except Exception as e:
+    print(json.dumps({'kind': type(e).__name__, 'msg': str(e)}))
+`, { PROXY: h.url });
+  const seen = JSON.parse(r.stdout) as { kind: string; code?: number; msg: string };
+  assert.equal(seen.kind, 'ProtocolError', r.stdout + r.stderr);
+  assert.equal(seen.code, 503);
+  assert.ok(seen.msg.includes(reason), seen.msg);
 });
