@@ -214,7 +214,7 @@ function overLimitRouter(deps: ServerDeps, opts: ServerOptions, addressOf: (req:
     // connection, and a client still sending (Python's xmlrpc.client) sees a broken pipe instead of
     // the answer. Up to --max-body (any body the proxy would carry); nothing kept, and the request
     // timeout bounds the time.
-    await discardBody(req, 0, 1024 * 1024);
+    await discardBody(req, 0, opts.maxBodyBytes);
     res.end();
   };
 }

@@ -270,3 +270,51 @@ except Exception as e:
   assert.equal(seen.code, 503);
   assert.ok(seen.msg.includes(reason), seen.msg);
 });
+
+test('a call with a large body on a connection of the health reserve reads its 503, not a reset: the body is read and dropped up to --max-body; a sender that stalls is closed by the request timeout', { timeout: 60_000 }, async (t) => {
+  const h = await startHarness({ version: 19, server: { maxConnections: 1, maxBodyBytes: 8 * 1024 * 1024, headersTimeoutMs: 2000, requestTimeoutMs: 20_000 } });
+  t.after(() => h.close());
+  const held = await connect(h.proxy.port);
+  t.after(() => held.destroy());
+  // 6 MiB: more than the socket buffers take, so the client is still sending when the 503 is written.
+  const body = Buffer.alloc(6 * 1024 * 1024, 0x61);
+  const s = await connect(h.proxy.port);
+  const outcome = await new Promise<{ got: string; error?: string }>((resolve) => {
+    let got = '';
+    let error: string | undefined;
+    s.on('data', (d: Buffer) => (got += d.toString()));
+    s.on('error', (e: NodeJS.ErrnoException) => (error ??= e.code ?? e.message));
+    s.once('close', () => resolve({ got, ...(error ? { error } : {}) }));
+    s.write(`POST /json/2/res.partner/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+    s.end(body);
+  });
+  assert.equal(outcome.error, undefined, `the connection was reset: ${outcome.error}`);
+  assert.match(outcome.got, /^HTTP\/1\.1 503 [\s\S]*too many client connections open \(--max-connections 1\)/);
+
+  const python = pythonCommand();
+  if (python) {
+    const r = await runPython(python, String.raw`
+import json, os, xmlrpc.client
+p = xmlrpc.client.ServerProxy(os.environ['PROXY'] + '/xmlrpc/2/object')
+try:
+    p.execute_kw('db', 2, 'odk_x_y', 'res.partner', 'create', [{'name': 'a' * (6 * 1024 * 1024)}])
+    print(json.dumps({'kind': 'none'}))
+except xmlrpc.client.ProtocolError as e:
+    print(json.dumps({'kind': 'ProtocolError', 'code': e.errcode, 'msg': e.errmsg}))
+except Exception as e:
+    print(json.dumps({'kind': type(e).__name__, 'msg': str(e)}))
+`, { PROXY: h.url });
+    const seen = JSON.parse(r.stdout) as { kind: string; code?: number; msg: string };
+    assert.equal(seen.kind, 'ProtocolError', r.stdout + r.stderr);
+    assert.equal(seen.code, 503);
+  }
+
+  // A sender that stops mid-body holds its reserve connection no longer than the request timeout.
+  const h2 = await startHarness({ version: 19, server: { maxConnections: 1, headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 300 } });
+  t.after(() => h2.close());
+  const held2 = await connect(h2.proxy.port);
+  t.after(() => held2.destroy());
+  held2.write('POST /jsonrpc HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n');
+  const stalled = await exchange(await connect(h2.proxy.port), 'POST /xmlrpc/2/object HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n<?xml');
+  assert.match(stalled, /^HTTP\/1\.1 503 /, 'answered, then closed (exchange resolves on the close)');
+});
