@@ -420,6 +420,8 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   /** RunningProxy.close, run once. */
   const closeOnce = async (graceMs: number, answerWaitMs: number, { onAnswerWait }: CloseOptions): Promise<void> => {
     closing = true;
+    // No call goes out from here on: the answers still coming in must not open spares.
+    pool.stopOpeningAhead();
     watch?.();
     if (pruneTimer) clearInterval(pruneTimer);
     await new Promise<void>((resolve) => {

@@ -215,6 +215,11 @@ export class UpstreamPool {
     this.connections.openAhead(url, on);
   }
 
+  /** Opens no more connections ahead and closes those waiting (shutdown; Connections.stopOpeningAhead). */
+  stopOpeningAhead(): void {
+    this.connections.stopOpeningAhead();
+  }
+
   /** Connections opened ahead, and how many of them a call took. */
   get spares(): { readonly opened: number; readonly taken: number } {
     return this.connections.spares;

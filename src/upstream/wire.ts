@@ -132,6 +132,8 @@ export class Connections {
   private readonly origins = new Map<string, Origin>();
   private readonly sockets = new Set<net.Socket>();
   private closed = false;
+  /** Set by stopOpeningAhead(): no more spares (shutdown waits for the calls in flight). */
+  private noSpares = false;
   /** Spares opened, and taken by a call (the rest timed out or broke unused). */
   readonly spares = { opened: 0, taken: 0 };
 
@@ -205,8 +207,28 @@ export class Connections {
     this.originOf(url).spare = on;
   }
 
+  /**
+   * Opens no more spares, and closes those waiting: from the start of shutdown, when no new call
+   * goes out, each answer still coming in would otherwise open one that nobody takes (and that an
+   * Odoo prefork worker waits on). Calls in flight go on.
+   */
+  stopOpeningAhead(): void {
+    this.noSpares = true;
+    for (const o of this.origins.values()) {
+      for (let i = o.idle.length - 1; i >= 0; i--) {
+        const e = o.idle[i]!;
+        if (!e.spare) continue;
+        o.idle.splice(i, 1);
+        e.take();
+        e.socket.on('error', ignoreError);
+        e.socket.destroy();
+      }
+    }
+  }
+
   /** Closes every socket, busy or idle. */
   close(): void {
+    this.noSpares = true;
     this.closed = true;
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
@@ -352,7 +374,7 @@ export class Connections {
    * sent with `openAhead: false`.
    */
   private topUpSpares(origin: Origin, opts: ExchangeOptions): void {
-    if (!origin.spare || !origin.closes || opts.openAhead === false) return;
+    if (!origin.spare || !origin.closes || opts.openAhead === false || this.noSpares) return;
     let have = 0;
     let open = origin.busy;
     for (const e of origin.idle) {
@@ -360,7 +382,7 @@ export class Connections {
       open++;
       if (e.spare) have++;
     }
-    for (; have < origin.spareTarget && open < this.maxSockets && !this.closed; have++, open++) {
+    for (; have < origin.spareTarget && open < this.maxSockets; have++, open++) {
       this.spares.opened++;
       // Idle at once, while it connects: a call that comes before the handshake ends waits for it
       // there, and a failed connect ('error', the idle watch) only drops it.

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import { startStandin } from '../standin/server.js';
 import { RegistryStore } from '../../src/registry/store.js';
 import { registryPath } from '../../src/registry/paths.js';
@@ -177,4 +178,57 @@ test('serve starts on a keys.yaml holding an entry this version cannot read: tha
     startProxy({ home: join(root, 'config'), profiles: [], host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), watch: false, log: silentLogger }),
     (e: unknown) => /the profile 'p' cannot be read by this odoo-keys: .*keys\.yaml:\d+: profiles\.p\.failover_url: unknown field/.test((e as Error).message),
   );
+
+test('shutdown opens no spare connection to Odoo: the answer to a call in flight during close() does not open one, the one waiting is closed', async (t) => {
+  const odoo = await startStandin({ version: 19 });
+  t.after(() => odoo.close());
+  // Counts the TCP connections made to Odoo.
+  const sockets: net.Socket[] = [];
+  const counter = net.createServer((client) => {
+    sockets.push(client);
+    const back = net.connect(Number(new URL(odoo.url).port), '127.0.0.1');
+    sockets.push(back);
+    for (const s of [client, back]) s.on('error', () => undefined);
+    client.pipe(back).pipe(client);
+    back.on('close', () => client.destroy());
+    client.on('close', () => back.destroy());
+  });
+  await new Promise<void>((r) => counter.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    counter.close();
+  });
+  let connections = 0;
+  counter.on('connection', () => connections++);
+  const root = mkdtempSync(join(tmpdir(), 'odoo-keys-rt-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const keyFile = join(root, 'k');
+  writeFileSync(keyFile, odoo.users.integration.apiKey!, { mode: 0o600 });
+  const store = new RegistryStore(registryPath(join(root, 'config')));
+  const key = mintKey();
+  await store.update((reg) => {
+    reg.profiles.p = { url: `http://127.0.0.1:${(counter.address() as net.AddressInfo).port}`, db: odoo.db, login: 'integration', key_file: keyFile, preconnect: true } as (typeof reg.profiles)[string];
+    reg.default_profile = 'p';
+    reg.keys.push({ id: key.id, name: 'reader', profile: 'p', hash: key.hash, created: new Date().toISOString(), rules: RULES });
+  });
+  const proxy = await startProxy({ home: join(root, 'config'), profiles: [], host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), watch: false, log: silentLogger });
+  t.after(() => proxy.close(0));
+  const call = (): Promise<{ status: number }> => post(`${proxy.url}/json/2/res.partner/search_count`, '{"domain":[]}', { Authorization: `bearer ${key.token}`, 'Content-Type': 'application/json' });
+  assert.equal((await call()).status, 200);
+  // The next call is held at Odoo while the proxy shuts down, longer than a spare waits for a call
+  // (SPARE_MS): the spare it opened is gone by the time its answer comes, so that answer would open another.
+  odoo.faults.delayMs = 2000;
+  const before = odoo.received.length;
+  const inFlight = call();
+  for (let i = 0; odoo.received.length === before; i++) {
+    assert.ok(i < 5000, 'the call never reached Odoo');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const atClose = connections;
+  const closed = proxy.close(5000);
+  assert.equal((await inFlight).status, 200, 'the call in flight is answered');
+  await closed;
+  // Let any connection opened at the answer reach the counter.
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(connections, atClose, 'no connection opened to Odoo after shutdown began');
 });

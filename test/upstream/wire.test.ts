@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cancellation, UpstreamPool, readBody, type UpstreamRequest } from '../../src/upstream/forward.js';
 import { pickIdle, type IdleSocket } from '../../src/upstream/wire.js';
+import { pythonCommand } from '../support/python.js';
 
 const REQ: UpstreamRequest = { path: '/xmlrpc/2/object', headers: { 'Content-Type': 'text/xml' }, body: Buffer.from('<methodCall/>') };
 
@@ -727,4 +728,69 @@ test('the idle socket a call takes: the last one an answer left open, else the o
   assert.equal(pick(idle), 'spare');
   assert.deepEqual(names(idle), [], 'closed sockets are dropped on the way');
   assert.equal(pick(idle), undefined);
+});
+
+test('stopOpeningAhead (shutdown): the spare waiting is closed, and an answer still coming in opens none; the call in flight ends as usual', async (t) => {
+  const pool = new UpstreamPool({ maxSockets: 4 });
+  t.after(() => pool.close());
+  const held: net.Socket[] = [];
+  // The first call is answered at once (it teaches Connection: close); the second is held at Odoo.
+  const s = await rawServer((_req, sock, n) => (n === 2 ? void held.push(sock) : sock.end(ok('odoo', 'Connection: close\r\n'))));
+  t.after(() => s.close());
+  pool.openAhead(s.url, true);
+  await readBody(await pool.send(s.url, REQ), 1e6);
+  const inFlight = pool.send(s.url, REQ);
+  await until(() => held.length === 1);
+  // The second call took the first spare and opened the next one (or two).
+  await until(() => s.connections >= 3);
+  pool.stopOpeningAhead();
+  // Every spare closed: only the held call's connection is left.
+  await until(() => s.sockets.every((x) => x === held[0] || x.destroyed));
+  const opened = pool.spares.opened;
+  const connections = s.connections;
+  assert.ok(opened >= 2);
+  held[0]!.end(ok('late', 'Connection: close\r\n'));
+  assert.equal((await readBody(await inFlight, 1e6)).toString(), 'late');
+  // A spare the answer opened would be connection 4: a call made now (none is, in a shutdown) shows it was not.
+  assert.equal(pool.spares.opened, opened, 'no spare opened by the answer that came in after');
+  assert.equal((await readBody(await pool.send(s.url, REQ), 1e6)).toString(), 'odoo');
+  assert.equal(s.connections, connections + 1, 'that call on a connection of its own, the first since');
+  assert.equal(pool.spares.opened, opened, 'and none opened after it');
+});
+
+test('a spare still connecting when a CLI command ends (exec closes its pool) is destroyed by close(): it does not hold the process open', async (t) => {
+  const python = pythonCommand();
+  if (!python) return t.skip('python is not installed (the listener whose connects hang is a Python socket)');
+  // A listener that answers one call and then fills its accept queue (backlog 0, never accepting),
+  // so that the kernel drops later SYNs: the spare that answer opens stays connecting.
+  const server = spawn(python, ['-c', String.raw`
+import socket, sys, time
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept()
+buf = b''
+while b'\r\n\r\n' not in buf: buf += c.recv(65536)
+filler = socket.create_connection(('127.0.0.1', s.getsockname()[1]))
+c.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'); c.close()
+sys.stdin.read()
+`], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => server.kill());
+  const port = await new Promise<string>((resolve) => server.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  const forward = fileURLToPath(new URL('../../src/upstream/forward.js', import.meta.url));
+  // The child says at exit whether the spare's own wait (SPARE_MS) ran out first: it would have, had
+  // the connecting socket held the process open until then.
+  const script = `
+    import { UpstreamPool, readBody } from ${JSON.stringify(forward)};
+    const pool = new UpstreamPool();
+    const url = new URL('http://127.0.0.1:${port}/');
+    pool.openAhead(url, true);
+    const text = (await readBody(await pool.send(url, { path: '/', headers: {}, body: Buffer.from('x') }), 1e6)).toString();
+    const spare = [...pool.connections.sockets].at(-1);
+    let timedOut = false;
+    spare.on('timeout', () => (timedOut = true));
+    const connecting = spare.connecting;
+    pool.close();
+    process.on('exit', () => console.log(JSON.stringify({ text, connecting, timedOut })));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(stdout), { text: 'ok', connecting: true, timedOut: false });
 });
