@@ -254,7 +254,19 @@ export class Connections {
     const socket = origin.secure
       ? tls.connect({ host: origin.host, port: origin.port, ...(net.isIP(origin.host) ? {} : { servername: origin.host }), ...(origin.session ? { session: origin.session } : {}) })
       : net.connect({ host: origin.host, port: origin.port });
-    if (origin.secure) socket.on('session', (s: Buffer) => (origin.session = s));
+    if (origin.secure) {
+      const offered = origin.session;
+      let got: Buffer | undefined;
+      let up = false;
+      socket.on('session', (s: Buffer) => (origin.session = got = s));
+      socket.once('secureConnect', () => (up = true));
+      // A connection that failed before its handshake ended (cut, a certificate refused) may have
+      // failed on the session it offered, or left one from a peer that was not trusted: the next
+      // connection starts afresh. Heard only here; the socket's users have their own listeners.
+      socket.on('error', () => {
+        if (!up && (origin.session === offered || origin.session === got)) origin.session = undefined;
+      });
+    }
     socket.setNoDelay(true);
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));

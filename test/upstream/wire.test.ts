@@ -548,7 +548,7 @@ test('a spare that cannot connect (Odoo went down) is dropped quietly; the next 
  * after a call took a spare: the call took it while its set-up was still running), then 'cut's it
  * or passes it on to the 'bad' server; 'cut' closes it at once. Runs `script` in a process that trusts the good certificate.
  */
-async function tlsFront(t: import('node:test').TestContext, plan: (n: number) => 'good' | 'bad' | 'cut' | 'hold-cut' | 'hold-bad'): Promise<{ run(script: (url: string, forward: string) => string): Promise<unknown>; requests: () => number } | undefined> {
+async function tlsFront(t: import('node:test').TestContext, plan: (n: number) => 'good' | 'bad' | 'cut' | 'hold-cut' | 'hold-bad'): Promise<{ run(script: (url: string, forward: string) => string): Promise<unknown>; requests: () => number; resumed: boolean[] } | undefined> {
   if (spawnSync('openssl', ['version']).status !== 0) return void t.skip('openssl is not installed (.ci/run installs it)');
   const dir = mkdtempSync(join(tmpdir(), 'odoo-keys-tls-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -567,7 +567,12 @@ async function tlsFront(t: import('node:test').TestContext, plan: (n: number) =>
       sock.end(ok('over tls', 'Connection: close\r\n'));
     });
   };
-  const good = tls.createServer(cert('good'), answering);
+  /** Per connection the good server took: whether it resumed a TLS session. */
+  const resumed: boolean[] = [];
+  const good = tls.createServer(cert('good'), (sock) => {
+    resumed.push(sock.isSessionReused());
+    answering(sock);
+  });
   const bad = tls.createServer(cert('bad'), answering);
   bad.on('tlsClientError', () => {});
   for (const s of [good, bad]) {
@@ -608,6 +613,7 @@ async function tlsFront(t: import('node:test').TestContext, plan: (n: number) =>
   const forward = fileURLToPath(new URL('../../src/upstream/forward.js', import.meta.url));
   return {
     requests: () => requests,
+    resumed,
     async run(script) {
       // Each run counts its connections from 1.
       n = 0;
@@ -793,4 +799,27 @@ sys.stdin.read()
     process.on('exit', () => console.log(JSON.stringify({ text, connecting, timedOut })));`;
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.deepEqual(JSON.parse(stdout), { text: 'ok', connecting: true, timedOut: false });
+});
+
+test('a TLS connection that failed (cut during its handshake, or a certificate refused) drops the session kept for resumption: the next connection does a full handshake', async (t) => {
+  for (const failure of ['cut', 'bad'] as const) {
+    const front = await tlsFront(t, (n) => (n === 2 ? failure : 'good'));
+    if (!front) return;
+    const got = (await front.run(
+      (url, forward) => `
+      import { UpstreamPool, readBody } from ${JSON.stringify(forward)};
+      const pool = new UpstreamPool();
+      const url = new URL(${JSON.stringify(url)});
+      const req = { path: '/', headers: {}, body: Buffer.from('x') };
+      const out = [];
+      for (let i = 0; i < 4; i++) {
+        try { out.push((await readBody(await pool.send(url, req, { mayRepeat: false }), 1e6)).toString()); } catch (e) { out.push('failed'); }
+      }
+      console.log(JSON.stringify(out));
+      pool.close();`,
+    )) as string[];
+    assert.deepEqual(got, ['over tls', 'failed', 'over tls', 'over tls'], failure);
+    // Connections 1, 3 and 4 reached the good server: 3 after the failure starts afresh, 4 resumes 3's session.
+    assert.deepEqual(front.resumed, [false, false, true], `after a connection that was ${failure === 'cut' ? 'cut' : 'refused its certificate'}`);
+  }
 });
