@@ -198,6 +198,16 @@ export class ProxyCore {
     return refusalAnswer({ protocol, legacy, version: this.versionFor(undefined) }, 'bad_request', message, 413);
   }
 
+  /**
+   * A request whose body could not be read (the client went away mid-body, broken chunked framing):
+   * nothing went to Odoo and no answer can be written, but the attempt gets its journal line.
+   */
+  async bodyUnreadable(protocol: Protocol, legacy: boolean, ip: string, where: Partial<JournalInput>, reason: string): Promise<void> {
+    const x = this.exchange(protocol, legacy, ip, 0);
+    Object.assign(x.entry, where);
+    await this.journalOnly(x, { decision: 'deny', outcome: 'rejected', reason, notes: [CUT_OFF] }, 0);
+  }
+
   /** A refusal for want of room (the connection limit), in the client's protocol (no request id is known). */
   unavailableAnswer(protocol: Protocol, legacy: boolean, message: string): RpcAnswer {
     return refusalAnswer({ protocol, legacy, version: this.versionFor(undefined) }, 'unavailable', message);

@@ -15,6 +15,32 @@ export class BodyTooLarge extends Error {
 }
 
 /**
+ * A request body that could not be read whole: the client went away mid-body, or its chunked
+ * framing was broken. The message is a sentence for the journal; Node's own text ("aborted",
+ * "Parse Error: Invalid character in chunk size") is the cause.
+ */
+export class BodyUnreadable extends Error {
+  constructor(cause: unknown) {
+    super(bodyFailure(cause), { cause });
+    this.name = 'BodyUnreadable';
+  }
+}
+
+function bodyFailure(e: unknown): string {
+  const err = e as NodeJS.ErrnoException | undefined;
+  const code = typeof err?.code === 'string' ? err.code : '';
+  const text = err instanceof Error ? err.message : String(e);
+  // HPE_INVALID_EOF_STATE: the client half-closed (FIN) before the body's end.
+  if (code === 'ECONNRESET' || code === 'HPE_INVALID_EOF_STATE' || text === 'aborted') return 'the client closed the connection before its request body was complete';
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'the request body did not arrive within the request timeout';
+  if (code.startsWith('HPE_')) {
+    const detail = text.replace(/^Parse Error:?\s*/i, '') || code;
+    return `the request body's HTTP framing is broken (${detail.charAt(0).toLowerCase()}${detail.slice(1)}); it was not read`;
+  }
+  return `the request body could not be read (${code || text})`;
+}
+
+/**
  * Reads a request body, refusing it as soon as it passes `limit` (before it is read whole when
  * Content-Length says so up front).
  */
@@ -40,11 +66,11 @@ export function readRequestBody(req: IncomingMessage, limit: number): Promise<Bu
     };
     const onError = (e: Error): void => {
       cleanup();
-      reject(e);
+      reject(new BodyUnreadable(e));
     };
     const onAborted = (): void => {
       cleanup();
-      reject(new Error('client closed the connection while sending'));
+      reject(new BodyUnreadable(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
     };
     const cleanup = (): void => {
       req.off('data', onData);

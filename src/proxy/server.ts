@@ -8,7 +8,7 @@ import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { matchJson2Path, matchXmlRpcPath } from '../rpc/call.js';
 import { json2ErrorAnswer, odooErrors, werkzeugHtmlAnswer } from '../rpc/errors.js';
-import { BodyTooLarge, clientAddress, DEFAULT_TRUSTED_PROXIES, discardBody, normalizeIp, readRequestBody, writeAnswer, type ProxyTrust } from './http.js';
+import { BodyTooLarge, BodyUnreadable, clientAddress, DEFAULT_TRUSTED_PROXIES, discardBody, normalizeIp, readRequestBody, writeAnswer, type ProxyTrust } from './http.js';
 import { cidrContains, parseCidr } from '../policy/limits.js';
 import type { ProxyCore } from './core.js';
 import type { Logger } from './log.js';
@@ -68,6 +68,9 @@ export interface ServerDeps {
 
 const PLAIN = { 'Content-Type': 'text/plain; charset=utf-8' };
 
+/** The HTTP parse error that ended a connection mid-body, by socket (set by the clientError handler). */
+const framingErrors = new WeakMap<net.Socket, Error>();
+
 /**
  * Connections accepted past --max-connections for health checks and /metrics: a liveness probe that
  * could not get in while clients held every connection would have a busy proxy restarted, dropping
@@ -101,6 +104,9 @@ export function createProxyServer(deps: ServerDeps, opts: ServerOptions): http.S
   if (opts.maxConnections !== undefined) overLimit = limitConnections(server, deps, opts.maxConnections);
   if (!opts.tls) closeSilentConnections(server, opts.headersTimeoutMs);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // A body's broken framing comes here first; the request then only sees 'aborted'. Kept so
+    // that its journal line says what was wrong (route, BodyUnreadable).
+    if (err.code?.startsWith('HPE_')) framingErrors.set(socket as net.Socket, err);
     // Oversized headers, malformed requests, timeouts: answer if the socket still can, then close.
     if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
@@ -273,6 +279,8 @@ async function route(deps: ServerDeps, opts: ServerOptions, addressOf: (req: htt
       writeAnswer(res, json2ErrorAnswer({ ...odooErrors.http(404, 'Did you mean POST /json/2/<model>/<method>?'), debug: 'odoo-keys: only POST /json/2/<model>/<method> is carried\n' }));
       return;
     }
+    // Before the body: a connection that breaks in it no longer knows its peer.
+    const ip = addressOf(req);
     let body: Buffer;
     try {
       body = await readRequestBody(req, opts.maxBodyBytes);
@@ -282,10 +290,15 @@ async function route(deps: ServerDeps, opts: ServerOptions, addressOf: (req: htt
         const protocol = xml ? 'xmlrpc' : path === '/jsonrpc' ? 'jsonrpc' : 'json2';
         return refuseTooLarge(deps, opts, req, res, e, protocol, xml?.legacy ?? false);
       }
+      // The connection is gone or its framing broken: no answer can be written, but the attempt is
+      // journaled (nothing went to Odoo), with a sentence rather than Node's raw text.
+      const framing = framingErrors.get(req.socket);
       res.destroy();
-      return;
+      if (!(e instanceof BodyUnreadable)) throw e;
+      const protocol = xml ? 'xmlrpc' : path === '/jsonrpc' ? 'jsonrpc' : 'json2';
+      const where = xml ? { service: xml.service } : json2 ? { model: json2.model, method: json2.method } : {};
+      return deps.core.bodyUnreadable(protocol, xml?.legacy ?? false, ip, where, (framing ? new BodyUnreadable(framing) : e).message);
     }
-    const ip = addressOf(req);
     if (xml) return deps.core.handleXmlRpc(xml, req, res, body, ip);
     if (json2) return deps.core.handleJson2(json2, req, res, body, ip);
     return deps.core.handleJsonRpc(req, res, body, ip);

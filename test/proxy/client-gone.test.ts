@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { startHarness, post } from '../support/proxy-harness.js';
 import { gateHolding } from '../support/gate.js';
 import { mintKey } from '../../src/registry/keys.js';
@@ -158,3 +159,46 @@ async function until(cond: () => boolean, done: () => void): Promise<void> {
   for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
   done();
 }
+
+test('a request body that breaks (the client hangs up mid-body, broken chunked framing) is journaled as rejected with a sentence saying so, not Node\'s raw text; nothing reaches Odoo', async (t) => {
+  const h = await startHarness({ version: 19 });
+  t.after(() => h.close());
+  const { token } = await h.addKey({ name: 'c', rules: [{ model: 'res.partner', methods: ['read'], fields: ['name'] }] });
+  const before = h.standin.received.length;
+  /** Sends `raw`, then (with `hangUp`) closes once the proxy has it; resolves when the connection is closed. */
+  const send = (raw: string, hangUp?: 'end' | 'reset'): Promise<void> =>
+    new Promise((resolve) => {
+      const s = net.connect(h.proxy.port, '127.0.0.1', () => s.write(raw, () => (hangUp === 'end' ? s.end() : hangUp === 'reset' ? s.resetAndDestroy() : undefined)));
+      s.on('error', () => undefined);
+      s.resume();
+      s.once('close', () => resolve());
+    });
+  const head = (path: string): string => `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: bearer ${token}\r\nX-Odoo-Database: ${h.db}\r\n`;
+  await send(`${head('/json/2/res.partner/search_read')}Transfer-Encoding: chunked\r\n\r\n5\r\n{"dom\r\nzz\r\nxx\r\n`);
+  // Closed (FIN) mid-body, then reset mid-body.
+  await send(`${head('/xmlrpc/2/object')}Content-Length: 1000\r\n\r\n<?xml version="1.0"?><methodCall>`, 'end');
+  const wait = async (n: number): Promise<unknown[]> => {
+    // The journal line is written after the connection closed.
+    let lines = await h.journal();
+    for (let i = 0; lines.length < n; i++) {
+      assert.ok(i < 5000, `journal: ${JSON.stringify(lines)}`);
+      await new Promise((r) => setTimeout(r, 2));
+      lines = await h.journal();
+    }
+    return lines;
+  };
+  await wait(2);
+  await send(`${head('/jsonrpc')}Content-Length: 1000\r\n\r\n{"jsonrpc"`, 'reset');
+  const lines = await wait(3);
+  const of = (proto: string): Record<string, unknown> => (lines as Record<string, unknown>[]).find((l) => l.proto === proto)!;
+  const [chunked, hungUp, reset] = [of('json2'), of('xmlrpc'), of('jsonrpc')];
+  assert.deepEqual({ proto: reset!.proto, outcome: reset!.outcome, reason: reset!.reason }, { proto: 'jsonrpc', outcome: 'rejected', reason: 'the client closed the connection before its request body was complete' });
+  assert.deepEqual(
+    { proto: chunked!.proto, model: chunked!.model, method: chunked!.method, decision: chunked!.decision, outcome: chunked!.outcome, ip: chunked!.ip },
+    { proto: 'json2', model: 'res.partner', method: 'search_read', decision: 'deny', outcome: 'rejected', ip: '127.0.0.1' },
+  );
+  assert.equal(chunked!.reason, "the request body's HTTP framing is broken (invalid character in chunk size); it was not read");
+  assert.deepEqual({ proto: hungUp!.proto, service: hungUp!.service, outcome: hungUp!.outcome }, { proto: 'xmlrpc', service: 'object', outcome: 'rejected' });
+  assert.equal(hungUp!.reason, 'the client closed the connection before its request body was complete');
+  assert.equal(h.standin.received.length, before, 'nothing reached Odoo');
+});
