@@ -13,7 +13,7 @@ import { isFieldName, isGlob, isMethodName, isModelName, modelMatches, visible }
 import { andDomains, orDomains, domainShapeProblem, isConstantLeaf, LEAF_OPERATORS, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
 import { domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type LeafAfter } from './evaluate.js';
 import { ipAllowed, parseHours, withinHours, LimitSyntaxError } from './limits.js';
-import { expandMethods, odooFlag, odooLimit } from './methods.js';
+import { expandMethods, nameSearchMatchesAll, odooFlag, odooLimit } from './methods.js';
 import { bindCall, rebuildCall, BindError, type BoundCall } from './bind.js';
 
 /**
@@ -568,9 +568,15 @@ class RuleEval {
       // A datetime compared with a text field is compared as its text ('2026-01-01 00:00:00'), so it
       // counts as text here: against a relation or display_name it is a name search like any string.
       const text = (v: RpcValue): boolean => typeof v === 'string' || v instanceof DateTimeValue;
-      const textual = text(value) || (Array.isArray(value) && value.some(text));
+      // Odoo 18/19 turn a like pattern that is not a string into one (_optimize_like_str:
+      // str(value)), so `partner_id ilike 42` is a name search for '42' like any text.
+      const textual = text(value) || (Array.isArray(value) && value.some(text)) || (op.endsWith('like') && !pyFalsy(value));
       const target = segments[segments.length - 1]!;
-      const relevant = SUBDOMAIN_OPERATORS.has(op) || HIERARCHY_OPERATORS.has(op) || (textual && NAME_OPERATORS.has(op) && target !== 'display_name');
+      // display_name is searched through the fields the model picks (_search_display_name), whatever
+      // the value: a number is converted for them (display_name ilike 3100 matches vat and ref),
+      // and False compares their emptiness (display_name != False: email, vat, ref... all set).
+      const nameSearch = NAME_OPERATORS.has(op) && (target === 'display_name' || textual);
+      const relevant = SUBDOMAIN_OPERATORS.has(op) || HIERARCHY_OPERATORS.has(op) || (nameSearch && target !== 'display_name');
       const last = relevant ? this.lastRelation(model, segments) : '';
       if (SUBDOMAIN_OPERATORS.has(op)) {
         if (last === null) return; // schema not known yet
@@ -590,7 +596,7 @@ class RuleEval {
         this.everyField(hierarchyModel, `${leafWhat} (${op} walks the ${hierarchyModel} hierarchy)`);
         return;
       }
-      if (textual && NAME_OPERATORS.has(op)) {
+      if (nameSearch) {
         // A relation compared with text, or display_name, is a name search on the target model,
         // which matches fields the model picks (res.partner: email, vat, ref...).
         if (target === 'display_name') {
@@ -1158,10 +1164,13 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       ev.searchDomain(b, domainParam);
       const name = p.name;
       if (name !== undefined && name !== null && name !== false && typeof name !== 'string') deny('name must be a string');
-      if (typeof name === 'string' && name !== '') ev.everyField(ev.model, `${m} with a search text (it matches fields the model chooses, e.g. email on res.partner)`);
       const operator = p.operator;
       if (operator !== undefined && (typeof operator !== 'string' || !['=', '!=', 'like', 'not like', 'ilike', 'not ilike', '=like', '=ilike'].includes(operator.toLowerCase()))) {
         deny(`operator ${quoteName(operator)} is not a name_search operator`);
+      }
+      if (!nameSearchMatchesAll(name, operator)) {
+        const what = typeof name === 'string' && name !== '' ? 'a search text' : `${quoteName(name ?? null)} and operator ${quoteName(operator)}`;
+        ev.everyField(ev.model, `${m} with ${what} (it matches fields the model chooses, e.g. email on res.partner)`);
       }
       ev.capLimit(b, 'limit', 100);
       if (m === 'web_name_search') ev.spec(ev.model, p.specification ?? {}, (f) => ev.mainField(f, 'read'), 'specification');

@@ -148,6 +148,18 @@ export function odooFlag(given: RpcValue | undefined): boolean | 'unclear' {
   return 'unclear';
 }
 
+/**
+ * Whether a name_search's text leaves the search open (every record matches): only an empty text
+ * (or None, False) with like / ilike (Odoo 17's _name_search skips '', an empty pattern is TRUE in
+ * SQL, and 19 optimises it away). Anything else is `display_name <operator> name`, a search on the
+ * fields the model picks: name_search('', operator='!=') lists the res.partner records whose
+ * email, vat and ref are all set.
+ */
+export function nameSearchMatchesAll(name: RpcValue | undefined, operator: RpcValue | undefined): boolean {
+  const op = typeof operator === 'string' ? operator.toLowerCase() : operator === undefined ? 'ilike' : '';
+  return (name === undefined || name === null || name === false || name === '') && (op === 'ilike' || op === 'like');
+}
+
 /** The presets a rule may name. `create`, `write`, `unlink` are the methods of the same name. */
 export const PRESETS = ['read', 'create', 'write', 'unlink'] as const;
 

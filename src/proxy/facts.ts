@@ -5,6 +5,7 @@
 import type { OdooCall } from '../rpc/call.js';
 import { isStruct, PyFloat, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import { bindCall, type BoundCall } from '../policy/bind.js';
+import { nameSearchMatchesAll } from '../policy/methods.js';
 import { domainShapeProblem, isConstantLeaf, normalizeDomain, SUBDOMAIN_OPERATORS } from '../policy/domain.js';
 import { HARMLESS_CONTEXT_KEYS } from '../policy/decide.js';
 import type { JournalConstant, JournalDomainLeaf, JournalInput, JournalX2many } from '../audit/types.js';
@@ -208,11 +209,11 @@ function learningFacts(b: BoundCall, out: CallFacts): void {
       break;
     case 'web_name_search':
       if (!specKeys(read, p.specification)) read.add('display_name');
-      if (typeof p.name === 'string' && p.name !== '') read.add('*');
+      if (!nameSearchMatchesAll(p.name, p.operator)) read.add('*');
       break;
     case 'name_search':
       read.add('display_name');
-      if (typeof p.name === 'string' && p.name !== '') read.add('*'); // matches fields the model chooses
+      if (!nameSearchMatchesAll(p.name, p.operator)) read.add('*'); // matches fields the model chooses
       break;
     case 'name_get':
       read.add('display_name');

@@ -54,6 +54,10 @@ test('callFacts: reads, groups, names, writes and commands', () => {
     domain_leaves: [['type', '=', 'opportunity']],
   });
   assert.deepEqual(callFacts(call('res.partner', 'name_search', ['Azure']), 19, L), { read_fields: ['*', 'display_name'] });
+  // An empty name with '=' (or '!=', '=like'...) searches the fields the model picks too: the
+  // suggested rule must let it, as the engine asks (no field list).
+  assert.deepEqual(callFacts(call('res.partner', 'name_search', [''], { operator: '=' }), 19, L), { read_fields: ['*', 'display_name'] });
+  assert.deepEqual(callFacts(call('res.partner', 'name_search', [''], { operator: 'ilike' }), 19, L), { read_fields: ['display_name'] });
   assert.deepEqual(callFacts(call('crm.lead', 'fields_get', [], { attributes: ['type'] }), 19, L), {});
   assert.deepEqual(callFacts(call('crm.lead', 'fields_get', [['name', 'stage_id']]), 19, L), { read_fields: ['name', 'stage_id'] });
   assert.deepEqual(callFacts(call('crm.lead', 'create', [[{ name: 'L', tag_ids: [[0, 0, { name: 'new', color: 2 }], [4, 3]] }]], { context: { default_type: 'lead' } }), 19, L), {

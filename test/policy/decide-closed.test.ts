@@ -105,6 +105,16 @@ test('item 4: domain leaves, order, groupby and aggregates on fields outside the
       { name: `a many2one ${op} text is a name search on the comodel`, key: k, env: { version: 17 }, call: search([['partner_id', op, 'a@b.c']]), expect: { verdict: 'deny', reason: /name search on res.partner/ } },
     ]),
     { name: 'a path ending in display_name compared by >', key: k, call: search([['partner_id.display_name', '>', 'a']]), expect: { verdict: 'deny', reason: /display name search/ } },
+    // Not only text: _search_display_name converts any value for the fields the model picks
+    // (display_name ilike 3100 matches vat and ref; != False says whether email, vat, ref are all
+    // set), and 18/19 turn a like pattern that is not a string into one (partner_id ilike 42).
+    ...([['ilike', 3100], ['not ilike', 7], ['=', 3100], ['>=', 5], ['!=', false], ['=', null], ['in', [1, 2]], ['=', true], ['ilike', new PyFloat(0.5)]] as const).map(([op, v]): Case => (
+      { name: `display_name ${op} ${JSON.stringify(v)} is a display name search`, key: k, call: search([['display_name', op, v]]), expect: { verdict: 'deny', reason: /display name search/ } })),
+    { name: 'a path ending in display_name compared with a number', key: k, call: search([['partner_id.display_name', 'ilike', 42]]), expect: { verdict: 'deny', reason: /display name search/ } },
+    ...(['ilike', 'like', 'not ilike', 'not like'] as const).map((op): Case => (
+      { name: `a many2one ${op} a number is a name search on the comodel`, key: k, call: search([['partner_id', op, 42]]), expect: { verdict: 'deny', reason: /name search on res.partner/ } })),
+    { name: 'a many2many ilike a list is a name search on the comodel', key: key([{ ...rules[0]!, fields: [...rules[0]!.fields!, 'tag_ids'] }, { model: 'crm.tag', methods: ['read'], fields: ['name', 'display_name'] }]), call: search([['tag_ids', 'ilike', [1]]]), expect: { verdict: 'deny', reason: /name search on crm.tag/ } },
+    { name: 'a many2one ilike an empty pattern is no name search (Odoo: is set)', key: k, call: search([['partner_id', 'ilike', false]]), expect: { verdict: 'allow' } },
     { name: 'a many2one compared with an id by <', key: k, call: search([['partner_id', '<', 5]]), expect: { verdict: 'allow' } },
     { name: 'child_of walks a hierarchy', key: k, call: search([['partner_id', 'child_of', 1]]), expect: { verdict: 'deny', reason: /child_of walks the res.partner hierarchy/ } },
     { name: 'a date part of an allowed field', key: k, call: search([['date_deadline.year_number', '=', 2026]]), expect: { verdict: 'allow' } },
@@ -141,6 +151,13 @@ test('item 5: name_search, read_group and search_count as oracles', () => {
     { name: 'name_search without text: domain ANDed into args', key: listed, call: { model: 'crm.lead', method: 'name_search', params: [['name', ''], ['args', [['name', '!=', false]]]] }, expect: { verdict: 'allow', params: { args: ['&', ['name', '!=', false], ['type', '=', 'lead']] } } },
     { name: '19: name_search domain parameter', key: listed, env: { version: 19 }, call: { model: 'crm.lead', method: 'name_search', params: [['name', '']] }, expect: { verdict: 'allow', params: { domain } } },
     { name: 'name_search needs display_name', key: key([{ model: 'crm.lead', methods: ['read'], fields: ['name'] }]), call: { model: 'crm.lead', method: 'name_search', params: [['name', '']] }, expect: { verdict: 'deny', reason: /field 'display_name'/ } },
+    // Only '' (or None, False) with like / ilike matches every record; with '=', '!=', '=like'...
+    // it is `display_name <op> ''`, a search on the fields the model picks (email, vat, ref...).
+    ...([['', '='], ['', '!='], [false, '!='], [null, '='], ['', '=like'], ['', '=ilike'], ['', 'not ilike'], [false, 'not like']] as const).map(([name, operator]): Case => (
+      { name: `name_search ${JSON.stringify(name)} with operator ${operator} is a display name search`, key: listed, call: { model: 'crm.lead', method: 'name_search', params: [['name', name], ['args', []], ['operator', operator]] }, expect: { verdict: 'deny', reason: /name_search with .* and operator '.*' \(it matches fields the model chooses/ } })),
+    ...([['', 'ilike'], [false, 'like'], [null, 'ILIKE']] as const).map(([name, operator]): Case => (
+      { name: `name_search ${JSON.stringify(name)} with operator ${operator} matches every record`, key: listed, call: { model: 'crm.lead', method: 'name_search', params: [['name', name], ['args', []], ['operator', operator]] }, expect: { verdict: 'allow' } })),
+    { name: '18: web_name_search with an empty text and operator =', key: listed, env: { version: 18 }, call: { model: 'crm.lead', method: 'web_name_search', params: [['name', ''], ['specification', { display_name: {} }], ['domain', []], ['operator', '=']] }, expect: { verdict: 'deny', reason: /web_name_search with '' and operator '='/ } },
     { name: 'name_search with an odd operator', key: open, call: { model: 'crm.lead', method: 'name_search', params: [['name', 'x'], ['args', []], ['operator', 'child_of']] }, expect: { verdict: 'deny', reason: /not a name_search operator/ } },
     { name: 'name_search args on a forbidden field', key: listed, call: { model: 'crm.lead', method: 'name_search', params: [['name', ''], ['args', [['email_from', '=', 'x']]]] }, expect: { verdict: 'deny', reason: /field 'email_from'/ } },
     { name: 'search_count gets the rule domain', key: listed, call: { model: 'crm.lead', method: 'search_count', params: [['domain', []]] }, expect: { verdict: 'allow', params: { domain } } },
