@@ -1297,7 +1297,15 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       return;
     }
     case 'get_metadata': {
+      // Odoo answers with `self.read(LOG_ACCESS_COLUMNS)` (plus external ids): the dates and the
+      // users who created and last wrote the records, as [id, name] pairs of res.users. Those fields
+      // are read like any other, and the users' names hidden unless the key may read them.
       ev.idsInDomain(ev.ids(b), m);
+      const schema = ev.schema(ev.model);
+      if (!schema) return;
+      const logged = ['create_uid', 'create_date', 'write_uid', 'write_date'].filter((f) => Object.prototype.hasOwnProperty.call(schema, f));
+      for (const f of logged) ev.mainField(f, 'get_metadata returns who created and last wrote the records, and when');
+      ev.redactNames(logged);
       return;
     }
     default:

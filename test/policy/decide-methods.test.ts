@@ -1,10 +1,13 @@
 // The other standard entry points: what each one is checked for, through every call shape.
 import { test } from 'node:test';
-import { key, runCases, type Case } from './support.js';
+import { key, runCases, SCHEMAS, type Case } from './support.js';
 import type { Rule } from '../../src/policy/types.js';
 
 const lead: Rule = { model: 'crm.lead', methods: ['read', 'default_get', 'get_metadata', 'check_access_rights', 'has_access'], fields: ['name', 'stage_id', 'user_id', 'expected_revenue', 'tag_ids'], domain: [['type', '=', 'lead']] };
 const k = key([lead, { model: 'crm.stage', methods: ['read'] }, { model: 'crm.tag', methods: ['read'], fields: ['name', 'display_name'] }]);
+/** crm.lead with Odoo's log access fields, as every model with _log_access has them. */
+const withLog = { schema: (m: string) => (m === 'crm.lead' ? { ...SCHEMAS[m], create_uid: { type: 'many2one', relation: 'res.users' }, write_uid: { type: 'many2one', relation: 'res.users' } } : SCHEMAS[m]) };
+const logged = key([{ ...lead, fields: [...lead.fields!, 'create_uid', 'create_date', 'write_uid', 'write_date'] }]);
 
 test('fields_get: described fields limited to the rule, an empty list narrowed', () => {
   const cases: Case[] = [
@@ -21,7 +24,12 @@ test('default_get, get_metadata, access checks, search_fetch', () => {
     { name: 'default_get within the rule', key: k, call: { model: 'crm.lead', method: 'default_get', params: [['fields_list', ['name', 'stage_id']]] }, expect: { verdict: 'allow' } },
     { name: 'default_get outside', key: k, call: { model: 'crm.lead', method: 'default_get', params: [['fields_list', ['email_from']]] }, expect: { verdict: 'deny', reason: /field 'email_from'/ } },
     { name: '19: default_get fields', key: k, env: { version: 19 }, call: { model: 'crm.lead', method: 'default_get', params: [['fields', ['phone']]] }, expect: { verdict: 'deny', reason: /field 'phone'/ } },
-    { name: 'get_metadata: ids checked', key: k, call: { model: 'crm.lead', method: 'get_metadata', ids: [4] }, expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [4] }] } },
+    // get_metadata is read(['create_uid', 'create_date', 'write_uid', 'write_date']) plus external
+    // ids: those fields must be allowed, and the users' names (res.users, sensitive) are hidden.
+    { name: 'get_metadata: reads the log fields, which the rule does not list', key: k, env: withLog, call: { model: 'crm.lead', method: 'get_metadata', ids: [4] }, expect: { verdict: 'deny', reason: /field 'create_uid' is not in rule 0 .*\(get_metadata returns who created and last wrote the records, and when\)/ } },
+    { name: 'get_metadata: ids checked, user names hidden', key: logged, env: withLog, call: { model: 'crm.lead', method: 'get_metadata', ids: [4] }, expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [4] }], redactions: [{ fields: ['create_uid', 'write_uid'], comodel: 'res.users' }] } },
+    { name: 'get_metadata: a rule without a field list, user names hidden', key: key([{ model: 'crm.lead', methods: ['get_metadata'] }]), env: withLog, call: { model: 'crm.lead', method: 'get_metadata', ids: [4] }, expect: { verdict: 'allow', redactions: [{ fields: ['create_uid', 'write_uid'], comodel: 'res.users' }] } },
+    { name: 'get_metadata: names shown when the key may read res.users names', key: key([{ model: 'crm.lead', methods: ['get_metadata'] }, { model: 'res.users', methods: ['read'], fields: ['display_name'], allow_sensitive: true }]), env: withLog, call: { model: 'crm.lead', method: 'get_metadata', ids: [4] }, expect: { verdict: 'allow', redactions: [] } },
     { name: 'check_access_rights', key: k, call: { model: 'crm.lead', method: 'check_access_rights', params: [['operation', 'write'], ['raise_exception', false]] }, expect: { verdict: 'allow' } },
     { name: '18: has_access on records', key: k, call: { model: 'crm.lead', method: 'has_access', ids: [4], params: [['operation', 'read']] }, expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [4] }] } },
     { name: '17: search_fetch narrowed and ANDed', key: k, env: { version: 17 }, call: { model: 'crm.lead', method: 'search_fetch', params: [['domain', []], ['field_names', []]] }, expect: { verdict: 'allow', params: { field_names: lead.fields!, domain: [['type', '=', 'lead']] } } },

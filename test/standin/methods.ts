@@ -106,6 +106,13 @@ export function methodTable(version: Version): Map<string, MethodSpec & { availa
   t.set('write', { api: 'records', params: [req('vals')], owner: base, run: (env, model, ids, a) => env.write(model, ids, a.vals as RpcStruct) });
   t.set('unlink', { api: 'records', params: [], owner: base, run: (env, model, ids) => env.unlink(model, ids) });
   t.set('copy', { api: 'records', params: [opt('default', null)], owner: base, run: (env, model, ids, a) => new Recordset(model, env.copy(model, ids, a.default!)) });
+  // BaseModel.get_metadata: read(LOG_ACCESS_COLUMNS) plus the records' external ids (none here).
+  t.set('get_metadata', {
+    api: 'records',
+    params: [],
+    owner: base,
+    run: (env, model, ids) => env.read(model, ids, ['create_uid', 'create_date', 'write_uid', 'write_date']).map((r) => ({ ...r, xmlid: false, xmlids: [], noupdate: false })),
+  });
   t.set('exists', { api: 'records', params: [], owner: base, run: (env, model, ids) => new Recordset(model, env.existing(model, ids)) });
   t.set('fields_get', {
     api: 'model',

@@ -1,9 +1,14 @@
+// Ways to read past a key's field list or domain that the engine closes, tried through the proxy
+// on real sockets against the stand-in.
+//
 // A name search is not only text compared with a relation or display_name. Odoo searches
 // display_name through the fields the model picks (res.partner: email, vat, ref...) whatever the
 // value (a number is converted for them, False compares their emptiness), 18/19 turn a like pattern
 // that is not a string into one (`partner_id ilike 4711` is a name search for '4711'), and
-// name_search('', operator='=') is `display_name = ''`. Each needs the rule a name search needs;
-// through the proxy on every protocol, none of them reaches Odoo under a narrower scope.
+// name_search('', operator='=') is `display_name = ''`. Each needs the rule a name search needs.
+//
+// get_metadata is read(['create_uid', 'create_date', 'write_uid', 'write_date']): those fields must
+// be allowed, and the names of the users (res.users, a sensitive model) are hidden as in a read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { executeKw, json2, jsonrpc, RpcCallError } from '../standin/client.js';
@@ -46,4 +51,25 @@ test('a name search spelt without text (a number, False, an empty name with =) i
   assert.deepEqual(read, [{ id: lead, name: 'Lead of a hidden partner' }]);
   const all = await json2(h.url, token, 'res.partner', 'name_search', { name: '', domain: [['id', '=', secret]] }, h.db);
   assert.deepEqual(all, [], "the rule's domain still hides the partner");
+});
+
+test("get_metadata reads who created and last wrote the records: those fields must be allowed, and the users' names are hidden", async (t) => {
+  const h = await startHarness({ version: 19 });
+  t.after(() => h.close());
+  const lead = h.standin.orm.create('crm.lead', { name: 'Metadata lead' }) as number;
+  const narrow = await h.addKey({ name: 'narrow', rules: [{ model: 'crm.lead', methods: ['read', 'get_metadata'], fields: ['name'] }] });
+  const before = h.standin.received.at(-1)?.seq ?? 0;
+  const err = await executeKw(h.url, h.db, h.uid, narrow.token, 'crm.lead', 'get_metadata', [[lead]]).then((v) => assert.fail(`allowed: ${JSON.stringify(v)}`), (e: unknown) => e);
+  assert.ok(err instanceof RpcCallError, String(err));
+  assert.match(err.message, /field 'create_uid' is not in rule 0/);
+  assert.deepEqual(h.standin.received.filter((c) => c.seq > before && c.body.includes('get_metadata')).map((c) => c.body), [], 'get_metadata reached Odoo');
+  // With the fields allowed, the dates come back and the names of res.users (a sensitive model no
+  // rule names) are hidden, as in any read.
+  const wide = await h.addKey({ name: 'wide', rules: [{ model: 'crm.lead', methods: ['get_metadata'], fields: ['name', 'create_uid', 'create_date', 'write_uid', 'write_date'] }] });
+  const [meta] = (await json2(h.url, wide.token, 'crm.lead', 'get_metadata', { ids: [lead] }, h.db)) as Record<string, unknown>[];
+  assert.equal(typeof (meta!.create_uid as unknown[])[0], 'number');
+  assert.equal(typeof (meta!.write_uid as unknown[])[0], 'number');
+  assert.match(String((meta!.create_uid as unknown[])[1]), /hidden/);
+  assert.match(String((meta!.write_uid as unknown[])[1]), /hidden/);
+  assert.equal(typeof meta!.create_date, 'string');
 });
