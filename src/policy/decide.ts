@@ -699,6 +699,31 @@ class RuleEval {
     this.pushNameRedactions(byComodel);
   }
 
+  /**
+   * Answers keyed by field name (Odoo 16's onchange values) hold `[id, display_name]` for each
+   * path ending in a many2one, at that field's name: hidden when the key may not read the names.
+   */
+  redactPathEnds(paths: string[]): void {
+    const byComodel = new Map<string, { fields: string[]; domain?: RpcValue[] }>();
+    for (const path of [...new Set(paths)].sort()) {
+      const segments = path.split('.');
+      let current = this.model;
+      let info: FieldInfo | undefined | null = null;
+      for (const seg of segments) {
+        info = this.info(current, seg);
+        if (info === null) {
+          this.schema(current);
+          break;
+        }
+        if (!info?.relation) break;
+        current = info.relation;
+      }
+      if (!info || info.type !== 'many2one' || !info.relation) continue;
+      this.noteNameToRedact(byComodel, info.relation, segments[segments.length - 1]!);
+    }
+    this.pushNameRedactions(byComodel);
+  }
+
   /** `field` shows names of `comodel` records: note it unless a rule lets the key read them all. */
   private noteNameToRedact(byComodel: Map<string, { fields: string[]; domain?: RpcValue[] }>, comodel: string, field: string): void {
     const found = this.findRule(comodel, 'read', ['display_name']);
@@ -1293,6 +1318,9 @@ function analyse(ev: RuleEval, b: BoundCall): void {
         const spec = p.field_onchange ?? {};
         if (!isStruct(spec)) deny('field_onchange must be a dictionary');
         for (const path of sortedKeys(spec)) ev.path(ev.model, path.split('.'), (f) => ev.mainField(f, 'read'), `field_onchange '${path}'`);
+        // 16 answers many2one values as [id, display_name] (Many2one.convert_to_onchange), also in
+        // the lines of x2many paths (order_line.product_id); 17+ return ids unless a spec asks.
+        ev.redactPathEnds(sortedKeys(spec));
       }
       return;
     }
