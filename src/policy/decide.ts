@@ -590,10 +590,11 @@ class RuleEval {
       }
       if (HIERARCHY_OPERATORS.has(op)) {
         // child_of / parent_of walk the hierarchy of the target model (its parent field).
-        const hierarchyModel = target === 'id' && segments.length === 1 ? model : last;
+        const own = target === 'id' && segments.length === 1;
+        const hierarchyModel = own ? model : last;
         if (hierarchyModel === null) return;
         if (!hierarchyModel) deny(`${leafWhat}: '${op}' needs a relational field or id`);
-        this.everyField(hierarchyModel, `${leafWhat} (${op} walks the ${hierarchyModel} hierarchy)`);
+        this.everyField(hierarchyModel, `${leafWhat} (${op} walks the ${hierarchyModel} hierarchy)`, !own);
         return;
       }
       if (nameSearch) {
@@ -601,9 +602,9 @@ class RuleEval {
         // which matches fields the model picks (res.partner: email, vat, ref...).
         if (target === 'display_name') {
           const owner = segments.length === 1 ? model : this.ownerOf(model, segments);
-          if (owner) this.everyField(owner, `${leafWhat} (a display name search matches fields the model chooses)`);
+          if (owner) this.everyField(owner, `${leafWhat} (a display name search matches fields the model chooses)`, segments.length > 1);
         } else if (last) {
-          this.everyField(last, `${leafWhat} (text compared with a relation is a name search on ${last})`);
+          this.everyField(last, `${leafWhat} (text compared with a relation is a name search on ${last})`, true);
         }
       }
     });
@@ -636,9 +637,13 @@ class RuleEval {
     return current;
   }
 
-  /** Access that may reveal any field of a model: the rule for it must list no fields. */
-  everyField(model: string, why: string): void {
-    if (model === this.model) {
+  /**
+   * Access that may reveal any field of a model: the rule for it must list no fields. Through a
+   * relation (`parent_id ilike 'x'` on res.partner) it reaches other records, which this rule's
+   * domain does not filter, even on the call's own model: a comodel rule without a domain is needed.
+   */
+  everyField(model: string, why: string, viaRelation = false): void {
+    if (model === this.model && !viaRelation) {
       if (this.rule.fields !== undefined) deny(`${why}: ${this.label} lists fields, and this can match any field of ${model}`);
       return;
     }

@@ -141,6 +141,23 @@ test('item 4: domain leaves, order, groupby and aggregates on fields outside the
   runCases(cases);
 });
 
+test("a name search or hierarchy walk through a relation to the call's own model reaches records outside the rule's domain", () => {
+  // parent_id ilike 'x' is parent_id.display_name ilike 'x': it searches the parents, which the
+  // rule's domain does not filter (the names a read would hide), as parent_id.email = 'x' would.
+  const limited = key([{ model: 'res.partner', methods: ['read'], domain: [['customer_rank', '>', 0]] }]);
+  const open = key([{ model: 'res.partner', methods: ['read'] }]);
+  const search = (domain: unknown) => ({ model: 'res.partner', method: 'search', params: [['domain', domain]] as [string, never][] });
+  const cases: Case[] = [
+    { name: 'a many2one to the same model compared with text', key: limited, call: search([['parent_id', 'ilike', 'secret']]), expect: { verdict: 'deny', reason: /on 'parent_id' \(text compared with a relation is a name search on res.partner\) reads res.partner records that rule 0 .* limits to a domain/ } },
+    { name: 'a one2many to the same model compared with text', key: limited, call: search([['child_ids', 'ilike', 'secret']]), expect: { verdict: 'deny', reason: /limits to a domain/ } },
+    { name: 'a path ending in display_name through the same model', key: limited, call: search([['parent_id.display_name', 'ilike', 'secret']]), expect: { verdict: 'deny', reason: /limits to a domain/ } },
+    { name: 'child_of through a relation to the same model', key: limited, call: search([['parent_id', 'child_of', 'secret']]), expect: { verdict: 'deny', reason: /child_of walks the res.partner hierarchy\) reads res.partner records that rule 0 .* limits to a domain/ } },
+    { name: 'the records themselves: display_name, id child_of (the domain is ANDed in)', key: limited, call: search(['|', ['display_name', 'ilike', 'x'], ['id', 'child_of', 5]]), expect: { verdict: 'allow' } },
+    { name: 'without a domain the relation reaches nothing hidden', key: open, call: search([['parent_id', 'ilike', 'secret'], ['parent_id', 'child_of', 1]]), expect: { verdict: 'allow' } },
+  ];
+  runCases(cases);
+});
+
 test('item 5: name_search, read_group and search_count as oracles', () => {
   const domain = [['type', '=', 'lead']];
   const listed = key([{ model: 'crm.lead', methods: ['read'], fields: ['name', 'display_name'], domain }]);

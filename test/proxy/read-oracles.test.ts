@@ -73,3 +73,19 @@ test("get_metadata reads who created and last wrote the records: those fields mu
   assert.match(String((meta!.write_uid as unknown[])[1]), /hidden/);
   assert.equal(typeof meta!.create_date, 'string');
 });
+
+test("a name search through a relation to the call's own model does not reach past the rule's domain", async (t) => {
+  const h = await startHarness({ version: 19 });
+  t.after(() => h.close());
+  // The parent lies outside the rule's domain (customer_rank 0): a read hides its name.
+  const hidden = h.standin.orm.create('res.partner', { name: 'Hidden Holding 4711', customer_rank: 0, is_company: true }) as number;
+  const kid = h.standin.orm.create('res.partner', { name: 'Visible Kid', customer_rank: 1, parent_id: hidden }) as number;
+  const { token } = await h.addKey({ name: 'customers', rules: [{ model: 'res.partner', methods: ['read'], domain: [['customer_rank', '>', 0]] }] });
+  const [row] = (await executeKw(h.url, h.db, h.uid, token, 'res.partner', 'read', [[kid]], { fields: ['parent_id'] })) as Record<string, unknown>[];
+  assert.match(String((row!.parent_id as unknown[])[1]), /hidden/, "the parent's name is hidden in a read");
+  const before = h.standin.received.at(-1)?.seq ?? 0;
+  const err = await executeKw(h.url, h.db, h.uid, token, 'res.partner', 'search_read', [[['parent_id', 'ilike', '4711']]], { fields: ['name'] }).then((v) => assert.fail(`allowed: ${JSON.stringify(v)}`), (e: unknown) => e);
+  assert.ok(err instanceof RpcCallError, String(err));
+  assert.match(err.message, /name search on res.partner\) reads res.partner records that rule 0 \(res.partner: read\) limits to a domain/);
+  assert.deepEqual(h.standin.received.filter((c) => c.seq > before && c.body.includes('4711')).map((c) => c.body), [], 'the search reached Odoo');
+});
