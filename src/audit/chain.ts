@@ -5,7 +5,7 @@
 // and the text includes `prev`, the hash of the line before: a chain across daily files and restarts.
 
 import { sha256Hex } from '../registry/keys.js';
-import type { JournalDomainLeaf, JournalEntry, JournalInput } from './types.js';
+import type { ExecEndInfo, ExecStartInfo, JournalDomainLeaf, JournalEntry, JournalEventInput, JournalInput } from './types.js';
 
 /** `prev` of the very first line of a chain. */
 export const GENESIS = '0'.repeat(64);
@@ -237,6 +237,60 @@ export function entryBody(input: JournalInput, ts: string, seq: number, prev: st
   }
   if (input.learning) e.learning = true;
   if (input.previous_secret) e.previous_secret = true;
+  e.prev = prev;
+  return e as unknown as Omit<JournalEntry, 'hash'>;
+}
+
+const EVENTS = new Set(['exec_start', 'exec_end']);
+const END_HOWS = new Set(['exited', 'signal', 'not_started']);
+
+function count(n: unknown, what: string): number {
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new TypeError(`${what} is not a count`);
+  return n;
+}
+
+/**
+ * An exec run's start or end line: a fixed shape, documented members only, bounded and redacted
+ * like a call's. No proto, decision or outcome: it is not a call, and no reader may count it as one.
+ */
+export function eventBody(input: JournalEventInput, ts: string, seq: number, prev: string): Omit<JournalEntry, 'hash'> {
+  if (!EVENTS.has(input.event)) throw new TypeError(`unknown event ${String(input.event)}`);
+  if (typeof input.key !== 'string' || typeof input.name !== 'string' || !input.temporary || !input.exec) throw new TypeError('an exec event needs key, name, temporary and exec');
+  const more: More = {};
+  const e: Record<string, unknown> = { ts, seq, key: text(input.key), name: text(input.name) };
+  if (input.profile !== undefined) e.profile = text(input.profile);
+  e.event = input.event;
+  const x: Record<string, unknown> = {};
+  if (input.event === 'exec_start') {
+    const s = input.exec as ExecStartInfo;
+    x.expires = text(s.expires);
+    x.ttl_ms = count(s.ttl_ms, 'ttl_ms');
+    x.scope = names(s.scope, more, 'scope', TEXT_MAX);
+    if (s.limits !== undefined) x.limits = names(s.limits, more, 'limits', TEXT_MAX);
+    if (s.from_key !== undefined) x.from_key = { id: text(s.from_key.id), name: text(s.from_key.name) };
+    if (s.narrowed_by !== undefined) x.narrowed_by = names(s.narrowed_by, more, 'narrowed_by', TEXT_MAX);
+    if (s.learning) x.learning = true;
+    if (s.kill_on_expiry) x.kill_on_expiry = true;
+  } else {
+    const d = input.exec as ExecEndInfo;
+    if (!END_HOWS.has(d.how)) throw new TypeError(`unknown end ${String(d.how)}`);
+    x.how = d.how;
+    if (!Number.isSafeInteger(d.exit_code)) throw new TypeError('exit_code is not an integer');
+    x.exit_code = d.exit_code;
+    if (d.signal !== undefined) x.signal = text(d.signal);
+    if (d.problem !== undefined) x.problem = text(d.problem);
+    if (d.ttl_expired) x.ttl_expired = true;
+    if (d.revoked) x.revoked = true;
+    if (d.killed_on_expiry) x.killed_on_expiry = true;
+    if (d.interrupted !== undefined) x.interrupted = text(d.interrupted);
+    x.calls = count(d.calls, 'calls');
+    x.denied = count(d.denied, 'denied');
+    x.ms = Math.round(count(d.ms, 'ms') * 10) / 10;
+  }
+  e.exec = x;
+  if (Object.keys(more).length) e.more = more;
+  const t = input.temporary;
+  e.temporary = { user: text(t.user), host: text(t.host), cwd: text(t.cwd, TEXT_MAX), command: text(t.command, TEXT_MAX) };
   e.prev = prev;
   return e as unknown as Omit<JournalEntry, 'hash'>;
 }

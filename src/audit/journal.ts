@@ -9,9 +9,9 @@ import { promises as fsp, constants as fsConstants, statSync, writeSync } from '
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { GENESIS, REPLICA_PATTERN, checkChainLine, entryBody, journalFileName, parseJournalFileName, sealLine, sideFileName, utcDay } from './chain.js';
+import { GENESIS, REPLICA_PATTERN, checkChainLine, entryBody, eventBody, journalFileName, parseJournalFileName, sealLine, sideFileName, utcDay } from './chain.js';
 import type { ChainFields } from './chain.js';
-import type { JournalEntry, JournalInput } from './types.js';
+import type { JournalEntry, JournalEventInput, JournalInput } from './types.js';
 import { breakStaleLock, ownerAlive, ownerIsLocal, ownIdentity } from '../registry/lock.js';
 
 export type JournalSync = 'batch' | 'interval' | 'none';
@@ -52,8 +52,11 @@ export interface Journal {
   readonly seq: number;
   /** The file currently written to, when one is open. */
   readonly currentFile: string | undefined;
-  /** Adds seq, prev and hash, writes the line; resolves once written (and synced, with sync 'batch'). */
-  append(entry: JournalInput): Promise<JournalEntry>;
+  /**
+   * Adds seq, prev and hash, writes the line; resolves once written (and synced, with sync 'batch').
+   * A call's line, or (with `event`) an exec run's start or end, in the same chain.
+   */
+  append(entry: JournalInput | JournalEventInput): Promise<JournalEntry>;
   /** Waits for every queued append and syncs the file to disk. */
   flush(): Promise<void>;
   /** Flushes, syncs and releases the folder. Appends after close are rejected. */
@@ -61,7 +64,7 @@ export interface Journal {
 }
 
 interface Pending {
-  input: JournalInput;
+  input: JournalInput | JournalEventInput;
   resolve: (e: JournalEntry) => void;
   reject: (err: Error) => void;
 }
@@ -569,7 +572,7 @@ class FileJournal implements Journal {
     }
   }
 
-  append(input: JournalInput): Promise<JournalEntry> {
+  append(input: JournalInput | JournalEventInput): Promise<JournalEntry> {
     if (this.closed) return Promise.reject(new JournalError('the journal is closed', 'journal_closed'));
     return new Promise<JournalEntry>((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
@@ -641,7 +644,8 @@ class FileJournal implements Journal {
       let body: Omit<JournalEntry, 'hash'>;
       let sealed: { line: string; hash: string };
       try {
-        body = entryBody(p.input, normaliseTs(p.input.ts) ?? nowIso, seq + 1, prev);
+        const ts = normaliseTs(p.input.ts) ?? nowIso;
+        body = 'event' in p.input ? eventBody(p.input, ts, seq + 1, prev) : entryBody(p.input, ts, seq + 1, prev);
         sealed = sealLine(body);
       } catch (err) {
         // A malformed entry is refused on its own; it takes no seq and does not stop the others.

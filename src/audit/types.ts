@@ -97,8 +97,79 @@ export interface JournalInput {
   previous_secret?: boolean;
 }
 
-/** One line of the journal as written: the input plus its place in the hash chain. */
+/**
+ * Lines that are not calls: an `odoo-keys exec` run's start and end. They have no proto,
+ * decision or outcome (an older reader sees them as calls: see docs/audit.md), and every reader
+ * of the journal checks `event` before treating a line as a call.
+ */
+export type JournalEvent = 'exec_start' | 'exec_end';
+
+/** An exec run's start: what the temporary key may do and until when. Names only, never a value. */
+export interface ExecStartInfo {
+  /** When the key stops working (the TTL, or --key's own expiry if earlier), ISO 8601 UTC. */
+  expires: string;
+  /** The TTL asked for, in ms. */
+  ttl_ms: number;
+  /** The rules in compact form (`res.partner:read(name,email)`); a domain is named by its fields only. */
+  scope: string[];
+  /** The limits on the key (`rate 30/min`, `hours Mon-Fri 08:00-18:00 Europe/Amsterdam`). */
+  limits?: string[];
+  /** --key NAME: the key the scope came from. */
+  from_key?: { id: string; name: string };
+  /** With --key, the flags' scope every call must pass as well. */
+  narrowed_by?: string[];
+  /** The key is in learning mode (a learning --key). */
+  learning?: boolean;
+  /** --kill-on-expiry. */
+  kill_on_expiry?: boolean;
+}
+
+/** How an exec run ended. */
+export interface ExecEndInfo {
+  /** exited: the command exited; signal: a signal ended it; not_started: it could not be started. */
+  how: 'exited' | 'signal' | 'not_started';
+  /** exec's exit code (the command's own, 128 + n for a signal, 126/127 when it could not start). */
+  exit_code: number;
+  /** The signal that ended the command. */
+  signal?: string;
+  /** Why the command could not be started (`command_not_found`, `command_not_executable`). */
+  problem?: string;
+  /** The key expired (its TTL, or --key's own expiry) while the command ran. */
+  ttl_expired?: boolean;
+  /** --key NAME was revoked or removed while the command ran. */
+  revoked?: boolean;
+  /** exec stopped the command because the key died (--kill-on-expiry). */
+  killed_on_expiry?: boolean;
+  /** The first signal exec itself received while the command ran (SIGINT, SIGTERM, SIGHUP). */
+  interrupted?: string;
+  /** Calls journaled under the temporary key in this run, and how many of them were denied or rejected. */
+  calls: number;
+  denied: number;
+  /** From the start line to the end line, in ms. */
+  ms: number;
+}
+
+/** What exec hands to `journal.append` for a run's start or end. */
+export interface JournalEventInput {
+  ts?: string;
+  event: JournalEvent;
+  /** The temporary key's id and name. */
+  key: string;
+  name: string;
+  profile?: string;
+  exec: ExecStartInfo | ExecEndInfo;
+  temporary: TemporaryRun;
+}
+
+/**
+ * One line of the journal as written: the input plus its place in the hash chain. A line with
+ * `event` is not a call (see JournalEvent): it has `exec` and no proto, decision or outcome.
+ */
 export interface JournalEntry extends JournalInput {
+  /** Set on the lines that are not calls (an exec run's start and end). */
+  event?: JournalEvent;
+  /** With `event`: the run's start or end. */
+  exec?: ExecStartInfo | ExecEndInfo;
   ts: string;
   /** 1, 2, 3, ... per chain (one chain per journal folder and replica), across daily files and restarts. */
   seq: number;

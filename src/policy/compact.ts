@@ -20,7 +20,7 @@
 
 import { parseJson, stringifyJson, JsonParseError } from '../rpc/json.js';
 import { PyFloat, type RpcValue } from '../rpc/values.js';
-import type { Rule } from './types.js';
+import type { Limits, Rule } from './types.js';
 import { isFieldName, isMethodName, isModelPattern, modelMatches, isGlob } from './names.js';
 import { domainShapeProblem } from './domain.js';
 import { ScopeValidationError } from './validate.js';
@@ -378,4 +378,32 @@ export function describeRules(rules: Rule[]): string {
       return s;
     })
     .join('; ');
+}
+
+/**
+ * A rule in compact form for the journal (exec's start line): as formatRule, but a domain is named
+ * by the field paths it tests, never by its values: a domain constant may be data (an e-mail
+ * address, a name), and the journal keeps no field values.
+ */
+export function formatRuleForJournal(rule: Rule): string {
+  const { domain, ...rest } = rule;
+  let out = formatRule(rest);
+  if (domain !== undefined) {
+    const paths = new Set<string>();
+    for (const leaf of domain) if (Array.isArray(leaf) && typeof leaf[0] === 'string') paths.add(leaf[0]);
+    out += paths.size ? ` domain on ${[...paths].join(',')}` : ' domain';
+  }
+  return out;
+}
+
+/** A key's limits as short lines (`rate 30/min`): settings of the key, no record's data. */
+export function formatLimits(limits: Limits): string[] {
+  const out: string[] = [];
+  if (limits.rate !== undefined) out.push(`rate ${limits.rate}`);
+  if (limits.records_per_hour !== undefined) out.push(`records_per_hour ${limits.records_per_hour}`);
+  if (limits.hours !== undefined) out.push(`hours ${limits.hours}`);
+  if (limits.ips !== undefined) out.push(`ips ${limits.ips.join(',')}`);
+  if (limits.companies !== undefined) out.push(`companies ${limits.companies.join(',')}`);
+  if (limits.context_keys !== undefined) out.push(`context_keys ${limits.context_keys.join(',')}`);
+  return out;
 }
