@@ -157,7 +157,7 @@ export default class Exec extends RegistryCommand {
       });
     } catch (e) {
       if (e instanceof StartupError) throw new CliError(`the proxy could not start, nothing was run: ${e.message}`, 'startup_failed', EXIT.UPSTREAM);
-      if (e instanceof JournalError) throw new CliError(`the journal cannot be opened, nothing was run: ${e.message}`, 'journal_unavailable', EXIT.FAILURE);
+      if (e instanceof JournalError) throw new CliError(`the journal cannot be written, nothing was run: ${e.message}`, 'journal_unavailable', EXIT.FAILURE);
       throw e;
     }
     if ('problem' in outcome) return this.cannotRun(outcome.problem);

@@ -6,6 +6,8 @@ import { basename } from 'node:path';
 import type { KeyRecord } from '../registry/types.js';
 import type { KeyScope, Limits, Rule } from '../policy/types.js';
 import { parseRate } from '../policy/limits.js';
+import { formatLimits, formatRuleForJournal } from '../policy/compact.js';
+import type { ExecStartInfo } from '../audit/types.js';
 import type { LiveKey, TemporaryOrigin } from '../proxy/keys.js';
 
 /** A scope given on the command line (rules and limits), possibly empty. */
@@ -118,4 +120,26 @@ export function deathTime(key: LiveKey, nowMs: number): number {
   const ends = [r.expires, r.revoked].filter((t): t is string => t !== undefined).map((t) => Date.parse(t));
   if (r.revoked !== undefined) ends.push(nowMs);
   return ends.length ? Math.min(...ends) : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * What exec's start line says about the temporary key: its scope in compact form (domains named
+ * by their fields, never their values), limits, expiry and where the scope came from.
+ */
+export function startInfo(identity: TemporaryIdentity, key: LiveKey, base: Pick<KeyRecord, 'id' | 'name'> | undefined, killOnExpiry: boolean): ExecStartInfo {
+  const r = key.record;
+  const info: ExecStartInfo = {
+    expires: r.expires ?? identity.ttlExpires,
+    ttl_ms: Date.parse(identity.ttlExpires) - Date.parse(identity.created),
+    scope: r.rules.map(formatRuleForJournal),
+  };
+  const limits = formatLimits(r.limits ?? {});
+  if (limits.length) info.limits = limits;
+  if (base) info.from_key = { id: base.id, name: base.name };
+  if (key.narrowing) {
+    info.narrowed_by = [...key.narrowing.rules.map(formatRuleForJournal), ...formatLimits(key.narrowing.limits)];
+  }
+  if (r.learning) info.learning = true;
+  if (killOnExpiry) info.kill_on_expiry = true;
+  return info;
 }

@@ -15,7 +15,8 @@ import { registryPath } from '../registry/paths.js';
 import type { Profile } from '../registry/types.js';
 import { formatDuration } from '../cli/time.js';
 import { childEnvironment, execVariables } from './environment.js';
-import { deathTime, refreshedLiveKey, temporaryLiveKey, type FlagScope, type TemporaryIdentity } from './key.js';
+import { deathTime, refreshedLiveKey, startInfo, temporaryLiveKey, type FlagScope, type TemporaryIdentity } from './key.js';
+import type { ExecEndInfo } from '../audit/types.js';
 import { exitCodeOf, FORWARDED_SIGNALS, inTerminalForeground, spawnProblem, type CommandProblem, type ForwardedSignal } from './process.js';
 
 export interface ExecPlan {
@@ -180,6 +181,22 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
     await watch.checkNow();
   }
 
+  // The run's start line, before the command starts: who ran what under which scope, until when.
+  // Fail closed, as for calls: a run the journal cannot show does not start.
+  const startedAt = process.hrtime.bigint();
+  const runLine = { key: plan.identity.id, name: plan.identity.name, profile: plan.identity.profile, temporary: plan.identity.origin };
+  try {
+    await journal.append({ ...runLine, event: 'exec_start', exec: startInfo(plan.identity, key, base, plan.killOnExpiry) });
+  } catch (e) {
+    for (const c of cleanups) c();
+    await proxy.close(0, 0).catch(() => undefined);
+    throw new JournalError(`the journal ${plan.auditDir} cannot be written (the run's start line): ${(e as Error).message}`, 'journal_unwritable', e);
+  }
+
+  /** How the run went, for its end line. */
+  let endedBy: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let interrupted: string | undefined;
+  let killedOnExpiry = false;
   const child: ChildProcess = spawn(plan.commandPath, plan.args, { argv0: plan.command, stdio: 'inherit', env });
   const ended = new Promise<ExecOutcome>((resolve) => {
     child.on('error', (err: NodeJS.ErrnoException) => {
@@ -191,7 +208,9 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
       }
     });
     child.once('exit', (code, signal) => {
-      if (child.pid !== undefined) resolve({ exitCode: exitCodeOf(code, signal) });
+      if (child.pid === undefined) return;
+      endedBy = { code, signal };
+      resolve({ exitCode: exitCodeOf(code, signal) });
     });
   });
 
@@ -212,6 +231,7 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
         }
         return;
       }
+      interrupted ??= signal;
       if (terminalSentIt(signal)) {
         plan.log.debug('signal not forwarded: the terminal sent it to the command as well', { signal });
         return;
@@ -251,6 +271,7 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
         return;
       }
       plan.notice(`${what}; stopping ${plan.command} (SIGTERM, then SIGKILL after ${formatDuration(plan.killGraceMs)})`);
+      killedOnExpiry = true;
       child.kill('SIGTERM');
       killTimer = setTimeout(() => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -267,8 +288,34 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
   for (const c of cleanups) c();
   // The key first (calls of anything the command left behind are refused at once), then the proxy.
   proxy.setTemporaryKeys([]);
+  /** The run's end line, once every call of the run has its line (so it comes after them). */
+  const endLine = async (): Promise<void> => {
+    const nowMs = Date.now();
+    const { calls, denied } = proxy.metrics.callsOf(plan.identity.id);
+    const info: ExecEndInfo = {
+      how: 'problem' in outcome ? 'not_started' : endedBy?.signal ? 'signal' : 'exited',
+      exit_code: outcome.exitCode,
+      calls,
+      denied,
+      ms: Number(process.hrtime.bigint() - startedAt) / 1e6,
+    };
+    if (endedBy?.signal) info.signal = endedBy.signal;
+    if ('problem' in outcome) info.problem = outcome.problem.code;
+    // The TTL (or --key's own expiry) reached while the command ran, whether or not a call noticed.
+    if (key.record.expires !== undefined && Date.parse(key.record.expires) <= nowMs) info.ttl_expired = true;
+    if (key.record.revoked !== undefined) info.revoked = true;
+    if (killedOnExpiry) info.killed_on_expiry = true;
+    if (interrupted !== undefined) info.interrupted = interrupted;
+    try {
+      await journal.append({ ...runLine, event: 'exec_end', exec: info });
+    } catch (e) {
+      // The command has run: its exit code stays exec's; the missing line is said, not hidden.
+      plan.notice(`the journal has no end line for this run (exit code ${outcome.exitCode}): ${(e as Error).message}`);
+    }
+  };
   try {
     await proxy.close(1000, undefined, {
+      beforeJournalClose: endLine,
       onAnswerWait: (calls) => {
         waitingForCalls = true;
         plan.notice(`${plan.command} ended; waiting for Odoo to answer ${calls === 1 ? '1 call' : `${calls} calls`} still in flight, so that the journal says what Odoo did (Ctrl-C to stop waiting)`);

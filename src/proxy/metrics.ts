@@ -33,6 +33,18 @@ export class Metrics {
     this.latencyCount++;
   }
 
+  /** One key's calls so far, and how many were not allowed (exec's end line counts its run's). */
+  callsOf(key: string): { calls: number; denied: number } {
+    let calls = 0;
+    let denied = 0;
+    for (const c of this.calls.values()) {
+      if (c.labels.key !== key) continue;
+      calls += c.n;
+      if (c.labels.decision !== 'allow') denied += c.n;
+    }
+    return { calls, denied };
+  }
+
   observeUpstreamError(profile: string): void {
     this.upstreamErrors.set(profile, (this.upstreamErrors.get(profile) ?? 0) + 1);
   }

@@ -98,6 +98,11 @@ export interface RunningProxy {
 export interface CloseOptions {
   /** Called when close() starts waiting for Odoo's answers, with the number of calls under way. */
   onAnswerWait?: (calls: number) => void;
+  /**
+   * Called once every call has its line, before the journal closes: exec writes its run's end line
+   * there, so it comes after the run's last call in the chain.
+   */
+  beforeJournalClose?: () => Promise<void>;
 }
 
 /**
@@ -418,7 +423,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
 
   let closed: Promise<void> | undefined;
   /** RunningProxy.close, run once. */
-  const closeOnce = async (graceMs: number, answerWaitMs: number, { onAnswerWait }: CloseOptions): Promise<void> => {
+  const closeOnce = async (graceMs: number, answerWaitMs: number, { onAnswerWait, beforeJournalClose }: CloseOptions): Promise<void> => {
     closing = true;
     // No call goes out from here on: the answers still coming in must not open spares.
     pool.stopOpeningAhead();
@@ -451,6 +456,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     if (lost) log.error('journal lines of calls that reached Odoo could not be written before shutdown; they are in this log', { lines: lost });
     pool.close();
     await usage.close().catch((e: Error) => log.warn('could not record last-used times', { error: e.message }));
+    await beforeJournalClose?.().catch((e: Error) => log.error('closing journal line could not be written', { error: e.message }));
     if (journal) await journal.close();
     // Said, not only logged: a service manager (and exec) must see that the journal misses calls.
     if (lost) throw new Error(`${lost === 1 ? '1 journal line' : `${lost} journal lines`} of calls that reached Odoo could not be written (the journal was failing): they are in the proxy's log`);

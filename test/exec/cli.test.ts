@@ -77,12 +77,16 @@ for (const version of [18, 19] as const) {
       assert.equal(out.parent_cmdline[1], BIN, 'the parent checked is exec itself');
 
       // Journaled under the temporary key's own id, with who ran it; the program only, not its arguments.
-      const entries = w.journal().filter((e) => e.key === out.key_id);
+      const lines = w.journal().filter((e) => e.key === out.key_id);
+      // The run's start and end lines frame its calls (they are not calls: no decision).
+      assert.deepEqual([lines[0]!.event, lines.at(-1)!.event], ['exec_start', 'exec_end']);
+      assert.deepEqual((lines.at(-1)!.exec as { calls: number; denied: number }), { ...(lines.at(-1)!.exec as object), how: 'exited', exit_code: 0, calls: 5, denied: 3 });
+      const entries = lines.slice(1, -1);
       assert.deepEqual(
         entries.map((e) => [e.service === 'common' ? `common.${e.function}` : `${e.model}.${e.method}`, e.decision]),
         [['common.authenticate', 'allow'], ['res.partner.search_read', 'allow'], ['crm.lead.search_read', 'deny'], ['res.partner.search_read', 'deny'], ['res.partner.write', 'deny']],
       );
-      for (const e of entries) {
+      for (const e of lines) {
         assert.equal(e.name, 'exec-python3');
         assert.deepEqual(e.temporary, { user: userInfo().username, host: hostname(), cwd: REPO_ROOT, command: 'python3' });
       }
@@ -208,7 +212,7 @@ describe('exec: exit codes, commands that cannot run, variables, nesting, --key,
     const noJournal = await runExec(w, [...SCOPE, '--audit-dir', join(notAFolder, 'journal'), '--', 'sh', '-c', 'echo ran']);
     assert.equal(noJournal.code, 1, noJournal.stderr);
     assert.equal(noJournal.stdout, '');
-    assert.match(noJournal.stderr, /^odoo-keys: the journal cannot be opened, nothing was run: /);
+    assert.match(noJournal.stderr, /^odoo-keys: the journal cannot be written, nothing was run: /);
     // Flags after -- belong to the command, never to exec.
     const theirs = await runExec(w, [...SCOPE, '--', 'sh', '-c', 'echo "$@"', 'sh', '--json', '--ttl', '1s', '--dry-run']);
     assert.equal(theirs.code, 0, theirs.stderr);
