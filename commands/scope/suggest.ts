@@ -139,7 +139,8 @@ export default class ScopeSuggest extends RegistryCommand {
     const stats: ReadStats = { unreadable: 0 };
     const since = new Date(Date.parse(key.created) - 1000);
     for await (const batch of readJournalBatches(dirs, { keys: [key.id], since }, stats)) {
-      for (const e of batch) if (e.key === key.id && e.learning) out.push(e as LearnedCall);
+      // Calls only: exec's run lines (event) carry no learning facts.
+      for (const e of batch) if (e.key === key.id && e.learning && e.event === undefined) out.push(e as LearnedCall);
     }
     if (stats.unreadable) this.logToStderr(`odoo-keys: ${stats.unreadable} journal line${stats.unreadable === 1 ? '' : 's'} could not be read; run \`odoo-keys audit verify\``);
     return out;

@@ -54,7 +54,8 @@ export async function auditFromOdoo(input: OdooAuditInput): Promise<OdooAuditRes
   const margin = input.toleranceMs + 60_000;
   const entries: LightEntry[] = [];
   for await (const batch of readReportBatches(input.dirs, { since: new Date(input.since.getTime() - margin), until: new Date(input.until.getTime() + margin) })) {
-    for (const e of batch) if (e.decision === 'allow' && (e.profile === undefined || e.profile === profile.name)) entries.push(e);
+    // Calls only: exec's run lines (event) have no decision and changed nothing.
+    for (const e of batch) if (e.event === undefined && e.decision === 'allow' && (e.profile === undefined || e.profile === profile.name)) entries.push(e);
   }
   const exactModels = (input.models ?? []).filter((m) => !m.includes('*'));
   const models = [...new Set([...entries.map((e) => e.model).filter((m): m is string => m !== undefined), ...exactModels])];

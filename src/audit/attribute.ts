@@ -195,7 +195,8 @@ export function attributeChanges(entries: Iterable<LightEntry>, changes: OdooCha
   const unlisted = new Map<string, Candidate[]>();
   const writers: Candidate[] = [];
   for (const e of entries) {
-    if (e.decision !== 'allow' || (e.outcome !== 'ok' && e.outcome !== 'upstream_error')) continue;
+    // An exec run's start and end lines (event) changed nothing in Odoo.
+    if (e.event !== undefined || e.decision !== 'allow' || (e.outcome !== 'ok' && e.outcome !== 'upstream_error')) continue;
     const end = Date.parse(e.ts);
     if (Number.isNaN(end)) continue;
     const c: Candidate = { entry: e, start: end - Math.max(0, e.ms ?? 0), end };

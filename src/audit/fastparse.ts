@@ -46,7 +46,9 @@ const M = {
   ids: code('ids'), decision: code('decision'), rule: code('rule'), limit: code('limit'), outcome: code('outcome'),
   result_ids: code('result_ids'), ms: code('ms'), more: code('more'), temporary: code('temporary'), learning: code('learning'),
   previous_secret: code('previous_secret'),
-  // Skipped: fields, reason, error, bytes_in, bytes_out, notes, prev, hash.
+  // Skipped: fields, reason, error, bytes_in, bytes_out, notes, prev, hash. Not here on purpose:
+  // `event` and `exec` (an exec run's start and end lines, two per run): such a line is read with
+  // JSON.parse, so its `event` is always seen and no report takes it for a call.
   fields: code('fields'), reason: code('reason'), error: code('error'), bytes_in: code('bytes_in'), bytes_out: code('bytes_out'),
   notes: code('notes'), prev: code('prev'), hash: code('hash'),
 } as const;

@@ -19,7 +19,10 @@ export interface JournalFilter {
   models?: string[];
   /** ORM method names, or `service.function` / function names for other calls (any of them). */
   methods?: string[];
-  /** Only denied calls; with `errors` too: denied calls or errors. */
+  /**
+   * Only denied calls; with `errors` too: denied calls or errors. (A model or method filter, or
+   * either of these, leaves out exec's run lines, which have none of them; a key filter keeps them.)
+   */
   denied?: boolean;
   /** Only calls Odoo answered with an error or that failed upstream; with `denied` too: either. */
   errors?: boolean;
@@ -84,6 +87,7 @@ export function compileFilter(filter: JournalFilter): EntryPredicate {
       if (!((e.method !== undefined && methods.has(e.method)) || (e.function !== undefined && methods.has(e.function)) || (fn !== undefined && methods.has(fn)))) return false;
     }
     if (denied || errors) {
+      // An exec run's start and end lines (event) are neither: they have no decision or outcome.
       const isDenied = e.decision === 'deny';
       const isError = e.outcome === 'odoo_error' || e.outcome === 'upstream_error';
       if (!((denied && isDenied) || (errors && isError))) return false;

@@ -7,7 +7,7 @@
 import type { ChalkInstance } from 'chalk';
 import { table } from '../cli/style.js';
 import { printable } from '../cli/printable.js';
-import type { CallRow, Report, ReportRow } from './report.js';
+import { describeRun, type CallRow, type Report, type ReportRow } from './report.js';
 import type { VerifyResult } from './verify.js';
 import type { Attribution, FieldChange, OdooChange } from './attribute.js';
 
@@ -38,6 +38,7 @@ function keyCell(row: ReportRow, c: ChalkInstance): string {
   if (row.learning) lines.push(c.bold.yellow(LEARNING_MARK));
   if (row.previous_secret_calls) lines.push(c.yellow(`${row.previous_secret_calls} with the previous secret (rotated)`));
   for (const t of row.temporary ?? []) lines.push(c.cyan(printable(`exec by ${t.user}@${t.host}: ${t.command}`)));
+  if (row.run) lines.push(c.cyan(printable(describeRun(row.run))));
   return lines.join('\n');
 }
 
@@ -88,7 +89,7 @@ export function renderCallsTable(calls: CallRow[], c: ChalkInstance, withKey: bo
   const rows = calls.map((r) => {
     const keyLabel = r.key == null ? c.red('(unknown key)') : printable(r.name ? `${r.name} (${r.key})` : r.key);
     const why = printable([r.rule, r.reason].filter(Boolean).join(': '));
-    const outcome = r.outcome === 'ok' ? 'ok' : r.outcome === 'denied' || r.outcome === 'rejected' ? c.red(r.outcome) : c.yellow(printable(r.error ? `${r.outcome}: ${r.error}` : r.outcome));
+    const outcome = r.event !== null ? '' : r.outcome === 'ok' ? 'ok' : r.outcome === 'denied' || r.outcome === 'rejected' ? c.red(r.outcome) : c.yellow(printable(r.error ? `${r.outcome}: ${r.error}` : r.outcome));
     const unlistedResults = r.more?.result_ids ?? 0;
     const ids = [idsText(r.ids, r.more?.ids ?? 0), r.result_ids.length || unlistedResults ? `-> ${idsText(r.result_ids, unlistedResults)}` : ''].filter(Boolean).join(' ');
     return [
@@ -97,10 +98,11 @@ export function renderCallsTable(calls: CallRow[], c: ChalkInstance, withKey: bo
       // Who, beyond the key: one key may be used from several places (web servers, a laptop), and
       // during a rotation's grace period some of them may still hold the old secret.
       printable(r.ip ?? '') + (r.previous_secret ? `\n${c.yellow('old secret')}` : ''),
-      printable(r.method),
+      // An exec run's start and end are rows of their own, not calls: no decision, no outcome.
+      r.event === 'exec_start' ? c.cyan('exec started') : r.event === 'exec_end' ? c.cyan('exec ended') : printable(r.method),
       printable(r.model ?? ''),
       ids,
-      r.decision === 'deny' ? c.red('deny') : 'allow',
+      r.decision === null ? '' : r.decision === 'deny' ? c.red('deny') : 'allow',
       why,
       outcome,
     ];
@@ -126,6 +128,7 @@ export function csvLine(fields: unknown[]): string {
 export const REPORT_CSV_HEADER = [
   'group', 'key', 'name', 'profile', 'calls', 'allowed', 'denied', 'odoo_errors', 'upstream_errors', 'created', 'written',
   'deleted', 'ips', 'first_seen', 'last_seen', 'ms_median', 'ms_p95', 'activity', 'learning', 'temporary', 'previous_secret_calls',
+  'run_started', 'run_ended', 'run_exit_code', 'run_signal', 'run_ttl_expired',
 ];
 
 export function renderReportCsv(report: Report): string {
@@ -136,6 +139,7 @@ export function renderReportCsv(report: Report): string {
         r.group, r.key, r.name, r.profile, r.calls, r.allowed, r.denied, r.odoo_errors, r.upstream_errors, r.created, r.written,
         r.deleted, r.ips, r.first_seen, r.last_seen, r.ms_median, r.ms_p95, r.activity, r.learning,
         (r.temporary ?? []).map((t) => `${t.user}@${t.host}: ${t.command}`).join('; '), r.previous_secret_calls,
+        r.run?.started, r.run?.ended, r.run?.end?.exit_code, r.run?.end?.signal, r.run?.end ? Boolean(r.run.end.ttl_expired) : null,
       ]),
     );
   }
@@ -145,13 +149,13 @@ export function renderReportCsv(report: Report): string {
 /** New columns go last, so the columns before them are where they always were. */
 export const CALLS_CSV_HEADER = [
   'ts', 'key', 'name', 'ip', 'proto', 'method', 'model', 'ids', 'fields', 'decision', 'rule', 'reason', 'outcome', 'error',
-  'result_ids', 'ms', 'learning', 'temporary', 'more', 'previous_secret',
+  'result_ids', 'ms', 'learning', 'temporary', 'more', 'previous_secret', 'event',
 ];
 
 export function callCsvLine(r: CallRow): string {
   return csvLine([
     r.ts, r.key, r.name, r.ip, r.proto, r.method, r.model, r.ids, r.fields, r.decision, r.rule, r.reason, r.outcome, r.error,
-    r.result_ids, r.ms, r.learning, r.temporary, r.more ? Object.entries(r.more).map(([k, n]) => `${k}:${n}`).join(' ') : '', r.previous_secret,
+    r.result_ids, r.ms, r.learning, r.temporary, r.more ? Object.entries(r.more).map(([k, n]) => `${k}:${n}`).join(' ') : '', r.previous_secret, r.event,
   ]);
 }
 

@@ -1,7 +1,8 @@
 // Reports over journal entries: pure functions, fed in batches so a million lines stay cheap.
 
 import type { LightEntry } from './fastparse.js';
-import type { JournalEntry, TemporaryRun } from './types.js';
+import type { ExecEndInfo, ExecStartInfo, JournalEntry, JournalEvent, TemporaryRun } from './types.js';
+import { formatDuration } from '../cli/time.js';
 
 export type GroupBy = 'key' | 'model' | 'method' | 'day' | 'ip';
 export const GROUP_BY: readonly GroupBy[] = ['key', 'model', 'method', 'day', 'ip'];
@@ -40,6 +41,20 @@ export interface ReportRow {
   previous_secret_calls: number;
   /** by=key, temporary `exec` keys: who ran them (distinct runs, at most 5). */
   temporary?: TemporaryRun[];
+  /** by=key, temporary `exec` keys: the run's start and end lines (a key that made no call has a row for them). */
+  run?: ExecRunSummary;
+}
+
+/** An exec run as its start and end lines tell it (each exec run has a key id of its own). */
+export interface ExecRunSummary {
+  /** The start line's time; null when the window or the journal holds no start line. */
+  started: string | null;
+  /** When the key was to stop working, from the start line. */
+  expires: string | null;
+  /** The end line's time; null when there is none (exec still running, or killed with SIGKILL). */
+  ended: string | null;
+  /** The end line's account: exit code, signal, ttl_expired, calls, duration. */
+  end: ExecEndInfo | null;
 }
 
 export interface Report {
@@ -75,6 +90,7 @@ export interface GroupState {
   perMinute: [number, number][];
   learning: boolean;
   temporary: TemporaryRun[];
+  run: ExecRunSummary | undefined;
 }
 
 /** What one ReportBuilder gathered, for merging into another (see ReportBuilder.merge). */
@@ -111,8 +127,30 @@ class Group {
   learning = false;
   temporary: TemporaryRun[] = [];
   tempSeen = new Set<string>();
+  run: ExecRunSummary | undefined;
 
   constructor(readonly label: string) {}
+
+  addTemporary(t: TemporaryRun): void {
+    const id = `${t.user}\u0000${t.host}\u0000${t.cwd}\u0000${t.command}`;
+    if (this.temporary.length < 5 && !this.tempSeen.has(id)) {
+      this.tempSeen.add(id);
+      this.temporary.push({ user: t.user, host: t.host, cwd: t.cwd, command: t.command });
+    }
+  }
+
+  /** A run's start or end line (or another part's summary of them): the earliest start, the latest end. */
+  addRun(o: ExecRunSummary): void {
+    const r = (this.run ??= { started: null, expires: null, ended: null, end: null });
+    if (o.started !== null && (r.started === null || o.started < r.started)) {
+      r.started = o.started;
+      r.expires = o.expires;
+    }
+    if (o.ended !== null && (r.ended === null || o.ended >= r.ended)) {
+      r.ended = o.ended;
+      r.end = o.end;
+    }
+  }
 
   countMinute(minute: number): void {
     if (minute === this.minute) {
@@ -144,6 +182,7 @@ class Group {
       perMinute: [...this.perMinute],
       learning: this.learning,
       temporary: this.temporary,
+      run: this.run,
     };
   }
 
@@ -171,13 +210,8 @@ class Group {
     this.flushMinute();
     for (const [m, n] of o.perMinute) this.perMinute.set(m, (this.perMinute.get(m) ?? 0) + n);
     if (o.learning) this.learning = true;
-    for (const t of o.temporary) {
-      const id = `${t.user}\u0000${t.host}\u0000${t.cwd}\u0000${t.command}`;
-      if (this.temporary.length < 5 && !this.tempSeen.has(id)) {
-        this.tempSeen.add(id);
-        this.temporary.push(t);
-      }
-    }
+    for (const t of o.temporary) this.addTemporary(t);
+    if (o.run) this.addRun(o.run);
   }
 
   addMs(v: number): void {
@@ -251,6 +285,12 @@ export class ReportBuilder {
   /** Adds one entry; `tsMs` is its ts in ms when the caller has it already (else ts is parsed). */
   add(e: LightEntry, tsMs?: number): void {
     const t = tsMs ?? Date.parse(e.ts);
+    if (e.event !== undefined) {
+      // An exec run's start or end: not a call, so it counts in no figure; a report by key shows it
+      // as the run of the key (whose row it makes when the command made no call).
+      if (this.by === 'key') this.addRunLine(e, t);
+      return;
+    }
     this.tsNow = t;
     const label = groupLabel(e, this.by, this.day);
     let g = this.groups.get(label);
@@ -288,19 +328,34 @@ export class ReportBuilder {
         g.name = e.name ?? null;
         if (e.profile !== undefined) g.profile = e.profile;
       }
-      if (e.temporary && g.temporary.length < 5) {
-        const t = e.temporary;
-        const id = `${t.user}\u0000${t.host}\u0000${t.cwd}\u0000${t.command}`;
-        if (!g.tempSeen.has(id)) {
-          g.tempSeen.add(id);
-          g.temporary.push({ user: t.user, host: t.host, cwd: t.cwd, command: t.command });
-        }
-      }
+      if (e.temporary) g.addTemporary(e.temporary);
     }
     // The mark says "allowed without rules": a group of another kind (an address, a day) whose
     // learning key's calls were all denied (limits, lockouts) has none of those.
     if (e.learning && (this.by === 'key' || e.decision === 'allow')) g.learning = true;
     if (e.previous_secret) g.previousSecret++;
+  }
+
+  /** An exec start or end line, in a report by key: the key's row (seen from start to end) and its run. */
+  private addRunLine(e: LightEntry, t: number): void {
+    const label = e.key ?? UNKNOWN_KEY;
+    let g = this.groups.get(label);
+    if (!g) {
+      g = new Group(label);
+      this.groups.set(label, g);
+    }
+    if (t < g.first) g.first = t;
+    if (t >= g.last) {
+      g.last = t;
+      g.key = e.key;
+      g.name = e.name ?? null;
+      if (e.profile !== undefined) g.profile = e.profile;
+    }
+    if (t < this.first) this.first = t;
+    if (t > this.last) this.last = t;
+    if (e.temporary) g.addTemporary(e.temporary);
+    if (e.event === 'exec_start') g.addRun({ started: e.ts, expires: (e.exec as ExecStartInfo | undefined)?.expires ?? null, ended: null, end: null });
+    else if (e.event === 'exec_end') g.addRun({ started: null, expires: null, ended: e.ts, end: (e.exec as ExecEndInfo | undefined) ?? null });
   }
 
   addAll(entries: Iterable<LightEntry>): void {
@@ -369,6 +424,7 @@ export class ReportBuilder {
         row.name = g.key == null ? UNKNOWN_KEY : g.name ?? null;
         if (g.profile !== undefined) row.profile = g.profile;
         if (g.temporary.length) row.temporary = g.temporary;
+        if (g.run) row.run = g.run;
       }
       rows.push(row);
       totals.calls += g.calls;
@@ -390,6 +446,37 @@ export function groupEntries(entries: Iterable<LightEntry>, opts: ReportOptions 
   return b.report();
 }
 
+/** How a run ended, in words: `exit 0`, `killed by SIGTERM (exit 143)`, `not started (command_not_found, exit 127)`. */
+export function describeEnd(end: ExecEndInfo): string {
+  const parts = [end.how === 'signal' ? `killed by ${end.signal ?? 'a signal'} (exit ${end.exit_code})` : end.how === 'not_started' ? `not started (${end.problem ?? 'error'}, exit ${end.exit_code})` : `exit ${end.exit_code}`];
+  parts.push(`after ${formatDuration(end.ms)}`);
+  parts.push(`${end.calls} call${end.calls === 1 ? '' : 's'}${end.denied ? ` (${end.denied} not allowed)` : ''}`);
+  if (end.ttl_expired) parts.push('ttl expired');
+  if (end.revoked) parts.push('--key revoked');
+  if (end.killed_on_expiry) parts.push('stopped at expiry');
+  if (end.interrupted) parts.push(`exec got ${end.interrupted}`);
+  return parts.join(', ');
+}
+
+/** A start line in words: the TTL, the expiry and the scope. */
+export function describeStart(start: ExecStartInfo): string {
+  const parts = [`ttl ${formatDuration(start.ttl_ms)}, until ${start.expires}`];
+  if (start.from_key) parts.push(`scope of key ${start.from_key.name} (${start.from_key.id})`);
+  parts.push(`scope ${start.scope.join('; ') || '(none)'}`);
+  if (start.narrowed_by?.length) parts.push(`narrowed by ${start.narrowed_by.join('; ')}`);
+  if (start.limits?.length) parts.push(start.limits.join(', '));
+  if (start.learning) parts.push('learning');
+  if (start.kill_on_expiry) parts.push('kill on expiry');
+  return parts.join('; ');
+}
+
+/** A run's row note: `run 2026-11-28 10:04:05 to 10:04:09: exit 0, after 4s, 3 calls`. */
+export function describeRun(run: ExecRunSummary): string {
+  const at = (iso: string | null): string => (iso ? iso.slice(0, 19).replace('T', ' ') : '?');
+  if (run.ended === null) return `run started ${at(run.started)}, no end line (exec still running, or it was killed)`;
+  return `run ${at(run.started)} to ${at(run.ended)}${run.end ? `: ${describeEnd(run.end)}` : ''}`;
+}
+
 /** A call as `--calls` lists it. */
 export interface CallRow {
   ts: string;
@@ -403,7 +490,8 @@ export interface CallRow {
   /** The ids the journal lists (at most 1000: `more` counts the others). */
   ids: number[];
   fields: string[];
-  decision: 'allow' | 'deny';
+  /** null on an exec run's start and end rows (they are not calls). */
+  decision: 'allow' | 'deny' | null;
   /** Which rule allowed it (`rule 0`) or which limit denied it (`limit rate`). */
   rule: string | null;
   reason: string | null;
@@ -417,9 +505,14 @@ export interface CallRow {
   temporary: string | null;
   /** How many items each list left out (`{ ids: 500 }`), null when none did. */
   more: Record<string, number> | null;
+  /** exec_start or exec_end: a row for an exec run's start or end, not a call (null for calls). */
+  event: JournalEvent | null;
+  /** With event: the line's account of the run (its scope and TTL, or how it ended). */
+  exec: ExecStartInfo | ExecEndInfo | null;
 }
 
 export function callRow(e: JournalEntry): CallRow {
+  if (e.event !== undefined) return runRow(e);
   const method = e.method ?? (e.function !== undefined ? (e.service !== undefined ? `${e.service}.${e.function}` : e.function) : '');
   return {
     ts: e.ts,
@@ -442,5 +535,37 @@ export function callRow(e: JournalEntry): CallRow {
     previous_secret: Boolean(e.previous_secret),
     temporary: e.temporary ? `${e.temporary.user}@${e.temporary.host}: ${e.temporary.command}` : null,
     more: e.more ?? null,
+    event: null,
+    exec: null,
+  };
+}
+
+/** An exec run's start or end as a row of `--calls`: in its place in time, with no decision or outcome. */
+function runRow(e: JournalEntry): CallRow {
+  const start = e.event === 'exec_start' ? (e.exec as ExecStartInfo | undefined) : undefined;
+  const end = e.event === 'exec_end' ? (e.exec as ExecEndInfo | undefined) : undefined;
+  return {
+    ts: e.ts,
+    key: e.key,
+    name: e.name ?? null,
+    ip: null,
+    proto: '',
+    method: '',
+    model: null,
+    ids: [],
+    fields: [],
+    decision: null,
+    rule: null,
+    reason: start ? describeStart(start) : end ? describeEnd(end) : null,
+    outcome: '',
+    error: null,
+    result_ids: [],
+    ms: end?.ms ?? null,
+    learning: false,
+    previous_secret: false,
+    temporary: e.temporary ? `${e.temporary.user}@${e.temporary.host}: ${e.temporary.command}` : null,
+    more: e.more ?? null,
+    event: e.event ?? null,
+    exec: e.exec ?? null,
   };
 }

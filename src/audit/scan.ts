@@ -357,6 +357,13 @@ export class LineView implements LightEntry {
     this.done |= 1 << slot;
     return v;
   }
+  /**
+   * Always undefined: a line with `event` (an exec run's start or end) has a member the view does
+   * not know, so reset() refuses it and it is read with JSON.parse, which keeps `event`.
+   */
+  get event(): undefined {
+    return undefined;
+  }
   get learning(): boolean | undefined {
     const s = this.start(SLOT.learning);
     return s < 0 ? undefined : this.buf[s] === 0x74; // true

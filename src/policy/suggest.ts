@@ -45,6 +45,8 @@ export interface LearnedCall {
   x2many?: { field: string; ops: number[]; fields: string[] }[];
   /** How many items each list left out (a journal line keeps 500 names per list). */
   more?: Record<string, number>;
+  /** Set on lines that are not calls (an exec run's start and end): never learned from. */
+  event?: string;
 }
 
 export interface SuggestOptions {
@@ -161,6 +163,8 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
   let last: string | null = null;
 
   for (const e of entries) {
+    // An exec run's start and end (a learning --key's run) are not calls of the client.
+    if (e.event !== undefined) continue;
     if (!e.learning || e.model === undefined || e.method === undefined) continue;
     if (e.decision === 'deny') {
       if (e.outcome !== 'denied') continue; // rejected before a decision: not the client's scope

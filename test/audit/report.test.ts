@@ -120,6 +120,7 @@ test('calls: one row per call with rule or limit, reason and outcome', () => {
     ts: '2026-11-20T09:06:00.000Z', key: '7f3a9c2e', name: 'website-form', ip: '198.51.100.1', proto: 'json2', method: 'write',
     model: 'crm.lead', ids: [512], fields: [], decision: 'deny', rule: 'limit ips', reason: 'address 198.51.100.1 is outside 203.0.113.0/24',
     outcome: 'denied', error: null, result_ids: [], ms: 1, learning: false, previous_secret: false, temporary: null, more: null,
+    event: null, exec: null,
   });
   assert.equal(callRow(es[7]!).method, 'common.authenticate');
   assert.equal(callRow(es[5]!).error, 'odoo.exceptions.AccessError: You are not allowed to delete');
@@ -151,7 +152,7 @@ test('CSV: one header, one line per row, RFC 4180 quoting', () => {
   const lines = csv.trimEnd().split('\n');
   assert.equal(lines.length, 6);
   assert.match(lines[0]!, /^group,key,name,profile,calls,allowed,denied,/);
-  assert.match(csv, /e1e2e3e4,e1e2e3e4,exec-import,prod,2,1,1,.*,alice@laptop: python import.py --all,0\n/);
+  assert.match(csv, /e1e2e3e4,e1e2e3e4,exec-import,prod,2,1,1,.*,alice@laptop: python import.py --all,0,,,,,\n/);
   assert.equal(csvField('a,b'), '"a,b"');
   assert.equal(csvField('say "hi"'), '"say ""hi"""');
   assert.equal(csvField('two\nlines'), '"two\nlines"');
