@@ -178,6 +178,7 @@ test('serve starts on a keys.yaml holding an entry this version cannot read: tha
     startProxy({ home: join(root, 'config'), profiles: [], host: '127.0.0.1', port: 0, auditDir: null, stateDir: join(root, 'state'), watch: false, log: silentLogger }),
     (e: unknown) => /the profile 'p' cannot be read by this odoo-keys: .*keys\.yaml:\d+: profiles\.p\.failover_url: unknown field/.test((e as Error).message),
   );
+});
 
 test('shutdown opens no spare connection to Odoo: the answer to a call in flight during close() does not open one, the one waiting is closed', async (t) => {
   const odoo = await startStandin({ version: 19 });
