@@ -357,11 +357,17 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   };
   const health = async (): Promise<HealthReport> => {
     const checks: HealthReport['checks'] = {};
-    // Entries set aside leave the proxy healthy: it serves the file as written, those keys refused
+    // Keys set aside leave the proxy healthy: it serves the file as written, those keys refused
     // (fail closed); taking every replica out of a load balancer for one key would stop them all.
+    // A profile it serves set aside is not: every call for it is refused.
     const refused = state.keys.refused;
     const loaded = refused ? `${state.keys.size - refused} keys; ${refused} refused: their entries in keys.yaml cannot be read by this version (see the log)` : `${state.keys.size} keys`;
-    checks.registry = registryError ? { ok: false, detail: `last change could not be loaded (the previous one is in force): ${publicDetail(registryError, store.path)}` } : { ok: true, detail: loaded };
+    const servedUnreadable = config.registryKeys === false ? undefined : registry.refused?.profiles.find((p) => targets.has(p.name));
+    checks.registry = registryError
+      ? { ok: false, detail: `last change could not be loaded (the previous one is in force): ${publicDetail(registryError, store.path)}` }
+      : servedUnreadable
+        ? { ok: false, detail: `the profile '${servedUnreadable.name}' served here cannot be read by this version, so every key of it is refused: ${publicDetail(servedUnreadable.problem, store.path)}` }
+        : { ok: true, detail: loaded };
     checks.journal = !journal ? { ok: true, detail: 'off' } : journal.healthy ? { ok: true } : { ok: false, detail: journal.lastError?.message ?? 'not writable' };
     const at = Date.now();
     if (!upstreamChecked || at - upstreamChecked.at >= HEALTH_CACHE_MS) upstreamChecked = { at, checks: checkUpstreams() };

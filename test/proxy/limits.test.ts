@@ -259,7 +259,8 @@ describe('the proxy protects Odoo', () => {
       writeFileSync(join(h.home, 'keys.yaml'), 'version: 1\nprofiles:\n  test: { url: "ftp://admin:s3cret@example.com", db: x, login: y }\n');
       await h.proxy.reload();
       const broken = await (await fetch(`${h.url}/healthz`)).text();
-      assert.match(broken, /last change could not be loaded .*keys\.yaml:3: profiles\.test\.url: \\"…\\" is not an http\(s\) URL/);
+      // (Read per entry: the served profile cannot be read, so every key of it is refused, and /healthz fails.)
+      assert.match(broken, /"ok":false.*the profile 'test' served here cannot be read by this version, so every key of it is refused: keys\.yaml:3: profiles\.test\.url: \\"…\\" is not an http\(s\) URL/);
       assert.ok(!broken.includes('s3cret') && !broken.includes(h.home), broken);
     } finally {
       await h.close();

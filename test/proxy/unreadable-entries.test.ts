@@ -106,9 +106,14 @@ describe('entries of keys.yaml this version cannot read', () => {
     const r = await count(other.token);
     assert.ok(r.kind === 'fault' && /its entry in keys\.yaml \(keys\[\d\]\.profile\) cannot be read/.test(String(r.faultString)), JSON.stringify(r));
     assert.ok(errors.some((e) => e.fields?.profile === h.profile && /failover_url/.test(String(e.fields.problem))), JSON.stringify(errors));
+    // Every key of the profile this proxy serves is refused: not a healthy replica.
+    const health = (await (await fetch(`${h.url}/healthz`)).json()) as { ok: boolean; checks: { registry: { ok: boolean; detail: string } } };
+    assert.equal(health.checks.registry.ok, false);
+    assert.match(health.checks.registry.detail, /the profile '.*' served here cannot be read by this version, so every key of it is refused: keys\.yaml:\d+: profiles\..*\.failover_url: unknown field/);
     editFile(h.home, (doc) => doc.deleteIn(['profiles', h.profile, 'failover_url']));
     await h.proxy.reload();
     assert.equal((await count(other.token)).kind, 'params');
+    assert.equal(((await (await fetch(`${h.url}/healthz`)).json()) as { checks: { registry: { ok: boolean } } }).checks.registry.ok, true);
   });
 
   test('a key whose id itself cannot be read is an unknown key; two entries with one id are both refused', async () => {
