@@ -108,6 +108,13 @@ export function authenticateKey(index: KeyIndex, credential: string | null | und
   const prev = key?.record.previous;
   // Always compare twice, so the time tells neither whether the id exists nor whether a rotation is in progress.
   const previous = compare(token.secret, prev?.hash ?? DECOY_HASH) && prev !== undefined && Date.parse(prev.until) > now.getTime();
+  if (key?.refused && key.record.hash === DECOY_HASH) {
+    // An entry set aside without a hash to check (an id two entries share, a hash unreadable): no
+    // secret can match, so no call with it is a guess that could succeed. Answered as an invalid
+    // key, but not counted as a failed attempt: its holders' retries must not lock their address
+    // out for the other keys used from there.
+    return { ok: false, failure: 'unreadable', message: 'odoo-keys: invalid key' };
+  }
   if (!key || (!current && !previous)) return { ok: false, failure: 'unknown', message: 'odoo-keys: invalid key' };
   const ended = lapsed(key, false, now);
   if (ended) return { ok: false, key, ...ended };

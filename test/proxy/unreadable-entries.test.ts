@@ -135,3 +135,30 @@ describe('entries of keys.yaml this version cannot read', () => {
     assert.ok(errors.some((e) => e.msg.includes('not even its id')));
   });
 });
+
+describe('an id two entries of keys.yaml share', () => {
+  let h2: Harness;
+  const rules = [{ model: 'res.partner', methods: ['read'], fields: ['name'] }];
+  before(async () => {
+    h2 = await startHarness({ version: 19 });
+  });
+  after(() => h2?.close());
+  const count2 = async (token: string): Promise<ReturnType<typeof decodeMethodResponse>> =>
+    decodeMethodResponse((await post(`${h2.url}/xmlrpc/2/object`, encodeMethodCall('execute_kw', [h2.db, 1, token, 'res.partner', 'search_count', [[]]]))).text);
+
+  test("an id two entries share: their holders' calls are no guesses, so their address is not locked out for the other keys", async () => {
+    const a = await h2.addKey({ name: 'shared-a', rules });
+    const b = await h2.addKey({ name: 'shared-b', rules });
+    const other = await h2.addKey({ name: 'same-host', rules });
+    editFile(h2.home, (doc) => doc.setIn(['keys', keyIndex(doc, b.id), 'id'], a.id));
+    await h2.proxy.reload();
+    // A sync on the same host goes on calling with the key it holds: no secret can match an id set
+    // aside twice (it is answered as an invalid key), so no call of it is a guess that could succeed.
+    for (let i = 0; i < 12; i++) {
+      const r = await count2(i % 2 ? a.token : b.token);
+      assert.ok(r.kind === 'fault' && /invalid key/.test(String(r.faultString)), JSON.stringify(r));
+    }
+    const r = await count2(other.token);
+    assert.equal(r.kind, 'params', `the host's other keys are served, not throttled: ${JSON.stringify(r)}`);
+  });
+});
