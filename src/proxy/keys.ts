@@ -35,6 +35,9 @@ export class KeyIndex {
   private readonly byId = new Map<string, LiveKey>();
 
   constructor(records: readonly KeyRecord[], temporary: readonly LiveKey[] = [], refused: readonly RefusedKey[] = []) {
+    // Every entry set aside counts, also one whose id could not be read (no token names it, so it
+    // is not in byId) and each of two sharing an id: an alert on the count must see them.
+    this.refusedEntries = refused.length;
     for (const r of records) this.byId.set(r.id, { record: r });
     for (const r of refused) {
       if (r.id === undefined) continue; // no token names it: refused as an unknown key
@@ -47,18 +50,25 @@ export class KeyIndex {
     for (const t of temporary) this.byId.set(t.record.id, t);
   }
 
-  /** Keys whose entry could not be read, refused at every call. */
+  private refusedEntries: number;
+
+  /** Entries of keys.yaml that could not be read: their keys are refused at every call. */
   get refused(): number {
-    // Counted once: /healthz and /metrics ask at every scrape, of up to 10,000 keys.
-    if (this.refusedCount === undefined) {
-      let n = 0;
-      for (const k of this.byId.values()) if (k.refused) n++;
-      this.refusedCount = n;
-    }
-    return this.refusedCount;
+    return this.refusedEntries;
   }
 
-  private refusedCount: number | undefined;
+  /** Keys that may be used (registry and temporary ones), those refused left out. */
+  get served(): number {
+    // Counted once: /healthz and /metrics ask at every scrape, of up to 10,000 keys.
+    if (this.servedCount === undefined) {
+      let n = 0;
+      for (const k of this.byId.values()) if (!k.refused) n++;
+      this.servedCount = n;
+    }
+    return this.servedCount;
+  }
+
+  private servedCount: number | undefined;
 
   get(id: string): LiveKey | undefined {
     return this.byId.get(id);
@@ -71,6 +81,7 @@ export class KeyIndex {
   /** A copy with other temporary keys (exec adds its own to whatever the registry holds). */
   withTemporary(temporary: readonly LiveKey[]): KeyIndex {
     const next = new KeyIndex([]);
+    next.refusedEntries = this.refusedEntries;
     for (const [id, k] of this.byId) if (!k.temporary) next.byId.set(id, k);
     for (const t of temporary) next.byId.set(t.record.id, t);
     return next;

@@ -361,7 +361,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     // (fail closed); taking every replica out of a load balancer for one key would stop them all.
     // A profile it serves set aside is not: every call for it is refused.
     const refused = state.keys.refused;
-    const loaded = refused ? `${state.keys.size - refused} keys; ${refused} refused: their entries in keys.yaml cannot be read by this version (see the log)` : `${state.keys.size} keys`;
+    const loaded = refused ? `${state.keys.served} keys; ${refused} refused: their entries in keys.yaml cannot be read by this version (see the log)` : `${state.keys.size} keys`;
     const servedUnreadable = config.registryKeys === false ? undefined : registry.refused?.profiles.find((p) => targets.has(p.name));
     checks.registry = registryError
       ? { ok: false, detail: `last change could not be loaded (the previous one is in force): ${publicDetail(registryError, store.path)}` }
@@ -378,7 +378,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
   // maxSockets is per origin (one pool of sockets to each Odoo served): each origin gets its share.
   const maxConnections = config.server?.maxConnections ?? maxConnectionsByDefault(upstreamSockets * byOrigin.size);
   const server = createProxyServer(
-    { core, log, metrics, health, gauges: () => ({ odoo_keys_keys_loaded: state.keys.size - state.keys.refused, odoo_keys_keys_refused: state.keys.refused, odoo_keys_journal_healthy: journal ? Number(journal.healthy) : 1 }),
+    { core, log, metrics, health, gauges: () => ({ odoo_keys_keys_loaded: state.keys.served, odoo_keys_keys_refused: state.keys.refused, odoo_keys_journal_healthy: journal ? Number(journal.healthy) : 1 }),
       counters: () => ({ odoo_keys_upstream_spares_opened_total: pool.spares.opened, odoo_keys_upstream_spares_taken_total: pool.spares.taken }),
     },
     {

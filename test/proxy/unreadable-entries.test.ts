@@ -133,6 +133,11 @@ describe('entries of keys.yaml this version cannot read', () => {
     const u = await count(b.token);
     assert.ok(u.kind === 'fault' && /invalid key/.test(String(u.faultString)), JSON.stringify(u));
     assert.ok(errors.some((e) => e.msg.includes('not even its id')));
+    // No token names it, but it is an entry set aside all the same: what an alert on the count sees.
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    assert.match(metrics, /^odoo_keys_keys_refused 1$/m);
+    const health = (await (await fetch(`${h.url}/healthz`)).json()) as { checks: { registry: { detail: string } } };
+    assert.match(health.checks.registry.detail, /; 1 refused/);
   });
 });
 
