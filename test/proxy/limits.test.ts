@@ -256,12 +256,20 @@ describe('the proxy protects Odoo', () => {
       assert.deepEqual([...new Set(answers)], [200]);
       assert.equal(h.standin.received.length - before, 1, 'each /healthz was a call to Odoo');
       // A broken keys.yaml: the answer says so, without the file's path or the rejected value.
-      writeFileSync(join(h.home, 'keys.yaml'), 'version: 1\nprofiles:\n  test: { url: "ftp://admin:s3cret@example.com", db: x, login: y }\n');
+      writeFileSync(join(h.home, 'keys.yaml'), 'version: 1\nprofiles:\n  test: { url: x, db: x, login: y }\nkeys: {}\n');
       await h.proxy.reload();
       const broken = await (await fetch(`${h.url}/healthz`)).text();
-      // (Read per entry: the served profile cannot be read, so every key of it is refused, and /healthz fails.)
-      assert.match(broken, /"ok":false.*the profile 'test' served here cannot be read by this version, so every key of it is refused: keys\.yaml:3: profiles\.test\.url: \\"…\\" is not an http\(s\) URL/);
-      assert.ok(!broken.includes('s3cret') && !broken.includes(h.home), broken);
+      assert.match(broken, /last change could not be loaded .*keys\.yaml:4: keys: must be a list of keys/);
+      assert.ok(!broken.includes(h.home), broken);
+      // The served profile itself unreadable (read per entry since 94cd7df, so the change is in
+      // force): every key of it is refused, and the check says so, masking the value.
+      writeFileSync(join(h.home, 'keys.yaml'), 'version: 1\nprofiles:\n  test: { url: "ftp://admin:s3cret@example.com", db: x, login: y }\n');
+      await h.proxy.reload();
+      const res = await fetch(`${h.url}/healthz`);
+      const unservable = await res.text();
+      assert.equal(res.status, 503, unservable);
+      assert.match(unservable, /the profile 'test' served here cannot be read by this version, so every key of it is refused: keys\.yaml:3: profiles\.test\.url: \\"…\\" is not an http\(s\) URL/);
+      assert.ok(!unservable.includes('s3cret') && !unservable.includes(h.home), unservable);
     } finally {
       await h.close();
     }
