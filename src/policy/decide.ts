@@ -161,6 +161,8 @@ interface State {
   defaults: RpcStruct;
   /** The call creates records of its own model (create, name_create, load, copy, web_save without ids). */
   createsMain: boolean;
+  /** A method outside the standard table: the records it creates, of any model, are not known. */
+  opaque: boolean;
 }
 
 /**
@@ -1034,6 +1036,10 @@ class RuleEval {
     if (what === 'context') this.defaultValues(what);
     contextCheck(this.st, ctx, what, (field) => {
       if (!isFieldName(field)) deny(`${what}: 'default_${visible(field)}' does not name a field`);
+      // Odoo's default_get applies default_<field> to every record created under this context, of
+      // any model with that field: message_post's mail.message, action_confirm's pickings...
+      // Which records a method outside the table creates is not known, so no rule can allow it.
+      if (this.st.opaque) deny(`${what}: 'default_${field}' would apply to whatever records ${this.method}, a method outside the standard table, creates (of any model), which no rule can be checked against; the key's limits.context_keys can allow it`, 'context_keys');
       if (!fieldIn(this.rule, field)) deny(`${what}: 'default_${field}' sets a default for a field that is not in ${this.label}`);
       for (const c of this.st.created) {
         const s = this.st.env.schema?.(c.model);
@@ -1118,6 +1124,7 @@ function analyse(ev: RuleEval, b: BoundCall): void {
   if (!b.signature) {
     // A method the engine has no signature for (action_confirm, message_post...): the operator
     // named it; its arguments are forwarded as given. The records it runs on must lie in the domain.
+    st.opaque = true;
     if (ev.rule.domain && ev.rule.domain.length > 0) {
       if (b.ids === undefined) deny(`${m} names no records, and ${ev.label} limits ${ev.model} to a domain`);
       let ids: number[];
@@ -1538,7 +1545,7 @@ function keyLimits(key: KeyScope, env: DecideEnv): void {
 }
 
 function emptyState(key: KeyScope, env: DecideEnv): State {
-  return { key, env, rules: key.rules ?? [], missing: new Set(), checks: [], redactions: [], notes: [], created: [], defaults: {}, createsMain: false };
+  return { key, env, rules: key.rules ?? [], missing: new Set(), checks: [], redactions: [], notes: [], created: [], defaults: {}, createsMain: false, opaque: false };
 }
 
 /** The context with allowed_company_ids set to the key's companies when the client sent none. */

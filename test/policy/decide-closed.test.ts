@@ -384,6 +384,23 @@ test('methods outside the table: named by the rule, their records checked agains
   assert.match((d as { reason: string }).reason, /names no records/);
 });
 
+test('methods outside the table: a default_<field> context key is refused, since Odoo applies it to every record the method creates, of any model', () => {
+  // message_post creates a mail.message (and followers, notifications), action_confirm pickings and
+  // moves: default_get reads default_<field> for each of them. The rule lists no fields, so the
+  // key's own model allowed every default before; which models the method creates is not known.
+  const poster = key([{ model: 'crm.lead', methods: ['message_post'], domain: [['type', '=', 'opportunity']] }]);
+  const post = (context: Record<string, never | number | string>) => ({ model: 'crm.lead', method: 'message_post', ids: [5], params: [['body', 'hello']] as [string, never][], context });
+  expectDecision(poster, post({ default_author_id: 3 as never }), { verdict: 'deny', reason: /'default_author_id' would apply to whatever records message_post, a method outside the standard table, creates/, limit: 'context_keys' });
+  expectDecision(poster, post({ default_message_type: 'comment' as never }), { verdict: 'deny', limit: 'context_keys' });
+  const confirmer = key([{ model: 'sale.order', methods: ['action_confirm'], fields: ['partner_id'] }]);
+  expectDecision(confirmer, { model: 'sale.order', method: 'action_confirm', ids: [4], context: { default_partner_id: 9 } }, { verdict: 'deny', reason: /'default_partner_id' would apply to whatever records action_confirm/, limit: 'context_keys' });
+  // The operator can still allow one by name; harmless keys and no context are unchanged.
+  expectDecision(key(poster.rules, { limits: { context_keys: ['default_author_id'] } }), post({ default_author_id: 3 as never }), { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [5] }] });
+  expectDecision(poster, post({ lang: 'nl_NL' as never }), { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [5] }] });
+  // Standard methods keep their checks: a create's default for a field of the rule is allowed.
+  expectDecision(key([websiteForm]), { model: 'crm.lead', method: 'create', params: [['vals_list', [{ name: 'x' }]]], context: { default_phone: '1' } }, { verdict: 'allow' });
+});
+
 test('schemas: asked for only when needed, and all at once', () => {
   const noSchema = { schema: () => undefined };
   const k = key([{ model: 'crm.lead', methods: ['read'], fields: ['name', 'partner_id'] }, { model: 'res.partner', methods: ['read'], fields: ['name'] }]);
