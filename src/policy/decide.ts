@@ -474,6 +474,15 @@ class RuleEval {
     return { ok: false, reason: `${what}: the domain ${shown} of ${label} cannot be shown to hold for ${subject}: ${notes.join('; ')}` };
   }
 
+  /** Fields of `model` a record created with `vals` gets from the context's default_<field> (not `inverse`, which Odoo sets). */
+  defaultedFields(model: string, vals: RpcStruct, inverse: string | undefined): string[] {
+    const names = sortedKeys(this.st.defaults).filter((f) => f !== inverse && !Object.prototype.hasOwnProperty.call(vals, f));
+    if (names.length === 0) return [];
+    const schema = this.schema(model);
+    if (!schema) return [];
+    return names.filter((f) => Object.prototype.hasOwnProperty.call(schema, f));
+  }
+
   /** The call's own rule: records created or written by this call must lie inside its domain. */
   mainDomainAfter(change: Change, what: string): void {
     if (!hasDomain(this.rule)) return;
@@ -970,7 +979,13 @@ class RuleEval {
       const fields = Object.keys(vals).sort();
       // A one2many line gets the parent in its inverse field, whatever its values say.
       const change: Change = op === 'create' ? { kind: 'create', values: vals, forced: inverse ? [inverse] : [] } : { kind: 'write', values: vals };
-      this.comodel(comodel, op, fields, where, ids, change);
+      // default_<field> fills the fields a created line leaves out: one rule must allow the line
+      // with those fields too, its domain judged with them (not one rule for the values, another
+      // for each default, whose domain the defaults may not satisfy).
+      const defaulted = op === 'create' ? this.defaultedFields(comodel, vals, inverse) : [];
+      const missingRule = defaulted.find((f) => !this.findRule(comodel, 'create', [...fields, f]));
+      if (missingRule) deny(`context: 'default_${missingRule}' also applies to the ${comodel} records this call creates, and no rule allows that field there`);
+      this.comodel(comodel, op, [...fields, ...defaulted], where, ids, change);
       if (op === 'create') this.st.created.push({ model: comodel, fields });
       this.vals(comodel, vals, (f) => {
         if (!isFieldName(f)) deny(`${where}: ${quoteName(f)} is not a field name`);
