@@ -197,27 +197,15 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
   let endedBy: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let interrupted: string | undefined;
   let killedOnExpiry = false;
-  const child: ChildProcess = spawn(plan.commandPath, plan.args, { argv0: plan.command, stdio: 'inherit', env });
-  const ended = new Promise<ExecOutcome>((resolve) => {
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      // The program could not be started (it went away since it was found, or the kernel refused
-      // it). Later errors (a signal that could not be sent) change nothing.
-      if (child.pid === undefined) {
-        const problem = spawnProblem(plan.command, err);
-        resolve({ exitCode: problem.exitCode, problem });
-      }
-    });
-    child.once('exit', (code, signal) => {
-      if (child.pid === undefined) return;
-      endedBy = { code, signal };
-      resolve({ exitCode: exitCodeOf(code, signal) });
-    });
-  });
-
   // Signals: forwarded, never fatal to exec, which must outlive the child to clean up. Once the
   // child has ended they stay caught until the proxy is closed: a second Ctrl-C while exec waits
   // for calls still at Odoo (from processes the command left running) would otherwise kill exec
   // and lose their journal lines and the command's exit code; it only stops the wait.
+  // Caught before the command starts: until a listener is in place a signal's default action ends
+  // exec at once, and one sent as soon as the command shows it runs (a test's SIGTERM after the
+  // command's first line, a quick Ctrl-C on a loaded machine) left the command running without its
+  // proxy, holding exec's output open. No listener runs before the spawn below (same tick).
+  let child: ChildProcess;
   let hurried = false;
   const signalCleanups: (() => void)[] = [];
   for (const signal of FORWARDED_SIGNALS) {
@@ -246,6 +234,23 @@ export async function runExec(plan: ExecPlan): Promise<ExecOutcome> {
     process.on(signal, forward);
     signalCleanups.push(() => process.off(signal, forward));
   }
+  child = spawn(plan.commandPath, plan.args, { argv0: plan.command, stdio: 'inherit', env });
+  const ended = new Promise<ExecOutcome>((resolve) => {
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      // The program could not be started (it went away since it was found, or the kernel refused
+      // it). Later errors (a signal that could not be sent) change nothing.
+      if (child.pid === undefined) {
+        const problem = spawnProblem(plan.command, err);
+        resolve({ exitCode: problem.exitCode, problem });
+      }
+    });
+    child.once('exit', (code, signal) => {
+      if (child.pid === undefined) return;
+      endedBy = { code, signal };
+      resolve({ exitCode: exitCodeOf(code, signal) });
+    });
+  });
+
   // A crash of exec itself (not a signal: those are handled) must not leave the command running
   // without its proxy; SIGKILL cannot be caught, and then the key dies with exec's memory.
   const onExit = (): void => {
