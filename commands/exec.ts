@@ -76,7 +76,9 @@ export default class Exec extends RegistryCommand {
     const now = new Date();
     const home = configHome(flags.home);
     // Read once: runExec and its proxy work from this snapshot and apply any change made since.
-    const snapshot = await this.storeFor(flags.home).readSnapshot();
+    // Per entry, as serve reads it: exec writes nothing back, and another key's entry this version
+    // cannot read (a newer version's field) must not stop every run; --key's own is refused below.
+    const snapshot = await this.storeFor(flags.home).readSnapshot({ perEntry: true });
     const reg = snapshot.registry;
     const base = flags.key === undefined ? undefined : requireKey(reg, flags.key);
     if (base) {

@@ -317,6 +317,9 @@ export function requireKey(reg: Registry, nameOrId: string): KeyRecord {
   if (key) return key;
   const refusal = tokenGivenAsName(nameOrId);
   if (refusal) throw new NotFoundError(refusal, 'key_not_found');
+  // An entry a per-entry read set aside (validateRegistry): there, but not usable.
+  const unreadable = reg.refused?.keys.find((r) => r.name === nameOrId) ?? reg.refused?.keys.find((r) => r.id === nameOrId);
+  if (unreadable) throw new RegistryError(`key '${nameOrId}' cannot be read by this odoo-keys: ${unreadable.problem}`, 'registry_invalid', '', undefined, unreadable.path);
   throw new NotFoundError(`no key named '${nameOrId}' (odoo-keys list shows the keys)`, 'key_not_found');
 }
 

@@ -136,14 +136,16 @@ describe("the --key's entry in keys.yaml", () => {
   });
   after(() => w.close());
 
-  test("the --key's entry turning unreadable to this version (a newer version's field) stops the temporary key, fail closed", async () => {
+  test("the --key's entry turning unreadable to this version (a newer version's field) stops the temporary key, fail closed", async (t) => {
     const k = await w.addKey({ name: 'importer2', rules: [{ model: 'res.partner', methods: ['read'] }] });
     const run = startExec(w, ['--key', 'importer2', '--', 'python3', w.script('until-refused.py', UNTIL_REFUSED)]);
     const first = await run.waitFor(/^first (.*)\n/m);
     assert.match(first[1]!, /^\d+$/, 'the key works at first');
-    // As a newer odoo-keys would write it (this version's store refuses the field).
+    // As a newer odoo-keys would write it (this version's store refuses the field); put back after.
     const path = registryPath(w.home);
-    const doc = parseDocument(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    t.after(() => writeFileSync(path, text));
+    const doc = parseDocument(text);
     const i = (doc.toJS() as { keys: Array<{ id: string }> }).keys.findIndex((x) => x.id === k.id);
     doc.setIn(['keys', i, 'max_records'], 10);
     writeFileSync(path, doc.toString());
@@ -152,5 +154,21 @@ describe("the --key's entry in keys.yaml", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^then odoo-keys: key 'importer2\+exec' \([0-9a-f]{8}\) was revoked at /m);
     assert.match(r.stderr, /its entry in keys\.yaml can no longer be read/);
+  });
+
+  test('exec reads keys.yaml per entry, as serve does: another key this version cannot read does not stop a run; --key naming it is refused with why (exit 5)', async (t) => {
+    const k = await w.addKey({ name: 'future-one', rules: [{ model: 'res.partner', methods: ['read'] }] });
+    const path = registryPath(w.home);
+    const text = readFileSync(path, 'utf8');
+    t.after(() => writeFileSync(path, text));
+    const doc = parseDocument(text);
+    const i = (doc.toJS() as { keys: Array<{ id: string }> }).keys.findIndex((x) => x.id === k.id);
+    doc.setIn(['keys', i, 'max_records'], 10);
+    writeFileSync(path, doc.toString());
+    const ran = await runExec(w, ['--model', 'res.partner', '--method', 'read', '--', 'true']);
+    assert.equal(ran.code, 0, ran.stderr);
+    const refused = await runExec(w, ['--key', 'future-one', '--', 'true']);
+    assert.equal(refused.code, 5, refused.stderr);
+    assert.match(refused.stderr, /key 'future-one' cannot be read by this odoo-keys: .*keys\.yaml:\d+: keys\[\d+\]\.max_records: unknown field/);
   });
 });
