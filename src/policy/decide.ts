@@ -691,24 +691,32 @@ class RuleEval {
   }
 
   /**
+   * The field a dotted path ends on, following relations; null when a model's schema is not known
+   * yet (asked for), the first non-relational field when the path goes on past one.
+   */
+  private fieldAtPathEnd(segments: string[]): FieldInfo | undefined | null {
+    let current = this.model;
+    let info: FieldInfo | undefined | null = null;
+    for (const seg of segments) {
+      info = this.info(current, seg);
+      if (info === null) {
+        this.schema(current);
+        break;
+      }
+      if (!info?.relation) break;
+      current = info.relation;
+    }
+    return info;
+  }
+
+  /**
    * Group keys hold `[id, display_name]` for many2one and many2many groupbys, also at the end of a
    * path (`partner_id.country_id`): hidden when the key may not read the names.
    */
   redactGroups(specs: string[]): void {
     const byComodel = new Map<string, { fields: string[]; domain?: RpcValue[] }>();
     for (const spec of [...new Set(specs)].sort()) {
-      const segments = spec.split(':')[0]!.split('.');
-      let current = this.model;
-      let info: FieldInfo | undefined | null = null;
-      for (const seg of segments) {
-        info = this.info(current, seg);
-        if (info === null) {
-          this.schema(current);
-          break;
-        }
-        if (!info?.relation) break;
-        current = info.relation;
-      }
+      const info = this.fieldAtPathEnd(spec.split(':')[0]!.split('.'));
       if (!info || !info.relation || (info.type !== 'many2one' && info.type !== 'many2many')) continue;
       this.noteNameToRedact(byComodel, info.relation, spec);
     }
@@ -723,17 +731,7 @@ class RuleEval {
     const byComodel = new Map<string, { fields: string[]; domain?: RpcValue[] }>();
     for (const path of [...new Set(paths)].sort()) {
       const segments = path.split('.');
-      let current = this.model;
-      let info: FieldInfo | undefined | null = null;
-      for (const seg of segments) {
-        info = this.info(current, seg);
-        if (info === null) {
-          this.schema(current);
-          break;
-        }
-        if (!info?.relation) break;
-        current = info.relation;
-      }
+      const info = this.fieldAtPathEnd(segments);
       if (!info || info.type !== 'many2one' || !info.relation) continue;
       this.noteNameToRedact(byComodel, info.relation, segments[segments.length - 1]!);
     }

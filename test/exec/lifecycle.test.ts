@@ -127,6 +127,20 @@ describe('the temporary key over time', { concurrency: true }, () => {
   });
 });
 
+/**
+ * Adds to a key's entry a field this version does not know, as a newer odoo-keys would write it
+ * (this version's store refuses to); the file is put back when the test ends.
+ */
+function fieldOfANewerVersion(w: ExecWorld, id: string, t: { after: (fn: () => void) => void }): void {
+  const path = registryPath(w.home);
+  const text = readFileSync(path, 'utf8');
+  t.after(() => writeFileSync(path, text));
+  const doc = parseDocument(text);
+  const i = (doc.toJS() as { keys: Array<{ id: string }> }).keys.findIndex((x) => x.id === id);
+  doc.setIn(['keys', i, 'max_records'], 10);
+  writeFileSync(path, doc.toString());
+}
+
 // A world of its own: the file written here is one this version's store refuses to edit, which the
 // concurrent tests above do.
 describe("the --key's entry in keys.yaml", () => {
@@ -141,14 +155,7 @@ describe("the --key's entry in keys.yaml", () => {
     const run = startExec(w, ['--key', 'importer2', '--', 'python3', w.script('until-refused.py', UNTIL_REFUSED)]);
     const first = await run.waitFor(/^first (.*)\n/m);
     assert.match(first[1]!, /^\d+$/, 'the key works at first');
-    // As a newer odoo-keys would write it (this version's store refuses the field); put back after.
-    const path = registryPath(w.home);
-    const text = readFileSync(path, 'utf8');
-    t.after(() => writeFileSync(path, text));
-    const doc = parseDocument(text);
-    const i = (doc.toJS() as { keys: Array<{ id: string }> }).keys.findIndex((x) => x.id === k.id);
-    doc.setIn(['keys', i, 'max_records'], 10);
-    writeFileSync(path, doc.toString());
+    fieldOfANewerVersion(w, k.id, t);
     run.child.stdin!.end('go\n');
     const r = await run.done;
     assert.equal(r.code, 0, r.stderr);
@@ -158,13 +165,7 @@ describe("the --key's entry in keys.yaml", () => {
 
   test('exec reads keys.yaml per entry, as serve does: another key this version cannot read does not stop a run; --key naming it is refused with why (exit 5)', async (t) => {
     const k = await w.addKey({ name: 'future-one', rules: [{ model: 'res.partner', methods: ['read'] }] });
-    const path = registryPath(w.home);
-    const text = readFileSync(path, 'utf8');
-    t.after(() => writeFileSync(path, text));
-    const doc = parseDocument(text);
-    const i = (doc.toJS() as { keys: Array<{ id: string }> }).keys.findIndex((x) => x.id === k.id);
-    doc.setIn(['keys', i, 'max_records'], 10);
-    writeFileSync(path, doc.toString());
+    fieldOfANewerVersion(w, k.id, t);
     const ran = await runExec(w, ['--model', 'res.partner', '--method', 'read', '--', 'true']);
     assert.equal(ran.code, 0, ran.stderr);
     const refused = await runExec(w, ['--key', 'future-one', '--', 'true']);
