@@ -45,6 +45,9 @@ export class KeyIndex {
       // An id two entries share (validateRegistry refuses both): neither secret is told why.
       const hash = this.byId.get(r.id)?.refused ? DECOY_HASH : (r.hash ?? DECOY_HASH);
       const record: KeyRecord = { id: r.id, name: r.name ?? r.id, profile: '', hash, created: '', rules: [] };
+      // A client still on a rotation's old secret is told why too, rather than counted as guessing
+      // (its retries would lock its address out for the other keys used from there).
+      if (r.previous && hash !== DECOY_HASH) record.previous = r.previous;
       this.byId.set(r.id, { record, refused: { path: r.path, problem: r.problem } });
     }
     for (const t of temporary) this.byId.set(t.record.id, t);

@@ -275,6 +275,8 @@ function refusedKey(raw: unknown, path: string, problem: string): RefusedKey {
     if (typeof raw.id === 'string' && KEY_ID_PATTERN.test(raw.id)) out.id = raw.id;
     if (typeof raw.name === 'string' && NAME_PATTERN.test(raw.name)) out.name = raw.name;
     if (typeof raw.hash === 'string' && HASH_PATTERN.test(raw.hash)) out.hash = raw.hash;
+    const p = raw.previous;
+    if (isMapping(p) && typeof p.hash === 'string' && HASH_PATTERN.test(p.hash) && typeof p.until === 'string' && !Number.isNaN(Date.parse(p.until))) out.previous = { hash: p.hash, until: p.until };
   }
   return out;
 }

@@ -81,6 +81,8 @@ export interface RefusedKey {
   name?: string;
   /** Its hash when readable: a caller holding the secret is told why, others get "invalid key". */
   hash?: string;
+  /** A rotation's old secret, when readable: its holders too are told why (and not counted as guessing). */
+  previous?: { hash: string; until: string };
   /** Where and what, e.g. `keys.yaml:14: keys[3].expire: unknown field 'expire' ...` (for the log, not the client). */
   problem: string;
   /** The field path alone (`keys[3].expire`), for the journal: the problem may quote a value of keys.yaml. */

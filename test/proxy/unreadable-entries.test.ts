@@ -151,10 +151,13 @@ describe('an id two entries of keys.yaml share', () => {
   const count2 = async (token: string): Promise<ReturnType<typeof decodeMethodResponse>> =>
     decodeMethodResponse((await post(`${h2.url}/xmlrpc/2/object`, encodeMethodCall('execute_kw', [h2.db, 1, token, 'res.partner', 'search_count', [[]]]))).text);
 
-  test("an id two entries share: their holders' calls are no guesses, so their address is not locked out for the other keys", async () => {
+  test("an id two entries share: their holders' calls are no guesses, so their address is not locked out for the other keys", async (t) => {
     const a = await h2.addKey({ name: 'shared-a', rules });
     const b = await h2.addKey({ name: 'shared-b', rules });
     const other = await h2.addKey({ name: 'same-host', rules });
+    // Put back after (the store refuses to edit a file with an id used twice).
+    const text = readFileSync(registryPath(h2.home), 'utf8');
+    t.after(() => writeFileSync(registryPath(h2.home), text));
     editFile(h2.home, (doc) => doc.setIn(['keys', keyIndex(doc, b.id), 'id'], a.id));
     await h2.proxy.reload();
     // A sync on the same host goes on calling with the key it holds: no secret can match an id set
@@ -162,6 +165,26 @@ describe('an id two entries of keys.yaml share', () => {
     for (let i = 0; i < 12; i++) {
       const r = await count2(i % 2 ? a.token : b.token);
       assert.ok(r.kind === 'fault' && /invalid key/.test(String(r.faultString)), JSON.stringify(r));
+    }
+    const r = await count2(other.token);
+    assert.equal(r.kind, 'params', `the host's other keys are served, not throttled: ${JSON.stringify(r)}`);
+  });
+
+  test("a rotation's old secret, in its grace, on an entry set aside: told why, not counted as guessing", async () => {
+    const rotated = await h2.addKey({ name: 'rotated', rules });
+    const other = await h2.addKey({ name: 'same-host-2', rules });
+    const { mintKey } = await import('../../src/registry/keys.js');
+    const fresh = mintKey(rotated.id);
+    const oldHash = (await h2.store.read()).keys.find((k) => k.id === rotated.id)!.hash;
+    await h2.editKey(rotated.id, (k) => {
+      k.previous = { hash: oldHash, until: new Date(Date.now() + 3_600_000).toISOString() };
+      k.hash = fresh.hash;
+    });
+    editFile(h2.home, (doc) => doc.setIn(['keys', keyIndex(doc, rotated.id), 'max_records'], 10));
+    await h2.proxy.reload();
+    for (let i = 0; i < 12; i++) {
+      const r = await count2(rotated.token);
+      assert.ok(r.kind === 'fault' && /key 'rotated' \([0-9a-f]{8}\) cannot be used: its entry in keys\.yaml/.test(String(r.faultString)), JSON.stringify(r));
     }
     const r = await count2(other.token);
     assert.equal(r.kind, 'params', `the host's other keys are served, not throttled: ${JSON.stringify(r)}`);
