@@ -292,12 +292,7 @@ export class ReportBuilder {
       return;
     }
     this.tsNow = t;
-    const label = groupLabel(e, this.by, this.day);
-    let g = this.groups.get(label);
-    if (!g) {
-      g = new Group(label);
-      this.groups.set(label, g);
-    }
+    const g = this.placed(e, t, groupLabel(e, this.by, this.day));
     g.calls++;
     if (e.decision === 'allow') g.allowed++;
     else g.denied++;
@@ -313,32 +308,21 @@ export class ReportBuilder {
     }
     const ip = e.ip;
     if (ip !== undefined) g.ips.add(ip);
-    if (t < g.first) g.first = t;
-    const newest = t >= g.last;
-    if (newest) g.last = t;
-    if (t < this.first) this.first = t;
-    if (t > this.last) this.last = t;
     const ms = e.ms;
     if (typeof ms === 'number') g.addMs(ms);
     g.countMinute(Math.floor(t / MINUTE));
-    if (this.by === 'key') {
-      // The newest name wins (keys can be renamed); ts order is not assumed.
-      if (newest) {
-        g.key = e.key;
-        g.name = e.name ?? null;
-        if (e.profile !== undefined) g.profile = e.profile;
-      }
-      if (e.temporary) g.addTemporary(e.temporary);
-    }
     // The mark says "allowed without rules": a group of another kind (an address, a day) whose
     // learning key's calls were all denied (limits, lockouts) has none of those.
     if (e.learning && (this.by === 'key' || e.decision === 'allow')) g.learning = true;
     if (e.previous_secret) g.previousSecret++;
   }
 
-  /** An exec start or end line, in a report by key: the key's row (seen from start to end) and its run. */
-  private addRunLine(e: LightEntry, t: number): void {
-    const label = e.key ?? UNKNOWN_KEY;
+  /**
+   * The entry's group (made when new), with its time counted in the group's span and the report's.
+   * By key, the newest line names the key (keys can be renamed; ts order is not assumed) and who ran
+   * a temporary key is noted.
+   */
+  private placed(e: LightEntry, t: number, label: string): Group {
     let g = this.groups.get(label);
     if (!g) {
       g = new Group(label);
@@ -347,13 +331,21 @@ export class ReportBuilder {
     if (t < g.first) g.first = t;
     if (t >= g.last) {
       g.last = t;
-      g.key = e.key;
-      g.name = e.name ?? null;
-      if (e.profile !== undefined) g.profile = e.profile;
+      if (this.by === 'key') {
+        g.key = e.key;
+        g.name = e.name ?? null;
+        if (e.profile !== undefined) g.profile = e.profile;
+      }
     }
     if (t < this.first) this.first = t;
     if (t > this.last) this.last = t;
-    if (e.temporary) g.addTemporary(e.temporary);
+    if (this.by === 'key' && e.temporary) g.addTemporary(e.temporary);
+    return g;
+  }
+
+  /** An exec start or end line, in a report by key: the key's row (seen from start to end) and its run. */
+  private addRunLine(e: LightEntry, t: number): void {
+    const g = this.placed(e, t, groupLabel(e, 'key', this.day));
     if (e.event === 'exec_start') g.addRun({ started: e.ts, expires: (e.exec as ExecStartInfo | undefined)?.expires ?? null, ended: null, end: null });
     else if (e.event === 'exec_end') g.addRun({ started: null, expires: null, ended: e.ts, end: (e.exec as ExecEndInfo | undefined) ?? null });
   }
@@ -533,11 +525,16 @@ export function callRow(e: JournalEntry): CallRow {
     ms: e.ms ?? null,
     learning: Boolean(e.learning),
     previous_secret: Boolean(e.previous_secret),
-    temporary: e.temporary ? `${e.temporary.user}@${e.temporary.host}: ${e.temporary.command}` : null,
+    temporary: e.temporary ? temporaryLabel(e.temporary) : null,
     more: e.more ?? null,
     event: null,
     exec: null,
   };
+}
+
+/** Who ran a temporary key, as `--calls` shows it: `user@host: command`. */
+function temporaryLabel(t: TemporaryRun): string {
+  return `${t.user}@${t.host}: ${t.command}`;
 }
 
 /** An exec run's start or end as a row of `--calls`: in its place in time, with no decision or outcome. */
@@ -563,7 +560,7 @@ function runRow(e: JournalEntry): CallRow {
     ms: end?.ms ?? null,
     learning: false,
     previous_secret: false,
-    temporary: e.temporary ? `${e.temporary.user}@${e.temporary.host}: ${e.temporary.command}` : null,
+    temporary: e.temporary ? temporaryLabel(e.temporary) : null,
     more: e.more ?? null,
     event: e.event ?? null,
     exec: e.exec ?? null,

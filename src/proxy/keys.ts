@@ -77,10 +77,6 @@ export class KeyIndex {
     return this.byId.get(id);
   }
 
-  get size(): number {
-    return this.byId.size;
-  }
-
   /** A copy with other temporary keys (exec adds its own to whatever the registry holds). */
   withTemporary(temporary: readonly LiveKey[]): KeyIndex {
     const next = new KeyIndex([]);

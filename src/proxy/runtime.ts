@@ -361,7 +361,7 @@ export async function startProxy(config: RuntimeConfig): Promise<RunningProxy> {
     // (fail closed); taking every replica out of a load balancer for one key would stop them all.
     // A profile it serves set aside is not: every call for it is refused.
     const refused = state.keys.refused;
-    const loaded = refused ? `${state.keys.served} keys; ${refused} refused: their entries in keys.yaml cannot be read by this version (see the log)` : `${state.keys.size} keys`;
+    const loaded = `${state.keys.served} keys${refused ? `; ${refused} refused: their entries in keys.yaml cannot be read by this version (see the log)` : ''}`;
     const servedUnreadable = config.registryKeys === false ? undefined : registry.refused?.profiles.find((p) => targets.has(p.name));
     checks.registry = registryError
       ? { ok: false, detail: `last change could not be loaded (the previous one is in force): ${publicDetail(registryError, store.path)}` }

@@ -6,7 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { matchJson2Path, matchXmlRpcPath } from '../rpc/call.js';
+import { matchJson2Path, matchXmlRpcPath, type Protocol } from '../rpc/call.js';
 import { json2ErrorAnswer, odooErrors, werkzeugHtmlAnswer } from '../rpc/errors.js';
 import { BodyTooLarge, BodyUnreadable, clientAddress, DEFAULT_TRUSTED_PROXIES, discardBody, normalizeIp, readRequestBody, writeAnswer, type ProxyTrust } from './http.js';
 import { cidrContains, parseCidr } from '../policy/limits.js';
@@ -198,7 +198,7 @@ function overLimitRouter(deps: ServerDeps, opts: ServerOptions, addressOf: (req:
   const answers = new Map<string, { headers: Record<string, string>; body: Buffer }>();
   const answerFor = (path: string): { headers: Record<string, string>; body: Buffer } => {
     const xml = matchXmlRpcPath(path);
-    const protocol = xml ? 'xmlrpc' : path === '/jsonrpc' ? 'jsonrpc' : path.startsWith('/json/2') ? 'json2' : undefined;
+    const protocol = rpcProtocolOf(path, xml);
     const key = `${protocol}|${xml?.legacy ?? false}`;
     let a = answers.get(key);
     if (!a) {
@@ -223,6 +223,11 @@ function overLimitRouter(deps: ServerDeps, opts: ServerOptions, addressOf: (req:
     await discardBody(req, 0, opts.maxBodyBytes);
     res.end();
   };
+}
+
+/** The RPC protocol a path speaks; undefined for any other path. */
+function rpcProtocolOf(path: string, xml: ReturnType<typeof matchXmlRpcPath>): Protocol | undefined {
+  return xml ? 'xmlrpc' : path === '/jsonrpc' ? 'jsonrpc' : path.startsWith('/json/2') ? 'json2' : undefined;
 }
 
 function safePath(url: string | undefined): string {
@@ -285,9 +290,9 @@ async function route(deps: ServerDeps, opts: ServerOptions, addressOf: (req: htt
     try {
       body = await readRequestBody(req, opts.maxBodyBytes);
     } catch (e) {
+      const protocol = rpcProtocolOf(path, xml) ?? 'json2';
       if (e instanceof BodyTooLarge) {
         deps.metrics.throttled++;
-        const protocol = xml ? 'xmlrpc' : path === '/jsonrpc' ? 'jsonrpc' : 'json2';
         return refuseTooLarge(deps, opts, req, res, e, protocol, xml?.legacy ?? false);
       }
       // The connection is gone or its framing broken: no answer can be written, but the attempt is
@@ -295,7 +300,6 @@ async function route(deps: ServerDeps, opts: ServerOptions, addressOf: (req: htt
       const framing = framingErrors.get(req.socket);
       res.destroy();
       if (!(e instanceof BodyUnreadable)) throw e;
-      const protocol = xml ? 'xmlrpc' : path === '/jsonrpc' ? 'jsonrpc' : 'json2';
       const where = xml ? { service: xml.service } : json2 ? { model: json2.model, method: json2.method } : {};
       return deps.core.bodyUnreadable(protocol, xml?.legacy ?? false, ip, where, (framing ? new BodyUnreadable(framing) : e).message);
     }
