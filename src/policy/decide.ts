@@ -35,6 +35,9 @@ export const SENSITIVE_MODELS: readonly string[] = [
 
 const SENSITIVE: ReadonlySet<string> = new Set(SENSITIVE_MODELS);
 
+/** The ir.model.data fields an export's external id column sets when it creates one (BaseModel.__ensure_xml_id). */
+const EXPORT_XMLID_FIELDS: string[] = ['module', 'model', 'name', 'res_id'];
+
 export function isSensitiveModel(model: string): boolean {
   return SENSITIVE.has(model);
 }
@@ -1316,7 +1319,14 @@ function analyse(ev: RuleEval, b: BoundCall): void {
         const segments = path.split('/');
         ev.path(ev.model, segments, (f) => ev.mainField(f, 'exported'), `fields_to_export '${path}'`, { importPath: true });
         const last = segments[segments.length - 1]!;
-        if (last !== 'id' && last !== '.id') {
+        if (last === 'id') {
+          // An external id column writes: Odoo (_export_rows -> __ensure_xml_id, 16-19) inserts an
+          // __export__.<table>_<id>_<hash> row into ir_model_data, by SQL whatever the user's rights,
+          // for every exported record that has none (also many2many lines, 'tag_ids/id').
+          const owner = ev.ownerOf(ev.model, segments) ?? 'exported';
+          const alt = [...segments.slice(0, -1), '.id'].join('/');
+          ev.comodel('ir.model.data', 'create', EXPORT_XMLID_FIELDS, `fields_to_export '${path}' (external ids: Odoo creates one in ir.model.data for each ${owner} record without one; '${alt}' gives the database id and writes nothing)`);
+        } else if (last !== '.id') {
           // A relational column is exported as the linked records' display names.
           const comodel = ev.lastRelation(ev.model, segments);
           if (comodel) ev.comodel(comodel, 'read', ['display_name'], `fields_to_export '${path}' (exports ${comodel} display names)`);

@@ -285,7 +285,7 @@ test('item 10: methods that read or write through a specification or a path', ()
     { name: 'export_data: partner_id/email', key: k, call: { model: 'crm.lead', method: 'export_data', ids: [1], params: [['fields_to_export', ['name', 'partner_id/email']]] }, expect: { verdict: 'deny', reason: /fields_to_export 'partner_id\/email' needs read on res.partner \('email'\)/ } },
     { name: 'export_data: a reference field exports the display name of a record of any model', key: key([{ model: 'mail.activity', methods: ['read', 'export_data'], fields: ['summary', 'origin_ref'] }]), call: { model: 'mail.activity', method: 'export_data', ids: [1], params: [['fields_to_export', ['summary', 'origin_ref']]] }, expect: { verdict: 'deny', reason: /a reference field exports the display name/ } },
     { name: 'export_data: a reference field read is model,id only', key: key([{ model: 'mail.activity', methods: ['read', 'export_data'], fields: ['summary', 'origin_ref'] }]), call: { model: 'mail.activity', method: 'read', ids: [1], params: [['fields', ['summary', 'origin_ref']]] }, expect: { verdict: 'allow' } },
-    { name: 'export_data: allowed paths and ids', key: k, call: { model: 'crm.lead', method: 'export_data', ids: [1], params: [['fields_to_export', ['id', 'name', 'partner_id/name', 'partner_id/id', 'stage_id/.id']]] }, expect: { verdict: 'allow' } },
+    { name: 'export_data: allowed paths and database ids', key: k, call: { model: 'crm.lead', method: 'export_data', ids: [1], params: [['fields_to_export', ['.id', 'name', 'partner_id/name', 'partner_id/.id', 'stage_id/.id']]] }, expect: { verdict: 'allow' } },
     { name: 'load: partner_id/email', key: k, call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id/email']], ['data', [['a', 'b@c.d']]]] }, expect: { verdict: 'deny', reason: /only one2many lines can be imported with sub-fields/ } },
     { name: 'load: a many2one by name is a name search on the comodel', key: k, call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id']], ['data', [['a', 'Acme']]]] }, expect: { verdict: 'deny', reason: /name search on res.partner/ } },
     { name: 'load: a many2one by id', key: k, call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id/id']], ['data', [['a', 'base.res_partner_1']]]] }, expect: { verdict: 'allow' } },
@@ -308,6 +308,39 @@ test('item 10: methods that read or write through a specification or a path', ()
     { name: 'read_group by a path: the names at its end are hidden', key: key([{ ...rules[0]!, fields: [...rules[0]!.fields!, 'partner_id'] }, { model: 'res.partner', methods: ['read'], fields: ['user_id', 'name'] }]), call: { model: 'crm.lead', method: 'read_group', params: [['domain', []], ['fields', []], ['groupby', ['partner_id.user_id']]] }, expect: { verdict: 'allow', params: { fields: ['partner_id'] }, redactions: [{ fields: ['partner_id.user_id'], comodel: 'res.users' }] } },
     { name: 'read_group by a many2one: group names hidden', key: k, call: { model: 'crm.lead', method: 'read_group', params: [['domain', []], ['fields', []], ['groupby', ['user_id']]] }, expect: { verdict: 'allow', redactions: [{ fields: ['user_id'], comodel: 'res.users' }] } },
   ];
+  runCases(cases);
+});
+
+// Odoo 16-19 BaseModel._export_rows: a column whose path ends in `id` (`id`, `partner_id/id`, and
+// for many2many lines `tag_ids/id`) runs __ensure_xml_id on the records it reaches, which inserts
+// an __export__.<table>_<id>_<hash> row into ir_model_data by SQL for each one that has none,
+// whatever the user's rights: a read-only key would write. `.id` exports the database id only.
+test('item 10: export_data external id columns write ir.model.data rows: refused unless a rule may create there', () => {
+  const lead: Rule = { model: 'crm.lead', methods: ['read', 'export_data'], fields: ['name', 'partner_id', 'stage_id', 'tag_ids'] };
+  const readOthers: Rule[] = [{ model: 'res.partner', methods: ['read'], fields: ['name', 'display_name'] }, { model: 'crm.stage', methods: ['read'] }, { model: 'crm.tag', methods: ['read'] }];
+  const k = key([lead, ...readOthers]);
+  const exp = (...cols: string[]) => ({ model: 'crm.lead', method: 'export_data', ids: [1, 2], params: [['fields_to_export', cols]] as [string, never][] });
+  const imd = (more: Partial<Rule>): Rule => ({ model: 'ir.model.data', methods: ['create'], allow_sensitive: true, ...more });
+  const cases: Case[] = [];
+  for (const version of [16, 17, 18, 19]) {
+    const e = { version };
+    cases.push(
+      { name: `${version}: the record's own external id`, key: k, env: e, call: exp('id', 'name'), expect: { verdict: 'deny', reason: /^fields_to_export 'id' \(external ids: Odoo creates one in ir\.model\.data for each crm\.lead record without one; '\.id' gives the database id and writes nothing\) reaches ir\.model\.data, a sensitive model no rule names with allow_sensitive$/ } },
+      { name: `${version}: a many2one's external id`, key: k, env: e, call: exp('name', 'partner_id/id'), expect: { verdict: 'deny', reason: /fields_to_export 'partner_id\/id' \(external ids: Odoo creates one in ir\.model\.data for each res\.partner record without one; 'partner_id\/\.id' gives the database id/ } },
+      { name: `${version}: a many2many's external ids (import-compatible export)`, key: k, env: e, call: exp('name', 'tag_ids/id'), expect: { verdict: 'deny', reason: /'tag_ids\/id' \(external ids: Odoo creates one in ir\.model\.data for each crm\.tag record/ } },
+      { name: `${version}: 'id' after a database id column is still refused`, key: k, env: e, call: exp('.id', 'stage_id/.id', 'stage_id/id'), expect: { verdict: 'deny', reason: /'stage_id\/id' \(external ids/ } },
+      { name: `${version}: database ids, plain fields and relational display names write nothing`, key: k, env: e, call: exp('.id', 'name', 'partner_id', 'partner_id/.id', 'partner_id/name', 'stage_id', 'tag_ids', 'tag_ids/.id'), expect: { verdict: 'allow' } },
+    );
+  }
+  cases.push(
+    { name: 'a rule naming ir.model.data without create', key: key([lead, ...readOthers, { model: 'ir.model.data', methods: ['read'], allow_sensitive: true }]), call: exp('partner_id/id'), expect: { verdict: 'deny', reason: /'partner_id\/\.id' gives the database id and writes nothing\) needs create on ir\.model\.data \('module', 'model', 'name', 'res_id'\), which no rule allows/ } },
+    { name: 'a rule allowing create on ir.model.data without allow_sensitive', key: key([lead, ...readOthers, imd({ allow_sensitive: false })]), call: exp('id'), expect: { verdict: 'deny', reason: /reaches ir\.model\.data, a sensitive model/ } },
+    { name: 'a rule allowing create on ir.model.data fields other than those written', key: key([lead, ...readOthers, imd({ fields: ['module', 'name'] })]), call: exp('id'), expect: { verdict: 'deny', reason: /needs create on ir\.model\.data/ } },
+    { name: 'a rule allowing create on ir.model.data under a domain', key: key([lead, ...readOthers, imd({ domain: [['module', '=', '__export__']] })]), call: exp('id'), expect: { verdict: 'deny', reason: /creates ir\.model\.data records, and rule 4 .* limits ir\.model\.data to a domain/ } },
+    { name: 'a key that may create ir.model.data exports external ids', key: key([lead, ...readOthers, imd({})]), call: exp('id', 'name', 'partner_id/id', 'tag_ids/id'), expect: { verdict: 'allow', rule: 0 } },
+    { name: 'a learning key: never an external id column (ir.model.data is sensitive)', key: key([], { learning: true }), call: exp('id', 'name'), expect: { verdict: 'deny', reason: /fields_to_export 'id' .*reaches ir\.model\.data, a sensitive model, which learning keys never reach/ } },
+    { name: 'a learning key: database ids', key: key([], { learning: true }), call: exp('.id', 'name', 'partner_id/.id'), expect: { verdict: 'allow', rule: -1 } },
+  );
   runCases(cases);
 });
 
