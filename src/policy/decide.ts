@@ -516,6 +516,12 @@ class RuleEval {
       if (outside.length) deny(`${via} puts records in company ${outside.join(', ')}, outside the key's companies (${companies.join(', ')})`, 'companies');
     }
     if (unique.length === 0 || !this.linksNeedCheck(model)) return;
+    const { domain, outside } = this.reach(model);
+    this.st.checks.push({ kind: 'ids_in_domain', model, ids: unique, domain, reason: `${via} links ${outside}` });
+  }
+
+  /** What the key's rules reach on `model`: the OR of their domains, and its wording for refusals. */
+  reach(model: string): { domain: RpcValue[]; outside: string } {
     const reaching = this.st.rules.map((rule, index) => ({ rule, index })).filter(({ rule }) => ruleReaches(rule, model));
     const domains: RpcValue[][] = [];
     const seen = new Set<string>();
@@ -527,7 +533,32 @@ class RuleEval {
       }
     }
     const labels = reaching.map(({ rule, index }) => ruleLabel(rule, index)).join(', ');
-    this.st.checks.push({ kind: 'ids_in_domain', model, ids: unique, domain: orDomains(domains), reason: `${via} links ${model} records outside the domain${reaching.length > 1 ? 's' : ''} of ${labels}` });
+    return { domain: orDomains(domains), outside: `${model} records outside the domain${reaching.length > 1 ? 's' : ''} of ${labels}` };
+  }
+
+  /**
+   * Links a many2many command removes, under the same condition as links it adds (the key's rules
+   * on the comodel all limited to domains): the records unlinked must lie inside one of those
+   * domains too, or a key limited to some tags could drop tags it cannot even read. Command 3
+   * names them (`ids`); 5, 6, a bare id list and `False` remove every current link of `owners`
+   * (Many2many.write_real: `relation_set`), which the proxy reads upstream first. `owners` is []
+   * for records being created (no links yet), undefined when the records are not known here.
+   */
+  unlinked(comodel: string, removed: { ids: number[] } | { model: string; field: string; owners: number[] | undefined; related: boolean }, via: string): void {
+    if (!this.linksNeedCheck(comodel)) return;
+    const { domain, outside } = this.reach(comodel);
+    if ('ids' in removed) {
+      const unique = [...new Set(removed.ids)];
+      if (unique.length) this.st.checks.push({ kind: 'ids_in_domain', model: comodel, ids: unique, domain, reason: `${via} removes links to ${outside}` });
+      return;
+    }
+    const owners = removed.owners === undefined ? undefined : [...new Set(removed.owners)];
+    // A related field writes through to another record (on a create too), whose links go.
+    if (!removed.related && owners !== undefined && owners.length === 0) return;
+    if (owners === undefined || removed.related) {
+      deny(`${via} removes every current link of ${removed.model}.${removed.field}, and the engine cannot read which ${comodel} records those are${removed.related ? ' (a related field: the links belong to another record)' : ''}, while the key's rules limit ${comodel} to domains; remove links one by one with command 3 and add them with command 4`);
+    }
+    this.st.checks.push({ kind: 'links_in_domain', model: removed.model, ids: owners, field: removed.field, comodel, domain, reason: `${via} removes links to ${outside}` });
   }
 
   // --- paths: partner_id.email, order_line/product_id/id ------------------------------------------
@@ -902,9 +933,11 @@ class RuleEval {
    * x2many commands reach the comodel: 0 creates and 1 updates records there (a rule allowing that
    * on the comodel, with those fields), 2 deletes (unlink on the comodel); 3, 5 and 6 on a one2many
    * may delete lines too (Odoo deletes lines whose inverse field is required), so they need unlink
-   * on the comodel as well; 4 and 6 on a many2many only change links.
+   * on the comodel as well; on a many2many 3, 4, 5 and 6 change links, and the records linked or
+   * unlinked must be ones the key reaches. `owners`: the existing records the values are written
+   * to ([] for a create; undefined when unknown), whose current links 5 and 6 remove.
    */
-  vals(model: string, vals: RpcValue, field: (f: string) => void, what: string, depth = 0): void {
+  vals(model: string, vals: RpcValue, field: (f: string) => void, what: string, owners: number[] | undefined, depth = 0): void {
     if (!isStruct(vals)) deny(`${what} must be a dictionary of field values`);
     if (depth > 8) deny(`${what} is nested too deeply`);
     for (const f of sortedKeys(vals)) {
@@ -918,7 +951,7 @@ class RuleEval {
         continue;
       }
       if (info?.related) this.relatedWrite(model, f, info.related, `${what}['${f}']`);
-      if (info && X2MANY.has(info.type) && info.relation) this.commands(info, v, `${what}['${f}']`, depth);
+      if (info && X2MANY.has(info.type) && info.relation) this.commands(info, v, `${what}['${f}']`, depth, { model, field: f, owners });
       else if (info?.type === 'properties') this.propertiesValue(v, `${what}['${f}']`);
       else if (Array.isArray(v) || isStruct(v)) {
         if (info && RELATIONAL.has(info.type)) deny(`${what}['${f}']: a ${info.type} value must be a record id`);
@@ -969,10 +1002,17 @@ class RuleEval {
     this.comodel(current, 'write', [segments[segments.length - 1]!], `${via} (related to ${related})`);
   }
 
-  commands(info: FieldInfo, value: RpcValue, via: string, depth: number): void {
+  commands(info: FieldInfo, value: RpcValue, via: string, depth: number, at: { model: string; field: string; owners: number[] | undefined }): void {
     const comodel = info.relation!;
     const o2m = info.type === 'one2many';
-    if (value === false || value === null) return;
+    if (value === false || value === null) {
+      // Odoo reads False as [Command.clear()] (_RelationalMulti.write_batch): every current link or
+      // line goes. Records being created have none.
+      if (at.owners !== undefined && at.owners.length === 0 && !info.related) return;
+      if (o2m) this.comodel(comodel, 'unlink', undefined, `${via} (${String(value)} is command 5: on a one2many it may delete every ${comodel} line)`);
+      else this.unlinked(comodel, { ...at, related: !!info.related }, `${via} (${String(value)} is command 5: it removes every current link)`);
+      return;
+    }
     if (!Array.isArray(value)) deny(`${via}: x2many values must be a list of commands`);
     const inverse = o2m && info.relation_field ? info.relation_field : undefined;
     const comodelVals = (op: 'create' | 'write', vals: RpcValue, ids: number[] | undefined, where: string): void => {
@@ -990,7 +1030,7 @@ class RuleEval {
       if (op === 'create') this.st.created.push({ model: comodel, fields });
       this.vals(comodel, vals, (f) => {
         if (!isFieldName(f)) deny(`${where}: ${quoteName(f)} is not a field name`);
-      }, where, depth + 1);
+      }, where, op === 'create' ? [] : ids, depth + 1);
     };
     // Linking lines to a one2many writes their inverse field: the lines move from their old parent.
     const relink = (ids: number[], where: string, how: string): void => {
@@ -1006,6 +1046,7 @@ class RuleEval {
     });
     if (bare.length) {
       if (o2m) this.comodel(comodel, 'unlink', undefined, `${via}[${value.findIndex((c) => typeof c === 'number')}] (a list of ids replaces the lines of a one2many)`);
+      else this.unlinked(comodel, { ...at, related: !!info.related }, `${via} (a list of ids replaces the current links)`);
       relink(bare, via, 'a list of ids');
     }
     value.forEach((cmd, i) => {
@@ -1025,17 +1066,19 @@ class RuleEval {
           return;
         case 3:
           if (o2m) this.comodel(comodel, 'unlink', undefined, `${where} (command 3 on a one2many may delete the ${comodel} line)`, idList(cmd[1], where));
-          else idList(cmd[1], where);
+          else this.unlinked(comodel, { ids: idList(cmd[1], where) }, `${where} (command 3)`);
           return;
         case 4:
           relink(idList(cmd[1], where), where, 'command 4');
           return;
         case 5:
           if (o2m) this.comodel(comodel, 'unlink', undefined, `${where} (command 5 on a one2many may delete every ${comodel} line)`);
+          else this.unlinked(comodel, { ...at, related: !!info.related }, `${where} (command 5 removes every current link)`);
           return;
         case 6: {
           const ids = idList(cmd[2] ?? null, where);
           if (o2m) this.comodel(comodel, 'unlink', undefined, `${where} (command 6 on a one2many may delete the ${comodel} lines it leaves out)`);
+          else this.unlinked(comodel, { ...at, related: !!info.related }, `${where} (command 6 removes the current links it leaves out)`);
           relink(ids, where, 'command 6');
           return;
         }
@@ -1080,7 +1123,7 @@ class RuleEval {
       if (!schema) continue;
       for (const f of fields) {
         if (!Object.prototype.hasOwnProperty.call(schema, f)) continue; // Odoo ignores a default for a field the model lacks
-        this.vals(model, { [f]: defaults[f]! }, () => undefined, `${what}['default_${f}'] (on ${model})`);
+        this.vals(model, { [f]: defaults[f]! }, () => undefined, `${what}['default_${f}'] (on ${model})`, []); // defaults apply to created records only
       }
     }
   }
@@ -1256,14 +1299,14 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       const list = Array.isArray(p.vals_list) ? p.vals_list : [p.vals_list ?? null];
       list.forEach((vals, i) => {
         const what = Array.isArray(p.vals_list) ? `vals_list[${i}]` : 'vals';
-        ev.vals(ev.model, vals, (f) => ev.mainField(f, 'written'), what);
+        ev.vals(ev.model, vals, (f) => ev.mainField(f, 'written'), what, []);
         ev.mainDomainAfter({ kind: 'create', values: vals as RpcStruct }, what);
       });
       return;
     }
     case 'write': {
       ev.idsInDomain(ev.ids(b), 'write');
-      ev.vals(ev.model, p.vals ?? null, (f) => ev.mainField(f, 'written'), 'vals');
+      ev.vals(ev.model, p.vals ?? null, (f) => ev.mainField(f, 'written'), 'vals', ev.ids(b));
       ev.mainDomainAfter({ kind: 'write', values: p.vals as RpcStruct }, 'vals');
       return;
     }
@@ -1272,7 +1315,7 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       const ids = ev.ids(b);
       if (ids.length === 0) st.createsMain = true;
       ev.idsInDomain(ids, 'web_save');
-      ev.vals(ev.model, p.vals ?? {}, (f) => ev.mainField(f, 'written'), 'vals');
+      ev.vals(ev.model, p.vals ?? {}, (f) => ev.mainField(f, 'written'), 'vals', ids);
       ev.mainDomainAfter({ kind: ids.length === 0 ? 'create' : 'write', values: (p.vals ?? {}) as RpcStruct }, 'vals');
       ev.spec(ev.model, p.specification ?? {}, (f) => ev.mainField(f, 'read'), 'specification');
       if (p.next_id !== undefined && p.next_id !== null && p.next_id !== false) ev.idsInDomain(idList(p.next_id, 'next_id'), 'web_save next_id');
@@ -1282,7 +1325,7 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       ev.idsInDomain(ev.ids(b), 'web_save_multi');
       const list = ev.list(p.vals_list, 'vals_list');
       list.forEach((vals, i) => {
-        ev.vals(ev.model, vals, (f) => ev.mainField(f, 'written'), `vals_list[${i}]`);
+        ev.vals(ev.model, vals, (f) => ev.mainField(f, 'written'), `vals_list[${i}]`, ev.ids(b)); // every record, to be safe
         ev.mainDomainAfter({ kind: 'write', values: vals as RpcStruct }, `vals_list[${i}]`);
       });
       ev.spec(ev.model, p.specification ?? {}, (f) => ev.mainField(f, 'read'), 'specification');
@@ -1292,14 +1335,14 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       st.createsMain = true; // default_<field> in the context fills the fields Odoo does not copy
       ev.idsInDomain(ev.ids(b), 'copy');
       const given = p.default !== undefined && p.default !== null && p.default !== false;
-      if (given) ev.vals(ev.model, p.default!, (f) => ev.mainField(f, 'set by copy default'), 'default');
+      if (given) ev.vals(ev.model, p.default!, (f) => ev.mainField(f, 'set by copy default'), 'default', []); // the copy is a new record
       ev.mainDomainAfter({ kind: 'copy', values: (given ? p.default : {}) as RpcStruct }, 'default');
       return;
     }
     case 'copy_data': {
       ev.idsInDomain(ev.ids(b), 'copy_data');
       ev.everyField(ev.model, 'copy_data returns the values of every copied field');
-      if (p.default !== undefined && p.default !== null && p.default !== false) ev.vals(ev.model, p.default, (f) => ev.mainField(f, 'set by copy default'), 'default');
+      if (p.default !== undefined && p.default !== null && p.default !== false) ev.vals(ev.model, p.default, (f) => ev.mainField(f, 'set by copy default'), 'default', []); // returned, not written
       return;
     }
     case 'name_create': {
@@ -1496,6 +1539,9 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       // Links by external id (resolved inside Odoo) or database id: the linked records must lie
       // inside what the key's rules reach on the comodel, when those are limited to domains.
       if (!ev.linksNeedCheck(info.relation)) return;
+      // A row naming an existing record sets its links to the cell's (load writes the many2many as
+      // command 6), dropping links the engine cannot read before the import.
+      if (info.type === 'many2many' && (heads.includes('id') || heads.includes('.id'))) deny(`load column '${col}' replaces the ${info.relation} links of the existing records the rows update, which the engine cannot check against the domains the key's rules limit ${info.relation} to; write those records with commands 3 and 4`);
       if (rest[0] === 'id') deny(`load column '${col}' links ${info.relation} records by external id, which the engine cannot check against the domains the key's rules limit ${info.relation} to; use '${head}/.id'`);
       const ids: number[] = [];
       (p.data as RpcValue[]).forEach((row, r) => {

@@ -96,6 +96,22 @@ export type UpstreamCheck =
       domain: RpcValue[];
       /** Why, in words, for the denial message when the check fails. */
       reason: string;
+    }
+  | {
+      /**
+       * A many2many write that replaces or clears the links of existing records (commands 5 and 6,
+       * a bare list of ids, `False`): Odoo removes every current link (Many2many.write_real), so
+       * every record `field` links `ids` to now must lie inside `domain`. The proxy reads the field
+       * on `ids` (as Odoo's write does, `active_test` off), then counts those links on `comodel`.
+       */
+      kind: 'links_in_domain';
+      /** The model whose records hold the many2many field. */
+      model: string;
+      ids: number[];
+      field: string;
+      comodel: string;
+      domain: RpcValue[];
+      reason: string;
     };
 
 /** A change the proxy applies to the answer before it reaches the client. */

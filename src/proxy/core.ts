@@ -586,7 +586,7 @@ export class ProxyCore {
       for (const check of decision.checks) {
         let failure: string | null;
         try {
-          failure = await this.runCheck(target, check, this.internalVia(x, target));
+          failure = await this.runCheck(target, check, this.internalVia(x, target), decision.call);
         } catch (e) {
           // Odoo unreachable or failing: the call cannot be checked, so it is refused (and journaled).
           return await this.refuseUpstream(x, res, target, SCOPE_CHECK_FAILED, e);
@@ -815,15 +815,45 @@ export class ProxyCore {
     return via;
   }
 
-  /** An id check asked for by the engine: every id must lie inside the rule's domain. */
-  private async runCheck(target: UpstreamTarget, check: UpstreamCheck, via: UpstreamVia): Promise<string | null> {
-    const ids = [...new Set(check.ids)];
+  /**
+   * A check asked for by the engine: every id must lie inside the domain; for links_in_domain the
+   * ids are first read: the records a many2many field of the written records links to now.
+   */
+  private async runCheck(target: UpstreamTarget, check: UpstreamCheck, via: UpstreamVia, call: OdooCall): Promise<string | null> {
+    let model = check.model;
+    let ids = [...new Set(check.ids)];
     if (ids.length === 0) return null;
+    if (check.kind === 'links_in_domain') {
+      ids = await this.currentLinks(target, check, ids, via, call);
+      if (ids.length === 0) return null;
+      model = check.comodel;
+    }
     // Odoo reads a list of terms as their AND, so prefixing the id leaf narrows the rule's domain.
     const domain: RpcValue[] = [['id', 'in', ids], ...check.domain];
-    const count = await callUpstream(this.deps.pool, target, check.model, 'search_count', [], { domain, context: { active_test: false } }, via);
+    const count = await callUpstream(this.deps.pool, target, model, 'search_count', [], { domain, context: { active_test: false } }, via);
     if (count === ids.length) return null;
     return check.reason;
+  }
+
+  /**
+   * The links a many2many write would remove: the field as Odoo's own write reads it before
+   * changing it (Many2many.write_real reads through Many2many.read, archived records included:
+   * active_test off), as the same upstream user and in the call's companies, so the same record
+   * rules hide the same links from both. A link this read cannot see, the write cannot remove.
+   */
+  private async currentLinks(target: UpstreamTarget, check: Extract<UpstreamCheck, { kind: 'links_in_domain' }>, ids: number[], via: UpstreamVia, call: OdooCall): Promise<number[]> {
+    const context: RpcStruct = { active_test: false };
+    const callContext = bindCall(call, target.version).context;
+    if (isStruct(callContext) && callContext.allowed_company_ids !== undefined) context.allowed_company_ids = callContext.allowed_company_ids;
+    const rows = await callUpstream(this.deps.pool, target, check.model, 'read', [ids], { fields: [check.field], context }, via);
+    if (!Array.isArray(rows)) throw new UpstreamCallError(`read of ${check.model}.${check.field} did not answer a list`);
+    const links = new Set<number>();
+    for (const row of rows) {
+      const v = isStruct(row) ? row[check.field] : undefined;
+      if (!Array.isArray(v) || !v.every((id) => typeof id === 'number')) throw new UpstreamCallError(`read of ${check.model}.${check.field} did not answer a list of ids`);
+      for (const id of v) links.add(id as number);
+    }
+    return [...links];
   }
 
   // ------------------------------------------------------------------------------------------

@@ -2,11 +2,12 @@
 // domains of the rules that allow it (follow-up to issue 3). Every case runs through every call shape
 // (execute_kw positional, execute_kw keyword, execute, JSON-2) the call fits.
 import { test } from 'node:test';
-import { key, runCases, type Case } from './support.js';
-import type { Rule } from '../../src/policy/types.js';
+import { key, runCases, SCHEMAS, type Case } from './support.js';
+import type { ModelSchema, Rule } from '../../src/policy/types.js';
 import type { RpcValue } from '../../src/rpc/values.js';
 
 type Params = [string, RpcValue][];
+const char = { type: 'char' };
 const create = (vals: RpcValue, context?: Record<string, RpcValue>, model = 'crm.lead') => ({ model, method: 'create', params: [['vals_list', vals]] as Params, ...(context ? { context } : {}) });
 const write = (ids: number[], vals: RpcValue, model = 'crm.lead', context?: Record<string, RpcValue>) => ({ model, method: 'write', ids, params: [['vals', vals]] as Params, ...(context ? { context } : {}) });
 const copy = (ids: number[], dflt?: RpcValue) => ({ model: 'crm.lead', method: 'copy', ids, params: (dflt === undefined ? [] : [['default', dflt]]) as Params });
@@ -157,9 +158,8 @@ test('closed: linking records the key may not reach (many2one ids, commands 4 an
     { name: 'a rule without a domain on the comodel: no check', key: key([lead, customers, { model: 'res.partner', methods: ['read'], fields: ['name'] }]), call: create({ partner_id: 4 }), expect: { verdict: 'allow', checks: [] } },
     { name: 'no rule at all on the comodel: the field alone decides', key: key([lead]), call: create({ partner_id: 4 }), expect: { verdict: 'allow', checks: [] } },
     { name: 'command 4 on a many2many', key: key([lead, tags]), call: write([1], { tag_ids: [[4, 7]] }), expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7] }], checkDomains: [[['color', '=', 1]]] } },
-    { name: 'command 6 on a many2many', key: key([lead, tags]), call: write([1], { tag_ids: [[6, 0, [7, 8, 7]]] }), expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7, 8] }] } },
+    { name: 'command 6 on a many2many', key: key([lead, tags]), call: write([1], { tag_ids: [[6, 0, [7, 8, 7]]] }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [1], field: 'tag_ids', comodel: 'crm.tag' }, { model: 'crm.tag', ids: [7, 8] }] } },
     { name: 'a bare list of ids on a many2many', key: key([lead, tags]), call: create({ name: 'x', tag_ids: [7, 8] }), expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7, 8] }] } },
-    { name: 'command 3 only unlinks: nothing to check', key: key([lead, tags]), call: write([1], { tag_ids: [[3, 7]] }), expect: { verdict: 'allow', checks: [] } },
     { name: 'nested: a many2one inside a command 0 line', key: key([{ model: 'sale.order', methods: ['create'], fields: ['order_line'] }, { model: 'sale.order.line', methods: ['create'], fields: ['product_id'] }, { model: 'product.product', methods: ['read'], domain: [['list_price', '>', 0]] }]), call: create({ order_line: [[0, 0, { product_id: 12 }]] }, undefined, 'sale.order'), expect: { verdict: 'allow', checks: [{ model: 'product.product', ids: [12] }] } },
     { name: 'default_<field> in the context links too', key: key([lead, customers]), call: create({ name: 'x' }, { default_partner_id: 4 }), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4] }] } },
     { name: 'a reference value', key: key([{ model: 'mail.activity', methods: ['create'] }, customers]), call: create({ summary: 'x', origin_ref: 'res.partner,4' }, undefined, 'mail.activity'), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4] }] } },
@@ -170,6 +170,64 @@ test('closed: linking records the key may not reach (many2one ids, commands 4 an
     { name: 'a company inside the key\'s companies', key: key([lead, { model: 'res.partner', methods: ['write'], fields: ['company_id'] }], { limits: { companies: [1, 3] } }), call: write([4], { company_id: 3 }, 'res.partner'), expect: { verdict: 'allow' } },
     { name: 'load: external ids cannot be checked', key: key([lead, customers]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id/id']], ['data', [['a', 'base.res_partner_1']]]] }, expect: { verdict: 'deny', reason: /links res.partner records by external id/ } },
     { name: 'load: a /.id cell that is not ids', key: key([lead, customers]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id/.id']], ['data', [['a', '4 OR 1=1']]]] }, expect: { verdict: 'deny', reason: /is not a list of record ids/ } },
+  ];
+  runCases(cases);
+});
+
+test('closed: unlinking records the key may not reach (many2many commands 3, 5, 6, bare ids, False)', () => {
+  // A key whose rules on the comodel all have domains may link only records inside them, and
+  // (here) unlink only those too: Many2many.write_real drops every current link on 5 and 6.
+  const TAGS = [['color', '=', 1]];
+  const lead: Rule = { model: 'crm.lead', methods: ['create', 'write', 'copy', 'web_save', 'web_save_multi', 'load'], fields: ['name', 'tag_ids', 'partner_id', 'partner_category_ids'] };
+  const tags: Rule = { model: 'crm.tag', methods: ['read'], domain: TAGS };
+  const links = (ids: number[], model = 'crm.lead', field = 'tag_ids', comodel = 'crm.tag') => ({ model, ids, field, comodel });
+  const order: Rule = { model: 'sale.order', methods: ['create', 'write'], fields: ['order_line', 'tag_ids'] };
+  const line: Rule = { model: 'sale.order.line', methods: ['create', 'write'], fields: ['tax_id', 'name'] };
+  const taxes: Rule = { model: 'account.tax', methods: ['read'], domain: [['amount', '<', 25]] };
+  const related: Record<string, ModelSchema> = { ...SCHEMAS, 'crm.lead': { ...SCHEMAS['crm.lead']!, partner_category_ids: { type: 'many2many', relation: 'res.partner.category', related: 'partner_id.category_id' } }, 'res.partner.category': { name: char } };
+  const cases: Case[] = [
+    { name: 'command 3: the unlinked id must lie inside the domain', key: key([lead, tags]), call: write([1], { tag_ids: [[3, 7]] }), expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7] }], checkDomains: [TAGS] } },
+    { name: 'command 5: every current link of the written records', key: key([lead, tags]), call: write([1, 2], { tag_ids: [[5]] }), expect: { verdict: 'allow', checks: [links([1, 2])], checkDomains: [TAGS] } },
+    { name: 'command 5 written as [5, 0, 0]', key: key([lead, tags]), call: write([1], { tag_ids: [[5, 0, 0]] }), expect: { verdict: 'allow', checks: [links([1])] } },
+    { name: 'command 6: the current links, then the new ones', key: key([lead, tags]), call: write([3], { tag_ids: [[6, 0, [7]]] }), expect: { verdict: 'allow', checks: [links([3]), { model: 'crm.tag', ids: [7] }] } },
+    { name: 'command 6 with an empty list', key: key([lead, tags]), call: write([3], { tag_ids: [[6, 0, []]] }), expect: { verdict: 'allow', checks: [links([3])] } },
+    { name: 'a bare list of ids on a write replaces the links', key: key([lead, tags]), call: write([3], { tag_ids: [7, 8] }), expect: { verdict: 'allow', checks: [links([3]), { model: 'crm.tag', ids: [7, 8] }] } },
+    { name: 'False clears the links (Command.clear)', key: key([lead, tags]), call: write([3], { tag_ids: false }), expect: { verdict: 'allow', checks: [links([3])] } },
+    { name: 'None clears them too', key: key([lead, tags]), call: write([3], { tag_ids: null }), expect: { verdict: 'allow', checks: [links([3])] } },
+    { name: 'several rules with domains: the links must lie inside one of them', key: key([lead, tags, { ...tags, methods: ['write'], domain: [['color', '=', 2]] }]), call: write([1], { tag_ids: [[5]] }), expect: { verdict: 'allow', checks: [links([1])], checkDomains: [['|', ['color', '=', 1], ['color', '=', 2]]] } },
+    { name: 'a create has no links to remove', key: key([lead, tags]), call: create({ name: 'x', tag_ids: [[5], [6, 0, [7]]] }), expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7] }] } },
+    { name: 'False on a create clears nothing', key: key([lead, tags]), call: create({ name: 'x', tag_ids: false }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'a copy default sets the links of the new record only', key: key([lead, tags]), call: copy([1], { tag_ids: [[6, 0, [7]]] }), expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7] }] } },
+    { name: 'a default_<field> applies to created records only', key: key([lead, tags]), call: create({ name: 'x' }, { default_tag_ids: [[6, 0, [7]]] }), expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7] }] } },
+    { name: 'web_save on records', key: key([lead, tags]), call: { model: 'crm.lead', method: 'web_save', ids: [4], params: [['vals', { tag_ids: [[6, 0, [7]]] }], ['specification', {}]] }, expect: { verdict: 'allow', checks: [links([4]), { model: 'crm.tag', ids: [7] }] } },
+    { name: 'web_save on no records creates one', key: key([lead, tags]), call: { model: 'crm.lead', method: 'web_save', ids: [], params: [['vals', { tag_ids: [[6, 0, [7]]] }], ['specification', {}]] }, expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7] }] } },
+    { name: 'web_save_multi (19): every record\'s links', key: key([lead, tags]), env: { version: 19 }, call: { model: 'crm.lead', method: 'web_save_multi', ids: [4, 5], params: [['vals_list', [{ tag_ids: [[5]] }, { name: 'x' }]], ['specification', {}]] }, expect: { verdict: 'allow', checks: [links([4, 5])] } },
+    // unchanged where the operator chose it: no domain on the comodel, or no rule there
+    { name: 'a comodel rule without a domain: no check, as before', key: key([lead, tags, { model: 'crm.tag', methods: ['read'] }]), call: write([1], { tag_ids: [[3, 9], [5], [6, 0, [7]], [4, 8]] }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'no rule on the comodel: no check, as before', key: key([lead]), call: write([1], { tag_ids: [[3, 9], [5], [6, 0, [7]], 8] }), expect: { verdict: 'allow', checks: [] } },
+    // nested in command 0 / 1 lines
+    { name: 'nested: command 6 in a line updated with command 1 (the line\'s links)', key: key([order, line, taxes]), call: write([5], { order_line: [[1, 11, { tax_id: [[6, 0, [3]]] }]] }, 'sale.order'), expect: { verdict: 'allow', checks: [links([11], 'sale.order.line', 'tax_id', 'account.tax'), { model: 'account.tax', ids: [3] }] } },
+    { name: 'nested: command 3 in a line updated with command 1', key: key([order, line, taxes]), call: write([5], { order_line: [[1, 11, { tax_id: [[3, 4]] }]] }, 'sale.order'), expect: { verdict: 'allow', checks: [{ model: 'account.tax', ids: [4] }] } },
+    { name: 'nested: a bare list in a line updated with command 1', key: key([order, line, taxes]), call: write([5], { order_line: [[1, 11, { tax_id: [3] }]] }, 'sale.order'), expect: { verdict: 'allow', checks: [links([11], 'sale.order.line', 'tax_id', 'account.tax'), { model: 'account.tax', ids: [3] }] } },
+    { name: 'nested: command 5 in a line created with command 0 removes nothing', key: key([order, line, taxes]), call: write([5], { order_line: [[0, 0, { name: 'x', tax_id: [[5], [4, 3]] }]] }, 'sale.order'), expect: { verdict: 'allow', checks: [{ model: 'account.tax', ids: [3] }] } },
+    // a related many2many writes through to another record, whose links the engine cannot read
+    { name: 'a related many2many: command 6 refused, naming 3 and 4', key: key([lead, { model: 'res.partner', methods: ['write'], fields: ['category_id'] }, { model: 'res.partner.category', methods: ['read'], domain: [['name', '=like', 'Web%']] }]), env: { schema: (m) => related[m] }, call: write([1], { partner_category_ids: [[6, 0, [2]]] }), expect: { verdict: 'deny', reason: /vals\['partner_category_ids'\]\[0\] \(command 6 removes the current links it leaves out\) removes every current link of crm.lead.partner_category_ids, .*\(a related field: the links belong to another record\).*command 3 .*command 4/ } },
+    { name: 'a related many2many: also on a create', key: key([lead, { model: 'res.partner', methods: ['write'], fields: ['category_id'] }, { model: 'res.partner.category', methods: ['read'], domain: [['name', '=like', 'Web%']] }]), env: { schema: (m) => related[m] }, call: create({ name: 'x', partner_id: 3, partner_category_ids: [[5]] }), expect: { verdict: 'deny', reason: /a related field/ } },
+    { name: 'a related many2many: command 3 and 4 checked by id', key: key([lead, { model: 'res.partner', methods: ['write'], fields: ['category_id'] }, { model: 'res.partner.category', methods: ['read'], domain: [['name', '=like', 'Web%']] }]), env: { schema: (m) => related[m] }, call: write([1], { partner_category_ids: [[3, 5], [4, 2]] }), expect: { verdict: 'allow', checks: [{ model: 'res.partner.category', ids: [5] }, { model: 'res.partner.category', ids: [2] }] } },
+    // load writes a many2many column as command 6 on the records its rows update
+    { name: 'load: a many2many column on rows that update records by id', key: key([lead, tags]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['.id', 'tag_ids/.id']], ['data', [['1', '7']]]] }, expect: { verdict: 'deny', reason: /load column 'tag_ids\/.id' replaces the crm.tag links of the existing records/ } },
+    { name: 'load: a many2many column on new rows', key: key([lead, tags]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'tag_ids/.id']], ['data', [['a', '7']]]] }, expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7] }] } },
+  ];
+  runCases(cases);
+});
+
+test('closed: False on a one2many is command 5 (it may delete every line)', () => {
+  const order: Rule = { model: 'sale.order', methods: ['create', 'write'], fields: ['order_line', 'name'] };
+  const cases: Case[] = [
+    { name: 'a write: needs unlink on the lines', key: key([order]), call: write([5], { order_line: false }, 'sale.order'), expect: { verdict: 'deny', reason: /vals\['order_line'\] \(false is command 5: on a one2many it may delete every sale.order.line line\) needs unlink on sale.order.line/ } },
+    { name: 'a write with an unlink rule limited to a domain', key: key([order, { model: 'sale.order.line', methods: ['unlink'], domain: [['price_unit', '<', 100]] }]), call: write([5], { order_line: null }, 'sale.order'), expect: { verdict: 'deny', reason: /would unlink sale.order.line records without naming them/ } },
+    { name: 'a write with an unlink rule', key: key([order, { model: 'sale.order.line', methods: ['unlink'] }]), call: write([5], { order_line: false }, 'sale.order'), expect: { verdict: 'allow' } },
+    { name: 'a create has no lines yet', key: key([order]), call: create({ name: 'x', order_line: false }, undefined, 'sale.order'), expect: { verdict: 'allow' } },
   ];
   runCases(cases);
 });
