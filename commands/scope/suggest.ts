@@ -14,6 +14,8 @@ import { readUpstreamKey } from '../../src/secrets/index.js';
 import { SecretError } from '../../src/secrets/errors.js';
 import { OdooClient, UpstreamError, clientProtocolOf } from '../../src/upstream/client.js';
 import { isStruct } from '../../src/rpc/values.js';
+import { SCHEMA_ATTRIBUTES } from '../../src/policy/decide.js';
+import { schemaFromFieldsGet } from '../../src/policy/schema.js';
 import { keyView, type KeyView } from '../shared/view.js';
 import { expiresFromFlag } from '../shared/scope-input.js';
 
@@ -162,14 +164,11 @@ export default class ScopeSuggest extends RegistryCommand {
 
 async function fieldsOf(client: OdooClient, model: string, warn: (m: string) => void): Promise<ModelSchema | undefined> {
   try {
-    const res = await client.executeKw(model, 'fields_get', [], { attributes: ['type', 'relation'] });
+    // What the proxy asks for to decide (relation_field: lines moved by commands 4 and 6 write it;
+    // related: writing a related field writes the field it follows), read the same way.
+    const res = await client.executeKw(model, 'fields_get', [], { attributes: [...SCHEMA_ATTRIBUTES] });
     if (!isStruct(res)) return undefined;
-    const schema: ModelSchema = {};
-    for (const [name, info] of Object.entries(res)) {
-      if (!isStruct(info) || typeof info.type !== 'string') continue;
-      schema[name] = { type: info.type, ...(typeof info.relation === 'string' && info.relation ? { relation: info.relation } : {}) };
-    }
-    return schema;
+    return schemaFromFieldsGet(res);
   } catch (err) {
     if (err instanceof UpstreamError) {
       warn(`fields of ${model} not read from Odoo: ${err.message}`);

@@ -63,8 +63,20 @@ export interface JournalInput {
   domain_leaves?: JournalDomainLeaf[];
   /** Context keys the call sent beyond lang, tz and bin_size (names only). */
   context_keys?: string[];
-  /** x2many fields written with commands: the command numbers and the fields of the lines they create or update. */
+  /**
+   * x2many fields written with commands: the command numbers and the fields of the lines they create
+   * or update. Commands inside those lines' values name their field by its path (`child_ids.category_id`);
+   * a bare list of ids counts as command 6, load's line columns (`order_line/product_id`) as command 0.
+   */
   x2many?: JournalX2many[];
+  /**
+   * Paths whose records the call may match on ANY field (a name search): a display_name leaf (the
+   * path to its owner), child_of / parent_of, and, when the path turns out to end on a relation, text
+   * compared with it (`partner_id ilike 'azure'`) or a load column naming records. `id` is the call's
+   * own model. The journal has no schema: `scope suggest` keeps the paths that end on relations.
+   * Added after the first learning journals: a line without it is read as having none.
+   */
+  any_field?: string[];
   decision: JournalDecision;
   /** Index of the rule that allowed (or, for learning keys, would have allowed) the call. */
   rule?: number;

@@ -117,6 +117,26 @@ const RELATIONAL = new Set(['many2one', 'one2many', 'many2many']);
 // ranges over email, vat, ref... on res.partner; 16-18 turn a many2one's < into a name search).
 const NAME_OPERATORS: ReadonlySet<string> = new Set([...LEAF_OPERATORS].filter((op) => !SUBDOMAIN_OPERATORS.has(op) && !HIERARCHY_OPERATORS.has(op)));
 
+/**
+ * Whether a domain leaf on a field named `target` (the last segment of its path) is a name search:
+ * display_name, or a relation compared with text. A name search matches fields the model picks
+ * (res.partner: email, vat, ref...), so it needs read on every field of that model. Shared with
+ * the learning facts (src/proxy/facts.ts), so `scope suggest` learns what decide will ask.
+ */
+export function isNameSearchLeaf(target: string, rawOp: string, value: RpcValue): boolean {
+  const op = rawOp.toLowerCase();
+  // A datetime compared with a text field is compared as its text ('2026-01-01 00:00:00'), so it
+  // counts as text here: against a relation or display_name it is a name search like any string.
+  const text = (v: RpcValue): boolean => typeof v === 'string' || v instanceof DateTimeValue;
+  // Odoo 18/19 turn a like pattern that is not a string into one (_optimize_like_str:
+  // str(value)), so `partner_id ilike 42` is a name search for '42' like any text.
+  const textual = text(value) || (Array.isArray(value) && value.some(text)) || (op.endsWith('like') && !pyFalsy(value));
+  // display_name is searched through the fields the model picks (_search_display_name), whatever
+  // the value: a number is converted for them (display_name ilike 3100 matches vat and ref),
+  // and False compares their emptiness (display_name != False: email, vat, ref... all set).
+  return NAME_OPERATORS.has(op) && (target === 'display_name' || textual);
+}
+
 function ruleLabel(rule: Rule, index: number): string {
   return `rule ${index} (${rule.model}: ${rule.methods.join(', ')})`;
 }
@@ -610,17 +630,8 @@ class RuleEval {
       const segments = p.split('.');
       const leafWhat = `${what}[${i}] on '${p}'`;
       this.path(model, segments, field, leafWhat);
-      // A datetime compared with a text field is compared as its text ('2026-01-01 00:00:00'), so it
-      // counts as text here: against a relation or display_name it is a name search like any string.
-      const text = (v: RpcValue): boolean => typeof v === 'string' || v instanceof DateTimeValue;
-      // Odoo 18/19 turn a like pattern that is not a string into one (_optimize_like_str:
-      // str(value)), so `partner_id ilike 42` is a name search for '42' like any text.
-      const textual = text(value) || (Array.isArray(value) && value.some(text)) || (op.endsWith('like') && !pyFalsy(value));
       const target = segments[segments.length - 1]!;
-      // display_name is searched through the fields the model picks (_search_display_name), whatever
-      // the value: a number is converted for them (display_name ilike 3100 matches vat and ref),
-      // and False compares their emptiness (display_name != False: email, vat, ref... all set).
-      const nameSearch = NAME_OPERATORS.has(op) && (target === 'display_name' || textual);
+      const nameSearch = isNameSearchLeaf(target, op, value);
       const relevant = SUBDOMAIN_OPERATORS.has(op) || HIERARCHY_OPERATORS.has(op) || (nameSearch && target !== 'display_name');
       const last = relevant ? this.lastRelation(model, segments) : '';
       if (SUBDOMAIN_OPERATORS.has(op)) {

@@ -17,7 +17,7 @@
 //
 // What cannot be learned from a sample (addresses, rate, hours) is given as notes, never as limits.
 
-import type { Limits, ModelSchema, Rule } from './types.js';
+import type { FieldInfo, Limits, ModelSchema, Rule } from './types.js';
 import { READ_METHODS, READ_PRESET_ANY_VERSION, signatureOf, tableVersion } from './methods.js';
 import { addToScope } from './compact.js';
 import { HARMLESS_CONTEXT_KEYS, isSensitiveModel } from './decide.js';
@@ -43,6 +43,8 @@ export interface LearnedCall {
   domain_leaves?: [string, string, unknown][];
   context_keys?: string[];
   x2many?: { field: string; ops: number[]; fields: string[] }[];
+  /** Relation paths whose records the call may match on any field (`id`: its own model); absent in older journals. */
+  any_field?: string[];
   /** How many items each list left out (a journal line keeps 500 names per list). */
   more?: Record<string, number>;
   /** Set on lines that are not calls (an exec run's start and end): never learned from. */
@@ -83,7 +85,7 @@ interface ModelFacts {
   readMethods: Set<string>;
   readAll: boolean;
   readFields: Set<string>;
-  /** Fields whose values a read call returned (not only searched): a many2one or many2many among them shows names of its comodel. */
+  /** Paths whose values a call returned (not only searched): one ending on a many2one or many2many shows names of its comodel. */
   shownFields: Set<string>;
   /** Leaves (as JSON) of each domain-carrying read call. */
   searchLeaves: Set<string>[];
@@ -135,6 +137,8 @@ interface Reach {
   read: Map<string, Set<string>>;
   /** model -> method (create/write/unlink) -> fields, through x2many commands. */
   lines: Map<string, Map<string, Set<string>>>;
+  /** model -> why: records matched on any field through a relation (name searches, child_of): a read rule with no field list. */
+  readAll: Map<string, Set<string>>;
   /** Models whose schema was needed and not given. */
   missing: Set<string>;
 }
@@ -147,7 +151,7 @@ function addTo<K>(map: Map<K, Set<string>>, key: K, values: Iterable<string>): v
 
 export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOptions = {}): Suggestion {
   const models = new Map<string, ModelFacts>();
-  const reach: Reach = { read: new Map(), lines: new Map(), missing: new Set() };
+  const reach: Reach = { read: new Map(), lines: new Map(), readAll: new Map(), missing: new Set() };
   const notes = new Set<string>();
   const contextKeys = new Set<string>();
   const ips = new Set<string>();
@@ -188,7 +192,10 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
     const method = e.method;
     const f = modelFacts(models, model);
     const defaults = (e.context_keys ?? []).filter((k) => k.startsWith('default_')).map((k) => k.slice('default_'.length));
-    for (const k of e.context_keys ?? []) if (!k.startsWith('default_') && k !== 'allowed_company_ids' && !HARMLESS_CONTEXT_KEYS.includes(k)) contextKeys.add(k);
+    // A method outside the standard table applies default_<field> to whatever it creates, of any
+    // model: decide allows that only by name in limits.context_keys.
+    const opaque = signatureOf(method, opts.version ?? 19) === undefined;
+    for (const k of e.context_keys ?? []) if ((opaque || !k.startsWith('default_')) && k !== 'allowed_company_ids' && !HARMLESS_CONTEXT_KEYS.includes(k)) contextKeys.add(k);
 
     // Paths: the first segment is a field of this model; the rest is read on the comodel.
     const ownFields = (paths: string[] | undefined): string[] => {
@@ -203,6 +210,17 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
     };
     const read = ownFields(e.read_fields);
     const searched = ownFields(e.search_fields);
+    if (showsNames(method, opts.version)) for (const p of e.read_fields ?? []) if (p !== '*') f.shownFields.add(p);
+    // Name searches and child_of match any field of the records they reach (decide's everyField).
+    for (const p of e.any_field ?? []) {
+      const why = `${model}.${method} matches its records on any field (a name search, display_name or child_of${method === 'load' ? ', or a load column naming records' : ''})`;
+      if (p === 'id') {
+        if (isReadMethod(method, opts.version)) {
+          f.readAll = true;
+          f.readAllReasons.add(`${method} with a domain that matches any field (display_name, child_of)`);
+        }
+      } else anyFieldPath(model, p.split('.'), why, reach, opts, pathNotes);
+    }
 
     if (isReadMethod(method, opts.version)) {
       f.readMethods.add(method);
@@ -211,7 +229,6 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
         f.readAllReasons.add(method === 'name_search' || method === 'web_name_search' ? `${method} with a search text (it matches fields the model chooses)` : `${method} with no field list`);
       }
       for (const x of [...read, ...searched, ...defaults]) f.readFields.add(x);
-      for (const x of read) f.shownFields.add(x);
       const kind = signatureOf(method, opts.version ?? 19)?.kind;
       if (kind === 'read') f.idReads++;
       else if (kind === 'search' || kind === 'group' || kind === 'name_search') {
@@ -223,14 +240,15 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
       }
     } else if (WRITING.has(method)) {
       addTo(f.writes, method, [...(e.fields ?? []).filter((x) => x !== 'id'), ...read, ...searched, ...defaults]);
-      for (const x of e.x2many ?? []) followCommands(model, x, reach, opts, notes);
+      relatedWrites(model, [...(e.fields ?? []), ...defaults], reach, opts);
+      for (const x of e.x2many ?? []) followCommands(model, x, defaults, reach, opts, notes);
     } else if (method === 'export_data') {
       addTo(f.writes, method, read);
     } else if (NEEDS_ALL_FIELDS.has(method) || method === 'unlink') {
       f.byName.add(method);
     } else {
       f.byName.add(method);
-      for (const x of e.x2many ?? []) followCommands(model, x, reach, opts, notes);
+      for (const x of e.x2many ?? []) followCommands(model, x, defaults, reach, opts, notes);
     }
   }
 
@@ -238,35 +256,34 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
   // with names): without a read rule on the comodel the proxy hides them ("odoo-keys: hidden"), so
   // the applied scope would answer the client otherwise than while it learned.
   for (const [model, f] of models) {
-    if (f.readAll || f.shownFields.size === 0) continue;
-    const schema = opts.schema?.(model);
-    if (!schema) {
-      reach.missing.add(model);
-      continue;
-    }
-    for (const field of f.shownFields) {
-      const info = schema[field];
-      if (!info?.relation || (info.type !== 'many2one' && info.type !== 'many2many')) continue;
+    for (const path of f.shownFields) {
+      const end = pathEnd(model, path.split('.'), reach, opts);
+      if (!end) continue;
+      const { info, owner, field } = end;
+      if (!info.relation || (info.type !== 'many2one' && info.type !== 'many2many')) continue;
+      const what = owner === model ? `${model}.${field}` : `${model}.${path} (${owner}.${field})`;
       // A sensitive model (res.users, ...) gets a rule only by an explicit allow_sensitive: said, not suggested.
       if (isSensitiveModel(info.relation)) {
-        notes.add(`${info.relation}: the client read ${model}.${field} and got the names of its records; ${info.relation} is a sensitive model, so no rule is suggested and after --apply those names are hidden (odoo-keys: hidden) unless you add a read(display_name) rule on it with allow_sensitive: true`);
+        notes.add(`${info.relation}: the client read ${what} and got the names of its records; ${info.relation} is a sensitive model, so no rule is suggested and after --apply those names are hidden (odoo-keys: hidden) unless you add a read(display_name) rule on it with allow_sensitive: true`);
         continue;
       }
       addTo(reach.read, info.relation, ['display_name']);
-      notes.add(`${info.relation}: read(display_name) added: the client read ${model}.${field} and got the names of its records (without it the proxy hides them)`);
+      notes.add(`${info.relation}: read(display_name) added: the client read ${what} and got the names of its records (without it the proxy hides them)`);
     }
   }
 
   // Rules, model by model (models reached only through paths and commands included).
   let rules: Rule[] = [];
-  const allModels = new Set([...models.keys(), ...reach.read.keys(), ...reach.lines.keys()]);
+  const allModels = new Set([...models.keys(), ...reach.read.keys(), ...reach.lines.keys(), ...reach.readAll.keys()]);
   for (const model of sorted(allModels)) {
     const f = models.get(model);
-    const viaPaths = reach.read.get(model);
+    const viaAll = reach.readAll.get(model);
+    const viaPaths = reach.read.get(model) ?? (viaAll ? new Set<string>() : undefined);
     if (f?.readMethods.size || viaPaths) {
       const rule: Rule = { model, methods: ['read'] };
-      if (!f?.readAll) rule.fields = fieldList([...(f?.readFields ?? []), ...(viaPaths ?? [])], model, notes);
-      else notes.add(`${model}: read with every field (${sorted(f.readAllReasons).join('; ')}), so its read rule has no field list; narrow it with 'odoo-keys scope <key> --model ${model} --fields ...' if the client needs fewer`);
+      if (!f?.readAll && !viaAll) rule.fields = fieldList([...(f?.readFields ?? []), ...(viaPaths ?? [])], model, notes);
+      else if (f?.readAll) notes.add(`${model}: read with every field (${sorted(f.readAllReasons).join('; ')}), so its read rule has no field list; narrow it with 'odoo-keys scope <key> --model ${model} --fields ...' if the client needs fewer`);
+      else notes.add(`${model}: its read rule has no field list and no domain: ${sorted(viaAll!).join('; ')}`);
       const domain = f ? commonLeaves(f) : [];
       if (domain.length && f!.idReads === 0 && !viaPaths) rule.domain = domain;
       else if (domain.length) {
@@ -345,21 +362,106 @@ function followPath(model: string, head: string, rest: string[], reach: Reach, o
   if (more.length) followPath(comodel, next, more, reach, opts, pathNotes);
 }
 
-/** x2many commands written on `model`: 0 creates and 1 updates lines of the comodel, 2 deletes them; 3, 5 and 6 may delete one2many lines. */
-function followCommands(model: string, x: { field: string; ops: number[]; fields: string[] }, reach: Reach, opts: SuggestOptions, notes: Set<string>): void {
-  const info = opts.schema?.(model)?.[x.field];
-  const needs = (op: number): boolean => x.ops.includes(op);
-  const changesLines = needs(0) || needs(1) || needs(2) || (info?.type !== 'many2many' && (needs(3) || needs(5) || needs(6)));
-  if (!changesLines) return;
-  if (!info?.relation) {
-    if (!opts.schema?.(model)) reach.missing.add(model);
-    notes.add(`${model}.${x.field} was written with x2many commands (${x.ops.join(', ')}) that change records of its comodel; without ${model}'s fields no rule was made for them`);
+/**
+ * The field a path ends on, following relations from `model`: its info, the model owning it and its
+ * name. Undefined when a schema is missing (noted in reach.missing) or the path does not resolve.
+ */
+function pathEnd(model: string, segments: string[], reach: Reach, opts: SuggestOptions): { info: FieldInfo; owner: string; field: string } | undefined {
+  let current = model;
+  for (let i = 0; i < segments.length; i++) {
+    const schema = opts.schema?.(current);
+    if (!schema) {
+      reach.missing.add(current);
+      return undefined;
+    }
+    const seg = segments[i]!;
+    const info = Object.prototype.hasOwnProperty.call(schema, seg) ? schema[seg] : undefined;
+    if (!info) return undefined;
+    if (i === segments.length - 1) return { info, owner: current, field: seg };
+    if (!info.relation) return undefined;
+    current = info.relation;
+  }
+  return undefined;
+}
+
+/** `partner_id.parent_id` matched on any field: read with no field list on the comodel it ends on. */
+function anyFieldPath(model: string, segments: string[], why: string, reach: Reach, opts: SuggestOptions, pathNotes: Map<string, Set<string>>): void {
+  const end = pathEnd(model, segments, reach, opts);
+  if (!end) {
+    addTo(pathNotes, model, [segments.join('.')]);
     return;
   }
-  const lines = reach.lines.get(info.relation) ?? new Map<string, Set<string>>();
-  reach.lines.set(info.relation, lines);
-  if (needs(0)) addTo(lines, 'create', x.fields);
+  // A plain field (a load column of text): no name search.
+  if (!end.info.relation || !RELATIONAL.has(end.info.type)) return;
+  addTo(reach.readAll, end.info.relation, [why]);
+}
+
+const RELATIONAL = new Set(['many2one', 'one2many', 'many2many']);
+const X2MANY = new Set(['one2many', 'many2many']);
+
+/** Methods whose answers carry linked records' names ([id, name]) for the fields or groups they read: specifications do not. */
+function showsNames(method: string, version: number | undefined): boolean {
+  const v = version ?? 19;
+  if (['web_read', 'web_save', 'web_save_multi', 'web_name_search'].includes(method)) return false;
+  if ((method === 'web_search_read' || method === 'onchange') && v >= 17) return false;
+  return true;
+}
+
+/** Related fields written (`parent_name` = parent_id.name) write the field they follow: a write rule there. */
+function relatedWrites(model: string, fields: string[], reach: Reach, opts: SuggestOptions): void {
+  const schema = opts.schema?.(model);
+  if (!schema) return;
+  for (const f of fields) {
+    const related = Object.prototype.hasOwnProperty.call(schema, f) ? schema[f]!.related : undefined;
+    if (!related) continue;
+    const segments = related.split('.');
+    if (segments.length < 2) continue;
+    const owner = pathEnd(model, segments, reach, opts)?.owner;
+    if (!owner) continue;
+    const lines = reach.lines.get(owner) ?? new Map<string, Set<string>>();
+    reach.lines.set(owner, lines);
+    addTo(lines, 'write', [segments[segments.length - 1]!]);
+  }
+}
+
+/**
+ * x2many commands written on `model` (`field` may be a path: commands inside the lines' values): 0
+ * creates and 1 updates lines of the comodel, 2 deletes them; 3, 5 and 6 may delete one2many lines;
+ * 4 and 6 on a one2many move lines here, writing their inverse field.
+ */
+function followCommands(model: string, x: { field: string; ops: number[]; fields: string[] }, defaults: string[], reach: Reach, opts: SuggestOptions, notes: Set<string>): void {
+  const segments = x.field.split('.');
+  const end = segments.length > 1 ? pathEnd(model, segments, reach, opts) : undefined;
+  const owner = end?.owner ?? model;
+  const field = segments[segments.length - 1]!;
+  const info = segments.length > 1 ? end?.info : opts.schema?.(model)?.[field];
+  if (info && !X2MANY.has(info.type)) return; // a list value of another kind of field (json...)
+  const needs = (op: number): boolean => x.ops.includes(op);
+  const o2m = info?.type !== 'many2many';
+  const changesLines = needs(0) || needs(1) || needs(2) || (o2m && (needs(3) || needs(4) || needs(5) || needs(6)));
+  if (!changesLines) return;
+  if (!info?.relation) {
+    if (!opts.schema?.(owner)) reach.missing.add(owner);
+    notes.add(`${model}.${x.field} was written with x2many commands (${x.ops.join(', ')}) that change records of its comodel; without ${owner}'s fields no rule was made for them`);
+    return;
+  }
+  const comodel = info.relation;
+  const lines = reach.lines.get(comodel) ?? new Map<string, Set<string>>();
+  reach.lines.set(comodel, lines);
+  const inverse = o2m ? info.relation_field : undefined;
+  if (needs(0)) {
+    // default_<field> also fills the lines' fields their values leave out (not the inverse, Odoo sets it).
+    const comodelSchema = opts.schema?.(comodel);
+    if (defaults.length && !comodelSchema) reach.missing.add(comodel);
+    const defaulted = defaults.filter((d) => d !== inverse && !!comodelSchema && Object.prototype.hasOwnProperty.call(comodelSchema, d));
+    addTo(lines, 'create', [...x.fields, ...defaulted]);
+  }
   if (needs(1)) addTo(lines, 'write', x.fields);
+  if (needs(0) || needs(1)) relatedWrites(comodel, x.fields, reach, opts);
+  if (info.type === 'one2many' && (needs(4) || needs(6))) {
+    if (inverse) addTo(lines, 'write', [inverse]);
+    else notes.add(`${model}.${x.field}: commands 4 and 6 move ${comodel} lines, writing their inverse field, which ${owner}'s fields do not name (relation_field); add a write rule on ${comodel} for it`);
+  }
   if (needs(2) || (info.type === 'one2many' && (needs(3) || needs(5) || needs(6)))) addTo(lines, 'unlink', []);
 }
 

@@ -6,12 +6,12 @@ import type { OdooCall } from '../rpc/call.js';
 import { isStruct, PyFloat, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import { bindCall, type BoundCall } from '../policy/bind.js';
 import { nameSearchMatchesAll } from '../policy/methods.js';
-import { domainShapeProblem, isConstantLeaf, normalizeDomain, SUBDOMAIN_OPERATORS } from '../policy/domain.js';
-import { HARMLESS_CONTEXT_KEYS } from '../policy/decide.js';
+import { domainShapeProblem, HIERARCHY_OPERATORS, isConstantLeaf, normalizeDomain, SUBDOMAIN_OPERATORS } from '../policy/domain.js';
+import { HARMLESS_CONTEXT_KEYS, isNameSearchLeaf } from '../policy/decide.js';
 import type { JournalConstant, JournalDomainLeaf, JournalInput, JournalX2many } from '../audit/types.js';
 
 /** Journal members read from the call itself (learning keys get more: see learningFacts). */
-export type CallFacts = Pick<JournalInput, 'ids' | 'fields' | 'read_fields' | 'search_fields' | 'domain_leaves' | 'context_keys' | 'x2many'>;
+export type CallFacts = Pick<JournalInput, 'ids' | 'fields' | 'read_fields' | 'search_fields' | 'domain_leaves' | 'context_keys' | 'x2many' | 'any_field'>;
 
 // Every id and name is collected here, however many: the journal keeps the first of each list
 // and counts the rest (`more`, see src/audit/chain.ts), so reports count them all.
@@ -55,7 +55,7 @@ export function callFacts(call: OdooCall, version: number, opts: { learning?: bo
   const vals = b.params.vals_list ?? b.params.vals ?? (call.method === 'copy' ? b.params.default : undefined);
   const fields = call.method === 'load' ? loadColumns(b.params.fields) : writtenNames(vals);
   if (fields.length) out.fields = fields;
-  if (opts.learning) learningFacts(b, out);
+  if (opts.learning) learningFacts(b, out, version);
   return out;
 }
 
@@ -76,10 +76,15 @@ function addPath(set: Set<string>, path: unknown): void {
   if (/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(p)) set.add(p);
 }
 
-/** `name desc, id` / `amount:sum desc` -> the fields. */
-function orderFields(set: Set<string>, order: RpcValue | undefined): void {
+/** `name desc, id` / `amount:sum desc` -> the fields (prefixed with the relation path of a sub-specification). */
+function orderFields(set: Set<string>, order: RpcValue | undefined, prefix = ''): void {
   if (typeof order !== 'string') return;
-  for (const part of order.split(',')) addPath(set, part.trim().split(/\s+/)[0]?.split(':')[0]);
+  for (const part of order.split(',')) {
+    const term = part.trim().split(/\s+/)[0];
+    // `total:sum(amount)` orders by the aggregate of amount
+    const inner = term ? /\(([^)]*)\)/.exec(term) : null;
+    addPath(set, prefix + ((inner ? inner[1] : term?.split(':')[0]) ?? ''));
+  }
 }
 
 /** `date:month`, `partner_id.country_id` -> the field paths grouped on. */
@@ -98,14 +103,36 @@ function aggregateFields(set: Set<string>, aggregates: RpcValue | undefined): vo
   }
 }
 
-/** Every field path a domain's leaves name, sub-domains of `any` prefixed with their path. */
-function domainFields(set: Set<string>, domain: RpcValue | undefined, prefix = '', depth = 0): void {
+/** A relation path from the call's model, `id` for the model itself (see JournalInput.any_field). */
+function relationPath(prefix: string, rest: string[]): string {
+  const path = prefix + rest.join('.');
+  return path.replace(/\.$/, '') || 'id';
+}
+
+/**
+ * Every field path a domain's leaves name, sub-domains of `any` prefixed with their path; in `any`,
+ * the relations whose records a leaf may match on any field (as decide's domain check asks).
+ */
+function domainFields(set: Set<string>, domain: RpcValue | undefined, anyField: Set<string> | null = null, prefix = '', depth = 0): void {
   if (!Array.isArray(domain) || depth > 8) return;
   for (const item of domain) {
     if (!Array.isArray(item) || item.length !== 3 || typeof item[0] !== 'string') continue;
     const op = typeof item[1] === 'string' ? item[1].toLowerCase() : '';
     addPath(set, prefix + item[0]);
-    if (SUBDOMAIN_OPERATORS.has(op)) domainFields(set, item[2], `${prefix}${item[0]}.`, depth + 1);
+    if (SUBDOMAIN_OPERATORS.has(op)) {
+      domainFields(set, item[2], anyField, `${prefix}${item[0]}.`, depth + 1);
+      continue;
+    }
+    if (!anyField) continue;
+    const segments = item[0].split('.');
+    const last = segments[segments.length - 1]!;
+    if (HIERARCHY_OPERATORS.has(op)) {
+      // child_of / parent_of walk the hierarchy of the field's comodel (of the model itself for `id`).
+      anyField.add(relationPath(prefix, segments.length === 1 && last === 'id' ? [] : segments));
+    } else if (isNameSearchLeaf(last, op, item[2] as RpcValue)) {
+      // display_name: the model owning it; text compared with a relation: the relation's comodel.
+      anyField.add(relationPath(prefix, last === 'display_name' ? segments.slice(0, -1) : segments));
+    }
   }
 }
 
@@ -149,9 +176,19 @@ function constantTopLeaves(domain: RpcValue | undefined): JournalDomainLeaf[] {
   return out;
 }
 
-function specKeys(set: Set<string>, spec: RpcValue | undefined): boolean {
-  if (!isStruct(spec)) return false;
-  for (const k of Object.keys(spec)) addPath(set, k);
+/**
+ * A specification's fields as paths (`partner_id.country_id.code`: sub-specifications read the
+ * comodel), the comodel fields their `order` names, and the context keys they carry.
+ */
+function specKeys(read: Set<string>, spec: RpcValue | undefined, search: Set<string>, contextKeys: Set<string>, prefix = '', depth = 0): boolean {
+  if (!isStruct(spec) || depth > 8) return false;
+  for (const [k, sub] of Object.entries(spec)) {
+    addPath(read, prefix + k);
+    if (!isStruct(sub)) continue;
+    if (isStruct(sub.context)) for (const c of Object.keys(sub.context)) contextKeys.add(c);
+    orderFields(search, sub.order, `${prefix}${k}.`);
+    specKeys(read, sub.fields, search, contextKeys, `${prefix}${k}.`, depth + 1);
+  }
   return true;
 }
 
@@ -161,37 +198,94 @@ function fieldList(set: Set<string>, list: RpcValue | undefined): void {
   else set.add('*');
 }
 
-function x2manyCommands(vals: RpcValue | undefined): JournalX2many[] {
+type Commands = Map<string, { ops: Set<number>; fields: Set<string> }>;
+
+function commandsOf(byField: Commands, field: string): { ops: Set<number>; fields: Set<string> } {
+  const x = byField.get(field) ?? { ops: new Set<number>(), fields: new Set<string>() };
+  byField.set(field, x);
+  return x;
+}
+
+/**
+ * x2many commands in values, by field; commands inside the values of commands 0 and 1 (lines with
+ * lines of their own) by their path (`child_ids.category_id`). A bare id in the list sets the
+ * relation as command 6 does.
+ */
+function x2manyCommands(vals: RpcValue | undefined, byField: Commands = new Map(), prefix = '', depth = 0): Commands {
   const rows = Array.isArray(vals) ? vals : [vals];
-  const byField = new Map<string, { ops: Set<number>; fields: Set<string> }>();
+  if (depth > 8) return byField;
   for (const row of rows) {
     if (!isStruct(row)) continue;
     for (const [field, v] of Object.entries(row)) {
       if (!Array.isArray(v)) continue;
       for (const cmd of v) {
+        if (typeof cmd === 'number' && Number.isInteger(cmd)) {
+          commandsOf(byField, prefix + field).ops.add(6);
+          continue;
+        }
         if (!Array.isArray(cmd) || typeof cmd[0] !== 'number' || !Number.isInteger(cmd[0]) || cmd[0] < 0 || cmd[0] > 6) continue;
-        const x = byField.get(field) ?? { ops: new Set<number>(), fields: new Set<string>() };
-        byField.set(field, x);
+        const x = commandsOf(byField, prefix + field);
         x.ops.add(cmd[0]);
-        if ((cmd[0] === 0 || cmd[0] === 1) && isStruct(cmd[2] as RpcValue)) for (const k of Object.keys(cmd[2] as RpcStruct)) x.fields.add(k);
+        if ((cmd[0] === 0 || cmd[0] === 1) && isStruct(cmd[2] as RpcValue)) {
+          for (const k of Object.keys(cmd[2] as RpcStruct)) x.fields.add(k);
+          x2manyCommands(cmd[2], byField, `${prefix}${field}.`, depth + 1);
+        }
       }
     }
   }
+  return byField;
+}
+
+function x2manyList(byField: Commands): JournalX2many[] {
   return [...byField].sort(([a], [b]) => (a < b ? -1 : 1)).map(([field, x]) => ({ field, ops: [...x.ops].sort(), fields: [...x.fields].sort() }));
 }
 
-function learningFacts(b: BoundCall, out: CallFacts): void {
+/**
+ * load's columns: a relation given by name (`partner_id`, `order_line/product_id`) is a name search
+ * on its comodel; one2many line columns (`order_line/product_uom_qty`) create lines, as command 0
+ * does (`order_line/id` updates them, as command 1). `x/id`, `x/.id` only link records.
+ */
+function loadFacts(columns: RpcValue | undefined, anyField: Set<string>, byField: Commands): void {
+  if (!Array.isArray(columns)) return;
+  for (const col of columns) {
+    if (typeof col !== 'string') continue;
+    const [head, ...rest] = col.split('/');
+    if (!head || head === 'id' || head === '.id') continue;
+    if (rest.length === 0) {
+      anyField.add(head); // kept only where head turns out to be a relation (suggest reads the schema)
+      continue;
+    }
+    if (rest.length === 1 && (rest[0] === 'id' || rest[0] === '.id')) continue;
+    const x = commandsOf(byField, head);
+    const sub = rest.filter((r) => r !== 'id' && r !== '.id');
+    if (rest.includes('id') || rest.includes('.id')) x.ops.add(1);
+    x.ops.add(0);
+    if (sub[0]) {
+      x.fields.add(sub[0]);
+      if (rest.length === 1) anyField.add(`${head}.${sub[0]}`);
+    }
+  }
+}
+
+function learningFacts(b: BoundCall, out: CallFacts, version: number): void {
   const p = b.params;
   const method = b.call.method;
   const kind = b.signature?.kind;
   const read = new Set<string>();
   const search = new Set<string>();
+  const anyField = new Set<string>();
+  const contextKeys = new Set<string>();
+  const commands: Commands = new Map();
   let domain: RpcValue | undefined;
   if (kind === 'search' || kind === 'group') domain = p.domain;
   if (kind === 'name_search') domain = p.args ?? p.domain;
-  domainFields(search, domain);
+  domainFields(search, domain, anyField);
   orderFields(search, p.order ?? p.orderby);
   groupbyFields(search, p.groupby ?? p.group_by);
+  // Groups show their values (a many2one's [id, name]): what they group on is read, too (but
+  // read_progress_bar keys its groups by id from 17 on).
+  if (kind === 'group' && (method !== 'read_progress_bar' || version < 17)) groupbyFields(read, p.groupby ?? p.group_by);
+  const spec = (v: RpcValue | undefined): boolean => specKeys(read, v, search, contextKeys);
   switch (method) {
     case 'search_read':
     case 'read':
@@ -205,10 +299,14 @@ function learningFacts(b: BoundCall, out: CallFacts): void {
     case 'web_read':
     case 'web_save':
     case 'web_save_multi':
-      if (!specKeys(read, p.specification)) fieldList(read, p.fields);
+      if (!spec(p.specification)) fieldList(read, p.fields);
+      break;
+    case 'onchange':
+      spec(p.fields_spec);
+      if (isStruct(p.field_onchange)) for (const k of Object.keys(p.field_onchange)) addPath(read, k);
       break;
     case 'web_name_search':
-      if (!specKeys(read, p.specification)) read.add('display_name');
+      if (!spec(p.specification)) read.add('display_name');
       if (!nameSearchMatchesAll(p.name, p.operator)) read.add('*');
       break;
     case 'name_search':
@@ -219,7 +317,9 @@ function learningFacts(b: BoundCall, out: CallFacts): void {
       read.add('display_name');
       break;
     case 'export_data':
-      if (Array.isArray(p.fields_to_export)) for (const f of p.fields_to_export) addPath(read, typeof f === 'string' ? f.replace(/\/(\.?id)$/, '') : f);
+      // `tag_ids/id` (external ids) and `stage_id/.id` stay paths ending in `.id`: only a relational
+      // column without them exports its records' display names.
+      if (Array.isArray(p.fields_to_export)) for (const f of p.fields_to_export) addPath(read, typeof f === 'string' ? f.replace(/\/\.id$/, '/id') : f);
       break;
     case 'fields_get':
       if (Array.isArray(p.allfields) && p.allfields.length) for (const f of p.allfields) addPath(read, f);
@@ -235,21 +335,37 @@ function learningFacts(b: BoundCall, out: CallFacts): void {
     case 'formatted_read_group':
     case 'formatted_read_grouping_sets':
       aggregateFields(search, p.aggregates);
-      if (Array.isArray(p.grouping_sets)) for (const g of p.grouping_sets) groupbyFields(search, g);
+      // having's leaves name aggregates (`expected_revenue:sum`)
+      if (Array.isArray(p.having)) for (const leaf of p.having) if (Array.isArray(leaf) && typeof leaf[0] === 'string') aggregateFields(search, [leaf[0]]);
+      if (Array.isArray(p.grouping_sets)) for (const g of p.grouping_sets) {
+        groupbyFields(search, g);
+        groupbyFields(read, g);
+      }
       break;
     case 'read_progress_bar':
-      if (isStruct(p.progress_bar)) addPath(search, p.progress_bar.field);
+      if (isStruct(p.progress_bar)) {
+        addPath(search, p.progress_bar.field);
+        addPath(search, p.progress_bar.sum_field);
+      }
       break;
+    case 'load':
+      loadFacts(p.fields, anyField, commands);
+      break;
+  }
+  if (method === 'web_read_group') {
+    spec(p.unfold_read_specification);
+    // {groupby field: its comodel's specification}
+    if (isStruct(p.groupby_read_specification)) for (const [g, sub] of Object.entries(p.groupby_read_specification)) spec({ [g]: { fields: sub } });
   }
   if (read.size) out.read_fields = [...read].sort();
   if (search.size) out.search_fields = [...search].sort();
   const leaves = constantTopLeaves(domain);
   if (leaves.length) out.domain_leaves = leaves;
-  if (isStruct(b.context)) {
-    const keys = Object.keys(b.context).filter((k) => !HARMLESS_CONTEXT_KEYS.includes(k)).sort();
-    if (keys.length) out.context_keys = keys;
-  }
+  if (isStruct(b.context)) for (const k of Object.keys(b.context)) contextKeys.add(k);
+  const keys = [...contextKeys].filter((k) => !HARMLESS_CONTEXT_KEYS.includes(k)).sort();
+  if (keys.length) out.context_keys = keys;
   const vals = p.vals_list ?? p.vals ?? (method === 'copy' ? p.default : undefined);
-  const x2many = x2manyCommands(vals);
+  const x2many = x2manyList(x2manyCommands(vals, commands));
   if (x2many.length) out.x2many = x2many;
+  if (anyField.size) out.any_field = [...anyField].sort();
 }

@@ -21,6 +21,8 @@ test('callFacts: learning facts only when asked, for every call shape', () => {
     search_fields: ['email', 'id', 'is_company', 'name'],
     domain_leaves: [['is_company', '=', true]],
     context_keys: ['tracking_disable'],
+    // text compared with a field: a name search if email were a relation (suggest reads the schema)
+    any_field: ['email'],
   });
   // the same call positionally over execute (n8n), and as JSON-2
   const ex = call('res.partner', 'search_read', [[['is_company', '=', true]], [], 0, 5], {}, 'execute');
@@ -48,10 +50,12 @@ test('callFacts: only simple constants of leaves ANDed at the top are kept', () 
 test('callFacts: reads, groups, names, writes and commands', () => {
   const L = { learning: true };
   assert.deepEqual(callFacts(call('crm.lead', 'read', [[1, 2]]), 19, L), { ids: [1, 2], read_fields: ['*'] });
-  assert.deepEqual(callFacts(call('crm.lead', 'web_read', [[1]], { specification: { name: {}, partner_id: { fields: { email: {} } } } }), 19, L), { ids: [1], read_fields: ['name', 'partner_id'] });
+  assert.deepEqual(callFacts(call('crm.lead', 'web_read', [[1]], { specification: { name: {}, partner_id: { fields: { email: {} } } } }), 19, L), { ids: [1], read_fields: ['name', 'partner_id', 'partner_id.email'] });
   assert.deepEqual(callFacts(call('crm.lead', 'read_group', [[['type', '=', 'opportunity']], ['expected_revenue:sum'], ['stage_id']], { orderby: 'stage_id' }), 18, L), {
+    read_fields: ['stage_id'],
     search_fields: ['expected_revenue', 'stage_id', 'type'],
     domain_leaves: [['type', '=', 'opportunity']],
+    any_field: ['type'],
   });
   assert.deepEqual(callFacts(call('res.partner', 'name_search', ['Azure']), 19, L), { read_fields: ['*', 'display_name'] });
   // An empty name with '=' (or '!=', '=like'...) searches the fields the model picks too: the
@@ -66,7 +70,26 @@ test('callFacts: reads, groups, names, writes and commands', () => {
     x2many: [{ field: 'tag_ids', ops: [0, 4], fields: ['color', 'name'] }],
   });
   assert.deepEqual(callFacts(call('crm.lead', 'load', [['name', 'tag_ids/id', 'partner_id/.id'], [['a', 'x', '3']]]), 19), { fields: ['name', 'partner_id', 'tag_ids'] });
-  assert.deepEqual(callFacts(call('crm.lead', 'export_data', [[5], ['name', 'partner_id/name', 'tag_ids/id']]), 19, L), { ids: [5], read_fields: ['name', 'partner_id.name', 'tag_ids'] });
+  assert.deepEqual(callFacts(call('crm.lead', 'export_data', [[5], ['name', 'partner_id/name', 'tag_ids/id']]), 19, L), { ids: [5], read_fields: ['name', 'partner_id.name', 'tag_ids.id'] });
+});
+
+test('callFacts: what reaches other models (name searches, nested specifications and commands, load columns)', () => {
+  const L = { learning: true };
+  const search = (domain: unknown[]) => callFacts(call('crm.lead', 'search', [domain]), 19, L);
+  assert.deepEqual(search([['stage_id', 'ilike', 'won'], ['partner_id.display_name', 'ilike', 'x'], ['id', 'child_of', 3], ['partner_id', 'any', [['parent_id', 'child_of', 1]]], ['company_id', '=', 1]]).any_field, ['id', 'partner_id', 'partner_id.parent_id', 'stage_id']);
+  assert.equal(search([['stage_id', '=', 2], ['stage_id', 'in', [1, 2]]]).any_field, undefined, 'ids compared with a relation are no name search');
+  const spec = callFacts(call('crm.lead', 'web_search_read', [[]], { specification: { tag_ids: { fields: { name: {} }, order: 'color desc', context: { active_test: false } } } }), 19, L);
+  assert.deepEqual(spec, { read_fields: ['tag_ids', 'tag_ids.name'], search_fields: ['tag_ids.color'], context_keys: ['active_test'] });
+  const nested = callFacts(call('res.partner', 'create', [[{ name: 'P', child_ids: [[0, 0, { name: 'C', category_id: [[0, 0, { name: 'VIP' }]] }], 9] }]]), 19, L);
+  assert.deepEqual(nested.x2many, [{ field: 'child_ids', ops: [0, 6], fields: ['category_id', 'name'] }, { field: 'child_ids.category_id', ops: [0], fields: ['name'] }]);
+  const load = callFacts(call('sale.order', 'load', [['partner_id', 'order_line/product_id', 'order_line/product_uom_qty', 'tag_ids/id'], [['Azure', 'Desk', '1', 'x']]]), 19, L);
+  assert.deepEqual(load.any_field, ['order_line.product_id', 'order_line.product_uom_qty', 'partner_id']);
+  assert.deepEqual(load.x2many, [{ field: 'order_line', ops: [0], fields: ['product_id', 'product_uom_qty'] }]);
+  const bar = callFacts(call('crm.lead', 'read_progress_bar', [[], 'stage_id', { field: 'activity_state', colors: {}, sum_field: 'expected_revenue' }]), 19, L);
+  assert.deepEqual(bar.search_fields, ['activity_state', 'expected_revenue', 'stage_id']);
+  const having = callFacts(call('crm.lead', 'formatted_read_group', [[], ['partner_id.country_id']], { aggregates: ['__count'], having: [['probability:avg', '>', 1]] }), 19, L);
+  assert.deepEqual(having.search_fields, ['partner_id.country_id', 'probability']);
+  assert.deepEqual(having.read_fields, ['partner_id.country_id'], 'a group shows what it groups on');
 });
 
 describe('the journal of a learning key, through the proxy', () => {
