@@ -177,14 +177,14 @@ describe('learn -> website form handler (JSON-2) -> suggest --apply --expires', 
   });
 });
 
-describe('learn -> an assistant reading many2one fields (JSON-2) -> suggest --apply', () => {
+describe('learn -> an assistant reading many2one fields and searching through relations (JSON-2) -> suggest --apply', () => {
   let w: World;
   before(async () => {
     w = await startWorld({ version: 19 });
   });
   after(() => w?.close());
 
-  test('the names of linked records the client saw while learning are still shown after --apply (a read of display_name on the comodel is suggested)', async () => {
+  test('the names of linked records the client saw while learning are still shown after --apply (a read of display_name on the comodel is suggested), and its searches through relations are still allowed', async () => {
     const cli = { home: w.home, state: w.stateDir };
     const learned = json(await runCli(cli, ['learn', 'assistant', '--ttl', '15m', '--json']));
     await w.proxy.reload();
@@ -193,15 +193,29 @@ describe('learn -> an assistant reading many2one fields (JSON-2) -> suggest --ap
       const r = await fetch(`${w.url}/json/2/crm.lead/search_read`, { method: 'POST', headers: { Authorization: `bearer ${token}`, 'X-Odoo-Database': w.db, 'Content-Type': 'application/json' }, body: JSON.stringify({ domain: [['stage_id', '!=', false]], fields: ['name', 'stage_id'], limit: 3 }) });
       return { status: r.status, rows: (await r.json()) as { stage_id: unknown }[] };
     };
+    // Searches through relations: a path (read on res.partner and res.country), and text compared
+    // with a relation (a name search on crm.stage, which matches any of its fields).
+    const count = async (): Promise<{ status: number; body: unknown }> => {
+      const r = await fetch(`${w.url}/json/2/crm.lead/search_count`, { method: 'POST', headers: { Authorization: `bearer ${token}`, 'X-Odoo-Database': w.db, 'Content-Type': 'application/json' }, body: JSON.stringify({ domain: [['partner_id.country_id.code', '!=', 'XX'], ['partner_id.name', 'ilike', 'a'], ['stage_id', 'ilike', 'n']] }) });
+      return { status: r.status, body: await r.json() };
+    };
+    const counted = await count();
+    assert.equal(counted.status, 200, JSON.stringify(counted.body));
+    assert.ok(typeof counted.body === 'number' && counted.body > 0, JSON.stringify(counted.body));
     const before = await searchRead();
     assert.equal(before.status, 200);
     assert.ok(before.rows.length > 0 && before.rows.every((r) => Array.isArray(r.stage_id) && typeof r.stage_id[1] === 'string' && r.stage_id[1] !== 'odoo-keys: hidden'), JSON.stringify(before.rows));
     const applied = await runCli(cli, ['scope', 'suggest', 'assistant', '--apply', '--json']);
     assert.equal(applied.code, 0, applied.stderr);
-    assert.ok((json(applied).suggestion.rules as { model: string; fields?: string[] }[]).some((r) => r.model === 'crm.stage' && r.fields?.includes('display_name')), applied.stdout);
+    const rules = json(applied).suggestion.rules as { model: string; fields?: string[]; domain?: unknown }[];
+    // crm.stage: its names were shown, and the name search reads it on any field (no field list, no domain).
+    assert.ok(rules.some((r) => r.model === 'crm.stage' && r.fields === undefined && r.domain === undefined), applied.stdout);
+    assert.ok(rules.some((r) => r.model === 'res.country' && r.fields?.includes('code')), applied.stdout);
+    assert.ok(rules.some((r) => r.model === 'res.partner' && r.fields?.includes('name') && r.fields?.includes('country_id')), applied.stdout);
     await w.proxy.reload();
     const after = await searchRead();
     assert.equal(after.status, 200);
     assert.deepEqual(after.rows.map((r) => r.stage_id), before.rows.map((r) => r.stage_id), 'the same answers as while learning');
+    assert.deepEqual(await count(), counted, 'the searches through relations are allowed, with the same answer');
   });
 });
