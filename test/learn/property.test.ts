@@ -138,7 +138,7 @@ const GROUPS: Group[] = [
       c('crm.lead', 'web_search_read', [['domain', [['type', '=', 'opportunity']]], ['specification', { name: {}, partner_id: { fields: { display_name: {}, country_id: { fields: { code: {} } } } }, tag_ids: { fields: { name: {} }, order: 'color', context: { active_test: false } } }], ['limit', 10]], { versions: [19] }),
       c('crm.lead', 'web_read', [['specification', { name: {}, stage_id: { fields: { display_name: {}, sequence: {} } } }]], { ids: [3], versions: [19] }),
       c('crm.lead', 'web_save', [['vals', { name: 'Saved', partner_id: 3 }], ['specification', { name: {}, partner_id: { fields: { email: {} } } }]], { ids: [3], versions: [19] }),
-      c('crm.lead', 'export_data', [['fields_to_export', ['name', 'partner_id', 'partner_id/country_id', 'partner_id/email', 'tag_ids/id', 'stage_id/.id']]], { ids: [3] }),
+      c('crm.lead', 'export_data', [['fields_to_export', ['name', 'partner_id', 'partner_id/country_id', 'partner_id/email', 'tag_ids/.id', 'stage_id/.id']]], { ids: [3] }),
       c('crm.lead', 'read_group', [['domain', [['type', '=', 'opportunity']]], ['fields', ['expected_revenue:sum']], ['groupby', ['partner_id.country_id', 'stage_id']], ['orderby', 'stage_id']], { versions: [18] }),
       c('crm.lead', 'formatted_read_group', [['domain', []], ['groupby', ['stage_id', 'partner_id.country_id']], ['aggregates', ['expected_revenue:sum']], ['having', [['expected_revenue:sum', '>', 0]]], ['order', 'stage_id']], { versions: [19] }),
       c('crm.lead', 'read_progress_bar', [['domain', []], ['group_by', 'user_id'], ['progress_bar', { field: 'activity_state', colors: { planned: 'success' }, sum_field: 'expected_revenue' }]], { versions: [19] }),
