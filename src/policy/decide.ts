@@ -68,7 +68,7 @@ export const CONTEXT_KEY_RISKS: Readonly<Record<string, string>> = {
   active_test: 'reaches archived records',
   no_reset_password: 'skips the password reset invitation of new users',
   install_mode: 'changes how records are written (module install behaviour)',
-  import_file: 'changes how records are written (import behaviour)',
+  import_file: 'changes how records are written and how load reports and skips rows (import behaviour)',
   force_company: 'switches the company (old API)',
   company_id: 'switches the company',
   uid: 'claims another user (only the uid the proxy hands out is allowed)',
@@ -79,6 +79,16 @@ export const CONTEXT_KEY_RISKS: Readonly<Record<string, string>> = {
   show_email: 'adds e-mail addresses to display names',
   show_address: 'adds addresses to display names',
   formatted_display_name: 'changes display names',
+  // Read by load (BaseModel.load, ir.fields.converter):
+  name_create_enabled_fields: 'makes load create the records a name column names when none has that name (name_create)',
+  module: 'puts the external ids load creates in that module, whose updates then act on them',
+  noupdate: 'marks the external ids load creates as not to be updated by their module',
+  mode: "makes load run as a module update ('update': rows without an external id are skipped)",
+  update_many2many: 'makes load add many2many links instead of replacing them',
+  import_skip_records: 'makes load skip rows whose relation or value is not found',
+  import_set_empty_fields: 'makes load leave a relation empty when its value is not found',
+  _import_limit: 'makes load stop after a number of rows',
+  defer_parent_store_computation: 'defers the parent_path computation of hierarchies',
 };
 
 // -------------------------------------------------------------------------------------------------
@@ -1514,80 +1524,210 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
   ev.redactGroups(groupFields);
 }
 
+/** The module Odoo's load puts an external id without one in (BaseModel.load: context `module`, default `__import__`). */
+const IMPORT_MODULE = '__import__';
+
+/**
+ * load(fields, data): Odoo's import (odoo/models.py BaseModel.load, _extract_records,
+ * _convert_records, _load_records; odoo/addons/base/models/ir_fields.py, read on 17.0 to 19.0).
+ * Columns are `field`, `field/id`, `field/.id`, one2many `lines/sub` (and `lines/sub/id`,
+ * `lines/sub/.id`), `id` and `.id`. Rows naming an existing record (`id`, `.id`) update it, relations
+ * given by name are name searches, and one2many references link (move) existing lines and update them.
+ */
 function analyseLoad(ev: RuleEval, b: BoundCall): void {
   const p = b.params;
   ev.st.createsMain = true;
-  const columns = ev.list(p.fields, 'fields');
+  // Odoo iterates `fields` and every row: a string is read as its characters (a row '7' under a
+  // 'partner_id/.id' column links partner 7), a dictionary as its keys.
+  if (!Array.isArray(p.fields)) deny('fields must be a list of columns');
   if (!Array.isArray(p.data)) deny('data must be a list of rows');
-  const heads = columns.map((c) => (typeof c === 'string' ? c.split('/')[0]! : ''));
-  columns.forEach((col, index) => {
+  const rows = p.data;
+  rows.forEach((row, r) => {
+    if (!Array.isArray(row)) deny(`data[${r}] must be a list of cells (Odoo would pair the columns with the characters or keys of anything else)`);
+  });
+  const columns = p.fields.map((col) => {
     if (typeof col !== 'string') deny(`fields: ${quoteName(col)} is not a column`);
-    const segments = col.split('/');
-    const head = segments[0]!;
-    if (head === 'id' || head === '.id') {
-      // Rows naming an existing record update it: only where the rule reaches every record.
-      if (ev.rule.domain && ev.rule.domain.length) deny(`load column '${col}' updates existing records by id, and ${ev.label} limits ${ev.model} to a domain`);
-      if (segments.length > 1) deny(`load column '${col}' is not a column`);
-      return;
+    return col;
+  });
+  const ctx = isStruct(b.context) ? b.context : {};
+  const module = ctx.module === undefined || ctx.module === null || ctx.module === false ? IMPORT_MODULE : ctx.module;
+  if (typeof module !== 'string') deny("context key 'module' must be a module name");
+  const nameCreate = ctx.name_create_enabled_fields;
+  if (!pyFalsy(nameCreate ?? null) && !isStruct(nameCreate)) deny('context: name_create_enabled_fields must be a dictionary');
+  const createsByName = (col: string): boolean => isStruct(nameCreate) && !pyFalsy(nameCreate[col] ?? null);
+
+  /** The non-empty cells of a column. */
+  const cellsOf = (index: number): RpcValue[] => rows.map((row) => (row as RpcValue[])[index]).filter((c): c is RpcValue => c !== undefined && c !== null && c !== false && c !== '');
+  /** Database ids in a `.id` column (a many2many cell lists several, comma-separated). */
+  const idsOf = (index: number, col: string, several: boolean): number[] => {
+    const ids: number[] = [];
+    cellsOf(index).forEach((cell) => {
+      for (const part of several ? String(cell).split(',') : [String(cell)]) {
+        const t = part.trim();
+        if ((typeof cell !== 'string' && typeof cell !== 'number') || !/^[0-9]+$/.test(t) || Number(t) <= 0 || !Number.isSafeInteger(Number(t))) deny(`load column '${col}': ${quoteName(cell)} is not ${several ? 'a list of record ids' : 'a record id'}`);
+        ids.push(Number(t));
+      }
+    });
+    return ids;
+  };
+  /**
+   * External ids an `id` column names. A new one is written into ir.model.data (as superuser) in
+   * its module's namespace: outside `__import__`, which no module installs, Odoo's module updates
+   * trust it (an update of the module deletes the records of its namespace it did not load, a
+   * module installed later updates the record instead of creating its own).
+   */
+  const externalIds = (index: number, col: string): void => {
+    for (const cell of cellsOf(index)) {
+      if (typeof cell !== 'string') deny(`load column '${col}': ${quoteName(cell)} is not an external id`);
+      const owner = cell.includes('.') ? cell.slice(0, cell.indexOf('.')) : module;
+      if (owner !== IMPORT_MODULE) {
+        ev.comodel('ir.model.data', 'create', EXPORT_XMLID_FIELDS, `load column '${col}' names the external id ${quoteName(cell.includes('.') ? cell : `${owner}.${cell}`)} in module '${visible(owner)}' (a new one is written into ir.model.data there, which that module's updates act on: they delete the records of its namespace they did not load; use names without a module, kept in ${IMPORT_MODULE}, or '.id')`);
+      }
     }
+  };
+
+  // Columns by their first segment, in order. Odoo rewrites 'partner_id.id' and 'partner_id:id' as
+  // 'partner_id/.id' and 'partner_id/id' (fix_import_export_id_paths): only plain segments pass here.
+  const byHead = new Map<string, { index: number; rest: string[]; col: string }[]>();
+  columns.forEach((col, index) => {
+    if (columns.indexOf(col) !== index) deny(`fields: '${visible(col)}' appears twice (Odoo keeps one of the cells)`);
+    const segments = col.split('/');
+    segments.forEach((s, i) => {
+      if (!(s === '.id' && (i > 0 || segments.length === 1)) && !isFieldName(s)) deny(`load column ${quoteName(col)}: ${quoteName(s)} is not a field name`);
+    });
+    const [head, ...rest] = segments;
+    const list = byHead.get(head!) ?? [];
+    list.push({ index, rest, col });
+    byHead.set(head!, list);
+  });
+  const heads = [...byHead.keys()];
+  const updatesById = byHead.has('id') || byHead.has('.id');
+  // The records rows update by database id (rows naming an external id update unknown records).
+  const updatedIds = byHead.has('id') ? undefined : byHead.has('.id') ? idsOf(byHead.get('.id')![0]!.index, '.id', false) : [];
+
+  for (const head of ['id', '.id']) {
+    for (const { index, rest, col } of byHead.get(head) ?? []) {
+      if (rest.length > 0) deny(`load column '${col}' is not a column`);
+      // Rows naming an existing record update it: only where the rule reaches every record.
+      if (hasDomain(ev.rule)) deny(`load column '${col}' updates existing records by id, and ${ev.label} limits ${ev.model} to a domain`);
+      if (head === 'id') externalIds(index, col);
+    }
+  }
+
+  for (const [head, cols] of byHead) {
+    if (head === 'id' || head === '.id') continue;
     ev.mainField(head, 'imported');
     const info = ev.info(ev.model, head);
     if (info === null) {
       ev.schema(ev.model);
-      return;
+      continue;
     }
+    // A related field writes through to the record it is related to, as in create values.
+    if (info?.related) ev.relatedWrite(ev.model, head, info.related, `load column '${head}'`);
     if (!info || !info.relation || !RELATIONAL.has(info.type)) {
-      if (segments.length > 1) deny(`load column '${col}': '${head}' is not a relation`);
-      return;
+      for (const { col, rest } of cols) if (rest.length > 0) deny(`load column '${col}': '${head}' is not a relation`);
+      continue;
     }
-    const rest = segments.slice(1);
-    if (rest.length === 0) {
-      // A relation given by name is looked up with a name search on the comodel.
-      ev.comodel(info.relation, 'read', undefined, `load column '${col}' (a ${info.type} given by name is a name search on ${info.relation})`);
-      return;
+    if (info.type !== 'one2many') {
+      for (const { col, rest } of cols) {
+        if (rest.length > 1 || (rest.length === 1 && rest[0] !== 'id' && rest[0] !== '.id')) deny(`load column '${col}': only one2many lines can be imported with sub-fields`);
+      }
+      for (const { col, rest, index } of cols) {
+        loadLink(ev, { model: ev.model, field: head, info, col, ref: rest[0] ?? null, ids: () => idsOf(index, col, info.type === 'many2many'), owners: updatesById ? updatedIds : [] });
+        if (rest.length === 0 && createsByName(col)) ev.comodel(info.relation, 'create', undefined, `load column '${col}' (name_create_enabled_fields: a name no ${info.relation} record has creates one with name_create)`);
+      }
+      continue;
     }
-    if (rest.length === 1 && (rest[0] === 'id' || rest[0] === '.id')) {
-      // Links by external id (resolved inside Odoo) or database id: the linked records must lie
-      // inside what the key's rules reach on the comodel, when those are limited to domains.
-      if (!ev.linksNeedCheck(info.relation)) return;
-      // A row naming an existing record sets its links to the cell's (load writes the many2many as
-      // command 6), dropping links the engine cannot read before the import.
-      if (info.type === 'many2many' && (heads.includes('id') || heads.includes('.id'))) deny(`load column '${col}' replaces the ${info.relation} links of the existing records the rows update, which the engine cannot check against the domains the key's rules limit ${info.relation} to; write those records with commands 3 and 4`);
-      if (rest[0] === 'id') deny(`load column '${col}' links ${info.relation} records by external id, which the engine cannot check against the domains the key's rules limit ${info.relation} to; use '${head}/.id'`);
-      const ids: number[] = [];
-      (p.data as RpcValue[]).forEach((row, r) => {
-        const cell = Array.isArray(row) ? row[index] : undefined;
-        if (cell === undefined || cell === null || cell === false || cell === '') return;
-        for (const part of String(cell).split(',')) {
-          const t = part.trim();
-          if (!/^[0-9]+$/.test(t) || Number(t) <= 0 || !Number.isSafeInteger(Number(t))) deny(`load data[${r}] column '${col}': ${quoteName(cell)} is not a list of record ids`);
-          ids.push(Number(t));
-        }
-      });
-      ev.linked(info.relation, ids, `load column '${col}'`);
-      return;
+    // one2many lines: `lines/sub` columns create lines; a reference (`lines` by name, `lines/id`,
+    // `lines/.id`) links an existing line (Command.link, which moves it from its old parent by
+    // writing its inverse field) and updates it with the row's sub-fields (Command.update).
+    const lineModel = info.relation;
+    const inverse = info.relation_field || undefined;
+    const refs = cols.filter(({ rest }) => rest.length === 0 || (rest.length === 1 && (rest[0] === 'id' || rest[0] === '.id')));
+    const subCols = cols.filter((c) => !refs.includes(c));
+    const subs = [...new Set(subCols.map(({ rest }) => rest[0]!))].sort();
+    if (subs.length || refs.some(({ rest }) => rest[0] === 'id')) {
+      // A line whose external id does not exist yet is created with it (O2MIdMapper writes it to ir.model.data).
+      ev.comodel(lineModel, 'create', subs, `load column${subCols.length > 1 ? 's' : ''} ${fieldList(subCols.length ? subCols.map((c) => c.col) : refs.map((c) => c.col))} (creates ${lineModel} lines)`, undefined,
+        { kind: 'create', values: {}, forced: [...subs, ...(inverse ? [inverse] : [])] });
+      ev.st.created.push({ model: lineModel, fields: subs });
     }
-    if (info.type !== 'one2many') deny(`load column '${col}': only one2many lines can be imported with sub-fields`);
-    const subFields = rest.filter((s) => s !== 'id' && s !== '.id');
-    if (rest.includes('id') || rest.includes('.id')) ev.comodel(info.relation, 'write', subFields.slice(0, 1), `load column '${col}' (updates ${info.relation} lines by id)`, undefined);
-    // The lines' values come as text the engine does not evaluate; their inverse field is the parent.
-    const lineColumns = columns.filter((c): c is string => typeof c === 'string' && c.startsWith(`${head}/`)).map((c) => c.split('/')[1]!);
-    ev.comodel(info.relation, 'create', subFields.slice(0, 1), `load column '${col}' (creates ${info.relation} lines)`, undefined,
-      { kind: 'create', values: {}, forced: [...lineColumns, ...(info.relation_field ? [info.relation_field] : [])] });
-    ev.st.created.push({ model: info.relation, fields: subFields.slice(0, 1) });
-    if (subFields.length > 1) deny(`load column '${col}' is nested deeper than the engine checks`);
-    if (rest.length === 1) {
-      // order_line/product_id: a relation of the line given by name is a name search on its comodel.
-      const lineInfo = ev.info(info.relation, rest[0]!);
-      if (lineInfo === null) ev.schema(info.relation);
-      else if (lineInfo?.relation && RELATIONAL.has(lineInfo.type)) {
-        ev.comodel(lineInfo.relation, 'read', undefined, `load column '${col}' (a ${lineInfo.type} given by name is a name search on ${lineInfo.relation})`);
+    for (const { col, rest, index } of refs) {
+      const ref = rest[0] ?? null;
+      const ids = ref === '.id' ? idsOf(index, col, true) : undefined;
+      if (ref === null) {
+        ev.comodel(lineModel, 'read', undefined, `load column '${col}' (a ${info.type} given by name is a name search on ${lineModel})`);
+        if (createsByName(col)) ev.comodel(lineModel, 'create', undefined, `load column '${col}' (name_create_enabled_fields: a name no ${lineModel} line has creates one with name_create)`);
+      }
+      if (ref === 'id') externalIds(index, col);
+      if (ids) ev.linked(lineModel, ids, `load column '${col}'`);
+      const changed = [...(inverse ? [inverse] : []), ...subs];
+      ev.comodel(lineModel, 'write', inverse ? changed : undefined, `load column '${col}' (links existing ${lineModel} lines to the imported records, moving them from their old parent by writing their ${inverse ? `'${inverse}'` : 'inverse field'}${subs.length ? `, and updates them with ${fieldList(subs)}` : ''})`, ids,
+        { kind: 'write', values: {}, alsoChanged: changed });
+    }
+    for (const sub of subs) {
+      const lineInfo = ev.info(lineModel, sub);
+      if (lineInfo === null) {
+        ev.schema(lineModel);
+        continue;
+      }
+      if (lineInfo?.related) ev.relatedWrite(lineModel, sub, lineInfo.related, `load column '${head}/${sub}'`);
+      const own = subCols.filter(({ rest }) => rest[0] === sub);
+      if (!lineInfo || !lineInfo.relation || !RELATIONAL.has(lineInfo.type)) {
+        for (const { col, rest } of own) if (rest.length > 1) deny(`load column '${col}': '${sub}' is not a relation`);
+        continue;
+      }
+      if (lineInfo.type === 'one2many') deny(`load column '${own[0]!.col}' is nested deeper than the engine checks`);
+      for (const { col, rest, index } of own) {
+        if (rest.length > 2 || (rest.length === 2 && rest[1] !== 'id' && rest[1] !== '.id')) deny(`load column '${col}' is nested deeper than the engine checks`);
+        // Lines that are linked by reference are updated: their many2many links are replaced.
+        loadLink(ev, { model: lineModel, field: sub, info: lineInfo, col, ref: rest[1] ?? null, ids: () => idsOf(index, col, lineInfo.type === 'many2many'), owners: refs.length ? undefined : [] });
+        if (rest.length === 1 && createsByName(col)) ev.comodel(lineInfo.relation, 'create', undefined, `load column '${col}' (name_create_enabled_fields: a name no ${lineInfo.relation} record has creates one with name_create)`);
       }
     }
-  });
+  }
+  // Rows naming existing records update them: a write, which a rule must allow with those fields.
+  if (updatesById) {
+    const written = heads.filter((h) => h !== 'id' && h !== '.id');
+    ev.comodel(ev.model, 'write', written, `load column '${byHead.has('id') ? 'id' : '.id'}' (rows naming existing ${ev.model} records update them)`);
+  }
   // Rows create records from text the engine does not evaluate: under a domain, only the context's
   // default_<field> values for fields no column sets can show that they lie inside it.
   ev.mainDomainAfter({ kind: 'create', values: {}, forced: heads, refusal: 'the imported records (their values come as text, which the engine does not evaluate; use create, or set the fields no column sets with default_<field> in the context)' }, 'load');
+}
+
+/**
+ * A many2one or many2many column of load (on the imported model or on its lines): by name, a name
+ * search on the comodel; by database id (`/.id`), links to those ids, checked like any linked id;
+ * by external id (`/id`), links the engine cannot check. A many2many value replaces the links of
+ * the records it is written to (Command.set): on records that exist (`owners`; undefined when the
+ * rows name them by external id) the links removed are checked too.
+ */
+function loadLink(ev: RuleEval, c: { model: string; field: string; info: FieldInfo; col: string; ref: string | null; ids: () => number[]; owners: number[] | undefined }): void {
+  const comodel = c.info.relation!;
+  const companies = ev.st.key.limits?.companies;
+  if (comodel === 'res.company' && companies && companies.length > 0 && c.ref !== '.id') {
+    deny(`load column '${c.col}' names companies ${c.ref === null ? 'by name' : 'by external id'}, which cannot be checked against the key's companies (${companies.join(', ')}); use '${c.ref === null ? `${c.col}/` : c.col.slice(0, -'id'.length)}.id'`, 'companies');
+  }
+  if (c.ref === null) {
+    // A relation given by name is looked up with a name search on the comodel (no domain: the
+    // rule on the comodel must reach every record and field).
+    ev.comodel(comodel, 'read', undefined, `load column '${c.col}' (a ${c.info.type} given by name is a name search on ${comodel})`);
+    return;
+  }
+  // Links by external id (resolved inside Odoo) or database id: the linked records must lie inside
+  // what the key's rules reach on the comodel, when those are limited to domains.
+  if (!ev.linksNeedCheck(comodel)) {
+    if (c.ref === '.id') ev.linked(comodel, c.ids(), `load column '${c.col}'`); // the companies limit
+    return;
+  }
+  if (c.ref === 'id') deny(`load column '${c.col}' links ${comodel} records by external id, which the engine cannot check against the domains the key's rules limit ${comodel} to; use '${c.col.slice(0, -'id'.length)}.id'`);
+  const ids = c.ids();
+  if (c.info.type === 'many2many') {
+    if (c.owners === undefined) deny(`load column '${c.col}' replaces the ${comodel} links of the existing records the rows update, which the engine cannot read (they are named by external id), while the key's rules limit ${comodel} to domains; name them with '.id', or write them with commands 3 and 4`);
+    ev.unlinked(comodel, { model: c.model, field: c.field, owners: c.owners, related: !!c.info.related }, `load column '${c.col}' (a many2many cell replaces the links of the records the rows update)`);
+  }
+  ev.linked(comodel, ids, `load column '${c.col}'`);
 }
 
 // -------------------------------------------------------------------------------------------------

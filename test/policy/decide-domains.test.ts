@@ -169,7 +169,7 @@ test('closed: linking records the key may not reach (many2one ids, commands 4 an
     { name: 'a company outside the key\'s companies', key: key([lead, { model: 'res.partner', methods: ['write'], fields: ['company_id'] }], { limits: { companies: [1, 3] } }), call: write([4], { company_id: 2 }, 'res.partner'), expect: { verdict: 'deny', limit: 'companies', reason: /vals\['company_id'\] puts records in company 2, outside the key's companies \(1, 3\)/ } },
     { name: 'a company inside the key\'s companies', key: key([lead, { model: 'res.partner', methods: ['write'], fields: ['company_id'] }], { limits: { companies: [1, 3] } }), call: write([4], { company_id: 3 }, 'res.partner'), expect: { verdict: 'allow' } },
     { name: 'load: external ids cannot be checked', key: key([lead, customers]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id/id']], ['data', [['a', 'base.res_partner_1']]]] }, expect: { verdict: 'deny', reason: /links res.partner records by external id/ } },
-    { name: 'load: a /.id cell that is not ids', key: key([lead, customers]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id/.id']], ['data', [['a', '4 OR 1=1']]]] }, expect: { verdict: 'deny', reason: /is not a list of record ids/ } },
+    { name: 'load: a /.id cell that is not ids', key: key([lead, customers]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id/.id']], ['data', [['a', '4 OR 1=1']]]] }, expect: { verdict: 'deny', reason: /is not a record id/ } },
   ];
   runCases(cases);
 });
@@ -215,7 +215,8 @@ test('closed: unlinking records the key may not reach (many2many commands 3, 5, 
     { name: 'a related many2many: also on a create', key: key([lead, { model: 'res.partner', methods: ['write'], fields: ['category_id'] }, { model: 'res.partner.category', methods: ['read'], domain: [['name', '=like', 'Web%']] }]), env: { schema: (m) => related[m] }, call: create({ name: 'x', partner_id: 3, partner_category_ids: [[5]] }), expect: { verdict: 'deny', reason: /a related field/ } },
     { name: 'a related many2many: command 3 and 4 checked by id', key: key([lead, { model: 'res.partner', methods: ['write'], fields: ['category_id'] }, { model: 'res.partner.category', methods: ['read'], domain: [['name', '=like', 'Web%']] }]), env: { schema: (m) => related[m] }, call: write([1], { partner_category_ids: [[3, 5], [4, 2]] }), expect: { verdict: 'allow', checks: [{ model: 'res.partner.category', ids: [5] }, { model: 'res.partner.category', ids: [2] }] } },
     // load writes a many2many column as command 6 on the records its rows update
-    { name: 'load: a many2many column on rows that update records by id', key: key([lead, tags]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['.id', 'tag_ids/.id']], ['data', [['1', '7']]]] }, expect: { verdict: 'deny', reason: /load column 'tag_ids\/.id' replaces the crm.tag links of the existing records/ } },
+    { name: 'load: a many2many column on rows that update records by database id: their current links', key: key([lead, tags]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['.id', 'tag_ids/.id']], ['data', [['1', '7'], ['', '8'], ['2', '']]]] }, expect: { verdict: 'allow', checks: [links([1, 2]), { model: 'crm.tag', ids: [7, 8] }], checkDomains: [TAGS, TAGS] } },
+    { name: 'load: a many2many column on rows that update records by external id', key: key([lead, tags]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['id', 'tag_ids/.id']], ['data', [['lead_1', '7']]]] }, expect: { verdict: 'deny', reason: /load column 'tag_ids\/.id' replaces the crm.tag links of the existing records the rows update, which the engine cannot read \(they are named by external id\)/ } },
     { name: 'load: a many2many column on new rows', key: key([lead, tags]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'tag_ids/.id']], ['data', [['a', '7']]]] }, expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7] }] } },
   ];
   runCases(cases);
@@ -252,6 +253,67 @@ test('closed: a properties value that rewrites the definition on the parent reco
     { name: 'the same list as JSON text', key: k, call: write([1], { lead_properties: JSON.stringify(definitions) }), expect: { verdict: 'deny', reason: /changes the properties definition/ } },
     { name: 'values only (a dictionary) are a plain write', key: k, call: write([1], { lead_properties: { a1b2: 'x' } }), expect: { verdict: 'allow' } },
     { name: 'a list without the flags only sets values', key: k, call: write([1], { lead_properties: [{ name: 'a1b2', type: 'char', value: 'y' }] }), expect: { verdict: 'allow' } },
+  ];
+  runCases(cases);
+});
+
+test('closed: load (Odoo\'s import) goes around no scope: rows updating by id, external ids, lines linked by reference, nested links, related columns, rows that are not lists, name_create', () => {
+  // BaseModel.load / ir.fields.converter (Odoo 17-19): an `id` or `.id` column updates the records
+  // it names; a one2many reference (by name, `/id`, `/.id`) links the existing line (moving it) and
+  // updates it; `lines/field/.id` links records of the line's comodel.
+  const load = (fields: RpcValue[], data: RpcValue, model = 'crm.lead', context?: Record<string, RpcValue>) => ({ model, method: 'load', params: [['fields', fields], ['data', data]] as Params, ...(context ? { context } : {}) });
+  const importer: Rule = { model: 'crm.lead', methods: ['create', 'load'], fields: ['name', 'email_from', 'partner_id', 'tag_ids', 'partner_email', 'company_id'] };
+  const writer: Rule = { ...importer, methods: ['create', 'write', 'load'] };
+  const imd: Rule = { model: 'ir.model.data', methods: ['create'], allow_sensitive: true };
+  const order: Rule = { model: 'sale.order', methods: ['create', 'load'], fields: ['name', 'order_line'] };
+  const lines: Rule = { model: 'sale.order.line', methods: ['create', 'write'], fields: ['name', 'price_unit', 'product_id', 'tax_id'] };
+  const movable: Rule = { ...lines, fields: [...lines.fields!, 'order_id'] };
+  const products: Rule = { model: 'product.product', methods: ['read'], domain: [['list_price', '>', 0]] };
+  const taxes: Rule = { model: 'account.tax', methods: ['read'], domain: [['amount', '<', 25]] };
+  const customers: Rule = { model: 'res.partner', methods: ['read'], domain: [['customer_rank', '>', 0]] };
+  const cases: Case[] = [
+    // 1. rows naming existing records (id, .id) update them: a write, with those fields
+    { name: '.id rows update records: refused without write', key: key([importer]), call: load(['.id', 'name'], [['4', 'x']]), expect: { verdict: 'deny', reason: /load column '\.id' \(rows naming existing crm\.lead records update them\) needs write on crm\.lead \('name'\)/ } },
+    { name: 'id rows update the records that have those external ids: refused without write', key: key([importer]), call: load(['id', 'name'], [['lead_4', 'x']]), expect: { verdict: 'deny', reason: /load column 'id' \(rows naming existing crm\.lead records update them\) needs write on crm\.lead/ } },
+    { name: 'the write must allow every imported field', key: key([importer, { model: 'crm.lead', methods: ['write'], fields: ['name'] }]), call: load(['.id', 'name', 'email_from'], [['4', 'x', 'y']]), expect: { verdict: 'deny', reason: /needs write on crm\.lead \('name', 'email_from'\)/ } },
+    { name: 'a write rule with a domain cannot be shown to hold', key: key([importer, { model: 'crm.lead', methods: ['write'], domain: [['type', '=', 'lead']] }]), call: load(['.id', 'name'], [['4', 'x']]), expect: { verdict: 'deny', reason: /would write crm\.lead records without naming them/ } },
+    { name: 'with write: allowed', key: key([writer]), call: load(['.id', 'name'], [['4', 'x']]), expect: { verdict: 'allow', checks: [] } },
+    // external ids: a new one is written into ir.model.data in its module's namespace
+    { name: 'external ids without a module go to __import__', key: key([writer]), call: load(['id', 'name'], [['lead_4', 'x'], ['__import__.lead_5', 'y']]), expect: { verdict: 'allow' } },
+    { name: 'an external id in another module\'s namespace needs create on ir.model.data', key: key([writer]), call: load(['id', 'name'], [['lead_4', 'x'], ['base.lead_5', 'y']]), expect: { verdict: 'deny', reason: /load column 'id' names the external id 'base\.lead_5' in module 'base' .*reaches ir\.model\.data, a sensitive model/ } },
+    { name: 'the context\'s module puts names without one there', key: key([writer], { limits: { context_keys: ['module'] } }), call: load(['id', 'name'], [['lead_4', 'x']], 'crm.lead', { module: 'sale' }), expect: { verdict: 'deny', reason: /'sale\.lead_4' in module 'sale'/ } },
+    { name: 'module is not an allowed context key by default', key: key([writer]), call: load(['name'], [['x']], 'crm.lead', { module: 'sale' }), expect: { verdict: 'deny', limit: 'context_keys', reason: /context key 'module' is not allowed \(it puts the external ids load creates in that module/ } },
+    { name: 'a rule allowing create on ir.model.data', key: key([writer, imd]), call: load(['id', 'name'], [['base.lead_5', 'y']]), expect: { verdict: 'allow' } },
+    { name: 'an external id that is not text', key: key([writer]), call: load(['id', 'name'], [[5, 'y']]), expect: { verdict: 'deny', reason: /load column 'id': 5 is not an external id/ } },
+    // 4. one2many references link (move) existing lines: write on their inverse field
+    { name: 'lines/.id moves lines from their order: refused without write on order_id', key: key([order, lines]), call: load(['name', 'order_line/.id'], [['SO', '11']], 'sale.order'), expect: { verdict: 'deny', reason: /load column 'order_line\/\.id' \(links existing sale\.order\.line lines to the imported records, moving them from their old parent by writing their 'order_id'\) needs write on sale\.order\.line \('order_id'\)/ } },
+    { name: 'lines by name are found by a name search, then moved', key: key([order, lines, { model: 'sale.order.line', methods: ['read'] }]), call: load(['name', 'order_line'], [['SO', 'Line A']], 'sale.order'), expect: { verdict: 'deny', reason: /load column 'order_line' \(links existing .*needs write on sale\.order\.line \('order_id'\)/ } },
+    { name: 'lines/id: the lines with those external ids', key: key([order, lines]), call: load(['name', 'order_line/id', 'order_line/price_unit'], [['SO', 'line_11', '5']], 'sale.order'), expect: { verdict: 'deny', reason: /load column 'order_line\/id' .*and updates them with 'price_unit'\) needs write on sale\.order\.line \('order_id', 'price_unit'\)/ } },
+    { name: 'with write on order_id: allowed', key: key([order, movable]), call: load(['name', 'order_line/.id', 'order_line/price_unit'], [['SO', '11', '5']], 'sale.order'), expect: { verdict: 'allow', checks: [] } },
+    { name: 'lines under a domain: the ids checked, the sub-fields written left open', key: key([order, { ...movable, domain: [['price_unit', '<', 100]] }]), call: load(['name', 'order_line/.id'], [['SO', '11,12']], 'sale.order'), expect: { verdict: 'allow', checks: [{ model: 'sale.order.line', ids: [11, 12] }, { model: 'sale.order.line', ids: [11, 12] }] } },
+    { name: 'lines under a domain updated on its field', key: key([order, { ...movable, domain: [['price_unit', '<', 100]] }]), call: load(['name', 'order_line/.id', 'order_line/price_unit'], [['SO', '11', '500']], 'sale.order'), expect: { verdict: 'deny', reason: /cannot be shown to hold/ } },
+    { name: 'new lines only need create', key: key([order, lines]), call: load(['name', 'order_line/name', 'order_line/price_unit'], [['SO', 'a', '5'], ['', 'b', '6']], 'sale.order'), expect: { verdict: 'allow' } },
+    { name: 'new lines: one rule allows the whole line', key: key([order, { ...lines, fields: ['name'] }, { ...lines, fields: ['price_unit'] }]), call: load(['name', 'order_line/name', 'order_line/price_unit'], [['SO', 'a', '5']], 'sale.order'), expect: { verdict: 'deny', reason: /needs create on sale\.order\.line \('name', 'price_unit'\)/ } },
+    // nested links in lines: checked like links on the imported model
+    { name: 'lines/product_id/.id links products: checked against the product rules\' domains', key: key([order, lines, products]), call: load(['name', 'order_line/name', 'order_line/product_id/.id'], [['SO', 'a', '12']], 'sale.order'), expect: { verdict: 'allow', checks: [{ model: 'product.product', ids: [12] }], checkDomains: [[['list_price', '>', 0]]] } },
+    { name: 'lines/product_id/id cannot be checked', key: key([order, lines, products]), call: load(['name', 'order_line/name', 'order_line/product_id/id'], [['SO', 'a', 'product.p_12']], 'sale.order'), expect: { verdict: 'deny', reason: /load column 'order_line\/product_id\/id' links product\.product records by external id/ } },
+    { name: 'lines/tax_id/.id on lines linked by reference replaces their links', key: key([order, movable, taxes]), call: load(['name', 'order_line/.id', 'order_line/tax_id/.id'], [['SO', '11', '3']], 'sale.order'), expect: { verdict: 'deny', reason: /load column 'order_line\/tax_id\/\.id' replaces the account\.tax links/ } },
+    { name: 'lines/tax_id/.id on new lines', key: key([order, lines, taxes]), call: load(['name', 'order_line/name', 'order_line/tax_id/.id'], [['SO', 'a', '3,4']], 'sale.order'), expect: { verdict: 'allow', checks: [{ model: 'account.tax', ids: [3, 4] }] } },
+    { name: 'lines/name/.id: name is not a relation', key: key([order, lines]), call: load(['name', 'order_line/name/.id'], [['SO', '3']], 'sale.order'), expect: { verdict: 'deny', reason: /'name' is not a relation/ } },
+    // 6. a related column writes through to the record it is related to
+    { name: 'a related column writes the partner', key: key([importer]), call: load(['name', 'partner_email'], [['a', 'x@y.z']]), expect: { verdict: 'deny', reason: /load column 'partner_email' \(related to partner_id\.email\) needs write on res\.partner \('email'\)/ } },
+    // rows and fields that are not lists: Odoo pairs the columns with a string's characters
+    { name: 'a row that is a string', key: key([importer, customers]), call: load(['partner_id/.id'], ['7']), expect: { verdict: 'deny', reason: /data\[0\] must be a list of cells/ } },
+    { name: 'fields as a string', key: key([importer]), call: load('name' as unknown as RpcValue[], [['a']]), expect: { verdict: 'deny', reason: /fields must be a list of columns/ } },
+    { name: 'a column Odoo rewrites (partner_id.id is partner_id/.id)', key: key([importer, customers]), call: load(['name', 'partner_id.id'], [['a', '7']]), expect: { verdict: 'deny', reason: /'partner_id\.id' is not a field name/ } },
+    { name: 'a column given twice', key: key([importer, customers]), call: load(['partner_id/.id', 'partner_id/.id'], [['4', '7']]), expect: { verdict: 'deny', reason: /'partner_id\/\.id' appears twice/ } },
+    // 3. name_create_enabled_fields: a name no record has creates one
+    { name: 'name_create_enabled_fields creates partners: needs create there', key: key([importer, { model: 'res.partner', methods: ['read'] }], { limits: { context_keys: ['name_create_enabled_fields'] } }), call: load(['name', 'partner_id'], [['a', 'Acme']], 'crm.lead', { name_create_enabled_fields: { partner_id: true } }), expect: { verdict: 'deny', reason: /load column 'partner_id' \(name_create_enabled_fields: .*\) needs create on res\.partner \(every field\)/ } },
+    { name: 'name_create_enabled_fields with create on the comodel', key: key([importer, { model: 'res.partner', methods: ['read', 'create'] }], { limits: { context_keys: ['name_create_enabled_fields'] } }), call: load(['name', 'partner_id'], [['a', 'Acme']], 'crm.lead', { name_create_enabled_fields: { partner_id: true } }), expect: { verdict: 'allow' } },
+    { name: 'name_create_enabled_fields on a line\'s relation', key: key([order, lines, { model: 'product.product', methods: ['read'] }], { limits: { context_keys: ['name_create_enabled_fields'] } }), call: load(['name', 'order_line/product_id'], [['SO', 'Desk']], 'sale.order', { name_create_enabled_fields: { 'order_line/product_id': true } }), expect: { verdict: 'deny', reason: /needs create on product\.product/ } },
+    // companies: only database ids can be checked against the key's companies
+    { name: 'company_id/.id outside the key\'s companies', key: key([importer], { limits: { companies: [1] } }), call: load(['name', 'company_id/.id'], [['a', '2']]), expect: { verdict: 'deny', limit: 'companies', reason: /puts records in company 2/ } },
+    { name: 'company_id/id cannot be checked against the key\'s companies', key: key([importer], { limits: { companies: [1] } }), call: load(['name', 'company_id/id'], [['a', 'base.main_company']]), expect: { verdict: 'deny', limit: 'companies', reason: /names companies by external id/ } },
   ];
   runCases(cases);
 });
