@@ -9,6 +9,7 @@
 // comodel must allow the line with those fields, its domain judged with the defaults.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { executeKw, json2, jsonrpc, RpcCallError } from '../standin/client.js';
 import { startHarness } from '../support/proxy-harness.js';
 import { PYTHON_XMLRPC_PRELUDE, pythonCommand, runPython } from '../support/python.js';
@@ -156,4 +157,75 @@ test('many2many commands 3, 5, 6, a bare id list and False remove only links to 
   const { token: free } = await h.addKey({ name: 'any-tagger', rules: [{ model: 'res.partner', methods: ['write'], fields: ['category_id'] }, { model: 'res.partner.category', methods: ['read'] }] });
   assert.equal(await json2(h.url, free, 'res.partner', 'write', { ids: [p], vals: { category_id: [[6, 0, [web2]]] } }, h.db), true);
   assert.deepEqual(tags(p), [web2]);
+});
+
+// The read of the current links (links_in_domain) must fail closed whatever Odoo answers: a
+// version or protocol answering many2many values as [id, name] pairs, a row without the field, a
+// non-list, an error. An upstream in front of the stand-in rewrites the answer to the proxy's own
+// read of res.partner (JSON-2 upstream: POST /json/2/res.partner/read); the write must not go through.
+test('the read of the links a many2many write removes fails closed on answers that are not lists of ids (pairs, a missing field, a non-list, an error)', async (t) => {
+  let rewrite: ((text: string) => { status: number; text: string }) | null = null;
+  const reads: string[] = [];
+  const h = await startHarness({
+    version: 19,
+    upstream: async (standin) => {
+      const target = new URL(standin.url);
+      const server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const mine = req.url === '/json/2/res.partner/read';
+          if (mine) reads.push(body.toString('utf8'));
+          const call = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+            const parts: Buffer[] = [];
+            r.on('data', (c: Buffer) => parts.push(c));
+            r.on('end', () => {
+              const text = Buffer.concat(parts).toString('utf8');
+              const out = mine && rewrite ? rewrite(text) : { status: r.statusCode!, text };
+              res.writeHead(out.status, { 'Content-Type': r.headers['content-type'] ?? 'text/plain', 'Content-Length': String(Buffer.byteLength(out.text)) });
+              res.end(out.text);
+            });
+          });
+          call.end(body);
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+    },
+  });
+  t.after(() => h.close());
+  const orm = h.standin.orm;
+  const vip = orm.create('res.partner.category', { name: 'VIP' }, { sudo: true }) as number;
+  const web = orm.create('res.partner.category', { name: 'Web Shop' }, { sudo: true }) as number;
+  const p = orm.create('res.partner', { name: 'Tagged', category_id: [[6, 0, [vip, web]]] }, { sudo: true }) as number;
+  const { token } = await h.addKey({
+    name: 'web-tagger',
+    rules: [
+      { model: 'res.partner', methods: ['write'], fields: ['category_id'] },
+      { model: 'res.partner.category', methods: ['read'], domain: [['name', '=like', 'Web%']] },
+    ],
+  });
+  const rows = (text: string) => JSON.parse(text) as Record<string, unknown>[];
+  const answers: [string, (text: string) => { status: number; text: string }, RegExp][] = [
+    ['[id, name] pairs', (text) => ({ status: 200, text: JSON.stringify(rows(text).map((r) => ({ ...r, category_id: (r.category_id as number[]).map((id) => [id, `tag ${id}`]) }))) }), /did not answer a list of ids/],
+    ['a row without the field', (text) => ({ status: 200, text: JSON.stringify(rows(text).map((r) => ({ id: r.id }))) }), /did not answer a list of ids/],
+    ['False for the field', (text) => ({ status: 200, text: JSON.stringify(rows(text).map((r) => ({ ...r, category_id: false }))) }), /did not answer a list of ids/],
+    ['a dictionary instead of rows', (text) => ({ status: 200, text: JSON.stringify({ [String(p)]: rows(text)[0] }) }), /did not answer a list/],
+    ['an error', () => ({ status: 403, text: JSON.stringify({ name: 'odoo.exceptions.AccessError', message: 'no access', arguments: ['no access'], context: {}, debug: '' }) }), /the scope check needed Odoo and could not get it: .*AccessError/],
+  ];
+  for (const [what, answer, reason] of answers) {
+    rewrite = answer;
+    const err = await json2(h.url, token, 'res.partner', 'write', { ids: [p], vals: { category_id: [[6, 0, [web]]] } }, h.db).then((v) => assert.fail(`${what}: allowed: ${JSON.stringify(v)}`), (e: unknown) => e);
+    assert.ok(err instanceof RpcCallError, `${what}: ${String(err)}`);
+    assert.match(err.message, reason, what);
+    assert.deepEqual([...(orm.get('res.partner', p)!.category_id as number[])].sort((a, b) => a - b), [vip, web].sort((a, b) => a - b), `${what}: the VIP tag is still there`);
+  }
+  // The read asked for the field alone, archived links included, without the client's other context keys.
+  assert.equal(reads.length, answers.length);
+  const sent = JSON.parse(reads[0]!) as { ids: number[]; fields: string[]; context: Record<string, unknown> };
+  assert.deepEqual([sent.ids, sent.fields, sent.context], [[p], ['category_id'], { active_test: false }]);
+  // Odoo's own answer: the VIP link is outside the domain, refused as such.
+  rewrite = null;
+  await assert.rejects(json2(h.url, token, 'res.partner', 'write', { ids: [p], vals: { category_id: [[6, 0, [web]]] } }, h.db), /removes links to res\.partner\.category records outside the domain/);
 });
