@@ -1526,6 +1526,11 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
 
 /** The module Odoo's load puts an external id without one in (BaseModel.load: context `module`, default `__import__`). */
 const IMPORT_MODULE = '__import__';
+/**
+ * Namespaces no module installs or updates: load's own, and `__export__`, which Odoo's export gives
+ * records (export_data's external id column), so an export re-imported to update names them.
+ */
+const FREE_NAMESPACES: ReadonlySet<string> = new Set([IMPORT_MODULE, '__export__']);
 
 /**
  * load(fields, data): Odoo's import (odoo/models.py BaseModel.load, _extract_records,
@@ -1572,7 +1577,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   };
   /**
    * External ids an `id` column names. A new one is written into ir.model.data (as superuser) in
-   * its module's namespace: outside `__import__`, which no module installs, Odoo's module updates
+   * its module's namespace: outside `__import__` and `__export__`, which no module installs, Odoo's module updates
    * trust it (an update of the module deletes the records of its namespace it did not load, a
    * module installed later updates the record instead of creating its own).
    */
@@ -1580,8 +1585,8 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     for (const cell of cellsOf(index)) {
       if (typeof cell !== 'string') deny(`load column '${col}': ${quoteName(cell)} is not an external id`);
       const owner = cell.includes('.') ? cell.slice(0, cell.indexOf('.')) : module;
-      if (owner !== IMPORT_MODULE) {
-        ev.comodel('ir.model.data', 'create', EXPORT_XMLID_FIELDS, `load column '${col}' names the external id ${quoteName(cell.includes('.') ? cell : `${owner}.${cell}`)} in module '${visible(owner)}' (a new one is written into ir.model.data there, which that module's updates act on: they delete the records of its namespace they did not load; use names without a module, kept in ${IMPORT_MODULE}, or '.id')`);
+      if (!FREE_NAMESPACES.has(owner)) {
+        ev.comodel('ir.model.data', 'create', EXPORT_XMLID_FIELDS, `load column '${col}' names the external id ${quoteName(cell.includes('.') ? cell : `${owner}.${cell}`)} in module '${visible(owner)}' (a new one is written into ir.model.data there, which that module's updates act on: they delete the records of its namespace they did not load; use names without a module, kept in ${IMPORT_MODULE}, names in __export__, or '.id')`);
       }
     }
   };

@@ -169,6 +169,7 @@ test('closed: linking records the key may not reach (many2one ids, commands 4 an
     { name: 'a company outside the key\'s companies', key: key([lead, { model: 'res.partner', methods: ['write'], fields: ['company_id'] }], { limits: { companies: [1, 3] } }), call: write([4], { company_id: 2 }, 'res.partner'), expect: { verdict: 'deny', limit: 'companies', reason: /vals\['company_id'\] puts records in company 2, outside the key's companies \(1, 3\)/ } },
     { name: 'a company inside the key\'s companies', key: key([lead, { model: 'res.partner', methods: ['write'], fields: ['company_id'] }], { limits: { companies: [1, 3] } }), call: write([4], { company_id: 3 }, 'res.partner'), expect: { verdict: 'allow' } },
     { name: 'load: external ids cannot be checked', key: key([lead, customers]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id/id']], ['data', [['a', 'base.res_partner_1']]]] }, expect: { verdict: 'deny', reason: /links res.partner records by external id/ } },
+    { name: 'load: a many2one of one2many lines by database id', key: key([{ model: 'sale.order', methods: ['load'], fields: ['name', 'order_line'] }, { model: 'sale.order.line', methods: ['create', 'write'], fields: ['name', 'product_id'] }, { model: 'product.product', methods: ['read'], domain: [['list_price', '>', 0]] }]), call: { model: 'sale.order', method: 'load', params: [['fields', ['name', 'order_line/name', 'order_line/product_id/.id']], ['data', [['a', 'l1', '12'], ['', 'l2', '13']]]] }, expect: { verdict: 'allow', checks: [{ model: 'product.product', ids: [12, 13] }] } },
     { name: 'load: a /.id cell that is not ids', key: key([lead, customers]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'partner_id/.id']], ['data', [['a', '4 OR 1=1']]]] }, expect: { verdict: 'deny', reason: /is not a record id/ } },
   ];
   runCases(cases);
@@ -184,6 +185,10 @@ test('closed: unlinking records the key may not reach (many2many commands 3, 5, 
   const order: Rule = { model: 'sale.order', methods: ['create', 'write'], fields: ['order_line', 'tag_ids'] };
   const line: Rule = { model: 'sale.order.line', methods: ['create', 'write'], fields: ['tax_id', 'name'] };
   const taxes: Rule = { model: 'account.tax', methods: ['read'], domain: [['amount', '<', 25]] };
+  const loadOrder: Rule = { model: 'sale.order', methods: ['load'], fields: ['name', 'order_line'] };
+  // Lines linked by reference move from their old order: write on the inverse field too.
+  const movedLine: Rule = { ...line, fields: [...line.fields!, 'order_id'] };
+  const loadSO = (fields: string[], data: string[][]) => ({ model: 'sale.order', method: 'load', params: [['fields', fields], ['data', data]] as [string, RpcValue][] });
   const related: Record<string, ModelSchema> = { ...SCHEMAS, 'crm.lead': { ...SCHEMAS['crm.lead']!, partner_category_ids: { type: 'many2many', relation: 'res.partner.category', related: 'partner_id.category_id' } }, 'res.partner.category': { name: char } };
   const cases: Case[] = [
     { name: 'command 3: the unlinked id must lie inside the domain', key: key([lead, tags]), call: write([1], { tag_ids: [[3, 7]] }), expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7] }], checkDomains: [TAGS] } },
@@ -218,6 +223,14 @@ test('closed: unlinking records the key may not reach (many2many commands 3, 5, 
     { name: 'load: a many2many column on rows that update records by database id: their current links', key: key([lead, tags]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['.id', 'tag_ids/.id']], ['data', [['1', '7'], ['', '8'], ['2', '']]]] }, expect: { verdict: 'allow', checks: [links([1, 2]), { model: 'crm.tag', ids: [7, 8] }], checkDomains: [TAGS, TAGS] } },
     { name: 'load: a many2many column on rows that update records by external id', key: key([lead, tags]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['id', 'tag_ids/.id']], ['data', [['lead_1', '7']]]] }, expect: { verdict: 'deny', reason: /load column 'tag_ids\/.id' replaces the crm.tag links of the existing records the rows update, which the engine cannot read \(they are named by external id\)/ } },
     { name: 'load: a many2many column on new rows', key: key([lead, tags]), call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'tag_ids/.id']], ['data', [['a', '7']]]] }, expect: { verdict: 'allow', checks: [{ model: 'crm.tag', ids: [7] }] } },
+    // ... and so on the one2many lines it updates (order_line/.id): Odoo's converter gives such a
+    // line Command.update(id, {tax_id: [Command.set(ids)]}); the lines' links are checked as above.
+    { name: 'load: a many2many column of one2many lines named by id', key: key([loadOrder, movedLine, taxes]), call: loadSO(['name', 'order_line/.id', 'order_line/tax_id/.id'], [['a', '11', '3']]), expect: { verdict: 'deny', reason: /load column 'order_line\/tax_id\/.id' replaces the account.tax links of the existing records the rows update/ } },
+    { name: 'load: ... by external id', key: key([loadOrder, movedLine, taxes]), call: loadSO(['name', 'order_line/id', 'order_line/tax_id/.id'], [['a', '__export__.sale_order_line_11', '3']]), expect: { verdict: 'deny', reason: /replaces the account.tax links/ } },
+    { name: 'load: a many2many column of new one2many lines links ids checked against the domain', key: key([loadOrder, movedLine, taxes]), call: loadSO(['name', 'order_line/name', 'order_line/tax_id/.id'], [['a', 'l1', '3,4'], ['', 'l2', '5']]), expect: { verdict: 'allow', checks: [{ model: 'account.tax', ids: [3, 4, 5] }] } },
+    { name: 'load: a line column linking by external id cannot be checked', key: key([loadOrder, movedLine, taxes]), call: loadSO(['name', 'order_line/name', 'order_line/tax_id/id'], [['a', 'l1', 'account.tax_21']]), expect: { verdict: 'deny', reason: /load column 'order_line\/tax_id\/id' links account.tax records by external id, .*use 'order_line\/tax_id\/.id'/ } },
+    { name: 'load: a line column that is not ids', key: key([loadOrder, movedLine, taxes]), call: loadSO(['name', 'order_line/name', 'order_line/tax_id/.id'], [['a', 'l1', '3 OR 1=1']]), expect: { verdict: 'deny', reason: /is not a list of record ids/ } },
+    { name: 'load: line columns with no domain on the comodel: no check, as before', key: key([loadOrder, movedLine]), call: loadSO(['name', 'order_line/.id', 'order_line/tax_id/.id'], [['a', '11', '3']]), expect: { verdict: 'allow', checks: [] } },
   ];
   runCases(cases);
 });
@@ -280,6 +293,8 @@ test('closed: load (Odoo\'s import) goes around no scope: rows updating by id, e
     { name: 'with write: allowed', key: key([writer]), call: load(['.id', 'name'], [['4', 'x']]), expect: { verdict: 'allow', checks: [] } },
     // external ids: a new one is written into ir.model.data in its module's namespace
     { name: 'external ids without a module go to __import__', key: key([writer]), call: load(['id', 'name'], [['lead_4', 'x'], ['__import__.lead_5', 'y']]), expect: { verdict: 'allow' } },
+    { name: 'external ids an export gave (__export__) are in no module either', key: key([writer]), call: load(['id', 'name'], [['__export__.crm_lead_4_0a1b2c3d', 'x']]), expect: { verdict: 'allow' } },
+    { name: 'a module named like them is still a module', key: key([writer]), call: load(['id', 'name'], [['__export__x.lead_5', 'y']]), expect: { verdict: 'deny', reason: /in module '__export__x'/ } },
     { name: 'an external id in another module\'s namespace needs create on ir.model.data', key: key([writer]), call: load(['id', 'name'], [['lead_4', 'x'], ['base.lead_5', 'y']]), expect: { verdict: 'deny', reason: /load column 'id' names the external id 'base\.lead_5' in module 'base' .*reaches ir\.model\.data, a sensitive model/ } },
     { name: 'the context\'s module puts names without one there', key: key([writer], { limits: { context_keys: ['module'] } }), call: load(['id', 'name'], [['lead_4', 'x']], 'crm.lead', { module: 'sale' }), expect: { verdict: 'deny', reason: /'sale\.lead_4' in module 'sale'/ } },
     { name: 'module is not an allowed context key by default', key: key([writer]), call: load(['name'], [['x']], 'crm.lead', { module: 'sale' }), expect: { verdict: 'deny', limit: 'context_keys', reason: /context key 'module' is not allowed \(it puts the external ids load creates in that module/ } },
