@@ -49,7 +49,7 @@ export function callFromCheckArgs(o: { model: string; method: string; args?: str
 /** One line for check's output: `ALLOW rule 0: ...`, `DENY: ...`, `NEED SCHEMA: ...`. */
 export function describeDecision(d: Decision): string {
   if (d.verdict === 'allow') {
-    const extra = [...d.notes, ...d.checks.map((c) => (c.kind === 'links_in_domain' ? `upstream check: the ${c.comodel} records ${c.ids.length} ${c.model} record(s) link to in '${c.field}' must match ${JSON.stringify(c.domain)}` : `upstream check: ${c.ids.length} id(s) of ${c.model} must match ${JSON.stringify(c.domain)}`)), ...d.redactions.map((r) => `names hidden in ${r.fields.join(', ')}`)];
+    const extra = [...d.notes, ...d.checks.map((c) => (c.kind === 'links_in_domain' ? (c.set ? `upstream check: the ${c.comodel} links '${c.field}' of ${c.ids.length} ${c.model} record(s) gains or loses (set to ${c.set.ids.length} id(s); links kept are not checked) must match ${JSON.stringify(c.domain)}` : `upstream check: the ${c.comodel} records ${c.ids.length} ${c.model} record(s) link to in '${c.field}' must match ${JSON.stringify(c.domain)}`) : `upstream check: ${c.ids.length} id(s) of ${c.model} must match ${JSON.stringify(c.domain)}`)), ...d.redactions.map((r) => `names hidden in ${r.fields.join(', ')}`)];
     return `ALLOW by ${d.rule >= 0 ? `rule ${d.rule}` : 'learning mode'}${extra.length ? `: ${extra.join('; ')}` : ''}`;
   }
   if (d.verdict === 'deny') return `DENY${d.limit ? ` (limit ${d.limit})` : d.rule !== undefined ? ` (rule ${d.rule})` : ''}: ${d.reason}`;

@@ -537,7 +537,7 @@ class RuleEval {
    * with no rule on the model may link any of its records: the field being allowed is the operator's
    * choice.
    */
-  linked(model: string, ids: number[], via: string): void {
+  linked(model: string, ids: number[], via: string, opts: { domainChecked?: boolean } = {}): void {
     const unique = [...new Set(ids)];
     const companies = this.st.key.limits?.companies;
     if (model === 'res.company' && companies && companies.length > 0) {
@@ -545,7 +545,8 @@ class RuleEval {
       const outside = unique.filter((id) => !companies.includes(id));
       if (outside.length) deny(`${via} puts records in company ${outside.join(', ')}, outside the key's companies (${companies.join(', ')})`, 'companies');
     }
-    if (unique.length === 0 || !this.linksNeedCheck(model)) return;
+    // domainChecked: a links_in_domain check with `set` holds the ids added to the domains.
+    if (unique.length === 0 || opts.domainChecked || !this.linksNeedCheck(model)) return;
     const { domain, outside } = this.reach(model);
     this.st.checks.push({ kind: 'ids_in_domain', model, ids: unique, domain, reason: `${via} links ${outside}` });
   }
@@ -574,7 +575,7 @@ class RuleEval {
    * (Many2many.write_real: `relation_set`), which the proxy reads upstream first. `owners` is []
    * for records being created (no links yet), undefined when the records are not known here.
    */
-  unlinked(comodel: string, removed: { ids: number[] } | { model: string; field: string; owners: number[] | undefined; related: boolean }, via: string): void {
+  unlinked(comodel: string, removed: { ids: number[] } | { model: string; field: string; owners: number[] | undefined; related: boolean; set?: number[] }, via: string): void {
     if (!this.linksNeedCheck(comodel)) return;
     const { domain, outside } = this.reach(comodel);
     if ('ids' in removed) {
@@ -588,7 +589,25 @@ class RuleEval {
     if (owners === undefined || removed.related) {
       deny(`${via} removes every current link of ${removed.model}.${removed.field}, and the engine cannot read which ${comodel} records those are${removed.related ? ' (a related field: the links belong to another record)' : ''}, while the key's rules limit ${comodel} to domains; remove links one by one with command 3 and add them with command 4`);
     }
-    this.st.checks.push({ kind: 'links_in_domain', model: removed.model, ids: owners, field: removed.field, comodel, domain, reason: `${via} removes links to ${outside}` });
+    const check: UpstreamCheck = { kind: 'links_in_domain', model: removed.model, ids: owners, field: removed.field, comodel, domain, reason: `${via} removes links to ${outside}` };
+    if (removed.set) check.set = { ids: [...new Set(removed.set)], reason: `${via} links ${outside}` };
+    this.st.checks.push(check);
+  }
+
+  /**
+   * Command 6 alone, or a bare id list, on a many2many of existing records: Odoo sets each record's
+   * links to the ids (Many2many.write_real compares the new set with the old one and inserts and
+   * deletes only the difference), so a link kept is not touched. Clients read the field, add or
+   * drop an id and write the list back (odoo-await's replace, Python's (6, 0, ids)): links the key
+   * cannot reach that the record already has stay, and only the links added or removed must lie
+   * inside the domains (one links_in_domain check with `set`, which also replaces the check of the
+   * ids as linked). Returns false where that does not apply (the usual checks are made then).
+   */
+  setLinks(comodel: string, at: { model: string; field: string; owners: number[] | undefined }, related: boolean, ids: number[], via: string): boolean {
+    if (related || at.owners === undefined || at.owners.length === 0 || !this.linksNeedCheck(comodel)) return false;
+    this.unlinked(comodel, { ...at, related, set: ids }, via);
+    this.linked(comodel, ids, via, { domainChecked: true }); // the companies limit still applies to every id named
+    return true;
   }
 
   // --- paths: partner_id.email, order_line/product_id/id ------------------------------------------
@@ -1065,6 +1084,8 @@ class RuleEval {
     value.forEach((cmd, i) => {
       if (typeof cmd === 'number') bare.push(...idList(cmd, `${via}[${i}]`));
     });
+    if (bare.length > 0 && bare.length === value.length && !o2m && this.setLinks(comodel, at, !!info.related, bare, `${via} (a list of ids sets the links)`)) return;
+    if (value.length === 1 && Array.isArray(value[0]) && numberOf(value[0][0]) === 6 && !o2m && this.setLinks(comodel, at, !!info.related, idList(value[0][2] ?? null, `${via}[0]`), `${via}[0] (command 6 sets the links)`)) return;
     if (bare.length) {
       if (o2m) this.comodel(comodel, 'unlink', undefined, `${via}[${value.findIndex((c) => typeof c === 'number')}] (a list of ids replaces the lines of a one2many)`);
       else this.unlinked(comodel, { ...at, related: !!info.related }, `${via} (a list of ids replaces the current links)`);
@@ -1736,6 +1757,28 @@ function loadLink(ev: RuleEval, c: { model: string; field: string; info: FieldIn
 }
 
 // -------------------------------------------------------------------------------------------------
+
+/**
+ * What a many2many write that sets the links to `set` changes (a links_in_domain check with `set`),
+ * from the field as read on the written records `owners`: the links it removes (current ones not in
+ * `set`) and the ones it adds (ids of `set` a record lacks). Many2many.write_real works per record,
+ * inserting and deleting only the difference. A record whose row is missing from the answer, or
+ * comes twice, counts as linked to nothing: every id of `set` is added there (checked, never
+ * assumed kept).
+ */
+export function linkChanges(owners: number[], rows: { id: unknown; links: number[] }[], set: number[]): { removed: number[]; added: number[] } {
+  const wanted = new Set(set);
+  const current = new Map<number, Set<number> | null>();
+  const removed = new Set<number>();
+  for (const row of rows) {
+    for (const id of row.links) if (!wanted.has(id)) removed.add(id);
+    // A record answered twice is taken as linked to nothing (its links cannot be told).
+    if (typeof row.id === 'number') current.set(row.id, current.has(row.id) ? null : new Set(row.links));
+  }
+  const added = new Set<number>();
+  for (const owner of owners) for (const id of wanted) if (!current.get(owner)?.has(id)) added.add(id);
+  return { removed: [...removed], added: [...added] };
+}
 
 function keyLimits(key: KeyScope, env: DecideEnv): void {
   if (key.expires !== undefined) {

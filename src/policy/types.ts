@@ -112,6 +112,13 @@ export type UpstreamCheck =
       comodel: string;
       domain: RpcValue[];
       reason: string;
+      /**
+       * When the write sets the links to exactly these ids (command 6 alone, or a bare id list):
+       * only the links it changes count. Per record, the current links it leaves out are removed
+       * (checked with `reason`) and the ids it names that the record lacks are added (checked with
+       * `set.reason`); a link kept (read, then written back whole) is neither.
+       */
+      set?: { ids: number[]; reason: string };
     };
 
 /** A change the proxy applies to the answer before it reaches the client. */

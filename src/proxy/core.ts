@@ -23,7 +23,7 @@ import { bindCall, toJson2Call, executeKwResult, BindError } from '../policy/bin
 import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { KeyRecord } from '../registry/types.js';
 import type { Decision, KeyScope, ModelSchema, ResultRedaction, UpstreamCheck } from '../policy/types.js';
-import { decide, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
+import { decide, linkChanges, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
 import { READ_PRESET_ANY_VERSION } from '../policy/methods.js';
 import { takeToken, recordsAllowance, chargeRecords, refundRecords, parseHours, withinHours, type RateBucket, type RecordsBudget } from '../policy/limits.js';
 import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../policy/budget.js';
@@ -824,15 +824,26 @@ export class ProxyCore {
     let ids = [...new Set(check.ids)];
     if (ids.length === 0) return null;
     if (check.kind === 'links_in_domain') {
-      ids = await this.currentLinks(target, check, ids, via, call);
-      if (ids.length === 0) return null;
+      const rows = await this.currentLinks(target, check, ids, via, call);
+      if (check.set) {
+        // The write sets each record's links to `set`: only the links it removes and adds change.
+        const { removed, added } = linkChanges(ids, rows, check.set.ids);
+        return (await this.countInDomain(target, check.comodel, removed, check.domain, check.reason, via)) ?? (await this.countInDomain(target, check.comodel, added, check.domain, check.set.reason, via));
+      }
+      ids = [...new Set(rows.flatMap((r) => r.links))];
       model = check.comodel;
     }
+    return this.countInDomain(target, model, ids, check.domain, check.reason, via);
+  }
+
+  /** Counts `ids` of `model` inside `domain` upstream: null when all are, else `reason`. */
+  private async countInDomain(target: UpstreamTarget, model: string, ids: number[], checkDomain: RpcValue[], reason: string, via: UpstreamVia): Promise<string | null> {
+    if (ids.length === 0) return null;
     // Odoo reads a list of terms as their AND, so prefixing the id leaf narrows the rule's domain.
-    const domain: RpcValue[] = [['id', 'in', ids], ...check.domain];
+    const domain: RpcValue[] = [['id', 'in', ids], ...checkDomain];
     const count = await callUpstream(this.deps.pool, target, model, 'search_count', [], { domain, context: { active_test: false } }, via);
     if (count === ids.length) return null;
-    return check.reason;
+    return reason;
   }
 
   /**
@@ -841,19 +852,17 @@ export class ProxyCore {
    * active_test off), as the same upstream user and in the call's companies, so the same record
    * rules hide the same links from both. A link this read cannot see, the write cannot remove.
    */
-  private async currentLinks(target: UpstreamTarget, check: Extract<UpstreamCheck, { kind: 'links_in_domain' }>, ids: number[], via: UpstreamVia, call: OdooCall): Promise<number[]> {
+  private async currentLinks(target: UpstreamTarget, check: Extract<UpstreamCheck, { kind: 'links_in_domain' }>, ids: number[], via: UpstreamVia, call: OdooCall): Promise<{ id: unknown; links: number[] }[]> {
     const context: RpcStruct = { active_test: false };
     const callContext = bindCall(call, target.version).context;
     if (isStruct(callContext) && callContext.allowed_company_ids !== undefined) context.allowed_company_ids = callContext.allowed_company_ids;
     const rows = await callUpstream(this.deps.pool, target, check.model, 'read', [ids], { fields: [check.field], context }, via);
     if (!Array.isArray(rows)) throw new UpstreamCallError(`read of ${check.model}.${check.field} did not answer a list`);
-    const links = new Set<number>();
-    for (const row of rows) {
+    return rows.map((row) => {
       const v = isStruct(row) ? row[check.field] : undefined;
       if (!Array.isArray(v) || !v.every((id) => typeof id === 'number')) throw new UpstreamCallError(`read of ${check.model}.${check.field} did not answer a list of ids`);
-      for (const id of v) links.add(id as number);
-    }
-    return [...links];
+      return { id: (row as RpcStruct).id, links: v as number[] };
+    });
   }
 
   // ------------------------------------------------------------------------------------------
