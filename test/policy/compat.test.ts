@@ -19,6 +19,51 @@ const load = (model: string, fields: string[], data: RpcValue[][], context?: Rec
 const write = (model: string, ids: number[], vals: Record<string, RpcValue>): CallSpec => ({ model, method: 'write', ids, params: [['vals', vals]] });
 const create = (model: string, vals: RpcValue): CallSpec => ({ model, method: 'create', params: [['vals_list', vals]] });
 
+// --- Imports: Python scripts calling load, and the columns Odoo's import screen sends ---------------
+
+// docs/scopes.md "One-off import", widened to contacts: create and load, tags looked up by name.
+const contactImport: Rule[] = [
+  { model: 'res.partner', methods: ['create', 'load'], fields: ['name', 'email', 'phone', 'category_id', 'parent_id'] },
+  { model: 'res.partner.category', methods: ['read'] },
+];
+// base_import's sale order import: the order's customer, lines with product, quantity and price.
+const orderImport: Rule[] = [
+  { model: 'sale.order', methods: ['create', 'load'], fields: ['partner_id', 'order_line'] },
+  { model: 'sale.order.line', methods: ['create'], fields: ['product_id', 'product_uom_qty', 'price_unit', 'name', 'tax_id'] },
+  { model: 'product.product', methods: ['read'] },
+  { model: 'res.partner', methods: ['read'] },
+  { model: 'account.tax', methods: ['read'], domain: [['amount', '<', 25]] },
+];
+const oneOffImport: Rule[] = [
+  { model: 'crm.lead', methods: ['create', 'load'], fields: ['name', 'email_from', 'phone', 'partner_id', 'tag_ids'] },
+  { model: 'crm.tag', methods: ['read', 'create'], fields: ['name', 'display_name'] },
+  { model: 'res.partner', methods: ['read'], fields: ['name', 'display_name'] },
+];
+// A key that links only customers (a read rule with a domain on res.partner).
+const leadImport: Rule[] = [
+  { model: 'crm.lead', methods: ['create', 'load', 'read', 'export_data'], fields: ['name', 'partner_id', 'email_from'] },
+  { model: 'res.partner', methods: ['read'], domain: [['customer_rank', '>', 0]] },
+];
+
+test('imports: what Python load scripts and the import screen send, under the scope a careful admin gives', () => {
+  const cases: Case[] = [
+    { name: 'contacts with tags by name (a name search on the tags)', key: key(contactImport), env: schema, call: load('res.partner', ['name', 'email', 'category_id'], [['Acme', 'info@acme.test', 'Customer,VIP'], ['Jane', 'jane@acme.test', '']]), expect: { verdict: 'allow', checks: [] } },
+    { name: 'contacts with their company by external id (an export re-imported)', key: key(contactImport), env: schema, call: load('res.partner', ['name', 'parent_id/id'], [['Jane', '__export__.res_partner_7_0a1b2c3d']]), expect: { verdict: 'allow', checks: [] } },
+    { name: 'an upsert by external id needs write (a row naming an existing record updates it)', key: key(contactImport), env: schema, call: load('res.partner', ['id', 'name', 'email'], [['contact_1', 'Acme', 'info@acme.test']]), expect: { verdict: 'deny', reason: /load column 'id' \(rows naming existing res\.partner records update them\) needs write on res\.partner/ } },
+    { name: '... allowed once the key may write those fields', key: key([{ ...contactImport[0]!, methods: ['create', 'write', 'load'] }, contactImport[1]!]), env: schema, call: load('res.partner', ['id', 'name', 'email'], [['contact_1', 'Acme', 'info@acme.test']]), expect: { verdict: 'allow', checks: [] } },
+    // docs/scopes.md "One-off import": leads with their company and tags by database id
+    { name: 'leads with company and tags by database id (the one-off-import scope)', key: key(oneOffImport), call: load('crm.lead', ['name', 'email_from', 'partner_id/.id', 'tag_ids/.id'], [['Lead', 'a@b.test', '7', '1,2']]), expect: { verdict: 'allow', checks: [] } },
+    { name: '... tags by name: a name search on crm.tag, which a rule with a field list does not allow (refused rightly, naming it)', key: key(oneOffImport), call: load('crm.lead', ['name', 'tag_ids'], [['Lead', 'Web;VIP']]), expect: { verdict: 'deny', reason: /load column 'tag_ids' \(a many2many given by name is a name search on crm\.tag\)/ } },
+    // sale orders as the import screen maps them: lines as continuation rows with empty order cells
+    { name: 'sale orders with lines by product name', key: key(orderImport), call: load('sale.order', ['partner_id', 'order_line/product_id', 'order_line/product_uom_qty', 'order_line/price_unit'], [['Azure Interior', 'Desk', '2', '100'], ['', 'Chair', '1', '50']]), expect: { verdict: 'allow', checks: [] } },
+    { name: 'sale orders with lines by product external id', key: key(orderImport), call: load('sale.order', ['partner_id/id', 'order_line/product_id/id', 'order_line/product_uom_qty'], [['base.res_partner_2', 'product.product_product_4', '3']]), expect: { verdict: 'allow', checks: [] } },
+    // The earlier review's case: a line column ending in /.id on NEW lines links taxes; it updates no line.
+    { name: 'new lines with taxes by database id (order_line/tax_id/.id with order_line/name): the tax ids are checked, no line is updated', key: key(orderImport), call: load('sale.order', ['partner_id/.id', 'order_line/name', 'order_line/product_id/.id', 'order_line/tax_id/.id'], [['9', 'Desk', '4', '1,2'], ['', 'Chair', '5', '2']]), expect: { verdict: 'allow', checks: [{ model: 'account.tax', ids: [1, 2] }] } },
+    { name: 'a line column naming lines by id does update them: write on the lines is needed', key: key(orderImport), call: load('sale.order', ['partner_id/.id', 'order_line/.id', 'order_line/product_uom_qty'], [['9', '31', '4']]), expect: { verdict: 'deny', reason: /load column 'order_line\/\.id' \(links existing sale\.order\.line lines .*\) needs write on sale\.order\.line/ } },
+  ];
+  runCases(cases);
+});
+
 // --- many2many writes: odoo-await, Python cron syncs ---------------------------------------------
 
 // docs/scopes.md: a key limited to some tags (read with a domain) that maintains leads' tags.
@@ -62,4 +107,36 @@ test('linkChanges: per record, the links a set removes and the ids it adds; a li
   assert.deepEqual(linkChanges([10], [{ id: '10', links: [1] }], [1]), { removed: [], added: [1] });
   // An empty set removes every link.
   assert.deepEqual(linkChanges([10], [{ id: 10, links: [1, 2] }], []), { removed: [1, 2], added: [] });
+});
+
+// --- MCP server, website form, n8n: the recipes' scopes (docs/scopes.md examples) -----------------
+
+const aiAssistant: Rule[] = [
+  { model: 'crm.lead', methods: ['read'], fields: ['name', 'type', 'partner_id', 'stage_id', 'user_id', 'expected_revenue', 'date_deadline', 'priority', 'display_name'], max_limit: 80 },
+  { model: 'crm.lead', methods: ['write'], fields: ['stage_id', 'priority'], domain: [['type', '=', 'opportunity']] },
+  { model: 'crm.lead', methods: ['message_post'], domain: [['type', '=', 'opportunity']] },
+  { model: 'crm.stage', methods: ['read'], fields: ['name', 'sequence', 'display_name'] },
+  { model: 'res.partner', methods: ['read'], fields: ['name', 'display_name'], max_limit: 80 },
+];
+const websiteForm: Rule[] = [{ model: 'crm.lead', methods: ['create'], fields: ['name', 'email_from', 'phone', 'description'] }];
+const n8n: Rule[] = [
+  { model: 'res.partner', methods: ['read'], fields: ['name', 'email', 'phone', 'vat'], domain: [['is_company', '=', true]], max_limit: 200 },
+  { model: 'res.partner', methods: ['write'], fields: ['phone', 'vat'], domain: [['is_company', '=', true]] },
+];
+
+test('MCP server, website form and n8n calls under their recipes', () => {
+  const cases: Case[] = [
+    { name: 'MCP search_read opportunities (limit narrowed)', key: key(aiAssistant), call: { model: 'crm.lead', method: 'search_read', params: [['domain', [['type', '=', 'opportunity']]], ['fields', ['name', 'stage_id', 'expected_revenue']], ['limit', 200]] }, expect: { verdict: 'allow', params: { limit: 80 } } },
+    { name: 'MCP read by id', key: key(aiAssistant), call: { model: 'crm.lead', method: 'read', ids: [1, 2], params: [['fields', ['name', 'partner_id', 'stage_id']]] }, expect: { verdict: 'allow' } },
+    { name: 'MCP fields_get with attributes', key: key(aiAssistant), call: { model: 'crm.lead', method: 'fields_get', params: [['allfields', null], ['attributes', ['string', 'type', 'help', 'required']]] }, expect: { verdict: 'allow' } },
+    { name: 'MCP search_count', key: key(aiAssistant), call: { model: 'crm.lead', method: 'search_count', params: [['domain', [['stage_id', '=', 3]]]] }, expect: { verdict: 'allow' } },
+    { name: 'MCP name_search on partners: refused rightly (it matches email, vat, ref), naming the rule it needs', key: key(aiAssistant), call: { model: 'res.partner', method: 'name_search', params: [['name', 'Acme'], ['args', []], ['operator', 'ilike'], ['limit', 8]] }, expect: { verdict: 'deny', reason: /name_search with a search text .*rule 4 \(res\.partner: read\) lists fields, and this can match any field of res\.partner/ } },
+    { name: 'MCP moves an opportunity to a stage', key: key(aiAssistant), call: write('crm.lead', [1], { stage_id: 3 }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [1] }] } },
+    { name: 'MCP logs a note', key: key(aiAssistant), call: { model: 'crm.lead', method: 'message_post', ids: [1], params: [['body', 'Called, interested'], ['message_type', 'comment']] }, expect: { verdict: 'allow' } },
+    { name: 'website form create (one dict)', key: key(websiteForm), call: create('crm.lead', { name: 'Quote request', email_from: 'a@b.test', phone: '+31 20 000', description: '<p>hi</p>' }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'website form create (a list, as 17+ clients send)', key: key(websiteForm), call: create('crm.lead', [{ name: 'Quote request', email_from: 'a@b.test' }]), expect: { verdict: 'allow', checks: [] } },
+    { name: 'n8n getAll: search_read with fields [] narrowed to the rule', key: key(n8n), call: { model: 'res.partner', method: 'search_read', params: [['domain', []], ['fields', []], ['offset', 0], ['limit', 50]] }, expect: { verdict: 'allow', params: { fields: ['name', 'email', 'phone', 'vat'] } } },
+    { name: 'n8n update', key: key(n8n), call: write('res.partner', [5], { phone: '+31 20 111' }), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [5] }] } },
+  ];
+  runCases(cases);
 });
