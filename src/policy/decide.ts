@@ -9,7 +9,7 @@
 import { pyFalsy, type OdooCall } from '../rpc/call.js';
 import { DateTimeValue, isStruct, numberOf, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { Decision, DecideEnv, FieldInfo, KeyScope, ModelSchema, ResultRedaction, Rule, UpstreamCheck } from './types.js';
-import { isFieldName, isGlob, isMethodName, isModelName, modelMatches, visible } from './names.js';
+import { importExportPath, isFieldName, isGlob, isMethodName, isModelName, modelMatches, visible } from './names.js';
 import { andDomains, orDomains, domainShapeProblem, isConstantLeaf, LEAF_OPERATORS, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
 import { domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type LeafAfter } from './evaluate.js';
 import { ipAllowed, parseHours, withinHours, LimitSyntaxError } from './limits.js';
@@ -1401,7 +1401,7 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       ev.idsInDomain(ids, 'export_data');
       for (const path of ev.list(p.fields_to_export, 'fields_to_export')) {
         if (typeof path !== 'string') deny(`fields_to_export: ${quoteName(path)} is not a field path`);
-        const segments = path.split('/');
+        const segments = importExportPath(path);
         ev.path(ev.model, segments, (f) => ev.mainField(f, 'exported'), `fields_to_export '${path}'`, { importPath: true });
         const last = segments[segments.length - 1]!;
         if (last === 'id') {
@@ -1571,9 +1571,11 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   rows.forEach((row, r) => {
     if (!Array.isArray(row)) deny(`data[${r}] must be a list of cells (Odoo would pair the columns with the characters or keys of anything else)`);
   });
+  // Odoo splits each column with fix_import_export_id_paths ('partner_id.id' is 'partner_id/.id',
+  // 'partner_id:id' is 'partner_id/id', as older scripts write them): judged as Odoo reads them.
   const columns = p.fields.map((col) => {
     if (typeof col !== 'string') deny(`fields: ${quoteName(col)} is not a column`);
-    return col;
+    return importExportPath(col).join('/');
   });
   const ctx = isStruct(b.context) ? b.context : {};
   const module = ctx.module === undefined || ctx.module === null || ctx.module === false ? IMPORT_MODULE : ctx.module;
@@ -1612,8 +1614,8 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     }
   };
 
-  // Columns by their first segment, in order. Odoo rewrites 'partner_id.id' and 'partner_id:id' as
-  // 'partner_id/.id' and 'partner_id/id' (fix_import_export_id_paths): only plain segments pass here.
+  // Columns by their first segment, in order (after fix_import_export_id_paths, above: 'partner_id.id'
+  // and 'partner_id/.id' are one column, named twice).
   const byHead = new Map<string, { index: number; rest: string[]; col: string }[]>();
   columns.forEach((col, index) => {
     if (columns.indexOf(col) !== index) deny(`fields: '${visible(col)}' appears twice (Odoo keeps one of the cells)`);

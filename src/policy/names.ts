@@ -39,6 +39,15 @@ export function isFieldPath(s: unknown): s is string {
   return typeof s === 'string' && s.length <= 512 && s.split('.').every((part) => FIELD_NAME.test(part));
 }
 
+/**
+ * A column of load or export_data as Odoo splits it (fix_import_export_id_paths, 16-19): the old
+ * spellings 'partner_id.id' and 'partner_id:id' are 'partner_id/.id' and 'partner_id/id'. Same
+ * regular expressions, applied left to right without overlap as Python's re.sub does.
+ */
+export function importExportPath(path: string): string[] {
+  return path.replace(/([^/])\.id/g, '$1/.id').replace(/([^/]):id/g, '$1/id').split('/');
+}
+
 /** Whether a rule's model pattern covers a model name (`*` spans any characters, dots included). */
 export function modelMatches(pattern: string, model: string): boolean {
   if (!isGlob(pattern)) return pattern === model;

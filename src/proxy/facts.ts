@@ -6,6 +6,7 @@ import type { OdooCall } from '../rpc/call.js';
 import { isStruct, PyFloat, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import { bindCall, type BoundCall } from '../policy/bind.js';
 import { nameSearchMatchesAll } from '../policy/methods.js';
+import { importExportPath } from '../policy/names.js';
 import { domainShapeProblem, HIERARCHY_OPERATORS, isConstantLeaf, normalizeDomain, SUBDOMAIN_OPERATORS } from '../policy/domain.js';
 import { HARMLESS_CONTEXT_KEYS, isNameSearchLeaf } from '../policy/decide.js';
 import type { JournalConstant, JournalDomainLeaf, JournalInput, JournalX2many } from '../audit/types.js';
@@ -33,7 +34,7 @@ function writtenNames(vals: RpcValue | undefined): string[] {
 function loadColumns(columns: RpcValue | undefined): string[] {
   if (!Array.isArray(columns)) return [];
   const names = new Set<string>();
-  for (const c of columns) if (typeof c === 'string' && c !== '') names.add(c.split('/')[0]!);
+  for (const c of columns) if (typeof c === 'string' && c !== '') names.add(importExportPath(c)[0]!);
   return [...names].sort();
 }
 
@@ -249,7 +250,7 @@ function loadFacts(columns: RpcValue | undefined, anyField: Set<string>, byField
   if (!Array.isArray(columns)) return;
   for (const col of columns) {
     if (typeof col !== 'string') continue;
-    const [head, ...rest] = col.split('/');
+    const [head, ...rest] = importExportPath(col);
     if (!head || head === 'id' || head === '.id') continue;
     if (rest.length === 0) {
       anyField.add(head); // kept only where head turns out to be a relation (suggest reads the schema)
@@ -319,7 +320,7 @@ function learningFacts(b: BoundCall, out: CallFacts, version: number): void {
     case 'export_data':
       // `tag_ids/id` (external ids) and `stage_id/.id` stay paths ending in `.id`: only a relational
       // column without them exports its records' display names.
-      if (Array.isArray(p.fields_to_export)) for (const f of p.fields_to_export) addPath(read, typeof f === 'string' ? f.replace(/\/\.id$/, '/id') : f);
+      if (Array.isArray(p.fields_to_export)) for (const f of p.fields_to_export) addPath(read, typeof f === 'string' ? importExportPath(f).join('/').replace(/\/\.id$/, '/id') : f);
       break;
     case 'fields_get':
       if (Array.isArray(p.allfields) && p.allfields.length) for (const f of p.allfields) addPath(read, f);

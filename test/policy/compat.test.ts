@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { RpcValue } from '../../src/rpc/values.js';
 import type { ModelSchema, Rule } from '../../src/policy/types.js';
 import { linkChanges } from '../../src/policy/decide.js';
+import { importExportPath } from '../../src/policy/names.js';
 import { key, runCases, SCHEMAS, type Case, type CallSpec } from './support.js';
 
 const char = { type: 'char' };
@@ -60,6 +61,30 @@ test('imports: what Python load scripts and the import screen send, under the sc
     // The earlier review's case: a line column ending in /.id on NEW lines links taxes; it updates no line.
     { name: 'new lines with taxes by database id (order_line/tax_id/.id with order_line/name): the tax ids are checked, no line is updated', key: key(orderImport), call: load('sale.order', ['partner_id/.id', 'order_line/name', 'order_line/product_id/.id', 'order_line/tax_id/.id'], [['9', 'Desk', '4', '1,2'], ['', 'Chair', '5', '2']]), expect: { verdict: 'allow', checks: [{ model: 'account.tax', ids: [1, 2] }] } },
     { name: 'a line column naming lines by id does update them: write on the lines is needed', key: key(orderImport), call: load('sale.order', ['partner_id/.id', 'order_line/.id', 'order_line/product_uom_qty'], [['9', '31', '4']]), expect: { verdict: 'deny', reason: /load column 'order_line\/\.id' \(links existing sale\.order\.line lines .*\) needs write on sale\.order\.line/ } },
+  ];
+  runCases(cases);
+});
+
+test("imports: the column spellings Odoo reads as id paths ('partner_id.id', 'partner_id:id') are judged as 'partner_id/.id' and 'partner_id/id'", () => {
+  // Odoo's load and export_data split columns with fix_import_export_id_paths: older scripts write
+  // 'parent_id:id' and 'parent_id.id'. Refused outright before, as not field names.
+  assert.deepEqual(importExportPath('parent_id:id'), ['parent_id', 'id']);
+  assert.deepEqual(importExportPath('parent_id.id'), ['parent_id', '.id']);
+  assert.deepEqual(importExportPath('order_line/product_id.id'), ['order_line', 'product_id', '.id']);
+  assert.deepEqual(importExportPath('order_line/product_id:id'), ['order_line', 'product_id', 'id']);
+  assert.deepEqual(importExportPath('.id'), ['.id'], 'the record\'s own database id stays');
+  assert.deepEqual(importExportPath('a.id.id'), ['a', '.id.id'], 'as re.sub: left to right, no overlap');
+  const cases: Case[] = [
+    { name: "load 'parent_id:id' (external ids, no domain on the comodel)", key: key(contactImport), env: schema, call: load('res.partner', ['name', 'parent_id:id'], [['Jane', 'base.main_partner']]), expect: { verdict: 'allow', checks: [] } },
+    { name: "load 'parent_id.id' (database ids)", key: key(contactImport), env: schema, call: load('res.partner', ['name', 'parent_id.id'], [['Jane', '7']]), expect: { verdict: 'allow', checks: [] } },
+    { name: "load 'order_line/product_id:id'", key: key(orderImport), call: load('sale.order', ['partner_id.id', 'order_line/product_id:id', 'order_line/product_uom_qty'], [['9', 'product.product_product_4', '1']]), expect: { verdict: 'allow', checks: [] } },
+    // ... and checked exactly as the canonical spelling: the closed ways stay closed.
+    { name: "load 'partner_id.id' links ids checked against the partner rule's domain", key: key(leadImport), call: load('crm.lead', ['name', 'partner_id.id'], [['a', '4']]), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4] }] } },
+    { name: "load 'partner_id:id' cannot be checked against that domain", key: key(leadImport), call: load('crm.lead', ['name', 'partner_id:id'], [['a', 'base.res_partner_1']]), expect: { verdict: 'deny', reason: /load column 'partner_id\/id' links res\.partner records by external id, .*use 'partner_id\/\.id'/ } },
+    { name: "load 'partner_id.id' beside 'partner_id/.id' is one column named twice", key: key(leadImport), call: load('crm.lead', ['partner_id.id', 'partner_id/.id'], [['4', '5']]), expect: { verdict: 'deny', reason: /appears twice/ } },
+    { name: "load 'x.id' is 'x/.id': its field is checked like any column", key: key(leadImport), call: load('crm.lead', ['name', 'x.id'], [['a', '1']]), expect: { verdict: 'deny', reason: /field 'x' is not in rule 0/ } },
+    { name: "export_data 'partner_id.id' (database ids, writes nothing)", key: key(leadImport), call: { model: 'crm.lead', method: 'export_data', ids: [1], params: [['fields_to_export', ['name', 'partner_id.id']]] }, expect: { verdict: 'allow' } },
+    { name: "export_data 'partner_id:id' writes external ids: needs create on ir.model.data", key: key(leadImport), call: { model: 'crm.lead', method: 'export_data', ids: [1], params: [['fields_to_export', ['name', 'partner_id:id']]] }, expect: { verdict: 'deny', reason: /fields_to_export 'partner_id:id' \(external ids: Odoo creates one in ir\.model\.data .*'partner_id\/\.id' gives the database id.*reaches ir\.model\.data/ } },
   ];
   runCases(cases);
 });
