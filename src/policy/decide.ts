@@ -998,13 +998,17 @@ class RuleEval {
       } else if (info?.type === 'many2one' && info.relation && !info.related && v !== false && v !== null) {
         this.linked(info.relation, idList(v, `${what}['${f}']`), `${what}['${f}']`);
       } else if (info?.type === 'reference' && typeof v === 'string' && v !== '') {
-        // 'res.partner,5': a link to a record of the model it names.
-        const m = /^([a-z0-9_]+(?:\.[a-z0-9_]+)*),\s*([0-9]+)$/.exec(v);
-        if (!m) deny(`${what}['${f}']: ${quoteName(v)} is not a reference ('model,id')`);
-        if (SENSITIVE.has(m[1]!) && !this.st.rules.some((r) => ruleReaches(r, m[1]!))) deny(`${what}['${f}'] links a record of ${m[1]}, a sensitive model no rule names with allow_sensitive`);
-        this.linked(m[1]!, [Number(m[2])], `${what}['${f}']`);
+        this.referenceValue(v, `${what}['${f}']`);
       }
     }
+  }
+
+  /** 'res.partner,5': a link to a record of the model it names (create and write values, load cells). */
+  referenceValue(v: string, via: string): void {
+    const m = /^([a-z0-9_]+(?:\.[a-z0-9_]+)*),\s*([0-9]+)$/.exec(v);
+    if (!m) deny(`${via}: ${quoteName(v)} is not a reference ('model,id')`);
+    if (SENSITIVE.has(m[1]!) && !this.st.rules.some((r) => ruleReaches(r, m[1]!))) deny(`${via} links a record of ${m[1]}, a sensitive model no rule names with allow_sensitive`);
+    this.linked(m[1]!, [Number(m[2])], via);
   }
 
   /**
@@ -1586,6 +1590,21 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
 
   /** The non-empty cells of a column. */
   const cellsOf = (index: number): RpcValue[] => rows.map((row) => (row as RpcValue[])[index]).filter((c): c is RpcValue => c !== undefined && c !== null && c !== false && c !== '');
+  /**
+   * Cells Odoo writes as given (ir.fields.converter: a reference through _str_id, a properties list
+   * through _str_to_properties): a reference links the record it names, a properties list with
+   * definition_changed rewrites the definition on the container record; checked as create values are.
+   */
+  const plainCells = (info: FieldInfo | undefined, index: number, col: string): void => {
+    if (info?.type === 'reference') {
+      for (const cell of cellsOf(index)) {
+        if (typeof cell !== 'string') deny(`load column '${col}': ${quoteName(cell)} is not a reference ('model,id')`);
+        ev.referenceValue(cell, `load column '${col}'`);
+      }
+    } else if (info?.type === 'properties') {
+      for (const cell of cellsOf(index)) ev.propertiesValue(cell, `load column '${col}'`);
+    }
+  };
   /** Database ids in a `.id` column (a many2many cell lists several, comma-separated). */
   const idsOf = (index: number, col: string, several: boolean): number[] => {
     const ids: number[] = [];
@@ -1654,6 +1673,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     if (info?.related) ev.relatedWrite(ev.model, head, info.related, `load column '${head}'`);
     if (!info || !info.relation || !RELATIONAL.has(info.type)) {
       for (const { col, rest } of cols) if (rest.length > 0) deny(`load column '${col}': '${head}' is not a relation`);
+      for (const { col, index } of cols) plainCells(info, index, col);
       continue;
     }
     if (info.type !== 'one2many') {
@@ -1703,6 +1723,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       const own = subCols.filter(({ rest }) => rest[0] === sub);
       if (!lineInfo || !lineInfo.relation || !RELATIONAL.has(lineInfo.type)) {
         for (const { col, rest } of own) if (rest.length > 1) deny(`load column '${col}': '${sub}' is not a relation`);
+        for (const { col, index } of own) plainCells(lineInfo, index, col);
         continue;
       }
       if (lineInfo.type === 'one2many') deny(`load column '${own[0]!.col}' is nested deeper than the engine checks`);

@@ -284,6 +284,7 @@ test('closed: load (Odoo\'s import) goes around no scope: rows updating by id, e
   const products: Rule = { model: 'product.product', methods: ['read'], domain: [['list_price', '>', 0]] };
   const taxes: Rule = { model: 'account.tax', methods: ['read'], domain: [['amount', '<', 25]] };
   const customers: Rule = { model: 'res.partner', methods: ['read'], domain: [['customer_rank', '>', 0]] };
+  const activities: Rule = { model: 'mail.activity', methods: ['create', 'load'], fields: ['summary', 'origin_ref'] };
   const cases: Case[] = [
     // 1. rows naming existing records (id, .id) update them: a write, with those fields
     { name: '.id rows update records: refused without write', key: key([importer]), call: load(['.id', 'name'], [['4', 'x']]), expect: { verdict: 'deny', reason: /load column '\.id' \(rows naming existing crm\.lead records update them\) needs write on crm\.lead \('name'\)/ } },
@@ -331,6 +332,16 @@ test('closed: load (Odoo\'s import) goes around no scope: rows updating by id, e
     // companies: only database ids can be checked against the key's companies
     { name: 'company_id/.id outside the key\'s companies', key: key([importer], { limits: { companies: [1] } }), call: load(['name', 'company_id/.id'], [['a', '2']]), expect: { verdict: 'deny', limit: 'companies', reason: /puts records in company 2/ } },
     { name: 'company_id/id cannot be checked against the key\'s companies', key: key([importer], { limits: { companies: [1] } }), call: load(['name', 'company_id/id'], [['a', 'base.main_company']]), expect: { verdict: 'deny', limit: 'companies', reason: /names companies by external id/ } },
+    // a reference column is written as given (ir.fields.converter._str_id): it links the record it names
+    { name: 'a reference column links the record it names: checked like a linked id', key: key([activities, customers]), call: load(['summary', 'origin_ref'], [['x', 'res.partner,4'], ['y', '']], 'mail.activity'), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4] }], checkDomains: [[['customer_rank', '>', 0]]] } },
+    { name: 'a reference column to a sensitive model no rule names', key: key([activities]), call: load(['summary', 'origin_ref'], [['x', 'res.users,2']], 'mail.activity'), expect: { verdict: 'deny', reason: /load column 'origin_ref' links a record of res\.users, a sensitive model/ } },
+    { name: 'a reference column to a company outside the key\'s companies', key: key([activities], { limits: { companies: [1] } }), call: load(['summary', 'origin_ref'], [['x', 'res.company,2']], 'mail.activity'), expect: { verdict: 'deny', limit: 'companies', reason: /load column 'origin_ref' puts records in company 2/ } },
+    { name: 'a reference cell that is not one', key: key([activities]), call: load(['summary', 'origin_ref'], [['x', 'res.partner;4']], 'mail.activity'), expect: { verdict: 'deny', reason: /load column 'origin_ref': 'res\.partner;4' is not a reference/ } },
+    { name: 'a reference cell that is not text', key: key([activities]), call: load(['summary', 'origin_ref'], [['x', 4]], 'mail.activity'), expect: { verdict: 'deny', reason: /load column 'origin_ref': 4 is not a reference/ } },
+    { name: 'a reference column of one2many lines', key: key([{ ...importer, fields: ['name', 'activity_ids'] }, activities]), call: load(['name', 'activity_ids/summary', 'activity_ids/origin_ref'], [['a', 's', 'res.users,2']]), expect: { verdict: 'deny', reason: /load column 'activity_ids\/origin_ref' links a record of res\.users/ } },
+    // a properties column is parsed as JSON (_str_to_properties) and written as a list of definitions
+    { name: 'a properties column rewriting the definition on the container record', key: key([{ ...importer, fields: ['name', 'lead_properties'] }]), call: load(['name', 'lead_properties'], [['a', JSON.stringify([{ name: 'a1b2', type: 'char', string: 'Code', value: 'x', definition_changed: true }])]]), expect: { verdict: 'deny', reason: /load column 'lead_properties' changes the properties definition on the parent record/ } },
+    { name: 'a properties column with values only', key: key([{ ...importer, fields: ['name', 'lead_properties'] }]), call: load(['name', 'lead_properties'], [['a', JSON.stringify([{ name: 'a1b2', type: 'char', string: 'Code', value: 'x' }])]]), expect: { verdict: 'allow' } },
   ];
   runCases(cases);
 });
