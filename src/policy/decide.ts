@@ -1022,7 +1022,9 @@ class RuleEval {
       try {
         value = JSON.parse(v);
       } catch {
-        return; // Odoo refuses it too
+        // Odoo's json.loads also reads NaN, Infinity and -Infinity: text JSON.parse refuses may still
+        // be a list of definitions there.
+        deny(`${via} is not JSON the engine can read, so what it changes cannot be checked`);
       }
     }
     if (!Array.isArray(value)) return;

@@ -264,6 +264,8 @@ test('closed: a properties value that rewrites the definition on the parent reco
     { name: 'definition_changed in a write', key: k, call: write([1], { lead_properties: definitions }), expect: { verdict: 'deny', reason: /vals\['lead_properties'\] changes the properties definition on the parent record/ } },
     { name: 'definition_deleted in a create', key: k, call: create({ name: 'x', lead_properties: [{ name: 'a1b2', type: 'char', definition_deleted: true }] }), expect: { verdict: 'deny', reason: /changes the properties definition/ } },
     { name: 'the same list as JSON text', key: k, call: write([1], { lead_properties: JSON.stringify(definitions) }), expect: { verdict: 'deny', reason: /changes the properties definition/ } },
+    // Python's json.loads (Properties.write) also reads NaN, Infinity and -Infinity, which JSON.parse refuses
+    { name: 'JSON text only Python reads', key: k, call: write([1], { lead_properties: JSON.stringify(definitions).replace('"value":"x"', '"value":NaN') }), expect: { verdict: 'deny', reason: /vals\['lead_properties'\] is not JSON the engine can read/ } },
     { name: 'values only (a dictionary) are a plain write', key: k, call: write([1], { lead_properties: { a1b2: 'x' } }), expect: { verdict: 'allow' } },
     { name: 'a list without the flags only sets values', key: k, call: write([1], { lead_properties: [{ name: 'a1b2', type: 'char', value: 'y' }] }), expect: { verdict: 'allow' } },
   ];
@@ -341,6 +343,7 @@ test('closed: load (Odoo\'s import) goes around no scope: rows updating by id, e
     { name: 'a reference column of one2many lines', key: key([{ ...importer, fields: ['name', 'activity_ids'] }, activities]), call: load(['name', 'activity_ids/summary', 'activity_ids/origin_ref'], [['a', 's', 'res.users,2']]), expect: { verdict: 'deny', reason: /load column 'activity_ids\/origin_ref' links a record of res\.users/ } },
     // a properties column is parsed as JSON (_str_to_properties) and written as a list of definitions
     { name: 'a properties column rewriting the definition on the container record', key: key([{ ...importer, fields: ['name', 'lead_properties'] }]), call: load(['name', 'lead_properties'], [['a', JSON.stringify([{ name: 'a1b2', type: 'char', string: 'Code', value: 'x', definition_changed: true }])]]), expect: { verdict: 'deny', reason: /load column 'lead_properties' changes the properties definition on the parent record/ } },
+    { name: 'a properties cell only Python\'s json reads', key: key([{ ...importer, fields: ['name', 'lead_properties'] }]), call: load(['name', 'lead_properties'], [['a', '[{"name": "a1b2", "type": "char", "string": "Code", "value": NaN, "definition_changed": true}]']]), expect: { verdict: 'deny', reason: /load column 'lead_properties' is not JSON the engine can read/ } },
     { name: 'a properties column with values only', key: key([{ ...importer, fields: ['name', 'lead_properties'] }]), call: load(['name', 'lead_properties'], [['a', JSON.stringify([{ name: 'a1b2', type: 'char', string: 'Code', value: 'x' }])]]), expect: { verdict: 'allow' } },
   ];
   runCases(cases);
