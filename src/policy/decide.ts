@@ -1584,7 +1584,8 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     return importExportPath(col).join('/');
   });
   const ctx = isStruct(b.context) ? b.context : {};
-  const module = ctx.module === undefined || ctx.module === null || ctx.module === false ? IMPORT_MODULE : ctx.module;
+  // Odoo takes context.get('module', '__import__'): a False or None there makes 'False.x' / 'None.x'.
+  const module = ctx.module === undefined ? IMPORT_MODULE : ctx.module;
   if (typeof module !== 'string') deny("context key 'module' must be a module name");
   const nameCreate = ctx.name_create_enabled_fields;
   if (!pyFalsy(nameCreate ?? null) && !isStruct(nameCreate)) deny('context: name_create_enabled_fields must be a dictionary');
