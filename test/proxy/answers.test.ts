@@ -3,11 +3,11 @@
 // passed on unread.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { encodeMethodCall } from '../../src/rpc/xmlrpc.js';
 import { HIDDEN_NAME } from '../../src/proxy/core.js';
 import type { Standin } from '../standin/server.js';
 import { startHarness, post, type Harness, type Upstream } from '../support/proxy-harness.js';
+import { rewritingUpstream } from '../support/rewriting-upstream.js';
 
 const leadReader = { name: 'lead-reader', rules: [{ model: 'crm.lead', methods: ['read', 'write'], fields: ['name', 'partner_id'] }], limits: { records_per_hour: 5 } };
 
@@ -50,33 +50,9 @@ interface Rewriter extends Upstream {
 
 function rewriting(method: string, rewrite: (body: string) => string): (standin: Standin) => Promise<Rewriter> {
   return async (standin) => {
-    const target = new URL(standin.url);
-    const server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const change = up.armed && `${req.url} ${body.toString('utf8')}`.includes(method);
-        const call = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-          const parts: Buffer[] = [];
-          r.on('data', (c: Buffer) => parts.push(c));
-          r.on('end', () => {
-            const text = Buffer.concat(parts).toString('utf8');
-            const out = Buffer.from(change ? rewrite(text) : text);
-            res.writeHead(r.statusCode!, { 'Content-Type': r.headers['content-type'] ?? 'text/plain', 'Content-Length': String(out.length) });
-            res.end(out);
-          });
-        });
-        call.end(body);
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const up: Rewriter = {
-      url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-      armed: true,
-      close: () => new Promise<void>((r) => server.close(() => r())),
-    };
-    return up;
+    const up = { armed: true } as Rewriter;
+    const started = await rewritingUpstream((url, body) => (up.armed && `${url} ${body}`.includes(method) ? (a) => ({ status: a.status, text: rewrite(a.text) }) : undefined))(standin);
+    return Object.assign(up, started);
   };
 }
 

@@ -9,9 +9,9 @@
 // comodel must allow the line with those fields, its domain judged with the defaults.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { executeKw, json2, jsonrpc, RpcCallError } from '../standin/client.js';
 import { startHarness } from '../support/proxy-harness.js';
+import { rewritingUpstream } from '../support/rewriting-upstream.js';
 import { PYTHON_XMLRPC_PRELUDE, pythonCommand, runPython } from '../support/python.js';
 
 test('a default_<field> context key on a method outside the standard table is refused on every protocol and never reaches Odoo', async (t) => {
@@ -168,31 +168,11 @@ test('the read of the links a many2many write removes fails closed on answers th
   const reads: string[] = [];
   const h = await startHarness({
     version: 19,
-    upstream: async (standin) => {
-      const target = new URL(standin.url);
-      const server = http.createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          const body = Buffer.concat(chunks);
-          const mine = req.url === '/json/2/res.partner/read';
-          if (mine) reads.push(body.toString('utf8'));
-          const call = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-            const parts: Buffer[] = [];
-            r.on('data', (c: Buffer) => parts.push(c));
-            r.on('end', () => {
-              const text = Buffer.concat(parts).toString('utf8');
-              const out = mine && rewrite ? rewrite(text) : { status: r.statusCode!, text };
-              res.writeHead(out.status, { 'Content-Type': r.headers['content-type'] ?? 'text/plain', 'Content-Length': String(Buffer.byteLength(out.text)) });
-              res.end(out.text);
-            });
-          });
-          call.end(body);
-        });
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
-    },
+    upstream: rewritingUpstream((url, body) => {
+      if (url !== '/json/2/res.partner/read') return undefined;
+      reads.push(body);
+      return rewrite ? (a) => rewrite!(a.text) : undefined;
+    }),
   });
   t.after(() => h.close());
   const orm = h.standin.orm;
