@@ -1622,9 +1622,9 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   };
   /**
    * External ids an `id` column names. A new one is written into ir.model.data (as superuser) in
-   * its module's namespace: outside `__import__` and `__export__`, which no module installs, Odoo's module updates
-   * trust it (an update of the module deletes the records of its namespace it did not load, a
-   * module installed later updates the record instead of creating its own).
+   * its module's namespace: outside `__import__` and `__export__`, which no module installs, Odoo's
+   * module updates trust it (an update of the module deletes the records of its namespace it did
+   * not load, a module installed later updates the record instead of creating its own).
    */
   const externalIds = (index: number, col: string): void => {
     for (const cell of cellsOf(index)) {
