@@ -11,7 +11,7 @@ import { DateTimeValue, isStruct, numberOf, type RpcStruct, type RpcValue } from
 import type { Decision, DecideEnv, FieldInfo, KeyScope, ModelSchema, ResultRedaction, Rule, UpstreamCheck } from './types.js';
 import { importExportPath, isFieldName, isGlob, isMethodName, isModelName, modelMatches, visible } from './names.js';
 import { andDomains, orDomains, domainShapeProblem, isConstantLeaf, LEAF_OPERATORS, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
-import { domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type LeafAfter } from './evaluate.js';
+import { domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type DomainNode, type LeafAfter } from './evaluate.js';
 import { ipAllowed, parseHours, withinHours, LimitSyntaxError } from './limits.js';
 import { expandMethods, nameSearchMatchesAll, odooFlag, odooLimit } from './methods.js';
 import { bindCall, rebuildCall, BindError, type BoundCall } from './bind.js';
@@ -47,9 +47,10 @@ export function isSensitiveModel(model: string): boolean {
  * need_schema, e.g. `fields_get([], {attributes: SCHEMA_ATTRIBUTES})`. `related` (Field._description_related)
  * lets writes to related fields be checked against the model they write through to; `depends`
  * (Field._description_depends) tells which computed fields a write may change, and `readonly`
- * whether a value written to a computed field is kept.
+ * whether a value written to a computed field is kept; `model_field` (Many2oneReference's
+ * _description_model_field, 16-19) which field holds the model of a many2one_reference id.
  */
-export const SCHEMA_ATTRIBUTES: readonly string[] = ['type', 'relation', 'relation_field', 'related', 'depends', 'readonly'];
+export const SCHEMA_ATTRIBUTES: readonly string[] = ['type', 'relation', 'relation_field', 'related', 'depends', 'readonly', 'model_field'];
 
 /** Context keys every key may send: they change presentation, not what is reached or recorded. */
 export const HARMLESS_CONTEXT_KEYS: readonly string[] = ['lang', 'tz', 'bin_size'];
@@ -221,6 +222,9 @@ interface Change {
   /** Replaces the explanation of a refusal (load, name_create: the advice to set fields does not apply). */
   refusal?: string;
 }
+
+/** How a many2one_reference pair is judged: on records being created, or on records that exist (write, copy). */
+type RefMode = 'create' | 'write';
 
 /** Types a model's name field (`_rec_name`) can have: name_create writes a string into it. */
 const TEXT_TYPES: ReadonlySet<string> = new Set(['char', 'text', 'html']);
@@ -977,9 +981,11 @@ class RuleEval {
    * unlinked must be ones the key reaches. `owners`: the existing records the values are written
    * to ([] for a create; undefined when unknown), whose current links 5 and 6 remove.
    */
-  vals(model: string, vals: RpcValue, field: (f: string) => void, what: string, owners: number[] | undefined, depth = 0): void {
+  vals(model: string, vals: RpcValue, field: (f: string) => void, what: string, owners: number[] | undefined, depth = 0, pairs?: RefMode | 'skip'): void {
     if (!isStruct(vals)) deny(`${what} must be a dictionary of field values`);
     if (depth > 8) deny(`${what} is nested too deeply`);
+    // Records being created (owners []) take the context's defaults; anything else keeps its current values.
+    if (pairs !== 'skip') this.refPairs(model, vals, what, pairs ?? (owners !== undefined && owners.length === 0 ? 'create' : 'write'), depth === 0 && model === this.model);
     for (const f of sortedKeys(vals)) {
       field(f);
       const v = vals[f]!;
@@ -1007,8 +1013,105 @@ class RuleEval {
   referenceValue(v: string, via: string): void {
     const m = /^([a-z0-9_]+(?:\.[a-z0-9_]+)*),\s*([0-9]+)$/.exec(v);
     if (!m) deny(`${via}: ${quoteName(v)} is not a reference ('model,id')`);
-    if (SENSITIVE.has(m[1]!) && !this.st.rules.some((r) => ruleReaches(r, m[1]!))) deny(`${via} links a record of ${m[1]}, a sensitive model no rule names with allow_sensitive`);
-    this.linked(m[1]!, [Number(m[2])], via);
+    this.linkedAnyModel(m[1]!, Number(m[2]), via);
+  }
+
+  /** A link to a record of a model named by the value (reference, many2one_reference): any model, so sensitive ones too. */
+  linkedAnyModel(model: string, id: number, via: string): void {
+    if (SENSITIVE.has(model) && !this.st.rules.some((r) => ruleReaches(r, model))) deny(`${via} links a record of ${model}, a sensitive model no rule names with allow_sensitive`);
+    this.linked(model, [id], via);
+  }
+
+  /**
+   * many2one_reference fields (`res_id`) hold an id of the model named by another field, their
+   * `model_field` (`res_model`; mail.message's `model`): the pair links a record of any model, checked
+   * like a reference value. Odoo writes each field alone, so a write of one of them re-points the other
+   * (`res_id` alone: the record's current model decides; `res_model` alone: the current id now names a
+   * record of the new model), which the engine cannot see: refused unless both are given, or the
+   * rule's domain pins the model (`[('res_model', '=', 'crm.lead')]`, checked upstream on the records
+   * written and after the write). A model field that is related (mail.activity's `res_model`, related
+   * to `res_model_id.model`) is set through the many2one (an ir.model id): its model is not known either.
+   * `mode`: 'create' (the context's default_<field> values fill what the values leave out) or 'write'
+   * (existing records, or copy's default, whose other fields come from the original).
+   */
+  refPairs(model: string, values: RpcStruct, what: string, mode: RefMode, mayPin: boolean, prefix = ''): void {
+    const at = (f: string): string => `${what}['${prefix}${f}']`;
+    const schema = this.st.env.schema?.(model);
+    if (!schema) return; // asked for by the caller; decided again with it
+    const own = (o: object, f: string): boolean => Object.prototype.hasOwnProperty.call(o, f);
+    const pick = (f: string): { given: boolean; value?: RpcValue } => {
+      if (own(values, f)) return { given: true, value: values[f]! };
+      if (mode === 'create' && own(this.st.defaults, f)) return { given: true, value: this.st.defaults[f]! };
+      return { given: false };
+    };
+    for (const g of Object.keys(schema).sort()) {
+      const info = schema[g]!;
+      if (info.type !== 'many2one_reference' || info.related) continue;
+      const mf = info.model_field;
+      const idGiven = pick(g);
+      const mfInfo = mf && own(schema, mf) ? schema[mf]! : undefined;
+      // The many2one a related model field is set through (res_model_id for res_model.model).
+      const through = mfInfo?.related && mfInfo.related.includes('.') ? mfInfo.related.split('.')[0]! : undefined;
+      const modelGiven = mf ? pick(mf) : { given: false };
+      const throughGiven = through ? pick(through) : { given: false };
+      if (!idGiven.given && !modelGiven.given && !throughGiven.given) continue;
+      const via = at(idGiven.given ? g : modelGiven.given ? mf! : through!);
+      let id = 0;
+      if (idGiven.given) {
+        const v = idGiven.value;
+        if (v !== false && v !== null && v !== 0) {
+          if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) deny(`${at(g)}: ${JSON.stringify(v) ?? String(v)} is not a record id`);
+          id = v;
+        }
+      }
+      if (!mf) {
+        if (id) deny(`${at(g)} is a many2one_reference whose model field fields_get does not report, so the record it links cannot be checked`);
+        continue;
+      }
+      const pinned = mayPin ? this.pinnedValue(mf) : undefined;
+      const both = `send '${mf}' and '${g}' together`;
+      let target: string | undefined;
+      if (modelGiven.given && !throughGiven.given) {
+        const m = modelGiven.value;
+        if (m === false || m === null || m === '') continue; // no model: the id names no record
+        if (typeof m !== 'string' || !isModelName(m)) deny(`${at(mf)}: ${quoteName(m)} is not a model name`);
+        target = m;
+      } else if (throughGiven.given) {
+        if (!pinned) deny(`${at(through!)} sets ${model}.${mf} (related to ${mfInfo!.related}) to the model of an ir.model record, which the engine cannot tell, so the record ${model}.${g} links cannot be checked; a rule whose domain pins '${mf}' (e.g. [('${mf}', '=', 'crm.lead')]) allows it`);
+        target = pinned;
+      } else if (pinned) {
+        target = pinned;
+      } else if (mode === 'write' && id) {
+        deny(`${via} sets the id of a record of the model held in '${mf}' without '${mf}': the record's current '${mf}' decides which record is linked, which the engine cannot see; ${both}`);
+      } else if (id) {
+        deny(`${via} links record ${id} of no model the values name ('${mf}' is not given); ${both}`);
+      }
+      if (!idGiven.given) {
+        // The model alone: on existing records it re-points their current id to a record of that model.
+        if (mode === 'write' && !pinned) deny(`${via} changes the model of the record ${model}.${g} links without '${g}': the current id would name a record of another model, which the engine cannot check; ${both}`);
+        continue;
+      }
+      if (id && target) this.linkedAnyModel(target, id, `${at(g)} (of the model in '${mf}')`);
+    }
+  }
+
+  /** The value the rule's domain requires `field` to have (an ANDed `=` or single `in` leaf), if any. */
+  pinnedValue(field: string): string | undefined {
+    if (!hasDomain(this.rule)) return undefined;
+    const tree = domainTree(this.rule.domain!);
+    if (!tree) return undefined;
+    const found = new Set<string>();
+    const walk = (n: DomainNode): void => {
+      if (n.kind === 'and') {
+        walk(n.left);
+        walk(n.right);
+      } else if (n.kind === 'leaf' && n.path === field) {
+        if (n.operator === '=' && typeof n.value === 'string') found.add(n.value);
+        else if (n.operator === 'in' && Array.isArray(n.value) && n.value.length === 1 && typeof n.value[0] === 'string') found.add(n.value[0]);
+      }
+    };
+    walk(tree.root);
+    return found.size === 1 ? [...found][0] : undefined;
   }
 
   /**
@@ -1061,6 +1164,13 @@ class RuleEval {
     }
     if (!Array.isArray(value)) deny(`${via}: x2many values must be a list of commands`);
     const inverse = o2m && info.relation_field ? info.relation_field : undefined;
+    /** The inverse field when it is a many2one_reference (mail.activity's res_id under activity_ids), with its model field. */
+    const inverseReference = (f: string | undefined): FieldInfo | undefined => {
+      const i = f ? this.st.env.schema?.(comodel)?.[f] : undefined;
+      if (!i || i.type !== 'many2one_reference') return undefined;
+      if (!i.model_field) deny(`${via}: the lines' '${f}' is a many2one_reference whose model field fields_get does not report`);
+      return i;
+    };
     const comodelVals = (op: 'create' | 'write', vals: RpcValue, ids: number[] | undefined, where: string): void => {
       if (!isStruct(vals)) deny(`${where}: the values must be a dictionary`);
       const fields = Object.keys(vals).sort();
@@ -1074,6 +1184,18 @@ class RuleEval {
       if (missingRule) deny(`context: 'default_${missingRule}' also applies to the ${comodel} records this call creates, and no rule allows that field there`);
       this.comodel(comodel, op, [...fields, ...defaulted], where, ids, change);
       if (op === 'create') this.st.created.push({ model: comodel, fields });
+      const refInverse = op === 'create' ? inverseReference(inverse) : undefined;
+      if (refInverse) {
+        // Odoo sets the inverse id (res_id) to the parent; the line's model field says which model
+        // that id belongs to: anything but the parent's model links a record of another model.
+        const mf = refInverse.model_field!;
+        const m = Object.prototype.hasOwnProperty.call(vals, mf) ? vals[mf] : this.st.defaults[mf];
+        if (m !== undefined && m !== false && m !== null && m !== '' && m !== at.model) deny(`${where}['${mf}']: the line's '${inverse}' is set to the ${at.model} record, so '${mf}' must be '${at.model}', not ${quoteName(m)}`);
+        const through = this.st.env.schema?.(comodel)?.[mf]?.related?.split('.')[0];
+        if (through && (Object.prototype.hasOwnProperty.call(vals, through) || Object.prototype.hasOwnProperty.call(this.st.defaults, through))) {
+          deny(`${where}['${through}'] sets the line's '${mf}' through an ir.model record, which the engine cannot tell from ${at.model}; give '${mf}' instead`);
+        }
+      }
       this.vals(comodel, vals, (f) => {
         if (!isFieldName(f)) deny(`${where}: ${quoteName(f)} is not a field name`);
       }, where, op === 'create' ? [] : ids, depth + 1);
@@ -1082,6 +1204,9 @@ class RuleEval {
     const relink = (ids: number[], where: string, how: string): void => {
       this.linked(comodel, ids, where);
       if (!o2m || ids.length === 0) return;
+      // Odoo writes the id alone: a line of another model's record would then name a record of that model.
+      const ref = inverseReference(inverse);
+      if (ref) deny(`${where} (${how}) moves ${comodel} lines by writing '${inverse}' alone, and their '${ref.model_field}' may name another model than ${at.model}; write the lines with '${ref.model_field}' and '${inverse}' together`);
       this.comodel(comodel, 'write', inverse ? [inverse] : undefined, `${where} (${how} on a one2many moves the ${comodel} lines to this record, writing their ${inverse ? `'${inverse}'` : 'inverse field'})`, ids,
         { kind: 'write', values: {}, alsoChanged: inverse ? [inverse] : [] });
     };
@@ -1171,8 +1296,12 @@ class RuleEval {
       if (!schema) continue;
       for (const f of fields) {
         if (!Object.prototype.hasOwnProperty.call(schema, f)) continue; // Odoo ignores a default for a field the model lacks
-        this.vals(model, { [f]: defaults[f]! }, () => undefined, `${what}['default_${f}'] (on ${model})`, []); // defaults apply to created records only
+        this.vals(model, { [f]: defaults[f]! }, () => undefined, `${what}['default_${f}'] (on ${model})`, [], 0, 'skip'); // defaults apply to created records only
       }
+      // A many2one_reference pair in the defaults, judged on them alone: records created by calls
+      // whose values the engine does not see (name_create, lines) take both halves from there.
+      const given = Object.fromEntries(fields.filter((f) => Object.prototype.hasOwnProperty.call(schema, f)).map((f) => [f, defaults[f]!]));
+      this.refPairs(model, given, what, 'create', model === this.model, 'default_');
     }
   }
 }
@@ -1383,14 +1512,16 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       st.createsMain = true; // default_<field> in the context fills the fields Odoo does not copy
       ev.idsInDomain(ev.ids(b), 'copy');
       const given = p.default !== undefined && p.default !== null && p.default !== false;
-      if (given) ev.vals(ev.model, p.default!, (f) => ev.mainField(f, 'set by copy default'), 'default', []); // the copy is a new record
+      // The copy is a new record, but the fields default leaves out come from the original: a
+      // many2one_reference pair is judged as on a write.
+      if (given) ev.vals(ev.model, p.default!, (f) => ev.mainField(f, 'set by copy default'), 'default', [], 0, 'write');
       ev.mainDomainAfter({ kind: 'copy', values: (given ? p.default : {}) as RpcStruct }, 'default');
       return;
     }
     case 'copy_data': {
       ev.idsInDomain(ev.ids(b), 'copy_data');
       ev.everyField(ev.model, 'copy_data returns the values of every copied field');
-      if (p.default !== undefined && p.default !== null && p.default !== false) ev.vals(ev.model, p.default, (f) => ev.mainField(f, 'set by copy default'), 'default', []); // returned, not written
+      if (p.default !== undefined && p.default !== null && p.default !== false) ev.vals(ev.model, p.default, (f) => ev.mainField(f, 'set by copy default'), 'default', [], 0, 'write'); // returned, not written
       return;
     }
     case 'name_create': {
@@ -1716,6 +1847,16 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       ev.comodel(lineModel, 'write', inverse ? changed : undefined, `load column '${col}' (links existing ${lineModel} lines to the imported records, moving them from their old parent by writing their ${inverse ? `'${inverse}'` : 'inverse field'}${subs.length ? `, and updates them with ${fieldList(subs)}` : ''})`, ids,
         { kind: 'write', values: {}, alsoChanged: changed });
     }
+    const lineSchema = ev.st.env.schema?.(lineModel);
+    if (lineSchema) {
+      for (const [f, i] of Object.entries(lineSchema)) {
+        if (i.type !== 'many2one_reference') continue;
+        if (f === inverse && refs.length) deny(`load column '${refs[0]!.col}' links existing ${lineModel} lines by writing '${f}' alone, and their '${i.model_field ?? 'model field'}' may name another model than ${ev.model}; write the lines with both`);
+        const pair = [f, ...(i.model_field ? [i.model_field, lineSchema[i.model_field]?.related?.split('.')[0] ?? ''] : [])];
+        const hit = subs.find((sub) => pair.includes(sub) && sub !== inverse);
+        if (hit) deny(`load column '${head}/${hit}' sets a many2one_reference pair ('${f}' and the model in '${i.model_field ?? '?'}') on lines, which the engine does not check in load; create the lines with create`);
+      }
+    }
     for (const sub of subs) {
       const lineInfo = ev.info(lineModel, sub);
       if (lineInfo === null) {
@@ -1737,6 +1878,25 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
         if (rest.length === 1 && createsByName(col)) ev.comodel(lineInfo.relation, 'create', undefined, `load column '${col}' (name_create_enabled_fields: a name no ${lineInfo.relation} record has creates one with name_create)`);
       }
     }
+  }
+  // many2one_reference columns (res_id) and their model columns (res_model), row by row, as the
+  // values of a create (or of a write, where rows name records by id). Odoo reads a res_id cell as
+  // an integer (ir.fields.converter._str_to_many2one_reference); an empty cell is taken as not given.
+  const schema = ev.st.env.schema?.(ev.model);
+  if (schema) {
+    const plain = [...byHead].filter(([h, cols]) => h !== 'id' && h !== '.id' && cols.some((c) => c.rest.length === 0));
+    rows.forEach((row, r) => {
+      const values: RpcStruct = {};
+      for (const [h, cols] of plain) {
+        const { index, col } = cols.find((c) => c.rest.length === 0)!;
+        const cell = (row as RpcValue[])[index];
+        if (cell === undefined || cell === null || cell === false || cell === '') continue;
+        if (schema[h]?.type !== 'many2one_reference') values[h] = cell;
+        else if (typeof cell === 'number' || (typeof cell === 'string' && /^\s*[0-9]+\s*$/.test(cell))) values[h] = Number(cell);
+        else deny(`load column '${col}': ${quoteName(cell)} is not a record id`);
+      }
+      ev.refPairs(ev.model, values, `load data[${r}]`, updatesById ? 'write' : 'create', true);
+    });
   }
   // Rows naming existing records update them: a write, which a rule must allow with those fields.
   if (updatesById) {

@@ -14,6 +14,7 @@ export function schemaFromFieldsGet(answer: RpcValue): ModelSchema {
     if (typeof info.related === 'string' && info.related) f.related = info.related;
     if (Array.isArray(info.depends)) f.depends = info.depends.filter((d): d is string => typeof d === 'string');
     if (typeof info.readonly === 'boolean') f.readonly = info.readonly;
+    if (typeof info.model_field === 'string' && info.model_field) f.model_field = info.model_field;
     schema[name] = f;
   }
   return schema;

@@ -68,6 +68,11 @@ export interface FieldInfo {
    * (unless it has an inverse), so the engine trusts a written computed field only when this is false.
    */
   readonly?: boolean;
+  /**
+   * fields_get's `model_field` (Many2oneReference._description_model_field): the char field holding
+   * the model a many2one_reference id (`res_id`) belongs to (`res_model`, mail.message's `model`).
+   */
+  model_field?: string;
 }
 
 export type ModelSchema = Record<string, FieldInfo>;

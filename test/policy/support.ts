@@ -45,7 +45,13 @@ export const SCHEMAS: Record<string, ModelSchema> = {
   'crm.tag': { name: char, color: { type: 'integer' }, display_name: char },
   'res.users': { name: char, login: char, display_name: char, partner_id: m2o('res.partner') },
   'res.company': { name: char, display_name: char },
-  'mail.activity': { summary: char, res_id: { type: 'many2one_reference' }, origin_ref: { type: 'reference' } },
+  // As Odoo 16-19 declare them: res_id = Many2oneReference(model_field=...); mail.activity's res_model
+  // is related to res_model_id.model.
+  'mail.activity': { summary: char, res_id: { type: 'many2one_reference', model_field: 'res_model' }, res_model: { type: 'char', related: 'res_model_id.model', readonly: true }, res_model_id: m2o('ir.model'), origin_ref: { type: 'reference' } },
+  'mail.message': { body: { type: 'html' }, subject: char, model: char, res_id: { type: 'many2one_reference', model_field: 'model' }, partner_ids: m2m('res.partner') },
+  'ir.attachment': { name: char, res_model: char, res_id: { type: 'many2one_reference', model_field: 'res_model' } },
+  'ir.model': { model: char, name: char },
+  'hr.employee': { name: char },
   'x_saas_stats': { x_name: char, x_value: { type: 'integer' } },
 };
 

@@ -1,0 +1,77 @@
+// many2one_reference values (`res_id` beside the char field its fields_get `model_field` names,
+// `res_model` / mail.message's `model`) link a record of any model: checked like a reference value.
+// Every case runs through every call shape the call fits.
+import { test } from 'node:test';
+import { key, runCases, type Case } from './support.js';
+import type { Rule } from '../../src/policy/types.js';
+import type { RpcValue } from '../../src/rpc/values.js';
+
+type Params = [string, RpcValue][];
+const create = (vals: RpcValue, model = 'ir.attachment', context?: Record<string, RpcValue>) => ({ model, method: 'create', params: [['vals_list', vals]] as Params, ...(context ? { context } : {}) });
+const write = (ids: number[], vals: RpcValue, model = 'ir.attachment') => ({ model, method: 'write', ids, params: [['vals', vals]] as Params });
+const load = (fields: string[], data: RpcValue[][], model = 'ir.attachment') => ({ model, method: 'load', params: [['fields', fields], ['data', data]] as Params });
+
+const LEADS = [['type', '=', 'opportunity']];
+const attachments: Rule = { model: 'ir.attachment', methods: ['create', 'write', 'copy', 'web_save', 'load', 'name_create'], allow_sensitive: true };
+const leads: Rule = { model: 'crm.lead', methods: ['read'], domain: LEADS };
+const messages: Rule = { model: 'mail.message', methods: ['create', 'write'], fields: ['body', 'model', 'res_id'] };
+const employees: Rule = { model: 'hr.employee', methods: ['read'], domain: [['name', '=', 'me']] };
+const ONLY_LEADS = [['res_model', '=', 'crm.lead']];
+
+test('closed: a many2one_reference id is checked against the model its model field names', () => {
+  const cases: Case[] = [
+    // create: the model comes from the values
+    { name: 'create: the lead linked is checked against the lead rule\'s domain', key: key([attachments, leads]), call: create({ name: 'a', res_model: 'crm.lead', res_id: 7 }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [7] }], checkDomains: [LEADS] } },
+    { name: 'create: a model the key has no rule on is the operator\'s choice (as a many2one)', key: key([attachments]), call: create({ name: 'a', res_model: 'hr.employee', res_id: 3 }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'create: an employee under a rule with a domain is checked', key: key([attachments, employees]), call: create({ name: 'a', res_model: 'hr.employee', res_id: 3 }), expect: { verdict: 'allow', checks: [{ model: 'hr.employee', ids: [3] }] } },
+    { name: 'create: a sensitive model no rule names', key: key([attachments]), call: create({ name: 'a', res_model: 'res.users', res_id: 2 }), expect: { verdict: 'deny', reason: /vals\['res_id'\] \(of the model in 'res_model'\) links a record of res\.users, a sensitive model no rule names with allow_sensitive/ } },
+    { name: 'create: a company outside the key\'s companies', key: key([attachments], { limits: { companies: [1] } }), call: create({ name: 'a', res_model: 'res.company', res_id: 2 }), expect: { verdict: 'deny', limit: 'companies', reason: /puts records in company 2/ } },
+    { name: 'create: res_id without the model', key: key([attachments, leads]), call: create({ name: 'a', res_id: 7 }), expect: { verdict: 'deny', reason: /vals\['res_id'\] links record 7 of no model the values name \('res_model' is not given\); send 'res_model' and 'res_id' together/ } },
+    { name: 'create: a model name that is not one', key: key([attachments]), call: create({ res_model: 'crm lead;', res_id: 7 }), expect: { verdict: 'deny', reason: /is not a model name/ } },
+    { name: 'create: an id that is not one', key: key([attachments]), call: create({ res_model: 'crm.lead', res_id: '7' }), expect: { verdict: 'deny', reason: /vals\['res_id'\]: "7" is not a record id/ } },
+    { name: 'create: no id links nothing', key: key([attachments, leads]), call: create({ name: 'a', res_model: 'crm.lead', res_id: 0 }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'create: every record of a vals_list', key: key([attachments, leads]), call: create([{ res_model: 'crm.lead', res_id: 7 }, { res_model: 'res.users', res_id: 2 }]), expect: { verdict: 'deny', reason: /^vals_list\[1\]\['res_id'\]/ } },
+    // defaults: default_<field> fills what the values leave out
+    { name: 'default_res_model names the model of res_id', key: key([attachments, leads]), call: create({ name: 'a', res_id: 7 }, 'ir.attachment', { default_res_model: 'crm.lead' }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [7] }] } },
+    { name: 'default_res_id with default_res_model: checked', key: key([attachments]), call: create({ name: 'a' }, 'ir.attachment', { default_res_model: 'res.users', default_res_id: 2 }), expect: { verdict: 'deny', reason: /links a record of res\.users/ } },
+    { name: 'default_res_id alone', key: key([attachments]), call: create({ name: 'a' }, 'ir.attachment', { default_res_id: 2 }), expect: { verdict: 'deny', reason: /'res_model' is not given/ } },
+    { name: 'default_res_id under name_create, whose values the engine does not see', key: key([attachments]), call: { model: 'ir.attachment', method: 'name_create', params: [['name', 'x']], context: { default_res_id: 2 } }, expect: { verdict: 'deny', reason: /context\['default_res_id'\] links record 2 of no model/ } },
+    // write: each field alone re-points the other
+    { name: 'write: both fields: checked', key: key([attachments, leads]), call: write([5], { res_model: 'crm.lead', res_id: 8 }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [8] }] } },
+    { name: 'write: res_id alone (the record\'s current model decides)', key: key([attachments, leads]), call: write([5], { res_id: 8 }), expect: { verdict: 'deny', reason: /vals\['res_id'\] sets the id of a record of the model held in 'res_model' without 'res_model'.*send 'res_model' and 'res_id' together/ } },
+    { name: 'write: res_model alone re-points the current id', key: key([attachments]), call: write([5], { res_model: 'hr.employee' }), expect: { verdict: 'deny', reason: /vals\['res_model'\] changes the model of the record ir\.attachment\.res_id links without 'res_id'/ } },
+    { name: 'write: res_id False unlinks', key: key([attachments]), call: write([5], { res_id: false }), expect: { verdict: 'allow' } },
+    { name: 'write: a rule whose domain pins the model', key: key([{ ...attachments, domain: ONLY_LEADS }, leads]), call: write([5], { res_id: 8 }), expect: { verdict: 'allow', checks: [{ model: 'ir.attachment', ids: [5] }, { model: 'crm.lead', ids: [8] }], checkDomains: [ONLY_LEADS, LEADS] } },
+    { name: 'write: a domain pinning it under | does not pin', key: key([{ ...attachments, domain: ['|', ['res_model', '=', 'crm.lead'], ['name', '=', 'x']] }, leads]), call: write([5], { res_id: 8 }), expect: { verdict: 'deny', reason: /without 'res_model'/ } },
+    { name: 'write: res_model changed under a pinning domain leaves it', key: key([{ ...attachments, domain: ONLY_LEADS }]), call: write([5], { res_model: 'hr.employee' }), expect: { verdict: 'deny', reason: /would move the records out of the domain/ } },
+    { name: 'web_save on records: res_id alone', key: key([attachments, leads]), call: { model: 'ir.attachment', method: 'web_save', ids: [5], params: [['vals', { res_id: 8 }], ['specification', {}]] }, expect: { verdict: 'deny', reason: /without 'res_model'/ } },
+    { name: 'web_save creating: both checked', key: key([attachments]), call: { model: 'ir.attachment', method: 'web_save', ids: [], params: [['vals', { res_model: 'res.users', res_id: 2 }], ['specification', {}]] }, expect: { verdict: 'deny', reason: /links a record of res\.users/ } },
+    { name: 'copy: default res_id keeps the original\'s model', key: key([attachments, leads]), call: { model: 'ir.attachment', method: 'copy', ids: [5], params: [['default', { res_id: 8 }]] }, expect: { verdict: 'deny', reason: /default\['res_id'\] sets the id .* without 'res_model'/ } },
+    // mail.message's model field is `model`
+    { name: 'mail.message create on an employee under a domain', key: key([messages, employees]), call: create({ body: 'x', model: 'hr.employee', res_id: 3 }, 'mail.message'), expect: { verdict: 'allow', checks: [{ model: 'hr.employee', ids: [3] }] } },
+    { name: 'mail.message write of res_id alone', key: key([messages]), call: write([9], { res_id: 3 }, 'mail.message'), expect: { verdict: 'deny', reason: /send 'model' and 'res_id' together/ } },
+    // mail.activity: res_model is related to res_model_id.model (an ir.model id the engine cannot name)
+    { name: 'mail.activity set through res_model_id', key: key([{ model: 'mail.activity', methods: ['create'], fields: ['summary', 'res_model_id', 'res_id'] }]), call: create({ summary: 's', res_model_id: 90, res_id: 3 }, 'mail.activity'), expect: { verdict: 'deny', reason: /vals\['res_model_id'\] sets mail\.activity\.res_model \(related to res_model_id\.model\)/ } },
+    { name: 'mail.activity under a rule pinning res_model', key: key([{ model: 'mail.activity', methods: ['create'], fields: ['summary', 'res_model_id', 'res_id', 'res_model'], domain: ONLY_LEADS }, leads]), call: create({ summary: 's', res_model_id: 90, res_id: 3 }, 'mail.activity'), expect: { verdict: 'deny', reason: /res_model.*cannot be shown to hold|set 'res_model' explicitly|cannot be evaluated/ } },
+    // lines of a one2many whose inverse is the many2one_reference (crm.lead.activity_ids)
+    { name: 'activity lines of a lead naming another model', key: key([{ model: 'crm.lead', methods: ['write'], fields: ['activity_ids'] }, { model: 'mail.activity', methods: ['create'], fields: ['summary', 'res_model', 'res_model_id', 'res_id'] }, { model: 'ir.model', methods: ['write'], allow_sensitive: true }]), call: write([5], { activity_ids: [[0, 0, { summary: 's', res_model: 'hr.employee' }]] }, 'crm.lead'), expect: { verdict: 'deny', reason: /activity_ids'\]\[0\].*\['res_model'\]: the line's 'res_id' is set to the crm\.lead record, so 'res_model' must be 'crm\.lead'/ } },
+    { name: 'activity lines set through res_model_id', key: key([{ model: 'crm.lead', methods: ['write'], fields: ['activity_ids'] }, { model: 'mail.activity', methods: ['create'], fields: ['summary', 'res_model_id'] }]), call: write([5], { activity_ids: [[0, 0, { summary: 's', res_model_id: 90 }]] }, 'crm.lead'), expect: { verdict: 'deny', reason: /\['res_model_id'\] sets the line's 'res_model' through an ir\.model record/ } },
+    { name: 'activity lines linked with command 4 write res_id alone', key: key([{ model: 'crm.lead', methods: ['write'], fields: ['activity_ids'] }, { model: 'mail.activity', methods: ['write', 'unlink'], fields: ['res_id'] }]), call: write([5], { activity_ids: [[4, 11]] }, 'crm.lead'), expect: { verdict: 'deny', reason: /moves mail\.activity lines by writing 'res_id' alone/ } },
+    // load: row by row
+    { name: 'load: both columns, row by row', key: key([attachments, leads]), call: load(['name', 'res_model', 'res_id'], [['a', 'crm.lead', '7'], ['b', 'res.users', '2']]), expect: { verdict: 'deny', reason: /load data\[1\]\['res_id'\] \(of the model in 'res_model'\) links a record of res\.users/ } },
+    { name: 'load: both columns checked', key: key([attachments, leads]), call: load(['name', 'res_model', 'res_id'], [['a', 'crm.lead', '7'], ['b', '', '']]), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [7] }] } },
+    { name: 'load: res_id without res_model', key: key([attachments]), call: load(['name', 'res_id'], [['a', '7']]), expect: { verdict: 'deny', reason: /load data\[0\]\['res_id'\] links record 7 of no model/ } },
+    { name: 'load: a res_id cell that is not an id', key: key([attachments]), call: load(['res_model', 'res_id'], [['crm.lead', 'x7']]), expect: { verdict: 'deny', reason: /load column 'res_id': 'x7' is not a record id/ } },
+    { name: 'load: rows updating records by .id with res_model alone', key: key([attachments]), call: load(['.id', 'res_model'], [['5', 'hr.employee']]), expect: { verdict: 'deny', reason: /changes the model of the record/ } },
+    { name: 'load: activity lines with res_model', key: key([{ model: 'crm.lead', methods: ['load'], fields: ['name', 'activity_ids'] }, { model: 'mail.activity', methods: ['create'] }]), call: load(['name', 'activity_ids/summary', 'activity_ids/res_model'], [['a', 's', 'hr.employee']], 'crm.lead'), expect: { verdict: 'deny', reason: /load column 'activity_ids\/res_model' sets a many2one_reference pair/ } },
+    { name: 'load: activity lines by .id move them by res_id alone', key: key([{ model: 'crm.lead', methods: ['load'], fields: ['name', 'activity_ids'] }, { model: 'mail.activity', methods: ['create', 'write'] }]), call: load(['name', 'activity_ids/.id'], [['a', '11']], 'crm.lead'), expect: { verdict: 'deny', reason: /links existing mail\.activity lines by writing 'res_id' alone/ } },
+  ];
+  runCases(cases);
+});
+
+test('a many2one_reference whose model field fields_get does not report is refused, not passed', () => {
+  const schema = (m: string) => (m === 'ir.attachment' ? { name: { type: 'char' }, res_model: { type: 'char' }, res_id: { type: 'many2one_reference' } } : undefined);
+  runCases([
+    { name: 'no model_field', key: key([attachments]), env: { schema }, call: create({ res_model: 'crm.lead', res_id: 7 }), expect: { verdict: 'deny', reason: /whose model field fields_get does not report/ } },
+  ]);
+});
