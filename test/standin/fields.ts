@@ -89,6 +89,8 @@ export interface FieldDef {
   depends?: string[];
   /** fields_get's `related`: the path a related field reads (and writes) through. */
   related?: string;
+  /** many2one_reference: the char field holding the model of the id (fields_get's `model_field`). */
+  modelField?: string;
 }
 
 export type Group =

@@ -816,6 +816,8 @@ export class Env {
       d.domain = [];
       if (f.type === 'one2many' && f.inverseName) d.relation_field = f.inverseName;
     }
+    // Many2oneReference._description_model_field (odoo/fields.py 16-18, odoo/orm/fields_reference.py 19).
+    if (f.type === 'many2one_reference' && f.modelField) d.model_field = f.modelField;
     if (f.type === 'selection') d.selection = (f.selection ?? []).map(([k, v]) => [k, v]);
     if (['char', 'text', 'html'].includes(f.type)) d.translate = false;
     if (f.type === 'monetary') d.currency_field = 'currency_id';

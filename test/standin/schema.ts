@@ -781,7 +781,7 @@ export function buildSchema(version: Version, opts: SchemaOptions = {}): Map<str
         fld('date', 'datetime', 'Date', { default: (ctx) => ctx.orm.now() }),
         fld('body', 'html', 'Contents', { default: '' }),
         fld('model', 'char', 'Related Document Model'),
-        fld('res_id', 'many2one_reference', 'Related Document ID'),
+        fld('res_id', 'many2one_reference', 'Related Document ID', { modelField: 'model' }),
         fld('record_name', 'char', 'Message Record Name', { readonly: true }),
         fld('message_type', 'selection', 'Type', {
           required: true,
