@@ -1030,7 +1030,8 @@ class RuleEval {
    * record of the new model), which the engine cannot see: refused unless both are given, or the
    * rule's domain pins the model (`[('res_model', '=', 'crm.lead')]`, checked upstream on the records
    * written and after the write). A model field that is related (mail.activity's `res_model`, related
-   * to `res_model_id.model`) is set through the many2one (an ir.model id): its model is not known either.
+   * to `res_model_id.model`) is set through the many2one (an ir.model id): its model is not known
+   * without reading ir.model, so such a pair is left unchecked (a known limit) unless a domain pins it.
    * `mode`: 'create' (the context's default_<field> values fill what the values leave out) or 'write'
    * (existing records, or copy's default, whose other fields come from the original).
    */
@@ -1077,7 +1078,10 @@ class RuleEval {
         if (typeof m !== 'string' || !isModelName(m)) deny(`${at(mf)}: ${quoteName(m)} is not a model name`);
         target = m;
       } else if (throughGiven.given) {
-        if (!pinned) deny(`${at(through!)} sets ${model}.${mf} (related to ${mfInfo!.related}) to the model of an ir.model record, which the engine cannot tell, so the record ${model}.${g} links cannot be checked; a rule whose domain pins '${mf}' (e.g. [('${mf}', '=', 'crm.lead')]) allows it`);
+        // Set through an ir.model id (mail.activity's res_model_id), the model is not known without
+        // reading ir.model: left unchecked, as before (a known limit), rather than refusing every
+        // activity a client creates the usual way.
+        if (!pinned) continue;
         target = pinned;
       } else if (pinned) {
         target = pinned;
@@ -1191,10 +1195,7 @@ class RuleEval {
         const mf = refInverse.model_field!;
         const m = Object.prototype.hasOwnProperty.call(vals, mf) ? vals[mf] : this.st.defaults[mf];
         if (m !== undefined && m !== false && m !== null && m !== '' && m !== at.model) deny(`${where}['${mf}']: the line's '${inverse}' is set to the ${at.model} record, so '${mf}' must be '${at.model}', not ${quoteName(m)}`);
-        const through = this.st.env.schema?.(comodel)?.[mf]?.related?.split('.')[0];
-        if (through && (Object.prototype.hasOwnProperty.call(vals, through) || Object.prototype.hasOwnProperty.call(this.st.defaults, through))) {
-          deny(`${where}['${through}'] sets the line's '${mf}' through an ir.model record, which the engine cannot tell from ${at.model}; give '${mf}' instead`);
-        }
+        // A model set through an ir.model id (res_model_id) is not known here: unchecked (a known limit).
       }
       this.vals(comodel, vals, (f) => {
         if (!isFieldName(f)) deny(`${where}: ${quoteName(f)} is not a field name`);
