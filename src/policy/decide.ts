@@ -1967,6 +1967,23 @@ export function linkChanges(owners: number[], rows: { id: unknown; links: number
   return { removed: [...removed], added: [...added] };
 }
 
+/**
+ * The checks without repeats: one value reached from two places (a default and the values, a load
+ * column and its lines) asks for the same check twice, and each costs the proxy a call to Odoo.
+ * Two checks are the same when everything but their reason is; the first one's reason is kept.
+ */
+function distinctChecks(checks: UpstreamCheck[]): UpstreamCheck[] {
+  const seen = new Set<string>();
+  return checks.filter((c) => {
+    const { reason: _reason, ...what } = c;
+    const set = c.kind === 'links_in_domain' && c.set ? { ...c.set, reason: undefined } : undefined;
+    const k = JSON.stringify({ ...what, ids: [...new Set(c.ids)].sort((a, b) => a - b), ...(set ? { set } : {}) });
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 function keyLimits(key: KeyScope, env: DecideEnv): void {
   if (key.expires !== undefined) {
     const t = Date.parse(key.expires);
@@ -2126,7 +2143,7 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
     if (missing.size > 0) break;
     withCompanies(b, key, st.notes);
     const changed = st.notes.length > 0;
-    return { verdict: 'allow', rule: i, call: changed ? rebuildCall(b) : call, checks: st.checks, redactions: st.redactions, notes: st.notes };
+    return { verdict: 'allow', rule: i, call: changed ? rebuildCall(b) : call, checks: distinctChecks(st.checks), redactions: st.redactions, notes: st.notes };
   }
   if (missing.size > 0) return { verdict: 'need_schema', models: [...missing].sort() };
   if (reasons.length === 0) {
