@@ -1061,8 +1061,11 @@ class RuleEval {
       if (idGiven.given) {
         const v = idGiven.value;
         if (v !== false && v !== null && v !== 0) {
-          if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) deny(`${at(g)}: ${JSON.stringify(v) ?? String(v)} is not a record id`);
-          id = v;
+          // Odoo stores int(value): digits sent as text (form tools such as n8n send '42') are that id;
+          // anything else Python's int() reads differently (' 7', '7_0') is refused.
+          const n = typeof v === 'string' && /^[0-9]{1,15}$/.test(v) ? Number(v) : v;
+          if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) deny(`${at(g)}: ${JSON.stringify(v) ?? String(v)} is not a record id`);
+          id = n;
         }
       }
       if (!mf) {
