@@ -1786,15 +1786,18 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     byHead.set(head!, list);
   });
   const heads = [...byHead.keys()];
-  const updatesById = byHead.has('id') || byHead.has('.id');
+  // Whether an id column names any record: an empty cell makes a new one (a column left empty, as an
+  // export re-imported with new rows only has it, updates nothing).
+  const namesRecords = (head: string): boolean => (byHead.get(head) ?? []).some(({ index }) => cellsOf(index).length > 0);
+  const updatesById = namesRecords('id') || namesRecords('.id');
   // The records rows update by database id (rows naming an external id update unknown records).
-  const updatedIds = byHead.has('id') ? undefined : byHead.has('.id') ? idsOf(byHead.get('.id')![0]!.index, '.id', false) : [];
+  const updatedIds = namesRecords('id') ? undefined : namesRecords('.id') ? idsOf(byHead.get('.id')![0]!.index, '.id', false) : [];
 
   for (const head of ['id', '.id']) {
     for (const { index, rest, col } of byHead.get(head) ?? []) {
       if (rest.length > 0) deny(`load column '${col}' is not a column`);
       // Rows naming an existing record update it: only where the rule reaches every record.
-      if (hasDomain(ev.rule)) deny(`load column '${col}' updates existing records by id, and ${ev.label} limits ${ev.model} to a domain`);
+      if (cellsOf(index).length > 0 && hasDomain(ev.rule)) deny(`load column '${col}' updates existing records by id, and ${ev.label} limits ${ev.model} to a domain`);
       if (head === 'id') externalIds(index, col);
     }
   }

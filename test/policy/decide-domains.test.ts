@@ -289,6 +289,9 @@ test('closed: load (Odoo\'s import) goes around no scope: rows updating by id, e
   const activities: Rule = { model: 'mail.activity', methods: ['create', 'load'], fields: ['summary', 'origin_ref'] };
   const cases: Case[] = [
     // 1. rows naming existing records (id, .id) update them: a write, with those fields
+    { name: 'an id column left empty (new rows only) updates nothing: no write needed', key: key([importer]), call: load(['id', 'name'], [['', 'x'], [false, 'y']]), expect: { verdict: 'allow' } },
+    { name: '... nor does an empty .id column, also under a domain', key: key([{ ...importer, fields: [...importer.fields!, 'type'], domain: [['type', '=', 'lead']] }]), call: load(['.id', 'name'], [['', 'x']], 'crm.lead', { default_type: 'lead' }), expect: { verdict: 'allow' } },
+    { name: '... but one cell naming a record is an update', key: key([importer]), call: load(['id', 'name'], [['', 'x'], ['lead_4', 'y']]), expect: { verdict: 'deny', reason: /needs write on crm\.lead/ } },
     { name: '.id rows update records: refused without write', key: key([importer]), call: load(['.id', 'name'], [['4', 'x']]), expect: { verdict: 'deny', reason: /load column '\.id' \(rows naming existing crm\.lead records update them\) needs write on crm\.lead \('name'\)/ } },
     { name: 'id rows update the records that have those external ids: refused without write', key: key([importer]), call: load(['id', 'name'], [['lead_4', 'x']]), expect: { verdict: 'deny', reason: /load column 'id' \(rows naming existing crm\.lead records update them\) needs write on crm\.lead/ } },
     { name: 'the write must allow every imported field', key: key([importer, { model: 'crm.lead', methods: ['write'], fields: ['name'] }]), call: load(['.id', 'name', 'email_from'], [['4', 'x', 'y']]), expect: { verdict: 'deny', reason: /needs write on crm\.lead \('name', 'email_from'\)/ } },
