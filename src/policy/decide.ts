@@ -11,7 +11,7 @@ import { DateTimeValue, isStruct, numberOf, type RpcStruct, type RpcValue } from
 import type { Decision, DecideEnv, FieldInfo, KeyScope, ModelSchema, ResultRedaction, Rule, UpstreamCheck } from './types.js';
 import { importExportPath, isFieldName, isGlob, isMethodName, isModelName, modelMatches, visible } from './names.js';
 import { andDomains, orDomains, domainShapeProblem, isConstantLeaf, LEAF_OPERATORS, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
-import { domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type DomainNode, type LeafAfter } from './evaluate.js';
+import { conjuncts, domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type LeafAfter } from './evaluate.js';
 import { ipAllowed, parseHours, withinHours, LimitSyntaxError } from './limits.js';
 import { expandMethods, nameSearchMatchesAll, odooFlag, odooLimit } from './methods.js';
 import { bindCall, rebuildCall, BindError, type BoundCall } from './bind.js';
@@ -1062,7 +1062,7 @@ class RuleEval {
         const v = idGiven.value;
         if (v !== false && v !== null && v !== 0) {
           // Odoo stores int(value): digits sent as text (form tools such as n8n send '42') are that id;
-          // anything else Python's int() reads differently (' 7', '7_0') is refused.
+          // other text is refused (Python's int() reads '7_0' as 70).
           const n = typeof v === 'string' && /^[0-9]{1,15}$/.test(v) ? Number(v) : v;
           if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) deny(`${at(g)}: ${JSON.stringify(v) ?? String(v)} is not a record id`);
           id = n;
@@ -1108,16 +1108,11 @@ class RuleEval {
     const tree = domainTree(this.rule.domain!);
     if (!tree) return undefined;
     const found = new Set<string>();
-    const walk = (n: DomainNode): void => {
-      if (n.kind === 'and') {
-        walk(n.left);
-        walk(n.right);
-      } else if (n.kind === 'leaf' && n.path === field) {
-        if (n.operator === '=' && typeof n.value === 'string') found.add(n.value);
-        else if (n.operator === 'in' && Array.isArray(n.value) && n.value.length === 1 && typeof n.value[0] === 'string') found.add(n.value[0]);
-      }
-    };
-    walk(tree.root);
+    for (const n of conjuncts(tree.root)) {
+      if (n.kind !== 'leaf' || n.path !== field) continue;
+      if (n.operator === '=' && typeof n.value === 'string') found.add(n.value);
+      else if (n.operator === 'in' && Array.isArray(n.value) && n.value.length === 1 && typeof n.value[0] === 'string') found.add(n.value[0]);
+    }
     return found.size === 1 ? [...found][0] : undefined;
   }
 

@@ -112,7 +112,8 @@ function evalKleene(node: DomainNode, leaf: (i: number) => Truth): Truth {
   }
 }
 
-function conjuncts(node: DomainNode): DomainNode[] {
+/** The terms a domain ANDs together (a node that is not an AND is one term). */
+export function conjuncts(node: DomainNode): DomainNode[] {
   return node.kind === 'and' ? [...conjuncts(node.left), ...conjuncts(node.right)] : [node];
 }
 
