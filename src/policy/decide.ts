@@ -121,8 +121,8 @@ function deny(reason: string, limit?: string): never {
 
 const TIME_PARTS = new Set(['year_number', 'quarter_number', 'month_number', 'iso_week_number', 'day_of_year', 'day_of_month', 'day_of_week', 'hour_number', 'minute_number', 'second_number']);
 const GRANULARITIES = new Set(['day', 'week', 'month', 'quarter', 'year', ...TIME_PARTS]);
-const X2MANY = new Set(['one2many', 'many2many']);
-const RELATIONAL = new Set(['many2one', 'one2many', 'many2many']);
+export const X2MANY: ReadonlySet<string> = new Set(['one2many', 'many2many']);
+export const RELATIONAL: ReadonlySet<string> = new Set(['many2one', 'one2many', 'many2many']);
 // Text compared with a relation or display_name, by any operator but these, is a name search
 // (Odoo hands the operator on to _search_display_name, inequalities included: display_name >= 'j'
 // ranges over email, vat, ref... on res.partner; 16-18 turn a many2one's < into a name search).

@@ -20,7 +20,7 @@
 import type { FieldInfo, Limits, ModelSchema, Rule } from './types.js';
 import { READ_METHODS, READ_PRESET_ANY_VERSION, signatureOf, tableVersion } from './methods.js';
 import { addToScope } from './compact.js';
-import { HARMLESS_CONTEXT_KEYS, isSensitiveModel } from './decide.js';
+import { HARMLESS_CONTEXT_KEYS, isSensitiveModel, RELATIONAL, X2MANY } from './decide.js';
 import { isFieldName } from './names.js';
 import type { RpcValue } from '../rpc/values.js';
 import { printable } from '../cli/printable.js';
@@ -396,8 +396,6 @@ function anyFieldPath(model: string, segments: string[], why: string, reach: Rea
   addTo(reach.readAll, end.info.relation, [why]);
 }
 
-const RELATIONAL = new Set(['many2one', 'one2many', 'many2many']);
-const X2MANY = new Set(['one2many', 'many2many']);
 
 /** Methods whose answers carry linked records' names ([id, name]) for the fields or groups they read: specifications do not. */
 function showsNames(method: string, version: number | undefined): boolean {
