@@ -1719,7 +1719,10 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   if (typeof module !== 'string') deny("context key 'module' must be a module name");
   const nameCreate = ctx.name_create_enabled_fields;
   if (!pyFalsy(nameCreate ?? null) && !isStruct(nameCreate)) deny('context: name_create_enabled_fields must be a dictionary');
-  const createsByName = (col: string): boolean => isStruct(nameCreate) && !pyFalsy(nameCreate[col] ?? null);
+  /** name_create_enabled_fields on a column: a name no record of `comodel` has creates one (name_create). */
+  const nameCreates = (col: string, comodel: string, noun = `${comodel} record`): void => {
+    if (isStruct(nameCreate) && !pyFalsy(nameCreate[col] ?? null)) ev.comodel(comodel, 'create', undefined, `load column '${col}' (name_create_enabled_fields: a name no ${noun} has creates one with name_create)`);
+  };
 
   /** The non-empty cells of a column. */
   const cellsOf = (index: number): RpcValue[] => rows.map((row) => (row as RpcValue[])[index]).filter((c): c is RpcValue => c !== undefined && c !== null && c !== false && c !== '');
@@ -1784,9 +1787,11 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   // Whether an id column names any record: an empty cell makes a new one (a column left empty, as an
   // export re-imported with new rows only has it, updates nothing).
   const namesRecords = (head: string): boolean => (byHead.get(head) ?? []).some(({ index }) => cellsOf(index).length > 0);
-  const updatesById = namesRecords('id') || namesRecords('.id');
+  const byExternalId = namesRecords('id');
+  const byDatabaseId = namesRecords('.id');
+  const updatesById = byExternalId || byDatabaseId;
   // The records rows update by database id (rows naming an external id update unknown records).
-  const updatedIds = namesRecords('id') ? undefined : namesRecords('.id') ? idsOf(byHead.get('.id')![0]!.index, '.id', false) : [];
+  const updatedIds = byExternalId ? undefined : byDatabaseId ? idsOf(byHead.get('.id')![0]!.index, '.id', false) : [];
 
   for (const head of ['id', '.id']) {
     for (const { index, rest, col } of byHead.get(head) ?? []) {
@@ -1818,7 +1823,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       }
       for (const { col, rest, index } of cols) {
         loadLink(ev, { model: ev.model, field: head, info, col, ref: rest[0] ?? null, ids: () => idsOf(index, col, info.type === 'many2many'), owners: updatesById ? updatedIds : [] });
-        if (rest.length === 0 && createsByName(col)) ev.comodel(info.relation, 'create', undefined, `load column '${col}' (name_create_enabled_fields: a name no ${info.relation} record has creates one with name_create)`);
+        if (rest.length === 0) nameCreates(col, info.relation);
       }
       continue;
     }
@@ -1841,7 +1846,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       const ids = ref === '.id' ? idsOf(index, col, true) : undefined;
       if (ref === null) {
         ev.comodel(lineModel, 'read', undefined, `load column '${col}' (a ${info.type} given by name is a name search on ${lineModel})`);
-        if (createsByName(col)) ev.comodel(lineModel, 'create', undefined, `load column '${col}' (name_create_enabled_fields: a name no ${lineModel} line has creates one with name_create)`);
+        nameCreates(col, lineModel, `${lineModel} line`);
       }
       if (ref === 'id') externalIds(index, col);
       if (ids) ev.linked(lineModel, ids, `load column '${col}'`);
@@ -1877,7 +1882,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
         if (rest.length > 2 || (rest.length === 2 && rest[1] !== 'id' && rest[1] !== '.id')) deny(`load column '${col}' is nested deeper than the engine checks`);
         // Lines that are linked by reference are updated: their many2many links are replaced.
         loadLink(ev, { model: lineModel, field: sub, info: lineInfo, col, ref: rest[1] ?? null, ids: () => idsOf(index, col, lineInfo.type === 'many2many'), owners: refs.length ? undefined : [] });
-        if (rest.length === 1 && createsByName(col)) ev.comodel(lineInfo.relation, 'create', undefined, `load column '${col}' (name_create_enabled_fields: a name no ${lineInfo.relation} record has creates one with name_create)`);
+        if (rest.length === 1) nameCreates(col, lineInfo.relation);
       }
     }
   }
