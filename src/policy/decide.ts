@@ -86,8 +86,8 @@ export const CONTEXT_KEY_RISKS: Readonly<Record<string, string>> = {
   noupdate: 'marks the external ids load creates as not to be updated by their module',
   mode: "makes load run as a module update ('update': rows without an external id are skipped)",
   update_many2many: 'makes load add many2many links instead of replacing them',
-  import_skip_records: 'makes load skip rows whose relation or value is not found',
-  import_set_empty_fields: 'makes load leave a relation empty when its value is not found',
+  import_skip_records: 'makes load skip rows whose relation or value is not found (a one2many line not found is created instead)',
+  import_set_empty_fields: 'makes load leave a relation empty when its value is not found (a one2many line not found is created instead)',
   _import_limit: 'makes load stop after a number of rows',
   defer_parent_store_computation: 'defers the parent_path computation of hierarchies',
 };
@@ -1724,6 +1724,14 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     if (isStruct(nameCreate) && !pyFalsy(nameCreate[col] ?? null)) ev.comodel(comodel, 'create', undefined, `load column '${col}' (name_create_enabled_fields: a name no ${noun} has creates one with name_create)`);
   };
 
+  // import_set_empty_fields / import_skip_records name columns by path ('order_line',
+  // 'order_line/product_id'). Odoo's db_id_for (ir_fields.py, 16.0-18.0) lets a reference on such a
+  // column match nothing (under import_file): on a many2one or many2many it leaves the value empty
+  // or the row skipped, creating and linking nothing; on a one2many line _str_to_one2many then
+  // makes Command.create of the line's sub-fields, an empty line when the column has none.
+  /** Whether a column path is named in one of them, as Python's `in` reads the value. */
+  const unmatchedAllowed = (path: string): boolean => ['import_set_empty_fields', 'import_skip_records'].some((k) => namedIn(ctx[k] ?? null, path));
+
   /** The non-empty cells of a column. */
   const cellsOf = (index: number): RpcValue[] => rows.map((row) => (row as RpcValue[])[index]).filter((c): c is RpcValue => c !== undefined && c !== null && c !== false && c !== '');
   /**
@@ -1835,9 +1843,13 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     const refs = cols.filter(({ rest }) => rest.length === 0 || (rest.length === 1 && (rest[0] === 'id' || rest[0] === '.id')));
     const subCols = cols.filter((c) => !refs.includes(c));
     const subs = [...new Set(subCols.map(({ rest }) => rest[0]!))].sort();
-    if (subs.length || refs.some(({ rest }) => rest[0] === 'id')) {
+    // A reference that matches nothing creates a line where the context lets it (above): checked
+    // as a line created from the row's sub-fields, with no values when there are none.
+    const unmatchedCreates = refs.length > 0 && unmatchedAllowed(head);
+    if (subs.length || refs.some(({ rest }) => rest[0] === 'id') || unmatchedCreates) {
       // A line whose external id does not exist yet is created with it (O2MIdMapper writes it to ir.model.data).
-      ev.comodel(lineModel, 'create', subs, `load column${subCols.length > 1 ? 's' : ''} ${fieldList(subCols.length ? subCols.map((c) => c.col) : refs.map((c) => c.col))} (creates ${lineModel} lines)`, undefined,
+      const why = unmatchedCreates && !subs.length ? `; ${head} is named in import_set_empty_fields or import_skip_records, so a reference that matches no line creates an empty one` : '';
+      ev.comodel(lineModel, 'create', subs, `load column${subCols.length > 1 ? 's' : ''} ${fieldList(subCols.length ? subCols.map((c) => c.col) : refs.map((c) => c.col))} (creates ${lineModel} lines${why})`, undefined,
         { kind: 'create', values: {}, forced: [...subs, ...(inverse ? [inverse] : [])] });
       ev.st.created.push({ model: lineModel, fields: subs });
     }
@@ -1913,6 +1925,19 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   // Rows create records from text the engine does not evaluate: under a domain, only the context's
   // default_<field> values for fields no column sets can show that they lie inside it.
   ev.mainDomainAfter({ kind: 'create', values: {}, forced: heads, refusal: 'the imported records (their values come as text, which the engine does not evaluate; use create, or set the fields no column sets with default_<field> in the context)' }, 'load');
+}
+
+/**
+ * Whether `path` is `in` a context value as Python reads it after `or []`: an element of a list, a
+ * substring of a string, a key of a dictionary. Anything else truthy (Python would raise) counts as
+ * naming it.
+ */
+function namedIn(value: RpcValue, path: string): boolean {
+  if (pyFalsy(value)) return false;
+  if (Array.isArray(value)) return value.includes(path);
+  if (typeof value === 'string') return value.includes(path);
+  if (isStruct(value)) return Object.prototype.hasOwnProperty.call(value, path);
+  return true;
 }
 
 /**
