@@ -1726,9 +1726,11 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
 
   // import_set_empty_fields / import_skip_records name columns by path ('order_line',
   // 'order_line/product_id'). Odoo's db_id_for (ir_fields.py, 16.0-18.0) lets a reference on such a
-  // column match nothing (under import_file): on a many2one or many2many it leaves the value empty
-  // or the row skipped, creating and linking nothing; on a one2many line _str_to_one2many then
-  // makes Command.create of the line's sub-fields, an empty line when the column has none.
+  // column match nothing (under import_file), and under import_skip_records its _str_to_boolean
+  // reads an `id` / `.id` cell that is not a yes/no word ('11') as no reference at all (without
+  // import_file too): on a many2one or many2many that leaves the value empty or the row skipped,
+  // creating and linking nothing; on a one2many line _str_to_one2many then makes Command.create of
+  // the line's sub-fields, an empty line when the column has none. Hence checked without import_file.
   /** Whether a column path is named in one of them, as Python's `in` reads the value. */
   const unmatchedAllowed = (path: string): boolean => ['import_set_empty_fields', 'import_skip_records'].some((k) => namedIn(ctx[k] ?? null, path));
 
