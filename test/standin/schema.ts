@@ -927,6 +927,40 @@ export function buildSchema(version: Version, opts: SchemaOptions = {}): Map<str
   );
 
   if (opts.auditlog) models.push(...auditlogModels(version));
+  // Last, so that the ir.model and ir.model.fields ids of the other models stay as recorded.
+  // mail.activity as Odoo 17-19 declare its owner fields (addons/mail/models/mail_activity.py):
+  // res_model_id = Many2one('ir.model', required=True, ondelete='cascade'); res_model = Char(related=
+  // 'res_model_id.model', precompute=True, store=True, readonly=True); res_id = Many2oneReference(
+  // model_field='res_model'). Clients create activities by res_model_id; res_model follows from it.
+  models.push(
+    simpleModel(version, {
+      name: 'mail.activity',
+      description: 'Activity',
+      order: 'date_deadline ASC, id ASC',
+      recName: 'summary',
+      access: { read: ['base.group_user'], write: ['base.group_user'], create: ['base.group_user'], unlink: ['base.group_user'] },
+      module: 'mail',
+      own: [
+        fld('res_model_id', 'many2one', 'Document Model', { relation: 'ir.model', required: true, ondelete: 'cascade' }),
+        fld('res_model', 'char', 'Related Document Model', {
+          readonly: true,
+          related: 'res_model_id.model',
+          compute: (rec, ctx) => (get(ctx, 'ir.model', rec.res_model_id)?.model as string) ?? false,
+          searchable: true,
+        }),
+        fld('res_id', 'many2one_reference', 'Related Document ID', { modelField: 'res_model' }),
+        fld('res_name', 'char', 'Document Name', { readonly: true, depends: ['res_model', 'res_id'], compute: (rec, ctx) => {
+          const model = get(ctx, 'ir.model', rec.res_model_id)?.model;
+          return typeof model === 'string' && ctx.orm.model(model) && typeof rec.res_id === 'number' && ctx.orm.table(model).has(rec.res_id) ? ctx.orm.displayName(model, rec.res_id) : false;
+        } }),
+        fld('activity_type_id', 'many2one', 'Activity Type', { relation: 'mail.activity.type', opaque: true }),
+        fld('summary', 'char', 'Summary'),
+        fld('note', 'html', 'Note'),
+        fld('date_deadline', 'date', 'Due Date', { required: true, default: (ctx) => ctx.orm.now().slice(0, 10) }),
+        fld('user_id', 'many2one', 'Assigned to', { relation: 'res.users', required: true, default: (ctx) => ctx.uid }),
+      ],
+    }),
+  );
 
   return new Map(models.map((m) => [m.name, m]));
 }
