@@ -9,6 +9,7 @@ import { palette } from '../src/cli/style.js';
 import { decide, describeDecision, callFromCheckArgs, CheckArgsError, SCHEMA_ATTRIBUTES, formatRule, type Decision, type ModelSchema } from '../src/policy/index.js';
 import { schemaFromFieldsGet } from '../src/policy/schema.js';
 import type { OdooCall } from '../src/rpc/call.js';
+import { isStruct } from '../src/rpc/values.js';
 
 export interface CheckResult {
   verdict: 'allow' | 'deny';
@@ -80,6 +81,7 @@ export default class Check extends RegistryCommand {
       decision = { verdict: 'deny', reason: status === 'not_yet' ? 'the learning key ends more than a day from now (its created time is ahead of this clock)' : `the key is ${status}`, limit: status === 'revoked' ? 'revoked' : 'expires' };
     } else {
       const schemas = new Map<string, ModelSchema>();
+      const irModels = new Map<number, string | null>();
       let client: OdooClient | undefined;
       // Without --ip an address limit would judge a made-up address (it denied 127.0.0.1 and hid what
       // the rules decide): it is left out and said so.
@@ -89,15 +91,17 @@ export default class Check extends RegistryCommand {
         decision = decide(
           { id: key.id, name: key.name, rules: key.rules, limits, ...(key.expires ? { expires: key.expires } : {}), ...(key.learning ? { learning: true } : {}) },
           call,
-          { ip: flags.ip ?? '127.0.0.1', now, version, ...(profile.uid !== undefined ? { upstreamUid: profile.uid } : {}), schema: (m) => schemas.get(m) },
+          { ip: flags.ip ?? '127.0.0.1', now, version, ...(profile.uid !== undefined ? { upstreamUid: profile.uid } : {}), schema: (m) => schemas.get(m), irModelName: (id) => irModels.get(id) },
         );
         if (decision.verdict !== 'need_schema') break;
         if (flags.offline) {
-          throw new CliError(`deciding this call needs the fields of ${decision.models.join(', ')} from Odoo; run check without --offline`, 'needs_odoo', EXIT.FAILURE);
+          const needs = [...(decision.models.length ? [`the fields of ${decision.models.join(', ')}`] : []), ...(decision.irModels?.length ? [`the models ir.model ${decision.irModels.join(', ')} names`] : [])].join(' and ');
+          throw new CliError(`deciding this call needs ${needs} from Odoo; run check without --offline`, 'needs_odoo', EXIT.FAILURE);
         }
         if (round >= 8) throw new CliError('the call reaches too many related models to check', 'needs_odoo', EXIT.FAILURE);
         client ??= new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key: await readUpstreamKey(profile), protocol: clientProtocolOf(profile.protocol), timeoutMs: 15_000 });
         for (const m of decision.models) schemas.set(m, await fetchSchema(client, m));
+        for (const id of decision.irModels ?? []) irModels.set(id, await fetchIrModel(client, id));
       }
     }
 
@@ -121,6 +125,13 @@ export default class Check extends RegistryCommand {
 
 async function fetchSchema(client: OdooClient, model: string): Promise<ModelSchema> {
   return schemaFromFieldsGet(await client.executeKw(model, 'fields_get', [], { attributes: [...SCHEMA_ATTRIBUTES] }).catch(() => ({})));
+}
+
+/** The model an ir.model id names (null: no such record, or not readable), as the proxy reads it. */
+async function fetchIrModel(client: OdooClient, id: number): Promise<string | null> {
+  const rows = await client.executeKw('ir.model', 'read', [[id]], { fields: ['model'], context: { active_test: false } }).catch(() => null);
+  const row = Array.isArray(rows) ? rows.find((r) => isStruct(r) && r.id === id) : undefined;
+  return isStruct(row) && typeof row.model === 'string' ? row.model : null;
 }
 
 function toResult(d: Decision, key: { id: string; name: string; rules: import('../src/policy/types.js').Rule[] }, model: string, method: string, call: OdooCall): Omit<CheckResult, 'not_checked'> {

@@ -186,6 +186,8 @@ interface State {
   env: DecideEnv;
   rules: Rule[];
   missing: Set<string>;
+  /** ir.model ids whose model is not known yet (env.irModelName): asked for like missing schemas. */
+  missingIrModels: Set<number>;
   checks: UpstreamCheck[];
   redactions: ResultRedaction[];
   notes: string[];
@@ -1029,9 +1031,11 @@ class RuleEval {
    * (`res_id` alone: the record's current model decides; `res_model` alone: the current id now names a
    * record of the new model), which the engine cannot see: refused unless both are given, or the
    * rule's domain pins the model (`[('res_model', '=', 'crm.lead')]`, checked upstream on the records
-   * written and after the write). A model field that is related (mail.activity's `res_model`, related
-   * to `res_model_id.model`) is set through the many2one (an ir.model id): its model is not known
-   * without reading ir.model, so such a pair is left unchecked (a known limit) unless a domain pins it.
+   * written and after the write). A model field related to an ir.model many2one (mail.activity's
+   * `res_model`, related to `res_model_id.model`) is set through that id: the proxy reads which model
+   * the ir.model record names (env.irModelName, asked for like a schema) and the id is checked against
+   * it; an ir.model id that does not exist is refused. Given both ways (`res_model` and
+   * `res_model_id`), the id is checked against each model named.
    * `mode`: 'create' (the context's default_<field> values fill what the values leave out) or 'write'
    * (existing records, or copy's default, whose other fields come from the original).
    */
@@ -1074,32 +1078,68 @@ class RuleEval {
       }
       const pinned = mayPin ? this.pinnedValue(mf) : undefined;
       const both = `send '${mf}' and '${g}' together`;
-      let target: string | undefined;
-      if (modelGiven.given && !throughGiven.given) {
+      // The models the id is checked against: the model field's value, and the model the ir.model id
+      // it is set through names (both when both are given: which one Odoo keeps is not the engine's guess).
+      const named: string[] = [];
+      let noModel = false;
+      if (modelGiven.given) {
         const m = modelGiven.value;
-        if (m === false || m === null || m === '') continue; // no model: the id names no record
-        if (typeof m !== 'string' || !isModelName(m)) deny(`${at(mf)}: ${quoteName(m)} is not a model name`);
-        target = m;
-      } else if (throughGiven.given) {
-        // Set through an ir.model id (mail.activity's res_model_id), the model is not known without
-        // reading ir.model: left unchecked, as before (a known limit), rather than refusing every
-        // activity a client creates the usual way.
-        if (!pinned) continue;
-        target = pinned;
-      } else if (pinned) {
-        target = pinned;
-      } else if (mode === 'write' && id) {
-        deny(`${via} sets the id of a record of the model held in '${mf}' without '${mf}': the record's current '${mf}' decides which record is linked, which the engine cannot see; ${both}`);
-      } else if (id) {
-        deny(`${via} links record ${id} of no model the values name ('${mf}' is not given); ${both}`);
+        if (m === false || m === null || m === '') noModel = true; // no model: the id names no record
+        else if (typeof m !== 'string' || !isModelName(m)) deny(`${at(mf)}: ${quoteName(m)} is not a model name`);
+        else named.push(m);
       }
+      let throughId = 0;
+      if (throughGiven.given) {
+        const v = throughGiven.value;
+        if (v !== false && v !== null && v !== 0) {
+          if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) deny(`${at(through!)}: ${JSON.stringify(v) ?? String(v)} is not an ir.model id`);
+          throughId = v;
+        } else if (!modelGiven.given) noModel = true;
+      }
+      if (noModel && named.length === 0 && !throughId) continue;
       if (!idGiven.given) {
         // The model alone: on existing records it re-points their current id to a record of that model.
         if (mode === 'write' && !pinned) deny(`${via} changes the model of the record ${model}.${g} links without '${g}': the current id would name a record of another model, which the engine cannot check; ${both}`);
         continue;
       }
-      if (id && target) this.linkedAnyModel(target, id, `${at(g)} (of the model in '${mf}')`);
+      if (!modelGiven.given && !throughGiven.given) {
+        if (pinned) named.push(pinned);
+        else if (mode === 'write' && id) deny(`${via} sets the id of a record of the model held in '${mf}' without '${mf}': the record's current '${mf}' decides which record is linked, which the engine cannot see; ${both}`);
+        else if (id) deny(`${via} links record ${id} of no model the values name ('${mf}' is not given); ${both}`);
+      }
+      if (!id) continue;
+      if (throughId) {
+        const name = this.throughModel(schema, mf, through!, throughId, at(through!));
+        if (name === undefined) continue; // asked for: decided again with it
+        named.push(name);
+      }
+      for (const target of [...new Set(named)]) this.linkedAnyModel(target, id, `${at(g)} (of the model in '${mf}')`);
     }
+  }
+
+  /**
+   * The model named by `id`, the value of the many2one `through` that the model field `mf` is related
+   * to (`res_model_id` for `res_model` = `res_model_id.model`), when that is an ir.model id: read by
+   * the proxy (undefined until then: noted as needed). Anything else cannot be named and is refused.
+   */
+  throughModel(schema: ModelSchema, mf: string, through: string, id: number, via: string): string | undefined {
+    const t = Object.prototype.hasOwnProperty.call(schema, through) ? schema[through] : undefined;
+    if (t?.type !== 'many2one' || t.relation !== 'ir.model' || schema[mf]?.related !== `${through}.model`) {
+      deny(`${via}: '${mf}' is related to '${schema[mf]?.related ?? '?'}', which the engine cannot resolve to a model, so the record linked cannot be checked`);
+    }
+    return this.irModel(id, via);
+  }
+
+  /** The model an ir.model id names, as the proxy read it; undefined while not read (asked for). */
+  irModel(id: number, via: string): string | undefined {
+    const name = this.st.env.irModelName?.(id);
+    if (name === undefined) {
+      this.st.missingIrModels.add(id);
+      return undefined;
+    }
+    if (name === null) deny(`${via}: ir.model ${id} does not exist or cannot be read, so the model of the record linked is not known`);
+    if (!isModelName(name)) deny(`${via}: ir.model ${id} names ${quoteName(name)}, which is not a model name`);
+    return name;
   }
 
   /** The value the rule's domain requires `field` to have (an ANDed `=` or single `in` leaf), if any. */
@@ -1193,7 +1233,16 @@ class RuleEval {
         const mf = refInverse.model_field!;
         const m = Object.prototype.hasOwnProperty.call(vals, mf) ? vals[mf] : this.st.defaults[mf];
         if (m !== undefined && m !== false && m !== null && m !== '' && m !== at.model) deny(`${where}['${mf}']: the line's '${inverse}' is set to the ${at.model} record, so '${mf}' must be '${at.model}', not ${quoteName(m)}`);
-        // A model set through an ir.model id (res_model_id) is not known here: unchecked (a known limit).
+        // A model field set through an ir.model id (res_model_id): the model that id names, read by the proxy.
+        const lineSchema = this.st.env.schema?.(comodel);
+        const related = lineSchema?.[mf]?.related;
+        const through = related && related.includes('.') ? related.split('.')[0]! : undefined;
+        const t = through === undefined ? undefined : Object.prototype.hasOwnProperty.call(vals, through) ? vals[through] : this.st.defaults[through];
+        if (through !== undefined && t !== undefined && t !== false && t !== null && t !== 0) {
+          if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0) deny(`${where}['${through}']: ${JSON.stringify(t) ?? String(t)} is not an ir.model id`);
+          const named = this.throughModel(lineSchema!, mf, through, t, `${where}['${through}']`);
+          if (named !== undefined && named !== at.model) deny(`${where}['${through}']: the line's '${inverse}' is set to the ${at.model} record, so '${through}' must name ${at.model}, not ${named} (ir.model ${t})`);
+        }
       }
       this.vals(comodel, vals, (f) => {
         if (!isFieldName(f)) deny(`${where}: ${quoteName(f)} is not a field name`);
@@ -1905,14 +1954,28 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   // an integer (ir.fields.converter._str_to_many2one_reference); an empty cell is taken as not given.
   const schema = ev.st.env.schema?.(ev.model);
   if (schema) {
-    const plain = [...byHead].filter(([h, cols]) => h !== 'id' && h !== '.id' && cols.some((c) => c.rest.length === 0));
+    // A model field related to a many2one (mail.activity's res_model = res_model_id.model) is set
+    // through that ir.model id: by database id ('res_model_id/.id') the engine reads which model it
+    // names; by name (a name search on ir.model) or by external id, Odoo resolves it inside, unseen.
+    const throughs = new Set<string>();
+    for (const i of Object.values(schema)) {
+      const related = i.type === 'many2one_reference' && !i.related && i.model_field ? schema[i.model_field]?.related : undefined;
+      if (related && related.includes('.')) throughs.add(related.split('.')[0]!);
+    }
+    for (const t of throughs) {
+      for (const { col, rest, index } of byHead.get(t) ?? []) {
+        if (rest[0] !== '.id' && cellsOf(index).length > 0) deny(`load column '${col}' names the ir.model of ${ev.model} records ${rest.length ? 'by external id' : 'by name'}, which the engine cannot resolve to a model, so the records their many2one_reference links cannot be checked; use '${t}/.id' (the ir.model's database id)`);
+      }
+    }
+    const column = (h: string, cols: { index: number; rest: string[]; col: string }[]): { index: number; rest: string[]; col: string } | undefined => cols.find((c) => (throughs.has(h) ? c.rest.length === 1 && c.rest[0] === '.id' : c.rest.length === 0));
+    const plain = [...byHead].filter(([h, cols]) => h !== 'id' && h !== '.id' && column(h, cols));
     rows.forEach((row, r) => {
       const values: RpcStruct = {};
       for (const [h, cols] of plain) {
-        const { index, col } = cols.find((c) => c.rest.length === 0)!;
+        const { index, col } = column(h, cols)!;
         const cell = (row as RpcValue[])[index];
         if (cell === undefined || cell === null || cell === false || cell === '') continue;
-        if (schema[h]?.type !== 'many2one_reference') values[h] = cell;
+        if (schema[h]?.type !== 'many2one_reference' && !throughs.has(h)) values[h] = cell;
         else if (typeof cell === 'number' || (typeof cell === 'string' && /^\s*[0-9]+\s*$/.test(cell))) values[h] = Number(cell);
         else deny(`load column '${col}': ${quoteName(cell)} is not a record id`);
       }
@@ -2050,7 +2113,7 @@ function keyLimits(key: KeyScope, env: DecideEnv): void {
 }
 
 function emptyState(key: KeyScope, env: DecideEnv): State {
-  return { key, env, rules: key.rules ?? [], missing: new Set(), checks: [], redactions: [], notes: [], created: [], defaults: {}, createsMain: false, opaque: false };
+  return { key, env, rules: key.rules ?? [], missing: new Set(), missingIrModels: new Set(), checks: [], redactions: [], notes: [], created: [], defaults: {}, createsMain: false, opaque: false };
 }
 
 /** The context with allowed_company_ids set to the key's companies when the client sent none. */
@@ -2139,6 +2202,7 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
   const rules = key.rules ?? [];
   const reasons: { reason: string; rule: number }[] = [];
   const missing = new Set<string>();
+  const missingIrModels = new Set<number>();
   let candidates = 0;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
@@ -2169,16 +2233,19 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
       }
       throw e;
     }
-    if (st.missing.size > 0) {
+    if (st.missing.size > 0 || st.missingIrModels.size > 0) {
       for (const m of st.missing) missing.add(m);
+      for (const id of st.missingIrModels) missingIrModels.add(id);
       continue;
     }
-    if (missing.size > 0) break;
+    if (missing.size > 0 || missingIrModels.size > 0) break;
     withCompanies(b, key, st.notes);
     const changed = st.notes.length > 0;
     return { verdict: 'allow', rule: i, call: changed ? rebuildCall(b) : call, checks: distinctChecks(st.checks), redactions: st.redactions, notes: st.notes };
   }
-  if (missing.size > 0) return { verdict: 'need_schema', models: [...missing].sort() };
+  if (missing.size > 0 || missingIrModels.size > 0) {
+    return { verdict: 'need_schema', models: [...missing].sort(), ...(missingIrModels.size ? { irModels: [...missingIrModels].sort((a, b) => a - b) } : {}) };
+  }
   if (reasons.length === 0) {
     const sameModel = rules.map((r, i) => [r, i] as const).filter(([r]) => modelMatches(r.model, model));
     const hint = sameModel.length

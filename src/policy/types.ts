@@ -90,6 +90,14 @@ export interface DecideEnv {
   upstreamUid?: number;
   /** Schemas the proxy has fetched so far (model name -> fields). */
   schema?: (model: string) => ModelSchema | undefined;
+  /**
+   * The model an ir.model id names (its `model` field), as the proxy has read it: the name, null
+   * when no such ir.model record exists or the upstream user cannot read it, undefined when not read
+   * yet (decide then asks for it with need_schema's `irModels`). A many2one_reference whose model
+   * field is related to an ir.model many2one (mail.activity's res_model = res_model_id.model) is set
+   * through that id.
+   */
+  irModelName?: (id: number) => string | null | undefined;
 }
 
 /** A check the proxy must make upstream before forwarding (decide() does no I/O). */
@@ -164,4 +172,6 @@ export type Decision =
       verdict: 'need_schema';
       /** Models whose fields the proxy must fetch (fields_get) before deciding again. */
       models: string[];
+      /** ir.model ids whose model the proxy must read (ir.model `read` of `model`) before deciding again; absent when none. */
+      irModels?: number[];
     };

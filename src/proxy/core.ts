@@ -149,6 +149,8 @@ export class ProxyCore {
   private readonly rate = new Map<string, RateBucket>();
   private readonly records = new Map<string, RecordsBudget>();
   private readonly schemaCache = new Map<string, { until: number; schema: ModelSchema }>();
+  /** ir.model id -> the model it names (null: none, kept briefly), by profile: see fetchIrModels. */
+  private readonly irModelCache = new Map<string, { until: number; model: string | null }>();
   private readonly limiter: ConcurrencyLimiter;
   readonly throttle: FailureThrottle;
   /** Calls dispatched and not yet settled (answered or refused, and journaled): drain() waits for them. */
@@ -741,12 +743,18 @@ export class ProxyCore {
   /** decide(), fetching the schemas it asks for (bounded: a scope cannot make it loop). */
   private async decideWithSchema(x: Exchange, scope: KeyScope, call: OdooCall, now: Date, target: UpstreamTarget, record: KeyRecord): Promise<Decision> {
     const fetched = new Map<string, ModelSchema>();
+    const fetchedIr = new Map<number, string | null>();
     const via = this.internalVia(x, target);
     for (let round = 0; round < 8; round++) {
-      const d = decide(scope, call, { ip: x.ip, now, version: target.version, upstreamUid: target.uid, schema: (m) => fetched.get(m) ?? this.cachedSchema(target, m) });
+      const d = decide(scope, call, {
+        ip: x.ip, now, version: target.version, upstreamUid: target.uid,
+        schema: (m) => fetched.get(m) ?? this.cachedSchema(target, m),
+        irModelName: (id) => (fetchedIr.has(id) ? fetchedIr.get(id) : this.cachedIrModel(target, id)),
+      });
       if (d.verdict !== 'need_schema') return d;
       const missing = d.models.filter((m) => !fetched.has(m));
-      if (missing.length === 0) return { verdict: 'deny', reason: `the fields of ${d.models.join(', ')} could not be read` };
+      const missingIr = (d.irModels ?? []).filter((id) => !fetchedIr.has(id));
+      if (missing.length === 0 && missingIr.length === 0) return { verdict: 'deny', reason: d.models.length ? `the fields of ${d.models.join(', ')} could not be read` : `the models of ir.model ${(d.irModels ?? []).join(', ')} could not be read` };
       const retryAfterMs = this.takeRate(x, record, now);
       if (retryAfterMs !== null) throw new OverRate(retryAfterMs);
       // Fetches are calls to Odoo: made under the key's and the proxy's concurrency caps.
@@ -760,6 +768,7 @@ export class ProxyCore {
       }
       try {
         for (const m of missing) fetched.set(m, await this.fetchSchema(target, m, via));
+        if (missingIr.length) for (const [id, model] of await this.fetchIrModels(target, missingIr, via)) fetchedIr.set(id, model);
       } finally {
         release();
       }
@@ -789,6 +798,52 @@ export class ProxyCore {
     const schema = schemaFromFieldsGet(v);
     this.cacheSchema(`${target.profile}\u0000${model}`, schema, this.deps.options.schemaTtlMs);
     return schema;
+  }
+
+  private cachedIrModel(target: UpstreamTarget, id: number): string | null | undefined {
+    const c = this.irModelCache.get(`${target.profile}\u0000${id}`);
+    return c && Date.now() < c.until ? c.model : undefined;
+  }
+
+  /**
+   * Which model each ir.model id names (a many2one_reference set through one, mail.activity's
+   * res_model_id): ir.model `read` of `model`, as the integration user, in the call's protocol like
+   * the other internal calls. An id Odoo does not answer (no such record, or not readable: read
+   * raises for the batch, so each id is then read alone) is null, which the engine refuses. A name
+   * is kept (an ir.model record's model never changes); null only briefly, as an unknown model's
+   * schema is. Bounded like the schema cache.
+   */
+  private async fetchIrModels(target: UpstreamTarget, ids: number[], via: UpstreamVia): Promise<Map<number, string | null>> {
+    const out = new Map<number, string | null>();
+    const read = async (batch: number[]): Promise<boolean> => {
+      let rows: RpcValue;
+      try {
+        rows = await callUpstream(this.deps.pool, target, 'ir.model', 'read', [batch], { fields: ['model'], context: { active_test: false } }, via);
+      } catch (e) {
+        if (!(e instanceof UpstreamCallError)) throw e;
+        return false;
+      }
+      if (!Array.isArray(rows)) return false;
+      for (const row of rows) {
+        if (isStruct(row) && typeof row.id === 'number' && batch.includes(row.id) && typeof row.model === 'string') out.set(row.id, row.model);
+      }
+      return true;
+    };
+    const todo = ids.filter((id) => this.cachedIrModel(target, id) === undefined);
+    for (const id of ids) if (!todo.includes(id)) out.set(id, this.cachedIrModel(target, id)!);
+    if (todo.length && !(await read(todo)) && todo.length > 1) for (const id of todo) await read([id]);
+    for (const id of todo) {
+      const model = out.get(id) ?? null;
+      out.set(id, model);
+      this.cacheIrModel(`${target.profile}\u0000${id}`, model, model === null ? Math.min(this.deps.options.schemaTtlMs, UNKNOWN_MODEL_TTL_MS) : Number.POSITIVE_INFINITY);
+    }
+    return out;
+  }
+
+  private cacheIrModel(key: string, model: string | null, ttlMs: number): void {
+    this.irModelCache.delete(key);
+    if (this.irModelCache.size >= SCHEMA_CACHE_MAX) this.irModelCache.delete(this.irModelCache.keys().next().value!);
+    this.irModelCache.set(key, { until: Date.now() + ttlMs, model });
   }
 
   /** Bounded: made-up model names must not grow the cache for ever (the oldest entry goes first). */

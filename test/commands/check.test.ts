@@ -47,6 +47,21 @@ test('check allows, denies with the rule and reason, and fetches relations from 
   const linkOnly = await runCli(f, ['check', 'tagger', 'crm.lead', 'create', '--args', '[{"name":"x","tag_ids":[[6,0,[1]]]}]', '--json']);
   assert.equal(linkOnly.code, 0, linkOnly.stdout + linkOnly.stderr);
 
+  // An activity set through res_model_id: check reads which model the ir.model id names, as the proxy does.
+  assert.equal((await runCli(f, ['create', 'activities', '--scope', 'mail.activity:create(summary,res_model_id,res_id)'])).code, 0);
+  const activity = (model: string, resId: number) => `[{"summary":"x","res_model_id":${odoo.orm.raw.irModelIds.get(model)},"res_id":${resId}}]`;
+  const onUser = await runCli(f, ['check', 'activities', 'mail.activity', 'create', '--args', activity('res.users', 2), '--json']);
+  assert.equal(onUser.code, 3, onUser.stdout + onUser.stderr);
+  assert.match(json(onUser).reason, /links a record of res\.users, a sensitive model/);
+  const onLead = await runCli(f, ['check', 'activities', 'mail.activity', 'create', '--args', activity('crm.lead', 1), '--json']);
+  assert.equal(onLead.code, 0, onLead.stdout + onLead.stderr);
+  const unknownModel = await runCli(f, ['check', 'activities', 'mail.activity', 'create', '--args', '[{"res_model_id":99999,"res_id":1}]', '--json']);
+  assert.equal(unknownModel.code, 3, unknownModel.stdout + unknownModel.stderr);
+  assert.match(json(unknownModel).reason, /ir\.model 99999 does not exist/);
+  const activityOffline = await runCli(f, ['check', 'activities', 'mail.activity', 'create', '--args', activity('res.users', 2), '--offline']);
+  assert.equal(activityOffline.code, 1);
+  assert.match(activityOffline.stderr, /needs the fields of mail\.activity/);
+
   const offline = await runCli(f, ['check', 'tagger', 'crm.lead', 'create', '--args', '[{"name":"x","tag_ids":[[0,0,{"name":"vip"}]]}]', '--offline']);
   assert.equal(offline.code, 1);
   assert.match(offline.stderr, /needs the fields of crm\.lead.*without --offline/);

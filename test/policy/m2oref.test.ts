@@ -53,12 +53,10 @@ test('closed: a many2one_reference id is checked against the model its model fie
     // mail.message's model field is `model`
     { name: 'mail.message create on an employee under a domain', key: key([messages, employees]), call: create({ body: 'x', model: 'hr.employee', res_id: 3 }, 'mail.message'), expect: { verdict: 'allow', checks: [{ model: 'hr.employee', ids: [3] }] } },
     { name: 'mail.message write of res_id alone', key: key([messages]), call: write([9], { res_id: 3 }, 'mail.message'), expect: { verdict: 'deny', reason: /send 'model' and 'res_id' together/ } },
-    // mail.activity: res_model is related to res_model_id.model (an ir.model id the engine cannot name)
-    { name: 'mail.activity set through res_model_id', key: key([{ model: 'mail.activity', methods: ['create'], fields: ['summary', 'res_model_id', 'res_id'] }]), call: create({ summary: 's', res_model_id: 90, res_id: 3 }, 'mail.activity'), expect: { verdict: 'allow', checks: [] } }, // unchecked: a known limit (the model of an ir.model id is not known)
+    // mail.activity: res_model is related to res_model_id.model (see the res_model_id test below)
     { name: 'mail.activity under a rule pinning res_model', key: key([{ model: 'mail.activity', methods: ['create'], fields: ['summary', 'res_model_id', 'res_id', 'res_model'], domain: ONLY_LEADS }, leads]), call: create({ summary: 's', res_model_id: 90, res_id: 3 }, 'mail.activity'), expect: { verdict: 'deny', reason: /res_model.*cannot be shown to hold|set 'res_model' explicitly|cannot be evaluated/ } },
     // lines of a one2many whose inverse is the many2one_reference (crm.lead.activity_ids)
     { name: 'activity lines of a lead naming another model', key: key([{ model: 'crm.lead', methods: ['write'], fields: ['activity_ids'] }, { model: 'mail.activity', methods: ['create'], fields: ['summary', 'res_model', 'res_model_id', 'res_id'] }, { model: 'ir.model', methods: ['write'], allow_sensitive: true }]), call: write([5], { activity_ids: [[0, 0, { summary: 's', res_model: 'hr.employee' }]] }, 'crm.lead'), expect: { verdict: 'deny', reason: /activity_ids'\]\[0\].*\['res_model'\]: the line's 'res_id' is set to the crm\.lead record, so 'res_model' must be 'crm\.lead'/ } },
-    { name: 'activity lines set through res_model_id', key: key([{ model: 'crm.lead', methods: ['write'], fields: ['activity_ids'] }, { model: 'mail.activity', methods: ['create'], fields: ['summary', 'res_model_id'] }]), call: write([5], { activity_ids: [[0, 0, { summary: 's', res_model_id: 90 }]] }, 'crm.lead'), expect: { verdict: 'allow' } }, // unchecked, as above
     { name: 'activity lines linked with command 4 write res_id alone', key: key([{ model: 'crm.lead', methods: ['write'], fields: ['activity_ids'] }, { model: 'mail.activity', methods: ['write', 'unlink'], fields: ['res_id'] }]), call: write([5], { activity_ids: [[4, 11]] }, 'crm.lead'), expect: { verdict: 'deny', reason: /moves mail\.activity lines by writing 'res_id' alone/ } },
     // load: row by row
     { name: 'load: both columns, row by row', key: key([attachments, leads]), call: load(['name', 'res_model', 'res_id'], [['a', 'crm.lead', '7'], ['b', 'res.users', '2']]), expect: { verdict: 'deny', reason: /load data\[1\]\['res_id'\] \(of the model in 'res_model'\) links a record of res\.users/ } },
@@ -77,4 +75,53 @@ test('a many2one_reference whose model field fields_get does not report is refus
   runCases([
     { name: 'no model_field', key: key([attachments]), env: { schema }, call: create({ res_model: 'crm.lead', res_id: 7 }), expect: { verdict: 'deny', reason: /whose model field fields_get does not report/ } },
   ]);
+});
+
+// mail.activity's res_model is related to res_model_id.model (Odoo 17-19: Char(related='res_model_id.model',
+// precompute=True, store=True, readonly=True); res_id = Many2oneReference(model_field='res_model')):
+// clients create activities by res_model_id, an ir.model id, whose model the proxy reads
+// (env.irModelName; support.ts IR_MODELS: 81 crm.lead, 83 hr.employee, 84 res.users, 999 none).
+test('closed: an activity set through res_model_id (an ir.model id) is checked against the model that id names', () => {
+  const activities: Rule = { model: 'mail.activity', methods: ['create', 'write', 'load'], fields: ['summary', 'note', 'res_model_id', 'res_id', 'activity_type_id', 'date_deadline', 'user_id'] };
+  const act = (vals: Record<string, RpcValue>, context?: Record<string, RpcValue>) => create({ summary: 'Call back', activity_type_id: 2, ...vals }, 'mail.activity', context);
+  const leadLines = { model: 'crm.lead', methods: ['write'], fields: ['activity_ids'] };
+  const lineRule: Rule = { model: 'mail.activity', methods: ['create'], fields: ['summary', 'res_model_id'] };
+  const cases: Case[] = [
+    { name: 'a lead: checked against the lead rule\'s domain (outside it, the proxy\'s check refuses)', key: key([activities, leads]), call: act({ res_model_id: 81, res_id: 7 }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [7] }], checkDomains: [LEADS] } },
+    { name: 'an employee under a rule with a domain: checked there', key: key([activities, leads, employees]), call: act({ res_model_id: 83, res_id: 3 }), expect: { verdict: 'allow', checks: [{ model: 'hr.employee', ids: [3] }], checkDomains: [[['name', '=', 'me']]] } },
+    { name: 'a model the key has no rule on: as with res_model (the operator\'s choice, like a many2one)', key: key([activities, leads]), call: act({ res_model_id: 83, res_id: 3 }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'a sensitive model no rule names', key: key([activities, leads]), call: act({ res_model_id: 84, res_id: 2 }), expect: { verdict: 'deny', reason: /vals\['res_id'\] \(of the model in 'res_model'\) links a record of res\.users, a sensitive model no rule names with allow_sensitive/ } },
+    { name: 'an ir.model id that does not exist (or cannot be read): refused', key: key([activities, leads]), call: act({ res_model_id: 999, res_id: 7 }), expect: { verdict: 'deny', reason: /vals\['res_model_id'\]: ir\.model 999 does not exist or cannot be read/ } },
+    { name: 'an ir.model id not read yet: asked for', key: key([activities, leads]), env: { irModelName: () => undefined }, call: act({ res_model_id: 81, res_id: 7 }), expect: { verdict: 'need_schema', models: [], irModels: [81] } },
+    { name: 'a company outside the key\'s companies', key: key([activities], { limits: { companies: [1] } }), call: act({ res_model_id: 86, res_id: 2 }), env: { irModelName: (id) => (id === 86 ? 'res.company' : null) }, expect: { verdict: 'deny', limit: 'companies', reason: /puts records in company 2/ } },
+    { name: 'res_id sent as digits: that id, checked', key: key([activities, leads]), call: act({ res_model_id: 81, res_id: '7' }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [7] }] } },
+    { name: 'res_model_id that is not an id', key: key([activities, leads]), call: act({ res_model_id: '81', res_id: 7 }), expect: { verdict: 'deny', reason: /vals\['res_model_id'\]: "81" is not an ir\.model id/ } },
+    { name: 'res_model_id False: no model, the id names no record (as an empty res_model)', key: key([activities, leads]), call: act({ res_model_id: false, res_id: 7 }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'every activity of a vals_list', key: key([activities, leads]), call: create([{ res_model_id: 81, res_id: 7 }, { res_model_id: 84, res_id: 2 }], 'mail.activity'), expect: { verdict: 'deny', reason: /^vals_list\[1\]\['res_id'\].*res\.users/ } },
+    { name: 'res_model and res_model_id both given: checked against each', key: key([{ ...activities, fields: [...activities.fields!, 'res_model'] }, leads, { model: 'ir.model', methods: ['write'], allow_sensitive: true }]), call: act({ res_model: 'crm.lead', res_model_id: 84, res_id: 2 }), expect: { verdict: 'deny', reason: /links a record of res\.users/ } },
+    // defaults
+    { name: 'default_res_model_id names the model of res_id', key: key([activities, leads]), call: act({ res_id: 7 }, { default_res_model_id: 81 }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [7] }] } },
+    { name: 'default_res_model_id with default_res_id on a sensitive model', key: key([activities, leads]), call: act({}, { default_res_model_id: 84, default_res_id: 2 }), expect: { verdict: 'deny', reason: /links a record of res\.users/ } },
+    { name: 'default_res_model_id that does not exist', key: key([activities, leads]), call: act({ res_id: 7 }, { default_res_model_id: 999 }), expect: { verdict: 'deny', reason: /ir\.model 999 does not exist/ } },
+    // write: res_model_id alone re-points res_id
+    { name: 'write: res_model_id alone re-points the current id', key: key([activities]), call: write([5], { res_model_id: 83 }, 'mail.activity'), expect: { verdict: 'deny', reason: /vals\['res_model_id'\] changes the model of the record mail\.activity\.res_id links without 'res_id'/ } },
+    { name: 'write: res_id alone', key: key([activities, leads]), call: write([5], { res_id: 8 }, 'mail.activity'), expect: { verdict: 'deny', reason: /without 'res_model'/ } },
+    { name: 'write: both: checked', key: key([activities, leads]), call: write([5], { res_model_id: 81, res_id: 8 }, 'mail.activity'), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [8] }] } },
+    { name: 'write: both, a sensitive model', key: key([activities, leads]), call: write([5], { res_model_id: 84, res_id: 2 }, 'mail.activity'), expect: { verdict: 'deny', reason: /links a record of res\.users/ } },
+    { name: 'write: res_model_id False alone (no model)', key: key([activities]), call: write([5], { res_model_id: false }, 'mail.activity'), expect: { verdict: 'allow' } },
+    // activity_ids lines: Odoo sets res_id to the parent, so res_model_id must name the parent's model
+    { name: 'lines: res_model_id naming another model', key: key([leadLines, lineRule]), call: write([5], { activity_ids: [[0, 0, { summary: 's', res_model_id: 83 }]] }, 'crm.lead'), expect: { verdict: 'deny', reason: /activity_ids'\]\[0\].*\['res_model_id'\]: the line's 'res_id' is set to the crm\.lead record, so 'res_model_id' must name crm\.lead, not hr\.employee \(ir\.model 83\)/ } },
+    { name: 'lines: res_model_id naming the parent\'s model', key: key([leadLines, lineRule]), call: write([5], { activity_ids: [[0, 0, { summary: 's', res_model_id: 81 }]] }, 'crm.lead'), expect: { verdict: 'allow' } },
+    { name: 'lines: an ir.model id that does not exist', key: key([leadLines, lineRule]), call: write([5], { activity_ids: [[0, 0, { summary: 's', res_model_id: 999 }]] }, 'crm.lead'), expect: { verdict: 'deny', reason: /ir\.model 999 does not exist/ } },
+    { name: 'lines: not read yet: asked for', key: key([leadLines, lineRule]), env: { irModelName: () => undefined }, call: write([5], { activity_ids: [[0, 0, { summary: 's', res_model_id: 81 }]] }, 'crm.lead'), expect: { verdict: 'need_schema', irModels: [81] } },
+    { name: 'lines: default_res_model_id naming another model', key: key([{ ...leadLines, fields: ['activity_ids', 'res_model_id'] }, lineRule]), call: { ...write([5], { activity_ids: [[0, 0, { summary: 's' }]] }, 'crm.lead'), context: { default_res_model_id: 83 } }, expect: { verdict: 'deny', reason: /must name crm\.lead, not hr\.employee/ } },
+    // load: by database id, checked; by name or external id, not resolvable here: refused
+    { name: 'load: res_model_id/.id and res_id, row by row', key: key([activities, leads]), call: load(['summary', 'res_model_id/.id', 'res_id'], [['a', '81', '7'], ['b', '84', '2']], 'mail.activity'), expect: { verdict: 'deny', reason: /load data\[1\]\['res_id'\] \(of the model in 'res_model'\) links a record of res\.users/ } },
+    { name: 'load: res_model_id/.id checked', key: key([activities, leads]), call: load(['summary', 'res_model_id/.id', 'res_id'], [['a', '81', '7']], 'mail.activity'), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [7] }] } },
+    { name: 'load: res_model_id/.id that does not exist', key: key([activities, leads]), call: load(['summary', 'res_model_id/.id', 'res_id'], [['a', '999', '7']], 'mail.activity'), expect: { verdict: 'deny', reason: /load data\[0\]\['res_model_id'\]: ir\.model 999 does not exist/ } },
+    { name: 'load: res_model_id by name', key: key([activities, leads, { model: 'ir.model', methods: ['read'], allow_sensitive: true }]), call: load(['summary', 'res_model_id', 'res_id'], [['a', 'Lead/Opportunity', '7']], 'mail.activity'), expect: { verdict: 'deny', reason: /load column 'res_model_id' names the ir\.model of mail\.activity records by name, which the engine cannot resolve.*use 'res_model_id\/\.id'/ } },
+    { name: 'load: res_model_id by external id', key: key([activities, leads]), call: load(['summary', 'res_model_id/id', 'res_id'], [['a', 'crm.model_crm_lead', '7']], 'mail.activity'), expect: { verdict: 'deny', reason: /load column 'res_model_id\/id' names the ir\.model of mail\.activity records by external id/ } },
+    { name: 'load: default_res_model_id for the rows', key: key([activities, leads]), call: { ...load(['summary', 'res_id'], [['a', '2']], 'mail.activity'), context: { default_res_model_id: 84 } }, expect: { verdict: 'deny', reason: /load data\[0\]\['res_id'\].*res\.users/ } },
+  ];
+  runCases(cases);
 });

@@ -47,7 +47,7 @@ export const SCHEMAS: Record<string, ModelSchema> = {
   'res.company': { name: char, display_name: char },
   // As Odoo 16-19 declare them: res_id = Many2oneReference(model_field=...); mail.activity's res_model
   // is related to res_model_id.model.
-  'mail.activity': { summary: char, res_id: { type: 'many2one_reference', model_field: 'res_model' }, res_model: { type: 'char', related: 'res_model_id.model', readonly: true }, res_model_id: m2o('ir.model'), origin_ref: { type: 'reference' } },
+  'mail.activity': { summary: char, note: { type: 'html' }, activity_type_id: m2o('mail.activity.type'), date_deadline: { type: 'date' }, user_id: m2o('res.users'), res_id: { type: 'many2one_reference', model_field: 'res_model' }, res_model: { type: 'char', related: 'res_model_id.model', readonly: true }, res_model_id: m2o('ir.model'), origin_ref: { type: 'reference' } },
   'mail.message': { body: { type: 'html' }, subject: char, model: char, res_id: { type: 'many2one_reference', model_field: 'model' }, partner_ids: m2m('res.partner') },
   'ir.attachment': { name: char, res_model: char, res_id: { type: 'many2one_reference', model_field: 'res_model' } },
   'ir.model': { model: char, name: char },
@@ -55,8 +55,11 @@ export const SCHEMAS: Record<string, ModelSchema> = {
   'x_saas_stats': { x_name: char, x_value: { type: 'integer' } },
 };
 
+/** ir.model ids and the models they name (ir.model's `model`), as the proxy reads them; an id not here does not exist. */
+export const IR_MODELS: Record<number, string> = { 81: 'crm.lead', 82: 'res.partner', 83: 'hr.employee', 84: 'res.users', 85: 'sale.order', 90: 'crm.lead' };
+
 export function env(over: Partial<DecideEnv> = {}): DecideEnv {
-  return { ip: '203.0.113.7', now: new Date('2026-11-30T10:00:00Z'), version: 18, schema: (m) => SCHEMAS[m], ...over };
+  return { ip: '203.0.113.7', now: new Date('2026-11-30T10:00:00Z'), version: 18, schema: (m) => SCHEMAS[m], irModelName: (id) => IR_MODELS[id] ?? null, ...over };
 }
 
 export function key(rules: Rule[], more: Partial<KeyScope> = {}): KeyScope {
@@ -130,6 +133,8 @@ export interface Expect {
   checkDomains?: RpcValue[][];
   redactions?: { fields: string[]; comodel: string; domain?: RpcValue[] }[];
   models?: string[];
+  /** need_schema: the ir.model ids whose model the proxy must read. */
+  irModels?: number[];
 }
 
 /** Decides the call in every shape and checks each decision against the expectation. */
@@ -148,6 +153,7 @@ export function expectDecision(k: KeyScope, spec: CallSpec, e: Expect, over: Par
       if (e.rule !== undefined) assert.equal(d.rule, e.rule, where);
     }
     if (d.verdict === 'need_schema' && e.models) assert.deepEqual(d.models, e.models, where);
+    if (d.verdict === 'need_schema' && e.irModels) assert.deepEqual(d.irModels ?? [], e.irModels, `${where}: ir.model ids asked for`);
     if (d.verdict === 'allow') {
       if (e.rule !== undefined) assert.equal(d.rule, e.rule, where);
       const bound = bindCall(d.call, en.version);

@@ -1,0 +1,109 @@
+// An activity is created the usual way, by res_model_id (an ir.model id) and res_id, not by res_model:
+// the proxy reads which model the ir.model id names (ir.model read of `model`, in the call's
+// protocol, cached) and checks res_id against the key's rules on that model, as it does for
+// res_model. Through Python's xmlrpc.client against the stand-in (mail.activity as Odoo 17-19
+// declare it), then JSON-RPC and JSON-2: an activity on the key's own leads goes through; one on a
+// lead outside the rule's domain, on a partner outside the partner rule's domain, on a user (a
+// sensitive model) or on an ir.model id that does not exist is refused, and nothing is created.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { executeKw, json2, jsonrpc, RpcCallError } from '../standin/client.js';
+import { startHarness } from '../support/proxy-harness.js';
+import { PYTHON_XMLRPC_PRELUDE, pythonCommand, runPython } from '../support/python.js';
+
+const PYTHON_ACTIVITIES = PYTHON_XMLRPC_PRELUDE + String.raw`
+ids = json.loads(os.environ['IDS'])
+def attempt(name, fn):
+    try:
+        out[name] = ['allowed', fn()]
+    except xmlrpc.client.Fault as f:
+        out[name] = ['refused', f.faultString]
+def schedule(model_id, res_id, summary, **kw):
+    vals = {'res_model_id': model_id, 'res_id': res_id, 'summary': summary, 'note': '<p>Call them back</p>', 'date_deadline': '2026-12-01'}
+    return models.execute_kw(db, uid, key, 'mail.activity', 'create', [vals], kw)
+attempt('my lead', lambda: schedule(ids['lead_model'], ids['mine'], 'Follow up'))
+attempt('my lead again', lambda: schedule(ids['lead_model'], ids['mine'], 'Second follow up'))
+attempt('a lead outside the domain', lambda: schedule(ids['lead_model'], ids['other'], 'Peek'))
+attempt('a partner outside the domain', lambda: schedule(ids['partner_model'], ids['stranger'], 'Peek'))
+attempt('a customer', lambda: schedule(ids['partner_model'], ids['customer'], 'Call'))
+attempt('a user', lambda: schedule(ids['users_model'], 2, 'Peek'))
+attempt('an ir.model id that does not exist', lambda: schedule(99999, ids['mine'], 'Peek'))
+attempt('default_res_model_id', lambda: models.execute_kw(db, uid, key, 'mail.activity', 'create', [{'res_id': ids['other'], 'summary': 'Peek', 'date_deadline': '2026-12-01'}], {'context': {'default_res_model_id': ids['lead_model']}}))
+attempt('re-point with res_model_id alone', lambda: models.execute_kw(db, uid, key, 'mail.activity', 'write', [[out['my lead'][1]], {'res_model_id': ids['partner_model']}]))
+print(json.dumps(out))
+`;
+
+test('an activity created by res_model_id is checked against the rules on the model that ir.model id names (Python xmlrpc.client, JSON-RPC, JSON-2)', async (t) => {
+  const python = pythonCommand();
+  if (!python) return t.skip('no python');
+  const h = await startHarness({ version: 19 });
+  t.after(() => h.close());
+  const orm = h.standin.orm;
+  const mine = orm.create('crm.lead', { name: 'Mine', type: 'opportunity' }, { sudo: true }) as number;
+  const other = orm.create('crm.lead', { name: 'Not mine', type: 'lead' }, { sudo: true }) as number;
+  const customer = orm.create('res.partner', { name: 'Customer', customer_rank: 1 }, { sudo: true }) as number;
+  const stranger = orm.create('res.partner', { name: 'Stranger', customer_rank: 0 }, { sudo: true }) as number;
+  const modelId = (m: string): number => orm.raw.irModelIds.get(m)!;
+  const ids = { lead_model: modelId('crm.lead'), partner_model: modelId('res.partner'), users_model: modelId('res.users'), mine, other, customer, stranger };
+  assert.ok(ids.lead_model && ids.partner_model && ids.users_model, 'the stand-in has ir.model records');
+  const { token } = await h.addKey({
+    name: 'activities',
+    rules: [
+      { model: 'mail.activity', methods: ['create', 'write'], fields: ['summary', 'note', 'res_model_id', 'res_id', 'date_deadline', 'activity_type_id', 'user_id'] },
+      { model: 'crm.lead', methods: ['read'], domain: [['type', '=', 'opportunity']] },
+      { model: 'res.partner', methods: ['read'], domain: [['customer_rank', '>', 0]] },
+    ],
+  });
+  const activitiesOn = (model: string, id: number): number => orm.search('mail.activity', [['res_model', '=', model], ['res_id', '=', id]], { sudo: true }).length;
+  const irModelReads = (): number => h.standin.received.filter((r) => r.model === 'ir.model' && r.method === 'read').length;
+
+  const r = await runPython(python, PYTHON_ACTIVITIES, { ODOO_URL: h.url, ODOO_DB: h.db, ODOO_USER: 'anything', ODOO_PASSWORD: token, IDS: JSON.stringify(ids) });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as Record<string, [string, unknown]>;
+  const allowed = (name: string): unknown => {
+    assert.equal(out[name]![0], 'allowed', `${name}: ${JSON.stringify(out[name])}`);
+    return out[name]![1];
+  };
+  const refused = (name: string, reason: RegExp): void => {
+    assert.equal(out[name]![0], 'refused', `${name}: ${JSON.stringify(out[name])}`);
+    assert.match(String(out[name]![1]), reason, name);
+  };
+  // An ordinary activity on the key's own lead goes through, as clients create it.
+  const created = allowed('my lead');
+  assert.equal(typeof created, 'number');
+  assert.equal(typeof allowed('my lead again'), 'number');
+  assert.equal(typeof allowed('a customer'), 'number');
+  refused('a lead outside the domain', /vals\['res_id'\] \(of the model in 'res_model'\) links crm\.lead records outside the domain of rule 1/);
+  refused('a partner outside the domain', /links res\.partner records outside the domain of rule 2/);
+  refused('a user', /links a record of res\.users, a sensitive model no rule names with allow_sensitive/);
+  refused('an ir.model id that does not exist', /vals\['res_model_id'\]: ir\.model 99999 does not exist or cannot be read/);
+  refused('default_res_model_id', /links crm\.lead records outside the domain of rule 1/);
+  refused('re-point with res_model_id alone', /vals\['res_model_id'\] changes the model of the record mail\.activity\.res_id links without 'res_id'/);
+  assert.equal(activitiesOn('crm.lead', other), 0, 'an activity was put on a lead outside the domain');
+  assert.equal(activitiesOn('res.partner', stranger), 0, 'an activity was put on a partner outside the domain');
+  assert.equal(activitiesOn('res.users', 2), 0, 'an activity was put on a user');
+  assert.equal(activitiesOn('crm.lead', mine), 2);
+  const [row] = orm.read('mail.activity', created as number, ['res_model', 'res_id', 'summary'], { sudo: true });
+  assert.deepEqual([row!.res_model, row!.res_id, row!.summary], ['crm.lead', mine, 'Follow up'], 'the activity was not created as sent, or was re-pointed');
+
+  // An ir.model id's model never changes: read once, then cached.
+  const reads = irModelReads();
+  assert.ok(reads >= 1, 'the proxy read ir.model');
+  await executeKw(h.url, h.db, h.uid, token, 'mail.activity', 'create', [{ res_model_id: ids.lead_model, res_id: mine, summary: 'Cached', date_deadline: '2026-12-01' }]);
+  assert.equal(irModelReads(), reads, 'the ir.model id was read again');
+
+  // The same over JSON-RPC and JSON-2 (the proxy reads ir.model in the call's protocol).
+  const outside = { res_model_id: ids.lead_model, res_id: other, summary: 'Peek', date_deadline: '2026-12-01' };
+  const links = /links crm\.lead records outside the domain of rule 1/;
+  for (const [name, call] of [
+    ['jsonrpc', () => jsonrpc(h.url, 'object', 'execute_kw', [h.db, h.uid, token, 'mail.activity', 'create', [outside]])],
+    ['json2', () => json2(h.url, token, 'mail.activity', 'create', { vals_list: [outside] }, h.db)],
+  ] as const) {
+    const err = await call().then((v) => assert.fail(`${name} was allowed: ${JSON.stringify(v)}`), (e: unknown) => e);
+    assert.ok(err instanceof RpcCallError, `${name}: ${String(err)}`);
+    assert.match(err.message, links, name);
+  }
+  const viaJson2 = (await json2(h.url, token, 'mail.activity', 'create', { vals_list: [{ res_model_id: ids.partner_model, res_id: customer, summary: 'JSON-2', date_deadline: '2026-12-01' }] }, h.db)) as number[];
+  assert.equal(viaJson2.length, 1);
+  assert.equal(activitiesOn('crm.lead', other), 0);
+});
