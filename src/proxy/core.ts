@@ -145,6 +145,15 @@ interface Exchange {
   journaled?: boolean;
 }
 
+/**
+ * What Odoo told about a database (schemas, ir.model names) is kept by its address and database,
+ * not by the profile's name: a profile pointed at another database after a reload must not reuse
+ * the first one's answers (ir.model ids, custom fields).
+ */
+function cacheKey(target: UpstreamTarget, name: string): string {
+  return `${target.url.href}\u0000${target.db}\u0000${name}`;
+}
+
 export class ProxyCore {
   private readonly rate = new Map<string, RateBucket>();
   private readonly records = new Map<string, RecordsBudget>();
@@ -777,7 +786,7 @@ export class ProxyCore {
   }
 
   private cachedSchema(target: UpstreamTarget, model: string): ModelSchema | undefined {
-    const c = this.schemaCache.get(`${target.profile}\u0000${model}`);
+    const c = this.schemaCache.get(cacheKey(target, model));
     return c && Date.now() < c.until ? c.schema : undefined;
   }
 
@@ -792,16 +801,16 @@ export class ProxyCore {
       // engine denies with "no such field" rather than the proxy failing. Cached like any other,
       // or a glob rule (crm.*) would let a key make Odoo answer one fields_get per made-up name.
       if (!(e instanceof UpstreamCallError)) throw e;
-      this.cacheSchema(`${target.profile}\u0000${model}`, {}, Math.min(this.deps.options.schemaTtlMs, UNKNOWN_MODEL_TTL_MS));
+      this.cacheSchema(cacheKey(target, model), {}, Math.min(this.deps.options.schemaTtlMs, UNKNOWN_MODEL_TTL_MS));
       return {};
     }
     const schema = schemaFromFieldsGet(v);
-    this.cacheSchema(`${target.profile}\u0000${model}`, schema, this.deps.options.schemaTtlMs);
+    this.cacheSchema(cacheKey(target, model), schema, this.deps.options.schemaTtlMs);
     return schema;
   }
 
   private cachedIrModel(target: UpstreamTarget, id: number): string | null | undefined {
-    const c = this.irModelCache.get(`${target.profile}\u0000${id}`);
+    const c = this.irModelCache.get(cacheKey(target, String(id)));
     return c && Date.now() < c.until ? c.model : undefined;
   }
 
@@ -809,8 +818,9 @@ export class ProxyCore {
    * Which model each ir.model id names (a many2one_reference set through one, mail.activity's
    * res_model_id): ir.model `read` of `model`, as the integration user, in the call's protocol like
    * the other internal calls. An id Odoo does not answer (no such record, or not readable: read
-   * raises for the batch, so each id is then read alone) is null, which the engine refuses. A name
-   * is kept (an ir.model record's model never changes); null only briefly, as an unknown model's
+   * raises for the batch, so each id is then read alone) is null, which the engine refuses. Kept as
+   * long as a schema (an ir.model record's model never changes, but a database restored or a profile
+   * pointed at another one numbers its models differently); null only briefly, as an unknown model's
    * schema is. Bounded like the schema cache.
    */
   private async fetchIrModels(target: UpstreamTarget, ids: number[], via: UpstreamVia): Promise<Map<number, string | null>> {
@@ -835,7 +845,7 @@ export class ProxyCore {
     for (const id of todo) {
       const model = out.get(id) ?? null;
       out.set(id, model);
-      this.cacheIrModel(`${target.profile}\u0000${id}`, model, model === null ? Math.min(this.deps.options.schemaTtlMs, UNKNOWN_MODEL_TTL_MS) : Number.POSITIVE_INFINITY);
+      this.cacheIrModel(cacheKey(target, String(id)), model, model === null ? Math.min(this.deps.options.schemaTtlMs, UNKNOWN_MODEL_TTL_MS) : this.deps.options.schemaTtlMs);
     }
     return out;
   }
