@@ -11,7 +11,7 @@ import { DateTimeValue, isStruct, numberOf, type RpcStruct, type RpcValue } from
 import type { Decision, DecideEnv, FieldInfo, KeyScope, ModelSchema, ResultRedaction, Rule, UpstreamCheck } from './types.js';
 import { importExportPath, isFieldName, isGlob, isMethodName, isModelName, modelMatches, visible } from './names.js';
 import { andDomains, orDomains, domainShapeProblem, isConstantLeaf, LEAF_OPERATORS, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
-import { conjuncts, domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type LeafAfter } from './evaluate.js';
+import { conjuncts, domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type LeafAfter, type Stored } from './evaluate.js';
 import { ipAllowed, parseHours, withinHours, LimitSyntaxError } from './limits.js';
 import { expandMethods, nameSearchMatchesAll, odooFlag, odooLimit } from './methods.js';
 import { bindCall, rebuildCall, BindError, type BoundCall } from './bind.js';
@@ -233,6 +233,19 @@ const TEXT_TYPES: ReadonlySet<string> = new Set(['char', 'text', 'html']);
 
 type DomainVerdict = { ok: true; checks: UpstreamCheck[] } | { ok: false; reason: string } | { ok: 'schema' };
 
+/**
+ * The many2one to ir.model whose `model` a char field is related to (mail.activity's and
+ * calendar.event's res_model = res_model_id.model), or undefined for any other field: Odoo computes
+ * such a field from the ir.model id, and the name that id stands for can be read (env.irModelName).
+ */
+function irModelThrough(schema: ModelSchema, field: string): string | undefined {
+  const own = (f: string): FieldInfo | undefined => (Object.prototype.hasOwnProperty.call(schema, f) ? schema[f] : undefined);
+  const info = own(field);
+  const m = info?.type === 'char' ? info.related?.match(/^([^.]+)\.model$/) : undefined;
+  const t = m ? own(m[1]!) : undefined;
+  return m && t?.type === 'many2one' && t.relation === 'ir.model' && !t.related ? m[1] : undefined;
+}
+
 function hasDomain(rule: Rule): boolean {
   return !!rule.domain && rule.domain.length > 0;
 }
@@ -375,7 +388,8 @@ class RuleEval {
    * Whether records of `model` created (or written, or copied) as `change` says lie inside `domain`
    * afterwards, decided from the values (src/policy/evaluate.ts). A leaf on a many2one path whose
    * many2one the values set to a known id (`partner_id.is_company`, `partner_id any [...]`) becomes
-   * an upstream check on that record when the domain needs it.
+   * an upstream check on that record when the domain needs it. A char related to an ir.model
+   * many2one's `model` (mail.activity's res_model) takes the model the id given names.
    */
   domainAfter(model: string, domain: RpcValue[], change: Change, label: string, what: string): DomainVerdict {
     const tree = domainTree(domain);
@@ -393,6 +407,36 @@ class RuleEval {
     };
     const given = (f: string): boolean => Object.prototype.hasOwnProperty.call(values, f) && !forced.has(f) && !LOG_ACCESS_FIELDS.has(f) && f !== 'id'
       && !computedByOdoo(f) && !(change.textFieldsUnknown && TEXT_TYPES.has(info(f)?.type ?? 'char'));
+
+    // A char related to an ir.model many2one's `model` (mail.activity's res_model = res_model_id.model,
+    // stored, precomputed on create and recomputed on write) gets the model the ir.model id given
+    // names, read by the proxy (env.irModelName, asked for like a schema); False gives no model. Only
+    // on create and write, and only when the field itself is not set (a value given for it is written
+    // through to ir.model, and name_create's name field or a default for it is not known here).
+    const irNames = new Map<string, { stored?: Stored; unknown?: string }>();
+    let irUnread = false;
+    const irNamed = (f: string): { stored?: Stored; unknown?: string } => {
+      const seen = irNames.get(f);
+      if (seen) return seen;
+      let out: { stored?: Stored; unknown?: string } = {};
+      const through = change.kind === 'copy' || change.textFieldsUnknown ? undefined : irModelThrough(schema, f);
+      if (through && !Object.prototype.hasOwnProperty.call(values, f) && !forced.has(f) && !alsoChanged.has(f) && given(through)) {
+        const v = values[through]!;
+        if (v === false || v === null) out = { stored: { null: true } };
+        else if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) {
+          const name = this.st.env.irModelName?.(v);
+          if (name === undefined) {
+            this.st.missingIrModels.add(v);
+            irUnread = true;
+          } else if (name !== null && isModelName(name)) out = { stored: { value: name } };
+          else out = { unknown: `'${through}' is ir.model ${v}, which does not exist or cannot be read, so '${f}' is not known` };
+        } else out = { unknown: `'${through}' is ${JSON.stringify(v) ?? String(v)}, not an ir.model id, so '${f}' is not known` };
+      }
+      irNames.set(f, out);
+      return out;
+    };
+    for (const l of tree.leaves) if (!l.path.includes('.') && EVALUATED_OPERATORS.has(l.operator)) irNamed(l.path);
+    if (irUnread) return { ok: 'schema' }; // decided again with the names
 
     // Fields whose value may differ afterwards (write, copy), and relations whose targets change.
     const changed = new Set<string>([...Object.keys(change.values), ...(change.alsoChanged ?? [])]);
@@ -455,6 +499,8 @@ class RuleEval {
       if (segs.length === 1 && EVALUATED_OPERATORS.has(leaf.operator) && fi && given(head)) {
         return leafTruth(fi.type, storedValue(fi, values[head]!), leaf.operator, leaf.value);
       }
+      const named = segs.length === 1 && EVALUATED_OPERATORS.has(leaf.operator) && fi ? irNamed(head).stored : undefined;
+      if (named) return leafTruth(fi!.type, named, leaf.operator, leaf.value);
       // partner_id.is_company = true, partner_id any [...]: the linked record, by id, upstream.
       const id = given(head) ? values[head] : undefined;
       if (!writesOthers && fi?.type === 'many2one' && fi.relation && !fi.related && typeof id === 'number' && Number.isSafeInteger(id) && id > 0) {
@@ -483,7 +529,8 @@ class RuleEval {
       const segs = l.path.split('.');
       return segs.length > 1 && !changed.has(segs[0]!) && !deep.has(segs[0]!);
     });
-    const absent = heads(open.filter((l) => !behind.includes(l))).filter((f) => !given(f) && !byOdoo(f));
+    const irUnknown = [...new Set(heads(open).map((f) => irNames.get(f)?.unknown).filter((u): u is string => u !== undefined))];
+    const absent = heads(open.filter((l) => !behind.includes(l))).filter((f) => !given(f) && !byOdoo(f) && !irNames.get(f)?.unknown);
     const setBy = heads(open).filter(byOdoo);
     const opaque = open.filter((l) => given(l.path.split('.')[0]!)).map((l) => l.path);
     const shown = JSON.stringify(domain);
@@ -496,6 +543,7 @@ class RuleEval {
         ? `set ${fieldList(absent)} in default (Odoo does not copy computed, related and one2many fields, and a default_<field> in the context sets fields it does not copy)`
         : `the written values change ${fieldList(absent)} through computed or related fields`);
     }
+    notes.push(...irUnknown);
     if (behind.length) notes.push(`the call also writes or deletes records of other models, which may be the ones behind ${fieldList(behind.map((l) => l.path))}`);
     if (setBy.length) notes.push(`${fieldList(setBy)} ${setBy.length === 1 ? 'is' : 'are'} set by Odoo itself`);
     if (opaque.length) notes.push(`the leaves on ${fieldList(opaque)} cannot be evaluated from the values given (only =, !=, in, not in, <, <=, >, >=, =? on plain fields, with values of the field's type)`);
@@ -1035,7 +1083,8 @@ class RuleEval {
    * `res_model`, related to `res_model_id.model`) is set through that id: the proxy reads which model
    * the ir.model record names (env.irModelName, asked for like a schema) and the id is checked against
    * it; an ir.model id that does not exist is refused. Given both ways (`res_model` and
-   * `res_model_id`), the id is checked against each model named.
+   * `res_model_id`), the id is checked against each model named. Under a domain that pins the model,
+   * an ir.model id naming another one is refused (with or without the id), as domainAfter judges it.
    * `mode`: 'create' (the context's default_<field> values fill what the values leave out) or 'write'
    * (existing records, or copy's default, whose other fields come from the original).
    */
@@ -1095,6 +1144,13 @@ class RuleEval {
           if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) deny(`${at(through!)}: ${JSON.stringify(v) ?? String(v)} is not an ir.model id`);
           throughId = v;
         } else if (!modelGiven.given) noModel = true;
+      }
+      // Under a rule whose domain pins the model, an ir.model id naming another model gives the record
+      // that model (Odoo computes the related field from the id): outside the domain, as domainAfter
+      // judges it too; refused here, with or without the id, before the id is checked against it.
+      if (pinned && throughId && irModelThrough(schema, mf) === through) {
+        const name = this.irModel(throughId, at(through!));
+        if (name !== undefined && name !== pinned) deny(`${at(through!)}: ir.model ${throughId} names ${name}, and the domain of ${this.label} pins '${mf}' to ${pinned}, so the record would lie outside it`);
       }
       if (noModel && named.length === 0 && !throughId) continue;
       if (!idGiven.given) {

@@ -291,7 +291,7 @@ export type Stored = { null: true } | { value: boolean | number | string };
 
 /** What Odoo stores for `raw` written to a field (create/write values, `default_<field>`, copy's `default`). */
 export function storedValue(info: FieldInfo, raw: RpcValue): Stored | undefined {
-  if (info.related) return undefined; // written through to another record
+  if (info.related) return undefined; // written through to another record (an ir.model name the caller reads: decide's domainAfter)
   const f = familyOf(info.type);
   if (!f) return undefined;
   if (raw === false || raw === null) {

@@ -107,3 +107,84 @@ test('an activity created by res_model_id is checked against the rules on the mo
   assert.equal(viaJson2.length, 1);
   assert.equal(activitiesOn('crm.lead', other), 0);
 });
+
+// Under a rule scoping activities the natural way, by a domain that pins res_model, the usual create
+// (res_model_id and res_id) is judged on the model the ir.model id names: Odoo computes res_model
+// from res_model_id. An activity on the key's lead goes through; one whose res_model_id names a
+// partner or a user, an ir.model id that does not exist, or res_model_id False is refused, and a
+// written res_model_id is judged the same way.
+const PYTHON_PINNED = PYTHON_XMLRPC_PRELUDE + String.raw`
+ids = json.loads(os.environ['IDS'])
+def attempt(name, fn):
+    try:
+        out[name] = ['allowed', fn()]
+    except xmlrpc.client.Fault as f:
+        out[name] = ['refused', f.faultString]
+def create(vals, **kw):
+    return models.execute_kw(db, uid, key, 'mail.activity', 'create', [dict({'summary': 'Call back', 'date_deadline': '2026-12-01'}, **vals)], kw)
+def write(ids_, vals):
+    return models.execute_kw(db, uid, key, 'mail.activity', 'write', [ids_, vals])
+attempt('my lead', lambda: create({'res_model_id': ids['lead_model'], 'res_id': ids['mine']}))
+attempt('a partner', lambda: create({'res_model_id': ids['partner_model'], 'res_id': ids['customer']}))
+attempt('a user', lambda: create({'res_model_id': ids['users_model'], 'res_id': 2}))
+attempt('an ir.model id that does not exist', lambda: create({'res_model_id': 99999, 'res_id': ids['mine']}))
+attempt('res_model_id False', lambda: create({'res_model_id': False, 'res_id': ids['mine']}))
+attempt('a lead outside the lead rule', lambda: create({'res_model_id': ids['lead_model'], 'res_id': ids['other']}))
+attempt('default_res_model_id of leads', lambda: create({'res_id': ids['mine']}, context={'default_res_model_id': ids['lead_model']}))
+attempt('default_res_model_id of partners', lambda: create({'res_id': ids['customer']}, context={'default_res_model_id': ids['partner_model']}))
+if out['my lead'][0] == 'allowed':
+    attempt('write res_model_id of leads', lambda: write([out['my lead'][1]], {'res_model_id': ids['lead_model'], 'summary': 'Rescheduled'}))
+    attempt('write res_model_id of partners', lambda: write([out['my lead'][1]], {'res_model_id': ids['partner_model']}))
+    attempt('write res_model_id False', lambda: write([out['my lead'][1]], {'res_model_id': False}))
+print(json.dumps(out))
+`;
+
+test('under a rule whose domain pins res_model, an activity created by res_model_id is judged on the model that ir.model id names (Python xmlrpc.client)', async (t) => {
+  const python = pythonCommand();
+  if (!python) return t.skip('no python');
+  const h = await startHarness({ version: 19 });
+  t.after(() => h.close());
+  const orm = h.standin.orm;
+  const mine = orm.create('crm.lead', { name: 'Mine', type: 'opportunity' }, { sudo: true }) as number;
+  const other = orm.create('crm.lead', { name: 'Not mine', type: 'lead' }, { sudo: true }) as number;
+  const customer = orm.create('res.partner', { name: 'Customer', customer_rank: 1 }, { sudo: true }) as number;
+  const modelId = (m: string): number => orm.raw.irModelIds.get(m)!;
+  const ids = { lead_model: modelId('crm.lead'), partner_model: modelId('res.partner'), users_model: modelId('res.users'), mine, other, customer };
+  assert.ok(ids.lead_model && ids.partner_model && ids.users_model, 'the stand-in has ir.model records');
+  const { token } = await h.addKey({
+    name: 'pinned-activities',
+    rules: [
+      { model: 'mail.activity', methods: ['create', 'read', 'write'], domain: [['res_model', '=', 'crm.lead']] },
+      { model: 'crm.lead', methods: ['read'], domain: [['type', '=', 'opportunity']] },
+    ],
+  });
+  const r = await runPython(python, PYTHON_PINNED, { ODOO_URL: h.url, ODOO_DB: h.db, ODOO_USER: 'anything', ODOO_PASSWORD: token, IDS: JSON.stringify(ids) });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as Record<string, [string, unknown]>;
+  const allowed = (name: string): unknown => {
+    assert.equal(out[name]?.[0], 'allowed', `${name}: ${JSON.stringify(out[name])}`);
+    return out[name]![1];
+  };
+  const refused = (name: string, reason: RegExp): void => {
+    assert.equal(out[name]?.[0], 'refused', `${name}: ${JSON.stringify(out[name])}`);
+    assert.match(String(out[name]![1]), reason, name);
+  };
+  const created = allowed('my lead');
+  assert.equal(typeof created, 'number');
+  assert.equal(typeof allowed('default_res_model_id of leads'), 'number');
+  assert.equal(allowed('write res_model_id of leads'), true);
+  const pins = (m: string) => new RegExp(`ir\\.model ${ids[m === 'res.partner' ? 'partner_model' : 'users_model']} names ${m.replace('.', '\\.')}, and the domain of rule 0 \\(mail\\.activity: [^)]*\\) pins 'res_model' to crm\\.lead`);
+  refused('a partner', pins('res.partner'));
+  refused('a user', pins('res.users'));
+  refused('an ir.model id that does not exist', /vals\['res_model_id'\]: ir\.model 99999 does not exist or cannot be read/);
+  refused('res_model_id False', /the created record would lie outside the domain \[\["res_model","=","crm\.lead"\]\] of rule 0/);
+  refused('a lead outside the lead rule', /links crm\.lead records outside the domain of rule 1/);
+  refused('default_res_model_id of partners', pins('res.partner'));
+  refused('write res_model_id of partners', pins('res.partner'));
+  refused('write res_model_id False', /the written values would move the records out of the domain \[\["res_model","=","crm\.lead"\]\] of rule 0/);
+  // Nothing but the two activities on the key's lead was created, and the written one stayed there.
+  const all = orm.search('mail.activity', [], { sudo: true });
+  const rows = orm.read('mail.activity', all, ['res_model', 'res_id', 'summary'], { sudo: true });
+  assert.deepEqual(rows.map((x) => [x.res_model, x.res_id]).sort(), [['crm.lead', mine], ['crm.lead', mine]]);
+  assert.ok(rows.some((x) => x.id === created && x.summary === 'Rescheduled'), 'the allowed write did not reach Odoo');
+});
