@@ -816,32 +816,34 @@ export class ProxyCore {
 
   /**
    * Which model each ir.model id names (a many2one_reference set through one, mail.activity's
-   * res_model_id): ir.model `read` of `model`, as the integration user, in the call's protocol like
-   * the other internal calls. An id Odoo does not answer (no such record, or not readable: read
-   * raises for the batch, so each id is then read alone) is null, which the engine refuses. Kept as
-   * long as a schema (an ir.model record's model never changes, but a database restored or a profile
-   * pointed at another one numbers its models differently); null only briefly, as an unknown model's
-   * schema is. Bounded like the schema cache.
+   * res_model_id): one ir.model `search_read` of `model` by id, as the integration user, in the
+   * call's protocol like the other internal calls. A search, not a read: read raises for the whole
+   * batch when one id does not exist, and reading each id alone then would let one call with
+   * thousands of made-up ids cost Odoo thousands of calls. An id not found (no such record, or not
+   * readable) is null, which the engine refuses. Kept as long as a schema (an ir.model record's
+   * model never changes, but a database restored or a profile pointed at another one numbers its
+   * models differently); null only briefly, as an unknown model's schema is. Bounded like the
+   * schema cache.
    */
   private async fetchIrModels(target: UpstreamTarget, ids: number[], via: UpstreamVia): Promise<Map<number, string | null>> {
     const out = new Map<number, string | null>();
-    const read = async (batch: number[]): Promise<boolean> => {
-      let rows: RpcValue;
-      try {
-        rows = await callUpstream(this.deps.pool, target, 'ir.model', 'read', [batch], { fields: ['model'], context: { active_test: false } }, via);
-      } catch (e) {
-        if (!(e instanceof UpstreamCallError)) throw e;
-        return false;
-      }
-      if (!Array.isArray(rows)) return false;
-      for (const row of rows) {
-        if (isStruct(row) && typeof row.id === 'number' && batch.includes(row.id) && typeof row.model === 'string') out.set(row.id, row.model);
-      }
-      return true;
-    };
-    const todo = ids.filter((id) => this.cachedIrModel(target, id) === undefined);
-    for (const id of ids) if (!todo.includes(id)) out.set(id, this.cachedIrModel(target, id)!);
-    if (todo.length && !(await read(todo)) && todo.length > 1) for (const id of todo) await read([id]);
+    const todo = new Set<number>();
+    for (const id of ids) {
+      const cached = this.cachedIrModel(target, id);
+      if (cached === undefined) todo.add(id);
+      else out.set(id, cached);
+    }
+    if (todo.size === 0) return out;
+    let rows: RpcValue = [];
+    try {
+      rows = await callUpstream(this.deps.pool, target, 'ir.model', 'search_read', [], { domain: [['id', 'in', [...todo]]], fields: ['model'], context: { active_test: false } }, via);
+    } catch (e) {
+      // Odoo refused (the integration user cannot read ir.model): none is known, so each is refused.
+      if (!(e instanceof UpstreamCallError)) throw e;
+    }
+    for (const row of Array.isArray(rows) ? rows : []) {
+      if (isStruct(row) && typeof row.id === 'number' && todo.has(row.id) && typeof row.model === 'string') out.set(row.id, row.model);
+    }
     for (const id of todo) {
       const model = out.get(id) ?? null;
       out.set(id, model);

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { executeKw, json2, jsonrpc, RpcCallError } from '../standin/client.js';
 import { startHarness } from '../support/proxy-harness.js';
 import { PYTHON_XMLRPC_PRELUDE, pythonCommand, runPython } from '../support/python.js';
+import { rewritingUpstream } from '../support/rewriting-upstream.js';
 
 const PYTHON_ACTIVITIES = PYTHON_XMLRPC_PRELUDE + String.raw`
 ids = json.loads(os.environ['IDS'])
@@ -55,7 +56,7 @@ test('an activity created by res_model_id is checked against the rules on the mo
     ],
   });
   const activitiesOn = (model: string, id: number): number => orm.search('mail.activity', [['res_model', '=', model], ['res_id', '=', id]], { sudo: true }).length;
-  const irModelReads = (): number => h.standin.received.filter((r) => r.model === 'ir.model' && r.method === 'read').length;
+  const irModelReads = (): number => h.standin.received.filter((r) => r.model === 'ir.model' && (r.method === 'read' || r.method === 'search_read')).length;
 
   const r = await runPython(python, PYTHON_ACTIVITIES, { ODOO_URL: h.url, ODOO_DB: h.db, ODOO_USER: 'anything', ODOO_PASSWORD: token, IDS: JSON.stringify(ids) });
   assert.equal(r.status, 0, r.stderr);
@@ -187,4 +188,38 @@ test('under a rule whose domain pins res_model, an activity created by res_model
   const rows = orm.read('mail.activity', all, ['res_model', 'res_id', 'summary'], { sudo: true });
   assert.deepEqual(rows.map((x) => [x.res_model, x.res_id]).sort(), [['crm.lead', mine], ['crm.lead', mine]]);
   assert.ok(rows.some((x) => x.id === created && x.summary === 'Rescheduled'), 'the allowed write did not reach Odoo');
+});
+
+// Odoo refuses a batch as a whole (an AccessError when a record rule hides one ir.model row): the
+// proxy must not then ask again id by id, or one call naming thousands of ids costs Odoo thousands.
+test('ir.model ids cost Odoo one ir.model call whatever it answers: 200 ids in one create, Odoo refusing the look-up, one call and a refusal', async (t) => {
+  const asked: string[] = [];
+  const h = await startHarness({
+    version: 19,
+    upstream: rewritingUpstream((url) => {
+      if (!url.startsWith('/json/2/ir.model/')) return undefined;
+      asked.push(url);
+      return () => ({ status: 403, text: JSON.stringify({ name: 'odoo.exceptions.AccessError', message: 'no access', arguments: ['no access'], context: {}, debug: '' }) });
+    }),
+  });
+  t.after(() => h.close());
+  const orm = h.standin.orm;
+  const mine = orm.create('crm.lead', { name: 'Mine', type: 'opportunity' }, { sudo: true }) as number;
+  const { token } = await h.addKey({
+    name: 'activities-refused-lookup',
+    rules: [
+      { model: 'mail.activity', methods: ['create'], fields: ['summary', 'res_model_id', 'res_id', 'date_deadline'] },
+      { model: 'crm.lead', methods: ['read'], domain: [['type', '=', 'opportunity']] },
+    ],
+  });
+  const leadModel = orm.raw.irModelIds.get('crm.lead')!;
+  const vals = [leadModel, ...Array.from({ length: 199 }, (_, i) => 900_000 + i)].map((id) => ({ res_model_id: id, res_id: mine, summary: 'x', date_deadline: '2026-12-01' }));
+  const err = await json2(h.url, token, 'mail.activity', 'create', { vals_list: vals }, h.db).then(
+    (v) => assert.fail(`allowed: ${JSON.stringify(v)}`),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof RpcCallError, String(err));
+  assert.match(err.message, /ir\.model \d+ does not exist or cannot be read/);
+  assert.equal(asked.length, 1, `the proxy asked Odoo about ir.model ${asked.length} times`);
+  assert.equal(orm.search('mail.activity', [['res_id', '=', mine]], { sudo: true }).length, 0, 'an activity was created');
 });
