@@ -1198,6 +1198,30 @@ class RuleEval {
     return name;
   }
 
+  /**
+   * A line created under a one2many whose inverse is a many2one_reference (crm.lead's activity_ids:
+   * mail.activity's res_id) gets the parent's id there (One2many.write_real); the line's model field
+   * (res_model, or the ir.model id it is set through, res_model_id), from its values or the context's
+   * default_<field>, says which model that id belongs to: anything but the parent's model links the
+   * record of another model that has the parent's id.
+   */
+  lineOwner(comodel: string, refInverse: FieldInfo, inverse: string, vals: RpcStruct, parent: string, where: string, prefix = ''): void {
+    const at = (f: string): string => `${where}['${prefix}${f}']`;
+    const mf = refInverse.model_field!;
+    const m = Object.prototype.hasOwnProperty.call(vals, mf) ? vals[mf] : this.st.defaults[mf];
+    if (m !== undefined && m !== false && m !== null && m !== '' && m !== parent) deny(`${at(mf)}: the line's '${inverse}' is set to the ${parent} record, so '${mf}' must be '${parent}', not ${quoteName(m)}`);
+    // A model field set through an ir.model id (res_model_id): the model that id names, read by the proxy.
+    const lineSchema = this.st.env.schema?.(comodel);
+    const related = lineSchema?.[mf]?.related;
+    const through = related && related.includes('.') ? related.split('.')[0]! : undefined;
+    const t = through === undefined ? undefined : Object.prototype.hasOwnProperty.call(vals, through) ? vals[through] : this.st.defaults[through];
+    if (through !== undefined && t !== undefined && t !== false && t !== null && t !== 0) {
+      if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0) deny(`${at(through)}: ${JSON.stringify(t) ?? String(t)} is not an ir.model id`);
+      const named = this.throughModel(lineSchema!, mf, through, t, at(through));
+      if (named !== undefined && named !== parent) deny(`${at(through)}: the line's '${inverse}' is set to the ${parent} record, so '${through}' must name ${parent}, not ${named} (ir.model ${t})`);
+    }
+  }
+
   /** The value the rule's domain requires `field` to have (an ANDed `=` or single `in` leaf), if any. */
   pinnedValue(field: string): string | undefined {
     if (!hasDomain(this.rule)) return undefined;
@@ -1283,23 +1307,7 @@ class RuleEval {
       this.comodel(comodel, op, [...fields, ...defaulted], where, ids, change);
       if (op === 'create') this.st.created.push({ model: comodel, fields });
       const refInverse = op === 'create' ? inverseReference(inverse) : undefined;
-      if (refInverse) {
-        // Odoo sets the inverse id (res_id) to the parent; the line's model field says which model
-        // that id belongs to: anything but the parent's model links a record of another model.
-        const mf = refInverse.model_field!;
-        const m = Object.prototype.hasOwnProperty.call(vals, mf) ? vals[mf] : this.st.defaults[mf];
-        if (m !== undefined && m !== false && m !== null && m !== '' && m !== at.model) deny(`${where}['${mf}']: the line's '${inverse}' is set to the ${at.model} record, so '${mf}' must be '${at.model}', not ${quoteName(m)}`);
-        // A model field set through an ir.model id (res_model_id): the model that id names, read by the proxy.
-        const lineSchema = this.st.env.schema?.(comodel);
-        const related = lineSchema?.[mf]?.related;
-        const through = related && related.includes('.') ? related.split('.')[0]! : undefined;
-        const t = through === undefined ? undefined : Object.prototype.hasOwnProperty.call(vals, through) ? vals[through] : this.st.defaults[through];
-        if (through !== undefined && t !== undefined && t !== false && t !== null && t !== 0) {
-          if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0) deny(`${where}['${through}']: ${JSON.stringify(t) ?? String(t)} is not an ir.model id`);
-          const named = this.throughModel(lineSchema!, mf, through, t, `${where}['${through}']`);
-          if (named !== undefined && named !== at.model) deny(`${where}['${through}']: the line's '${inverse}' is set to the ${at.model} record, so '${through}' must name ${at.model}, not ${named} (ir.model ${t})`);
-        }
-      }
+      if (refInverse) this.lineOwner(comodel, refInverse, inverse!, vals, at.model, where);
       this.vals(comodel, vals, (f) => {
         if (!isFieldName(f)) deny(`${where}: ${quoteName(f)} is not a field name`);
       }, where, op === 'create' ? [] : ids, depth + 1);
@@ -1959,6 +1967,14 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       ev.comodel(lineModel, 'create', subs, `load column${subCols.length > 1 ? 's' : ''} ${fieldList(subCols.length ? subCols.map((c) => c.col) : refs.map((c) => c.col))} (creates ${lineModel} lines${why})`, undefined,
         { kind: 'create', values: {}, forced: [...subs, ...(inverse ? [inverse] : [])] });
       ev.st.created.push({ model: lineModel, fields: subs });
+      // Lines are created with no model-field column (refused below), so only the context's
+      // default_<field> can name their model: as for command 0 lines, it must be the imported model.
+      const lineSchema = Object.keys(ev.st.defaults).length ? ev.schema(lineModel) : undefined;
+      const refInverse = inverse && lineSchema && Object.prototype.hasOwnProperty.call(lineSchema, inverse) ? lineSchema[inverse]! : undefined;
+      if (refInverse?.type === 'many2one_reference') {
+        if (!refInverse.model_field) deny(`load column '${head}': the lines' '${inverse}' is a many2one_reference whose model field fields_get does not report`);
+        ev.lineOwner(lineModel, refInverse, inverse!, {}, ev.model, `load column '${head}' (creates ${lineModel} lines): context`, 'default_');
+      }
     }
     for (const { col, rest, index } of refs) {
       const ref = rest[0] ?? null;

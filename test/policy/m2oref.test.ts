@@ -2,7 +2,7 @@
 // `res_model` / mail.message's `model`) link a record of any model: checked like a reference value.
 // Every case runs through every call shape the call fits.
 import { test } from 'node:test';
-import { key, runCases, type Case } from './support.js';
+import { key, runCases, SCHEMAS, type Case } from './support.js';
 import type { Rule } from '../../src/policy/types.js';
 import type { RpcValue } from '../../src/rpc/values.js';
 
@@ -123,6 +123,31 @@ test('closed: an activity set through res_model_id (an ir.model id) is checked a
     { name: 'load: res_model_id by name', key: key([activities, leads, { model: 'ir.model', methods: ['read'], allow_sensitive: true }]), call: load(['summary', 'res_model_id', 'res_id'], [['a', 'Lead/Opportunity', '7']], 'mail.activity'), expect: { verdict: 'deny', reason: /load column 'res_model_id' names the ir\.model of mail\.activity records by name, which the engine cannot resolve.*use 'res_model_id\/\.id'/ } },
     { name: 'load: res_model_id by external id', key: key([activities, leads]), call: load(['summary', 'res_model_id/id', 'res_id'], [['a', 'crm.model_crm_lead', '7']], 'mail.activity'), expect: { verdict: 'deny', reason: /load column 'res_model_id\/id' names the ir\.model of mail\.activity records by external id/ } },
     { name: 'load: default_res_model_id for the rows', key: key([activities, leads]), call: { ...load(['summary', 'res_id'], [['a', '2']], 'mail.activity'), context: { default_res_model_id: 84 } }, expect: { verdict: 'deny', reason: /load data\[0\]\['res_id'\].*res\.users/ } },
+  ];
+  runCases(cases);
+});
+
+// load's one2many columns create lines (crm.lead's activity_ids, mail.activity's res_id) with the
+// parent's id in their many2one_reference inverse; the model half cannot come from a column (refused
+// above), but the context's default_<field> applies to the lines Odoo creates (default_get), as it
+// does to command 0 lines: it must name the imported model, or the line links another model's record
+// that has the parent's id (chosen by a '.id' column that updates an existing record).
+test('closed: load lines take the context\'s default model field, which must name the imported model', () => {
+  const leadsLoad: Rule = { model: 'crm.lead', methods: ['load'] };
+  const anyActivity: Rule = { model: 'mail.activity', methods: ['create'] };
+  const anyMessage: Rule = { model: 'mail.message', methods: ['create'] };
+  const withMessages = (m: string) => (m === 'crm.lead' ? { ...SCHEMAS['crm.lead'], message_ids: { type: 'one2many', relation: 'mail.message', relation_field: 'res_id' } } : SCHEMAS[m]);
+  const lines = (fields: string[], data: RpcValue[][], context: Record<string, RpcValue>) => ({ ...load(fields, data, 'crm.lead'), context });
+  const k = key([leadsLoad, anyActivity, anyMessage]);
+  const cases: Case[] = [
+    { name: 'default_res_model_id naming crm.lead: allowed', key: k, call: lines(['name', 'activity_ids/summary'], [['a', 's']], { default_res_model_id: 81 }), expect: { verdict: 'allow' } },
+    { name: 'default_res_model_id naming res.partner', key: k, call: lines(['name', 'activity_ids/summary'], [['a', 's']], { default_res_model_id: 82 }), expect: { verdict: 'deny', reason: /^load column 'activity_ids' \(creates mail\.activity lines\): context\['default_res_model_id'\]: the line's 'res_id' is set to the crm\.lead record, so 'res_model_id' must name crm\.lead, not res\.partner \(ir\.model 82\)/ } },
+    { name: 'default_res_model_id naming res.users, rows updating leads by .id', key: key([{ model: 'crm.lead', methods: ['load', 'write'] }, anyActivity, anyMessage]), call: lines(['.id', 'activity_ids/summary'], [['2', 's']], { default_res_model_id: 84 }), expect: { verdict: 'deny', reason: /context\['default_res_model_id'\]: .*not res\.users \(ir\.model 84\)/ } },
+    { name: 'default_res_model_id that does not exist', key: k, call: lines(['name', 'activity_ids/summary'], [['a', 's']], { default_res_model_id: 999 }), expect: { verdict: 'deny', reason: /ir\.model 999 does not exist or cannot be read/ } },
+    { name: 'default_res_model_id not read yet: asked for', key: k, env: { irModelName: () => undefined }, call: lines(['name', 'activity_ids/summary'], [['a', 's']], { default_res_model_id: 82 }), expect: { verdict: 'need_schema', irModels: [82] } },
+    { name: 'default_res_model naming res.partner', key: key([leadsLoad, anyActivity, anyMessage, { model: 'ir.model', methods: ['write'], allow_sensitive: true }]), call: lines(['name', 'activity_ids/summary'], [['a', 's']], { default_res_model: 'res.partner' }), expect: { verdict: 'deny', reason: /context\['default_res_model'\]: the line's 'res_id' is set to the crm\.lead record, so 'res_model' must be 'crm\.lead', not 'res\.partner'/ } },
+    { name: 'mail.message lines with default_model res.partner', key: k, env: { schema: withMessages }, call: lines(['name', 'message_ids/body'], [['a', 'b']], { default_model: 'res.partner' }), expect: { verdict: 'deny', reason: /^load column 'message_ids' \(creates mail\.message lines\): context\['default_model'\]: the line's 'res_id' is set to the crm\.lead record, so 'model' must be 'crm\.lead', not 'res\.partner'/ } },
+    { name: 'mail.message lines with default_model crm.lead: allowed', key: k, env: { schema: withMessages }, call: lines(['name', 'message_ids/body'], [['a', 'b']], { default_model: 'crm.lead' }), expect: { verdict: 'allow' } },
   ];
   runCases(cases);
 });
