@@ -146,12 +146,14 @@ interface Exchange {
 }
 
 /**
- * What Odoo told about a database (schemas, ir.model names) is kept by its address and database,
- * not by the profile's name: a profile pointed at another database after a reload must not reuse
- * the first one's answers (ir.model ids, custom fields).
+ * What Odoo told about a database (schemas, ir.model names) is kept by its address, database and
+ * integration user, not by the profile's name: a profile pointed at another database after a reload
+ * must not reuse the first one's answers (ir.model ids, custom fields), and fields_get answers each
+ * user differently (fields restricted to groups are left out), so two profiles on one database with
+ * different users do not share schemas.
  */
-function cacheKey(target: UpstreamTarget, name: string): string {
-  return `${target.url.href}\u0000${target.db}\u0000${name}`;
+export function cacheKey(target: Pick<UpstreamTarget, 'url' | 'db' | 'uid'>, name: string): string {
+  return `${target.url.href}\u0000${target.db}\u0000${target.uid}\u0000${name}`;
 }
 
 export class ProxyCore {
@@ -834,12 +836,15 @@ export class ProxyCore {
       else out.set(id, cached);
     }
     if (todo.size === 0) return out;
-    let rows: RpcValue = [];
+    let rows: RpcValue;
     try {
       rows = await callUpstream(this.deps.pool, target, 'ir.model', 'search_read', [], { domain: [['id', 'in', [...todo]]], fields: ['model'], context: { active_test: false } }, via);
     } catch (e) {
-      // Odoo refused (the integration user cannot read ir.model): none is known, so each is refused.
+      // Odoo refused (an error, or a user who cannot read ir.model): none is known, so this call is
+      // refused; nothing is kept, so the next call asks again rather than being refused for a minute.
       if (!(e instanceof UpstreamCallError)) throw e;
+      for (const id of todo) out.set(id, null);
+      return out;
     }
     for (const row of Array.isArray(rows) ? rows : []) {
       if (isStruct(row) && typeof row.id === 'number' && todo.has(row.id) && typeof row.model === 'string') out.set(row.id, row.model);

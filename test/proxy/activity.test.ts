@@ -11,6 +11,7 @@ import { executeKw, json2, jsonrpc, RpcCallError } from '../standin/client.js';
 import { startHarness } from '../support/proxy-harness.js';
 import { PYTHON_XMLRPC_PRELUDE, pythonCommand, runPython } from '../support/python.js';
 import { rewritingUpstream } from '../support/rewriting-upstream.js';
+import { cacheKey } from '../../src/proxy/core.js';
 
 const PYTHON_ACTIVITIES = PYTHON_XMLRPC_PRELUDE + String.raw`
 ids = json.loads(os.environ['IDS'])
@@ -194,11 +195,13 @@ test('under a rule whose domain pins res_model, an activity created by res_model
 // proxy must not then ask again id by id, or one call naming thousands of ids costs Odoo thousands.
 test('ir.model ids cost Odoo one ir.model call whatever it answers: 200 ids in one create, Odoo refusing the look-up, one call and a refusal', async (t) => {
   const asked: string[] = [];
+  let refuse = true;
   const h = await startHarness({
     version: 19,
     upstream: rewritingUpstream((url) => {
       if (!url.startsWith('/json/2/ir.model/')) return undefined;
       asked.push(url);
+      if (!refuse) return undefined;
       return () => ({ status: 403, text: JSON.stringify({ name: 'odoo.exceptions.AccessError', message: 'no access', arguments: ['no access'], context: {}, debug: '' }) });
     }),
   });
@@ -222,4 +225,19 @@ test('ir.model ids cost Odoo one ir.model call whatever it answers: 200 ids in o
   assert.match(err.message, /ir\.model \d+ does not exist or cannot be read/);
   assert.equal(asked.length, 1, `the proxy asked Odoo about ir.model ${asked.length} times`);
   assert.equal(orm.search('mail.activity', [['res_id', '=', mine]], { sudo: true }).length, 0, 'an activity was created');
+
+  // A refused look-up is not remembered: once Odoo answers again, so does the proxy.
+  refuse = false;
+  const made = await json2(h.url, token, 'mail.activity', 'create', { vals_list: [vals[0]] }, h.db);
+  assert.equal((made as number[]).length, 1, 'the activity on my lead was refused after Odoo answered again');
+  assert.equal(asked.length, 2);
+});
+
+test("what Odoo told is cached per address, database and integration user: fields_get answers each user differently, and another database numbers its ir.model records differently", () => {
+  const base = { url: new URL('https://odoo.example.com/'), db: 'prod', uid: 7 };
+  const key = cacheKey(base, 'res.partner');
+  assert.notEqual(cacheKey({ ...base, uid: 8 }, 'res.partner'), key, 'two integration users share a schema');
+  assert.notEqual(cacheKey({ ...base, db: 'staging' }, 'res.partner'), key, 'two databases share a schema');
+  assert.notEqual(cacheKey({ ...base, url: new URL('https://other.example.com/') }, 'res.partner'), key, 'two servers share a schema');
+  assert.equal(cacheKey({ ...base }, 'res.partner'), key);
 });
