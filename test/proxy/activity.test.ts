@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { executeKw, json2, jsonrpc, RpcCallError } from '../standin/client.js';
-import { startHarness } from '../support/proxy-harness.js';
+import { startHarness, type Harness } from '../support/proxy-harness.js';
 import { PYTHON_XMLRPC_PRELUDE, pythonCommand, runPython } from '../support/python.js';
 import { rewritingUpstream } from '../support/rewriting-upstream.js';
 import { cacheKey } from '../../src/proxy/core.js';
@@ -35,11 +35,8 @@ attempt('re-point with res_model_id alone', lambda: models.execute_kw(db, uid, k
 print(json.dumps(out))
 `;
 
-test('an activity created by res_model_id is checked against the rules on the model that ir.model id names (Python xmlrpc.client, JSON-RPC, JSON-2)', async (t) => {
-  const python = pythonCommand();
-  if (!python) return t.skip('no python');
-  const h = await startHarness({ version: 19 });
-  t.after(() => h.close());
+/** Two leads (one inside the key's lead rule), partners, and the ir.model ids of the models used. */
+function activityWorld(h: Harness) {
   const orm = h.standin.orm;
   const mine = orm.create('crm.lead', { name: 'Mine', type: 'opportunity' }, { sudo: true }) as number;
   const other = orm.create('crm.lead', { name: 'Not mine', type: 'lead' }, { sudo: true }) as number;
@@ -48,6 +45,30 @@ test('an activity created by res_model_id is checked against the rules on the mo
   const modelId = (m: string): number => orm.raw.irModelIds.get(m)!;
   const ids = { lead_model: modelId('crm.lead'), partner_model: modelId('res.partner'), users_model: modelId('res.users'), mine, other, customer, stranger };
   assert.ok(ids.lead_model && ids.partner_model && ids.users_model, 'the stand-in has ir.model records');
+  return { orm, ids };
+}
+
+/** The Python script's outcomes by name: allowed (its result) or refused (matching a reason). */
+function outcomes(stdout: string) {
+  const out = JSON.parse(stdout) as Record<string, [string, unknown]>;
+  const allowed = (name: string): unknown => {
+    assert.equal(out[name]?.[0], 'allowed', `${name}: ${JSON.stringify(out[name])}`);
+    return out[name]![1];
+  };
+  const refused = (name: string, reason: RegExp): void => {
+    assert.equal(out[name]?.[0], 'refused', `${name}: ${JSON.stringify(out[name])}`);
+    assert.match(String(out[name]![1]), reason, name);
+  };
+  return { allowed, refused };
+}
+
+test('an activity created by res_model_id is checked against the rules on the model that ir.model id names (Python xmlrpc.client, JSON-RPC, JSON-2)', async (t) => {
+  const python = pythonCommand();
+  if (!python) return t.skip('no python');
+  const h = await startHarness({ version: 19 });
+  t.after(() => h.close());
+  const { orm, ids } = activityWorld(h);
+  const { mine, other, customer, stranger } = ids;
   const { token } = await h.addKey({
     name: 'activities',
     rules: [
@@ -61,15 +82,7 @@ test('an activity created by res_model_id is checked against the rules on the mo
 
   const r = await runPython(python, PYTHON_ACTIVITIES, { ODOO_URL: h.url, ODOO_DB: h.db, ODOO_USER: 'anything', ODOO_PASSWORD: token, IDS: JSON.stringify(ids) });
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as Record<string, [string, unknown]>;
-  const allowed = (name: string): unknown => {
-    assert.equal(out[name]![0], 'allowed', `${name}: ${JSON.stringify(out[name])}`);
-    return out[name]![1];
-  };
-  const refused = (name: string, reason: RegExp): void => {
-    assert.equal(out[name]![0], 'refused', `${name}: ${JSON.stringify(out[name])}`);
-    assert.match(String(out[name]![1]), reason, name);
-  };
+  const { allowed, refused } = outcomes(r.stdout);
   // An ordinary activity on the key's own lead goes through, as clients create it.
   const created = allowed('my lead');
   assert.equal(typeof created, 'number');
@@ -146,13 +159,8 @@ test('under a rule whose domain pins res_model, an activity created by res_model
   if (!python) return t.skip('no python');
   const h = await startHarness({ version: 19 });
   t.after(() => h.close());
-  const orm = h.standin.orm;
-  const mine = orm.create('crm.lead', { name: 'Mine', type: 'opportunity' }, { sudo: true }) as number;
-  const other = orm.create('crm.lead', { name: 'Not mine', type: 'lead' }, { sudo: true }) as number;
-  const customer = orm.create('res.partner', { name: 'Customer', customer_rank: 1 }, { sudo: true }) as number;
-  const modelId = (m: string): number => orm.raw.irModelIds.get(m)!;
-  const ids = { lead_model: modelId('crm.lead'), partner_model: modelId('res.partner'), users_model: modelId('res.users'), mine, other, customer };
-  assert.ok(ids.lead_model && ids.partner_model && ids.users_model, 'the stand-in has ir.model records');
+  const { orm, ids } = activityWorld(h);
+  const { mine } = ids;
   const { token } = await h.addKey({
     name: 'pinned-activities',
     rules: [
@@ -162,15 +170,7 @@ test('under a rule whose domain pins res_model, an activity created by res_model
   });
   const r = await runPython(python, PYTHON_PINNED, { ODOO_URL: h.url, ODOO_DB: h.db, ODOO_USER: 'anything', ODOO_PASSWORD: token, IDS: JSON.stringify(ids) });
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as Record<string, [string, unknown]>;
-  const allowed = (name: string): unknown => {
-    assert.equal(out[name]?.[0], 'allowed', `${name}: ${JSON.stringify(out[name])}`);
-    return out[name]![1];
-  };
-  const refused = (name: string, reason: RegExp): void => {
-    assert.equal(out[name]?.[0], 'refused', `${name}: ${JSON.stringify(out[name])}`);
-    assert.match(String(out[name]![1]), reason, name);
-  };
+  const { allowed, refused } = outcomes(r.stdout);
   const created = allowed('my lead');
   assert.equal(typeof created, 'number');
   assert.equal(typeof allowed('default_res_model_id of leads'), 'number');
