@@ -13,13 +13,17 @@ import { PYTHON_XMLRPC_PRELUDE, pythonCommand, runPython } from '../support/pyth
 import { rewritingUpstream } from '../support/rewriting-upstream.js';
 import { cacheKey } from '../../src/proxy/core.js';
 
-const PYTHON_ACTIVITIES = PYTHON_XMLRPC_PRELUDE + String.raw`
+// Each attempt's outcome by name: ['allowed', result] or ['refused', the fault's text] (see outcomes()).
+const PYTHON_ATTEMPTS = PYTHON_XMLRPC_PRELUDE + String.raw`
 ids = json.loads(os.environ['IDS'])
 def attempt(name, fn):
     try:
         out[name] = ['allowed', fn()]
     except xmlrpc.client.Fault as f:
         out[name] = ['refused', f.faultString]
+`;
+
+const PYTHON_ACTIVITIES = PYTHON_ATTEMPTS + String.raw`
 def schedule(model_id, res_id, summary, **kw):
     vals = {'res_model_id': model_id, 'res_id': res_id, 'summary': summary, 'note': '<p>Call them back</p>', 'date_deadline': '2026-12-01'}
     return models.execute_kw(db, uid, key, 'mail.activity', 'create', [vals], kw)
@@ -128,13 +132,7 @@ test('an activity created by res_model_id is checked against the rules on the mo
 // from res_model_id. An activity on the key's lead goes through; one whose res_model_id names a
 // partner or a user, an ir.model id that does not exist, or res_model_id False is refused, and a
 // written res_model_id is judged the same way.
-const PYTHON_PINNED = PYTHON_XMLRPC_PRELUDE + String.raw`
-ids = json.loads(os.environ['IDS'])
-def attempt(name, fn):
-    try:
-        out[name] = ['allowed', fn()]
-    except xmlrpc.client.Fault as f:
-        out[name] = ['refused', f.faultString]
+const PYTHON_PINNED = PYTHON_ATTEMPTS + String.raw`
 def create(vals, **kw):
     return models.execute_kw(db, uid, key, 'mail.activity', 'create', [dict({'summary': 'Call back', 'date_deadline': '2026-12-01'}, **vals)], kw)
 def write(ids_, vals):
