@@ -172,6 +172,6 @@ export type Decision =
       verdict: 'need_schema';
       /** Models whose fields the proxy must fetch (fields_get) before deciding again. */
       models: string[];
-      /** ir.model ids whose model the proxy must read (ir.model `read` of `model`) before deciding again; absent when none. */
+      /** ir.model ids whose model the proxy must look up (ir.model `model`, one search for them all) before deciding again; absent when none. */
       irModels?: number[];
     };
