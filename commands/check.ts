@@ -101,7 +101,7 @@ export default class Check extends RegistryCommand {
         if (round >= 8) throw new CliError('the call reaches too many related models to check', 'needs_odoo', EXIT.FAILURE);
         client ??= new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key: await readUpstreamKey(profile), protocol: clientProtocolOf(profile.protocol), timeoutMs: 15_000 });
         for (const m of decision.models) schemas.set(m, await fetchSchema(client, m));
-        for (const id of decision.irModels ?? []) irModels.set(id, await fetchIrModel(client, id));
+        if (decision.irModels?.length) for (const [id, model] of await fetchIrModels(client, decision.irModels)) irModels.set(id, model);
       }
     }
 
@@ -127,11 +127,12 @@ async function fetchSchema(client: OdooClient, model: string): Promise<ModelSche
   return schemaFromFieldsGet(await client.executeKw(model, 'fields_get', [], { attributes: [...SCHEMA_ATTRIBUTES] }).catch(() => ({})));
 }
 
-/** The model an ir.model id names (null: no such record, or not readable), as the proxy reads it. */
-async function fetchIrModel(client: OdooClient, id: number): Promise<string | null> {
-  const rows = await client.executeKw('ir.model', 'read', [[id]], { fields: ['model'], context: { active_test: false } }).catch(() => null);
-  const row = Array.isArray(rows) ? rows.find((r) => isStruct(r) && r.id === id) : undefined;
-  return isStruct(row) && typeof row.model === 'string' ? row.model : null;
+/** The model each ir.model id names (null: no such record, or not readable), as the proxy looks them up: one search. */
+async function fetchIrModels(client: OdooClient, ids: number[]): Promise<Map<number, string | null>> {
+  const rows = await client.executeKw('ir.model', 'search_read', [], { domain: [['id', 'in', ids]], fields: ['model'], context: { active_test: false } }).catch(() => null);
+  const out = new Map<number, string | null>(ids.map((id) => [id, null]));
+  for (const r of Array.isArray(rows) ? rows : []) if (isStruct(r) && typeof r.id === 'number' && out.has(r.id) && typeof r.model === 'string') out.set(r.id, r.model);
+  return out;
 }
 
 function toResult(d: Decision, key: { id: string; name: string; rules: import('../src/policy/types.js').Rule[] }, model: string, method: string, call: OdooCall): Omit<CheckResult, 'not_checked'> {
