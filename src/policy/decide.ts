@@ -8,7 +8,7 @@
 
 import { pyFalsy, type OdooCall } from '../rpc/call.js';
 import { DateTimeValue, isStruct, numberOf, type RpcStruct, type RpcValue } from '../rpc/values.js';
-import type { Decision, DecideEnv, FieldInfo, KeyScope, ModelSchema, ResultRedaction, Rule, UpstreamCheck } from './types.js';
+import type { Decision, DecideEnv, FieldInfo, KeyScope, ModelSchema, NameReader, PropertyNameRedaction, ResultRedaction, Rule, UpstreamCheck } from './types.js';
 import { importExportPath, isFieldName, isGlob, isMethodName, isModelName, modelMatches, visible } from './names.js';
 import { andDomains, orDomains, domainShapeProblem, isConstantLeaf, LEAF_OPERATORS, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
 import { conjuncts, domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type LeafAfter, type Stored } from './evaluate.js';
@@ -272,6 +272,24 @@ function ruleReaches(rule: Rule, model: string): boolean {
   return true;
 }
 
+/**
+ * Which names of `comodel` records a key may read, from a property_names redaction's readers (the
+ * same choice as for a many2one field: the first reader matching, those without a domain first):
+ * all of them, those inside a domain (counted upstream), or none (undefined).
+ */
+export function propertyNameReach(readers: readonly NameReader[], comodel: string): { all: true } | { domain: RpcValue[] } | undefined {
+  for (const r of readers) {
+    if (!modelMatches(r.model, comodel)) continue;
+    if (SENSITIVE.has(comodel) && (isGlob(r.model) || r.allow_sensitive !== true)) continue;
+    return r.domain && r.domain.length ? { domain: r.domain } : { all: true };
+  }
+  return undefined;
+}
+
+function isPositiveInt(v: unknown): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0;
+}
+
 function fieldIn(rule: Rule, field: string): boolean {
   return rule.fields === undefined || field === 'id' || rule.fields.includes(field);
 }
@@ -328,12 +346,12 @@ class RuleEval {
   }
 
   /** Every rule on `model` allowing `op` on all of `fields`: those without a domain first, each group in key order. */
-  rulesFor(model: string, op: Op, fields: string[] | undefined): { rule: Rule; index: number }[] {
+  rulesFor(model: string, op: Op, fields: string[] | undefined, anyModel = false): { rule: Rule; index: number }[] {
     const free: { rule: Rule; index: number }[] = [];
     const limited: { rule: Rule; index: number }[] = [];
     for (let i = 0; i < this.st.rules.length; i++) {
       const r = this.st.rules[i]!;
-      if (!ruleReaches(r, model)) continue;
+      if (!anyModel && !ruleReaches(r, model)) continue;
       if (!expandMethods(r.methods, this.st.env.version).has(op)) continue;
       if (fields === undefined ? r.fields !== undefined : !fields.every((f) => fieldIn(r, f))) continue;
       (hasDomain(r) ? limited : free).push({ rule: r, index: i });
@@ -844,7 +862,14 @@ class RuleEval {
   redactGroups(specs: string[]): void {
     const byComodel = new Map<string, { fields: string[]; domain?: RpcValue[] }>();
     for (const spec of [...new Set(specs)].sort()) {
-      const info = this.fieldAtPathEnd(spec.split(':')[0]!.split('.'));
+      const segments = spec.split(':')[0]!.split('.');
+      const info = this.fieldAtPathEnd(segments);
+      if (info?.type === 'properties' && segments.length > 1) {
+        // A property's groups are keyed [id, name] when it is relational, of a comodel named only
+        // in the parent's definition, not in the answer: every such name is hidden.
+        this.st.redactions.push({ kind: 'many2one_names', fields: [spec] });
+        continue;
+      }
       if (!info || !info.relation || (info.type !== 'many2one' && info.type !== 'many2many')) continue;
       this.noteNameToRedact(byComodel, info.relation, spec);
     }
@@ -860,6 +885,7 @@ class RuleEval {
     for (const path of [...new Set(paths)].sort()) {
       const segments = path.split('.');
       const info = this.fieldAtPathEnd(segments);
+      if (info?.type === 'properties') this.redactProperties([segments[segments.length - 1]!]);
       if (!info || info.type !== 'many2one' || !info.relation) continue;
       this.noteNameToRedact(byComodel, info.relation, segments[segments.length - 1]!);
     }
@@ -874,6 +900,26 @@ class RuleEval {
     entry.fields.push(field);
     if (found) entry.domain = found.rule.domain;
     byComodel.set(comodel, entry);
+  }
+
+  /**
+   * Properties fields in the answer hold many2one / many2many property values as `[id, name]`
+   * pairs (also their defaults), each beside the comodel its definition names: the names are hidden
+   * as for many2one fields, per value, by the proxy (propertyNameReach).
+   */
+  redactProperties(fields: string[]): void {
+    if (fields.length === 0) return;
+    const existing = this.st.redactions.find((r): r is PropertyNameRedaction => r.kind === 'property_names');
+    if (existing) {
+      existing.fields = [...new Set([...existing.fields, ...fields])].sort();
+      return;
+    }
+    const readers = this.rulesFor('', 'read', ['display_name'], true).map(({ rule }) => ({
+      model: rule.model,
+      ...(rule.allow_sensitive === true ? { allow_sensitive: true } : {}),
+      ...(hasDomain(rule) ? { domain: rule.domain! } : {}),
+    }));
+    this.st.redactions.push({ kind: 'property_names', fields: [...new Set(fields)].sort(), readers });
   }
 
   private pushNameRedactions(byComodel: Map<string, { fields: string[]; domain?: RpcValue[] }>): void {
@@ -974,12 +1020,15 @@ class RuleEval {
     if (!schema) return;
     const names = fields ?? Object.keys(schema).filter((f) => fieldIn(this.rule, f));
     const byComodel = new Map<string, { fields: string[]; domain?: RpcValue[] }>();
+    const properties: string[] = [];
     for (const f of [...names].sort()) {
       const info = Object.prototype.hasOwnProperty.call(schema, f) ? schema[f] : undefined;
+      if (info?.type === 'properties') properties.push(f);
       if (!info || info.type !== 'many2one' || !info.relation) continue;
       this.noteNameToRedact(byComodel, info.relation, f);
     }
     this.pushNameRedactions(byComodel);
+    this.redactProperties(properties);
   }
 
   /**
@@ -993,6 +1042,11 @@ class RuleEval {
     for (const f of sortedKeys(spec)) {
       field(f);
       const sub = spec[f]!;
+      // A properties field is answered with its definitions and values, relational ones as
+      // [id, display_name] pairs (Properties.convert_to_read), whatever its sub-specification.
+      const read = this.info(model, f);
+      if (read === null) this.schema(model);
+      else if (read?.type === 'properties') this.redactProperties([f]);
       if (sub === null || sub === false) continue;
       if (!isStruct(sub)) deny(`${what}['${f}'] must be a dictionary`);
       for (const k of sortedKeys(sub)) {
@@ -1252,9 +1306,46 @@ class RuleEval {
         deny(`${via} is not JSON the engine can read, so what it changes cannot be checked`);
       }
     }
+    if (Array.isArray(value)) {
+      const changes = value.some((d) => d !== null && typeof d === 'object' && !Array.isArray(d) && ((d as Record<string, unknown>).definition_changed || (d as Record<string, unknown>).definition_deleted));
+      if (changes) deny(`${via} changes the properties definition on the parent record (definition_changed / definition_deleted), a write to another model the engine does not check; change property definitions in Odoo`);
+    }
+    this.propertyLinks(value, via);
+  }
+
+  /**
+   * Relational property values link records of the comodel the property's definition names, and
+   * that definition lives on the parent record, out of the engine's sight. Odoo keeps only
+   * `{name: value}` (Properties._list_to_dict): the `type` and `comodel` a list of definitions
+   * names are not checked against the parent's, so they prove nothing. Where a link could need
+   * checking (a rule with a domain, a companies limit), a value Odoo can read as record ids is
+   * refused: an integer above 0, or a list of integers (after the `[id, name]` pairs of a list of
+   * definitions are reduced to ids, as Properties._remove_display_name does). Text, booleans,
+   * selections, tags, dates and floats that are not whole numbers pass.
+   */
+  private propertyLinks(value: unknown, via: string): void {
+    const companies = this.st.key.limits?.companies;
+    if (!this.st.rules.some(hasDomain) && !(companies && companies.length > 0)) return;
+    const idLike = (v: unknown): boolean => (isPositiveInt(v) ? true : Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x)) && v.some(isPositiveInt));
+    const refuse = (name: string): never =>
+      deny(
+        `${via}: property ${quoteName(name)} is given a record id or a list of ids; whether that links a record, and of which model, is set by the property's definition on the parent record, which the engine cannot see, and this key's ${companies && companies.length > 0 ? 'companies limit' : 'rules with a domain'} require${companies && companies.length > 0 ? 's' : ''} every linked record to be checked (integer properties cannot be told apart from many2one ones)`,
+      );
+    if (isStruct(value as RpcValue)) {
+      for (const [name, v] of Object.entries(value as RpcStruct)) if (idLike(v)) refuse(name);
+      return;
+    }
     if (!Array.isArray(value)) return;
-    const changes = value.some((d) => d !== null && typeof d === 'object' && !Array.isArray(d) && ((d as Record<string, unknown>).definition_changed || (d as Record<string, unknown>).definition_deleted));
-    if (changes) deny(`${via} changes the properties definition on the parent record (definition_changed / definition_deleted), a write to another model the engine does not check; change property definitions in Odoo`);
+    for (const d of value) {
+      if (!isStruct(d as RpcValue)) continue;
+      const def = d as RpcStruct;
+      for (const key of ['value', 'default']) {
+        let v: unknown = def[key];
+        if (def.type === 'many2one' && Array.isArray(v) && v.length === 2 && Number.isInteger(v[0])) v = v[0];
+        else if (def.type === 'many2many' && Array.isArray(v) && v.every((x) => Array.isArray(x))) v = (v as RpcValue[][]).map((x) => x[0]);
+        if (idLike(v)) refuse(typeof def.name === 'string' ? def.name : `#${value.indexOf(d)}`);
+      }
+    }
   }
 
   relatedWrite(model: string, field: string, related: string, via: string): void {

@@ -134,8 +134,26 @@ export type UpstreamCheck =
       set?: { ids: number[]; reason: string };
     };
 
+/** A rule that lets the key read `display_name` of the models it matches (see PropertyNameRedaction). */
+export type NameReader = { model: string; allow_sensitive?: boolean; domain?: RpcValue[] };
+
+/**
+ * Relational values inside properties fields: each value names its comodel beside it (`{type:
+ * 'many2one', comodel: 'res.partner', value: [7, 'Bob'], default: ...}`), so which names the key may
+ * read is worked out per value from `readers` (propertyNameReach), where the answer is seen.
+ */
+export type PropertyNameRedaction = {
+  kind: 'property_names';
+  /** Properties fields whose many2one / many2many values (and defaults) must have names hidden. */
+  fields: string[];
+  /** The key's rules allowing read of display_name: those without a domain first, each group in key order. */
+  readers: NameReader[];
+};
+
 /** A change the proxy applies to the answer before it reaches the client. */
-export type ResultRedaction = {
+export type ResultRedaction = PropertyNameRedaction | Many2oneNameRedaction;
+
+export type Many2oneNameRedaction = {
   kind: 'many2one_names';
   /** Fields whose `[id, display_name]` pairs must have the name hidden. */
   fields: string[];

@@ -22,8 +22,8 @@ import { jsonToJsonRpcResponse, jsonToXmlRpcResponse } from '../rpc/transcode.js
 import { bindCall, toJson2Call, executeKwResult, BindError } from '../policy/bind.js';
 import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { KeyRecord } from '../registry/types.js';
-import type { Decision, KeyScope, ModelSchema, ResultRedaction, UpstreamCheck } from '../policy/types.js';
-import { decide, linkChanges, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
+import type { Decision, KeyScope, ModelSchema, PropertyNameRedaction, ResultRedaction, UpstreamCheck } from '../policy/types.js';
+import { decide, linkChanges, propertyNameReach, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
 import { READ_PRESET_ANY_VERSION } from '../policy/methods.js';
 import { takeToken, recordsAllowance, chargeRecords, refundRecords, parseHours, withinHours, type RateBucket, type RecordsBudget } from '../policy/limits.js';
 import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../policy/budget.js';
@@ -1179,6 +1179,10 @@ export class ProxyCore {
   /** Hides the display names of many2one pairs the key may not read (see ResultRedaction). */
   private async redact(target: UpstreamTarget, result: RpcValue, redactions: readonly ResultRedaction[], via: UpstreamVia): Promise<RpcValue> {
     for (const r of redactions) {
+      if (r.kind === 'property_names') {
+        await this.redactProperties(target, result, r, via);
+        continue;
+      }
       const pairs = collectPairs(result, new Set(r.fields));
       if (pairs.length === 0) continue;
       let visible = new Set<number>();
@@ -1190,6 +1194,27 @@ export class ProxyCore {
       for (const p of pairs) if (!visible.has(p[0] as number)) p[1] = HIDDEN_NAME;
     }
     return result;
+  }
+
+  /** Names in relational property values, judged per comodel the values name beside them. */
+  private async redactProperties(target: UpstreamTarget, result: RpcValue, r: PropertyNameRedaction, via: UpstreamVia): Promise<void> {
+    const byComodel = new Map<string, RpcValue[][]>();
+    for (const { comodel, pair } of collectPropertyPairs(result, new Set(r.fields))) {
+      const list = byComodel.get(comodel) ?? [];
+      list.push(pair);
+      byComodel.set(comodel, list);
+    }
+    for (const [comodel, pairs] of byComodel) {
+      const reach = propertyNameReach(r.readers, comodel);
+      if (reach && 'all' in reach) continue;
+      let visible = new Set<number>();
+      if (reach) {
+        const ids = [...new Set(pairs.map((p) => p[0] as number))];
+        const found = await callUpstream(this.deps.pool, target, comodel, 'search', [], { domain: [['id', 'in', ids], ...reach.domain], context: { active_test: false } }, via);
+        visible = new Set(Array.isArray(found) ? found.filter((n): n is number => typeof n === 'number') : []);
+      }
+      for (const p of pairs) if (!visible.has(p[0] as number)) p[1] = HIDDEN_NAME;
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1480,6 +1505,32 @@ function collectPairs(v: RpcValue, fields: ReadonlySet<string>, out: RpcValue[][
     for (const [k, item] of Object.entries(v)) {
       if (fields.has(k) && Array.isArray(item) && item.length === 2 && typeof item[0] === 'number' && typeof item[1] === 'string') out.push(item);
       else if (typeof item === 'object' && item !== null) collectPairs(item, fields, out, depth + 1);
+    }
+  }
+  return out;
+}
+
+/**
+ * The `[id, name]` pairs of many2one / many2many property values (`value` and `default`) held by one
+ * of `fields` anywhere in a result, each with the comodel its definition names beside it.
+ */
+function collectPropertyPairs(v: RpcValue, fields: ReadonlySet<string>, out: { comodel: string; pair: RpcValue[] }[] = [], depth = 0): { comodel: string; pair: RpcValue[] }[] {
+  if (depth > 64) return out;
+  const isPair = (p: RpcValue): p is RpcValue[] => Array.isArray(p) && p.length === 2 && typeof p[0] === 'number' && typeof p[1] === 'string';
+  if (Array.isArray(v)) {
+    for (const item of v) collectPropertyPairs(item, fields, out, depth + 1);
+  } else if (isStruct(v)) {
+    for (const [k, item] of Object.entries(v)) {
+      if (fields.has(k) && Array.isArray(item)) {
+        for (const d of item) {
+          if (!isStruct(d) || typeof d.comodel !== 'string' || (d.type !== 'many2one' && d.type !== 'many2many')) continue;
+          for (const key of ['value', 'default']) {
+            const val = d[key];
+            if (d.type === 'many2one' && val !== undefined && isPair(val)) out.push({ comodel: d.comodel, pair: val });
+            else if (d.type === 'many2many' && Array.isArray(val)) for (const p of val) if (isPair(p)) out.push({ comodel: d.comodel, pair: p });
+          }
+        }
+      } else if (typeof item === 'object' && item !== null) collectPropertyPairs(item, fields, out, depth + 1);
     }
   }
   return out;

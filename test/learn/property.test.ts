@@ -213,8 +213,10 @@ function shortfall(s: Suggestion, call: OdooCall, version: number, schema: Decid
   // field is the known exception (docs/integrations.md): suggest does not add a display_name rule on
   // every comodel of every many2one the model has.
   const readsEverything = callFacts(call, version, { learning: true }).read_fields?.includes('*');
-  const hidden = readsEverything ? [] : d.redactions.filter((r) => r.comodel === undefined || !isSensitiveModel(r.comodel));
-  if (hidden.length) return `${what}: hides the names of ${hidden.map((r) => `${r.comodel} (${r.fields.join(', ')})`).join('; ')}`;
+  // Relational property values name their comodel only in the answer (the definition lives on the
+  // parent record), so suggest cannot add rules for them: property_names redactions are not counted.
+  const hidden = readsEverything ? [] : d.redactions.filter((r) => r.kind === 'many2one_names' && (r.comodel === undefined || !isSensitiveModel(r.comodel)));
+  if (hidden.length) return `${what}: hides the names of ${hidden.map((r) => `${r.kind === 'many2one_names' ? r.comodel : '?'} (${r.fields.join(', ')})`).join('; ')}`;
   return null;
 }
 

@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import { key, runCases, SCHEMAS, type Case } from './support.js';
 import type { ModelSchema, Rule } from '../../src/policy/types.js';
-import type { RpcValue } from '../../src/rpc/values.js';
+import { PyFloat, type RpcValue } from '../../src/rpc/values.js';
+import { propertyNameReach } from '../../src/policy/decide.js';
+import assert from 'node:assert/strict';
 
 type Params = [string, RpcValue][];
 const char = { type: 'char' };
@@ -270,6 +272,68 @@ test('closed: a properties value that rewrites the definition on the parent reco
     { name: 'a list without the flags only sets values', key: k, call: write([1], { lead_properties: [{ name: 'a1b2', type: 'char', value: 'y' }] }), expect: { verdict: 'allow' } },
   ];
   runCases(cases);
+});
+
+test('closed: relational property values linking records outside the key\'s rules (writes) and showing their names (reads)', () => {
+  // Properties (odoo/orm/fields_properties.py, 19.0): Odoo stores {name: value} only; the type and
+  // comodel are the parent record's definition's, and a list of definitions' own type / comodel are
+  // not checked against it (_list_to_dict). So a value Odoo can read as record ids is refused where
+  // links are checked: a rule with a domain, or a companies limit.
+  const leads: Rule = { model: 'crm.lead', methods: ['create', 'write', 'copy', 'web_save', 'load', 'read', 'web_read', 'search_read', 'read_group'], fields: ['name', 'lead_properties'] };
+  const customers: Rule = { model: 'res.partner', methods: ['read'], domain: [['customer_rank', '>', 0]] };
+  const k = key([leads, customers]);
+  const free = key([leads]);
+  const companies = key([leads], { limits: { companies: [1] } });
+  const refused = /property 'a1b2' is given a record id or a list of ids; whether that links a record, and of which model, is set by the property's definition on the parent record/;
+  const m2o = (value: RpcValue, comodel = 'res.partner', type = 'many2one'): RpcValue => [{ name: 'a1b2', type, comodel, string: 'Contact', value }];
+  const load = (cell: string) => ({ model: 'crm.lead', method: 'load', params: [['fields', ['name', 'lead_properties']], ['data', [['x', cell]]]] as Params });
+  const read = (fields: RpcValue, load?: RpcValue) => ({ model: 'crm.lead', method: 'read', ids: [1], params: [['fields', fields], ...(load === undefined ? [] : [['load', load]])] as Params });
+  const cases: Case[] = [
+    // writes: every way a properties value reaches Odoo
+    { name: 'a partner id in the dict form (write)', key: k, call: write([1], { lead_properties: { a1b2: 42 } }), expect: { verdict: 'deny', reason: refused } },
+    { name: '... in a create', key: k, call: create({ name: 'x', lead_properties: { a1b2: 42 } }), expect: { verdict: 'deny', reason: refused } },
+    { name: '... as JSON text', key: k, call: write([1], { lead_properties: '{"a1b2": 42}' }), expect: { verdict: 'deny', reason: refused } },
+    { name: '... ids of a many2many property', key: k, call: write([1], { lead_properties: { a1b2: [7, 8] } }), expect: { verdict: 'deny', reason: refused } },
+    { name: '... in copy\'s default', key: k, call: copy([1], { lead_properties: { a1b2: 42 } }), expect: { verdict: 'deny', reason: refused } },
+    { name: '... in default_lead_properties', key: k, call: create({ name: 'x' }, { default_lead_properties: { a1b2: 42 } }), expect: { verdict: 'deny', reason: refused } },
+    { name: '... in default_lead_properties.<property> (Properties._add_default_values reads it)', key: k, call: create({ name: 'x' }, { 'default_lead_properties.a1b2': 42 }), expect: { verdict: 'deny', reason: /does not name a field/ } },
+    { name: '... in web_save', key: k, call: { model: 'crm.lead', method: 'web_save', ids: [1], params: [['vals', { lead_properties: { a1b2: 42 } }], ['specification', {}]] }, expect: { verdict: 'deny', reason: refused } },
+    { name: '... in a load cell', key: k, call: load('{"a1b2": 42}'), expect: { verdict: 'deny', reason: refused } },
+    { name: 'the list form, as the web client writes it ([id, name] reduced to the id)', key: k, call: write([1], { lead_properties: m2o([42, 'Bob']) }), expect: { verdict: 'deny', reason: refused } },
+    { name: 'the list form naming a comodel the key may link freely (Odoo keeps only the value)', key: k, call: write([1], { lead_properties: m2o(42, 'crm.tag') }), expect: { verdict: 'deny', reason: refused } },
+    { name: 'the list form calling it an integer property (the type is not checked either)', key: k, call: write([1], { lead_properties: m2o(42, 'res.partner', 'integer') }), expect: { verdict: 'deny', reason: refused } },
+    { name: 'the list form, many2many pairs', key: k, call: write([1], { lead_properties: m2o([[7, 'A'], [8, 'B']], 'res.partner', 'many2many') }), expect: { verdict: 'deny', reason: refused } },
+    { name: 'the list form, a default taken when no value is given', key: k, call: create({ name: 'x', lead_properties: [{ name: 'a1b2', type: 'many2one', comodel: 'res.partner', default: 42 }] }), expect: { verdict: 'deny', reason: refused } },
+    { name: 'a companies limit alone (the property may link res.company)', key: companies, call: write([1], { lead_properties: { a1b2: 3 } }), expect: { verdict: 'deny', reason: /property 'a1b2' is given a record id .* this key's companies limit requires/ } },
+    // ordinary properties still pass, and so do ids where no link is checked (as for many2one fields)
+    { name: 'text, boolean, selection, tags, date, float, 0 and negative numbers pass', key: k, call: write([1], { lead_properties: { t: 'x', b: true, s: 'red', tags: ['a', 'b'], d: '2026-01-01', f: new PyFloat(3), z: 0, n: -4, e: false, l: [] } }), expect: { verdict: 'allow' } },
+    { name: 'the same in the list form', key: k, call: write([1], { lead_properties: [{ name: 't', type: 'char', value: 'x' }, { name: 'tags', type: 'tags', value: ['a'] }, { name: 'p', type: 'many2one', comodel: 'res.partner', value: false }] }), expect: { verdict: 'allow' } },
+    { name: 'an id under a key that checks no link', key: free, call: write([1], { lead_properties: { a1b2: 42 } }), expect: { verdict: 'allow' } },
+    { name: 'a load cell with text only', key: k, call: load('{"a1b2": "x"}'), expect: { verdict: 'allow' } },
+    // reads: the answer's relational property values have their names judged per comodel
+    { name: 'read of a properties field', key: k, call: read(['name', 'lead_properties']), expect: { verdict: 'allow', redactions: [{ properties: ['lead_properties'] }] } },
+    { name: 'read with the rule\'s fields (no list)', key: k, call: read([]), expect: { verdict: 'allow', redactions: [{ properties: ['lead_properties'] }] } },
+    { name: 'read with load None answers ids without names', key: k, call: read(['lead_properties'], null), expect: { verdict: 'allow', redactions: [] } },
+    { name: 'search_read', key: k, call: { model: 'crm.lead', method: 'search_read', params: [['domain', []], ['fields', ['lead_properties']]] }, expect: { verdict: 'allow', redactions: [{ properties: ['lead_properties'] }] } },
+    { name: 'web_read of a properties field', key: k, call: { model: 'crm.lead', method: 'web_read', ids: [1], params: [['specification', { name: {}, lead_properties: {} }]] }, expect: { verdict: 'allow', redactions: [{ properties: ['lead_properties'] }] } },
+    { name: 'web_save answering it', key: k, call: { model: 'crm.lead', method: 'web_save', ids: [1], params: [['vals', { name: 'y' }], ['specification', { lead_properties: {} }]] }, expect: { verdict: 'allow', redactions: [{ properties: ['lead_properties'] }] } },
+    { name: 'a read without it hides nothing', key: k, call: read(['name']), expect: { verdict: 'allow', redactions: [] } },
+    { name: 'groups by a property are keyed [id, name] of a comodel the answer does not name: all hidden', key: k, call: { model: 'crm.lead', method: 'read_group', params: [['domain', []], ['fields', ['name']], ['groupby', ['lead_properties.a1b2']]] }, expect: { verdict: 'allow', redactions: [{ fields: ['lead_properties.a1b2'], comodel: undefined }] } },
+  ];
+  runCases(cases);
+});
+
+test('propertyNameReach: the names of a comodel a key may read, chosen as for a many2one field', () => {
+  const readers = [{ model: 'crm.*' }, { model: 'res.users', allow_sensitive: true, domain: [['share', '=', false]] }, { model: 'res.partner', domain: [['customer_rank', '>', 0]] }, { model: 'res.*' }];
+  assert.deepEqual(propertyNameReach(readers, 'crm.tag'), { all: true });
+  assert.deepEqual(propertyNameReach(readers, 'res.partner'), { domain: [['customer_rank', '>', 0]] });
+  assert.deepEqual(propertyNameReach(readers, 'res.users'), { domain: [['share', '=', false]] });
+  assert.deepEqual(propertyNameReach(readers, 'res.country'), { all: true });
+  assert.equal(propertyNameReach(readers, 'ir.config_parameter'), undefined);
+  // globs never reach sensitive models, nor does a rule without allow_sensitive
+  assert.equal(propertyNameReach([{ model: 'res.*' }, { model: 'res.users' }], 'res.users'), undefined);
+  // readers come free ones first (decide orders them): the first that matches decides
+  assert.deepEqual(propertyNameReach([{ model: 'res.partner' }, { model: 'res.partner', domain: [['id', '=', 1]] }], 'res.partner'), { all: true });
 });
 
 test('closed: load (Odoo\'s import) goes around no scope: rows updating by id, external ids, lines linked by reference, nested links, related columns, rows that are not lists, name_create', () => {

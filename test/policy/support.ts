@@ -131,7 +131,7 @@ export interface Expect {
   checks?: ({ model: string; ids: number[] } | { model: string; ids: number[]; field: string; comodel: string; set?: number[] })[];
   /** The domains of the checks, in the same order (compared only when given). */
   checkDomains?: RpcValue[][];
-  redactions?: { fields: string[]; comodel: string; domain?: RpcValue[] }[];
+  redactions?: ({ fields: string[]; comodel: string | undefined; domain?: RpcValue[] } | { properties: string[] })[];
   models?: string[];
   /** need_schema: the ir.model ids whose model the proxy must read. */
   irModels?: number[];
@@ -161,7 +161,7 @@ export function expectDecision(k: KeyScope, spec: CallSpec, e: Expect, over: Par
       if ('context' in e) assert.deepEqual(bound.context, e.context, `${where}: context`);
       if (e.checks) assert.deepEqual(d.checks.map((c) => (c.kind === 'links_in_domain' ? { model: c.model, ids: c.ids, field: c.field, comodel: c.comodel, ...(c.set ? { set: c.set.ids } : {}) } : { model: c.model, ids: c.ids })), e.checks, `${where}: checks`);
       if (e.checkDomains) assert.deepEqual(d.checks.map((c) => c.domain), e.checkDomains, `${where}: check domains`);
-      if (e.redactions) assert.deepEqual(d.redactions.map((r) => ({ fields: r.fields, comodel: r.comodel, ...(r.domain ? { domain: r.domain } : {}) })), e.redactions, `${where}: redactions`);
+      if (e.redactions) assert.deepEqual(d.redactions.map((r) => (r.kind === 'property_names' ? { properties: r.fields } : { fields: r.fields, comodel: r.comodel, ...(r.domain ? { domain: r.domain } : {}) })), e.redactions, `${where}: redactions`);
       assert.equal(d.call.credential, call.credential, `${where}: the forwarded call keeps the client's credential for the proxy to replace`);
     }
   }

@@ -1,0 +1,74 @@
+// Relational property values (a properties field's many2one / many2many values) through the proxy.
+// The stand-in holds no property definitions, so Odoo's answer is written in by a rewriting upstream,
+// shaped as Properties.convert_to_read gives it (odoo/orm/fields_properties.py, 19.0): the parent's
+// definitions, each with its value, relational ones as [id, display_name] pairs, defaults too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HIDDEN_NAME } from '../../src/proxy/core.js';
+import { startHarness, post, type Harness, type Upstream } from '../support/proxy-harness.js';
+import { rewritingUpstream } from '../support/rewriting-upstream.js';
+import type { RpcValue } from '../../src/rpc/values.js';
+
+const leadRule = { model: 'crm.lead', methods: ['read', 'write'], fields: ['name', 'lead_properties'] };
+const customersOnly = { model: 'res.partner', methods: ['read'], domain: [['customer_rank', '>', 0]] };
+
+async function call(h: Harness<Upstream | undefined>, token: string, model: string, method: string, args: RpcValue[], kwargs: Record<string, RpcValue> = {}): Promise<{ result?: unknown; error?: { message: string; data?: { message?: string } } }> {
+  const r = await post(`${h.url}/jsonrpc`, JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: { service: 'object', method: 'execute_kw', args: [h.db, h.uid, token, model, method, args, kwargs] } }), { 'Content-Type': 'application/json' });
+  return JSON.parse(r.text) as { result?: unknown };
+}
+
+test('relational property values: names of records outside the key\'s rules are hidden per comodel, ordinary properties pass, id values are refused in writes', async (t) => {
+  let definitions: (names: (id: number) => string) => RpcValue = () => [];
+  let nameOf: (id: number) => string = () => '';
+  const upstream = rewritingUpstream((_url, body) =>
+    body.includes('"lead_properties"') && body.includes('"read"')
+      ? (a) => {
+          const parsed = JSON.parse(a.text) as { result?: Record<string, RpcValue>[] };
+          for (const row of parsed.result ?? []) row.lead_properties = definitions(nameOf);
+          return { status: a.status, text: JSON.stringify(parsed) };
+        }
+      : undefined,
+  );
+  const h = await startHarness({ version: 19, upstream });
+  t.after(() => h.close());
+  const orm = h.standin.orm;
+  nameOf = (id) => orm.raw.displayName('res.partner', id);
+  const inside = orm.search('res.partner', [['customer_rank', '>', 0]], { order: 'id', limit: 1 })[0]!;
+  const outside = orm.search('res.partner', [['customer_rank', '=', 0]], { order: 'id', limit: 2 });
+  assert.ok(inside && outside.length === 2, 'the stand-in has partners on both sides of the domain');
+  const tag = orm.search('crm.tag', [], { limit: 1 })[0]!;
+  const lead = orm.search('crm.lead', [], { order: 'id', limit: 1 })[0]!;
+  definitions = (n): RpcValue => [
+    { name: 'p_inside', string: 'Contact', type: 'many2one', comodel: 'res.partner', value: [inside, n(inside)] },
+    { name: 'p_outside', string: 'Referrer', type: 'many2one', comodel: 'res.partner', value: [outside[0]!, n(outside[0]!)], default: [outside[1]!, n(outside[1]!)] } as RpcValue,
+    { name: 'p_many', string: 'Others', type: 'many2many', comodel: 'res.partner', value: [[inside, n(inside)], [outside[1]!, n(outside[1]!)]] },
+    { name: 'p_tag', string: 'Tag', type: 'many2one', comodel: 'crm.tag', value: [tag, 'Some tag'] },
+    { name: 'p_code', string: 'Code', type: 'char', value: 'ABC' },
+  ];
+
+  const limited = (await h.addKey({ name: 'props-limited', rules: [leadRule, customersOnly] })).token;
+  const r = await call(h, limited, 'crm.lead', 'read', [[lead]], { fields: ['name', 'lead_properties'] });
+  const props = (r.result as { lead_properties: Record<string, RpcValue>[] }[])[0]!.lead_properties;
+  const at = (name: string) => props.find((d) => d.name === name)!;
+  assert.deepEqual(at('p_inside').value, [inside, nameOf(inside)], 'a partner inside the domain keeps its name');
+  assert.deepEqual(at('p_outside').value, [outside[0], HIDDEN_NAME], 'a partner outside the domain: name hidden');
+  assert.deepEqual(at('p_outside').default, [outside[1], HIDDEN_NAME], 'a default outside the domain: name hidden');
+  assert.deepEqual(at('p_many').value, [[inside, nameOf(inside)], [outside[1], HIDDEN_NAME]], 'many2many values judged one by one');
+  assert.deepEqual(at('p_tag').value, [tag, HIDDEN_NAME], 'a comodel no rule lets the key read: name hidden');
+  assert.equal(at('p_code').value, 'ABC', 'a char property is untouched');
+  const line = (await h.journal()).filter((e) => e.method === 'read').at(-1);
+  assert.match((line?.notes ?? []).join(' '), /names hidden in lead_properties/);
+
+  // A key that may read every partner and tag name sees them all.
+  const open = (await h.addKey({ name: 'props-open', rules: [leadRule, { model: 'res.partner', methods: ['read'] }, { model: 'crm.tag', methods: ['read'] }] })).token;
+  const all = ((await call(h, open, 'crm.lead', 'read', [[lead]], { fields: ['lead_properties'] })).result as { lead_properties: Record<string, RpcValue>[] }[])[0]!.lead_properties;
+  assert.deepEqual(all, definitions(nameOf) as RpcValue[]);
+
+  // Writes: a text property passes; a partner id outside the domain is refused before Odoo sees it.
+  const ok = await call(h, limited, 'crm.lead', 'write', [[lead], { lead_properties: { p_code: 'XYZ' } }]);
+  assert.equal(ok.result, true, JSON.stringify(ok));
+  const before = orm.get('crm.lead', lead)?.lead_properties;
+  const no = await call(h, limited, 'crm.lead', 'write', [[lead], { lead_properties: { p_outside: outside[0]! } }]);
+  assert.match(no.error?.data?.message ?? '', /property 'p_outside' is given a record id/, JSON.stringify(no));
+  assert.deepEqual(orm.get('crm.lead', lead)?.lead_properties, before, 'the refused write did not reach Odoo');
+});
