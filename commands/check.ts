@@ -7,7 +7,8 @@ import { CliError, EXIT, usageError } from '../src/cli/errors.js';
 import { parseInstant } from '../src/cli/time.js';
 import { palette } from '../src/cli/style.js';
 import { decide, describeDecision, callFromCheckArgs, CheckArgsError, SCHEMA_ATTRIBUTES, formatRule, type Decision, type ModelSchema } from '../src/policy/index.js';
-import { schemaFromFieldsGet } from '../src/policy/schema.js';
+import { currentLinksFrom, propertiesDefinitionFrom, schemaFromFieldsGet } from '../src/policy/schema.js';
+import type { PropertiesDefinition } from '../src/policy/types.js';
 import type { OdooCall } from '../src/rpc/call.js';
 import { isStruct } from '../src/rpc/values.js';
 
@@ -82,6 +83,8 @@ export default class Check extends RegistryCommand {
     } else {
       const schemas = new Map<string, ModelSchema>();
       const irModels = new Map<number, string | null>();
+      const definitions = new Map<string, PropertiesDefinition | null>();
+      const current = new Map<string, (number | false)[] | null>();
       let client: OdooClient | undefined;
       // Without --ip an address limit would judge a made-up address (it denied 127.0.0.1 and hid what
       // the rules decide): it is left out and said so.
@@ -91,17 +94,32 @@ export default class Check extends RegistryCommand {
         decision = decide(
           { id: key.id, name: key.name, rules: key.rules, limits, ...(key.expires ? { expires: key.expires } : {}), ...(key.learning ? { learning: true } : {}) },
           call,
-          { ip: flags.ip ?? '127.0.0.1', now, version, ...(profile.uid !== undefined ? { upstreamUid: profile.uid } : {}), schema: (m) => schemas.get(m), irModelName: (id) => irModels.get(id) },
+          { ip: flags.ip ?? '127.0.0.1', now, version, ...(profile.uid !== undefined ? { upstreamUid: profile.uid } : {}), schema: (m) => schemas.get(m), irModelName: (id) => irModels.get(id),
+            propertiesDefinition: (m, id, f) => definitions.get(`${m}\u0000${id}\u0000${f}`), currentLinks: (m, f, ids) => current.get(`${m}\u0000${f}\u0000${ids.join(',')}`) },
         );
         if (decision.verdict !== 'need_schema') break;
         if (flags.offline) {
-          const needs = [...(decision.models.length ? [`the fields of ${decision.models.join(', ')}`] : []), ...(decision.irModels?.length ? [`the models ir.model ${decision.irModels.join(', ')} names`] : [])].join(' and ');
+          const needs = [
+            ...(decision.models.length ? [`the fields of ${decision.models.join(', ')}`] : []),
+            ...(decision.irModels?.length ? [`the models ir.model ${decision.irModels.join(', ')} names`] : []),
+            ...(decision.definitions?.length || decision.current?.length ? ['the properties definitions of the records written'] : []),
+          ].join(' and ');
           throw new CliError(`deciding this call needs ${needs} from Odoo; run check without --offline`, 'needs_odoo', EXIT.FAILURE);
         }
         if (round >= 8) throw new CliError('the call reaches too many related models to check', 'needs_odoo', EXIT.FAILURE);
         client ??= new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key: await readUpstreamKey(profile), protocol: clientProtocolOf(profile.protocol), timeoutMs: 15_000 });
         for (const m of decision.models) schemas.set(m, await fetchSchema(client, m));
         if (decision.irModels?.length) for (const [id, model] of await fetchIrModels(client, decision.irModels)) irModels.set(id, model);
+        // As the proxy reads them (ProxyCore.fetchCurrentLinks, fetchDefinition): null when not readable.
+        for (const q of decision.current ?? []) {
+          const rows = await client.executeKw(q.model, 'search_read', [], { domain: [['id', 'in', q.ids]], fields: [q.field], context: { active_test: false } }).catch(() => null);
+          current.set(`${q.model}\u0000${q.field}\u0000${q.ids.join(',')}`, rows === null ? null : currentLinksFrom(rows, q.field));
+        }
+        for (const q of decision.definitions ?? []) {
+          const rows = await client.executeKw(q.model, 'search_read', [], { domain: [['id', '=', q.id]], fields: [q.field], context: { active_test: false } }).catch(() => null);
+          const row = Array.isArray(rows) && rows.length === 1 && isStruct(rows[0]!) && rows[0].id === q.id ? rows[0] : undefined;
+          definitions.set(`${q.model}\u0000${q.id}\u0000${q.field}`, row ? propertiesDefinitionFrom(row[q.field]) : null);
+        }
       }
     }
 

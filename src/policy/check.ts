@@ -53,6 +53,6 @@ export function describeDecision(d: Decision): string {
     return `ALLOW by ${d.rule >= 0 ? `rule ${d.rule}` : 'learning mode'}${extra.length ? `: ${extra.join('; ')}` : ''}`;
   }
   if (d.verdict === 'deny') return `DENY${d.limit ? ` (limit ${d.limit})` : d.rule !== undefined ? ` (rule ${d.rule})` : ''}: ${d.reason}`;
-  const needs = [...(d.models.length ? [`the fields of ${d.models.join(', ')}`] : []), ...(d.irModels?.length ? [`the models ir.model ${d.irModels.join(', ')} names`] : [])];
+  const needs = [...(d.models.length ? [`the fields of ${d.models.join(', ')}`] : []), ...(d.irModels?.length ? [`the models ir.model ${d.irModels.join(', ')} names`] : []), ...(d.definitions?.length || d.current?.length ? ['the properties definitions of the records written'] : [])];
   return `NEED SCHEMA: ${needs.join(' and ')} ${needs.length > 1 ? 'are' : 'is'} needed to decide`;
 }

@@ -8,7 +8,7 @@
 
 import { pyFalsy, type OdooCall } from '../rpc/call.js';
 import { DateTimeValue, isStruct, numberOf, type RpcStruct, type RpcValue } from '../rpc/values.js';
-import type { Decision, DecideEnv, FieldInfo, KeyScope, ModelSchema, NameReader, PropertyNameRedaction, ResultRedaction, Rule, UpstreamCheck } from './types.js';
+import type { Decision, DecideEnv, FieldInfo, KeyScope, ModelSchema, NameReader, PropertiesDefinition, PropertyNameRedaction, ResultRedaction, Rule, UpstreamCheck } from './types.js';
 import { importExportPath, isFieldName, isGlob, isMethodName, isModelName, modelMatches, visible } from './names.js';
 import { andDomains, orDomains, domainShapeProblem, isConstantLeaf, LEAF_OPERATORS, SUBDOMAIN_OPERATORS, HIERARCHY_OPERATORS } from './domain.js';
 import { conjuncts, domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type LeafAfter, type Stored } from './evaluate.js';
@@ -48,9 +48,11 @@ export function isSensitiveModel(model: string): boolean {
  * lets writes to related fields be checked against the model they write through to; `depends`
  * (Field._description_depends) tells which computed fields a write may change, and `readonly`
  * whether a value written to a computed field is kept; `model_field` (Many2oneReference's
- * _description_model_field, 16-19) which field holds the model of a many2one_reference id.
+ * _description_model_field, 16-19) which field holds the model of a many2one_reference id;
+ * `definition_record` and `definition_record_field` (Properties' _description_definition_record...,
+ * 16-19) where a properties field's definition lives, by which its values are judged.
  */
-export const SCHEMA_ATTRIBUTES: readonly string[] = ['type', 'relation', 'relation_field', 'related', 'depends', 'readonly', 'model_field'];
+export const SCHEMA_ATTRIBUTES: readonly string[] = ['type', 'relation', 'relation_field', 'related', 'depends', 'readonly', 'model_field', 'definition_record', 'definition_record_field'];
 
 /** Context keys every key may send: they change presentation, not what is reached or recorded. */
 export const HARMLESS_CONTEXT_KEYS: readonly string[] = ['lang', 'tz', 'bin_size'];
@@ -188,6 +190,10 @@ interface State {
   missing: Set<string>;
   /** ir.model ids whose model is not known yet (env.irModelName): asked for like missing schemas. */
   missingIrModels: Set<number>;
+  /** Properties definitions not read yet (env.propertiesDefinition), by model, id and field. */
+  missingDefinitions: Map<string, { model: string; id: number; field: string }>;
+  /** Many2one values of existing records not read yet (env.currentLinks). */
+  missingCurrent: Map<string, { model: string; field: string; ids: number[] }>;
   checks: UpstreamCheck[];
   redactions: ResultRedaction[];
   notes: string[];
@@ -223,6 +229,14 @@ interface Change {
   textFieldsUnknown?: boolean;
   /** Replaces the explanation of a refusal (load, name_create: the advice to set fields does not apply). */
   refusal?: string;
+}
+
+/** Where a properties value is written: its model and field, the values beside it, the records written ([] on create, undefined when unknown). */
+interface PropertyPlace {
+  model: string;
+  field: string;
+  values: RpcStruct;
+  owners: number[] | undefined;
 }
 
 /** How a many2one_reference pair is judged: on records being created, or on records that exist (write, copy). */
@@ -1102,7 +1116,9 @@ class RuleEval {
       }
       if (info?.related) this.relatedWrite(model, f, info.related, `${what}['${f}']`);
       if (info && X2MANY.has(info.type) && info.relation) this.commands(info, v, `${what}['${f}']`, depth, { model, field: f, owners });
-      else if (info?.type === 'properties') this.propertiesValue(v, `${what}['${f}']`);
+      // Values judged by the property's definition where the record holding it can be known: plain
+      // create and write values (copy's default, context defaults and load cells keep the refusal).
+      else if (info?.type === 'properties') this.propertiesValue(v, `${what}['${f}']`, pairs === undefined ? { model, field: f, values: vals, owners } : undefined);
       else if (Array.isArray(v) || isStruct(v)) {
         if (info && RELATIONAL.has(info.type)) deny(`${what}['${f}']: a ${info.type} value must be a record id`);
       } else if (info?.type === 'many2one' && info.relation && !info.related && v !== false && v !== null) {
@@ -1294,8 +1310,10 @@ class RuleEval {
    * A properties field written as a list of definitions with `definition_changed` or
    * `definition_deleted` rewrites the definition on its container record, another model
    * (Properties.write: `container[definition_record_field] = ...`), which the engine does not check.
+   * `at`: where the value is written (model, field, the other values, the records written), so its
+   * relational values can be judged by the property's definition; absent, they are refused.
    */
-  propertiesValue(v: RpcValue, via: string): void {
+  propertiesValue(v: RpcValue, via: string, at?: PropertyPlace): void {
     let value: unknown = v;
     if (typeof v === 'string') {
       try {
@@ -1310,42 +1328,124 @@ class RuleEval {
       const changes = value.some((d) => d !== null && typeof d === 'object' && !Array.isArray(d) && ((d as Record<string, unknown>).definition_changed || (d as Record<string, unknown>).definition_deleted));
       if (changes) deny(`${via} changes the properties definition on the parent record (definition_changed / definition_deleted), a write to another model the engine does not check; change property definitions in Odoo`);
     }
-    this.propertyLinks(value, via);
+    this.propertyLinks(value, via, at);
   }
 
   /**
    * Relational property values link records of the comodel the property's definition names, and
-   * that definition lives on the parent record, out of the engine's sight. Odoo keeps only
-   * `{name: value}` (Properties._list_to_dict): the `type` and `comodel` a list of definitions
-   * names are not checked against the parent's, so they prove nothing. Where a link could need
-   * checking (a rule with a domain, a companies limit), a value Odoo can read as record ids is
-   * refused: an integer above 0, or a list of integers (after the `[id, name]` pairs of a list of
-   * definitions are reduced to ids, as Properties._remove_display_name does). Text, booleans,
-   * selections, tags, dates and floats that are not whole numbers pass.
+   * that definition lives on another record (crm.lead's `team_id`: crm.team's
+   * `lead_properties_definition`; fields_get's definition_record / definition_record_field). Odoo
+   * keeps only `{name: value}` (Properties._list_to_dict): the `type` and `comodel` a list of
+   * definitions names prove nothing. Where a link could need checking (a rule with a domain, a
+   * companies limit), a value Odoo can read as record ids (an integer above 0, or a list of integers,
+   * after the `[id, name]` pairs of a list of definitions are reduced as _remove_display_name does)
+   * is judged by the real definition, read by the proxy: a many2one / many2many property's ids are
+   * checked like any linked id on its comodel; other types link nothing. When the definition cannot
+   * be known, such values are refused.
    */
-  private propertyLinks(value: unknown, via: string): void {
+  private propertyLinks(value: unknown, via: string, at: PropertyPlace | undefined): void {
     const companies = this.st.key.limits?.companies;
-    if (!this.st.rules.some(hasDomain) && !(companies && companies.length > 0)) return;
-    const idLike = (v: unknown): boolean => (isPositiveInt(v) ? true : Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x)) && v.some(isPositiveInt));
-    const refuse = (name: string): never =>
-      deny(
-        `${via}: property ${quoteName(name)} is given a record id or a list of ids; whether that links a record, and of which model, is set by the property's definition on the parent record, which the engine cannot see, and this key's ${companies && companies.length > 0 ? 'companies limit' : 'rules with a domain'} require${companies && companies.length > 0 ? 's' : ''} every linked record to be checked (integer properties cannot be told apart from many2one ones)`,
-      );
+    const byCompanies = !!companies && companies.length > 0;
+    if (!this.st.rules.some(hasDomain) && !byCompanies) return;
+    const idsOf = (v: unknown): number[] | undefined => {
+      if (isPositiveInt(v)) return [v as number];
+      if (Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x)) && v.some(isPositiveInt)) return (v as number[]).filter(isPositiveInt);
+      return undefined;
+    };
+    // Each value Odoo can read as ids, with the property name it is stored under.
+    const found: { name: string | undefined; label: string; ids: number[] }[] = [];
+    const listForm = Array.isArray(value);
     if (isStruct(value as RpcValue)) {
-      for (const [name, v] of Object.entries(value as RpcStruct)) if (idLike(v)) refuse(name);
-      return;
-    }
-    if (!Array.isArray(value)) return;
-    for (const d of value) {
-      if (!isStruct(d as RpcValue)) continue;
-      const def = d as RpcStruct;
-      for (const key of ['value', 'default']) {
-        let v: unknown = def[key];
-        if (def.type === 'many2one' && Array.isArray(v) && v.length === 2 && Number.isInteger(v[0])) v = v[0];
-        else if (def.type === 'many2many' && Array.isArray(v) && v.every((x) => Array.isArray(x))) v = (v as RpcValue[][]).map((x) => x[0]);
-        if (idLike(v)) refuse(typeof def.name === 'string' ? def.name : `#${value.indexOf(d)}`);
+      for (const [name, v] of Object.entries(value as RpcStruct)) {
+        const ids = idsOf(v);
+        if (ids) found.push({ name, label: name, ids });
       }
+    } else if (Array.isArray(value)) {
+      value.forEach((d, i) => {
+        if (!isStruct(d as RpcValue)) return;
+        const def = d as RpcStruct;
+        const name = typeof def.name === 'string' ? def.name : undefined;
+        for (const key of ['value', 'default']) {
+          let v: unknown = def[key];
+          if (def.type === 'many2one' && Array.isArray(v) && v.length === 2 && Number.isInteger(v[0])) v = v[0];
+          else if (def.type === 'many2many' && Array.isArray(v) && v.every((x) => Array.isArray(x))) v = (v as RpcValue[][]).map((x) => x[0]);
+          const ids = idsOf(v);
+          if (ids) found.push({ name, label: name ?? `#${i}`, ids });
+        }
+      });
     }
+    if (found.length === 0) return;
+    const refuse = (label: string, why: string): never =>
+      deny(`${via}: property ${quoteName(label)} is given a record id or a list of ids, and ${why}; this key's ${byCompanies ? 'companies limit requires' : 'rules with a domain require'} every linked record to be checked`);
+    const known = at ? this.propertiesDefinitionAt(at) : { unknown: "whether that links a record, and of which model, is set by the property's definition on another record, which cannot be known here" };
+    if (known === undefined) return; // asked for: decided again with it
+    if ('unknown' in known) return refuse(found[0]!.label, known.unknown);
+    const { definition, create, where } = known;
+    for (const f of found) {
+      const p = f.name !== undefined && Object.prototype.hasOwnProperty.call(definition, f.name) ? definition[f.name]! : undefined;
+      if (!p) {
+        // On create Odoo keeps only the definition's names of a dictionary (_add_default_values through
+        // _dict_to_list); a list, and any write, is stored whole, and a name stored becomes a link
+        // once the record's definition names it (another team, a property added).
+        if (create && !listForm) continue;
+        return refuse(f.label, `${where} names no such property, and Odoo stores the value, which links a record once the record's definition names it`);
+      }
+      if (p.type === 'ambiguous') return refuse(f.label, `${where} names it twice, as different types`);
+      if (p.type !== 'many2one' && p.type !== 'many2many') continue; // integer, float, text...: no link
+      const comodel = p.comodel;
+      if (!comodel || !isModelName(comodel)) return refuse(f.label, `${where} makes it a ${p.type} of no model the engine can name`);
+      this.linked(comodel, f.ids, `${via}: property ${quoteName(f.label)} (a ${p.type} of ${comodel} in ${where})`);
+    }
+  }
+
+  /**
+   * The definition values written at `at` are judged by: the record holding it (the many2one
+   * fields_get names as definition_record) from the values (or, on create, default_<field> in the
+   * context), else the written records' current one (read by the proxy; all must share one), then
+   * its definition field, read by the proxy. undefined while something is being asked for; `unknown`
+   * with why when it cannot be known (Odoo may set the record itself, the records differ...).
+   */
+  private propertiesDefinitionAt(at: PropertyPlace): { definition: PropertiesDefinition; create: boolean; where: string } | { unknown: string } | undefined {
+    const schema = this.st.env.schema?.(at.model);
+    const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+    const info = schema && own(schema, at.field) ? schema[at.field] : undefined;
+    const dr = info?.definition_record;
+    const drf = info?.definition_record_field;
+    const drInfo = dr && schema && own(schema, dr) ? schema[dr] : undefined;
+    if (!dr || !drf || !isFieldName(drf) || drInfo?.type !== 'many2one' || !drInfo.relation) {
+      return { unknown: `fields_get names no many2one holding the definition of ${at.model}.${at.field}, so which model it links cannot be known` };
+    }
+    const container = drInfo.relation;
+    const create = at.owners !== undefined && at.owners.length === 0;
+    const given = own(at.values, dr) ? at.values[dr] : create && own(this.st.defaults, dr) ? this.st.defaults[dr] : undefined;
+    let id: number;
+    if (given !== undefined) {
+      if (!isPositiveInt(given)) return { unknown: `'${dr}' is given as ${JSON.stringify(given) ?? String(given)}, not a ${container} record, so the property's definition is not known` };
+      id = given as number;
+    } else if (create) {
+      return { unknown: `'${dr}', whose ${container} record holds the property's definition, is not given (nor default_${dr} in the context) and Odoo may set it itself` };
+    } else if (!at.owners) {
+      return { unknown: `the records written are not known, nor so their '${dr}', which holds the property's definition` };
+    } else {
+      const ids = [...new Set(at.owners)].sort((a, b) => a - b);
+      const current = this.st.env.currentLinks?.(at.model, dr, ids);
+      if (current === undefined) {
+        this.st.missingCurrent.set(`${at.model}\u0000${dr}\u0000${ids.join(',')}`, { model: at.model, field: dr, ids });
+        return undefined;
+      }
+      const distinct = current === null ? [] : [...new Set(current)];
+      if (current === null || current.length !== ids.length) return { unknown: `the records' '${dr}', which holds the property's definition, could not be read` };
+      if (distinct.length !== 1) return { unknown: `the records written have different '${dr}' (or some none), so no one definition judges the value` };
+      if (distinct[0] === false) return { unknown: `the records written have no '${dr}', so no definition: Odoo stores the value as given, and it links a record once '${dr}' is set` };
+      id = distinct[0]!;
+    }
+    const definition = this.st.env.propertiesDefinition?.(container, id, drf);
+    if (definition === undefined) {
+      this.st.missingDefinitions.set(`${container}\u0000${id}\u0000${drf}`, { model: container, id, field: drf });
+      return undefined;
+    }
+    if (definition === null) return { unknown: `the definition in ${container} ${id}'s '${drf}' could not be read` };
+    return { definition, create, where: `the definition in ${container} ${id}'s '${drf}'` };
   }
 
   relatedWrite(model: string, field: string, related: string, via: string): void {
@@ -2276,7 +2376,7 @@ function keyLimits(key: KeyScope, env: DecideEnv): void {
 }
 
 function emptyState(key: KeyScope, env: DecideEnv): State {
-  return { key, env, rules: key.rules ?? [], missing: new Set(), missingIrModels: new Set(), checks: [], redactions: [], notes: [], created: [], defaults: {}, createsMain: false, opaque: false };
+  return { key, env, rules: key.rules ?? [], missing: new Set(), missingIrModels: new Set(), missingDefinitions: new Map(), missingCurrent: new Map(), checks: [], redactions: [], notes: [], created: [], defaults: {}, createsMain: false, opaque: false };
 }
 
 /** The context with allowed_company_ids set to the key's companies when the client sent none. */
@@ -2366,6 +2466,9 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
   const reasons: { reason: string; rule: number }[] = [];
   const missing = new Set<string>();
   const missingIrModels = new Set<number>();
+  const missingDefinitions = new Map<string, { model: string; id: number; field: string }>();
+  const missingCurrent = new Map<string, { model: string; field: string; ids: number[] }>();
+  const anyMissing = (): boolean => missing.size > 0 || missingIrModels.size > 0 || missingDefinitions.size > 0 || missingCurrent.size > 0;
   let candidates = 0;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
@@ -2396,18 +2499,27 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
       }
       throw e;
     }
-    if (st.missing.size > 0 || st.missingIrModels.size > 0) {
+    if (st.missing.size > 0 || st.missingIrModels.size > 0 || st.missingDefinitions.size > 0 || st.missingCurrent.size > 0) {
       for (const m of st.missing) missing.add(m);
       for (const id of st.missingIrModels) missingIrModels.add(id);
+      for (const [k, v] of st.missingDefinitions) missingDefinitions.set(k, v);
+      for (const [k, v] of st.missingCurrent) missingCurrent.set(k, v);
       continue;
     }
-    if (missing.size > 0 || missingIrModels.size > 0) break;
+    if (anyMissing()) break;
     withCompanies(b, key, st.notes);
     const changed = st.notes.length > 0;
     return { verdict: 'allow', rule: i, call: changed ? rebuildCall(b) : call, checks: distinctChecks(st.checks), redactions: st.redactions, notes: st.notes };
   }
-  if (missing.size > 0 || missingIrModels.size > 0) {
-    return { verdict: 'need_schema', models: [...missing].sort(), ...(missingIrModels.size ? { irModels: [...missingIrModels].sort((a, b) => a - b) } : {}) };
+  if (anyMissing()) {
+    const byKey = <T>(m: Map<string, T>): T[] => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+    return {
+      verdict: 'need_schema',
+      models: [...missing].sort(),
+      ...(missingIrModels.size ? { irModels: [...missingIrModels].sort((a, b) => a - b) } : {}),
+      ...(missingDefinitions.size ? { definitions: byKey(missingDefinitions) } : {}),
+      ...(missingCurrent.size ? { current: byKey(missingCurrent) } : {}),
+    };
   }
   if (reasons.length === 0) {
     const sameModel = rules.map((r, i) => [r, i] as const).filter(([r]) => modelMatches(r.model, model));

@@ -73,7 +73,25 @@ export interface FieldInfo {
    * the model a many2one_reference id (`res_id`) belongs to (`res_model`, mail.message's `model`).
    */
   model_field?: string;
+  /**
+   * fields_get's `definition_record` and `definition_record_field` for a properties field
+   * (Properties._description_definition_record..., 16-19): the many2one on the same model naming the
+   * record that holds the properties' definition (crm.lead's `team_id`), and the field there holding
+   * it (crm.team's `lead_properties_definition`).
+   */
+  definition_record?: string;
+  definition_record_field?: string;
 }
+
+/** One property of a properties definition, as the engine judges values by it. */
+export interface PropertyDef {
+  type: string;
+  /** The model a many2one / many2many property links records of. */
+  comodel?: string;
+}
+
+/** A properties definition (the definition record's field, read upstream): property name -> its definition. */
+export type PropertiesDefinition = Record<string, PropertyDef>;
 
 export type ModelSchema = Record<string, FieldInfo>;
 
@@ -98,6 +116,19 @@ export interface DecideEnv {
    * through that id.
    */
   irModelName?: (id: number) => string | null | undefined;
+  /**
+   * The properties definition held by record `id` of `model` in `field` (crm.team 3's
+   * `lead_properties_definition`), as the proxy read it: null when it cannot be read (no such
+   * record, an error), undefined when not read yet (decide then asks with need_schema's
+   * `definitions`).
+   */
+  propertiesDefinition?: (model: string, id: number, field: string) => PropertiesDefinition | null | undefined;
+  /**
+   * The current value of the many2one `field` on records `ids` of `model` (the records a write
+   * changes), one entry per record found, in any order: an id, or false when empty. null when it
+   * cannot be read; undefined when not read yet (asked with need_schema's `current`).
+   */
+  currentLinks?: (model: string, field: string, ids: readonly number[]) => (number | false)[] | null | undefined;
 }
 
 /** A check the proxy must make upstream before forwarding (decide() does no I/O). */
@@ -192,4 +223,8 @@ export type Decision =
       models: string[];
       /** ir.model ids whose model the proxy must look up (ir.model `model`, one search for them all) before deciding again; absent when none. */
       irModels?: number[];
+      /** Properties definitions to read (`field` of record `id` of `model`, as the integration user); absent when none. */
+      definitions?: { model: string; id: number; field: string }[];
+      /** Many2one values to read on existing records (`field` of `ids` of `model`); absent when none. */
+      current?: { model: string; field: string; ids: number[] }[];
     };

@@ -22,12 +22,12 @@ import { jsonToJsonRpcResponse, jsonToXmlRpcResponse } from '../rpc/transcode.js
 import { bindCall, toJson2Call, executeKwResult, BindError } from '../policy/bind.js';
 import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { KeyRecord } from '../registry/types.js';
-import type { Decision, KeyScope, ModelSchema, PropertyNameRedaction, ResultRedaction, UpstreamCheck } from '../policy/types.js';
+import type { Decision, KeyScope, ModelSchema, PropertiesDefinition, PropertyNameRedaction, ResultRedaction, UpstreamCheck } from '../policy/types.js';
 import { decide, linkChanges, propertyNameReach, SCHEMA_ATTRIBUTES } from '../policy/decide.js';
 import { READ_PRESET_ANY_VERSION } from '../policy/methods.js';
 import { takeToken, recordsAllowance, chargeRecords, refundRecords, parseHours, withinHours, type RateBucket, type RecordsBudget } from '../policy/limits.js';
 import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../policy/budget.js';
-import { schemaFromFieldsGet } from '../policy/schema.js';
+import { currentLinksFrom, propertiesDefinitionFrom, schemaFromFieldsGet } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
 import { callUpstream, Cancellation, encodeUpstreamCall, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamRequest, type UpstreamTarget, type UpstreamVia, type UpstreamAnswer } from '../upstream/forward.js';
@@ -162,6 +162,8 @@ export class ProxyCore {
   private readonly schemaCache = new Map<string, { until: number; schema: ModelSchema }>();
   /** ir.model id -> the model it names (null: none, kept briefly), by profile: see fetchIrModels. */
   private readonly irModelCache = new Map<string, { until: number; model: string | null }>();
+  /** Properties definitions read (see fetchDefinition), by profile: kept briefly, as a definition may change. */
+  private readonly definitionCache = new Map<string, { until: number; definition: PropertiesDefinition }>();
   private readonly limiter: ConcurrencyLimiter;
   readonly throttle: FailureThrottle;
   /** Calls dispatched and not yet settled (answered or refused, and journaled): drain() waits for them. */
@@ -755,17 +757,29 @@ export class ProxyCore {
   private async decideWithSchema(x: Exchange, scope: KeyScope, call: OdooCall, now: Date, target: UpstreamTarget, record: KeyRecord): Promise<Decision> {
     const fetched = new Map<string, ModelSchema>();
     const fetchedIr = new Map<number, string | null>();
+    // Properties definitions and the written records' definition records, read for this call only
+    // (definitions also cached briefly); null when they could not be read.
+    const fetchedDefs = new Map<string, PropertiesDefinition | null>();
+    const fetchedCurrent = new Map<string, (number | false)[] | null>();
+    const defKey = (model: string, id: number, field: string): string => `${model}\u0000${id}\u0000${field}`;
+    const curKey = (model: string, field: string, ids: readonly number[]): string => `${model}\u0000${field}\u0000${ids.join(',')}`;
     const via = this.internalVia(x, target);
     for (let round = 0; round < 8; round++) {
       const d = decide(scope, call, {
         ip: x.ip, now, version: target.version, upstreamUid: target.uid,
         schema: (m) => fetched.get(m) ?? this.cachedSchema(target, m),
         irModelName: (id) => (fetchedIr.has(id) ? fetchedIr.get(id) : this.cachedIrModel(target, id)),
+        propertiesDefinition: (m, id, f) => (fetchedDefs.has(defKey(m, id, f)) ? fetchedDefs.get(defKey(m, id, f)) : this.cachedDefinition(target, m, id, f)),
+        currentLinks: (m, f, ids) => fetchedCurrent.get(curKey(m, f, ids)),
       });
       if (d.verdict !== 'need_schema') return d;
       const missing = d.models.filter((m) => !fetched.has(m));
       const missingIr = (d.irModels ?? []).filter((id) => !fetchedIr.has(id));
-      if (missing.length === 0 && missingIr.length === 0) return { verdict: 'deny', reason: d.models.length ? `the fields of ${d.models.join(', ')} could not be read` : `the models of ir.model ${(d.irModels ?? []).join(', ')} could not be read` };
+      const missingDefs = (d.definitions ?? []).filter((q) => !fetchedDefs.has(defKey(q.model, q.id, q.field)));
+      const missingCurrent = (d.current ?? []).filter((q) => !fetchedCurrent.has(curKey(q.model, q.field, q.ids)));
+      if (missing.length === 0 && missingIr.length === 0 && missingDefs.length === 0 && missingCurrent.length === 0) {
+        return { verdict: 'deny', reason: d.models.length ? `the fields of ${d.models.join(', ')} could not be read` : d.irModels?.length ? `the models of ir.model ${d.irModels.join(', ')} could not be read` : 'the properties definitions could not be read' };
+      }
       const retryAfterMs = this.takeRate(x, record, now);
       if (retryAfterMs !== null) throw new OverRate(retryAfterMs);
       // Fetches are calls to Odoo: made under the key's and the proxy's concurrency caps.
@@ -780,6 +794,8 @@ export class ProxyCore {
       try {
         for (const m of missing) fetched.set(m, await this.fetchSchema(target, m, via));
         if (missingIr.length) for (const [id, model] of await this.fetchIrModels(target, missingIr, via)) fetchedIr.set(id, model);
+        for (const q of missingCurrent) fetchedCurrent.set(curKey(q.model, q.field, q.ids), await this.fetchCurrentLinks(target, q.model, q.field, q.ids, via));
+        for (const q of missingDefs) fetchedDefs.set(defKey(q.model, q.id, q.field), await this.fetchDefinition(target, q.model, q.id, q.field, via));
       } finally {
         release();
       }
@@ -855,6 +871,53 @@ export class ProxyCore {
       this.cacheIrModel(cacheKey(target, String(id)), model, model === null ? Math.min(this.deps.options.schemaTtlMs, UNKNOWN_MODEL_TTL_MS) : this.deps.options.schemaTtlMs);
     }
     return out;
+  }
+
+  private cachedDefinition(target: UpstreamTarget, model: string, id: number, field: string): PropertiesDefinition | undefined {
+    const c = this.definitionCache.get(cacheKey(target, `${model}\u0000${id}\u0000${field}`));
+    return c && Date.now() < c.until ? c.definition : undefined;
+  }
+
+  /**
+   * The properties definition held in `field` of record `id` of `model` (crm.team 3's
+   * `lead_properties_definition`), read as the integration user in the call's protocol (one
+   * search_read by id: archived records hold definitions too). Kept briefly (a minute at most):
+   * a property retyped from integer to many2one is judged by its new type soon after. null (not
+   * kept) when Odoo refuses or no such record is found: the engine then refuses the values.
+   */
+  private async fetchDefinition(target: UpstreamTarget, model: string, id: number, field: string, via: UpstreamVia): Promise<PropertiesDefinition | null> {
+    const cached = this.cachedDefinition(target, model, id, field);
+    if (cached) return cached;
+    let rows: RpcValue;
+    try {
+      rows = await callUpstream(this.deps.pool, target, model, 'search_read', [], { domain: [['id', '=', id]], fields: [field], context: { active_test: false } }, via);
+    } catch (e) {
+      if (!(e instanceof UpstreamCallError)) throw e;
+      return null;
+    }
+    const row = Array.isArray(rows) && rows.length === 1 && isStruct(rows[0]!) && rows[0].id === id ? rows[0] : undefined;
+    const definition = row ? propertiesDefinitionFrom(row[field]) : null;
+    if (!definition) return null;
+    const key = cacheKey(target, `${model}\u0000${id}\u0000${field}`);
+    this.definitionCache.delete(key);
+    if (this.definitionCache.size >= SCHEMA_CACHE_MAX) this.definitionCache.delete(this.definitionCache.keys().next().value!);
+    this.definitionCache.set(key, { until: Date.now() + Math.min(this.deps.options.schemaTtlMs, UNKNOWN_MODEL_TTL_MS), definition });
+    return definition;
+  }
+
+  /**
+   * The many2one `field` of records `ids` of `model` (the records a write changes; their team holds
+   * the properties definition), read as the integration user: never cached, a write changes it.
+   * null when Odoo refuses.
+   */
+  private async fetchCurrentLinks(target: UpstreamTarget, model: string, field: string, ids: number[], via: UpstreamVia): Promise<(number | false)[] | null> {
+    try {
+      const rows = await callUpstream(this.deps.pool, target, model, 'search_read', [], { domain: [['id', 'in', ids]], fields: [field], context: { active_test: false } }, via);
+      return currentLinksFrom(rows, field);
+    } catch (e) {
+      if (!(e instanceof UpstreamCallError)) throw e;
+      return null;
+    }
   }
 
   private cacheIrModel(key: string, model: string | null, ttlMs: number): void {

@@ -72,3 +72,57 @@ test('relational property values: names of records outside the key\'s rules are 
   assert.match(no.error?.data?.message ?? '', /property 'p_outside' is given a record id/, JSON.stringify(no));
   assert.deepEqual(orm.get('crm.lead', lead)?.lead_properties, before, 'the refused write did not reach Odoo');
 });
+
+test('property values written under a key with domains are judged by the definition on the lead\'s team, read upstream: integers pass, partner ids are checked against the partner rule', async (t) => {
+  // The stand-in has no property definitions: the rewriting upstream answers as Odoo 19 does
+  // fields_get's definition_record / definition_record_field on crm.lead's lead_properties, and the
+  // team's lead_properties_definition (odoo/orm/fields_properties.py, 19.0).
+  const reads: string[] = [];
+  const upstream = rewritingUpstream((_url, body) => {
+    if (body.includes('"fields_get"') && body.includes('"crm.lead"')) {
+      return (a) => {
+        const parsed = JSON.parse(a.text) as { result?: Record<string, Record<string, RpcValue>> };
+        const lp = parsed.result?.lead_properties;
+        if (lp) Object.assign(lp, { definition_record: 'team_id', definition_record_field: 'lead_properties_definition' });
+        return { status: a.status, text: JSON.stringify(parsed) };
+      };
+    }
+    if (body.includes('"crm.team"') && body.includes('"lead_properties_definition"')) {
+      reads.push(body);
+      return (a) => {
+        const parsed = JSON.parse(a.text) as { id?: RpcValue };
+        const definition = [
+          { name: 'p_count', string: 'Count', type: 'integer' },
+          { name: 'p_contact', string: 'Contact', type: 'many2one', comodel: 'res.partner' },
+        ];
+        return { status: 200, text: JSON.stringify({ jsonrpc: '2.0', id: parsed.id ?? null, result: [{ id: 1, lead_properties_definition: definition }] }) };
+      };
+    }
+    return undefined;
+  });
+  const h = await startHarness({ version: 19, upstream });
+  t.after(() => h.close());
+  const orm = h.standin.orm;
+  const inside = orm.search('res.partner', [['customer_rank', '>', 0]], { order: 'id', limit: 1 })[0]!;
+  const outside = orm.search('res.partner', [['customer_rank', '=', 0]], { order: 'id', limit: 1 })[0]!;
+  const lead = orm.search('crm.lead', [['team_id', '=', 1]], { order: 'id', limit: 1 })[0]!;
+  assert.ok(inside && outside && lead, 'the stand-in has partners on both sides of the domain and a lead of team 1');
+  const limited = (await h.addKey({ name: 'props-defs', rules: [leadRule, customersOnly] })).token;
+
+  // An integer property: allowed, as under a key without domains (it was refused before).
+  const int = await call(h, limited, 'crm.lead', 'write', [[lead], { lead_properties: { p_count: 42 } }]);
+  assert.equal(int.result, true, JSON.stringify(int));
+  assert.deepEqual(orm.get('crm.lead', lead)?.lead_properties, { p_count: 42 });
+  assert.equal(reads.length, 1, 'the team\'s definition was read once');
+  // A many2one property to a partner inside the rule's domain: allowed; outside: refused before Odoo.
+  const ok = await call(h, limited, 'crm.lead', 'write', [[lead], { lead_properties: { p_contact: inside } }]);
+  assert.equal(ok.result, true, JSON.stringify(ok));
+  const before = orm.get('crm.lead', lead)?.lead_properties;
+  const no = await call(h, limited, 'crm.lead', 'write', [[lead], { lead_properties: { p_contact: outside } }]);
+  assert.match(no.error?.data?.message ?? '', /property 'p_contact' \(a many2one of res\.partner .*\) links res\.partner records outside the domain/, JSON.stringify(no));
+  assert.deepEqual(orm.get('crm.lead', lead)?.lead_properties, before, 'the refused write did not reach Odoo');
+  // The list form calling it an integer of another model is judged by the team's definition all the same.
+  const lying = await call(h, limited, 'crm.lead', 'write', [[lead], { lead_properties: [{ name: 'p_contact', type: 'integer', comodel: 'crm.tag', value: outside }] }]);
+  assert.match(lying.error?.data?.message ?? '', /links res\.partner records outside the domain/, JSON.stringify(lying));
+  assert.equal(reads.length, 1, 'the definition is kept briefly, like a schema');
+});

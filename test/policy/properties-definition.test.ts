@@ -1,0 +1,146 @@
+// Relational property values judged by the property's real definition, read upstream from the record
+// holding it (fields_get's definition_record / definition_record_field: crm.lead's team_id, crm.team's
+// lead_properties_definition; Properties in 19.0's odoo/orm/fields_properties.py, 16-18's odoo/fields.py).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { env, expectDecision, key, runCases, SCHEMAS, shapes, type Case } from './support.js';
+import { decide } from '../../src/policy/decide.js';
+import { currentLinksFrom, propertiesDefinitionFrom } from '../../src/policy/schema.js';
+import type { DecideEnv, ModelSchema, PropertiesDefinition, Rule } from '../../src/policy/types.js';
+import type { RpcValue } from '../../src/rpc/values.js';
+
+type Params = [string, RpcValue][];
+
+const schemas: Record<string, ModelSchema> = {
+  ...SCHEMAS,
+  'crm.lead': {
+    ...SCHEMAS['crm.lead'],
+    team_id: { type: 'many2one', relation: 'crm.team' },
+    lead_properties: { type: 'properties', definition_record: 'team_id', definition_record_field: 'lead_properties_definition' },
+  },
+  'crm.team': { name: { type: 'char' }, lead_properties_definition: { type: 'properties_definition' } },
+};
+
+// Team 1 holds an integer, a many2one and a many2many to res.partner, a many2one to crm.tag (no rule
+// of the key reaches it) and one to res.company; team 2 calls 'count' a many2one to res.partner; team
+// 3's definition cannot be read; team 4 names 'dup' twice with different types.
+const DEFINITIONS: Record<number, PropertiesDefinition | null> = {
+  1: propertiesDefinitionFrom([
+    { name: 'count', type: 'integer', string: 'Count' },
+    { name: 'contact', type: 'many2one', comodel: 'res.partner', string: 'Contact' },
+    { name: 'helpers', type: 'many2many', comodel: 'res.partner', string: 'Helpers' },
+    { name: 'tag', type: 'many2one', comodel: 'crm.tag', string: 'Tag' },
+    { name: 'company', type: 'many2one', comodel: 'res.company', string: 'Company' },
+    { name: 'odd', type: 'many2one', string: 'No comodel' },
+  ]),
+  2: propertiesDefinitionFrom([{ name: 'count', type: 'many2one', comodel: 'res.partner', string: 'Count' }]),
+  3: null,
+  4: propertiesDefinitionFrom([{ name: 'dup', type: 'integer' }, { name: 'dup', type: 'many2one', comodel: 'res.partner' }]),
+};
+// Leads' current team_id: 1 and 2 in team 1, 3 in team 2, 4 in none, 5 in team 3, 6 in team 4.
+const TEAMS: Record<number, number | false> = { 1: 1, 2: 1, 3: 2, 4: false, 5: 3, 6: 4 };
+
+const over: Partial<DecideEnv> = {
+  schema: (m) => schemas[m],
+  propertiesDefinition: (m, id, f) => (m === 'crm.team' && f === 'lead_properties_definition' && id in DEFINITIONS ? DEFINITIONS[id]! : null),
+  currentLinks: (m, f, ids) => (m === 'crm.lead' && f === 'team_id' ? ids.filter((id) => id in TEAMS).map((id) => TEAMS[id]!) : null),
+};
+
+const leads: Rule = { model: 'crm.lead', methods: ['create', 'write', 'copy', 'web_save', 'load'], fields: ['name', 'team_id', 'lead_properties'] };
+const customers: Rule = { model: 'res.partner', methods: ['read'], domain: [['customer_rank', '>', 0]] };
+const k = key([leads, customers]);
+const companies = key([leads], { limits: { companies: [1] } });
+const create = (vals: RpcValue, context?: Record<string, RpcValue>) => ({ model: 'crm.lead', method: 'create', params: [['vals_list', vals]] as Params, ...(context ? { context } : {}) });
+const write = (ids: number[], vals: RpcValue) => ({ model: 'crm.lead', method: 'write', ids, params: [['vals', vals]] as Params });
+const partnerCheck = (ids: number[]) => ({ verdict: 'allow' as const, checks: [{ model: 'res.partner', ids }], checkDomains: [[['customer_rank', '>', 0]]] });
+const refused = (why: RegExp | string) => ({ verdict: 'deny' as const, reason: new RegExp(`is given a record id or a list of ids, and .*${typeof why === 'string' ? why : why.source}`) });
+
+test('properties: integer properties are written under keys with domains; relational ones are checked by the real definition', () => {
+  const cases: Case[] = [
+    // the client compatibility this is for: integer properties
+    { name: 'an integer property (write)', key: k, call: write([1], { lead_properties: { count: 42 } }), expect: { verdict: 'allow', checks: [] } },
+    { name: '... on two leads of one team', key: k, call: write([1, 2], { lead_properties: { count: 42 } }), expect: { verdict: 'allow', checks: [] } },
+    { name: '... in a create with team_id', key: k, call: create({ name: 'x', team_id: 1, lead_properties: { count: 42 } }), expect: { verdict: 'allow', checks: [] } },
+    { name: '... in a create with default_team_id', key: k, call: create({ name: 'x', lead_properties: { count: 42 } }, { default_team_id: 1 }), expect: { verdict: 'allow', checks: [] } },
+    { name: '... as JSON text', key: k, call: write([1], { lead_properties: '{"count": 42}' }), expect: { verdict: 'allow', checks: [] } },
+    { name: '... in web_save', key: k, call: { model: 'crm.lead', method: 'web_save', ids: [1], params: [['vals', { lead_properties: { count: 42 } }], ['specification', {}]] }, expect: { verdict: 'allow', checks: [] } },
+    { name: '... under a companies limit', key: companies, call: write([1], { lead_properties: { count: 3 } }), expect: { verdict: 'allow', checks: [] } },
+    // relational properties: their ids checked like a many2one field's on the real comodel
+    { name: 'a many2one property to res.partner: the id checked against the partner rule', key: k, call: write([1], { lead_properties: { contact: 42 } }), expect: partnerCheck([42]) },
+    { name: 'a many2many property', key: k, call: write([1], { lead_properties: { helpers: [7, 8] } }), expect: partnerCheck([7, 8]) },
+    { name: 'in a create', key: k, call: create({ name: 'x', team_id: 1, lead_properties: { contact: 42 } }), expect: partnerCheck([42]) },
+    { name: 'a many2one to a model no rule reaches links freely, as a many2one field does', key: k, call: write([1], { lead_properties: { tag: 5 } }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'a many2one to res.company under a companies limit: another company refused', key: companies, call: write([1], { lead_properties: { company: 3 } }), expect: { verdict: 'deny', limit: 'companies', reason: /property 'company' .*puts records in company 3/ } },
+    { name: '... the key\'s company passes', key: companies, call: write([1], { lead_properties: { company: 1 } }), expect: { verdict: 'allow' } },
+    { name: 'a relational property whose definition names no comodel', key: k, call: write([1], { lead_properties: { odd: 4 } }), expect: refused('makes it a many2one of no model') },
+    // the list form's own type and comodel prove nothing: the real definition judges
+    { name: 'list form calling a many2one an integer of crm.tag', key: k, call: write([1], { lead_properties: [{ name: 'contact', type: 'integer', comodel: 'crm.tag', value: 42 }] }), expect: partnerCheck([42]) },
+    { name: 'list form calling an integer a many2one ([id, name] reduced, as Odoo does)', key: k, call: write([1], { lead_properties: [{ name: 'count', type: 'many2one', comodel: 'res.partner', value: [42, 'Bob'] }] }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'list form, the web client\'s many2many pairs', key: k, call: write([1], { lead_properties: [{ name: 'helpers', type: 'many2many', comodel: 'res.partner', value: [[7, 'A'], [8, 'B']] }] }), expect: partnerCheck([7, 8]) },
+    { name: 'list form, a default taken on create', key: k, call: create({ name: 'x', team_id: 1, lead_properties: [{ name: 'contact', type: 'char', default: 42 }] }), expect: partnerCheck([42]) },
+    // the definition record: the values' own, else the records' current one
+    { name: 'write: the records\' team decides (team 2 calls \'count\' a many2one)', key: k, call: write([3], { lead_properties: { count: 42 } }), expect: partnerCheck([42]) },
+    { name: 'write setting team_id with it: the new team decides', key: k, call: write([3], { team_id: 1, lead_properties: { count: 42 } }), expect: { verdict: 'allow', checks: [] } },
+    { name: '... and the other way round', key: k, call: write([1], { team_id: 2, lead_properties: { count: 42 } }), expect: partnerCheck([42]) },
+    { name: 'create: values win over default_team_id', key: k, call: create({ name: 'x', team_id: 2, lead_properties: { count: 42 } }, { default_team_id: 1 }), expect: partnerCheck([42]) },
+    // names the definition does not hold: dropped on create (dict), stored otherwise
+    { name: 'create, dict form: a name not in the definition is dropped by Odoo', key: k, call: create({ name: 'x', team_id: 1, lead_properties: { ghost: 42 } }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'create, list form: kept, refused', key: k, call: create({ name: 'x', team_id: 1, lead_properties: [{ name: 'ghost', type: 'integer', value: 42 }] }), expect: refused('names no such property') },
+    { name: 'write: stored, refused', key: k, call: write([1], { lead_properties: { ghost: 42 } }), expect: refused('names no such property') },
+    { name: 'a name the definition gives two types', key: k, call: write([6], { lead_properties: { dup: 42 } }), expect: refused('names it twice, as different types') },
+    // the definition cannot be known: refused as before
+    { name: 'create without team_id (Odoo may set it itself)', key: k, call: create({ name: 'x', lead_properties: { count: 42 } }), expect: refused("'team_id', whose crm.team record holds the property's definition, is not given") },
+    { name: 'create with team_id False', key: k, call: create({ name: 'x', team_id: false, lead_properties: { count: 42 } }), expect: refused("'team_id' is given as false") },
+    { name: 'write on leads of different teams', key: k, call: write([1, 3], { lead_properties: { count: 42 } }), expect: refused("have different 'team_id'") },
+    { name: 'write on leads some without a team', key: k, call: write([1, 4], { lead_properties: { count: 42 } }), expect: refused("have different 'team_id'") },
+    { name: 'write on a lead without a team (the value would link once a team is set)', key: k, call: write([4], { lead_properties: { count: 42 } }), expect: refused("have no 'team_id'") },
+    { name: 'write on a lead whose team\'s definition cannot be read', key: k, call: write([5], { lead_properties: { count: 42 } }), expect: refused('could not be read') },
+    { name: 'write on a lead that cannot be read', key: k, call: write([99], { lead_properties: { count: 42 } }), expect: refused('could not be read') },
+    { name: 'copy\'s default (the original\'s team is not looked up)', key: k, call: { model: 'crm.lead', method: 'copy', ids: [1], params: [['default', { lead_properties: { count: 42 } }]] }, expect: refused('cannot be known here') },
+    { name: 'a load cell', key: k, call: { model: 'crm.lead', method: 'load', params: [['fields', ['name', 'lead_properties']], ['data', [['x', '{"count": 42}']]]] }, expect: refused('cannot be known here') },
+    { name: 'default_lead_properties in the context', key: k, call: create({ name: 'x', team_id: 1 }, { default_lead_properties: { count: 42 } }), expect: refused('cannot be known here') },
+  ];
+  runCases(cases.map((c) => ({ ...c, env: over })));
+});
+
+test('properties: without definition_record in fields_get, id-like values are refused as before', () => {
+  // SCHEMAS' lead_properties has no definition_record (an Odoo answering without it).
+  expectDecision(k, write([1], { lead_properties: { count: 42 } }), refused('fields_get names no many2one holding the definition'), { ...over, schema: (m) => SCHEMAS[m] });
+});
+
+test('properties: decide asks for the records\' team, then the definition, and nothing when no value looks like ids', () => {
+  const e = env({ schema: (m) => schemas[m] });
+  for (const { shape, call } of shapes(write([2, 1, 2], { lead_properties: { count: 42 } }))) {
+    const d = decide(k, call, e);
+    assert.equal(d.verdict, 'need_schema', shape);
+    if (d.verdict !== 'need_schema') continue;
+    assert.deepEqual(d.current, [{ model: 'crm.lead', field: 'team_id', ids: [1, 2] }], shape);
+    assert.equal(d.definitions, undefined, shape);
+    const d2 = decide(k, call, { ...e, currentLinks: over.currentLinks! });
+    assert.equal(d2.verdict, 'need_schema', shape);
+    if (d2.verdict === 'need_schema') assert.deepEqual(d2.definitions, [{ model: 'crm.team', id: 1, field: 'lead_properties_definition' }], shape);
+  }
+  for (const { call } of shapes(create({ name: 'x', team_id: 7, lead_properties: { count: 42 } }))) {
+    const d = decide(k, call, e);
+    assert.equal(d.verdict, 'need_schema');
+    if (d.verdict === 'need_schema') assert.deepEqual([d.current, d.definitions], [undefined, [{ model: 'crm.team', id: 7, field: 'lead_properties_definition' }]]);
+  }
+  // text, or a key that checks no link: nothing is read
+  for (const [kk, vals] of [[k, { lead_properties: { count: 'x' } }], [key([leads]), { lead_properties: { count: 42 } }]] as const) {
+    for (const { call } of shapes(write([1], vals))) assert.equal(decide(kk, call, e).verdict, 'allow');
+  }
+});
+
+test('propertiesDefinitionFrom and currentLinksFrom read what Odoo answers', () => {
+  const d = propertiesDefinitionFrom([{ name: 'a', type: 'many2one', comodel: 'res.partner', string: 'A', default: [3, 'X'] }, { name: 'b', type: 'integer' }, { type: 'char' }, { name: '__proto__', type: 'integer' }]);
+  assert.deepEqual({ ...d }, { a: { type: 'many2one', comodel: 'res.partner' }, b: { type: 'integer' }, ['__proto__']: { type: 'integer' } });
+  assert.equal(Object.getPrototypeOf(d), null);
+  assert.deepEqual({ ...propertiesDefinitionFrom(false) }, {});
+  assert.equal(propertiesDefinitionFrom('x'), null);
+  assert.equal(propertiesDefinitionFrom([1]), null);
+  assert.deepEqual({ ...propertiesDefinitionFrom([{ name: 'a', type: 'integer' }, { name: 'a', type: 'many2one', comodel: 'res.partner' }]) }, { a: { type: 'ambiguous' } });
+  assert.deepEqual(currentLinksFrom([{ id: 1, team_id: [3, 'Europe'] }, { id: 2, team_id: false }, { id: 3, team_id: 4 }], 'team_id'), [3, false, 4]);
+  assert.equal(currentLinksFrom([{ id: 1, team_id: 'x' }], 'team_id'), null);
+  assert.equal(currentLinksFrom({}, 'team_id'), null);
+});
