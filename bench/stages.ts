@@ -2,8 +2,8 @@
 // latency, which a CPU profile (bench/profile.ts) does not break down in order.
 //   node dist/bench/stages.js [--proto xmlrpc|json2] [--call read|search_read] [--seconds 8] [--latency-ms 0]
 // Copies this build's dist/ to bench/out/dist-stages, puts a timestamp at each step of a call in the
-// copy (at fixed places in the compiled code: it stops if one is gone, so the list below follows
-// the source), runs that proxy against the stand-in with one client, and prints the median time
+// copy (at fixed places in the compiled code, listed in lib/stages.ts: it stops if one is gone, and
+// test/bench/stages.test.ts checks them on every test run), runs that proxy against the stand-in with one client, and prints the median time
 // from each mark to the next. The marks cost about a microsecond each; the copy is not the product.
 // One client only: with several, calls interleave and the marks of one call mix with another's.
 
