@@ -300,6 +300,14 @@ export function propertyNameReach(readers: readonly NameReader[], comodel: strin
   return undefined;
 }
 
+/**
+ * Field types whose read answers hold relational property values as `[id, display_name]` beside
+ * their comodel: a properties field (values and defaults, Properties.convert_to_read) and the
+ * definition it is read by (defaults, PropertiesDefinition.convert_to_read: crm.team's
+ * `lead_properties_definition`), in 16-19.
+ */
+const NAMED_PROPERTY_TYPES: ReadonlySet<string> = new Set(['properties', 'properties_definition']);
+
 function isPositiveInt(v: unknown): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v > 0;
 }
@@ -899,7 +907,7 @@ class RuleEval {
     for (const path of [...new Set(paths)].sort()) {
       const segments = path.split('.');
       const info = this.fieldAtPathEnd(segments);
-      if (info?.type === 'properties') this.redactProperties([segments[segments.length - 1]!]);
+      if (info && NAMED_PROPERTY_TYPES.has(info.type)) this.redactProperties([segments[segments.length - 1]!]);
       if (!info || info.type !== 'many2one' || !info.relation) continue;
       this.noteNameToRedact(byComodel, info.relation, segments[segments.length - 1]!);
     }
@@ -918,8 +926,9 @@ class RuleEval {
 
   /**
    * Properties fields in the answer hold many2one / many2many property values as `[id, name]`
-   * pairs (also their defaults), each beside the comodel its definition names: the names are hidden
-   * as for many2one fields, per value, by the proxy (propertyNameReach).
+   * pairs (also their defaults; a properties definition field its defaults), each beside the
+   * comodel its definition names: the names are hidden as for many2one fields, per value, by the
+   * proxy (propertyNameReach).
    */
   redactProperties(fields: string[]): void {
     if (fields.length === 0) return;
@@ -1037,7 +1046,7 @@ class RuleEval {
     const properties: string[] = [];
     for (const f of [...names].sort()) {
       const info = Object.prototype.hasOwnProperty.call(schema, f) ? schema[f] : undefined;
-      if (info?.type === 'properties') properties.push(f);
+      if (info && NAMED_PROPERTY_TYPES.has(info.type)) properties.push(f);
       if (!info || info.type !== 'many2one' || !info.relation) continue;
       this.noteNameToRedact(byComodel, info.relation, f);
     }
@@ -1057,10 +1066,11 @@ class RuleEval {
       field(f);
       const sub = spec[f]!;
       // A properties field is answered with its definitions and values, relational ones as
-      // [id, display_name] pairs (Properties.convert_to_read), whatever its sub-specification.
+      // [id, display_name] pairs (Properties.convert_to_read), whatever its sub-specification; a
+      // properties definition with its defaults so (NAMED_PROPERTY_TYPES).
       const read = this.info(model, f);
       if (read === null) this.schema(model);
-      else if (read?.type === 'properties') this.redactProperties([f]);
+      else if (read && NAMED_PROPERTY_TYPES.has(read.type)) this.redactProperties([f]);
       if (sub === null || sub === false) continue;
       if (!isStruct(sub)) deny(`${what}['${f}'] must be a dictionary`);
       for (const k of sortedKeys(sub)) {
@@ -1119,6 +1129,7 @@ class RuleEval {
       // Values judged by the property's definition where the record holding it can be known: plain
       // create and write values (copy's default, context defaults and load cells keep the refusal).
       else if (info?.type === 'properties') this.propertiesValue(v, `${what}['${f}']`, pairs === undefined ? { model, field: f, values: vals, owners } : undefined);
+      else if (info?.type === 'properties_definition') this.definitionDefaults(v, `${what}['${f}']`);
       else if (Array.isArray(v) || isStruct(v)) {
         if (info && RELATIONAL.has(info.type)) deny(`${what}['${f}']: a ${info.type} value must be a record id`);
       } else if (info?.type === 'many2one' && info.relation && !info.related && v !== false && v !== null) {
@@ -1395,6 +1406,39 @@ class RuleEval {
       const comodel = p.comodel;
       if (!comodel || !isModelName(comodel)) return refuse(f.label, `${where} makes it a ${p.type} of no model the engine can name`);
       this.linked(comodel, f.ids, `${via}: property ${quoteName(f.label)} (a ${p.type} of ${comodel} in ${where})`);
+    }
+  }
+
+  /**
+   * A properties definition written (crm.team's `lead_properties_definition`) names the comodel of
+   * each relational property itself, and a many2one / many2many property's `default` (its
+   * `[id, name]` pairs reduced as PropertiesDefinition.convert_to_cache does) links records of it:
+   * Odoo puts them in every record created under that definition (Properties._add_default_values).
+   * They are checked like a many2one field's ids on that comodel. Text that is not JSON the engine
+   * reads is refused, as for a properties value.
+   */
+  definitionDefaults(v: RpcValue, via: string): void {
+    let value: unknown = v;
+    if (typeof v === 'string') {
+      try {
+        value = JSON.parse(v);
+      } catch {
+        deny(`${via} is not JSON the engine can read, so the defaults it sets cannot be checked`);
+      }
+    }
+    if (!Array.isArray(value)) return;
+    for (const d of value) {
+      if (!isStruct(d as RpcValue)) continue;
+      const def = d as RpcStruct;
+      if (def.type !== 'many2one' && def.type !== 'many2many') continue;
+      let dv: unknown = def.default;
+      if (def.type === 'many2one' && Array.isArray(dv) && dv.length === 2 && Number.isInteger(dv[0])) dv = dv[0];
+      else if (def.type === 'many2many' && Array.isArray(dv) && dv.length > 0 && dv.every((x) => Array.isArray(x))) dv = (dv as RpcValue[][]).map((x) => x[0]);
+      const ids = isPositiveInt(dv) ? [dv as number] : Array.isArray(dv) ? dv.filter(isPositiveInt) : [];
+      if (ids.length === 0) continue;
+      const label = typeof def.name === 'string' ? def.name : `#${value.indexOf(d)}`;
+      if (typeof def.comodel !== 'string' || !isModelName(def.comodel)) deny(`${via}: property ${quoteName(label)} has a default of record ids and no model the engine can name`);
+      this.linked(def.comodel, ids as number[], `${via}: the default of property ${quoteName(label)} (a ${def.type} of ${def.comodel})`);
     }
   }
 

@@ -144,3 +144,36 @@ test('propertiesDefinitionFrom and currentLinksFrom read what Odoo answers', () 
   assert.equal(currentLinksFrom([{ id: 1, team_id: 'x' }], 'team_id'), null);
   assert.equal(currentLinksFrom({}, 'team_id'), null);
 });
+
+test('properties definitions: defaults are names in read answers and links in writes', () => {
+  // PropertiesDefinition.convert_to_read answers a definition's many2one / many2many defaults as
+  // [id, display_name] (crm.team's lead_properties_definition, 16-19), and Odoo puts a default in
+  // every lead created under that definition (Properties._add_default_values).
+  const teams: Rule = { model: 'crm.team', methods: ['read', 'write', 'create'], fields: ['name', 'lead_properties_definition'] };
+  const kt = key([teams, customers]);
+  const redaction = { kind: 'property_names', fields: ['lead_properties_definition'], readers: [{ model: 'res.partner', domain: [['customer_rank', '>', 0]] }] };
+  for (const spec of [
+    { model: 'crm.team', method: 'read', ids: [1], params: [['fields', ['name', 'lead_properties_definition']]] as Params },
+    { model: 'crm.team', method: 'search_read', params: [['domain', []], ['fields', ['lead_properties_definition']]] as Params },
+    { model: 'crm.team', method: 'web_read', ids: [1], params: [['specification', { lead_properties_definition: {} }]] as Params },
+  ]) {
+    for (const { shape, call } of shapes(spec, 19)) {
+      const d = decide(kt, call, env({ ...over, version: 19 }));
+      assert.equal(d.verdict, 'allow', `${spec.method} ${shape}`);
+      if (d.verdict === 'allow') assert.deepEqual(d.redactions, [redaction], `${spec.method} ${shape}`);
+    }
+  }
+  const def = (extra: Record<string, RpcValue>) => ({ model: 'crm.team', method: 'write', ids: [1], params: [['vals', { lead_properties_definition: [{ name: 'contact', string: 'Contact', ...extra }] }]] as Params });
+  const cases: Case[] = [
+    { name: 'a many2one default', key: kt, call: def({ type: 'many2one', comodel: 'res.partner', default: 42 }), expect: partnerCheck([42]) },
+    { name: '... as the web client sends it, [id, name]', key: kt, call: def({ type: 'many2one', comodel: 'res.partner', default: [42, 'Bob'] }), expect: partnerCheck([42]) },
+    { name: 'a many2many default', key: kt, call: def({ type: 'many2many', comodel: 'res.partner', default: [[7, 'A'], [8, 'B']] }), expect: partnerCheck([7, 8]) },
+    { name: 'as JSON text', key: kt, call: { ...def({}), params: [['vals', { lead_properties_definition: JSON.stringify([{ name: 'contact', type: 'many2one', comodel: 'res.partner', default: 42 }]) }]] }, expect: partnerCheck([42]) },
+    { name: 'in a create', key: kt, call: { model: 'crm.team', method: 'create', params: [['vals_list', { name: 'T', lead_properties_definition: [{ name: 'contact', type: 'many2one', comodel: 'res.partner', default: 42 }] }]] }, expect: partnerCheck([42]) },
+    { name: 'a default of no model', key: kt, call: def({ type: 'many2one', default: 42 }), expect: { verdict: 'deny', reason: /has a default of record ids and no model/ } },
+    { name: 'an integer default links nothing', key: kt, call: def({ type: 'integer', default: 42 }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'a many2one without default', key: kt, call: def({ type: 'many2one', comodel: 'res.partner' }), expect: { verdict: 'allow', checks: [] } },
+    { name: 'a comodel no rule reaches links freely', key: kt, call: def({ type: 'many2one', comodel: 'crm.tag', default: 5 }), expect: { verdict: 'allow', checks: [] } },
+  ];
+  runCases(cases.map((c) => ({ ...c, env: { ...over, version: 19 } })));
+});
