@@ -7,7 +7,7 @@ import { CliError, EXIT, usageError } from '../src/cli/errors.js';
 import { parseInstant } from '../src/cli/time.js';
 import { palette } from '../src/cli/style.js';
 import { decide, describeDecision, callFromCheckArgs, CheckArgsError, SCHEMA_ATTRIBUTES, formatRule, type Decision, type ModelSchema } from '../src/policy/index.js';
-import { currentLinksFrom, propertiesDefinitionFrom, schemaFromFieldsGet } from '../src/policy/schema.js';
+import { currentLinksById, definitionsById, linksOf, schemaFromFieldsGet } from '../src/policy/schema.js';
 import type { PropertiesDefinition } from '../src/policy/types.js';
 import type { OdooCall } from '../src/rpc/call.js';
 import { isStruct } from '../src/rpc/values.js';
@@ -110,15 +110,26 @@ export default class Check extends RegistryCommand {
         client ??= new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key: await readUpstreamKey(profile), protocol: clientProtocolOf(profile.protocol), timeoutMs: 15_000 });
         for (const m of decision.models) schemas.set(m, await fetchSchema(client, m));
         if (decision.irModels?.length) for (const [id, model] of await fetchIrModels(client, decision.irModels)) irModels.set(id, model);
-        // As the proxy reads them (ProxyCore.fetchCurrentLinks, fetchDefinition): null when not readable.
-        for (const q of decision.current ?? []) {
-          const rows = await client.executeKw(q.model, 'search_read', [], { domain: [['id', 'in', q.ids]], fields: [q.field], context: { active_test: false } }).catch(() => null);
-          current.set(`${q.model}\u0000${q.field}\u0000${q.ids.join(',')}`, rows === null ? null : currentLinksFrom(rows, q.field));
+        // As the proxy reads them (ProxyCore.fetchCurrentLinks, fetchDefinitions: one search_read per
+        // model and field): null when not readable.
+        const byField = <T extends { model: string; field: string }>(qs: readonly T[]): T[][] => {
+          const m = new Map<string, T[]>();
+          for (const q of qs) m.set(`${q.model}\u0000${q.field}`, [...(m.get(`${q.model}\u0000${q.field}`) ?? []), q]);
+          return [...m.values()];
+        };
+        for (const group of byField(decision.current ?? [])) {
+          const { model, field } = group[0]!;
+          const ids = [...new Set(group.flatMap((q) => q.ids))].sort((a, b) => a - b);
+          const rows = await client.executeKw(model, 'search_read', [], { domain: [['id', 'in', ids]], fields: [field], context: { active_test: false } }).catch(() => null);
+          const byId = rows === null ? null : currentLinksById(rows, field);
+          for (const q of group) current.set(`${q.model}\u0000${q.field}\u0000${q.ids.join(',')}`, linksOf(byId, q.ids));
         }
-        for (const q of decision.definitions ?? []) {
-          const rows = await client.executeKw(q.model, 'search_read', [], { domain: [['id', '=', q.id]], fields: [q.field], context: { active_test: false } }).catch(() => null);
-          const row = Array.isArray(rows) && rows.length === 1 && isStruct(rows[0]!) && rows[0].id === q.id ? rows[0] : undefined;
-          definitions.set(`${q.model}\u0000${q.id}\u0000${q.field}`, row ? propertiesDefinitionFrom(row[q.field]) : null);
+        for (const group of byField(decision.definitions ?? [])) {
+          const { model, field } = group[0]!;
+          const ids = [...new Set(group.map((q) => q.id))].sort((a, b) => a - b);
+          const rows = await client.executeKw(model, 'search_read', [], { domain: [['id', 'in', ids]], fields: [field], context: { active_test: false } }).catch(() => null);
+          const found = definitionsById(rows ?? false, field, ids);
+          for (const q of group) definitions.set(`${q.model}\u0000${q.id}\u0000${q.field}`, found.get(q.id) ?? null);
         }
       }
     }

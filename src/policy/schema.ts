@@ -57,3 +57,47 @@ export function currentLinksFrom(rows: RpcValue, field: string): (number | false
   }
   return out;
 }
+
+/**
+ * The properties definitions in `field` of the rows of one search_read by ids (`[['id', 'in', ids]]`),
+ * by id: null for an id no row answers or whose value is not a definition. One read for every
+ * definition record a call names, however many.
+ */
+export function definitionsById(rows: RpcValue, field: string, ids: readonly number[]): Map<number, PropertiesDefinition | null> {
+  const out = new Map<number, PropertiesDefinition | null>(ids.map((id) => [id, null]));
+  if (!Array.isArray(rows)) return out;
+  for (const r of rows) {
+    if (!isStruct(r) || typeof r.id !== 'number' || !out.has(r.id)) continue;
+    out.set(r.id, propertiesDefinitionFrom(r[field]));
+  }
+  return out;
+}
+
+/**
+ * The many2one `field` of the rows of one search_read by ids, by id (an id, false when empty, null
+ * when the value is not one), or null when the answer is not a list of rows. `linksOf` picks one
+ * query's records from it.
+ */
+export function currentLinksById(rows: RpcValue, field: string): Map<number, number | false | null> | null {
+  if (!Array.isArray(rows)) return null;
+  const out = new Map<number, number | false | null>();
+  for (const r of rows) {
+    if (!isStruct(r) || typeof r.id !== 'number') return null;
+    const one = currentLinksFrom([r], field);
+    out.set(r.id, one === null ? null : one[0]!);
+  }
+  return out;
+}
+
+/** The current links of `ids` (one entry per record found, as currentLinksFrom), or null when one cannot be read. */
+export function linksOf(byId: ReadonlyMap<number, number | false | null> | null, ids: readonly number[]): (number | false)[] | null {
+  if (!byId) return null;
+  const out: (number | false)[] = [];
+  for (const id of ids) {
+    if (!byId.has(id)) continue;
+    const v = byId.get(id)!;
+    if (v === null) return null;
+    out.push(v);
+  }
+  return out;
+}

@@ -27,7 +27,7 @@ import { decide, linkChanges, propertyNameReach, SCHEMA_ATTRIBUTES } from '../po
 import { READ_PRESET_ANY_VERSION } from '../policy/methods.js';
 import { takeToken, recordsAllowance, chargeRecords, refundRecords, parseHours, withinHours, type RateBucket, type RecordsBudget } from '../policy/limits.js';
 import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../policy/budget.js';
-import { currentLinksFrom, propertiesDefinitionFrom, schemaFromFieldsGet } from '../policy/schema.js';
+import { currentLinksById, definitionsById, linksOf, schemaFromFieldsGet } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
 import { callUpstream, Cancellation, encodeUpstreamCall, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamRequest, type UpstreamTarget, type UpstreamVia, type UpstreamAnswer } from '../upstream/forward.js';
@@ -794,8 +794,18 @@ export class ProxyCore {
       try {
         for (const m of missing) fetched.set(m, await this.fetchSchema(target, m, via));
         if (missingIr.length) for (const [id, model] of await this.fetchIrModels(target, missingIr, via)) fetchedIr.set(id, model);
-        for (const q of missingCurrent) fetchedCurrent.set(curKey(q.model, q.field, q.ids), await this.fetchCurrentLinks(target, q.model, q.field, q.ids, via));
-        for (const q of missingDefs) fetchedDefs.set(defKey(q.model, q.id, q.field), await this.fetchDefinition(target, q.model, q.id, q.field, via));
+        // One read per model and field, whatever the number of records or teams the call names (a
+        // create of many leads in many teams, many command lines): a call cannot multiply Odoo calls.
+        for (const [, group] of groupBy(missingCurrent, (q) => `${q.model}\u0000${q.field}`)) {
+          const { model, field } = group[0]!;
+          const byId = await this.fetchCurrentLinks(target, model, field, [...new Set(group.flatMap((q) => q.ids))].sort((a, b) => a - b), via);
+          for (const q of group) fetchedCurrent.set(curKey(q.model, q.field, q.ids), linksOf(byId, q.ids));
+        }
+        for (const [, group] of groupBy(missingDefs, (q) => `${q.model}\u0000${q.field}`)) {
+          const { model, field } = group[0]!;
+          const found = await this.fetchDefinitions(target, model, field, group.map((q) => q.id), via);
+          for (const q of group) fetchedDefs.set(defKey(q.model, q.id, q.field), found.get(q.id) ?? null);
+        }
       } finally {
         release();
       }
@@ -879,41 +889,51 @@ export class ProxyCore {
   }
 
   /**
-   * The properties definition held in `field` of record `id` of `model` (crm.team 3's
+   * The properties definitions held in `field` of records `ids` of `model` (crm.team 3's
    * `lead_properties_definition`), read as the integration user in the call's protocol (one
-   * search_read by id: archived records hold definitions too). Kept briefly (a minute at most):
-   * a property retyped from integer to many2one is judged by its new type soon after. null (not
-   * kept) when Odoo refuses or no such record is found: the engine then refuses the values.
+   * search_read by ids for those not cached: archived records hold definitions too). Kept briefly (a
+   * minute at most): a property retyped from integer to many2one is judged by its new type soon
+   * after. null (not kept) when Odoo refuses or no such record is found: the engine then refuses the
+   * values.
    */
-  private async fetchDefinition(target: UpstreamTarget, model: string, id: number, field: string, via: UpstreamVia): Promise<PropertiesDefinition | null> {
-    const cached = this.cachedDefinition(target, model, id, field);
-    if (cached) return cached;
+  private async fetchDefinitions(target: UpstreamTarget, model: string, field: string, ids: number[], via: UpstreamVia): Promise<Map<number, PropertiesDefinition | null>> {
+    const out = new Map<number, PropertiesDefinition | null>();
+    const toRead: number[] = [];
+    for (const id of new Set(ids)) {
+      const cached = this.cachedDefinition(target, model, id, field);
+      if (cached) out.set(id, cached);
+      else toRead.push(id);
+    }
+    if (toRead.length === 0) return out;
+    toRead.sort((a, b) => a - b);
     let rows: RpcValue;
     try {
-      rows = await callUpstream(this.deps.pool, target, model, 'search_read', [], { domain: [['id', '=', id]], fields: [field], context: { active_test: false } }, via);
+      rows = await callUpstream(this.deps.pool, target, model, 'search_read', [], { domain: [['id', 'in', toRead]], fields: [field], context: { active_test: false } }, via);
     } catch (e) {
       if (!(e instanceof UpstreamCallError)) throw e;
-      return null;
+      for (const id of toRead) out.set(id, null);
+      return out;
     }
-    const row = Array.isArray(rows) && rows.length === 1 && isStruct(rows[0]!) && rows[0].id === id ? rows[0] : undefined;
-    const definition = row ? propertiesDefinitionFrom(row[field]) : null;
-    if (!definition) return null;
-    const key = cacheKey(target, `${model}\u0000${id}\u0000${field}`);
-    this.definitionCache.delete(key);
-    if (this.definitionCache.size >= SCHEMA_CACHE_MAX) this.definitionCache.delete(this.definitionCache.keys().next().value!);
-    this.definitionCache.set(key, { until: Date.now() + Math.min(this.deps.options.schemaTtlMs, UNKNOWN_MODEL_TTL_MS), definition });
-    return definition;
+    for (const [id, definition] of definitionsById(rows, field, toRead)) {
+      out.set(id, definition);
+      if (!definition) continue;
+      const key = cacheKey(target, `${model}\u0000${id}\u0000${field}`);
+      this.definitionCache.delete(key);
+      if (this.definitionCache.size >= SCHEMA_CACHE_MAX) this.definitionCache.delete(this.definitionCache.keys().next().value!);
+      this.definitionCache.set(key, { until: Date.now() + Math.min(this.deps.options.schemaTtlMs, UNKNOWN_MODEL_TTL_MS), definition });
+    }
+    return out;
   }
 
   /**
    * The many2one `field` of records `ids` of `model` (the records a write changes; their team holds
-   * the properties definition), read as the integration user: never cached, a write changes it.
-   * null when Odoo refuses.
+   * the properties definition), by id, read as the integration user: never cached, a write changes
+   * it. null when Odoo refuses.
    */
-  private async fetchCurrentLinks(target: UpstreamTarget, model: string, field: string, ids: number[], via: UpstreamVia): Promise<(number | false)[] | null> {
+  private async fetchCurrentLinks(target: UpstreamTarget, model: string, field: string, ids: number[], via: UpstreamVia): Promise<Map<number, number | false | null> | null> {
     try {
       const rows = await callUpstream(this.deps.pool, target, model, 'search_read', [], { domain: [['id', 'in', ids]], fields: [field], context: { active_test: false } }, via);
-      return currentLinksFrom(rows, field);
+      return currentLinksById(rows, field);
     } catch (e) {
       if (!(e instanceof UpstreamCallError)) throw e;
       return null;
@@ -1569,6 +1589,18 @@ function collectPairs(v: RpcValue, fields: ReadonlySet<string>, out: RpcValue[][
       if (fields.has(k) && Array.isArray(item) && item.length === 2 && typeof item[0] === 'number' && typeof item[1] === 'string') out.push(item);
       else if (typeof item === 'object' && item !== null) collectPairs(item, fields, out, depth + 1);
     }
+  }
+  return out;
+}
+
+/** Items grouped by `keyOf`, in first-seen order. */
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = keyOf(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
   }
   return out;
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { env, expectDecision, key, runCases, SCHEMAS, shapes, type Case } from './support.js';
 import { decide } from '../../src/policy/decide.js';
-import { currentLinksFrom, propertiesDefinitionFrom } from '../../src/policy/schema.js';
+import { currentLinksById, currentLinksFrom, definitionsById, linksOf, propertiesDefinitionFrom } from '../../src/policy/schema.js';
 import type { DecideEnv, ModelSchema, PropertiesDefinition, Rule } from '../../src/policy/types.js';
 import type { RpcValue } from '../../src/rpc/values.js';
 
@@ -143,6 +143,16 @@ test('propertiesDefinitionFrom and currentLinksFrom read what Odoo answers', () 
   assert.deepEqual(currentLinksFrom([{ id: 1, team_id: [3, 'Europe'] }, { id: 2, team_id: false }, { id: 3, team_id: 4 }], 'team_id'), [3, false, 4]);
   assert.equal(currentLinksFrom([{ id: 1, team_id: 'x' }], 'team_id'), null);
   assert.equal(currentLinksFrom({}, 'team_id'), null);
+  // read in one search_read by ids (the proxy and check): by id, records not found left out
+  const defs = definitionsById([{ id: 2, f: [{ name: 'a', type: 'integer' }] }, { id: 3, f: 'x' }, { id: 9, f: [] }], 'f', [1, 2, 3]);
+  assert.deepEqual([...defs.keys()], [1, 2, 3]);
+  assert.deepEqual([defs.get(1), { ...defs.get(2) }, defs.get(3)], [null, { a: { type: 'integer' } }, null]);
+  assert.deepEqual([...definitionsById(false, 'f', [4])], [[4, null]]);
+  const byId = currentLinksById([{ id: 1, team_id: [3, 'Europe'] }, { id: 2, team_id: false }, { id: 5, team_id: 'x' }], 'team_id');
+  assert.deepEqual(linksOf(byId, [1, 2]), [3, false]);
+  assert.deepEqual(linksOf(byId, [1, 4]), [3], 'a record not found is left out (the engine then sees fewer)');
+  assert.equal(linksOf(byId, [1, 5]), null);
+  assert.equal(linksOf(currentLinksById({}, 'team_id'), [1]), null);
 });
 
 test('properties definitions: defaults are names in read answers and links in writes', () => {

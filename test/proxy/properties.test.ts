@@ -126,3 +126,51 @@ test('property values written under a key with domains are judged by the definit
   assert.match(lying.error?.data?.message ?? '', /links res\.partner records outside the domain/, JSON.stringify(lying));
   assert.equal(reads.length, 1, 'the definition is kept briefly, like a schema');
 });
+
+test('property values: one client call reads the definitions of all the teams it names in one upstream call, and the written leads\' teams in one', async (t) => {
+  // Amplification: a create of leads in many teams (or a write of many command lines) named one
+  // definition read per team, each a call to Odoo; they are read together, by model and field.
+  const teamReads: string[] = [];
+  const leadReads: string[] = [];
+  const upstream = rewritingUpstream((_url, body) => {
+    if (body.includes('"fields_get"') && body.includes('"crm.lead"')) {
+      return (a) => {
+        const parsed = JSON.parse(a.text) as { result?: Record<string, Record<string, RpcValue>> };
+        const lp = parsed.result?.lead_properties;
+        if (lp) Object.assign(lp, { definition_record: 'team_id', definition_record_field: 'lead_properties_definition' });
+        return { status: a.status, text: JSON.stringify(parsed) };
+      };
+    }
+    if (body.includes('"crm.lead"') && body.includes('"search_read"') && body.includes('"team_id"')) leadReads.push(body);
+    if (body.includes('"crm.team"') && body.includes('"lead_properties_definition"')) {
+      teamReads.push(body);
+      const ids = (/\["id","in",\[([\d,]+)\]\]/.exec(body)?.[1] ?? '').split(',').filter(Boolean).map(Number);
+      return (a) => {
+        const parsed = JSON.parse(a.text) as { id?: RpcValue };
+        const definition = [{ name: 'p_count', string: 'Count', type: 'integer' }];
+        return { status: 200, text: JSON.stringify({ jsonrpc: '2.0', id: parsed.id ?? null, result: ids.map((id) => ({ id, lead_properties_definition: definition })) }) };
+      };
+    }
+    return undefined;
+  });
+  const h = await startHarness({ version: 19, upstream });
+  t.after(() => h.close());
+  const orm = h.standin.orm;
+  const limited = (await h.addKey({ name: 'props-batch', rules: [{ ...leadRule, methods: ['read', 'write', 'create'], fields: ['name', 'team_id', 'lead_properties'] }, customersOnly] })).token;
+
+  const created = await call(h, limited, 'crm.lead', 'create', [[
+    { name: 'A', team_id: 1, lead_properties: { p_count: 1 } },
+    { name: 'B', team_id: 2, lead_properties: { p_count: 2 } },
+    { name: 'C', team_id: 1, lead_properties: { p_count: 3 } },
+  ]]);
+  assert.ok(Array.isArray(created.result) && created.result.length === 3, JSON.stringify(created));
+  assert.equal(teamReads.length, 1, 'both teams\' definitions in one read');
+  assert.match(teamReads[0]!, /\["id","in",\[1,2\]\]/);
+
+  const ids = created.result as number[];
+  const written = await call(h, limited, 'crm.lead', 'write', [[ids[0]!, ids[2]!], { lead_properties: { p_count: 4 } }]);
+  assert.equal(written.result, true, JSON.stringify(written));
+  assert.equal(leadReads.length, 1, 'the written leads\' team in one read');
+  assert.equal(teamReads.length, 1, 'the definitions were kept');
+  assert.deepEqual(orm.get('crm.lead', ids[0]!)?.lead_properties, { p_count: 4 });
+});
