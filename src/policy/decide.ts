@@ -669,7 +669,7 @@ class RuleEval {
    * (Many2many.write_real: `relation_set`), which the proxy reads upstream first. `owners` is []
    * for records being created (no links yet), undefined when the records are not known here.
    */
-  unlinked(comodel: string, removed: { ids: number[] } | { model: string; field: string; owners: number[] | undefined; related: boolean; set?: number[] }, via: string): void {
+  unlinked(comodel: string, removed: { ids: number[] } | { model: string; field: string; owners: number[] | undefined; related: boolean; set?: number[]; rows?: LinkSet['rows']; adds?: boolean }, via: string): void {
     if (!this.linksNeedCheck(comodel)) return;
     const { domain, outside } = this.reach(comodel);
     if ('ids' in removed) {
@@ -684,7 +684,7 @@ class RuleEval {
       deny(`${via} removes every current link of ${removed.model}.${removed.field}, and the engine cannot read which ${comodel} records those are${removed.related ? ' (a related field: the links belong to another record)' : ''}, while the key's rules limit ${comodel} to domains; remove links one by one with command 3 and add them with command 4`);
     }
     const check: UpstreamCheck = { kind: 'links_in_domain', model: removed.model, ids: owners, field: removed.field, comodel, domain, reason: `${via} removes links to ${outside}` };
-    if (removed.set) check.set = { ids: [...new Set(removed.set)], reason: `${via} links ${outside}` };
+    if (removed.set) check.set = { ids: [...new Set(removed.set)], reason: `${via} links ${outside}`, ...(removed.rows ? { rows: removed.rows } : {}), ...(removed.adds ? { adds: true } : {}) };
     this.st.checks.push(check);
   }
 
@@ -2099,18 +2099,20 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       for (const cell of cellsOf(index)) ev.propertiesValue(cell, `load column '${col}'`);
     }
   };
-  /** Database ids in a `.id` column (a many2many cell lists several, comma-separated). */
-  const idsOf = (index: number, col: string, several: boolean): number[] => {
+  const empty = (cell: RpcValue | undefined): boolean => cell === undefined || cell === null || cell === false || cell === '';
+  /** The database ids of one `.id` cell (a many2many cell lists several, comma-separated); none when empty. */
+  const idsIn = (cell: RpcValue | undefined, col: string, several: boolean): number[] => {
+    if (empty(cell)) return [];
     const ids: number[] = [];
-    cellsOf(index).forEach((cell) => {
-      for (const part of several ? String(cell).split(',') : [String(cell)]) {
-        const t = part.trim();
-        if ((typeof cell !== 'string' && typeof cell !== 'number') || !/^[0-9]+$/.test(t) || Number(t) <= 0 || !Number.isSafeInteger(Number(t))) deny(`load column '${col}': ${quoteName(cell)} is not ${several ? 'a list of record ids' : 'a record id'}`);
-        ids.push(Number(t));
-      }
-    });
+    for (const part of several ? String(cell).split(',') : [String(cell)]) {
+      const t = part.trim();
+      if ((typeof cell !== 'string' && typeof cell !== 'number') || !/^[0-9]+$/.test(t) || Number(t) <= 0 || !Number.isSafeInteger(Number(t))) deny(`load column '${col}': ${quoteName(cell!)} is not ${several ? 'a list of record ids' : 'a record id'}`);
+      ids.push(Number(t));
+    }
     return ids;
   };
+  /** Database ids in a `.id` column. */
+  const idsOf = (index: number, col: string, several: boolean): number[] => cellsOf(index).flatMap((cell) => idsIn(cell, col, several));
   /**
    * External ids an `id` column names. A new one is written into ir.model.data (as superuser) in
    * its module's namespace: outside `__import__` and `__export__`, which no module installs, Odoo's
@@ -2149,7 +2151,8 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   const byDatabaseId = namesRecords('.id');
   const updatesById = byExternalId || byDatabaseId;
   // The records rows update by database id (rows naming an external id update unknown records).
-  const updatedIds = byExternalId ? undefined : byDatabaseId ? idsOf(byHead.get('.id')![0]!.index, '.id', false) : [];
+  const databaseIdIndex = byHead.get('.id')?.[0]?.index ?? -1;
+  const updatedIds = byExternalId ? undefined : byDatabaseId ? idsOf(databaseIdIndex, '.id', false) : [];
 
   for (const head of ['id', '.id']) {
     for (const { index, rest, col } of byHead.get(head) ?? []) {
@@ -2180,7 +2183,12 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
         if (rest.length > 1 || (rest.length === 1 && rest[0] !== 'id' && rest[0] !== '.id')) deny(`load column '${col}': only one2many lines can be imported with sub-fields`);
       }
       for (const { col, rest, index } of cols) {
-        loadLink(ev, { model: ev.model, field: head, info, col, ref: rest[0] ?? null, ids: () => idsOf(index, col, info.type === 'many2many'), owners: updatesById ? updatedIds : [] });
+        // Row by row, where rows name the records they update by '.id': the record (null for a new
+        // one) and the ids of its cell, which Odoo writes to that record alone.
+        const byRow = byDatabaseId && !byExternalId
+          ? () => rows.map((row) => ({ owner: idsIn((row as RpcValue[])[databaseIdIndex], '.id', false)[0] ?? null, ids: idsIn((row as RpcValue[])[index], col, true) }))
+          : undefined;
+        loadLink(ev, { model: ev.model, field: head, info, col, ref: rest[0] ?? null, ids: () => idsOf(index, col, info.type === 'many2many'), owners: updatesById ? updatedIds : [], byRow, adds: !pyFalsy(ctx.update_many2many ?? null) });
         if (rest.length === 0) nameCreates(col, info.relation);
       }
       continue;
@@ -2317,9 +2325,10 @@ function namedIn(value: RpcValue, path: string): boolean {
  * search on the comodel; by database id (`/.id`), links to those ids, checked like any linked id;
  * by external id (`/id`), links the engine cannot check. A many2many value replaces the links of
  * the records it is written to (Command.set): on records that exist (`owners`; undefined when the
- * rows name them by external id) the links removed are checked too.
+ * rows name them by external id) the links removed are checked too, row by row where `byRow` gives
+ * the record each row updates by `.id` (loadLinksByRow; `adds` under update_many2many).
  */
-function loadLink(ev: RuleEval, c: { model: string; field: string; info: FieldInfo; col: string; ref: string | null; ids: () => number[]; owners: number[] | undefined }): void {
+function loadLink(ev: RuleEval, c: { model: string; field: string; info: FieldInfo; col: string; ref: string | null; ids: () => number[]; owners: number[] | undefined; byRow?: () => { owner: number | null; ids: number[] }[]; adds?: boolean }): void {
   const comodel = c.info.relation!;
   const companies = ev.st.key.limits?.companies;
   if (comodel === 'res.company' && companies && companies.length > 0 && c.ref !== '.id') {
@@ -2341,32 +2350,74 @@ function loadLink(ev: RuleEval, c: { model: string; field: string; info: FieldIn
   const ids = c.ids();
   if (c.info.type === 'many2many') {
     if (c.owners === undefined) deny(`load column '${c.col}' replaces the ${comodel} links of the existing records the rows update, which the engine cannot read (they are named by external id), while the key's rules limit ${comodel} to domains; name them with '.id', or write them with commands 3 and 4`);
+    if (c.byRow && c.owners.length > 0 && !c.info.related) return loadLinksByRow(ev, comodel, { ...c, byRow: c.byRow });
     ev.unlinked(comodel, { model: c.model, field: c.field, owners: c.owners, related: !!c.info.related }, `load column '${c.col}' (a many2many cell replaces the links of the records the rows update)`);
   }
   ev.linked(comodel, ids, `load column '${c.col}'`);
 }
 
+/**
+ * A many2many `.id` column on rows naming the records they update by `.id`: each row writes its
+ * cell to its own record (ir.fields.converter._str_to_many2many: Command.set of the cell's ids, or
+ * Command.link of each under `update_many2many`; an empty cell is False, which clears the links
+ * either way), so it is checked as command 6 on that record: the links it removes and the ids it
+ * adds, from the links read upstream (one links_in_domain check with `set` row by row). A link the
+ * cell keeps is neither, so an export re-imported with a tag the key cannot reach left as it was
+ * passes. Rows without `.id` create records: their ids are checked as linked.
+ */
+function loadLinksByRow(ev: RuleEval, comodel: string, c: { model: string; field: string; col: string; byRow: () => { owner: number | null; ids: number[] }[]; adds?: boolean }): void {
+  const rows = c.byRow();
+  const at = { model: c.model, field: c.field, related: false };
+  const sets = rows.filter((r) => r.owner !== null && !(c.adds && r.ids.length === 0)).map((r) => ({ id: r.owner!, ids: r.ids }));
+  const cleared = rows.filter((r) => r.owner !== null && c.adds && r.ids.length === 0).map((r) => r.owner!);
+  const named = sets.flatMap((r) => r.ids);
+  if (sets.length) {
+    const how = c.adds ? 'adds links to the record its row updates (update_many2many)' : 'sets the links of the record its row updates';
+    ev.unlinked(comodel, { ...at, owners: sets.map((r) => r.id), set: named, rows: sets, adds: c.adds }, `load column '${c.col}' (a many2many cell ${how})`);
+  }
+  if (cleared.length) ev.unlinked(comodel, { ...at, owners: cleared }, `load column '${c.col}' (an empty many2many cell clears the links of the record its row updates)`);
+  ev.linked(comodel, named, `load column '${c.col}'`, { domainChecked: true }); // the companies limit still applies to every id named
+  ev.linked(comodel, rows.filter((r) => r.owner === null).flatMap((r) => r.ids), `load column '${c.col}'`);
+}
+
 // -------------------------------------------------------------------------------------------------
+
+/** The `set` of a links_in_domain check: what the write sets the links of the records to. */
+export type LinkSet = NonNullable<Extract<UpstreamCheck, { kind: 'links_in_domain' }>['set']>;
 
 /**
  * What a many2many write that sets the links to `set` changes (a links_in_domain check with `set`),
  * from the field as read on the written records `owners`: the links it removes (current ones not in
- * `set`) and the ones it adds (ids of `set` a record lacks). Many2many.write_real works per record,
- * inserting and deleting only the difference. A record whose row is missing from the answer, or
- * comes twice, counts as linked to nothing: every id of `set` is added there (checked, never
- * assumed kept).
+ * the ids a record is set to) and the ones it adds (ids a record lacks). Many2many.write_real works
+ * per record, inserting and deleting only the difference. `set` is the ids every record is set to,
+ * or a LinkSet whose `rows` give each record its own ids (load rows) and whose `adds` removes
+ * nothing (Command.link). A record whose row is missing from the answer, or comes twice, counts as
+ * linked to nothing: every id it is set to is added there (checked, never assumed kept).
  */
-export function linkChanges(owners: number[], rows: { id: unknown; links: number[] }[], set: number[]): { removed: number[]; added: number[] } {
-  const wanted = new Set(set);
+export function linkChanges(owners: number[], rows: { id: unknown; links: number[] }[], set: number[] | Pick<LinkSet, 'ids' | 'rows' | 'adds'>): { removed: number[]; added: number[] } {
+  const spec = Array.isArray(set) ? { ids: set } : set;
+  const targets = spec.rows ?? owners.map((id) => ({ id, ids: spec.ids }));
+  const setsOf = new Map<number, Set<number>[]>();
+  for (const t of targets) {
+    const list = setsOf.get(t.id) ?? [];
+    list.push(new Set(t.ids));
+    setsOf.set(t.id, list);
+  }
   const current = new Map<number, Set<number> | null>();
   const removed = new Set<number>();
+  // A read row for no record the write names (not asked for) keeps the one set all records get,
+  // or none where each record gets its own.
+  const fallback = [new Set(spec.rows ? [] : spec.ids)];
   for (const row of rows) {
-    for (const id of row.links) if (!wanted.has(id)) removed.add(id);
+    if (!spec.adds) {
+      const sets = (typeof row.id === 'number' ? setsOf.get(row.id) : undefined) ?? fallback;
+      for (const wanted of sets) for (const id of row.links) if (!wanted.has(id)) removed.add(id);
+    }
     // A record answered twice is taken as linked to nothing (its links cannot be told).
     if (typeof row.id === 'number') current.set(row.id, current.has(row.id) ? null : new Set(row.links));
   }
   const added = new Set<number>();
-  for (const owner of owners) for (const id of wanted) if (!current.get(owner)?.has(id)) added.add(id);
+  for (const t of targets) for (const id of t.ids) if (!current.get(t.id)?.has(id)) added.add(id);
   return { removed: [...removed], added: [...added] };
 }
 

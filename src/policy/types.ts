@@ -162,7 +162,19 @@ export type UpstreamCheck =
        * (checked with `reason`) and the ids it names that the record lacks are added (checked with
        * `set.reason`); a link kept (read, then written back whole) is neither.
        */
-      set?: { ids: number[]; reason: string };
+      set?: {
+        ids: number[];
+        reason: string;
+        /**
+         * Per record, where records get different ids (load: each row sets the links of the record
+         * its `.id` cell names): the record and the ids its row sets, a record named by several rows
+         * once per row (each compared with the links read before the call, which covers every
+         * step in between). `ids` is then their union.
+         */
+        rows?: { id: number; ids: number[] }[];
+        /** The ids are added and no link is removed (load under `update_many2many`: Command.link). */
+        adds?: boolean;
+      };
     };
 
 /** A rule that lets the key read `display_name` of the models it matches (see PropertyNameRedaction). */

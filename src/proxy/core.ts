@@ -981,8 +981,8 @@ export class ProxyCore {
     if (check.kind === 'links_in_domain') {
       const rows = await this.currentLinks(target, check, ids, via, call);
       if (check.set) {
-        // The write sets each record's links to `set`: only the links it removes and adds change.
-        const { removed, added } = linkChanges(ids, rows, check.set.ids);
+        // The write sets each record's links to `set` (or adds them): only the links it removes and adds change.
+        const { removed, added } = linkChanges(ids, rows, check.set);
         return (await this.countInDomain(target, check.comodel, removed, check.domain, check.reason, via)) ?? (await this.countInDomain(target, check.comodel, added, check.domain, check.set.reason, via));
       }
       ids = [...new Set(rows.flatMap((r) => r.links))];

@@ -8,9 +8,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { RpcValue } from '../../src/rpc/values.js';
 import type { ModelSchema, Rule } from '../../src/policy/types.js';
-import { linkChanges } from '../../src/policy/decide.js';
+import { decide, linkChanges } from '../../src/policy/decide.js';
 import { importExportPath } from '../../src/policy/names.js';
-import { key, runCases, SCHEMAS, type Case, type CallSpec } from './support.js';
+import { env, key, runCases, SCHEMAS, shapes, type Case, type CallSpec } from './support.js';
 
 const char = { type: 'char' };
 const schemas: Record<string, ModelSchema> = { ...SCHEMAS, 'res.partner.category': { name: char, display_name: char } };
@@ -132,6 +132,119 @@ test('linkChanges: per record, the links a set removes and the ids it adds; a li
   assert.deepEqual(linkChanges([10], [{ id: '10', links: [1] }], [1]), { removed: [], added: [1] });
   // An empty set removes every link.
   assert.deepEqual(linkChanges([10], [{ id: 10, links: [1, 2] }], []), { removed: [1, 2], added: [] });
+});
+
+test('linkChanges: row by row (load), and adding only (update_many2many)', () => {
+  // Partner 10 has VIP (1) and Web (2); partner 11 has Web (2).
+  const current = [{ id: 10, links: [1, 2] }, { id: 11, links: [2] }];
+  // Each record compared with its own row: 10 keeps VIP, 11 gets Web 2 (3).
+  assert.deepEqual(linkChanges([10, 11], current, { ids: [1, 2, 3], rows: [{ id: 10, ids: [1, 2] }, { id: 11, ids: [2, 3] }] }), { removed: [], added: [3] });
+  // The same ids given to every record would have added VIP to 11.
+  assert.deepEqual(linkChanges([10, 11], current, [1, 2, 3]), { removed: [], added: [3, 1] });
+  // 10's row drops VIP; 11's row adds it.
+  assert.deepEqual(linkChanges([10, 11], current, { ids: [2, 1], rows: [{ id: 10, ids: [2] }, { id: 11, ids: [2, 1] }] }), { removed: [1], added: [1] });
+  // A record in two rows: each row against the links read before the call (VIP dropped by the first row).
+  assert.deepEqual(linkChanges([10], [current[0]!], { ids: [2, 1], rows: [{ id: 10, ids: [2] }, { id: 10, ids: [1, 2] }] }), { removed: [1], added: [] });
+  // Adding only: nothing removed, ids the record lacks added.
+  assert.deepEqual(linkChanges([10, 11], current, { ids: [3, 1], rows: [{ id: 10, ids: [3] }, { id: 11, ids: [1] }], adds: true }), { removed: [], added: [3, 1] });
+  assert.deepEqual(linkChanges([10], [current[0]!], { ids: [1], rows: [{ id: 10, ids: [1] }], adds: true }), { removed: [], added: [] });
+  // A read row for a record no row names loses every link; a record not answered gains every id.
+  assert.deepEqual(linkChanges([10], current, { ids: [1, 2], rows: [{ id: 10, ids: [1, 2] }] }), { removed: [2], added: [] });
+  assert.deepEqual(linkChanges([12], current, { ids: [2], rows: [{ id: 12, ids: [2] }] }), { removed: [1, 2], added: [2] });
+});
+
+// --- An export with tags by database id, edited and imported back with load ------------------------
+
+// A key limited to the Web tags that maintains contacts' tags. VIP (1) is outside the key's tags,
+// Web Shop (2) and Web Lead (3) inside. Partners 10 (VIP, Web Shop) and 11 (Web Shop).
+const WEB_TAGS = [['name', '=like', 'Web%']];
+const VIP = 1;
+const WEB_SHOP = 2;
+const WEB_LEAD = 3;
+const tagKeeper: Rule[] = [
+  { model: 'res.partner', methods: ['read', 'create', 'write', 'load', 'export_data'], fields: ['name', 'category_id'] },
+  { model: 'res.partner.category', methods: ['read'], domain: WEB_TAGS },
+];
+const partnerTags: Record<number, number[]> = { 10: [VIP, WEB_SHOP], 11: [WEB_SHOP] };
+const insideWeb = new Set([WEB_SHOP, WEB_LEAD]);
+
+/**
+ * The call's outcome once the proxy has made the upstream checks the decision asks for, as
+ * ProxyCore.runCheck makes them: links_in_domain reads the partners' current tags (partnerTags) and
+ * counts the links removed and added (or, without `set`, every current link) inside the domain;
+ * ids_in_domain counts the ids. Every shape of the call must come out the same.
+ */
+function importOutcome(spec: CallSpec, limits: Record<string, unknown> = {}): string {
+  const outcomes = new Set<string>();
+  for (const { call } of shapes(spec)) {
+    const d = decide(key(tagKeeper, { limits }), call, env({ schema: (m) => schemas[m] }));
+    if (d.verdict !== 'allow') {
+      outcomes.add(d.verdict === 'deny' ? `refused: ${d.reason}` : d.verdict);
+      continue;
+    }
+    let refusal: string | null = null;
+    for (const c of d.checks) {
+      assert.deepEqual(c.domain, WEB_TAGS);
+      let ids: number[] = c.ids;
+      let reason = c.reason;
+      if (c.kind === 'links_in_domain') {
+        const rows = [...new Set(c.ids)].filter((id) => partnerTags[id]).map((id) => ({ id, links: partnerTags[id]! }));
+        if (c.set) {
+          const { removed, added } = linkChanges([...new Set(c.ids)], rows, c.set);
+          const out = removed.find((id) => !insideWeb.has(id)) !== undefined ? c.reason : added.find((id) => !insideWeb.has(id)) !== undefined ? c.set.reason : null;
+          refusal ??= out;
+          continue;
+        }
+        ids = rows.flatMap((r) => r.links);
+      }
+      if (ids.some((id) => !insideWeb.has(id))) refusal ??= reason;
+      reason = '';
+    }
+    outcomes.add(refusal ? `refused: ${refusal}` : 'allowed');
+  }
+  assert.equal(outcomes.size, 1, [...outcomes].join(' / '));
+  return [...outcomes][0]!;
+}
+
+test("imports: an export with tags by database id ('category_id/.id') imported back: each row is checked by the links it changes on its own record", () => {
+  const fields = ['.id', 'name', 'category_id/.id'];
+  const removes = /^refused: load column 'category_id\/\.id' \(a many2many cell sets the links of the record its row updates\) removes links to res\.partner\.category records outside the domain of rule 1/;
+  const adds = /^refused: load column 'category_id\/\.id' .*links res\.partner\.category records outside the domain of rule 1/;
+  // The round trip: partner 10 keeps VIP exactly as exported, a Web tag added; 11 unchanged.
+  assert.equal(importOutcome(load('res.partner', fields, [['10', 'Acme', `${VIP},${WEB_SHOP},${WEB_LEAD}`], ['11', 'Jane', `${WEB_SHOP}`]])), 'allowed');
+  // Cells in another order, with spaces, and as a number: the same ids.
+  assert.equal(importOutcome(load('res.partner', fields, [['10', 'Acme', ` ${WEB_SHOP} , ${VIP}`], [11, 'Jane', WEB_SHOP]])), 'allowed');
+  // A row dropping VIP, one adding it to a partner without it, an empty cell (False: clears VIP).
+  assert.match(importOutcome(load('res.partner', fields, [['10', 'Acme', `${WEB_SHOP}`], ['11', 'Jane', `${WEB_SHOP}`]])), removes);
+  assert.match(importOutcome(load('res.partner', fields, [['10', 'Acme', `${VIP},${WEB_SHOP}`], ['11', 'Jane', `${WEB_SHOP},${VIP}`]])), adds);
+  assert.match(importOutcome(load('res.partner', fields, [['10', 'Acme', '']])), removes);
+  // VIP kept on 10 cannot be carried to 11 in the same file.
+  assert.match(importOutcome(load('res.partner', fields, [['11', 'Jane', `${VIP},${WEB_SHOP}`], ['10', 'Acme', `${VIP},${WEB_SHOP}`]])), adds);
+  // Two rows for one partner: each is a write of its own (the first drops VIP, the second puts it back).
+  assert.match(importOutcome(load('res.partner', fields, [['10', 'Acme', `${WEB_SHOP}`], ['10', 'Acme', `${VIP},${WEB_SHOP}`]])), removes);
+  assert.equal(importOutcome(load('res.partner', fields, [['10', 'Acme', `${VIP},${WEB_SHOP}`], ['10', 'Acme', `${VIP},${WEB_LEAD}`]])), 'allowed');
+  // New rows (no '.id') have nothing to remove; VIP named there is linked.
+  assert.equal(importOutcome(load('res.partner', fields, [['10', 'Acme', `${VIP},${WEB_SHOP}`], ['', 'New', `${WEB_LEAD}`]])), 'allowed');
+  assert.match(importOutcome(load('res.partner', fields, [['10', 'Acme', `${VIP},${WEB_SHOP}`], ['', 'New', `${VIP}`]])), /^refused: load column 'category_id\/\.id' links res\.partner\.category records outside/);
+  // Rows named by external id: their links cannot be read, refused as before.
+  assert.match(importOutcome(load('res.partner', ['id', 'name', 'category_id/.id'], [['__export__.res_partner_10', 'Acme', `${VIP},${WEB_SHOP}`]])), /which the engine cannot read \(they are named by external id\)/);
+});
+
+test('imports: update_many2many makes load add links (Command.link), so only the ids a record lacks are checked; an empty cell still clears', () => {
+  const fields = ['.id', 'category_id/.id'];
+  const allowed = { context_keys: ['update_many2many'] };
+  const ctx = { update_many2many: true };
+  // Adding a Web tag to a partner that has VIP: nothing is removed.
+  assert.equal(importOutcome(load('res.partner', fields, [['10', `${WEB_LEAD}`]], ctx), allowed), 'allowed');
+  // VIP named where it already is: no change.
+  assert.equal(importOutcome(load('res.partner', fields, [['10', `${VIP},${WEB_LEAD}`]], ctx), allowed), 'allowed');
+  // Adding VIP to a partner without it.
+  assert.match(importOutcome(load('res.partner', fields, [['11', `${VIP}`]], ctx), allowed), /^refused: load column 'category_id\/\.id' \(a many2many cell adds links to the record its row updates \(update_many2many\)\) links res\.partner\.category records outside/);
+  // An empty cell is False before update_many2many is read: every link of the record goes (VIP too).
+  assert.match(importOutcome(load('res.partner', fields, [['10', '']], ctx), allowed), /^refused: load column 'category_id\/\.id' \(an empty many2many cell clears the links of the record its row updates\) removes links to res\.partner\.category records outside/);
+  assert.equal(importOutcome(load('res.partner', fields, [['11', ''], ['10', `${WEB_LEAD}`]], ctx), allowed), 'allowed');
+  // A falsy update_many2many replaces, as without it.
+  assert.match(importOutcome(load('res.partner', fields, [['10', `${WEB_LEAD}`]], { update_many2many: false }), allowed), /removes links to res\.partner\.category records outside/);
 });
 
 // --- MCP server, website form, n8n: the recipes' scopes (docs/scopes.md examples) -----------------

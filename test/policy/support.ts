@@ -128,7 +128,7 @@ export interface Expect {
   params?: Record<string, RpcValue>;
   context?: RpcValue;
   /** The checks in order; a links_in_domain check also names the field and its comodel, and the ids it sets the links to when it does. */
-  checks?: ({ model: string; ids: number[] } | { model: string; ids: number[]; field: string; comodel: string; set?: number[] })[];
+  checks?: ({ model: string; ids: number[] } | { model: string; ids: number[]; field: string; comodel: string; set?: number[]; rows?: { id: number; ids: number[] }[]; adds?: boolean })[];
   /** The domains of the checks, in the same order (compared only when given). */
   checkDomains?: RpcValue[][];
   redactions?: ({ fields: string[]; comodel: string | undefined; domain?: RpcValue[] } | { properties: string[] })[];
@@ -159,7 +159,7 @@ export function expectDecision(k: KeyScope, spec: CallSpec, e: Expect, over: Par
       const bound = bindCall(d.call, en.version);
       for (const [p, v] of Object.entries(e.params ?? {})) assert.deepEqual(bound.params[p], v, `${where}: parameter ${p}`);
       if ('context' in e) assert.deepEqual(bound.context, e.context, `${where}: context`);
-      if (e.checks) assert.deepEqual(d.checks.map((c) => (c.kind === 'links_in_domain' ? { model: c.model, ids: c.ids, field: c.field, comodel: c.comodel, ...(c.set ? { set: c.set.ids } : {}) } : { model: c.model, ids: c.ids })), e.checks, `${where}: checks`);
+      if (e.checks) assert.deepEqual(d.checks.map((c) => (c.kind === 'links_in_domain' ? { model: c.model, ids: c.ids, field: c.field, comodel: c.comodel, ...(c.set ? { set: c.set.ids } : {}), ...(c.set?.rows ? { rows: c.set.rows } : {}), ...(c.set?.adds ? { adds: true } : {}) } : { model: c.model, ids: c.ids })), e.checks, `${where}: checks`);
       if (e.checkDomains) assert.deepEqual(d.checks.map((c) => c.domain), e.checkDomains, `${where}: check domains`);
       if (e.redactions) assert.deepEqual(d.redactions.map((r) => (r.kind === 'property_names' ? { properties: r.fields } : { fields: r.fields, comodel: r.comodel, ...(r.domain ? { domain: r.domain } : {}) })), e.redactions, `${where}: redactions`);
       assert.equal(d.call.credential, call.credential, `${where}: the forwarded call keeps the client's credential for the proxy to replace`);
