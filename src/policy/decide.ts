@@ -191,7 +191,7 @@ interface State {
   /** ir.model ids whose model is not known yet (env.irModelName): asked for like missing schemas. */
   missingIrModels: Set<number>;
   /** Properties definitions not read yet (env.propertiesDefinition), by model, id and field. */
-  missingDefinitions: Map<string, { model: string; id: number; field: string }>;
+  missingDefinitions: Map<string, { model: string; id: number; field: string; fresh?: true }>;
   /** Many2one values of existing records not read yet (env.currentLinks). */
   missingCurrent: Map<string, { model: string; field: string; ids: number[] }>;
   checks: UpstreamCheck[];
@@ -1129,7 +1129,7 @@ class RuleEval {
       // Values judged by the property's definition where the record holding it can be known: plain
       // create and write values (copy's default, context defaults and load cells keep the refusal).
       else if (info?.type === 'properties') this.propertiesValue(v, `${what}['${f}']`, pairs === undefined ? { model, field: f, values: vals, owners } : undefined);
-      else if (info?.type === 'properties_definition') this.definitionDefaults(v, `${what}['${f}']`);
+      else if (info?.type === 'properties_definition') this.definitionWritten(v, `${what}['${f}']`, { model, field: f, owners });
       else if (Array.isArray(v) || isStruct(v)) {
         if (info && RELATIONAL.has(info.type)) deny(`${what}['${f}']: a ${info.type} value must be a record id`);
       } else if (info?.type === 'many2one' && info.relation && !info.related && v !== false && v !== null) {
@@ -1417,7 +1417,7 @@ class RuleEval {
    * They are checked like a many2one field's ids on that comodel. Text that is not JSON the engine
    * reads is refused, as for a properties value.
    */
-  definitionDefaults(v: RpcValue, via: string): void {
+  definitionWritten(v: RpcValue, via: string, at: { model: string; field: string; owners: number[] | undefined }): void {
     let value: unknown = v;
     if (typeof v === 'string') {
       try {
@@ -1427,6 +1427,11 @@ class RuleEval {
       }
     }
     if (!Array.isArray(value)) return;
+    this.definitionDefaults(value, via);
+    this.definitionRetypes(value, via, at);
+  }
+
+  private definitionDefaults(value: unknown[], via: string): void {
     for (const d of value) {
       if (!isStruct(d as RpcValue)) continue;
       const def = d as RpcStruct;
@@ -1440,6 +1445,64 @@ class RuleEval {
       if (typeof def.comodel !== 'string' || !isModelName(def.comodel)) deny(`${via}: property ${quoteName(label)} has a default of record ids and no model the engine can name`);
       this.linked(def.comodel, ids as number[], `${via}: the default of property ${quoteName(label)} (a ${def.type} of ${def.comodel})`);
     }
+  }
+
+  /**
+   * A definition written over an existing one re-reads the values its records (crm.team's leads)
+   * already store: Odoo keeps only `{name: value}` on them, whatever the type was, and reads it by
+   * the definition of the moment (19.0 fields_properties.py: Properties._dict_to_list merges the
+   * stored dict into the new definition, _parse_json_types keeps a many2one value that is an integer
+   * and a many2many one that is a list of integers, when those records exist; nothing clears values
+   * when a definition changes). So an integer property retyped to many2one (or a comodel changed)
+   * links, on every lead that stored a number under that name, the record of that id, unchecked.
+   * Where such links must be checked (the comodel's rules all have domains, or res.company under a
+   * companies limit: as `linked` decides), a many2one / many2many property the record's current
+   * definition does not hold under that name with the same type and comodel is refused; the
+   * current definition is read upstream for this call (need_schema `definitions`, `fresh`: never a
+   * cached one, which a retype in two steps could outrun). A name the current definition lacks
+   * passes (a new property: no values are stored under it, unless one was deleted before, see
+   * docs/scopes.md's known limits), as do records being created (no values yet).
+   */
+  private definitionRetypes(value: unknown[], via: string, at: { model: string; field: string; owners: number[] | undefined }): void {
+    const relational: { name: string; type: string; comodel: string }[] = [];
+    value.forEach((d, i) => {
+      if (!isStruct(d as RpcValue)) return;
+      const def = d as RpcStruct;
+      if (def.type !== 'many2one' && def.type !== 'many2many') return;
+      // A falsy comodel links nothing (PropertiesDefinition.convert_to_record: comodel False).
+      if (def.comodel === undefined || def.comodel === null || def.comodel === false || def.comodel === '') return;
+      const label = typeof def.name === 'string' ? def.name : `#${i}`;
+      if (typeof def.comodel !== 'string' || !isModelName(def.comodel)) deny(`${via}: property ${quoteName(label)} names a comodel the engine cannot read`);
+      if (typeof def.name !== 'string') return; // Odoo refuses a property without a name
+      if (this.linkNeedsCheck(def.comodel)) relational.push({ name: def.name, type: def.type, comodel: def.comodel });
+    });
+    if (relational.length === 0) return;
+    if (at.owners === undefined) {
+      deny(`${via} sets the relational property ${quoteName(relational[0]!.name)} on records the engine cannot know, so the values they already store under that name, which it would make links to ${relational[0]!.comodel}, cannot be judged; create the property under a new name`);
+    }
+    for (const id of [...new Set(at.owners)].sort((a, b) => a - b)) {
+      const current = this.st.env.propertiesDefinition?.(at.model, id, at.field, true);
+      if (current === undefined) {
+        this.st.missingDefinitions.set(`${at.model}\u0000${id}\u0000${at.field}\u0000fresh`, { model: at.model, id, field: at.field, fresh: true });
+        continue;
+      }
+      if (current === null) deny(`${via}: the current definition in ${at.model} ${id}'s '${at.field}' could not be read, so whether the relational properties written retype ones whose stored values would become links cannot be known`);
+      for (const p of relational) {
+        if (!Object.prototype.hasOwnProperty.call(current, p.name)) continue; // a new name: nothing stored under it
+        const was = current[p.name]!;
+        if (was.type === p.type && was.comodel === p.comodel) continue;
+        deny(
+          `${via}: property ${quoteName(p.name)} is ${was.type === 'ambiguous' ? 'named twice' : `a ${was.type}${was.comodel ? ` of ${was.comodel}` : ''}`} in ${at.model} ${id}'s current definition and would become a ${p.type} of ${p.comodel}: Odoo keeps the values records already store under that name and reads them by the new definition, so every number stored there would link the ${p.comodel} record of that id, which this key's rules require to be checked; create the property under a new name instead`,
+        );
+      }
+    }
+    // When some were asked for, decide runs again with them read.
+  }
+
+  /** Whether linking records of `model` by id is checked for this key (see `linked`): a domain on every rule reaching it, or res.company under a companies limit. */
+  linkNeedsCheck(model: string): boolean {
+    const companies = this.st.key.limits?.companies;
+    return (model === 'res.company' && !!companies && companies.length > 0) || this.linksNeedCheck(model);
   }
 
   /**
@@ -2561,7 +2624,7 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
   const reasons: { reason: string; rule: number }[] = [];
   const missing = new Set<string>();
   const missingIrModels = new Set<number>();
-  const missingDefinitions = new Map<string, { model: string; id: number; field: string }>();
+  const missingDefinitions = new Map<string, { model: string; id: number; field: string; fresh?: true }>();
   const missingCurrent = new Map<string, { model: string; field: string; ids: number[] }>();
   const anyMissing = (): boolean => missing.size > 0 || missingIrModels.size > 0 || missingDefinitions.size > 0 || missingCurrent.size > 0;
   let candidates = 0;

@@ -120,9 +120,10 @@ export interface DecideEnv {
    * The properties definition held by record `id` of `model` in `field` (crm.team 3's
    * `lead_properties_definition`), as the proxy read it: null when it cannot be read (no such
    * record, an error), undefined when not read yet (decide then asks with need_schema's
-   * `definitions`).
+   * `definitions`). `fresh`: read for this call, never a cached one (the current definition a
+   * definition write is judged against).
    */
-  propertiesDefinition?: (model: string, id: number, field: string) => PropertiesDefinition | null | undefined;
+  propertiesDefinition?: (model: string, id: number, field: string, fresh?: boolean) => PropertiesDefinition | null | undefined;
   /**
    * The current value of the many2one `field` on records `ids` of `model` (the records a write
    * changes), one entry per record found, in any order: an id, or false when empty. null when it
@@ -235,8 +236,8 @@ export type Decision =
       models: string[];
       /** ir.model ids whose model the proxy must look up (ir.model `model`, one search for them all) before deciding again; absent when none. */
       irModels?: number[];
-      /** Properties definitions to read (`field` of record `id` of `model`, as the integration user); absent when none. */
-      definitions?: { model: string; id: number; field: string }[];
+      /** Properties definitions to read (`field` of record `id` of `model`, as the integration user; `fresh`: not from a cache); absent when none. */
+      definitions?: { model: string; id: number; field: string; fresh?: true }[];
       /** Many2one values to read on existing records (`field` of `ids` of `model`); absent when none. */
       current?: { model: string; field: string; ids: number[] }[];
     };

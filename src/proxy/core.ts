@@ -761,7 +761,8 @@ export class ProxyCore {
     // (definitions also cached briefly); null when they could not be read.
     const fetchedDefs = new Map<string, PropertiesDefinition | null>();
     const fetchedCurrent = new Map<string, (number | false)[] | null>();
-    const defKey = (model: string, id: number, field: string): string => `${model}\u0000${id}\u0000${field}`;
+    // A fresh definition (read for this call, not from the cache) is kept apart from a cached one.
+    const defKey = (model: string, id: number, field: string, fresh?: boolean): string => `${model}\u0000${id}\u0000${field}${fresh ? '\u0000fresh' : ''}`;
     const curKey = (model: string, field: string, ids: readonly number[]): string => `${model}\u0000${field}\u0000${ids.join(',')}`;
     const via = this.internalVia(x, target);
     for (let round = 0; round < 8; round++) {
@@ -769,13 +770,13 @@ export class ProxyCore {
         ip: x.ip, now, version: target.version, upstreamUid: target.uid,
         schema: (m) => fetched.get(m) ?? this.cachedSchema(target, m),
         irModelName: (id) => (fetchedIr.has(id) ? fetchedIr.get(id) : this.cachedIrModel(target, id)),
-        propertiesDefinition: (m, id, f) => (fetchedDefs.has(defKey(m, id, f)) ? fetchedDefs.get(defKey(m, id, f)) : this.cachedDefinition(target, m, id, f)),
+        propertiesDefinition: (m, id, f, fresh) => (fetchedDefs.has(defKey(m, id, f, fresh)) ? fetchedDefs.get(defKey(m, id, f, fresh)) : fresh ? undefined : this.cachedDefinition(target, m, id, f)),
         currentLinks: (m, f, ids) => fetchedCurrent.get(curKey(m, f, ids)),
       });
       if (d.verdict !== 'need_schema') return d;
       const missing = d.models.filter((m) => !fetched.has(m));
       const missingIr = (d.irModels ?? []).filter((id) => !fetchedIr.has(id));
-      const missingDefs = (d.definitions ?? []).filter((q) => !fetchedDefs.has(defKey(q.model, q.id, q.field)));
+      const missingDefs = (d.definitions ?? []).filter((q) => !fetchedDefs.has(defKey(q.model, q.id, q.field, q.fresh)));
       const missingCurrent = (d.current ?? []).filter((q) => !fetchedCurrent.has(curKey(q.model, q.field, q.ids)));
       if (missing.length === 0 && missingIr.length === 0 && missingDefs.length === 0 && missingCurrent.length === 0) {
         return { verdict: 'deny', reason: d.models.length ? `the fields of ${d.models.join(', ')} could not be read` : d.irModels?.length ? `the models of ir.model ${d.irModels.join(', ')} could not be read` : 'the properties definitions could not be read' };
@@ -801,10 +802,10 @@ export class ProxyCore {
           const byId = await this.fetchCurrentLinks(target, model, field, [...new Set(group.flatMap((q) => q.ids))].sort((a, b) => a - b), via);
           for (const q of group) fetchedCurrent.set(curKey(q.model, q.field, q.ids), linksOf(byId, q.ids));
         }
-        for (const [, group] of groupBy(missingDefs, (q) => `${q.model}\u0000${q.field}`)) {
-          const { model, field } = group[0]!;
-          const found = await this.fetchDefinitions(target, model, field, group.map((q) => q.id), via);
-          for (const q of group) fetchedDefs.set(defKey(q.model, q.id, q.field), found.get(q.id) ?? null);
+        for (const [, group] of groupBy(missingDefs, (q) => `${q.model}\u0000${q.field}${q.fresh ? '\u0000fresh' : ''}`)) {
+          const { model, field, fresh } = group[0]!;
+          const found = await this.fetchDefinitions(target, model, field, group.map((q) => q.id), via, !!fresh);
+          for (const q of group) fetchedDefs.set(defKey(q.model, q.id, q.field, q.fresh), found.get(q.id) ?? null);
         }
       } finally {
         release();
@@ -893,14 +894,15 @@ export class ProxyCore {
    * `lead_properties_definition`), read as the integration user in the call's protocol (one
    * search_read by ids for those not cached: archived records hold definitions too). Kept briefly (a
    * minute at most): a property retyped from integer to many2one is judged by its new type soon
-   * after. null (not kept) when Odoo refuses or no such record is found: the engine then refuses the
-   * values.
+   * after. `fresh`: read whatever the cache holds (the current definition a definition write is
+   * judged against; the answer still refreshes the cache). null (not kept) when Odoo refuses or no
+   * such record is found: the engine then refuses the values.
    */
-  private async fetchDefinitions(target: UpstreamTarget, model: string, field: string, ids: number[], via: UpstreamVia): Promise<Map<number, PropertiesDefinition | null>> {
+  private async fetchDefinitions(target: UpstreamTarget, model: string, field: string, ids: number[], via: UpstreamVia, fresh = false): Promise<Map<number, PropertiesDefinition | null>> {
     const out = new Map<number, PropertiesDefinition | null>();
     const toRead: number[] = [];
     for (const id of new Set(ids)) {
-      const cached = this.cachedDefinition(target, model, id, field);
+      const cached = fresh ? undefined : this.cachedDefinition(target, model, id, field);
       if (cached) out.set(id, cached);
       else toRead.push(id);
     }

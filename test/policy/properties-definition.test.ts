@@ -173,11 +173,11 @@ test('properties definitions: defaults are names in read answers and links in wr
       if (d.verdict === 'allow') assert.deepEqual(d.redactions, [redaction], `${spec.method} ${shape}`);
     }
   }
-  const def = (extra: Record<string, RpcValue>) => ({ model: 'crm.team', method: 'write', ids: [1], params: [['vals', { lead_properties_definition: [{ name: 'contact', string: 'Contact', ...extra }] }]] as Params });
+  const def = (extra: Record<string, RpcValue>, name = 'contact') => ({ model: 'crm.team', method: 'write', ids: [1], params: [['vals', { lead_properties_definition: [{ name, string: 'Contact', ...extra }] }]] as Params });
   const cases: Case[] = [
     { name: 'a many2one default', key: kt, call: def({ type: 'many2one', comodel: 'res.partner', default: 42 }), expect: partnerCheck([42]) },
     { name: '... as the web client sends it, [id, name]', key: kt, call: def({ type: 'many2one', comodel: 'res.partner', default: [42, 'Bob'] }), expect: partnerCheck([42]) },
-    { name: 'a many2many default', key: kt, call: def({ type: 'many2many', comodel: 'res.partner', default: [[7, 'A'], [8, 'B']] }), expect: partnerCheck([7, 8]) },
+    { name: 'a many2many default', key: kt, call: def({ type: 'many2many', comodel: 'res.partner', default: [[7, 'A'], [8, 'B']] }, 'helpers'), expect: partnerCheck([7, 8]) },
     { name: 'as JSON text', key: kt, call: { ...def({}), params: [['vals', { lead_properties_definition: JSON.stringify([{ name: 'contact', type: 'many2one', comodel: 'res.partner', default: 42 }]) }]] }, expect: partnerCheck([42]) },
     { name: 'in a create', key: kt, call: { model: 'crm.team', method: 'create', params: [['vals_list', { name: 'T', lead_properties_definition: [{ name: 'contact', type: 'many2one', comodel: 'res.partner', default: 42 }] }]] }, expect: partnerCheck([42]) },
     { name: 'a default of no model', key: kt, call: def({ type: 'many2one', default: 42 }), expect: { verdict: 'deny', reason: /has a default of record ids and no model/ } },
@@ -186,4 +186,71 @@ test('properties definitions: defaults are names in read answers and links in wr
     { name: 'a comodel no rule reaches links freely', key: kt, call: def({ type: 'many2one', comodel: 'crm.tag', default: 5 }), expect: { verdict: 'allow', checks: [] } },
   ];
   runCases(cases.map((c) => ({ ...c, env: { ...over, version: 19 } })));
+});
+
+test('properties definitions: a definition written cannot retype a property into links over the values leads already store', () => {
+  // Odoo keeps only {name: value} on each lead and reads it by the definition of the moment (19.0
+  // fields_properties.py: _dict_to_list, _parse_json_types keeps an integer as a many2one id): an
+  // integer property retyped to many2one links, on every lead that stored a number, that record.
+  const teams: Rule = { model: 'crm.team', methods: ['read', 'write', 'create', 'copy', 'web_save'], fields: ['name', 'lead_properties_definition'] };
+  const kt = key([teams, customers]);
+  const kc = key([teams], { limits: { companies: [1] } });
+  const team1 = [
+    { name: 'count', type: 'integer', string: 'Count' },
+    { name: 'contact', type: 'many2one', comodel: 'res.partner', string: 'Contact' },
+    { name: 'helpers', type: 'many2many', comodel: 'res.partner', string: 'Helpers' },
+    { name: 'tag', type: 'many2one', comodel: 'crm.tag', string: 'Tag' },
+    { name: 'company', type: 'many2one', comodel: 'res.company', string: 'Company' },
+    { name: 'odd', type: 'many2one', string: 'No comodel' },
+  ];
+  // Team 1's definition with property `name` replaced by `to` (removed when `to` is null).
+  const with1 = (name: string, to: Record<string, RpcValue> | null): RpcValue[] => team1.flatMap((d) => (d.name !== name ? [d] : to === null ? [] : [{ ...d, ...to }])) as RpcValue[];
+  const writeDef = (ids: number[], value: RpcValue, method = 'write') =>
+    method === 'web_save'
+      ? { model: 'crm.team', method, ids, params: [['vals', { lead_properties_definition: value }], ['specification', {}]] as Params }
+      : { model: 'crm.team', method, ids, params: [['vals', { lead_properties_definition: value }]] as Params };
+  const retyped = (name: string, to: string) => ({ verdict: 'deny' as const, reason: new RegExp(`property '${name}' is .* would become a ${to}.*create the property under a new name`) });
+  const ok = { verdict: 'allow' as const, checks: [] };
+  const toPartner = { type: 'many2one', comodel: 'res.partner' };
+  const cases: Case[] = [
+    // the ways to make stored numbers links
+    { name: 'an integer property retyped to a many2one of res.partner', key: kt, call: writeDef([1], with1('count', toPartner)), expect: retyped('count', 'many2one of res.partner') },
+    { name: '... to a many2many', key: kt, call: writeDef([1], with1('count', { type: 'many2many', comodel: 'res.partner' })), expect: retyped('count', 'many2many of res.partner') },
+    { name: '... as JSON text', key: kt, call: writeDef([1], JSON.stringify(with1('count', toPartner))), expect: retyped('count', 'many2one of res.partner') },
+    { name: '... in web_save', key: kt, call: writeDef([1], with1('count', toPartner), 'web_save'), expect: retyped('count', 'many2one of res.partner') },
+    { name: '... deleted and added again under the same name in one write', key: kt, call: writeDef([1], [...with1('count', null), { name: 'count', string: 'Count', ...toPartner }]), expect: retyped('count', 'many2one of res.partner') },
+    { name: '... the definition alone, every other property gone', key: kt, call: writeDef([1], [{ name: 'count', ...toPartner }]), expect: retyped('count', 'many2one of res.partner') },
+    { name: 'a comodel changed (crm.tag, which no rule reaches, to res.partner)', key: kt, call: writeDef([1], with1('tag', { comodel: 'res.partner' })), expect: retyped('tag', 'many2one of res.partner') },
+    { name: 'a many2one without comodel given one', key: kt, call: writeDef([1], with1('odd', { comodel: 'res.partner' })), expect: retyped('odd', 'many2one of res.partner') },
+    { name: 'a many2one made a many2many of the same comodel', key: kt, call: writeDef([1], with1('contact', { type: 'many2many' })), expect: retyped('contact', 'many2many of res.partner') },
+    { name: 'two teams, one holding the integer', key: kt, call: writeDef([2, 1], [{ name: 'count', ...toPartner }]), expect: retyped('count', 'many2one of res.partner') },
+    { name: 'a name the current definition gives two types', key: kt, call: writeDef([4], [{ name: 'dup', ...toPartner }]), expect: { verdict: 'deny', reason: /property 'dup' is named twice/ } },
+    { name: 'res.company under a companies limit', key: kc, call: writeDef([1], with1('count', { type: 'many2one', comodel: 'res.company' })), expect: retyped('count', 'many2one of res.company') },
+    { name: 'a current definition that cannot be read', key: kt, call: writeDef([3], [{ name: 'count', ...toPartner }]), expect: { verdict: 'deny', reason: /current definition in crm.team 3's 'lead_properties_definition' could not be read/ } },
+    { name: 'a comodel the engine cannot read', key: kt, call: writeDef([1], with1('count', { type: 'many2one', comodel: ['res.partner'] })), expect: { verdict: 'deny', reason: /names a comodel the engine cannot read/ } },
+    // ordinary edits pass
+    { name: 'the definition written back unchanged', key: kt, call: writeDef([1], team1 as RpcValue[]), expect: ok },
+    { name: 'a text property added', key: kt, call: writeDef([1], [...team1, { name: 'note', type: 'char', string: 'Note' }] as RpcValue[]), expect: ok },
+    { name: 'a label renamed', key: kt, call: writeDef([1], with1('contact', { string: 'Person' })), expect: ok },
+    { name: 'a many2one property added under a new name', key: kt, call: writeDef([1], [...team1, { name: 'buyer', string: 'Buyer', ...toPartner }] as RpcValue[]), expect: ok },
+    { name: 'a property deleted', key: kt, call: writeDef([1], with1('count', null)), expect: ok },
+    { name: 'an integer retyped to char (links nothing)', key: kt, call: writeDef([1], with1('count', { type: 'char' })), expect: ok },
+    { name: 'a relational property retyped to integer', key: kt, call: writeDef([1], [...with1('contact', null), { name: 'contact', type: 'integer', string: 'Contact' }]), expect: ok },
+    { name: 'team 2 already calls count a many2one of res.partner', key: kt, call: writeDef([2], [{ name: 'count', ...toPartner }]), expect: ok },
+    { name: 'retyped to a comodel no rule of the key reaches (links freely, as a many2one field)', key: kt, call: writeDef([1], with1('count', { type: 'many2one', comodel: 'crm.tag' })), expect: ok },
+    { name: 'retyped to res.company without a companies limit (no rule reaches it)', key: kt, call: writeDef([1], with1('count', { type: 'many2one', comodel: 'res.company' })), expect: ok },
+    { name: 'retyped to a many2one of no comodel (links nothing)', key: kt, call: writeDef([1], with1('count', { type: 'many2one' })), expect: ok },
+    { name: 'a key whose rules check no link', key: key([teams]), call: writeDef([1], with1('count', toPartner)), expect: ok },
+    { name: 'a team created (no values stored yet)', key: kt, call: { model: 'crm.team', method: 'create', params: [['vals_list', { name: 'T', lead_properties_definition: [{ name: 'count', ...toPartner }] }]] as Params }, expect: ok },
+    { name: 'a team copied with a definition in default (a new record)', key: kt, call: { model: 'crm.team', method: 'copy', ids: [1], params: [['default', { lead_properties_definition: [{ name: 'count', ...toPartner }] }]] as Params }, expect: ok },
+  ];
+  runCases(cases.map((c) => ({ ...c, env: { ...over, version: 19 } })));
+  // The current definition is asked for fresh (never a cached one), per team written.
+  for (const { shape, call } of shapes(writeDef([2, 1], [{ name: 'count', ...toPartner }]), 19)) {
+    const d = decide(kt, call, env({ schema: (m) => schemas[m], version: 19 }));
+    assert.equal(d.verdict, 'need_schema', shape);
+    if (d.verdict === 'need_schema') assert.deepEqual(d.definitions, [1, 2].map((id) => ({ model: 'crm.team', id, field: 'lead_properties_definition', fresh: true })), shape);
+    const cachedOnly: DecideEnv['propertiesDefinition'] = (m, id, f, fresh) => (fresh ? undefined : over.propertiesDefinition!(m, id, f));
+    assert.equal(decide(kt, call, env({ ...over, version: 19, propertiesDefinition: cachedOnly })).verdict, 'need_schema', `${shape}: a cached definition does not do`);
+  }
 });
