@@ -1492,7 +1492,7 @@ class RuleEval {
         const was = current[p.name]!;
         if (was.type === p.type && was.comodel === p.comodel) continue;
         deny(
-          `${via}: property ${quoteName(p.name)} is ${was.type === 'ambiguous' ? 'named twice' : `a ${was.type}${was.comodel ? ` of ${was.comodel}` : ''}`} in ${at.model} ${id}'s current definition and would become a ${p.type} of ${p.comodel}: Odoo keeps the values records already store under that name and reads them by the new definition, so every number stored there would link the ${p.comodel} record of that id, which this key's rules require to be checked; create the property under a new name instead`,
+          `${via}: property ${quoteName(p.name)} is ${was.type === 'ambiguous' ? 'named twice' : `${/^[aeiou]/.test(was.type) ? 'an' : 'a'} ${was.type}${was.comodel ? ` of ${was.comodel}` : ''}`} in ${at.model} ${id}'s current definition and would become a ${p.type} of ${p.comodel}: Odoo keeps the values records already store under that name and reads them by the new definition, so every number stored there would link the ${p.comodel} record of that id, which this key's rules require to be checked; create the property under a new name instead`,
         );
       }
     }

@@ -174,3 +174,81 @@ test('property values: one client call reads the definitions of all the teams it
   assert.equal(teamReads.length, 1, 'the definitions were kept');
   assert.deepEqual(orm.get('crm.lead', ids[0]!)?.lead_properties, { p_count: 4 });
 });
+
+test('a properties definition written cannot retype a property whose stored values would become links: the current definition is read fresh, not from the cache', async (t) => {
+  // Odoo keeps only {name: value} on each lead and reads it by the definition of the moment (19.0
+  // odoo/orm/fields_properties.py, _dict_to_list / _parse_json_types): an integer property retyped to a
+  // many2one links every number stored under it. The stand-in has no definitions: the rewriting
+  // upstream answers fields_get, the team's definition, and stores what a team write sets.
+  type Def = { name: string; string: string; type: string; comodel?: string }[];
+  let definition: Def = [
+    { name: 'p_count', string: 'Count', type: 'integer' },
+    { name: 'p_contact', string: 'Contact', type: 'many2one', comodel: 'res.partner' },
+  ];
+  const definitionReads: string[] = [];
+  const teamWrites: unknown[] = [];
+  const find = (v: unknown, k: string): unknown => {
+    if (v === null || typeof v !== 'object') return undefined;
+    if (!Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, k)) return (v as Record<string, unknown>)[k];
+    for (const x of Object.values(v as Record<string, unknown>)) {
+      const found = find(x, k);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  const answer = (a: { text: string }, result: unknown) => ({ status: 200, text: JSON.stringify({ jsonrpc: '2.0', id: (JSON.parse(a.text) as { id?: unknown }).id ?? null, result }) });
+  const upstream = rewritingUpstream((_url, body) => {
+    if (body.includes('"fields_get"') && (body.includes('"crm.lead"') || body.includes('"crm.team"'))) {
+      return (a) => {
+        const parsed = JSON.parse(a.text) as { result?: Record<string, Record<string, RpcValue>> };
+        const lp = parsed.result?.lead_properties;
+        if (lp) Object.assign(lp, { definition_record: 'team_id', definition_record_field: 'lead_properties_definition' });
+        if (parsed.result && body.includes('"crm.team"')) parsed.result.lead_properties_definition = { type: 'properties_definition', string: 'Lead Properties', readonly: false };
+        return { status: a.status, text: JSON.stringify(parsed) };
+      };
+    }
+    if (body.includes('"crm.team"') && body.includes('"search_read"') && body.includes('"lead_properties_definition"')) {
+      definitionReads.push(body);
+      return (a) => answer(a, [{ id: 1, lead_properties_definition: definition }]);
+    }
+    if (body.includes('"crm.team"') && body.includes('"write"') && body.includes('"lead_properties_definition"')) {
+      const written = find(JSON.parse(body), 'lead_properties_definition');
+      teamWrites.push(written);
+      definition = written as Def; // what Odoo would store
+      return (a) => answer(a, true);
+    }
+    return undefined;
+  });
+  const h = await startHarness({ version: 19, upstream });
+  t.after(() => h.close());
+  const orm = h.standin.orm;
+  const inside = orm.search('res.partner', [['customer_rank', '>', 0]], { order: 'id', limit: 1 })[0]!;
+  const lead = orm.search('crm.lead', [['team_id', '=', 1]], { order: 'id', limit: 1 })[0]!;
+  const teamRule = { model: 'crm.team', methods: ['read', 'write'], fields: ['name', 'lead_properties_definition'] };
+  const token = (await h.addKey({ name: 'props-retype', rules: [teamRule, leadRule, customersOnly] })).token;
+  const writeDef = (value: Def) => call(h, token, 'crm.team', 'write', [[1], { lead_properties_definition: value as RpcValue }]);
+  const asPartner = (d: Def): Def => d.map((p) => (p.name === 'p_count' ? { ...p, type: 'many2one', comodel: 'res.partner' } : p));
+
+  // The integer retyped to a many2one of res.partner: refused before Odoo sees it.
+  const no = await writeDef(asPartner(definition));
+  assert.match(no.error?.data?.message ?? '', /property 'p_count' is an integer in crm\.team 1's current definition and would become a many2one of res\.partner.*create the property under a new name/, JSON.stringify(no));
+  assert.equal(teamWrites.length, 0, 'the refused write did not reach Odoo');
+  // Ordinary edits pass: a text property added, a many2one property under a new name.
+  const added = await writeDef([...definition, { name: 'p_note', string: 'Note', type: 'char' }, { name: 'p_buyer', string: 'Buyer', type: 'many2one', comodel: 'res.partner' }]);
+  assert.equal(added.result, true, JSON.stringify(added));
+  assert.equal(teamWrites.length, 1);
+
+  // In two steps within the cache's minute: p_count made a many2one (refused above), so first the
+  // definition is read for a lead write and cached, then set to integer, then back to many2one. The
+  // last write is judged by the definition read now (integer), not the cached one (many2one).
+  definition = asPartner(definition); // as if an administrator had made it a many2one in Odoo
+  const leadWrite = await call(h, token, 'crm.lead', 'write', [[lead], { lead_properties: { p_count: inside } }]);
+  assert.equal(leadWrite.result, true, JSON.stringify(leadWrite));
+  const toInteger = await writeDef(definition.map((p) => (p.name === 'p_count' ? { name: 'p_count', string: 'Count', type: 'integer' } : p)));
+  assert.equal(toInteger.result, true, JSON.stringify(toInteger));
+  const readsBefore = definitionReads.length;
+  const back = await writeDef(asPartner(definition));
+  assert.match(back.error?.data?.message ?? '', /property 'p_count' is an integer in crm\.team 1's current definition/, JSON.stringify(back));
+  assert.equal(definitionReads.length, readsBefore + 1, 'the current definition was read for the write, not taken from the cache');
+  assert.equal(teamWrites.length, 2);
+});
