@@ -2160,6 +2160,15 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       }
     } else if (info?.type === 'properties') {
       for (const cell of cellsOf(index)) ev.propertiesValue(cell, `load column '${col}'`);
+    } else if (info?.type === 'properties_definition' && cellsOf(index).length) {
+      // A definition names the comodels of its relational properties and their defaults: a retype
+      // over values already stored, or a default outside the key's rules, makes links. A write of it
+      // is judged for both (definitionWritten, against the current definition read upstream); a load
+      // cell is not, so it is refused wherever links are checked.
+      const companies = ev.st.key.limits?.companies;
+      if (ev.st.rules.some(hasDomain) || (companies !== undefined && companies.length > 0)) {
+        deny(`load column '${col}' writes a properties definition (the models its relational properties link, and their defaults), which is not judged in load cells while this key's ${companies?.length ? 'companies limit' : 'rules with a domain'} require${companies?.length ? 's' : ''} links to be checked; write it with write, which judges it`);
+      }
     }
   };
   const empty = (cell: RpcValue | undefined): boolean => cell === undefined || cell === null || cell === false || cell === '';

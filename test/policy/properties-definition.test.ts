@@ -254,3 +254,15 @@ test('properties definitions: a definition written cannot retype a property into
     assert.equal(decide(kt, call, env({ ...over, version: 19, propertiesDefinition: cachedOnly })).verdict, 'need_schema', `${shape}: a cached definition does not do`);
   }
 });
+
+test('properties definitions: a load column writing a definition is refused where links are checked (its retypes and defaults are judged only in writes)', () => {
+  const teams: Rule = { model: 'crm.team', methods: ['load', 'write'], fields: ['name', 'lead_properties_definition'] };
+  const retype = JSON.stringify([{ name: 'count', type: 'many2one', comodel: 'res.partner', string: 'Count' }]);
+  const load = (cells: RpcValue[][]) => ({ model: 'crm.team', method: 'load', params: [['fields', ['.id', 'lead_properties_definition']], ['data', cells]] as Params });
+  const refusedHere = (limit: string) => ({ verdict: 'deny' as const, reason: new RegExp(`load column 'lead_properties_definition' writes a properties definition .* this key's ${limit}`) });
+  expectDecision(key([teams, customers]), load([['1', retype]]), refusedHere('rules with a domain'), over, 'a retype under a partner domain');
+  expectDecision(key([teams], { limits: { companies: [1] } }), load([['1', retype]]), refusedHere('companies limit'), over, 'a retype under a companies limit');
+  // Nothing to check where any record may be linked, and an empty cell writes no definition.
+  expectDecision(key([teams]), load([['1', retype]]), { verdict: 'allow' }, over, 'a key that may link anything');
+  expectDecision(key([teams, customers]), load([['1', '']]), { verdict: 'allow' }, over, 'an empty cell');
+});
