@@ -25,15 +25,17 @@ const schemas: Record<string, ModelSchema> = {
 // Team 1 holds an integer, a many2one and a many2many to res.partner, a many2one to crm.tag (no rule
 // of the key reaches it) and one to res.company; team 2 calls 'count' a many2one to res.partner; team
 // 3's definition cannot be read; team 4 names 'dup' twice with different types.
+// Team 1's definition as Odoo stores it (a list of property definitions).
+const TEAM1: Record<string, RpcValue>[] = [
+  { name: 'count', type: 'integer', string: 'Count' },
+  { name: 'contact', type: 'many2one', comodel: 'res.partner', string: 'Contact' },
+  { name: 'helpers', type: 'many2many', comodel: 'res.partner', string: 'Helpers' },
+  { name: 'tag', type: 'many2one', comodel: 'crm.tag', string: 'Tag' },
+  { name: 'company', type: 'many2one', comodel: 'res.company', string: 'Company' },
+  { name: 'odd', type: 'many2one', string: 'No comodel' },
+];
 const DEFINITIONS: Record<number, PropertiesDefinition | null> = {
-  1: propertiesDefinitionFrom([
-    { name: 'count', type: 'integer', string: 'Count' },
-    { name: 'contact', type: 'many2one', comodel: 'res.partner', string: 'Contact' },
-    { name: 'helpers', type: 'many2many', comodel: 'res.partner', string: 'Helpers' },
-    { name: 'tag', type: 'many2one', comodel: 'crm.tag', string: 'Tag' },
-    { name: 'company', type: 'many2one', comodel: 'res.company', string: 'Company' },
-    { name: 'odd', type: 'many2one', string: 'No comodel' },
-  ]),
+  1: propertiesDefinitionFrom(TEAM1),
   2: propertiesDefinitionFrom([{ name: 'count', type: 'many2one', comodel: 'res.partner', string: 'Count' }]),
   3: null,
   4: propertiesDefinitionFrom([{ name: 'dup', type: 'integer' }, { name: 'dup', type: 'many2one', comodel: 'res.partner' }]),
@@ -195,14 +197,7 @@ test('properties definitions: a definition written cannot retype a property into
   const teams: Rule = { model: 'crm.team', methods: ['read', 'write', 'create', 'copy', 'web_save'], fields: ['name', 'lead_properties_definition'] };
   const kt = key([teams, customers]);
   const kc = key([teams], { limits: { companies: [1] } });
-  const team1 = [
-    { name: 'count', type: 'integer', string: 'Count' },
-    { name: 'contact', type: 'many2one', comodel: 'res.partner', string: 'Contact' },
-    { name: 'helpers', type: 'many2many', comodel: 'res.partner', string: 'Helpers' },
-    { name: 'tag', type: 'many2one', comodel: 'crm.tag', string: 'Tag' },
-    { name: 'company', type: 'many2one', comodel: 'res.company', string: 'Company' },
-    { name: 'odd', type: 'many2one', string: 'No comodel' },
-  ];
+  const team1 = TEAM1;
   // Team 1's definition with property `name` replaced by `to` (removed when `to` is null).
   const with1 = (name: string, to: Record<string, RpcValue> | null): RpcValue[] => team1.flatMap((d) => (d.name !== name ? [d] : to === null ? [] : [{ ...d, ...to }])) as RpcValue[];
   const writeDef = (ids: number[], value: RpcValue, method = 'write') =>

@@ -17,6 +17,18 @@ async function call(h: Harness<Upstream | undefined>, token: string, model: stri
   return JSON.parse(r.text) as { result?: unknown };
 }
 
+/**
+ * A fields_get answer as Odoo 19 gives it for crm.lead's lead_properties: with definition_record and
+ * definition_record_field (the stand-in leaves them out); `more` may change the fields further.
+ */
+function withDefinitionRecord(a: { status: number; text: string }, more?: (result: Record<string, Record<string, RpcValue>>) => void): { status: number; text: string } {
+  const parsed = JSON.parse(a.text) as { result?: Record<string, Record<string, RpcValue>> };
+  const lp = parsed.result?.lead_properties;
+  if (lp) Object.assign(lp, { definition_record: 'team_id', definition_record_field: 'lead_properties_definition' });
+  if (parsed.result) more?.(parsed.result);
+  return { status: a.status, text: JSON.stringify(parsed) };
+}
+
 test('relational property values: names of records outside the key\'s rules are hidden per comodel, ordinary properties pass, id values are refused in writes', async (t) => {
   let definitions: (names: (id: number) => string) => RpcValue = () => [];
   let nameOf: (id: number) => string = () => '';
@@ -79,14 +91,7 @@ test('property values written under a key with domains are judged by the definit
   // team's lead_properties_definition (odoo/orm/fields_properties.py, 19.0).
   const reads: string[] = [];
   const upstream = rewritingUpstream((_url, body) => {
-    if (body.includes('"fields_get"') && body.includes('"crm.lead"')) {
-      return (a) => {
-        const parsed = JSON.parse(a.text) as { result?: Record<string, Record<string, RpcValue>> };
-        const lp = parsed.result?.lead_properties;
-        if (lp) Object.assign(lp, { definition_record: 'team_id', definition_record_field: 'lead_properties_definition' });
-        return { status: a.status, text: JSON.stringify(parsed) };
-      };
-    }
+    if (body.includes('"fields_get"') && body.includes('"crm.lead"')) return withDefinitionRecord;
     if (body.includes('"crm.team"') && body.includes('"lead_properties_definition"')) {
       reads.push(body);
       return (a) => {
@@ -133,14 +138,7 @@ test('property values: one client call reads the definitions of all the teams it
   const teamReads: string[] = [];
   const leadReads: string[] = [];
   const upstream = rewritingUpstream((_url, body) => {
-    if (body.includes('"fields_get"') && body.includes('"crm.lead"')) {
-      return (a) => {
-        const parsed = JSON.parse(a.text) as { result?: Record<string, Record<string, RpcValue>> };
-        const lp = parsed.result?.lead_properties;
-        if (lp) Object.assign(lp, { definition_record: 'team_id', definition_record_field: 'lead_properties_definition' });
-        return { status: a.status, text: JSON.stringify(parsed) };
-      };
-    }
+    if (body.includes('"fields_get"') && body.includes('"crm.lead"')) return withDefinitionRecord;
     if (body.includes('"crm.lead"') && body.includes('"search_read"') && body.includes('"team_id"')) leadReads.push(body);
     if (body.includes('"crm.team"') && body.includes('"lead_properties_definition"')) {
       teamReads.push(body);
@@ -199,13 +197,9 @@ test('a properties definition written cannot retype a property whose stored valu
   const answer = (a: { text: string }, result: unknown) => ({ status: 200, text: JSON.stringify({ jsonrpc: '2.0', id: (JSON.parse(a.text) as { id?: unknown }).id ?? null, result }) });
   const upstream = rewritingUpstream((_url, body) => {
     if (body.includes('"fields_get"') && (body.includes('"crm.lead"') || body.includes('"crm.team"'))) {
-      return (a) => {
-        const parsed = JSON.parse(a.text) as { result?: Record<string, Record<string, RpcValue>> };
-        const lp = parsed.result?.lead_properties;
-        if (lp) Object.assign(lp, { definition_record: 'team_id', definition_record_field: 'lead_properties_definition' });
-        if (parsed.result && body.includes('"crm.team"')) parsed.result.lead_properties_definition = { type: 'properties_definition', string: 'Lead Properties', readonly: false };
-        return { status: a.status, text: JSON.stringify(parsed) };
-      };
+      return (a) => withDefinitionRecord(a, (result) => {
+        if (body.includes('"crm.team"')) result.lead_properties_definition = { type: 'properties_definition', string: 'Lead Properties', readonly: false };
+      });
     }
     if (body.includes('"crm.team"') && body.includes('"search_read"') && body.includes('"lead_properties_definition"')) {
       definitionReads.push(body);
