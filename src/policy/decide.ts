@@ -2256,8 +2256,12 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       }
       for (const { col, rest, index } of cols) {
         // Row by row, where rows name the records they update by '.id': the record (null for a new
-        // one) and the ids of its cell, which Odoo writes to that record alone.
-        const byRow = byDatabaseId && !byExternalId
+        // one) and the ids of its cell, which Odoo writes to that record alone. Not where the column
+        // is named in import_set_empty_fields / import_skip_records: there _str_to_many2many drops
+        // an id its search misses (an archived tag) and _str_to_boolean reads every '.id' but '1'
+        // as no reference (False), so a link the cell keeps may be removed; every current link is
+        // checked instead, as before.
+        const byRow = byDatabaseId && !byExternalId && !unmatchedAllowed(head)
           ? () => rows.map((row) => ({ owner: idsIn((row as RpcValue[])[databaseIdIndex], '.id', false)[0] ?? null, ids: idsIn((row as RpcValue[])[index], col, true) }))
           : undefined;
         loadLink(ev, { model: ev.model, field: head, info, col, ref: rest[0] ?? null, ids: () => idsOf(index, col, info.type === 'many2many'), owners: updatesById ? updatedIds : [], byRow, adds: !pyFalsy(ctx.update_many2many ?? null) });

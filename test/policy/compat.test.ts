@@ -247,6 +247,25 @@ test('imports: update_many2many makes load add links (Command.link), so only the
   assert.match(importOutcome(load('res.partner', fields, [['10', `${WEB_LEAD}`]], { update_many2many: false }), allowed), /removes links to res\.partner\.category records outside/);
 });
 
+test('imports: a many2many column named in import_set_empty_fields / import_skip_records is not checked row by row (a kept id may not be kept)', () => {
+  // ir_fields.py _str_to_many2many: under import_set_empty_fields an id db_id_for's search misses
+  // (VIP archived) is dropped, so '1,2' sets the links to [2] and VIP goes; under
+  // import_skip_records _str_to_boolean reads '2' as no reference (False) for every id but '1'.
+  // The cell's ids are then not what Odoo writes: every current link must be reachable, as before.
+  const fields = ['.id', 'category_id/.id'];
+  const keys = { context_keys: ['import_set_empty_fields', 'import_skip_records', 'update_many2many'] };
+  const cell = `${VIP},${WEB_SHOP}`;
+  const every = /^refused: load column 'category_id\/\.id' \(a many2many cell replaces the links of the records the rows update\) removes links to res\.partner\.category records outside/;
+  const contexts: Record<string, RpcValue>[] = [{ import_set_empty_fields: ['category_id'] }, { import_skip_records: ['category_id'] }, { import_set_empty_fields: 'category_id/name' }, { import_skip_records: ['category_id'], update_many2many: true }];
+  for (const ctx of contexts) {
+    assert.match(importOutcome(load('res.partner', fields, [['10', cell]], ctx), keys), every, JSON.stringify(ctx));
+  }
+  // Named for another column, the cell is checked row by row as usual.
+  assert.equal(importOutcome(load('res.partner', fields, [['10', cell]], { import_set_empty_fields: ['parent_id'] }), keys), 'allowed');
+  // A partner whose links are all inside the key's tags may still be imported under them.
+  assert.equal(importOutcome(load('res.partner', fields, [['11', `${WEB_SHOP},${WEB_LEAD}`]], { import_set_empty_fields: ['category_id'] }), keys), 'allowed');
+});
+
 // --- MCP server, website form, n8n: the recipes' scopes (docs/scopes.md examples) -----------------
 
 const aiAssistant: Rule[] = [
