@@ -6,11 +6,11 @@ import { OdooClient, clientProtocolOf } from '../src/upstream/client.js';
 import { CliError, EXIT, usageError } from '../src/cli/errors.js';
 import { parseInstant } from '../src/cli/time.js';
 import { palette } from '../src/cli/style.js';
-import { decide, describeDecision, callFromCheckArgs, CheckArgsError, SCHEMA_ATTRIBUTES, formatRule, type Decision, type ModelSchema } from '../src/policy/index.js';
-import { currentLinksById, definitionsById, linksOf, schemaFromFieldsGet } from '../src/policy/schema.js';
+import { decide, describeDecision, neededFromOdoo, callFromCheckArgs, CheckArgsError, SCHEMA_ATTRIBUTES, formatRule, type Decision, type ModelSchema } from '../src/policy/index.js';
+import { currentLinksById, definitionsById, irModelNamesById, linksOf, readsFor, schemaFromFieldsGet } from '../src/policy/schema.js';
 import type { PropertiesDefinition } from '../src/policy/types.js';
 import type { OdooCall } from '../src/rpc/call.js';
-import { isStruct } from '../src/rpc/values.js';
+import type { RpcValue } from '../src/rpc/values.js';
 
 export interface CheckResult {
   verdict: 'allow' | 'deny';
@@ -99,12 +99,7 @@ export default class Check extends RegistryCommand {
         );
         if (decision.verdict !== 'need_schema') break;
         if (flags.offline) {
-          const needs = [
-            ...(decision.models.length ? [`the fields of ${decision.models.join(', ')}`] : []),
-            ...(decision.irModels?.length ? [`the models ir.model ${decision.irModels.join(', ')} names`] : []),
-            ...(decision.definitions?.length || decision.current?.length ? ['the properties definitions of the records written'] : []),
-          ].join(' and ');
-          throw new CliError(`deciding this call needs ${needs} from Odoo; run check without --offline`, 'needs_odoo', EXIT.FAILURE);
+          throw new CliError(`deciding this call needs ${neededFromOdoo(decision).join(' and ')} from Odoo; run check without --offline`, 'needs_odoo', EXIT.FAILURE);
         }
         if (round >= 8) throw new CliError('the call reaches too many related models to check', 'needs_odoo', EXIT.FAILURE);
         client ??= new OdooClient({ url: profile.url, db: profile.db, login: profile.login, key: await readUpstreamKey(profile), protocol: clientProtocolOf(profile.protocol), timeoutMs: 15_000 });
@@ -112,24 +107,16 @@ export default class Check extends RegistryCommand {
         if (decision.irModels?.length) for (const [id, model] of await fetchIrModels(client, decision.irModels)) irModels.set(id, model);
         // As the proxy reads them (ProxyCore.fetchCurrentLinks, fetchDefinitions: one search_read per
         // model and field): null when not readable.
-        const byField = <T extends { model: string; field: string }>(qs: readonly T[]): T[][] => {
-          const m = new Map<string, T[]>();
-          for (const q of qs) m.set(`${q.model}\u0000${q.field}`, [...(m.get(`${q.model}\u0000${q.field}`) ?? []), q]);
-          return [...m.values()];
-        };
-        for (const group of byField(decision.current ?? [])) {
-          const { model, field } = group[0]!;
-          const ids = [...new Set(group.flatMap((q) => q.ids))].sort((a, b) => a - b);
-          const rows = await client.executeKw(model, 'search_read', [], { domain: [['id', 'in', ids]], fields: [field], context: { active_test: false } }).catch(() => null);
-          const byId = rows === null ? null : currentLinksById(rows, field);
-          for (const q of group) current.set(`${q.model}\u0000${q.field}\u0000${q.ids.join(',')}`, linksOf(byId, q.ids));
+        const searchRead = (model: string, field: string, ids: number[]): Promise<RpcValue | null> =>
+          client!.executeKw(model, 'search_read', [], { domain: [['id', 'in', ids]], fields: [field], context: { active_test: false } }).catch(() => null);
+        for (const read of readsFor(decision.current ?? [])) {
+          const rows = await searchRead(read.model, read.field, read.ids);
+          const byId = rows === null ? null : currentLinksById(rows, read.field);
+          for (const q of read.queries) current.set(`${q.model}\u0000${q.field}\u0000${q.ids.join(',')}`, linksOf(byId, q.ids));
         }
-        for (const group of byField(decision.definitions ?? [])) {
-          const { model, field } = group[0]!;
-          const ids = [...new Set(group.map((q) => q.id))].sort((a, b) => a - b);
-          const rows = await client.executeKw(model, 'search_read', [], { domain: [['id', 'in', ids]], fields: [field], context: { active_test: false } }).catch(() => null);
-          const found = definitionsById(rows ?? false, field, ids);
-          for (const q of group) definitions.set(`${q.model}\u0000${q.id}\u0000${q.field}`, found.get(q.id) ?? null);
+        for (const read of readsFor(decision.definitions ?? [])) {
+          const found = definitionsById((await searchRead(read.model, read.field, read.ids)) ?? false, read.field, read.ids);
+          for (const q of read.queries) definitions.set(`${q.model}\u0000${q.id}\u0000${q.field}`, found.get(q.id) ?? null);
         }
       }
     }
@@ -159,9 +146,7 @@ async function fetchSchema(client: OdooClient, model: string): Promise<ModelSche
 /** The model each ir.model id names (null: no such record, or not readable), as the proxy looks them up: one search. */
 async function fetchIrModels(client: OdooClient, ids: number[]): Promise<Map<number, string | null>> {
   const rows = await client.executeKw('ir.model', 'search_read', [], { domain: [['id', 'in', ids]], fields: ['model'], context: { active_test: false } }).catch(() => null);
-  const out = new Map<number, string | null>(ids.map((id) => [id, null]));
-  for (const r of Array.isArray(rows) ? rows : []) if (isStruct(r) && typeof r.id === 'number' && out.has(r.id) && typeof r.model === 'string') out.set(r.id, r.model);
-  return out;
+  return irModelNamesById(rows, ids);
 }
 
 function toResult(d: Decision, key: { id: string; name: string; rules: import('../src/policy/types.js').Rule[] }, model: string, method: string, call: OdooCall): Omit<CheckResult, 'not_checked'> {

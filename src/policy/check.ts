@@ -53,6 +53,15 @@ export function describeDecision(d: Decision): string {
     return `ALLOW by ${d.rule >= 0 ? `rule ${d.rule}` : 'learning mode'}${extra.length ? `: ${extra.join('; ')}` : ''}`;
   }
   if (d.verdict === 'deny') return `DENY${d.limit ? ` (limit ${d.limit})` : d.rule !== undefined ? ` (rule ${d.rule})` : ''}: ${d.reason}`;
-  const needs = [...(d.models.length ? [`the fields of ${d.models.join(', ')}`] : []), ...(d.irModels?.length ? [`the models ir.model ${d.irModels.join(', ')} names`] : []), ...(d.definitions?.length || d.current?.length ? ['the properties definitions of the records written'] : [])];
+  const needs = neededFromOdoo(d);
   return `NEED SCHEMA: ${needs.join(' and ')} ${needs.length > 1 ? 'are' : 'is'} needed to decide`;
+}
+
+/** What a need_schema decision asks Odoo for, in words (`check` says it, offline or not). */
+export function neededFromOdoo(d: Extract<Decision, { verdict: 'need_schema' }>): string[] {
+  return [
+    ...(d.models.length ? [`the fields of ${d.models.join(', ')}`] : []),
+    ...(d.irModels?.length ? [`the models ir.model ${d.irModels.join(', ')} names`] : []),
+    ...(d.definitions?.length || d.current?.length ? ['the properties definitions of the records written'] : []),
+  ];
 }

@@ -101,3 +101,33 @@ export function linksOf(byId: ReadonlyMap<number, number | false | null> | null,
   }
   return out;
 }
+
+/**
+ * The model each ir.model id names, from one ir.model search_read of `model` by id (`[['id', 'in',
+ * ids]]`): null for an id no row answers (no such record, or not readable), or when the answer is
+ * not a list of rows. The proxy and `check` read it alike.
+ */
+export function irModelNamesById(rows: RpcValue, ids: Iterable<number>): Map<number, string | null> {
+  const out = new Map<number, string | null>([...ids].map((id) => [id, null]));
+  if (!Array.isArray(rows)) return out;
+  for (const r of rows) if (isStruct(r) && typeof r.id === 'number' && out.has(r.id) && typeof r.model === 'string') out.set(r.id, r.model);
+  return out;
+}
+
+/**
+ * need_schema's `current` and `definitions` queries grouped into the reads that answer them: one
+ * search_read per model and field (and, for definitions, per `fresh`), whatever the number of
+ * records or definition records a call names, so one call cannot multiply Odoo calls. Each group
+ * comes with the ids to read (sorted, once each). The proxy and `check` read alike.
+ */
+export function readsFor<Q extends { model: string; field: string; fresh?: boolean } & ({ ids: readonly number[] } | { id: number })>(queries: readonly Q[]): { model: string; field: string; fresh: boolean; ids: number[]; queries: Q[] }[] {
+  const groups = new Map<string, { model: string; field: string; fresh: boolean; ids: Set<number>; queries: Q[] }>();
+  for (const q of queries) {
+    const key = `${q.model}\u0000${q.field}${q.fresh ? '\u0000fresh' : ''}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { model: q.model, field: q.field, fresh: !!q.fresh, ids: new Set(), queries: [] }));
+    g.queries.push(q);
+    for (const id of 'ids' in q ? q.ids : [q.id]) g.ids.add(id);
+  }
+  return [...groups.values()].map((g) => ({ ...g, ids: [...g.ids].sort((a, b) => a - b) }));
+}

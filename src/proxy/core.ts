@@ -27,7 +27,7 @@ import { decide, linkChanges, propertyNameReach, SCHEMA_ATTRIBUTES } from '../po
 import { READ_PRESET_ANY_VERSION } from '../policy/methods.js';
 import { takeToken, recordsAllowance, chargeRecords, refundRecords, parseHours, withinHours, type RateBucket, type RecordsBudget } from '../policy/limits.js';
 import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../policy/budget.js';
-import { currentLinksById, definitionsById, linksOf, schemaFromFieldsGet } from '../policy/schema.js';
+import { currentLinksById, definitionsById, irModelNamesById, linksOf, readsFor, schemaFromFieldsGet } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
 import { callUpstream, Cancellation, encodeUpstreamCall, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamRequest, type UpstreamTarget, type UpstreamVia, type UpstreamAnswer } from '../upstream/forward.js';
@@ -797,15 +797,13 @@ export class ProxyCore {
         if (missingIr.length) for (const [id, model] of await this.fetchIrModels(target, missingIr, via)) fetchedIr.set(id, model);
         // One read per model and field, whatever the number of records or teams the call names (a
         // create of many leads in many teams, many command lines): a call cannot multiply Odoo calls.
-        for (const [, group] of groupBy(missingCurrent, (q) => `${q.model}\u0000${q.field}`)) {
-          const { model, field } = group[0]!;
-          const byId = await this.fetchCurrentLinks(target, model, field, [...new Set(group.flatMap((q) => q.ids))].sort((a, b) => a - b), via);
-          for (const q of group) fetchedCurrent.set(curKey(q.model, q.field, q.ids), linksOf(byId, q.ids));
+        for (const read of readsFor(missingCurrent)) {
+          const byId = await this.fetchCurrentLinks(target, read.model, read.field, read.ids, via);
+          for (const q of read.queries) fetchedCurrent.set(curKey(q.model, q.field, q.ids), linksOf(byId, q.ids));
         }
-        for (const [, group] of groupBy(missingDefs, (q) => `${q.model}\u0000${q.field}${q.fresh ? '\u0000fresh' : ''}`)) {
-          const { model, field, fresh } = group[0]!;
-          const found = await this.fetchDefinitions(target, model, field, group.map((q) => q.id), via, !!fresh);
-          for (const q of group) fetchedDefs.set(defKey(q.model, q.id, q.field, q.fresh), found.get(q.id) ?? null);
+        for (const read of readsFor(missingDefs)) {
+          const found = await this.fetchDefinitions(target, read.model, read.field, read.ids, via, read.fresh);
+          for (const q of read.queries) fetchedDefs.set(defKey(q.model, q.id, q.field, q.fresh), found.get(q.id) ?? null);
         }
       } finally {
         release();
@@ -873,11 +871,7 @@ export class ProxyCore {
       for (const id of todo) out.set(id, null);
       return out;
     }
-    for (const row of Array.isArray(rows) ? rows : []) {
-      if (isStruct(row) && typeof row.id === 'number' && todo.has(row.id) && typeof row.model === 'string') out.set(row.id, row.model);
-    }
-    for (const id of todo) {
-      const model = out.get(id) ?? null;
+    for (const [id, model] of irModelNamesById(rows, todo)) {
       out.set(id, model);
       this.cacheIrModel(cacheKey(target, String(id)), model, model === null ? Math.min(this.deps.options.schemaTtlMs, UNKNOWN_MODEL_TTL_MS) : this.deps.options.schemaTtlMs);
     }
@@ -1591,18 +1585,6 @@ function collectPairs(v: RpcValue, fields: ReadonlySet<string>, out: RpcValue[][
       if (fields.has(k) && Array.isArray(item) && item.length === 2 && typeof item[0] === 'number' && typeof item[1] === 'string') out.push(item);
       else if (typeof item === 'object' && item !== null) collectPairs(item, fields, out, depth + 1);
     }
-  }
-  return out;
-}
-
-/** Items grouped by `keyOf`, in first-seen order. */
-function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = keyOf(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
   }
   return out;
 }
