@@ -3,7 +3,7 @@
 import type { KeyRecord, KeyStatus, Registry } from '../../src/registry/types.js';
 import { keyStatus } from '../../src/registry/registry.js';
 import type { Limits, Rule } from '../../src/policy/types.js';
-import { describeRules, formatRule } from '../../src/policy/compact.js';
+import { describeRules, formatLimits, formatRule } from '../../src/policy/compact.js';
 import { formatDuration } from '../../src/cli/time.js';
 import { palette, table } from '../../src/cli/style.js';
 
@@ -62,15 +62,9 @@ export function when(iso: string | null | undefined, now: Date): string {
   return `${shown} (${delta > 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`})`;
 }
 
+/** A key's limits in one line, worded as keys.yaml and the journal word them (formatLimits). */
 export function limitsText(limits: Limits): string {
-  const parts: string[] = [];
-  if (limits.ips?.length) parts.push(`ip ${limits.ips.join(',')}`);
-  if (limits.hours) parts.push(`hours ${limits.hours}`);
-  if (limits.rate) parts.push(`rate ${limits.rate}`);
-  if (limits.records_per_hour) parts.push(`${limits.records_per_hour} records/h`);
-  if (limits.companies?.length) parts.push(`companies ${limits.companies.join(',')}`);
-  if (limits.context_keys?.length) parts.push(`context ${limits.context_keys.join(',')}`);
-  return parts.length ? parts.join('; ') : '-';
+  return formatLimits(limits).join('; ') || '-';
 }
 
 export function statusText(status: KeyStatus, stream: NodeJS.WriteStream = process.stdout): string {

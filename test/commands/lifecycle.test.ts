@@ -79,7 +79,7 @@ test('list: a table of every key with its status; --json; --profile and --active
     assert.ok(row.includes(status), `${name}: ${row}`);
   }
   assert.match(r.stdout, /crm\.lead:create\(name,email_from,phone\); crm\.lead:unlink/);
-  assert.match(r.stdout, /ip 203\.0\.113\.0\/24; rate 30\/min/);
+  assert.match(r.stdout, /rate 30\/min; ips 203\.0\.113\.0\/24/);
   assert.ok(r.stdout.includes(`${usedAt.toISOString().slice(0, 16).replace('T', ' ')}Z (`), 'last used shown');
 
   const j = json(await runCli(f, ['list', '--json']));
@@ -100,7 +100,7 @@ test('show: by name or id; --json; an unknown key is exit 4', async (t) => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^website-form {2}\(id 10000001, profile prod\)$/m);
   assert.match(r.stdout, /status +active/);
-  assert.match(r.stdout, /limits +ip 203\.0\.113\.0\/24; rate 30\/min/);
+  assert.match(r.stdout, /limits +rate 30\/min; ips 203\.0\.113\.0\/24/);
   assert.match(r.stdout, /│ 0 +│ crm\.lead +│ create +│ name, email_from, phone +│ all/);
   const byId = json(await runCli(f, ['show', '10000004', '--json']));
   assert.deepEqual(Object.keys(byId), ['key']);
