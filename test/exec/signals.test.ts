@@ -110,6 +110,18 @@ describe('exec and signals', () => {
     });
   }
 
+  test('a signal sent to exec by its command as its very first act is forwarded, not fatal to exec (exec catches signals before the command starts)', async (t) => {
+    // The command signals exec the moment it runs, before it could print anything: exec must
+    // already be listening, or SIGTERM's default action ends exec and leaves the command running
+    // without its proxy, holding exec's output open (`exec sleep`: the forwarded SIGTERM ends it).
+    const run = startExec(w, ['--log-level', 'debug', ...SCOPE, '--', 'sh', '-c', 'kill -TERM $PPID; exec sleep 3'], { detached: true });
+    t.after(() => killGroup(run.child.pid));
+    const r = await run.done;
+    assert.equal(r.signal, null, `exec died of ${r.signal}: ${r.stderr}`);
+    assert.equal(r.code, 128 + constants.signals.SIGTERM, r.stderr);
+    assert.match(r.stderr, /"msg":"signal forwarded to the command","signal":"SIGTERM"/);
+  });
+
   test('Ctrl-C on a terminal reaches the command once (the terminal sends it; exec does not repeat it)', { skip: PTY_SKIP }, async () => {
     const script = w.script('count-sigint.py', COUNT_SIGINT);
     const r = await runCliInPty(w, ['exec', '--log-level', 'debug', ...SCOPE, '--', 'python3', script], [{ expect: 'ready\r\n', send: '\x03' }]);
