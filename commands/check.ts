@@ -7,7 +7,7 @@ import { CliError, EXIT, usageError } from '../src/cli/errors.js';
 import { parseInstant } from '../src/cli/time.js';
 import { palette } from '../src/cli/style.js';
 import { decide, describeDecision, neededFromOdoo, callFromCheckArgs, CheckArgsError, SCHEMA_ATTRIBUTES, formatRule, type Decision, type ModelSchema } from '../src/policy/index.js';
-import { currentLinksById, definitionsById, irModelNamesById, linksOf, readsFor, schemaFromFieldsGet } from '../src/policy/schema.js';
+import { currentLinksById, definitionsById, externalIdsFrom, irModelNamesById, linksOf, readsFor, schemaFromFieldsGet, XMLID_FIELDS, xmlidLookupDomain } from '../src/policy/schema.js';
 import type { PropertiesDefinition } from '../src/policy/types.js';
 import type { OdooCall } from '../src/rpc/call.js';
 import type { RpcValue } from '../src/rpc/values.js';
@@ -85,6 +85,7 @@ export default class Check extends RegistryCommand {
       const irModels = new Map<number, string | null>();
       const definitions = new Map<string, PropertiesDefinition | null>();
       const current = new Map<string, (number | false)[] | null>();
+      const xmlids = new Map<string, { model: string; id: number } | null>();
       let client: OdooClient | undefined;
       // Without --ip an address limit would judge a made-up address (it denied 127.0.0.1 and hid what
       // the rules decide): it is left out and said so.
@@ -95,7 +96,7 @@ export default class Check extends RegistryCommand {
           { id: key.id, name: key.name, rules: key.rules, limits, ...(key.expires ? { expires: key.expires } : {}), ...(key.learning ? { learning: true } : {}) },
           call,
           { ip: flags.ip ?? '127.0.0.1', now, version, ...(profile.uid !== undefined ? { upstreamUid: profile.uid } : {}), schema: (m) => schemas.get(m), irModelName: (id) => irModels.get(id),
-            propertiesDefinition: (m, id, f) => definitions.get(`${m}\u0000${id}\u0000${f}`), currentLinks: (m, f, ids) => current.get(`${m}\u0000${f}\u0000${ids.join(',')}`) },
+            propertiesDefinition: (m, id, f) => definitions.get(`${m}\u0000${id}\u0000${f}`), currentLinks: (m, f, ids) => current.get(`${m}\u0000${f}\u0000${ids.join(',')}`), externalId: (x) => xmlids.get(x) },
         );
         if (decision.verdict !== 'need_schema') break;
         if (flags.offline) {
@@ -117,6 +118,14 @@ export default class Check extends RegistryCommand {
         for (const read of readsFor(decision.definitions ?? [])) {
           const found = definitionsById((await searchRead(read.model, read.field, read.ids)) ?? false, read.field, read.ids);
           for (const q of read.queries) definitions.set(`${q.model}\u0000${q.id}\u0000${q.field}`, found.get(q.id) ?? null);
+        }
+        // As the proxy looks them up (ProxyCore.fetchExternalIds: one search_read, not cached); a
+        // look-up Odoo refuses is an error here, never "no such external id" (which creates).
+        if (decision.xmlids?.length) {
+          const asked = decision.xmlids;
+          const rows = await client.executeKw('ir.model.data', 'search_read', [], { domain: xmlidLookupDomain(asked), fields: [...XMLID_FIELDS] }).catch(() => null);
+          if (rows === null) throw new CliError(`the external ids the call names could not be looked up in ir.model.data (${asked.slice(0, 3).join(', ')}${asked.length > 3 ? ', ...' : ''})`, 'needs_odoo', EXIT.FAILURE);
+          for (const [x, r] of externalIdsFrom(rows, asked)) xmlids.set(x, r);
         }
       }
     }

@@ -63,5 +63,6 @@ export function neededFromOdoo(d: Extract<Decision, { verdict: 'need_schema' }>)
     ...(d.models.length ? [`the fields of ${d.models.join(', ')}`] : []),
     ...(d.irModels?.length ? [`the models ir.model ${d.irModels.join(', ')} names`] : []),
     ...(d.definitions?.length || d.current?.length ? ['the properties definitions of the records written'] : []),
+    ...(d.xmlids?.length ? [`the records external id${d.xmlids.length > 1 ? 's' : ''} ${d.xmlids.slice(0, 3).join(', ')}${d.xmlids.length > 3 ? ` (and ${d.xmlids.length - 3} more)` : ''} name${d.xmlids.length > 1 ? '' : 's'} (ir.model.data)`] : []),
   ];
 }

@@ -194,6 +194,8 @@ interface State {
   missingDefinitions: Map<string, { model: string; id: number; field: string; fresh?: true }>;
   /** Many2one values of existing records not read yet (env.currentLinks). */
   missingCurrent: Map<string, { model: string; field: string; ids: number[] }>;
+  /** External ids not looked up yet (env.externalId): asked for like missing schemas, all of a call's at once. */
+  missingXmlids: Set<string>;
   checks: UpstreamCheck[];
   redactions: ResultRedaction[];
   notes: string[];
@@ -2092,6 +2094,9 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
   ev.redactGroups(groupFields);
 }
 
+/** What _str_to_boolean reads as false in every database (besides the installed languages' words): db_id_for then links nothing. */
+const FALSE_WORDS: ReadonlySet<string> = new Set(['', '0', 'false', 'no']);
+
 /** The module Odoo's load puts an external id without one in (BaseModel.load: context `module`, default `__import__`). */
 const IMPORT_MODULE = '__import__';
 /**
@@ -2185,6 +2190,58 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   };
   /** Database ids in a `.id` column. */
   const idsOf = (index: number, col: string, several: boolean): number[] => cellsOf(index).flatMap((cell) => idsIn(cell, col, several));
+  /** The external id a cell names: a name without a module is in the context's `module` (load's `_import_current_module`). */
+  const fullXmlid = (name: string): string => (name.includes('.') ? name : `${module}.${name}`);
+  /**
+   * Every external id the call names, asked for at once so that a call costs one look-up however
+   * many rows and columns name them: each cell of an `id` column and of every `/id` column, and each
+   * comma-separated part of those (a many2many cell names several).
+   */
+  let everyXmlid: Set<string> | undefined;
+  const callXmlids = (): Set<string> => {
+    if (everyXmlid) return everyXmlid;
+    const all = new Set<string>();
+    columns.forEach((col, index) => {
+      if (col !== 'id' && !col.endsWith('/id')) return;
+      for (const cell of cellsOf(index)) {
+        if (typeof cell !== 'string') continue;
+        for (const part of new Set([cell, ...cell.split(',')])) if (!FALSE_WORDS.has(part.toLowerCase())) all.add(fullXmlid(part));
+      }
+    });
+    return (everyXmlid = all);
+  };
+  /** The record an external id names (null: none has it), as looked up upstream; undefined until then (every one of the call's is asked for). */
+  const lookUp = (xmlid: string): { model: string; id: number } | null | undefined => {
+    const found = ev.st.env.externalId?.(xmlid);
+    if (found === undefined) for (const x of [xmlid, ...callXmlids()]) if (ev.st.env.externalId?.(x) === undefined) ev.st.missingXmlids.add(x);
+    return found;
+  };
+  /**
+   * The records of `comodel` the external ids of one `/id` cell name (ir.fields.converter.db_id_for;
+   * a many2many cell lists several, split at each comma and not trimmed, as Odoo splits it). A part
+   * _str_to_boolean reads as false ('0', 'false', 'no', any case) is no reference. An external id no
+   * record has fails the row, and so does one naming a record of another model
+   * (_xmlid_to_record_id): both refused. `bare`: ids named without a module, which a language the
+   * database has installed may read as its "no" or "false" (no link then).
+   */
+  const xidsIn = (cell: RpcValue | undefined, col: string, several: boolean, comodel: string): { ids: number[]; bare: number[] } => {
+    const out = { ids: [] as number[], bare: [] as number[] };
+    if (empty(cell)) return out;
+    if (typeof cell !== 'string') deny(`load column '${col}': ${quoteName(cell!)} is not an external id`);
+    for (const part of several ? cell.split(',') : [cell]) {
+      if (FALSE_WORDS.has(part.toLowerCase())) continue;
+      const xmlid = fullXmlid(part);
+      const found = lookUp(xmlid);
+      if (found === undefined) continue;
+      if (found === null) deny(`load column '${col}' names the external id ${quoteName(xmlid)}, which no ${comodel} record has (Odoo fails the row; a record an earlier row of the same load would create with it is not known before the call)`);
+      if (found.model !== comodel) deny(`load column '${col}': the external id ${quoteName(xmlid)} names a ${found.model} record, not a ${comodel} one (Odoo fails the row)`);
+      (part.includes('.') ? out.ids : out.bare).push(found.id);
+    }
+    return out;
+  };
+  /** The ids of a link column's cells: by database id (`.id`) or by external id (`id`, resolved). */
+  const linkIds = (index: number, col: string, ref: string | null, several: boolean, comodel: string): number[] =>
+    ref === 'id' ? cellsOf(index).flatMap((cell) => Object.values(xidsIn(cell, col, several, comodel)).flat()) : idsOf(index, col, several);
   /**
    * External ids an `id` column names. A new one is written into ir.model.data (as superuser) in
    * its module's namespace: outside `__import__` and `__export__`, which no module installs, Odoo's
@@ -2222,16 +2279,43 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   const byExternalId = namesRecords('id');
   const byDatabaseId = namesRecords('.id');
   const updatesById = byExternalId || byDatabaseId;
-  // The records rows update by database id (rows naming an external id update unknown records).
   const databaseIdIndex = byHead.get('.id')?.[0]?.index ?? -1;
-  const updatedIds = byExternalId ? undefined : byDatabaseId ? idsOf(databaseIdIndex, '.id', false) : [];
+  const externalIdIndex = byHead.get('id')?.[0]?.index ?? -1;
+  /**
+   * The record a row updates (null: the row creates one). An external id wins over '.id' (load
+   * passes '.id' on only for rows without one): _load_records updates the record ir.model.data
+   * names, creates one (and the external id) when none has it, and raises for a record of another
+   * model. Rows without one update the record their '.id' names. Looked up only when needed.
+   */
+  const ownerOf = (row: RpcValue[]): number | null => {
+    const cell = externalIdIndex >= 0 ? row[externalIdIndex] : undefined;
+    if (!empty(cell)) {
+      if (typeof cell !== 'string') deny(`load column 'id': ${quoteName(cell!)} is not an external id`);
+      const xmlid = fullXmlid(cell);
+      const found = lookUp(xmlid);
+      if (!found) return null; // none has it: the row creates a record (or not looked up yet: asked for)
+      if (found.model !== ev.model) deny(`load column 'id': the external id ${quoteName(xmlid)} names a ${found.model} record, not a ${ev.model} one (Odoo refuses the row)`);
+      return found.id;
+    }
+    return databaseIdIndex >= 0 ? idsIn(row[databaseIdIndex], '.id', false)[0] ?? null : null;
+  };
+  let owners: (number | null)[] | undefined;
+  const rowOwners = (): (number | null)[] => (owners ??= rows.map((row) => ownerOf(row as RpcValue[])));
+  /** The existing records rows update, by external id or database id. */
+  const updatedIds = (): number[] => rowOwners().filter((id): id is number => id !== null);
+  /** Rows update existing records by external id: looked up (the external ids of new records create). */
+  const updatesByExternalId = (): boolean => byExternalId && rows.some((row, r) => !empty((row as RpcValue[])[externalIdIndex]) && rowOwners()[r] !== null);
 
   for (const head of ['id', '.id']) {
     for (const { index, rest, col } of byHead.get(head) ?? []) {
       if (rest.length > 0) deny(`load column '${col}' is not a column`);
-      // Rows naming an existing record update it: only where the rule reaches every record.
-      if (cellsOf(index).length > 0 && hasDomain(ev.rule)) deny(`load column '${col}' updates existing records by id, and ${ev.label} limits ${ev.model} to a domain`);
       if (head === 'id') externalIds(index, col);
+      // Rows naming an existing record update it: only where the rule reaches every record. An
+      // external id no record has creates one, judged with the created records below.
+      if (cellsOf(index).length === 0 || !hasDomain(ev.rule)) continue;
+      if (head === '.id') deny(`load column '${col}' updates existing records by id, and ${ev.label} limits ${ev.model} to a domain`);
+      const r = rows.findIndex((row, i) => !empty((row as RpcValue[])[index]) && rowOwners()[i] !== null);
+      if (r >= 0) deny(`load column '${col}' updates existing records (data[${r}]: ${quoteName(fullXmlid(String((rows[r] as RpcValue[])[index])))} names ${ev.model} record ${rowOwners()[r]}), and ${ev.label} limits ${ev.model} to a domain`);
     }
   }
 
@@ -2261,10 +2345,11 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
         // an id its search misses (an archived tag) and _str_to_boolean reads every '.id' but '1'
         // as no reference (False), so a link the cell keeps may be removed; every current link is
         // checked instead, as before.
-        const byRow = byDatabaseId && !byExternalId && !unmatchedAllowed(head)
-          ? () => rows.map((row) => ({ owner: idsIn((row as RpcValue[])[databaseIdIndex], '.id', false)[0] ?? null, ids: idsIn((row as RpcValue[])[index], col, true) }))
+        const ref = rest[0] ?? null;
+        const byRow = updatesById && !unmatchedAllowed(head)
+          ? () => rows.map((row, r) => ({ owner: rowOwners()[r]!, ...(ref === 'id' ? xidsIn((row as RpcValue[])[index], col, true, info.relation!) : { ids: idsIn((row as RpcValue[])[index], col, true), bare: [] }) }))
           : undefined;
-        loadLink(ev, { model: ev.model, field: head, info, col, ref: rest[0] ?? null, ids: () => idsOf(index, col, info.type === 'many2many'), owners: updatesById ? updatedIds : [], byRow, adds: !pyFalsy(ctx.update_many2many ?? null) });
+        loadLink(ev, { model: ev.model, field: head, info, col, ref, ids: () => linkIds(index, col, ref, info.type === 'many2many', info.relation!), owners: () => (updatesById ? updatedIds() : []), byRow, adds: !pyFalsy(ctx.update_many2many ?? null) });
         if (rest.length === 0) nameCreates(col, info.relation);
       }
       continue;
@@ -2335,7 +2420,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       for (const { col, rest, index } of own) {
         if (rest.length > 2 || (rest.length === 2 && rest[1] !== 'id' && rest[1] !== '.id')) deny(`load column '${col}' is nested deeper than the engine checks`);
         // Lines that are linked by reference are updated: their many2many links are replaced.
-        loadLink(ev, { model: lineModel, field: sub, info: lineInfo, col, ref: rest[1] ?? null, ids: () => idsOf(index, col, lineInfo.type === 'many2many'), owners: refs.length ? undefined : [] });
+        loadLink(ev, { model: lineModel, field: sub, info: lineInfo, col, ref: rest[1] ?? null, ids: () => linkIds(index, col, rest[1] ?? null, lineInfo.type === 'many2many', lineInfo.relation!), owners: () => (refs.length ? undefined : []) });
         if (rest.length === 1) nameCreates(col, lineInfo.relation);
       }
     }
@@ -2374,9 +2459,14 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     });
   }
   // Rows naming existing records update them: a write, which a rule must allow with those fields.
+  // By external id, only where one names an existing record (looked up unless a rule without a
+  // domain allows the write anyway): new external ids create records.
   if (updatesById) {
     const written = heads.filter((h) => h !== 'id' && h !== '.id');
-    ev.comodel(ev.model, 'write', written, `load column '${byHead.has('id') ? 'id' : '.id'}' (rows naming existing ${ev.model} records update them)`);
+    const free = ev.rulesFor(ev.model, 'write', written)[0];
+    if (byDatabaseId || (free && !hasDomain(free.rule)) || updatesByExternalId()) {
+      ev.comodel(ev.model, 'write', written, `load column '${byHead.has('id') ? 'id' : '.id'}' (rows naming existing ${ev.model} records update them)`);
+    }
   }
   // Rows create records from text the engine does not evaluate: under a domain, only the context's
   // default_<field> values for fields no column sets can show that they lie inside it.
@@ -2398,17 +2488,19 @@ function namedIn(value: RpcValue, path: string): boolean {
 
 /**
  * A many2one or many2many column of load (on the imported model or on its lines): by name, a name
- * search on the comodel; by database id (`/.id`), links to those ids, checked like any linked id;
- * by external id (`/id`), links the engine cannot check. A many2many value replaces the links of
- * the records it is written to (Command.set): on records that exist (`owners`; undefined when the
- * rows name them by external id) the links removed are checked too, row by row where `byRow` gives
- * the record each row updates by `.id` (loadLinksByRow; `adds` under update_many2many).
+ * search on the comodel; by database id (`/.id`) or external id (`/id`, looked up in ir.model.data
+ * for the call), links to those ids, checked like any linked id. A many2many value replaces the
+ * links of the records it is written to (Command.set): on records that exist (`owners`; undefined
+ * when the rows name lines by reference, which the engine does not resolve) the links removed are
+ * checked too, row by row where `byRow` gives the record each row updates (loadLinksByRow; `adds`
+ * under update_many2many).
  */
-function loadLink(ev: RuleEval, c: { model: string; field: string; info: FieldInfo; col: string; ref: string | null; ids: () => number[]; owners: number[] | undefined; byRow?: () => { owner: number | null; ids: number[] }[]; adds?: boolean }): void {
+function loadLink(ev: RuleEval, c: { model: string; field: string; info: FieldInfo; col: string; ref: string | null; ids: () => number[]; owners: () => number[] | undefined; byRow?: () => LoadRow[]; adds?: boolean }): void {
   const comodel = c.info.relation!;
   const companies = ev.st.key.limits?.companies;
-  if (comodel === 'res.company' && companies && companies.length > 0 && c.ref !== '.id') {
-    deny(`load column '${c.col}' names companies ${c.ref === null ? 'by name' : 'by external id'}, which cannot be checked against the key's companies (${companies.join(', ')}); use '${c.ref === null ? `${c.col}/` : c.col.slice(0, -'id'.length)}.id'`, 'companies');
+  const companyLimited = comodel === 'res.company' && companies !== undefined && companies.length > 0;
+  if (companyLimited && c.ref === null) {
+    deny(`load column '${c.col}' names companies by name, which cannot be checked against the key's companies (${companies.join(', ')}); use '${c.col}/.id' or '${c.col}/id'`, 'companies');
   }
   if (c.ref === null) {
     // A relation given by name is looked up with a name search on the comodel (no domain: the
@@ -2416,32 +2508,39 @@ function loadLink(ev: RuleEval, c: { model: string; field: string; info: FieldIn
     ev.comodel(comodel, 'read', undefined, `load column '${c.col}' (a ${c.info.type} given by name is a name search on ${comodel})`);
     return;
   }
-  // Links by external id (resolved inside Odoo) or database id: the linked records must lie inside
-  // what the key's rules reach on the comodel, when those are limited to domains.
+  // Links by database id or external id: the linked records must lie inside what the key's rules
+  // reach on the comodel, when those are limited to domains (external ids are looked up only then).
   if (!ev.linksNeedCheck(comodel)) {
-    if (c.ref === '.id') ev.linked(comodel, c.ids(), `load column '${c.col}'`); // the companies limit
+    if (companyLimited) ev.linked(comodel, c.ids(), `load column '${c.col}'`); // the companies limit
     return;
   }
-  if (c.ref === 'id') deny(`load column '${c.col}' links ${comodel} records by external id, which the engine cannot check against the domains the key's rules limit ${comodel} to; use '${c.col.slice(0, -'id'.length)}.id'`);
   const ids = c.ids();
   if (c.info.type === 'many2many') {
-    if (c.owners === undefined) deny(`load column '${c.col}' replaces the ${comodel} links of the existing records the rows update, which the engine cannot read (they are named by external id), while the key's rules limit ${comodel} to domains; name them with '.id', or write them with commands 3 and 4`);
-    if (c.byRow && c.owners.length > 0 && !c.info.related) return loadLinksByRow(ev, comodel, { ...c, byRow: c.byRow });
-    ev.unlinked(comodel, { model: c.model, field: c.field, owners: c.owners, related: !!c.info.related }, `load column '${c.col}' (a many2many cell replaces the links of the records the rows update)`);
+    const owners = c.owners();
+    if (owners === undefined) deny(`load column '${c.col}' replaces the ${comodel} links of the existing records the rows update, which the engine does not read (lines named by reference), while the key's rules limit ${comodel} to domains; write them with commands 3 and 4`);
+    if (c.byRow && owners.length > 0 && !c.info.related) return loadLinksByRow(ev, comodel, { ...c, byRow: c.byRow });
+    ev.unlinked(comodel, { model: c.model, field: c.field, owners, related: !!c.info.related }, `load column '${c.col}' (a many2many cell replaces the links of the records the rows update)`);
   }
   ev.linked(comodel, ids, `load column '${c.col}'`);
 }
 
 /**
- * A many2many `.id` column on rows naming the records they update by `.id`: each row writes its
- * cell to its own record (ir.fields.converter._str_to_many2many: Command.set of the cell's ids, or
- * Command.link of each under `update_many2many`; an empty cell is False, which clears the links
- * either way), so it is checked as command 6 on that record: the links it removes and the ids it
- * adds, from the links read upstream (one links_in_domain check with `set` row by row). A link the
- * cell keeps is neither, so an export re-imported with a tag the key cannot reach left as it was
- * passes. Rows without `.id` create records: their ids are checked as linked.
+ * One row of a many2many column on rows that update records: the record it updates (null: a new
+ * one), the ids its cell names, and `bare`: ids named by an external id without a module, which Odoo
+ * may read as no reference (an installed language's "no"), so they count as named but not as kept.
  */
-function loadLinksByRow(ev: RuleEval, comodel: string, c: { model: string; field: string; col: string; byRow: () => { owner: number | null; ids: number[] }[]; adds?: boolean }): void {
+type LoadRow = { owner: number | null; ids: number[]; bare: number[] };
+
+/**
+ * A many2many column on rows naming the records they update (by `.id` or external id): each row
+ * writes its cell to its own record (ir.fields.converter._str_to_many2many: Command.set of the
+ * cell's ids, or Command.link of each under `update_many2many`; an empty cell is False, which clears
+ * the links either way), so it is checked as command 6 on that record: the links it removes and the
+ * ids it adds, from the links read upstream (one links_in_domain check with `set` row by row). A
+ * link the cell keeps is neither, so an export re-imported with a tag the key cannot reach left as
+ * it was passes. Rows creating records: their ids are checked as linked.
+ */
+function loadLinksByRow(ev: RuleEval, comodel: string, c: { model: string; field: string; col: string; byRow: () => LoadRow[]; adds?: boolean }): void {
   const rows = c.byRow();
   const at = { model: c.model, field: c.field, related: false };
   const sets = rows.filter((r) => r.owner !== null && !(c.adds && r.ids.length === 0)).map((r) => ({ id: r.owner!, ids: r.ids }));
@@ -2453,7 +2552,7 @@ function loadLinksByRow(ev: RuleEval, comodel: string, c: { model: string; field
   }
   if (cleared.length) ev.unlinked(comodel, { ...at, owners: cleared }, `load column '${c.col}' (an empty many2many cell clears the links of the record its row updates)`);
   ev.linked(comodel, named, `load column '${c.col}'`, { domainChecked: true }); // the companies limit still applies to every id named
-  ev.linked(comodel, rows.filter((r) => r.owner === null).flatMap((r) => r.ids), `load column '${c.col}'`);
+  ev.linked(comodel, [...rows.filter((r) => r.owner === null).flatMap((r) => r.ids), ...rows.flatMap((r) => r.bare)], `load column '${c.col}'`);
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -2547,7 +2646,7 @@ function keyLimits(key: KeyScope, env: DecideEnv): void {
 }
 
 function emptyState(key: KeyScope, env: DecideEnv): State {
-  return { key, env, rules: key.rules ?? [], missing: new Set(), missingIrModels: new Set(), missingDefinitions: new Map(), missingCurrent: new Map(), checks: [], redactions: [], notes: [], created: [], defaults: {}, createsMain: false, opaque: false };
+  return { key, env, rules: key.rules ?? [], missing: new Set(), missingIrModels: new Set(), missingDefinitions: new Map(), missingCurrent: new Map(), missingXmlids: new Set(), checks: [], redactions: [], notes: [], created: [], defaults: {}, createsMain: false, opaque: false };
 }
 
 /** The context with allowed_company_ids set to the key's companies when the client sent none. */
@@ -2639,7 +2738,8 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
   const missingIrModels = new Set<number>();
   const missingDefinitions = new Map<string, { model: string; id: number; field: string; fresh?: true }>();
   const missingCurrent = new Map<string, { model: string; field: string; ids: number[] }>();
-  const anyMissing = (): boolean => missing.size > 0 || missingIrModels.size > 0 || missingDefinitions.size > 0 || missingCurrent.size > 0;
+  const missingXmlids = new Set<string>();
+  const anyMissing = (): boolean => missing.size > 0 || missingIrModels.size > 0 || missingDefinitions.size > 0 || missingCurrent.size > 0 || missingXmlids.size > 0;
   let candidates = 0;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
@@ -2670,7 +2770,8 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
       }
       throw e;
     }
-    if (st.missing.size > 0 || st.missingIrModels.size > 0 || st.missingDefinitions.size > 0 || st.missingCurrent.size > 0) {
+    if (st.missing.size > 0 || st.missingIrModels.size > 0 || st.missingDefinitions.size > 0 || st.missingCurrent.size > 0 || st.missingXmlids.size > 0) {
+      for (const x of st.missingXmlids) missingXmlids.add(x);
       for (const m of st.missing) missing.add(m);
       for (const id of st.missingIrModels) missingIrModels.add(id);
       for (const [k, v] of st.missingDefinitions) missingDefinitions.set(k, v);
@@ -2690,6 +2791,7 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
       ...(missingIrModels.size ? { irModels: [...missingIrModels].sort((a, b) => a - b) } : {}),
       ...(missingDefinitions.size ? { definitions: byKey(missingDefinitions) } : {}),
       ...(missingCurrent.size ? { current: byKey(missingCurrent) } : {}),
+      ...(missingXmlids.size ? { xmlids: [...missingXmlids].sort() } : {}),
     };
   }
   if (reasons.length === 0) {

@@ -131,3 +131,42 @@ export function readsFor<Q extends { model: string; field: string; fresh?: boole
   }
   return [...groups.values()].map((g) => ({ ...g, ids: [...g.ids].sort((a, b) => a - b) }));
 }
+
+/** The fields an external id look-up reads from ir.model.data. */
+export const XMLID_FIELDS = ['module', 'name', 'model', 'res_id'] as const;
+
+/**
+ * The ir.model.data domain finding every external id of `xmlids` (`module.name`, split at the first
+ * '.' as Odoo's _xmlid_to_record_id and _lookup_xmlids split it) in one search: per module, the
+ * names in it, OR'ed. Names without a '.' are left out (they name nothing).
+ */
+export function xmlidLookupDomain(xmlids: Iterable<string>): RpcValue[] {
+  const byModule = new Map<string, Set<string>>();
+  for (const x of xmlids) {
+    const dot = x.indexOf('.');
+    if (dot < 0) continue;
+    const names = byModule.get(x.slice(0, dot)) ?? new Set<string>();
+    names.add(x.slice(dot + 1));
+    byModule.set(x.slice(0, dot), names);
+  }
+  const leaves = [...byModule].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([module, names]): RpcValue[] => ['&', ['module', '=', module], ['name', 'in', [...names].sort()]]);
+  if (leaves.length === 0) return [['id', '=', 0]];
+  return [...Array<RpcValue>(leaves.length - 1).fill('|'), ...leaves.flat()];
+}
+
+/**
+ * The record each external id names, from one ir.model.data search_read with XMLID_FIELDS over
+ * xmlidLookupDomain: `{model, id}`, or null for an external id no row answers. Rows that are not
+ * ir.model.data rows are ignored. The proxy and `check` read alike.
+ */
+export function externalIdsFrom(rows: RpcValue, xmlids: Iterable<string>): Map<string, { model: string; id: number } | null> {
+  const out = new Map<string, { model: string; id: number } | null>([...xmlids].map((x) => [x, null]));
+  if (!Array.isArray(rows)) return out;
+  for (const r of rows) {
+    if (!isStruct(r) || typeof r.module !== 'string' || typeof r.name !== 'string' || typeof r.model !== 'string') continue;
+    const x = `${r.module}.${r.name}`;
+    if (!out.has(x) || typeof r.res_id !== 'number' || !Number.isSafeInteger(r.res_id) || r.res_id <= 0) continue;
+    out.set(x, { model: r.model, id: r.res_id });
+  }
+  return out;
+}

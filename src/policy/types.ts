@@ -130,6 +130,13 @@ export interface DecideEnv {
    * cannot be read; undefined when not read yet (asked with need_schema's `current`).
    */
   currentLinks?: (model: string, field: string, ids: readonly number[]) => (number | false)[] | null | undefined;
+  /**
+   * The record an external id names (`module.name`, as ir.model.data holds it: its `model` and
+   * `res_id`), as the proxy looked it up for this call: null when no ir.model.data row has that
+   * module and name, undefined when not looked up yet (decide then asks with need_schema's
+   * `xmlids`). Never cached across calls: an external id can be pointed at another record.
+   */
+  externalId?: (xmlid: string) => { model: string; id: number } | null | undefined;
 }
 
 /** A check the proxy must make upstream before forwarding (decide() does no I/O). */
@@ -240,4 +247,10 @@ export type Decision =
       definitions?: { model: string; id: number; field: string; fresh?: true }[];
       /** Many2one values to read on existing records (`field` of `ids` of `model`); absent when none. */
       current?: { model: string; field: string; ids: number[] }[];
+      /**
+       * External ids (`module.name`) whose record the proxy must look up in ir.model.data (one
+       * search_read for them all, `model` and `res_id`) before deciding again; absent when none.
+       * Every external id the call names is asked for at once, so a call costs one look-up.
+       */
+      xmlids?: string[];
     };

@@ -27,7 +27,7 @@ import { decide, linkChanges, propertyNameReach, SCHEMA_ATTRIBUTES } from '../po
 import { READ_PRESET_ANY_VERSION } from '../policy/methods.js';
 import { takeToken, recordsAllowance, chargeRecords, refundRecords, parseHours, withinHours, type RateBucket, type RecordsBudget } from '../policy/limits.js';
 import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../policy/budget.js';
-import { currentLinksById, definitionsById, irModelNamesById, linksOf, readsFor, schemaFromFieldsGet } from '../policy/schema.js';
+import { currentLinksById, definitionsById, externalIdsFrom, irModelNamesById, linksOf, readsFor, schemaFromFieldsGet, XMLID_FIELDS, xmlidLookupDomain } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
 import { callUpstream, Cancellation, encodeUpstreamCall, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamRequest, type UpstreamTarget, type UpstreamVia, type UpstreamAnswer } from '../upstream/forward.js';
@@ -761,6 +761,8 @@ export class ProxyCore {
     // (definitions also cached briefly); null when they could not be read.
     const fetchedDefs = new Map<string, PropertiesDefinition | null>();
     const fetchedCurrent = new Map<string, (number | false)[] | null>();
+    // External ids looked up for this call only (an external id can be pointed at another record).
+    const fetchedXmlids = new Map<string, { model: string; id: number } | null>();
     // A fresh definition (read for this call, not from the cache) is kept apart from a cached one.
     const defKey = (model: string, id: number, field: string, fresh?: boolean): string => `${model}\u0000${id}\u0000${field}${fresh ? '\u0000fresh' : ''}`;
     const curKey = (model: string, field: string, ids: readonly number[]): string => `${model}\u0000${field}\u0000${ids.join(',')}`;
@@ -772,14 +774,16 @@ export class ProxyCore {
         irModelName: (id) => (fetchedIr.has(id) ? fetchedIr.get(id) : this.cachedIrModel(target, id)),
         propertiesDefinition: (m, id, f, fresh) => (fetchedDefs.has(defKey(m, id, f, fresh)) ? fetchedDefs.get(defKey(m, id, f, fresh)) : fresh ? undefined : this.cachedDefinition(target, m, id, f)),
         currentLinks: (m, f, ids) => fetchedCurrent.get(curKey(m, f, ids)),
+        externalId: (xmlid) => fetchedXmlids.get(xmlid),
       });
       if (d.verdict !== 'need_schema') return d;
       const missing = d.models.filter((m) => !fetched.has(m));
       const missingIr = (d.irModels ?? []).filter((id) => !fetchedIr.has(id));
       const missingDefs = (d.definitions ?? []).filter((q) => !fetchedDefs.has(defKey(q.model, q.id, q.field, q.fresh)));
       const missingCurrent = (d.current ?? []).filter((q) => !fetchedCurrent.has(curKey(q.model, q.field, q.ids)));
-      if (missing.length === 0 && missingIr.length === 0 && missingDefs.length === 0 && missingCurrent.length === 0) {
-        return { verdict: 'deny', reason: d.models.length ? `the fields of ${d.models.join(', ')} could not be read` : d.irModels?.length ? `the models of ir.model ${d.irModels.join(', ')} could not be read` : 'the properties definitions could not be read' };
+      const missingXmlids = (d.xmlids ?? []).filter((x) => !fetchedXmlids.has(x));
+      if (missing.length === 0 && missingIr.length === 0 && missingDefs.length === 0 && missingCurrent.length === 0 && missingXmlids.length === 0) {
+        return { verdict: 'deny', reason: d.models.length ? `the fields of ${d.models.join(', ')} could not be read` : d.irModels?.length ? `the models of ir.model ${d.irModels.join(', ')} could not be read` : d.xmlids?.length ? 'the external ids could not be looked up' : 'the properties definitions could not be read' };
       }
       const retryAfterMs = this.takeRate(x, record, now);
       if (retryAfterMs !== null) throw new OverRate(retryAfterMs);
@@ -804,6 +808,12 @@ export class ProxyCore {
         for (const read of readsFor(missingDefs)) {
           const found = await this.fetchDefinitions(target, read.model, read.field, read.ids, via, read.fresh);
           for (const q of read.queries) fetchedDefs.set(defKey(q.model, q.id, q.field, q.fresh), found.get(q.id) ?? null);
+        }
+        if (missingXmlids.length) {
+          const found = await this.fetchExternalIds(target, missingXmlids, via);
+          // Not looked up (Odoo refused): refused, never taken as "no such external id" (which creates).
+          if (!found) return { verdict: 'deny', reason: `the external ids the call names could not be looked up in ir.model.data (${missingXmlids.slice(0, 3).join(', ')}${missingXmlids.length > 3 ? ', ...' : ''})` };
+          for (const [x, r] of found) fetchedXmlids.set(x, r);
         }
       } finally {
         release();
@@ -930,6 +940,23 @@ export class ProxyCore {
     try {
       const rows = await callUpstream(this.deps.pool, target, model, 'search_read', [], { domain: [['id', 'in', ids]], fields: [field], context: { active_test: false } }, via);
       return currentLinksById(rows, field);
+    } catch (e) {
+      if (!(e instanceof UpstreamCallError)) throw e;
+      return null;
+    }
+  }
+
+  /**
+   * The records external ids name (load's `id` and `/id` columns): one ir.model.data search_read
+   * for all of them (by module and name, reading model and res_id), as the integration user in the
+   * call's protocol. Never cached: an external id can be pointed at another record, and whether one
+   * exists decides whether a row creates or updates. null when Odoo refuses (the call is refused
+   * then: a look-up that failed must not read as "no such external id").
+   */
+  private async fetchExternalIds(target: UpstreamTarget, xmlids: string[], via: UpstreamVia): Promise<Map<string, { model: string; id: number } | null> | null> {
+    try {
+      const rows = await callUpstream(this.deps.pool, target, 'ir.model.data', 'search_read', [], { domain: xmlidLookupDomain(xmlids), fields: [...XMLID_FIELDS] }, via);
+      return externalIdsFrom(rows, xmlids);
     } catch (e) {
       if (!(e instanceof UpstreamCallError)) throw e;
       return null;

@@ -80,7 +80,7 @@ test("imports: the column spellings Odoo reads as id paths ('partner_id.id', 'pa
     { name: "load 'order_line/product_id:id'", key: key(orderImport), call: load('sale.order', ['partner_id.id', 'order_line/product_id:id', 'order_line/product_uom_qty'], [['9', 'product.product_product_4', '1']]), expect: { verdict: 'allow', checks: [] } },
     // ... and checked exactly as the canonical spelling: the closed ways stay closed.
     { name: "load 'partner_id.id' links ids checked against the partner rule's domain", key: key(leadImport), call: load('crm.lead', ['name', 'partner_id.id'], [['a', '4']]), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [4] }] } },
-    { name: "load 'partner_id:id' cannot be checked against that domain", key: key(leadImport), call: load('crm.lead', ['name', 'partner_id:id'], [['a', 'base.res_partner_1']]), expect: { verdict: 'deny', reason: /load column 'partner_id\/id' links res\.partner records by external id, .*use 'partner_id\/\.id'/ } },
+    { name: "load 'partner_id:id' checked like 'partner_id/id': the record its external id names, against the partner rule's domain", key: key(leadImport), call: load('crm.lead', ['name', 'partner_id:id'], [['a', 'base.res_partner_1']]), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [9] }] } },
     { name: "load 'partner_id.id' beside 'partner_id/.id' is one column named twice", key: key(leadImport), call: load('crm.lead', ['partner_id.id', 'partner_id/.id'], [['4', '5']]), expect: { verdict: 'deny', reason: /appears twice/ } },
     { name: "load 'x.id' is 'x/.id': its field is checked like any column", key: key(leadImport), call: load('crm.lead', ['name', 'x.id'], [['a', '1']]), expect: { verdict: 'deny', reason: /field 'x' is not in rule 0/ } },
     { name: "export_data 'partner_id.id' (database ids, writes nothing)", key: key(leadImport), call: { model: 'crm.lead', method: 'export_data', ids: [1], params: [['fields_to_export', ['name', 'partner_id.id']]] }, expect: { verdict: 'allow' } },
@@ -167,6 +167,15 @@ const tagKeeper: Rule[] = [
 ];
 const partnerTags: Record<number, number[]> = { 10: [VIP, WEB_SHOP], 11: [WEB_SHOP] };
 const insideWeb = new Set([WEB_SHOP, WEB_LEAD]);
+/** The external ids an export gives those partners and tags (and one a script wrote without a module, kept in __import__). */
+const TAG_XIDS: Record<string, { model: string; id: number }> = {
+  '__export__.res_partner_10_aa11': { model: 'res.partner', id: 10 },
+  '__export__.res_partner_11_bb22': { model: 'res.partner', id: 11 },
+  '__export__.res_partner_category_1_cc33': { model: 'res.partner.category', id: VIP },
+  '__export__.res_partner_category_2_dd44': { model: 'res.partner.category', id: WEB_SHOP },
+  '__import__.web_lead': { model: 'res.partner.category', id: WEB_LEAD },
+  '__import__.vip': { model: 'res.partner.category', id: VIP },
+};
 
 /**
  * The call's outcome once the proxy has made the upstream checks the decision asks for, as
@@ -177,7 +186,7 @@ const insideWeb = new Set([WEB_SHOP, WEB_LEAD]);
 function importOutcome(spec: CallSpec, limits: Record<string, unknown> = {}): string {
   const outcomes = new Set<string>();
   for (const { call } of shapes(spec)) {
-    const d = decide(key(tagKeeper, { limits }), call, env({ schema: (m) => schemas[m] }));
+    const d = decide(key(tagKeeper, { limits }), call, env({ schema: (m) => schemas[m], externalId: (x) => TAG_XIDS[x] ?? null }));
     if (d.verdict !== 'allow') {
       outcomes.add(d.verdict === 'deny' ? `refused: ${d.reason}` : d.verdict);
       continue;
@@ -226,8 +235,33 @@ test("imports: an export with tags by database id ('category_id/.id') imported b
   // New rows (no '.id') have nothing to remove; VIP named there is linked.
   assert.equal(importOutcome(load('res.partner', fields, [['10', 'Acme', `${VIP},${WEB_SHOP}`], ['', 'New', `${WEB_LEAD}`]])), 'allowed');
   assert.match(importOutcome(load('res.partner', fields, [['10', 'Acme', `${VIP},${WEB_SHOP}`], ['', 'New', `${VIP}`]])), /^refused: load column 'category_id\/\.id' links res\.partner\.category records outside/);
-  // Rows named by external id: their links cannot be read, refused as before.
-  assert.match(importOutcome(load('res.partner', ['id', 'name', 'category_id/.id'], [['__export__.res_partner_10', 'Acme', `${VIP},${WEB_SHOP}`]])), /which the engine cannot read \(they are named by external id\)/);
+});
+
+test("imports: the same export by external ids ('id', 'category_id/id'): rows update the records ir.model.data names, checked row by row like '.id' rows", () => {
+  const fields = ['id', 'name', 'category_id/id'];
+  const [p10, p11] = ['__export__.res_partner_10_aa11', '__export__.res_partner_11_bb22'];
+  const [vip, shop] = ['__export__.res_partner_category_1_cc33', '__export__.res_partner_category_2_dd44'];
+  const removes = /^refused: load column 'category_id\/id' \(a many2many cell sets the links of the record its row updates\) removes links to res\.partner\.category records outside the domain of rule 1/;
+  const adds = /^refused: load column 'category_id\/id' .*links res\.partner\.category records outside the domain of rule 1/;
+  // The round trip: 10 keeps VIP as exported and gets Web Lead (a name without a module: __import__.web_lead).
+  assert.equal(importOutcome(load('res.partner', fields, [[p10, 'Acme', `${vip},${shop},web_lead`], [p11, 'Jane', shop]])), 'allowed');
+  // Dropping VIP from 10, giving it to 11, clearing 10 ('0' is no reference, as Odoo reads it).
+  assert.match(importOutcome(load('res.partner', fields, [[p10, 'Acme', shop]])), removes);
+  assert.match(importOutcome(load('res.partner', fields, [[p11, 'Jane', `${shop},${vip}`]])), adds);
+  assert.match(importOutcome(load('res.partner', fields, [[p10, 'Acme', '0']])), removes);
+  // A new external id creates a partner: VIP named there is linked.
+  assert.equal(importOutcome(load('res.partner', fields, [['__import__.new_1', 'New', shop]])), 'allowed');
+  assert.match(importOutcome(load('res.partner', fields, [['new_2', 'New', vip]])), /^refused: load column 'category_id\/id' links res\.partner\.category records outside/);
+  // VIP kept on 10 by a name without a module ('vip'): a language the database has may read it as
+  // "no" (no link, so VIP would go), so it counts as named, not kept: refused as a removal.
+  assert.match(importOutcome(load('res.partner', fields, [[p10, 'Acme', `vip,${shop}`]])), removes);
+  assert.equal(importOutcome(load('res.partner', fields, [[p10, 'Acme', `${vip},${shop}`]])), 'allowed');
+  // The external id wins over '.id' (load passes '.id' on only for rows without one).
+  assert.match(importOutcome(load('res.partner', ['id', '.id', 'category_id/id'], [[p10, '11', shop]])), removes);
+  // Missing, or of another model: Odoo fails the row; refused.
+  assert.match(importOutcome(load('res.partner', fields, [[p10, 'Acme', `${vip},__export__.res_partner_category_9_zz`]])), /^refused: load column 'category_id\/id' names the external id '__export__\.res_partner_category_9_zz', which no res\.partner\.category record has/);
+  assert.match(importOutcome(load('res.partner', fields, [[p10, 'Acme', p11]])), /^refused: load column 'category_id\/id': the external id '__export__\.res_partner_11_bb22' names a res\.partner record, not a res\.partner\.category one/);
+  assert.match(importOutcome(load('res.partner', fields, [[vip, 'Acme', shop]])), /^refused: load column 'id': the external id '__export__\.res_partner_category_1_cc33' names a res\.partner\.category record, not a res\.partner one/);
 });
 
 test('imports: update_many2many makes load add links (Command.link), so only the ids a record lacks are checked; an empty cell still clears', () => {

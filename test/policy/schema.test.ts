@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { schemaFromFieldsGet } from '../../src/policy/schema.js';
+import { externalIdsFrom, schemaFromFieldsGet, xmlidLookupDomain } from '../../src/policy/schema.js';
 import { parseJson } from '../../src/rpc/json.js';
 import { loadWire } from '../support/wire.js';
 
@@ -29,4 +29,28 @@ test('a recorded fields_get answer gives relations for every relational field', 
   assert.equal(s.stage_id?.relation, 'crm.stage');
   assert.equal(s.order_ids?.type, 'one2many');
   assert.ok(Object.values(s).every((f) => !['many2one', 'one2many', 'many2many'].includes(f.type) || typeof f.relation === 'string'));
+});
+
+test('external ids: one ir.model.data search for all of them (by module, names in it), and the records the rows name', () => {
+  assert.deepEqual(xmlidLookupDomain(['base.main_partner', '__import__.a', 'base.main_company', '__import__.a', 'a.b.c']), [
+    '|', '|',
+    '&', ['module', '=', '__import__'], ['name', 'in', ['a']],
+    '&', ['module', '=', 'a'], ['name', 'in', ['b.c']],
+    '&', ['module', '=', 'base'], ['name', 'in', ['main_company', 'main_partner']],
+  ]);
+  assert.deepEqual(xmlidLookupDomain(['base.x']), ['&', ['module', '=', 'base'], ['name', 'in', ['x']]]);
+  assert.deepEqual(xmlidLookupDomain(['no_module']), [['id', '=', 0]], 'a name without a module names nothing');
+  const rows = [
+    { id: 1, module: 'base', name: 'main_partner', model: 'res.partner', res_id: 3 },
+    { id: 2, module: 'a', name: 'b.c', model: 'crm.tag', res_id: 9 },
+    { id: 3, module: 'base', name: 'unasked', model: 'res.partner', res_id: 4 },
+    { id: 4, module: 'base', name: 'main_company', model: 'res.company', res_id: false },
+  ];
+  assert.deepEqual([...externalIdsFrom(rows, ['base.main_partner', 'a.b.c', 'base.main_company', '__import__.a'])], [
+    ['base.main_partner', { model: 'res.partner', id: 3 }],
+    ['a.b.c', { model: 'crm.tag', id: 9 }],
+    ['base.main_company', null],
+    ['__import__.a', null],
+  ]);
+  assert.deepEqual([...externalIdsFrom(false, ['base.x'])], [['base.x', null]]);
 });

@@ -58,8 +58,27 @@ export const SCHEMAS: Record<string, ModelSchema> = {
 /** ir.model ids and the models they name (ir.model's `model`), as the proxy reads them; an id not here does not exist. */
 export const IR_MODELS: Record<number, string> = { 81: 'crm.lead', 82: 'res.partner', 83: 'hr.employee', 84: 'res.users', 85: 'sale.order', 90: 'crm.lead' };
 
+/** External ids and the records they name (ir.model.data's model and res_id), as the proxy looks them up; one not here does not exist. */
+export const XMLIDS: Record<string, { model: string; id: number }> = {
+  'base.main_company': { model: 'res.company', id: 1 },
+  'base.company_2': { model: 'res.company', id: 2 },
+  'base.main_partner': { model: 'res.partner', id: 1 },
+  'base.res_partner_1': { model: 'res.partner', id: 9 },
+  'base.res_partner_2': { model: 'res.partner', id: 10 },
+  '__export__.res_partner_7_0a1b2c3d': { model: 'res.partner', id: 7 },
+  '__import__.contact_1': { model: 'res.partner', id: 21 },
+  '__import__.lead_4': { model: 'crm.lead', id: 4 },
+  '__export__.crm_lead_4_0a1b2c3d': { model: 'crm.lead', id: 4 },
+  'crm.tag_1': { model: 'crm.tag', id: 1 },
+  '__import__.tag_2': { model: 'crm.tag', id: 2 },
+  '__export__.crm_tag_3_aa': { model: 'crm.tag', id: 3 },
+  'product.product_product_4': { model: 'product.product', id: 4 },
+  'account.tax_21': { model: 'account.tax', id: 21 },
+  'crm.model_crm_lead': { model: 'ir.model', id: 81 },
+};
+
 export function env(over: Partial<DecideEnv> = {}): DecideEnv {
-  return { ip: '203.0.113.7', now: new Date('2026-11-30T10:00:00Z'), version: 18, schema: (m) => SCHEMAS[m], irModelName: (id) => IR_MODELS[id] ?? null, ...over };
+  return { ip: '203.0.113.7', now: new Date('2026-11-30T10:00:00Z'), version: 18, schema: (m) => SCHEMAS[m], irModelName: (id) => IR_MODELS[id] ?? null, externalId: (x) => XMLIDS[x] ?? null, ...over };
 }
 
 export function key(rules: Rule[], more: Partial<KeyScope> = {}): KeyScope {
@@ -135,6 +154,8 @@ export interface Expect {
   models?: string[];
   /** need_schema: the ir.model ids whose model the proxy must read. */
   irModels?: number[];
+  /** need_schema: the external ids the proxy must look up. */
+  xmlids?: string[];
 }
 
 /** Decides the call in every shape and checks each decision against the expectation. */
@@ -154,6 +175,7 @@ export function expectDecision(k: KeyScope, spec: CallSpec, e: Expect, over: Par
     }
     if (d.verdict === 'need_schema' && e.models) assert.deepEqual(d.models, e.models, where);
     if (d.verdict === 'need_schema' && e.irModels) assert.deepEqual(d.irModels ?? [], e.irModels, `${where}: ir.model ids asked for`);
+    if (d.verdict === 'need_schema' && e.xmlids) assert.deepEqual(d.xmlids ?? [], e.xmlids, `${where}: external ids asked for`);
     if (d.verdict === 'allow') {
       if (e.rule !== undefined) assert.equal(d.rule, e.rule, where);
       const bound = bindCall(d.call, en.version);
