@@ -74,6 +74,12 @@ export function methodTable(version: Version): Map<string, MethodSpec & { availa
       return new Recordset(model, env.create(model, list as RpcStruct[]));
     },
   });
+  t.set('load', {
+    api: 'model',
+    params: [req('fields'), req('data')],
+    owner: base,
+    run: (env, model, _ids, a) => env.load(model, a.fields!, a.data!),
+  });
   t.set('search', {
     api: 'model',
     params: [req('domain'), opt('offset', 0), opt('limit', null), opt('order', null)],

@@ -857,6 +857,98 @@ export class Env {
     return ids.map((id) => [id, this.orm.displayName(model, id)]);
   }
 
+  /**
+   * BaseModel.load (odoo/models.py load, _extract_records, _convert_records, _load_records;
+   * ir.fields.converter, read on 17.0-19.0) for the columns the tests import: `id` (an external id:
+   * the record ir.model.data names is updated, or one is created and the external id written, in
+   * the context's `module`, `__import__` by default), `.id`, plain fields, and many2one / many2many
+   * columns by name, by external id (`/id`: db_id_for, of the comodel, a many2many cell split at
+   * each comma) and by database id (`/.id`). No one2many lines, no flush between rows (a row cannot
+   * link what an earlier row creates), no other context keys. Every row is converted first; any
+   * error gives `ids: False` with nothing written, as Odoo's savepoint rollback leaves it.
+   */
+  load(model: string, fields: RpcValue, data: RpcValue): RpcStruct {
+    const def = this.model(model);
+    if (!Array.isArray(fields) || !Array.isArray(data)) throw raise.typeError("'fields' and 'data' must be lists");
+    const module = typeof this.context.module === 'string' ? this.context.module : '__import__';
+    const xmlid = (name: string): string => (name.includes('.') ? name : `${module}.${name}`);
+    const imd = (x: string): StoredRecord | undefined => {
+      const dot = x.indexOf('.');
+      return [...this.orm.table('ir.model.data').values()].find((r) => r.module === x.slice(0, dot) && r.name === x.slice(dot + 1));
+    };
+    const messages: RpcStruct[] = [];
+    const converted: { xid: string | false; dbid: number | false; values: RpcStruct; row: number }[] = [];
+    data.forEach((row, r) => {
+      if (!Array.isArray(row)) throw raise.typeError('a row must be a list');
+      const error = (field: string, message: string): void => void messages.push({ type: 'error', rows: { from: r, to: r }, record: r, field, message });
+      const values: RpcStruct = {};
+      let xid: string | false = false;
+      let dbid: number | false = false;
+      fields.forEach((col, i) => {
+        const cell = row[i];
+        const [head, sub] = String(col).split('/') as [string, string | undefined];
+        if (head === 'id') return void (xid = typeof cell === 'string' && cell ? cell : false);
+        if (head === '.id') return void (dbid = cell ? Number(cell) : false);
+        const f = def.fields.get(head);
+        if (!f) throw raise.valueError(`Invalid field name '${head}'`);
+        if (cell === '' || cell === false || cell === null || cell === undefined) return void (values[head] = f.type === 'many2many' ? [[6, 0, []]] : false);
+        const text = String(cell);
+        if (f.type !== 'many2one' && f.type !== 'many2many') {
+          values[head] = f.type === 'integer' ? Number(text) : f.type === 'float' || f.type === 'monetary' ? Number(text) : f.type === 'boolean' ? ['1', 'true', 'yes'].includes(text.toLowerCase()) : text;
+          return;
+        }
+        const comodel = f.relation!;
+        const ids: number[] = [];
+        for (const ref of f.type === 'many2many' ? text.split(',') : [text]) {
+          if (sub === 'id') {
+            if (['', '0', 'false', 'no'].includes(ref.toLowerCase())) continue;
+            const x = xmlid(ref);
+            const found = imd(x);
+            const exists = found && typeof found.res_id === 'number' && this.orm.table(comodel).has(found.res_id);
+            if (!found || !exists) return error(head, `No matching record found for external id '${ref}' in field '${f.string}'`);
+            if (found.model !== comodel) return error(head, `Invalid external ID ${x}: expected model '${comodel}', found '${String(found.model)}'`);
+            ids.push(found.res_id as number);
+          } else if (sub === '.id') {
+            const id = Number(ref);
+            if (!this.sudo().search(comodel, [['id', '=', id]]).length) return error(head, `No matching record found for database id '${ref}' in field '${f.string}'`);
+            ids.push(id);
+          } else {
+            const hit = this.nameSearch(comodel, ref, [], '=', null);
+            if (!hit.length) return error(head, `No matching record found for name '${ref}' in field '${f.string}'`);
+            ids.push((hit[0] as RpcValue[])[0] as number);
+          }
+        }
+        values[head] = f.type === 'many2one' ? ids[0] ?? false : this.context.update_many2many ? ids.map((id) => [4, id]) : [[6, 0, ids]];
+      });
+      converted.push({ xid, dbid, values, row: r });
+    });
+    const ids: number[] = [];
+    for (const c of messages.length ? [] : converted) {
+      if (c.xid) {
+        const x = xmlid(c.xid);
+        const found = imd(x);
+        if (found && found.model !== model) {
+          messages.push({ type: 'error', rows: { from: c.row, to: c.row }, record: c.row, message: `For external id ${x} when trying to create/update a record of model ${model} found record of different model ${String(found.model)} (${found.id})` });
+          break;
+        }
+        if (found && typeof found.res_id === 'number' && this.orm.table(model).has(found.res_id)) {
+          this.write(model, [found.res_id], c.values);
+          ids.push(found.res_id);
+          continue;
+        }
+        const [id] = this.create(model, [c.values]);
+        if (found) this.orm.table('ir.model.data').delete(found.id);
+        const dot = x.indexOf('.');
+        this.orm.insertRaw('ir.model.data', { module: x.slice(0, dot), name: x.slice(dot + 1), model, res_id: id!, noupdate: false });
+        ids.push(id!);
+      } else if (c.dbid) {
+        this.write(model, [c.dbid], c.values);
+        ids.push(c.dbid);
+      } else ids.push(...this.create(model, [c.values]));
+    }
+    return messages.length ? { ids: false, messages, nextrow: 0 } : { ids, messages: [], nextrow: 0 };
+  }
+
   nameCreate(model: string, name: RpcValue): RpcValue {
     const def = this.model(model);
     const [id] = this.create(model, [{ [def.recName]: name }]);

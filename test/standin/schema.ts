@@ -961,6 +961,28 @@ export function buildSchema(version: Version, opts: SchemaOptions = {}): Map<str
       ],
     }),
   );
+  // ir.model.data as base declares it (odoo/addons/base/models/ir_model.py IrModelData: name,
+  // module, model, res_id = Many2oneReference(model_field='model'), noupdate); load's `id` and `/id`
+  // columns name records through it. Readable by every user (base's ir.model.access.csv gives
+  // read to all), written by Settings administrators. After the others: their ids stay as recorded.
+  models.push(
+    simpleModel(version, {
+      name: 'ir.model.data',
+      description: 'Model Data',
+      order: 'module, model, name',
+      recName: 'name',
+      access: { read: ['everyone'], write: ['base.group_system'], create: ['base.group_system'], unlink: ['base.group_system'] },
+      module: 'base',
+      displayName: (rec) => `${rec.module}.${rec.name}`,
+      own: [
+        fld('name', 'char', 'External Identifier', { required: true }),
+        fld('module', 'char', 'Module', { required: true, default: () => '' }),
+        fld('model', 'char', 'Model Name', { required: true }),
+        fld('res_id', 'many2one_reference', 'Record ID', { modelField: 'model' }),
+        fld('noupdate', 'boolean', 'Non Updatable', { default: () => false }),
+      ],
+    }),
+  );
 
   return new Map(models.map((m) => [m.name, m]));
 }

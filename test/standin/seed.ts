@@ -407,6 +407,15 @@ export function seed(orm: Orm, opts: { auditlog?: boolean } = {}): SeedResult {
       });
     }
   }
+  // External ids of the seeded records, as base and sales_team's data files name them (load's `id`
+  // and `/id` columns find records through them).
+  const xmlids: Array<[string, string, string, number]> = [
+    ['base', 'main_company', 'res.company', 1],
+    ['base', 'main_partner', 'res.partner', 1],
+    ['base', 'partner_admin', 'res.partner', 3],
+    ...['Product', 'Software', 'Services', 'Information', 'Design', 'Training', 'Consulting', 'Other'].map((_, i): [string, string, string, number] => ['sales_team', `categ_oppor${i + 1}`, 'crm.tag', i + 1]),
+  ];
+  xmlids.forEach(([module, name, model, resId], i) => orm.insertRaw('ir.model.data', { id: i + 1, module, name, model, res_id: resId, noupdate: false, ...stamp() }));
   const modules: Array<[string, string, boolean]> = [
     ['base', 'Base', false],
     ['web', 'Web', false],
