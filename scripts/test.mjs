@@ -50,5 +50,8 @@ if (files.length === 0) {
   process.exit(2);
 }
 const concurrency = process.env.ODOO_KEYS_TEST_CONCURRENCY ?? '4';
-const r = spawnSync(process.execPath, ['--test', '--enable-source-maps', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit', cwd: root });
+// TAP's summary (`# tests N`, `# pass N`) whenever the output is not a terminal, as Node 20 and 22
+// write it there by default: Node 24 writes the spec reporter's (`ℹ tests N`) instead.
+const reporter = process.stdout.isTTY ? [] : ['--test-reporter=tap'];
+const r = spawnSync(process.execPath, ['--test', '--enable-source-maps', `--test-concurrency=${concurrency}`, ...reporter, ...files], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);
