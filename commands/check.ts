@@ -124,8 +124,9 @@ export default class Check extends RegistryCommand {
         if (decision.xmlids?.length) {
           const asked = decision.xmlids;
           const rows = await client.executeKw('ir.model.data', 'search_read', [], { domain: xmlidLookupDomain(asked), fields: [...XMLID_FIELDS] }).catch(() => null);
-          if (rows === null) throw new CliError(`the external ids the call names could not be looked up in ir.model.data (${asked.slice(0, 3).join(', ')}${asked.length > 3 ? ', ...' : ''})`, 'needs_odoo', EXIT.FAILURE);
-          for (const [x, r] of externalIdsFrom(rows, asked)) xmlids.set(x, r);
+          const found = rows === null ? null : externalIdsFrom(rows, asked);
+          if (found === null) throw new CliError(`the external ids the call names could not be looked up in ir.model.data (${asked.slice(0, 3).join(', ')}${asked.length > 3 ? ', ...' : ''})`, 'needs_odoo', EXIT.FAILURE);
+          for (const [x, r] of found) xmlids.set(x, r);
         }
       }
     }

@@ -156,16 +156,24 @@ export function xmlidLookupDomain(xmlids: Iterable<string>): RpcValue[] {
 
 /**
  * The record each external id names, from one ir.model.data search_read with XMLID_FIELDS over
- * xmlidLookupDomain: `{model, id}`, or null for an external id no row answers. Rows that are not
- * ir.model.data rows are ignored. The proxy and `check` read alike.
+ * xmlidLookupDomain: `{model, id}`, or null for an external id no row answers (or one whose res_id
+ * is empty: Odoo's load then creates, its `/id` links find nothing). Rows for external ids not asked
+ * for are ignored. null for the whole answer when it is not a list of such rows, or a row answering
+ * one asked for is malformed or contradicts another: "none has it" makes an `id` row a create, so an
+ * answer the engine cannot read must fail the call, never read as that. The proxy and `check` read alike.
  */
-export function externalIdsFrom(rows: RpcValue, xmlids: Iterable<string>): Map<string, { model: string; id: number } | null> {
+export function externalIdsFrom(rows: RpcValue, xmlids: Iterable<string>): Map<string, { model: string; id: number } | null> | null {
   const out = new Map<string, { model: string; id: number } | null>([...xmlids].map((x) => [x, null]));
-  if (!Array.isArray(rows)) return out;
+  if (!Array.isArray(rows)) return null;
+  const answered = new Set<string>();
   for (const r of rows) {
-    if (!isStruct(r) || typeof r.module !== 'string' || typeof r.name !== 'string' || typeof r.model !== 'string') continue;
+    if (!isStruct(r) || typeof r.module !== 'string' || typeof r.name !== 'string') return null;
     const x = `${r.module}.${r.name}`;
-    if (!out.has(x) || typeof r.res_id !== 'number' || !Number.isSafeInteger(r.res_id) || r.res_id <= 0) continue;
+    if (!out.has(x)) continue;
+    if (answered.has(x)) return null;
+    answered.add(x);
+    if (r.res_id === false || r.res_id === null || r.res_id === 0) continue;
+    if (typeof r.model !== 'string' || typeof r.res_id !== 'number' || !Number.isSafeInteger(r.res_id) || r.res_id < 0) return null;
     out.set(x, { model: r.model, id: r.res_id });
   }
   return out;

@@ -951,7 +951,8 @@ export class ProxyCore {
    * for all of them (by module and name, reading model and res_id), as the integration user in the
    * call's protocol. Never cached: an external id can be pointed at another record, and whether one
    * exists decides whether a row creates or updates. null when Odoo refuses (the call is refused
-   * then: a look-up that failed must not read as "no such external id").
+   * then: a look-up that failed, or an answer externalIdsFrom cannot read, must not read as "no
+   * such external id").
    */
   private async fetchExternalIds(target: UpstreamTarget, xmlids: string[], via: UpstreamVia): Promise<Map<string, { model: string; id: number } | null> | null> {
     try {

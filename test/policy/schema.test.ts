@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { externalIdsFrom, schemaFromFieldsGet, xmlidLookupDomain } from '../../src/policy/schema.js';
 import { parseJson } from '../../src/rpc/json.js';
 import { loadWire } from '../support/wire.js';
+import type { RpcValue } from '../../src/rpc/values.js';
 
 test('schemaFromFieldsGet keeps what the engine uses and nothing else', () => {
   const s = schemaFromFieldsGet({
@@ -46,11 +47,25 @@ test('external ids: one ir.model.data search for all of them (by module, names i
     { id: 3, module: 'base', name: 'unasked', model: 'res.partner', res_id: 4 },
     { id: 4, module: 'base', name: 'main_company', model: 'res.company', res_id: false },
   ];
-  assert.deepEqual([...externalIdsFrom(rows, ['base.main_partner', 'a.b.c', 'base.main_company', '__import__.a'])], [
+  assert.deepEqual([...externalIdsFrom(rows, ['base.main_partner', 'a.b.c', 'base.main_company', '__import__.a'])!], [
     ['base.main_partner', { model: 'res.partner', id: 3 }],
     ['a.b.c', { model: 'crm.tag', id: 9 }],
     ['base.main_company', null],
     ['__import__.a', null],
   ]);
-  assert.deepEqual([...externalIdsFrom(false, ['base.x'])], [['base.x', null]]);
+  assert.deepEqual([...externalIdsFrom([], ['base.x'])!], [['base.x', null]], 'no row: none has it');
+  // An answer that cannot be read is no answer (null: the call is refused), never "none has it",
+  // which would judge an 'id' row updating a record as one creating a record.
+  for (const [what, answer] of [
+    ['not a list', false],
+    ['a dictionary', { records: rows }],
+    ['a row that is not a dictionary', [...rows, 'base.x']],
+    ['a row without its module', [{ name: 'x', model: 'res.partner', res_id: 3 }]],
+    ['a res_id that is not an id', [{ module: 'base', name: 'x', model: 'res.partner', res_id: '3' }]],
+    ['a negative res_id', [{ module: 'base', name: 'x', model: 'res.partner', res_id: -3 }]],
+    ['no model', [{ module: 'base', name: 'x', res_id: 3 }]],
+    ['the same external id twice', [{ module: 'base', name: 'x', model: 'res.partner', res_id: 3 }, { module: 'base', name: 'x', model: 'res.partner', res_id: 4 }]],
+  ] as [string, RpcValue][]) {
+    assert.equal(externalIdsFrom(answer, ['base.x']), null, what);
+  }
 });
