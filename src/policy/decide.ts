@@ -2257,7 +2257,6 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       }
     }
   };
-
   // Columns by their first segment, in order (after fix_import_export_id_paths, above: 'partner_id.id'
   // and 'partner_id/.id' are one column, named twice).
   const byHead = new Map<string, { index: number; rest: string[]; col: string }[]>();
@@ -2303,8 +2302,24 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   const rowOwners = (): (number | null)[] => (owners ??= rows.map((row) => ownerOf(row as RpcValue[])));
   /** The existing records rows update, by external id or database id. */
   const updatedIds = (): number[] => rowOwners().filter((id): id is number => id !== null);
-  /** Rows update existing records by external id: looked up (the external ids of new records create). */
-  const updatesByExternalId = (): boolean => byExternalId && rows.some((row, r) => !empty((row as RpcValue[])[externalIdIndex]) && rowOwners()[r] !== null);
+  /**
+   * The first row naming an external id an earlier row names too (-1: none). When none has it yet,
+   * the earlier row creates the record, and a flush before the later one (load flushes its batch
+   * when a later cell links that external id or names a record of the model by name) turns the later
+   * row into an update of that record: a write the engine cannot name, whatever the look-up says.
+   */
+  const repeatedRow = (): number => {
+    if (!byExternalId) return -1;
+    const seen = new Set<string>();
+    return rows.findIndex((row) => {
+      const cell = (row as RpcValue[])[externalIdIndex];
+      if (empty(cell) || typeof cell !== 'string') return false;
+      const xmlid = fullXmlid(cell);
+      return seen.has(xmlid) || !seen.add(xmlid);
+    });
+  };
+  /** Rows update existing records by external id: looked up (the external ids of new records create), or named twice. */
+  const updatesByExternalId = (): boolean => byExternalId && (repeatedRow() >= 0 || rows.some((row, r) => !empty((row as RpcValue[])[externalIdIndex]) && rowOwners()[r] !== null));
 
   for (const head of ['id', '.id']) {
     for (const { index, rest, col } of byHead.get(head) ?? []) {
@@ -2316,6 +2331,8 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       if (head === '.id') deny(`load column '${col}' updates existing records by id, and ${ev.label} limits ${ev.model} to a domain`);
       const r = rows.findIndex((row, i) => !empty((row as RpcValue[])[index]) && rowOwners()[i] !== null);
       if (r >= 0) deny(`load column '${col}' updates existing records (data[${r}]: ${quoteName(fullXmlid(String((rows[r] as RpcValue[])[index])))} names ${ev.model} record ${rowOwners()[r]}), and ${ev.label} limits ${ev.model} to a domain`);
+      const again = repeatedRow();
+      if (again >= 0) deny(`load column '${col}' names ${quoteName(fullXmlid(String((rows[again] as RpcValue[])[index])))} again at data[${again}] (a later row naming the external id of a record an earlier row creates may update that record), and ${ev.label} limits ${ev.model} to a domain`);
     }
   }
 
