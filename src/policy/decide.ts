@@ -2257,6 +2257,27 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       }
     }
   };
+  /**
+   * One2many lines named by external id (`order_line/id`): _str_to_one2many links the line one
+   * names, but where db_id_for raises on it (none has it, or it names a record of another model,
+   * which _xmlid_to_record_id refuses) it creates a line with that external id, and the create
+   * writes it into ir.model.data as superuser with an upsert (_update_xmlids: ON CONFLICT (module,
+   * name) DO UPDATE model, res_id): an external id of another model's record would be taken from
+   * that record. Refused; looked up with the call's others (a cell lists several lines when it is the
+   * only row of its lines and they have no sub-fields: both readings looked up).
+   */
+  const lineExternalIds = (index: number, col: string, lineModel: string): void => {
+    for (const cell of cellsOf(index)) {
+      if (typeof cell !== 'string') continue; // refused by externalIds
+      for (const part of new Set([cell, ...cell.split(',')])) {
+        if (FALSE_WORDS.has(part.toLowerCase())) continue;
+        const xmlid = fullXmlid(part);
+        const found = lookUp(xmlid);
+        if (found && found.model !== lineModel) deny(`load column '${col}' names the external id ${quoteName(xmlid)}, which names a ${found.model} record: Odoo creates a ${lineModel} line instead and moves that external id to it (ir.model.data, written as superuser)`);
+      }
+    }
+  };
+
   // Columns by their first segment, in order (after fix_import_export_id_paths, above: 'partner_id.id'
   // and 'partner_id/.id' are one column, named twice).
   const byHead = new Map<string, { index: number; rest: string[]; col: string }[]>();
@@ -2404,7 +2425,10 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
         ev.comodel(lineModel, 'read', undefined, `load column '${col}' (a ${info.type} given by name is a name search on ${lineModel})`);
         nameCreates(col, lineModel, `${lineModel} line`);
       }
-      if (ref === 'id') externalIds(index, col);
+      if (ref === 'id') {
+        externalIds(index, col);
+        lineExternalIds(index, col, lineModel);
+      }
       if (ids) ev.linked(lineModel, ids, `load column '${col}'`);
       const changed = [...(inverse ? [inverse] : []), ...subs];
       ev.comodel(lineModel, 'write', inverse ? changed : undefined, `load column '${col}' (links existing ${lineModel} lines to the imported records, moving them from their old parent by writing their ${inverse ? `'${inverse}'` : 'inverse field'}${subs.length ? `, and updates them with ${fieldList(subs)}` : ''})`, ids,
