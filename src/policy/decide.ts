@@ -2210,10 +2210,19 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     });
     return (everyXmlid = all);
   };
-  /** The record an external id names (null: none has it), as looked up upstream; undefined until then (every one of the call's is asked for). */
+  /**
+   * The record an external id names (null: none has it), as looked up upstream; undefined until then
+   * (every one of the call's is asked for, once: asking them all again for each cell not looked up
+   * made a call with n external ids cost n² look-ups in the engine, 15 s for 20,000).
+   */
+  let askedAll = false;
   const lookUp = (xmlid: string): { model: string; id: number } | null | undefined => {
     const found = ev.st.env.externalId?.(xmlid);
-    if (found === undefined) for (const x of [xmlid, ...callXmlids()]) if (ev.st.env.externalId?.(x) === undefined) ev.st.missingXmlids.add(x);
+    if (found === undefined) {
+      ev.st.missingXmlids.add(xmlid);
+      if (!askedAll) for (const x of callXmlids()) if (ev.st.env.externalId?.(x) === undefined) ev.st.missingXmlids.add(x);
+      askedAll = true;
+    }
     return found;
   };
   /**
