@@ -10,8 +10,13 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-/** Bytes streamed between two collections: about 1 ms of work per 8 MB keeps the pile near 8 MB. */
-export const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes streamed between two collections. A scavenge costs about the same whatever the garbage, and
+ * 2 MB against 8 MB showed no change in CPU per 200 MB answer, while the peak fell from 106-108 to
+ * 94-96 MB on Node 24 (its allocator holds more of the freed buffers) and from 80-84 to 71-72 MB on
+ * Node 20 (bench/RESULTS.md, row 2).
+ */
+export const COLLECT_EVERY_BYTES = 2 * 1024 * 1024;
 
 /**
  * Counts bytes streamed by every answer in the process and runs `collect` each time another

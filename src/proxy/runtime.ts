@@ -58,7 +58,7 @@ export interface RuntimeConfig {
   registry?: RegistrySnapshot;
   log: Logger;
   now?: () => Date;
-  /** How spent buffers of streamed answers are collected (default: a young-generation collection every 8 MB; see garbage.ts). */
+  /** How spent buffers of streamed answers are collected (default: a young-generation collection every 2 MB; see garbage.ts). */
   streamedGarbage?: { collect: () => void; everyBytes: number };
 }
 
