@@ -6,7 +6,7 @@
 // nodejs is older than 20.
 //   node scripts/test-nodes.mjs [version ...]      (default: the versions below)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve, dirname, delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,22 +34,32 @@ function nodeHome(version) {
   const tmp = join(cache, `${version}.part`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const pack = spawnSync('npm', ['pack', pkg, '--pack-destination', tmp, '--silent'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
-  if (pack.status !== 0 || !tgz) throw new Error(`npm pack ${pkg} failed (exit ${pack.status})`);
-  const unpacked = join(tmp, 'unpacked');
-  mkdirSync(unpacked);
-  const tar = spawnSync('tar', ['-xzf', join(tmp, tgz), '-C', unpacked, '--strip-components=1'], { stdio: 'inherit' });
-  if (tar.status !== 0) throw new Error(`could not unpack ${tgz}`);
-  rmSync(home, { recursive: true, force: true });
-  spawnSync('mv', [unpacked, home]);
-  rmSync(tmp, { recursive: true, force: true });
+  try {
+    const pack = spawnSync('npm', ['pack', pkg, '--pack-destination', tmp, '--silent'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
+    if (pack.status !== 0 || !tgz) throw new Error(`npm pack ${pkg} failed (exit ${pack.status})`);
+    const unpacked = join(tmp, 'unpacked');
+    mkdirSync(unpacked);
+    const tar = spawnSync('tar', ['-xzf', join(tmp, tgz), '-C', unpacked, '--strip-components=1'], { stdio: 'inherit' });
+    if (tar.status !== 0) throw new Error(`could not unpack ${tgz}`);
+    rmSync(home, { recursive: true, force: true });
+    renameSync(unpacked, home);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
   return home;
 }
 
 const results = [];
 for (const version of versions) {
-  const bin = join(nodeHome(version), 'bin');
+  let bin;
+  try {
+    bin = join(nodeHome(version), 'bin');
+  } catch (e) {
+    console.error(`test-nodes: Node ${version}: ${e.message}`);
+    results.push({ version: `v${version}`, ok: false, status: 'not fetched' });
+    continue;
+  }
   const seen = spawnSync(join(bin, 'node'), ['--version'], { encoding: 'utf8' }).stdout.trim();
   if (seen !== `v${version}`) throw new Error(`${bin}/node says ${seen}, not v${version}`);
   console.log(`\n# test-nodes: the suite under Node ${seen}`);
@@ -62,5 +72,5 @@ for (const version of versions) {
   results.push({ version: seen, ok: r.status === 0, status: r.status });
 }
 console.log('');
-for (const r of results) console.log(`# test-nodes: Node ${r.version}: ${r.ok ? 'passed' : `FAILED (exit ${r.status})`}`);
+for (const r of results) console.log(`# test-nodes: Node ${r.version}: ${r.ok ? 'passed' : `FAILED (${typeof r.status === 'string' ? r.status : `exit ${r.status}`})`}`);
 process.exit(results.every((r) => r.ok) ? 0 : 1);
