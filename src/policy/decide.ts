@@ -2193,6 +2193,26 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   /** The external id a cell names: a name without a module is in the context's `module` (load's `_import_current_module`). */
   const fullXmlid = (name: string): string => (name.includes('.') ? name : `${module}.${name}`);
   /**
+   * The many2one fields through which the model may inherit another (`_inherits`: product.product's
+   * product_tmpl_id, res.users' partner_id), with the parent's table name. fields_get does not
+   * report `_inherits`; its inherited fields are related fields named as the parent's
+   * (`name` related to `product_tmpl_id.name`), which is what is looked for. A field found so that
+   * is not a delegate (sale.order.line's `currency_id` related to `order_id.currency_id`) only adds
+   * a name to the look-up, refused only where that external id exists.
+   */
+  let parents: { field: string; table: string }[] | undefined;
+  const parentTables = (): { field: string; table: string }[] => {
+    if (parents) return parents;
+    const schema = ev.st.env.schema?.(ev.model);
+    if (!schema) return [];
+    const out: { field: string; table: string }[] = [];
+    for (const [f, i] of Object.entries(schema)) {
+      if (i.type !== 'many2one' || !i.relation) continue;
+      if (Object.entries(schema).some(([g, gi]) => g !== f && gi.related === `${f}.${g}`)) out.push({ field: f, table: i.relation.replace(/\./g, '_') });
+    }
+    return (parents = out);
+  };
+  /**
    * Every external id the call names, asked for at once so that a call costs one look-up however
    * many rows and columns name them: each cell of an `id` column and of every `/id` column, and each
    * comma-separated part of those (a many2many cell names several).
@@ -2201,11 +2221,13 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   const callXmlids = (): Set<string> => {
     if (everyXmlid) return everyXmlid;
     const all = new Set<string>();
+    const parents = parentTables();
     columns.forEach((col, index) => {
       if (col !== 'id' && !col.endsWith('/id')) return;
       for (const cell of cellsOf(index)) {
         if (typeof cell !== 'string') continue;
         for (const part of new Set([cell, ...cell.split(',')])) if (!FALSE_WORDS.has(part.toLowerCase())) all.add(fullXmlid(part));
+        if (col === 'id') for (const { table } of parents) all.add(`${fullXmlid(cell)}_${table}`);
       }
     });
     return (everyXmlid = all);
@@ -2219,6 +2241,9 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   const lookUp = (xmlid: string): { model: string; id: number } | null | undefined => {
     const found = ev.st.env.externalId?.(xmlid);
     if (found === undefined) {
+      // Asked for once the model's fields are known, so that the parent external ids of rows
+      // creating records (parentTables) go in the same look-up.
+      if (!ev.schema(ev.model)) return undefined;
       ev.st.missingXmlids.add(xmlid);
       if (!askedAll) for (const x of callXmlids()) if (ev.st.env.externalId?.(x) === undefined) ev.st.missingXmlids.add(x);
       askedAll = true;
@@ -2507,6 +2532,34 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       }
       ev.refPairs(ev.model, values, `load data[${r}]`, updatesById ? 'write' : 'create', true);
     });
+  }
+  // A row creating a record of an _inherits model with an external id also creates the parent
+  // record, and _load_records names it `<external id>_<parent table>` (`__import__.p1_product_template`)
+  // in ir.model.data with the upsert that repoints a name another record has (_update_xmlids: ON
+  // CONFLICT (module, name) DO UPDATE model, res_id; noupdate does not stop it outside mode
+  // 'update'): that external id would be taken from the record it names. Not where the row names
+  // the parent itself (Odoo then creates none).
+  if (externalIdIndex >= 0) {
+    for (const { field, table } of parentTables()) {
+      const setters = byHead.get(field) ?? [];
+      rows.forEach((row, r) => {
+        const cells = row as RpcValue[];
+        const cell = cells[externalIdIndex];
+        if (empty(cell) || typeof cell !== 'string') return;
+        // A reference Odoo certainly reads as one (a bare external id may be a language's "no").
+        const namesParent = setters.some(({ index, rest }) => {
+          const c = cells[index];
+          if (empty(c)) return false;
+          if (rest.length === 0) return true;
+          const t = String(c);
+          return !FALSE_WORDS.has(t.toLowerCase()) && (rest[0] === '.id' || t.includes('.'));
+        });
+        if (namesParent || lookUp(fullXmlid(cell)) !== null) return; // an update, or not looked up yet
+        const name = `${fullXmlid(cell)}_${table}`;
+        const found = lookUp(name);
+        if (found) deny(`load data[${r}] creates a ${ev.model} record with the external id ${quoteName(fullXmlid(cell))}, and Odoo names the ${field} record it creates with it ${quoteName(name)}, which names ${found.model} record ${found.id}: ir.model.data (written as superuser) would move that external id to the new record; use another external id, or '${field}/.id' for the parent`);
+      });
+    }
   }
   // Rows naming existing records update them: a write, which a rule must allow with those fields.
   // By external id, only where one names an existing record (looked up unless a rule without a

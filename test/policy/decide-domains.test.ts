@@ -2,7 +2,7 @@
 // domains of the rules that allow it (follow-up to issue 3). Every case runs through every call shape
 // (execute_kw positional, execute_kw keyword, execute, JSON-2) the call fits.
 import { test } from 'node:test';
-import { env, key, runCases, SCHEMAS, shapes, type Case } from './support.js';
+import { env, key, runCases, SCHEMAS, shapes, XMLIDS, type Case } from './support.js';
 import type { ModelSchema, Rule } from '../../src/policy/types.js';
 import { PyFloat, type RpcValue } from '../../src/rpc/values.js';
 import { decide, propertyNameReach } from '../../src/policy/decide.js';
@@ -365,6 +365,12 @@ test('closed: load (Odoo\'s import) goes around no scope: rows updating by id, e
   const readLines: Rule = { model: 'sale.order.line', methods: ['read'] };
   const movingOnly: Rule = { model: 'sale.order.line', methods: ['write'], fields: ['order_id'] };
   const setEmptyKeys = ['import_file', 'import_set_empty_fields'];
+  // product.product as fields_get reports it: inherited fields are related to the template's field of the same name.
+  const variants: Rule = { model: 'product.product', methods: ['create', 'load'], fields: ['name', 'default_code', 'product_tmpl_id'] };
+  const templates: Rule = { model: 'product.template', methods: ['write'], fields: ['name'] };
+  const inheritsSchemas: Record<string, ModelSchema> = { ...SCHEMAS, 'product.product': { ...SCHEMAS['product.product']!, name: { type: 'char', related: 'product_tmpl_id.name' }, list_price: { type: 'float', related: 'product_tmpl_id.list_price' }, product_tmpl_id: { type: 'many2one', relation: 'product.template' } }, 'product.template': { name: { type: 'char' }, list_price: { type: 'float' } } };
+  const INHERITS_XMLIDS: Record<string, { model: string; id: number }> = { ...XMLIDS, '__import__.p_1_product_template': { model: 'product.template', id: 5 }, 'base.main_product_template': { model: 'res.partner', id: 1 } };
+  const inherits = { schema: (m: string) => inheritsSchemas[m], externalId: (x: string) => INHERITS_XMLIDS[x] ?? null };
   const cases: Case[] = [
     // 1. rows naming existing records (id, .id) update them: a write, with those fields
     { name: 'an id column left empty (new rows only) updates nothing: no write needed', key: key([importer]), call: load(['id', 'name'], [['', 'x'], [false, 'y']]), expect: { verdict: 'allow' } },
@@ -414,6 +420,13 @@ test('closed: load (Odoo\'s import) goes around no scope: rows updating by id, e
     { name: '... named without a module, in a cell listing lines', key: key([order, movable]), call: load(['name', 'order_line/id'], [['SO', 'line_new,contact_1']], 'sale.order'), expect: { verdict: 'deny', reason: /'__import__\.contact_1', which names a res\.partner record/ } },
     { name: '... a new external id creates a line with it, as before', key: key([order, movable]), call: load(['name', 'order_line/id', 'order_line/name'], [['SO', 'line_new', 'a']], 'sale.order'), expect: { verdict: 'allow' } },
     { name: '... looked up with the call\'s other external ids', key: key([order, movable]), env: { externalId: () => undefined }, call: load(['name', 'order_line/id', 'order_line/name'], [['SO', 'line_new', 'a'], ['', '0', 'b']], 'sale.order'), expect: { verdict: 'need_schema', xmlids: ['__import__.line_new'] } },
+    // _inherits: a row creating a product.product with an external id also creates its template,
+    // which _load_records names '<external id>_product_template' with the same upsert.
+    { name: 'an _inherits model\'s row creating a record: the parent\'s external id \'<id>_product_template\' naming another record is refused (the upsert would move it)', key: key([variants, templates]), env: inherits, call: load(['id', 'name'], [['p_new', 'A'], ['p_1', 'B']], 'product.product'), expect: { verdict: 'deny', reason: /load data\[1\] creates a product\.product record with the external id '__import__\.p_1', and Odoo names the product_tmpl_id record it creates with it '__import__\.p_1_product_template', which names product\.template record 5/ } },
+    { name: '... also in another module\'s namespace, whatever model it names', key: key([variants, templates, imd]), env: inherits, call: load(['id', 'name'], [['base.main', 'A']], 'product.product'), expect: { verdict: 'deny', reason: /'base\.main_product_template', which names res\.partner record 1/ } },
+    { name: '... not where the row names its template (Odoo creates none), nor for a new parent name, and looked up with the call\'s other external ids', key: key([variants, templates]), env: inherits, call: load(['id', 'name', 'product_tmpl_id/.id'], [['p_1', 'A', '5'], ['p_2', 'B', '']], 'product.product'), expect: { verdict: 'allow' } },
+    { name: '... asked for in the one look-up', key: key([variants, templates, imd]), env: { ...inherits, externalId: () => undefined }, call: load(['id', 'name'], [['p_1', 'A'], ['base.main', 'B']], 'product.product'), expect: { verdict: 'need_schema', xmlids: ['__import__.p_1', '__import__.p_1_product_template', 'base.main', 'base.main_product_template'] } },
+    { name: '... rows updating records write no parent name', key: key([{ ...variants, methods: ['create', 'write', 'load'] }, templates]), env: { ...inherits, externalId: (x: string) => ({ ...INHERITS_XMLIDS, '__import__.p_1': { model: 'product.product', id: 4 } })[x] ?? null }, call: load(['id', 'name'], [['p_1', 'A']], 'product.product'), expect: { verdict: 'allow' } },
     { name: 'lines/product_id/id naming no product', key: key([order, lines, products]), call: load(['name', 'order_line/name', 'order_line/product_id/id'], [['SO', 'a', 'product.p_12']], 'sale.order'), expect: { verdict: 'deny', reason: /load column 'order_line\/product_id\/id' names the external id 'product\.p_12', which no product\.product record has/ } },
     { name: 'lines/tax_id/.id on lines linked by reference replaces their links', key: key([order, movable, taxes]), call: load(['name', 'order_line/.id', 'order_line/tax_id/.id'], [['SO', '11', '3']], 'sale.order'), expect: { verdict: 'deny', reason: /load column 'order_line\/tax_id\/\.id' replaces the account\.tax links/ } },
     { name: 'lines/tax_id/.id on new lines', key: key([order, lines, taxes]), call: load(['name', 'order_line/name', 'order_line/tax_id/.id'], [['SO', 'a', '3,4']], 'sale.order'), expect: { verdict: 'allow', checks: [{ model: 'account.tax', ids: [3, 4] }] } },
