@@ -91,6 +91,7 @@ export const CONTEXT_KEY_RISKS: Readonly<Record<string, string>> = {
   import_skip_records: 'makes load skip rows whose relation or value is not found (a one2many line not found is created instead)',
   import_set_empty_fields: 'makes load leave a relation empty when its value is not found (a one2many line not found is created instead)',
   _import_limit: 'makes load stop after a number of rows',
+  _import_current_module: 'names the module external ids are written into during an import, as superuser (load sets it itself)',
   defer_parent_store_computation: 'defers the parent_path computation of hierarchies',
 };
 
