@@ -10,7 +10,11 @@
 // - decide(): never throws; never allows a call outside the rule it names (model, method,
 //   sensitive models, fields read/written/searched/ordered/grouped, context keys, companies,
 //   max_limit, the rule's domain on searches); mutating an allowed call to step outside the scope
-//   never yields an allow from a rule that does not cover it.
+//   never yields an allow from a rule that does not cover it. `load` (Odoo's import) too: external
+//   ids decide asks for are looked up in FUZZ_XMLIDS and it decides again, as the proxy does (one
+//   look-up per call); an allowed load writes only fields a rule allows (write where rows update
+//   records), and every record it updates or links that the key's rules limit to domains is
+//   checked upstream or known to be inside (loadProblems).
 
 import fc from 'fast-check';
 import { decodeMethodCall, decodeMethodResponse, encodeMethodCall, XmlRpcParseError } from '../../src/rpc/xmlrpc.js';
@@ -19,7 +23,7 @@ import { decodeJson2Request, decodeJsonRpcRequest, decodeXmlRpcRequest, matchJso
 import { Base64Value, DateTimeValue, PyFloat, isStruct, type RpcStruct, type RpcValue } from '../../src/rpc/values.js';
 import { decide, HARMLESS_CONTEXT_KEYS, SENSITIVE_MODELS } from '../../src/policy/decide.js';
 import { bindCall } from '../../src/policy/bind.js';
-import type { Decision, KeyScope, ModelSchema, Rule } from '../../src/policy/types.js';
+import type { Decision, DecideEnv, KeyScope, ModelSchema, Rule, UpstreamCheck } from '../../src/policy/types.js';
 import { fillKeys, loadWire } from '../support/wire.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -318,10 +322,79 @@ export const FUZZ_SCHEMAS: Record<string, ModelSchema> = {
 const MODELS = Object.keys(FUZZ_SCHEMAS);
 const ODD_MODELS = ['crm.lead ', 'CRM.LEAD', 'crm..lead', 'crm.lead\u200b', '*', 'crm.*', 'res.users.apikeys', 'ir.config_parameter', '', 'x_custom'];
 const ALL_FIELDS = [...new Set(Object.values(FUZZ_SCHEMAS).flatMap((s) => Object.keys(s))), 'id', 'secret_field', 'password'];
-const METHODS = ['search', 'search_read', 'read', 'search_count', 'name_search', 'fields_get', 'read_group', 'web_search_read', 'web_read', 'search_fetch', 'fetch', 'create', 'write', 'unlink', 'copy', 'name_create', 'export_data', 'default_get', 'action_confirm', 'message_post'];
+const METHODS = ['search', 'search_read', 'read', 'search_count', 'name_search', 'fields_get', 'read_group', 'web_search_read', 'web_read', 'search_fetch', 'fetch', 'create', 'write', 'unlink', 'copy', 'name_create', 'export_data', 'default_get', 'action_confirm', 'message_post', 'load'];
 const ODD_METHODS = ['_read', 'READ', 'read\u200b', 'read ', 'search_read\n', 'ѕearch', '__init__', 'sudo', 'with_user', ''];
-const RULE_METHODS = ['read', 'create', 'write', 'unlink', 'copy', 'search_read', 'name_search', 'action_confirm', 'message_post', 'export_data'];
+const RULE_METHODS = ['read', 'create', 'write', 'unlink', 'copy', 'search_read', 'name_search', 'action_confirm', 'message_post', 'export_data', 'load'];
 const CONTEXT_KEYS = ['lang', 'tz', 'bin_size', 'active_test', 'tracking_disable', 'uid', 'su', 'allowed_company_ids', 'default_name', 'default_email_from', 'default_secret_field', 'active_ids', 'company_id'];
+
+// load (Odoo's import): columns, rows of text cells, external ids in a small ir.model.data.
+/**
+ * The fuzz database's ir.model.data: external id -> the record it names. Cells also name external
+ * ids no record has (`nope`, `base.nope`) and ones naming another model's record (`t1` under
+ * `partner_id/id`); the proxy answers decide's need_schema `xmlids` from this table.
+ */
+export const FUZZ_XMLIDS: Record<string, { model: string; id: number }> = {
+  '__import__.p1': { model: 'res.partner', id: 5 },
+  '__import__.p2': { model: 'res.partner', id: 12 },
+  '__export__.res_partner_7_ab12': { model: 'res.partner', id: 7 },
+  'base.main_partner': { model: 'res.partner', id: 1 },
+  'mymod.p3': { model: 'res.partner', id: 3 },
+  '__import__.t1': { model: 'crm.tag', id: 2 },
+  '__import__.t2': { model: 'crm.tag', id: 9 },
+  '__import__.lead1': { model: 'crm.lead', id: 4 },
+  '__export__.crm_lead_15_cd34': { model: 'crm.lead', id: 15 },
+  '__import__.u1': { model: 'res.users', id: 2 },
+  'base.main_company': { model: 'res.company', id: 1 },
+  '__import__.c2': { model: 'res.company', id: 2 },
+  'mymod.nope': { model: 'res.partner', id: 40 },
+};
+const LOAD_CONTEXT_KEYS = ['update_many2many', 'import_set_empty_fields', 'import_skip_records', 'module', 'name_create_enabled_fields'];
+/** Columns per model (every spelling Odoo reads), and odd ones: unknown fields, paths through no relation. */
+const LOAD_COLUMNS: Record<string, string[]> = {
+  'crm.lead': ['name', 'email_from', 'type', 'id', '.id', 'partner_id', 'partner_id/id', 'partner_id/.id', 'partner_id.id', 'partner_id:id', 'tag_ids', 'tag_ids/id', 'tag_ids/.id', 'tag_ids.id', 'tag_ids:id', 'user_id/.id', 'user_id/id', 'company_id', 'company_id/.id', 'company_id/id'],
+  'res.partner': ['name', 'email', 'customer_rank', 'id', '.id', 'parent_id', 'parent_id/id', 'parent_id/.id', 'parent_id.id', 'child_ids', 'child_ids/name', 'child_ids/email', 'child_ids/id', 'child_ids/.id', 'child_ids/parent_id/id', 'child_ids/parent_id/.id', 'child_ids/user_id/.id', 'user_id/.id'],
+};
+const ODD_LOAD_COLUMNS = ['nofield', 'secret_field', 'name/id', 'id/id', '.id/x', 'child_ids/secret_field', 'partner_id/name', 'email/.id'];
+const XMLID_CELLS = ['p1', 'p2', '__import__.p1', 'base.main_partner', '__export__.res_partner_7_ab12', 'mymod.p3', 'nope', 'base.nope', 't1', 't2', 't1,t2', 't1,nope', 'p1,p2', 'lead1',
+  '__export__.crm_lead_15_cd34', 'u1', 'c2', 'base.main_company', '0', 'false', 'no', 'FALSE', 'p1,0', ' p1', 'lead9', 'p1,t1', ''];
+const ID_CELLS: RpcValue[] = ['1', '5', '7', '12', '2', '9', '2,9', '3, 4', '0', '-1', 'x', 5, 7, 0, 1.5, '9007199254740993', '', false];
+const PLAIN_CELLS: RpcValue[] = ['', false, null, 'acme', 'a@b.c', 'opportunity', 'lead', '3', true, 'p1'];
+const ANY_CELLS: RpcValue[] = [...XMLID_CELLS, ...ID_CELLS, ...PLAIN_CELLS, [1], { a: 1 }, 12.5];
+/** A cell seed: mostly a cell of the column's kind (external id, database id, text), now and then anything. */
+const loadCellArb = fc.tuple(fc.nat(11), fc.nat(999));
+function loadCell(col: string, [kind, i]: [number, number]): RpcValue {
+  const list = kind === 0 ? ANY_CELLS : col === 'id' || /[/:]id$/.test(col) ? XMLID_CELLS : col === '.id' || /[/.]\.?id$/.test(col) ? ID_CELLS : PLAIN_CELLS;
+  return list[i % list.length]!;
+}
+const loadContextArb: fc.Arbitrary<RpcValue | undefined> = fc.option(
+  fc.record(
+    {
+      update_many2many: fc.constantFrom<RpcValue>(true, false, 1),
+      import_set_empty_fields: fc.constantFrom<RpcValue>(['tag_ids'], ['child_ids'], 'tag_ids', ['partner_id'], []),
+      import_skip_records: fc.constantFrom<RpcValue>(['tag_ids'], ['child_ids']),
+      module: fc.constantFrom<RpcValue>('mymod', '__export__', '__import__', false, 'base'),
+      name_create_enabled_fields: fc.constantFrom<RpcValue>({ partner_id: true }, { tag_ids: true }, {}, true),
+      lang: fc.constant<RpcValue>('fr_FR'),
+      default_type: fc.constantFrom<RpcValue>('opportunity', 'lead'),
+      default_customer_rank: fc.constantFrom<RpcValue>(0, 1),
+    },
+    { requiredKeys: [] },
+  ) as fc.Arbitrary<RpcValue>,
+  { nil: undefined, freq: 2 },
+);
+/** Seeds of a load's fields and data, made into columns of the call's model in callSpecArb. */
+const loadParamsArb = fc.record({
+  picks: fc.uniqueArray(fc.nat(999), { minLength: 1, maxLength: 4 }),
+  odd: fc.nat(5),
+  rows: fc.array(fc.array(loadCellArb, { minLength: 5, maxLength: 5 }), { minLength: 1, maxLength: 4 }),
+  ragged: fc.nat(15),
+});
+function loadParams(model: string, seed: { picks: number[]; odd: number; rows: [number, number][][]; ragged: number }): { fields: RpcValue; data: RpcValue } {
+  const list = [...(LOAD_COLUMNS[model] ?? LOAD_COLUMNS['crm.lead']!), ...(seed.odd === 0 ? ODD_LOAD_COLUMNS : [])];
+  const cols = [...new Set(seed.picks.map((i) => list[i % list.length]!))];
+  const data = seed.rows.map((row) => (seed.ragged === 0 ? row : row.slice(0, cols.length)).map((c, j) => loadCell(cols[j] ?? '', c)));
+  return { fields: cols, data };
+}
 
 const fieldArb = fc.constantFrom(...ALL_FIELDS);
 const pathArb = fc.oneof({ arbitrary: fieldArb, weight: 4 }, fc.constantFrom('partner_id.email', 'partner_id.name', 'user_id.login', 'parent_id.email', 'tag_ids.name', 'create_date.year_number'));
@@ -392,21 +465,28 @@ const keyArb: fc.Arbitrary<KeyScope> = fc
   .record({
     rules: fc.array(ruleArb, { minLength: 1, maxLength: 4 }),
     companies: fc.option(fc.constantFrom<number[]>([1], [1, 2]), { nil: undefined, freq: 4 }),
-    context_keys: fc.option(fc.constantFrom<string[]>(['active_test'], ['tracking_disable']), { nil: undefined, freq: 5 }),
+    context_keys: fc.option(fc.constantFrom<string[]>(['active_test'], ['tracking_disable'], ['update_many2many'], LOAD_CONTEXT_KEYS), { nil: undefined, freq: 5 }),
   })
   .map(({ rules, companies, context_keys }) => ({ id: '7f3a9c2e', name: 'fuzz', rules, limits: { ...(companies ? { companies } : {}), ...(context_keys ? { context_keys } : {}) } }));
 
 /** Field names a spec's parameters mention (first path segments), for keys built around it. */
-function specFields(spec: { params: Record<string, RpcValue> }): string[] {
+function specFields(spec: { method: string; params: Record<string, RpcValue> }): string[] {
   const p = spec.params;
   const out = new Set<string>([
-    ...listFields(p.fields), ...listFields(p.field_names), ...listFields(p.allfields), ...listFields(p.groupby), ...listFields(p.order),
+    ...(spec.method === 'load' ? loadHeads(p.fields) : listFields(p.fields)), ...listFields(p.field_names), ...listFields(p.allfields), ...listFields(p.groupby), ...listFields(p.order),
     ...keysOf(p.vals), ...keysOf(p.vals_list), ...keysOf(p.default), ...keysOf(p.specification), ...domainFields(p.domain), ...domainFields(p.args),
     ...(Array.isArray(p.fields_to_export) ? p.fields_to_export.filter((x): x is string => typeof x === 'string').map((x) => x.split('/')[0]!) : []),
   ]);
   for (const f of ['id', '__count', '']) out.delete(f);
   return [...out];
 }
+
+const LIMITED_COMODELS: Rule[] = [
+  { model: 'res.partner', methods: ['read', 'create', 'write'], domain: [['customer_rank', '>', 0]] },
+  { model: 'crm.tag', methods: ['read'], domain: [['id', '>', 3]] },
+  { model: 'res.partner', methods: ['read', 'write'], domain: [['id', '>', 3]] },
+  { model: 'res.company', methods: ['read'], domain: [['id', '=', 1]] },
+];
 
 /** A key whose first rule is built around the call (its model or a glob, its method or a preset, its fields and more), then random rules. */
 export function keyAround(spec: CallSpec): fc.Arbitrary<KeyScope> {
@@ -418,12 +498,20 @@ export function keyAround(spec: CallSpec): fc.Arbitrary<KeyScope> {
       fc.boolean(),
       fc.option(fc.subarray(ALL_FIELDS.filter((f) => f !== 'id')), { nil: undefined, freq: 3 }),
       fc.boolean(),
+      fc.constantFrom<'none' | 'write' | 'write in a domain'>('none', 'write', 'write in a domain'),
+      fc.nat(),
     )
-    .map(([key, how, preset, extra, dropOne]) => {
+    .map(([key, how, preset, extra, dropOne, writer, pick]) => {
       const model = how === 'exact' || !/^[a-z]/.test(spec.model) ? spec.model : how === 'glob' ? `${spec.model.split('.')[0]}.*` : '*';
       const methods = preset && (READ_PRESET[19] ?? []).includes(spec.method) ? ['read'] : [spec.method];
       const rule: Rule = { model, methods };
       if (extra !== undefined) rule.fields = [...new Set([...(dropOne ? used.slice(1) : used), ...extra])].filter((f) => f !== 'secret_field' && f !== 'password');
+      // A load updating records needs write as well: a rule for that now and then, on the same fields.
+      if (spec.method === 'load') {
+        const write: Rule[] = writer === 'none' ? [] : [{ model, methods: ['write'], ...(rule.fields ? { fields: rule.fields } : {}), ...(writer === 'write in a domain' ? { domain: [['id', '>', 3]] } : {}) }];
+        // Rules limiting the linked models to domains, so that links must be checked upstream.
+        return { ...key, rules: [rule, ...write, ...LIMITED_COMODELS.slice(0, pick % 5), ...key.rules] };
+      }
       return { ...key, rules: [rule, ...key.rules] };
     });
 }
@@ -455,20 +543,31 @@ const ORDER: Record<string, string[]> = {
   web_search_read: ['domain', 'specification'],
   search_fetch: ['domain', 'field_names'],
   fetch: ['field_names'],
+  load: ['fields', 'data'],
 };
 const RECORD_METHODS = new Set(['read', 'write', 'unlink', 'copy', 'export_data', 'web_read', 'fetch', 'action_confirm', 'message_post']);
 
 export const callSpecArb: fc.Arbitrary<CallSpec> = fc
   .record({
     model: fc.oneof({ arbitrary: fc.constantFrom(...MODELS), weight: 8 }, fc.constantFrom(...ODD_MODELS)),
-    method: fc.oneof({ arbitrary: fc.constantFrom(...METHODS), weight: 8 }, fc.constantFrom(...ODD_METHODS)),
+    method: fc.oneof({ arbitrary: fc.constantFrom(...METHODS), weight: 8 }, fc.constantFrom(...ODD_METHODS), { arbitrary: fc.constant('load'), weight: 2 }),
     entry: fc.constantFrom('execute_kw' as const, 'execute' as const, 'json2' as const),
     ids: idsArb,
     params: paramsArb,
     context: contextArb,
     positional: fc.nat(3),
+      load: loadParamsArb,
+    loadContext: loadContextArb,
   })
   .map((c) => {
+    if (c.method === 'load') {
+      const params: Record<string, RpcValue> = loadParams(c.model, c.load);
+      if ('junk' in c.params && c.positional === 3 && c.load.odd === 0) params.junk = c.params.junk!;
+      const spec: CallSpec = { model: c.model, method: c.method, entry: c.entry, params, positional: c.positional };
+      const context = c.loadContext ?? c.context;
+      if (context !== undefined) spec.context = context;
+      return spec;
+    }
     // Keep mostly the parameters the method takes (a few strays test the binder), in its order.
     const wanted = ORDER[c.method] ?? [];
     const params: Record<string, RpcValue> = {};
@@ -508,8 +607,31 @@ export function callOf(spec: CallSpec): OdooCall {
   return { protocol: 'xmlrpc', entry: spec.entry, db: 'odoo19', uid: 2, credential: TOKEN, model: spec.model, method: spec.method, args, kwargs };
 }
 
-function envFor(version: number): { ip: string; now: Date; version: number; schema: (m: string) => ModelSchema | undefined } {
-  return { ip: '203.0.113.7', now: new Date('2026-11-30T10:00:00Z'), version, schema: (m) => FUZZ_SCHEMAS[m] };
+/** The fuzz env; `looked` holds the external ids the proxy has looked up in FUZZ_XMLIDS for this call. */
+function envFor(version: number, looked: ReadonlySet<string> = new Set()): DecideEnv {
+  return {
+    ip: '203.0.113.7', now: new Date('2026-11-30T10:00:00Z'), version, schema: (m) => FUZZ_SCHEMAS[m],
+    externalId: (x) => (looked.has(x) ? (Object.prototype.hasOwnProperty.call(FUZZ_XMLIDS, x) ? FUZZ_XMLIDS[x]! : null) : undefined),
+  };
+}
+
+/**
+ * decide() as the proxy runs it: external ids it asks for (need_schema `xmlids`) are looked up in
+ * FUZZ_XMLIDS and it decides again. Problems: an external id asked for twice, or a second look-up
+ * (every external id of a call is asked for at once).
+ */
+export function decideLooked(key: KeyScope, call: OdooCall, version: number, base: Partial<DecideEnv> = {}): { d: Decision; problems: string[] } {
+  const looked = new Set<string>();
+  const problems: string[] = [];
+  for (let round = 0; ; round++) {
+    const d = decide(key, call, { ...envFor(version, looked), ...base });
+    if (d.verdict !== 'need_schema' || !d.xmlids?.length) return { d, problems };
+    const again = d.xmlids.filter((x) => looked.has(x));
+    if (again.length) problems.push(`asked again for external ids already looked up: ${again.join(', ')}`);
+    if (round > 0) problems.push(`a second look-up of external ids (${d.xmlids.join(', ')})`);
+    if (again.length || round > 2) return { d, problems };
+    for (const x of d.xmlids) looked.add(x);
+  }
 }
 
 const READ_PRESET: Record<number, string[]> = {
@@ -545,6 +667,193 @@ function listFields(v: RpcValue | undefined): string[] {
     const agg = /^\w+:\w+\((\w+)\)$/.exec(t);
     return (agg ? agg[1]! : t.split(':')[0]!).split('.')[0]!.split(/\s+/)[0]!;
   });
+}
+
+/** Load columns as Odoo splits them (fix_import_export_id_paths: 'a.id' is 'a/.id', 'a:id' is 'a/id'). */
+function loadColumns(fields: RpcValue | undefined): string[][] {
+  return (Array.isArray(fields) ? fields : []).map((f) => String(f).replace(/([^/])\.id/g, '$1/.id').replace(/([^/]):id/g, '$1/id').split('/'));
+}
+
+/** The fields a load writes on the imported model: its columns' first segments, but `id` and `.id`. */
+function loadHeads(fields: RpcValue | undefined): string[] {
+  return [...new Set(loadColumns(fields).map((s) => s[0]!))].filter((h) => h !== 'id' && h !== '.id');
+}
+
+/**
+ * Problems with an allowed load (Odoo's import), read from docs/scopes.md's load row and Odoo's
+ * BaseModel.load / ir.fields.converter, independently of the engine: every column's field in the
+ * rule; rows naming existing records (`.id`, an external id ir.model.data has for a record of the
+ * model, or one named on two rows) need a write rule with those fields, and under a domain their
+ * records checked upstream; records linked by `/.id` and `/id` cells (external ids resolved in
+ * FUZZ_XMLIDS), on the model and its lines, checked upstream wherever every rule on their model has
+ * a domain, and none unresolved; many2many links of updated records read upstream; relations by
+ * name a name search on a comodel rule without a domain; lines created or linked by a rule there;
+ * external ids in another module need create on ir.model.data; created records inside the rule's
+ * domain only through the context's default_<field>; companies inside the key's.
+ */
+function loadProblems(key: KeyScope, rule: Rule, model: string, params: Record<string, RpcValue>, context: RpcValue | undefined, checks: UpstreamCheck[]): string[] {
+  const p: string[] = [];
+  const { fields, data } = params;
+  if (!Array.isArray(fields) || fields.some((f) => typeof f !== 'string') || !Array.isArray(data) || data.some((r) => !Array.isArray(r))) return ['a load whose columns or rows are not lists was allowed'];
+  const rows = data as RpcValue[][];
+  const ctx = isStruct(context ?? null) ? (context as RpcStruct) : {};
+  const module = ctx.module === undefined ? '__import__' : ctx.module;
+  if (typeof module !== 'string') return [`a load under context module ${JSON.stringify(module)} was allowed`];
+  const cols = loadColumns(fields);
+  const heads = loadHeads(fields);
+  const schema = FUZZ_SCHEMAS[model] ?? {};
+  const empty = (v: RpcValue | undefined): boolean => v === undefined || v === null || v === false || v === '';
+  const full = (x: string): string => (x.includes('.') ? x : `${module}.${x}`);
+  const reaches = (r: Rule, m: string): boolean => globMatches(r.model, m) && (!SENSITIVE.has(m) || (!r.model.includes('*') && r.allow_sensitive === true));
+  const covers = (r: Rule, m: string, op: string, fs: string[] | undefined): boolean =>
+    reaches(r, m) && r.methods.includes(op) && (fs === undefined ? !r.fields : !r.fields || fs.every((f) => r.fields!.includes(f)));
+  const domainOnly = (m: string): boolean => {
+    const rs = key.rules.filter((r) => reaches(r, m));
+    return rs.length > 0 && rs.every((r) => !!r.domain && r.domain.length > 0);
+  };
+  const checked = (m: string, id: number): boolean =>
+    checks.some((c) => (c.kind === 'ids_in_domain' && c.model === m && c.ids.includes(id)) || (c.kind === 'links_in_domain' && c.comodel === m && !!c.set && (c.set.ids.includes(id) || !!c.set.rows?.some((r) => r.ids.includes(id)))));
+  const companies = key.limits.companies;
+  // Fields written on the imported model.
+  if (rule.fields) for (const h of heads) if (!rule.fields.includes(h)) p.push(`load column '${h}' is outside rule fields ${JSON.stringify(rule.fields)}`);
+  for (const s of cols) if (s[0] !== 'id' && s[0] !== '.id' && s.length > 1 && !(schema[s[0]!]?.relation)) p.push(`load column '${s.join('/')}' goes through '${s[0]}', which is no relation`);
+  for (const s of cols) if ((s[0] === 'id' || s[0] === '.id') && s.length > 1) p.push(`load column '${s.join('/')}' is no column`);
+  // External ids written into ir.model.data: outside __import__ and __export__ they need create there.
+  cols.forEach((s, i) => {
+    if (!(s.length === 1 && s[0] === 'id') && !(s.length === 2 && s[1] === 'id' && schema[s[0]!]?.type === 'one2many')) return;
+    for (const row of rows) {
+      const cell = row[i];
+      if (empty(cell)) continue;
+      if (typeof cell !== 'string') p.push(`load column '${s.join('/')}': ${JSON.stringify(cell)} was taken as an external id`);
+      const owner = String(cell).includes('.') ? String(cell).split('.')[0]! : module;
+      if (owner !== '__import__' && owner !== '__export__' && !key.rules.some((r) => covers(r, 'ir.model.data', 'create', []))) p.push(`load column '${s.join('/')}' names the external id ${JSON.stringify(cell)} in module '${owner}' without create on ir.model.data`);
+    }
+  });
+  // The records rows update: an external id wins over '.id'.
+  const idCol = cols.findIndex((s) => s.length === 1 && s[0] === 'id');
+  const dbCol = cols.findIndex((s) => s.length === 1 && s[0] === '.id');
+  const owners: (number | null)[] = [];
+  const seen = new Set<string>();
+  const freeWrite = key.rules.some((r) => covers(r, model, 'write', heads) && !(r.domain && r.domain.length));
+  let unnamed = false; // a row updating a record not known here (an external id named twice, a '.id' cell that is no id)
+  for (const row of rows) {
+    const x = idCol >= 0 ? row[idCol] : undefined;
+    if (!empty(x)) {
+      const xmlid = full(String(x));
+      if (seen.has(xmlid)) unnamed = true;
+      seen.add(xmlid);
+      const rec = Object.prototype.hasOwnProperty.call(FUZZ_XMLIDS, xmlid) ? FUZZ_XMLIDS[xmlid]! : undefined;
+      // Odoo refuses that row; it matters only where the engine must tell updates from creates.
+      if (rec && rec.model !== model && !(freeWrite && !(rule.domain && rule.domain.length))) p.push(`a row's external id ${xmlid} names a ${rec.model} record, not a ${model} one`);
+      owners.push(rec && rec.model === model ? rec.id : null);
+      continue;
+    }
+    const y = dbCol >= 0 ? row[dbCol] : undefined;
+    if (empty(y)) {
+      owners.push(null);
+      continue;
+    }
+    const n = typeof y === 'number' || typeof y === 'string' ? Number(String(y).trim()) : NaN;
+    // A cell that is no id: Odoo fails the row, or updates a record nobody can name here.
+    if (!Number.isSafeInteger(n) || n <= 0) unnamed = true;
+    owners.push(Number.isSafeInteger(n) && n > 0 ? n : null);
+  }
+  const updated = [...new Set(owners.filter((o): o is number => o !== null))];
+  const creates = owners.some((o, r) => o === null && (dbCol < 0 || empty(rows[r]![dbCol]) || (idCol >= 0 && !empty(rows[r]![idCol]))));
+  if (updated.length || unnamed) {
+    if (rule.domain && rule.domain.length) p.push(`rows update ${model} records (${updated.join(', ') || 'named twice'}) under the load rule's domain`);
+    const writers = key.rules.filter((r) => covers(r, model, 'write', heads));
+    if (!writers.length) p.push(`rows update ${model} records (${updated.join(', ') || 'an external id named twice'}) without a write rule on ${JSON.stringify(heads)}`);
+    else if (!writers.some((r) => !r.domain || r.domain.length === 0)) {
+      if (unnamed) p.push(`a row updates a ${model} record not known before the call (an external id named twice, or a '.id' cell that is no id), under write rules with domains`);
+      for (const id of updated) if (!checks.some((c) => c.kind === 'ids_in_domain' && c.model === model && c.ids.includes(id))) p.push(`row updating ${model} ${id} is not checked against the write rule's domain`);
+    }
+  }
+  // Created records inside the rule's domain: only through default_<field> for fields no column sets.
+  /** The leaves of `domain` that records created with columns `set` may not satisfy (a context default_<field> decides the others). */
+  const openLeaves = (domain: RpcValue[], set: string[]): RpcValue[] =>
+    domain.filter((leaf) => {
+      const [f, op, v] = Array.isArray(leaf) ? leaf : [];
+      const dv = typeof f === 'string' ? ctx[`default_${f}`] : undefined;
+      return !(typeof f === 'string' && !set.includes(f) && dv !== undefined && ((op === '=' && dv === v) || (op === '>' && typeof dv === 'number' && typeof v === 'number' && dv > v)));
+    });
+  if (creates && rule.domain && rule.domain.length) {
+    for (const leaf of openLeaves(rule.domain, heads)) p.push(`rows create ${model} records that may lie outside the rule's domain leaf ${JSON.stringify(leaf)}`);
+  }
+  /** Ids a link cell names, by database id or external id (resolved); unresolvable ones are problems. */
+  const idsOfCell = (cell: RpcValue | undefined, col: string, ref: string, several: boolean, comodel: string, strict = true): number[] => {
+    if (empty(cell)) return [];
+    const out: number[] = [];
+    for (const part of several ? String(cell).split(',') : [String(cell)]) {
+      if (ref === '.id') {
+        const n = Number(part.trim());
+        if (!/^\s*[0-9]+\s*$/.test(part) || !Number.isSafeInteger(n) || n <= 0) strict && p.push(`load column '${col}': ${JSON.stringify(cell)} was taken as record ids`);
+        else out.push(n);
+      } else {
+        if (['', '0', 'false', 'no'].includes(part.toLowerCase())) continue;
+        if (typeof cell !== 'string' && strict) p.push(`load column '${col}': ${JSON.stringify(cell)} was taken as an external id`);
+        const rec = Object.prototype.hasOwnProperty.call(FUZZ_XMLIDS, full(part)) ? FUZZ_XMLIDS[full(part)]! : undefined;
+        if (!rec || rec.model !== comodel) strict && p.push(`load column '${col}' links ${full(part)}, which names ${rec ? `a ${rec.model} record` : 'no record'}, not a ${comodel} one`);
+        else out.push(rec.id);
+      }
+    }
+    return out;
+  };
+  /** A many2one / many2many column (on the model or its lines): by name a name search, by id links. */
+  const linkColumn = (col: string, i: number, info: { type: string; relation?: string }, ref: string | undefined, owned: (number | null)[] | null): void => {
+    const comodel = info.relation!;
+    const cells = rows.map((row) => row[i]);
+    if (ref === undefined) {
+      if (cells.some((c) => !empty(c)) && !key.rules.some((r) => covers(r, comodel, 'read', undefined) && !r.domain)) p.push(`load column '${col}' names ${comodel} records by name without a rule reading all of them`);
+      if (cells.some((c) => !empty(c)) && comodel === 'res.company' && companies) p.push(`load column '${col}' names companies by name under a companies limit`);
+      return;
+    }
+    // Unreadable or unresolved cells only matter where links are checked (Odoo fails the row otherwise).
+    const limited = domainOnly(comodel) || (comodel === 'res.company' && !!companies);
+    const ids = cells.flatMap((c) => idsOfCell(c, col, ref, info.type === 'many2many', comodel, limited));
+    if (comodel === 'res.company' && companies) for (const id of ids) if (!companies.includes(id)) p.push(`load column '${col}' links company ${id}, outside the key's companies`);
+    if (!domainOnly(comodel)) return;
+    for (const id of ids) if (!checked(comodel, id)) p.push(`load column '${col}' links ${comodel} ${id} unchecked, while every rule there has a domain`);
+    // A many2many cell sets the links of the record its row updates: the links it removes are read upstream.
+    if (info.type === 'many2many' && owned) {
+      for (const o of owned) if (o !== null && !checks.some((c) => c.kind === 'links_in_domain' && c.field === col.split('/')[0] && c.ids.includes(o))) p.push(`load column '${col}' replaces the ${comodel} links of ${model} ${o} without reading them upstream`);
+    }
+  };
+  cols.forEach((s, i) => {
+    const [head, ...rest] = s;
+    const info = schema[head!];
+    if (!info?.relation) return;
+    const col = s.join('/');
+    if (info.type !== 'one2many') {
+      if (rest.length <= 1) linkColumn(col, i, info, rest[0], owners);
+      return;
+    }
+    // One2many lines: sub-fields create lines; a reference links (moves) existing lines and updates them.
+    const lineModel = info.relation;
+    const line = FUZZ_SCHEMAS[lineModel] ?? {};
+    const subs = [...new Set(cols.filter((t) => t[0] === head && t.length > 1 && t[1] !== 'id' && t[1] !== '.id').map((t) => t[1]!))];
+    if (rest.length === 0 || rest[0] === 'id' || rest[0] === '.id') {
+      const changed = [...(info.relation_field ? [info.relation_field] : []), ...subs];
+      const writers = key.rules.filter((r) => covers(r, lineModel, 'write', changed));
+      if (!writers.length) p.push(`load column '${col}' moves ${lineModel} lines without a write rule on ${JSON.stringify(changed)}`);
+      else if (!writers.some((r) => !r.domain)) {
+        if (rest[0] !== '.id') p.push(`load column '${col}' writes ${lineModel} lines it names ${rest[0] ? 'by external id' : 'by name'} under write rules with domains`);
+        else for (const id of rows.flatMap((row) => idsOfCell(row[i], col, '.id', true, lineModel))) if (!checks.some((c) => c.kind === 'ids_in_domain' && c.model === lineModel && c.ids.includes(id))) p.push(`load column '${col}' writes ${lineModel} ${id} unchecked`);
+      }
+      if (rest.length === 0 && rows.some((row) => !empty(row[i])) && !key.rules.some((r) => covers(r, lineModel, 'read', undefined) && !r.domain)) p.push(`load column '${col}' names ${lineModel} lines by name without a rule reading all of them`);
+      if (rest[0] === 'id') for (const row of rows) for (const part of empty(row[i]) ? [] : String(row[i]).split(',')) {
+        const rec = FUZZ_XMLIDS[full(part)];
+        if (rec && rec.model !== lineModel && !['', '0', 'false', 'no'].includes(part.toLowerCase())) p.push(`load column '${col}' names ${full(part)}, a ${rec.model} record, as a ${lineModel} line`);
+      }
+      return;
+    }
+    const inverse = info.relation_field ? [info.relation_field] : [];
+    if (rest[0] === subs[0] && !key.rules.some((r) => covers(r, lineModel, 'create', subs) && (!r.domain || openLeaves(r.domain, [...subs, ...inverse]).length === 0))) p.push(`load columns ${JSON.stringify(subs)} create ${lineModel} lines without a create rule there on those fields whose domain they are known to lie inside`);
+    const subInfo = line[rest[0]!];
+    if (subInfo?.relation && subInfo.type !== 'one2many' && rest.length <= 2) linkColumn(col, i, subInfo, rest[1], null);
+    if (rest.length > 1 && !subInfo?.relation) p.push(`load column '${col}' goes through '${rest[0]}', which is no relation`);
+  });
+  return p;
 }
 
 /**
@@ -586,6 +895,7 @@ export function allowProblems(key: KeyScope, client: OdooCall, d: Extract<Decisi
       if (companies && acid !== undefined && (!Array.isArray(acid) || acid.some((c) => typeof c !== 'number' || !companies.includes(c)))) p.push(`allowed_company_ids ${JSON.stringify(acid)} outside ${JSON.stringify(companies)}`);
     }
   }
+  if (method === 'load' && fwd.signature) return [...p, ...loadProblems(key, rule, model, fwd.params, fwd.context, d.checks)];
   if (!fwd.signature) return p; // methods outside the table: only their records are checked (docs/scopes.md)
   const params = fwd.params;
   // Fields.
@@ -673,7 +983,9 @@ export function decideProblems(key: KeyScope, spec: CallSpec): string[] {
     const call = callOf(spec);
     let d: Decision;
     try {
-      d = decide(key, call, envFor(version));
+      const r = decideLooked(key, call, version);
+      d = r.d;
+      for (const x of r.problems) problems.push(`${version}: ${x}`);
     } catch (e) {
       return [`decide threw on ${version}: ${(e as Error).stack}`];
     }
@@ -789,10 +1101,10 @@ export const TARGETS: FuzzTarget[] = [
         ([[key, spec], m, pick]) => {
           // No rule confirmed for sensitive models here: stepping onto one must then always be refused.
           const ruled: KeyScope = { ...key, rules: key.rules.map(({ allow_sensitive: _a, ...r }) => r) };
-          const d = decide(ruled, callOf(spec), envFor(19));
+          const d = decideLooked(ruled, callOf(spec), 19).d;
           if (d.verdict !== 'allow') return; // only allowed calls are mutated
           const bad = mutateSpec(spec, m, pick);
-          const d2 = decide(ruled, callOf(bad), envFor(19));
+          const d2 = decideLooked(ruled, callOf(bad), 19).d;
           if (d2.verdict !== 'allow') return;
           const problems = allowProblems(ruled, callOf(bad), d2, 19);
           // Stepping to another model, a private or look-alike method, or a sensitive model is never allowed at all.
@@ -815,7 +1127,7 @@ export const TARGETS: FuzzTarget[] = [
         for (const version of [18, 19]) {
           let d: Decision;
           try {
-            d = decide(k, call, { ...envFor(version), schema: (m) => FUZZ_SCHEMAS[m] ?? {} });
+            d = decideLooked(k, call, version, { schema: (m) => FUZZ_SCHEMAS[m] ?? {} }).d;
           } catch (e) {
             throw new Error(`decide threw: ${(e as Error).stack}`);
           }

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { allowProblems, callOf, loadCorpus, TARGETS, type CallSpec } from '../fuzz/targets.js';
 import { fuzzProxy } from '../fuzz/proxy-target.js';
-import type { Decision, KeyScope } from '../../src/policy/types.js';
+import type { Decision, KeyScope, UpstreamCheck } from '../../src/policy/types.js';
+import type { RpcValue } from '../../src/rpc/values.js';
 
 const SEED = 20261128;
 const corpus = loadCorpus();
@@ -66,4 +67,46 @@ test('the scope oracle flags an allow that steps outside its rule, in each way i
   assert.ok(allowProblems(leads, command, allow(command), 19).some((p) => /command 0 on tag_ids \(crm.tag\)/.test(p)));
   const withTags: KeyScope = { ...leads, rules: [...leads.rules, { model: 'crm.tag', methods: ['create'], fields: ['name'] }] };
   assert.deepEqual(allowProblems(withTags, command, allow(command), 19), [], 'and with that rule, none');
+});
+
+test('the scope oracle flags an allowed load that writes, updates or links outside the key, in each way it checks', () => {
+  const key: KeyScope = {
+    id: '7f3a9c2e',
+    name: 'k',
+    rules: [
+      { model: 'crm.lead', methods: ['load'], fields: ['name', 'partner_id', 'tag_ids'] },
+      { model: 'res.partner', methods: ['read'], domain: [['customer_rank', '>', 0]] },
+      { model: 'crm.tag', methods: ['read'], domain: [['id', '>', 3]] },
+    ],
+    limits: { companies: [1] },
+  };
+  const load = (fields: string[], data: RpcValue[][], context?: RpcValue): ReturnType<typeof callOf> =>
+    callOf({ model: 'crm.lead', method: 'load', entry: 'json2', params: { fields, data }, positional: 0, ...(context ? { context } : {}) });
+  const allow = (call: ReturnType<typeof callOf>, checks: UpstreamCheck[] = []): Extract<Decision, { verdict: 'allow' }> => ({ verdict: 'allow', rule: 0, call, checks, redactions: [], notes: [] });
+  // Linked records checked upstream (p1 is res.partner 5 in the fuzz ir.model.data): none.
+  const linked = load(['name', 'partner_id/id', 'tag_ids/.id'], [['x', 'p1', '9,2']]);
+  const checks: UpstreamCheck[] = [
+    { kind: 'ids_in_domain', model: 'res.partner', ids: [5], domain: [['customer_rank', '>', 0]], reason: 'r' },
+    { kind: 'ids_in_domain', model: 'crm.tag', ids: [9, 2], domain: [['id', '>', 3]], reason: 'r' },
+  ];
+  assert.deepEqual(allowProblems(key, linked, allow(linked, checks), 19), [], 'a load inside the key passes');
+  const cases: [string, ReturnType<typeof callOf>, RegExp][] = [
+    ['a column outside the fields', load(['name', 'email_from'], [['x', 'y']]), /load column 'email_from' is outside rule fields/],
+    ['an unchecked link by external id', linked, /links res.partner 5 unchecked/],
+    ['an external id of another model', load(['partner_id/id'], [['t1']]), /names a crm.tag record, not a res.partner one/],
+    ['an external id no record has', load(['partner_id/id'], [['nope']]), /names no record/],
+    ['rows updating by .id without write', load(['.id', 'name'], [['4', 'x']]), /rows update crm.lead records \(4\) without a write rule/],
+    ['rows updating by external id without write', load(['id', 'name'], [['lead1', 'x']]), /rows update crm.lead records \(4\) without a write rule/],
+    ['an external id in another module', load(['id', 'name'], [['mymod.x', 'x']]), /in module 'mymod' without create on ir.model.data/],
+    ['a company outside the key', load(['company_id/.id'], [['2']]), /links company 2, outside the key's companies/],
+  ];
+  for (const [what, call, says] of cases) {
+    const problems = allowProblems(key, call, allow(call), 19);
+    assert.ok(problems.some((p) => says.test(p)), `${what}: ${JSON.stringify(problems)}`);
+  }
+  // A write rule under a domain: the updated records must be checked against it.
+  const writes: KeyScope = { ...key, rules: [...key.rules, { model: 'crm.lead', methods: ['write'], domain: [['type', '=', 'opportunity']] }] };
+  const update = load(['id', 'name'], [['__export__.crm_lead_15_cd34', 'x']]);
+  assert.ok(allowProblems(writes, update, allow(update), 19).some((p) => /row updating crm.lead 15 is not checked/.test(p)));
+  assert.deepEqual(allowProblems(writes, update, allow(update, [{ kind: 'ids_in_domain', model: 'crm.lead', ids: [15], domain: [['type', '=', 'opportunity']], reason: 'r' }]), 19), []);
 });
