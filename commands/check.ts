@@ -7,7 +7,7 @@ import { CliError, EXIT, usageError } from '../src/cli/errors.js';
 import { parseInstant } from '../src/cli/time.js';
 import { palette } from '../src/cli/style.js';
 import { decide, describeDecision, neededFromOdoo, callFromCheckArgs, CheckArgsError, SCHEMA_ATTRIBUTES, formatRule, type Decision, type ModelSchema } from '../src/policy/index.js';
-import { currentLinksById, definitionsById, externalIdsFrom, irModelNamesById, linksOf, readsFor, schemaFromFieldsGet, XMLID_FIELDS, xmlidLookupDomain } from '../src/policy/schema.js';
+import { currentLinksById, definitionsById, externalIdsFrom, externalIdsRead, irModelNamesById, linksOf, readByIds, readsFor, schemaFromFieldsGet, type LookupRead } from '../src/policy/schema.js';
 import type { PropertiesDefinition } from '../src/policy/types.js';
 import type { OdooCall } from '../src/rpc/call.js';
 import type { RpcValue } from '../src/rpc/values.js';
@@ -108,8 +108,7 @@ export default class Check extends RegistryCommand {
         if (decision.irModels?.length) for (const [id, model] of await fetchIrModels(client, decision.irModels)) irModels.set(id, model);
         // As the proxy reads them (ProxyCore.fetchCurrentLinks, fetchDefinitions: one search_read per
         // model and field): null when not readable.
-        const searchRead = (model: string, field: string, ids: number[]): Promise<RpcValue | null> =>
-          client!.executeKw(model, 'search_read', [], { domain: [['id', 'in', ids]], fields: [field], context: { active_test: false } }).catch(() => null);
+        const searchRead = (model: string, field: string, ids: number[]): Promise<RpcValue | null> => lookUp(client!, readByIds(model, [field], ids)).catch(() => null);
         for (const read of readsFor(decision.current ?? [])) {
           const rows = await searchRead(read.model, read.field, read.ids);
           const byId = rows === null ? null : currentLinksById(rows, read.field);
@@ -123,7 +122,7 @@ export default class Check extends RegistryCommand {
         // look-up Odoo refuses is an error here, never "no such external id" (which creates).
         if (decision.xmlids?.length) {
           const asked = decision.xmlids;
-          const rows = await client.executeKw('ir.model.data', 'search_read', [], { domain: xmlidLookupDomain(asked), fields: [...XMLID_FIELDS] }).catch(() => null);
+          const rows = await lookUp(client, externalIdsRead(asked)).catch(() => null);
           const found = rows === null ? null : externalIdsFrom(rows, asked);
           if (found === null) throw new CliError(`the external ids the call names could not be looked up in ir.model.data (${asked.slice(0, 3).join(', ')}${asked.length > 3 ? ', ...' : ''})`, 'needs_odoo', EXIT.FAILURE);
           for (const [x, r] of found) xmlids.set(x, r);
@@ -155,8 +154,13 @@ async function fetchSchema(client: OdooClient, model: string): Promise<ModelSche
 
 /** The model each ir.model id names (null: no such record, or not readable), as the proxy looks them up: one search. */
 async function fetchIrModels(client: OdooClient, ids: number[]): Promise<Map<number, string | null>> {
-  const rows = await client.executeKw('ir.model', 'search_read', [], { domain: [['id', 'in', ids]], fields: ['model'], context: { active_test: false } }).catch(() => null);
+  const rows = await lookUp(client, readByIds('ir.model', ['model'], ids)).catch(() => null);
   return irModelNamesById(rows, ids);
+}
+
+/** One look-up before deciding, the search_read the proxy makes for it (schema.ts). */
+function lookUp(client: OdooClient, read: LookupRead): Promise<RpcValue> {
+  return client.executeKw(read.model, 'search_read', [], read.kwargs);
 }
 
 function toResult(d: Decision, key: { id: string; name: string; rules: import('../src/policy/types.js').Rule[] }, model: string, method: string, call: OdooCall): Omit<CheckResult, 'not_checked'> {

@@ -2219,6 +2219,8 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
    * comma-separated part of those (a many2many cell names several).
    */
   let everyXmlid: Set<string> | undefined;
+  /** The external ids a cell may name: the whole cell and each comma-separated part (a many2many or line cell names several), false words left out. */
+  const cellXmlids = (cell: string): string[] => [...new Set([cell, ...cell.split(',')])].filter((part) => !FALSE_WORDS.has(part.toLowerCase())).map(fullXmlid);
   const callXmlids = (): Set<string> => {
     if (everyXmlid) return everyXmlid;
     const all = new Set<string>();
@@ -2227,7 +2229,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       if (col !== 'id' && !col.endsWith('/id')) return;
       for (const cell of cellsOf(index)) {
         if (typeof cell !== 'string') continue;
-        for (const part of new Set([cell, ...cell.split(',')])) if (!FALSE_WORDS.has(part.toLowerCase())) all.add(fullXmlid(part));
+        for (const xmlid of cellXmlids(cell)) all.add(xmlid);
         if (col === 'id') for (const { table } of parents) all.add(`${fullXmlid(cell)}_${table}`);
       }
     });
@@ -2304,9 +2306,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   const lineExternalIds = (index: number, col: string, lineModel: string): void => {
     for (const cell of cellsOf(index)) {
       if (typeof cell !== 'string') continue; // refused by externalIds
-      for (const part of new Set([cell, ...cell.split(',')])) {
-        if (FALSE_WORDS.has(part.toLowerCase())) continue;
-        const xmlid = fullXmlid(part);
+      for (const xmlid of cellXmlids(cell)) {
         const found = lookUp(xmlid);
         if (found && found.model !== lineModel) deny(`load column '${col}' names the external id ${quoteName(xmlid)}, which names a ${found.model} record: Odoo creates a ${lineModel} line instead and moves that external id to it (ir.model.data, written as superuser)`);
       }

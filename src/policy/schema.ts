@@ -1,6 +1,6 @@
 // A model's schema for the scope engine, from Odoo's fields_get answer (asked for with
 // SCHEMA_ATTRIBUTES). One reading for the proxy and `check`, so both decide alike.
-import { isStruct, type RpcValue } from '../rpc/values.js';
+import { isStruct, type RpcStruct, type RpcValue } from '../rpc/values.js';
 import type { FieldInfo, ModelSchema, PropertiesDefinition } from './types.js';
 
 export function schemaFromFieldsGet(answer: RpcValue): ModelSchema {
@@ -130,6 +130,22 @@ export function readsFor<Q extends { model: string; field: string; fresh?: boole
     for (const id of 'ids' in q ? q.ids : [q.id]) g.ids.add(id);
   }
   return [...groups.values()].map((g) => ({ ...g, ids: [...g.ids].sort((a, b) => a - b) }));
+}
+
+/** A search_read Odoo is asked before a call is decided: the model and its keyword arguments, the same from the proxy and `check`. */
+export interface LookupRead {
+  model: string;
+  kwargs: RpcStruct;
+}
+
+/** `fields` of the records `ids` of `model`, archived ones too (ir.model names, properties definitions, current links). */
+export function readByIds(model: string, fields: readonly string[], ids: readonly number[]): LookupRead {
+  return { model, kwargs: { domain: [['id', 'in', [...ids]]], fields: [...fields], context: { active_test: false } } };
+}
+
+/** The ir.model.data rows of `xmlids`, all in one search (xmlidLookupDomain), read as externalIdsFrom reads them. */
+export function externalIdsRead(xmlids: Iterable<string>): LookupRead {
+  return { model: 'ir.model.data', kwargs: { domain: xmlidLookupDomain(xmlids), fields: [...XMLID_FIELDS] } };
 }
 
 /** The fields an external id look-up reads from ir.model.data. */

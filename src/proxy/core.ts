@@ -27,7 +27,7 @@ import { decide, linkChanges, propertyNameReach, SCHEMA_ATTRIBUTES } from '../po
 import { READ_PRESET_ANY_VERSION } from '../policy/methods.js';
 import { takeToken, recordsAllowance, chargeRecords, refundRecords, parseHours, withinHours, type RateBucket, type RecordsBudget } from '../policy/limits.js';
 import { recordsPlan, narrowLimit, recordsCharged, type RecordsPlan } from '../policy/budget.js';
-import { currentLinksById, definitionsById, externalIdsFrom, irModelNamesById, linksOf, readsFor, schemaFromFieldsGet, XMLID_FIELDS, xmlidLookupDomain } from '../policy/schema.js';
+import { currentLinksById, definitionsById, externalIdsFrom, externalIdsRead, irModelNamesById, linksOf, readByIds, readsFor, schemaFromFieldsGet, type LookupRead } from '../policy/schema.js';
 import type { Journal } from '../audit/journal.js';
 import type { JournalInput } from '../audit/types.js';
 import { callUpstream, Cancellation, encodeUpstreamCall, sniffAnswer, summarizeAnswer, UpstreamCallError, UpstreamUnavailable, type AnswerSummary, type UpstreamPool, type UpstreamRequest, type UpstreamTarget, type UpstreamVia, type UpstreamAnswer } from '../upstream/forward.js';
@@ -873,7 +873,7 @@ export class ProxyCore {
     if (todo.size === 0) return out;
     let rows: RpcValue;
     try {
-      rows = await callUpstream(this.deps.pool, target, 'ir.model', 'search_read', [], { domain: [['id', 'in', [...todo]]], fields: ['model'], context: { active_test: false } }, via);
+      rows = await this.lookUp(target, readByIds('ir.model', ['model'], [...todo]), via);
     } catch (e) {
       // Odoo refused (an error, or a user who cannot read ir.model): none is known, so this call is
       // refused; nothing is kept, so the next call asks again rather than being refused for a minute.
@@ -886,6 +886,11 @@ export class ProxyCore {
       this.cacheIrModel(cacheKey(target, String(id)), model, model === null ? Math.min(this.deps.options.schemaTtlMs, UNKNOWN_MODEL_TTL_MS) : this.deps.options.schemaTtlMs);
     }
     return out;
+  }
+
+  /** One look-up before deciding (schema.ts builds it, as for `check`), as the integration user in the call's protocol. */
+  private lookUp(target: UpstreamTarget, read: LookupRead, via: UpstreamVia): Promise<RpcValue> {
+    return callUpstream(this.deps.pool, target, read.model, 'search_read', [], read.kwargs, via);
   }
 
   private cachedDefinition(target: UpstreamTarget, model: string, id: number, field: string): PropertiesDefinition | undefined {
@@ -914,7 +919,7 @@ export class ProxyCore {
     toRead.sort((a, b) => a - b);
     let rows: RpcValue;
     try {
-      rows = await callUpstream(this.deps.pool, target, model, 'search_read', [], { domain: [['id', 'in', toRead]], fields: [field], context: { active_test: false } }, via);
+      rows = await this.lookUp(target, readByIds(model, [field], toRead), via);
     } catch (e) {
       if (!(e instanceof UpstreamCallError)) throw e;
       for (const id of toRead) out.set(id, null);
@@ -938,7 +943,7 @@ export class ProxyCore {
    */
   private async fetchCurrentLinks(target: UpstreamTarget, model: string, field: string, ids: number[], via: UpstreamVia): Promise<Map<number, number | false | null> | null> {
     try {
-      const rows = await callUpstream(this.deps.pool, target, model, 'search_read', [], { domain: [['id', 'in', ids]], fields: [field], context: { active_test: false } }, via);
+      const rows = await this.lookUp(target, readByIds(model, [field], ids), via);
       return currentLinksById(rows, field);
     } catch (e) {
       if (!(e instanceof UpstreamCallError)) throw e;
@@ -956,7 +961,7 @@ export class ProxyCore {
    */
   private async fetchExternalIds(target: UpstreamTarget, xmlids: string[], via: UpstreamVia): Promise<Map<string, { model: string; id: number } | null> | null> {
     try {
-      const rows = await callUpstream(this.deps.pool, target, 'ir.model.data', 'search_read', [], { domain: xmlidLookupDomain(xmlids), fields: [...XMLID_FIELDS] }, via);
+      const rows = await this.lookUp(target, externalIdsRead(xmlids), via);
       return externalIdsFrom(rows, xmlids);
     } catch (e) {
       if (!(e instanceof UpstreamCallError)) throw e;
