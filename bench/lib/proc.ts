@@ -2,6 +2,7 @@
 // Read from /proc, so the measured process does nothing to be measured.
 
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -57,4 +58,32 @@ export function sampleRss(pid: number, everyMs = 10): { stop(): { maxBytes: numb
       return { maxBytes, maxAnonBytes, samples };
     },
   };
+}
+
+/**
+ * Restricts a running process and all its threads to the given CPUs (`taskset -a -p -c`, from
+ * util-linux). Threads it starts later inherit the mask from the thread that starts them.
+ */
+export function pinToCpus(pid: number, cpus: string): void {
+  const r = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset -a -p -c ${cpus} ${pid} failed: ${(r.stderr || r.error?.message || '').trim()}`);
+}
+
+/** The CPUs this process may run on, as taskset reports them (`0,1` or `0-3`). */
+export function allowedCpus(): number[] {
+  const r = spawnSync('taskset', ['-p', '-c', String(process.pid)], { encoding: 'utf8' });
+  const list = /:\s*([\d,-]+)\s*$/.exec(r.stdout ?? '')?.[1];
+  if (r.status !== 0 || !list) throw new Error(`taskset cannot read this process's CPUs: ${(r.stderr || r.error?.message || '').trim()}`);
+  return parseCpuList(list);
+}
+
+/** A kernel CPU list (`0,2-4`) as numbers. */
+export function parseCpuList(list: string): number[] {
+  return list.split(',').flatMap((part) => {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new Error(`not a CPU list: '${list}'`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  });
 }

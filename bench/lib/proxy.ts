@@ -77,7 +77,12 @@ export interface ProxyProcess {
 }
 
 export async function startProxyProcess(h: BenchHome, opts: { journal: boolean; proxy?: ProxyChildConfig['proxy']; server?: ProxyChildConfig['server']; execArgv?: string[]; /** Another build's proxy-child.js (A/B comparisons). */ childPath?: string; env?: NodeJS.ProcessEnv }): Promise<ProxyProcess> {
-  const config: ProxyChildConfig = { home: h.home, stateDir: h.stateDir, auditDir: opts.journal ? join(h.stateDir, `journal-${Date.now()}`) : null, proxy: opts.proxy, server: opts.server };
+  // The concurrency caps (`--max-concurrent 32`, `--max-concurrent-per-key 8` by default) are the
+  // administrator's protection of Odoo's few workers, not a cost of the proxy: with one key and 64
+  // clients they would hold 56 calls waiting while direct calls all run. Lifted here, unless a
+  // bench sets them, so what is measured is the proxy's own work.
+  const proxy: ProxyChildConfig['proxy'] = { maxConcurrent: 1024, maxConcurrentPerKey: 1024, ...opts.proxy };
+  const config: ProxyChildConfig = { home: h.home, stateDir: h.stateDir, auditDir: opts.journal ? join(h.stateDir, `journal-${Date.now()}`) : null, proxy, server: opts.server };
   const child = fork(opts.childPath ?? CHILD, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: opts.execArgv ?? [], ...(opts.env ? { env: opts.env } : {}) });
   let nextId = 1;
   const pending = new Map<number, (m: { ms?: number }) => void>();
