@@ -15,6 +15,7 @@ import { conjuncts, domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUA
 import { ipAllowed, parseHours, withinHours, LimitSyntaxError } from './limits.js';
 import { expandMethods, nameSearchMatchesAll, odooFlag, odooLimit } from './methods.js';
 import { bindCall, rebuildCall, BindError, type BoundCall } from './bind.js';
+import { delegateLinks } from './inherits.js';
 
 /**
  * Models no glob reaches and no rule reaches without `allow_sensitive: true`: they hold
@@ -50,9 +51,11 @@ export function isSensitiveModel(model: string): boolean {
  * whether a value written to a computed field is kept; `model_field` (Many2oneReference's
  * _description_model_field, 16-19) which field holds the model of a many2one_reference id;
  * `definition_record` and `definition_record_field` (Properties' _description_definition_record...,
- * 16-19) where a properties field's definition lives, by which its values are judged.
+ * 16-19) where a properties field's definition lives, by which its values are judged; `required`
+ * (Field._description_required) with `related` and `readonly` which many2one is an `_inherits` link
+ * (src/policy/inherits.ts).
  */
-export const SCHEMA_ATTRIBUTES: readonly string[] = ['type', 'relation', 'relation_field', 'related', 'depends', 'readonly', 'model_field', 'definition_record', 'definition_record_field'];
+export const SCHEMA_ATTRIBUTES: readonly string[] = ['type', 'relation', 'relation_field', 'related', 'depends', 'readonly', 'required', 'model_field', 'definition_record', 'definition_record_field'];
 
 /** Context keys every key may send: they change presentation, not what is reached or recorded. */
 export const HARMLESS_CONTEXT_KEYS: readonly string[] = ['lang', 'tz', 'bin_size'];
@@ -208,6 +211,11 @@ interface State {
   createsMain: boolean;
   /** A method outside the standard table: the records it creates, of any model, are not known. */
   opaque: boolean;
+  /**
+   * `_inherits` models whose created records had their inherited values judged on the parent
+   * (delegatedCreate), the context's defaults for those fields with them.
+   */
+  delegated: Set<string>;
 }
 
 /**
@@ -1112,13 +1120,18 @@ class RuleEval {
    * unlinked must be ones the key reaches. `owners`: the existing records the values are written
    * to ([] for a create; undefined when unknown), whose current links 5 and 6 remove.
    */
-  vals(model: string, vals: RpcValue, field: (f: string) => void, what: string, owners: number[] | undefined, depth = 0, pairs?: RefMode | 'skip'): void {
+  vals(model: string, vals: RpcValue, field: (f: string) => void, what: string, owners: number[] | undefined, depth = 0, pairs?: RefMode | 'skip', line?: { inverse: string; owners: number[] | undefined }): void {
     if (!isStruct(vals)) deny(`${what} must be a dictionary of field values`);
     if (depth > 8) deny(`${what} is nested too deeply`);
     // Records being created (owners []) take the context's defaults; anything else keeps its current values.
     if (pairs !== 'skip') this.refPairs(model, vals, what, pairs ?? (owners !== undefined && owners.length === 0 ? 'create' : 'write'), depth === 0 && model === this.model);
+    // Created records of an _inherits model: their inherited values create or write the parent.
+    // Defaults (pairs 'skip') for those fields were judged with them.
+    const delegated = owners !== undefined && owners.length === 0 && pairs === undefined ? this.delegatedCreate(model, vals, what, depth, line)
+      : pairs === 'skip' && this.st.delegated.has(model) ? this.inheritedFields(model) : undefined;
     for (const f of sortedKeys(vals)) {
       field(f);
+      if (delegated?.has(f)) continue;
       const v = vals[f]!;
       const info = this.info(model, f);
       if (info === null) {
@@ -1141,6 +1154,85 @@ class RuleEval {
         this.referenceValue(v, `${what}['${f}']`);
       }
     }
+  }
+
+  /** The fields of `model` inherited through its `_inherits` links (none while a schema is missing). */
+  inheritedFields(model: string): Set<string> {
+    const schema = this.st.env.schema?.(model);
+    if (!schema) return new Set();
+    return new Set(delegateLinks(schema, (m) => this.st.env.schema?.(m)).links.flatMap((l) => l.inherited));
+  }
+
+  /**
+   * A record of an `_inherits` model (product.product, res.users) created with `vals`. Odoo's
+   * BaseModel.create (19.0 odoo/orm/models.py, 17.0/18.0 odoo/models.py), after
+   * _add_missing_default_values, puts the values of inherited fields in data['inherited'][parent]:
+   * without the link (not in the values, no `default_<link>` in the context) it CREATES the parent
+   * with them, as the user, even with none: create on the parent, with the fields the context's
+   * default_<field> fill there too, that rule's domain judged on those values as for command 0
+   * lines. With the link in the values it WRITES them on the record the link names: write on the
+   * parent, that id checked against the write rule's domain. A `default_<link>` fills the link
+   * without the values naming it, so _add_missing_default_values also fills every inherited field
+   * that has a default and Odoo writes them all on that record: a write rule on every field
+   * without a domain. A one2many line whose inverse field is the link gets its owner as parent
+   * (the record being written, or being created: then no id is known). Parent values are judged
+   * as values of the parent (their commands, links, its own _inherits). Returns the fields the
+   * caller must not judge again as written through (or that wait for the parent's schema).
+   */
+  delegatedCreate(model: string, vals: RpcStruct, what: string, depth: number, line: { inverse: string; owners: number[] | undefined } | undefined): Set<string> {
+    const skip = new Set<string>();
+    const schema = this.st.env.schema?.(model);
+    if (!schema) return skip; // asked for by the caller
+    const { links, unknown } = delegateLinks(schema, (m) => this.st.env.schema?.(m));
+    for (const u of unknown) {
+      this.schema(u.parent); // decided again with it
+      for (const f of u.mirrors) skip.add(f);
+    }
+    if (links.length) this.st.delegated.add(model);
+    const own = (o: object, f: string): boolean => Object.prototype.hasOwnProperty.call(o, f);
+    for (const { field: link, parent, inherited: all } of links) {
+      const inherited = all.filter((f) => own(vals, f));
+      for (const f of inherited) skip.add(f);
+      const parentVals: RpcStruct = Object.fromEntries(inherited.map((f) => [f, vals[f]!]));
+      const parentField = (where: string) => (f: string): void => {
+        if (!isFieldName(f)) deny(`${where}: ${quoteName(f)} is not a field name`);
+      };
+      const single = (v: RpcValue, where: string): number[] => {
+        if (typeof v !== 'number') deny(`${where}: a many2one value must be a record id`);
+        return idList(v, where);
+      };
+      let ids: number[] | undefined;
+      let creates = false;
+      let byDefault = false;
+      if (line && line.inverse === link) ids = line.owners !== undefined && line.owners.length > 0 ? line.owners : undefined;
+      else if (own(vals, link)) {
+        if (pyFalsy(vals[link])) creates = true;
+        else ids = single(vals[link]!, `${what}['${link}']`);
+      } else if (own(this.st.defaults, link) && !pyFalsy(this.st.defaults[link])) {
+        ids = single(this.st.defaults[link]!, `context['default_${link}']`);
+        byDefault = true;
+      } else creates = true;
+      if (creates) {
+        const fields = [...inherited, ...this.defaultedFields(parent, parentVals, undefined)];
+        const via = `${what}: creating ${model} also creates its ${parent} (${link})${fields.length ? ` with ${fieldList(fields)}` : ''}`;
+        this.comodel(parent, 'create', fields, via, undefined, { kind: 'create', values: parentVals });
+        this.st.created.push({ model: parent, fields: inherited });
+        this.vals(parent, parentVals, parentField(via), via, [], depth + 1);
+      } else if (byDefault) {
+        const via = `${what}: context 'default_${link}' names ${parent} record ${ids!.join(', ')} as the parent of the ${model} record created, and Odoo then writes on it the inherited values and every ${parent} field with a default`;
+        const found = this.findRule(parent, 'write', undefined);
+        if (!found) deny(`${via}: that needs write on ${parent} (every field), which no rule allows; name '${link}' in the values instead`);
+        if (hasDomain(found.rule)) deny(`${via}, which ${ruleLabel(found.rule, found.index)}'s domain cannot be checked against; name '${link}' in the values instead`);
+        this.vals(parent, parentVals, parentField(via), via, ids, depth + 1);
+      } else if (inherited.length > 0) {
+        const via = ids
+          ? `${what}: the inherited values write ${parent} record ${ids.join(', ')}, which its ${link} names`
+          : `${what}: the inherited values write the ${parent} record the line's ${link} names (the record being created)`;
+        this.comodel(parent, 'write', inherited, via, ids, { kind: 'write', values: parentVals });
+        this.vals(parent, parentVals, parentField(via), via, ids, depth + 1);
+      }
+    }
+    return skip;
   }
 
   /** 'res.partner,5': a link to a record of the model it names (create and write values, load cells). */
@@ -1611,7 +1703,7 @@ class RuleEval {
       if (refInverse) this.lineOwner(comodel, refInverse, inverse!, vals, at.model, where);
       this.vals(comodel, vals, (f) => {
         if (!isFieldName(f)) deny(`${where}: ${quoteName(f)} is not a field name`);
-      }, where, op === 'create' ? [] : ids, depth + 1);
+      }, where, op === 'create' ? [] : ids, depth + 1, undefined, op === 'create' && inverse ? { inverse, owners: at.owners } : undefined);
     };
     // Linking lines to a one2many writes their inverse field: the lines move from their old parent.
     const relink = (ids: number[], where: string, how: string): void => {
@@ -2392,6 +2484,26 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     }
   }
 
+  // On an _inherits model (product.product), rows creating records create their parent with the
+  // inherited columns, as create does (RuleEval.delegatedCreate): a create on the parent, where no
+  // row can name one (no link column, no default_<link>). Where rows may update records or name the
+  // parent, the inherited columns also write through as before (a write without ids).
+  const loadSchema = ev.st.env.schema?.(ev.model);
+  const delegates = loadSchema ? delegateLinks(loadSchema, (m) => ev.st.env.schema?.(m)) : { links: [], unknown: [] };
+  for (const u of delegates.unknown) ev.schema(u.parent); // decided again with it
+  const allUpdate = databaseIdIndex >= 0 && externalIdIndex < 0 && rows.every((row) => !empty((row as RpcValue[])[databaseIdIndex]));
+  const parentCreates: { link: string; parent: string; heads: string[]; alone: boolean }[] = [];
+  const throughOnly = new Set<string>(delegates.unknown.flatMap((u) => u.mirrors));
+  for (const { field: link, parent, inherited } of delegates.links) {
+    const heads = inherited.filter((f) => byHead.has(f));
+    const linkCols = byHead.get(link) ?? [];
+    const byDefault = Object.prototype.hasOwnProperty.call(ev.st.defaults, link) && !pyFalsy(ev.st.defaults[link]);
+    const someRowWithout = linkCols.length === 0 || rows.some((row) => linkCols.every(({ index }) => empty((row as RpcValue[])[index])));
+    if (allUpdate || byDefault || !someRowWithout) continue;
+    const alone = !updatesById && linkCols.length === 0;
+    if (alone) for (const h of heads) throughOnly.add(h);
+    parentCreates.push({ link, parent, heads, alone });
+  }
   for (const [head, cols] of byHead) {
     if (head === 'id' || head === '.id') continue;
     ev.mainField(head, 'imported');
@@ -2401,7 +2513,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       continue;
     }
     // A related field writes through to the record it is related to, as in create values.
-    if (info?.related) ev.relatedWrite(ev.model, head, info.related, `load column '${head}'`);
+    if (info?.related && !throughOnly.has(head)) ev.relatedWrite(ev.model, head, info.related, `load column '${head}'`);
     if (!info || !info.relation || !RELATIONAL.has(info.type)) {
       for (const { col, rest } of cols) if (rest.length > 0) deny(`load column '${col}': '${head}' is not a relation`);
       for (const { col, index } of cols) plainCells(info, index, col);
@@ -2571,6 +2683,13 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     if (byDatabaseId || (free && !hasDomain(free.rule)) || updatesByExternalId()) {
       ev.comodel(ev.model, 'write', written, `load column '${byHead.has('id') ? 'id' : '.id'}' (rows naming existing ${ev.model} records update them)`);
     }
+  }
+  for (const { link, parent, heads: inherited, alone } of parentCreates) {
+    const fields = [...inherited, ...ev.defaultedFields(parent, Object.fromEntries(inherited.map((h) => [h, true])), undefined)];
+    ev.comodel(parent, 'create', fields, `load: rows creating ${ev.model} records also create their ${parent} (${link})${fields.length ? ` with ${fieldList(fields)}` : ''}`, undefined,
+      { kind: 'create', values: {}, forced: inherited, refusal: `the ${parent} records the rows create (their values come as text, which the engine does not evaluate; use create, or set the fields no column sets with default_<field> in the context)` });
+    ev.st.created.push({ model: parent, fields: inherited });
+    if (alone) ev.st.delegated.add(ev.model);
   }
   // Rows create records from text the engine does not evaluate: under a domain, only the context's
   // default_<field> values for fields no column sets can show that they lie inside it.
@@ -2750,7 +2869,7 @@ function keyLimits(key: KeyScope, env: DecideEnv): void {
 }
 
 function emptyState(key: KeyScope, env: DecideEnv): State {
-  return { key, env, rules: key.rules ?? [], missing: new Set(), missingIrModels: new Set(), missingDefinitions: new Map(), missingCurrent: new Map(), missingXmlids: new Set(), checks: [], redactions: [], notes: [], created: [], defaults: {}, createsMain: false, opaque: false };
+  return { key, env, rules: key.rules ?? [], missing: new Set(), missingIrModels: new Set(), missingDefinitions: new Map(), missingCurrent: new Map(), missingXmlids: new Set(), checks: [], redactions: [], notes: [], created: [], defaults: {}, createsMain: false, opaque: false, delegated: new Set() };
 }
 
 /** The context with allowed_company_ids set to the key's companies when the client sent none. */

@@ -14,6 +14,7 @@ export function schemaFromFieldsGet(answer: RpcValue): ModelSchema {
     if (typeof info.related === 'string' && info.related) f.related = info.related;
     if (Array.isArray(info.depends)) f.depends = info.depends.filter((d): d is string => typeof d === 'string');
     if (typeof info.readonly === 'boolean') f.readonly = info.readonly;
+    if (info.required === true) f.required = true;
     if (typeof info.model_field === 'string' && info.model_field) f.model_field = info.model_field;
     if (typeof info.definition_record === 'string' && info.definition_record) f.definition_record = info.definition_record;
     if (typeof info.definition_record_field === 'string' && info.definition_record_field) f.definition_record_field = info.definition_record_field;

@@ -22,6 +22,7 @@ import { READ_METHODS, READ_PRESET_ANY_VERSION, signatureOf, tableVersion } from
 import { addToScope } from './compact.js';
 import { HARMLESS_CONTEXT_KEYS, isSensitiveModel, RELATIONAL, X2MANY } from './decide.js';
 import { isFieldName } from './names.js';
+import { delegateLinks } from './inherits.js';
 import type { RpcValue } from '../rpc/values.js';
 import { printable } from '../cli/printable.js';
 import { stringify } from 'yaml';
@@ -240,7 +241,9 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
       }
     } else if (WRITING.has(method)) {
       addTo(f.writes, method, [...(e.fields ?? []).filter((x) => x !== 'id'), ...read, ...searched, ...defaults]);
-      relatedWrites(model, [...(e.fields ?? []), ...defaults], reach, opts);
+      // Records created: on an _inherits model their parent is created too (decide's delegatedCreate).
+      const creates = method === 'create' || method === 'load' || (method === 'web_save' && !(e.ids ?? []).length);
+      relatedWrites(model, [...(e.fields ?? []), ...defaults], reach, opts, creates ? { defaults, alsoWrites: method === 'load' && (e.fields ?? []).some((x) => x === 'id' || x === '.id') } : undefined);
       for (const x of e.x2many ?? []) followCommands(model, x, defaults, reach, opts, notes);
     } else if (method === 'export_data') {
       addTo(f.writes, method, read);
@@ -405,11 +408,33 @@ function showsNames(method: string, version: number | undefined): boolean {
   return true;
 }
 
-/** Related fields written (`parent_name` = parent_id.name) write the field they follow: a write rule there. */
-function relatedWrites(model: string, fields: string[], reach: Reach, opts: SuggestOptions): void {
+/**
+ * Related fields written (`parent_name` = parent_id.name) write the field they follow: a write rule
+ * there. `creates`: the records are created, and on an `_inherits` model (product.product) whose
+ * link the values leave out (`given`: a line's inverse field, which Odoo fills) the inherited fields
+ * create the parent: a create rule there with them and the parent's fields default_<field> fills,
+ * as decide requires (its delegatedCreate). `alsoWrites`: rows may update records too (load by id).
+ */
+function relatedWrites(model: string, fields: string[], reach: Reach, opts: SuggestOptions, creates?: { defaults: string[]; given?: string; alsoWrites?: boolean }): void {
   const schema = opts.schema?.(model);
   if (!schema) return;
+  const inParent = new Set<string>();
+  if (creates) {
+    const { links, unknown } = delegateLinks(schema, (m) => opts.schema?.(m));
+    for (const u of unknown) reach.missing.add(u.parent);
+    for (const l of links) {
+      if (fields.includes(l.field) || creates.given === l.field) continue; // the record it names is written
+      const given = l.inherited.filter((f) => fields.includes(f));
+      if (!creates.alsoWrites) for (const f of given) inParent.add(f);
+      const parentSchema = opts.schema?.(l.parent) ?? {};
+      const defaulted = creates.defaults.filter((d) => Object.prototype.hasOwnProperty.call(parentSchema, d));
+      const lines = reach.lines.get(l.parent) ?? new Map<string, Set<string>>();
+      reach.lines.set(l.parent, lines);
+      addTo(lines, 'create', [...given, ...defaulted]);
+    }
+  }
   for (const f of fields) {
+    if (inParent.has(f)) continue;
     const related = Object.prototype.hasOwnProperty.call(schema, f) ? schema[f]!.related : undefined;
     if (!related) continue;
     const segments = related.split('.');
@@ -455,7 +480,8 @@ function followCommands(model: string, x: { field: string; ops: number[]; fields
     addTo(lines, 'create', [...x.fields, ...defaulted]);
   }
   if (needs(1)) addTo(lines, 'write', x.fields);
-  if (needs(0) || needs(1)) relatedWrites(comodel, x.fields, reach, opts);
+  if (needs(0)) relatedWrites(comodel, x.fields, reach, opts, { defaults, ...(inverse ? { given: inverse } : {}) });
+  if (needs(1)) relatedWrites(comodel, x.fields, reach, opts);
   if (info.type === 'one2many' && (needs(4) || needs(6))) {
     if (inverse) addTo(lines, 'write', [inverse]);
     else notes.add(`${model}.${x.field}: commands 4 and 6 move ${comodel} lines, writing their inverse field, which ${owner}'s fields do not name (relation_field); add a write rule on ${comodel} for it`);

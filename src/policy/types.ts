@@ -69,6 +69,11 @@ export interface FieldInfo {
    */
   readonly?: boolean;
   /**
+   * fields_get's `required` (Field._description_required). Odoo forces an `_inherits` link required,
+   * which is one of the signs by which the engine recognises one (src/policy/inherits.ts).
+   */
+  required?: boolean;
+  /**
    * fields_get's `model_field` (Many2oneReference._description_model_field): the char field holding
    * the model a many2one_reference id (`res_id`) belongs to (`res_model`, mail.message's `model`).
    */

@@ -15,6 +15,11 @@ const o2m = (relation: string, relation_field: string) => ({ type: 'one2many', r
 const m2m = (relation: string) => ({ type: 'many2many', relation });
 const char = { type: 'char' };
 
+/** Fields inherited through an _inherits link: each the parent's, related '<link>.<name>' (filled in below, once the parents are known). */
+function inherits(link: string, names: string[]): ModelSchema {
+  return Object.fromEntries(names.map((n) => [n, { type: '', related: `${link}.${n}` }]));
+}
+
 export const SCHEMAS: Record<string, ModelSchema> = {
   'crm.lead': {
     name: char, email_from: char, phone: char, description: { type: 'html' }, display_name: char, type: { type: 'selection' },
@@ -39,11 +44,25 @@ export const SCHEMAS: Record<string, ModelSchema> = {
     name: char, product_uom_qty: { type: 'float' }, price_unit: { type: 'float' }, price_subtotal: { type: 'monetary', depends: ['product_uom_qty', 'price_unit', 'tax_id'], readonly: true }, order_id: m2o('sale.order'),
     product_id: m2o('product.product'), tax_id: m2m('account.tax'),
   },
-  'product.product': { name: char, default_code: char, list_price: { type: 'float' }, display_name: char },
+  // _inherits as Odoo declares it (product.product inherits product.template through product_tmpl_id,
+  // res.users res.partner through partner_id): the link required, the parent's fields the child does
+  // not define itself related '<link>.<same name>' with the parent field's readonly.
+  'product.product': {
+    product_tmpl_id: { ...m2o('product.template'), required: true }, default_code: char, barcode: char, active: { type: 'boolean' }, display_name: char,
+    ...inherits('product_tmpl_id', ['name', 'list_price', 'categ_id', 'description_sale', 'sale_ok', 'type', 'company_id', 'product_variant_ids']),
+  },
+  'product.template': {
+    name: char, display_name: char, default_code: char, active: { type: 'boolean' }, list_price: { type: 'float' }, categ_id: m2o('product.category'), description_sale: { type: 'text' },
+    sale_ok: { type: 'boolean' }, type: { type: 'selection' }, company_id: m2o('res.company'), product_variant_ids: o2m('product.product', 'product_tmpl_id'),
+  },
+  'product.category': { name: char, display_name: char },
   'account.tax': { name: char, amount: { type: 'float' } },
   'crm.stage': { name: char, sequence: { type: 'integer' }, display_name: char },
   'crm.tag': { name: char, color: { type: 'integer' }, display_name: char },
-  'res.users': { name: char, login: char, display_name: char, partner_id: m2o('res.partner') },
+  'res.users': {
+    login: char, display_name: char, partner_id: { ...m2o('res.partner'), required: true }, company_id: m2o('res.company'),
+    ...inherits('partner_id', ['name', 'email', 'phone', 'customer_rank', 'vat', 'parent_id', 'child_ids', 'user_id', 'category_id', 'is_company', 'company_type']),
+  },
   'res.company': { name: char, display_name: char },
   // As Odoo 16-19 declare them: res_id = Many2oneReference(model_field=...); mail.activity's res_model
   // is related to res_model_id.model.
@@ -54,6 +73,16 @@ export const SCHEMAS: Record<string, ModelSchema> = {
   'hr.employee': { name: char },
   'x_saas_stats': { x_name: char, x_value: { type: 'integer' } },
 };
+
+// Inherited fields take the parent field's type, comodel and readonly (BaseModel._add_inherited_fields).
+for (const child of Object.values(SCHEMAS)) {
+  for (const [name, info] of Object.entries(child)) {
+    if (info.type !== '' || !info.related) continue;
+    const [link] = info.related.split('.');
+    const parent = SCHEMAS[child[link!]!.relation!]![name]!;
+    child[name] = { ...parent, related: info.related };
+  }
+}
 
 /** ir.model ids and the models they name (ir.model's `model`), as the proxy reads them; an id not here does not exist. */
 export const IR_MODELS: Record<number, string> = { 81: 'crm.lead', 82: 'res.partner', 83: 'hr.employee', 84: 'res.users', 85: 'sale.order', 90: 'crm.lead' };
