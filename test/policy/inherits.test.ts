@@ -1,0 +1,130 @@
+// Records of _inherits models (product.product, res.users) created as Odoo's BaseModel.create does:
+// without the link the inherited values create the parent (create on it, its domain judged on
+// them), with the link they write the record it names (write, that id checked), in every call
+// that creates them: create, web_save, command 0 lines, load; and the links it could mistake for
+// one (sale.order.line's order_id, res.config.settings' company_id, a few mirrored fields) judged
+// as before.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { delegateLinks } from '../../src/policy/inherits.js';
+import { decide } from '../../src/policy/decide.js';
+import { suggestScope, type LearnedCall } from '../../src/policy/suggest.js';
+import type { ModelSchema, Rule } from '../../src/policy/types.js';
+import type { RpcStruct, RpcValue } from '../../src/rpc/values.js';
+import { SCHEMAS, env, key, runCases, shapes, type CallSpec } from './support.js';
+
+const variants: Rule = { model: 'product.product', methods: ['create'] };
+const templates: Rule = { model: 'product.template', methods: ['create'] };
+const templatesIn3: Rule = { model: 'product.template', methods: ['create'], domain: [['categ_id', '=', 3]] };
+const templateWrites: Rule = { model: 'product.template', methods: ['write'] };
+const templateWritesIn3: Rule = { model: 'product.template', methods: ['write'], domain: [['categ_id', '=', 3]] };
+const create = (vals: RpcValue, model = 'product.product', context?: RpcStruct): CallSpec => ({ model, method: 'create', params: [['vals_list', [vals]]], ...(context ? { context } : {}) });
+const chair = { name: 'Chair', default_code: 'C1', list_price: 5 };
+
+test('delegateLinks: product.product and res.users found from fields_get; plain many2ones and mirrors not', () => {
+  const of = (m: string): ModelSchema | undefined => SCHEMAS[m];
+  assert.deepEqual(delegateLinks(SCHEMAS['product.product']!, of).links.map((l) => [l.field, l.parent]), [['product_tmpl_id', 'product.template']]);
+  assert.deepEqual(delegateLinks(SCHEMAS['res.users']!, of).links.map((l) => [l.field, l.parent]), [['partner_id', 'res.partner']]);
+  assert.deepEqual(delegateLinks(SCHEMAS['crm.lead']!, of), { links: [], unknown: [] });
+  // the parent's schema is needed to tell
+  assert.deepEqual(delegateLinks(SCHEMAS['product.product']!, () => undefined).unknown.map((u) => u.parent), ['product.template']);
+});
+
+test('create, web_save, write and res.users', () => runCases([
+  { name: 'create without the link: the inherited values create a product.template, which needs create there', key: key([variants]), call: create(chair), expect: { verdict: 'deny', reason: /vals_list\[0\]: creating product\.product also creates its product\.template \(product_tmpl_id\) with 'list_price', 'name' needs create on product\.template/ } },
+  { name: '... allowed by create on product.template (no write needed)', key: key([variants, templates]), call: create(chair), expect: { verdict: 'allow', checks: [] } },
+  { name: '... write on product.template (what it took before) is not create', key: key([variants, templateWrites]), call: create(chair), expect: { verdict: 'deny', reason: /needs create on product\.template \('list_price', 'name'\)/ } },
+  { name: '... the template rule\'s fields apply to the inherited values', key: key([variants, { ...templates, fields: ['name'] }]), call: create(chair), expect: { verdict: 'deny', reason: /needs create on product\.template \('list_price', 'name'\)/ } },
+  { name: '... the variant rule still has to allow the inherited fields', key: key([{ ...variants, fields: ['default_code', 'name'] }, templates]), call: create(chair), expect: { verdict: 'deny', reason: /field 'list_price' is not in rule 0/ } },
+  { name: 'the template rule\'s domain judged on the values: inside', key: key([variants, templatesIn3]), call: create({ ...chair, categ_id: 3 }), expect: { verdict: 'allow', checks: [] } },
+  { name: '... outside', key: key([variants, templatesIn3]), call: create({ ...chair, categ_id: 4 }), expect: { verdict: 'deny', reason: /creating product\.product also creates its product\.template .*would lie outside|creating product\.product also creates its product\.template .*categ_id/ } },
+  { name: '... left out (Odoo\'s default unknown)', key: key([variants, templatesIn3]), call: create(chair), expect: { verdict: 'deny', reason: /cannot be shown to hold for the created record/ } },
+  { name: '... filled by default_categ_id (the parent\'s create takes the context\'s defaults)', key: key([variants, templatesIn3]), call: create(chair, 'product.product', { default_categ_id: 3 }), expect: { verdict: 'allow' } },
+  { name: '... a default for a template field needs it in the template rule', key: key([variants, { ...templates, fields: ['list_price', 'name'] }]), call: create(chair, 'product.product', { default_sale_ok: true }), expect: { verdict: 'deny', reason: /'sale_ok'/ } },
+  { name: 'a create with no inherited value still creates a template: create needed there', key: key([variants]), call: create({ default_code: 'C2' }), expect: { verdict: 'deny', reason: /creating product\.product also creates its product\.template \(product_tmpl_id\) needs create on product\.template \(no field\)/ } },
+  { name: '... allowed with it', key: key([variants, templates]), call: create({ default_code: 'C2' }), expect: { verdict: 'allow' } },
+  { name: '... the link given false creates one too', key: key([variants]), call: create({ default_code: 'C2', product_tmpl_id: false }), expect: { verdict: 'deny', reason: /needs create on product\.template/ } },
+  { name: 'the link in the values: the inherited values write that template, its id checked against the write rule\'s domain', key: key([variants, templateWritesIn3]), call: create({ ...chair, product_tmpl_id: 7 }), expect: { verdict: 'allow', checks: [{ model: 'product.template', ids: [7] }], checkDomains: [[['categ_id', '=', 3]]] } },
+  { name: '... and need write there', key: key([variants, templates]), call: create({ ...chair, product_tmpl_id: 7 }), expect: { verdict: 'deny', reason: /the inherited values write product\.template record 7, which its product_tmpl_id names needs write on product\.template \('list_price', 'name'\)/ } },
+  { name: '... the write must keep the template inside the domain', key: key([variants, templateWritesIn3]), call: create({ name: 'Chair', categ_id: 4, product_tmpl_id: 7 }), expect: { verdict: 'deny', reason: /product\.template record 7/ } },
+  { name: '... no inherited value: nothing written there (the link checked as any link)', key: key([variants]), call: create({ default_code: 'C3', product_tmpl_id: 7 }), expect: { verdict: 'allow', checks: [] } },
+  { name: 'default_product_tmpl_id: Odoo writes every template default too, so write on every field without a domain', key: key([variants, templateWrites]), call: create(chair, 'product.product', { default_product_tmpl_id: 7 }), expect: { verdict: 'allow' } },
+  { name: '... refused under a domain', key: key([variants, templateWritesIn3]), call: create(chair, 'product.product', { default_product_tmpl_id: 7 }), expect: { verdict: 'deny', reason: /context 'default_product_tmpl_id' names product\.template record 7 .*domain cannot be checked against/ } },
+  { name: '... refused with a field list', key: key([variants, { ...templateWrites, fields: ['list_price', 'name'] }]), call: create(chair, 'product.product', { default_product_tmpl_id: 7 }), expect: { verdict: 'deny', reason: /needs write on product\.template \(every field\)/ } },
+  { name: 'web_save without ids creates: the same', key: key([{ model: 'product.product', methods: ['web_save'] }]), call: { model: 'product.product', method: 'web_save', ids: [], params: [['vals', chair], ['specification', {}]] }, expect: { verdict: 'deny', reason: /vals: creating product\.product also creates its product\.template/ } },
+  { name: '... allowed with create on product.template', key: key([{ model: 'product.product', methods: ['web_save'] }, templates]), call: { model: 'product.product', method: 'web_save', ids: [], params: [['vals', chair], ['specification', {}]] }, expect: { verdict: 'allow' } },
+  { name: 'web_save on a record writes through as before', key: key([{ model: 'product.product', methods: ['web_save'] }, templates]), call: { model: 'product.product', method: 'web_save', ids: [4], params: [['vals', { list_price: 6 }], ['specification', {}]] }, expect: { verdict: 'deny', reason: /needs write on product\.template/ } },
+  { name: 'write writes through as before', key: key([{ model: 'product.product', methods: ['write'] }, templateWritesIn3]), call: { model: 'product.product', method: 'write', ids: [4], params: [['vals', { list_price: 6 }]] }, expect: { verdict: 'deny', reason: /without naming them/ } },
+  { name: 'res.users: a user created creates its res.partner', key: key([{ model: 'res.users', methods: ['create'], allow_sensitive: true }]), call: create({ name: 'Ann', login: 'ann', email: 'ann@example.com' }, 'res.users'), expect: { verdict: 'deny', reason: /creating res\.users also creates its res\.partner \(partner_id\) with 'email', 'name' needs create on res\.partner/ } },
+  { name: '... allowed with create on res.partner', key: key([{ model: 'res.users', methods: ['create'], allow_sensitive: true }, { model: 'res.partner', methods: ['create'] }]), call: create({ name: 'Ann', login: 'ann', email: 'ann@example.com' }, 'res.users'), expect: { verdict: 'allow' } },
+  { name: '... its partner\'s links judged on res.partner (a parent_id outside the partner rules\' domain)', key: key([{ model: 'res.users', methods: ['create'], allow_sensitive: true }, { model: 'res.partner', methods: ['create'], domain: [['customer_rank', '>', 0]] }, { model: 'res.partner', methods: ['read'], domain: [['is_company', '=', true]] }]), call: create({ name: 'Ann', login: 'ann', parent_id: 9, customer_rank: 1 }, 'res.users'), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [9] }] } },
+  { name: 'the template\'s schema not known yet: asked for', key: key([variants, templates]), env: { schema: (m) => (m === 'product.template' ? undefined : SCHEMAS[m]) }, call: create(chair), expect: { verdict: 'need_schema', models: ['product.template'] } },
+]));
+
+// Lines: product.template's product_variant_ids (inverse product_tmpl_id, the link) write their
+// owner; a one2many to product.product through another field creates templates.
+const tmplWrite = (vals: RpcStruct): CallSpec => ({ model: 'product.template', method: 'write', ids: [5], params: [['vals', vals]] });
+const kits: Record<string, ModelSchema> = {
+  ...SCHEMAS,
+  'x.kit': { name: { type: 'char' }, variant_ids: { type: 'one2many', relation: 'product.product', relation_field: 'x_kit_id' } },
+  'product.product': { ...SCHEMAS['product.product']!, x_kit_id: { type: 'many2one', relation: 'x.kit' } },
+};
+test('command 0 lines', () => runCases([
+  { name: 'command 0 lines of product_variant_ids write the template being written (its id checked)', key: key([templateWritesIn3, variants]), call: tmplWrite({ product_variant_ids: [[0, 0, { default_code: 'V1', list_price: 4 }]] }), expect: { verdict: 'allow', checks: [{ model: 'product.template', ids: [5] }] } },
+  { name: '... no create on product.template needed for them', key: key([{ ...templateWrites, fields: ['product_variant_ids', 'list_price'] }, variants]), call: tmplWrite({ product_variant_ids: [[0, 0, { default_code: 'V1', list_price: 4 }]] }), expect: { verdict: 'allow' } },
+  { name: '... on a template being created: written without an id, refused under a domain as before', key: key([templates, variants, templateWritesIn3]), call: create({ name: 'T', product_variant_ids: [[0, 0, { default_code: 'V1', list_price: 4 }]] }, 'product.template'), expect: { verdict: 'deny', reason: /the inherited values write the product\.template record the line's product_tmpl_id names \(the record being created\) would write product\.template records without naming them/ } },
+  { name: 'command 0 lines through another one2many create their templates', key: key([{ model: 'x.kit', methods: ['create'] }, variants]), env: { schema: (m) => kits[m] }, call: create({ name: 'K', variant_ids: [[0, 0, { default_code: 'V1', list_price: 4 }]] }, 'x.kit'), expect: { verdict: 'deny', reason: /command 0 creates product\.product\): creating product\.product also creates its product\.template \(product_tmpl_id\) with 'list_price' needs create on product\.template/ } },
+  { name: '... allowed with create there', key: key([{ model: 'x.kit', methods: ['create'] }, variants, templates]), env: { schema: (m) => kits[m] }, call: create({ name: 'K', variant_ids: [[0, 0, { default_code: 'V1', list_price: 4 }]] }, 'x.kit'), expect: { verdict: 'allow' } },
+]));
+
+// load: rows creating records create their templates.
+const load = (fields: string[], data: RpcValue[][], context?: RpcStruct): CallSpec => ({ model: 'product.product', method: 'load', params: [['fields', fields], ['data', data]], ...(context ? { context } : {}) });
+const loader: Rule = { model: 'product.product', methods: ['load'] };
+test('load', () => runCases([
+  { name: 'load: rows creating variants create templates with the inherited columns', key: key([loader, templateWrites]), call: load(['default_code', 'name', 'list_price'], [['A', 'Chair', '5']]), expect: { verdict: 'deny', reason: /load: rows creating product\.product records also create their product\.template \(product_tmpl_id\) with 'list_price', 'name' needs create on product\.template/ } },
+  { name: '... allowed by create on product.template', key: key([loader, templates]), call: load(['default_code', 'name', 'list_price'], [['A', 'Chair', '5']]), expect: { verdict: 'allow' } },
+  { name: '... under a domain there: only defaults can show it holds', key: key([loader, templatesIn3]), call: load(['default_code', 'name'], [['A', 'Chair']]), expect: { verdict: 'deny', reason: /the product\.template records the rows create/ } },
+  { name: '... with default_categ_id inside it', key: key([loader, templatesIn3]), call: load(['default_code', 'name'], [['A', 'Chair']], { default_categ_id: 3 }), expect: { verdict: 'allow' } },
+  { name: '... rows naming their template write it as before (and rows without one create one)', key: key([loader, templates]), call: load(['default_code', 'name', 'product_tmpl_id/.id'], [['A', 'Chair', '5']]), expect: { verdict: 'deny', reason: /load column 'name' \(related to product_tmpl_id\.name\) needs write on product\.template/ } },
+  { name: '... rows updating by .id write through as before', key: key([loader, templates]), call: load(['.id', 'name'], [['4', 'Chair']]), expect: { verdict: 'deny', reason: /needs write on product\.template/ } },
+]));
+
+// Links that are not _inherits links stay as strict as before.
+const mirrors: Record<string, ModelSchema> = {
+  ...SCHEMAS,
+  // sale.order.line's currency_id related to order_id.currency_id; order_id required
+  'sale.order': { ...SCHEMAS['sale.order']!, currency_id: { type: 'many2one', relation: 'res.currency' } },
+  'sale.order.line': { ...SCHEMAS['sale.order.line']!, order_id: { type: 'many2one', relation: 'sale.order', required: true }, currency_id: { type: 'many2one', relation: 'res.currency', related: 'order_id.currency_id', readonly: false } },
+  // res.config.settings-like: a required company_id (default: the current company) and editable mirrors of some company fields
+  'x.settings': { company_id: { type: 'many2one', relation: 'res.company', required: true }, name: { type: 'char', related: 'company_id.name', readonly: false }, display_name: { type: 'char', related: 'company_id.display_name', readonly: false } },
+  'res.company': { ...SCHEMAS['res.company']!, email: { type: 'char', readonly: false }, phone: { type: 'char', readonly: false }, vat: { type: 'char', readonly: false } },
+  // every field of a small parent mirrored, as plain related fields (readonly, unlike inherited ones)
+  'x.region': { name: { type: 'char', readonly: false }, code: { type: 'char', readonly: false } },
+  'x.site': { region_id: { type: 'many2one', relation: 'x.region', required: true }, name: { type: 'char', related: 'region_id.name', readonly: true }, code: { type: 'char', related: 'region_id.code', readonly: true } },
+};
+test('links that are not _inherits links', () => runCases([
+  { name: 'sale.order.line: order_id is no parent; currency_id writes order 10 through, needs write there without a domain', key: key([{ model: 'sale.order.line', methods: ['create'] }, { model: 'sale.order', methods: ['create', 'write'], domain: [['state', '=', 'draft']] }]), env: { schema: (m) => mirrors[m] }, call: create({ order_id: 10, currency_id: 2, name: 'L' }, 'sale.order.line'), expect: { verdict: 'deny', reason: /vals_list\[0\]\['currency_id'\] \(related to order_id\.currency_id\) would write sale\.order records without naming them/ } },
+  { name: 'res.config.settings-like mirrors: company_id filled by a default is no parent created; write on res.company needed', key: key([{ model: 'x.settings', methods: ['create'] }, { model: 'res.company', methods: ['create'] }]), env: { schema: (m) => mirrors[m] }, call: create({ name: 'Acme' }, 'x.settings'), expect: { verdict: 'deny', reason: /\['name'\] \(related to company_id\.name\) needs write on res\.company/ } },
+  { name: '... under a domain refused as before', key: key([{ model: 'x.settings', methods: ['create'] }, { model: 'res.company', methods: ['write', 'create'], domain: [['id', '=', 1]] }]), env: { schema: (m) => mirrors[m] }, call: create({ name: 'Acme' }, 'x.settings'), expect: { verdict: 'deny', reason: /without naming them/ } },
+  { name: 'every field of a parent mirrored read-only (not as Odoo inherits): no parent created', key: key([{ model: 'x.site', methods: ['create'] }, { model: 'x.region', methods: ['create'] }]), env: { schema: (m) => mirrors[m] }, call: create({ name: 'S', code: 'C' }, 'x.site'), expect: { verdict: 'deny', reason: /needs write on x\.region/ } },
+  { name: '... nor with a link that is not required', key: key([{ model: 'x.site', methods: ['create'] }, { model: 'x.region', methods: ['create'] }]), env: { schema: (m) => (m === 'x.site' ? { ...mirrors['x.site']!, region_id: { type: 'many2one', relation: 'x.region' }, name: { type: 'char', related: 'region_id.name', readonly: false }, code: { type: 'char', related: 'region_id.code', readonly: false } } : mirrors[m]) }, call: create({ name: 'S', code: 'C' }, 'x.site'), expect: { verdict: 'deny', reason: /needs write on x\.region/ } },
+]));
+
+test('suggest proposes what decide then requires: create on the template for created variants, write where the link is given', () => {
+  let clock = Date.parse('2026-11-28T10:00:00Z');
+  const e = (model: string, method: string, more: Partial<LearnedCall> = {}): LearnedCall => ({ ts: new Date((clock += 7000)).toISOString(), ip: '127.0.0.1', model, method, decision: 'allow', outcome: 'ok', learning: true, ...more });
+  const s = suggestScope([e('product.product', 'create', { fields: ['default_code', 'list_price', 'name'] })], { version: 18, schema: (m) => SCHEMAS[m] });
+  assert.deepEqual(s.rules, [
+    { model: 'product.product', methods: ['create'], fields: ['default_code', 'list_price', 'name'] },
+    { model: 'product.template', methods: ['create'], fields: ['list_price', 'name'] },
+  ]);
+  const d = decide(key(s.rules), shapes(create(chair), 18)[0]!.call, env());
+  assert.equal(d.verdict, 'allow', JSON.stringify(d));
+  const w = suggestScope([e('product.product', 'create', { fields: ['list_price', 'product_tmpl_id'] })], { version: 18, schema: (m) => SCHEMAS[m] });
+  assert.deepEqual(w.rules, [
+    { model: 'product.product', methods: ['create'], fields: ['list_price', 'product_tmpl_id'] },
+    { model: 'product.template', methods: ['write'], fields: ['list_price'] },
+  ]);
+  assert.equal(decide(key(w.rules), shapes(create({ list_price: 3, product_tmpl_id: 7 }), 18)[0]!.call, env()).verdict, 'allow');
+});
