@@ -1223,7 +1223,11 @@ class RuleEval {
         const found = this.findRule(parent, 'write', undefined);
         if (!found) deny(`${via}: that needs write on ${parent} (every field), which no rule allows; name '${link}' in the values instead`);
         if (hasDomain(found.rule)) deny(`${via}, which ${ruleLabel(found.rule, found.index)}'s domain cannot be checked against; name '${link}' in the values instead`);
-        this.vals(parent, parentVals, parentField(via), via, ids, depth + 1);
+        // default_get fills the inherited fields the values leave out from the context's
+        // default_<field> first: written on that record too, their commands and links with them
+        // (defaultValues skips the inherited fields of this model, and no parent is created here).
+        const defaulted = Object.fromEntries(all.filter((f) => !own(vals, f) && own(this.st.defaults, f)).map((f) => [f, this.st.defaults[f]!]));
+        this.vals(parent, { ...parentVals, ...defaulted }, parentField(via), via, ids, depth + 1);
       } else if (inherited.length > 0) {
         const via = ids
           ? `${what}: the inherited values write ${parent} record ${ids.join(', ')}, which its ${link} names`
