@@ -1219,15 +1219,7 @@ class RuleEval {
         this.st.created.push({ model: parent, fields: inherited });
         this.vals(parent, parentVals, parentField(via), via, [], depth + 1);
       } else if (byDefault) {
-        const via = `${what}: context 'default_${link}' names ${parent} record ${ids!.join(', ')} as the parent of the ${model} record created, and Odoo then writes on it the inherited values and every ${parent} field with a default`;
-        const found = this.findRule(parent, 'write', undefined);
-        if (!found) deny(`${via}: that needs write on ${parent} (every field), which no rule allows; name '${link}' in the values instead`);
-        if (hasDomain(found.rule)) deny(`${via}, which ${ruleLabel(found.rule, found.index)}'s domain cannot be checked against; name '${link}' in the values instead`);
-        // default_get fills the inherited fields the values leave out from the context's
-        // default_<field> first: written on that record too, their commands and links with them
-        // (defaultValues skips the inherited fields of this model, and no parent is created here).
-        const defaulted = Object.fromEntries(all.filter((f) => !own(vals, f) && own(this.st.defaults, f)).map((f) => [f, this.st.defaults[f]!]));
-        this.vals(parent, { ...parentVals, ...defaulted }, parentField(via), via, ids, depth + 1);
+        this.defaultParentWrite(model, link, parent, ids!, all.filter((f) => !own(vals, f)), parentVals, `${what}: `, depth);
       } else if (inherited.length > 0) {
         const via = ids
           ? `${what}: the inherited values write ${parent} record ${ids.join(', ')}, which its ${link} names`
@@ -1237,6 +1229,25 @@ class RuleEval {
       }
     }
     return skip;
+  }
+
+  /**
+   * A `default_<link>` names the parent of the `model` records created (delegatedCreate, load rows
+   * without a link column): Odoo's default_get then fills every inherited field the values leave
+   * out (`open`) with the parent's defaults, the context's default_<field> first, and
+   * BaseModel.create writes them all on that record: write on every field without a domain, and
+   * the context's defaults for those fields judged with `given` as values written there.
+   */
+  defaultParentWrite(model: string, link: string, parent: string, ids: number[], open: string[], given: RpcStruct, what: string, depth: number): void {
+    const via = `${what}context 'default_${link}' names ${parent} record ${ids.join(', ')} as the parent of the ${model} record created, and Odoo then writes on it the inherited values and every ${parent} field with a default`;
+    const found = this.findRule(parent, 'write', undefined);
+    if (!found) deny(`${via}: that needs write on ${parent} (every field), which no rule allows; name '${link}' in the values instead`);
+    if (hasDomain(found.rule)) deny(`${via}, which ${ruleLabel(found.rule, found.index)}'s domain cannot be checked against; name '${link}' in the values instead`);
+    // defaultValues leaves the inherited fields of a delegated model to the parent, and no parent is created here.
+    const defaulted = Object.fromEntries(open.filter((f) => Object.prototype.hasOwnProperty.call(this.st.defaults, f)).map((f) => [f, this.st.defaults[f]!]));
+    this.vals(parent, { ...given, ...defaulted }, (f) => {
+      if (!isFieldName(f)) deny(`${via}: ${quoteName(f)} is not a field name`);
+    }, via, ids, depth + 1);
   }
 
   /** 'res.partner,5': a link to a record of the model it names (create and write values, load cells). */
@@ -2501,9 +2512,27 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   for (const { field: link, parent, inherited } of delegates.links) {
     const heads = inherited.filter((f) => byHead.has(f));
     const linkCols = byHead.get(link) ?? [];
-    const byDefault = Object.prototype.hasOwnProperty.call(ev.st.defaults, link) && !pyFalsy(ev.st.defaults[link]);
-    const someRowWithout = linkCols.length === 0 || rows.some((row) => linkCols.every(({ index }) => empty((row as RpcValue[])[index])));
-    if (allUpdate || byDefault || !someRowWithout) continue;
+    if (allUpdate) continue;
+    // A link column puts the link in every row's values (an empty cell as False), so a
+    // default_<link> fills it only where there is none: then every row writes that record, as in
+    // create (RuleEval.defaultParentWrite), the columns also written through below.
+    if (linkCols.length === 0 && Object.prototype.hasOwnProperty.call(ev.st.defaults, link) && !pyFalsy(ev.st.defaults[link])) {
+      const given = ev.st.defaults[link]!;
+      if (typeof given !== 'number') deny(`context['default_${link}']: a many2one value must be a record id`);
+      ev.defaultParentWrite(ev.model, link, parent, idList(given, `context['default_${link}']`), inherited.filter((f) => !byHead.has(f)), {}, 'load: ', 0);
+      continue;
+    }
+    // A cell names the parent only where Odoo certainly reads it as a reference: db_id_for reads
+    // a '.id' or 'id' cell _str_to_boolean takes as false ('0', 'false', 'no', any case) as no
+    // link, and a bare external id may be an installed language's "no" (as namesParent below).
+    const namesLink = (cell: RpcValue | undefined, rest: string[]): boolean => {
+      if (empty(cell)) return false;
+      if (rest.length === 0) return true;
+      const t = String(cell);
+      return !FALSE_WORDS.has(t.toLowerCase()) && (rest[0] === '.id' || t.includes('.'));
+    };
+    const someRowWithout = linkCols.length === 0 || rows.some((row) => !linkCols.some(({ index, rest }) => namesLink((row as RpcValue[])[index], rest)));
+    if (!someRowWithout) continue;
     const alone = !updatesById && linkCols.length === 0;
     if (alone) for (const h of heads) throughOnly.add(h);
     parentCreates.push({ link, parent, heads, alone });

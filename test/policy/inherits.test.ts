@@ -128,3 +128,34 @@ test('suggest proposes what decide then requires: create on the template for cre
   ]);
   assert.equal(decide(key(w.rules), shapes(create({ list_price: 3, product_tmpl_id: 7 }), 18)[0]!.call, env()).verdict, 'allow');
 });
+
+// Review (inhrev): the context's defaults for inherited fields under default_<link> are written on
+// the parent it names (Odoo's default_get fills them on the child, BaseModel.create writes them
+// there): their commands and links are judged as values written on that record.
+const categoriesIn3: Rule = { model: 'product.category', methods: ['read'], domain: [['id', '=', 3]] };
+test('default_<link> with defaults for inherited fields', () => runCases([
+  { name: 'a command 2 in default_product_variant_ids deletes a variant: needs unlink there', key: key([variants, templateWrites]), call: create(chair, 'product.product', { default_product_tmpl_id: 7, default_product_variant_ids: [[2, 44, 0]] }), expect: { verdict: 'deny', reason: /context 'default_product_tmpl_id' names product\.template record 7 .*\['product_variant_ids'\]\[0\] \(command 2 deletes product\.product\) needs unlink on product\.product/ } },
+  { name: '... a link in default_categ_id checked as in the values', key: key([variants, templateWrites, categoriesIn3]), call: create(chair, 'product.product', { default_product_tmpl_id: 7, default_categ_id: 999 }), expect: { verdict: 'allow', checks: [{ model: 'product.category', ids: [999] }] } },
+  { name: '... the same on web_save without ids', key: key([{ model: 'product.product', methods: ['web_save'] }, templateWrites]), call: { model: 'product.product', method: 'web_save', ids: [], params: [['vals', chair], ['specification', {}]], context: { default_product_tmpl_id: 7, default_product_variant_ids: [[2, 44, 0]] } }, expect: { verdict: 'deny', reason: /command 2 deletes product\.product.*needs unlink on product\.product/ } },
+  { name: '... a value given beats the default (Odoo applies no default for it)', key: key([variants, templateWrites, categoriesIn3]), call: create({ ...chair, categ_id: 3 }, 'product.product', { default_product_tmpl_id: 7, default_categ_id: 999 }), expect: { verdict: 'allow', checks: [{ model: 'product.category', ids: [3] }] } },
+]));
+
+// Review (inhrev): load's link cells that Odoo's db_id_for reads as no link (_str_to_boolean: '0',
+// 'false', 'no' in any case, for '.id' and 'id'; a bare external id may be a language's "no") name no parent: the row creates one.
+test('load: link cells Odoo reads as false create the parent', () => runCases([
+  ...['0', 'false', 'False', 'no', 'NO'].map((cell) => ({ name: `product_tmpl_id/.id '${cell}'`, key: key([loader, templateWrites]), call: load(['default_code', 'name', 'product_tmpl_id/.id'], [['A', 'Chair', cell]]), expect: { verdict: 'deny' as const, reason: /rows creating product\.product records also create their product\.template \(product_tmpl_id\) with 'name' needs create on product\.template/ } })),
+  ...['0', 'false', 'no'].map((cell) => ({ name: `product_tmpl_id/id '${cell}'`, key: key([loader, templateWrites]), call: load(['default_code', 'name', 'product_tmpl_id/id'], [['A', 'Chair', cell]]), expect: { verdict: 'deny' as const, reason: /also create their product\.template \(product_tmpl_id\) with 'name' needs create on product\.template/ } })),
+  { name: '... also with no inherited column', key: key([loader]), call: load(['default_code', 'product_tmpl_id/.id'], [['A', '0']]), expect: { verdict: 'deny', reason: /also create their product\.template \(product_tmpl_id\) needs create on product\.template \(no field\)/ } },
+  { name: '... a bare external id may be an installed language\'s "no" (Odoo\'s _str_to_boolean reads its translations too)', key: key([loader, templateWrites]), call: load(['default_code', 'name', 'product_tmpl_id/id'], [['A', 'Chair', 'nein']]), expect: { verdict: 'deny', reason: /also create their product\.template \(product_tmpl_id\) with 'name' needs create on product\.template/ } },
+  { name: '... an empty link cell puts False in the values: default_product_tmpl_id does not fill it, a template is created', key: key([loader, templateWrites]), call: load(['name', 'product_tmpl_id/.id'], [['Chair', '']], { default_product_tmpl_id: 5 }), expect: { verdict: 'deny', reason: /also create their product\.template \(product_tmpl_id\) with 'name' needs create on product\.template/ } },
+  { name: '... a real id in every row still names it (write through as before)', key: key([loader, templateWrites]), call: load(['default_code', 'name', 'product_tmpl_id/.id'], [['A', 'Chair', '5']]), expect: { verdict: 'allow' } },
+]));
+
+// Review (inhrev): load under default_<link> writes every parent default on the record it names, as
+// create does (a write rule on every field without a domain there).
+test('load: default_<link> writes the parent it names, as create', () => runCases([
+  { name: 'no inherited column: still a write of every template default on record 5', key: key([loader]), call: load(['default_code'], [['A']], { default_product_tmpl_id: 5 }), expect: { verdict: 'deny', reason: /context 'default_product_tmpl_id' names product\.template record 5 .*needs write on product\.template \(every field\)/ } },
+  { name: '... a field list on the template write rule is not enough', key: key([loader, { ...templateWrites, fields: ['name'] }]), call: load(['default_code', 'name'], [['A', 'X']], { default_product_tmpl_id: 5 }), expect: { verdict: 'deny', reason: /needs write on product\.template \(every field\)/ } },
+  { name: '... allowed with write on every field', key: key([loader, templateWrites]), call: load(['default_code', 'name'], [['A', 'X']], { default_product_tmpl_id: 5 }), expect: { verdict: 'allow' } },
+  { name: '... rows all updating by .id take no default', key: key([loader, { model: 'product.product', methods: ['write'] }, templateWrites]), call: load(['.id', 'default_code'], [['4', 'A']], { default_product_tmpl_id: 5 }), expect: { verdict: 'allow' } },
+]));
