@@ -1250,6 +1250,31 @@ class RuleEval {
     }, via, ids, depth + 1);
   }
 
+  /**
+   * name_create on an `_inherits` model: BaseModel.name_create is create({_rec_name: name}), and
+   * the name field (product.product's `name`) may be inherited, which the engine cannot tell. So,
+   * as delegatedCreate: under `default_<link>` a write of every field on the record it names;
+   * otherwise a create of the parent on any field, its domain judged with the text fields unknown.
+   */
+  nameCreateParents(): void {
+    const schema = this.schema(this.model);
+    if (!schema) return; // asked for
+    const { links, unknown } = delegateLinks(schema, (m) => this.st.env.schema?.(m));
+    for (const u of unknown) this.schema(u.parent); // decided again with it
+    for (const { field: link, parent, inherited } of links) {
+      const given = this.st.defaults[link];
+      if (Object.prototype.hasOwnProperty.call(this.st.defaults, link) && !pyFalsy(given)) {
+        if (typeof given !== 'number') deny(`context['default_${link}']: a many2one value must be a record id`);
+        this.defaultParentWrite(this.model, link, parent, idList(given, `context['default_${link}']`), inherited, {}, 'name_create: ', 0);
+        continue;
+      }
+      const via = `name_create: creating ${this.model} also creates its ${parent} (${link}; with the name, if the name field is inherited)`;
+      this.comodel(parent, 'create', undefined, via, undefined, { kind: 'create', values: {}, textFieldsUnknown: true, refusal: `the ${parent} record name_create creates (its values are the name and the defaults; set the domain's fields with default_<field> in the context)` });
+      this.st.created.push({ model: parent, fields: [] });
+      this.st.delegated.add(this.model);
+    }
+  }
+
   /** 'res.partner,5': a link to a record of the model it names (create and write values, load cells). */
   referenceValue(v: string, via: string): void {
     const m = /^([a-z0-9_]+(?:\.[a-z0-9_]+)*),\s*([0-9]+)$/.exec(v);
@@ -2050,6 +2075,7 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       ev.everyField(ev.model, "name_create writes the model's name field, which the engine cannot see");
       // The name goes to a text field the engine cannot name, over any default_<field> for it.
       ev.mainDomainAfter({ kind: 'create', values: {}, textFieldsUnknown: true, refusal: "the created record (name_create sets only the record's name; use create with the domain's fields set, or set them with default_<field> in the context)" }, 'name_create');
+      ev.nameCreateParents();
       return;
     }
     case 'export_data': {

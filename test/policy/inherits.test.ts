@@ -159,3 +159,21 @@ test('load: default_<link> writes the parent it names, as create', () => runCase
   { name: '... allowed with write on every field', key: key([loader, templateWrites]), call: load(['default_code', 'name'], [['A', 'X']], { default_product_tmpl_id: 5 }), expect: { verdict: 'allow' } },
   { name: '... rows all updating by .id take no default', key: key([loader, { model: 'product.product', methods: ['write'] }, templateWrites]), call: load(['.id', 'default_code'], [['4', 'A']], { default_product_tmpl_id: 5 }), expect: { verdict: 'allow' } },
 ]));
+
+// Review (inhrev): name_create on an _inherits model creates `{_rec_name: name}` (BaseModel.name_create),
+// and product.product's name is inherited: a template is created with it, or, under
+// default_product_tmpl_id, that template is renamed and takes every template default.
+const nameCreate = (context?: RpcStruct): CallSpec => ({ model: 'product.product', method: 'name_create', params: [['name', 'Chair']], ...(context ? { context } : {}) });
+const namer: Rule = { model: 'product.product', methods: ['name_create'] };
+test('name_create on an _inherits model', () => runCases([
+  { name: 'default_product_tmpl_id: renames that template and writes its defaults: write on every field needed there', key: key([namer]), call: nameCreate({ default_product_tmpl_id: 5 }), expect: { verdict: 'deny', reason: /name_create: context 'default_product_tmpl_id' names product\.template record 5 .*needs write on product\.template \(every field\)/ } },
+  { name: '... refused under a domain there', key: key([namer, templateWritesIn3]), call: nameCreate({ default_product_tmpl_id: 5 }), expect: { verdict: 'deny', reason: /domain cannot be checked against/ } },
+  { name: '... allowed by write on every field', key: key([namer, templateWrites]), call: nameCreate({ default_product_tmpl_id: 5 }), expect: { verdict: 'allow' } },
+  { name: 'without it a template is created (its name field unknown here: create on every field)', key: key([namer]), call: nameCreate(), expect: { verdict: 'deny', reason: /name_create: creating product\.product also creates its product\.template \(product_tmpl_id; with the name, if the name field is inherited\) needs create on product\.template \(every field\)/ } },
+  { name: '... a field list there is not enough', key: key([namer, { ...templates, fields: ['name'] }]), call: nameCreate(), expect: { verdict: 'deny', reason: /needs create on product\.template \(every field\)/ } },
+  { name: '... allowed with create on product.template', key: key([namer, templates]), call: nameCreate(), expect: { verdict: 'allow' } },
+  { name: '... under a domain there, only defaults can show it holds', key: key([namer, templatesIn3]), call: nameCreate(), expect: { verdict: 'deny', reason: /product\.template/ } },
+  { name: '... with default_categ_id inside it', key: key([namer, templatesIn3]), call: nameCreate({ default_categ_id: 3 }), expect: { verdict: 'allow' } },
+  { name: 'the schema is asked for first', key: key([namer, templates]), env: { schema: () => undefined }, call: nameCreate(), expect: { verdict: 'need_schema', models: ['product.product'] } },
+  { name: 'a model without _inherits judged as before', key: key([{ model: 'crm.lead', methods: ['name_create'] }]), call: { model: 'crm.lead', method: 'name_create', params: [['name', 'L']] }, expect: { verdict: 'allow' } },
+]));
