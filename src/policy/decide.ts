@@ -15,7 +15,7 @@ import { conjuncts, domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUA
 import { ipAllowed, parseHours, withinHours, LimitSyntaxError } from './limits.js';
 import { expandMethods, nameSearchMatchesAll, odooFlag, odooLimit } from './methods.js';
 import { bindCall, rebuildCall, BindError, type BoundCall } from './bind.js';
-import { delegateLinks } from './inherits.js';
+import { delegateLinks, type Delegates } from './inherits.js';
 
 /**
  * Models no glob reaches and no rule reaches without `allow_sensitive: true`: they hold
@@ -216,6 +216,10 @@ interface State {
    * (delegatedCreate), the context's defaults for those fields with them.
    */
   delegated: Set<string>;
+  /** delegateLinks by model, once per decide (the schemas do not change within one). */
+  delegates: Map<string, Delegates>;
+  /** A model's many2one_reference fields in name order, once per decide (refPairs runs per record written). */
+  refFields: Map<string, string[]>;
 }
 
 /**
@@ -1160,7 +1164,14 @@ class RuleEval {
   inheritedFields(model: string): Set<string> {
     const schema = this.st.env.schema?.(model);
     if (!schema) return new Set();
-    return new Set(delegateLinks(schema, (m) => this.st.env.schema?.(m)).links.flatMap((l) => l.inherited));
+    return new Set(this.delegatesOf(model, schema).links.flatMap((l) => l.inherited));
+  }
+
+  /** The `_inherits` links of `model` (whose fields are `schema`), looked for once per decide: a vals_list of 10,000 records asks 10,000 times. */
+  delegatesOf(model: string, schema: ModelSchema): Delegates {
+    let found = this.st.delegates.get(model);
+    if (!found) this.st.delegates.set(model, (found = delegateLinks(schema, (m) => this.st.env.schema?.(m))));
+    return found;
   }
 
   /**
@@ -1183,7 +1194,7 @@ class RuleEval {
     const skip = new Set<string>();
     const schema = this.st.env.schema?.(model);
     if (!schema) return skip; // asked for by the caller
-    const { links, unknown } = delegateLinks(schema, (m) => this.st.env.schema?.(m));
+    const { links, unknown } = this.delegatesOf(model, schema);
     for (const u of unknown) {
       this.schema(u.parent); // decided again with it
       for (const f of u.mirrors) skip.add(f);
@@ -1259,7 +1270,7 @@ class RuleEval {
   nameCreateParents(): void {
     const schema = this.schema(this.model);
     if (!schema) return; // asked for
-    const { links, unknown } = delegateLinks(schema, (m) => this.st.env.schema?.(m));
+    const { links, unknown } = this.delegatesOf(this.model, schema);
     for (const u of unknown) this.schema(u.parent); // decided again with it
     for (const { field: link, parent, inherited } of links) {
       const given = this.st.defaults[link];
@@ -1314,9 +1325,10 @@ class RuleEval {
       if (mode === 'create' && own(this.st.defaults, f)) return { given: true, value: this.st.defaults[f]! };
       return { given: false };
     };
-    for (const g of Object.keys(schema).sort()) {
+    let refFields = this.st.refFields.get(model);
+    if (!refFields) this.st.refFields.set(model, (refFields = Object.keys(schema).sort().filter((g) => schema[g]!.type === 'many2one_reference' && !schema[g]!.related)));
+    for (const g of refFields) {
       const info = schema[g]!;
-      if (info.type !== 'many2one_reference' || info.related) continue;
       const mf = info.model_field;
       const idGiven = pick(g);
       const mfInfo = mf && own(schema, mf) ? schema[mf]! : undefined;
@@ -2530,7 +2542,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   // row can name one (no link column, no default_<link>). Where rows may update records or name the
   // parent, the inherited columns also write through as before (a write without ids).
   const loadSchema = ev.st.env.schema?.(ev.model);
-  const delegates = loadSchema ? delegateLinks(loadSchema, (m) => ev.st.env.schema?.(m)) : { links: [], unknown: [] };
+  const delegates: Delegates = loadSchema ? ev.delegatesOf(ev.model, loadSchema) : { links: [], unknown: [] };
   for (const u of delegates.unknown) ev.schema(u.parent); // decided again with it
   const allUpdate = databaseIdIndex >= 0 && externalIdIndex < 0 && rows.every((row) => !empty((row as RpcValue[])[databaseIdIndex]));
   const parentCreates: { link: string; parent: string; heads: string[]; alone: boolean }[] = [];
@@ -2928,7 +2940,7 @@ function keyLimits(key: KeyScope, env: DecideEnv): void {
 }
 
 function emptyState(key: KeyScope, env: DecideEnv): State {
-  return { key, env, rules: key.rules ?? [], missing: new Set(), missingIrModels: new Set(), missingDefinitions: new Map(), missingCurrent: new Map(), missingXmlids: new Set(), checks: [], redactions: [], notes: [], created: [], defaults: {}, createsMain: false, opaque: false, delegated: new Set() };
+  return { key, env, rules: key.rules ?? [], missing: new Set(), missingIrModels: new Set(), missingDefinitions: new Map(), missingCurrent: new Map(), missingXmlids: new Set(), checks: [], redactions: [], notes: [], created: [], defaults: {}, createsMain: false, opaque: false, delegated: new Set(), delegates: new Map(), refFields: new Map() };
 }
 
 /** The context with allowed_company_ids set to the key's companies when the client sent none. */

@@ -29,19 +29,36 @@ export interface DelegateLink {
 
 const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
+/** What delegateLinks finds on a model. */
+export interface Delegates {
+  links: DelegateLink[];
+  unknown: { field: string; parent: string; mirrors: string[] }[];
+}
+
 /**
  * The delegate links of the model whose fields are `child`. `unknown`: parent models whose schema
  * is needed to tell (a required many2one through which some field is related by the same name),
  * with the fields that would be inherited through each; nothing is decided for those yet.
  */
-export function delegateLinks(child: ModelSchema, schemaOf: (model: string) => ModelSchema | undefined): { links: DelegateLink[]; unknown: { field: string; parent: string; mirrors: string[] }[] } {
+export function delegateLinks(child: ModelSchema, schemaOf: (model: string) => ModelSchema | undefined): Delegates {
+  // One pass over the child's fields for those related `<f>.<same name>`, by f (a search per
+  // many2one made a 300-field model cost 0.4 ms per look).
+  const mirrorsOf = new Map<string, string[]>();
+  for (const g of Object.keys(child)) {
+    const related = child[g]!.related;
+    const dot = related ? related.indexOf('.') : -1;
+    if (dot <= 0 || related!.slice(dot + 1) !== g) continue;
+    const f = related!.slice(0, dot);
+    const list = mirrorsOf.get(f);
+    if (list) list.push(g);
+    else mirrorsOf.set(f, [g]);
+  }
   const links: DelegateLink[] = [];
   const unknown: { field: string; parent: string; mirrors: string[] }[] = [];
-  for (const f of Object.keys(child).sort()) {
-    const info = child[f]!;
-    if (info.type !== 'many2one' || !info.relation || info.required !== true || info.related) continue;
-    const mirrors = Object.keys(child).filter((g) => child[g]!.related === `${f}.${g}`).sort();
-    if (mirrors.length === 0) continue;
+  for (const f of [...mirrorsOf.keys()].sort()) {
+    const info = own(child, f) ? child[f]! : undefined;
+    if (!info || info.type !== 'many2one' || !info.relation || info.required !== true || info.related) continue;
+    const mirrors = mirrorsOf.get(f)!.sort();
     const parent = schemaOf(info.relation);
     if (!parent) {
       unknown.push({ field: f, parent: info.relation, mirrors });
