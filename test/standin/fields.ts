@@ -53,6 +53,7 @@ export interface OrmLike {
   table(model: string): Map<number, StoredRecord>;
   model(name: string): ModelDef | undefined;
   displayName(model: string, id: number): string;
+  valueOf(model: string, rec: StoredRecord, field: string): Stored;
   now(): string;
 }
 
@@ -91,6 +92,11 @@ export interface FieldDef {
   related?: string;
   /** many2one_reference: the char field holding the model of the id (fields_get's `model_field`). */
   modelField?: string;
+  /**
+   * An `_inherits` field (BaseModel._add_inherited_fields): the parent's field of the same name,
+   * read from and written to the parent record that `link` names, as the user.
+   */
+  inherited?: { link: string; parent: string };
 }
 
 export type Group =
@@ -137,6 +143,8 @@ export interface ModelDef {
   displayName?: (rec: StoredRecord, ctx: FieldContext) => string;
   /** The module that defines it (ir.model.modules). */
   module: string;
+  /** Odoo's `_inherits`: parent model → the required many2one that names the parent record. */
+  inherits?: Record<string, string>;
 }
 
 export function makeFields(defs: FieldDef[]): Map<string, FieldDef> {

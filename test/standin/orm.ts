@@ -460,37 +460,88 @@ export class Env {
     return out;
   }
 
+  /**
+   * The defaults create adds to `vals` (BaseModel._add_missing_default_values): the model's own, and
+   * for `_inherits` fields the parent's default_get (context default_<field> keys included), except
+   * for a parent whose link is in `vals`: its record keeps its values (the `avoid_models` rule).
+   */
+  private createDefaults(model: string, vals: RpcStruct): RpcStruct {
+    const def = this.model(model);
+    const names = [...def.fields.values()].filter((f) => !f.inherited && !(f.name in vals)).map((f) => f.name);
+    const out = this.defaultValues(model, names);
+    for (const [parent, link] of Object.entries(def.inherits ?? {})) {
+      if (link in vals) continue;
+      const wanted = [...def.fields.values()].filter((f) => f.inherited?.parent === parent && !(f.name in vals)).map((f) => f.name);
+      Object.assign(out, this.defaultValues(parent, wanted));
+    }
+    return out;
+  }
+
   create(model: string, valsList: RpcStruct[]): number[] {
     this.checkAccess(model, 'create');
     const def = this.model(model);
+    // ProductProduct.create: its template must not create a variant of its own (create_product_product).
+    const env = model === 'product.product' && !('create_product_product' in this.context) ? this.withContext({ create_product_product: true }) : this;
     const ids: number[] = [];
     for (const vals of valsList) {
       if (!isStruct(vals)) throw raise.builtin('AttributeError', `'${Array.isArray(vals) ? 'list' : typeof vals === 'string' ? 'str' : 'int'}' object has no attribute 'items'`);
       this.checkFieldNames(model, vals);
-      const defaults = this.defaultValues(model);
-      const merged: RpcStruct = { ...defaults, ...vals };
+      const merged: RpcStruct = { ...this.createDefaults(model, vals), ...vals };
       delete merged.id;
-      const id = this.orm.nextId(model);
-      const rec: StoredRecord = { id };
-      for (const f of def.fields.values()) if (isStored(f) && f.name !== 'id') rec[f.name] = emptyValue(f);
-      const now = this.orm.now();
-      Object.assign(rec, { create_uid: this.uid, create_date: now, write_uid: this.uid, write_date: now });
-      const deferred = this.applyValues(model, rec, merged, true);
-      this.checkRequired(model, rec);
-      this.orm.table(model).set(id, rec);
+      // BaseModel.create: the values of inherited fields go to the parent; without the link a new
+      // parent is created with them (even with none), with it they are written on that parent. As the user.
+      const createdParents: Array<[string, number]> = [];
+      for (const [parent, link] of Object.entries(def.inherits ?? {})) {
+        const inherited: RpcStruct = {};
+        for (const [k, v] of Object.entries(merged)) {
+          if (def.fields.get(k)?.inherited?.parent !== parent) continue;
+          inherited[k] = v;
+          delete merged[k];
+        }
+        const named = merged[link];
+        if (named === false || named === null || named === undefined || named === 0) {
+          const [pid] = env.create(parent, [inherited]);
+          merged[link] = pid!;
+          createdParents.push([parent, pid!]);
+        } else if (Object.keys(inherited).length) {
+          env.write(parent, [this.many2oneValue(model, def.fields.get(link)!, named) as number], inherited);
+        }
+      }
       try {
-        this.checkRules(model, [id], 'create');
-        for (const run of deferred) run();
-        this.checkConstraints(model, rec);
+        ids.push(this.createOne(model, vals, merged));
       } catch (e) {
-        this.orm.table(model).delete(id);
+        for (const [parent, pid] of createdParents) this.orm.table(parent).delete(pid); // no transactions: undo what is easy to undo
         throw e;
       }
-      ids.push(id);
-      if (def.mailThread) this.logCreation(model, rec);
-      this.auditlog(model, 'create', rec, null, Object.keys(vals));
+    }
+    // ProductTemplate.create: a template created on its own gets its variant (_create_variant_ids).
+    if (model === 'product.template' && !('create_product_product' in this.context)) {
+      this.create('product.product', ids.map((id) => ({ product_tmpl_id: id })));
     }
     return ids;
+  }
+
+  private createOne(model: string, vals: RpcStruct, merged: RpcStruct): number {
+    const def = this.model(model);
+    const id = this.orm.nextId(model);
+    const rec: StoredRecord = { id };
+    for (const f of def.fields.values()) if (isStored(f) && f.name !== 'id') rec[f.name] = emptyValue(f);
+    const now = this.orm.now();
+    Object.assign(rec, { create_uid: this.uid, create_date: now, write_uid: this.uid, write_date: now });
+    const deferred = this.applyValues(model, rec, merged, true);
+    this.checkRequired(model, rec);
+    this.orm.table(model).set(id, rec);
+    try {
+      this.checkRules(model, [id], 'create');
+      for (const run of deferred) run();
+      this.checkConstraints(model, rec);
+    } catch (e) {
+      this.orm.table(model).delete(id);
+      throw e;
+    }
+    if (def.mailThread) this.logCreation(model, rec);
+    this.auditlog(model, 'create', rec, null, Object.keys(vals));
+    return id;
   }
 
   write(model: string, ids: number[], vals: RpcStruct): true {
@@ -501,6 +552,22 @@ export class Env {
     this.checkRules(model, ids, 'write');
     this.checkFieldNames(model, vals);
     const def = this.model(model);
+    if (def.inherits) {
+      // Inherited fields are written on the parents the records name (related, not sudo: as the user).
+      const own: RpcStruct = {};
+      const toParent = new Map<string, RpcStruct>();
+      for (const [k, v] of Object.entries(vals)) {
+        const parent = def.fields.get(k)?.inherited?.parent;
+        if (parent) toParent.set(parent, { ...(toParent.get(parent) ?? {}), [k]: v });
+        else own[k] = v;
+      }
+      for (const [parent, pvals] of toParent) {
+        const link = def.inherits[parent]!;
+        const pids = [...new Set(ids.map((id) => this.orm.record(model, id)![link]).filter((x): x is number => typeof x === 'number'))];
+        this.write(parent, pids, pvals);
+      }
+      vals = own;
+    }
     for (const id of ids) {
       const rec = this.orm.record(model, id)!;
       const before = this.snapshot(model, rec);
@@ -717,6 +784,22 @@ export class Env {
     const missing = ids.filter((id) => !this.orm.record(model, id));
     if (missing.length) throw this.missing(model, missing);
     this.checkRules(model, ids, 'unlink');
+    if (model === 'product.product') {
+      // Not the ORM (an _inherits parent outlives its children) but ProductProduct.unlink: the
+      // template of a last variant is unlinked after it, as the user.
+      const templates = [...new Set(ids.map((id) => this.orm.record(model, id)!.product_tmpl_id as number))].filter(
+        (t) => !this.orm.allRecords(model).some((p) => p.product_tmpl_id === t && !ids.includes(p.id)),
+      );
+      this.unlinkRecords(model, ids);
+      const left = templates.filter((t) => this.orm.record('product.template', t));
+      if (left.length) this.unlink('product.template', left);
+      return true;
+    }
+    this.unlinkRecords(model, ids);
+    return true;
+  }
+
+  private unlinkRecords(model: string, ids: number[]): void {
     for (const id of ids) {
       const rec = this.orm.record(model, id);
       if (!rec) continue; // removed by a cascade meanwhile
@@ -724,7 +807,6 @@ export class Env {
       this.orm.table(model).delete(id);
       this.cascade(model, id);
     }
-    return true;
   }
 
   /** What the database does with references to a deleted record: ondelete cascade / set null, m2m rows removed, chatter removed. */
@@ -822,7 +904,13 @@ export class Env {
     if (['char', 'text', 'html'].includes(f.type)) d.translate = false;
     if (f.type === 'monetary') d.currency_field = 'currency_id';
     if (this.version >= 19) d.groupable = stored && f.type !== 'binary' && f.type !== 'html';
-    void model;
+    if (f.inherited) {
+      // Not stored, but sorted and grouped through the parent's column (_description_sortable,
+      // _description_groupable: `self.inherited_field and self.inherited_field._description_...`).
+      const p = this.describeField(f.inherited.parent, this.model(f.inherited.parent).fields.get(f.name)!);
+      d.sortable = p.sortable!;
+      if (this.version >= 19) d.groupable = p.groupable!;
+    }
     return d;
   }
 

@@ -3,7 +3,7 @@
 // field metadata come from the recordings (data/recorded.ts); behaviour is added on top of them.
 
 import { RECORDED } from './data/recorded.js';
-import { makeFields, type AccessRights, type FieldContext, type FieldDef, type FieldType, type Group, type ModelDef, type Stored, type StoredRecord, type Version } from './fields.js';
+import { emptyValue, makeFields, type AccessRights, type FieldContext, type FieldDef, type FieldType, type Group, type ModelDef, type Stored, type StoredRecord, type Version } from './fields.js';
 import type { RpcStruct } from '../../src/rpc/values.js';
 
 type FieldExtra = Partial<Omit<FieldDef, 'name' | 'type' | 'string'>>;
@@ -456,6 +456,72 @@ function leadFields(version: Version): { fields: Map<string, FieldDef>; fieldsGe
 }
 
 // ---------------------------------------------------------------------------------------------
+// _inherits
+
+/**
+ * The fields a child inherits through `link` (BaseModel._add_inherited_fields, 17.0-19.0): every
+ * parent field the child does not define itself becomes a related field `<link>.<name>` of the same
+ * type, string, relation, selection, copy and readonly as the parent's, required when the parent's
+ * is (Field._setup_related_full), read from the parent record (the ORM writes them there too).
+ */
+function inheritedFields(parent: ModelDef, link: string, own: Map<string, FieldDef>): FieldDef[] {
+  const out: FieldDef[] = [];
+  for (const pf of parent.fields.values()) {
+    if (own.has(pf.name)) continue;
+    const name = pf.name;
+    out.push({
+      name,
+      type: pf.type,
+      string: pf.string,
+      relation: pf.relation,
+      inverseName: pf.inverseName,
+      selection: pf.selection,
+      help: pf.help,
+      copy: pf.copy,
+      opaque: pf.opaque,
+      required: pf.required,
+      readonly: pf.readonly ?? Boolean(pf.compute && !pf.inverse),
+      related: `${link}.${name}`,
+      searchable: true,
+      inherited: { link, parent: parent.name },
+      compute: (rec, ctx) => {
+        const target = typeof rec[link] === 'number' ? ctx.orm.table(parent.name).get(rec[link] as number) : undefined;
+        return target ? ctx.orm.valueOf(parent.name, target, name) : emptyValue(pf);
+      },
+    });
+  }
+  return out;
+}
+
+/** product.template as 18.0's product module declares the fields the stand-in serves (a small set). */
+function productTemplate(version: Version): ModelDef {
+  return simpleModel(version, {
+    name: 'product.template',
+    description: 'Product',
+    order: 'name',
+    recName: 'name',
+    // product's and sale's ir.model.access.csv: every employee reads, Sales administrators manage.
+    access: { read: ['base.group_user'], write: [...SALES_MANAGER], create: [...SALES_MANAGER], unlink: [...SALES_MANAGER] },
+    module: 'product',
+    className: 'ProductTemplate',
+    own: [
+      fld('name', 'char', 'Name', { required: true }),
+      fld('sequence', 'integer', 'Sequence', { default: 1 }),
+      fld('description', 'html', 'Description'),
+      fld('description_sale', 'text', 'Sales Description'),
+      fld('type', 'selection', 'Product Type', { required: true, default: 'consu', selection: [['consu', 'Goods'], ['service', 'Service'], ['combo', 'Combo']] }),
+      fld('list_price', 'float', 'Sales Price', { default: 1 }),
+      fld('sale_ok', 'boolean', 'Sales', { default: true }),
+      fld('purchase_ok', 'boolean', 'Purchase', { default: true }),
+      fld('active', 'boolean', 'Active', { default: true }),
+      fld('color', 'integer', 'Color Index'),
+      fld('product_variant_ids', 'one2many', 'Products', { relation: 'product.product', inverseName: 'product_tmpl_id' }),
+      fld('product_variant_count', 'integer', '# Product Variants', { readonly: true, depends: ['product_variant_ids'], compute: (rec, ctx) => rows(ctx, 'product.product').filter((p) => p.product_tmpl_id === rec.id && p.active !== false).length }),
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // The registry
 
 export interface GroupInfo {
@@ -693,28 +759,37 @@ export function buildSchema(version: Version, opts: SchemaOptions = {}): Map<str
     }),
   );
 
-  models.push(
-    simpleModel(version, {
-      name: 'product.product',
-      description: 'Product Variant',
-      order: 'default_code, name, id',
-      recName: 'name',
-      access: { read: ['base.group_user'], write: [...SALES_MANAGER], create: [...SALES_MANAGER], unlink: [...SALES_MANAGER] },
-      module: 'product',
-      nameSearchFields: ['name', 'default_code'],
-      displayName: (rec) => (rec.default_code ? `[${rec.default_code}] ${rec.name}` : String(rec.name)),
-      own: [
-        fld('name', 'char', 'Name', { required: true }),
-        fld('default_code', 'char', 'Internal Reference'),
-        fld('list_price', 'float', 'Sales Price', { default: 1 }),
-        fld('standard_price', 'float', 'Cost'),
-        fld('type', 'selection', 'Product Type', { default: 'consu', selection: [['consu', 'Goods'], ['service', 'Service'], ['combo', 'Combo']] }),
-        fld('sale_ok', 'boolean', 'Can be Sold', { default: true }),
-        fld('active', 'boolean', 'Active', { default: true }),
-        fld('barcode', 'char', 'Barcode'),
-      ],
-    }),
-  );
+  // product.product `_inherits` product.template through product_tmpl_id (addons/product/models/
+  // product_product.py and product_template.py, 18.0): the variant defines product_tmpl_id,
+  // default_code, barcode, active and standard_price itself and reads and writes every other
+  // template field on its template. The template is served after the others (see the end), so
+  // that their ir.model ids stay as recorded; product.product's fields point at it by name.
+  const template = productTemplate(version);
+  const variantOwn = [
+    fld('product_tmpl_id', 'many2one', 'Product Template', { relation: 'product.template', required: true, ondelete: 'cascade' }),
+    fld('default_code', 'char', 'Internal Reference'),
+    fld('standard_price', 'float', 'Cost'),
+    fld('active', 'boolean', 'Active', { default: true }),
+    fld('barcode', 'char', 'Barcode', { copy: false }),
+  ];
+  const variantFields = ordered(version, variantOwn);
+  for (const f of inheritedFields(template, 'product_tmpl_id', variantFields)) variantFields.set(f.name, f);
+  models.push({
+    name: 'product.product',
+    description: 'Product Variant',
+    order: 'default_code, name, id',
+    recName: 'name',
+    fields: variantFields,
+    inherits: { 'product.template': 'product_tmpl_id' },
+    access: { read: ['base.group_user'], write: [...SALES_MANAGER], create: [...SALES_MANAGER], unlink: [...SALES_MANAGER] },
+    module: 'product',
+    nameSearchFields: ['name', 'default_code'],
+    className: 'ProductProduct',
+    displayName: (rec, ctx) => {
+      const name = String(ctx.orm.valueOf('product.product', rec, 'name') || '');
+      return rec.default_code ? `[${rec.default_code}] ${name}` : name;
+    },
+  });
   models.push(
     simpleModel(version, {
       name: 'sale.order',
@@ -983,6 +1058,9 @@ export function buildSchema(version: Version, opts: SchemaOptions = {}): Map<str
       ],
     }),
   );
+
+  // After ir.model.data: the ir.model ids of the models before it stay as they were.
+  models.push(template);
 
   return new Map(models.map((m) => [m.name, m]));
 }

@@ -323,9 +323,11 @@ export function seed(orm: Orm, opts: { auditlog?: boolean } = {}): SeedResult {
     ['Large Desk', 'E-COM08', 1799],
     ['Three-Seat Sofa', 'FURN_8999', 1500],
   ];
-  products.forEach(([name, code, price], i) =>
-    orm.insertRaw('product.product', { id: i + 1, name, default_code: code, list_price: price, standard_price: Math.round(price * 0.6), type: 'consu', sale_ok: true, active: true, ...stamp() }),
-  );
+  // Each variant has its template (product.product _inherits product.template), with the same id.
+  products.forEach(([name, code, price], i) => {
+    orm.insertRaw('product.template', { id: i + 1, name, list_price: price, type: 'consu', sale_ok: true, purchase_ok: true, active: true, sequence: 1, ...stamp() });
+    orm.insertRaw('product.product', { id: i + 1, product_tmpl_id: i + 1, default_code: code, standard_price: Math.round(price * 0.6), active: true, ...stamp() });
+  });
   const deco = v19 ? 9 : 10;
   const orders: Array<[number, number, string, string, Array<[number, number]>]> = [
     [1, deco, 'sale', '2026-11-20 10:00:00', [[1, 3], [5, 1]]],
@@ -340,7 +342,8 @@ export function seed(orm: Orm, opts: { auditlog?: boolean } = {}): SeedResult {
     orm.insertRaw('sale.order', { id, name: `S${String(id).padStart(5, '0')}`, partner_id: partner, state, date_order: date, user_id: users.admin.uid, team_id: 1, company_id: 1, opportunity_id: false, ...stamp() });
     lines.forEach(([product, qty], i) => {
       const p = orm.record('product.product', product)!;
-      orm.insertRaw('sale.order.line', { id: lineId++, order_id: id, sequence: 10 + i, product_id: product, name: `[${p.default_code}] ${p.name}`, product_uom_qty: qty, price_unit: p.list_price, discount: 0, ...stamp() });
+      const tmpl = orm.record('product.template', p.product_tmpl_id as number)!;
+      orm.insertRaw('sale.order.line', { id: lineId++, order_id: id, sequence: 10 + i, product_id: product, name: `[${p.default_code}] ${tmpl.name}`, product_uom_qty: qty, price_unit: tmpl.list_price, discount: 0, ...stamp() });
     });
   }
 
