@@ -182,6 +182,55 @@ for (const version of [18, 19] as const) {
         assert.deepEqual(s.orm.search('sale.order.line', [['id', 'in', o!.order_line as number[]]]), []);
       });
 
+      test('product.product _inherits product.template: fields_get, create with and without the link, defaults, writes, search, unlink', () => {
+        const fg = s.orm.call('product.product', 'fields_get', [], { attributes: ['related', 'required', 'readonly', 'store', 'sortable', 'type'] }) as Record<string, RpcStruct>;
+        assert.deepEqual(fg.name, { readonly: false, related: 'product_tmpl_id.name', required: true, sortable: true, store: false, type: 'char' });
+        assert.deepEqual(fg.list_price, { readonly: false, related: 'product_tmpl_id.list_price', required: false, sortable: true, store: false, type: 'float' });
+        assert.deepEqual(fg.product_tmpl_id, { readonly: false, required: true, sortable: true, store: true, type: 'many2one' });
+        assert.equal(fg.product_variant_count!.readonly, true, "the parent's readonly");
+        assert.equal(fg.default_code!.related, undefined, 'the variant\'s own field');
+        const tmplOf = (id: number): number => (s.orm.get('product.product', id)!.product_tmpl_id as number);
+        const tmpl = (id: number, fields: string[]): RpcStruct => s.orm.read('product.template', id, fields)[0]!;
+
+        // Without the link: a new template with the inherited values and the template's defaults;
+        // a default_<field> context key of a template field reaches it too.
+        const templates = s.orm.search('product.template', [], { context: { active_test: false } }).length;
+        const chair = s.orm.create('product.product', { name: 'Inh Chair', default_code: 'INH1', list_price: 5 }, { context: { default_sale_ok: false } });
+        assert.equal(s.orm.search('product.template', [], { context: { active_test: false } }).length, templates + 1);
+        assert.deepEqual(tmpl(tmplOf(chair), ['name', 'list_price', 'type', 'sale_ok', 'product_variant_ids']), { id: tmplOf(chair), name: 'Inh Chair', list_price: new PyFloat(5), type: 'consu', sale_ok: false, product_variant_ids: [chair] });
+        assert.equal(s.orm.get('product.template', tmplOf(chair))!.default_code, undefined, 'default_code stays on the variant');
+        assert.deepEqual(s.orm.read('product.product', chair, ['display_name', 'list_price'])[0], { id: chair, display_name: '[INH1] Inh Chair', list_price: new PyFloat(5) });
+
+        // With the link: the given inherited values are written on that template, and no defaults
+        // (avoid_models): its sale_ok stays false, its list_price 5.
+        const second = s.orm.create('product.product', { product_tmpl_id: tmplOf(chair), default_code: 'INH2', name: 'Inh Chair renamed' });
+        assert.equal(tmplOf(second), tmplOf(chair));
+        assert.deepEqual(tmpl(tmplOf(chair), ['name', 'list_price', 'sale_ok', 'product_variant_count']), { id: tmplOf(chair), name: 'Inh Chair renamed', list_price: new PyFloat(5), sale_ok: false, product_variant_count: 2 });
+        // A required template field missing: the template's create fails, nothing is created.
+        assert.match(odooErrorOf(() => s.orm.create('product.product', { default_code: 'INH0' })).message, /Model: Product \(product\.template\)\nField: Name \(name\)/);
+        assert.deepEqual(s.orm.search('product.product', [['default_code', '=', 'INH0']]), []);
+
+        // Writes of inherited fields go to the template; search and order on them go through it.
+        s.orm.write('product.product', second, { list_price: 12, barcode: 'B-INH2' });
+        assert.deepEqual(tmpl(tmplOf(chair), ['list_price']).list_price, new PyFloat(12));
+        assert.deepEqual(s.orm.read('product.product', chair, ['list_price', 'barcode'])[0], { id: chair, list_price: new PyFloat(12), barcode: false });
+        assert.deepEqual(s.orm.search('product.product', [['name', '=like', 'Inh Chair%'], ['list_price', '=', 12]], { order: 'default_code desc' }), [second, chair]);
+        assert.deepEqual(s.orm.call('product.product', 'name_search', ['Inh Chair ren'], { limit: 1 }), [[chair, '[INH1] Inh Chair renamed']]);
+
+        // A template created on its own gets its variant; unlinking a variant keeps a template
+        // that has another, the last one takes the template along; unlinking a template its variants.
+        const desk = s.orm.create('product.template', { name: 'Inh Desk', list_price: 300 });
+        const [deskVariant] = s.orm.search('product.product', [['product_tmpl_id', '=', desk]]);
+        assert.deepEqual(s.orm.read('product.product', deskVariant!, ['name', 'list_price'])[0], { id: deskVariant, name: 'Inh Desk', list_price: new PyFloat(300) });
+        const chairTmpl = tmplOf(chair);
+        s.orm.unlink('product.product', second);
+        assert.ok(s.orm.get('product.template', chairTmpl));
+        s.orm.unlink('product.product', chair);
+        assert.equal(s.orm.get('product.template', chairTmpl), undefined);
+        s.orm.unlink('product.template', desk);
+        assert.equal(s.orm.get('product.product', deskVariant!), undefined);
+      });
+
       test('unlink clears many2one references and many2many links', () => {
         const p = s.orm.create('res.partner', { name: 'Short-lived' });
         const lead = s.orm.create('crm.lead', { name: 'refers to it', partner_id: p });
