@@ -2243,6 +2243,20 @@ function analyseGroup(ev: RuleEval, b: BoundCall): void {
 /** What _str_to_boolean reads as false in every database (besides the installed languages' words): db_id_for then links nothing. */
 const FALSE_WORDS: ReadonlySet<string> = new Set(['', '0', 'false', 'no']);
 
+/**
+ * Whether a load cell certainly names a record (or, for a plain column, holds a value): not empty;
+ * under '.id' or 'id' (`rest`, the column's path after its field) not a word db_id_for reads as
+ * false ('0', 'false', 'no', any case), and under 'id' not a bare external id, which may be an
+ * installed language's "no". Shared with the learning facts (src/proxy/facts.ts), so `scope
+ * suggest` learns which rows named their `_inherits` parent as decide reads them.
+ */
+export function loadCellNames(cell: RpcValue | undefined, rest: readonly string[]): boolean {
+  if (cell === undefined || cell === null || cell === false || cell === '') return false;
+  if (rest.length === 0) return true;
+  const t = String(cell);
+  return !FALSE_WORDS.has(t.toLowerCase()) && (rest[0] === '.id' || t.includes('.'));
+}
+
 /** The module Odoo's load puts an external id without one in (BaseModel.load: context `module`, default `__import__`). */
 const IMPORT_MODULE = '__import__';
 /**
@@ -2563,15 +2577,11 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     // A cell names the parent only where Odoo certainly reads it as a reference: db_id_for reads
     // a '.id' or 'id' cell _str_to_boolean takes as false ('0', 'false', 'no', any case) as no
     // link, and a bare external id may be an installed language's "no" (as namesParent below).
-    const namesLink = (cell: RpcValue | undefined, rest: string[]): boolean => {
-      if (empty(cell)) return false;
-      if (rest.length === 0) return true;
-      const t = String(cell);
-      return !FALSE_WORDS.has(t.toLowerCase()) && (rest[0] === '.id' || t.includes('.'));
-    };
-    const someRowWithout = linkCols.length === 0 || rows.some((row) => !linkCols.some(({ index, rest }) => namesLink((row as RpcValue[])[index], rest)));
-    if (!someRowWithout) continue;
-    const alone = !updatesById && linkCols.length === 0;
+    const named = rows.map((row) => linkCols.some(({ index, rest }) => loadCellNames((row as RpcValue[])[index], rest)));
+    if (linkCols.length > 0 && named.every(Boolean)) continue;
+    // Where no row names one and none updates a record, the inherited columns go to the parents
+    // created alone: nothing is written through.
+    const alone = !updatesById && !named.some(Boolean);
     if (alone) for (const h of heads) throughOnly.add(h);
     parentCreates.push({ link, parent, heads, alone });
   }
@@ -2731,13 +2741,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
         const cell = cells[externalIdIndex];
         if (empty(cell) || typeof cell !== 'string') return;
         // A reference Odoo certainly reads as one (a bare external id may be a language's "no").
-        const namesParent = setters.some(({ index, rest }) => {
-          const c = cells[index];
-          if (empty(c)) return false;
-          if (rest.length === 0) return true;
-          const t = String(c);
-          return !FALSE_WORDS.has(t.toLowerCase()) && (rest[0] === '.id' || t.includes('.'));
-        });
+        const namesParent = setters.some(({ index, rest }) => loadCellNames(cells[index], rest));
         if (namesParent || lookUp(fullXmlid(cell)) !== null) return; // an update, or not looked up yet
         const name = `${fullXmlid(cell)}_${table}`;
         const found = lookUp(name);

@@ -149,6 +149,11 @@ test('load: link cells Odoo reads as false create the parent', () => runCases([
   { name: '... a bare external id may be an installed language\'s "no" (Odoo\'s _str_to_boolean reads its translations too)', key: key([loader, templateWrites]), call: load(['default_code', 'name', 'product_tmpl_id/id'], [['A', 'Chair', 'nein']]), expect: { verdict: 'deny', reason: /also create their product\.template \(product_tmpl_id\) with 'name' needs create on product\.template/ } },
   { name: '... an empty link cell puts False in the values: default_product_tmpl_id does not fill it, a template is created', key: key([loader, templateWrites]), call: load(['name', 'product_tmpl_id/.id'], [['Chair', '']], { default_product_tmpl_id: 5 }), expect: { verdict: 'deny', reason: /also create their product\.template \(product_tmpl_id\) with 'name' needs create on product\.template/ } },
   { name: '... a real id in every row still names it (write through as before)', key: key([loader, templateWrites]), call: load(['default_code', 'name', 'product_tmpl_id/.id'], [['A', 'Chair', '5']]), expect: { verdict: 'allow' } },
+  // Second review (inh2): where no row names a template and none updates a record, the inherited
+  // columns go to the templates created only, as without a link column: nothing written through.
+  { name: '... no row naming one: create on product.template alone allows it', key: key([loader, templates]), call: load(['default_code', 'name', 'product_tmpl_id/id'], [['A', 'Chair', ''], ['B', 'Desk', 'false']]), expect: { verdict: 'allow' } },
+  { name: '... one row naming one: its inherited values write it (write needed too)', key: key([loader, templates]), call: load(['default_code', 'name', 'product_tmpl_id/.id'], [['A', 'Chair', '5'], ['B', 'Desk', '0']]), expect: { verdict: 'deny', reason: /load column 'name' \(related to product_tmpl_id\.name\) needs write on product\.template/ } },
+  { name: '... rows updating by .id write through even where no row names one', key: key([loader, templates, { model: 'product.product', methods: ['write'] }]), call: load(['.id', 'name', 'product_tmpl_id/.id'], [['4', 'Chair', '0'], ['', 'Desk', '0']]), expect: { verdict: 'deny', reason: /needs write on product\.template/ } },
 ]));
 
 // Review (inhrev): load under default_<link> writes every parent default on the record it names, as
