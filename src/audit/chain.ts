@@ -170,7 +170,7 @@ function constantLeaves(leaves: JournalDomainLeaf[], more: More): JournalDomainL
 }
 
 /** The members `more` may name (a line's own lists, and the lists inside x2many and domain_leaves). */
-const MORE_MEMBERS = new Set(['ids', 'fields', 'read_fields', 'search_fields', 'domain_leaves', 'domain_leaves.values', 'context_keys', 'x2many', 'x2many.ops', 'x2many.fields', 'any_field', 'result_ids', 'notes']);
+const MORE_MEMBERS = new Set(['ids', 'fields', 'read_fields', 'search_fields', 'domain_leaves', 'domain_leaves.values', 'context_keys', 'x2many', 'x2many.ops', 'x2many.fields', 'any_field', 'unset_fields', 'empty_fields', 'result_ids', 'notes']);
 
 /** Counts a caller passed in `more` (a line bounded once already), the well-formed ones. */
 function moreFrom(input: unknown): More {
@@ -214,6 +214,8 @@ export function entryBody(input: JournalInput, ts: string, seq: number, prev: st
     }));
   }
   if (input.any_field !== undefined) e.any_field = names(input.any_field, more, 'any_field');
+  if (input.unset_fields !== undefined) e.unset_fields = names(input.unset_fields, more, 'unset_fields');
+  if (input.empty_fields !== undefined) e.empty_fields = names(input.empty_fields, more, 'empty_fields');
   e.decision = input.decision;
   if (input.rule !== undefined) e.rule = input.rule;
   if (input.limit !== undefined) e.limit = text(input.limit);

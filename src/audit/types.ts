@@ -77,6 +77,16 @@ export interface JournalInput {
    * Added after the first learning journals: a line without it is read as having none.
    */
   any_field?: string[];
+  /**
+   * Of `fields`, those some record the call creates (create, web_save without ids, load rows)
+   * leaves unset: out of its values, a value Python reads as false, a load cell naming nothing.
+   * `scope suggest` reads from them whether records of an `_inherits` model named their parent.
+   * Added after the first learning journals: a line without them is read as every record setting
+   * every field it names.
+   */
+  unset_fields?: string[];
+  /** Of `unset_fields`, those no record sets. */
+  empty_fields?: string[];
   decision: JournalDecision;
   /** Index of the rule that allowed (or, for learning keys, would have allowed) the call. */
   rule?: number;

@@ -46,6 +46,9 @@ export interface LearnedCall {
   x2many?: { field: string; ops: number[]; fields: string[] }[];
   /** Relation paths whose records the call may match on any field (`id`: its own model); absent in older journals. */
   any_field?: string[];
+  /** Of `fields`, those some record the call created left unset, and those none set (absent in older journals). */
+  unset_fields?: string[];
+  empty_fields?: string[];
   /** How many items each list left out (a journal line keeps 500 names per list). */
   more?: Record<string, number>;
   /** Set on lines that are not calls (an exec run's start and end): never learned from. */
@@ -138,6 +141,8 @@ interface Reach {
   read: Map<string, Set<string>>;
   /** model -> method (create/write/unlink) -> fields, through x2many commands. */
   lines: Map<string, Map<string, Set<string>>>;
+  /** model -> methods needed on every field (an `_inherits` parent under default_<link>, or created by name_create). */
+  whole: Map<string, Set<string>>;
   /** model -> why: records matched on any field through a relation (name searches, child_of): a read rule with no field list. */
   readAll: Map<string, Set<string>>;
   /** Models whose schema was needed and not given. */
@@ -152,7 +157,7 @@ function addTo<K>(map: Map<K, Set<string>>, key: K, values: Iterable<string>): v
 
 export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOptions = {}): Suggestion {
   const models = new Map<string, ModelFacts>();
-  const reach: Reach = { read: new Map(), lines: new Map(), readAll: new Map(), missing: new Set() };
+  const reach: Reach = { read: new Map(), lines: new Map(), whole: new Map(), readAll: new Map(), missing: new Set() };
   const notes = new Set<string>();
   const contextKeys = new Set<string>();
   const ips = new Set<string>();
@@ -240,13 +245,29 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
         f.searchLeaves.push(cutLeaves ? new Set() : new Set((e.domain_leaves ?? []).filter((l) => !String(l[0]).includes('.')).map((l) => JSON.stringify(l))));
       }
     } else if (WRITING.has(method)) {
-      addTo(f.writes, method, [...(e.fields ?? []).filter((x) => x !== 'id'), ...read, ...searched, ...defaults]);
+      const written = e.fields ?? [];
+      addTo(f.writes, method, [...written.filter((x) => x !== 'id' && x !== '.id'), ...read, ...searched, ...defaults]);
+      // load rows naming records by database id update them: a write there too (decide's load).
+      if (method === 'load' && written.includes('.id')) addTo(f.writes, 'write', written.filter((x) => x !== 'id' && x !== '.id'));
       // Records created: on an _inherits model their parent is created too (decide's delegatedCreate).
       const creates = method === 'create' || method === 'load' || (method === 'web_save' && !(e.ids ?? []).length);
-      relatedWrites(model, [...(e.fields ?? []), ...defaults], reach, opts, creates ? { defaults, alsoWrites: method === 'load' && (e.fields ?? []).some((x) => x === 'id' || x === '.id') } : undefined);
+      const load = method === 'load';
+      relatedWrites(model, [...written, ...defaults], reach, opts, creates ? {
+        defaults,
+        values: written,
+        unset: e.unset_fields ?? [],
+        empty: e.empty_fields ?? [],
+        load,
+        alsoWrites: load && written.some((x) => x === 'id' || x === '.id'),
+        // every row updating a record by database id: none created (decide's allUpdate)
+        noneCreated: load && written.includes('.id') && !written.includes('id') && !(e.unset_fields ?? []).includes('.id'),
+      } : undefined);
       for (const x of e.x2many ?? []) followCommands(model, x, defaults, reach, opts, notes);
     } else if (method === 'export_data') {
       addTo(f.writes, method, read);
+    } else if (method === 'name_create') {
+      f.byName.add(method);
+      nameCreateParents(model, defaults, reach, opts);
     } else if (NEEDS_ALL_FIELDS.has(method) || method === 'unlink') {
       f.byName.add(method);
     } else {
@@ -277,7 +298,7 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
 
   // Rules, model by model (models reached only through paths and commands included).
   let rules: Rule[] = [];
-  const allModels = new Set([...models.keys(), ...reach.read.keys(), ...reach.lines.keys(), ...reach.readAll.keys()]);
+  const allModels = new Set([...models.keys(), ...reach.read.keys(), ...reach.lines.keys(), ...reach.whole.keys(), ...reach.readAll.keys()]);
   for (const model of sorted(allModels)) {
     const f = models.get(model);
     const viaAll = reach.readAll.get(model);
@@ -297,7 +318,12 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
       rules.push(rule);
     }
     for (const [method, fields] of f?.writes ?? []) rules.push({ model, methods: [method], fields: fieldList(fields, model, notes) });
-    for (const [method, fields] of reach.lines.get(model) ?? []) rules.push(method === 'unlink' ? { model, methods: ['unlink'] } : { model, methods: [method], fields: fieldList(fields, model, notes) });
+    const whole = reach.whole.get(model) ?? new Set<string>();
+    for (const method of sorted(whole)) rules.push({ model, methods: [method] });
+    for (const [method, fields] of reach.lines.get(model) ?? []) {
+      if (whole.has(method)) continue; // allowed on every field already
+      rules.push(method === 'unlink' ? { model, methods: ['unlink'] } : { model, methods: [method], fields: fieldList(fields, model, notes) });
+    }
     const byName = sorted(f?.byName ?? []);
     if (byName.length) rules.push({ model, methods: byName });
   }
@@ -410,27 +436,48 @@ function showsNames(method: string, version: number | undefined): boolean {
 
 /**
  * Related fields written (`parent_name` = parent_id.name) write the field they follow: a write rule
- * there. `creates`: the records are created, and on an `_inherits` model (product.product) whose
- * link the values leave out (`given`: a line's inverse field, which Odoo fills) the inherited fields
- * create the parent: a create rule there with them and the parent's fields default_<field> fills,
- * as decide requires (its delegatedCreate). `alsoWrites`: rows may update records too (load by id).
+ * there. `creates`: the records are created, and on an `_inherits` model (product.product) the
+ * parent is judged as decide judges it (RuleEval.delegatedCreate, load): records leaving the link
+ * unset (`values` without it, or `unset` naming it) create the parent, with the inherited fields
+ * and the parent's fields default_<field> fills (create there); under `default_<link>` records
+ * leaving it out write every field of the record it names (write there without a field list);
+ * records setting it (in `values`, not `empty`) write the inherited values there, as a load's rows
+ * do where any row names one or updates a record (`alsoWrites`). `given`: a line's inverse field,
+ * which Odoo fills (the owner is written). `noneCreated`: load rows all updating records by id.
  */
-function relatedWrites(model: string, fields: string[], reach: Reach, opts: SuggestOptions, creates?: { defaults: string[]; given?: string; alsoWrites?: boolean }): void {
+function relatedWrites(model: string, fields: string[], reach: Reach, opts: SuggestOptions, creates?: { defaults: string[]; values?: string[]; unset?: string[]; empty?: string[]; load?: boolean; given?: string; alsoWrites?: boolean; noneCreated?: boolean }): void {
   const schema = opts.schema?.(model);
-  if (!schema) return;
+  if (!schema) {
+    // Its fields tell related fields and _inherits links apart: asked for.
+    reach.missing.add(model);
+    return;
+  }
   const inParent = new Set<string>();
-  if (creates) {
+  if (creates && !creates.noneCreated) {
     const { links, unknown } = delegateLinks(schema, (m) => opts.schema?.(m));
     for (const u of unknown) reach.missing.add(u.parent);
+    const values = creates.values ?? fields;
     for (const l of links) {
-      if (fields.includes(l.field) || creates.given === l.field) continue; // the record it names is written
+      if (creates.given === l.field) continue; // the line's owner is written
+      const inValues = values.includes(l.field);
+      const setSome = inValues && !(creates.empty ?? []).includes(l.field);
+      const unsetSome = !inValues || (creates.unset ?? []).includes(l.field);
+      if (!unsetSome) continue; // every record names its parent: the inherited values write it
       const given = l.inherited.filter((f) => fields.includes(f));
-      if (!creates.alsoWrites) for (const f of given) inParent.add(f);
-      const parentSchema = opts.schema?.(l.parent) ?? {};
-      const defaulted = creates.defaults.filter((d) => Object.prototype.hasOwnProperty.call(parentSchema, d));
-      const lines = reach.lines.get(l.parent) ?? new Map<string, Set<string>>();
-      reach.lines.set(l.parent, lines);
-      addTo(lines, 'create', [...given, ...defaulted]);
+      // Where no record names a parent (and no load row updates one), nothing is written through.
+      if (!setSome && !creates.alsoWrites) for (const f of given) inParent.add(f);
+      // default_<link> fills the link of records leaving it out (not a load's link column's cells).
+      const byDefault = creates.defaults.includes(l.field) && !(creates.load && inValues);
+      if (byDefault) addTo(reach.whole, l.parent, ['write']);
+      // Records leaving it out under the default write; only a record giving it false creates (the
+      // journal does not tell the two apart within one vals_list: both asked for then).
+      if (!byDefault || inValues) {
+        const parentSchema = opts.schema?.(l.parent) ?? {};
+        const defaulted = creates.defaults.filter((d) => Object.prototype.hasOwnProperty.call(parentSchema, d));
+        const lines = reach.lines.get(l.parent) ?? new Map<string, Set<string>>();
+        reach.lines.set(l.parent, lines);
+        addTo(lines, 'create', [...given, ...defaulted]);
+      }
     }
   }
   for (const f of fields) {
@@ -445,6 +492,22 @@ function relatedWrites(model: string, fields: string[], reach: Reach, opts: Sugg
     reach.lines.set(owner, lines);
     addTo(lines, 'write', [segments[segments.length - 1]!]);
   }
+}
+
+/**
+ * name_create on an `_inherits` model (decide's nameCreateParents): it creates the parent on any
+ * field (the name field may be inherited), or under default_<link> writes every field of the
+ * record that names.
+ */
+function nameCreateParents(model: string, defaults: string[], reach: Reach, opts: SuggestOptions): void {
+  const schema = opts.schema?.(model);
+  if (!schema) {
+    reach.missing.add(model);
+    return;
+  }
+  const { links, unknown } = delegateLinks(schema, (m) => opts.schema?.(m));
+  for (const u of unknown) reach.missing.add(u.parent);
+  for (const l of links) addTo(reach.whole, l.parent, [defaults.includes(l.field) ? 'write' : 'create']);
 }
 
 /**

@@ -8,11 +8,12 @@ import { bindCall, type BoundCall } from '../policy/bind.js';
 import { nameSearchMatchesAll } from '../policy/methods.js';
 import { importExportPath } from '../policy/names.js';
 import { domainShapeProblem, HIERARCHY_OPERATORS, isConstantLeaf, normalizeDomain, SUBDOMAIN_OPERATORS } from '../policy/domain.js';
-import { HARMLESS_CONTEXT_KEYS, isNameSearchLeaf } from '../policy/decide.js';
+import { HARMLESS_CONTEXT_KEYS, isNameSearchLeaf, loadCellNames } from '../policy/decide.js';
+import { pyFalsy } from '../rpc/call.js';
 import type { JournalConstant, JournalDomainLeaf, JournalInput, JournalX2many } from '../audit/types.js';
 
 /** Journal members read from the call itself (learning keys get more: see learningFacts). */
-export type CallFacts = Pick<JournalInput, 'ids' | 'fields' | 'read_fields' | 'search_fields' | 'domain_leaves' | 'context_keys' | 'x2many' | 'any_field'>;
+export type CallFacts = Pick<JournalInput, 'ids' | 'fields' | 'read_fields' | 'search_fields' | 'domain_leaves' | 'context_keys' | 'x2many' | 'any_field' | 'unset_fields' | 'empty_fields'>;
 
 // Every id and name is collected here, however many: the journal keeps the first of each list
 // and counts the rest (`more`, see src/audit/chain.ts), so reports count them all.
@@ -369,4 +370,39 @@ function learningFacts(b: BoundCall, out: CallFacts, version: number): void {
   const x2many = x2manyList(x2manyCommands(vals, commands));
   if (x2many.length) out.x2many = x2many;
   if (anyField.size) out.any_field = [...anyField].sort();
+  unsetFacts(b, out);
+}
+
+/**
+ * The fields (of `fields`) that some record a call creates leaves unset, and those no record sets:
+ * what tells `scope suggest` whether the records of an `_inherits` model named their parent (a
+ * write there) or not (a parent created), as decide reads each record (RuleEval.delegatedCreate,
+ * load's link cells). Unset: left out of a record's values or given a value Python reads as false;
+ * in a load, a row whose cells in the field's columns name nothing (loadCellNames).
+ */
+function unsetFacts(b: BoundCall, out: CallFacts): void {
+  const p = b.params;
+  const method = b.call.method;
+  const fields = out.fields ?? [];
+  if (fields.length === 0) return;
+  // For each row, the fields it sets.
+  let rows: Set<string>[];
+  if (method === 'create' || (method === 'web_save' && idList(b.ids) === undefined)) {
+    const list = method === 'create' && Array.isArray(p.vals_list) ? p.vals_list : [method === 'create' ? p.vals_list : p.vals];
+    rows = list.map((vals) => new Set(isStruct(vals) ? Object.keys(vals).filter((k) => !pyFalsy(vals[k]!)) : []));
+  } else if (method === 'load' && Array.isArray(p.fields) && Array.isArray(p.data)) {
+    const columns = p.fields.map((c) => (typeof c === 'string' && c !== '' ? importExportPath(c) : null));
+    rows = p.data.map((row) => {
+      const set = new Set<string>();
+      if (!Array.isArray(row)) return set;
+      columns.forEach((path, i) => {
+        if (path && loadCellNames(row[i], path.slice(1))) set.add(path[0]!);
+      });
+      return set;
+    });
+  } else return;
+  const unset = fields.filter((f) => rows.some((r) => !r.has(f)));
+  if (unset.length) out.unset_fields = unset;
+  const none = unset.filter((f) => rows.every((r) => !r.has(f)));
+  if (none.length) out.empty_fields = none;
 }

@@ -219,3 +219,43 @@ describe('learn -> an assistant reading many2one fields and searching through re
     assert.deepEqual(await count(), counted, 'the searches through relations are allowed, with the same answer');
   });
 });
+
+describe('learn -> products created on an _inherits model (JSON-2) -> suggest --apply', () => {
+  let w: World;
+  before(async () => {
+    w = await startWorld({ version: 19 });
+    // Creating products takes Sales / Administrator (sale's ir.model.access.csv): the operator gave it.
+    w.standin.orm.raw.userGroups.get(w.uid)!.add('sales_team.group_sale_manager');
+  });
+  after(() => w?.close());
+
+  test('the templates the learned creates made or wrote are in the suggestion (create, write, name_create), so the same calls pass after --apply; a template field never written stays refused', async () => {
+    const cli = { home: w.home, state: w.stateDir };
+    const learned = json(await runCli(cli, ['learn', 'catalogue', '--ttl', '15m', '--json']));
+    await w.proxy.reload();
+    const token = learned.token as string;
+    const call = async (model: string, method: string, body: unknown): Promise<{ status: number; body: unknown }> => {
+      const r = await fetch(`${w.url}/json/2/${model}/${method}`, { method: 'POST', headers: { Authorization: `bearer ${token}`, 'X-Odoo-Database': w.db, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: r.status, body: await r.json() };
+    };
+    // one vals_list: a variant with a new template, one added to template 1 (renaming it); then name_create
+    const calls = async (): Promise<{ status: number; body: unknown }[]> => [
+      await call('product.product', 'create', { vals_list: [{ name: 'Chair', default_code: 'C1', list_price: 5 }, { default_code: 'C2', product_tmpl_id: 1, list_price: 7 }] }),
+      await call('product.product', 'name_create', { name: 'Stool' }),
+    ];
+    const first = await calls();
+    for (const r of first) assert.equal(r.status, 200, JSON.stringify(r.body));
+    const applied = await runCli(cli, ['scope', 'suggest', 'catalogue', '--apply', '--json']);
+    assert.equal(applied.code, 0, applied.stderr);
+    const rules = json(applied).suggestion.rules as { model: string; methods: string[]; fields?: string[] }[];
+    // name_create: create on every field; the write takes the inherited fields of the whole vals_list
+    // (the journal keeps the union of the records' fields: 'name' came with the record that created)
+    assert.deepEqual(rules.filter((r) => r.model === 'product.template'), [{ model: 'product.template', methods: ['create'] }, { model: 'product.template', methods: ['write'], fields: ['list_price', 'name'] }], applied.stdout);
+    await w.proxy.reload();
+    const again = await calls();
+    for (const r of again) assert.equal(r.status, 200, JSON.stringify(r.body));
+    const rename = await call('product.product', 'create', { vals_list: [{ default_code: 'C3', product_tmpl_id: 1, sale_ok: false }] });
+    assert.equal(rename.status, 403, JSON.stringify(rename.body));
+    assert.match((rename.body as { message: string }).message, /product\.template/);
+  });
+});

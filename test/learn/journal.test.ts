@@ -92,6 +92,30 @@ test('callFacts: what reaches other models (name searches, nested specifications
   assert.deepEqual(having.read_fields, ['partner_id.country_id'], 'a group shows what it groups on');
 });
 
+test('callFacts: the fields records created leave unset (what tells an _inherits parent named from one created)', () => {
+  const L = { learning: true };
+  const create = (vals: unknown) => callFacts(call('product.product', 'create', [vals]), 19, L);
+  assert.deepEqual(create([{ name: 'A', product_tmpl_id: 1 }]), { fields: ['name', 'product_tmpl_id'] });
+  // one record without the link, one with it false: unset in both, set in neither
+  assert.deepEqual(create([{ name: 'A' }, { name: 'B', product_tmpl_id: false }]), { fields: ['name', 'product_tmpl_id'], unset_fields: ['product_tmpl_id'], empty_fields: ['product_tmpl_id'] });
+  assert.deepEqual(create([{ name: 'A', product_tmpl_id: 3 }, { name: '', product_tmpl_id: 0 }]), { fields: ['name', 'product_tmpl_id'], unset_fields: ['name', 'product_tmpl_id'] });
+  assert.deepEqual(create({ name: 'A', product_tmpl_id: null }), { fields: ['name', 'product_tmpl_id'], unset_fields: ['product_tmpl_id'], empty_fields: ['product_tmpl_id'] });
+  assert.equal(callFacts(call('product.product', 'create', [[{ name: 'A' }, {}]]), 19).unset_fields, undefined, 'learning keys only');
+  // load: cells naming nothing as decide reads them ('0', 'false', 'no', a bare external id)
+  const load = (fields: string[], data: string[][]) => {
+    const f = callFacts(call('product.product', 'load', [fields, data]), 19, L);
+    return { fields: f.fields, ...(f.unset_fields ? { unset_fields: f.unset_fields } : {}), ...(f.empty_fields ? { empty_fields: f.empty_fields } : {}) };
+  };
+  assert.deepEqual(load(['name', 'product_tmpl_id/.id'], [['A', '3'], ['B', '0']]), { fields: ['name', 'product_tmpl_id'], unset_fields: ['product_tmpl_id'] });
+  assert.deepEqual(load(['name', 'product_tmpl_id/id'], [['A', 'nein'], ['B', ''], ['C', 'FALSE']]), { fields: ['name', 'product_tmpl_id'], unset_fields: ['product_tmpl_id'], empty_fields: ['product_tmpl_id'] });
+  assert.deepEqual(load(['name', 'product_tmpl_id/id'], [['A', 'product.tmpl_1']]), { fields: ['name', 'product_tmpl_id'] });
+  assert.deepEqual(load(['.id', 'name'], [['4', 'A'], ['', 'B']]), { fields: ['.id', 'name'], unset_fields: ['.id'] });
+  // web_save creates only without ids; writes say nothing
+  assert.deepEqual(callFacts(call('product.product', 'web_save', [[], { name: 'A', product_tmpl_id: false }, {}]), 19, L).unset_fields, ['product_tmpl_id']);
+  assert.equal(callFacts(call('product.product', 'web_save', [[4], { name: 'A', product_tmpl_id: false }, {}]), 19, L).unset_fields, undefined);
+  assert.equal(callFacts(call('product.product', 'write', [[4], { product_tmpl_id: false }]), 19, L).unset_fields, undefined);
+});
+
 describe('the journal of a learning key, through the proxy', () => {
   let h: Harness;
   let learning: { token: string; id: string };
