@@ -2251,10 +2251,13 @@ const FALSE_WORDS: ReadonlySet<string> = new Set(['', '0', 'false', 'no']);
  * suggest` learns which rows named their `_inherits` parent as decide reads them.
  */
 export function loadCellNames(cell: RpcValue | undefined, rest: readonly string[]): boolean {
+  return loadCellMayName(cell, rest) && (rest[0] !== 'id' || String(cell).includes('.'));
+}
+
+/** Whether a load cell may name a record: not empty, and not a word db_id_for reads as false ('0', 'false', 'no'). */
+export function loadCellMayName(cell: RpcValue | undefined, rest: readonly string[]): boolean {
   if (cell === undefined || cell === null || cell === false || cell === '') return false;
-  if (rest.length === 0) return true;
-  const t = String(cell);
-  return !FALSE_WORDS.has(t.toLowerCase()) && (rest[0] === '.id' || t.includes('.'));
+  return rest.length === 0 || !FALSE_WORDS.has(String(cell).toLowerCase());
 }
 
 /** The module Odoo's load puts an external id without one in (BaseModel.load: context `module`, default `__import__`). */
@@ -2577,11 +2580,14 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     // A cell names the parent only where Odoo certainly reads it as a reference: db_id_for reads
     // a '.id' or 'id' cell _str_to_boolean takes as false ('0', 'false', 'no', any case) as no
     // link, and a bare external id may be an installed language's "no" (as namesParent below).
-    const named = rows.map((row) => linkCols.some(({ index, rest }) => loadCellNames((row as RpcValue[])[index], rest)));
-    if (linkCols.length > 0 && named.every(Boolean)) continue;
-    // Where no row names one and none updates a record, the inherited columns go to the parents
-    // created alone: nothing is written through.
-    const alone = !updatesById && !named.some(Boolean);
+    // Under import_set_empty_fields / import_skip_records naming the link, a reference that
+    // matches nothing is left empty (db_id_for), which creates the parent too.
+    const certain = !unmatchedAllowed(link);
+    const cellsDo = (test: (cell: RpcValue | undefined, rest: string[]) => boolean) => rows.map((row) => linkCols.some(({ index, rest }) => test((row as RpcValue[])[index], rest)));
+    if (linkCols.length > 0 && certain && cellsDo(loadCellNames).every(Boolean)) continue;
+    // Where no row may name one (a bare external id may: `__import__.<it>`) and none updates a
+    // record, the inherited columns go to the parents created alone: nothing is written through.
+    const alone = !updatesById && !cellsDo(loadCellMayName).some(Boolean);
     if (alone) for (const h of heads) throughOnly.add(h);
     parentCreates.push({ link, parent, heads, alone });
   }
@@ -2776,7 +2782,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
  * substring of a string, a key of a dictionary. Anything else truthy (Python would raise) counts as
  * naming it.
  */
-function namedIn(value: RpcValue, path: string): boolean {
+export function namedIn(value: RpcValue, path: string): boolean {
   if (pyFalsy(value)) return false;
   if (Array.isArray(value)) return value.includes(path);
   if (typeof value === 'string') return value.includes(path);

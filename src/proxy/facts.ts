@@ -8,7 +8,7 @@ import { bindCall, type BoundCall } from '../policy/bind.js';
 import { nameSearchMatchesAll } from '../policy/methods.js';
 import { importExportPath } from '../policy/names.js';
 import { domainShapeProblem, HIERARCHY_OPERATORS, isConstantLeaf, normalizeDomain, SUBDOMAIN_OPERATORS } from '../policy/domain.js';
-import { HARMLESS_CONTEXT_KEYS, isNameSearchLeaf, loadCellNames } from '../policy/decide.js';
+import { HARMLESS_CONTEXT_KEYS, isNameSearchLeaf, loadCellMayName, loadCellNames, namedIn } from '../policy/decide.js';
 import { pyFalsy } from '../rpc/call.js';
 import type { JournalConstant, JournalDomainLeaf, JournalInput, JournalX2many } from '../audit/types.js';
 
@@ -378,31 +378,43 @@ function learningFacts(b: BoundCall, out: CallFacts, version: number): void {
  * what tells `scope suggest` whether the records of an `_inherits` model named their parent (a
  * write there) or not (a parent created), as decide reads each record (RuleEval.delegatedCreate,
  * load's link cells). Unset: left out of a record's values or given a value Python reads as false;
- * in a load, a row whose cells in the field's columns name nothing (loadCellNames).
+ * in a load, a row whose cells in the field's columns do not certainly name a record
+ * (loadCellNames; any reference, under import_set_empty_fields / import_skip_records naming the
+ * field, as one that matches nothing is left empty). Not set: no cell that may name one
+ * (loadCellMayName: a bare external id may).
  */
 function unsetFacts(b: BoundCall, out: CallFacts): void {
   const p = b.params;
   const method = b.call.method;
   const fields = out.fields ?? [];
   if (fields.length === 0) return;
-  // For each row, the fields it sets.
-  let rows: Set<string>[];
+  // For each row, the fields it certainly sets, and those it may set.
+  let rows: { sure: Set<string>; may: Set<string> }[];
   if (method === 'create' || (method === 'web_save' && idList(b.ids) === undefined)) {
     const list = method === 'create' && Array.isArray(p.vals_list) ? p.vals_list : [method === 'create' ? p.vals_list : p.vals];
-    rows = list.map((vals) => new Set(isStruct(vals) ? Object.keys(vals).filter((k) => !pyFalsy(vals[k]!)) : []));
+    rows = list.map((vals) => {
+      const set = new Set(isStruct(vals) ? Object.keys(vals).filter((k) => !pyFalsy(vals[k]!)) : []);
+      return { sure: set, may: set };
+    });
   } else if (method === 'load' && Array.isArray(p.fields) && Array.isArray(p.data)) {
+    const ctx = isStruct(b.context) ? b.context : {};
+    const unmatched = (head: string): boolean => ['import_set_empty_fields', 'import_skip_records'].some((k) => namedIn(ctx[k] ?? null, head));
     const columns = p.fields.map((c) => (typeof c === 'string' && c !== '' ? importExportPath(c) : null));
     rows = p.data.map((row) => {
-      const set = new Set<string>();
-      if (!Array.isArray(row)) return set;
+      const sure = new Set<string>();
+      const may = new Set<string>();
+      if (!Array.isArray(row)) return { sure, may };
       columns.forEach((path, i) => {
-        if (path && loadCellNames(row[i], path.slice(1))) set.add(path[0]!);
+        if (!path) return;
+        const rest = path.slice(1);
+        if (loadCellMayName(row[i], rest)) may.add(path[0]!);
+        if (loadCellNames(row[i], rest) && !unmatched(path[0]!)) sure.add(path[0]!);
       });
-      return set;
+      return { sure, may };
     });
   } else return;
-  const unset = fields.filter((f) => rows.some((r) => !r.has(f)));
+  const unset = fields.filter((f) => rows.some((r) => !r.sure.has(f)));
   if (unset.length) out.unset_fields = unset;
-  const none = unset.filter((f) => rows.every((r) => !r.has(f)));
+  const none = unset.filter((f) => rows.every((r) => !r.may.has(f)));
   if (none.length) out.empty_fields = none;
 }

@@ -53,8 +53,8 @@ function callsOf(spec: CallSpec, version: number): OdooCall[] {
 }
 
 /** Why `rules` do not allow `calls` (null: they all pass). */
-function refusal(rules: Rule[], calls: OdooCall[], version: number, schema: DecideEnv['schema']): string | null {
-  const key: KeyScope = { id: 'a1b2c3d4', name: 'learned', rules, limits: {} };
+function refusal(rules: Rule[], calls: OdooCall[], version: number, schema: DecideEnv['schema'], limits: KeyScope['limits'] = {}): string | null {
+  const key: KeyScope = { id: 'a1b2c3d4', name: 'learned', rules, limits };
   for (const call of calls) {
     const d = decide(key, call, envOf(version, schema));
     if (d.verdict !== 'allow') return `${call.protocol}/${call.entry}: ${d.verdict === 'deny' ? d.reason : `needs ${d.models.join(', ')}`}`;
@@ -73,14 +73,14 @@ function learn(calls: OdooCall[], version: number, schema: DecideEnv['schema']):
  */
 function exact(s: Suggestion, calls: OdooCall[], version: number, schema: DecideEnv['schema']): string[] {
   const problems: string[] = [];
-  const r = refusal(s.rules, calls, version, schema);
+  const r = refusal(s.rules, calls, version, schema, s.limits);
   if (r) problems.push(`refused under the suggestion: ${r}`);
   s.rules.forEach((rule, i) => {
     const without = s.rules.filter((_, j) => j !== i);
-    if (refusal(without, calls, version, schema) === null) problems.push(`rule ${i} ${JSON.stringify(rule)} is not needed`);
+    if (refusal(without, calls, version, schema, s.limits) === null) problems.push(`rule ${i} ${JSON.stringify(rule)} is not needed`);
     for (const f of rule.fields ?? []) {
       const narrower = s.rules.map((x, j) => (j === i ? { ...x, fields: x.fields!.filter((g) => g !== f) } : x));
-      if (refusal(narrower, calls, version, schema) === null) problems.push(`field '${f}' of rule ${i} ${JSON.stringify(rule)} is not needed`);
+      if (refusal(narrower, calls, version, schema, s.limits) === null) problems.push(`field '${f}' of rule ${i} ${JSON.stringify(rule)} is not needed`);
     }
   });
   return problems;
@@ -116,6 +116,8 @@ const CASES: Case[] = [
   { name: "load whose link cell is '0' (no link): create", specs: [load(['default_code', 'name', 'product_tmpl_id/.id'], [['A', 'Chair', '0']])], template: [tmpl(['create'], ['name'])] },
   { name: 'load whose link cells are empty or false: create', specs: [load(['default_code', 'name', 'product_tmpl_id/id'], [['A', 'Chair', ''], ['B', 'Desk', 'false']])], template: [tmpl(['create'], ['name'])] },
   { name: 'load mixing rows with and without a link: both', specs: [load(['default_code', 'name', 'product_tmpl_id/.id'], [['A', 'Chair', '1'], ['B', 'Desk', '']])], template: [tmpl(['create', 'write'], ['name'])] },
+  { name: 'load whose link cell is a bare external id (a language\'s "no", or __import__.<it>): both', specs: [load(['default_code', 'name', 'product_tmpl_id/id'], [['A', 'Chair', 'nein']])], template: [tmpl(['create', 'write'], ['name'])] },
+  { name: 'load naming the link in import_set_empty_fields (a reference matching nothing is left empty): both', specs: [load(['default_code', 'name', 'product_tmpl_id/.id'], [['A', 'Chair', '1']], { import_file: true, import_set_empty_fields: ['product_tmpl_id'] })], template: [tmpl(['create', 'write'], ['name'])] },
   { name: 'load under default_product_tmpl_id without a link column: write on every template field', specs: [load(['default_code', 'name'], [['A', 'Chair']], { default_product_tmpl_id: 1 })], template: [tmpl(['write'])] },
   { name: 'load updating every row by .id: write through, no template created', specs: [load(['.id', 'name'], [['1', 'Chair']])], template: [tmpl(['write'], ['name'])] },
   { name: 'command 0 lines of product_variant_ids write the template being written', specs: [{ model: 'product.template', method: 'write', ids: [1], params: [['vals', { product_variant_ids: [[0, 0, { default_code: 'V1', list_price: 4 }]] }]] }], template: [tmpl(['write'], ['list_price', 'product_variant_ids'])] },

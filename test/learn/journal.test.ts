@@ -107,7 +107,13 @@ test('callFacts: the fields records created leave unset (what tells an _inherits
     return { fields: f.fields, ...(f.unset_fields ? { unset_fields: f.unset_fields } : {}), ...(f.empty_fields ? { empty_fields: f.empty_fields } : {}) };
   };
   assert.deepEqual(load(['name', 'product_tmpl_id/.id'], [['A', '3'], ['B', '0']]), { fields: ['name', 'product_tmpl_id'], unset_fields: ['product_tmpl_id'] });
-  assert.deepEqual(load(['name', 'product_tmpl_id/id'], [['A', 'nein'], ['B', ''], ['C', 'FALSE']]), { fields: ['name', 'product_tmpl_id'], unset_fields: ['product_tmpl_id'], empty_fields: ['product_tmpl_id'] });
+  assert.deepEqual(load(['name', 'product_tmpl_id/id'], [['B', ''], ['C', 'FALSE'], ['D', '0']]), { fields: ['name', 'product_tmpl_id'], unset_fields: ['product_tmpl_id'], empty_fields: ['product_tmpl_id'] });
+  // a bare external id may be a language's "no" or name `__import__.nein`: unset, yet maybe set
+  assert.deepEqual(load(['name', 'product_tmpl_id/id'], [['A', 'nein'], ['B', '']]), { fields: ['name', 'product_tmpl_id'], unset_fields: ['product_tmpl_id'] });
+  // a reference under import_set_empty_fields may match nothing and be left empty
+  const importing = callFacts(call('product.product', 'load', [['name', 'product_tmpl_id/.id'], [['A', '3']]], { context: { import_file: true, import_set_empty_fields: ['product_tmpl_id'] } }), 19, L);
+  assert.deepEqual(importing.unset_fields, ['product_tmpl_id']);
+  assert.equal(importing.empty_fields, undefined);
   assert.deepEqual(load(['name', 'product_tmpl_id/id'], [['A', 'product.tmpl_1']]), { fields: ['name', 'product_tmpl_id'] });
   assert.deepEqual(load(['.id', 'name'], [['4', 'A'], ['', 'B']]), { fields: ['.id', 'name'], unset_fields: ['.id'] });
   // web_save creates only without ids; writes say nothing

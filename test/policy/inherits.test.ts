@@ -182,3 +182,41 @@ test('name_create on an _inherits model', () => runCases([
   { name: 'the schema is asked for first', key: key([namer, templates]), env: { schema: () => undefined }, call: nameCreate(), expect: { verdict: 'need_schema', models: ['product.product'] } },
   { name: 'a model without _inherits judged as before', key: key([{ model: 'crm.lead', methods: ['name_create'] }]), call: { model: 'crm.lead', method: 'name_create', params: [['name', 'L']] }, expect: { verdict: 'allow' } },
 ]));
+
+// Second review (inh2): a key limited to companies: product.template's company_id, inherited on
+// product.product, set through the template created or written, is checked as on a direct create
+// of product.template (a link to res.company outside the key's companies is refused).
+const inCompany1 = { limits: { companies: [1] } };
+test('companies limit: the inherited company_id', () => runCases([
+  { name: 'direct create of product.template in company 2: refused (the reference)', key: key([templates], inCompany1), call: create({ name: 'T', company_id: 2 }, 'product.template'), expect: { verdict: 'deny', limit: 'companies', reason: /company 2, outside the key's companies/ } },
+  { name: 'a variant without the link: the template created in company 2 refused', key: key([variants, templates], inCompany1), call: create({ ...chair, company_id: 2 }), expect: { verdict: 'deny', limit: 'companies', reason: /creating product\.product also creates its product\.template .*company 2, outside the key's companies/ } },
+  { name: '... in company 1 allowed', key: key([variants, templates], inCompany1), call: create({ ...chair, company_id: 1 }), expect: { verdict: 'allow' } },
+  { name: 'a variant with the link: the template written into company 2 refused', key: key([variants, templateWrites], inCompany1), call: create({ default_code: 'C', company_id: 2, product_tmpl_id: 7 }), expect: { verdict: 'deny', limit: 'companies', reason: /company 2, outside the key's companies/ } },
+  { name: 'default_company_id 2 on the template created: refused', key: key([variants, templates], inCompany1), call: create(chair, 'product.product', { default_company_id: 2 }), expect: { verdict: 'deny', limit: 'companies', reason: /company 2, outside the key's companies/ } },
+  { name: 'default_company_id 2 under default_product_tmpl_id (written on the template): refused', key: key([variants, templateWrites], inCompany1), call: create(chair, 'product.product', { default_product_tmpl_id: 7, default_company_id: 2 }), expect: { verdict: 'deny', limit: 'companies', reason: /company 2, outside the key's companies/ } },
+  { name: 'load company_id/.id 2 on rows creating templates: refused', key: key([loader, templates], inCompany1), call: load(['default_code', 'name', 'company_id/.id'], [['A', 'Chair', '2']]), expect: { verdict: 'deny', limit: 'companies', reason: /company 2, outside the key's companies/ } },
+  { name: 'load company_id/id base.company_2: looked up, then refused', key: key([loader, templates], inCompany1), call: load(['default_code', 'name', 'company_id/id'], [['A', 'Chair', 'base.company_2']]), expect: { verdict: 'deny', limit: 'companies', reason: /company 2, outside the key's companies/ } },
+  { name: 'load company_id/id base.main_company: allowed', key: key([loader, templates], inCompany1), call: load(['default_code', 'name', 'company_id/id'], [['A', 'Chair', 'base.main_company']]), expect: { verdict: 'allow' } },
+  { name: 'load company_id by name: refused under the limit', key: key([loader, templates], inCompany1), call: load(['default_code', 'name', 'company_id'], [['A', 'Chair', 'My Company']]), expect: { verdict: 'deny', limit: 'companies', reason: /names companies by name/ } },
+  { name: 'load with a link column, company_id/.id 2 written through to the template: refused', key: key([loader, templateWrites], inCompany1), call: load(['default_code', 'company_id/.id', 'product_tmpl_id/.id'], [['A', '2', '5']]), expect: { verdict: 'deny', limit: 'companies', reason: /company 2, outside the key's companies/ } },
+]));
+
+// Second review (inh2): load link cells the engine cannot read either way. A bare external id
+// ('nein') may be an installed language's "no" (no link: a template created) or `__import__.nein`
+// naming a template (its inherited columns written there): both asked for. Under
+// import_set_empty_fields / import_skip_records naming the link, a reference that matches nothing
+// is left empty (db_id_for), so a template is created even for a cell that names one.
+const importing = { limits: { context_keys: ['import_file', 'import_set_empty_fields'] } };
+test('load: link cells that may or may not name a template', () => runCases([
+  { name: "a bare external id: create on product.template alone is not enough (it may name __import__.nein, written through)", key: key([loader, templates]), call: load(['default_code', 'name', 'product_tmpl_id/id'], [['A', 'Chair', 'nein']]), expect: { verdict: 'deny', reason: /load column 'name' \(related to product_tmpl_id\.name\) needs write on product\.template/ } },
+  { name: '... with create and write: allowed', key: key([loader, templates, templateWrites]), call: load(['default_code', 'name', 'product_tmpl_id/id'], [['A', 'Chair', 'nein']]), expect: { verdict: 'allow' } },
+  { name: 'import_set_empty_fields naming the link: a cell naming a template may be left empty, so create there is needed', key: key([loader, templateWrites], importing), call: load(['default_code', 'name', 'product_tmpl_id/.id'], [['A', 'Chair', '5']], { import_file: true, import_set_empty_fields: ['product_tmpl_id'] }), expect: { verdict: 'deny', reason: /also create their product\.template \(product_tmpl_id\) with 'name' needs create on product\.template/ } },
+  { name: '... the same by external id', key: key([loader, templateWrites]), call: load(['default_code', 'name', 'product_tmpl_id/id'], [['A', 'Chair', 'product.product_template_4']]), env: {}, expect: { verdict: 'allow' } },
+  { name: '... by external id under import_set_empty_fields', key: key([loader, templateWrites], importing), call: load(['default_code', 'name', 'product_tmpl_id/id'], [['A', 'Chair', 'product.product_template_4']], { import_file: true, import_set_empty_fields: ['product_tmpl_id'] }), expect: { verdict: 'deny', reason: /needs create on product\.template/ } },
+  { name: '... with both: allowed', key: key([loader, templates, templateWrites], importing), call: load(['default_code', 'name', 'product_tmpl_id/.id'], [['A', 'Chair', '5']], { import_file: true, import_set_empty_fields: ['product_tmpl_id'] }), expect: { verdict: 'allow' } },
+  // external ids of the link column: looked up where the template rules have a domain, judged as links
+  { name: 'a template by external id under a write rule with a domain: looked up, its id checked against the domain (no inherited column)', key: key([loader, templateWritesIn3]), call: load(['default_code', 'product_tmpl_id/id'], [['A', 'product.product_template_4']]), expect: { verdict: 'allow', checks: [{ model: 'product.template', ids: [4] }], checkDomains: [[['categ_id', '=', 3]]] } },
+  { name: '... one no record has: refused (Odoo fails the row)', key: key([loader, templateWritesIn3]), env: { externalId: () => null }, call: load(['default_code', 'product_tmpl_id/id'], [['A', 'product.missing']]), expect: { verdict: 'deny', reason: /product\.missing/ } },
+  { name: '... one of another model: refused', key: key([loader, templateWritesIn3]), call: load(['default_code', 'product_tmpl_id/id'], [['A', 'base.main_partner']]), expect: { verdict: 'deny', reason: /base\.main_partner.*res\.partner|res\.partner.*base\.main_partner/ } },
+  { name: '... inherited columns written through to a template named by external id under a domain: refused (not read row by row)', key: key([loader, templateWritesIn3]), call: load(['default_code', 'name', 'product_tmpl_id/id'], [['A', 'Chair', 'product.product_template_4']]), expect: { verdict: 'deny', reason: /would write product\.template records without naming them/ } },
+]));

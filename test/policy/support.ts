@@ -102,6 +102,7 @@ export const XMLIDS: Record<string, { model: string; id: number }> = {
   '__import__.tag_2': { model: 'crm.tag', id: 2 },
   '__export__.crm_tag_3_aa': { model: 'crm.tag', id: 3 },
   'product.product_product_4': { model: 'product.product', id: 4 },
+  'product.product_template_4': { model: 'product.template', id: 4 },
   'account.tax_21': { model: 'account.tax', id: 21 },
   'crm.model_crm_lead': { model: 'ir.model', id: 81 },
 };
