@@ -1262,6 +1262,26 @@ class RuleEval {
   }
 
   /**
+   * copy of an `_inherits` model's records copies their parents too: BaseModel.copy_data leaves the
+   * link out (so create makes a new parent with every copied parent field, 16.0-19.0), and
+   * product.product's own copy (addons/product, 16.0-19.0) copies the variant's template itself,
+   * `default` included. Which fields get copied, and so whether the copy lies inside a domain, is
+   * only known upstream: a rule allowing create on the parent on every field, without a domain.
+   */
+  copyParents(): void {
+    const schema = this.schema(this.model);
+    if (!schema) return; // asked for
+    const { links, unknown } = this.delegatesOf(this.model, schema);
+    for (const u of unknown) this.schema(u.parent); // decided again with it
+    for (const { field: link, parent } of links) {
+      const via = `copy: copying ${this.model} records also copies their ${parent} (${link}), every field of it`;
+      const found = this.findRule(parent, 'create', undefined);
+      if (!found) deny(`${via}: that needs create on ${parent} (every field), which no rule allows`);
+      if (hasDomain(found.rule)) deny(`${via}, which ${ruleLabel(found.rule, found.index)}'s domain cannot be checked against (the copied values are read upstream)`);
+    }
+  }
+
+  /**
    * name_create on an `_inherits` model: BaseModel.name_create is create({_rec_name: name}), and
    * the name field (product.product's `name`) may be inherited, which the engine cannot tell. So,
    * as delegatedCreate: under `default_<link>` a write of every field on the record it names;
@@ -2068,6 +2088,7 @@ function analyse(ev: RuleEval, b: BoundCall): void {
     case 'copy': {
       st.createsMain = true; // default_<field> in the context fills the fields Odoo does not copy
       ev.idsInDomain(ev.ids(b), 'copy');
+      ev.copyParents();
       const given = p.default !== undefined && p.default !== null && p.default !== false;
       // The copy is a new record, but the fields default leaves out come from the original: a
       // many2one_reference pair is judged as on a write.

@@ -263,6 +263,7 @@ export function suggestScope(entries: Iterable<LearnedCall>, opts: SuggestOption
         noneCreated: load && written.includes('.id') && !written.includes('id') && !(e.unset_fields ?? []).includes('.id'),
       } : undefined);
       for (const x of e.x2many ?? []) followCommands(model, x, defaults, reach, opts, notes);
+      if (method === 'copy') copyParents(model, reach, opts);
     } else if (method === 'export_data') {
       addTo(f.writes, method, read);
     } else if (method === 'name_create') {
@@ -492,6 +493,18 @@ function relatedWrites(model: string, fields: string[], reach: Reach, opts: Sugg
     reach.lines.set(owner, lines);
     addTo(lines, 'write', [segments[segments.length - 1]!]);
   }
+}
+
+/** copy on an `_inherits` model copies the parent on every field (decide's copyParents): create there without a field list. */
+function copyParents(model: string, reach: Reach, opts: SuggestOptions): void {
+  const schema = opts.schema?.(model);
+  if (!schema) {
+    reach.missing.add(model);
+    return;
+  }
+  const { links, unknown } = delegateLinks(schema, (m) => opts.schema?.(m));
+  for (const u of unknown) reach.missing.add(u.parent);
+  for (const l of links) addTo(reach.whole, l.parent, ['create']);
 }
 
 /**

@@ -120,6 +120,7 @@ const CASES: Case[] = [
   { name: 'load naming the link in import_set_empty_fields (a reference matching nothing is left empty): both', specs: [load(['default_code', 'name', 'product_tmpl_id/.id'], [['A', 'Chair', '1']], { import_file: true, import_set_empty_fields: ['product_tmpl_id'] })], template: [tmpl(['create', 'write'], ['name'])] },
   { name: 'load under default_product_tmpl_id without a link column: write on every template field', specs: [load(['default_code', 'name'], [['A', 'Chair']], { default_product_tmpl_id: 1 })], template: [tmpl(['write'])] },
   { name: 'load updating every row by .id: write through, no template created', specs: [load(['.id', 'name'], [['1', 'Chair']])], template: [tmpl(['write'], ['name'])] },
+  { name: 'copy: the template copied on every field (create there without a field list)', specs: [{ model: 'product.product', method: 'copy', ids: [1], params: [] }], template: [tmpl(['create'])] },
   { name: 'command 0 lines of product_variant_ids write the template being written', specs: [{ model: 'product.template', method: 'write', ids: [1], params: [['vals', { product_variant_ids: [[0, 0, { default_code: 'V1', list_price: 4 }]] }]] }], template: [tmpl(['write'], ['list_price', 'product_variant_ids'])] },
 ];
 

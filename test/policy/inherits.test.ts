@@ -220,3 +220,19 @@ test('load: link cells that may or may not name a template', () => runCases([
   { name: '... one of another model: refused', key: key([loader, templateWritesIn3]), call: load(['default_code', 'product_tmpl_id/id'], [['A', 'base.main_partner']]), expect: { verdict: 'deny', reason: /base\.main_partner.*res\.partner|res\.partner.*base\.main_partner/ } },
   { name: '... inherited columns written through to a template named by external id under a domain: refused (not read row by row)', key: key([loader, templateWritesIn3]), call: load(['default_code', 'name', 'product_tmpl_id/id'], [['A', 'Chair', 'product.product_template_4']]), expect: { verdict: 'deny', reason: /would write product\.template records without naming them/ } },
 ]));
+
+// BaseModel.copy_data leaves the link out (a new parent with every copied field), and product's own
+// copy copies the variant's template itself: create on the parent on every field, no domain.
+test('copy on an _inherits model copies the parent', () => {
+  const copier: Rule = { model: 'product.product', methods: ['copy'] };
+  const copy = (def?: RpcStruct): CallSpec => ({ model: 'product.product', method: 'copy', ids: [4], params: def === undefined ? [] : [['default', def]] });
+  runCases([
+    { name: 'copy alone: refused, naming create on product.template', key: key([copier]), call: copy(), expect: { verdict: 'deny', reason: /copying product\.product records also copies their product\.template \(product_tmpl_id\), every field of it: that needs create on product\.template \(every field\)/ } },
+    { name: '... allowed with create on product.template', key: key([copier, templates]), call: copy(), expect: { verdict: 'allow' } },
+    { name: '... not with a field list there (which fields are copied is known upstream only)', key: key([copier, { ...templates, fields: ['name', 'list_price'] }]), call: copy(), expect: { verdict: 'deny', reason: /needs create on product\.template \(every field\)/ } },
+    { name: '... not under a domain there', key: key([copier, templatesIn3]), call: copy(), expect: { verdict: 'deny', reason: /domain cannot be checked against/ } },
+    { name: '... write on product.template is not create', key: key([copier, templateWrites]), call: copy({ default_code: 'C9' }), expect: { verdict: 'deny', reason: /needs create on product\.template/ } },
+    { name: 'res.users: copying a user copies its partner', key: key([{ model: 'res.users', methods: ['copy'], allow_sensitive: true }]), call: { model: 'res.users', method: 'copy', ids: [5], params: [] }, expect: { verdict: 'deny', reason: /also copies their res\.partner \(partner_id\)/ } },
+    { name: 'a model without _inherits copies as before', key: key([{ model: 'crm.lead', methods: ['copy'] }]), call: { model: 'crm.lead', method: 'copy', ids: [4], params: [] }, expect: { verdict: 'allow' } },
+  ]);
+});
