@@ -22,7 +22,7 @@ import { READ_METHODS, READ_PRESET_ANY_VERSION, signatureOf, tableVersion } from
 import { addToScope } from './compact.js';
 import { HARMLESS_CONTEXT_KEYS, isSensitiveModel, RELATIONAL, X2MANY } from './decide.js';
 import { isFieldName } from './names.js';
-import { delegateLinks } from './inherits.js';
+import { delegateLinks, type DelegateLink } from './inherits.js';
 import type { RpcValue } from '../rpc/values.js';
 import { printable } from '../cli/printable.js';
 import { stringify } from 'yaml';
@@ -495,16 +495,21 @@ function relatedWrites(model: string, fields: string[], reach: Reach, opts: Sugg
   }
 }
 
-/** copy on an `_inherits` model copies the parent on every field (decide's copyParents): create there without a field list. */
-function copyParents(model: string, reach: Reach, opts: SuggestOptions): void {
+/** The `_inherits` links of `model`, or none while its schema (asked for) or a parent's is missing. */
+function parentLinks(model: string, reach: Reach, opts: SuggestOptions): DelegateLink[] {
   const schema = opts.schema?.(model);
   if (!schema) {
     reach.missing.add(model);
-    return;
+    return [];
   }
   const { links, unknown } = delegateLinks(schema, (m) => opts.schema?.(m));
   for (const u of unknown) reach.missing.add(u.parent);
-  for (const l of links) addTo(reach.whole, l.parent, ['create']);
+  return links;
+}
+
+/** copy on an `_inherits` model copies the parent on every field (decide's copyParents): create there without a field list. */
+function copyParents(model: string, reach: Reach, opts: SuggestOptions): void {
+  for (const l of parentLinks(model, reach, opts)) addTo(reach.whole, l.parent, ['create']);
 }
 
 /**
@@ -513,14 +518,7 @@ function copyParents(model: string, reach: Reach, opts: SuggestOptions): void {
  * record that names.
  */
 function nameCreateParents(model: string, defaults: string[], reach: Reach, opts: SuggestOptions): void {
-  const schema = opts.schema?.(model);
-  if (!schema) {
-    reach.missing.add(model);
-    return;
-  }
-  const { links, unknown } = delegateLinks(schema, (m) => opts.schema?.(m));
-  for (const u of unknown) reach.missing.add(u.parent);
-  for (const l of links) addTo(reach.whole, l.parent, [defaults.includes(l.field) ? 'write' : 'create']);
+  for (const l of parentLinks(model, reach, opts)) addTo(reach.whole, l.parent, [defaults.includes(l.field) ? 'write' : 'create']);
 }
 
 /**

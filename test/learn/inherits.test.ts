@@ -11,42 +11,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSchema, finishSchema } from '../standin/schema.js';
-import { Orm } from '../standin/orm.js';
-import { SCHEMA_ATTRIBUTES, decide } from '../../src/policy/decide.js';
-import { schemaFromFieldsGet } from '../../src/policy/schema.js';
-import { suggestScope, type LearnedCall, type Suggestion } from '../../src/policy/suggest.js';
-import { callFacts } from '../../src/proxy/facts.js';
-import { entryBody, sealLine, GENESIS } from '../../src/audit/chain.js';
+import { decide } from '../../src/policy/decide.js';
+import { suggestScope, type Suggestion } from '../../src/policy/suggest.js';
 import { shapes, type CallSpec } from '../policy/support.js';
+import { LEARNING, journaled, learnEnv, standinSchemas } from './support.js';
 import type { OdooCall } from '../../src/rpc/call.js';
 import type { DecideEnv, KeyScope, ModelSchema, Rule } from '../../src/policy/types.js';
 import type { RpcStruct, RpcValue } from '../../src/rpc/values.js';
-
-function standinSchemas(version: 18 | 19): (model: string) => ModelSchema | undefined {
-  const defs = buildSchema(version);
-  finishSchema(defs);
-  const env = new Orm({ version, schema: defs }).env(1, {}, true);
-  const cache = new Map<string, ModelSchema>();
-  return (model) => {
-    if (!defs.has(model)) return undefined;
-    if (!cache.has(model)) cache.set(model, schemaFromFieldsGet(env.fieldsGet(model, null, [...SCHEMA_ATTRIBUTES])));
-    return cache.get(model);
-  };
-}
-
-const envOf = (version: number, schema: DecideEnv['schema']): DecideEnv => ({ ip: '127.0.0.1', now: new Date('2026-11-30T10:00:00Z'), version, schema });
-const LEARNING: KeyScope = { id: '1e4a2b3c', name: 'learner', rules: [], limits: {}, learning: true };
-
-function journaled(call: OdooCall, version: number, seq: number): LearnedCall {
-  const body = entryBody(
-    { key: LEARNING.id, name: LEARNING.name, ip: '127.0.0.1', proto: call.protocol, model: call.model, method: call.method, ...callFacts(call, version, { learning: true }), decision: 'allow', rule: -1, outcome: 'ok', learning: true },
-    new Date(Date.parse('2026-11-30T09:00:00Z') + seq * 1000).toISOString(),
-    seq,
-    GENESIS,
-  );
-  return JSON.parse(sealLine(body).line) as LearnedCall;
-}
 
 function callsOf(spec: CallSpec, version: number): OdooCall[] {
   return shapes(spec, version).filter(({ shape }) => shape !== 'json2' || version >= 19).map(({ call }) => call);
@@ -56,14 +27,14 @@ function callsOf(spec: CallSpec, version: number): OdooCall[] {
 function refusal(rules: Rule[], calls: OdooCall[], version: number, schema: DecideEnv['schema'], limits: KeyScope['limits'] = {}): string | null {
   const key: KeyScope = { id: 'a1b2c3d4', name: 'learned', rules, limits };
   for (const call of calls) {
-    const d = decide(key, call, envOf(version, schema));
+    const d = decide(key, call, learnEnv(version, schema));
     if (d.verdict !== 'allow') return `${call.protocol}/${call.entry}: ${d.verdict === 'deny' ? d.reason : `needs ${d.models.join(', ')}`}`;
   }
   return null;
 }
 
 function learn(calls: OdooCall[], version: number, schema: DecideEnv['schema']): Suggestion {
-  for (const call of calls) assert.equal(decide(LEARNING, call, envOf(version, schema)).verdict, 'allow', `learning mode refuses ${call.model}.${call.method}`);
+  for (const call of calls) assert.equal(decide(LEARNING, call, learnEnv(version, schema)).verdict, 'allow', `learning mode refuses ${call.model}.${call.method}`);
   return suggestScope(calls.map((call, i) => journaled(call, version, i)), { version, schema });
 }
 

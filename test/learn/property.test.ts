@@ -13,32 +13,16 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSchema, finishSchema } from '../standin/schema.js';
-import { Orm } from '../standin/orm.js';
-import { SCHEMA_ATTRIBUTES, decide, isSensitiveModel } from '../../src/policy/decide.js';
-import { schemaFromFieldsGet } from '../../src/policy/schema.js';
-import { suggestScope, type LearnedCall, type Suggestion } from '../../src/policy/suggest.js';
+import { decide, isSensitiveModel } from '../../src/policy/decide.js';
+import { suggestScope, type Suggestion } from '../../src/policy/suggest.js';
 import { callFacts } from '../../src/proxy/facts.js';
-import { entryBody, sealLine, GENESIS } from '../../src/audit/chain.js';
 import { shapes, type CallSpec } from '../policy/support.js';
+import { LEARNING, journaled, learnEnv, standinSchemas } from './support.js';
 import type { OdooCall } from '../../src/rpc/call.js';
-import type { DecideEnv, KeyScope, ModelSchema } from '../../src/policy/types.js';
+import type { DecideEnv, KeyScope } from '../../src/policy/types.js';
 import type { RpcValue } from '../../src/rpc/values.js';
 
 const VERSIONS = [18, 19] as const;
-
-/** What `scope suggest` and the proxy read from Odoo: fields_get with SCHEMA_ATTRIBUTES, here from the stand-in. */
-function standinSchemas(version: 18 | 19): (model: string) => ModelSchema | undefined {
-  const defs = buildSchema(version);
-  finishSchema(defs);
-  const env = new Orm({ version, schema: defs }).env(1, {}, true);
-  const cache = new Map<string, ModelSchema>();
-  return (model) => {
-    if (!defs.has(model)) return undefined;
-    if (!cache.has(model)) cache.set(model, schemaFromFieldsGet(env.fieldsGet(model, null, [...SCHEMA_ATTRIBUTES])));
-    return cache.get(model);
-  };
-}
 
 interface Made {
   spec: CallSpec;
@@ -177,26 +161,9 @@ function callsOf(made: Made, version: number): OdooCall[] {
   return shapes(made.spec, version).filter(({ shape }) => shape !== 'json2' || version >= 19).map(({ call }) => call);
 }
 
-function env(version: number, schema: DecideEnv['schema']): DecideEnv {
-  return { ip: '127.0.0.1', now: new Date('2026-11-30T10:00:00Z'), version, schema };
-}
-
-const LEARNING: KeyScope = { id: '1e4a2b3c', name: 'learner', rules: [], limits: {}, learning: true };
-
-/** What the proxy journals for a learning key's allowed call, read back as `scope suggest` reads it. */
-function journaled(call: OdooCall, version: number, seq: number): LearnedCall {
-  const body = entryBody(
-    { key: LEARNING.id, name: LEARNING.name, ip: '127.0.0.1', proto: call.protocol, model: call.model, method: call.method, ...callFacts(call, version, { learning: true }), decision: 'allow', rule: -1, outcome: 'ok', learning: true },
-    new Date(Date.parse('2026-11-30T09:00:00Z') + seq * 1000).toISOString(),
-    seq,
-    GENESIS,
-  );
-  return JSON.parse(sealLine(body).line) as LearnedCall;
-}
-
 function learn(calls: OdooCall[], version: number, schema: DecideEnv['schema']): Suggestion {
   for (const call of calls) {
-    const d = decide(LEARNING, call, env(version, schema));
+    const d = decide(LEARNING, call, learnEnv(version, schema));
     assert.equal(d.verdict, 'allow', `the corpus holds a call learning mode refuses: ${call.model}.${call.method} ${JSON.stringify(d)}`);
   }
   return suggestScope(calls.map((call, i) => journaled(call, version, i)), { version, schema });
@@ -205,7 +172,7 @@ function learn(calls: OdooCall[], version: number, schema: DecideEnv['schema']):
 /** Why the suggested scope does not serve `call` as learning mode did, or null when it does. */
 function shortfall(s: Suggestion, call: OdooCall, version: number, schema: DecideEnv['schema']): string | null {
   const key: KeyScope = { id: 'a1b2c3d4', name: 'learned', rules: s.rules, limits: s.limits };
-  const d = decide(key, call, env(version, schema));
+  const d = decide(key, call, learnEnv(version, schema));
   const what = `${version} ${call.protocol}/${call.entry} ${call.model}.${call.method}`;
   if (d.verdict !== 'allow') return `${what}: ${d.verdict === 'deny' ? d.reason : `needs schemas ${d.models.join(', ')}`}`;
   // A linked record's name the learning key saw must not be hidden now (sensitive models excepted:
@@ -252,7 +219,7 @@ for (const version of VERSIONS) {
       const key: KeyScope = { id: 'a1b2c3d4', name: 'learned', rules: s.rules, limits: s.limits };
       for (const made of g.outside) {
         for (const call of callsOf(made, version)) {
-          const d = decide(key, call, env(version, schema));
+          const d = decide(key, call, learnEnv(version, schema));
           if (d.verdict !== 'deny') problems.push(`[${g.name}] not made, yet ${d.verdict}: ${call.model}.${call.method} ${JSON.stringify(made.spec.params)} under ${JSON.stringify(s.rules)}`);
         }
       }
