@@ -4,7 +4,8 @@
 // seed and path to replay it, and exits 1.
 
 import fc from 'fast-check';
-import { loadCorpus, TARGETS } from './targets.js';
+import { loadCorpus, TARGETS as BASE_TARGETS } from './targets.js';
+import { INHERITS_TARGETS } from './inherits-target.js';
 import { fuzzProxy } from './proxy-target.js';
 
 function arg(name: string): string | undefined {
@@ -20,6 +21,7 @@ if (!Number.isFinite(seconds) || seconds <= 0) {
   process.exit(2);
 }
 
+const TARGETS = [...BASE_TARGETS, ...INHERITS_TARGETS];
 const corpus = loadCorpus();
 const names = [...TARGETS.map((t) => t.name), 'proxy: unauthenticated and malformed requests over HTTP'].filter((n) => !only || n.includes(only));
 if (names.length === 0) {

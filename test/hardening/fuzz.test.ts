@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { allowProblems, callOf, loadCorpus, TARGETS, type CallSpec } from '../fuzz/targets.js';
 import { fuzzProxy } from '../fuzz/proxy-target.js';
+import { INHERITS_TARGETS, inheritsProblems } from '../fuzz/inherits-target.js';
 import type { Decision, KeyScope, UpstreamCheck } from '../../src/policy/types.js';
 import type { RpcValue } from '../../src/rpc/values.js';
 
@@ -17,7 +18,7 @@ test('the seed corpus holds every recorded request', () => {
   assert.ok(corpus.calls.length > 50, `${corpus.calls.length} object calls decoded`);
 });
 
-for (const target of TARGETS) {
+for (const target of [...TARGETS, ...INHERITS_TARGETS]) {
   test(`fuzz, fixed seed: ${target.name} (${target.quickRuns} runs)`, () => {
     fc.assert(target.property(corpus), { seed: SEED, numRuns: target.quickRuns });
   });
@@ -109,4 +110,40 @@ test('the scope oracle flags an allowed load that writes, updates or links outsi
   const update = load(['id', 'name'], [['__export__.crm_lead_15_cd34', 'x']]);
   assert.ok(allowProblems(writes, update, allow(update), 19).some((p) => /row updating crm.lead 15 is not checked/.test(p)));
   assert.deepEqual(allowProblems(writes, update, allow(update, [{ kind: 'ids_in_domain', model: 'crm.lead', ids: [15], domain: [['type', '=', 'opportunity']], reason: 'r' }]), 19), []);
+});
+
+test('the _inherits oracle flags a template created or written outside the key, in each way it checks', () => {
+  const P = 'product.product';
+  const T = 'product.template';
+  const variants = { model: P, methods: ['create', 'web_save', 'copy', 'name_create', 'load'] };
+  const k = (...rules: KeyScope['rules']): KeyScope => ({ id: '7f3a9c2e', name: 'k', rules: [variants, ...rules], limits: {} });
+  const allow = (spec: CallSpec, checks: UpstreamCheck[] = []): Extract<Decision, { verdict: 'allow' }> => ({ verdict: 'allow', rule: 0, call: callOf(spec), checks, redactions: [], notes: [] });
+  const create = (vals: Record<string, RpcValue>, context?: Record<string, RpcValue>): CallSpec => ({ model: P, method: 'create', entry: 'json2', positional: 0, params: { vals_list: [vals] }, ...(context ? { context } : {}) });
+  const load = (fields: string[], row: RpcValue[], context?: Record<string, RpcValue>): CallSpec => ({ model: P, method: 'load', entry: 'json2', positional: 0, params: { fields, data: [row] }, ...(context ? { context } : {}) });
+  const in3 = [['categ_id', '=', 3]];
+  const check7: UpstreamCheck = { kind: 'ids_in_domain', model: T, ids: [7], domain: in3, reason: 'r' };
+  const cases: [string, KeyScope, CallSpec, UpstreamCheck[], RegExp | null][] = [
+    ['no link: a template created, create there allows it', k({ model: T, methods: ['create'] }), create({ name: 'x' }), [], null],
+    ['... no create rule there', k({ model: T, methods: ['write'] }), create({ name: 'x' }), [], /template is created/],
+    ['... the link false creates one too', k(), create({ product_tmpl_id: false }), [], /template is created/],
+    ["... a context default's field outside the rule's fields", k({ model: T, methods: ['create'], fields: ['name'] }), create({ name: 'x' }, { default_list_price: 5 }), [], /template is created/],
+    ['... a domain the values do not show to hold', k({ model: T, methods: ['create'], domain: in3 }), create({ name: 'x' }), [], /template is created/],
+    ['... a domain they do', k({ model: T, methods: ['create'], domain: in3 }), create({ name: 'x', categ_id: 3 }), [], null],
+    ['the link given: its template written, no write rule', k({ model: T, methods: ['create'] }), create({ name: 'x', product_tmpl_id: 7 }), [], /no write rule there covers/],
+    ['... under a domain, unchecked', k({ model: T, methods: ['write'], domain: in3 }), create({ name: 'x', product_tmpl_id: 7 }), [], /no check names it/],
+    ['... checked', k({ model: T, methods: ['write'], domain: in3 }), create({ name: 'x', product_tmpl_id: 7 }), [check7], null],
+    ['default_product_tmpl_id: a write rule with fields is not enough', k({ model: T, methods: ['write'], fields: ['name'] }), create({ name: 'x' }, { default_product_tmpl_id: 7 }), [], /default_product_tmpl_id/],
+    ['copy: a create rule with a domain is not enough', k({ model: T, methods: ['create'], domain: in3 }), { model: P, method: 'copy', entry: 'json2', positional: 0, ids: [4], params: {} }, [], /without a domain/],
+    ['name_create: the name is not known for the domain', k({ model: T, methods: ['create'], domain: [['name', '=', 'Chair']] }), { model: P, method: 'name_create', entry: 'json2', positional: 0, params: { name: 'Chair' }, context: { default_name: 'Chair' } }, [], /template is created/],
+    ['load: an empty link cell creates the template', k({ model: T, methods: ['write'] }), load(['name', 'product_tmpl_id/.id'], ['x', '']), [], /template is created/],
+    ["... 'No' under /id too", k({ model: T, methods: ['write'] }), load(['name', 'product_tmpl_id/id'], ['x', 'No']), [], /template is created/],
+    ['... a bare external id may be a language\'s "no"', k({ model: T, methods: ['write'] }), load(['name', 'product_tmpl_id:id'], ['x', 'tmpl7']), [], /template is created/],
+    ['... a link cell naming template 7 writes it, unchecked under a domain', k({ model: T, methods: ['write'], domain: in3 }), load(['name', 'product_tmpl_id.id'], ['x', ' 7']), [], /template 7 .*no check names it/],
+    ['... no link column, default_product_tmpl_id: every field written', k({ model: T, methods: ['write'], domain: in3 }), load(['name'], ['x'], { default_product_tmpl_id: 7 }), [], /default_product_tmpl_id/],
+  ];
+  for (const [what, key, spec, checks, says] of cases) {
+    const problems = inheritsProblems(key, spec, allow(spec, checks));
+    if (says) assert.ok(problems.some((x) => says.test(x)), `${what}: ${JSON.stringify(problems)}`);
+    else assert.deepEqual(problems, [], what);
+  }
 });
