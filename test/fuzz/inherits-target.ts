@@ -17,11 +17,10 @@
 //   default_<link> a write), its domain judged with the name unknown.
 
 import fc from 'fast-check';
-import { decide } from '../../src/policy/decide.js';
-import type { Decision, DecideEnv, KeyScope, Rule } from '../../src/policy/types.js';
+import type { Decision, KeyScope, Rule } from '../../src/policy/types.js';
 import { isStruct, type RpcStruct, type RpcValue } from '../../src/rpc/values.js';
 import { SCHEMAS, XMLIDS } from '../policy/support.js';
-import { allowProblems, callOf, type CallSpec, type FuzzTarget } from './targets.js';
+import { allowProblems, callOf, decideLooked, globMatches, type CallSpec, type FuzzTarget } from './targets.js';
 
 const P = 'product.product';
 const T = 'product.template';
@@ -136,25 +135,11 @@ export function inheritsKeyAround(spec: CallSpec): fc.Arbitrary<KeyScope> {
   });
 }
 
-function envFor(version: number, looked: ReadonlySet<string>): DecideEnv {
-  return {
-    ip: '203.0.113.7', now: new Date('2026-11-30T10:00:00Z'), version, schema: (m) => SCHEMAS[m],
-    externalId: (x) => (looked.has(x) ? (Object.prototype.hasOwnProperty.call(IDS, x) ? IDS[x]! : null) : undefined),
-  };
-}
-
 /** decide() as the proxy runs it: the external ids it asks for looked up in IDS, then again. */
 export function decideInherits(key: KeyScope, spec: CallSpec, version: number): Decision {
-  const looked = new Set<string>();
-  for (let round = 0; ; round++) {
-    const d = decide(key, callOf(spec), envFor(version, looked));
-    if (d.verdict !== 'need_schema' || !d.xmlids?.length || round > 2) return d;
-    for (const x of d.xmlids) looked.add(x);
-  }
+  return decideLooked(key, callOf(spec), version, {}, { schemas: SCHEMAS, xmlids: IDS }).d;
 }
 
-const globMatches = (pattern: string, model: string): boolean =>
-  pattern.includes('*') ? new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.]/g, '\\.')).join('.*')}$`).test(model) : pattern === model;
 const pyFalsy = (v: RpcValue | undefined): boolean => v === undefined || v === null || v === false || v === 0 || v === '' || (Array.isArray(v) && v.length === 0);
 const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 

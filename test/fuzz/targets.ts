@@ -607,11 +607,18 @@ export function callOf(spec: CallSpec): OdooCall {
   return { protocol: 'xmlrpc', entry: spec.entry, db: 'odoo19', uid: 2, credential: TOKEN, model: spec.model, method: spec.method, args, kwargs };
 }
 
-/** The fuzz env; `looked` holds the external ids the proxy has looked up in FUZZ_XMLIDS for this call. */
-function envFor(version: number, looked: ReadonlySet<string> = new Set()): DecideEnv {
+/** The database a fuzz target decides against: models' fields and ir.model.data's external ids. */
+export interface FuzzWorld {
+  schemas: Record<string, ModelSchema>;
+  xmlids: Record<string, { model: string; id: number }>;
+}
+const FUZZ_WORLD: FuzzWorld = { schemas: FUZZ_SCHEMAS, xmlids: FUZZ_XMLIDS };
+
+/** The fuzz env; `looked` holds the external ids the proxy has looked up in the world's ir.model.data for this call. */
+function envFor(version: number, looked: ReadonlySet<string> = new Set(), world: FuzzWorld = FUZZ_WORLD): DecideEnv {
   return {
-    ip: '203.0.113.7', now: new Date('2026-11-30T10:00:00Z'), version, schema: (m) => FUZZ_SCHEMAS[m],
-    externalId: (x) => (looked.has(x) ? (Object.prototype.hasOwnProperty.call(FUZZ_XMLIDS, x) ? FUZZ_XMLIDS[x]! : null) : undefined),
+    ip: '203.0.113.7', now: new Date('2026-11-30T10:00:00Z'), version, schema: (m) => world.schemas[m],
+    externalId: (x) => (looked.has(x) ? (Object.prototype.hasOwnProperty.call(world.xmlids, x) ? world.xmlids[x]! : null) : undefined),
   };
 }
 
@@ -620,11 +627,11 @@ function envFor(version: number, looked: ReadonlySet<string> = new Set()): Decid
  * FUZZ_XMLIDS and it decides again. Problems: an external id asked for twice, or a second look-up
  * (every external id of a call is asked for at once).
  */
-export function decideLooked(key: KeyScope, call: OdooCall, version: number, base: Partial<DecideEnv> = {}): { d: Decision; problems: string[] } {
+export function decideLooked(key: KeyScope, call: OdooCall, version: number, base: Partial<DecideEnv> = {}, world: FuzzWorld = FUZZ_WORLD): { d: Decision; problems: string[] } {
   const looked = new Set<string>();
   const problems: string[] = [];
   for (let round = 0; ; round++) {
-    const d = decide(key, call, { ...envFor(version, looked), ...base });
+    const d = decide(key, call, { ...envFor(version, looked, world), ...base });
     if (d.verdict !== 'need_schema' || !d.xmlids?.length) return { d, problems };
     const again = d.xmlids.filter((x) => looked.has(x));
     if (again.length) problems.push(`asked again for external ids already looked up: ${again.join(', ')}`);
@@ -641,7 +648,7 @@ const READ_PRESET: Record<number, string[]> = {
 const SENSITIVE = new Set(SENSITIVE_MODELS);
 const SEARCHES = new Set(['search', 'search_read', 'search_count', 'web_search_read', 'search_fetch', 'read_group', 'name_search']);
 
-function globMatches(pattern: string, model: string): boolean {
+export function globMatches(pattern: string, model: string): boolean {
   if (!pattern.includes('*')) return pattern === model;
   return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.]/g, '\\.')).join('.*')}$`).test(model);
 }
