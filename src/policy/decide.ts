@@ -1219,10 +1219,8 @@ class RuleEval {
       else if (own(vals, link)) {
         if (pyFalsy(vals[link])) creates = true;
         else ids = single(vals[link]!, `${what}['${link}']`);
-      } else if (own(this.st.defaults, link) && !pyFalsy(this.st.defaults[link])) {
-        ids = single(this.st.defaults[link]!, `context['default_${link}']`);
-        byDefault = true;
-      } else creates = true;
+      } else if ((ids = this.defaultLinkIds(link)) !== undefined) byDefault = true;
+      else creates = true;
       if (creates) {
         const fields = [...inherited, ...this.defaultedFields(parent, parentVals, undefined)];
         const via = `${what}: creating ${model} also creates its ${parent} (${link})${fields.length ? ` with ${fieldList(fields)}` : ''}`;
@@ -1240,6 +1238,15 @@ class RuleEval {
       }
     }
     return skip;
+  }
+
+  /** The record a context `default_<link>` names for the records that leave the link out: none when absent or false. */
+  defaultLinkIds(link: string): number[] | undefined {
+    if (!Object.prototype.hasOwnProperty.call(this.st.defaults, link) || pyFalsy(this.st.defaults[link])) return undefined;
+    const given = this.st.defaults[link]!;
+    const where = `context['default_${link}']`;
+    if (typeof given !== 'number') deny(`${where}: a many2one value must be a record id`);
+    return idList(given, where);
   }
 
   /**
@@ -1293,10 +1300,9 @@ class RuleEval {
     const { links, unknown } = this.delegatesOf(this.model, schema);
     for (const u of unknown) this.schema(u.parent); // decided again with it
     for (const { field: link, parent, inherited } of links) {
-      const given = this.st.defaults[link];
-      if (Object.prototype.hasOwnProperty.call(this.st.defaults, link) && !pyFalsy(given)) {
-        if (typeof given !== 'number') deny(`context['default_${link}']: a many2one value must be a record id`);
-        this.defaultParentWrite(this.model, link, parent, idList(given, `context['default_${link}']`), inherited, {}, 'name_create: ', 0);
+      const named = this.defaultLinkIds(link);
+      if (named) {
+        this.defaultParentWrite(this.model, link, parent, named, inherited, {}, 'name_create: ', 0);
         continue;
       }
       const via = `name_create: creating ${this.model} also creates its ${parent} (${link}; with the name, if the name field is inherited)`;
@@ -2592,10 +2598,9 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     // A link column puts the link in every row's values (an empty cell as False), so a
     // default_<link> fills it only where there is none: then every row writes that record, as in
     // create (RuleEval.defaultParentWrite), the columns also written through below.
-    if (linkCols.length === 0 && Object.prototype.hasOwnProperty.call(ev.st.defaults, link) && !pyFalsy(ev.st.defaults[link])) {
-      const given = ev.st.defaults[link]!;
-      if (typeof given !== 'number') deny(`context['default_${link}']: a many2one value must be a record id`);
-      ev.defaultParentWrite(ev.model, link, parent, idList(given, `context['default_${link}']`), inherited.filter((f) => !byHead.has(f)), {}, 'load: ', 0);
+    const named = linkCols.length === 0 ? ev.defaultLinkIds(link) : undefined;
+    if (named) {
+      ev.defaultParentWrite(ev.model, link, parent, named, inherited.filter((f) => !byHead.has(f)), {}, 'load: ', 0);
       continue;
     }
     // A cell names the parent only where Odoo certainly reads it as a reference: db_id_for reads
