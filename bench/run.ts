@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { machineInfo, describeMachine, loadNow } from './lib/machine.js';
 import type { Row } from './lib/row.js';
 import { smallRow, small1msRow, small1msPinnedRow } from './rows/small.js';
-import { streamRow } from './rows/stream.js';
+import { streamRow, streamPinnedRow } from './rows/stream.js';
 import { decideRow } from './rows/decide.js';
 import { registryRow } from './rows/registry.js';
 import { cliRow } from './rows/cli.js';
@@ -23,7 +23,7 @@ import { reconnectRow } from './rows/reconnect.js';
 import { remoteRow } from './rows/remote.js';
 import { wrkRow } from './rows/wrk.js';
 
-const ROWS: Row[] = [smallRow, small1msRow, small1msPinnedRow, streamRow, decideRow, registryRow, cliRow, auditRow, journalRow, floodRow, reconnectRow, remoteRow, wrkRow];
+const ROWS: Row[] = [smallRow, small1msRow, small1msPinnedRow, streamRow, streamPinnedRow, decideRow, registryRow, cliRow, auditRow, journalRow, floodRow, reconnectRow, remoteRow, wrkRow];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
