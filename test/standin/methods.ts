@@ -218,7 +218,8 @@ export function methodTable(version: Version): Map<string, MethodSpec & { availa
     available: (m) => m.name === 'res.users',
     run: (env): RpcStruct => {
       const user = env.orm.record('res.users', env.uid);
-      return user ? { lang: user.lang ?? 'en_US', tz: user.tz ?? false, uid: env.uid } : {};
+      // lang and tz are the user's partner's (inherited fields)
+      return user ? { lang: env.orm.valueOf('res.users', user, 'lang') || 'en_US', tz: env.orm.valueOf('res.users', user, 'tz'), uid: env.uid } : {};
     },
   });
   const isLead = (m: ModelDef): boolean => m.name === 'crm.lead';

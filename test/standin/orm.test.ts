@@ -231,6 +231,62 @@ for (const version of [18, 19] as const) {
         assert.equal(s.orm.get('product.product', deskVariant!), undefined);
       });
 
+      test('res.users _inherits res.partner: fields_get, create with and without partner_id, reads, search, order and writes through the partner, copy', () => {
+        const fg = s.orm.call('res.users', 'fields_get', [], { attributes: ['related', 'required', 'readonly', 'store', 'type', 'relation'] }) as Record<string, RpcStruct>;
+        const partnerFg = s.orm.call('res.partner', 'fields_get', [], { attributes: ['type'] }) as Record<string, RpcStruct>;
+        // every partner field is on the user; those the user does not define are related partner_id.<name>
+        assert.deepEqual(Object.keys(partnerFg).filter((n) => !(n in fg)), []);
+        assert.deepEqual(fg.partner_id, { readonly: false, relation: 'res.partner', required: true, store: true, type: 'many2one' });
+        assert.deepEqual(fg.name, { readonly: false, related: 'partner_id.name', required: false, store: false, type: 'char' });
+        assert.deepEqual(fg.email, { readonly: false, related: 'partner_id.email', required: false, store: false, type: 'char' });
+        for (const n of ['lang', 'tz', 'phone', 'street', 'parent_id', 'is_company', 'user_ids']) assert.equal(fg[n]!.related, `partner_id.${n}`, n);
+        // the user's own definitions win where res_users.py declares them
+        for (const n of ['id', 'login', 'active', 'company_id', 'company_ids', 'share', 'tz_offset', 'create_uid', 'write_date']) assert.equal(fg[n]!.related, undefined, n);
+        assert.deepEqual(fg.company_id, { readonly: false, relation: 'res.company', required: true, store: true, type: 'many2one' });
+        const related = Object.values(fg).filter((f) => typeof f.related === 'string' && f.related.startsWith('partner_id.')).length;
+        assert.ok(related * 2 > Object.keys(partnerFg).length, `${related} of ${Object.keys(partnerFg).length}`);
+
+        // Without partner_id: a partner made of the inherited values (and its defaults, default_<field> included).
+        const partners = s.orm.search('res.partner', [], { context: { active_test: false } }).length;
+        const ann = s.orm.create('res.users', { name: 'Inh Ann', login: 'inh-ann', email: 'ann@example.com', phone: '+1 555', company_ids: [[6, 0, [1]]] }, { context: { default_function: 'Buyer' } });
+        assert.equal(s.orm.search('res.partner', [], { context: { active_test: false } }).length, partners + 1);
+        const annPartner = s.orm.get('res.users', ann)!.partner_id as number;
+        assert.deepEqual(s.orm.read('res.partner', annPartner, ['name', 'email', 'phone', 'function', 'type', 'active', 'user_ids'])[0], { id: annPartner, name: 'Inh Ann', email: 'ann@example.com', phone: '+1 555', function: 'Buyer', type: 'contact', active: true, user_ids: [ann] });
+        assert.equal(s.orm.get('res.users', ann)!.name, undefined, 'name is not stored on the user');
+        assert.deepEqual(s.orm.read('res.users', ann, ['name', 'email', 'phone', 'login', 'partner_id', 'display_name'])[0], { id: ann, name: 'Inh Ann', email: 'ann@example.com', phone: '+1 555', login: 'inh-ann', partner_id: [annPartner, 'Inh Ann'], display_name: 'Inh Ann' });
+        // The partner's required name: no partner, no user.
+        assert.match(odooErrorOf(() => s.orm.create('res.users', { login: 'inh-noname' })).message, /Contacts require a name/);
+        assert.deepEqual(s.orm.search('res.users', [['login', '=', 'inh-noname']], { context: { active_test: false } }), []);
+
+        // With partner_id: the given values are written on that partner, none of its defaults; the
+        // partner follows the user's active flag (ResUsers.create).
+        const bob = s.orm.create('res.partner', { name: 'Inh Bob', email: 'bob@old.example.com', function: 'Chef', active: false });
+        const bobUser = s.orm.create('res.users', { partner_id: bob, login: 'inh-bob', email: 'bob@example.com' }, { context: { default_function: 'Buyer' } });
+        assert.deepEqual(s.orm.read('res.partner', bob, ['name', 'email', 'function', 'active'])[0], { id: bob, name: 'Inh Bob', email: 'bob@example.com', function: 'Chef', active: true });
+        assert.equal(s.orm.search('res.partner', [], { context: { active_test: false } }).length, partners + 2);
+
+        // Writes of inherited fields go to the partner; search and order go through it.
+        s.orm.write('res.users', bobUser, { name: 'Inh Bob B', city: 'Ghent', login: 'inh-bob2' });
+        assert.deepEqual(s.orm.read('res.partner', bob, ['name', 'city'])[0], { id: bob, name: 'Inh Bob B', city: 'Ghent' });
+        assert.equal(s.orm.get('res.users', bobUser)!.login, 'inh-bob2');
+        assert.deepEqual(s.orm.search('res.users', [['name', '=like', 'Inh %']], { order: 'name desc' }), [bobUser, ann]);
+        assert.deepEqual(s.orm.search('res.users', [['city', '=', 'Ghent']]), [bobUser]);
+        assert.deepEqual(s.orm.search('res.users', [['partner_id.email', '=', 'ann@example.com']]), [ann]);
+
+        // copy: a new partner with the copied inherited fields (copy_data leaves the link out); "(copy)" names.
+        const [annCopy] = s.orm.call('res.users', 'copy', [ann]) as number[];
+        const copyPartner = s.orm.get('res.users', annCopy!)!.partner_id as number;
+        assert.notEqual(copyPartner, annPartner);
+        assert.deepEqual(s.orm.read('res.users', annCopy!, ['name', 'login', 'email', 'phone'])[0], { id: annCopy, name: 'Inh Ann (copy)', login: 'inh-ann (copy)', email: 'ann@example.com', phone: '+1 555' });
+
+        // The seeded users keep their ids and their partners'.
+        const admin = s.orm.read('res.users', 2, ['name', 'login', 'partner_id', 'lang', 'tz'])[0]!;
+        assert.deepEqual([admin.login, (admin.partner_id as [number, string])[0], admin.lang, admin.tz], ['admin', 3, 'en_US', false]);
+        assert.equal(admin.name, s.orm.get('res.partner', 3)!.name);
+        assert.equal((s.orm.read('res.users', version >= 19 ? 7 : 8, ['partner_id'])[0]!.partner_id as [number, string])[0], integrationPartner);
+        for (const id of [ann, bobUser, annCopy!]) s.orm.unlink('res.users', id);
+      });
+
       test('unlink clears many2one references and many2many links', () => {
         const p = s.orm.create('res.partner', { name: 'Short-lived' });
         const lead = s.orm.create('crm.lead', { name: 'refers to it', partner_id: p });

@@ -514,6 +514,16 @@ export class Env {
         throw e;
       }
     }
+    // ResUsers.create: the partner's company follows the user's where it has one, and its active
+    // flag the user's, written as the user (on a partner the values named too).
+    if (model === 'res.users') {
+      for (const id of ids) {
+        const user = this.orm.record(model, id)!;
+        const partner = this.orm.record('res.partner', user.partner_id as number);
+        if (!partner) continue;
+        this.write('res.partner', [partner.id], { ...(partner.company_id ? { company_id: user.company_id as number } : {}), active: user.active !== false });
+      }
+    }
     // ProductTemplate.create: a template created on its own gets its variant (_create_variant_ids).
     if (model === 'product.template' && !('create_product_product' in this.context)) {
       this.create('product.product', ids.map((id) => ({ product_tmpl_id: id })));
@@ -840,14 +850,27 @@ export class Env {
     for (const id of ids) {
       const rec = this.orm.record(model, id)!;
       const vals: RpcStruct = {};
+      // BaseModel.copy_data on an _inherits model leaves the link out (a new parent is created with
+      // the copied inherited fields), unless `default` names it: then the parent's fields are its.
+      const links = new Set(Object.values(def.inherits ?? {}));
+      const linkGiven = (f: FieldDef): boolean => isStruct(defaults) && f.inherited !== undefined && f.inherited.link in defaults;
       for (const f of def.fields.values()) {
-        if (MAGIC.has(f.name) || !isStored(f) || f.copy === false || f.type === 'one2many') continue;
-        const v = rec[f.name];
+        if (MAGIC.has(f.name) || f.copy === false || f.type === 'one2many' || links.has(f.name)) continue;
+        // an inherited field is copied as its parent field is (stored ones: `copy=field.copy`)
+        const copied = f.inherited ? !linkGiven(f) && isStored(this.model(f.inherited.parent).fields.get(f.name)!) : isStored(f);
+        if (!copied) continue;
+        const v = f.inherited ? this.orm.valueOf(model, rec, f.name) : rec[f.name];
         if (f.type === 'many2many' && !f.opaque) vals[f.name] = [[6, 0, (v as number[]) ?? []]];
         else if (f.type === 'many2one' && !f.opaque) vals[f.name] = v as RpcValue;
         else if (!f.opaque) vals[f.name] = outputValue(f, v, () => '', false);
       }
       if (model === 'res.partner' && typeof rec.name === 'string') vals.name = `${rec.name} (copy)`;
+      // ResUsers.copy_data: "<name> (copy)" unless default gives a name or a partner, "<login> (copy)".
+      if (model === 'res.users') {
+        const given = isStruct(defaults) ? defaults : {};
+        if (!('name' in given) && !('partner_id' in given)) vals.name = `${String(this.orm.valueOf(model, rec, 'name'))} (copy)`;
+        if (!('login' in given)) vals.login = `${String(rec.login)} (copy)`;
+      }
       if (isStruct(defaults)) Object.assign(vals, defaults);
       out.push(...this.create(model, [vals]));
     }

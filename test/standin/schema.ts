@@ -584,36 +584,45 @@ export function buildSchema(version: Version, opts: SchemaOptions = {}): Map<str
     },
   });
 
-  models.push(
-    simpleModel(version, {
-      name: 'res.users',
-      description: 'User',
-      order: 'name, login',
-      recName: 'name',
-      access: READ_USERS_MANAGE(['base.group_erp_manager']),
-      className: 'Users',
-      module: 'base',
-      displayName: (rec, ctx) => String(ctx.orm.table('res.partner').get(rec.partner_id as number)?.name ?? rec.login),
-      own: [
-        fld('partner_id', 'many2one', 'Related Partner', { relation: 'res.partner', required: true, ondelete: 'restrict' }),
-        fld('login', 'char', 'Login', { required: true }),
-        fld('name', 'char', 'Name', {
-          related: 'partner_id.name',
-          compute: (rec, ctx) => (ctx.orm.table('res.partner').get(rec.partner_id as number)?.name as string) ?? false,
-          inverse: () => ({}),
-          searchable: true,
-        }),
-        fld('email', 'char', 'Email', { related: 'partner_id.email', compute: (rec, ctx) => (ctx.orm.table('res.partner').get(rec.partner_id as number)?.email as string) ?? false, searchable: true }),
-        fld('active', 'boolean', 'Active', { default: true }),
-        fld('company_id', 'many2one', 'Company', { relation: 'res.company', required: true, default: 1 }),
-        fld('company_ids', 'many2many', 'Companies', { relation: 'res.company', default: [1] }),
-        fld('share', 'boolean', 'Share User', { readonly: true }),
-        fld('lang', 'selection', 'Language', { default: 'en_US', selection: [['en_US', 'English (US)']] }),
-        fld('tz', 'selection', 'Timezone'),
-        fld('login_date', 'datetime', 'Latest Login', { readonly: true }),
-      ],
-    }),
-  );
+  // res.users `_inherits` res.partner through partner_id (odoo/addons/base/models/res_users.py,
+  // 16.0-19.0): the user defines partner_id, login, active, company_id, company_ids, share,
+  // login_date and tz_offset itself (its own definitions win over the partner's active, company_id
+  // and tz_offset); name and email it declares as `related='partner_id.<name>', inherited=True,
+  // readonly=False`, which is what _add_inherited_fields makes of every other partner field (lang,
+  // tz, phone, street, ...). Reads, searches, orders and writes of those go through the partner.
+  const partnerDef = models.find((m) => m.name === 'res.partner')!;
+  const userOwn = [
+    fld('partner_id', 'many2one', 'Related Partner', { relation: 'res.partner', required: true, ondelete: 'restrict' }),
+    fld('login', 'char', 'Login', { required: true }),
+    fld('active', 'boolean', 'Active', { default: true }),
+    fld('company_id', 'many2one', 'Company', { relation: 'res.company', required: true, default: 1 }),
+    fld('company_ids', 'many2many', 'Companies', { relation: 'res.company', default: [1] }),
+    fld('share', 'boolean', 'Share User', { readonly: true }),
+    fld('login_date', 'datetime', 'Latest Login', { readonly: true }),
+    fld('tz_offset', 'char', 'Timezone offset', { readonly: true, compute: () => '+0000' }),
+  ];
+  const userFields = ordered(version, userOwn);
+  const userInherited = inheritedFields(partnerDef, 'partner_id', userFields);
+  // name and email where res_users.py declares them (after company_ids), the rest after the own fields.
+  const declared = new Set(['name', 'email']);
+  const withDeclared = new Map<string, FieldDef>();
+  for (const [n, f] of userFields) {
+    withDeclared.set(n, f);
+    if (n === 'company_ids') for (const g of userInherited) if (declared.has(g.name)) withDeclared.set(g.name, g);
+  }
+  for (const g of userInherited) if (!declared.has(g.name)) withDeclared.set(g.name, g);
+  models.push({
+    name: 'res.users',
+    description: 'User',
+    order: 'name, login',
+    recName: 'name',
+    fields: withDeclared,
+    inherits: { 'res.partner': 'partner_id' },
+    access: READ_USERS_MANAGE(['base.group_erp_manager']),
+    className: 'Users',
+    module: 'base',
+    displayName: (rec, ctx) => String(ctx.orm.table('res.partner').get(rec.partner_id as number)?.name ?? rec.login),
+  });
 
   models.push(
     simpleModel(version, {

@@ -247,12 +247,12 @@ export function seed(orm: Orm, opts: { auditlog?: boolean } = {}): SeedResult {
     integration: { uid: v19 ? 7 : 8, login: 'integration', password: password(), apiKey: WIRE_KEYS.integration, partnerId: v19 ? 43 : 42, groups: 'sales' },
   };
   const companies = v19 ? [1, 2] : [1];
-  orm.insertRaw('res.users', { id: 1, login: '__system__', partner_id: 2, active: false, company_id: 1, company_ids: companies, share: false, lang: 'en_US', ...stamp() });
-  orm.insertRaw('res.users', { id: 3, login: 'public', partner_id: 4, active: false, company_id: 1, company_ids: [1], share: true, lang: 'en_US', ...stamp() });
-  orm.insertRaw('res.users', { id: 4, login: v19 ? 'portaltemplate' : 'default', partner_id: 5, active: false, company_id: 1, company_ids: [1], share: !v19 ? false : true, lang: 'en_US', ...stamp() });
-  if (!v19) orm.insertRaw('res.users', { id: 5, login: 'portaltemplate', partner_id: 6, active: false, company_id: 1, company_ids: [1], share: true, lang: 'en_US', ...stamp() });
+  orm.insertRaw('res.users', { id: 1, login: '__system__', partner_id: 2, active: false, company_id: 1, company_ids: companies, share: false, ...stamp() });
+  orm.insertRaw('res.users', { id: 3, login: 'public', partner_id: 4, active: false, company_id: 1, company_ids: [1], share: true, ...stamp() });
+  orm.insertRaw('res.users', { id: 4, login: v19 ? 'portaltemplate' : 'default', partner_id: 5, active: false, company_id: 1, company_ids: [1], share: !v19 ? false : true, ...stamp() });
+  if (!v19) orm.insertRaw('res.users', { id: 5, login: 'portaltemplate', partner_id: 6, active: false, company_id: 1, company_ids: [1], share: true, ...stamp() });
   for (const u of Object.values(users)) {
-    orm.insertRaw('res.users', { id: u.uid, login: u.login, partner_id: u.partnerId, active: true, company_id: 1, company_ids: u.groups === 'admin' ? companies : [1], share: u.groups === 'portal', lang: 'en_US', ...stamp() });
+    orm.insertRaw('res.users', { id: u.uid, login: u.login, partner_id: u.partnerId, active: true, company_id: 1, company_ids: u.groups === 'admin' ? companies : [1], share: u.groups === 'portal', ...stamp() });
     orm.userGroups.set(u.uid, new Set<Group>(GROUP_SETS[u.groups]));
     orm.credentials.set(u.uid, { password: u.password, apiKeys: u.apiKey ? [{ key: u.apiKey, name: 'wire', revoked: false }] : [] });
   }
