@@ -13,6 +13,7 @@ import { suggestScope, type LearnedCall } from '../../src/policy/suggest.js';
 import type { ModelSchema, Rule } from '../../src/policy/types.js';
 import type { RpcStruct, RpcValue } from '../../src/rpc/values.js';
 import { SCHEMAS, env, key, runCases, shapes, type CallSpec } from './support.js';
+import { standinSchemas } from '../learn/support.js';
 
 const variants: Rule = { model: 'product.product', methods: ['create'] };
 const templates: Rule = { model: 'product.template', methods: ['create'] };
@@ -30,6 +31,36 @@ test('delegateLinks: product.product and res.users found from fields_get; plain 
   // the parent's schema is needed to tell
   assert.deepEqual(delegateLinks(SCHEMAS['product.product']!, () => undefined).unknown.map((u) => u.parent), ['product.template']);
 });
+
+// res.users as the stand-in serves it (fields_get with SCHEMA_ATTRIBUTES, as the proxy asks): every
+// res.partner field on the user, the ones res_users.py does not define related partner_id.<name>,
+// name and email declared so, active, company_id and tz_offset the user's own.
+for (const version of [18, 19] as const) {
+  test(`delegateLinks: res.users -> res.partner from the stand-in's fields_get (${version}.0)`, () => {
+    const schemaOf = standinSchemas(version);
+    const { links, unknown } = delegateLinks(schemaOf('res.users')!, schemaOf);
+    assert.deepEqual(unknown, []);
+    assert.deepEqual(links.map((l) => [l.field, l.parent]), [['partner_id', 'res.partner']]);
+    const inherited = new Set(links[0]!.inherited);
+    for (const f of ['name', 'email', 'phone', 'lang', 'tz', 'parent_id', 'street', 'image_1920']) assert.ok(inherited.has(f), f);
+    for (const f of ['login', 'active', 'company_id', 'company_ids', 'tz_offset', 'partner_id', 'id', 'create_uid']) assert.ok(!inherited.has(f), f);
+    // and product.product -> product.template alike; res.partner and crm.lead have none
+    assert.deepEqual(delegateLinks(schemaOf('product.product')!, schemaOf).links.map((l) => [l.field, l.parent]), [['product_tmpl_id', 'product.template']]);
+    for (const m of ['res.partner', 'crm.lead', 'sale.order.line', 'res.company']) assert.deepEqual(delegateLinks(schemaOf(m)!, schemaOf).links, [], m);
+  });
+  const users: Rule = { model: 'res.users', methods: ['create'], allow_sensitive: true };
+  const served = { schema: standinSchemas(version), version };
+  const ann = { name: 'Ann', login: 'ann', email: 'ann@example.com' };
+  test(`res.users creates judged on the stand-in's schemas (${version}.0)`, () => runCases([
+    { name: 'a user created creates its partner: create on res.partner needed', key: key([users]), env: served, call: create(ann, 'res.users'), expect: { verdict: 'deny', reason: /creating res\.users also creates its res\.partner \(partner_id\) with 'email', 'name' needs create on res\.partner/ } },
+    { name: '... even with no inherited value (the partner made empty)', key: key([users]), env: served, call: create({ login: 'ann' }, 'res.users'), expect: { verdict: 'deny', reason: /creating res\.users also creates its res\.partner \(partner_id\) needs create on res\.partner/ } },
+    { name: '... allowed with create on res.partner', key: key([users, { model: 'res.partner', methods: ['create'] }]), env: served, call: create(ann, 'res.users'), expect: { verdict: 'allow', checks: [] } },
+    { name: '... the partner rule\'s fields apply to the inherited values', key: key([users, { model: 'res.partner', methods: ['create'], fields: ['name'] }]), env: served, call: create(ann, 'res.users'), expect: { verdict: 'deny', reason: /needs create on res\.partner \('email', 'name'\)/ } },
+    { name: 'the user\'s own company_id and active are not the partner\'s', key: key([users, { model: 'res.partner', methods: ['create'], fields: ['name', 'email'] }]), env: served, call: create({ ...ann, company_id: 1, active: true }, 'res.users'), expect: { verdict: 'allow' } },
+    { name: 'partner_id named: the inherited values write that partner, its id checked under the write rule\'s domain', key: key([users, { model: 'res.partner', methods: ['write'], domain: [['customer_rank', '>', 0]] }]), env: served, call: create({ ...ann, partner_id: 9 }, 'res.users'), expect: { verdict: 'allow', checks: [{ model: 'res.partner', ids: [9] }], checkDomains: [[['customer_rank', '>', 0]]] } },
+    { name: '... and need write there', key: key([users, { model: 'res.partner', methods: ['create'] }]), env: served, call: create({ ...ann, partner_id: 9 }, 'res.users'), expect: { verdict: 'deny', reason: /the inherited values write res\.partner record 9, which its partner_id names needs write on res\.partner/ } },
+  ]));
+}
 
 test('create, web_save, write and res.users', () => runCases([
   { name: 'create without the link: the inherited values create a product.template, which needs create there', key: key([variants]), call: create(chair), expect: { verdict: 'deny', reason: /vals_list\[0\]: creating product\.product also creates its product\.template \(product_tmpl_id\) with 'list_price', 'name' needs create on product\.template/ } },
