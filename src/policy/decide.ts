@@ -2588,7 +2588,10 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   const loadSchema = ev.st.env.schema?.(ev.model);
   const delegates: Delegates = loadSchema ? ev.delegatesOf(ev.model, loadSchema) : { links: [], unknown: [] };
   for (const u of delegates.unknown) ev.schema(u.parent); // decided again with it
-  const allUpdate = databaseIdIndex >= 0 && externalIdIndex < 0 && rows.every((row) => !empty((row as RpcValue[])[databaseIdIndex]));
+  // Every row updates a record only where every '.id' cell is one Python takes for true: 19.0's
+  // _convert_records reads `if record.get('.id')`, so a cell 0 is no id and the row creates a
+  // record (and its parent), where older copies (`'.id' in record`) fail the row on it.
+  const allUpdate = databaseIdIndex >= 0 && externalIdIndex < 0 && rows.every((row) => !pyFalsy((row as RpcValue[])[databaseIdIndex] ?? null));
   const parentCreates: { link: string; parent: string; heads: string[]; alone: boolean }[] = [];
   const throughOnly = new Set<string>(delegates.unknown.flatMap((u) => u.mirrors));
   for (const { field: link, parent, inherited } of delegates.links) {

@@ -267,3 +267,11 @@ test('copy on an _inherits model copies the parent', () => {
     { name: 'a model without _inherits copies as before', key: key([{ model: 'crm.lead', methods: ['copy'] }]), call: { model: 'crm.lead', method: 'copy', ids: [4], params: [] }, expect: { verdict: 'allow' } },
   ]);
 });
+
+// Fuzz (fuzzinh): 19.0's _convert_records takes a '.id' cell only when Python reads it as true
+// (`if record.get('.id')`): a 0 is no id, so that row creates a variant and its template. A load whose
+// every '.id' cell was 0 passed as an update, with write on product.template alone.
+test("load: a '.id' cell 0 is no id: the row creates its template", () => runCases([
+  ...[0, new Array<RpcValue>()].map((cell) => ({ name: `'.id' ${JSON.stringify(cell)} in every row: create on product.template needed`, key: key([loader, templateWrites, { model: 'product.product', methods: ['write'] }]), call: load(['.id', 'name'], [[cell, 'Chair']]), expect: { verdict: 'deny' as const, reason: /rows creating product\.product records also create their product\.template \(product_tmpl_id\) with 'name' needs create on product\.template/ } })),
+  { name: "... '4' in every row still updates (write through as before)", key: key([loader, templateWrites, { model: 'product.product', methods: ['write'] }]), call: load(['.id', 'name'], [['4', 'Chair']]), expect: { verdict: 'allow' } },
+]));
