@@ -120,6 +120,10 @@ test('the _inherits oracle flags a template created or written outside the key, 
   const allow = (spec: CallSpec, checks: UpstreamCheck[] = []): Extract<Decision, { verdict: 'allow' }> => ({ verdict: 'allow', rule: 0, call: callOf(spec), checks, redactions: [], notes: [] });
   const create = (vals: Record<string, RpcValue>, context?: Record<string, RpcValue>): CallSpec => ({ model: P, method: 'create', entry: 'json2', positional: 0, params: { vals_list: [vals] }, ...(context ? { context } : {}) });
   const load = (fields: string[], row: RpcValue[], context?: Record<string, RpcValue>): CallSpec => ({ model: P, method: 'load', entry: 'json2', positional: 0, params: { fields, data: [row] }, ...(context ? { context } : {}) });
+  const write = (ids: number[], vals: Record<string, RpcValue>): CallSpec => ({ model: P, method: 'write', entry: 'json2', positional: 0, ids, params: { vals } });
+  const webSave = (ids: number[], vals: Record<string, RpcValue>): CallSpec => ({ model: P, method: 'web_save', entry: 'json2', positional: 0, ids, params: { vals, specification: {} } });
+  const pWrite = { model: P, methods: ['write'] };
+  const imd = { model: 'ir.model.data', methods: ['create'], allow_sensitive: true };
   const in3 = [['categ_id', '=', 3]];
   const check7: UpstreamCheck = { kind: 'ids_in_domain', model: T, ids: [7], domain: in3, reason: 'r' };
   const cases: [string, KeyScope, CallSpec, UpstreamCheck[], RegExp | null][] = [
@@ -140,6 +144,21 @@ test('the _inherits oracle flags a template created or written outside the key, 
     ['... a bare external id may be a language\'s "no"', k({ model: T, methods: ['write'] }), load(['name', 'product_tmpl_id:id'], ['x', 'tmpl7']), [], /template is created/],
     ['... a link cell naming template 7 writes it, unchecked under a domain', k({ model: T, methods: ['write'], domain: in3 }), load(['name', 'product_tmpl_id.id'], ['x', ' 7']), [], /template 7 .*no check names it/],
     ['... no link column, default_product_tmpl_id: every field written', k({ model: T, methods: ['write'], domain: in3 }), load(['name'], ['x'], { default_product_tmpl_id: 7 }), [], /default_product_tmpl_id/],
+    // Existing variants written (fuzzinh): load rows updating them, write, web_save with ids.
+    ['load: a row updating variant 4 by .id writes its template: no write rule there', k(pWrite, { model: T, methods: ['create'] }), load(['.id', 'name'], ['4', 'x']), [], /template \(not named\) is written 'name' and no write rule there covers it/],
+    ['... under a domain there: the variant\'s own template is not named', k(pWrite, { model: T, methods: ['write'], domain: in3 }), load(['.id', 'name'], ['4', 'x']), [], /template \(not named\) .*no check names it/],
+    ['... no write rule on product.product', k({ model: T, methods: ['write'] }), load(['.id', 'name'], ['4', 'x']), [], /variant 4 is updated with \["name"\] and no write rule on product\.product/],
+    ['... under a domain there, unchecked', k({ ...pWrite, domain: [['default_code', '=', 'C1']] }, { model: T, methods: ['write'] }), load(['.id', 'name'], ['4', 'x']), [], /variant 4 is updated under write rules with domains/],
+    ["... the row's link cell names template 7: written there, checked", k(pWrite, { model: T, methods: ['write'], domain: in3 }), load(['.id', 'name', 'product_tmpl_id/.id'], ['4', 'x', '7']), [check7], null],
+    ["... a '.id' of 0 is no id: the row creates its template", k(pWrite, { model: T, methods: ['write'] }), load(['.id', 'name'], [0, 'x']), [], /template is created/],
+    ["... module 'product': a bare external id there names variant 4", k(pWrite, imd, { model: T, methods: ['create'] }), load(['id', 'name'], ['product_product_4', 'x'], { module: 'product' }), [], /template \(not named\) is written 'name' and no write rule/],
+    ['... a new external id in that module needs create on ir.model.data', k({ model: T, methods: ['create'] }), load(['id', 'name'], ['new1', 'x'], { module: 'product' }), [], /product\.new1 goes into ir\.model\.data/],
+    ['import_set_empty_fields naming the link: a cell naming template 7 may match nothing, creating one', k({ model: T, methods: ['write'] }), load(['name', 'product_tmpl_id/.id'], ['x', '7'], { import_set_empty_fields: ['product_tmpl_id'] }), [], /template is created/],
+    ["write: inherited values write the variants' templates, no write rule there", k({ model: T, methods: ['create'] }), write([4], { name: 'x' }), [], /template \(not named\) is written 'name' and no write rule/],
+    ['... under a domain: not named, so not checked', k({ model: T, methods: ['write'], domain: in3 }), write([4], { name: 'x' }), [], /template \(not named\) .*no check names it/],
+    ['... each field by a write rule of its own (Odoo writes them one by one)', k({ model: T, methods: ['write'], fields: ['name'] }, { model: T, methods: ['write'], fields: ['list_price'] }), write([4], { name: 'x', list_price: 5 }), [], null],
+    ['web_save with ids: the link in the values names the template written, checked', k({ model: T, methods: ['write'], domain: in3 }), webSave([4], { name: 'x', product_tmpl_id: 7 }), [check7], null],
+    ['... unchecked', k({ model: T, methods: ['write'], domain: in3 }), webSave([4], { name: 'x', product_tmpl_id: 7 }), [], /template 7 .*no check names it/],
   ];
   for (const [what, key, spec, checks, says] of cases) {
     const problems = inheritsProblems(key, spec, allow(spec, checks));
