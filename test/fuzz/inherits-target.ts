@@ -273,7 +273,7 @@ function effectsOf(spec: CallSpec): Effect[] {
       });
       const linkIndex = fields.findIndex((f) => LINK_COLUMNS.includes(f));
       const heads = fields.filter((f) => INHERITED.includes(f));
-      const written = fields.filter((f) => f !== 'id' && f !== '.id').map((f) => f.split('/')[0]!.replace(/[.:]id$/, ''));
+      const columns = [...new Set(fields.filter((f) => f !== 'id' && f !== '.id').map((f) => f.split('/')[0]!.replace(/[.:]id$/, '')))];
       const out: Effect[] = [];
       // New external ids outside __import__ / __export__ go into ir.model.data (the engine asks create there for any).
       if (fields.includes('id')) {
@@ -318,7 +318,7 @@ function effectsOf(spec: CallSpec): Effect[] {
         } else updates = 'no';
         if (updates !== 'no') {
           // _load_records_write: record.write(values), the link cell's value among them.
-          out.push({ kind: 'variant write', id: updates, fields: [...new Set(written)] });
+          out.push({ kind: 'variant write', id: updates, fields: columns });
           if (heads.length) out.push({ kind: 'write', id: linkId, fields: heads, known, perField: true });
           continue;
         }
