@@ -546,7 +546,10 @@ test('a spare that cannot connect (Odoo went down) is dropped quietly; the next 
  * server), 'bad' (to one whose certificate is trusted by nobody), or 'hold' + what next: the front
  * holds that connection's TLS handshake until the next connection comes in (the pool opens one right
  * after a call took a spare: the call took it while its set-up was still running), then 'cut's it
- * or passes it on to the 'bad' server; 'cut' closes it at once. Runs `script` in a process that trusts the good certificate.
+ * or passes it on to the 'bad' server; 'cut' closes it at once. Runs `script` in a process that
+ * trusts the good certificate, and writes "held" to its stdin once the front holds a connection:
+ * the front knows connections only by the order they come in, so a script whose plan holds one
+ * waits for that line before it opens any other (waitHeld).
  */
 async function tlsFront(t: import('node:test').TestContext, plan: (n: number) => 'good' | 'bad' | 'cut' | 'hold-cut' | 'hold-bad'): Promise<{ run(script: (url: string, forward: string) => string): Promise<unknown>; requests: () => number; resumed: boolean[] } | undefined> {
   if (spawnSync('openssl', ['version']).status !== 0) return void t.skip('openssl is not installed (.ci/run installs it)');
@@ -589,6 +592,8 @@ async function tlsFront(t: import('node:test').TestContext, plan: (n: number) =>
   };
   let n = 0;
   let held: { sock: net.Socket; then: 'cut' | 'bad' } | undefined;
+  /** Tells the running script that the front holds a connection. */
+  let onHold: (() => void) | undefined;
   const front = net.createServer((client) => {
     sockets.push(client);
     client.on('error', () => {});
@@ -602,7 +607,10 @@ async function tlsFront(t: import('node:test').TestContext, plan: (n: number) =>
     const step = plan(++n);
     if (step === 'cut') client.destroy();
     else if (step === 'good' || step === 'bad') pipeTo(client, step === 'good' ? good : bad);
-    else held = { sock: client, then: step === 'hold-cut' ? 'cut' : 'bad' };
+    else {
+      held = { sock: client, then: step === 'hold-cut' ? 'cut' : 'bad' };
+      onHold?.();
+    }
   });
   await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
   t.after(() => {
@@ -618,13 +626,28 @@ async function tlsFront(t: import('node:test').TestContext, plan: (n: number) =>
       // Each run counts its connections from 1.
       n = 0;
       // Not execFileSync: the servers answer from this process's event loop.
-      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script(url, forward)], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'good.pem') }, encoding: 'utf8' });
-      return JSON.parse(stdout);
+      const child = promisify(execFile)(process.execPath, ['--input-type=module', '-e', script(url, forward)], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'good.pem') }, encoding: 'utf8' });
+      // A script that reads no stdin may have ended before a write to it.
+      child.child.stdin!.on('error', () => {});
+      onHold = () => child.child.stdin!.end('held\n');
+      try {
+        return JSON.parse((await child).stdout);
+      } finally {
+        onHold = undefined;
+      }
     },
   };
 }
 
-/** The child's calls: a read (learns Connection: close, opens a spare), then one more call, create or read. */
+/** In a tlsFront script: waits until the front holds a connection (its "held" line on stdin). */
+const waitHeld = `await new Promise((r) => process.stdin.once('data', r)); process.stdin.destroy();`;
+
+/**
+ * The child's calls: a read (learns Connection: close, opens a spare), then one more call, create or
+ * read, once the front holds the spare. Sent at once, that call's own spares raced the first one to
+ * the front (each connect starts with an asynchronous look-up of localhost): one of them could come
+ * in as connection 2 and be held in its place, and the call then went out on the spare, let through.
+ */
 const twoCalls = (url: string, forward: string, mayRepeat: boolean): string => `
   import { UpstreamPool, readBody } from ${JSON.stringify(forward)};
   const pool = new UpstreamPool();
@@ -632,6 +655,7 @@ const twoCalls = (url: string, forward: string, mayRepeat: boolean): string => `
   pool.openAhead(url, true);
   const req = { path: '/', headers: {}, body: Buffer.from('x') };
   const out = [(await readBody(await pool.send(url, req), 1e6)).toString()];
+  ${waitHeld}
   try { out.push((await readBody(await pool.send(url, req, { mayRepeat: ${mayRepeat} }), 1e6)).toString()); } catch (e) { out.push(e.message); }
   console.log(JSON.stringify({ out, retried: pool.stats.retriedOnReusedSocket, taken: pool.spares.taken }));
   pool.close();`;
@@ -674,8 +698,9 @@ test('a spare the server closes during its handshake, before any call takes it, 
 test('a spare taken while its set-up still ran, whose set-up then broke: nothing was sent, so even a create goes out on a new connection', async (t) => {
   const front = await tlsFront(t, (n) => (n === 2 ? 'hold-cut' : 'good'));
   if (!front) return;
-  // Connection 2 is the spare the first answer opened; the create takes it mid-handshake, and the
-  // front cuts it before the handshake ends: no byte of the request could have left.
+  // Connection 2 is the spare the first answer opened; the create, sent once the front holds it,
+  // takes it mid-handshake, and the front cuts it before the handshake ends: no byte of the request
+  // could have left.
   const got = (await front.run((url, forward) => twoCalls(url, forward, false))) as { out: string[]; retried: number; taken: number };
   assert.deepEqual(got, { out: ['over tls', 'over tls'], retried: 1, taken: 1 }, 'not "not sent again, as it may have reached Odoo"');
   assert.equal(front.requests(), 2, 'the create reached Odoo once');
