@@ -15,7 +15,7 @@ import { conjuncts, domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUA
 import { ipAllowed, parseHours, withinHours, LimitSyntaxError } from './limits.js';
 import { expandMethods, nameSearchMatchesAll, odooFlag, odooLimit } from './methods.js';
 import { bindCall, rebuildCall, BindError, type BoundCall } from './bind.js';
-import { delegateLinks, type Delegates } from './inherits.js';
+import { delegateLinks, PARENT_SYNC, type Delegates } from './inherits.js';
 
 /**
  * Models no glob reaches and no rule reaches without `allow_sensitive: true`: they hold
@@ -1129,6 +1129,8 @@ class RuleEval {
     if (depth > 8) deny(`${what} is nested too deeply`);
     // Records being created (owners []) take the context's defaults; anything else keeps its current values.
     if (pairs !== 'skip') this.refPairs(model, vals, what, pairs ?? (owners !== undefined && owners.length === 0 ? 'create' : 'write'), depth === 0 && model === this.model);
+    // Existing records written (not created, not a copy's default): res.users' own write then writes their partners.
+    if (pairs === undefined && (owners === undefined || owners.length > 0)) this.syncWrittenParents(model, vals, what);
     // Created records of an _inherits model: their inherited values create or write the parent.
     // Defaults (pairs 'skip') for those fields were judged with them.
     const delegated = owners !== undefined && owners.length === 0 && pairs === undefined ? this.delegatedCreate(model, vals, what, depth, line)
@@ -1222,22 +1224,90 @@ class RuleEval {
       } else if ((ids = this.defaultLinkIds(link)) !== undefined) byDefault = true;
       else creates = true;
       if (creates) {
-        const fields = [...inherited, ...this.defaultedFields(parent, parentVals, undefined)];
+        // The partner res.users' create makes ends with the user's active and company (syncedOnCreate).
+        const synced = this.syncedOnCreate(model, link, vals);
+        const createdVals: RpcStruct = { ...parentVals, ...synced };
+        const given = [...inherited, ...Object.keys(synced)];
+        const fields = [...given, ...this.defaultedFields(parent, createdVals, undefined)];
         const via = `${what}: creating ${model} also creates its ${parent} (${link})${fields.length ? ` with ${fieldList(fields)}` : ''}`;
-        this.comodel(parent, 'create', fields, via, undefined, { kind: 'create', values: parentVals });
-        this.st.created.push({ model: parent, fields: inherited });
+        this.comodel(parent, 'create', fields, via, undefined, { kind: 'create', values: createdVals });
+        this.st.created.push({ model: parent, fields: given });
         this.vals(parent, parentVals, parentField(via), via, [], depth + 1);
       } else if (byDefault) {
         this.defaultParentWrite(model, link, parent, ids!, all.filter((f) => !own(vals, f)), parentVals, `${what}: `, depth);
-      } else if (inherited.length > 0) {
-        const via = ids
-          ? `${what}: the inherited values write ${parent} record ${ids.join(', ')}, which its ${link} names`
-          : `${what}: the inherited values write the ${parent} record the line's ${link} names (the record being created)`;
-        this.comodel(parent, 'write', inherited, via, ids, { kind: 'write', values: parentVals });
-        this.vals(parent, parentVals, parentField(via), via, ids, depth + 1);
+      } else {
+        if (inherited.length > 0) {
+          const via = ids
+            ? `${what}: the inherited values write ${parent} record ${ids.join(', ')}, which its ${link} names`
+            : `${what}: the inherited values write the ${parent} record the line's ${link} names (the record being created)`;
+          this.comodel(parent, 'write', inherited, via, ids, { kind: 'write', values: parentVals });
+          this.vals(parent, parentVals, parentField(via), via, ids, depth + 1);
+        }
+        this.syncNamedParent(model, link, vals, ids, what, false);
       }
     }
     return skip;
+  }
+
+  /**
+   * The values res.users' create (PARENT_SYNC) leaves on the partner it created, beyond what its
+   * create was given: `active` the user's where that differs from the partner's default (the
+   * context's default_active, else true), `company_id` the user's where the partner got a company
+   * (only from default_company_id: res.partner's company_id has no default in base) and the values
+   * name another. A write on a record the call just created is judged as its create values, so
+   * the create rule covers them and its domain is judged on them; nothing more otherwise.
+   */
+  syncedOnCreate(model: string, link: string, vals: RpcStruct): RpcStruct {
+    if (PARENT_SYNC[model]?.link !== link) return {};
+    const own = (o: object, f: string): boolean => Object.prototype.hasOwnProperty.call(o, f);
+    const d = this.st.defaults;
+    const out: RpcStruct = {};
+    const partnerActive = own(d, 'active') ? !pyFalsy(d.active!) : true;
+    if (own(vals, 'active') && !pyFalsy(vals.active!) !== partnerActive) out.active = !pyFalsy(vals.active!);
+    if (own(d, 'company_id') && !pyFalsy(d.company_id!) && own(vals, 'company_id') && vals.company_id !== d.company_id) out.company_id = vals.company_id!;
+    return out;
+  }
+
+  /**
+   * res.users' create (PARENT_SYNC) on a partner the values name (or a line's owner: `ids`
+   * undefined when that record is being created) writes there `active` (the user's) always and
+   * `company_id` (the user's) where the partner has a company, which only Odoo knows: so write on
+   * both, the ids checked against the rule's domain, judged on the values where known. A copy's
+   * user keeps the original's active and company unless `default` gives them (`copied`).
+   */
+  syncNamedParent(model: string, link: string, vals: RpcStruct, ids: number[] | undefined, what: string, copied: boolean): void {
+    const sync = PARENT_SYNC[model];
+    if (sync?.link !== link) return;
+    const own = (o: object, f: string): boolean => Object.prototype.hasOwnProperty.call(o, f);
+    const d = this.st.defaults;
+    const values: RpcStruct = {};
+    const unknown: string[] = [];
+    if (own(vals, 'active')) values.active = !pyFalsy(vals.active!);
+    else if (copied) unknown.push('active');
+    else values.active = own(d, 'active') ? !pyFalsy(d.active!) : true;
+    if (own(vals, 'company_id')) values.company_id = vals.company_id!;
+    else if (!copied && own(d, 'company_id')) values.company_id = d.company_id!;
+    else unknown.push('company_id'); // the user's company: Odoo's env.company, or the original's
+    const which = ids ? `${sync.parent} record ${ids.join(', ')}, which its ${link} names` : `the ${sync.parent} record the line's ${link} names (the record being created)`;
+    const via = `${what}: creating ${model} on ${which}: Odoo's ${model} create then writes there 'active' (the user's) and, where that partner has a company, 'company_id' (the user's)`;
+    this.comodel(sync.parent, 'write', ['active', 'company_id'], via, ids, { kind: 'write', values, alsoChanged: unknown });
+  }
+
+  /**
+   * res.users' write (PARENT_SYNC) of a true `active` unarchives the users' partners, and of
+   * `company_id` moves those with a company to the user's: writes on records known only upstream,
+   * judged as a related field's write through (relatedWrite): a rule without a domain for that field.
+   */
+  syncWrittenParents(model: string, vals: RpcStruct, what: string): void {
+    const sync = PARENT_SYNC[model];
+    if (!sync) return;
+    const own = (o: object, f: string): boolean => Object.prototype.hasOwnProperty.call(o, f);
+    if (own(vals, 'active') && !pyFalsy(vals.active!)) {
+      this.comodel(sync.parent, 'write', ['active'], `${what}['active']: Odoo's ${model} write of a true 'active' unarchives the users' ${sync.parent} records (${sync.link})`);
+    }
+    if (own(vals, 'company_id')) {
+      this.comodel(sync.parent, 'write', ['company_id'], `${what}['company_id']: Odoo's ${model} write of 'company_id' moves the users' ${sync.parent} records (${sync.link}) that have a company to it`);
+    }
   }
 
   /** The record a context `default_<link>` names for the records that leave the link out: none when absent or false. */
@@ -1286,6 +1356,18 @@ class RuleEval {
       if (!found) deny(`${via}: that needs create on ${parent} (every field), which no rule allows`);
       if (hasDomain(found.rule)) deny(`${via}, which ${ruleLabel(found.rule, found.index)}'s domain cannot be checked against (the copied values are read upstream)`);
     }
+  }
+
+  /**
+   * copy with `default` naming the parent (res.users' partner_id): copy_data then copies no inherited
+   * field, and the user is created on that partner, which res.users' create writes (syncNamedParent).
+   */
+  copyNamedParents(given: RpcStruct): void {
+    const sync = PARENT_SYNC[this.model];
+    if (!sync || !Object.prototype.hasOwnProperty.call(given, sync.link) || pyFalsy(given[sync.link])) return;
+    const v = given[sync.link]!;
+    if (typeof v !== 'number') deny(`default['${sync.link}']: a many2one value must be a record id`);
+    this.syncNamedParent(this.model, sync.link, given, idList(v, `default['${sync.link}']`), 'default', true);
   }
 
   /**
@@ -2095,6 +2177,7 @@ function analyse(ev: RuleEval, b: BoundCall): void {
       st.createsMain = true; // default_<field> in the context fills the fields Odoo does not copy
       ev.idsInDomain(ev.ids(b), 'copy');
       ev.copyParents();
+      if (p.default !== undefined && p.default !== null && p.default !== false && isStruct(p.default)) ev.copyNamedParents(p.default);
       const given = p.default !== undefined && p.default !== null && p.default !== false;
       // The copy is a new record, but the fields default leaves out come from the original: a
       // many2one_reference pair is judged as on a write.
@@ -2613,12 +2696,22 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     // matches nothing is left empty (db_id_for), which creates the parent too.
     const certain = !unmatchedAllowed(link);
     const cellsDo = (test: (cell: RpcValue | undefined, rest: string[]) => boolean) => rows.map((row) => linkCols.some(({ index, rest }) => test((row as RpcValue[])[index], rest)));
+    // res.users' create writes 'active' and (where it has a company) 'company_id' on a partner a row
+    // names (PARENT_SYNC): records read by name or reference, known only upstream, so as a related
+    // write, a rule without a domain.
+    const sync = PARENT_SYNC[ev.model]?.link === link;
+    if (sync && cellsDo(loadCellMayName).some(Boolean)) {
+      ev.comodel(parent, 'write', ['active', 'company_id'], `load column '${link}': rows naming ${parent} records create ${ev.model} records on them, and Odoo's ${ev.model} create then writes there 'active' (the user's) and, where the partner has a company, 'company_id' (the user's)`);
+    }
     if (linkCols.length > 0 && certain && cellsDo(loadCellNames).every(Boolean)) continue;
     // Where no row may name one (a bare external id may: `__import__.<it>`) and none updates a
     // record, the inherited columns go to the parents created alone: nothing is written through.
     const alone = !updatesById && !cellsDo(loadCellMayName).some(Boolean);
     if (alone) for (const h of heads) throughOnly.add(h);
-    parentCreates.push({ link, parent, heads, alone });
+    // The partners created end with the user's active (a column's, judged unevaluated) and, under
+    // default_company_id, the user's company (syncedOnCreate).
+    const synced = !sync ? [] : ['active', ...(pyFalsy(ev.st.defaults.company_id) ? [] : ['company_id'])].filter((f) => byHead.has(f));
+    parentCreates.push({ link, parent, heads: [...heads, ...synced], alone });
   }
   for (const [head, cols] of byHead) {
     if (head === 'id' || head === '.id') continue;
@@ -2792,6 +2885,10 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     const free = ev.rulesFor(ev.model, 'write', written)[0];
     if (byDatabaseId || (free && !hasDomain(free.rule)) || updatesByExternalId()) {
       ev.comodel(ev.model, 'write', written, `load column '${byHead.has('id') ? 'id' : '.id'}' (rows naming existing ${ev.model} records update them)`);
+      // res.users' write of 'active' / 'company_id' writes the users' partners (syncWrittenParents).
+      const sync = PARENT_SYNC[ev.model];
+      const synced = sync ? written.filter((h) => h === 'active' || h === 'company_id') : [];
+      if (synced.length) ev.comodel(sync!.parent, 'write', synced, `load column '${byHead.has('id') ? 'id' : '.id'}' (rows naming existing ${ev.model} records update them, and Odoo's ${ev.model} write of ${fieldList(synced)} writes the users' ${sync!.parent} records)`);
     }
   }
   for (const { link, parent, heads: inherited, alone } of parentCreates) {

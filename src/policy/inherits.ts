@@ -73,3 +73,24 @@ export function delegateLinks(child: ModelSchema, schemaOf: (model: string) => M
   }
   return { links, unknown };
 }
+
+/**
+ * Writes an `_inherits` child's own create and write make on its parent, beyond BaseModel's. Only
+ * res.users (odoo/addons/base/models/res_users.py, read on 16.0, 17.0, 18.0 and 19.0; none sudo):
+ *  - ResUsers.create, after BaseModel.create, per user: `if user.partner_id.company_id:
+ *    user.partner_id.company_id = user.company_id` (the partner's current company, unknown before
+ *    the call), then `user.partner_id.active = user.active` (always);
+ *  - ResUsers.write: `if vals.get('active')` the users' archived partners are unarchived before the
+ *    write (16.0-18.0: `partner_id.toggle_active()` for users inactive with an archived partner;
+ *    19.0: `self.partner_id.action_unarchive()`); `if 'company_id' in vals`, after it, each partner
+ *    that has a company other than the one given gets the user's (`partner_id.write`).
+ * (17.0+ also writes a generated avatar, image_1920, on internal users' partners without one.)
+ */
+export interface ParentSync {
+  link: string;
+  parent: string;
+}
+
+export const PARENT_SYNC: Readonly<Record<string, ParentSync>> = {
+  'res.users': { link: 'partner_id', parent: 'res.partner' },
+};
