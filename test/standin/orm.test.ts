@@ -287,6 +287,29 @@ for (const version of [18, 19] as const) {
         for (const id of [ann, bobUser, annCopy!]) s.orm.unlink('res.users', id);
       });
 
+      test('ResUsers.write: a true active unarchives the partners, company_id moves those with a company', () => {
+        const c2 = version >= 19 ? 2 : s.orm.create('res.company', { name: 'Sync Co', partner_id: s.orm.create('res.partner', { name: 'Sync Co' }) });
+        const a = s.orm.create('res.users', { name: 'Sync A', login: 'sync-a', company_ids: [[6, 0, [1, c2]]] });
+        const pa = s.orm.get('res.users', a)!.partner_id as number;
+        // an active user whose partner was archived: 19.0 unarchives it, 16.0-18.0 only for inactive users
+        s.orm.write('res.partner', pa, { active: false });
+        s.orm.write('res.users', a, { active: true });
+        assert.equal(s.orm.get('res.partner', pa)!.active, version >= 19);
+        s.orm.write('res.users', a, { active: false });
+        s.orm.write('res.partner', pa, { active: false });
+        s.orm.write('res.users', a, { active: true });
+        assert.equal(s.orm.get('res.partner', pa)!.active, true, 'an inactive user unarchived unarchives its partner');
+        s.orm.write('res.users', a, { active: false });
+        assert.equal(s.orm.get('res.partner', pa)!.active, true, 'archiving the user leaves the partner');
+        // company_id: a global partner stays global, one with a company follows the user's
+        s.orm.write('res.users', a, { active: true, company_id: c2 });
+        assert.equal(s.orm.get('res.partner', pa)!.company_id, false);
+        s.orm.write('res.partner', pa, { company_id: 1 });
+        s.orm.write('res.users', a, { company_id: c2 });
+        assert.equal(s.orm.get('res.partner', pa)!.company_id, c2);
+        s.orm.unlink('res.users', a);
+      });
+
       test('unlink clears many2one references and many2many links', () => {
         const p = s.orm.create('res.partner', { name: 'Short-lived' });
         const lead = s.orm.create('crm.lead', { name: 'refers to it', partner_id: p });

@@ -578,6 +578,14 @@ export class Env {
       }
       vals = own;
     }
+    // ResUsers.write of a true active unarchives the partners first, as the user (19.0:
+    // partner_id.action_unarchive(), every archived one; 16.0-18.0: partner_id.toggle_active() where
+    // the user is inactive too).
+    if (model === 'res.users' && vals.active !== undefined && vals.active !== false && vals.active !== null && vals.active !== 0 && vals.active !== '') {
+      const pids = [...new Set(ids.map((id) => this.orm.record(model, id)!).filter((u) => this.version >= 19 || u.active === false).map((u) => u.partner_id).filter((x): x is number => typeof x === 'number'))];
+      const archived = pids.filter((pid) => this.orm.record('res.partner', pid)?.active === false);
+      if (archived.length) this.write('res.partner', archived, { active: true });
+    }
     for (const id of ids) {
       const rec = this.orm.record(model, id)!;
       const before = this.snapshot(model, rec);
@@ -596,6 +604,14 @@ export class Env {
       rec.write_date = this.orm.now();
       if (def.mailThread) this.track(model, rec, before);
       this.auditlog(model, 'write', rec, before, Object.keys(vals));
+    }
+    // ResUsers.write of company_id: a partner with a company other than the one given gets the user's.
+    if (model === 'res.users' && 'company_id' in vals) {
+      for (const id of ids) {
+        const user = this.orm.record(model, id)!;
+        const partner = this.orm.record('res.partner', user.partner_id as number);
+        if (partner?.company_id && partner.company_id !== vals.company_id) this.write('res.partner', [partner.id], { company_id: user.company_id as number });
+      }
     }
     return true;
   }
