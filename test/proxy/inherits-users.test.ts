@@ -105,5 +105,21 @@ for (const version of [18, 19] as const) {
     assert.equal(partners(), before.partners + 1, 'a partner was created');
     assert.deepEqual(inside.user, { id: inside.id, name: 'Py Bob B', login: 'py-bob', email: 'bob@example.com', partner_id: [mine, 'Py Bob B'] });
     assert.deepEqual(orm.read('res.partner', mine, ['name', 'email'])[0], { id: mine, name: 'Py Bob B', email: 'bob@example.com' });
+
+    // A user created on an archived partner: Odoo's ResUsers.create then writes the user's active
+    // on it (and its company where it has one), unarchiving it. A key writing partners' names and
+    // emails only is refused, before anything reaches Odoo; with active and company_id it passes.
+    const archived = orm.create('res.partner', { name: 'Py Gone', active: false }, { uid: h.uid });
+    const namesOnly = await h.addKey({ name: 'names-only', rules: [userRules, { model: 'res.partner', methods: ['write', 'read'], fields: ['name', 'email', 'user_ids', 'display_name'] }] });
+    before = { creates: creates(), partners: partners() };
+    const revived = await run(namesOnly.token, { name: 'Py Gone', login: 'py-gone', email: 'gone@example.com', partner: archived });
+    assert.equal(revived.id, undefined, 'the create was allowed');
+    assert.match(revived.fault ?? '', /creating res\.users on res\.partner record \d+, which its partner_id names: Odoo's res\.users create then writes there 'active' \(the user's\).* needs write on res\.partner \('active', 'company_id'\)/, revived.fault);
+    assert.equal(creates(), before.creates, 'the create reached Odoo');
+    assert.equal(orm.get('res.partner', archived)!.active, false, 'the partner was unarchived');
+    const withActive = await h.addKey({ name: 'with-active', rules: [userRules, { model: 'res.partner', methods: ['write', 'read'], fields: ['name', 'email', 'user_ids', 'display_name', 'active', 'company_id'] }] });
+    const made2 = await run(withActive.token, { name: 'Py Gone', login: 'py-gone', email: 'gone@example.com', partner: archived });
+    assert.equal(made2.fault, undefined, made2.fault);
+    assert.equal(orm.get('res.partner', archived)!.active, true, 'Odoo (the stand-in) unarchives the partner');
   });
 }
