@@ -220,6 +220,7 @@ export function entryBody(input: JournalInput, ts: string, seq: number, prev: st
   if (input.rule !== undefined) e.rule = input.rule;
   if (input.limit !== undefined) e.limit = text(input.limit);
   if (input.reason !== undefined) e.reason = text(input.reason, TEXT_MAX);
+  if (input.detail !== undefined) e.detail = text(input.detail, TEXT_MAX);
   e.outcome = input.outcome;
   if (input.error) e.error = { name: text(input.error.name), message: text(input.error.message, TEXT_MAX) };
   const resultIds = numberList(input.result_ids, more, 'result_ids');

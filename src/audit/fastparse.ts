@@ -10,7 +10,7 @@
 import type { JournalEntry } from './types.js';
 
 /** What reports and filters read from an entry. A full JournalEntry is one too. */
-export type LightEntry = Omit<JournalEntry, 'prev' | 'hash' | 'fields' | 'reason' | 'error' | 'notes' | 'bytes_in' | 'bytes_out'>;
+export type LightEntry = Omit<JournalEntry, 'prev' | 'hash' | 'fields' | 'reason' | 'detail' | 'error' | 'notes' | 'bytes_in' | 'bytes_out'>;
 
 /** One journal line read whole with JSON.parse (undefined when the line is not an entry). */
 export function parseFullEntry(line: string): JournalEntry | undefined {
@@ -46,10 +46,10 @@ const M = {
   ids: code('ids'), decision: code('decision'), rule: code('rule'), limit: code('limit'), outcome: code('outcome'),
   result_ids: code('result_ids'), ms: code('ms'), more: code('more'), temporary: code('temporary'), learning: code('learning'),
   previous_secret: code('previous_secret'),
-  // Skipped: fields, reason, error, bytes_in, bytes_out, notes, prev, hash. Not here on purpose:
+  // Skipped: fields, reason, detail, error, bytes_in, bytes_out, notes, prev, hash. Not here on purpose:
   // `event` and `exec` (an exec run's start and end lines, two per run): such a line is read with
   // JSON.parse, so its `event` is always seen and no report takes it for a call.
-  fields: code('fields'), reason: code('reason'), error: code('error'), bytes_in: code('bytes_in'), bytes_out: code('bytes_out'),
+  fields: code('fields'), reason: code('reason'), detail: code('detail'), error: code('error'), bytes_in: code('bytes_in'), bytes_out: code('bytes_out'),
   notes: code('notes'), prev: code('prev'), hash: code('hash'),
 } as const;
 const KEPT_STRING = new Map<number, string>([
@@ -58,7 +58,7 @@ const KEPT_STRING = new Map<number, string>([
 ]);
 const KEPT_NUMBER = new Map<number, string>([[M.seq, 'seq'], [M.rule, 'rule'], [M.ms, 'ms']]);
 const KEPT_STRUCT = new Map<number, string>([[M.ids, 'ids'], [M.result_ids, 'result_ids'], [M.more, 'more'], [M.temporary, 'temporary']]);
-const SKIPPED = new Set<number>([M.fields, M.reason, M.error, M.bytes_in, M.bytes_out, M.notes, M.prev, M.hash]);
+const SKIPPED = new Set<number>([M.fields, M.reason, M.detail, M.error, M.bytes_in, M.bytes_out, M.notes, M.prev, M.hash]);
 /** The full name behind each code: another name with the same first letter and length is not this member. */
 const NAME_OF = new Map<number, string>(Object.entries(M).map(([name, id]) => [id, name]));
 

@@ -88,7 +88,8 @@ export function renderCallsTable(calls: CallRow[], c: ChalkInstance, withKey: bo
   const head = ['time (UTC)', ...(withKey ? ['key'] : []), 'from', 'method', 'model', 'ids', 'decision', 'rule / reason', 'outcome'];
   const rows = calls.map((r) => {
     const keyLabel = r.key == null ? c.red('(unknown key)') : printable(r.name ? `${r.name} (${r.key})` : r.key);
-    const why = printable([r.rule, r.reason].filter(Boolean).join(': '));
+    // The administrator's view: the full reason where the client was told less.
+    const why = printable([r.rule, r.detail ?? r.reason].filter(Boolean).join(': '));
     const outcome = r.event !== null ? '' : r.outcome === 'ok' ? 'ok' : r.outcome === 'denied' || r.outcome === 'rejected' ? c.red(r.outcome) : c.yellow(printable(r.error ? `${r.outcome}: ${r.error}` : r.outcome));
     const unlistedResults = r.more?.result_ids ?? 0;
     const ids = [idsText(r.ids, r.more?.ids ?? 0), r.result_ids.length || unlistedResults ? `-> ${idsText(r.result_ids, unlistedResults)}` : ''].filter(Boolean).join(' ');
@@ -149,13 +150,13 @@ export function renderReportCsv(report: Report): string {
 /** New columns go last, so the columns before them are where they always were. */
 export const CALLS_CSV_HEADER = [
   'ts', 'key', 'name', 'ip', 'proto', 'method', 'model', 'ids', 'fields', 'decision', 'rule', 'reason', 'outcome', 'error',
-  'result_ids', 'ms', 'learning', 'temporary', 'more', 'previous_secret', 'event',
+  'result_ids', 'ms', 'learning', 'temporary', 'more', 'previous_secret', 'event', 'detail',
 ];
 
 export function callCsvLine(r: CallRow): string {
   return csvLine([
     r.ts, r.key, r.name, r.ip, r.proto, r.method, r.model, r.ids, r.fields, r.decision, r.rule, r.reason, r.outcome, r.error,
-    r.result_ids, r.ms, r.learning, r.temporary, r.more ? Object.entries(r.more).map(([k, n]) => `${k}:${n}`).join(' ') : '', r.previous_secret, r.event,
+    r.result_ids, r.ms, r.learning, r.temporary, r.more ? Object.entries(r.more).map(([k, n]) => `${k}:${n}`).join(' ') : '', r.previous_secret, r.event, r.detail,
   ]);
 }
 

@@ -487,6 +487,8 @@ export interface CallRow {
   /** Which rule allowed it (`rule 0`) or which limit denied it (`limit rate`). */
   rule: string | null;
   reason: string | null;
+  /** The full reason where the client was told less (`reason`): the facts withheld from it. */
+  detail: string | null;
   outcome: string;
   error: string | null;
   result_ids: number[];
@@ -519,6 +521,7 @@ export function callRow(e: JournalEntry): CallRow {
     decision: e.decision,
     rule: e.rule !== undefined ? `rule ${e.rule}` : e.limit !== undefined ? `limit ${e.limit}` : null,
     reason: e.reason ?? null,
+    detail: e.detail ?? null,
     outcome: e.outcome,
     error: e.error ? `${e.error.name}: ${e.error.message}` : null,
     result_ids: e.result_ids ?? [],
@@ -554,6 +557,7 @@ function runRow(e: JournalEntry): CallRow {
     decision: null,
     rule: null,
     reason: start ? describeStart(start) : end ? describeEnd(end) : null,
+    detail: null,
     outcome: '',
     error: null,
     result_ids: [],

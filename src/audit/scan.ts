@@ -29,7 +29,7 @@ const BACKSLASH = 0x5c;
 // Members in the writer's order; their index is their slot in a LineView.
 const MEMBERS = [
   'ts', 'seq', 'key', 'name', 'profile', 'ip', 'proto', 'service', 'function', 'model', 'method', 'ids', 'fields', 'decision',
-  'rule', 'limit', 'reason', 'outcome', 'error', 'result_ids', 'ms', 'bytes_in', 'bytes_out', 'notes', 'more', 'temporary', 'learning',
+  'rule', 'limit', 'reason', 'detail', 'outcome', 'error', 'result_ids', 'ms', 'bytes_in', 'bytes_out', 'notes', 'more', 'temporary', 'learning',
   'previous_secret', 'prev', 'hash',
 ] as const;
 type Member = (typeof MEMBERS)[number];

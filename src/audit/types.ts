@@ -92,8 +92,14 @@ export interface JournalInput {
   rule?: number;
   /** The key limit that denied the call: 'expires', 'ips', 'hours', 'rate', ... */
   limit?: string;
-  /** Why the call was denied or rejected, in words (no secret, no field value). */
+  /** Why the call was denied or rejected, in words (no secret, no field value): what the client was told. */
   reason?: string;
+  /**
+   * The full reason, where `reason` withholds facts the proxy read upstream as the integration user
+   * that the key may not read (what an external id or an ir.model id names, a properties
+   * definition): for the administrator. Added later: older lines never have it.
+   */
+  detail?: string;
   outcome: JournalOutcome;
   /** Odoo's exception name and message, for odoo_error / upstream_error. */
   error?: { name: string; message: string };

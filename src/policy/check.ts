@@ -52,7 +52,8 @@ export function describeDecision(d: Decision): string {
     const extra = [...d.notes, ...d.checks.map((c) => (c.kind === 'links_in_domain' ? (c.set ? `upstream check: the ${c.comodel} links '${c.field}' of ${c.ids.length} ${c.model} record(s) ${c.set.adds ? 'gains' : 'gains or loses'} (${c.set.adds ? 'adds' : c.set.rows ? 'set row by row to' : 'set to'} ${c.set.ids.length} id(s); links kept are not checked) must match ${JSON.stringify(c.domain)}` : `upstream check: the ${c.comodel} records ${c.ids.length} ${c.model} record(s) link to in '${c.field}' must match ${JSON.stringify(c.domain)}`) : `upstream check: ${c.ids.length} id(s) of ${c.model} must match ${JSON.stringify(c.domain)}`)), ...d.redactions.map((r) => `names hidden in ${r.fields.join(', ')}`)];
     return `ALLOW by ${d.rule >= 0 ? `rule ${d.rule}` : 'learning mode'}${extra.length ? `: ${extra.join('; ')}` : ''}`;
   }
-  if (d.verdict === 'deny') return `DENY${d.limit ? ` (limit ${d.limit})` : d.rule !== undefined ? ` (rule ${d.rule})` : ''}: ${d.reason}`;
+  // The operator's dry run: the full reason (the client would be told `reason`).
+  if (d.verdict === 'deny') return `DENY${d.limit ? ` (limit ${d.limit})` : d.rule !== undefined ? ` (rule ${d.rule})` : ''}: ${d.detail ?? d.reason}${d.detail !== undefined ? ` [the client is told: ${d.reason}]` : ''}`;
   const needs = neededFromOdoo(d);
   return `NEED SCHEMA: ${needs.join(' and ')} ${needs.length > 1 ? 'are' : 'is'} needed to decide`;
 }

@@ -104,6 +104,8 @@ class Denied {
   constructor(
     readonly reason: string,
     readonly limit?: string,
+    /** The reason with the facts `reason` withholds from the client (see withheld). */
+    readonly detail?: string,
   ) {}
 }
 
@@ -123,6 +125,17 @@ function wholeNumber(p: RpcStruct, name: string): void {
 
 function deny(reason: string, limit?: string): never {
   throw new Denied(reason, limit);
+}
+
+/**
+ * A refusal whose full reason holds facts the proxy read upstream as the integration user, which
+ * the key's rules do not let it read (the model and id an external id names, the model an ir.model
+ * id names, a properties definition): the client is told `told`, which must still say what to fix;
+ * the journal and the operator get `detail` (Decision.detail). Without this, a key allowed only to
+ * load crm.lead could learn from refusals what any external id names.
+ */
+function denyWithheld(told: string, detail: string): never {
+  throw new Denied(told, undefined, detail);
 }
 
 const TIME_PARTS = new Set(['year_number', 'quarter_number', 'month_number', 'iso_week_number', 'day_of_year', 'day_of_month', 'day_of_week', 'hour_number', 'minute_number', 'second_number']);
@@ -380,6 +393,33 @@ class RuleEval {
    */
   findRule(model: string, op: Op, fields: string[] | undefined): { rule: Rule; index: number } | undefined {
     return this.rulesFor(model, op, fields)[0];
+  }
+
+  /**
+   * Whether the key may read `fields` of every `model` record (a rule without a domain allows it):
+   * then facts the proxy read there as the integration user may be told in a refusal as they are.
+   */
+  mayRead(model: string, fields: string[]): boolean {
+    return this.rulesFor(model, 'read', fields).some(({ rule }) => !hasDomain(rule));
+  }
+
+  /**
+   * Refuses with `detail` where the key may read its facts anyway (`readable`), else tells the
+   * client `told` and keeps `detail` for the journal (denyWithheld).
+   */
+  withhold(readable: boolean, told: string, detail: string): never {
+    if (readable) deny(detail);
+    denyWithheld(told, detail);
+  }
+
+  /** Whether the key may read what external ids name (ir.model.data's model and res_id). */
+  readsXmlids(): boolean {
+    return this.mayRead('ir.model.data', ['module', 'name', 'model', 'res_id']);
+  }
+
+  /** Whether the key may read which model an ir.model id names. */
+  readsIrModels(): boolean {
+    return this.mayRead('ir.model', ['model']);
   }
 
   /** Every rule on `model` allowing `op` on all of `fields`: those without a domain first, each group in key order. */
@@ -1402,8 +1442,13 @@ class RuleEval {
   }
 
   /** A link to a record of a model named by the value (reference, many2one_reference): any model, so sensitive ones too. */
-  linkedAnyModel(model: string, id: number, via: string): void {
-    if (SENSITIVE.has(model) && !this.st.rules.some((r) => ruleReaches(r, model))) deny(`${via} links a record of ${model}, a sensitive model no rule names with allow_sensitive`);
+  linkedAnyModel(model: string, id: number, via: string, irId?: number): void {
+    if (SENSITIVE.has(model) && !this.st.rules.some((r) => ruleReaches(r, model))) {
+      const detail = `${via} links a record of ${model}, a sensitive model no rule names with allow_sensitive`;
+      // The model named through an ir.model id (irId) is ir.model's to tell.
+      if (irId === undefined) deny(detail);
+      this.withhold(this.readsIrModels(), `${via} links a record of the model ir.model ${irId} names, a sensitive model no rule names with allow_sensitive`, detail);
+    }
     this.linked(model, [id], via);
   }
 
@@ -1466,6 +1511,8 @@ class RuleEval {
       // The models the id is checked against: the model field's value, and the model the ir.model id
       // it is set through names (both when both are given: which one Odoo keeps is not the engine's guess).
       const named: string[] = [];
+      /** Of `named`, the one the ir.model id names, with that id (not given as a name by the client). */
+      let byIr: { name: string; id: number } | undefined;
       let noModel = false;
       if (modelGiven.given) {
         const m = modelGiven.value;
@@ -1486,7 +1533,10 @@ class RuleEval {
       // judges it too; refused here, with or without the id, before the id is checked against it.
       if (pinned && throughId && irModelThrough(schema, mf) === through) {
         const name = this.irModel(throughId, at(through!));
-        if (name !== undefined && name !== pinned) deny(`${at(through!)}: ir.model ${throughId} names ${name}, and the domain of ${this.label} pins '${mf}' to ${pinned}, so the record would lie outside it`);
+        if (name !== undefined && name !== pinned) {
+          this.withhold(this.readsIrModels(), `${at(through!)}: ir.model ${throughId} does not name ${pinned}, and the domain of ${this.label} pins '${mf}' to ${pinned}, so the record would lie outside it`,
+            `${at(through!)}: ir.model ${throughId} names ${name}, and the domain of ${this.label} pins '${mf}' to ${pinned}, so the record would lie outside it`);
+        }
       }
       if (noModel && named.length === 0 && !throughId) continue;
       if (!idGiven.given) {
@@ -1503,9 +1553,10 @@ class RuleEval {
       if (throughId) {
         const name = this.throughModel(schema, mf, through!, throughId, at(through!));
         if (name === undefined) continue; // asked for: decided again with it
+        if (!named.includes(name)) byIr = { name, id: throughId };
         named.push(name);
       }
-      for (const target of [...new Set(named)]) this.linkedAnyModel(target, id, `${at(g)} (of the model in '${mf}')`);
+      for (const target of [...new Set(named)]) this.linkedAnyModel(target, id, `${at(g)} (of the model in '${mf}')`, byIr?.name === target ? byIr.id : undefined);
     }
   }
 
@@ -1530,7 +1581,7 @@ class RuleEval {
       return undefined;
     }
     if (name === null) deny(`${via}: ir.model ${id} does not exist or cannot be read, so the model of the record linked is not known`);
-    if (!isModelName(name)) deny(`${via}: ir.model ${id} names ${quoteName(name)}, which is not a model name`);
+    if (!isModelName(name)) this.withhold(this.readsIrModels(), `${via}: ir.model ${id} names no model the engine can check`, `${via}: ir.model ${id} names ${quoteName(name)}, which is not a model name`);
     return name;
   }
 
@@ -1554,7 +1605,10 @@ class RuleEval {
     if (through !== undefined && t !== undefined && t !== false && t !== null && t !== 0) {
       if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0) deny(`${at(through)}: ${JSON.stringify(t) ?? String(t)} is not an ir.model id`);
       const named = this.throughModel(lineSchema!, mf, through, t, at(through));
-      if (named !== undefined && named !== parent) deny(`${at(through)}: the line's '${inverse}' is set to the ${parent} record, so '${through}' must name ${parent}, not ${named} (ir.model ${t})`);
+      if (named !== undefined && named !== parent) {
+        this.withhold(this.readsIrModels(), `${at(through)}: the line's '${inverse}' is set to the ${parent} record, so '${through}' must name ${parent}, and ir.model ${t} names another model`,
+          `${at(through)}: the line's '${inverse}' is set to the ${parent} record, so '${through}' must name ${parent}, not ${named} (ir.model ${t})`);
+      }
     }
   }
 
@@ -1641,12 +1695,15 @@ class RuleEval {
       });
     }
     if (found.length === 0) return;
-    const refuse = (label: string, why: string): never =>
-      deny(`${via}: property ${quoteName(label)} is given a record id or a list of ids, and ${why}; this key's ${byCompanies ? 'companies limit requires' : 'rules with a domain require'} every linked record to be checked`);
+    const text = (label: string, why: string): string =>
+      `${via}: property ${quoteName(label)} is given a record id or a list of ids, and ${why}; this key's ${byCompanies ? 'companies limit requires' : 'rules with a domain require'} every linked record to be checked`;
+    // `told`: the same without the facts read upstream that the key may not read (the definition, the records' definition record).
+    const refuse = (label: string, why: string, told?: string): never => (told === undefined ? deny(text(label, why)) : denyWithheld(text(label, told), text(label, why)));
     const known = at ? this.propertiesDefinitionAt(at) : { unknown: "whether that links a record, and of which model, is set by the property's definition on another record, which cannot be known here" };
     if (known === undefined) return; // asked for: decided again with it
-    if ('unknown' in known) return refuse(found[0]!.label, known.unknown);
+    if ('unknown' in known) return refuse(found[0]!.label, known.unknown, known.told);
     const { definition, create, where } = known;
+    const hidden = known.readable ? undefined : `${known.told}, which this key may not read, does not make it a link the engine can check`;
     for (const f of found) {
       const p = f.name !== undefined && Object.prototype.hasOwnProperty.call(definition, f.name) ? definition[f.name]! : undefined;
       if (!p) {
@@ -1654,13 +1711,13 @@ class RuleEval {
         // _dict_to_list); a list, and any write, is stored whole, and a name stored becomes a link
         // once the record's definition names it (another team, a property added).
         if (create && !listForm) continue;
-        return refuse(f.label, `${where} names no such property, and Odoo stores the value, which links a record once the record's definition names it`);
+        return refuse(f.label, `${where} names no such property, and Odoo stores the value, which links a record once the record's definition names it`, hidden);
       }
-      if (p.type === 'ambiguous') return refuse(f.label, `${where} names it twice, as different types`);
+      if (p.type === 'ambiguous') return refuse(f.label, `${where} names it twice, as different types`, hidden);
       if (p.type !== 'many2one' && p.type !== 'many2many') continue; // integer, float, text...: no link
       const comodel = p.comodel;
-      if (!comodel || !isModelName(comodel)) return refuse(f.label, `${where} makes it a ${p.type} of no model the engine can name`);
-      this.linked(comodel, f.ids, `${via}: property ${quoteName(f.label)} (a ${p.type} of ${comodel} in ${where})`);
+      if (!comodel || !isModelName(comodel)) return refuse(f.label, `${where} makes it a ${p.type} of no model the engine can name`, hidden);
+      this.linked(comodel, f.ids, `${via}: property ${quoteName(f.label)} (a ${p.type} of ${comodel} in ${known.readable ? where : known.told})`);
     }
   }
 
@@ -1746,9 +1803,11 @@ class RuleEval {
         if (!Object.prototype.hasOwnProperty.call(current, p.name)) continue; // a new name: nothing stored under it
         const was = current[p.name]!;
         if (was.type === p.type && was.comodel === p.comodel) continue;
-        deny(
-          `${via}: property ${quoteName(p.name)} is ${was.type === 'ambiguous' ? 'named twice' : `${/^[aeiou]/.test(was.type) ? 'an' : 'a'} ${was.type}${was.comodel ? ` of ${was.comodel}` : ''}`} in ${at.model} ${id}'s current definition and would become a ${p.type} of ${p.comodel}: Odoo keeps the values records already store under that name and reads them by the new definition, so every number stored there would link the ${p.comodel} record of that id, which this key's rules require to be checked; create the property under a new name instead`,
-        );
+        const now = (is: string): string =>
+          `${via}: property ${quoteName(p.name)} ${is} in ${at.model} ${id}'s current definition and would become a ${p.type} of ${p.comodel}: Odoo keeps the values records already store under that name and reads them by the new definition, so every number stored there would link the ${p.comodel} record of that id, which this key's rules require to be checked; create the property under a new name instead`;
+        // The current definition is read upstream: its type and comodel told only where the key may read it.
+        this.withhold(this.mayRead(at.model, [at.field]), now('has another type or comodel'),
+          now(was.type === 'ambiguous' ? 'is named twice' : `is ${/^[aeiou]/.test(was.type) ? 'an' : 'a'} ${was.type}${was.comodel ? ` of ${was.comodel}` : ''}`));
       }
     }
     // When some were asked for, decide runs again with them read.
@@ -1767,7 +1826,7 @@ class RuleEval {
    * its definition field, read by the proxy. undefined while something is being asked for; `unknown`
    * with why when it cannot be known (Odoo may set the record itself, the records differ...).
    */
-  private propertiesDefinitionAt(at: PropertyPlace): { definition: PropertiesDefinition; create: boolean; where: string } | { unknown: string } | undefined {
+  private propertiesDefinitionAt(at: PropertyPlace): { definition: PropertiesDefinition; create: boolean; where: string; told: string; readable: boolean } | { unknown: string; told?: string } | undefined {
     const schema = this.st.env.schema?.(at.model);
     const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
     const info = schema && own(schema, at.field) ? schema[at.field] : undefined;
@@ -1796,9 +1855,11 @@ class RuleEval {
         return undefined;
       }
       const distinct = current === null ? [] : [...new Set(current)];
+      // The records' current '${dr}' is read upstream: told only where the key may read it.
+      const told = this.mayRead(at.model, [dr]) ? undefined : `the records' '${dr}', which holds the property's definition, does not give one definition the engine can judge the value by; send '${dr}' with the value`;
       if (current === null || current.length !== ids.length) return { unknown: `the records' '${dr}', which holds the property's definition, could not be read` };
-      if (distinct.length !== 1) return { unknown: `the records written have different '${dr}' (or some none), so no one definition judges the value` };
-      if (distinct[0] === false) return { unknown: `the records written have no '${dr}', so no definition: Odoo stores the value as given, and it links a record once '${dr}' is set` };
+      if (distinct.length !== 1) return { unknown: `the records written have different '${dr}' (or some none), so no one definition judges the value`, ...(told ? { told } : {}) };
+      if (distinct[0] === false) return { unknown: `the records written have no '${dr}', so no definition: Odoo stores the value as given, and it links a record once '${dr}' is set`, ...(told ? { told } : {}) };
       id = distinct[0]!;
     }
     const definition = this.st.env.propertiesDefinition?.(container, id, drf);
@@ -1807,7 +1868,11 @@ class RuleEval {
       return undefined;
     }
     if (definition === null) return { unknown: `the definition in ${container} ${id}'s '${drf}' could not be read` };
-    return { definition, create, where: `the definition in ${container} ${id}'s '${drf}'` };
+    // The definition (and, where the values do not name it, which record holds it) are read upstream
+    // as the integration user: told only where the key may read them.
+    const readable = this.mayRead(container, [drf]) && (given !== undefined || this.mayRead(at.model, [dr]));
+    const told = given !== undefined ? `the definition in ${container} ${id}'s '${drf}'` : `the definition in the records' '${dr}' (${container}'s '${drf}')`;
+    return { definition, create, where: `the definition in ${container} ${id}'s '${drf}'`, told, readable };
   }
 
   relatedWrite(model: string, field: string, related: string, via: string): void {
@@ -2542,8 +2607,11 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       const xmlid = fullXmlid(part);
       const found = lookUp(xmlid);
       if (found === undefined) continue;
-      if (found === null) deny(`load column '${col}' names the external id ${quoteName(xmlid)}, which no ${comodel} record has (Odoo fails the row; a record an earlier row of the same load would create with it is not known before the call)`);
-      if (found.model !== comodel) deny(`load column '${col}': the external id ${quoteName(xmlid)} names a ${found.model} record, not a ${comodel} one (Odoo fails the row)`);
+      // One text for both to the client: whether an external id exists, and what it names, is
+      // ir.model.data's, which the key may not read.
+      const told = `load column '${col}': the external id ${quoteName(xmlid)} names no ${comodel} record (Odoo fails the row; a record an earlier row of the same load would create with it is not known before the call)`;
+      if (found === null) ev.withhold(ev.readsXmlids(), told, `load column '${col}' names the external id ${quoteName(xmlid)}, which no ${comodel} record has (Odoo fails the row; a record an earlier row of the same load would create with it is not known before the call)`);
+      if (found.model !== comodel) ev.withhold(ev.readsXmlids(), told, `load column '${col}': the external id ${quoteName(xmlid)} names a ${found.model} record (${found.id}), not a ${comodel} one (Odoo fails the row)`);
       (part.includes('.') ? out.ids : out.bare).push(found.id);
     }
     return out;
@@ -2580,7 +2648,10 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       if (typeof cell !== 'string') continue; // refused by externalIds
       for (const xmlid of cellXmlids(cell)) {
         const found = lookUp(xmlid);
-        if (found && found.model !== lineModel) deny(`load column '${col}' names the external id ${quoteName(xmlid)}, which names a ${found.model} record: Odoo creates a ${lineModel} line instead and moves that external id to it (ir.model.data, written as superuser)`);
+        if (found && found.model !== lineModel) {
+          ev.withhold(ev.readsXmlids(), `load column '${col}' names the external id ${quoteName(xmlid)}, which names a record of another model than ${lineModel}: Odoo creates a ${lineModel} line instead and moves that external id to it (ir.model.data, written as superuser)`,
+            `load column '${col}' names the external id ${quoteName(xmlid)}, which names a ${found.model} record (${found.id}): Odoo creates a ${lineModel} line instead and moves that external id to it (ir.model.data, written as superuser)`);
+        }
       }
     }
   };
@@ -2621,7 +2692,10 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       const xmlid = fullXmlid(cell);
       const found = lookUp(xmlid);
       if (!found) return null; // none has it: the row creates a record (or not looked up yet: asked for)
-      if (found.model !== ev.model) deny(`load column 'id': the external id ${quoteName(xmlid)} names a ${found.model} record, not a ${ev.model} one (Odoo refuses the row)`);
+      if (found.model !== ev.model) {
+        ev.withhold(ev.readsXmlids(), `load column 'id': the external id ${quoteName(xmlid)} names a record of another model than ${ev.model} (Odoo refuses the row); use an external id no record has, or the ${ev.model} record's own`,
+          `load column 'id': the external id ${quoteName(xmlid)} names a ${found.model} record (${found.id}), not a ${ev.model} one (Odoo refuses the row)`);
+      }
       return found.id;
     }
     return databaseIdIndex >= 0 ? idsIn(row[databaseIdIndex], '.id', false)[0] ?? null : null;
@@ -2658,7 +2732,12 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       if (cellsOf(index).length === 0 || !hasDomain(ev.rule)) continue;
       if (head === '.id') deny(`load column '${col}' updates existing records by id, and ${ev.label} limits ${ev.model} to a domain`);
       const r = rows.findIndex((row, i) => !empty((row as RpcValue[])[index]) && rowOwners()[i] !== null);
-      if (r >= 0) deny(`load column '${col}' updates existing records (data[${r}]: ${quoteName(fullXmlid(String((rows[r] as RpcValue[])[index])))} names ${ev.model} record ${rowOwners()[r]}), and ${ev.label} limits ${ev.model} to a domain`);
+      if (r >= 0) {
+        const named = quoteName(fullXmlid(String((rows[r] as RpcValue[])[index])));
+        // The record's id is ir.model.data's (the key may not read it, nor that record, outside its domain).
+        ev.withhold(ev.readsXmlids(), `load column '${col}' updates existing records (data[${r}]: ${named} names an existing ${ev.model} record), and ${ev.label} limits ${ev.model} to a domain`,
+          `load column '${col}' updates existing records (data[${r}]: ${named} names ${ev.model} record ${rowOwners()[r]}), and ${ev.label} limits ${ev.model} to a domain`);
+      }
       const again = repeatedRow();
       if (again >= 0) deny(`load column '${col}' names ${quoteName(fullXmlid(String((rows[again] as RpcValue[])[index])))} again at data[${again}] (a later row naming the external id of a record an earlier row creates may update that record), and ${ev.label} limits ${ev.model} to a domain`);
     }
@@ -2873,7 +2952,11 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
         if (namesParent || lookUp(fullXmlid(cell)) !== null) return; // an update, or not looked up yet
         const name = `${fullXmlid(cell)}_${table}`;
         const found = lookUp(name);
-        if (found) deny(`load data[${r}] creates a ${ev.model} record with the external id ${quoteName(fullXmlid(cell))}, and Odoo names the ${field} record it creates with it ${quoteName(name)}, which names ${found.model} record ${found.id}: ir.model.data (written as superuser) would move that external id to the new record; use another external id, or '${field}/.id' for the parent`);
+        if (found) {
+          const head = `load data[${r}] creates a ${ev.model} record with the external id ${quoteName(fullXmlid(cell))}, and Odoo names the ${field} record it creates with it ${quoteName(name)}`;
+          const tail = `ir.model.data (written as superuser) would move that external id to the new record; use another external id, or '${field}/.id' for the parent`;
+          ev.withhold(ev.readsXmlids(), `${head}, which already names a record: ${tail}`, `${head}, which names ${found.model} record ${found.id}: ${tail}`);
+        }
       });
     }
   }
@@ -3116,7 +3199,7 @@ function scrub(reason: string, credential: string | null): string {
  */
 export function decide(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
   const out = decideInner(key, call, env);
-  if (out.verdict === 'deny') return { ...out, reason: scrub(out.reason, call.credential) };
+  if (out.verdict === 'deny') return { ...out, reason: scrub(out.reason, call.credential), ...(out.detail !== undefined ? { detail: scrub(out.detail, call.credential) } : {}) };
   return out;
 }
 
@@ -3129,7 +3212,7 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
       deny(`method name ${quoteName(call.method)} is not a plain ASCII method name`);
     }
   } catch (e) {
-    if (e instanceof Denied) return { verdict: 'deny', reason: e.reason, ...(e.limit ? { limit: e.limit } : {}) };
+    if (e instanceof Denied) return { verdict: 'deny', reason: e.reason, ...(e.limit ? { limit: e.limit } : {}), ...(e.detail !== undefined ? { detail: e.detail } : {}) };
     throw e;
   }
   const model = call.model;
@@ -3149,12 +3232,15 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
     // cannot read or write res.users through res.partner's user_ids.
     const probe = decideInner({ ...key, learning: false, rules: [{ model: '*', methods: ['read', 'create', 'write', 'unlink', method] }] }, call, env);
     if (probe.verdict === 'need_schema') return probe;
-    if (probe.verdict === 'deny' && /sensitive model/.test(probe.reason)) return { verdict: 'deny', reason: `${probe.reason.replace(/ no rule names with allow_sensitive$/, '')}, which learning keys never reach` };
+    if (probe.verdict === 'deny' && /sensitive model/.test(probe.detail ?? probe.reason)) {
+      const learning = (r: string): string => `${r.replace(/ no rule names with allow_sensitive$/, '')}, which learning keys never reach`;
+      return { verdict: 'deny', reason: learning(probe.reason), ...(probe.detail !== undefined ? { detail: learning(probe.detail) } : {}) };
+    }
     const st = emptyState(key, env);
     try {
       contextCheck(st, bound.context, 'context', null);
     } catch (e) {
-      if (e instanceof Denied) return { verdict: 'deny', reason: e.reason, ...(e.limit ? { limit: e.limit } : {}) };
+      if (e instanceof Denied) return { verdict: 'deny', reason: e.reason, ...(e.limit ? { limit: e.limit } : {}), ...(e.detail !== undefined ? { detail: e.detail } : {}) };
       throw e;
     }
     const b = cloneBound(bound);
@@ -3163,7 +3249,7 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
   }
 
   const rules = key.rules ?? [];
-  const reasons: { reason: string; rule: number }[] = [];
+  const reasons: { reason: string; rule: number; detail?: string }[] = [];
   const missing = new Set<string>();
   const missingIrModels = new Set<number>();
   const missingDefinitions = new Map<string, { model: string; id: number; field: string; fresh?: true }>();
@@ -3194,8 +3280,8 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
       ev.context(b.context, 'context');
     } catch (e) {
       if (e instanceof Denied) {
-        if (e.limit) return { verdict: 'deny', reason: e.reason, limit: e.limit, rule: i };
-        reasons.push({ reason: e.reason, rule: i });
+        if (e.limit) return { verdict: 'deny', reason: e.reason, limit: e.limit, rule: i, ...(e.detail !== undefined ? { detail: e.detail } : {}) };
+        reasons.push({ reason: e.reason, rule: i, ...(e.detail !== undefined ? { detail: e.detail } : {}) });
         continue;
       }
       throw e;
@@ -3232,6 +3318,7 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
     return { verdict: 'deny', reason: `no rule allows ${method} on ${model}${hint}` };
   }
   const first = reasons[0]!;
-  const reason = reasons.length === 1 || candidates <= 1 ? first.reason : `${first.reason} (and ${reasons.length - 1} other rule${reasons.length > 2 ? 's' : ''} refused too)`;
-  return { verdict: 'deny', reason, rule: first.rule };
+  const others = reasons.length === 1 || candidates <= 1 ? '' : ` (and ${reasons.length - 1} other rule${reasons.length > 2 ? 's' : ''} refused too)`;
+  // Only the first rule's reason is told: the others' details stay out of the journal's too.
+  return { verdict: 'deny', reason: `${first.reason}${others}`, rule: first.rule, ...(first.detail !== undefined ? { detail: `${first.detail}${others}` } : {}) };
 }

@@ -241,6 +241,13 @@ export type Decision =
       rule?: number;
       /** The key-level limit that refused (`expires`, `ips`, `hours`, `rate`, ...). */
       limit?: string;
+      /**
+       * The full reason, where `reason` (what the client is told) withholds facts the proxy read
+       * upstream as the integration user that the key's rules do not let it read: what an external
+       * id or an ir.model id names, a properties definition. For the journal and the operator
+       * (`check`); absent when nothing is withheld.
+       */
+      detail?: string;
     }
   | {
       verdict: 'need_schema';

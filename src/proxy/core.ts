@@ -561,7 +561,8 @@ export class ProxyCore {
       return this.refuseUpstream(x, res, target, SCOPE_CHECK_FAILED, e);
     }
     if (decision.verdict === 'deny') {
-      return this.refuse(x, res, 'denied', `key '${record.name}' may not call ${call.model}.${call.method}: ${decision.reason}`, { rule: decision.rule, limit: decision.limit, reason: decision.reason }, v, 'denied');
+      // The client gets `reason`; `detail`, with the facts it withholds, goes to the journal only.
+      return this.refuse(x, res, 'denied', `key '${record.name}' may not call ${call.model}.${call.method}: ${decision.reason}`, { rule: decision.rule, limit: decision.limit, reason: decision.reason, detail: decision.detail }, v, 'denied');
     }
     if (decision.verdict !== 'allow') throw new Error('unreachable: decide did not settle');
     x.entry.rule = decision.rule;
@@ -1386,6 +1387,7 @@ export class ProxyCore {
       bytes_out: bytesOut,
     } as JournalInput;
     if (typeof entry.reason === 'string') entry.reason = clip(entry.reason, TEXT_CLIP);
+    if (typeof entry.detail === 'string') entry.detail = clip(entry.detail, TEXT_CLIP);
     if (entry.error) entry.error = { ...entry.error, message: clip(entry.error.message, TEXT_CLIP) };
     // Names and lists the client chose (even in a call the scope denied: the keys of create values,
     // context keys, ids) bounded as the journal bounds them, before the log line below sees them.
@@ -1568,7 +1570,8 @@ function spentMessage(perHour: number, retryAfterMs: number): string {
 
 /** Both scopes must allow: the second decides on the call as the first left it. */
 function combine(first: Allowed, second: Decision): Decision {
-  if (second.verdict !== 'allow') return second.verdict === 'deny' ? { ...second, reason: `${second.reason} (the temporary key's narrower scope)` } : second;
+  const narrower = (r: string): string => `${r} (the temporary key's narrower scope)`;
+  if (second.verdict !== 'allow') return second.verdict === 'deny' ? { ...second, reason: narrower(second.reason), ...(second.detail !== undefined ? { detail: narrower(second.detail) } : {}) } : second;
   return {
     verdict: 'allow',
     rule: first.rule,

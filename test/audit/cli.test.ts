@@ -134,8 +134,8 @@ test('audit --calls: --json is written a batch at a time, byte for byte what JSO
   const table = await runCli(cli, ['audit', ...WINDOW, '--calls', '--method', 'unlink', '--key', 'website-form']);
   assert.match(table.stdout, /1,2,3,4,5,6 \+1494/);
   const csv = await runCli(cli, ['audit', ...WINDOW, '--calls', '--format', 'csv', '--method', 'unlink', '--key', 'website-form']);
-  assert.match(csv.stdout.split('\n')[0]!, /,temporary,more,previous_secret,event$/);
-  assert.match(csv.stdout.split('\n')[1]!, /,ids:500,false,$/);
+  assert.match(csv.stdout.split('\n')[0]!, /,temporary,more,previous_secret,event,detail$/);
+  assert.match(csv.stdout.split('\n')[1]!, /,ids:500,false,,$/);
   const report = await runCli(cli, ['audit', ...WINDOW, '--json']);
   assert.equal((JSON.parse(report.stdout).rows as { name: string; deleted: number }[]).find((r) => r.name === 'website-form')!.deleted, 1500);
 });

@@ -124,7 +124,7 @@ test('audit --calls: run lines are rows of their own, with no decision or outcom
   const text = renderCallsTable(rows, plain, true);
   assert.match(text, /exec started/);
   assert.match(text, /exec ended/);
-  assert.match(callCsvLine(end), /,exec_end$/);
+  assert.match(callCsvLine(end), /,exec_end,$/);
   // --denied, --errors, --model and --method select calls: run lines have none of those.
   for (const f of [{ denied: true }, { errors: true }, { models: ['res.partner'] }, { methods: ['search_read'] }]) {
     const keep = compileFilter(f);

@@ -118,7 +118,7 @@ test('calls: one row per call with rule or limit, reason and outcome', () => {
   const es = entries();
   assert.deepEqual(callRow(es[2]!), {
     ts: '2026-11-20T09:06:00.000Z', key: '7f3a9c2e', name: 'website-form', ip: '198.51.100.1', proto: 'json2', method: 'write',
-    model: 'crm.lead', ids: [512], fields: [], decision: 'deny', rule: 'limit ips', reason: 'address 198.51.100.1 is outside 203.0.113.0/24',
+    model: 'crm.lead', ids: [512], fields: [], decision: 'deny', rule: 'limit ips', reason: 'address 198.51.100.1 is outside 203.0.113.0/24', detail: null,
     outcome: 'denied', error: null, result_ids: [], ms: 1, learning: false, previous_secret: false, temporary: null, more: null,
     event: null, exec: null,
   });

@@ -188,7 +188,8 @@ function importOutcome(spec: CallSpec, limits: Record<string, unknown> = {}): st
   for (const { call } of shapes(spec)) {
     const d = decide(key(tagKeeper, { limits }), call, env({ schema: (m) => schemas[m], externalId: (x) => TAG_XIDS[x] ?? null }));
     if (d.verdict !== 'allow') {
-      outcomes.add(d.verdict === 'deny' ? `refused: ${d.reason}` : d.verdict);
+      // What the client is told, and (after ' | detail: ') what the journal keeps where it withholds facts.
+      outcomes.add(d.verdict === 'deny' ? `refused: ${d.reason}${d.detail !== undefined ? ` | detail: ${d.detail}` : ''}` : d.verdict);
       continue;
     }
     let refusal: string | null = null;
@@ -258,10 +259,11 @@ test("imports: the same export by external ids ('id', 'category_id/id'): rows up
   assert.equal(importOutcome(load('res.partner', fields, [[p10, 'Acme', `${vip},${shop}`]])), 'allowed');
   // The external id wins over '.id' (load passes '.id' on only for rows without one).
   assert.match(importOutcome(load('res.partner', ['id', '.id', 'category_id/id'], [[p10, '11', shop]])), removes);
-  // Missing, or of another model: Odoo fails the row; refused.
-  assert.match(importOutcome(load('res.partner', fields, [[p10, 'Acme', `${vip},__export__.res_partner_category_9_zz`]])), /^refused: load column 'category_id\/id' names the external id '__export__\.res_partner_category_9_zz', which no res\.partner\.category record has/);
-  assert.match(importOutcome(load('res.partner', fields, [[p10, 'Acme', p11]])), /^refused: load column 'category_id\/id': the external id '__export__\.res_partner_11_bb22' names a res\.partner record, not a res\.partner\.category one/);
-  assert.match(importOutcome(load('res.partner', fields, [[vip, 'Acme', shop]])), /^refused: load column 'id': the external id '__export__\.res_partner_category_1_cc33' names a res\.partner\.category record, not a res\.partner one/);
+  // Missing, or of another model: Odoo fails the row; refused. The client is told the same for both
+  // (what an external id names is ir.model.data's, which this key may not read); the journal's detail says which.
+  assert.match(importOutcome(load('res.partner', fields, [[p10, 'Acme', `${vip},__export__.res_partner_category_9_zz`]])), /^refused: load column 'category_id\/id': the external id '__export__\.res_partner_category_9_zz' names no res\.partner\.category record \(Odoo fails the row.* \| detail: .*which no res\.partner\.category record has/);
+  assert.match(importOutcome(load('res.partner', fields, [[p10, 'Acme', p11]])), /^refused: load column 'category_id\/id': the external id '__export__\.res_partner_11_bb22' names no res\.partner\.category record \(Odoo fails the row[^|]* \| detail: .*names a res\.partner record \(\d+\), not a res\.partner\.category one/);
+  assert.match(importOutcome(load('res.partner', fields, [[vip, 'Acme', shop]])), /^refused: load column 'id': the external id '__export__\.res_partner_category_1_cc33' names a record of another model than res\.partner \(Odoo refuses the row\)[^|]* \| detail: .*names a res\.partner\.category record \(\d+\), not a res\.partner one/);
 });
 
 test('imports: update_many2many makes load add links (Command.link), so only the ids a record lacks are checked; an empty cell still clears', () => {

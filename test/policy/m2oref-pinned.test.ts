@@ -19,6 +19,9 @@ const act = (vals: Record<string, RpcValue>, context?: Record<string, RpcValue>)
 });
 const write = (ids: number[], vals: RpcValue, model = 'mail.activity') => ({ model, method: 'write', ids, params: [['vals', vals]] as Params });
 const outside = /would lie outside the domain \[\["res_model","=","crm\.lead"\]\] of rule 0 /;
+// What the client is told (the model an ir.model id names is ir.model's, which these keys may not
+// read), and the journal's detail (`pins`), which names it.
+const told = (id: number) => new RegExp(`\\['res_model_id'\\]: ir\\.model ${id} does not name crm\\.lead, and the domain of rule 0 \\(mail\\.activity: [^)]*\\) pins 'res_model' to crm\\.lead, so the record would lie outside it`);
 const pins = (id: number, name: string) => new RegExp(`\\['res_model_id'\\]: ir\\.model ${id} names ${name.replace('.', '\\.')}, and the domain of rule 0 \\(mail\\.activity: [^)]*\\) pins 'res_model' to crm\\.lead, so the record would lie outside it`);
 
 test('client compatibility: under a rule pinning res_model, an activity created by res_model_id is judged on the model that id names', () => {
@@ -30,26 +33,26 @@ test('client compatibility: under a rule pinning res_model, an activity created 
     { name: 'not read yet: asked for, not refused', key: k, env: { irModelName: () => undefined }, call: act({ res_model_id: 81, res_id: 42 }), expect: { verdict: 'need_schema', models: [], irModels: [81] } },
     { name: 'not read yet, without res_id: asked for by the domain alone', key: k, env: { irModelName: () => undefined }, call: act({ res_model_id: 81 }), expect: { verdict: 'need_schema', irModels: [81] } },
     // Refused: another model, an id that names none, no model.
-    { name: 'res_model_id naming res.partner', key: k, call: act({ res_model_id: 82, res_id: 42 }), expect: { verdict: 'deny', reason: pins(82, 'res.partner') } },
-    { name: 'res_model_id naming a sensitive model', key: k, call: act({ res_model_id: 84, res_id: 2 }), expect: { verdict: 'deny', reason: pins(84, 'res.users') } },
-    { name: 'res_model_id naming res.partner, without res_id', key: k, call: act({ res_model_id: 82 }), expect: { verdict: 'deny', reason: pins(82, 'res.partner') } },
+    { name: 'res_model_id naming res.partner', key: k, call: act({ res_model_id: 82, res_id: 42 }), expect: { verdict: 'deny', reason: told(82), hides: /res\.partner|res\.users/, detail: pins(82, 'res.partner') } },
+    { name: 'res_model_id naming a sensitive model', key: k, call: act({ res_model_id: 84, res_id: 2 }), expect: { verdict: 'deny', reason: told(84), hides: /res\.partner|res\.users/, detail: pins(84, 'res.users') } },
+    { name: 'res_model_id naming res.partner, without res_id', key: k, call: act({ res_model_id: 82 }), expect: { verdict: 'deny', reason: told(82), hides: /res\.partner|res\.users/, detail: pins(82, 'res.partner') } },
     { name: 'an ir.model id that does not exist', key: k, call: act({ res_model_id: 999, res_id: 42 }), expect: { verdict: 'deny', reason: /vals\['res_model_id'\]: ir\.model 999 does not exist or cannot be read/ } },
     { name: 'an ir.model id that does not exist, without res_id', key: k, call: act({ res_model_id: 999 }), expect: { verdict: 'deny', reason: /vals\['res_model_id'\]: ir\.model 999 does not exist or cannot be read/ } },
     { name: 'res_model_id False: res_model False is not crm.lead', key: k, call: act({ res_model_id: false, res_id: 42 }), expect: { verdict: 'deny', reason: outside } },
     { name: 'res_model_id not an id', key: k, call: act({ res_model_id: '81', res_id: 42 }), expect: { verdict: 'deny', reason: /"81" is not an ir\.model id/ } },
     { name: 'res_model_id 0', key: k, call: act({ res_model_id: 0 }), expect: { verdict: 'deny', reason: /vals\['res_model_id'\]: 0 is not a record id/ } },
-    { name: 'one activity of a vals_list on a partner', key: k, call: { model: 'mail.activity', method: 'create', params: [['vals_list', [{ res_model_id: 81, res_id: 42 }, { res_model_id: 82, res_id: 7 }]]] }, expect: { verdict: 'deny', reason: /^vals_list\[1\]\['res_model_id'\]: ir\.model 82 names res\.partner/ } },
+    { name: 'one activity of a vals_list on a partner', key: k, call: { model: 'mail.activity', method: 'create', params: [['vals_list', [{ res_model_id: 81, res_id: 42 }, { res_model_id: 82, res_id: 7 }]]] }, expect: { verdict: 'deny', reason: /^vals_list\[1\]\['res_model_id'\]: ir\.model 82 does not name crm\.lead/, hides: /res\.partner/, detail: /^vals_list\[1\]\['res_model_id'\]: ir\.model 82 names res\.partner/ } },
     // res_model itself given: written through to ir.model (a write there), judged as before.
     { name: 'res_model given too: written through to ir.model, which no rule allows', key: k, call: act({ res_model: 'crm.lead', res_model_id: 81, res_id: 42 }), expect: { verdict: 'deny', reason: /ir\.model/ } },
     // default_res_model_id in the context, judged the same way.
     { name: 'default_res_model_id naming crm.lead: allowed', key: k, call: act({ res_id: 42 }, { default_res_model_id: 81 }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [42] }] } },
-    { name: 'default_res_model_id naming res.partner', key: k, call: act({ res_id: 42 }, { default_res_model_id: 82 }), expect: { verdict: 'deny', reason: /context\['default_res_model_id'\]: ir\.model 82 names res\.partner|\['res_model_id'\]: ir\.model 82 names res\.partner/ } },
+    { name: 'default_res_model_id naming res.partner', key: k, call: act({ res_id: 42 }, { default_res_model_id: 82 }), expect: { verdict: 'deny', reason: /\['(default_)?res_model_id'\]: ir\.model 82 does not name crm\.lead/, hides: /res\.partner/, detail: /context\['default_res_model_id'\]: ir\.model 82 names res\.partner|\['res_model_id'\]: ir\.model 82 names res\.partner/ } },
     { name: 'default_res_model_id that does not exist', key: k, call: act({ res_id: 42 }, { default_res_model_id: 999 }), expect: { verdict: 'deny', reason: /ir\.model 999 does not exist or cannot be read/ } },
     { name: 'default_res_model_id False', key: k, call: act({ res_id: 42 }, { default_res_model_id: false }), expect: { verdict: 'deny', reason: outside } },
-    { name: 'the values\' res_model_id over default_res_model_id', key: k, call: act({ res_model_id: 82, res_id: 42 }, { default_res_model_id: 81 }), expect: { verdict: 'deny', reason: pins(82, 'res.partner') } },
+    { name: 'the values\' res_model_id over default_res_model_id', key: k, call: act({ res_model_id: 82, res_id: 42 }, { default_res_model_id: 81 }), expect: { verdict: 'deny', reason: told(82), hides: /res\.partner|res\.users/, detail: pins(82, 'res.partner') } },
     // default_<field> values are judged as values of their own (they apply to any record this call
     // creates that leaves the field out), so one naming another model is refused even here.
-    { name: 'default_res_model_id naming res.partner under the values\' res_model_id naming crm.lead', key: k, call: act({ res_model_id: 81, res_id: 42 }, { default_res_model_id: 82 }), expect: { verdict: 'deny', reason: /^context\['default_res_model_id'\]: ir\.model 82 names res\.partner/ } },
+    { name: 'default_res_model_id naming res.partner under the values\' res_model_id naming crm.lead', key: k, call: act({ res_model_id: 81, res_id: 42 }, { default_res_model_id: 82 }), expect: { verdict: 'deny', reason: /^context\['default_res_model_id'\]: ir\.model 82 does not name crm\.lead/, hides: /res\.partner/, detail: /^context\['default_res_model_id'\]: ir\.model 82 names res\.partner/ } },
     // default_res_model (the related field itself) would be written through: unknown, as before.
     { name: 'default_res_model beside res_model_id: not judged from the id', key: key([pinnedRule, leads, { model: 'ir.model', methods: ['write'], allow_sensitive: true }]), call: act({ res_model_id: 81, res_id: 42 }, { default_res_model: 'crm.lead' }), expect: { verdict: 'deny', reason: /cannot be shown to hold/ } },
   ];
@@ -60,8 +63,8 @@ test('client compatibility: writes of res_model_id under a rule pinning res_mode
   const cases: Case[] = [
     { name: 'both, naming crm.lead: allowed (the records checked in the domain, the lead in the lead rule\'s)', key: k, call: write([5], { res_model_id: 81, res_id: 8 }), expect: { verdict: 'allow', checks: [{ model: 'mail.activity', ids: [5] }, { model: 'crm.lead', ids: [8] }], checkDomains: [PINNED, LEADS] } },
     { name: 'res_model_id alone naming crm.lead: the records stay on their lead', key: k, call: write([5], { res_model_id: 81 }), expect: { verdict: 'allow', checks: [{ model: 'mail.activity', ids: [5] }] } },
-    { name: 'res_model_id alone naming res.partner: re-points res_id', key: k, call: write([5], { res_model_id: 82 }), expect: { verdict: 'deny', reason: pins(82, 'res.partner') } },
-    { name: 'both, naming res.partner', key: k, call: write([5], { res_model_id: 82, res_id: 8 }), expect: { verdict: 'deny', reason: pins(82, 'res.partner') } },
+    { name: 'res_model_id alone naming res.partner: re-points res_id', key: k, call: write([5], { res_model_id: 82 }), expect: { verdict: 'deny', reason: told(82), hides: /res\.partner|res\.users/, detail: pins(82, 'res.partner') } },
+    { name: 'both, naming res.partner', key: k, call: write([5], { res_model_id: 82, res_id: 8 }), expect: { verdict: 'deny', reason: told(82), hides: /res\.partner|res\.users/, detail: pins(82, 'res.partner') } },
     { name: 'res_model_id False: out of the domain', key: k, call: write([5], { res_model_id: false }), expect: { verdict: 'deny', reason: /the written values would move the records out of the domain \[\["res_model","=","crm\.lead"\]\] of rule 0/ } },
     { name: 'an ir.model id that does not exist', key: k, call: write([5], { res_model_id: 999 }), expect: { verdict: 'deny', reason: /ir\.model 999 does not exist or cannot be read/ } },
     { name: 'not read yet: asked for', key: k, env: { irModelName: () => undefined }, call: write([5], { res_model_id: 81 }), expect: { verdict: 'need_schema', irModels: [81] } },

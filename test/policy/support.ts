@@ -170,7 +170,12 @@ export function shapes(spec: CallSpec, version = 18): { shape: Shape; call: Odoo
 
 export interface Expect {
   verdict: Decision['verdict'];
+  /** Matched against what the client is told. */
   reason?: RegExp;
+  /** Matched against the full reason the journal keeps (`detail`); given, the decision must have one. */
+  detail?: RegExp;
+  /** Must not match what the client is told: facts read upstream that the key may not read. */
+  hides?: RegExp;
   rule?: number;
   limit?: string;
   /** Parameters of the forwarded call (bound by name, whatever the shape) that must equal these. */
@@ -199,7 +204,10 @@ export function expectDecision(k: KeyScope, spec: CallSpec, e: Expect, over: Par
     assert.equal(d.verdict, e.verdict, where);
     if (d.verdict === 'deny') {
       if (e.reason) assert.match(d.reason, e.reason, where);
+      if (e.detail) assert.match(d.detail ?? '(no detail)', e.detail, `${where}: detail`);
+      if (e.hides) assert.doesNotMatch(d.reason, e.hides, `${where}: the client is told a fact it may not read`);
       assert.ok(!d.reason.includes(SECRET), `${where}: the reason echoes the credential`);
+      assert.ok(!(d.detail ?? '').includes(SECRET), `${where}: the detail echoes the credential`);
       if (e.limit !== undefined) assert.equal(d.limit, e.limit, where);
       if (e.rule !== undefined) assert.equal(d.rule, e.rule, where);
     }
