@@ -1,0 +1,100 @@
+// Refusals must not be an oracle on facts the proxy reads upstream as the integration user. A key
+// allowed to load crm.lead, with no rule on ir.model.data, names external ids of other models'
+// records: the refusal it gets says what to fix, but not which model or record an external id names
+// (ir.model.data's), while the journal line keeps the full reason for the administrator in `detail`.
+// And a key's own ids outside its domain get the same answer whether the record exists or not.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { executeKw, RpcCallError } from '../standin/client.js';
+import { startHarness } from '../support/proxy-harness.js';
+import type { RpcValue } from '../../src/rpc/values.js';
+
+test('refusals withhold what external ids name from a key that may not read ir.model.data; the journal keeps it', async (t) => {
+  const h = await startHarness({ version: 19 });
+  t.after(() => h.close());
+  const orm = h.standin.orm;
+  const xid = (module: string, name: string, model: string, resId: number): void => void orm.create('ir.model.data', { module, name, model, res_id: resId });
+  const secret = orm.create('res.partner', { name: 'Secret Holding' }) as number;
+  xid('__export__', 'secret_holding', 'res.partner', secret);
+  const tag = orm.create('res.partner.category', { name: 'Hidden tag' }) as number;
+  xid('__export__', 'hidden_tag', 'res.partner.category', tag);
+  const theirs = orm.create('crm.lead', { name: 'Their lead', type: 'opportunity' }) as number;
+  xid('__import__', 'their_lead', 'crm.lead', theirs);
+  // Imports leads (no write: rows naming an existing record are looked up); partners it links must be customers.
+  const rules = [
+    { model: 'crm.lead', methods: ['create', 'load'], fields: ['name', 'partner_id'] },
+    { model: 'res.partner', methods: ['read'], fields: ['name'], domain: [['customer_rank', '>', 0]] },
+  ];
+  const { token } = await h.addKey({ name: 'lead-loader', rules });
+  const { token: reader } = await h.addKey({ name: 'xid-reader', rules: [...rules, { model: 'ir.model.data', methods: ['read'], allow_sensitive: true }] });
+  // Imports and updates leads of type 'lead' only (the created ones get it from default_type).
+  const { token: typed } = await h.addKey({ name: 'typed-loader', rules: [{ model: 'crm.lead', methods: ['create', 'write', 'load'], fields: ['name', 'type'], domain: [['type', '=', 'lead']] }] });
+  const load = (key: string, fields: string[], data: RpcValue[][], context?: Record<string, RpcValue>): Promise<RpcValue> =>
+    executeKw(h.url, h.db, h.uid, key, 'crm.lead', 'load', [fields, data], context ? { context } : {});
+  const refusal = async (what: string, call: () => Promise<unknown>): Promise<string> => {
+    const err = await call().then((v) => assert.fail(`${what} was allowed: ${JSON.stringify(v)}`), (e: unknown) => e);
+    assert.ok(err instanceof RpcCallError, `${what}: ${String(err)}`);
+    return err.message;
+  };
+  const lastLine = async () => (await h.journal()).at(-1)!;
+  const hides = (message: string, what: string, ...facts: RegExp[]): void => {
+    for (const f of facts) assert.doesNotMatch(message, f, `${what}: the client is told a fact read upstream`);
+  };
+
+  // The 'id' column names a res.partner record: refused (Odoo refuses the row), without its model or id.
+  const partnerRow = await refusal('id of a partner', () => load(token, ['id', 'name'], [['__export__.secret_holding', 'Web lead']]));
+  assert.match(partnerRow, /load column 'id': the external id '__export__\.secret_holding' names a record of another model than crm\.lead \(Odoo refuses the row\); use an external id no record has/);
+  hides(partnerRow, 'id of a partner', /res\.partner/, new RegExp(`\\b${secret}\\b`));
+  let line = await lastLine();
+  assert.equal(line.decision, 'deny');
+  assert.match(line.reason!, /names a record of another model than crm\.lead/, 'the journal keeps what the client was told');
+  assert.match(line.detail!, new RegExp(`the external id '__export__\\.secret_holding' names a res\\.partner record \\(${secret}\\), not a crm\\.lead one`), 'the journal keeps the fact');
+
+  // A link cell naming a tag, and one naming nothing: the client is told the same, the journal tells them apart.
+  const aTag = await refusal('a tag as partner', () => load(token, ['name', 'partner_id/id'], [['Web lead', '__export__.hidden_tag']]));
+  const none = await refusal('no such partner', () => load(token, ['name', 'partner_id/id'], [['Web lead', '__export__.no_such_thing']]));
+  assert.match(aTag, /load column 'partner_id\/id': the external id '__export__\.hidden_tag' names no res\.partner record \(Odoo fails the row/);
+  hides(aTag, 'a tag as partner', /res\.partner\.category/, new RegExp(`record \\(?${tag}\\b`));
+  assert.equal(aTag.replace('hidden_tag', 'X'), none.replace('no_such_thing', 'X'), 'another model and no record read the same to the client');
+  line = await lastLine();
+  assert.match(line.detail!, /'__export__\.no_such_thing', which no res\.partner record has/);
+  const lines = await h.journal();
+  assert.match(lines.at(-2)!.detail!, new RegExp(`'__export__\\.hidden_tag' names a res\\.partner\\.category record \\(${tag}\\)`));
+
+  // A row naming an existing lead outside the domain (an update): refused without the lead's id.
+  const update = await refusal('a lead outside the domain', () => load(typed, ['id', 'name'], [['__import__.new_one', 'Web a'], ['__import__.their_lead', 'Web b']], { default_type: 'lead' }));
+  assert.match(update, /load column 'id' updates existing records \(data\[1\]: '__import__\.their_lead' names an existing crm\.lead record\), and rule 0 \(crm\.lead: [^)]*\) limits crm\.lead to a domain/);
+  hides(update, 'a lead outside the domain', new RegExp(`record ${theirs}\\b`));
+  assert.match((await lastLine()).detail!, new RegExp(`names crm\\.lead record ${theirs}\\)`));
+
+  // A key that may read ir.model.data is told the fact itself (nothing withheld, no detail).
+  const told = await refusal('reader: id of a partner', () => load(reader, ['id', 'name'], [['__export__.secret_holding', 'Web lead']]));
+  assert.match(told, new RegExp(`names a res\\.partner record \\(${secret}\\), not a crm\\.lead one`));
+  line = await lastLine();
+  assert.equal(line.detail, undefined);
+  assert.match(line.reason!, /names a res\.partner record/);
+
+  // Nothing of these reached Odoo's load.
+  assert.equal(h.standin.received.filter((r) => r.method === 'load').length, 0);
+});
+
+test('a key\'s own ids outside its domain: the same refusal whether the record exists or not', async (t) => {
+  const h = await startHarness({ version: 19 });
+  t.after(() => h.close());
+  const orm = h.standin.orm;
+  const outside = orm.create('crm.lead', { name: 'Not yours', type: 'opportunity' }) as number;
+  const missing = outside + 100_000;
+  const { token } = await h.addKey({ name: 'web-leads', rules: [{ model: 'crm.lead', methods: ['read', 'write'], fields: ['name', 'type'], domain: [['type', '=', 'lead']] }] });
+  const answer = async (ids: number[], method: string, args: RpcValue[]): Promise<string> => {
+    const err = await executeKw(h.url, h.db, h.uid, token, 'crm.lead', method, [ids, ...args]).then((v) => assert.fail(`allowed: ${JSON.stringify(v)}`), (e: unknown) => e);
+    assert.ok(err instanceof RpcCallError, String(err));
+    return err.message;
+  };
+  const calls: [string, RpcValue[]][] = [['write', [{ name: 'Web x' }]], ['read', [['name']]]];
+  for (const [method, args] of calls) {
+    const there = await answer([outside], method, args);
+    const gone = await answer([missing], method, args);
+    assert.match(there, new RegExp(`${method} on crm\\.lead records outside rule 0`));
+    assert.equal(there, gone, `${method}: a missing id and one outside the domain read the same`);
+  }
+});
