@@ -23,7 +23,10 @@ export interface CheckResult {
   rule_text: string | null;
   /** The key-level limit that denied (expires, ips, hours, ...), when one did. */
   limit: string | null;
+  /** Why it is denied, as the client would be told. */
   reason: string | null;
+  /** The full reason where `reason` withholds facts read upstream that the key may not read (the journal's `detail`). */
+  detail: string | null;
   /** What the proxy would change on the way (fields narrowed, domain added, limit capped). */
   notes: string[];
   /** Checks the proxy would make upstream before forwarding. */
@@ -176,6 +179,7 @@ function toResult(d: Decision, key: { id: string; name: string; rules: import('.
     rule_text: rule ? formatRule(rule) : null,
     limit: d.verdict === 'deny' ? d.limit ?? null : null,
     reason: d.verdict === 'deny' ? d.reason : null,
+    detail: d.verdict === 'deny' ? d.detail ?? null : null,
     notes: d.verdict === 'allow' ? d.notes : [],
     checks: d.verdict === 'allow' ? d.checks.map((c) => ({ model: c.model, ids: c.ids, reason: c.reason })) : [],
     hidden_names: d.verdict === 'allow' ? d.redactions.flatMap((r) => r.fields) : [],

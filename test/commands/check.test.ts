@@ -52,7 +52,10 @@ test('check allows, denies with the rule and reason, and fetches relations from 
   const activity = (model: string, resId: number) => `[{"summary":"x","res_model_id":${odoo.orm.raw.irModelIds.get(model)},"res_id":${resId}}]`;
   const onUser = await runCli(f, ['check', 'activities', 'mail.activity', 'create', '--args', activity('res.users', 2), '--json']);
   assert.equal(onUser.code, 3, onUser.stdout + onUser.stderr);
-  assert.match(json(onUser).reason, /links a record of res\.users, a sensitive model/);
+  // The client would not be told which model the ir.model id names (ir.model's); the operator sees it in detail.
+  assert.match(json(onUser).reason, /links a record of the model ir\.model \d+ names, a sensitive model/);
+  assert.doesNotMatch(json(onUser).reason, /res\.users/);
+  assert.match(json(onUser).detail, /links a record of res\.users, a sensitive model/);
   const onLead = await runCli(f, ['check', 'activities', 'mail.activity', 'create', '--args', activity('crm.lead', 1), '--json']);
   assert.equal(onLead.code, 0, onLead.stdout + onLead.stderr);
   const unknownModel = await runCli(f, ['check', 'activities', 'mail.activity', 'create', '--args', '[{"res_model_id":99999,"res_id":1}]', '--json']);
