@@ -1186,7 +1186,7 @@ class RuleEval {
         this.schema(model);
         continue;
       }
-      if (info?.related) this.relatedWrite(model, f, info.related, `${what}['${f}']`);
+      if (info?.related) this.relatedWrite(model, f, info.related, `${what}['${f}']`, v);
       if (info && X2MANY.has(info.type) && info.relation) this.commands(info, v, `${what}['${f}']`, depth, { model, field: f, owners });
       // Values judged by the property's definition where the record holding it can be known: plain
       // create and write values (copy's default, context defaults and load cells keep the refusal).
@@ -1875,7 +1875,13 @@ class RuleEval {
     return { definition, create, where: `the definition in ${container} ${id}'s '${drf}'`, told, readable };
   }
 
-  relatedWrite(model: string, field: string, related: string, via: string): void {
+  /**
+   * A related field written writes the record its path ends on (Field._inverse_related assigns it
+   * there), so that model's own write runs: res.users' write of `active` / `company_id` then writes
+   * the users' partners (PARENT_SYNC, syncWrittenParents), judged on `value` where known (load's
+   * text cells are not: judged as true).
+   */
+  relatedWrite(model: string, field: string, related: string, via: string, value: RpcValue = true): void {
     const segments = related.split('.');
     let current = model;
     for (let i = 0; i < segments.length - 1; i++) {
@@ -1888,7 +1894,9 @@ class RuleEval {
       current = info.relation;
     }
     if (current === model && segments.length === 1) return;
-    this.comodel(current, 'write', [segments[segments.length - 1]!], `${via} (related to ${related})`);
+    const last = segments[segments.length - 1]!;
+    this.comodel(current, 'write', [last], `${via} (related to ${related})`);
+    if (PARENT_SYNC[current] && (last === 'active' || last === 'company_id')) this.syncWrittenParents(current, { [last]: value }, `${via} (related to ${related})`);
   }
 
   commands(info: FieldInfo, value: RpcValue, via: string, depth: number, at: { model: string; field: string; owners: number[] | undefined }): void {
