@@ -69,6 +69,21 @@ export function pinToCpus(pid: number, cpus: string): void {
   if (r.status !== 0) throw new Error(`taskset -a -p -c ${cpus} ${pid} failed: ${(r.stderr || r.error?.message || '').trim()}`);
 }
 
+/**
+ * Puts `proxies` on the last CPU this process may use, and `others` and this process (the client or
+ * load generator) on the rest: the proxy's cost when it does not share Odoo's cores. Returns the
+ * sentence that says so, and `restore`, which gives this process back every CPU it had.
+ */
+export function pinProxiesApart(row: string, proxies: number[], others: number[]): { split: string; restore: () => void } {
+  const cpus = allowedCpus();
+  if (cpus.length < 2) throw new Error(`row ${row} needs 2 CPUs or more; this process may use ${cpus.join(',')}`);
+  const own = String(cpus[cpus.length - 1]);
+  const rest = cpus.slice(0, -1).join(',');
+  for (const pid of proxies) pinToCpus(pid, own);
+  for (const pid of [...others, process.pid]) pinToCpus(pid, rest);
+  return { split: `The proxies (odoo-keys and the bare one) run on CPU ${own} alone; the stand-in and this process (the client) on CPU ${rest}, for direct calls too. `, restore: () => pinToCpus(process.pid, cpus.join(',')) };
+}
+
 /** The CPUs this process may run on, as taskset reports them (`0,1` or `0-3`). */
 export function allowedCpus(): number[] {
   const r = spawnSync('taskset', ['-p', '-c', String(process.pid)], { encoding: 'utf8' });

@@ -8,7 +8,7 @@ import { startStandinProcess, type StandinProcess } from '../lib/standin.js';
 import { makeHome, startBareProxy, startProxyProcess, type ProxyProcess } from '../lib/proxy.js';
 import { smallCall, sendOnce, FIELDS, type Protocol, type SmallCall, type Credentials } from '../lib/calls.js';
 import { runLoad, type LoadResult, type RequestSpec } from '../lib/load.js';
-import { allowedCpus, cpuMs, pinToCpus } from '../lib/proc.js';
+import { cpuMs, pinProxiesApart } from '../lib/proc.js';
 import { loadNow } from '../lib/machine.js';
 import { median, ms, dms, pct, num, table } from '../lib/stats.js';
 import type { Row, RowOptions } from '../lib/row.js';
@@ -105,16 +105,13 @@ function smallCallsRow(id: string, title: string, upstreamMs: number, pinned = f
       const { standin, proxy, direct, viaProxy, readId } = env;
       const bare = await startBareProxy(standin.url);
       const cells: Cell[] = [];
-      const cpus = allowedCpus();
+      let restore: (() => void) | undefined;
       let split = '';
       try {
         if (pinned) {
-          if (cpus.length < 2) throw new Error(`row ${id} needs 2 CPUs or more; this process may use ${cpus.join(',')}`);
-          const own = String(cpus[cpus.length - 1]);
-          const rest = cpus.slice(0, -1).join(',');
-          for (const pid of [proxy.pid, bare.pid]) pinToCpus(pid, own);
-          for (const pid of [standin.pid, process.pid]) pinToCpus(pid, rest);
-          split = `The proxies (odoo-keys and the bare one) run on CPU ${own} alone; the stand-in and the load generator on CPU ${rest}, for direct calls too. `;
+          const pinning = pinProxiesApart(id, [proxy.pid, bare.pid], [standin.pid]);
+          split = pinning.split;
+          restore = pinning.restore;
           o.log(split);
         }
         // Warm both JITs before anything counts.
@@ -148,7 +145,7 @@ function smallCallsRow(id: string, title: string, upstreamMs: number, pinned = f
           }
         }
       } finally {
-        if (pinned) pinToCpus(process.pid, cpus.join(','));
+        restore?.();
         await bare.stop();
         await env.close();
       }

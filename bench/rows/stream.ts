@@ -9,7 +9,7 @@ import { startStandinProcess, type StandinProcess } from '../lib/standin.js';
 import { makeHome, startServeProcess, startBareProxy } from '../lib/proxy.js';
 import { xmlrpcCall, json2Call, sendOnce, type Credentials } from '../lib/calls.js';
 import type { RequestSpec } from '../lib/load.js';
-import { allowedCpus, cpuMs, peakRssBytes, pinToCpus, rssBytes, sampleRss } from '../lib/proc.js';
+import { cpuMs, peakRssBytes, pinProxiesApart, rssBytes, sampleRss } from '../lib/proc.js';
 import { loadNow } from '../lib/machine.js';
 import { median, ms, mb, ratio, table } from '../lib/stats.js';
 import type { Row, RowOptions } from '../lib/row.js';
@@ -92,15 +92,12 @@ function streamRowOf(id: string, title: string, pinned: boolean): Row {
         const [k] = await home.addKeys([{ name: 'bench-stream', rules: [{ model: 'res.partner', methods: ['read'], fields: ['name', 'comment', 'ref'] }] }]);
         const proxy = await startServeProcess(home);
         const bare = await startBareProxy(standin.url);
-        const cpus = allowedCpus();
+        let restore: (() => void) | undefined;
         try {
           if (pinned) {
-            if (cpus.length < 2) throw new Error(`row ${id} needs 2 CPUs or more; this process may use ${cpus.join(',')}`);
-            const own = String(cpus[cpus.length - 1]);
-            const rest = cpus.slice(0, -1).join(',');
-            for (const pid of [proxy.pid, bare.pid]) pinToCpus(pid, own);
-            for (const pid of [standin.pid, process.pid]) pinToCpus(pid, rest);
-            split = `The proxies (odoo-keys and the bare one) run on CPU ${own} alone; the stand-in and the client on CPU ${rest}, for direct transfers too. `;
+            const pinning = pinProxiesApart(id, [proxy.pid, bare.pid], [standin.pid]);
+            split = pinning.split;
+            restore = pinning.restore;
             o.log(split);
           }
           const direct: Credentials = { db: standin.db, uid: standin.integration.uid, key: standin.integration.apiKey };
@@ -153,7 +150,7 @@ function streamRowOf(id: string, title: string, pinned: boolean): Row {
           peak = peakRssBytes(proxy.pid);
           barePeak = peakRssBytes(bare.pid);
         } finally {
-          if (pinned) pinToCpus(process.pid, cpus.join(','));
+          restore?.();
           await bare.stop();
           await proxy.stop();
         }
