@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { loadCorpus, TARGETS as BASE_TARGETS } from './targets.js';
 import { INHERITS_TARGETS } from './inherits-target.js';
+import { REFS_TARGETS } from './refs-target.js';
 import { fuzzProxy } from './proxy-target.js';
 
 function arg(name: string): string | undefined {
@@ -21,7 +22,7 @@ if (!Number.isFinite(seconds) || seconds <= 0) {
   process.exit(2);
 }
 
-const TARGETS = [...BASE_TARGETS, ...INHERITS_TARGETS];
+const TARGETS = [...BASE_TARGETS, ...INHERITS_TARGETS, ...REFS_TARGETS];
 const corpus = loadCorpus();
 const names = [...TARGETS.map((t) => t.name), 'proxy: unauthenticated and malformed requests over HTTP'].filter((n) => !only || n.includes(only));
 if (names.length === 0) {

@@ -23,7 +23,7 @@ import { decodeJson2Request, decodeJsonRpcRequest, decodeXmlRpcRequest, matchJso
 import { Base64Value, DateTimeValue, PyFloat, isStruct, type RpcStruct, type RpcValue } from '../../src/rpc/values.js';
 import { decide, HARMLESS_CONTEXT_KEYS, SENSITIVE_MODELS } from '../../src/policy/decide.js';
 import { bindCall } from '../../src/policy/bind.js';
-import type { Decision, DecideEnv, KeyScope, ModelSchema, Rule, UpstreamCheck } from '../../src/policy/types.js';
+import type { Decision, DecideEnv, KeyScope, ModelSchema, PropertiesDefinition, Rule, UpstreamCheck } from '../../src/policy/types.js';
 import { fillKeys, loadWire } from '../support/wire.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -611,16 +611,29 @@ export function callOf(spec: CallSpec): OdooCall {
 export interface FuzzWorld {
   schemas: Record<string, ModelSchema>;
   xmlids: Record<string, { model: string; id: number }>;
+  /** ir.model ids and the model each names (one not here does not exist); answered when decide asks (need_schema irModels). */
+  irModels?: Record<number, string>;
+  /** The properties definition `field` of record `id` of `model` holds (null: it cannot be read); answered when asked (need_schema definitions). */
+  definitions?: (model: string, id: number, field: string) => PropertiesDefinition | null;
+  /** The many2one `field` of records `ids` (one entry per record found); answered when asked (need_schema current). */
+  current?: (model: string, field: string, ids: readonly number[]) => (number | false)[] | null;
 }
 const FUZZ_WORLD: FuzzWorld = { schemas: FUZZ_SCHEMAS, xmlids: FUZZ_XMLIDS };
 
 /** The fuzz env; `looked` holds the external ids the proxy has looked up in the world's ir.model.data for this call. */
-function envFor(version: number, looked: ReadonlySet<string> = new Set(), world: FuzzWorld = FUZZ_WORLD): DecideEnv {
+function envFor(version: number, looked: ReadonlySet<string> = new Set(), world: FuzzWorld = FUZZ_WORLD, read: ReadonlySet<string> = new Set()): DecideEnv {
+  const { irModels, definitions, current } = world;
   return {
     ip: '203.0.113.7', now: new Date('2026-11-30T10:00:00Z'), version, schema: (m) => world.schemas[m],
     externalId: (x) => (looked.has(x) ? (Object.prototype.hasOwnProperty.call(world.xmlids, x) ? world.xmlids[x]! : null) : undefined),
+    // What the proxy reads upstream for a need_schema, given only once asked for (as the proxy's decideWithSchema).
+    ...(irModels ? { irModelName: (id: number) => (read.has(`ir ${id}`) ? (Object.prototype.hasOwnProperty.call(irModels, id) ? irModels[id]! : null) : undefined) } : {}),
+    ...(definitions ? { propertiesDefinition: (m: string, id: number, f: string, fresh?: boolean) => (read.has(defKey(m, id, f, fresh)) ? definitions(m, id, f) : undefined) } : {}),
+    ...(current ? { currentLinks: (m: string, f: string, ids: readonly number[]) => (read.has(curKey(m, f, ids)) ? current(m, f, ids) : undefined) } : {}),
   };
 }
+const defKey = (m: string, id: number, f: string, fresh?: boolean): string => `def ${m} ${id} ${f}${fresh ? ' fresh' : ''}`;
+const curKey = (m: string, f: string, ids: readonly number[]): string => `cur ${m} ${f} ${ids.join(',')}`;
 
 /**
  * decide() as the proxy runs it: external ids it asks for (need_schema `xmlids`) are looked up in
@@ -629,15 +642,28 @@ function envFor(version: number, looked: ReadonlySet<string> = new Set(), world:
  */
 export function decideLooked(key: KeyScope, call: OdooCall, version: number, base: Partial<DecideEnv> = {}, world: FuzzWorld = FUZZ_WORLD): { d: Decision; problems: string[] } {
   const looked = new Set<string>();
+  const read = new Set<string>();
   const problems: string[] = [];
+  let xmlidRounds = 0;
   for (let round = 0; ; round++) {
-    const d = decide(key, call, { ...envFor(version, looked, world), ...base });
-    if (d.verdict !== 'need_schema' || !d.xmlids?.length) return { d, problems };
-    const again = d.xmlids.filter((x) => looked.has(x));
+    const d = decide(key, call, { ...envFor(version, looked, world, read), ...base });
+    if (d.verdict !== 'need_schema') return { d, problems };
+    // ir.model ids, properties definitions and current many2one values, where the world has them.
+    const reads = [
+      ...(world.irModels ? (d.irModels ?? []).map((id) => `ir ${id}`) : []),
+      ...(world.definitions ? (d.definitions ?? []).map((q) => defKey(q.model, q.id, q.field, q.fresh)) : []),
+      ...(world.current ? (d.current ?? []).map((q) => curKey(q.model, q.field, q.ids)) : []),
+    ];
+    if (!d.xmlids?.length && !reads.length) return { d, problems };
+    const readAgain = reads.filter((r) => read.has(r));
+    if (readAgain.length) problems.push(`asked again for what was read: ${readAgain.join('; ')}`);
+    const again = (d.xmlids ?? []).filter((x) => looked.has(x));
     if (again.length) problems.push(`asked again for external ids already looked up: ${again.join(', ')}`);
-    if (round > 0) problems.push(`a second look-up of external ids (${d.xmlids.join(', ')})`);
-    if (again.length || round > 2) return { d, problems };
-    for (const x of d.xmlids) looked.add(x);
+    if (d.xmlids?.length && xmlidRounds++ > 0) problems.push(`a second look-up of external ids (${d.xmlids.join(', ')})`);
+    // The proxy stops after 8 rounds (decideWithSchema).
+    if (again.length || readAgain.length || round > 7) return { d, problems };
+    for (const x of d.xmlids ?? []) looked.add(x);
+    for (const r of reads) read.add(r);
   }
 }
 

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { allowProblems, callOf, loadCorpus, TARGETS, type CallSpec } from '../fuzz/targets.js';
 import { fuzzProxy } from '../fuzz/proxy-target.js';
 import { INHERITS_TARGETS, inheritsProblems } from '../fuzz/inherits-target.js';
+import { REFS_TARGETS, refsProblems } from '../fuzz/refs-target.js';
 import type { Decision, KeyScope, UpstreamCheck } from '../../src/policy/types.js';
 import type { RpcValue } from '../../src/rpc/values.js';
 
@@ -18,7 +19,7 @@ test('the seed corpus holds every recorded request', () => {
   assert.ok(corpus.calls.length > 50, `${corpus.calls.length} object calls decoded`);
 });
 
-for (const target of [...TARGETS, ...INHERITS_TARGETS]) {
+for (const target of [...TARGETS, ...INHERITS_TARGETS, ...REFS_TARGETS]) {
   test(`fuzz, fixed seed: ${target.name} (${target.quickRuns} runs)`, () => {
     fc.assert(target.property(corpus), { seed: SEED, numRuns: target.quickRuns });
   });
@@ -162,6 +163,59 @@ test('the _inherits oracle flags a template created or written outside the key, 
   ];
   for (const [what, key, spec, checks, says] of cases) {
     const problems = inheritsProblems(key, spec, allow(spec, checks));
+    if (says) assert.ok(problems.some((x) => says.test(x)), `${what}: ${JSON.stringify(problems)}`);
+    else assert.deepEqual(problems, [], what);
+  }
+});
+
+test('the reference / many2one_reference / properties oracle flags a link outside the key, in each way it checks', () => {
+  const k = (rules: KeyScope['rules'], companies?: number[]): KeyScope => ({ id: '7f3a9c2e', name: 'k', rules, limits: companies ? { companies } : {} });
+  const allow = (spec: CallSpec, checks: UpstreamCheck[] = []): Extract<Decision, { verdict: 'allow' }> => ({ verdict: 'allow', rule: 0, call: callOf(spec), checks, redactions: [], notes: [] });
+  const create = (model: string, vals: Record<string, RpcValue>, context?: Record<string, RpcValue>): CallSpec => ({ model, method: 'create', entry: 'json2', positional: 0, params: { vals_list: [vals] }, ...(context ? { context } : {}) });
+  const write = (model: string, ids: number[], vals: Record<string, RpcValue>): CallSpec => ({ model, method: 'write', entry: 'json2', positional: 0, ids, params: { vals } });
+  const load = (model: string, fields: string[], row: RpcValue[]): CallSpec => ({ model, method: 'load', entry: 'json2', positional: 0, params: { fields, data: [row] } });
+  const check = (model: string, ids: number[], domain: RpcValue[] = [['x', '=', 1]]): UpstreamCheck => ({ kind: 'ids_in_domain', model, ids, domain, reason: 'r' });
+  const att = { model: 'ir.attachment', methods: ['create', 'write', 'load'], allow_sensitive: true };
+  const act = { model: 'mail.activity', methods: ['create', 'write'] };
+  const leads = { model: 'crm.lead', methods: ['create', 'write', 'load'] };
+  const teams = { model: 'crm.team', methods: ['write'] };
+  const customers = { model: 'res.partner', methods: ['read'], domain: [['customer_rank', '>', 0]] };
+  const pinned = { ...act, domain: [['res_model', '=', 'crm.lead']] };
+  const leadRule = { model: 'crm.lead', methods: ['read'], domain: [['type', '=', 'opportunity']] };
+  const contact = (value: RpcValue, more: Record<string, RpcValue> = {}): RpcValue => [{ name: 'contact', type: 'many2one', comodel: 'res.partner', string: 'c', value, ...more }];
+  const cases: [string, KeyScope, CallSpec, UpstreamCheck[], RegExp | null][] = [
+    ['reference: a sensitive model no rule confirms', k([act]), create('mail.activity', { origin_ref: 'res.users,2' }), [], /reaches res\.users, a sensitive model/],
+    ['... Python\'s int() reads spaces and underscores', k([act]), create('mail.activity', { origin_ref: 'ir.config_parameter, 1_0 ' }), [], /reaches ir\.config_parameter/],
+    ['... a rule confirming it, without a domain', k([act, { model: 'res.users', methods: ['read'], allow_sensitive: true }]), create('mail.activity', { origin_ref: 'res.users,2' }), [], null],
+    ['... malformed: Odoo raises, nothing linked', k([act]), create('mail.activity', { origin_ref: 'res.users,2,3' }), [], null],
+    ['... a partner under domains, unchecked', k([leads, customers]), write('crm.lead', [1], { source_ref: 'res.partner,4' }), [], /links res\.partner 4, while every rule there has a domain/],
+    ['... checked', k([leads, customers]), write('crm.lead', [1], { source_ref: 'res.partner,4' }), [check('res.partner', [4])], null],
+    ['... a company outside the key\'s', k([leads], [1]), create('crm.lead', { source_ref: 'res.company,2' }), [], /links company 2, outside/],
+    ['... as a context default on create', k([leads]), create('crm.lead', { name: 'x' }, { default_source_ref: 'res.users,2' }), [], /reaches res\.users/],
+    ['many2one_reference: res_id with res_model naming a sensitive model', k([att]), create('ir.attachment', { res_model: 'res.users', res_id: 2 }), [], /res_id 2 \(res_model res\.users\) reaches res\.users/],
+    ['... the model from the context default, the id true (int(True) is 1)', k([att, leadRule]), create('ir.attachment', { res_id: true }, { default_res_model: 'crm.lead' }), [], /links crm\.lead 1, while every rule there has a domain/],
+    ['... res_id alone on a write: the current model is not known', k([att]), write('ir.attachment', [5], { res_id: 7 }), [], /links record 7 of a model not known/],
+    ['... under a rule pinning res_model, the records checked', k([{ ...att, domain: [['res_model', '=', 'crm.lead']] }]), write('ir.attachment', [5], { res_id: 7 }), [check('ir.attachment', [5], [['res_model', '=', 'crm.lead']])], null],
+    ['... res_model alone re-points the current id', k([att, { model: 'hr.employee', methods: ['read'], domain: [['name', '=', 'me']] }]), write('ir.attachment', [5], { res_model: 'hr.employee' }), [], /links hr\.employee \(not known here\)/],
+    ['... mail.activity through res_model_id (84 names res.users)', k([act]), create('mail.activity', { res_model_id: 84, res_id: 2 }), [], /reaches res\.users/],
+    ['... res_model_id alone, the rule pinning the same model: nothing re-pointed', k([pinned, leadRule]), write('mail.activity', [11], { res_model_id: 81 }), [check('mail.activity', [11], [['res_model', '=', 'crm.lead']])], null],
+    ['... load rows: res_id cells read by int()', k([att]), load('ir.attachment', ['res_model', 'res_id'], ['res.users', ' 2']), [], /reaches res\.users/],
+    ['properties: a many2one property by the team\'s definition, unchecked', k([leads, customers]), write('crm.lead', [1], { lead_properties: { contact: 12 } }), [], /property contact \(many2one res\.partner, team 1\) links res\.partner 12/],
+    ['... team 2 calls count a many2one to res.partner', k([leads, customers]), write('crm.lead', [3], { lead_properties: { count: 12 } }), [], /property count .* links res\.partner 12/],
+    ['... the list form, an [id, name] pair', k([leads, customers]), write('crm.lead', [1], { lead_properties: contact([12, 'Bob']) }), [], /links res\.partner 12/],
+    ['... an integer property links nothing', k([leads, customers]), write('crm.lead', [1], { lead_properties: { count: 12 } }), [], null],
+    ['... a create without a team: any definition', k([leads, customers]), create('crm.lead', { lead_properties: { count: 12 } }), [], /links res\.partner 12/],
+    ['... a definition that cannot be read, links checked somewhere', k([leads, customers]), write('crm.lead', [5], { lead_properties: { x: 12 } }), [], /whose definition is not known/],
+    ['... definition_changed: a write of the team\'s definition, no rule there', k([leads]), write('crm.lead', [1], { lead_properties: contact(4, { definition_changed: true }) }), [], /changes the definition of team 1, and no write rule on crm\.team/],
+    ['... definition_deleted, a rule with a domain there, unchecked', k([leads, { ...teams, domain: [['id', '>', 3]] }]), write('crm.lead', [1], { lead_properties: contact(false, { definition_deleted: true }) }), [], /changes the definition of team 1 under write rules with domains/],
+    ['... as JSON text', k([leads]), write('crm.lead', [1], { lead_properties: JSON.stringify(contact(4, { definition_changed: true })) }), [], /changes the definition of team 1/],
+    ['... with a write rule on the definition', k([leads, teams]), write('crm.lead', [1], { lead_properties: contact(4, { definition_changed: true }) }), [], null],
+    ['definitions: a default linking a partner under domains, unchecked', k([teams, customers]), write('crm.team', [1], { lead_properties_definition: [{ name: 'contact', type: 'many2one', comodel: 'res.partner', default: [12, 'Bob'] }] }), [], /definition default of contact links res\.partner 12/],
+    ['... a retype of count (integer) into a many2one to res.partner', k([teams, customers]), write('crm.team', [1], { lead_properties_definition: [{ name: 'count', type: 'many2one', comodel: 'res.partner' }] }), [], /property count is retyped/],
+    ['... the same property kept', k([teams, customers]), write('crm.team', [1], { lead_properties_definition: [{ name: 'contact', type: 'many2one', comodel: 'res.partner' }] }), [], null],
+  ];
+  for (const [what, key, spec, checks, says] of cases) {
+    const problems = refsProblems(key, spec, allow(spec, checks));
     if (says) assert.ok(problems.some((x) => says.test(x)), `${what}: ${JSON.stringify(problems)}`);
     else assert.deepEqual(problems, [], what);
   }
