@@ -2,6 +2,8 @@
 // before/after figures of a performance fix:
 //   cp -r dist bench/out/dist-A   (before the change)   ... change, build ...
 //   node dist/bench/ab.js bench/out/dist-A dist [--proto xmlrpc] [--call read] [--concurrency 1] [--rounds 6] [--seconds 2.5] [--no-journal]
+// Or one build with two sets of Node options (`--b-node-options=--max-semi-space-size=32`; the same for A):
+//   node dist/bench/ab.js dist dist --b-node-options='...'
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startStandinProcess } from './lib/standin.js';
@@ -22,6 +24,9 @@ const { values, positionals } = parseArgs({
     'no-journal': { type: 'boolean', default: false },
     /** Seed this many partners with 100 KB notes and compare on reading them all (streaming). */
     big: { type: 'string' },
+    /** Node options (space-separated) for A's or B's proxy process. */
+    'a-node-options': { type: 'string', default: '' },
+    'b-node-options': { type: 'string', default: '' },
   },
 });
 const [a, b] = positionals.map((d) => resolve(d, 'bench/lib/proxy-child.js'));
@@ -29,8 +34,9 @@ if (!a || !b) throw new Error('usage: ab.js <distA> <distB>');
 const s = await startStandinProcess();
 const h = await makeHome(s);
 const [k] = await h.addKeys([{ name: 'bench-ab', rules: [{ model: 'res.partner', methods: ['read'], fields: [...FIELDS, 'comment', 'ref'] }] }]);
-const pa = await startProxyProcess(h, { journal: !values['no-journal'], childPath: a });
-const pb = await startProxyProcess(h, { journal: !values['no-journal'], childPath: b });
+const nodeOptions = (v: string | undefined): string[] => (v ?? '').split(' ').filter(Boolean);
+const pa = await startProxyProcess(h, { journal: !values['no-journal'], childPath: a, execArgv: nodeOptions(values['a-node-options']) });
+const pb = await startProxyProcess(h, { journal: !values['no-journal'], childPath: b, execArgv: nodeOptions(values['b-node-options']) });
 let spec = smallCall(values.proto as 'xmlrpc', values.call as 'read', { db: s.db, uid: s.integration.uid, key: k!.token }, 3);
 if (values.big) {
   const text = 'lorem ipsum dolor sit amet '.repeat(4000);
