@@ -134,8 +134,8 @@ function deny(reason: string, limit?: string): never {
  * the journal and the operator get `detail` (Decision.detail). Without this, a key allowed only to
  * load crm.lead could learn from refusals what any external id names.
  */
-function denyWithheld(told: string, detail: string): never {
-  throw new Denied(told, undefined, detail);
+function denyWithheld(told: string, detail: string, limit?: string): never {
+  throw new Denied(told, limit, detail);
 }
 
 const TIME_PARTS = new Set(['year_number', 'quarter_number', 'month_number', 'iso_week_number', 'day_of_year', 'day_of_month', 'day_of_week', 'hour_number', 'minute_number', 'second_number']);
@@ -407,9 +407,9 @@ class RuleEval {
    * Refuses with `detail` where the key may read its facts anyway (`readable`), else tells the
    * client `told` and keeps `detail` for the journal (denyWithheld).
    */
-  withhold(readable: boolean, told: string, detail: string): never {
-    if (readable) deny(detail);
-    denyWithheld(told, detail);
+  withhold(readable: boolean, told: string, detail: string, limit?: string): never {
+    if (readable) deny(detail, limit);
+    denyWithheld(told, detail, limit);
   }
 
   /** Whether the key may read what external ids name (ir.model.data's model and res_id). */
@@ -686,18 +686,27 @@ class RuleEval {
    * with no rule on the model may link any of its records: the field being allowed is the operator's
    * choice.
    */
-  linked(model: string, ids: number[], via: string, opts: { domainChecked?: boolean } = {}): void {
+  linked(model: string, ids: number[], via: string, opts: { domainChecked?: boolean; byXmlid?: boolean; hideModel?: string } = {}): void {
     const unique = [...new Set(ids)];
     const companies = this.st.key.limits?.companies;
     if (model === 'res.company' && companies && companies.length > 0) {
       // A record put in another company leaves the companies the key is limited to.
       const outside = unique.filter((id) => !companies.includes(id));
-      if (outside.length) deny(`${via} puts records in company ${outside.join(', ')}, outside the key's companies (${companies.join(', ')})`, 'companies');
+      if (outside.length) {
+        const detail = `${via} puts records in company ${outside.join(', ')}, outside the key's companies (${companies.join(', ')})`;
+        // byXmlid: ids a load looked up from the client's external ids, ir.model.data's to tell;
+        // hideModel: that the record is a company, where an ir.model id named the model.
+        if (opts.hideModel !== undefined) denyWithheld(`${via} links a record of ${opts.hideModel} outside the key's limits`, detail, 'companies');
+        if (!opts.byXmlid) deny(detail, 'companies');
+        this.withhold(this.readsXmlids(), `${via} names by external id a company outside the key's companies (${companies.join(', ')})`, detail, 'companies');
+      }
     }
     // domainChecked: a links_in_domain check with `set` holds the ids added to the domains.
     if (unique.length === 0 || opts.domainChecked || !this.linksNeedCheck(model)) return;
     const { domain, outside } = this.reach(model);
-    this.st.checks.push({ kind: 'ids_in_domain', model, ids: unique, domain, reason: `${via} links ${outside}` });
+    // The check's refusal goes to the client: it names the rules (and so the model) only where the client named it.
+    const told = opts.hideModel === undefined ? outside : `a record of ${opts.hideModel} outside the domains of the key's rules on it`;
+    this.st.checks.push({ kind: 'ids_in_domain', model, ids: unique, domain, reason: `${via} links ${told}` });
   }
 
   /** What the key's rules reach on `model`: the OR of their domains, and its wording for refusals. */
@@ -1449,7 +1458,8 @@ class RuleEval {
       if (irId === undefined) deny(detail);
       this.withhold(this.readsIrModels(), `${via} links a record of the model ir.model ${irId} names, a sensitive model no rule names with allow_sensitive`, detail);
     }
-    this.linked(model, [id], via);
+    // Neither the companies limit's refusal nor the upstream check's may name the model then.
+    this.linked(model, [id], via, irId !== undefined && !this.readsIrModels() ? { hideModel: `the model ir.model ${irId} names` } : {});
   }
 
   /**
@@ -3031,18 +3041,19 @@ function loadLink(ev: RuleEval, c: { model: string; field: string; info: FieldIn
   }
   // Links by database id or external id: the linked records must lie inside what the key's rules
   // reach on the comodel, when those are limited to domains (external ids are looked up only then).
+  const byXmlid = c.ref === 'id';
   if (!ev.linksNeedCheck(comodel)) {
-    if (companyLimited) ev.linked(comodel, c.ids(), `load column '${c.col}'`); // the companies limit
+    if (companyLimited) ev.linked(comodel, c.ids(), `load column '${c.col}'`, { byXmlid }); // the companies limit
     return;
   }
   const ids = c.ids();
   if (c.info.type === 'many2many') {
     const owners = c.owners();
     if (owners === undefined) deny(`load column '${c.col}' replaces the ${comodel} links of the existing records the rows update, which the engine does not read (lines named by reference), while the key's rules limit ${comodel} to domains; write them with commands 3 and 4`);
-    if (c.byRow && owners.length > 0 && !c.info.related) return loadLinksByRow(ev, comodel, { ...c, byRow: c.byRow });
+    if (c.byRow && owners.length > 0 && !c.info.related) return loadLinksByRow(ev, comodel, { ...c, byRow: c.byRow, byXmlid });
     ev.unlinked(comodel, { model: c.model, field: c.field, owners, related: !!c.info.related }, `load column '${c.col}' (a many2many cell replaces the links of the records the rows update)`);
   }
-  ev.linked(comodel, ids, `load column '${c.col}'`);
+  ev.linked(comodel, ids, `load column '${c.col}'`, { byXmlid });
 }
 
 /**
@@ -3061,7 +3072,7 @@ type LoadRow = { owner: number | null; ids: number[]; bare: number[] };
  * link the cell keeps is neither, so an export re-imported with a tag the key cannot reach left as
  * it was passes. Rows creating records: their ids are checked as linked.
  */
-function loadLinksByRow(ev: RuleEval, comodel: string, c: { model: string; field: string; col: string; byRow: () => LoadRow[]; adds?: boolean }): void {
+function loadLinksByRow(ev: RuleEval, comodel: string, c: { model: string; field: string; col: string; byRow: () => LoadRow[]; adds?: boolean; byXmlid: boolean }): void {
   const rows = c.byRow();
   const at = { model: c.model, field: c.field, related: false };
   const sets = rows.filter((r) => r.owner !== null && !(c.adds && r.ids.length === 0)).map((r) => ({ id: r.owner!, ids: r.ids }));
@@ -3072,8 +3083,8 @@ function loadLinksByRow(ev: RuleEval, comodel: string, c: { model: string; field
     ev.unlinked(comodel, { ...at, owners: sets.map((r) => r.id), set: named, rows: sets, adds: c.adds }, `load column '${c.col}' (a many2many cell ${how})`);
   }
   if (cleared.length) ev.unlinked(comodel, { ...at, owners: cleared }, `load column '${c.col}' (an empty many2many cell clears the links of the record its row updates)`);
-  ev.linked(comodel, named, `load column '${c.col}'`, { domainChecked: true }); // the companies limit still applies to every id named
-  ev.linked(comodel, [...rows.filter((r) => r.owner === null).flatMap((r) => r.ids), ...rows.flatMap((r) => r.bare)], `load column '${c.col}'`);
+  ev.linked(comodel, named, `load column '${c.col}'`, { domainChecked: true, byXmlid: c.byXmlid }); // the companies limit still applies to every id named
+  ev.linked(comodel, [...rows.filter((r) => r.owner === null).flatMap((r) => r.ids), ...rows.flatMap((r) => r.bare)], `load column '${c.col}'`, { byXmlid: c.byXmlid });
 }
 
 // -------------------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 // `res_model` / mail.message's `model`) link a record of any model: checked like a reference value.
 // Every case runs through every call shape the call fits.
 import { test } from 'node:test';
-import { key, runCases, SCHEMAS, type Case } from './support.js';
+import assert from 'node:assert/strict';
+import { env, key, runCases, SCHEMAS, shapes, type Case } from './support.js';
+import { decide } from '../../src/policy/decide.js';
 import type { Rule } from '../../src/policy/types.js';
 import type { RpcValue } from '../../src/rpc/values.js';
 
@@ -94,7 +96,8 @@ test('closed: an activity set through res_model_id (an ir.model id) is checked a
     { name: 'a sensitive model no rule names', key: key([activities, leads]), call: act({ res_model_id: 84, res_id: 2 }), expect: { verdict: 'deny', reason: /vals\['res_id'\] \(of the model in 'res_model'\) links a record of the model ir\.model 84 names, a sensitive model no rule names with allow_sensitive/, hides: /res\.users/, detail: /vals\['res_id'\] \(of the model in 'res_model'\) links a record of res\.users, a sensitive model no rule names with allow_sensitive/ } },
     { name: 'an ir.model id that does not exist (or cannot be read): refused', key: key([activities, leads]), call: act({ res_model_id: 999, res_id: 7 }), expect: { verdict: 'deny', reason: /vals\['res_model_id'\]: ir\.model 999 does not exist or cannot be read/ } },
     { name: 'an ir.model id not read yet: asked for', key: key([activities, leads]), env: { irModelName: () => undefined }, call: act({ res_model_id: 81, res_id: 7 }), expect: { verdict: 'need_schema', models: [], irModels: [81] } },
-    { name: 'a company outside the key\'s companies', key: key([activities], { limits: { companies: [1] } }), call: act({ res_model_id: 86, res_id: 2 }), env: { irModelName: (id) => (id === 86 ? 'res.company' : null) }, expect: { verdict: 'deny', limit: 'companies', reason: /puts records in company 2/ } },
+    { name: 'a company outside the key\'s companies', key: key([activities], { limits: { companies: [1] } }), call: act({ res_model_id: 86, res_id: 2 }), env: { irModelName: (id) => (id === 86 ? 'res.company' : null) }, expect: { verdict: 'deny', limit: 'companies', reason: /vals\['res_id'\] \(of the model in 'res_model'\) links a record of the model ir\.model 86 names outside the key's limits/, detail: /puts records in company 2, outside the key's companies \(1\)/, hides: /compan/ } },
+    { name: '... told as it is to a key that may read ir.model', key: key([activities, { model: 'ir.model', methods: ['read'], allow_sensitive: true }], { limits: { companies: [1] } }), call: act({ res_model_id: 86, res_id: 2 }), env: { irModelName: (id) => (id === 86 ? 'res.company' : null) }, expect: { verdict: 'deny', limit: 'companies', reason: /puts records in company 2/ } },
     { name: 'res_id sent as digits: that id, checked', key: key([activities, leads]), call: act({ res_model_id: 81, res_id: '7' }), expect: { verdict: 'allow', checks: [{ model: 'crm.lead', ids: [7] }] } },
     { name: 'res_model_id that is not an id', key: key([activities, leads]), call: act({ res_model_id: '81', res_id: 7 }), expect: { verdict: 'deny', reason: /vals\['res_model_id'\]: "81" is not an ir\.model id/ } },
     { name: 'res_model_id False: no model, the id names no record (as an empty res_model)', key: key([activities, leads]), call: act({ res_model_id: false, res_id: 7 }), expect: { verdict: 'allow', checks: [] } },
@@ -150,4 +153,27 @@ test('closed: load lines take the context\'s default model field, which must nam
     { name: 'mail.message lines with default_model crm.lead: allowed', key: k, env: { schema: withMessages }, call: lines(['name', 'message_ids/body'], [['a', 'b']], { default_model: 'crm.lead' }), expect: { verdict: 'allow' } },
   ];
   runCases(cases);
+});
+
+// The upstream check's refusal goes to the client as it is: where an ir.model id named the model,
+// it must not name the model (nor the rule on it, whose label names it) to a key that may not read ir.model.
+test('an activity set through res_model_id: the check\'s refusal does not tell which model the ir.model id names', () => {
+  const activities: Rule = { model: 'mail.activity', methods: ['create'], fields: ['summary', 'res_model_id', 'res_id', 'activity_type_id'] };
+  const call = (vals: Record<string, RpcValue>) => create({ summary: 'Call back', activity_type_id: 2, ...vals }, 'mail.activity');
+  for (const { shape, call: c } of shapes(call({ res_model_id: 81, res_id: 7 }))) {
+    const d = decide(key([activities, leads]), c, env());
+    assert.equal(d.verdict, 'allow', shape);
+    if (d.verdict !== 'allow') continue;
+    assert.deepEqual(d.checks.map((k) => k.model), ['crm.lead'], shape);
+    assert.match(d.checks[0]!.reason, /links a record of the model ir\.model 81 names outside the domains of the key's rules on it/, shape);
+    assert.doesNotMatch(d.checks[0]!.reason, /crm\.lead/, `${shape}: the check's refusal names the model`);
+    // A key that may read ir.model is told the rule, as before.
+    const told = decide(key([activities, leads, { model: 'ir.model', methods: ['read'], allow_sensitive: true }]), c, env());
+    assert.equal(told.verdict, 'allow', shape);
+    if (told.verdict === 'allow') assert.match(told.checks[0]!.reason, /links crm\.lead records outside the domain of rule 1/, shape);
+    // The model named by the client (res_model) is its own: told as before.
+    const named = decide(key([attachments, leads]), shapes(create({ name: 'a', res_model: 'crm.lead', res_id: 7 }))[0]!.call, env());
+    assert.equal(named.verdict, 'allow', shape);
+    if (named.verdict === 'allow') assert.match(named.checks[0]!.reason, /links crm\.lead records outside/, shape);
+  }
 });
