@@ -88,6 +88,8 @@ export default class Check extends RegistryCommand {
       const irModels = new Map<number, string | null>();
       const definitions = new Map<string, PropertiesDefinition | null>();
       const current = new Map<string, (number | false)[] | null>();
+      // Reads limited to a rule's domain (`within`) are kept apart from others, as the proxy keeps them.
+      const inside = (within?: RpcValue[]): string => (within ? `\u0000${JSON.stringify(within)}` : '');
       const xmlids = new Map<string, { model: string; id: number } | null>();
       let client: OdooClient | undefined;
       // Without --ip an address limit would judge a made-up address (it denied 127.0.0.1 and hid what
@@ -99,7 +101,7 @@ export default class Check extends RegistryCommand {
           { id: key.id, name: key.name, rules: key.rules, limits, ...(key.expires ? { expires: key.expires } : {}), ...(key.learning ? { learning: true } : {}) },
           call,
           { ip: flags.ip ?? '127.0.0.1', now, version, ...(profile.uid !== undefined ? { upstreamUid: profile.uid } : {}), schema: (m) => schemas.get(m), irModelName: (id) => irModels.get(id),
-            propertiesDefinition: (m, id, f) => definitions.get(`${m}\u0000${id}\u0000${f}`), currentLinks: (m, f, ids) => current.get(`${m}\u0000${f}\u0000${ids.join(',')}`), externalId: (x) => xmlids.get(x) },
+            propertiesDefinition: (m, id, f, _fresh, within) => definitions.get(`${m}\u0000${id}\u0000${f}${inside(within)}`), currentLinks: (m, f, ids, within) => current.get(`${m}\u0000${f}\u0000${ids.join(',')}${inside(within)}`), externalId: (x) => xmlids.get(x) },
         );
         if (decision.verdict !== 'need_schema') break;
         if (flags.offline) {
@@ -111,15 +113,15 @@ export default class Check extends RegistryCommand {
         if (decision.irModels?.length) for (const [id, model] of await fetchIrModels(client, decision.irModels)) irModels.set(id, model);
         // As the proxy reads them (ProxyCore.fetchCurrentLinks, fetchDefinitions: one search_read per
         // model and field): null when not readable.
-        const searchRead = (model: string, field: string, ids: number[]): Promise<RpcValue | null> => lookUp(client!, readByIds(model, [field], ids)).catch(() => null);
+        const searchRead = (model: string, field: string, ids: number[], within?: RpcValue[]): Promise<RpcValue | null> => lookUp(client!, readByIds(model, [field], ids, within)).catch(() => null);
         for (const read of readsFor(decision.current ?? [])) {
-          const rows = await searchRead(read.model, read.field, read.ids);
+          const rows = await searchRead(read.model, read.field, read.ids, read.within);
           const byId = rows === null ? null : currentLinksById(rows, read.field);
-          for (const q of read.queries) current.set(`${q.model}\u0000${q.field}\u0000${q.ids.join(',')}`, linksOf(byId, q.ids));
+          for (const q of read.queries) current.set(`${q.model}\u0000${q.field}\u0000${q.ids.join(',')}${inside(q.within)}`, linksOf(byId, q.ids));
         }
         for (const read of readsFor(decision.definitions ?? [])) {
-          const found = definitionsById((await searchRead(read.model, read.field, read.ids)) ?? false, read.field, read.ids);
-          for (const q of read.queries) definitions.set(`${q.model}\u0000${q.id}\u0000${q.field}`, found.get(q.id) ?? null);
+          const found = definitionsById((await searchRead(read.model, read.field, read.ids, read.within)) ?? false, read.field, read.ids);
+          for (const q of read.queries) definitions.set(`${q.model}\u0000${q.id}\u0000${q.field}${inside(q.within)}`, found.get(q.id) ?? null);
         }
         // As the proxy looks them up (ProxyCore.fetchExternalIds: one search_read, not cached); a
         // look-up Odoo refuses is an error here, never "no such external id" (which creates).

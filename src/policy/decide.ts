@@ -208,9 +208,9 @@ interface State {
   /** ir.model ids whose model is not known yet (env.irModelName): asked for like missing schemas. */
   missingIrModels: Set<number>;
   /** Properties definitions not read yet (env.propertiesDefinition), by model, id and field. */
-  missingDefinitions: Map<string, { model: string; id: number; field: string; fresh?: true }>;
+  missingDefinitions: Map<string, { model: string; id: number; field: string; fresh?: true; within?: RpcValue[] }>;
   /** Many2one values of existing records not read yet (env.currentLinks). */
-  missingCurrent: Map<string, { model: string; field: string; ids: number[] }>;
+  missingCurrent: Map<string, { model: string; field: string; ids: number[]; within?: RpcValue[] }>;
   /** External ids not looked up yet (env.externalId): asked for like missing schemas, all of a call's at once. */
   missingXmlids: Set<string>;
   checks: UpstreamCheck[];
@@ -1802,10 +1802,11 @@ class RuleEval {
     if (at.owners === undefined) {
       deny(`${via} sets the relational property ${quoteName(relational[0]!.name)} on records the engine cannot know, so the values they already store under that name, which it would make links to ${relational[0]!.comodel}, cannot be judged; create the property under a new name`);
     }
+    const within = this.writtenWithin(at.model, at.field);
     for (const id of [...new Set(at.owners)].sort((a, b) => a - b)) {
-      const current = this.st.env.propertiesDefinition?.(at.model, id, at.field, true);
+      const current = this.st.env.propertiesDefinition?.(at.model, id, at.field, true, within);
       if (current === undefined) {
-        this.st.missingDefinitions.set(`${at.model}\u0000${id}\u0000${at.field}\u0000fresh`, { model: at.model, id, field: at.field, fresh: true });
+        this.st.missingDefinitions.set(`${at.model}\u0000${id}\u0000${at.field}\u0000fresh${within ? `\u0000${JSON.stringify(within)}` : ''}`, { model: at.model, id, field: at.field, fresh: true, ...(within ? { within } : {}) });
         continue;
       }
       if (current === null) deny(`${via}: the current definition in ${at.model} ${id}'s '${at.field}' could not be read, so whether the relational properties written retype ones whose stored values would become links cannot be known`);
@@ -1821,6 +1822,18 @@ class RuleEval {
       }
     }
     // When some were asked for, decide runs again with them read.
+  }
+
+  /**
+   * The domain records of `model` being written are checked against (the rule judged, or the first
+   * write rule there for `field`), undefined without one. What the proxy reads on those records
+   * before deciding (their definition record, their current definition) is read inside it only:
+   * a record outside it reads as a missing one, as the id check upstream answers for both, so the
+   * refusal (or the allow the id check then refuses) tells nothing of records outside the domain.
+   */
+  private writtenWithin(model: string, field: string): RpcValue[] | undefined {
+    const rule = model === this.model ? this.rule : this.rulesFor(model, 'write', [field])[0]?.rule;
+    return rule && hasDomain(rule) ? rule.domain : undefined;
   }
 
   /** Whether linking records of `model` by id is checked for this key (see `linked`): a domain on every rule reaching it, or res.company under a companies limit. */
@@ -1859,9 +1872,10 @@ class RuleEval {
       return { unknown: `the records written are not known, nor so their '${dr}', which holds the property's definition` };
     } else {
       const ids = [...new Set(at.owners)].sort((a, b) => a - b);
-      const current = this.st.env.currentLinks?.(at.model, dr, ids);
+      const within = this.writtenWithin(at.model, at.field);
+      const current = this.st.env.currentLinks?.(at.model, dr, ids, within);
       if (current === undefined) {
-        this.st.missingCurrent.set(`${at.model}\u0000${dr}\u0000${ids.join(',')}`, { model: at.model, field: dr, ids });
+        this.st.missingCurrent.set(`${at.model}\u0000${dr}\u0000${ids.join(',')}${within ? `\u0000${JSON.stringify(within)}` : ''}`, { model: at.model, field: dr, ids, ...(within ? { within } : {}) });
         return undefined;
       }
       const distinct = current === null ? [] : [...new Set(current)];
@@ -3271,8 +3285,8 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
   const reasons: { reason: string; rule: number; detail?: string }[] = [];
   const missing = new Set<string>();
   const missingIrModels = new Set<number>();
-  const missingDefinitions = new Map<string, { model: string; id: number; field: string; fresh?: true }>();
-  const missingCurrent = new Map<string, { model: string; field: string; ids: number[] }>();
+  const missingDefinitions = new Map<string, { model: string; id: number; field: string; fresh?: true; within?: RpcValue[] }>();
+  const missingCurrent = new Map<string, { model: string; field: string; ids: number[]; within?: RpcValue[] }>();
   const missingXmlids = new Set<string>();
   const anyMissing = (): boolean => missing.size > 0 || missingIrModels.size > 0 || missingDefinitions.size > 0 || missingCurrent.size > 0 || missingXmlids.size > 0;
   let candidates = 0;

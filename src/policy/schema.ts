@@ -121,12 +121,13 @@ export function irModelNamesById(rows: RpcValue, ids: Iterable<number>): Map<num
  * records or definition records a call names, so one call cannot multiply Odoo calls. Each group
  * comes with the ids to read (sorted, once each). The proxy and `check` read alike.
  */
-export function readsFor<Q extends { model: string; field: string; fresh?: boolean } & ({ ids: readonly number[] } | { id: number })>(queries: readonly Q[]): { model: string; field: string; fresh: boolean; ids: number[]; queries: Q[] }[] {
-  const groups = new Map<string, { model: string; field: string; fresh: boolean; ids: Set<number>; queries: Q[] }>();
+export function readsFor<Q extends { model: string; field: string; fresh?: boolean; within?: RpcValue[] } & ({ ids: readonly number[] } | { id: number })>(queries: readonly Q[]): { model: string; field: string; fresh: boolean; within?: RpcValue[]; ids: number[]; queries: Q[] }[] {
+  const groups = new Map<string, { model: string; field: string; fresh: boolean; within?: RpcValue[]; ids: Set<number>; queries: Q[] }>();
   for (const q of queries) {
-    const key = `${q.model}\u0000${q.field}${q.fresh ? '\u0000fresh' : ''}`;
+    // One read per domain too: records read inside a rule's domain only (`within`) are not read with others.
+    const key = `${q.model}\u0000${q.field}${q.fresh ? '\u0000fresh' : ''}${q.within ? `\u0000${JSON.stringify(q.within)}` : ''}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { model: q.model, field: q.field, fresh: !!q.fresh, ids: new Set(), queries: [] }));
+    if (!g) groups.set(key, (g = { model: q.model, field: q.field, fresh: !!q.fresh, ...(q.within ? { within: q.within } : {}), ids: new Set(), queries: [] }));
     g.queries.push(q);
     for (const id of 'ids' in q ? q.ids : [q.id]) g.ids.add(id);
   }
@@ -139,9 +140,13 @@ export interface LookupRead {
   kwargs: RpcStruct;
 }
 
-/** `fields` of the records `ids` of `model`, archived ones too (ir.model names, properties definitions, current links). */
-export function readByIds(model: string, fields: readonly string[], ids: readonly number[]): LookupRead {
-  return { model, kwargs: { domain: [['id', 'in', [...ids]]], fields: [...fields], context: { active_test: false } } };
+/**
+ * `fields` of the records `ids` of `model`, archived ones too (ir.model names, properties
+ * definitions, current links); with `within`, only those inside that domain (Odoo reads a list of
+ * terms as their AND, as the id checks count them).
+ */
+export function readByIds(model: string, fields: readonly string[], ids: readonly number[], within?: readonly RpcValue[]): LookupRead {
+  return { model, kwargs: { domain: [['id', 'in', [...ids]], ...(within ?? [])], fields: [...fields], context: { active_test: false } } };
 }
 
 /** The ir.model.data rows of `xmlids`, all in one search (xmlidLookupDomain), read as externalIdsFrom reads them. */

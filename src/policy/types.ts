@@ -126,15 +126,18 @@ export interface DecideEnv {
    * `lead_properties_definition`), as the proxy read it: null when it cannot be read (no such
    * record, an error), undefined when not read yet (decide then asks with need_schema's
    * `definitions`). `fresh`: read for this call, never a cached one (the current definition a
-   * definition write is judged against).
+   * definition write is judged against). `within`: read only if the record lies inside that domain
+   * (the written records' own rule's), else null as for a missing one.
    */
-  propertiesDefinition?: (model: string, id: number, field: string, fresh?: boolean) => PropertiesDefinition | null | undefined;
+  propertiesDefinition?: (model: string, id: number, field: string, fresh?: boolean, within?: RpcValue[]) => PropertiesDefinition | null | undefined;
   /**
    * The current value of the many2one `field` on records `ids` of `model` (the records a write
    * changes), one entry per record found, in any order: an id, or false when empty. null when it
-   * cannot be read; undefined when not read yet (asked with need_schema's `current`).
+   * cannot be read; undefined when not read yet (asked with need_schema's `current`). `within`:
+   * only records inside that domain are read (the others are not found), so a record outside the
+   * key's domain reads as a missing one: what the proxy reads there, the key may not learn.
    */
-  currentLinks?: (model: string, field: string, ids: readonly number[]) => (number | false)[] | null | undefined;
+  currentLinks?: (model: string, field: string, ids: readonly number[], within?: RpcValue[]) => (number | false)[] | null | undefined;
   /**
    * The record an external id names (`module.name`, as ir.model.data holds it: its `model` and
    * `res_id`), as the proxy looked it up for this call: null when no ir.model.data row has that
@@ -256,9 +259,9 @@ export type Decision =
       /** ir.model ids whose model the proxy must look up (ir.model `model`, one search for them all) before deciding again; absent when none. */
       irModels?: number[];
       /** Properties definitions to read (`field` of record `id` of `model`, as the integration user; `fresh`: not from a cache); absent when none. */
-      definitions?: { model: string; id: number; field: string; fresh?: true }[];
-      /** Many2one values to read on existing records (`field` of `ids` of `model`); absent when none. */
-      current?: { model: string; field: string; ids: number[] }[];
+      definitions?: { model: string; id: number; field: string; fresh?: true; within?: RpcValue[] }[];
+      /** Many2one values to read on existing records (`field` of `ids` of `model`, only those inside `within`); absent when none. */
+      current?: { model: string; field: string; ids: number[]; within?: RpcValue[] }[];
       /**
        * External ids (`module.name`) whose record the proxy must look up in ir.model.data (one
        * search_read for them all, `model` and `res_id`) before deciding again; absent when none.

@@ -765,23 +765,25 @@ export class ProxyCore {
     // External ids looked up for this call only (an external id can be pointed at another record).
     const fetchedXmlids = new Map<string, { model: string; id: number } | null>();
     // A fresh definition (read for this call, not from the cache) is kept apart from a cached one.
-    const defKey = (model: string, id: number, field: string, fresh?: boolean): string => `${model}\u0000${id}\u0000${field}${fresh ? '\u0000fresh' : ''}`;
-    const curKey = (model: string, field: string, ids: readonly number[]): string => `${model}\u0000${field}\u0000${ids.join(',')}`;
+    const inside = (within?: RpcValue[]): string => (within ? `\u0000${JSON.stringify(within)}` : '');
+    const defKey = (model: string, id: number, field: string, fresh?: boolean, within?: RpcValue[]): string => `${model}\u0000${id}\u0000${field}${fresh ? '\u0000fresh' : ''}${inside(within)}`;
+    const curKey = (model: string, field: string, ids: readonly number[], within?: RpcValue[]): string => `${model}\u0000${field}\u0000${ids.join(',')}${inside(within)}`;
     const via = this.internalVia(x, target);
     for (let round = 0; round < 8; round++) {
       const d = decide(scope, call, {
         ip: x.ip, now, version: target.version, upstreamUid: target.uid,
         schema: (m) => fetched.get(m) ?? this.cachedSchema(target, m),
         irModelName: (id) => (fetchedIr.has(id) ? fetchedIr.get(id) : this.cachedIrModel(target, id)),
-        propertiesDefinition: (m, id, f, fresh) => (fetchedDefs.has(defKey(m, id, f, fresh)) ? fetchedDefs.get(defKey(m, id, f, fresh)) : fresh ? undefined : this.cachedDefinition(target, m, id, f)),
-        currentLinks: (m, f, ids) => fetchedCurrent.get(curKey(m, f, ids)),
+        // A definition read within a domain is never taken from the cache: the cache does not know the domain.
+        propertiesDefinition: (m, id, f, fresh, within) => (fetchedDefs.has(defKey(m, id, f, fresh, within)) ? fetchedDefs.get(defKey(m, id, f, fresh, within)) : fresh || within ? undefined : this.cachedDefinition(target, m, id, f)),
+        currentLinks: (m, f, ids, within) => fetchedCurrent.get(curKey(m, f, ids, within)),
         externalId: (xmlid) => fetchedXmlids.get(xmlid),
       });
       if (d.verdict !== 'need_schema') return d;
       const missing = d.models.filter((m) => !fetched.has(m));
       const missingIr = (d.irModels ?? []).filter((id) => !fetchedIr.has(id));
-      const missingDefs = (d.definitions ?? []).filter((q) => !fetchedDefs.has(defKey(q.model, q.id, q.field, q.fresh)));
-      const missingCurrent = (d.current ?? []).filter((q) => !fetchedCurrent.has(curKey(q.model, q.field, q.ids)));
+      const missingDefs = (d.definitions ?? []).filter((q) => !fetchedDefs.has(defKey(q.model, q.id, q.field, q.fresh, q.within)));
+      const missingCurrent = (d.current ?? []).filter((q) => !fetchedCurrent.has(curKey(q.model, q.field, q.ids, q.within)));
       const missingXmlids = (d.xmlids ?? []).filter((x) => !fetchedXmlids.has(x));
       if (missing.length === 0 && missingIr.length === 0 && missingDefs.length === 0 && missingCurrent.length === 0 && missingXmlids.length === 0) {
         return { verdict: 'deny', reason: d.models.length ? `the fields of ${d.models.join(', ')} could not be read` : d.irModels?.length ? `the models of ir.model ${d.irModels.join(', ')} could not be read` : d.xmlids?.length ? 'the external ids could not be looked up' : 'the properties definitions could not be read' };
@@ -803,12 +805,12 @@ export class ProxyCore {
         // One read per model and field, whatever the number of records or teams the call names (a
         // create of many leads in many teams, many command lines): a call cannot multiply Odoo calls.
         for (const read of readsFor(missingCurrent)) {
-          const byId = await this.fetchCurrentLinks(target, read.model, read.field, read.ids, via);
-          for (const q of read.queries) fetchedCurrent.set(curKey(q.model, q.field, q.ids), linksOf(byId, q.ids));
+          const byId = await this.fetchCurrentLinks(target, read.model, read.field, read.ids, via, read.within);
+          for (const q of read.queries) fetchedCurrent.set(curKey(q.model, q.field, q.ids, q.within), linksOf(byId, q.ids));
         }
         for (const read of readsFor(missingDefs)) {
-          const found = await this.fetchDefinitions(target, read.model, read.field, read.ids, via, read.fresh);
-          for (const q of read.queries) fetchedDefs.set(defKey(q.model, q.id, q.field, q.fresh), found.get(q.id) ?? null);
+          const found = await this.fetchDefinitions(target, read.model, read.field, read.ids, via, read.fresh, read.within);
+          for (const q of read.queries) fetchedDefs.set(defKey(q.model, q.id, q.field, q.fresh, q.within), found.get(q.id) ?? null);
         }
         if (missingXmlids.length) {
           const found = await this.fetchExternalIds(target, missingXmlids, via);
@@ -908,11 +910,11 @@ export class ProxyCore {
    * judged against; the answer still refreshes the cache). null (not kept) when Odoo refuses or no
    * such record is found: the engine then refuses the values.
    */
-  private async fetchDefinitions(target: UpstreamTarget, model: string, field: string, ids: number[], via: UpstreamVia, fresh = false): Promise<Map<number, PropertiesDefinition | null>> {
+  private async fetchDefinitions(target: UpstreamTarget, model: string, field: string, ids: number[], via: UpstreamVia, fresh = false, within?: RpcValue[]): Promise<Map<number, PropertiesDefinition | null>> {
     const out = new Map<number, PropertiesDefinition | null>();
     const toRead: number[] = [];
     for (const id of new Set(ids)) {
-      const cached = fresh ? undefined : this.cachedDefinition(target, model, id, field);
+      const cached = fresh || within ? undefined : this.cachedDefinition(target, model, id, field);
       if (cached) out.set(id, cached);
       else toRead.push(id);
     }
@@ -920,7 +922,7 @@ export class ProxyCore {
     toRead.sort((a, b) => a - b);
     let rows: RpcValue;
     try {
-      rows = await this.lookUp(target, readByIds(model, [field], toRead), via);
+      rows = await this.lookUp(target, readByIds(model, [field], toRead, within), via);
     } catch (e) {
       if (!(e instanceof UpstreamCallError)) throw e;
       for (const id of toRead) out.set(id, null);
@@ -942,9 +944,9 @@ export class ProxyCore {
    * the properties definition), by id, read as the integration user: never cached, a write changes
    * it. null when Odoo refuses.
    */
-  private async fetchCurrentLinks(target: UpstreamTarget, model: string, field: string, ids: number[], via: UpstreamVia): Promise<Map<number, number | false | null> | null> {
+  private async fetchCurrentLinks(target: UpstreamTarget, model: string, field: string, ids: number[], via: UpstreamVia, within?: RpcValue[]): Promise<Map<number, number | false | null> | null> {
     try {
-      const rows = await this.lookUp(target, readByIds(model, [field], ids), via);
+      const rows = await this.lookUp(target, readByIds(model, [field], ids, within), via);
       return currentLinksById(rows, field);
     } catch (e) {
       if (!(e instanceof UpstreamCallError)) throw e;

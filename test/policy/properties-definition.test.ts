@@ -268,3 +268,26 @@ test('properties definitions: a load column writing a definition is refused wher
   expectDecision(key([teams]), load([['1', retype]]), { verdict: 'allow' }, over, 'a key that may link anything');
   expectDecision(key([teams, customers]), load([['1', '']]), { verdict: 'allow' }, over, 'an empty cell');
 });
+
+// review6: what the proxy reads on the records written before deciding (their team_id, a team's
+// current definition) is read inside the rule's domain, so a record outside it reads as a missing one
+// (the id check upstream answers both alike): the refusal tells nothing of records outside the domain.
+test('properties: the written records\' definition record and current definition are read inside the rule\'s domain', () => {
+  const TYPE = [['type', '=', 'lead']];
+  const TEAMS_MINE = [['name', '=', 'Mine']];
+  const leadsIn: Rule = { ...leads, domain: TYPE };
+  const teamsIn: Rule = { model: 'crm.team', methods: ['write'], fields: ['lead_properties_definition'], domain: TEAMS_MINE };
+  const ask = (k: ReturnType<typeof key>, spec: Parameters<typeof shapes>[0]) => decide(k, shapes(spec, 19)[0]!.call, env({ version: 19, schema: (m) => schemas[m] }));
+  const lead = ask(key([leadsIn, customers]), write([5], { lead_properties: { count: 42 } }));
+  assert.equal(lead.verdict, 'need_schema', JSON.stringify(lead));
+  if (lead.verdict === 'need_schema') assert.deepEqual(lead.current, [{ model: 'crm.lead', field: 'team_id', ids: [5], within: TYPE }]);
+  const free = ask(key([leads, customers]), write([5], { lead_properties: { count: 42 } }));
+  if (free.verdict === 'need_schema') assert.deepEqual(free.current, [{ model: 'crm.lead', field: 'team_id', ids: [5] }], 'no domain: read as before');
+  else assert.fail(JSON.stringify(free));
+  const retype = ask(key([teamsIn, customers]), { model: 'crm.team', method: 'write', ids: [7], params: [['vals', { lead_properties_definition: [{ name: 'count', type: 'many2one', comodel: 'res.partner' }] }]] });
+  assert.equal(retype.verdict, 'need_schema', JSON.stringify(retype));
+  if (retype.verdict === 'need_schema') assert.deepEqual(retype.definitions, [{ model: 'crm.team', id: 7, field: 'lead_properties_definition', fresh: true, within: TEAMS_MINE }]);
+  // Read inside the domain, a lead outside it is not found: refused as a missing one is.
+  const over2: Partial<DecideEnv> = { ...over, currentLinks: (m, f, ids, within) => (within ? [] : ids.filter((id) => id in TEAMS).map((id) => TEAMS[id]!)) };
+  for (const id of [1, 999]) expectDecision(key([leadsIn, customers]), write([id], { lead_properties: { count: 42 } }), refused("the records' 'team_id', which holds the property's definition, could not be read"), over2, `lead ${id} outside the domain`);
+});

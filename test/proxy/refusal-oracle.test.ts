@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { executeKw, RpcCallError } from '../standin/client.js';
-import { startHarness } from '../support/proxy-harness.js';
+import { post, startHarness } from '../support/proxy-harness.js';
+import { rewritingUpstream } from '../support/rewriting-upstream.js';
 import type { RpcValue } from '../../src/rpc/values.js';
 
 test('refusals withhold what external ids name from a key that may not read ir.model.data; the journal keeps it', async (t) => {
@@ -97,4 +98,63 @@ test('a key\'s own ids outside its domain: the same refusal whether the record e
     assert.match(there, new RegExp(`${method} on crm\\.lead records outside rule 0`));
     assert.equal(there, gone, `${method}: a missing id and one outside the domain read the same`);
   }
+});
+
+// Found in review6: a property value written on the key's own ids made the proxy read their
+// team_id (the definition record) as the integration user before the id check, so a lead outside
+// the key's domain answered one way when it has a team (allowed, then refused by the id check),
+// another when it has none, and a third when it does not exist. Those reads are now made inside the
+// rule's domain: every lead outside it reads as a missing one.
+test('property values on the key\'s own ids outside its domain: the same refusal whether the lead exists, has a team or not', async (t) => {
+  const upstream = rewritingUpstream((_url, body) => {
+    if (body.includes('"fields_get"') && body.includes('"crm.lead"')) {
+      return (a) => {
+        const parsed = JSON.parse(a.text) as { result?: Record<string, Record<string, RpcValue>> };
+        const lp = parsed.result?.lead_properties;
+        if (lp) Object.assign(lp, { definition_record: 'team_id', definition_record_field: 'lead_properties_definition' });
+        return { status: a.status, text: JSON.stringify(parsed) };
+      };
+    }
+    if (body.includes('"crm.team"') && body.includes('"lead_properties_definition"')) {
+      return (a) => {
+        const parsed = JSON.parse(a.text) as { id?: RpcValue };
+        return { status: 200, text: JSON.stringify({ jsonrpc: '2.0', id: parsed.id ?? null, result: [{ id: 1, lead_properties_definition: [{ name: 'p_count', string: 'Count', type: 'integer' }] }] }) };
+      };
+    }
+    return undefined;
+  });
+  const h = await startHarness({ version: 19, upstream });
+  t.after(() => h.close());
+  const orm = h.standin.orm;
+  const inTeam = orm.create('crm.lead', { name: 'Theirs, team 1', type: 'opportunity', team_id: 1 }) as number;
+  const noTeam = orm.create('crm.lead', { name: 'Theirs, no team', type: 'opportunity', team_id: false }) as number;
+  const mine = orm.create('crm.lead', { name: 'Mine', type: 'lead', team_id: 1 }) as number;
+  const missing = Math.max(inTeam, noTeam, mine) + 100_000;
+  const rules = [
+    { model: 'crm.lead', methods: ['read', 'write'], fields: ['name', 'lead_properties'], domain: [['type', '=', 'lead']] },
+    { model: 'res.partner', methods: ['read'], domain: [['customer_rank', '>', 0]] },
+  ];
+  const { token } = await h.addKey({ name: 'web-leads-props', rules });
+  // JSON-RPC: the rewriting upstream answers JSON (the proxy's own reads go in the call's protocol).
+  const write = async (id: number): Promise<{ result?: RpcValue; error?: { message: string; data?: { message?: string } } }> => {
+    const r = await post(`${h.url}/jsonrpc`, JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: { service: 'object', method: 'execute_kw', args: [h.db, h.uid, token, 'crm.lead', 'write', [[id], { lead_properties: { p_count: 42 } }], {}] } }), { 'Content-Type': 'application/json' });
+    return JSON.parse(r.text) as { result?: RpcValue };
+  };
+  const answer = async (id: number): Promise<{ message: string; calls: number }> => {
+    const before = h.standin.received.length;
+    const r = await write(id);
+    assert.ok(r.error, `lead ${id}: allowed: ${JSON.stringify(r)}`);
+    return { message: JSON.stringify(r.error).replaceAll(String(id), 'N'), calls: h.standin.received.length - before };
+  };
+  await answer(missing); // the schemas read once, kept
+  const gone = await answer(missing);
+  for (const [what, id] of [['a lead of team 1', inTeam], ['a lead of no team', noTeam]] as const) {
+    const there = await answer(id);
+    assert.equal(there.message, gone.message, `${what} outside the domain reads as a missing one`);
+    assert.equal(there.calls, gone.calls, `${what}: as many calls to Odoo as for a missing one`);
+  }
+  assert.ok(!h.standin.received.some((r) => r.method === 'write'), 'no write reached Odoo');
+  // Not too strict: the key's own lead inside the domain is written, judged by its team's definition.
+  assert.equal((await write(mine)).result, true);
+  assert.deepEqual(orm.get('crm.lead', mine)?.lead_properties, { p_count: 42 });
 });
