@@ -2648,6 +2648,21 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     }
     return out;
   };
+  /** Refuses a `/id` cell naming a record of another model than `comodel` (told without it), as xidsIn does; the rest is Odoo's to judge. */
+  const otherModelIn = (index: number, col: string, several: boolean, comodel: string): void => {
+    for (const cell of cellsOf(index)) {
+      if (typeof cell !== 'string') continue; // Odoo's to refuse
+      for (const part of several ? cell.split(',') : [cell]) {
+        if (FALSE_WORDS.has(part.toLowerCase())) continue;
+        const xmlid = fullXmlid(part);
+        const found = lookUp(xmlid);
+        if (found && found.model !== comodel) {
+          denyWithheld(`load column '${col}': the external id ${quoteName(xmlid)} names no ${comodel} record (Odoo fails the row; a record an earlier row of the same load would create with it is not known before the call)`,
+            `load column '${col}': the external id ${quoteName(xmlid)} names a ${found.model} record (${found.id}), not a ${comodel} one (Odoo fails the row)`);
+        }
+      }
+    }
+  };
   /** The ids of a link column's cells: by database id (`.id`) or by external id (`id`, resolved). */
   const linkIds = (index: number, col: string, ref: string | null, several: boolean, comodel: string): number[] =>
     ref === 'id' ? cellsOf(index).flatMap((cell) => Object.values(xidsIn(cell, col, several, comodel)).flat()) : idsOf(index, col, several);
@@ -2854,7 +2869,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
         const byRow = updatesById && !unmatchedAllowed(head)
           ? () => rows.map((row, r) => ({ owner: rowOwners()[r]!, ...(ref === 'id' ? xidsIn((row as RpcValue[])[index], col, true, info.relation!) : { ids: idsIn((row as RpcValue[])[index], col, true), bare: [] }) }))
           : undefined;
-        loadLink(ev, { model: ev.model, field: head, info, col, ref, ids: () => linkIds(index, col, ref, info.type === 'many2many', info.relation!), owners: () => (updatesById ? updatedIds() : []), byRow, adds: !pyFalsy(ctx.update_many2many ?? null) });
+        loadLink(ev, { model: ev.model, field: head, info, col, ref, ids: () => linkIds(index, col, ref, info.type === 'many2many', info.relation!), owners: () => (updatesById ? updatedIds() : []), byRow, adds: !pyFalsy(ctx.update_many2many ?? null), otherModel: () => otherModelIn(index, col, info.type === 'many2many', info.relation!) });
         if (rest.length === 0) nameCreates(col, info.relation);
       }
       continue;
@@ -2928,7 +2943,7 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
       for (const { col, rest, index } of own) {
         if (rest.length > 2 || (rest.length === 2 && rest[1] !== 'id' && rest[1] !== '.id')) deny(`load column '${col}' is nested deeper than the engine checks`);
         // Lines that are linked by reference are updated: their many2many links are replaced.
-        loadLink(ev, { model: lineModel, field: sub, info: lineInfo, col, ref: rest[1] ?? null, ids: () => linkIds(index, col, rest[1] ?? null, lineInfo.type === 'many2many', lineInfo.relation!), owners: () => (refs.length ? undefined : []) });
+        loadLink(ev, { model: lineModel, field: sub, info: lineInfo, col, ref: rest[1] ?? null, ids: () => linkIds(index, col, rest[1] ?? null, lineInfo.type === 'many2many', lineInfo.relation!), owners: () => (refs.length ? undefined : []), otherModel: () => otherModelIn(index, col, lineInfo.type === 'many2many', lineInfo.relation!) });
         if (rest.length === 1) nameCreates(col, lineInfo.relation);
       }
     }
@@ -3040,7 +3055,7 @@ export function namedIn(value: RpcValue, path: string): boolean {
  * checked too, row by row where `byRow` gives the record each row updates (loadLinksByRow; `adds`
  * under update_many2many).
  */
-function loadLink(ev: RuleEval, c: { model: string; field: string; info: FieldInfo; col: string; ref: string | null; ids: () => number[]; owners: () => number[] | undefined; byRow?: () => LoadRow[]; adds?: boolean }): void {
+function loadLink(ev: RuleEval, c: { model: string; field: string; info: FieldInfo; col: string; ref: string | null; ids: () => number[]; owners: () => number[] | undefined; byRow?: () => LoadRow[]; adds?: boolean; otherModel?: () => void }): void {
   const comodel = c.info.relation!;
   const companies = ev.st.key.limits?.companies;
   const companyLimited = comodel === 'res.company' && companies !== undefined && companies.length > 0;
@@ -3058,6 +3073,12 @@ function loadLink(ev: RuleEval, c: { model: string; field: string; info: FieldIn
   const byXmlid = c.ref === 'id';
   if (!ev.linksNeedCheck(comodel)) {
     if (companyLimited) ev.linked(comodel, c.ids(), `load column '${c.col}'`, { byXmlid }); // the companies limit
+    // Forwarded, Odoo itself would answer an external id of another model's record with that model
+    // (_xmlid_to_record_id: "Invalid external ID x: expected model 'res.partner', found '...'", in
+    // load's messages): where the key may not read ir.model.data, the cells are looked up here
+    // (one look-up for the call) and such a one refused without the model. One no record has goes
+    // on to Odoo as before (its answer names no model; a bare one may be a language's "no").
+    else if (byXmlid && c.otherModel && !ev.readsXmlids()) c.otherModel();
     return;
   }
   const ids = c.ids();

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { executeKw, RpcCallError } from '../standin/client.js';
 import { post, startHarness } from '../support/proxy-harness.js';
 import { rewritingUpstream } from '../support/rewriting-upstream.js';
+import { encodeMethodCall } from '../../src/rpc/xmlrpc.js';
 import type { RpcValue } from '../../src/rpc/values.js';
 
 test('refusals withhold what external ids name from a key that may not read ir.model.data; the journal keeps it', async (t) => {
@@ -157,4 +158,63 @@ test('property values on the key\'s own ids outside its domain: the same refusal
   // Not too strict: the key's own lead inside the domain is written, judged by its team's definition.
   assert.equal((await write(mine)).result, true);
   assert.deepEqual(orm.get('crm.lead', mine)?.lead_properties, { p_count: 42 });
+});
+
+// review6: every path a refusal takes to the client (XML-RPC faults on /xmlrpc/2/object and the
+// legacy /xmlrpc/object, JSON-RPC's error message and data, JSON-2's error body, the HTTP status and
+// headers) carries what decide told, never its detail: an external id naming a tag and one naming
+// nothing give byte-identical answers (the two names have one length), with as many upstream calls.
+test('an external id of another model and one no record has: the same status, headers, body and upstream calls on every protocol', async (t) => {
+  const h = await startHarness({ version: 19 });
+  t.after(() => h.close());
+  const orm = h.standin.orm;
+  const tag = orm.create('res.partner.category', { name: 'Hidden tag' }) as number;
+  orm.create('ir.model.data', { module: '__export__', name: 'hidden_tag', model: 'res.partner.category', res_id: tag });
+  const loads = { model: 'crm.lead', methods: ['create', 'load'], fields: ['name', 'partner_id'] };
+  // Partners it links must be customers: every external id is looked up and judged by the proxy.
+  const { token: checked } = await h.addKey({ name: 'lead-loader', rules: [loads, { model: 'res.partner', methods: ['read'], domain: [['customer_rank', '>', 0]] }] });
+  // No rule on res.partner: it may link any partner, so Odoo resolves the external ids itself.
+  const { token: free } = await h.addKey({ name: 'lead-loader-free', rules: [loads] });
+  let token = checked;
+  const args = (xid: string): RpcValue[] => [['name', 'partner_id/id'], [['Web lead', `__export__.${xid}`]]];
+  const xml = (path: string, method: string, params: unknown[]) => post(`${h.url}${path}`, encodeMethodCall(method, params), { 'Content-Type': 'text/xml' });
+  const ways: [string, (xid: string) => ReturnType<typeof post>][] = [
+    ['xmlrpc/2/object execute_kw', (x) => xml('/xmlrpc/2/object', 'execute_kw', [h.db, h.uid, token, 'crm.lead', 'load', args(x), {}])],
+    ['xmlrpc/2/object execute', (x) => xml('/xmlrpc/2/object', 'execute', [h.db, h.uid, token, 'crm.lead', 'load', ...args(x)])],
+    ['legacy xmlrpc/object', (x) => xml('/xmlrpc/object', 'execute_kw', [h.db, h.uid, token, 'crm.lead', 'load', args(x), {}])],
+    ['jsonrpc', (x) => post(`${h.url}/jsonrpc`, JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: { service: 'object', method: 'execute_kw', args: [h.db, h.uid, token, 'crm.lead', 'load', args(x), {}] } }), { 'Content-Type': 'application/json' })],
+    ['json2', (x) => post(`${h.url}/json/2/crm.lead/load`, JSON.stringify({ fields: args(x)[0], data: args(x)[1] }), { 'Content-Type': 'application/json', Authorization: `bearer ${token}`, 'X-Odoo-Database': h.db })],
+  ];
+  const seen = (r: Awaited<ReturnType<typeof post>>, xid: string) => ({
+    status: r.status,
+    headers: [...r.headers].filter(([k]) => k !== 'date').map(([k, v]) => `${k}: ${v}`).sort(),
+    body: r.text.replaceAll(xid, 'XID'),
+  });
+  for (const [way, send] of ways) {
+    await send('nothing_xx'); // the schemas read once, kept
+    const before = h.standin.received.length;
+    const other = seen(await send('hidden_tag'), 'hidden_tag');
+    const middle = h.standin.received.length;
+    const none = seen(await send('nothing_xx'), 'nothing_xx');
+    assert.equal(middle - before, h.standin.received.length - middle, `${way}: as many upstream calls`);
+    assert.deepEqual(other, none, `${way}: the answers differ`);
+    assert.match(other.body, /names no res\.partner record/, `${way}: the refusal`);
+    assert.doesNotMatch(other.body, /res\.partner\.category|Hidden tag/, `${way}: the detail reached the client`);
+    assert.doesNotMatch(other.body, new RegExp(`\\(${tag}\\)`), `${way}: the tag's id reached the client`);
+  }
+  // The journal has both facts apart.
+  assert.ok((await h.journal()).some((l) => /names a res\.partner\.category record/.test(l.detail ?? '')));
+
+  // Without a rule on res.partner the proxy has no check to make, and Odoo's own answer to an
+  // external id of another model names it ("Invalid external ID ...: expected model 'res.partner',
+  // found 'res.partner.category'"): the proxy looks the cells up and refuses that one without it.
+  // One no record has still goes to Odoo, whose answer names no model.
+  token = free;
+  for (const [way, send] of ways) {
+    const other = await send('hidden_tag');
+    assert.match(other.text, /names no res\.partner record/, `${way}: refused by the proxy`);
+    assert.doesNotMatch(other.text, /res\.partner\.category|Hidden tag/, `${way}: the model reached the client`);
+    assert.doesNotMatch((await send('nothing_xx')).text, /res\.partner\.category/, way);
+  }
+  assert.equal(h.standin.received.filter((r) => r.method === 'load' && JSON.stringify(r).includes('hidden_tag')).length, 0, 'no load naming the tag reached Odoo');
 });
