@@ -127,6 +127,9 @@ function deny(reason: string, limit?: string): never {
   throw new Denied(reason, limit);
 }
 
+/** The stand-in scopes a learning key's call is probed with (decideInner): nothing is looked up for them that only withholds. */
+const LEARNING_PROBES = new WeakSet<KeyScope>();
+
 /**
  * A refusal whose full reason holds facts the proxy read upstream as the integration user, which
  * the key's rules do not let it read (the model and id an external id names, the model an ir.model
@@ -3078,7 +3081,8 @@ function loadLink(ev: RuleEval, c: { model: string; field: string; info: FieldIn
     // load's messages): where the key may not read ir.model.data, the cells are looked up here
     // (one look-up for the call) and such a one refused without the model. One no record has goes
     // on to Odoo as before (its answer names no model; a bare one may be a language's "no").
-    else if (byXmlid && c.otherModel && !ev.readsXmlids()) c.otherModel();
+    // Not for a learning key: its calls go to Odoo whatever it answers (only sensitive models are kept from it).
+    else if (byXmlid && c.otherModel && !ev.readsXmlids() && !LEARNING_PROBES.has(ev.st.key)) c.otherModel();
     return;
   }
   const ids = c.ids();
@@ -3284,7 +3288,9 @@ function decideInner(key: KeyScope, call: OdooCall, env: DecideEnv): Decision {
     // Relations, specifications, x2many commands and paths reach other models: checked as under a
     // rule for every model but the sensitive ones (what globs never reach), so that a learning key
     // cannot read or write res.users through res.partner's user_ids.
-    const probe = decideInner({ ...key, learning: false, rules: [{ model: '*', methods: ['read', 'create', 'write', 'unlink', method] }] }, call, env);
+    const probeKey: KeyScope = { ...key, learning: false, rules: [{ model: '*', methods: ['read', 'create', 'write', 'unlink', method] }] };
+    LEARNING_PROBES.add(probeKey);
+    const probe = decideInner(probeKey, call, env);
     if (probe.verdict === 'need_schema') return probe;
     if (probe.verdict === 'deny' && /sensitive model/.test(probe.detail ?? probe.reason)) {
       const learning = (r: string): string => `${r.replace(/ no rule names with allow_sensitive$/, '')}, which learning keys never reach`;

@@ -24,7 +24,9 @@ export function standinSchemas(version: 18 | 19): (model: string) => ModelSchema
 }
 
 export function learnEnv(version: number, schema: DecideEnv['schema']): DecideEnv {
-  return { ip: '127.0.0.1', now: new Date('2026-11-30T10:00:00Z'), version, schema };
+  // No external id the corpus names has a record: a key that may not read ir.model.data has its
+  // load '/id' cells looked up (review6), and what they name does not change what suggest learns.
+  return { ip: '127.0.0.1', now: new Date('2026-11-30T10:00:00Z'), version, schema, externalId: () => null };
 }
 
 export const LEARNING: KeyScope = { id: '1e4a2b3c', name: 'learner', rules: [], limits: {}, learning: true };
