@@ -32,7 +32,8 @@ export class BindError extends Error {
   }
 }
 
-function own(o: object, k: string): boolean {
+/** Whether `o` has `k` as its own property (a field name, not one of Object's). */
+export function own(o: object, k: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, k);
 }
 

@@ -14,8 +14,8 @@ import { andDomains, orDomains, domainShapeProblem, isConstantLeaf, LEAF_OPERATO
 import { conjuncts, domainTree, domainHoldsAfter, leafTruth, storedValue, EVALUATED_OPERATORS, type LeafAfter, type Stored } from './evaluate.js';
 import { ipAllowed, parseHours, withinHours, LimitSyntaxError } from './limits.js';
 import { expandMethods, nameSearchMatchesAll, odooFlag, odooLimit } from './methods.js';
-import { bindCall, rebuildCall, BindError, type BoundCall } from './bind.js';
-import { delegateLinks, PARENT_SYNC, type Delegates } from './inherits.js';
+import { bindCall, rebuildCall, own, BindError, type BoundCall } from './bind.js';
+import { delegateLinks, PARENT_SYNC, type DelegateLink, type Delegates } from './inherits.js';
 
 /**
  * Models no glob reaches and no rule reaches without `allow_sensitive: true`: they hold
@@ -183,6 +183,12 @@ function quoteName(s: unknown): string {
 }
 
 /** A positive integer id list from an ids argument (an int or a list of ints). */
+/** The record a many2one value names (a link, an `_inherits` parent): an id, refused as anything else. */
+function many2oneId(v: RpcValue, what: string): number[] {
+  if (typeof v !== 'number') deny(`${what}: a many2one value must be a record id`);
+  return idList(v, what);
+}
+
 function idList(v: RpcValue | undefined, what: string): number[] {
   if (v === undefined || v === null || v === false) return [];
   const one = numberOf(v);
@@ -284,10 +290,10 @@ type DomainVerdict = { ok: true; checks: UpstreamCheck[] } | { ok: false; reason
  * such a field from the ir.model id, and the name that id stands for can be read (env.irModelName).
  */
 function irModelThrough(schema: ModelSchema, field: string): string | undefined {
-  const own = (f: string): FieldInfo | undefined => (Object.prototype.hasOwnProperty.call(schema, f) ? schema[f] : undefined);
-  const info = own(field);
+  const fieldOf = (f: string): FieldInfo | undefined => (own(schema, f) ? schema[f] : undefined);
+  const info = fieldOf(field);
   const m = info?.type === 'char' ? info.related?.match(/^([^.]+)\.model$/) : undefined;
-  const t = m ? own(m[1]!) : undefined;
+  const t = m ? fieldOf(m[1]!) : undefined;
   return m && t?.type === 'many2one' && t.relation === 'ir.model' && !t.related ? m[1] : undefined;
 }
 
@@ -1254,7 +1260,6 @@ class RuleEval {
       for (const f of u.mirrors) skip.add(f);
     }
     if (links.length) this.st.delegated.add(model);
-    const own = (o: object, f: string): boolean => Object.prototype.hasOwnProperty.call(o, f);
     for (const { field: link, parent, inherited: all } of links) {
       const inherited = all.filter((f) => own(vals, f));
       for (const f of inherited) skip.add(f);
@@ -1262,17 +1267,13 @@ class RuleEval {
       const parentField = (where: string) => (f: string): void => {
         if (!isFieldName(f)) deny(`${where}: ${quoteName(f)} is not a field name`);
       };
-      const single = (v: RpcValue, where: string): number[] => {
-        if (typeof v !== 'number') deny(`${where}: a many2one value must be a record id`);
-        return idList(v, where);
-      };
       let ids: number[] | undefined;
       let creates = false;
       let byDefault = false;
       if (line && line.inverse === link) ids = line.owners !== undefined && line.owners.length > 0 ? line.owners : undefined;
       else if (own(vals, link)) {
         if (pyFalsy(vals[link])) creates = true;
-        else ids = single(vals[link]!, `${what}['${link}']`);
+        else ids = many2oneId(vals[link]!, `${what}['${link}']`);
       } else if ((ids = this.defaultLinkIds(link)) !== undefined) byDefault = true;
       else creates = true;
       if (creates) {
@@ -1311,7 +1312,6 @@ class RuleEval {
    */
   syncedOnCreate(model: string, link: string, vals: RpcStruct): RpcStruct {
     if (PARENT_SYNC[model]?.link !== link) return {};
-    const own = (o: object, f: string): boolean => Object.prototype.hasOwnProperty.call(o, f);
     const d = this.st.defaults;
     const out: RpcStruct = {};
     const partnerActive = own(d, 'active') ? !pyFalsy(d.active!) : true;
@@ -1330,7 +1330,6 @@ class RuleEval {
   syncNamedParent(model: string, link: string, vals: RpcStruct, ids: number[] | undefined, what: string, copied: boolean): void {
     const sync = PARENT_SYNC[model];
     if (sync?.link !== link) return;
-    const own = (o: object, f: string): boolean => Object.prototype.hasOwnProperty.call(o, f);
     const d = this.st.defaults;
     const values: RpcStruct = {};
     const unknown: string[] = [];
@@ -1353,7 +1352,6 @@ class RuleEval {
   syncWrittenParents(model: string, vals: RpcStruct, what: string): void {
     const sync = PARENT_SYNC[model];
     if (!sync) return;
-    const own = (o: object, f: string): boolean => Object.prototype.hasOwnProperty.call(o, f);
     if (own(vals, 'active') && !pyFalsy(vals.active!)) {
       this.comodel(sync.parent, 'write', ['active'], `${what}['active']: Odoo's ${model} write of a true 'active' unarchives the users' ${sync.parent} records (${sync.link})`);
     }
@@ -1364,11 +1362,8 @@ class RuleEval {
 
   /** The record a context `default_<link>` names for the records that leave the link out: none when absent or false. */
   defaultLinkIds(link: string): number[] | undefined {
-    if (!Object.prototype.hasOwnProperty.call(this.st.defaults, link) || pyFalsy(this.st.defaults[link])) return undefined;
-    const given = this.st.defaults[link]!;
-    const where = `context['default_${link}']`;
-    if (typeof given !== 'number') deny(`${where}: a many2one value must be a record id`);
-    return idList(given, where);
+    if (!own(this.st.defaults, link) || pyFalsy(this.st.defaults[link])) return undefined;
+    return many2oneId(this.st.defaults[link]!, `context['default_${link}']`);
   }
 
   /**
@@ -1384,10 +1379,19 @@ class RuleEval {
     if (!found) deny(`${via}: that needs write on ${parent} (every field), which no rule allows; name '${link}' in the values instead`);
     if (hasDomain(found.rule)) deny(`${via}, which ${ruleLabel(found.rule, found.index)}'s domain cannot be checked against; name '${link}' in the values instead`);
     // defaultValues leaves the inherited fields of a delegated model to the parent, and no parent is created here.
-    const defaulted = Object.fromEntries(open.filter((f) => Object.prototype.hasOwnProperty.call(this.st.defaults, f)).map((f) => [f, this.st.defaults[f]!]));
+    const defaulted = Object.fromEntries(open.filter((f) => own(this.st.defaults, f)).map((f) => [f, this.st.defaults[f]!]));
     this.vals(parent, { ...given, ...defaulted }, (f) => {
       if (!isFieldName(f)) deny(`${via}: ${quoteName(f)} is not a field name`);
     }, via, ids, depth + 1);
+  }
+
+  /** The call's model's `_inherits` links, undefined while its schema or a parent's is asked for (decided again with it). */
+  parentLinks(): DelegateLink[] | undefined {
+    const schema = this.schema(this.model);
+    if (!schema) return undefined;
+    const { links, unknown } = this.delegatesOf(this.model, schema);
+    for (const u of unknown) this.schema(u.parent);
+    return links;
   }
 
   /**
@@ -1398,10 +1402,8 @@ class RuleEval {
    * only known upstream: a rule allowing create on the parent on every field, without a domain.
    */
   copyParents(): void {
-    const schema = this.schema(this.model);
-    if (!schema) return; // asked for
-    const { links, unknown } = this.delegatesOf(this.model, schema);
-    for (const u of unknown) this.schema(u.parent); // decided again with it
+    const links = this.parentLinks();
+    if (!links) return; // asked for
     for (const { field: link, parent } of links) {
       const via = `copy: copying ${this.model} records also copies their ${parent} (${link}), every field of it`;
       const found = this.findRule(parent, 'create', undefined);
@@ -1416,10 +1418,8 @@ class RuleEval {
    */
   copyNamedParents(given: RpcStruct): void {
     const sync = PARENT_SYNC[this.model];
-    if (!sync || !Object.prototype.hasOwnProperty.call(given, sync.link) || pyFalsy(given[sync.link])) return;
-    const v = given[sync.link]!;
-    if (typeof v !== 'number') deny(`default['${sync.link}']: a many2one value must be a record id`);
-    this.syncNamedParent(this.model, sync.link, given, idList(v, `default['${sync.link}']`), 'default', true);
+    if (!sync || !own(given, sync.link) || pyFalsy(given[sync.link])) return;
+    this.syncNamedParent(this.model, sync.link, given, many2oneId(given[sync.link]!, `default['${sync.link}']`), 'default', true);
   }
 
   /**
@@ -1429,10 +1429,8 @@ class RuleEval {
    * otherwise a create of the parent on any field, its domain judged with the text fields unknown.
    */
   nameCreateParents(): void {
-    const schema = this.schema(this.model);
-    if (!schema) return; // asked for
-    const { links, unknown } = this.delegatesOf(this.model, schema);
-    for (const u of unknown) this.schema(u.parent); // decided again with it
+    const links = this.parentLinks();
+    if (!links) return; // asked for
     for (const { field: link, parent, inherited } of links) {
       const named = this.defaultLinkIds(link);
       if (named) {
@@ -1485,7 +1483,6 @@ class RuleEval {
     const at = (f: string): string => `${what}['${prefix}${f}']`;
     const schema = this.st.env.schema?.(model);
     if (!schema) return; // asked for by the caller; decided again with it
-    const own = (o: object, f: string): boolean => Object.prototype.hasOwnProperty.call(o, f);
     const pick = (f: string): { given: boolean; value?: RpcValue } => {
       if (own(values, f)) return { given: true, value: values[f]! };
       if (mode === 'create' && own(this.st.defaults, f)) return { given: true, value: this.st.defaults[f]! };
@@ -1854,7 +1851,6 @@ class RuleEval {
    */
   private propertiesDefinitionAt(at: PropertyPlace): { definition: PropertiesDefinition; create: boolean; where: string; told: string; readable: boolean } | { unknown: string; told?: string } | undefined {
     const schema = this.st.env.schema?.(at.model);
-    const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
     const info = schema && own(schema, at.field) ? schema[at.field] : undefined;
     const dr = info?.definition_record;
     const drf = info?.definition_record_field;
@@ -2625,6 +2621,14 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     }
     return found;
   };
+  /** The parts of an `/id` cell (a many2many cell lists several, split at each comma and not trimmed), without those _str_to_boolean reads as false. */
+  const cellParts = (cell: string, several: boolean): string[] => (several ? cell.split(',') : [cell]).filter((part) => !FALSE_WORDS.has(part.toLowerCase()));
+  // One text to the client for an external id no record has and one of another model's record:
+  // whether an external id exists, and what it names, is ir.model.data's, which the key may not read.
+  const namesNoRecord = (col: string, xmlid: string, comodel: string): string =>
+    `load column '${col}': the external id ${quoteName(xmlid)} names no ${comodel} record (Odoo fails the row; a record an earlier row of the same load would create with it is not known before the call)`;
+  const refuseOtherModel = (col: string, xmlid: string, found: { model: string; id: number }, comodel: string): never =>
+    ev.withhold(ev.readsXmlids(), namesNoRecord(col, xmlid, comodel), `load column '${col}': the external id ${quoteName(xmlid)} names a ${found.model} record (${found.id}), not a ${comodel} one (Odoo fails the row)`);
   /**
    * The records of `comodel` the external ids of one `/id` cell name (ir.fields.converter.db_id_for;
    * a many2many cell lists several, split at each comma and not trimmed, as Odoo splits it). A part
@@ -2637,16 +2641,12 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
     const out = { ids: [] as number[], bare: [] as number[] };
     if (empty(cell)) return out;
     if (typeof cell !== 'string') deny(`load column '${col}': ${quoteName(cell!)} is not an external id`);
-    for (const part of several ? cell.split(',') : [cell]) {
-      if (FALSE_WORDS.has(part.toLowerCase())) continue;
+    for (const part of cellParts(cell, several)) {
       const xmlid = fullXmlid(part);
       const found = lookUp(xmlid);
       if (found === undefined) continue;
-      // One text for both to the client: whether an external id exists, and what it names, is
-      // ir.model.data's, which the key may not read.
-      const told = `load column '${col}': the external id ${quoteName(xmlid)} names no ${comodel} record (Odoo fails the row; a record an earlier row of the same load would create with it is not known before the call)`;
-      if (found === null) ev.withhold(ev.readsXmlids(), told, `load column '${col}' names the external id ${quoteName(xmlid)}, which no ${comodel} record has (Odoo fails the row; a record an earlier row of the same load would create with it is not known before the call)`);
-      if (found.model !== comodel) ev.withhold(ev.readsXmlids(), told, `load column '${col}': the external id ${quoteName(xmlid)} names a ${found.model} record (${found.id}), not a ${comodel} one (Odoo fails the row)`);
+      if (found === null) ev.withhold(ev.readsXmlids(), namesNoRecord(col, xmlid, comodel), `load column '${col}' names the external id ${quoteName(xmlid)}, which no ${comodel} record has (Odoo fails the row; a record an earlier row of the same load would create with it is not known before the call)`);
+      if (found.model !== comodel) refuseOtherModel(col, xmlid, found, comodel);
       (part.includes('.') ? out.ids : out.bare).push(found.id);
     }
     return out;
@@ -2655,14 +2655,10 @@ function analyseLoad(ev: RuleEval, b: BoundCall): void {
   const otherModelIn = (index: number, col: string, several: boolean, comodel: string): void => {
     for (const cell of cellsOf(index)) {
       if (typeof cell !== 'string') continue; // Odoo's to refuse
-      for (const part of several ? cell.split(',') : [cell]) {
-        if (FALSE_WORDS.has(part.toLowerCase())) continue;
+      for (const part of cellParts(cell, several)) {
         const xmlid = fullXmlid(part);
         const found = lookUp(xmlid);
-        if (found && found.model !== comodel) {
-          denyWithheld(`load column '${col}': the external id ${quoteName(xmlid)} names no ${comodel} record (Odoo fails the row; a record an earlier row of the same load would create with it is not known before the call)`,
-            `load column '${col}': the external id ${quoteName(xmlid)} names a ${found.model} record (${found.id}), not a ${comodel} one (Odoo fails the row)`);
-        }
+        if (found && found.model !== comodel) refuseOtherModel(col, xmlid, found, comodel);
       }
     }
   };

@@ -17,6 +17,7 @@
 // hide some of the parent's from this user) is judged as before: its fields written through.
 
 import type { ModelSchema } from './types.js';
+import { own } from './bind.js';
 
 export interface DelegateLink {
   /** The many2one on the child (product.product's product_tmpl_id). */
@@ -26,8 +27,6 @@ export interface DelegateLink {
   /** The child's fields inherited through it (related `<field>.<same name>`). */
   inherited: string[];
 }
-
-const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 /** What delegateLinks finds on a model. */
 export interface Delegates {
