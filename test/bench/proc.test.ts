@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { allowedCpus, parseCpuList, pinToCpus } from '../../bench/lib/proc.js';
+import { allowedCpus, parseCpuList, pinProxiesApart, pinToCpus } from '../../bench/lib/proc.js';
 
 test('CPU lists: single CPUs, ranges and both', () => {
   assert.deepEqual(parseCpuList('0'), [0]);
@@ -33,4 +33,26 @@ test('a process pinned to one CPU reports that CPU alone, for every thread', { s
     assert.match(r.stdout, new RegExp(`:\\s*${last}\\s*$`), `thread ${tid}: ${r.stdout}`);
   }
   assert.throws(() => pinToCpus(child.pid!, '999'), /taskset -a -p -c 999/);
+});
+
+test('pinned rows: the proxies on the last CPU alone, the others and this process on the rest, until restore', { skip: !TASKSET ? 'taskset is not installed (util-linux)' : allowedCpus().length < 2 ? 'needs 2 CPUs' : false }, async (t) => {
+  const cpus = allowedCpus();
+  const start = () => spawn(process.execPath, ['-e', 'console.log("ready"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const proxy = start();
+  const other = start();
+  t.after(() => {
+    proxy.kill('SIGKILL');
+    other.kill('SIGKILL');
+    pinToCpus(process.pid, cpus.join(','));
+  });
+  await Promise.all([proxy, other].map((c) => new Promise((r) => c.stdout.once('data', r))));
+  const maskOf = (pid: number): number[] => parseCpuList(/:\s*([\d,-]+)\s*$/.exec(spawnSync('taskset', ['-p', '-c', String(pid)], { encoding: 'utf8' }).stdout)![1]!);
+  const { split, restore } = pinProxiesApart('test', [proxy.pid!], [other.pid!]);
+  const last = cpus[cpus.length - 1]!;
+  assert.deepEqual(maskOf(proxy.pid!), [last]);
+  assert.deepEqual(maskOf(other.pid!), cpus.slice(0, -1));
+  assert.deepEqual(maskOf(process.pid), cpus.slice(0, -1));
+  assert.match(split, new RegExp(`CPU ${last} alone`));
+  restore();
+  assert.deepEqual(maskOf(process.pid), cpus);
 });
